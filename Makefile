@@ -1,0 +1,40 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# dplb: a DPDK Layer-4 load balancer.
+#   make          build dplbd and dplbctl (installs missing dependencies)
+#   make test     all tests (unit, ASan, packet, control, end-to-end)
+#   make demo     dplbd forwarding real traffic in a namespace lab
+#   make deps     install build and test dependencies from Debian
+
+BUILD ?= $(CURDIR)/build
+HOLD ?= 0
+export BUILD
+
+all: deps-check
+	$(MAKE) -C dataplane
+
+deps:
+	@packaging/deps.sh
+
+# Cheap when everything is present; installs what is missing.
+deps-check:
+	@packaging/deps.sh --check 2>/dev/null || packaging/deps.sh
+
+unit: all
+	$(MAKE) -C dataplane unit
+
+asan: deps-check
+	$(MAKE) -C dataplane SAN=1 all unit
+
+test: all unit asan
+	tests/run.sh
+
+test-asan: asan
+	tests/run.sh --asan-only
+
+demo: all
+	HOLD=$(HOLD) tests/lab/demo.sh
+
+clean:
+	$(MAKE) -C dataplane clean
+
+.PHONY: all deps deps-check unit asan test test-asan demo clean

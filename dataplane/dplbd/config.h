@@ -1,0 +1,124 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * config: dplbd.conf (libconfig) into a validated, plain struct.
+ *
+ * The module does no I/O beyond reading the file and touches no DPDK
+ * state, so it is unit-tested on strings.  Every error names the file,
+ * the line and the full key path, for example
+ *   "/etc/dplb/dplbd.conf:12: ports.[0].mtu: must be between 68 and 9600".
+ * Unknown keys are errors too, so that typos never pass silently.
+ * Keys, types, defaults and ranges are documented in docs/config.md.
+ */
+#ifndef DPLB_CONFIG_H
+#define DPLB_CONFIG_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <json-c/json.h>
+
+#include "inet.h"
+
+#define CFG_MAX_PORTS 16
+#define CFG_MAX_PORT_ADDRS 32
+#define CFG_MAX_ROUTES 256
+#define CFG_MAX_NEIGHS 256
+#define CFG_MAX_EAL_ARGS 32
+#define CFG_IFNAMSIZ 16		/* IFNAMSIZ: port and twin names */
+#define CFG_DEVARGS_LEN 256
+#define CFG_ERR_LEN 512
+
+#define CFG_DEFAULT_PATH "/etc/dplb/dplbd.conf"
+#define CFG_DEFAULT_SOCKET "/run/dplb/dplbd.sock"
+
+struct cfg_port {
+	char name[CFG_IFNAMSIZ];	/* dplb's name, "dp0" */
+	char device[CFG_DEVARGS_LEN];	/* PCI address or vdev devargs */
+	char twin[CFG_IFNAMSIZ];	/* kernel twin (net_tap) name, "" = none */
+	bool has_mac;			/* mac overrides the device's MAC */
+	uint8_t mac[6];
+	uint16_t mtu;
+	uint16_t rx_desc;
+	uint16_t tx_desc;
+	bool promisc;
+	unsigned int n_addrs;
+	struct inet_prefix addrs[CFG_MAX_PORT_ADDRS];
+};
+
+struct cfg_route {
+	struct inet_prefix dst;		/* masked */
+	struct inet_addr via;		/* family 0: directly connected */
+	char dev[CFG_IFNAMSIZ];		/* "" = from the gateway's subnet */
+};
+
+struct cfg_neigh {
+	struct inet_addr ip;
+	uint8_t mac[6];
+	char dev[CFG_IFNAMSIZ];
+};
+
+struct dplb_config {
+	char path[PATH_MAX];
+
+	/* global */
+	int log_level;			/* enum log_level */
+	char control_socket[108];	/* sun_path */
+	mode_t socket_mode;
+	char socket_group[32];		/* "" = keep the process group */
+
+	/* eal */
+	bool hugepages;			/* false: --no-huge */
+	unsigned int memory_mb;		/* -m; 0 = DPDK's default */
+	char cpus[64];			/* cpu list "0-1"; "" = affinity */
+	unsigned int n_eal_args;
+	char eal_args[CFG_MAX_EAL_ARGS][128];
+
+	/* dataplane */
+	unsigned int workers;
+	unsigned int idle_sleep_max_us;	/* 0 = pure polling */
+	unsigned int burst;
+	unsigned int mbufs;		/* per NUMA socket */
+	unsigned int max_routes;
+
+	/* ip */
+	bool ip_forward;
+
+	/* neigh */
+	unsigned int neigh_max;
+	unsigned int neigh_reachable_ms;
+	unsigned int neigh_retrans_ms;
+	unsigned int neigh_probes;
+	unsigned int neigh_queue_len;
+
+	unsigned int n_ports;
+	struct cfg_port ports[CFG_MAX_PORTS];
+	unsigned int n_routes;
+	struct cfg_route routes[CFG_MAX_ROUTES];
+	unsigned int n_neighs;
+	struct cfg_neigh neighs[CFG_MAX_NEIGHS];
+};
+
+/** Fill cfg with every default (no ports, routes or neighbours). */
+void config_defaults(struct dplb_config *cfg);
+
+/**
+ * Read and validate a file.  Returns 0, or -EINVAL (bad content) or
+ * -errno (unreadable) with a one-line message in err.
+ */
+int config_load(const char *path, struct dplb_config *cfg, char *err,
+		size_t errlen);
+
+/** As config_load on text; name stands for the file in messages. */
+int config_parse_string(const char *text, const char *name,
+			struct dplb_config *cfg, char *err, size_t errlen);
+
+/** Index of the port called name, or -1. */
+int config_port_index(const struct dplb_config *cfg, const char *name);
+
+/** The running configuration as a JSON object (new reference). */
+json_object *config_to_json(const struct dplb_config *cfg);
+
+#endif /* DPLB_CONFIG_H */

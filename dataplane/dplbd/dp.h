@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * dp: the dataplane context shared by the main lcore and the workers.
+ *
+ * Ownership: the main lcore builds and changes everything here; a
+ * worker reads the route and neighbour tables (lock-free, RCU), reads
+ * its own struct dp_worker and writes only its counters.  Packets move
+ * between lcores only through rte_rings: workers -> main on slow_ring
+ * (ARP to learn, packets waiting for a neighbour), main -> a worker on
+ * that worker's tx_ring (frames the main lcore built, sent on the
+ * worker's own tx queues so that every tx queue has one writer).
+ */
+#ifndef DPLB_DP_H
+#define DPLB_DP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_ether.h>
+#include <rte_mbuf.h>
+#include <rte_mbuf_dyn.h>
+#include <rte_mempool.h>
+#include <rte_rcu_qsbr.h>
+#include <rte_ring.h>
+
+#include "config.h"
+#include "neigh.h"
+#include "route.h"
+#include "stats.h"
+
+#define DP_MAX_WORKERS 64
+#define DP_MAX_PORTS CFG_MAX_PORTS
+#define DP_MAX_BURST 512
+#define DP_NO_PORT UINT16_MAX
+#define DP_SLOW_RING_SIZE 4096
+#define DP_TX_RING_SIZE 1024
+
+struct dp_port {
+	char name[CFG_IFNAMSIZ];
+	uint16_t port_id;		/* DPDK port id */
+	uint16_t twin_id;		/* DPDK port id of the twin or DP_NO_PORT */
+	struct rte_ether_addr mac;
+	uint16_t mtu;
+	uint16_t nb_rxq;
+	uint16_t nb_txq;
+	bool tx_ipv4_cksum;		/* hardware fills the IPv4 checksum */
+	bool tx_l4_cksum;		/* hardware fills TCP/UDP checksums */
+	bool rx_cksum;			/* hardware checks rx checksums */
+	char driver[32];
+	/* interface addresses, control plane only */
+	unsigned int n_addrs;
+	struct inet_prefix addrs[CFG_MAX_PORT_ADDRS];
+};
+
+/* What a worker polls. */
+struct dp_rxq {
+	uint16_t port_id;	/* DPDK port id */
+	uint16_t queue;
+	uint16_t dp_port;	/* dplb port index */
+	bool twin;		/* kernel twin: frames go out of dp_port */
+};
+
+/* Frames a worker is about to send, per DPDK port. */
+struct dp_txbuf {
+	uint16_t n;
+	struct rte_mbuf *pkts[64];
+};
+
+struct dp_worker {
+	unsigned int id;		/* 0..n_workers-1, also RCU thread id */
+	unsigned int lcore;
+	unsigned int n_rxq;
+	struct dp_rxq rxq[2 * DP_MAX_PORTS];
+	struct rte_ring *tx_ring;	/* main -> this worker */
+	struct dp_txbuf txb[RTE_MAX_ETHPORTS];
+	uint32_t sleep_us;		/* current back-off */
+	uint32_t empty_streak;
+	struct lcore_stats stats;
+} __rte_cache_aligned;
+
+/* Why a packet went to the main lcore (kept in an mbuf dynfield). */
+enum slow_kind {
+	SLOW_ARP,	/* learn the sender; pass to the twin */
+	SLOW_RESOLVE,	/* waiting for the next hop's MAC */
+};
+
+struct slow_meta {
+	uint8_t kind;		/* enum slow_kind */
+	uint16_t port;		/* dplb port index */
+	struct inet_addr nexthop;
+};
+
+struct dp_ctx {
+	struct dplb_config *cfg;
+	struct rte_mempool *pool;
+	struct rte_rcu_qsbr *qsv;
+	struct rte_ring *slow_ring;	/* workers -> main */
+	struct route_table routes;
+	struct neigh_table neigh;
+	unsigned int n_ports;
+	struct dp_port ports[DP_MAX_PORTS];
+	int16_t port_of[RTE_MAX_ETHPORTS];	/* DPDK id -> index, -1 */
+	unsigned int n_workers;
+	struct dp_worker *workers;	/* n_workers, cache aligned */
+	unsigned int main_lcore;
+	struct lcore_stats main_stats;
+	int slow_meta_off;		/* mbuf dynfield offset */
+	bool ip_forward;
+	unsigned int burst;
+	unsigned int idle_sleep_max_us;
+	volatile bool quit;
+	char boot_id[37];
+	uint64_t start_ms;
+};
+
+static inline struct slow_meta *
+slow_meta(const struct dp_ctx *dp, struct rte_mbuf *m)
+{
+	return RTE_MBUF_DYNFIELD(m, dp->slow_meta_off, struct slow_meta *);
+}
+
+/** Monotonic milliseconds (control plane). */
+uint64_t dp_now_ms(void);
+
+/** Index of the dplb port called name, or -1. */
+int dp_port_by_name(const struct dp_ctx *dp, const char *name);
+
+#endif /* DPLB_DP_H */

@@ -1,0 +1,166 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <rte_icmp.h>
+#include <rte_ip.h>
+
+#include "csum.h"
+#include "pipeline.h"
+
+#define ETH_LEN sizeof(struct rte_ether_hdr)
+
+/* Validate the header; trims Ethernet padding.  Returns the header
+ * length, or 0 after dropping the packet. */
+static unsigned int
+ipv4_check(struct dp_worker *w, struct rte_mbuf *m, struct rte_ipv4_hdr *ip)
+{
+	unsigned int ihl, tot, avail = rte_pktmbuf_pkt_len(m) - ETH_LEN;
+
+	ihl = (ip->version_ihl & 0x0f) * 4u;
+	tot = rte_be_to_cpu_16(ip->total_length);
+	if (unlikely((ip->version_ihl >> 4) != 4 || ihl < sizeof(*ip) ||
+		     rte_pktmbuf_data_len(m) < ETH_LEN + ihl || tot < ihl ||
+		     tot > avail)) {
+		dp_drop(w, m, DROP_IPV4_BAD_HEADER);
+		return 0;
+	}
+	if (unlikely(!(m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_GOOD) &&
+		     ((m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_BAD) ||
+		      !csum_verify(ip, ihl)))) {
+		dp_drop(w, m, DROP_IPV4_BAD_CHECKSUM);
+		return 0;
+	}
+	if (tot < avail)
+		rte_pktmbuf_trim(m, avail - tot);
+	if (ihl > sizeof(*ip))
+		w->stats.ipv4_options++;
+	return ihl;
+}
+
+static void
+icmp_echo_reply(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
+		struct rte_mbuf *m, struct rte_ipv4_hdr *ip, unsigned int ihl)
+{
+	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	struct rte_icmp_hdr *icmp = (struct rte_icmp_hdr *)((char *)ip + ihl);
+	rte_be32_t src = ip->src_addr;
+
+	icmp->icmp_type = RTE_IP_ICMP_ECHO_REPLY;
+	icmp->icmp_cksum = csum_update16(icmp->icmp_cksum,
+					 RTE_BE16(RTE_IP_ICMP_ECHO_REQUEST << 8),
+					 RTE_BE16(RTE_IP_ICMP_ECHO_REPLY << 8));
+	ip->src_addr = ip->dst_addr;
+	ip->dst_addr = src;
+	ip->time_to_live = 64;
+	ip->hdr_checksum = 0;
+	ip->hdr_checksum = csum_compute(ip, ihl);
+	eth->dst_addr = eth->src_addr;
+	eth->src_addr = dp->ports[port].mac;
+	w->stats.icmp_echo_replies++;
+	dp_tx(w, dp->ports[port].port_id, m);
+}
+
+static bool
+is_echo_request(const struct rte_ipv4_hdr *ip, unsigned int ihl)
+{
+	const struct rte_icmp_hdr *icmp =
+		(const struct rte_icmp_hdr *)((const char *)ip + ihl);
+
+	return ip->next_proto_id == IPPROTO_ICMP &&
+	       rte_be_to_cpu_16(ip->total_length) >= ihl + sizeof(*icmp) &&
+	       icmp->icmp_type == RTE_IP_ICMP_ECHO_REQUEST &&
+	       icmp->icmp_code == 0;
+}
+
+/* For one of our addresses: answer pings, give the rest to the kernel. */
+static void
+ipv4_local(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
+	   struct rte_mbuf *m, struct rte_ipv4_hdr *ip, unsigned int ihl)
+{
+	if (is_echo_request(ip, ihl))
+		icmp_echo_reply(dp, w, port, m, ip, ihl);
+	else
+		dp_to_twin(dp, w, port, m);
+}
+
+static bool
+is_subnet_broadcast(const struct route_slot *r, rte_be32_t dst)
+{
+	uint32_t host_mask;
+
+	if (r->type != ROUTE_CONNECTED || r->depth >= 31)
+		return false;
+	host_mask = ~0u >> r->depth;
+	return (rte_be_to_cpu_32(dst) & host_mask) == host_mask;
+}
+
+static void
+ipv4_forward(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
+	     struct rte_ipv4_hdr *ip, const struct route_slot *r)
+{
+	const struct dp_port *out = &dp->ports[r->port];
+	rte_be32_t nexthop = r->gw != 0 ? r->gw : ip->dst_addr;
+	struct rte_ether_hdr *eth;
+	struct rte_ether_addr mac;
+
+	if (unlikely(!dp->ip_forward)) {
+		dp_drop(w, m, DROP_FORWARD_DISABLED);
+		return;
+	}
+	if (unlikely(ip->time_to_live <= 1)) {
+		dp_drop(w, m, DROP_TTL_EXCEEDED);
+		return;
+	}
+	if (unlikely(rte_be_to_cpu_16(ip->total_length) > out->mtu)) {
+		dp_drop(w, m, DROP_TOO_BIG);
+		return;
+	}
+	ip->time_to_live--;
+	ip->hdr_checksum = csum_update16(ip->hdr_checksum, RTE_BE16(0x0100), 0);
+	if (neigh_lookup4(&dp->neigh, r->port, nexthop, &mac) != 0) {
+		dp_to_slow(dp, w, m, SLOW_RESOLVE, r->port, nexthop);
+		return;
+	}
+	eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	eth->dst_addr = mac;
+	eth->src_addr = out->mac;
+	w->stats.forwarded++;
+	dp_tx(w, out->port_id, m);
+}
+
+void
+ipv4_input(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
+	   struct rte_mbuf *m)
+{
+	struct rte_ipv4_hdr *ip;
+	const struct route_slot *r;
+	unsigned int ihl;
+
+	if (unlikely(rte_pktmbuf_data_len(m) < ETH_LEN + sizeof(*ip))) {
+		dp_drop(w, m, DROP_IPV4_BAD_HEADER);
+		return;
+	}
+	ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, ETH_LEN);
+	ihl = ipv4_check(w, m, ip);
+	if (ihl == 0)
+		return;
+	if (unlikely(ip->fragment_offset &
+		     RTE_BE16(RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK))) {
+		dp_drop(w, m, DROP_IPV4_FRAGMENT);
+		return;
+	}
+	if (unlikely(RTE_IS_IPV4_MCAST(rte_be_to_cpu_32(ip->dst_addr)) ||
+		     ip->dst_addr == RTE_BE32(0xffffffff))) {
+		dp_to_twin(dp, w, port, m);
+		return;
+	}
+	r = route_lookup(&dp->routes, ip->dst_addr);
+	if (unlikely(r == NULL)) {
+		dp_drop(w, m, DROP_NO_ROUTE);
+		return;
+	}
+	if (r->type == ROUTE_LOCAL)
+		ipv4_local(dp, w, port, m, ip, ihl);
+	else if (unlikely(is_subnet_broadcast(r, ip->dst_addr)))
+		dp_to_twin(dp, w, port, m);
+	else
+		ipv4_forward(dp, w, m, ip, r);
+}

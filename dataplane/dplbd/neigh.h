@@ -1,0 +1,143 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * neigh: the neighbour (ARP) table.  Written only by the main lcore;
+ * workers look MACs up without locks: an rte_hash in lock-free
+ * read/write mode maps (port, address) to a position, and each entry
+ * publishes its MAC as one 64-bit word (bit 63 = valid) with release
+ * semantics.  Key positions are recycled only after an RCU grace
+ * period.  Packets waiting for resolution are queued here (queue_len
+ * per neighbour) and released or dropped through the ops callbacks, so
+ * this module knows nothing about ports or rings.
+ */
+#ifndef DPLB_NEIGH_H
+#define DPLB_NEIGH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <rte_byteorder.h>
+#include <rte_ether.h>
+#include <rte_hash.h>
+#include <rte_mbuf.h>
+#include <rte_rcu_qsbr.h>
+
+#include "inet.h"
+#include "neigh_fsm.h"
+#include "stats.h"
+
+#define NEIGH_MAC_VALID (1ULL << 63)
+
+struct neigh_key {
+	uint8_t addr[16];	/* IPv4 in the first 4 bytes */
+	uint16_t port;
+	uint8_t family;
+	uint8_t pad;
+};
+
+struct neigh_entry {
+	uint64_t mac_word;	/* read by workers: valid bit | MAC */
+	struct neigh_key key;
+	struct neigh_fsm fsm;
+	uint64_t confirmed_ms;
+	uint16_t n_queued;
+	uint8_t in_use;
+} __rte_cache_aligned;
+
+struct neigh_ops {
+	void *ctx;
+	/* Send an ARP request for ip out of port. */
+	void (*probe)(void *ctx, uint16_t port, const struct inet_addr *ip);
+	/* Transmit a queued packet to mac out of port. */
+	void (*xmit)(void *ctx, uint16_t port, struct rte_mbuf *m,
+		     const struct rte_ether_addr *mac);
+	/* Count and free a packet that cannot be delivered. */
+	void (*drop)(void *ctx, struct rte_mbuf *m, enum drop_reason why);
+};
+
+struct neigh_table {
+	struct rte_hash *hash;
+	struct neigh_entry *entries;	/* indexed by hash position */
+	struct rte_mbuf **queues;	/* queue_len slots per entry */
+	uint32_t size;
+	uint32_t count;
+	struct neigh_params params;
+	struct neigh_ops ops;
+	struct rte_rcu_qsbr *qsv;
+};
+
+int neigh_table_init(struct neigh_table *nt, const char *name, uint32_t max,
+		     const struct neigh_params *params,
+		     const struct neigh_ops *ops, struct rte_rcu_qsbr *qsv);
+void neigh_table_free(struct neigh_table *nt);
+
+static inline void
+neigh_key_v4(struct neigh_key *k, uint16_t port, rte_be32_t ip)
+{
+	memset(k, 0, sizeof(*k));
+	memcpy(k->addr, &ip, 4);
+	k->port = port;
+	k->family = AF_INET;
+}
+
+/** Worker lookup: 0 and the MAC, or -ENOENT if not resolved. */
+static inline int
+neigh_lookup4(const struct neigh_table *nt, uint16_t port, rte_be32_t ip,
+	      struct rte_ether_addr *mac)
+{
+	struct neigh_key k;
+	uint64_t w;
+	int pos;
+
+	neigh_key_v4(&k, port, ip);
+	pos = rte_hash_lookup(nt->hash, &k);
+	if (pos < 0)
+		return -ENOENT;
+	w = __atomic_load_n(&nt->entries[pos].mac_word, __ATOMIC_ACQUIRE);
+	if (!(w & NEIGH_MAC_VALID))
+		return -ENOENT;
+	memcpy(mac->addr_bytes, &w, RTE_ETHER_ADDR_LEN);
+	return 0;
+}
+
+/*
+ * Main-lcore operations.  now_ms is a monotonic clock in milliseconds.
+ */
+
+/** Queue m until ip on port resolves (starts resolution as needed). */
+void neigh_resolve(struct neigh_table *nt, uint16_t port,
+		   const struct inet_addr *ip, struct rte_mbuf *m,
+		   uint64_t now_ms);
+
+/**
+ * The neighbour showed its MAC (ARP reply or request).  With create
+ * false only an existing entry is updated.  Returns 0 or -errno.
+ */
+int neigh_confirm(struct neigh_table *nt, uint16_t port,
+		  const struct inet_addr *ip, const struct rte_ether_addr *mac,
+		  bool create, uint64_t now_ms);
+
+/** Add or replace a permanent entry. */
+int neigh_add_static(struct neigh_table *nt, uint16_t port,
+		     const struct inet_addr *ip,
+		     const struct rte_ether_addr *mac, uint64_t now_ms);
+
+/** Delete one entry (-ENOENT if absent); queued packets are dropped. */
+int neigh_del(struct neigh_table *nt, uint16_t port,
+	      const struct inet_addr *ip);
+
+/** Delete every non-permanent entry of port (all ports if port < 0). */
+unsigned int neigh_flush(struct neigh_table *nt, int port);
+
+/** Run timers: probes, failures, removals. */
+void neigh_tick(struct neigh_table *nt, uint64_t now_ms);
+
+/** Iterate the entries in use; cb returns non-zero to stop. */
+void neigh_foreach(const struct neigh_table *nt,
+		   int (*cb)(const struct neigh_entry *e, void *arg),
+		   void *arg);
+
+/** The address of an entry as an inet_addr. */
+struct inet_addr neigh_entry_addr(const struct neigh_entry *e);
+
+#endif /* DPLB_NEIGH_H */

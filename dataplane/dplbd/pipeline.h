@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * pipeline: the per-packet path of a worker, stage by stage:
+ *   l2_input (Ethernet) -> arp_input | ipv4_input -> local / forward.
+ * Each stage consumes the mbuf: it transmits it, hands it to the twin
+ * or the main lcore, or drops it with a counted reason.  No locks, no
+ * syscalls, no allocation (except copying an ARP request for learning),
+ * no logging.
+ */
+#ifndef DPLB_PIPELINE_H
+#define DPLB_PIPELINE_H
+
+#include <rte_ethdev.h>
+#include <rte_mbuf.h>
+
+#include "dp.h"
+
+void dp_tx_flush_port(struct dp_worker *w, uint16_t port_id);
+
+/** Queue m for transmission on DPDK port port_id (worker's own queue). */
+static inline void
+dp_tx(struct dp_worker *w, uint16_t port_id, struct rte_mbuf *m)
+{
+	struct dp_txbuf *b = &w->txb[port_id];
+
+	b->pkts[b->n++] = m;
+	if (unlikely(b->n == RTE_DIM(b->pkts)))
+		dp_tx_flush_port(w, port_id);
+}
+
+static inline void
+dp_drop(struct dp_worker *w, struct rte_mbuf *m, enum drop_reason why)
+{
+	w->stats.drops[why]++;
+	rte_pktmbuf_free(m);
+}
+
+/** Hand a packet for a local address to the port's kernel twin. */
+void dp_to_twin(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
+		struct rte_mbuf *m);
+
+/** Hand a packet to the main lcore (ARP learning, neighbour wait). */
+void dp_to_slow(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
+		enum slow_kind kind, uint16_t port, rte_be32_t nexthop);
+
+void l2_input(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
+	      struct rte_mbuf *m);
+void arp_input(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
+	       struct rte_mbuf *m);
+void ipv4_input(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
+		struct rte_mbuf *m);
+
+#endif /* DPLB_PIPELINE_H */

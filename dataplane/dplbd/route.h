@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * route: the IPv4 routing table.  One rte_lpm holds local (/32 of our
+ * addresses), connected and gateway routes; its next hop is an index
+ * into an array of route slots.  The main lcore is the only writer;
+ * workers read without locks.  A slot is reused only after an RCU
+ * grace period (rte_rcu_qsbr_synchronize), and rte_lpm reclaims its
+ * tbl8 groups through the same QSBR variable, so a worker never sees a
+ * half-written or recycled entry.
+ */
+#ifndef DPLB_ROUTE_H
+#define DPLB_ROUTE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_byteorder.h>
+#include <rte_lpm.h>
+#include <rte_rcu_qsbr.h>
+
+#include "inet.h"
+
+enum route_type {
+	ROUTE_LOCAL,		/* one of our addresses */
+	ROUTE_CONNECTED,	/* subnet of one of our addresses */
+	ROUTE_GATEWAY,		/* static: via a next hop, or gw 0 = on the device */
+};
+
+struct route_slot {
+	rte_be32_t gw;		/* gateway, 0 unless ROUTE_GATEWAY */
+	uint16_t port;		/* dplb port index */
+	uint8_t type;		/* enum route_type */
+	uint8_t in_use;
+	/* control-plane only below */
+	rte_be32_t prefix;
+	uint8_t depth;
+	uint32_t refcnt;	/* connected routes shared by addresses */
+};
+
+struct route_table {
+	struct rte_lpm *lpm;
+	struct route_slot *slots;
+	uint32_t n_slots;
+	uint32_t n_used;
+	struct rte_rcu_qsbr *qsv;
+};
+
+/** Create a table of max_routes entries; qsv may be NULL (no workers). */
+int route_table_init(struct route_table *rt, const char *name,
+		     uint32_t max_routes, struct rte_rcu_qsbr *qsv);
+void route_table_free(struct route_table *rt);
+
+/**
+ * Add a route.  ROUTE_CONNECTED routes to the same prefix and port are
+ * reference-counted; anything else already at that prefix is -EEXIST.
+ * -ENOSPC when the table is full.
+ */
+int route_add(struct route_table *rt, rte_be32_t prefix, uint8_t depth,
+	      enum route_type type, rte_be32_t gw, uint16_t port);
+
+/**
+ * Delete the route at prefix/depth of the given type (connected routes
+ * drop a reference first).  -ENOENT if there is none of that type.
+ * Waits for a grace period before the slot can be reused.
+ */
+int route_del(struct route_table *rt, rte_be32_t prefix, uint8_t depth,
+	      enum route_type type);
+
+/** Exact-match find (control plane); NULL if absent. */
+const struct route_slot *route_find(const struct route_table *rt,
+				    rte_be32_t prefix, uint8_t depth);
+
+/** Longest-prefix match; NULL if no route.  Lock-free, for workers. */
+static inline const struct route_slot *
+route_lookup(const struct route_table *rt, rte_be32_t dst)
+{
+	uint32_t nh;
+
+	if (rte_lpm_lookup(rt->lpm, rte_be_to_cpu_32(dst), &nh) != 0)
+		return NULL;
+	return &rt->slots[nh];
+}
+
+const char *route_type_name(enum route_type t);
+
+#endif /* DPLB_ROUTE_H */

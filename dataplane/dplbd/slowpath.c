@@ -1,0 +1,180 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <rte_arp.h>
+#include <rte_ether.h>
+
+#include "slowpath.h"
+
+#define TICK_MS 50
+
+static void
+main_drop(void *ctx, struct rte_mbuf *m, enum drop_reason why)
+{
+	struct dp_ctx *dp = ctx;
+
+	dp->main_stats.drops[why]++;
+	rte_pktmbuf_free(m);
+}
+
+/* Send a finished frame on DPDK port port_id through worker 0. */
+static void
+main_xmit(struct dp_ctx *dp, uint16_t port_id, struct rte_mbuf *m)
+{
+	m->port = port_id;
+	if (rte_ring_sp_enqueue(dp->workers[0].tx_ring, m) != 0) {
+		main_drop(dp, m, DROP_TX_FULL);
+		return;
+	}
+	dp->main_stats.tx_packets++;
+}
+
+static void
+neigh_xmit(void *ctx, uint16_t port, struct rte_mbuf *m,
+	   const struct rte_ether_addr *mac)
+{
+	struct dp_ctx *dp = ctx;
+	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+
+	eth->dst_addr = *mac;
+	eth->src_addr = dp->ports[port].mac;
+	main_xmit(dp, dp->ports[port].port_id, m);
+}
+
+/* Our address on port to speak from when asking for target. */
+static rte_be32_t
+source_for(const struct dp_port *p, rte_be32_t target)
+{
+	struct inet_addr t = inet_addr_v4(target);
+	unsigned int i;
+
+	for (i = 0; i < p->n_addrs; i++)
+		if (inet_prefix_contains(&p->addrs[i], &t))
+			return p->addrs[i].addr.v4.s_addr;
+	for (i = 0; i < p->n_addrs; i++)
+		if (p->addrs[i].addr.family == AF_INET)
+			return p->addrs[i].addr.v4.s_addr;
+	return 0;
+}
+
+static void
+send_arp_request(struct dp_ctx *dp, uint16_t port, rte_be32_t sip,
+		 rte_be32_t tip)
+{
+	const struct dp_port *p = &dp->ports[port];
+	struct rte_mbuf *m = rte_pktmbuf_alloc(dp->pool);
+	struct rte_ether_hdr *eth;
+	struct rte_arp_hdr *a;
+
+	if (m == NULL) {
+		dp->main_stats.drops[DROP_NO_MBUF]++;
+		return;
+	}
+	eth = (struct rte_ether_hdr *)rte_pktmbuf_append(
+		m, sizeof(*eth) + sizeof(*a));
+	a = (struct rte_arp_hdr *)(eth + 1);
+	memset(&eth->dst_addr, 0xff, sizeof(eth->dst_addr));
+	eth->src_addr = p->mac;
+	eth->ether_type = RTE_BE16(RTE_ETHER_TYPE_ARP);
+	a->arp_hardware = RTE_BE16(RTE_ARP_HRD_ETHER);
+	a->arp_protocol = RTE_BE16(RTE_ETHER_TYPE_IPV4);
+	a->arp_hlen = RTE_ETHER_ADDR_LEN;
+	a->arp_plen = 4;
+	a->arp_opcode = RTE_BE16(RTE_ARP_OP_REQUEST);
+	a->arp_data.arp_sha = p->mac;
+	a->arp_data.arp_sip = sip;
+	memset(&a->arp_data.arp_tha, 0, sizeof(a->arp_data.arp_tha));
+	a->arp_data.arp_tip = tip;
+	main_xmit(dp, p->port_id, m);
+}
+
+static void
+neigh_probe(void *ctx, uint16_t port, const struct inet_addr *ip)
+{
+	struct dp_ctx *dp = ctx;
+	rte_be32_t sip;
+
+	if (ip->family != AF_INET)
+		return;
+	sip = source_for(&dp->ports[port], ip->v4.s_addr);
+	if (sip != 0)
+		send_arp_request(dp, port, sip, ip->v4.s_addr);
+}
+
+struct neigh_ops
+slowpath_neigh_ops(struct dp_ctx *dp)
+{
+	return (struct neigh_ops){
+		.ctx = dp,
+		.probe = neigh_probe,
+		.xmit = neigh_xmit,
+		.drop = main_drop,
+	};
+}
+
+void
+slowpath_announce(struct dp_ctx *dp, uint16_t port, rte_be32_t addr)
+{
+	send_arp_request(dp, port, addr, addr);
+}
+
+static bool
+on_connected_subnet(const struct dp_ctx *dp, uint16_t port, rte_be32_t ip)
+{
+	const struct route_slot *r = route_lookup(&dp->routes, ip);
+
+	return r != NULL && r->type == ROUTE_CONNECTED && r->port == port;
+}
+
+/* Learn from an ARP frame the worker validated, then pass replies to
+ * the kernel twin, which may be waiting for one of its own requests. */
+static void
+arp_learn(struct dp_ctx *dp, uint16_t port, struct rte_mbuf *m)
+{
+	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	struct rte_arp_hdr *a = (struct rte_arp_hdr *)(eth + 1);
+	rte_be32_t sip = a->arp_data.arp_sip;
+	struct inet_addr ip = inet_addr_v4(sip);
+	bool reply = a->arp_opcode == RTE_BE16(RTE_ARP_OP_REPLY);
+	bool announce = sip == a->arp_data.arp_tip;
+	bool create = !announce && on_connected_subnet(dp, port, sip);
+
+	if (sip != 0)
+		neigh_confirm(&dp->neigh, port, &ip, &a->arp_data.arp_sha,
+			      create, dp_now_ms());
+	if (reply && dp->ports[port].twin_id != DP_NO_PORT)
+		main_xmit(dp, dp->ports[port].twin_id, m);
+	else
+		rte_pktmbuf_free(m);
+}
+
+unsigned int
+slowpath_drain(struct dp_ctx *dp)
+{
+	struct rte_mbuf *pkts[64];
+	unsigned int n, i;
+
+	n = rte_ring_sc_dequeue_burst(dp->slow_ring, (void **)pkts,
+				      RTE_DIM(pkts), NULL);
+	for (i = 0; i < n; i++) {
+		struct slow_meta *meta = slow_meta(dp, pkts[i]);
+
+		dp->main_stats.rx_packets++;
+		if (meta->kind == SLOW_ARP)
+			arp_learn(dp, meta->port, pkts[i]);
+		else
+			neigh_resolve(&dp->neigh, meta->port, &meta->nexthop,
+				      pkts[i], dp_now_ms());
+	}
+	return n;
+}
+
+void
+slowpath_tick(struct dp_ctx *dp)
+{
+	static uint64_t last;
+	uint64_t now = dp_now_ms();
+
+	if (now - last < TICK_MS)
+		return;
+	last = now;
+	neigh_tick(&dp->neigh, now);
+}

@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * slowpath: the main lcore's share of packet work.  It learns
+ * neighbours from ARP, resolves next hops for packets the workers could
+ * not send, builds ARP requests and gratuitous ARPs, and passes ARP
+ * replies to the kernel twin.  Frames it sends go through worker 0's
+ * tx_ring, so that every DPDK tx queue keeps a single writer.
+ */
+#ifndef DPLB_SLOWPATH_H
+#define DPLB_SLOWPATH_H
+
+#include "dp.h"
+
+/** The neigh_ops that route neighbour actions to this module. */
+struct neigh_ops slowpath_neigh_ops(struct dp_ctx *dp);
+
+/** Serve up to a burst of packets from the workers. Returns the count. */
+unsigned int slowpath_drain(struct dp_ctx *dp);
+
+/** Periodic work (neighbour timers); call every few milliseconds. */
+void slowpath_tick(struct dp_ctx *dp);
+
+/** Send a gratuitous ARP for addr out of port. */
+void slowpath_announce(struct dp_ctx *dp, uint16_t port, rte_be32_t addr);
+
+#endif /* DPLB_SLOWPATH_H */

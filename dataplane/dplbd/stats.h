@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * stats: drop reasons and per-lcore counters.  Each lcore writes only
+ * its own cache-aligned block; readers (the control socket) sum them.
+ * Plain 64-bit stores are atomic on the targets we run on, so readers
+ * never take a lock and writers never pay for one.
+ */
+#ifndef DPLB_STATS_H
+#define DPLB_STATS_H
+
+#include <stdint.h>
+
+#include <rte_common.h>
+
+/* One line per reason: enum suffix, stable name used in JSON. */
+#define DPLB_DROP_REASONS(X)                                   \
+	X(ETH_TRUNCATED, "eth_truncated")                      \
+	X(ETH_NOT_FOR_US, "eth_not_for_us")                    \
+	X(UNSUPPORTED_L3, "unsupported_l3")                    \
+	X(ARP_INVALID, "arp_invalid")                          \
+	X(ARP_NOT_FOR_US, "arp_not_for_us")                    \
+	X(IPV4_BAD_HEADER, "ipv4_bad_header")                  \
+	X(IPV4_BAD_CHECKSUM, "ipv4_bad_checksum")              \
+	X(IPV4_FRAGMENT, "ipv4_fragment")                      \
+	X(TTL_EXCEEDED, "ttl_exceeded")                        \
+	X(NO_ROUTE, "no_route")                                \
+	X(FORWARD_DISABLED, "forward_disabled")                \
+	X(TOO_BIG, "too_big")                                  \
+	X(NO_TWIN, "no_twin")                                  \
+	X(SLOW_RING_FULL, "slow_ring_full")                    \
+	X(NO_NEIGHBOR, "no_neighbor")                          \
+	X(NEIGH_QUEUE_FULL, "neigh_queue_full")                \
+	X(TX_FULL, "tx_full")                                  \
+	X(NO_MBUF, "no_mbuf")
+
+enum drop_reason {
+#define DROP_ENUM(e, s) DROP_##e,
+	DPLB_DROP_REASONS(DROP_ENUM)
+#undef DROP_ENUM
+	DROP_MAX
+};
+
+/** Stable JSON name of a drop reason. */
+const char *drop_reason_name(enum drop_reason r);
+
+/** Counters of one lcore (worker or main). */
+struct lcore_stats {
+	uint64_t rx_packets;
+	uint64_t rx_bytes;
+	uint64_t tx_packets;
+	uint64_t tx_bytes;
+	uint64_t rx_bursts;
+	uint64_t empty_polls;
+	uint64_t sleeps;
+	uint64_t sleep_us;
+	uint64_t to_twin;
+	uint64_t from_twin;
+	uint64_t forwarded;
+	uint64_t arp_replies;
+	uint64_t icmp_echo_replies;
+	uint64_t ipv4_options;
+	uint64_t slow_path;
+	uint64_t drops[DROP_MAX];
+} __rte_cache_aligned;
+
+#endif /* DPLB_STATS_H */

@@ -1,0 +1,170 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
+#include <stdio.h>
+#include <sys/prctl.h>
+#include <time.h>
+
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_prefetch.h>
+
+#include "log.h"
+#include "pipeline.h"
+#include "worker.h"
+
+/* Empty polls in a row before the first sleep. */
+#define IDLE_POLLS_BEFORE_SLEEP 64
+
+static struct dp_ctx *the_ctx;
+
+struct dp_ctx *
+worker_ctx(void)
+{
+	return the_ctx;
+}
+
+int
+worker_init_all(struct dp_ctx *dp)
+{
+	char name[RTE_RING_NAMESIZE];
+	unsigned int i;
+
+	dp->workers = rte_zmalloc("workers",
+				  sizeof(*dp->workers) * dp->n_workers,
+				  RTE_CACHE_LINE_SIZE);
+	if (dp->workers == NULL)
+		return -ENOMEM;
+	for (i = 0; i < dp->n_workers; i++) {
+		struct dp_worker *w = &dp->workers[i];
+
+		w->id = i;
+		snprintf(name, sizeof(name), "dplb_tx%u", i);
+		w->tx_ring = rte_ring_create(name, DP_TX_RING_SIZE,
+					     rte_socket_id(),
+					     RING_F_SP_ENQ | RING_F_SC_DEQ);
+		if (w->tx_ring == NULL)
+			return -rte_errno;
+		if (rte_rcu_qsbr_thread_register(dp->qsv, i) != 0)
+			return -rte_errno;
+	}
+	the_ctx = dp;
+	return 0;
+}
+
+static void
+flush_all(struct dp_ctx *dp, struct dp_worker *w)
+{
+	unsigned int i;
+
+	for (i = 0; i < dp->n_ports; i++) {
+		const struct dp_port *p = &dp->ports[i];
+
+		if (w->txb[p->port_id].n != 0)
+			dp_tx_flush_port(w, p->port_id);
+		if (p->twin_id != DP_NO_PORT && w->txb[p->twin_id].n != 0)
+			dp_tx_flush_port(w, p->twin_id);
+	}
+}
+
+static void
+process_burst(struct dp_ctx *dp, struct dp_worker *w, const struct dp_rxq *q,
+	      struct rte_mbuf **pkts, uint16_t n)
+{
+	uint16_t i;
+
+	for (i = 0; i < n; i++) {
+		if (i + 1 < n)
+			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
+		w->stats.rx_bytes += rte_pktmbuf_pkt_len(pkts[i]);
+		if (q->twin) {
+			/* The kernel's own frames leave as they are. */
+			w->stats.from_twin++;
+			dp_tx(w, dp->ports[q->dp_port].port_id, pkts[i]);
+		} else {
+			l2_input(dp, w, q->dp_port, pkts[i]);
+		}
+	}
+}
+
+/* Frames the main lcore built for this worker to send; m->port says where. */
+static unsigned int
+drain_tx_ring(struct dp_worker *w)
+{
+	struct rte_mbuf *pkts[64];
+	unsigned int n, i;
+
+	n = rte_ring_sc_dequeue_burst(w->tx_ring, (void **)pkts,
+				      RTE_DIM(pkts), NULL);
+	for (i = 0; i < n; i++)
+		dp_tx(w, pkts[i]->port, pkts[i]);
+	return n;
+}
+
+static void
+idle_sleep(struct dp_ctx *dp, struct dp_worker *w)
+{
+	struct timespec ts;
+
+	w->sleep_us = w->sleep_us == 0 ? 1 : w->sleep_us * 2;
+	if (w->sleep_us > dp->idle_sleep_max_us)
+		w->sleep_us = dp->idle_sleep_max_us;
+	ts.tv_sec = w->sleep_us / 1000000;
+	ts.tv_nsec = (long)(w->sleep_us % 1000000) * 1000;
+	/* Offline while asleep, so control-plane grace periods never wait
+	 * for a sleeping worker. */
+	rte_rcu_qsbr_thread_offline(dp->qsv, w->id);
+	nanosleep(&ts, NULL);
+	rte_rcu_qsbr_thread_online(dp->qsv, w->id);
+	w->stats.sleeps++;
+	w->stats.sleep_us += w->sleep_us;
+}
+
+static void
+account_idle(struct dp_ctx *dp, struct dp_worker *w, unsigned int work)
+{
+	if (work != 0) {
+		w->empty_streak = 0;
+		w->sleep_us = 0;
+		return;
+	}
+	w->stats.empty_polls++;
+	if (dp->idle_sleep_max_us != 0 &&
+	    ++w->empty_streak >= IDLE_POLLS_BEFORE_SLEEP)
+		idle_sleep(dp, w);
+}
+
+int
+worker_main(void *arg)
+{
+	struct dp_worker *w = arg;
+	struct dp_ctx *dp = the_ctx;
+	struct rte_mbuf *pkts[DP_MAX_BURST];
+	unsigned int i, work;
+	uint16_t n;
+
+	/* Let short sleeps be short. */
+	prctl(PR_SET_TIMERSLACK, 1000UL, 0, 0, 0);
+	w->lcore = rte_lcore_id();
+	rte_rcu_qsbr_thread_online(dp->qsv, w->id);
+	while (!dp->quit) {
+		work = 0;
+		for (i = 0; i < w->n_rxq; i++) {
+			const struct dp_rxq *q = &w->rxq[i];
+
+			n = rte_eth_rx_burst(q->port_id, q->queue, pkts,
+					     (uint16_t)dp->burst);
+			if (n == 0)
+				continue;
+			w->stats.rx_bursts++;
+			w->stats.rx_packets += n;
+			process_burst(dp, w, q, pkts, n);
+			work += n;
+		}
+		work += drain_tx_ring(w);
+		flush_all(dp, w);
+		rte_rcu_qsbr_quiescent(dp->qsv, w->id);
+		account_idle(dp, w, work);
+	}
+	rte_rcu_qsbr_thread_offline(dp->qsv, w->id);
+	return 0;
+}

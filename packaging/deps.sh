@@ -1,0 +1,38 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Install every build and test dependency of dplb from Debian's packages.
+# Idempotent and fast: it asks dpkg first and calls apt-get only for what
+# is missing.  Usage: packaging/deps.sh [--check]  (--check: exit 1 if
+# something is missing, install nothing).
+set -eu
+
+BUILD_DEPS="build-essential pkg-config dpdk-dev libdpdk-dev libconfig-dev
+libjson-c-dev libcmocka-dev libpcap-dev"
+TEST_DEPS="python3 python3-scapy python3-pytest nginx-light iproute2 ethtool
+curl hping3 wrk iputils-ping tcpdump socat jq procps psmisc"
+
+missing=""
+for p in $BUILD_DEPS $TEST_DEPS; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed"; then
+		missing="$missing $p"
+	fi
+done
+
+[ -z "$missing" ] && exit 0
+if [ "${1:-}" = "--check" ]; then
+	echo "missing packages:$missing" >&2
+	exit 1
+fi
+if [ "$(id -u)" != 0 ]; then
+	echo "deps: these packages are missing and installing them needs root:$missing" >&2
+	exit 1
+fi
+echo "deps: installing$missing"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+# shellcheck disable=SC2086
+apt-get install -y -q --no-install-recommends $missing
+# nginx-light starts a system nginx on install; the tests run their own.
+if command -v systemctl >/dev/null 2>&1; then
+	systemctl disable --now nginx >/dev/null 2>&1 || true
+fi

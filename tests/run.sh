@@ -1,0 +1,87 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Runs every test suite and ends with one line "N passed, N failed".
+#   tests/run.sh               unit, ASan unit, control, packet (also under
+#                              ASan), end-to-end
+#   tests/run.sh --asan-only   the ASan part only
+# Each suite's result is summed; a suite that crashes counts as failed.
+set -u
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+BUILD=${BUILD:-$ROOT/build}
+PY=/usr/bin/python3
+RESULTS=$(mktemp -d /tmp/dplb-tests.XXXXXX)
+trap 'rm -rf "$RESULTS"' EXIT
+PASSED=0
+FAILED=0
+START=$(date +%s)
+
+# Enough 2 MiB hugepages for several dplbd instances at once.
+reserve_hugepages() {
+	local want=1536 have
+	have=$(cat /proc/sys/vm/nr_hugepages)
+	if [ "$have" -lt "$want" ]; then
+		echo "$want" > /proc/sys/vm/nr_hugepages || true
+	fi
+}
+
+add() { PASSED=$((PASSED + $1)); FAILED=$((FAILED + $2)); }
+
+# cmocka binaries: count "[  PASSED  ] N" / "[  FAILED  ] N" lines.
+run_unit_dir() {
+	local dir=$1 label=$2 t out p f rc
+	for t in "$dir"/test_*; do
+		[ -x "$t" ] || continue
+		out=$RESULTS/$(basename "$t").$label.log
+		"$t" >"$out" 2>&1
+		rc=$?
+		p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' "$out" | tail -1)
+		f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' "$out" | tail -1)
+		p=${p:-0}; f=${f:-0}
+		if [ "$rc" != 0 ] && [ "$f" = 0 ]; then
+			f=1	# crashed or sanitizer abort
+		fi
+		echo "unit[$label] $(basename "$t"): $p passed, $f failed"
+		[ "$f" != 0 ] && sed 's/^/    /' "$out" | tail -40
+		add "$p" "$f"
+	done
+}
+
+# pytest: read the counts from its JUnit XML.
+run_pytest() {
+	local label=$1; shift
+	local xml=$RESULTS/$label.xml counts
+	"$PY" -m pytest -q -p no:cacheprovider --junitxml="$xml" "$@" 2>&1 |
+		tail -25 | sed "s/^/  [$label] /"
+	counts=$("$PY" - "$xml" <<'PYEOF'
+import sys, xml.etree.ElementTree as ET
+try:
+    root = ET.parse(sys.argv[1]).getroot()
+except Exception:
+    print("0 1"); sys.exit()
+suites = [root] if root.tag == "testsuite" else list(root)
+t = sum(int(s.get("tests", 0)) for s in suites)
+f = sum(int(s.get("failures", 0)) + int(s.get("errors", 0)) for s in suites)
+sk = sum(int(s.get("skipped", 0)) for s in suites)
+print(t - f - sk, f)
+PYEOF
+)
+	echo "pytest[$label]: ${counts% *} passed, ${counts#* } failed"
+	add ${counts}
+}
+
+reserve_hugepages
+if [ "${1:-}" != "--asan-only" ]; then
+	run_unit_dir "$BUILD/unit" plain
+fi
+run_unit_dir "$BUILD/asan/unit" asan
+if [ "${1:-}" != "--asan-only" ]; then
+	[ -d tests/ctl ] && run_pytest ctl tests/ctl
+	[ -d tests/packet ] && run_pytest packet tests/packet
+	[ -d tests/e2e ] && run_pytest e2e tests/e2e
+fi
+[ -d tests/packet ] && DPLBD_BIN=$BUILD/asan/dplbd run_pytest packet-asan tests/packet
+
+echo "time: $(( $(date +%s) - START )) s"
+echo "$PASSED passed, $FAILED failed"
+[ "$FAILED" = 0 ]
