@@ -36,6 +36,7 @@ route_table_init(struct route_table *rt, const char *name,
 		return -rte_errno;
 	}
 	rt->n_slots = max_routes;
+	rt->default_nh = ROUTE_NO_DEFAULT;
 	rt->qsv = qsv;
 	return 0;
 }
@@ -85,8 +86,10 @@ route_add(struct route_table *rt, rte_be32_t prefix, uint8_t depth,
 {
 	struct route_slot *s;
 	int i = slot_find(rt, prefix, depth);
-	int ret;
+	int ret = 0;
 
+	if (depth > 32)
+		return -EINVAL;
 	if (i >= 0) {
 		s = &rt->slots[i];
 		if (type != ROUTE_CONNECTED || s->type != ROUTE_CONNECTED ||
@@ -110,7 +113,10 @@ route_add(struct route_table *rt, rte_be32_t prefix, uint8_t depth,
 	};
 	/* The slot must be complete before the LPM can hand it out. */
 	rte_smp_wmb();
-	ret = rte_lpm_add(rt->lpm, rte_be_to_cpu_32(prefix), depth, i);
+	if (depth == 0)
+		__atomic_store_n(&rt->default_nh, (uint32_t)i, __ATOMIC_RELEASE);
+	else
+		ret = rte_lpm_add(rt->lpm, rte_be_to_cpu_32(prefix), depth, i);
 	if (ret != 0) {
 		s->in_use = 0;
 		return ret;
@@ -125,14 +131,18 @@ route_del(struct route_table *rt, rte_be32_t prefix, uint8_t depth,
 {
 	struct route_slot *s;
 	int i = slot_find(rt, prefix, depth);
-	int ret;
+	int ret = 0;
 
 	if (i < 0 || rt->slots[i].type != type)
 		return -ENOENT;
 	s = &rt->slots[i];
 	if (--s->refcnt > 0)
 		return 0;
-	ret = rte_lpm_delete(rt->lpm, rte_be_to_cpu_32(prefix), depth);
+	if (depth == 0)
+		__atomic_store_n(&rt->default_nh, ROUTE_NO_DEFAULT,
+				 __ATOMIC_RELEASE);
+	else
+		ret = rte_lpm_delete(rt->lpm, rte_be_to_cpu_32(prefix), depth);
 	if (ret != 0) {
 		s->refcnt++;
 		return ret;

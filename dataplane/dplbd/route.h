@@ -42,8 +42,11 @@ struct route_table {
 	struct route_slot *slots;
 	uint32_t n_slots;
 	uint32_t n_used;
+	uint32_t default_nh;	/* slot of 0.0.0.0/0 (rte_lpm has no depth 0) */
 	struct rte_rcu_qsbr *qsv;
 };
+
+#define ROUTE_NO_DEFAULT UINT32_MAX
 
 /** Create a table of max_routes entries; qsv may be NULL (no workers). */
 int route_table_init(struct route_table *rt, const char *name,
@@ -76,8 +79,11 @@ route_lookup(const struct route_table *rt, rte_be32_t dst)
 {
 	uint32_t nh;
 
-	if (rte_lpm_lookup(rt->lpm, rte_be_to_cpu_32(dst), &nh) != 0)
-		return NULL;
+	if (rte_lpm_lookup(rt->lpm, rte_be_to_cpu_32(dst), &nh) != 0) {
+		nh = __atomic_load_n(&rt->default_nh, __ATOMIC_ACQUIRE);
+		if (nh == ROUTE_NO_DEFAULT)
+			return NULL;
+	}
 	return &rt->slots[nh];
 }
 

@@ -1,0 +1,942 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Unit tests of config.c: defaults, a full config, every class of error
+ * with its exact "file:line: key.path: message" text, the JSON view and
+ * loading files, including every config shipped under config/.
+ */
+#include <errno.h>
+#include <glob.h>
+#include <limits.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "config.h"
+#include "log.h"
+
+static struct dplb_config cfg;
+static char err[CFG_ERR_LEN];
+
+static int
+parse(const char *text)
+{
+	err[0] = '\0';
+	return config_parse_string(text, "t.conf", &cfg, err, sizeof(err));
+}
+
+/* text must fail with exactly msg. */
+#define ASSERT_ERR(text, msg)                                                \
+	do {                                                                 \
+		assert_int_equal(parse(text), -EINVAL);                      \
+		assert_string_equal(err, msg);                               \
+	} while (0)
+
+#define ASSERT_OK(text)                                                      \
+	do {                                                                 \
+		int rc_ = parse(text);                                       \
+		if (rc_ != 0)                                                \
+			fail_msg("unexpected error: %s", err);               \
+	} while (0)
+
+/* Two ports on lines 1-2, for the route and neighbour tests (line 3+). */
+#define TWO_PORTS                                                            \
+	"ports = ( { name = \"dp0\"; device = \"net_null0\"; "               \
+	"addresses = [ \"198.18.0.1/24\" ]; },\n"                            \
+	"  { name = \"dp1\"; device = \"net_null1\"; "                       \
+	"addresses = [ \"198.18.1.1/24\" ]; } );\n"
+
+static const char full_conf[] =
+	"global = {\n"
+	"  log_level = \"debug\";\n"
+	"  control_socket = \"/tmp/dplb-test.sock\";\n"
+	"  socket_mode = \"0640\";\n"
+	"  socket_group = \"dplb\";\n"
+	"};\n"
+	"eal = {\n"
+	"  hugepages = false;\n"
+	"  memory_mb = 512;\n"
+	"  cpus = \"0-1,3\";\n"
+	"  args = [ \"--log-level=lib.eal:debug\", \"--vdev=net_null9\" ];\n"
+	"};\n"
+	"dataplane = { workers = 2; idle_sleep_max_us = 100; burst = 64;\n"
+	"  mbufs = 32767; max_routes = 2048; };\n"
+	"ip = { forward = true; };\n"
+	"neigh = {\n"
+	"  max = 8192; reachable_ms = 60000; retrans_ms = 500; probes = 5;\n"
+	"  queue_len = 16;\n"
+	"  static = ( { ip = \"198.18.1.2\"; mac = \"02:00:00:00:01:02\";\n"
+	"               dev = \"dp1\"; } );\n"
+	"};\n"
+	"ports = (\n"
+	"  { name = \"dp0\"; device = \"0000:03:00.0\"; twin = \"lb0\";\n"
+	"    mtu = 9000; rx_desc = 2048; tx_desc = 512; promisc = true;\n"
+	"    addresses = [ \"198.18.0.1/24\", \"198.18.10.1/32\" ]; },\n"
+	"  { name = \"dp1\"; device = \"net_af_packet0,iface=lb1c\";\n"
+	"    addresses = [ \"198.18.1.1/24\" ]; }\n"
+	");\n"
+	"routes = (\n"
+	"  { dst = \"198.19.0.0/24\"; via = \"198.18.1.2\"; },\n"
+	"  { dst = \"0.0.0.0/0\"; via = \"198.18.0.254\"; dev = \"dp0\"; },\n"
+	"  { dst = \"198.20.0.0/16\"; dev = \"dp1\"; }\n"
+	");\n";
+
+static void
+test_defaults(void **state)
+{
+	config_defaults(&cfg);
+	assert_int_equal(cfg.log_level, LOG_LVL_INFO);
+	assert_string_equal(cfg.control_socket, CFG_DEFAULT_SOCKET);
+	assert_int_equal(cfg.socket_mode, 0660);
+	assert_string_equal(cfg.socket_group, "");
+	assert_true(cfg.hugepages);
+	assert_int_equal(cfg.memory_mb, 0);
+	assert_string_equal(cfg.cpus, "");
+	assert_int_equal(cfg.n_eal_args, 0);
+	assert_int_equal(cfg.workers, 1);
+	assert_int_equal(cfg.idle_sleep_max_us, 0);
+	assert_int_equal(cfg.burst, 32);
+	assert_int_equal(cfg.mbufs, 16383);
+	assert_int_equal(cfg.max_routes, 1024);
+	assert_false(cfg.ip_forward);
+	assert_int_equal(cfg.neigh_max, 4096);
+	assert_int_equal(cfg.neigh_reachable_ms, 30000);
+	assert_int_equal(cfg.neigh_retrans_ms, 1000);
+	assert_int_equal(cfg.neigh_probes, 3);
+	assert_int_equal(cfg.neigh_queue_len, 8);
+	assert_int_equal(cfg.n_ports, 0);
+	assert_int_equal(cfg.n_routes, 0);
+	assert_int_equal(cfg.n_neighs, 0);
+}
+
+/* An empty file and empty groups are the defaults, not errors. */
+static void
+test_empty_is_defaults(void **state)
+{
+	struct dplb_config def;
+
+	config_defaults(&def);
+	ASSERT_OK("");
+	assert_int_equal(cfg.workers, def.workers);
+	assert_int_equal(cfg.mbufs, def.mbufs);
+	ASSERT_OK("global = { }; eal = { args = [ ]; }; dataplane = { };\n"
+		  "ip = { }; neigh = { static = ( ); }; ports = ( );\n"
+		  "routes = [ ];\n");
+	assert_int_equal(cfg.n_ports, 0);
+	assert_true(cfg.hugepages);
+}
+
+static void
+test_full_config(void **state)
+{
+	const struct cfg_port *p0 = &cfg.ports[0], *p1 = &cfg.ports[1];
+	char buf[INET_PREFIX_STRLEN];
+
+	ASSERT_OK(full_conf);
+	assert_int_equal(cfg.log_level, LOG_LVL_DEBUG);
+	assert_string_equal(cfg.control_socket, "/tmp/dplb-test.sock");
+	assert_int_equal(cfg.socket_mode, 0640);
+	assert_string_equal(cfg.socket_group, "dplb");
+	assert_false(cfg.hugepages);
+	assert_int_equal(cfg.memory_mb, 512);
+	assert_string_equal(cfg.cpus, "0-1,3");
+	assert_int_equal(cfg.n_eal_args, 2);
+	assert_string_equal(cfg.eal_args[0], "--log-level=lib.eal:debug");
+	assert_string_equal(cfg.eal_args[1], "--vdev=net_null9");
+	assert_int_equal(cfg.workers, 2);
+	assert_int_equal(cfg.idle_sleep_max_us, 100);
+	assert_int_equal(cfg.burst, 64);
+	assert_int_equal(cfg.mbufs, 32767);
+	assert_int_equal(cfg.max_routes, 2048);
+	assert_true(cfg.ip_forward);
+	assert_int_equal(cfg.neigh_max, 8192);
+	assert_int_equal(cfg.neigh_reachable_ms, 60000);
+	assert_int_equal(cfg.neigh_retrans_ms, 500);
+	assert_int_equal(cfg.neigh_probes, 5);
+	assert_int_equal(cfg.neigh_queue_len, 16);
+
+	assert_int_equal(cfg.n_ports, 2);
+	assert_string_equal(p0->name, "dp0");
+	assert_string_equal(p0->device, "0000:03:00.0");
+	assert_string_equal(p0->twin, "lb0");
+	assert_int_equal(p0->mtu, 9000);
+	assert_int_equal(p0->rx_desc, 2048);
+	assert_int_equal(p0->tx_desc, 512);
+	assert_true(p0->promisc);
+	assert_int_equal(p0->n_addrs, 2);
+	assert_string_equal(inet_prefix_fmt(&p0->addrs[0], buf, sizeof(buf)),
+			    "198.18.0.1/24");
+	assert_string_equal(inet_prefix_fmt(&p0->addrs[1], buf, sizeof(buf)),
+			    "198.18.10.1/32");
+	/* Port defaults. */
+	assert_string_equal(p1->twin, "");
+	assert_int_equal(p1->mtu, 1500);
+	assert_int_equal(p1->rx_desc, 1024);
+	assert_int_equal(p1->tx_desc, 1024);
+	assert_false(p1->promisc);
+
+	assert_int_equal(cfg.n_routes, 3);
+	assert_string_equal(inet_prefix_fmt(&cfg.routes[0].dst, buf,
+					    sizeof(buf)), "198.19.0.0/24");
+	assert_string_equal(inet_addr_fmt(&cfg.routes[0].via, buf,
+					  sizeof(buf)), "198.18.1.2");
+	assert_string_equal(cfg.routes[0].dev, "");
+	assert_string_equal(cfg.routes[1].dev, "dp0");
+	assert_int_equal(cfg.routes[1].dst.len, 0);
+	assert_int_equal(cfg.routes[2].via.family, 0);
+	assert_string_equal(cfg.routes[2].dev, "dp1");
+
+	assert_int_equal(cfg.n_neighs, 1);
+	assert_string_equal(inet_addr_fmt(&cfg.neighs[0].ip, buf, sizeof(buf)),
+			    "198.18.1.2");
+	assert_memory_equal(cfg.neighs[0].mac,
+			    ((uint8_t[]){ 2, 0, 0, 0, 1, 2 }), 6);
+	assert_string_equal(cfg.neighs[0].dev, "dp1");
+
+	assert_int_equal(config_port_index(&cfg, "dp1"), 1);
+	assert_int_equal(config_port_index(&cfg, "dp9"), -1);
+}
+
+/* A failed parse must leave the running configuration untouched. */
+static void
+test_error_keeps_cfg(void **state)
+{
+	ASSERT_OK(full_conf);
+	ASSERT_ERR("dataplane = { workers = 3; burst = 0; };",
+		   "t.conf:1: dataplane.burst: must be between 1 and 512");
+	assert_int_equal(cfg.workers, 2);
+	assert_int_equal(cfg.n_ports, 2);
+}
+
+static void
+test_syntax_error(void **state)
+{
+	ASSERT_ERR("global = {\n  log_level = \"info\"\n  = 3;\n};\n",
+		   "t.conf:3: syntax error");
+	ASSERT_ERR("ip = { forward = true; };\nip = { };\n",
+		   "t.conf:2: syntax error: duplicate setting name");
+	ASSERT_ERR("eal = { args = [ \"a\", 1 ]; };",
+		   "t.conf:1: syntax error: mismatched element type in array");
+}
+
+static void
+test_unknown_key_top(void **state)
+{
+	ASSERT_ERR("ip = { forward = true; };\nrouting = { };\n",
+		   "t.conf:2: routing: unknown key");
+}
+
+static void
+test_unknown_key_nested(void **state)
+{
+	ASSERT_ERR("ports = (\n { name = \"dp0\"; device = \"net_null0\"; },\n"
+		   " { name = \"dp1\";\n   device = \"net_null1\";\n"
+		   "   mtus = 1500; }\n);\n",
+		   "t.conf:5: ports.[1].mtus: unknown key");
+	ASSERT_ERR("global = { loglevel = \"info\"; };",
+		   "t.conf:1: global.loglevel: unknown key");
+	ASSERT_ERR(TWO_PORTS "neigh = { static = ( { ip = \"198.18.0.2\";\n"
+		   " mac = \"02:00:00:00:00:02\"; dev = \"dp0\"; if = 1; } ); };",
+		   "t.conf:4: neigh.static.[0].if: unknown key");
+}
+
+static void
+test_wrong_types(void **state)
+{
+	ASSERT_ERR("global = { log_level = 7; };",
+		   "t.conf:1: global.log_level: must be a string");
+	ASSERT_ERR("ports = ( { name = \"dp0\"; device = \"x\"; mtu = \"1500\"; } );",
+		   "t.conf:1: ports.[0].mtu: must be an integer");
+	ASSERT_ERR("dataplane = { burst = 32.0; };",
+		   "t.conf:1: dataplane.burst: must be an integer");
+	ASSERT_ERR("eal = { hugepages = 1; };",
+		   "t.conf:1: eal.hugepages: must be a boolean");
+	ASSERT_ERR("eal = { args = \"--no-pci\"; };",
+		   "t.conf:1: eal.args: must be a list of strings");
+	ASSERT_ERR("ports = ( { name = \"dp0\"; device = \"x\"; "
+		   "addresses = ( \"198.18.0.1/24\", 5 ); } );",
+		   "t.conf:1: ports.[0].addresses: must be a list of strings");
+	ASSERT_ERR("ip = true;", "t.conf:1: ip: must be a group { ... }");
+	ASSERT_ERR("ports = { name = \"dp0\"; };",
+		   "t.conf:1: ports: must be a list ( ... )");
+	ASSERT_ERR("routes = ( \"198.19.0.0/24\" );",
+		   "t.conf:1: routes.[0]: must be a group { ... }");
+	ASSERT_ERR("global = { socket_mode = 0660; };",
+		   "t.conf:1: global.socket_mode: must be a string");
+}
+
+static void
+test_range_low(void **state)
+{
+	ASSERT_ERR("ports = ( { name = \"dp0\"; device = \"x\";\n mtu = 67; } );",
+		   "t.conf:2: ports.[0].mtu: must be between 68 and 9600");
+	ASSERT_ERR("dataplane = { mbufs = 1022; };",
+		   "t.conf:1: dataplane.mbufs: must be between 1023 and 16777215");
+	ASSERT_ERR("neigh = { probes = -1; };",
+		   "t.conf:1: neigh.probes: must be between 1 and 10");
+}
+
+static void
+test_range_high(void **state)
+{
+	ASSERT_ERR("dataplane = { workers = 65; };",
+		   "t.conf:1: dataplane.workers: must be between 1 and 64");
+	ASSERT_ERR("eal = { memory_mb = 1048577; };",
+		   "t.conf:1: eal.memory_mb: must be between 0 and 1048576");
+	ASSERT_ERR("neigh = { reachable_ms = 3600001; };",
+		   "t.conf:1: neigh.reachable_ms: must be between 1000 and 3600000");
+	ASSERT_ERR("ports = ( { name = \"dp0\"; device = \"x\"; tx_desc = 16385; } );",
+		   "t.conf:1: ports.[0].tx_desc: must be between 64 and 16384");
+}
+
+/* Both ends of every range are accepted. */
+static void
+test_range_edges(void **state)
+{
+	ASSERT_OK("eal = { memory_mb = 0; };\n"
+		  "dataplane = { workers = 1; idle_sleep_max_us = 0; burst = 1;\n"
+		  "  mbufs = 1023; max_routes = 16; };\n"
+		  "neigh = { max = 16; reachable_ms = 1000; retrans_ms = 100;\n"
+		  "  probes = 1; queue_len = 0; };\n"
+		  "ports = ( { name = \"a\"; device = \"x\"; mtu = 68;\n"
+		  "  rx_desc = 64; tx_desc = 64; } );\n");
+	assert_int_equal(cfg.ports[0].mtu, 68);
+	ASSERT_OK("eal = { memory_mb = 1048576; };\n"
+		  "dataplane = { workers = 64; idle_sleep_max_us = 100000;\n"
+		  "  burst = 512; mbufs = 16777215; max_routes = 1048576; };\n"
+		  "neigh = { max = 1048576; reachable_ms = 3600000;\n"
+		  "  retrans_ms = 60000; probes = 10; queue_len = 256; };\n"
+		  "ports = ( { name = \"abcdefghijklmno\"; device = \"x\";\n"
+		  "  mtu = 9600; rx_desc = 16384; tx_desc = 16384; } );\n");
+	assert_int_equal(cfg.mbufs, 16777215);
+	assert_int_equal(cfg.ports[0].rx_desc, 16384);
+}
+
+/* libconfig 1.5 wraps 32-bit overflow: 4294983679 would read as 16383. */
+static void
+test_big_integers(void **state)
+{
+	ASSERT_ERR("dataplane = { mbufs = 4294983679; };",
+		   "t.conf:1: dataplane.mbufs: must be between 1023 and 16777215");
+	ASSERT_ERR("# mbufs = 4294983679\ndataplane = { mbufs = 0x100003fff; };",
+		   "t.conf:2: dataplane.mbufs: must be between 1023 and 16777215");
+	ASSERT_ERR("eal = { memory_mb = -4294967295; };",
+		   "t.conf:1: eal.memory_mb: must be between 0 and 1048576");
+	/* Strings and comments are left alone; L suffixes work. */
+	ASSERT_OK("/* 99999999999 */ eal = { args = [ \"-m99999999999\" ];\n"
+		  "  memory_mb = 1024L; };  // 99999999999\n");
+	assert_string_equal(cfg.eal_args[0], "-m99999999999");
+	assert_int_equal(cfg.memory_mb, 1024);
+}
+
+static void
+test_port_names(void **state)
+{
+	ASSERT_ERR("ports = ( { name = \"dp 0\"; device = \"x\"; } );",
+		   "t.conf:1: ports.[0].name: invalid port name 'dp 0': use 1 "
+		   "to 15 characters of A-Z a-z 0-9 _ . -");
+	ASSERT_ERR("ports = ( { name = \"abcdefghijklmnop\"; device = \"x\"; } );",
+		   "t.conf:1: ports.[0].name: invalid port name "
+		   "'abcdefghijklmnop': use 1 to 15 characters of A-Z a-z 0-9 "
+		   "_ . -");
+	ASSERT_ERR("ports = (\n { device = \"net_null0\"; }\n);",
+		   "t.conf:2: ports.[0].name: is required");
+	ASSERT_ERR("ports = ( { name = \"dp0\"; } );",
+		   "t.conf:1: ports.[0].device: is required");
+	ASSERT_ERR("ports = ( { name = \"dp0\"; device = \"\"; } );",
+		   "t.conf:1: ports.[0].device: must not be empty");
+	ASSERT_ERR("ports = ( { name = \"dp0\"; device = \"x\"; twin = \"a/b\"; } );",
+		   "t.conf:1: ports.[0].twin: invalid twin name 'a/b': use 1 "
+		   "to 15 characters of A-Z a-z 0-9 _ . -");
+}
+
+static void
+test_duplicate_port_name(void **state)
+{
+	ASSERT_ERR("ports = (\n { name = \"dp0\"; device = \"net_null0\"; },\n"
+		   " { name = \"dp0\"; device = \"net_null1\"; }\n);",
+		   "t.conf:3: ports.[1].name: duplicate port name 'dp0' "
+		   "(see ports.[0])");
+}
+
+/* Devices compare by what DPDK identifies them with. */
+static void
+test_duplicate_device(void **state)
+{
+	ASSERT_ERR("ports = (\n { name = \"dp0\"; device = \"net_tap0,iface=a\"; },\n"
+		   " { name = \"dp1\"; device = \"net_tap0,iface=b\"; }\n);",
+		   "t.conf:3: ports.[1].device: device 'net_tap0' is already "
+		   "used by ports.[0]");
+	ASSERT_ERR("ports = (\n { name = \"dp0\"; device = \"0000:03:00.0\"; },\n"
+		   " { name = \"dp1\"; device = \"03:00.0,rxq_pkt_pad_en=1\"; }\n);",
+		   "t.conf:3: ports.[1].device: device '0000:03:00.0' is "
+		   "already used by ports.[0]");
+	ASSERT_OK("ports = ( { name = \"dp0\"; device = \"0000:03:00.0\"; },\n"
+		  " { name = \"dp1\"; device = \"0000:03:00.1\"; } );");
+}
+
+static void
+test_duplicate_twin(void **state)
+{
+	ASSERT_ERR("ports = (\n { name = \"dp0\"; device = \"a\"; twin = \"t0\"; },\n"
+		   " { name = \"dp1\"; device = \"b\"; twin = \"t0\"; }\n);",
+		   "t.conf:3: ports.[1].twin: twin 't0' is already used by "
+		   "ports.[0]");
+	/* A twin may carry its own port's name; "" twins never clash. */
+	ASSERT_OK("ports = ( { name = \"dp0\"; device = \"a\"; twin = \"dp0\"; },\n"
+		  " { name = \"dp1\"; device = \"b\"; twin = \"\"; },\n"
+		  " { name = \"dp2\"; device = \"c\"; twin = \"\"; } );");
+	assert_string_equal(cfg.ports[0].twin, "dp0");
+}
+
+static void
+test_bad_address(void **state)
+{
+	ASSERT_ERR("ports = ( { name = \"dp0\"; device = \"x\";\n"
+		   "  addresses = [ \"198.18.0.1/24\",\n \"198.18.0.300/24\" ]; } );",
+		   "t.conf:3: ports.[0].addresses.[1]: invalid prefix "
+		   "'198.18.0.300/24' (expected a.b.c.d/len)");
+	ASSERT_ERR("ports = ( { name = \"dp0\"; device = \"x\"; "
+		   "addresses = [ \"198.18.0.1/33\" ]; } );",
+		   "t.conf:1: ports.[0].addresses.[0]: invalid prefix "
+		   "'198.18.0.1/33' (expected a.b.c.d/len)");
+	ASSERT_ERR("ports = ( { name = \"dp0\"; device = \"x\"; "
+		   "addresses = [ \"224.0.0.1/24\" ]; } );",
+		   "t.conf:1: ports.[0].addresses.[0]: '224.0.0.1/24' is not "
+		   "a unicast address");
+	ASSERT_ERR("ports = ( { name = \"dp0\"; device = \"x\"; "
+		   "addresses = [ \"198.18.0.1/0\" ]; } );",
+		   "t.conf:1: ports.[0].addresses.[0]: prefix length of "
+		   "'198.18.0.1/0' must be 1 to 32");
+	/* Without /len an address is a host address. */
+	ASSERT_OK("ports = ( { name = \"dp0\"; device = \"x\"; "
+		  "addresses = [ \"198.18.0.1\" ]; } );");
+	assert_int_equal(cfg.ports[0].addrs[0].len, 32);
+}
+
+static void
+test_duplicate_address(void **state)
+{
+	ASSERT_ERR("ports = (\n { name = \"dp0\"; device = \"a\";\n"
+		   "   addresses = [ \"198.18.0.1/24\" ]; },\n"
+		   " { name = \"dp1\"; device = \"b\";\n"
+		   "   addresses = [ \"198.18.0.1/16\" ]; }\n);",
+		   "t.conf:5: ports.[1].addresses.[0]: duplicate address "
+		   "'198.18.0.1/16' (see ports.[0])");
+	ASSERT_ERR("ports = ( { name = \"dp0\"; device = \"a\"; addresses = "
+		   "[ \"198.18.0.1/24\", \"198.18.0.1/32\" ]; } );",
+		   "t.conf:1: ports.[0].addresses.[1]: duplicate address "
+		   "'198.18.0.1/32' (see ports.[0])");
+}
+
+static void
+test_ipv6_rejected(void **state)
+{
+	ASSERT_ERR("ports = ( { name = \"dp0\"; device = \"x\"; "
+		   "addresses = [ \"2001:db8::1/64\" ]; } );",
+		   "t.conf:1: ports.[0].addresses.[0]: IPv6 is not supported "
+		   "by the dataplane yet");
+	ASSERT_ERR(TWO_PORTS "routes = ( { dst = \"2001:db8::/32\"; dev = \"dp0\"; } );",
+		   "t.conf:3: routes.[0].dst: IPv6 is not supported by the "
+		   "dataplane yet");
+	ASSERT_ERR(TWO_PORTS "routes = ( { dst = \"198.19.0.0/24\"; "
+		   "via = \"2001:db8::1\"; } );",
+		   "t.conf:3: routes.[0].via: IPv6 is not supported by the "
+		   "dataplane yet");
+	ASSERT_ERR(TWO_PORTS "neigh = { static = ( { ip = \"fe80::1\"; "
+		   "mac = \"02:00:00:00:00:01\"; dev = \"dp0\"; } ); };",
+		   "t.conf:3: neigh.static.[0].ip: IPv6 is not supported by "
+		   "the dataplane yet");
+}
+
+static void
+test_route_host_bits(void **state)
+{
+	ASSERT_ERR(TWO_PORTS "routes = (\n { dst = \"198.19.0.1/24\"; dev = \"dp0\"; }\n);",
+		   "t.conf:4: routes.[0].dst: host bits set in 198.19.0.1/24");
+}
+
+static void
+test_route_unknown_dev(void **state)
+{
+	ASSERT_ERR(TWO_PORTS "routes = ( { dst = \"198.19.0.0/24\"; dev = \"dp0\"; },\n"
+		   " { dst = \"198.20.0.0/24\"; dev = \"dp7\"; } );",
+		   "t.conf:4: routes.[1].dev: no port named 'dp7'");
+}
+
+/* Routes are checked after ports, whatever the order in the file. */
+static void
+test_routes_before_ports(void **state)
+{
+	ASSERT_OK("routes = ( { dst = \"198.19.0.0/24\"; via = \"198.18.1.2\"; } );\n"
+		  TWO_PORTS);
+	assert_int_equal(cfg.n_routes, 1);
+}
+
+static void
+test_route_needs_via_or_dev(void **state)
+{
+	ASSERT_ERR(TWO_PORTS "routes = (\n { dst = \"198.19.0.0/24\"; }\n);",
+		   "t.conf:4: routes.[0]: needs via or dev");
+	ASSERT_ERR(TWO_PORTS "routes = ( { dst = \"198.19.0.0/24\"; via = \"\";"
+		   " dev = \"\"; } );",
+		   "t.conf:3: routes.[0]: needs via or dev");
+	ASSERT_ERR(TWO_PORTS "routes = ( { via = \"198.18.0.2\"; } );",
+		   "t.conf:3: routes.[0].dst: is required");
+}
+
+static void
+test_route_gateway(void **state)
+{
+	ASSERT_ERR(TWO_PORTS "routes = ( { dst = \"198.19.0.0/24\"; "
+		   "via = \"198.18.9.1\"; } );",
+		   "t.conf:3: routes.[0].via: no port address covers "
+		   "198.18.9.1; set dev");
+	ASSERT_ERR(TWO_PORTS "routes = ( { dst = \"198.19.0.0/24\"; "
+		   "via = \"198.18.0\"; } );",
+		   "t.conf:3: routes.[0].via: invalid address '198.18.0'");
+	/* With dev the gateway's subnet is not needed. */
+	ASSERT_OK(TWO_PORTS "routes = ( { dst = \"198.19.0.0/24\"; "
+		  "via = \"198.18.9.1\"; dev = \"dp1\"; } );");
+}
+
+static void
+test_route_duplicate(void **state)
+{
+	ASSERT_ERR(TWO_PORTS "routes = ( { dst = \"198.19.0.0/24\"; dev = \"dp0\"; },\n"
+		   " { dst = \"198.19.0.0/24\"; via = \"198.18.1.2\"; } );",
+		   "t.conf:4: routes.[1].dst: duplicate route 198.19.0.0/24 "
+		   "(see routes.[0])");
+	/* Same network, other length: a different route. */
+	ASSERT_OK(TWO_PORTS "routes = ( { dst = \"198.19.0.0/24\"; dev = \"dp0\"; },\n"
+		  " { dst = \"198.19.0.0/16\"; dev = \"dp0\"; } );");
+}
+
+static void
+test_bad_mac(void **state)
+{
+	ASSERT_ERR(TWO_PORTS "neigh = { static = ( { ip = \"198.18.0.2\";\n"
+		   "  mac = \"02:00:00:00:00\"; dev = \"dp0\"; } ); };",
+		   "t.conf:4: neigh.static.[0].mac: invalid MAC address "
+		   "'02:00:00:00:00' (expected 02:00:00:00:00:01)");
+	ASSERT_ERR(TWO_PORTS "neigh = { static = ( { ip = \"198.18.0.2\";\n"
+		   "  mac = \"01:00:5e:00:00:01\"; dev = \"dp0\"; } ); };",
+		   "t.conf:4: neigh.static.[0].mac: '01:00:5e:00:00:01' is not "
+		   "a unicast MAC address");
+}
+
+static void
+test_port_mac(void **state)
+{
+	(void)state;
+	ASSERT_OK("ports = ( { name = \"dp0\"; device = \"net_null0\";\n"
+		  "  mac = \"02:00:00:00:00:07\"; } );");
+	assert_true(cfg.ports[0].has_mac);
+	assert_int_equal(cfg.ports[0].mac[5], 7);
+	ASSERT_OK("ports = ( { name = \"dp0\"; device = \"net_null0\"; } );");
+	assert_false(cfg.ports[0].has_mac);
+	ASSERT_ERR("ports = ( { name = \"dp0\"; device = \"net_null0\";\n"
+		   "  mac = \"ff:ff:ff:ff:ff:ff\"; } );",
+		   "t.conf:2: ports.[0].mac: 'ff:ff:ff:ff:ff:ff' is not a "
+		   "unicast MAC address");
+}
+
+static void
+test_static_neigh(void **state)
+{
+	ASSERT_ERR(TWO_PORTS "neigh = { static = (\n { ip = \"198.18.0.2\"; "
+		   "dev = \"dp0\"; } ); };",
+		   "t.conf:4: neigh.static.[0].mac: is required");
+	ASSERT_ERR(TWO_PORTS "neigh = { static = (\n { ip = \"198.18.0.2\"; "
+		   "mac = \"02:00:00:00:00:02\"; } ); };",
+		   "t.conf:4: neigh.static.[0].dev: is required");
+	ASSERT_ERR(TWO_PORTS "neigh = { static = (\n { mac = \"02:00:00:00:00:02\";"
+		   " dev = \"dp0\"; } ); };",
+		   "t.conf:4: neigh.static.[0].ip: is required");
+	ASSERT_ERR(TWO_PORTS "neigh = { static = ( { ip = \"198.18.0.2\"; "
+		   "mac = \"02:00:00:00:00:02\"; dev = \"dp9\"; } ); };",
+		   "t.conf:3: neigh.static.[0].dev: no port named 'dp9'");
+	ASSERT_ERR(TWO_PORTS "neigh = { static = (\n"
+		   " { ip = \"198.18.0.2\"; mac = \"02:00:00:00:00:02\"; dev = \"dp0\"; },\n"
+		   " { ip = \"198.18.0.2\"; mac = \"02:00:00:00:00:03\"; dev = \"dp0\"; }\n"
+		   "); };",
+		   "t.conf:5: neigh.static.[1].ip: duplicate neighbour "
+		   "198.18.0.2 on dp0 (see neigh.static.[0])");
+	/* The same address behind two ports is two neighbours. */
+	ASSERT_OK(TWO_PORTS "neigh = { static = (\n"
+		  " { ip = \"198.18.0.2\"; mac = \"02:00:00:00:00:02\"; dev = \"dp0\"; },\n"
+		  " { ip = \"198.18.0.2\"; mac = \"02:00:00:00:00:03\"; dev = \"dp1\"; }\n"
+		  "); };");
+	assert_int_equal(cfg.n_neighs, 2);
+}
+
+static void
+test_bad_socket_mode(void **state)
+{
+	ASSERT_ERR("global = { socket_mode = \"0698\"; };",
+		   "t.conf:1: global.socket_mode: must be an octal mode like "
+		   "\"0660\"");
+	ASSERT_ERR("global = { socket_mode = \"\"; };",
+		   "t.conf:1: global.socket_mode: must be an octal mode like "
+		   "\"0660\"");
+	ASSERT_ERR("global = { socket_mode = \"1777\"; };",
+		   "t.conf:1: global.socket_mode: must be at most 0777");
+	ASSERT_ERR("global = { socket_mode = \"77777777777777777777\"; };",
+		   "t.conf:1: global.socket_mode: must be at most 0777");
+	ASSERT_OK("global = { socket_mode = \"600\"; };");
+	assert_int_equal(cfg.socket_mode, 0600);
+}
+
+static void
+test_bad_cpus(void **state)
+{
+	static const char *const bad[] = {
+		"0-", "-1", "1,", ",1", "3-1", "a", "0 1", "1;2", "0-1-2",
+		"99999999999999999999", "1024",
+	};
+	static const char *const good[] = { "", "0", "0-3,5", "1,3,5-7",
+					     "1023" };
+	char text[128], msg[256];
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(text, sizeof(text), "eal = { cpus = \"%s\"; };",
+			 bad[i]);
+		snprintf(msg, sizeof(msg), "t.conf:1: eal.cpus: invalid cpu "
+			 "list '%s' (expected e.g. \"0-3,5\")", bad[i]);
+		ASSERT_ERR(text, msg);
+	}
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		snprintf(text, sizeof(text), "eal = { cpus = \"%s\"; };",
+			 good[i]);
+		ASSERT_OK(text);
+		assert_string_equal(cfg.cpus, good[i]);
+	}
+	ASSERT_ERR("eal = { cpus = \"0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,"
+		   "17,18,19,20,21,22,23,24,25\"; };",
+		   "t.conf:1: eal.cpus: must be at most 63 characters");
+}
+
+static void
+test_global_strings(void **state)
+{
+	ASSERT_ERR("global = { log_level = \"verbose\"; };",
+		   "t.conf:1: global.log_level: must be one of err, warning, "
+		   "notice, info, debug");
+	ASSERT_ERR("global = { control_socket = \"dplbd.sock\"; };",
+		   "t.conf:1: global.control_socket: must be an absolute path");
+	ASSERT_ERR("global = { socket_group = \"a b\"; };",
+		   "t.conf:1: global.socket_group: invalid group name 'a b'");
+	/* Escaped control characters cannot split the message line. */
+	ASSERT_ERR("global = { log_level = \"x\\ny\"; };",
+		   "t.conf:1: global.log_level: must be one of err, warning, "
+		   "notice, info, debug");
+	ASSERT_ERR("global = { socket_group = \"a\\nb\"; };",
+		   "t.conf:1: global.socket_group: invalid group name 'a?b'");
+}
+
+static void
+test_limits(void **state)
+{
+	char text[8192];
+	size_t n = 0;
+	int i;
+
+	n += (size_t)snprintf(text + n, sizeof(text) - n, "ports = (");
+	for (i = 0; i <= CFG_MAX_PORTS; i++)
+		n += (size_t)snprintf(text + n, sizeof(text) - n,
+				      "%s{ name = \"p%d\"; device = \"d%d\"; }",
+				      i ? "," : "", i, i);
+	snprintf(text + n, sizeof(text) - n, ");");
+	ASSERT_ERR(text, "t.conf:1: ports: at most 16 ports");
+
+	n = (size_t)snprintf(text, sizeof(text), "eal = { args = [");
+	for (i = 0; i <= CFG_MAX_EAL_ARGS; i++)
+		n += (size_t)snprintf(text + n, sizeof(text) - n, "%s\"-v\"",
+				      i ? "," : "");
+	snprintf(text + n, sizeof(text) - n, "]; };");
+	ASSERT_ERR(text, "t.conf:1: eal.args: at most 32 arguments");
+
+	snprintf(text, sizeof(text), "eal = { args = [ \"%0128d\" ]; };", 0);
+	ASSERT_ERR(text, "t.conf:1: eal.args.[0]: must be at most 127 "
+		   "characters");
+	ASSERT_ERR("eal = { args = [ \"\" ]; };",
+		   "t.conf:1: eal.args.[0]: must not be empty");
+
+	n = (size_t)snprintf(text, sizeof(text), TWO_PORTS
+			     "dataplane = { max_routes = 16; };\nroutes = (");
+	for (i = 0; i < 17; i++)
+		n += (size_t)snprintf(text + n, sizeof(text) - n,
+				      "%s{ dst = \"10.%d.0.0/16\"; dev = \"dp0\"; }",
+				      i ? "," : "", i);
+	snprintf(text + n, sizeof(text) - n, ");");
+	ASSERT_ERR(text, "t.conf:4: routes: more routes than "
+		   "dataplane.max_routes (16)");
+}
+
+static void
+test_to_json(void **state)
+{
+	json_object *j, *o, *a, *e;
+
+	ASSERT_OK(full_conf);
+	j = config_to_json(&cfg);
+	assert_non_null(j);
+	assert_true(json_object_object_get_ex(j, "global", &o));
+	assert_string_equal(json_object_get_string(
+		json_object_object_get(o, "log_level")), "debug");
+	assert_string_equal(json_object_get_string(
+		json_object_object_get(o, "socket_mode")), "0640");
+	assert_string_equal(json_object_get_string(
+		json_object_object_get(o, "socket_group")), "dplb");
+	o = json_object_object_get(j, "eal");
+	assert_false(json_object_get_boolean(
+		json_object_object_get(o, "hugepages")));
+	assert_int_equal(json_object_array_length(
+		json_object_object_get(o, "args")), 2);
+	o = json_object_object_get(j, "dataplane");
+	assert_int_equal(json_object_get_int(
+		json_object_object_get(o, "mbufs")), 32767);
+	o = json_object_object_get(j, "ip");
+	assert_true(json_object_get_boolean(
+		json_object_object_get(o, "forward")));
+	o = json_object_object_get(j, "neigh");
+	assert_int_equal(json_object_get_int(
+		json_object_object_get(o, "queue_len")), 16);
+	e = json_object_array_get_idx(json_object_object_get(o, "static"), 0);
+	assert_string_equal(json_object_get_string(
+		json_object_object_get(e, "mac")), "02:00:00:00:01:02");
+	a = json_object_object_get(j, "ports");
+	assert_int_equal(json_object_array_length(a), 2);
+	e = json_object_array_get_idx(a, 0);
+	assert_int_equal(json_object_get_int(
+		json_object_object_get(e, "mtu")), 9000);
+	assert_true(json_object_get_boolean(
+		json_object_object_get(e, "promisc")));
+	assert_string_equal(json_object_get_string(json_object_array_get_idx(
+		json_object_object_get(e, "addresses"), 1)), "198.18.10.1/32");
+	a = json_object_object_get(j, "routes");
+	assert_int_equal(json_object_array_length(a), 3);
+	e = json_object_array_get_idx(a, 2);
+	assert_string_equal(json_object_get_string(
+		json_object_object_get(e, "dst")), "198.20.0.0/16");
+	assert_string_equal(json_object_get_string(
+		json_object_object_get(e, "via")), "");
+	assert_string_equal(json_object_get_string(
+		json_object_object_get(e, "dev")), "dp1");
+	json_object_put(j);
+}
+
+/* JSON back to libconfig text, to show both share one structure. */
+static size_t
+json_to_conf(json_object *o, char *buf, size_t len, size_t n, bool root)
+{
+	size_t i;
+
+	switch (json_object_get_type(o)) {
+	case json_type_object:
+		n += (size_t)snprintf(buf + n, len - n, "%s", root ? "" : "{ ");
+		json_object_object_foreach(o, key, val) {
+			n += (size_t)snprintf(buf + n, len - n, "%s = ", key);
+			n = json_to_conf(val, buf, len, n, false);
+			n += (size_t)snprintf(buf + n, len - n, ";\n");
+		}
+		return n + (size_t)snprintf(buf + n, len - n, "%s",
+					    root ? "" : "}");
+	case json_type_array: {
+		json_object *first = json_object_array_get_idx(o, 0);
+		bool list = first != NULL &&
+			    json_object_is_type(first, json_type_object);
+
+		n += (size_t)snprintf(buf + n, len - n, list ? "( " : "[ ");
+		for (i = 0; i < json_object_array_length(o); i++) {
+			n += (size_t)snprintf(buf + n, len - n, i ? ", " : "");
+			n = json_to_conf(json_object_array_get_idx(o, i), buf,
+					 len, n, false);
+		}
+		return n + (size_t)snprintf(buf + n, len - n, list ? " )" : " ]");
+	}
+	case json_type_string:
+		return n + (size_t)snprintf(buf + n, len - n, "\"%s\"",
+					    json_object_get_string(o));
+	case json_type_boolean:
+		return n + (size_t)snprintf(buf + n, len - n, "%s",
+			json_object_get_boolean(o) ? "true" : "false");
+	default:
+		return n + (size_t)snprintf(buf + n, len - n, "%lld",
+			(long long)json_object_get_int64(o));
+	}
+}
+
+static void
+test_json_round_trip(void **state)
+{
+	static char text[16384];
+	json_object *j1, *j2;
+	char *s1;
+
+	ASSERT_OK(full_conf);
+	j1 = config_to_json(&cfg);
+	json_to_conf(j1, text, sizeof(text), 0, true);
+	s1 = strdup(json_object_to_json_string(j1));
+	ASSERT_OK(text);
+	j2 = config_to_json(&cfg);
+	assert_string_equal(s1, json_object_to_json_string(j2));
+	free(s1);
+	json_object_put(j1);
+	json_object_put(j2);
+
+	/* The defaults make the same trip. */
+	ASSERT_OK("");
+	j1 = config_to_json(&cfg);
+	json_to_conf(j1, text, sizeof(text), 0, true);
+	ASSERT_OK(text);
+	json_object_put(j1);
+}
+
+static void
+write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static void
+test_load_missing(void **state)
+{
+	assert_int_equal(config_load("/nonexistent/dplbd.conf", &cfg, err,
+				     sizeof(err)), -ENOENT);
+	assert_string_equal(err, "cannot read /nonexistent/dplbd.conf: No "
+			    "such file or directory");
+	assert_int_equal(config_load("/tmp", &cfg, err, sizeof(err)),
+			 -EISDIR);
+	assert_string_equal(err, "cannot read /tmp: Is a directory");
+}
+
+static void
+test_load_file(void **state)
+{
+	char dir[] = "/tmp/test_config.XXXXXX", path[PATH_MAX],
+	     inc[PATH_MAX], msg[PATH_MAX + 64];
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/dplbd.conf", dir);
+	snprintf(inc, sizeof(inc), "%s/inc.conf", dir);
+	write_file(path, full_conf);
+	assert_int_equal(config_load(path, &cfg, err, sizeof(err)), 0);
+	assert_string_equal(cfg.path, path);
+	assert_int_equal(cfg.n_routes, 3);
+
+	/* Errors name the file; in an @include, the included one. */
+	write_file(path, "ip = { forward = true; };\n\nip2 = 1;\n");
+	assert_int_equal(config_load(path, &cfg, err, sizeof(err)), -EINVAL);
+	snprintf(msg, sizeof(msg), "%s:3: ip2: unknown key", path);
+	assert_string_equal(err, msg);
+	write_file(path, "ip = { forward = true; };\n@include \"inc.conf\"\n");
+	write_file(inc, "\ndataplane = { burst = 1000; };\n");
+	assert_int_equal(config_load(path, &cfg, err, sizeof(err)), -EINVAL);
+	snprintf(msg, sizeof(msg), "%s:2: dataplane.burst: must be between 1 "
+		 "and 512", inc);
+	assert_string_equal(err, msg);
+	write_file(inc, "dataplane = {\n burst = 1 2; };\n");
+	assert_int_equal(config_load(path, &cfg, err, sizeof(err)), -EINVAL);
+	snprintf(msg, sizeof(msg), "%s:2: syntax error", inc);
+	assert_string_equal(err, msg);
+	unlink(inc);
+	assert_int_equal(config_load(path, &cfg, err, sizeof(err)), -EINVAL);
+	snprintf(msg, sizeof(msg), "%s:2: syntax error: cannot open include "
+		 "file", path);
+	assert_string_equal(err, msg);
+
+	unlink(path);
+	rmdir(dir);
+}
+
+/* Every config we ship (and the lab's) must pass the validator. */
+static void
+test_shipped_configs(void **state)
+{
+	const char *top = getenv("DPLB_TOP");
+	char root[PATH_MAX], pattern[PATH_MAX + 32];
+	static const char *const globs[] = { "config/*.conf",
+					     "config/examples/*.conf" };
+	size_t i, j, found = 0;
+	glob_t g;
+
+	/* The source's own path locates the tree when DPLB_TOP is unset. */
+	if (top == NULL) {
+		snprintf(root, sizeof(root), "%s", __FILE__);
+		*(strstr(root, "tests/unit/test_config.c")) = '\0';
+		top = root;
+	}
+	for (i = 0; i < sizeof(globs) / sizeof(globs[0]); i++) {
+		snprintf(pattern, sizeof(pattern), "%s%s%s", top,
+			 *top && top[strlen(top) - 1] != '/' ? "/" : "",
+			 globs[i]);
+		if (glob(pattern, 0, NULL, &g) != 0)
+			continue;
+		for (j = 0; j < g.gl_pathc; j++, found++)
+			if (config_load(g.gl_pathv[j], &cfg, err,
+					sizeof(err)) != 0)
+				fail_msg("%s", err);
+		globfree(&g);
+	}
+	/* At least dplbd.conf and examples/two-port-router.conf. */
+	if (found < 2)
+		fail_msg("only %zu config files under '%s' (set DPLB_TOP to "
+			 "the source tree)", found, top);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_empty_is_defaults),
+		cmocka_unit_test(test_full_config),
+		cmocka_unit_test(test_error_keeps_cfg),
+		cmocka_unit_test(test_syntax_error),
+		cmocka_unit_test(test_unknown_key_top),
+		cmocka_unit_test(test_unknown_key_nested),
+		cmocka_unit_test(test_wrong_types),
+		cmocka_unit_test(test_range_low),
+		cmocka_unit_test(test_range_high),
+		cmocka_unit_test(test_range_edges),
+		cmocka_unit_test(test_big_integers),
+		cmocka_unit_test(test_port_names),
+		cmocka_unit_test(test_duplicate_port_name),
+		cmocka_unit_test(test_duplicate_device),
+		cmocka_unit_test(test_duplicate_twin),
+		cmocka_unit_test(test_bad_address),
+		cmocka_unit_test(test_duplicate_address),
+		cmocka_unit_test(test_ipv6_rejected),
+		cmocka_unit_test(test_route_host_bits),
+		cmocka_unit_test(test_route_unknown_dev),
+		cmocka_unit_test(test_routes_before_ports),
+		cmocka_unit_test(test_route_needs_via_or_dev),
+		cmocka_unit_test(test_route_gateway),
+		cmocka_unit_test(test_route_duplicate),
+		cmocka_unit_test(test_bad_mac),
+		cmocka_unit_test(test_port_mac),
+		cmocka_unit_test(test_static_neigh),
+		cmocka_unit_test(test_bad_socket_mode),
+		cmocka_unit_test(test_bad_cpus),
+		cmocka_unit_test(test_global_strings),
+		cmocka_unit_test(test_limits),
+		cmocka_unit_test(test_to_json),
+		cmocka_unit_test(test_json_round_trip),
+		cmocka_unit_test(test_load_missing),
+		cmocka_unit_test(test_load_file),
+		cmocka_unit_test(test_shipped_configs),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
