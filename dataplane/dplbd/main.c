@@ -349,15 +349,16 @@ run(struct dplb_config *cfg)
 {
 	struct dp_ctx *dp = &the_dp;
 	struct ctl_server *srv;
+	const struct ctl_method *methods;
 	size_t n_methods;
 	uint64_t t0 = dp_now_ms();
 
 	install_signals();
 	if (eal_start(cfg) != 0 || dp_init(dp, cfg) != 0)
 		return EXIT_FAILURE;
+	methods = ctl_verbs(&n_methods);
 	srv = ctl_server_create(cfg->control_socket, cfg->socket_mode,
-				cfg->socket_group, ctl_verbs(&n_methods),
-				n_methods, dp);
+				cfg->socket_group, methods, n_methods, dp);
 	if (srv == NULL) {
 		LOG_ERR("control socket %s: %s", cfg->control_socket,
 			strerror(errno));
