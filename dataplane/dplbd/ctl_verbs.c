@@ -101,9 +101,15 @@ m_hello(struct ctl_call *c)
 {
 	static const char *const caps[] = { "port", "addr",  "route",  "neigh",
 					    "lcore", "drop", "config", "log" };
-	json_object *r = json_object_new_object(), *a = json_object_new_array();
+	static const char *const keys[] = { NULL };
+	json_object *r, *a;
 	size_t i;
+	int ret;
 
+	if ((ret = check_params(c, keys)) != 0)
+		return ret;
+	r = json_object_new_object();
+	a = json_object_new_array();
 	for (i = 0; i < RTE_DIM(caps); i++)
 		json_object_array_add(a, J_STR(caps[i]));
 	ADD(r, "protocol", J_INT(DPLB_PROTOCOL_VERSION));
@@ -119,6 +125,11 @@ m_hello(struct ctl_call *c)
 static int
 m_config_show(struct ctl_call *c)
 {
+	static const char *const keys[] = { NULL };
+	int ret;
+
+	if ((ret = check_params(c, keys)) != 0)
+		return ret;
 	c->result = config_to_json(ctx(c)->cfg);
 	return 0;
 }

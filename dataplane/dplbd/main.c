@@ -34,7 +34,9 @@
 #include "worker.h"
 
 #define MAX_EAL_ARGV 96
-#define CTL_POLL_MS 1
+/* The main loop's longest wait when idle; slow-path packets (ARP,
+ * neighbour waits) are served within this. */
+#define CTL_POLL_MS 2
 
 static struct dp_ctx the_dp;
 
@@ -313,9 +315,11 @@ launch_workers(struct dp_ctx *dp)
 static void
 main_loop(struct dp_ctx *dp, struct ctl_server *srv)
 {
+	unsigned int busy = 0;
+
 	while (!dp->quit) {
-		ctl_server_poll(srv, CTL_POLL_MS);
-		slowpath_drain(dp);
+		ctl_server_poll(srv, busy ? 0 : CTL_POLL_MS);
+		busy = slowpath_drain(dp);
 		slowpath_tick(dp);
 	}
 }

@@ -1,0 +1,620 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Unit tests for ctl_server: a server on a temp socket with toy methods,
+ * driven by client sockets in the same process.  The server is polled
+ * between client operations, so everything stays single-threaded.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "ctl_server.h"
+
+#define POLL_LIMIT 256		/* CTL_POLL_BUDGET in ctl_server.c */
+
+struct fixture {
+	char dir[48];
+	char path[100];
+	struct ctl_server *srv;
+	int calls;
+};
+
+static int
+m_echo(struct ctl_call *call)
+{
+	struct fixture *f = call->ctx;
+
+	f->calls++;
+	call->result = json_object_get(call->params);
+	return 0;
+}
+
+static int
+m_fail(struct ctl_call *call)
+{
+	return ctl_call_fail(call, EEXIST, "thing %d exists", 42);
+}
+
+static int
+m_fail_quiet(struct ctl_call *call)
+{
+	return -ENODEV;
+}
+
+static const struct ctl_method methods[] = {
+	{ "fail", m_fail },
+	{ "echo", m_echo },		/* deliberately unsorted */
+	{ "fail.quiet", m_fail_quiet },
+};
+
+/* ---- helpers ---- */
+
+static double
+now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void
+pump(struct fixture *f, int rounds)
+{
+	int i, n;
+
+	for (i = 0; i < rounds; i++) {
+		n = ctl_server_poll(f->srv, 0);
+		assert_true(n >= 0 && n <= POLL_LIMIT);
+	}
+}
+
+static int
+cli_connect(struct fixture *f)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
+
+	assert_true(fd >= 0);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", f->path);
+	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	return fd;
+}
+
+/* Write all of buf, polling the server while the socket is full. */
+static void
+cli_send_len(struct fixture *f, int fd, const char *buf, size_t len)
+{
+	double deadline = now() + 5;
+	ssize_t n;
+
+	while (len > 0) {
+		n = send(fd, buf, len, MSG_NOSIGNAL);
+		if (n < 0) {
+			assert_int_equal(errno, EAGAIN);
+			assert_true(now() < deadline);
+			pump(f, 1);
+			continue;
+		}
+		buf += n;
+		len -= (size_t)n;
+	}
+}
+
+static void
+cli_send(struct fixture *f, int fd, const char *s)
+{
+	cli_send_len(f, fd, s, strlen(s));
+}
+
+/*
+ * Read until nlines newlines arrived (or EOF when nlines < 0), polling
+ * the server in between.  Returns the malloc'd text.
+ */
+static char *
+cli_read(struct fixture *f, int fd, int nlines)
+{
+	size_t cap = 1 << 16, len = 0;
+	char *buf = malloc(cap + 1);
+	double deadline = now() + 5;
+	int seen = 0;
+	ssize_t n;
+
+	assert_non_null(buf);
+	while (nlines < 0 || seen < nlines) {
+		assert_true(now() < deadline);
+		ctl_server_poll(f->srv, 1);
+		n = recv(fd, buf + len, cap - len, 0);
+		if (n == 0 || (n < 0 && errno == ECONNRESET)) {
+			assert_true(nlines < 0);
+			break;
+		}
+		if (n < 0) {
+			assert_int_equal(errno, EAGAIN);
+			continue;
+		}
+		for (ssize_t i = 0; i < n; i++)
+			seen += buf[len + i] == '\n';
+		len += (size_t)n;
+		if (len == cap) {
+			cap *= 2;
+			buf = realloc(buf, cap + 1);
+			assert_non_null(buf);
+		}
+	}
+	buf[len] = '\0';
+	return buf;
+}
+
+static void
+expect_lines(struct fixture *f, int fd, int n, const char *want)
+{
+	char *got = cli_read(f, fd, n);
+
+	assert_string_equal(got, want);
+	free(got);
+}
+
+static int
+setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+
+	assert_non_null(f);
+	snprintf(f->dir, sizeof(f->dir), "/tmp/ctl_server_test.XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	snprintf(f->path, sizeof(f->path), "%s/sub/dir/ctl.sock", f->dir);
+	f->srv = ctl_server_create(f->path, 0660, "", methods,
+				   sizeof(methods) / sizeof(methods[0]), f);
+	assert_non_null(f->srv);
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture *f = *state;
+	char cmd[128];
+
+	ctl_server_destroy(f->srv);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
+	assert_int_equal(system(cmd), 0);
+	free(f);
+	return 0;
+}
+
+/* ---- tests ---- */
+
+static void
+test_socket_created(void **state)
+{
+	struct fixture *f = *state;
+	struct stat st;
+	char dir[160];
+
+	assert_int_equal(stat(f->path, &st), 0);
+	assert_true(S_ISSOCK(st.st_mode));
+	assert_int_equal(st.st_mode & 07777, 0660);
+	snprintf(dir, sizeof(dir), "%s/sub/dir", f->dir);
+	assert_int_equal(stat(dir, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0755);
+	assert_int_equal(ctl_server_clients(f->srv), 0);
+	/* a second server must not steal a live socket */
+	assert_null(ctl_server_create(f->path, 0600, "", methods, 1, NULL));
+	assert_int_equal(errno, EADDRINUSE);
+	assert_int_equal(stat(f->path, &st), 0);
+}
+
+static void
+test_stale_socket_replaced(void **state)
+{
+	struct fixture *f = *state;
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct ctl_server *s2;
+	char path[100];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/stale.sock", f->dir);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	close(fd);	/* leaves the file: a stale socket */
+	s2 = ctl_server_create(path, 0600, "", methods, 1, NULL);
+	assert_non_null(s2);
+	ctl_server_destroy(s2);
+	assert_int_equal(access(path, F_OK), -1);
+	/* a non-socket file is never removed */
+	fd = open(path, O_CREAT | O_WRONLY, 0600);
+	close(fd);
+	assert_null(ctl_server_create(path, 0600, "", methods, 1, NULL));
+	assert_int_equal(access(path, F_OK), 0);
+	/* an unknown group fails */
+	snprintf(path, sizeof(path), "%s/grp.sock", f->dir);
+	assert_null(ctl_server_create(path, 0600, "no-such-group-xyz",
+				      methods, 1, NULL));
+}
+
+static void
+test_pipelined(void **state)
+{
+	struct fixture *f = *state;
+	int fd = cli_connect(f);
+
+	cli_send(f, fd,
+		 "{\"id\":1,\"method\":\"echo\",\"params\":{\"a\":1}}\n"
+		 "{\"id\":2,\"method\":\"fail\"}\n"
+		 "{\"id\":\"three\",\"method\":\"echo\"}\n"
+		 "{\"id\":4,\"method\":\"fail.quiet\"}\n");
+	expect_lines(f, fd, 4,
+		     "{\"id\":1,\"ok\":true,\"result\":{\"a\":1}}\n"
+		     "{\"id\":2,\"ok\":false,\"error\":{\"code\":\"EEXIST\","
+		     "\"errno\":17,\"message\":\"thing 42 exists\"}}\n"
+		     "{\"id\":\"three\",\"ok\":true,\"result\":{}}\n"
+		     "{\"id\":4,\"ok\":false,\"error\":{\"code\":\"ENODEV\","
+		     "\"errno\":19,\"message\":\"No such device\"}}\n");
+	assert_int_equal(ctl_server_clients(f->srv), 1);
+	close(fd);
+	pump(f, 3);
+	assert_int_equal(ctl_server_clients(f->srv), 0);
+}
+
+static void
+test_split_request(void **state)
+{
+	struct fixture *f = *state;
+	int fd = cli_connect(f);
+
+	cli_send(f, fd, "{\"id\":9,\"meth");
+	pump(f, 3);
+	cli_send(f, fd, "od\":\"echo\",\"params\":{\"x\":\"y\"}");
+	pump(f, 3);
+	assert_int_equal(f->calls, 0);
+	cli_send(f, fd, "}\r\n\r\n\n");
+	expect_lines(f, fd, 1, "{\"id\":9,\"ok\":true,\"result\":{\"x\":\"y\"}}\n");
+	/* the blank lines produced nothing; the connection still works */
+	cli_send(f, fd, "{\"id\":10,\"method\":\"echo\"}\n");
+	expect_lines(f, fd, 1, "{\"id\":10,\"ok\":true,\"result\":{}}\n");
+	assert_int_equal(f->calls, 2);
+	close(fd);
+}
+
+static void
+test_oversized_line(void **state)
+{
+	struct fixture *f = *state;
+	size_t len = CTL_MAX_LINE + 100;
+	char *big = malloc(len);
+	char *got;
+	int fd = cli_connect(f);
+
+	assert_non_null(big);
+	memset(big, 'a', len);
+	cli_send(f, fd, "{\"id\":1,\"method\":\"echo\"}\n");
+	cli_send_len(f, fd, big, len);
+	got = cli_read(f, fd, -1);	/* reply(s), then the server closes */
+	assert_string_equal(got,
+		"{\"id\":1,\"ok\":true,\"result\":{}}\n"
+		"{\"id\":null,\"ok\":false,\"error\":{\"code\":\"EMSGSIZE\","
+		"\"errno\":90,\"message\":\"request line longer than 65536 "
+		"bytes\"}}\n");
+	free(got);
+	pump(f, 2);
+	assert_int_equal(ctl_server_clients(f->srv), 0);
+	close(fd);
+	free(big);
+}
+
+static void
+test_max_line_accepted(void **state)
+{
+	struct fixture *f = *state;
+	static const char head[] = "{\"id\":1,\"method\":\"echo\",\"params\":{\"s\":\"";
+	static const char tail[] = "\"}}";
+	size_t len = CTL_MAX_LINE;
+	char *line = malloc(len + 2);
+	char *got;
+	int fd = cli_connect(f);
+
+	/* exactly CTL_MAX_LINE bytes plus "\r\n" is still fine */
+	memset(line, 'b', len);
+	memcpy(line, head, sizeof(head) - 1);
+	memcpy(line + len - (sizeof(tail) - 1), tail, sizeof(tail) - 1);
+	line[len] = '\r';
+	line[len + 1] = '\n';
+	cli_send_len(f, fd, line, len + 2);
+	got = cli_read(f, fd, 1);
+	assert_non_null(strstr(got, "\"ok\":true"));
+	free(got);
+	free(line);
+	close(fd);
+}
+
+static void
+test_malformed(void **state)
+{
+	struct fixture *f = *state;
+	int fd = cli_connect(f);
+
+	cli_send(f, fd, "{\"id\":5,\"method\":\n"
+			"[1,2]\n"
+			"{\"id\":6}\n"
+			"{\"id\":7,\"method\":\"echo\",\"params\":3}\n"
+			"\x01\x02\xff\xfe garbage\n"
+			"{\"id\":8,\"method\":\"echo\"}\n");
+	expect_lines(f, fd, 6,
+		"{\"id\":null,\"ok\":false,\"error\":{\"code\":\"EBADMSG\","
+		"\"errno\":74,\"message\":\"malformed JSON: unexpected end of data\"}}\n"
+		"{\"id\":null,\"ok\":false,\"error\":{\"code\":\"EINVAL\","
+		"\"errno\":22,\"message\":\"request must be a JSON object\"}}\n"
+		"{\"id\":6,\"ok\":false,\"error\":{\"code\":\"EINVAL\","
+		"\"errno\":22,\"message\":\"method is missing\"}}\n"
+		"{\"id\":7,\"ok\":false,\"error\":{\"code\":\"EINVAL\","
+		"\"errno\":22,\"message\":\"params must be an object\"}}\n"
+		"{\"id\":null,\"ok\":false,\"error\":{\"code\":\"EBADMSG\","
+		"\"errno\":74,\"message\":\"malformed JSON: unexpected character\"}}\n"
+		"{\"id\":8,\"ok\":true,\"result\":{}}\n");
+	close(fd);
+}
+
+static void
+test_unknown_method(void **state)
+{
+	struct fixture *f = *state;
+	int fd = cli_connect(f);
+
+	cli_send(f, fd, "{\"id\":1,\"method\":\"nope\"}\n"
+			"{\"id\":2,\"method\":\"hello\"}\n");
+	expect_lines(f, fd, 2,
+		"{\"id\":1,\"ok\":false,\"error\":{\"code\":\"ENOSYS\","
+		"\"errno\":38,\"message\":\"unknown method 'nope'\"}}\n"
+		"{\"id\":2,\"ok\":false,\"error\":{\"code\":\"ENOSYS\","
+		"\"errno\":38,\"message\":\"unknown method 'hello'\"}}\n");
+	close(fd);
+}
+
+static void
+test_half_close(void **state)
+{
+	struct fixture *f = *state;
+	int fd = cli_connect(f);
+
+	/* the last request lacks its newline; EOF terminates it */
+	cli_send(f, fd, "{\"id\":1,\"method\":\"echo\"}\n"
+			"{\"id\":2,\"method\":\"echo\"}");
+	shutdown(fd, SHUT_WR);
+	expect_lines(f, fd, -1,
+		     "{\"id\":1,\"ok\":true,\"result\":{}}\n"
+		     "{\"id\":2,\"ok\":true,\"result\":{}}\n");
+	pump(f, 2);
+	assert_int_equal(ctl_server_clients(f->srv), 0);
+	close(fd);
+}
+
+static void
+test_many_clients(void **state)
+{
+	struct fixture *f = *state;
+	char req[128], want[128], *got;
+	int fds[100];
+	int i;
+
+	for (i = 0; i < 100; i++)
+		fds[i] = cli_connect(f);
+	for (i = 0; i < 100; i++) {
+		snprintf(req, sizeof(req),
+			 "{\"id\":%d,\"method\":\"echo\",\"params\":{\"c\":%d}}\n",
+			 i, i);
+		cli_send(f, fds[i], req);
+	}
+	pump(f, 5);
+	assert_int_equal(ctl_server_clients(f->srv), 100);
+	for (i = 99; i >= 0; i--) {
+		snprintf(want, sizeof(want),
+			 "{\"id\":%d,\"ok\":true,\"result\":{\"c\":%d}}\n", i, i);
+		got = cli_read(f, fds[i], 1);
+		assert_string_equal(got, want);
+		free(got);
+	}
+	for (i = 0; i < 100; i++)
+		close(fds[i]);
+	pump(f, 5);
+	assert_int_equal(ctl_server_clients(f->srv), 0);
+}
+
+static void
+test_disconnect_mid_request(void **state)
+{
+	struct fixture *f = *state;
+	int a = cli_connect(f);
+	int b = cli_connect(f);
+
+	cli_send(f, a, "{\"id\":1,\"method\":\"ec");
+	pump(f, 2);
+	close(a);
+	/* and one that leaves with replies still unread */
+	a = cli_connect(f);
+	cli_send(f, a, "{\"id\":1,\"method\":\"echo\"}\n{\"id\":2,\"method\":\"echo\"}\n");
+	close(a);
+	pump(f, 3);
+	assert_int_equal(ctl_server_clients(f->srv), 1);
+	cli_send(f, b, "{\"id\":3,\"method\":\"echo\"}\n");
+	expect_lines(f, b, 1, "{\"id\":3,\"ok\":true,\"result\":{}}\n");
+	close(b);
+}
+
+/*
+ * A client that floods requests and never reads: its replies pile up
+ * until the output cap, then the server drops it; each poll stays
+ * within its budget and other clients are served throughout.
+ */
+static void
+test_flood_never_reads(void **state)
+{
+	struct fixture *f = *state;
+	char req[2048], pad[1024];
+	int flood = cli_connect(f);
+	int other = cli_connect(f);
+	int rcvbuf = 4096, i, n, id = 0;
+	double deadline = now() + 20;
+	bool dropped = false;
+	ssize_t w;
+
+	setsockopt(flood, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+	memset(pad, 'p', sizeof(pad) - 1);
+	pad[sizeof(pad) - 1] = '\0';
+	while (!dropped) {
+		assert_true(now() < deadline);
+		for (i = 0; i < 64; i++) {
+			n = snprintf(req, sizeof(req),
+				     "{\"id\":%d,\"method\":\"echo\",\"params\":"
+				     "{\"pad\":\"%s\"}}\n", id, pad);
+			w = send(flood, req, (size_t)n, MSG_NOSIGNAL);
+			if (w < 0 && errno == EAGAIN)
+				break;
+			if (w < 0) {	/* EPIPE/ECONNRESET: dropped */
+				dropped = true;
+				break;
+			}
+			/* a partial write is fine: the line just gets cut */
+			id++;
+		}
+		n = ctl_server_poll(f->srv, 0);
+		assert_true(n >= 0 && n <= POLL_LIMIT);
+		if (ctl_server_clients(f->srv) == 1)
+			dropped = true;
+		/* the other client is served while the flood goes on */
+		if (id % 512 < 64) {
+			cli_send(f, other, "{\"id\":\"o\",\"method\":\"echo\"}\n");
+			expect_lines(f, other, 1,
+				     "{\"id\":\"o\",\"ok\":true,\"result\":{}}\n");
+		}
+	}
+	/* several MiB went out before the drop */
+	assert_true(id > 4096);
+	pump(f, 3);
+	assert_int_equal(ctl_server_clients(f->srv), 1);
+	cli_send(f, other, "{\"id\":\"last\",\"method\":\"echo\"}\n");
+	expect_lines(f, other, 1, "{\"id\":\"last\",\"ok\":true,\"result\":{}}\n");
+	close(flood);
+	close(other);
+}
+
+/* Many pipelined requests are served across polls, in order. */
+static void
+test_poll_budget(void **state)
+{
+	struct fixture *f = *state;
+	size_t cap = 2000 * 48, len = 0;
+	char *reqs = malloc(cap), *got, *p;
+	int fd = cli_connect(f);
+	int i, n, total = 0, polls = 0;
+
+	for (i = 0; i < 2000; i++)
+		len += (size_t)snprintf(reqs + len, cap - len,
+					"{\"id\":%d,\"method\":\"echo\"}\n", i);
+	cli_send_len(f, fd, reqs, len);
+	while (total < 2000) {
+		n = ctl_server_poll(f->srv, 0);
+		assert_true(n >= 0 && n <= POLL_LIMIT);
+		total += n;
+		assert_true(++polls < 1000);
+	}
+	assert_true(polls >= 2000 / POLL_LIMIT);
+	got = cli_read(f, fd, 2000);
+	p = got;
+	for (i = 0; i < 2000; i++) {
+		char want[64];
+
+		snprintf(want, sizeof(want), "{\"id\":%d,\"ok\":true,", i);
+		assert_memory_equal(p, want, strlen(want));
+		p = strchr(p, '\n') + 1;
+	}
+	free(got);
+	free(reqs);
+	close(fd);
+}
+
+/* Beyond 1024 clients new connections are accepted and closed. */
+static void
+test_client_limit(void **state)
+{
+	struct fixture *f = *state;
+	struct rlimit rl;
+	char buf[16];
+	int fds[1030];
+	int i;
+
+	getrlimit(RLIMIT_NOFILE, &rl);
+	if (rl.rlim_cur < 2200) {
+		rl.rlim_cur = rl.rlim_max < 4096 ? rl.rlim_max : 4096;
+		setrlimit(RLIMIT_NOFILE, &rl);
+		getrlimit(RLIMIT_NOFILE, &rl);
+		if (rl.rlim_cur < 2200)
+			skip();
+	}
+	for (i = 0; i < 1030; i++) {
+		fds[i] = cli_connect(f);
+		if (i % 64 == 0)
+			pump(f, 2);
+	}
+	pump(f, 40);
+	assert_int_equal(ctl_server_clients(f->srv), 1024);
+	/* the last ones were closed by the server */
+	assert_int_equal(recv(fds[1029], buf, sizeof(buf), 0), 0);
+	for (i = 0; i < 1030; i++)
+		close(fds[i]);
+	pump(f, 40);
+	assert_int_equal(ctl_server_clients(f->srv), 0);
+}
+
+static void
+test_poll_timeout(void **state)
+{
+	struct fixture *f = *state;
+	double t0 = now();
+
+	assert_int_equal(ctl_server_poll(f->srv, 50), 0);
+	assert_true(now() - t0 >= 0.04 && now() - t0 < 1.0);
+}
+
+int
+main(void)
+{
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+	const struct CMUnitTest tests[] = {
+		T(test_socket_created),
+		T(test_stale_socket_replaced),
+		T(test_pipelined),
+		T(test_split_request),
+		T(test_oversized_line),
+		T(test_max_line_accepted),
+		T(test_malformed),
+		T(test_unknown_method),
+		T(test_half_close),
+		T(test_many_clients),
+		T(test_disconnect_mid_request),
+		T(test_flood_never_reads),
+		T(test_poll_budget),
+		T(test_client_limit),
+		T(test_poll_timeout),
+	};
+#undef T
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
