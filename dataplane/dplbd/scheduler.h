@@ -1,0 +1,169 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * scheduler: real-server schedulers, each a module behind one interface, as
+ * in Linux IPVS (ipvsadm -s): rr, wrr, lc, wlc, sh, mh, fo.
+ *
+ * The control plane builds a sched_state from a snapshot of a service's
+ * destinations (sched_build) and publishes it to the workers by pointer;
+ * the state is never written again, so any number of workers call
+ * sched_pick() on it at once without a lock.  A change (a dest added,
+ * removed or re-weighted) builds a new state; the old one is freed with
+ * sched_free() once no worker can hold it (RCU grace period).
+ *
+ * What changes per connection lives outside the snapshot, with whoever
+ * owns it:
+ *  - connection counts and the overload flag (struct sched_dest_load),
+ *    kept by the caller and read here with relaxed atomic loads, so a
+ *    dest crossing its upper threshold needs no rebuild;
+ *  - the rr/wrr position (struct sched_cursor), one per worker and
+ *    service, so that workers never write a shared cache line.  The
+ *    caller places cursors in per-worker memory.
+ *
+ * Weight 0 means quiescent: the dest keeps its existing connections but
+ * is never picked for a new one.  An overloaded dest is skipped by every
+ * scheduler; sh and mh then fail unless SCHED_F_FALLBACK is set, as in
+ * IPVS, because their point is that a client always lands on the same
+ * server.
+ *
+ * All functions return 0 (or an index) on success and a negative errno
+ * on failure.  sched_pick() never allocates and never blocks.
+ *
+ * (Not "sched.h": the build has -Idplbd, and a dplbd/sched.h would
+ * shadow the libc <sched.h> that pthread.h includes.)
+ */
+#ifndef DPLB_SCHEDULER_H
+#define DPLB_SCHEDULER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "inet.h"
+
+/* Build flags, the ipvsadm/keepalived scheduler flags. */
+#define SCHED_F_FALLBACK 0x1	/* sh/mh: if the hashed dest is unavailable
+				 * pick another (sh-fallback, mh-fallback) */
+#define SCHED_F_HASH_PORT 0x2	/* sh/mh: hash the source port too
+				 * (sh-port, mh-port) */
+#define SCHED_F_ALL (SCHED_F_FALLBACK | SCHED_F_HASH_PORT)
+
+#define SCHED_NAME_MAX 8		/* longest name + NUL */
+#define SCHED_MAX_DESTS 65535u		/* dests per set: indexes are 16 bit */
+#define SCHED_WEIGHT_MAX 65535u		/* as ipvsadm -w */
+#define SCHED_MH_TABLE_DEFAULT 65537u	/* prime, the Maglev paper's M */
+#define SCHED_MH_TABLE_MAX (1u << 24)
+#define SCHED_SH_TABLE_DEFAULT 4096u	/* power of two */
+#define SCHED_SH_TABLE_MAX (1u << 24)
+#define SCHED_WRR_SEQ_MAX (1u << 18)	/* longer cycles are scaled down */
+
+/**
+ * Live load of one dest, kept by the caller (the connection code) and
+ * updated with atomics when connections change state.  Read, never
+ * written, by the schedulers.
+ */
+struct sched_dest_load {
+	uint32_t active;	/* IPVS activeconns: established TCP */
+	uint32_t inactive;	/* IPVS inactconns: every other state */
+	uint32_t overloaded;	/* non-zero: upper threshold reached */
+};
+
+/** One destination (real server) of the snapshot given to sched_build. */
+struct sched_dest {
+	struct inet_addr addr;	/* identity, with port: mh's permutation */
+	uint16_t port;		/* network order */
+	uint32_t weight;	/* 0..SCHED_WEIGHT_MAX, 0 = quiescent */
+	uint32_t id;		/* the caller's, not used by the schedulers */
+	const struct sched_dest_load *load;	/* NULL: idle, never overloaded */
+};
+
+/** Optional build parameters; zero fields take the defaults. */
+struct sched_params {
+	uint32_t mh_table_size;	/* prime, >= weighted dests */
+	uint32_t sh_table_size;	/* power of two, raised to >= weighted dests */
+};
+
+/** Per-worker (and per-service) rr/wrr position, owned by the caller. */
+struct sched_cursor {
+	uint32_t pos;
+};
+
+/** What sched_pick needs to know about the new connection. */
+struct sched_input {
+	const struct inet_addr *saddr;	/* client address: sh, mh */
+	uint16_t sport;			/* client port, network order: sh, mh
+					 * with SCHED_F_HASH_PORT */
+	struct sched_cursor *cursor;	/* rr, wrr; may be NULL for others */
+};
+
+struct sched_ops;
+struct sched_slot;
+
+/**
+ * A built, immutable scheduler.  The caller allocates it; the fields are
+ * private to sched.c except through the accessors below.
+ */
+struct sched_state {
+	const struct sched_ops *ops;
+	unsigned int flags;
+	uint32_t n;			/* dests, as given */
+	uint32_t n_order;		/* entries of order[] */
+	uint32_t table_len;		/* entries of table[] */
+	struct sched_slot *slots;	/* n: weight and load, for the picks */
+	struct sched_dest *dests;	/* n: copy of the snapshot */
+	uint16_t *order;		/* weighted dests (fo: best first) */
+	uint16_t *table;		/* wrr cycle, sh buckets, mh lookup */
+};
+
+/**
+ * Build st for the scheduler called name from n dests (copied; the
+ * caller may free its array afterwards).  flags is a mask of SCHED_F_*,
+ * ignored by the schedulers it does not concern.  st is overwritten:
+ * it must not hold a built state.  Errors: -EINVAL (unknown name or
+ * flag, bad weight, address family or parameter, too many dests),
+ * -EEXIST (two dests with the same address and port), -ENOMEM.  On
+ * error st is left empty; sched_free on it is harmless.
+ */
+int sched_build(struct sched_state *st, const char *name,
+		const struct sched_dest *dests, unsigned int n,
+		unsigned int flags);
+
+/** sched_build with parameters; p may be NULL. */
+int sched_build_params(struct sched_state *st, const char *name,
+		       const struct sched_dest *dests, unsigned int n,
+		       unsigned int flags, const struct sched_params *p);
+
+/** Free what sched_build allocated and empty st (idempotent). */
+void sched_free(struct sched_state *st);
+
+/**
+ * Choose a dest for a new connection: its index in the array given to
+ * sched_build, or -ENOENT if no dest is available (none, all quiescent
+ * or overloaded; for sh/mh without SCHED_F_FALLBACK, the client's own
+ * dest is overloaded), or -EINVAL if the input lacks what the scheduler
+ * needs (a cursor for rr/wrr, an AF_INET/AF_INET6 saddr for sh/mh).
+ * An empty (never built or freed) st gives -ENOENT too.  Lock-free and
+ * allocation-free; writes only in->cursor.
+ */
+int sched_pick(const struct sched_state *st, const struct sched_input *in);
+
+/** Start a cursor at a worker-specific place, so workers do not all begin
+ * with the same dest. */
+static inline void
+sched_cursor_init(struct sched_cursor *c, uint32_t seed)
+{
+	c->pos = seed;
+}
+
+/** The dest at index i of a built state (NULL if out of range). */
+const struct sched_dest *sched_dest_get(const struct sched_state *st,
+					unsigned int i);
+
+/** The name st was built with, NULL if st is empty. */
+const char *sched_name(const struct sched_state *st);
+
+/** True if name is a known scheduler. */
+bool sched_known(const char *name);
+
+/** The i-th registered name, NULL past the last: for listings. */
+const char *sched_name_at(unsigned int i);
+
+#endif /* DPLB_SCHEDULER_H */
