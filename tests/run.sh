@@ -35,8 +35,9 @@ run_unit_dir() {
 		out=$RESULTS/$(basename "$t").$label.log
 		"$t" >"$out" 2>&1
 		rc=$?
-		p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' "$out" | tail -1)
-		f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' "$out" | tail -1)
+		# a binary may run several groups: sum them
+		p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' "$out" | awk '{s+=$1} END {print s+0}')
+		f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' "$out" | awk '{s+=$1} END {print s+0}')
 		p=${p:-0}; f=${f:-0}
 		if [ "$rc" != 0 ] && [ "$f" = 0 ]; then
 			f=1	# crashed or sanitizer abort
