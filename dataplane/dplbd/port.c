@@ -149,13 +149,20 @@ port_configure(struct dp_ctx *dp, struct dp_port *p, const struct cfg_port *c)
 		return ret;
 	p->mtu = c->mtu;
 	ret = rte_eth_dev_set_mtu(p->port_id, c->mtu);
-	if (ret != 0)
+	if (ret == -ENOTSUP)
+		LOG_DEBUG("port %s: device has no MTU setting", p->name);
+	else if (ret != 0)
 		LOG_WARN("port %s: cannot set MTU %u: %s", p->name, c->mtu,
 			 strerror(-ret));
 	if (c->has_mac) {
 		memcpy(p->mac.addr_bytes, c->mac, RTE_ETHER_ADDR_LEN);
 		ret = rte_eth_dev_default_mac_addr_set(p->port_id, &p->mac);
-		if (ret != 0) {
+		/* Devices without a MAC filter (pcap, ring, null) cannot be
+		 * told; dplbd filters and sources frames with p->mac itself. */
+		if (ret == -ENOTSUP)
+			LOG_INFO("port %s: device keeps its MAC; using %02x:..:%02x in software",
+				 p->name, c->mac[0], c->mac[5]);
+		else if (ret != 0) {
 			LOG_ERR("port %s: cannot set MAC: %s", p->name,
 				strerror(-ret));
 			return ret;
@@ -223,7 +230,8 @@ port_init_one(struct dp_ctx *dp, unsigned int idx)
 		return ret;
 	}
 	dp->port_of[p->port_id] = (int16_t)idx;
-	rte_eth_macaddr_get(p->port_id, &p->mac);
+	if (!c->has_mac)
+		rte_eth_macaddr_get(p->port_id, &p->mac);
 	LOG_INFO("port %s: %s (%s) mac %s, %u rxq %u txq%s", p->name, c->device,
 		 p->driver, mac_fmt(p->mac.addr_bytes, mac, sizeof(mac)),
 		 p->nb_rxq, p->nb_txq, p->tx_l4_cksum ? ", checksum offload" : "");

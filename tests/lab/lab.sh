@@ -1,0 +1,72 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# The dplb namespace lab.  See lib.sh for the topology and the environment.
+#
+#   lab.sh up | down | status
+#   lab.sh config [OUT]          write the lab's dplbd config (prints its path)
+#   lab.sh start-dplbd [CONF]    start dplbd in ${P}-lb (generates the config if needed)
+#   lab.sh stop-dplbd
+#   lab.sh start-servers         nginx (or python3 http.server) in rs1 and rs2
+#   lab.sh stop-servers
+#   lab.sh start-web NAME NODE ADDR PORT TEXT
+#   lab.sh start-mgmt            http server on 198.18.0.1:8080 in ${P}-lb (via the twin)
+#   lab.sh stop NAME             stop a process the lab started (rs1, mgmt, ...)
+#   lab.sh exec NODE CMD...      run CMD in ${P}-NODE (c lb sw rs1 rs2)
+#   lab.sh ctl ARGS...           dplbctl against this lab's dplbd
+#   lab.sh env                   print shell variables describing the lab
+#
+# Every namespace is named ${LAB_PREFIX:-dplb}-*.  `down` is idempotent and
+# removes only what `up` and the start-* commands recorded.
+
+set -u
+# shellcheck source=tests/lab/lib.sh
+. "$(dirname "$(readlink -f "$0")")/lib.sh"
+
+usage() {
+	sed -n '4,19p' "$0" | sed 's/^# \{0,1\}//'
+	exit 2
+}
+
+cmd=${1:-}
+[ -n "$cmd" ] || usage
+shift
+
+case $cmd in
+up)
+	# a failed `up` leaves nothing behind; Ctrl-C during `up` neither
+	_up_ok=0
+	LAB_CREATED=0
+	trap '[ $_up_ok = 1 ] || [ $LAB_CREATED = 0 ] || { lab_err "up failed, tearing down"; lab_down; }' EXIT
+	trap 'exit 130' INT TERM
+	lab_up || exit 1
+	_up_ok=1
+	;;
+down) lab_down ;;
+status) lab_status ;;
+config) lab_config "$@" ;;
+start-dplbd) lab_start_dplbd "$@" ;;
+stop-dplbd) lab_stop_dplbd ;;
+start-servers) lab_start_servers ;;
+stop-servers) lab_stop_servers ;;
+start-web) [ $# = 5 ] || usage; lab_start_web "$@" ;;
+start-mgmt) lab_start_mgmt ;;
+stop-mgmt) lab_stop_mgmt ;;
+stop) [ $# = 1 ] || usage; lab_kill "$1" ;;
+exec)
+	[ $# -ge 2 ] || usage
+	node=$1
+	shift
+	exec ip netns exec "$P-$node" "$@"
+	;;
+ctl) exec "$DPLBCTL" -S "$LAB_SOCK" "$@" ;;
+env)
+	echo "LAB_PREFIX=$P"
+	echo "LAB_STATE=$LAB_STATE"
+	echo "LAB_SOCK=$LAB_SOCK"
+	echo "LAB_CONF=$LAB_CONF"
+	for n in $LAB_NODES; do echo "NS_$(echo "$n" | tr "[:lower:]" "[:upper:]")=$P-$n"; done
+	;;
+-h | --help | help) usage ;;
+*) usage ;;
+esac

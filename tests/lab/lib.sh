@@ -1,0 +1,503 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# shellcheck shell=bash disable=SC2034,SC2119,SC2120,SC2015
+#
+# The dplb namespace lab: functions shared by lab.sh (CLI), demo.sh and the
+# e2e tests (which call lab.sh).  Source it; it defines functions and
+# variables only.
+#
+#   ${P}-c    client  c0   198.18.0.2/24, default via 198.18.0.1
+#   ${P}-lb   dplbd   lb0 (to the client), lb1 (to the switch); no IPs, no IPv6;
+#                     dplbd's twins dp0 198.18.0.1/24 and dp1 198.18.1.1/24
+#   ${P}-sw   bridge  br0 joining s-lb (peer of lb1), s-rs1, s-rs2
+#   ${P}-rs1  server  eth0 198.18.1.11/24, default via 198.18.1.1
+#   ${P}-rs2  server  eth0 198.18.1.12/24, default via 198.18.1.1
+#
+# Everything the lab creates is recorded under $LAB_STATE
+# (/run/dplb-lab/$P): the namespaces in "netns", one file per started
+# process in "pids/" (pid and kernel start time, so that a recycled pid is
+# never killed).  lab_down removes exactly that and nothing else.
+#
+# Environment:
+#   LAB_PREFIX      namespace prefix (default dplb); [A-Za-z0-9_-], <= 24 chars
+#   LAB_STATE_ROOT  state root (default /run/dplb-lab)
+#   WORKERS         dplbd workers, also the veth queue count (default 1)
+#   DPDK_PMD        af_packet (default) or af_xdp
+#   IP_FORWARD      true (default) / false, for the generated config
+#   HUGEPAGES       true (default) / false, for the generated config
+#   LOG_LEVEL       dplbd log level in the generated config (default info)
+#   DPLBD, DPLBCTL  binaries (default build/dplbd, build/dplbctl)
+
+LAB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+LAB_REPO=$(cd "$LAB_DIR/../.." && pwd)
+
+P=${LAB_PREFIX:-dplb}
+LAB_STATE_ROOT=${LAB_STATE_ROOT:-/run/dplb-lab}
+LAB_STATE=$LAB_STATE_ROOT/$P
+LAB_SOCK=$LAB_STATE/dplbd.sock
+LAB_CONF=$LAB_STATE/dplbd.conf
+DPLBD=${DPLBD:-$LAB_REPO/build/dplbd}
+DPLBCTL=${DPLBCTL:-$LAB_REPO/build/dplbctl}
+WORKERS=${WORKERS:-1}
+DPDK_PMD=${DPDK_PMD:-af_packet}
+
+NS_C=$P-c
+NS_LB=$P-lb
+NS_SW=$P-sw
+NS_RS1=$P-rs1
+NS_RS2=$P-rs2
+LAB_NODES="c lb sw rs1 rs2"
+
+CLIENT_IP=198.18.0.2
+DP0_IP=198.18.0.1
+DP1_IP=198.18.1.1
+RS1_IP=198.18.1.11
+RS2_IP=198.18.1.12
+MGMT_PORT=8080
+
+# Colours only on a terminal.
+if [ -t 1 ]; then
+	C_B=$'\e[1m' C_G=$'\e[32m' C_R=$'\e[31m' C_Y=$'\e[33m' C_C=$'\e[36m' C_0=$'\e[0m'
+else
+	C_B='' C_G='' C_R='' C_Y='' C_C='' C_0=''
+fi
+
+lab_log() { printf '%s[lab %s]%s %s\n' "$C_C" "$P" "$C_0" "$*"; }
+lab_warn() { printf '%s[lab %s] warning:%s %s\n' "$C_Y" "$P" "$C_0" "$*" >&2; }
+lab_err() { printf '%s[lab %s] error:%s %s\n' "$C_R" "$P" "$C_0" "$*" >&2; }
+
+lab_check_env() {
+	if ! [[ $P =~ ^[A-Za-z0-9][A-Za-z0-9_-]{0,23}$ ]]; then
+		lab_err "LAB_PREFIX '$P' must match [A-Za-z0-9][A-Za-z0-9_-]{0,23}"
+		return 1
+	fi
+	if ! [[ $WORKERS =~ ^[1-9][0-9]?$ ]]; then
+		lab_err "WORKERS '$WORKERS' must be 1..64"
+		return 1
+	fi
+	case $DPDK_PMD in
+	af_packet | af_xdp) ;;
+	*)
+		lab_err "DPDK_PMD '$DPDK_PMD' must be af_packet or af_xdp"
+		return 1
+		;;
+	esac
+	if [ "$(id -u)" != 0 ]; then
+		lab_err "the lab needs root (network namespaces)"
+		return 1
+	fi
+}
+
+# ns NODE -> namespace name
+lab_ns() { echo "$P-$1"; }
+
+# in NODE CMD... : run in the node's namespace
+lab_in() {
+	local node=$1
+	shift
+	ip netns exec "$P-$node" "$@"
+}
+
+lab_is_up() { [ -s "$LAB_STATE/netns" ]; }
+
+# ---------------------------------------------------------------- state
+
+_lab_starttime() {
+	# field 22 of /proc/PID/stat, counted after the ")" that ends comm
+	local stat
+	stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+	stat=${stat##*) }
+	# shellcheck disable=SC2086
+	set -- $stat
+	# $1 is the state: a zombie or dead process counts as gone
+	case $1 in Z | X) echo Z ;; *) echo "${20}" ;; esac
+}
+
+_lab_ns_add() {
+	local ns=$1
+	if ip netns list | awk '{print $1}' | grep -qx -- "$ns"; then
+		lab_err "namespace $ns already exists and is not ours (another lab with prefix '$P'?)"
+		return 1
+	fi
+	ip netns add "$ns" || return 1
+	echo "$ns" >>"$LAB_STATE/netns"
+}
+
+# lab_spawn NAME NODE LOG CMD... : start CMD in the background in NODE's
+# namespace, output to LOG, and record its pid.
+lab_spawn() {
+	local name=$1 node=$2 log=$3
+	shift 3
+	mkdir -p "$LAB_STATE/pids"
+	if lab_pid_alive "$name"; then
+		lab_err "$name is already running (pid $(lab_pid "$name"))"
+		return 1
+	fi
+	# ip netns exec execs the command, so $! is the command's pid.
+	ip netns exec "$P-$node" "$@" </dev/null >"$log" 2>&1 &
+	local pid=$!
+	local st
+	st=$(_lab_starttime "$pid") || st=0
+	echo "$pid $st $node $*" >"$LAB_STATE/pids/$name.pid"
+}
+
+lab_pid() { [ -f "$LAB_STATE/pids/$1.pid" ] && awk '{print $1; exit}' "$LAB_STATE/pids/$1.pid"; }
+
+# true if the recorded process NAME still runs (same pid, same start
+# time, not a zombie)
+lab_pid_alive() {
+	local f=$LAB_STATE/pids/$1.pid pid st cur
+	[ -f "$f" ] || return 1
+	read -r pid st _ <"$f" || return 1
+	cur=$(_lab_starttime "$pid") || return 1
+	[ "$cur" != Z ] || return 1
+	[ "$st" = 0 ] || [ "$cur" = "$st" ]
+}
+
+# lab_kill NAME [TIMEOUT_S]: SIGTERM, wait, SIGKILL; forget the pid.
+lab_kill() {
+	local name=$1 timeout=${2:-5} f=$LAB_STATE/pids/$1.pid pid i
+	[ -f "$f" ] || return 0
+	if lab_pid_alive "$name"; then
+		pid=$(lab_pid "$name")
+		kill -TERM "$pid" 2>/dev/null
+		for ((i = 0; i < timeout * 10; i++)); do
+			lab_pid_alive "$name" || break
+			sleep 0.1
+		done
+		if lab_pid_alive "$name"; then
+			lab_warn "$name (pid $pid) ignored SIGTERM for ${timeout}s, sending SIGKILL"
+			kill -KILL "$pid" 2>/dev/null
+			for ((i = 0; i < 30; i++)); do
+				lab_pid_alive "$name" || break
+				sleep 0.1
+			done
+		fi
+		# reap it if it is our own child
+		wait "$pid" 2>/dev/null
+	fi
+	rm -f "$f"
+}
+
+# ---------------------------------------------------------------- up / down
+
+_lab_sysctl() {
+	local node=$1
+	shift
+	lab_in "$node" sysctl -qw "$@" >/dev/null
+}
+
+_lab_host_iface() {
+	# _lab_host_iface NODE IFACE ADDR/LEN GW
+	local node=$1 ifc=$2 addr=$3 gw=$4
+	lab_in "$node" ethtool -K "$ifc" tx off >/dev/null 2>&1 ||
+		lab_warn "ethtool -K $ifc tx off failed in $P-$node"
+	lab_in "$node" ip addr add "$addr" dev "$ifc"
+	lab_in "$node" ip link set "$ifc" up
+	lab_in "$node" ip route add default via "$gw"
+}
+
+lab_up() {
+	lab_check_env || return 1
+	if lab_is_up; then
+		lab_err "lab '$P' is already up (state in $LAB_STATE); run: LAB_PREFIX=$P $LAB_DIR/lab.sh down"
+		return 1
+	fi
+	mkdir -p "$LAB_STATE/pids" || return 1
+	LAB_CREATED=1
+	: >"$LAB_STATE/netns"
+	{
+		echo "prefix=$P"
+		echo "workers=$WORKERS"
+		echo "pmd=$DPDK_PMD"
+		echo "created=$(date -Is)"
+	} >"$LAB_STATE/lab.env"
+
+	local node q=$WORKERS
+	for node in $LAB_NODES; do
+		_lab_ns_add "$P-$node" || return 1
+		lab_in "$node" ip link set lo up || return 1
+		# no IPv6 anywhere: no RS/ND/MLD noise in dplbd's counters
+		_lab_sysctl "$node" net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1 ||
+			return 1
+	done
+
+	# veth pairs, created directly inside the namespaces (no name clash in
+	# the root namespace between parallel labs).  Queues = WORKERS, so that
+	# af_xdp with N queues sees every packet.
+	ip link add name c0 netns "$NS_C" numtxqueues "$q" numrxqueues "$q" type veth \
+		peer name lb0 netns "$NS_LB" numtxqueues "$q" numrxqueues "$q" || return 1
+	ip link add name lb1 netns "$NS_LB" numtxqueues "$q" numrxqueues "$q" type veth \
+		peer name s-lb netns "$NS_SW" numtxqueues "$q" numrxqueues "$q" || return 1
+	ip link add name eth0 netns "$NS_RS1" type veth peer name s-rs1 netns "$NS_SW" || return 1
+	ip link add name eth0 netns "$NS_RS2" type veth peer name s-rs2 netns "$NS_SW" || return 1
+
+	# switch
+	lab_in sw ip link add br0 type bridge stp_state 0 forward_delay 0 || return 1
+	local p
+	for p in s-lb s-rs1 s-rs2; do
+		lab_in sw ip link set "$p" master br0 || return 1
+		lab_in sw ip link set "$p" up || return 1
+	done
+	lab_in sw ip link set br0 up || return 1
+
+	# lb: dplbd's ports.  No addresses and no IPv6 on lb0/lb1; the kernel
+	# also sees the frames that af_packet reads, so make it drop them:
+	# strict rp_filter on an address-less interface fails every source
+	# check (no IP input, no ARP reply), arp_ignore=8 as a second guard.
+	for p in lb0 lb1; do
+		_lab_sysctl lb "net.ipv6.conf.$p.disable_ipv6=1" \
+			"net.ipv4.conf.$p.rp_filter=1" "net.ipv4.conf.$p.arp_ignore=8" \
+			"net.ipv4.conf.$p.arp_announce=2" || return 1
+		lab_in lb ethtool -K "$p" gro off >/dev/null 2>&1 || true
+		lab_in lb ip link set "$p" up || return 1
+	done
+
+	# hosts
+	_lab_host_iface c c0 "$CLIENT_IP/24" "$DP0_IP" || return 1
+	_lab_host_iface rs1 eth0 "$RS1_IP/24" "$DP1_IP" || return 1
+	_lab_host_iface rs2 eth0 "$RS2_IP/24" "$DP1_IP" || return 1
+
+	lab_log "up: namespaces $(tr '\n' ' ' <"$LAB_STATE/netns")"
+}
+
+lab_down() {
+	local f name ns
+	if [ ! -d "$LAB_STATE" ]; then
+		return 0
+	fi
+	# processes first (dplbd last, so that servers never talk to a dead lb)
+	for f in "$LAB_STATE"/pids/*.pid; do
+		[ -e "$f" ] || continue
+		name=$(basename "$f" .pid)
+		[ "$name" = dplbd ] && continue
+		lab_kill "$name" 3
+	done
+	lab_kill dplbd 10
+	if [ -f "$LAB_STATE/netns" ]; then
+		# reverse order of creation
+		tac "$LAB_STATE/netns" | while read -r ns; do
+			[ -n "$ns" ] || continue
+			case $ns in
+			"$P"-*) ;;
+			*)
+				lab_warn "not deleting '$ns': not under prefix '$P'"
+				continue
+				;;
+			esac
+			if ip netns list | awk '{print $1}' | grep -qx -- "$ns"; then
+				ip netns del "$ns" || lab_warn "could not delete namespace $ns"
+			fi
+		done
+	fi
+	rm -rf "$LAB_STATE"
+	rmdir "$LAB_STATE_ROOT" 2>/dev/null || true
+	lab_log "down"
+}
+
+lab_status() {
+	local f name ns
+	if ! lab_is_up; then
+		echo "lab '$P': down"
+		return 1
+	fi
+	echo "${C_B}lab '$P'${C_0} state $LAB_STATE"
+	sed 's/^/  /' "$LAB_STATE/lab.env"
+	echo "${C_B}namespaces${C_0}"
+	while read -r ns; do
+		if ip netns list | awk '{print $1}' | grep -qx -- "$ns"; then
+			echo "  $ns"
+			ip -n "$ns" -br addr show | grep -v '^lo ' | sed 's/^/      /'
+		else
+			echo "  $ns (missing)"
+		fi
+	done <"$LAB_STATE/netns"
+	echo "${C_B}processes${C_0}"
+	for f in "$LAB_STATE"/pids/*.pid; do
+		[ -e "$f" ] || continue
+		name=$(basename "$f" .pid)
+		if lab_pid_alive "$name"; then
+			echo "  $name: running, pid $(lab_pid "$name")"
+		else
+			echo "  $name: dead (pid $(lab_pid "$name")), log ${LAB_STATE}/$name.log"
+		fi
+	done
+	if [ -S "$LAB_SOCK" ]; then
+		echo "${C_B}dplbd${C_0} socket $LAB_SOCK"
+	fi
+}
+
+# ---------------------------------------------------------------- config
+
+# lab_config [OUT]: write the dplbd config for this lab (default $LAB_CONF)
+# from config/lab.conf; prints the path.
+lab_config() {
+	local out=${1:-$LAB_CONF} tmpl=$LAB_REPO/config/lab.conf
+	local fwd=${IP_FORWARD:-true} huge=${HUGEPAGES:-true} lvl=${LOG_LEVEL:-info}
+	local pmd_sed='s/@@nothing@@//'
+	lab_check_env || return 1
+	case $fwd in true | false) ;; *) lab_err "IP_FORWARD must be true or false" && return 1 ;; esac
+	case $huge in true | false) ;; *) lab_err "HUGEPAGES must be true or false" && return 1 ;; esac
+	# af_xdp takes its queue count at probe time and dplbd adds qpairs for
+	# af_packet only.  Note: DPDK 22.11's af_xdp caps queue_count at the
+	# interface's combined channels, and a veth has none (= 1 queue).
+	if [ "$DPDK_PMD" = af_xdp ]; then
+		local qc=""
+		[ "$WORKERS" -gt 1 ] && qc=",queue_count=$WORKERS"
+		pmd_sed="s/\"net_af_packet([0-9]+),iface=([A-Za-z0-9_.-]+)\"/\"net_af_xdp\\1,iface=\\2$qc\"/"
+	fi
+	mkdir -p "$(dirname "$out")" || return 1
+	sed -E \
+		-e "s|^([[:space:]]*control_socket[[:space:]]*=[[:space:]]*)\"[^\"]*\"|\1\"$LAB_SOCK\"|" \
+		-e "s|^([[:space:]]*workers[[:space:]]*=[[:space:]]*)[0-9]+|\1$WORKERS|" \
+		-e "s|(forward[[:space:]]*=[[:space:]]*)(true\|false)|\1$fwd|" \
+		-e "s|(hugepages[[:space:]]*=[[:space:]]*)(true\|false)|\1$huge|" \
+		-e "s|(log_level[[:space:]]*=[[:space:]]*)\"[a-z]*\"|\1\"$lvl\"|" \
+		-e "$pmd_sed" \
+		"$tmpl" >"$out.tmp" || return 1
+	# every rewrite must have matched
+	grep -q "control_socket = \"$LAB_SOCK\"" "$out.tmp" &&
+		grep -q "workers = $WORKERS;" "$out.tmp" &&
+		grep -q "forward = $fwd;" "$out.tmp" &&
+		grep -q "hugepages = $huge;" "$out.tmp" &&
+		grep -q "\"net_$DPDK_PMD""0,iface=lb0[,\"]" "$out.tmp" &&
+		grep -q "\"net_$DPDK_PMD""1,iface=lb1[,\"]" "$out.tmp" || {
+		lab_err "config/lab.conf no longer matches the generator's patterns"
+		rm -f "$out.tmp"
+		return 1
+	}
+	mv "$out.tmp" "$out" && echo "$out"
+}
+
+# ---------------------------------------------------------------- dplbd
+
+lab_ctl() { "$DPLBCTL" -S "$LAB_SOCK" "$@"; }
+
+# lab_start_dplbd [CONF]: start dplbd in the lb namespace and wait until
+# its control socket answers and its twins carry their addresses.
+lab_start_dplbd() {
+	local conf=${1:-$LAB_CONF} i
+	lab_is_up || { lab_err "lab '$P' is not up" && return 1; }
+	[ -x "$DPLBD" ] || { lab_err "$DPLBD not built (make)" && return 1; }
+	[ -f "$conf" ] || lab_config >/dev/null || return 1
+	rm -f "$LAB_SOCK"
+	lab_spawn dplbd lb "$LAB_STATE/dplbd.log" "$DPLBD" -c "$conf" || return 1
+	for ((i = 0; i < 300; i++)); do
+		if ! lab_pid_alive dplbd; then
+			lab_err "dplbd exited during startup; last lines of $LAB_STATE/dplbd.log:"
+			tail -n 30 "$LAB_STATE/dplbd.log" >&2
+			rm -f "$LAB_STATE/pids/dplbd.pid"
+			return 1
+		fi
+		if [ -S "$LAB_SOCK" ] && lab_ctl port show >/dev/null 2>&1; then
+			break
+		fi
+		sleep 0.1
+	done
+	if ((i >= 300)); then
+		lab_err "dplbd's control socket did not answer within 30 s"
+		tail -n 30 "$LAB_STATE/dplbd.log" >&2
+		return 1
+	fi
+	lab_wait_twins 10 || return 1
+	lab_log "dplbd running (pid $(lab_pid dplbd), socket $LAB_SOCK, log $LAB_STATE/dplbd.log)"
+}
+
+# the twins exist and carry dplbd's addresses
+lab_wait_twins() {
+	local timeout=${1:-10} i
+	for ((i = 0; i < timeout * 10; i++)); do
+		if lab_in lb ip -4 -o addr show dev dp0 2>/dev/null | grep -q " $DP0_IP/" &&
+			lab_in lb ip -4 -o addr show dev dp1 2>/dev/null | grep -q " $DP1_IP/"; then
+			return 0
+		fi
+		sleep 0.1
+	done
+	lab_err "twin interfaces dp0/dp1 with $DP0_IP/$DP1_IP did not appear in $NS_LB"
+	lab_in lb ip -br addr >&2
+	return 1
+}
+
+lab_stop_dplbd() { lab_kill dplbd 10; }
+
+# ---------------------------------------------------------------- servers
+
+# lab_start_web NAME NODE ADDR PORT TEXT: nginx (or python3 http.server
+# when nginx is missing or fails) in NODE on ADDR:PORT serving TEXT at /.
+lab_start_web() {
+	local name=$1 node=$2 addr=$3 port=$4 text=$5
+	local d=$LAB_STATE/$name i
+	mkdir -p "$d/www" "$d/tmp" || return 1
+	printf '%s\n' "$text" >"$d/www/index.html"
+	chmod -R a+rX "$d"
+	if [ -z "${LAB_NO_NGINX:-}" ] && command -v nginx >/dev/null 2>&1; then
+		cat >"$d/nginx.conf" <<-EOF
+			# generated by tests/lab/lib.sh for lab '$P', instance $name
+			daemon off;
+			master_process on;
+			worker_processes 1;
+			user root;
+			pid $d/nginx.pid;
+			error_log $d/error.log warn;
+			events { worker_connections 512; }
+			http {
+			    access_log $d/access.log;
+			    client_body_temp_path $d/tmp/body;
+			    proxy_temp_path $d/tmp/proxy;
+			    fastcgi_temp_path $d/tmp/fastcgi;
+			    default_type text/plain;
+			    keepalive_timeout 5;
+			    server {
+			        listen $addr:$port default_server;
+			        root $d/www;
+			        location / { index index.html; }
+			    }
+			}
+		EOF
+		lab_spawn "$name" "$node" "$LAB_STATE/$name.log" \
+			nginx -p "$d" -e "$d/error.log" -c "$d/nginx.conf" || return 1
+	else
+		lab_spawn "$name" "$node" "$LAB_STATE/$name.log" \
+			/usr/bin/python3 -m http.server --bind "$addr" --directory "$d/www" "$port" || return 1
+	fi
+	# wait until it listens
+	for ((i = 0; i < 50; i++)); do
+		if lab_in "$node" ss -Hltn "sport = :$port" 2>/dev/null | grep -q .; then
+			return 0
+		fi
+		if ! lab_pid_alive "$name"; then
+			break
+		fi
+		sleep 0.1
+	done
+	if [ -z "${LAB_NO_NGINX:-}" ] && grep -q nginx "$LAB_STATE/pids/$name.pid" 2>/dev/null; then
+		lab_warn "nginx for $name did not start ($(tail -n 2 "$d/error.log" "$LAB_STATE/$name.log" 2>/dev/null | tr '\n' ' ')); falling back to python3 http.server"
+		lab_kill "$name" 2
+		LAB_NO_NGINX=1 lab_start_web "$@"
+		return
+	fi
+	lab_err "web server $name did not start; see $LAB_STATE/$name.log"
+	return 1
+}
+
+lab_start_servers() {
+	lab_is_up || { lab_err "lab '$P' is not up" && return 1; }
+	lab_start_web rs1 rs1 0.0.0.0 80 rs1 || return 1
+	lab_start_web rs2 rs2 0.0.0.0 80 rs2 || return 1
+	lab_log "web servers: rs1 http://$RS1_IP/ (pid $(lab_pid rs1)), rs2 http://$RS2_IP/ (pid $(lab_pid rs2))"
+}
+
+lab_stop_servers() {
+	lab_kill rs1
+	lab_kill rs2
+}
+
+# a TCP service on dplbd's own address, reachable only through the twin
+lab_start_mgmt() {
+	lab_is_up || { lab_err "lab '$P' is not up" && return 1; }
+	lab_wait_twins 10 || return 1
+	LAB_NO_NGINX=1 lab_start_web mgmt lb "$DP0_IP" "$MGMT_PORT" "dplb management ($P-lb twin)" ||
+		return 1
+	lab_log "management server http://$DP0_IP:$MGMT_PORT/ in $NS_LB (pid $(lab_pid mgmt))"
+}
+
+lab_stop_mgmt() { lab_kill mgmt; }

@@ -1,0 +1,309 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""Golden packet cases for dplbd on net_pcap.
+
+Each case is a dplbd configuration (two net_pcap ports, fixed MACs,
+static neighbours), the frames fed into each port (rx_pcap) and the frames
+dplbd must send on each port (compared byte for byte with tx_pcap), plus
+the drop counters that must have risen.
+
+Topology of every case:
+
+  dp0 02:00:00:00:00:01  198.18.0.1/24   client 198.18.0.2  02:00:00:00:00:02 (static)
+  dp1 02:00:00:00:01:01  198.18.1.1/24   rs1    198.18.1.11 02:00:00:00:01:11 (static)
+                                         rs2    198.18.1.12 (no neighbour entry)
+
+At start dplbd announces each of its addresses with a gratuitous ARP
+(who-has ADDR tell ADDR, to broadcast), so every expected output holds
+those first; the test matches them regardless of their position.
+
+`python3 gen_golden.py OUTDIR` writes every case's pcaps and config for a look
+with tcpdump/wireshark; the tests generate them at run time.
+"""
+
+import os
+import sys
+from dataclasses import dataclass, field
+
+from scapy.all import ARP, ICMP, IP, TCP, UDP, Ether, Raw
+from scapy.utils import PcapWriter
+
+DP0_MAC = "02:00:00:00:00:01"
+DP1_MAC = "02:00:00:00:01:01"
+DP0_IP = "198.18.0.1"
+DP1_IP = "198.18.1.1"
+CLIENT_MAC = "02:00:00:00:00:02"
+CLIENT_IP = "198.18.0.2"
+RS1_MAC = "02:00:00:00:01:11"
+RS1_IP = "198.18.1.11"
+RS2_IP = "198.18.1.12"  # no neighbour entry
+OTHER_MAC = "02:00:00:00:00:99"
+BCAST = "ff:ff:ff:ff:ff:ff"
+
+PORTS = (("dp0", DP0_MAC, DP0_IP), ("dp1", DP1_MAC, DP1_IP))
+
+DROP_REASONS = (
+    "eth_truncated", "eth_not_for_us", "unsupported_l3", "arp_invalid",
+    "arp_not_for_us", "ipv4_bad_header", "ipv4_bad_checksum",
+    "ipv4_fragment", "ttl_exceeded", "no_route", "forward_disabled",
+    "too_big", "no_twin", "slow_ring_full", "no_neighbor",
+    "neigh_queue_full", "tx_full", "no_mbuf",
+)
+
+
+@dataclass
+class Case:
+    name: str
+    doc: str
+    inp: dict  # port -> [frames]
+    out: dict = field(default_factory=dict)  # port -> [frames], in order
+    drops: dict = field(default_factory=dict)  # reason -> exact count
+    forward: bool = True
+
+    def inputs(self, port):
+        return self.inp.get(port, [])
+
+    def outputs(self, port):
+        return self.out.get(port, [])
+
+    @property
+    def n_inputs(self):
+        return sum(len(v) for v in self.inp.values())
+
+
+def garp(port_mac, ip):
+    """dplbd's announcement of one of its addresses."""
+    return (Ether(dst=BCAST, src=port_mac) /
+            ARP(op=1, hwsrc=port_mac, psrc=ip, hwdst="00:00:00:00:00:00",
+                pdst=ip))
+
+
+def announcements(port):
+    for name, mac, ip in PORTS:
+        if name == port:
+            return [garp(mac, ip)]
+    return []
+
+
+def from_client(dst_mac=DP0_MAC):
+    return Ether(dst=dst_mac, src=CLIENT_MAC)
+
+
+def echo_request(dst, **ipkw):
+    return (from_client() /
+            IP(src=CLIENT_IP, dst=dst, id=0x1234, ttl=ipkw.pop("ttl", 64),
+               **ipkw) /
+            ICMP(type=8, id=0x4242, seq=7) / Raw(b"dplb golden ping 0123456789"))
+
+
+def udp_to(dst, ttl=64, sport=40000, dport=9000, payload=b"dplb routed"):
+    return (from_client() /
+            IP(src=CLIENT_IP, dst=dst, id=0x2345, ttl=ttl) /
+            UDP(sport=sport, dport=dport) / Raw(payload))
+
+
+def build(p):
+    """Freeze a packet: compute lengths and checksums once."""
+    return Ether(bytes(p))
+
+
+def routed(pkt, out_src, out_dst):
+    """pkt as it must leave after routing: new MACs, TTL-1, new checksum."""
+    q = Ether(bytes(pkt))
+    q[Ether].src = out_src
+    q[Ether].dst = out_dst
+    q[IP].ttl -= 1
+    del q[IP].chksum
+    return build(q)
+
+
+def cases():
+    cs = []
+
+    # --- ARP
+    req = build(Ether(dst=BCAST, src=CLIENT_MAC) /
+                ARP(op=1, hwsrc=CLIENT_MAC, psrc=CLIENT_IP,
+                    hwdst="00:00:00:00:00:00", pdst=DP0_IP))
+    rep = build(Ether(dst=CLIENT_MAC, src=DP0_MAC) /
+                ARP(op=2, hwsrc=DP0_MAC, psrc=DP0_IP, hwdst=CLIENT_MAC,
+                    pdst=CLIENT_IP))
+    cs.append(Case("arp_request_for_us",
+                   "ARP request for 198.18.0.1 -> ARP reply from dp0's MAC",
+                   {"dp0": [req]}, {"dp0": [rep]}))
+
+    padded = build(Ether(bytes(req) + bytes(18)))
+    cs.append(Case("arp_request_padded",
+                   "ARP request padded to 60 bytes -> the reply is made in "
+                   "place and keeps the 60 bytes",
+                   {"dp0": [padded]}, {"dp0": [build(Ether(bytes(rep) +
+                                                           bytes(18)))]}))
+
+    other = build(Ether(dst=BCAST, src=CLIENT_MAC) /
+                  ARP(op=1, hwsrc=CLIENT_MAC, psrc=CLIENT_IP,
+                      hwdst="00:00:00:00:00:00", pdst="198.18.0.77"))
+    cs.append(Case("arp_request_other",
+                   "ARP request for an address dplbd does not own -> nothing",
+                   {"dp0": [other]}, {}, {"arp_not_for_us": 1}))
+
+    # --- ICMP echo to dplbd
+    ping = build(echo_request(DP0_IP))
+    pong = Ether(bytes(ping))
+    pong[Ether].src, pong[Ether].dst = DP0_MAC, CLIENT_MAC
+    pong[IP].src, pong[IP].dst = DP0_IP, CLIENT_IP
+    pong[IP].ttl = 64
+    del pong[IP].chksum
+    pong[ICMP].type = 0
+    del pong[ICMP].chksum
+    cs.append(Case("icmp_echo",
+                   "ICMP echo request to 198.18.0.1 -> echo reply, TTL 64, "
+                   "same id/seq/payload",
+                   {"dp0": [ping]}, {"dp0": [build(pong)]}))
+    ping_ttl = build(echo_request(DP0_IP, ttl=3))
+    pong_ttl = Ether(bytes(pong))
+    cs.append(Case("icmp_echo_low_ttl",
+                   "echo request with TTL 3 to dplbd is local, not routed: "
+                   "reply with TTL 64",
+                   {"dp0": [ping_ttl]}, {"dp0": [build(pong_ttl)]}))
+
+    # --- routing
+    fwd = build(udp_to(RS1_IP))
+    cs.append(Case("route_forward",
+                   "UDP to 198.18.1.11 (static neighbour) -> out of dp1 with "
+                   "dp1's MAC, rs1's MAC, TTL-1 and a fixed IP checksum",
+                   {"dp0": [fwd]}, {"dp1": [routed(fwd, DP1_MAC, RS1_MAC)]}))
+    fwd2 = build(udp_to(RS1_IP, ttl=2, sport=40001))
+    cs.append(Case("route_forward_ttl2",
+                   "TTL 2 is still forwarded (leaves with TTL 1)",
+                   {"dp0": [fwd2]}, {"dp1": [routed(fwd2, DP1_MAC, RS1_MAC)]}))
+
+    fwd_pad = build(udp_to(RS1_IP, sport=40002))
+    cs.append(Case("route_forward_padded",
+                   "routed UDP padded to 60 bytes leaves without the "
+                   "Ethernet padding",
+                   {"dp0": [build(Ether(bytes(fwd_pad) + bytes(7)))]},
+                   {"dp1": [routed(fwd_pad, DP1_MAC, RS1_MAC)]}))
+
+    unres = build(udp_to(RS2_IP))
+    who = build(Ether(dst=BCAST, src=DP1_MAC) /
+                ARP(op=1, hwsrc=DP1_MAC, psrc=DP1_IP,
+                    hwdst="00:00:00:00:00:00", pdst=RS2_IP))
+    cs.append(Case("route_no_neighbour",
+                   "UDP to 198.18.1.12 (no neighbour) -> ARP who-has "
+                   "198.18.1.12 tell 198.18.1.1 from dp1",
+                   {"dp0": [unres]}, {"dp1": [who]}))
+
+    # --- one case per drop reason
+    def drop(name, doc, pkt, reason, forward=True):
+        frame = Ether(pkt) if isinstance(pkt, bytes) else build(pkt)
+        cs.append(Case("drop_" + name, doc, {"dp0": [frame]}, {},
+                       {reason: 1}, forward))
+
+    not_us = Ether(bytes(echo_request(DP0_IP)))
+    not_us[Ether].dst = OTHER_MAC
+    drop("eth_not_for_us", "ICMP echo to 198.18.0.1 in a frame to another "
+         "unicast MAC", not_us, "eth_not_for_us")
+
+    trunc_ip = bytes(from_client() / IP(src=CLIENT_IP, dst=DP0_IP) / ICMP())
+    drop("ipv4_bad_header", "IPv4 header cut after 12 bytes",
+         trunc_ip[:14 + 12], "ipv4_bad_header")
+
+    drop("ipv4_bad_checksum", "echo request with a wrong IPv4 checksum",
+         echo_request(DP0_IP, chksum=0xbad0), "ipv4_bad_checksum")
+
+    drop("ipv4_fragment", "first fragment (MF) of an echo request",
+         echo_request(DP0_IP, flags="MF"), "ipv4_fragment")
+
+    drop("ttl_exceeded", "routed UDP with TTL 1",
+         udp_to(RS1_IP, ttl=1), "ttl_exceeded")
+
+    drop("no_route", "UDP to 198.19.5.5, outside every route",
+         udp_to("198.19.5.5"), "no_route")
+
+    drop("forward_disabled", "routed UDP while ip.forward = false",
+         udp_to(RS1_IP), "forward_disabled", forward=False)
+
+    drop("no_twin", "TCP SYN to 198.18.0.1:22 with no twin configured",
+         from_client() / IP(src=CLIENT_IP, dst=DP0_IP) /
+         TCP(sport=41000, dport=22, flags="S", seq=1000),
+         "no_twin")
+
+    arp_full = bytes(Ether(dst=BCAST, src=CLIENT_MAC) /
+                     ARP(op=1, hwsrc=CLIENT_MAC, psrc=CLIENT_IP,
+                         pdst=DP0_IP))
+    drop("arp_invalid", "ARP request cut after 20 of its 28 bytes",
+         arp_full[:14 + 20], "arp_invalid")
+
+    drop("unsupported_l3", "ethertype 0x88b5 (local experimental)",
+         Ether(dst=DP0_MAC, src=CLIENT_MAC, type=0x88b5) / Raw(b"x" * 46),
+         "unsupported_l3")
+    return cs
+
+
+def config(case, sock, paths):
+    """dplbd.conf for a case; paths: port -> (rx_pcap, tx_pcap)."""
+    ports = []
+    for name, mac, ip in PORTS:
+        rx, tx = paths[name]
+        ports.append(f"""  {{ name = "{name}";
+    device = "net_pcap{name[-1]},rx_pcap={rx},tx_pcap={tx}";
+    twin = "";
+    mac = "{mac}";
+    addresses = [ "{ip}/24" ]; }}""")
+    return f"""# golden packet case {case.name}: {case.doc}
+global = {{ log_level = "info"; control_socket = "{sock}"; }};
+eal = {{ hugepages = false; memory_mb = 256; }};
+dataplane = {{ workers = 1; idle_sleep_max_us = 100; mbufs = 4095; }};
+ip = {{ forward = {"true" if case.forward else "false"}; }};
+neigh = {{
+  retrans_ms = 60000;
+  static = (
+    {{ ip = "{CLIENT_IP}"; mac = "{CLIENT_MAC}"; dev = "dp0"; }},
+    {{ ip = "{RS1_IP}"; mac = "{RS1_MAC}"; dev = "dp1"; }}
+  );
+}};
+ports = (
+{(","+chr(10)).join(ports)}
+);
+"""
+
+
+def write_pcap(path, pkts):
+    """A pcap with the Ethernet link type, also when empty."""
+    w = PcapWriter(path, linktype=1, sync=True)
+    w._write_header(None)
+    for p in pkts:
+        w.write(p)
+    w.close()
+
+
+def write_case(case, d, sock=None):
+    """Write the case's input and expected pcaps and its config into d.
+    Returns (config_text, paths) with paths[port] = (rx, tx, expected)."""
+    os.makedirs(d, exist_ok=True)
+    paths = {}
+    for name, _, _ in PORTS:
+        rx = os.path.join(d, f"in_{name}.pcap")
+        tx = os.path.join(d, f"out_{name}.pcap")
+        exp = os.path.join(d, f"expected_{name}.pcap")
+        write_pcap(rx, case.inputs(name))
+        write_pcap(exp, announcements(name) + case.outputs(name))
+        paths[name] = (rx, tx, exp)
+    text = config(case, sock or os.path.join(d, "dplbd.sock"),
+                  {k: v[:2] for k, v in paths.items()})
+    with open(os.path.join(d, "dplbd.conf"), "w") as f:
+        f.write(text)
+    return text, paths
+
+
+def main(argv):
+    if len(argv) != 2:
+        print(f"usage: {argv[0]} OUTDIR", file=sys.stderr)
+        return 2
+    for c in cases():
+        write_case(c, os.path.join(argv[1], c.name))
+        print(f"{c.name:28} {c.doc}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
