@@ -147,7 +147,8 @@ ipv4_input(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
 		dp_drop(w, m, DROP_IPV4_FRAGMENT);
 		return;
 	}
-	if (unlikely(RTE_IS_IPV4_MCAST(rte_be_to_cpu_32(ip->dst_addr)) ||
+	/* 224.0.0.0/4 (DPDK's RTE_IS_IPV4_MCAST overflows an int shift) */
+	if (unlikely((rte_be_to_cpu_32(ip->dst_addr) >> 28) == 0xe ||
 		     ip->dst_addr == RTE_BE32(0xffffffff))) {
 		dp_to_twin(dp, w, port, m);
 		return;
