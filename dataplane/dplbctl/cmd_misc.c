@@ -71,7 +71,7 @@ drops_total(json_object *drops)
 	return sum;
 }
 
-/* "dp0:rxq0:txq0,dp1:rxq0:txq0" */
+/* "dp0:rxq0:txq0,dp0(twin):rxq0:txq0" */
 static void
 fmt_queues(json_object *qs, char *buf, size_t len)
 {
@@ -80,8 +80,10 @@ fmt_queues(json_object *qs, char *buf, size_t len)
 	buf[0] = '\0';
 	for (i = 0; qs != NULL && i < json_object_array_length(qs); i++) {
 		json_object *q = json_object_array_get_idx(qs, i);
-		int n = snprintf(buf + off, len - off, "%s%s:rxq%s:txq%s",
+		json_object *twin = json_object_object_get(q, "twin");
+		int n = snprintf(buf + off, len - off, "%s%s%s:rxq%s:txq%s",
 				 i ? "," : "", jstr(q, "port", "?"),
+				 json_object_get_boolean(twin) ? "(twin)" : "",
 				 jstr(q, "rxq", "-"), jstr(q, "txq", "-"));
 
 		if (n < 0 || (size_t)n >= len - off)
@@ -142,7 +144,8 @@ const struct command cmd_lcore = {
 	.run = lcore_run,
 	.summary = "show lcores, their queues and counters",
 	.usage = "Usage: dplbctl lcore show\n"
-		 "QUEUES lists port:rxqN:txqN for each queue a worker polls.\n",
+		 "QUEUES lists port:rxqN:txqN for each queue a worker polls;\n"
+		 "\"(twin)\" marks the queues of a port's kernel twin.\n",
 };
 
 /* ---- drop ---- */
