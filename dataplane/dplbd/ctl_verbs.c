@@ -547,6 +547,8 @@ lcore_stats_json(json_object *o, const struct lcore_stats *s)
 	ADD(o, "icmp_echo_replies", J_INT(s->icmp_echo_replies));
 	ADD(o, "ipv4_options", J_INT(s->ipv4_options));
 	ADD(o, "slow_path", J_INT(s->slow_path));
+	ADD(o, "steered_in", J_INT(s->steered_in));
+	ADD(o, "steered_out", J_INT(s->steered_out));
 	drops_add(d, s);
 	ADD(o, "drops", d);
 }

@@ -34,6 +34,7 @@
 #define DP_NO_PORT UINT16_MAX
 #define DP_SLOW_RING_SIZE 4096
 #define DP_TX_RING_SIZE 1024
+#define DP_STEER_RING_SIZE 4096
 
 struct dp_port {
 	char name[CFG_IFNAMSIZ];
@@ -72,6 +73,8 @@ struct dp_worker {
 	unsigned int n_rxq;
 	struct dp_rxq rxq[2 * DP_MAX_PORTS];
 	struct rte_ring *tx_ring;	/* main -> this worker */
+	struct rte_ring *steer_ring;	/* other workers -> this one: flows
+					 * this worker owns (see steer.h) */
 	struct dp_txbuf txb[RTE_MAX_ETHPORTS];
 	uint32_t sleep_us;		/* current back-off */
 	uint32_t empty_streak;

@@ -31,6 +31,7 @@
 	X(NO_NEIGHBOR, "no_neighbor")                          \
 	X(NEIGH_QUEUE_FULL, "neigh_queue_full")                \
 	X(TX_FULL, "tx_full")                                  \
+	X(STEER_RING_FULL, "steer_ring_full")                  \
 	X(NO_MBUF, "no_mbuf")
 
 enum drop_reason {
@@ -60,6 +61,8 @@ struct lcore_stats {
 	uint64_t icmp_echo_replies;
 	uint64_t ipv4_options;
 	uint64_t slow_path;
+	uint64_t steered_out;	/* handed to the owning worker */
+	uint64_t steered_in;	/* received from another worker */
 	uint64_t drops[DROP_MAX];
 } __rte_cache_aligned;
 

@@ -47,6 +47,11 @@ worker_init_all(struct dp_ctx *dp)
 					     RING_F_SP_ENQ | RING_F_SC_DEQ);
 		if (w->tx_ring == NULL)
 			return -rte_errno;
+		snprintf(name, sizeof(name), "dplb_steer%u", i);
+		w->steer_ring = rte_ring_create(name, DP_STEER_RING_SIZE,
+						rte_socket_id(), RING_F_SC_DEQ);
+		if (w->steer_ring == NULL)
+			return -rte_errno;
 		if (rte_rcu_qsbr_thread_register(dp->qsv, i) != 0)
 			return -rte_errno;
 	}
@@ -136,6 +141,22 @@ account_idle(struct dp_ctx *dp, struct dp_worker *w, unsigned int work)
 		idle_sleep(dp, w);
 }
 
+/* Packets other workers steered to us: they enter the pipeline as if
+ * received here; m->port carries the dplb port they arrived on. */
+static unsigned int
+drain_steer_ring(struct dp_ctx *dp, struct dp_worker *w)
+{
+	struct rte_mbuf *pkts[64];
+	unsigned int n, i;
+
+	n = rte_ring_sc_dequeue_burst(w->steer_ring, (void **)pkts,
+				      RTE_DIM(pkts), NULL);
+	for (i = 0; i < n; i++)
+		l2_input(dp, w, pkts[i]->port, pkts[i]);
+	w->stats.steered_in += n;
+	return n;
+}
+
 /* Receive and process one burst from each queue; returns the packets. */
 static unsigned int
 poll_queues(struct dp_ctx *dp, struct dp_worker *w, bool twins)
@@ -177,6 +198,7 @@ worker_main(void *arg)
 		/* After a sleep the twin is due anyway: it may have waited. */
 		work = poll_queues(dp, w, ++loops % TWIN_POLL_EVERY == 0 ||
 						  w->sleep_us != 0);
+		work += drain_steer_ring(dp, w);
 		work += drain_tx_ring(w);
 		flush_all(dp, w);
 		rte_rcu_qsbr_quiescent(dp->qsv, w->id);
