@@ -6,7 +6,8 @@
  *   client.c    one request/reply exchange on the control socket
  *   table.c     aligned text tables
  *   util.c      argument and JSON helpers shared by the commands
- *   cmd_*.c     one file per group of commands
+ *   cmd_*.c     one file per group of commands (cmd_lb.c: service,
+ *               dest, laddr)
  *
  * Exit codes: 0 ok, 1 the server answered with an error, 2 bad usage,
  * 3 the server could not be reached (connect, I/O, timeout, bad reply).
@@ -88,5 +89,7 @@ void params_add(json_object *p, const char *key, const char *val);
 /* the commands */
 extern const struct command cmd_hello, cmd_port, cmd_addr, cmd_route,
 	cmd_neigh, cmd_lcore, cmd_drop, cmd_config, cmd_log, cmd_call;
+/* cmd_lb.c: the load balancer (service, its alias lb, dest, laddr) */
+extern const struct command cmd_service, cmd_lb, cmd_dest, cmd_laddr;
 
 #endif /* DPLBCTL_H */

@@ -21,6 +21,7 @@
 #include <json-c/json.h>
 
 #include "inet.h"
+#include "lb_svc.h"
 
 #define CFG_MAX_PORTS 16
 #define CFG_MAX_PORT_ADDRS 32
@@ -29,6 +30,9 @@
 #define CFG_MAX_EAL_ARGS 32
 #define CFG_IFNAMSIZ 16		/* IFNAMSIZ: port and twin names */
 #define CFG_DEVARGS_LEN 256
+#define CFG_MAX_SERVICES 256
+#define CFG_MAX_SVC_DESTS 4096	/* dests of all services together */
+#define CFG_MAX_LADDR_GROUPS 32
 #define CFG_ERR_LEN 512
 
 #define CFG_DEFAULT_PATH "/etc/dplb/dplbd.conf"
@@ -58,6 +62,20 @@ struct cfg_neigh {
 	struct inet_addr ip;
 	uint8_t mac[6];
 	char dev[CFG_IFNAMSIZ];
+};
+
+/* A virtual service; its dests are svc_dests[first_dest, +n_dests). */
+struct cfg_service {
+	struct lb_svc_key key;
+	struct lb_svc_conf conf;
+	unsigned int first_dest;
+	unsigned int n_dests;
+};
+
+struct cfg_laddr_group {
+	char name[LB_NAME_LEN];
+	unsigned int n_addrs;
+	struct inet_addr addrs[LB_LADDR_MAX_ADDRS];
 };
 
 struct dplb_config {
@@ -99,6 +117,14 @@ struct dplb_config {
 	struct cfg_route routes[CFG_MAX_ROUTES];
 	unsigned int n_neighs;
 	struct cfg_neigh neighs[CFG_MAX_NEIGHS];
+
+	/* load balancer (lb_svc.h), applied by lb_svc_apply_config() */
+	unsigned int n_laddr_groups;
+	struct cfg_laddr_group laddr_groups[CFG_MAX_LADDR_GROUPS];
+	unsigned int n_services;
+	struct cfg_service services[CFG_MAX_SERVICES];
+	unsigned int n_svc_dests;
+	struct lb_dest_conf svc_dests[CFG_MAX_SVC_DESTS];
 };
 
 /** Fill cfg with every default (no ports, routes or neighbours). */

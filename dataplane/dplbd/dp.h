@@ -93,6 +93,8 @@ struct slow_meta {
 	struct inet_addr nexthop;
 };
 
+struct lb_store;
+
 struct dp_ctx {
 	struct dplb_config *cfg;
 	struct rte_mempool *pool;
@@ -114,6 +116,9 @@ struct dp_ctx {
 	volatile bool quit;
 	char boot_id[37];
 	uint64_t start_ms;
+	/* Virtual services (lb_svc.h): the main lcore changes the store,
+	 * workers read its published snapshot with lb_snap_get(). */
+	struct lb_store *lb;
 };
 
 static inline struct slow_meta *

@@ -25,6 +25,7 @@
 #include "config.h"
 #include "ctl_server.h"
 #include "ctl_verbs.h"
+#include "ctl_verbs_lb.h"
 #include "dp.h"
 #include "log.h"
 #include "netcfg.h"
@@ -298,6 +299,8 @@ dp_init(struct dp_ctx *dp, struct dplb_config *cfg)
 		return ret;
 	port_assign_queues(dp);
 	ret = netcfg_apply_config(dp, msg, sizeof(msg));
+	if (ret == 0)
+		ret = ctl_verbs_lb_init(dp, msg, sizeof(msg));
 	if (ret != 0)
 		LOG_ERR("%s: %s", cfg->path, msg);
 	return ret;
@@ -360,7 +363,7 @@ run(struct dplb_config *cfg)
 	install_signals();
 	if (eal_start(cfg) != 0 || dp_init(dp, cfg) != 0)
 		return EXIT_FAILURE;
-	methods = ctl_verbs(&n_methods);
+	methods = ctl_verbs_with_lb(&n_methods);
 	srv = ctl_server_create(cfg->control_socket, cfg->socket_mode,
 				cfg->socket_group, methods, n_methods, dp);
 	if (srv == NULL) {
@@ -376,6 +379,7 @@ run(struct dplb_config *cfg)
 	LOG_NOTICE("shutting down");
 	rte_eal_mp_wait_lcore();
 	ctl_server_destroy(srv);
+	ctl_verbs_lb_fini(dp);
 	port_close_all(dp);
 	rte_eal_cleanup();
 	return EXIT_SUCCESS;

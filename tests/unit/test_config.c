@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <netinet/in.h>
 
 #include <cmocka.h>
 
@@ -799,6 +800,204 @@ test_json_round_trip(void **state)
 	json_object_put(j1);
 }
 
+/* ---- laddr_groups and services (lb_svc.h) ---- */
+
+static const char lb_conf[] =
+	"laddr_groups = (\n"
+	"  { name = \"lg1\"; addresses = [ \"198.18.1.100\", \"198.18.1.101\" ]; },\n"
+	"  { name = \"lg2\"; addresses = [ ]; }\n"
+	");\n"
+	"services = (\n"
+	"  { proto = \"tcp\"; vip = \"198.18.0.100\"; port = 80; sched = \"rr\";\n"
+	"    laddr_group = \"lg1\";\n"
+	"    dests = ( { addr = \"198.18.1.11\"; port = 80; weight = 1; fwd = \"fnat\"; },\n"
+	"              { addr = \"198.18.1.12\"; weight = 3; u_threshold = 100;\n"
+	"                l_threshold = 50; } ); },\n"
+	"  { proto = \"udp\"; vip = \"198.18.0.100\"; port = 0; sched = \"mh\";\n"
+	"    flags = [ \"mh-port\", \"mh-fallback\", \"one-packet\" ];\n"
+	"    persistent = 300; netmask = \"255.255.255.0\";\n"
+	"    dests = ( { addr = \"198.18.1.13\"; fwd = \"dr\"; } ); },\n"
+	"  { proto = \"tcp\"; vip = \"198.18.0.101\"; port = 443; }\n"
+	");\n";
+
+static void
+test_lb_services(void **state)
+{
+	const struct cfg_service *s;
+
+	ASSERT_OK(lb_conf);
+	assert_int_equal(cfg.n_laddr_groups, 2);
+	assert_string_equal(cfg.laddr_groups[0].name, "lg1");
+	assert_int_equal(cfg.laddr_groups[0].n_addrs, 2);
+	assert_int_equal(cfg.laddr_groups[1].n_addrs, 0);
+	assert_int_equal(cfg.n_services, 3);
+	assert_int_equal(cfg.n_svc_dests, 3);
+	s = &cfg.services[0];
+	assert_int_equal(s->key.proto, IPPROTO_TCP);
+	assert_int_equal(s->key.port, 80);
+	assert_string_equal(s->conf.sched, "rr");
+	assert_string_equal(s->conf.laddr_group, "lg1");
+	assert_int_equal(s->n_dests, 2);
+	assert_int_equal(cfg.svc_dests[s->first_dest + 1].port, 80);
+	assert_int_equal(cfg.svc_dests[s->first_dest + 1].weight, 3);
+	assert_int_equal(cfg.svc_dests[s->first_dest + 1].fwd, LB_FWD_FNAT);
+	assert_int_equal(cfg.svc_dests[s->first_dest + 1].u_threshold, 100);
+	s = &cfg.services[1];
+	assert_int_equal(s->key.proto, IPPROTO_UDP);
+	assert_int_equal(s->key.port, 0);
+	assert_int_equal(s->conf.flags, LB_SVC_F_HASH_PORT | LB_SVC_F_FALLBACK |
+			 LB_SVC_F_ONE_PACKET);
+	assert_int_equal(s->conf.persistent, 300);
+	assert_int_equal(s->conf.netmask_len, 24);
+	assert_int_equal(cfg.svc_dests[s->first_dest].fwd, LB_FWD_DR);
+	s = &cfg.services[2];	/* ipvsadm's defaults */
+	assert_string_equal(s->conf.sched, "wlc");
+	assert_int_equal(s->conf.netmask_len, 32);
+	assert_int_equal(s->n_dests, 0);
+}
+
+#define SVC "services = ( { proto = \"tcp\"; vip = \"198.18.0.100\"; port = 80; "
+#define LG "laddr_groups = ( { name = \"lg1\"; addresses = [ \"198.18.1.100\" ]; } );\n"
+
+static void
+test_lb_services_errors(void **state)
+{
+	ASSERT_ERR("services = ( { proto = \"sctp\"; vip = \"198.18.0.100\"; "
+		   "port = 80; } );",
+		   "t.conf:1: services.[0].proto: must be \"tcp\" or \"udp\"");
+	ASSERT_ERR(SVC "schd = \"rr\"; } );",
+		   "t.conf:1: services.[0].schd: unknown key");
+	ASSERT_ERR("services = ( { proto = \"tcp\";\n vip = \"198.18.0.100\"; "
+		   "} );",
+		   "t.conf:1: services.[0].port: is required (0 = every port)");
+	ASSERT_ERR("services = ( { proto = \"tcp\"; port = 1; } );",
+		   "t.conf:1: services.[0].vip: is required");
+	ASSERT_ERR("services = ( { vip = \"198.18.0.100\"; port = 1; } );",
+		   "t.conf:1: services.[0].proto: is required");
+	ASSERT_ERR(SVC "port = 80; } );",
+		   "t.conf:1: syntax error: duplicate setting name");
+	ASSERT_ERR("services = ( { proto = \"tcp\"; vip = \"198.18.0.100\"; "
+		   "port = 65536; } );",
+		   "t.conf:1: services.[0].port: must be between 0 and 65535");
+	ASSERT_ERR("services = ( { proto = \"tcp\"; vip = \"2001:db8::1\"; "
+		   "port = 1; } );",
+		   "t.conf:1: services.[0].vip: IPv6 is not supported by the "
+		   "dataplane yet");
+	ASSERT_ERR("services = ( { proto = \"tcp\"; vip = \"224.0.0.1\"; "
+		   "port = 1; } );",
+		   "t.conf:1: services.[0].vip: '224.0.0.1' is not a unicast "
+		   "address");
+	ASSERT_ERR(SVC "\n sched = \"xx\"; } );",
+		   "t.conf:2: services.[0].sched: unknown scheduler 'xx' (rr "
+		   "wrr lc wlc sh mh fo)");
+	ASSERT_ERR(SVC "flags = [ \"sh-prt\" ]; } );",
+		   "t.conf:1: services.[0].flags.[0]: unknown flag 'sh-prt' "
+		   "(sh-port, sh-fallback, mh-port, mh-fallback, one-packet, "
+		   "expire-quiescent)");
+	ASSERT_ERR(SVC "\n flags = [ \"one-packet\" ]; } );",
+		   "t.conf:2: services.[0].flags: one-packet is for UDP "
+		   "services only");
+	ASSERT_ERR(SVC "\n netmask = \"255.255.255.0\"; } );",
+		   "t.conf:2: services.[0].netmask: only with persistent (as "
+		   "ipvsadm -M)");
+	ASSERT_ERR(SVC "persistent = 300; netmask = \"255.0.255.0\"; } );",
+		   "t.conf:1: services.[0].netmask: invalid netmask "
+		   "'255.0.255.0' (expected e.g. \"255.255.255.0\")");
+	ASSERT_ERR(SVC "persistent = 4294968; } );",
+		   "t.conf:1: services.[0].persistent: must be between 0 and "
+		   "4294967");
+	ASSERT_ERR(SVC "laddr_group = \"lg9\"; } );",
+		   "t.conf:1: services.[0].laddr_group: no laddr group 'lg9' "
+		   "in laddr_groups");
+	/* laddr_groups are read first, wherever the file puts them */
+	ASSERT_OK(SVC "laddr_group = \"lg1\"; } );\n" LG);
+	ASSERT_ERR(SVC "\n  dests = ( { addr = \"198.18.1.11\"; } ); } );",
+		   "t.conf:2: services.[0].dests.[0].fwd: full-NAT needs the "
+		   "service to have a laddr_group");
+	ASSERT_ERR(SVC "\n  dests = ( { addr = \"198.18.1.11\"; port = 8080;\n"
+		   "  fwd = \"dr\"; } ); } );",
+		   "t.conf:2: services.[0].dests.[0].port: dr dests keep the "
+		   "service's port 80");
+	ASSERT_ERR(SVC "\n  dests = ( { addr = \"198.18.1.11\"; fwd = \"nat\";"
+		   " },\n  { addr = \"198.18.1.11\"; port = 80; fwd = \"nat\"; }"
+		   " ); } );",
+		   "t.conf:3: services.[0].dests.[1]: duplicate dest (see "
+		   "dests.[0])");
+	ASSERT_ERR(SVC "dests = ( { fwd = \"nat\"; } ); } );",
+		   "t.conf:1: services.[0].dests.[0].addr: is required");
+	ASSERT_ERR(SVC "dests = ( { addr = \"198.18.1.11\"; fwd = \"masq\"; } );"
+		   " } );",
+		   "t.conf:1: services.[0].dests.[0].fwd: must be one of fnat, "
+		   "nat, dr, tunnel");
+	ASSERT_ERR(SVC "dests = ( { addr = \"198.18.1.11\"; fwd = \"nat\"; "
+		   "weight = 65536; } ); } );",
+		   "t.conf:1: services.[0].dests.[0].weight: must be between 0 "
+		   "and 65535");
+	ASSERT_ERR(SVC "dests = ( { addr = \"198.18.1.11\"; fwd = \"nat\";\n"
+		   " u_threshold = 10; l_threshold = 20; } ); } );",
+		   "t.conf:2: services.[0].dests.[0].l_threshold: must not "
+		   "exceed u_threshold");
+	ASSERT_ERR(SVC "dests = ( { addr = \"198.18.1.11\"; fwd = \"nat\"; "
+		   "wieght = 1; } ); } );",
+		   "t.conf:1: services.[0].dests.[0].wieght: unknown key");
+	ASSERT_ERR(SVC "} ,\n { proto = \"tcp\"; vip = \"198.18.0.100\"; "
+		   "port = 80; } );",
+		   "t.conf:2: services.[1]: duplicate service tcp "
+		   "198.18.0.100:80 (see services.[0])");
+	ASSERT_ERR("services = { };",
+		   "t.conf:1: services: must be a list ( ... )");
+}
+
+static void
+test_lb_laddr_groups_errors(void **state)
+{
+	ASSERT_ERR("laddr_groups = ( { addresses = [ ]; } );",
+		   "t.conf:1: laddr_groups.[0].name: is required");
+	ASSERT_ERR("laddr_groups = ( { name = \"a b\"; } );",
+		   "t.conf:1: laddr_groups.[0].name: invalid name 'a b': use 1 "
+		   "to 31 characters of A-Z a-z 0-9 _ . -");
+	ASSERT_ERR("laddr_groups = ( { name = \"lg1\"; },\n"
+		   " { name = \"lg1\"; } );",
+		   "t.conf:2: laddr_groups.[1].name: duplicate laddr group "
+		   "'lg1' (see laddr_groups.[0])");
+	ASSERT_ERR("laddr_groups = ( { name = \"lg1\"; addresses = "
+		   "[ \"198.18.1.100\" ]; },\n"
+		   " { name = \"lg2\"; addresses = [ \"198.18.1.100\" ]; } );",
+		   "t.conf:2: laddr_groups.[1].addresses.[0]: duplicate address "
+		   "'198.18.1.100' (see laddr_groups.[0])");
+	ASSERT_ERR("laddr_groups = ( { name = \"lg1\"; addresses = "
+		   "[ \"198.18.1.100/24\" ]; } );",
+		   "t.conf:1: laddr_groups.[0].addresses.[0]: invalid address "
+		   "'198.18.1.100/24'");
+	ASSERT_ERR("laddr_groups = ( { name = \"lg1\"; addrs = [ ]; } );",
+		   "t.conf:1: laddr_groups.[0].addrs: unknown key");
+}
+
+static void
+test_lb_json_round_trip(void **state)
+{
+	static char text[16384];
+	json_object *j1, *j2, *s;
+	char *s1;
+
+	ASSERT_OK(lb_conf);
+	j1 = config_to_json(&cfg);
+	s = json_object_array_get_idx(json_object_object_get(j1, "services"),
+				      1);
+	assert_string_equal(json_object_get_string(
+		json_object_object_get(s, "netmask")), "255.255.255.0");
+	assert_string_equal(json_object_get_string(json_object_array_get_idx(
+		json_object_object_get(s, "flags"), 0)), "mh-fallback");
+	json_to_conf(j1, text, sizeof(text), 0, true);
+	s1 = strdup(json_object_to_json_string(j1));
+	ASSERT_OK(text);
+	j2 = config_to_json(&cfg);
+	assert_string_equal(s1, json_object_to_json_string(j2));
+	free(s1);
+	json_object_put(j1);
+	json_object_put(j2);
+}
+
 static void
 write_file(const char *path, const char *text)
 {
@@ -933,6 +1132,10 @@ main(void)
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_to_json),
 		cmocka_unit_test(test_json_round_trip),
+		cmocka_unit_test(test_lb_services),
+		cmocka_unit_test(test_lb_services_errors),
+		cmocka_unit_test(test_lb_laddr_groups_errors),
+		cmocka_unit_test(test_lb_json_round_trip),
 		cmocka_unit_test(test_load_missing),
 		cmocka_unit_test(test_load_file),
 		cmocka_unit_test(test_shipped_configs),

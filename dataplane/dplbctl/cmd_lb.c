@@ -1,0 +1,841 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * service (alias lb), dest and laddr: the load balancer's commands, in
+ * ipvsadm's words and layout so that its users read them at a glance:
+ *
+ *   dplbctl service show [--stats] [--exact]   ~ ipvsadm -Ln [--stats]
+ *   dplbctl service add -t VIP:PORT -s rr      ~ ipvsadm -A -t ... -s rr
+ *   dplbctl dest add -t VIP:PORT -r RIP:PORT -w 1 -b   (-b: full-NAT)
+ *
+ * Options are checked for syntax here (usage errors, exit 2); dplbd
+ * decides whether the values make sense.  --json (or -j) anywhere
+ * prints the result as JSON, like the global -j.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dplbctl.h"
+#include "inet.h"
+#include "table.h"
+#include "version.h"
+
+/* Options common to the service and dest verbs. */
+struct lb_args {
+	const char *proto;	/* "tcp" / "udp" */
+	char vip[INET_ADDR_STRLEN];
+	long port;		/* -1: not given */
+	json_object *p;		/* the request's params */
+	bool stats, exact;
+};
+
+/* getopt_long on argv[0..argc) (argv[0] is the verb), from scratch. */
+static void
+getopt_reset(void)
+{
+	optind = 0;	/* glibc: reinitialise, also forgets "+" scanning */
+	opterr = 0;
+}
+
+/* --json anywhere after the command; removed from argv. */
+static int
+take_json(const struct opts *o, struct opts *local, int argc, char **argv)
+{
+	int i, n = 0;
+
+	*local = *o;
+	for (i = 0; i < argc; i++) {
+		if (i > 0 && (strcmp(argv[i], "--json") == 0 ||
+			      strcmp(argv[i], "-j") == 0)) {
+			local->json = true;
+			continue;
+		}
+		argv[n++] = argv[i];
+	}
+	return n;
+}
+
+static bool
+parse_ulong(const char *s, unsigned long max, unsigned long *out)
+{
+	char *end;
+
+	if (s == NULL || *s < '0' || *s > '9')
+		return false;
+	*out = strtoul(s, &end, 10);
+	return *end == '\0' && *out <= max;
+}
+
+/* "198.18.0.100:80" or "[2001:db8::1]:80"; port_required = 0 allows a
+ * bare address (dest: port = the service's). */
+static bool
+parse_addr_port(const char *s, char *addr, size_t alen, long *port,
+		bool port_required)
+{
+	const char *colon;
+	unsigned long v;
+	struct inet_addr a;
+	size_t n;
+
+	if (s[0] == '[') {
+		colon = strstr(s, "]:");
+		n = colon ? (size_t)(colon - s - 1) : 0;
+		s++;
+		if (colon != NULL)
+			colon++;
+	} else {
+		colon = strrchr(s, ':');
+		n = colon ? (size_t)(colon - s) : strlen(s);
+		/* a bare IPv6 address has more than one ':' */
+		if (colon != NULL && strchr(s, ':') != colon)
+			colon = NULL, n = strlen(s);
+	}
+	if (n == 0 || n >= alen)
+		return false;
+	memcpy(addr, s, n);
+	addr[n] = '\0';
+	if (inet_addr_parse(addr, &a) != 0)
+		return false;
+	if (colon == NULL) {
+		*port = -1;
+		return !port_required;
+	}
+	if (!parse_ulong(colon + 1, 65535, &v))
+		return false;
+	*port = (long)v;
+	return true;
+}
+
+static void
+p_str(json_object *p, const char *k, const char *v)
+{
+	json_object_object_add(p, k, json_object_new_string(v));
+}
+
+static void
+p_int(json_object *p, const char *k, long long v)
+{
+	json_object_object_add(p, k, json_object_new_int64(v));
+}
+
+/* -t/-u VIP:PORT into a, as params proto, vip, port. */
+static int
+svc_opt(const struct command *cmd, struct lb_args *a, const char *proto,
+	const char *arg)
+{
+	if (a->proto != NULL)
+		return usage_error(cmd, "give one of -t and -u, once");
+	if (!parse_addr_port(arg, a->vip, sizeof(a->vip), &a->port, true))
+		return usage_error(cmd, "invalid service address '%s' "
+				   "(expected VIP:PORT)", arg);
+	a->proto = proto;
+	p_str(a->p, "proto", proto);
+	p_str(a->p, "vip", a->vip);
+	p_int(a->p, "port", a->port);
+	return EXIT_OK;
+}
+
+static void
+print_nothing(json_object *res)
+{
+	(void)res;
+}
+
+/* ---- service -------------------------------------------------------------- */
+
+static const char *
+fwd_ipvs(const char *fwd)
+{
+	if (strcmp(fwd, "fnat") == 0)
+		return "FullNat";
+	if (strcmp(fwd, "nat") == 0)
+		return "Masq";
+	if (strcmp(fwd, "dr") == 0)
+		return "Route";
+	if (strcmp(fwd, "tunnel") == 0)
+		return "Tunnel";
+	return fwd;
+}
+
+static void
+upper(char *dst, const char *src, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < len && src[i] != '\0'; i++)
+		dst[i] = (char)(src[i] >= 'a' && src[i] <= 'z' ?
+				src[i] - 'a' + 'A' : src[i]);
+	dst[i] = '\0';
+}
+
+/* "TCP  198.18.0.100:80" as ipvsadm names a service. */
+static void
+svc_name(json_object *s, char *buf, size_t len)
+{
+	char proto[8];
+	const char *vip = jstr(s, "vip", "?");
+
+	upper(proto, jstr(s, "proto", "?"), sizeof(proto));
+	snprintf(buf, len, strchr(vip, ':') ? "%s  [%s]:%lld" : "%s  %s:%lld",
+		 proto, vip, jint(s, "port", 0));
+}
+
+static void
+dest_name(json_object *d, char *buf, size_t len)
+{
+	const char *addr = jstr(d, "addr", "?");
+
+	snprintf(buf, len, strchr(addr, ':') ? "[%s]:%lld" : "%s:%lld", addr,
+		 jint(d, "port", 0));
+}
+
+/* ipvsadm's print_largenum: K/M/G/T past 8 digits unless --exact. */
+static void
+largenum(unsigned long long v, bool exact)
+{
+	static const char units[] = "KMGT";
+	unsigned int u = 0;
+
+	if (exact) {
+		int n = snprintf(NULL, 0, "%llu", v);
+
+		printf("%*llu", n <= 8 ? 9 : n + 1, v);
+		return;
+	}
+	if (v < 100000000ULL) {
+		printf("%9llu", v);
+		return;
+	}
+	v /= 1000;
+	while (v >= 100000000ULL / 10 && u < 3) {	/* keep 8 columns */
+		v /= 1000;
+		u++;
+	}
+	printf("%8llu%c", v, units[u]);
+}
+
+static char lb_version[64] = DPLB_VERSION;
+static long long lb_size;
+static bool lb_exact;
+
+static void
+service_print(json_object *res)
+{
+	char name[INET_ADDR_STRLEN + 16], flags[128];
+	size_t i, j, k;
+
+	printf("IP Virtual Server version dplb %s (size=%lld)\n", lb_version,
+	       lb_size);
+	printf("Prot LocalAddress:Port Scheduler Flags\n");
+	printf("  -> RemoteAddress:Port           Forward Weight ActiveConn "
+	       "InActConn\n");
+	for (i = 0; i < json_object_array_length(res); i++) {
+		json_object *s = json_object_array_get_idx(res, i);
+		json_object *fl = jget(s, "flags"), *ds = jget(s, "dests");
+		const char *mask = jstr(s, "netmask", "255.255.255.255");
+
+		svc_name(s, name, sizeof(name));
+		printf("%s %s", name, jstr(s, "sched", "?"));
+		if (jint(s, "persistent", 0) > 0) {
+			printf(" persistent %lld", jint(s, "persistent", 0));
+			if (strcmp(mask, "255.255.255.255") != 0)
+				printf(" mask %s", mask);
+		}
+		flags[0] = '\0';
+		for (k = 0; fl != NULL && k < json_object_array_length(fl);
+		     k++) {
+			const char *f = json_object_get_string(
+				json_object_array_get_idx(fl, k));
+
+			if (strcmp(f, "one-packet") == 0) {
+				printf(" ops");
+				continue;
+			}
+			snprintf(flags + strlen(flags),
+				 sizeof(flags) - strlen(flags), "%s%s",
+				 flags[0] ? "," : "", f);
+		}
+		if (flags[0] != '\0')
+			printf(" (%s)", flags);
+		putchar('\n');
+		for (j = 0; ds != NULL && j < json_object_array_length(ds); j++) {
+			json_object *d = json_object_array_get_idx(ds, j);
+
+			dest_name(d, name, sizeof(name));
+			printf("  -> %-28s %-7s %-6lld %-10lld %-10lld\n", name,
+			       fwd_ipvs(jstr(d, "fwd", "?")),
+			       jint(d, "weight", 0), jint(d, "active_conns", 0),
+			       jint(d, "inactive_conns", 0));
+		}
+	}
+}
+
+static void
+stats_cols(json_object *st)
+{
+	static const char *const keys[] = { "conns", "inpkts", "outpkts",
+					    "inbytes", "outbytes" };
+	size_t i;
+
+	for (i = 0; i < 5; i++)
+		largenum((unsigned long long)jint(st, keys[i], 0), lb_exact);
+	putchar('\n');
+}
+
+static void
+stats_print(json_object *res)
+{
+	char name[INET_ADDR_STRLEN + 16];
+	size_t i, j;
+
+	printf("IP Virtual Server version dplb %s (size=%lld)\n", lb_version,
+	       lb_size);
+	printf("Prot LocalAddress:Port               Conns   InPkts  OutPkts  "
+	       "InBytes OutBytes\n");
+	printf("  -> RemoteAddress:Port\n");
+	for (i = 0; i < json_object_array_length(res); i++) {
+		json_object *s = json_object_array_get_idx(res, i);
+		json_object *ds = jget(s, "dests");
+
+		svc_name(s, name, sizeof(name));
+		printf("%-33s", name);
+		stats_cols(jget(s, "stats"));
+		for (j = 0; ds != NULL && j < json_object_array_length(ds); j++) {
+			json_object *d = json_object_array_get_idx(ds, j);
+
+			dest_name(d, name, sizeof(name));
+			printf("  -> %-28s", name);
+			stats_cols(jget(d, "stats"));
+		}
+	}
+}
+
+/* The header's version and size, from hello (size: the connection
+ * table's, once dplbd reports one). */
+static void
+fetch_header(const struct opts *o)
+{
+	json_object *r = NULL;
+	struct opts quiet = *o;
+
+	if (o->json)
+		return;
+	quiet.json = true;
+	if (ctl_call(&quiet, "hello", NULL, &r) != EXIT_OK)
+		return;
+	snprintf(lb_version, sizeof(lb_version), "%s",
+		 jstr(r, "version", DPLB_VERSION));
+	lb_size = jint(r, "conn_table_size", 0);
+	json_object_put(r);
+}
+
+static int
+service_show(const struct opts *o, int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "stats", no_argument, NULL, 's' },
+		{ "exact", no_argument, NULL, 'X' },
+		{ "tcp-service", required_argument, NULL, 't' },
+		{ "udp-service", required_argument, NULL, 'u' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct lb_args a = { .port = -1, .p = params_new() };
+	int c, rc = EXIT_OK;
+
+	getopt_reset();
+	while (rc == EXIT_OK &&
+	       (c = getopt_long(argc, argv, "sXnt:u:", lo, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			a.stats = true;
+			break;
+		case 'X':
+			lb_exact = true;
+			break;
+		case 'n':	/* ipvsadm -n: we never resolve names */
+			break;
+		case 't':
+		case 'u':
+			rc = svc_opt(&cmd_service, &a, c == 't' ? "tcp" : "udp",
+				     optarg);
+			break;
+		default:
+			rc = usage_error(&cmd_service, "invalid option '%s'",
+					 argv[optind - 1]);
+		}
+	}
+	if (rc == EXIT_OK && optind < argc)
+		rc = usage_error(&cmd_service, "unexpected argument '%s'",
+				 argv[optind]);
+	if (rc != EXIT_OK) {
+		json_object_put(a.p);
+		return rc;
+	}
+	fetch_header(o);
+	return run_call(o, a.stats ? "stats.show" : "service.list", a.p,
+			a.stats ? stats_print : service_print);
+}
+
+/* add and edit: ipvsadm -A/-E options. */
+static int
+service_change(const struct opts *o, const char *method, int argc,
+	       char **argv)
+{
+	static const struct option lo[] = {
+		{ "tcp-service", required_argument, NULL, 't' },
+		{ "udp-service", required_argument, NULL, 'u' },
+		{ "scheduler", required_argument, NULL, 's' },
+		{ "persistent", optional_argument, NULL, 'p' },
+		{ "netmask", required_argument, NULL, 'M' },
+		{ "sched-flags", required_argument, NULL, 'b' },
+		{ "ops", no_argument, NULL, 'o' },
+		{ "expire-quiescent", no_argument, NULL, 'Q' },
+		{ "laddr-group", required_argument, NULL, 'l' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct lb_args a = { .port = -1, .p = params_new() };
+	json_object *flags = NULL;
+	unsigned long v = 0;
+	char *copy, *tok, *save;
+	int c, rc = EXIT_OK;
+
+	getopt_reset();
+	while (rc == EXIT_OK &&
+	       (c = getopt_long(argc, argv, "t:u:s:p::M:b:oQl:", lo, NULL)) !=
+		       -1) {
+		switch (c) {
+		case 't':
+		case 'u':
+			rc = svc_opt(&cmd_service, &a, c == 't' ? "tcp" : "udp",
+				     optarg);
+			break;
+		case 's':
+			p_str(a.p, "sched", optarg);
+			break;
+		case 'p': {
+			const char *t = optarg;
+
+			/* ipvsadm: "-p 300" as well as "-p300"; bare = 300 */
+			if (t == NULL && optind < argc &&
+			    argv[optind][0] >= '0' && argv[optind][0] <= '9')
+				t = argv[optind++];
+			if (t == NULL)
+				v = 300;
+			else if (!parse_ulong(t, 4294967, &v) || v == 0)
+				rc = usage_error(&cmd_service, "invalid "
+						 "persistence timeout '%s'", t);
+			p_int(a.p, "persistent", (long long)v);
+			break;
+		}
+		case 'M':
+			p_str(a.p, "netmask", optarg);
+			break;
+		case 'b':
+			copy = strdup(optarg);
+			for (tok = strtok_r(copy, ",", &save); tok != NULL;
+			     tok = strtok_r(NULL, ",", &save)) {
+				if (flags == NULL)
+					flags = json_object_new_array();
+				json_object_array_add(flags,
+						      json_object_new_string(tok));
+			}
+			free(copy);
+			break;
+		case 'o':
+		case 'Q':
+			if (flags == NULL)
+				flags = json_object_new_array();
+			json_object_array_add(flags, json_object_new_string(
+				c == 'o' ? "one-packet" : "expire-quiescent"));
+			break;
+		case 'l':
+			p_str(a.p, "laddr_group", optarg);
+			break;
+		default:
+			rc = usage_error(&cmd_service, "invalid option '%s'",
+					 argv[optind - 1]);
+		}
+	}
+	if (rc == EXIT_OK && optind < argc)
+		rc = usage_error(&cmd_service, "unexpected argument '%s'",
+				 argv[optind]);
+	if (rc == EXIT_OK && a.proto == NULL)
+		rc = usage_error(&cmd_service, "-t VIP:PORT or -u VIP:PORT is "
+				 "required");
+	if (flags != NULL)
+		json_object_object_add(a.p, "flags", flags);
+	if (rc != EXIT_OK) {
+		json_object_put(a.p);
+		return rc;
+	}
+	return run_call(o, method, a.p, print_nothing);
+}
+
+/* del and zero: only the service. */
+static int
+service_key_only(const struct opts *o, const char *method, bool optional,
+		 int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "tcp-service", required_argument, NULL, 't' },
+		{ "udp-service", required_argument, NULL, 'u' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct lb_args a = { .port = -1, .p = params_new() };
+	int c, rc = EXIT_OK;
+
+	getopt_reset();
+	while (rc == EXIT_OK &&
+	       (c = getopt_long(argc, argv, "t:u:", lo, NULL)) != -1) {
+		if (c == 't' || c == 'u')
+			rc = svc_opt(&cmd_service, &a, c == 't' ? "tcp" : "udp",
+				     optarg);
+		else
+			rc = usage_error(&cmd_service, "invalid option '%s'",
+					 argv[optind - 1]);
+	}
+	if (rc == EXIT_OK && optind < argc)
+		rc = usage_error(&cmd_service, "unexpected argument '%s'",
+				 argv[optind]);
+	if (rc == EXIT_OK && a.proto == NULL && !optional)
+		rc = usage_error(&cmd_service, "-t VIP:PORT or -u VIP:PORT is "
+				 "required");
+	if (rc != EXIT_OK) {
+		json_object_put(a.p);
+		return rc;
+	}
+	return run_call(o, method, a.p, print_nothing);
+}
+
+static void
+flush_print(json_object *res)
+{
+	(void)res;
+}
+
+static int
+service_run(const struct opts *go, int argc, char **argv)
+{
+	const struct command *cmd = strcmp(argv[0], "lb") == 0 ? &cmd_lb :
+								 &cmd_service;
+	struct opts o;
+
+	if (wants_help(cmd, argc, argv))
+		return EXIT_OK;
+	argc = take_json(go, &o, argc, argv);
+	if (argc < 2 || argv[1][0] == '-')
+		return service_show(&o, argc, argv);
+	if (is_verb(argv[1], "show"))
+		return service_show(&o, argc - 1, argv + 1);
+	if (strcmp(argv[1], "add") == 0)
+		return service_change(&o, "service.add", argc - 1, argv + 1);
+	if (strcmp(argv[1], "edit") == 0)
+		return service_change(&o, "service.edit", argc - 1, argv + 1);
+	if (strcmp(argv[1], "del") == 0 || strcmp(argv[1], "delete") == 0)
+		return service_key_only(&o, "service.del", false, argc - 1,
+					argv + 1);
+	if (strcmp(argv[1], "zero") == 0)
+		return service_key_only(&o, "stats.zero", true, argc - 1,
+					argv + 1);
+	if (strcmp(argv[1], "flush") == 0) {
+		if (argc > 2)
+			return usage_error(&cmd_service, "unexpected argument "
+					   "'%s'", argv[2]);
+		return run_call(&o, "service.flush", NULL, flush_print);
+	}
+	return usage_error(&cmd_service, "unknown service command '%s'",
+			   argv[1]);
+}
+
+#define SERVICE_USAGE(name)                                                   \
+	"Usage: dplbctl " name " show [--stats [--exact]] [-t|-u VIP:PORT]\n"  \
+	"       dplbctl " name " add -t|-u VIP:PORT [-s SCHED] [-p [SECONDS]]" \
+	" [-M NETMASK]\n"                                                     \
+	"                          [-b FLAG,...] [-o] [--expire-quiescent]"    \
+	" [-l GROUP]\n"                                                       \
+	"       dplbctl " name " edit -t|-u VIP:PORT [same options]\n"         \
+	"       dplbctl " name " del -t|-u VIP:PORT\n"                         \
+	"       dplbctl " name " flush\n"                                     \
+	"       dplbctl " name " zero [-t|-u VIP:PORT]\n"                      \
+	"Virtual services, shown as ipvsadm -Ln shows them.\n"                 \
+	"  -t, -u VIP:PORT      TCP or UDP service; port 0 = every port\n"     \
+	"  -s, --scheduler      rr wrr lc wlc sh mh fo (default wlc)\n"        \
+	"  -p, --persistent     persistence timeout in seconds (default 300)\n"\
+	"  -M, --netmask        persistence granularity (with -p)\n"           \
+	"  -b, --sched-flags    sh-port sh-fallback mh-port mh-fallback\n"     \
+	"  -o, --ops            one-packet scheduling (UDP)\n"                 \
+	"  -l, --laddr-group    local addresses for full-NAT dests\n"          \
+	"  -s, --stats          (show) counters instead of dests\n"            \
+	"  --json               print dplbd's JSON result\n"
+
+const struct command cmd_service = {
+	.name = "service",
+	.run = service_run,
+	.summary = "virtual services (ipvsadm -A/-E/-D/-L)",
+	.usage = SERVICE_USAGE("service"),
+};
+
+const struct command cmd_lb = {
+	.name = "lb",
+	.run = service_run,
+	.summary = "alias of service",
+	.usage = SERVICE_USAGE("lb"),
+};
+
+/* ---- dest ----------------------------------------------------------------- */
+
+static void
+dest_list_print(json_object *res)
+{
+	char name[INET_ADDR_STRLEN + 16];
+	size_t i;
+
+	printf("  -> RemoteAddress:Port           Forward Weight ActiveConn "
+	       "InActConn\n");
+	for (i = 0; i < json_object_array_length(res); i++) {
+		json_object *d = json_object_array_get_idx(res, i);
+
+		dest_name(d, name, sizeof(name));
+		printf("  -> %-28s %-7s %-6lld %-10lld %-10lld\n", name,
+		       fwd_ipvs(jstr(d, "fwd", "?")), jint(d, "weight", 0),
+		       jint(d, "active_conns", 0), jint(d, "inactive_conns", 0));
+	}
+}
+
+static int
+dest_cmd(const struct opts *o, const char *method, int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "tcp-service", required_argument, NULL, 't' },
+		{ "udp-service", required_argument, NULL, 'u' },
+		{ "real-server", required_argument, NULL, 'r' },
+		{ "weight", required_argument, NULL, 'w' },
+		{ "fullnat", no_argument, NULL, 'b' },
+		{ "masquerading", no_argument, NULL, 'm' },
+		{ "gatewaying", no_argument, NULL, 'g' },
+		{ "ipip", no_argument, NULL, 'i' },
+		{ "fwd", required_argument, NULL, 'F' },
+		{ "u-threshold", required_argument, NULL, 'x' },
+		{ "l-threshold", required_argument, NULL, 'y' },
+		{ NULL, 0, NULL, 0 },
+	};
+	bool list = strcmp(method, "dest.list") == 0;
+	bool del = strcmp(method, "dest.del") == 0;
+	struct lb_args a = { .port = -1, .p = params_new() };
+	char raddr[INET_ADDR_STRLEN];
+	const char *fwd = NULL;
+	bool have_r = false;
+	unsigned long v;
+	long rport;
+	int c, rc = EXIT_OK;
+
+	getopt_reset();
+	while (rc == EXIT_OK &&
+	       (c = getopt_long(argc, argv, "t:u:r:w:bmgiF:x:y:", lo, NULL)) !=
+		       -1) {
+		if (c != 't' && c != 'u' && c != '?' && (list ||
+		    (del && c != 'r'))) {
+			rc = usage_error(&cmd_dest, "option '%s' does not apply",
+					 argv[optind - 1]);
+			break;
+		}
+		switch (c) {
+		case 't':
+		case 'u':
+			rc = svc_opt(&cmd_dest, &a, c == 't' ? "tcp" : "udp",
+				     optarg);
+			break;
+		case 'r':
+			if (!parse_addr_port(optarg, raddr, sizeof(raddr),
+					     &rport, false)) {
+				rc = usage_error(&cmd_dest, "invalid real server "
+						 "'%s' (expected ADDR[:PORT])",
+						 optarg);
+				break;
+			}
+			have_r = true;
+			p_str(a.p, "addr", raddr);
+			if (rport >= 0)
+				p_int(a.p, "dport", rport);
+			break;
+		case 'w':
+		case 'x':
+		case 'y':
+			if (!parse_ulong(optarg, c == 'w' ? 65535 : 0x7fffffff,
+					 &v)) {
+				rc = usage_error(&cmd_dest, "invalid %s '%s'",
+						 c == 'w' ? "weight" :
+						 "threshold", optarg);
+				break;
+			}
+			p_int(a.p, c == 'w' ? "weight" : c == 'x' ? "u_threshold" :
+				   "l_threshold", (long long)v);
+			break;
+		case 'b':
+		case 'm':
+		case 'g':
+		case 'i':
+		case 'F':
+			if (fwd != NULL) {
+				rc = usage_error(&cmd_dest, "give one "
+						 "forwarding method");
+				break;
+			}
+			fwd = c == 'b' ? "fnat" : c == 'm' ? "nat" :
+			      c == 'g' ? "dr" : c == 'i' ? "tunnel" : optarg;
+			p_str(a.p, "fwd", fwd);
+			break;
+		default:
+			rc = usage_error(&cmd_dest, "invalid option '%s'",
+					 argv[optind - 1]);
+		}
+	}
+	if (rc == EXIT_OK && optind < argc)
+		rc = usage_error(&cmd_dest, "unexpected argument '%s'",
+				 argv[optind]);
+	if (rc == EXIT_OK && a.proto == NULL)
+		rc = usage_error(&cmd_dest, "-t VIP:PORT or -u VIP:PORT is "
+				 "required");
+	if (rc == EXIT_OK && !list && !have_r)
+		rc = usage_error(&cmd_dest, "-r ADDR[:PORT] is required");
+	if (rc != EXIT_OK) {
+		json_object_put(a.p);
+		return rc;
+	}
+	return run_call(o, method, a.p, list ? dest_list_print : print_nothing);
+}
+
+static int
+dest_run(const struct opts *go, int argc, char **argv)
+{
+	struct opts o;
+
+	if (wants_help(&cmd_dest, argc, argv))
+		return EXIT_OK;
+	argc = take_json(go, &o, argc, argv);
+	if (argc < 2)
+		return usage_error(&cmd_dest, "missing command");
+	if (is_verb(argv[1], "show"))
+		return dest_cmd(&o, "dest.list", argc - 1, argv + 1);
+	if (strcmp(argv[1], "add") == 0)
+		return dest_cmd(&o, "dest.add", argc - 1, argv + 1);
+	if (strcmp(argv[1], "edit") == 0)
+		return dest_cmd(&o, "dest.edit", argc - 1, argv + 1);
+	if (strcmp(argv[1], "del") == 0 || strcmp(argv[1], "delete") == 0)
+		return dest_cmd(&o, "dest.del", argc - 1, argv + 1);
+	return usage_error(&cmd_dest, "unknown dest command '%s'", argv[1]);
+}
+
+const struct command cmd_dest = {
+	.name = "dest",
+	.run = dest_run,
+	.summary = "real servers of a service (ipvsadm -a/-e/-d)",
+	.usage =
+	"Usage: dplbctl dest show -t|-u VIP:PORT\n"
+	"       dplbctl dest add -t|-u VIP:PORT -r ADDR[:PORT] [-w WEIGHT]\n"
+	"                        [-b|-m|-g|-i] [-x UPPER] [-y LOWER]\n"
+	"       dplbctl dest edit -t|-u VIP:PORT -r ADDR[:PORT] [same options]\n"
+	"       dplbctl dest del -t|-u VIP:PORT -r ADDR[:PORT]\n"
+	"  -r, --real-server    ADDR[:PORT]; no port = the service's\n"
+	"  -w, --weight         0..65535 (default 1; 0 = quiescent)\n"
+	"  -b, --fullnat        full-NAT (default; the service needs -l)\n"
+	"  -m, --masquerading   NAT\n"
+	"  -g, --gatewaying     direct routing\n"
+	"  -i, --ipip           IP-in-IP tunnel\n"
+	"  --fwd fnat|nat|dr|tunnel   the same, by name\n"
+	"  -x, --u-threshold    no new connections above (0 = none)\n"
+	"  -y, --l-threshold    new connections again below (0 = none)\n"
+	"  --json               print dplbd's JSON result\n",
+};
+
+/* ---- laddr ---------------------------------------------------------------- */
+
+static void
+laddr_print(json_object *res)
+{
+	static const char *const hdr[] = { "GROUP", ">SERVICES", "ADDRESSES",
+					   "PORTS PER WORKER" };
+	struct table *t = table_new(4, hdr);
+	char addrs[1024], ports[1024], svcs[16];
+	size_t i, j;
+
+	for (i = 0; i < json_object_array_length(res); i++) {
+		json_object *g = json_object_array_get_idx(res, i);
+		json_object *as = jget(g, "addresses"), *ps = jget(g, "ports");
+		const char *row[4];
+
+		addrs[0] = ports[0] = '\0';
+		for (j = 0; as != NULL && j < json_object_array_length(as); j++)
+			snprintf(addrs + strlen(addrs),
+				 sizeof(addrs) - strlen(addrs), "%s%s",
+				 j ? "," : "",
+				 json_object_get_string(
+					 json_object_array_get_idx(as, j)));
+		for (j = 0; ps != NULL && j < json_object_array_length(ps); j++) {
+			json_object *p = json_object_array_get_idx(ps, j);
+
+			snprintf(ports + strlen(ports),
+				 sizeof(ports) - strlen(ports), "%s%lld:%lld-%lld",
+				 j ? " " : "", jint(p, "worker", 0),
+				 jint(p, "lo", 0), jint(p, "hi", 0));
+		}
+		snprintf(svcs, sizeof(svcs), "%lld", jint(g, "services", 0));
+		row[0] = jstr(g, "group", "?");
+		row[1] = svcs;
+		row[2] = addrs[0] ? addrs : "-";
+		row[3] = ports;
+		table_row(t, row);
+	}
+	table_print(t, stdout);
+}
+
+static int
+laddr_run(const struct opts *go, int argc, char **argv)
+{
+	struct opts o;
+	json_object *p;
+	struct inet_addr a;
+	bool add;
+
+	if (wants_help(&cmd_laddr, argc, argv))
+		return EXIT_OK;
+	argc = take_json(go, &o, argc, argv);
+	if (argc < 2 || is_verb(argv[1], "show")) {
+		if (argc > 3)
+			return usage_error(&cmd_laddr, "unexpected argument "
+					   "'%s'", argv[3]);
+		p = params_new();
+		if (argc == 3)
+			params_add(p, "group", argv[2]);
+		return run_call(&o, "laddr.list", p, laddr_print);
+	}
+	add = strcmp(argv[1], "add") == 0;
+	if (!add && strcmp(argv[1], "del") != 0 &&
+	    strcmp(argv[1], "delete") != 0)
+		return usage_error(&cmd_laddr, "unknown laddr command '%s'",
+				   argv[1]);
+	if (argc < 3)
+		return usage_error(&cmd_laddr, "missing GROUP");
+	if (argc > 4)
+		return usage_error(&cmd_laddr, "unexpected argument '%s'",
+				   argv[4]);
+	if (argc == 4 && inet_addr_parse(argv[3], &a) != 0)
+		return usage_error(&cmd_laddr, "invalid address '%s'", argv[3]);
+	p = params_new();
+	params_add(p, "group", argv[2]);
+	params_add(p, "addr", argc == 4 ? argv[3] : NULL);
+	return run_call(&o, add ? "laddr.add" : "laddr.del", p, print_nothing);
+}
+
+const struct command cmd_laddr = {
+	.name = "laddr",
+	.run = laddr_run,
+	.summary = "local address groups for full-NAT",
+	.usage = "Usage: dplbctl laddr show [GROUP]\n"
+		 "       dplbctl laddr add GROUP [ADDR]\n"
+		 "       dplbctl laddr del GROUP [ADDR]\n"
+		 "Without ADDR, add creates an empty group and del deletes the "
+		 "group\n(refused while a service uses it).  Every worker owns "
+		 "a slice of\neach address's ports 1024-65535.\n",
+};

@@ -1,0 +1,767 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * ctl_verbs_lb: service, dest, laddr and stats verbs.  Parameters are
+ * parsed and type-checked here; every rule about what makes sense lives
+ * in lb_svc.c, shared with the config loader, so the socket and the
+ * file cannot disagree.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <arpa/inet.h>
+
+#include "ctl_verbs.h"
+#include "ctl_verbs_lb.h"
+#include "dp.h"
+#include "lb_svc.h"
+#include "log.h"
+
+#define J_INT(v) json_object_new_int64((int64_t)(v))
+#define J_STR(v) json_object_new_string(v)
+#define ADD(o, k, v) json_object_object_add(o, k, v)
+
+/* The keys naming a service, a dest within it, and their attributes. */
+#define SVC_KEYS "proto", "vip", "port"
+#define SVC_ATTRS "sched", "flags", "persistent", "netmask", "laddr_group"
+#define DEST_KEYS "addr", "dport"
+#define DEST_ATTRS "weight", "fwd", "u_threshold", "l_threshold"
+
+static struct lb_store *
+store(struct ctl_call *c)
+{
+	return ((struct dp_ctx *)c->ctx)->lb;
+}
+
+static int
+check_params(struct ctl_call *c, const char *const *allowed)
+{
+	if (store(c) == NULL)
+		return ctl_call_fail(c, EIO, "the load balancer is not "
+				     "initialised");
+	return ctl_params_only(c->params, allowed, c->errmsg,
+			       sizeof(c->errmsg));
+}
+
+static int
+param_str(struct ctl_call *c, const char *key, int required, const char **out)
+{
+	return ctl_param_str(c->params, key, required, out, c->errmsg,
+			     sizeof(c->errmsg));
+}
+
+static int
+param_uint(struct ctl_call *c, const char *key, int required,
+	   unsigned long long max, unsigned long long *out)
+{
+	return ctl_param_uint(c->params, key, required, max, out, c->errmsg,
+			      sizeof(c->errmsg));
+}
+
+static bool
+has_param(struct ctl_call *c, const char *key)
+{
+	json_object *v;
+
+	return json_object_object_get_ex(c->params, key, &v) && v != NULL;
+}
+
+static int
+param_addr(struct ctl_call *c, const char *key, int required,
+	   struct inet_addr *a)
+{
+	const char *s = NULL;
+	int ret = param_str(c, key, required, &s);
+
+	if (ret != 0 || s == NULL)
+		return ret;
+	if (inet_addr_parse(s, a) != 0)
+		return ctl_call_fail(c, EINVAL,
+				     "params.%s: '%s' is not an address", key,
+				     s);
+	return 0;
+}
+
+/* Errors of lb_svc.c read "key: why"; name the parameter. */
+static int
+model_fail(struct ctl_call *c, int ret)
+{
+	char why[CTL_ERRMSG_LEN];
+	const char *colon = strstr(c->errmsg, ": ");
+	size_t klen = colon ? (size_t)(colon - c->errmsg) : 0;
+
+	if (c->errmsg[0] == '\0')
+		return ctl_call_fail(c, -ret, "%s", strerror(-ret));
+	/* a bare key ("vip: ...", not "service tcp ...: ...") */
+	if (colon != NULL && klen < 16 && memchr(c->errmsg, ' ', klen) == NULL) {
+		snprintf(why, sizeof(why), "%s", c->errmsg);
+		ctl_call_fail(c, -ret, "params.%s", why);
+	}
+	return ret;
+}
+
+/*
+ * proto, vip and port name a service.  required = 0 (listings): all
+ * three or none; returns 1 when none was given.
+ */
+static int
+param_svc_key(struct ctl_call *c, int required, struct lb_svc_key *k)
+{
+	unsigned long long port = 0;
+	const char *proto = NULL;
+	int ret, p;
+
+	if (!required && !has_param(c, "proto") && !has_param(c, "vip") &&
+	    !has_param(c, "port"))
+		return 1;
+	memset(k, 0, sizeof(*k));
+	if ((ret = param_str(c, "proto", 1, &proto)) != 0 ||
+	    (ret = param_addr(c, "vip", 1, &k->vip)) != 0 ||
+	    (ret = param_uint(c, "port", 1, 65535, &port)) != 0)
+		return ret;
+	p = lb_proto_parse(proto);
+	if (p < 0)
+		return ctl_call_fail(c, EINVAL,
+				     "params.proto: must be \"tcp\" or \"udp\"");
+	if (k->vip.family == AF_INET6)
+		return ctl_call_fail(c, EAFNOSUPPORT, "params.vip: IPv6 is not "
+				     "supported by the dataplane yet");
+	k->proto = (uint8_t)p;
+	k->port = (uint16_t)port;
+	return 0;
+}
+
+/* The attributes given in params over conf (the defaults or the
+ * service's current ones). */
+static int
+param_svc_conf(struct ctl_call *c, struct lb_svc_conf *conf)
+{
+	unsigned long long persistent = conf->persistent;
+	const char *sched = NULL, *mask = NULL, *group = NULL;
+	json_object *flags = NULL;
+	size_t i;
+	int ret, f;
+
+	if ((ret = param_str(c, "sched", 0, &sched)) != 0 ||
+	    (ret = param_uint(c, "persistent", 0, LB_PERSIST_MAX,
+			      &persistent)) != 0 ||
+	    (ret = param_str(c, "netmask", 0, &mask)) != 0 ||
+	    (ret = param_str(c, "laddr_group", 0, &group)) != 0)
+		return ret;
+	if (sched != NULL) {
+		if (strlen(sched) >= sizeof(conf->sched) || !sched_known(sched))
+			return ctl_call_fail(c, EINVAL, "params.sched: unknown "
+					     "scheduler '%s' (rr wrr lc wlc sh "
+					     "mh fo)", sched);
+		strcpy(conf->sched, sched);
+	}
+	json_object_object_get_ex(c->params, "flags", &flags);
+	if (flags != NULL) {
+		if (!json_object_is_type(flags, json_type_array))
+			return ctl_call_fail(c, EINVAL, "params.flags: must be "
+					     "an array of strings");
+		conf->flags = 0;
+		for (i = 0; i < json_object_array_length(flags); i++) {
+			json_object *e = json_object_array_get_idx(flags, i);
+
+			if (!json_object_is_type(e, json_type_string))
+				return ctl_call_fail(c, EINVAL, "params.flags: "
+						     "must be an array of "
+						     "strings");
+			f = lb_svc_flag_parse(json_object_get_string(e));
+			if (f < 0)
+				return ctl_call_fail(c, EINVAL, "params.flags: "
+					"unknown flag '%s' (sh-port, "
+					"sh-fallback, mh-port, mh-fallback, "
+					"one-packet, expire-quiescent)",
+					json_object_get_string(e));
+			conf->flags |= (uint32_t)f;
+		}
+	}
+	if (has_param(c, "persistent")) {
+		conf->persistent = (uint32_t)persistent;
+		/* turning persistence off forgets its granularity */
+		if (persistent == 0 && mask == NULL)
+			conf->netmask_len = 32;
+	}
+	if (mask != NULL) {
+		f = lb_netmask_parse(mask);
+		if (f < 0)
+			return ctl_call_fail(c, EINVAL, "params.netmask: '%s' is "
+					     "not a netmask", mask);
+		conf->netmask_len = (uint8_t)f;
+	}
+	if (group != NULL) {
+		if (strlen(group) >= sizeof(conf->laddr_group))
+			return ctl_call_fail(c, EINVAL, "params.laddr_group: at "
+					     "most %d characters",
+					     LB_NAME_LEN - 1);
+		strcpy(conf->laddr_group, group);
+	}
+	return 0;
+}
+
+static int
+param_dest_conf(struct ctl_call *c, struct lb_dest_conf *d)
+{
+	unsigned long long v;
+	const char *fwd = NULL;
+	int ret, f;
+
+	v = d->weight;
+	if ((ret = param_uint(c, "weight", 0, SCHED_WEIGHT_MAX, &v)) != 0)
+		return ret;
+	d->weight = (uint32_t)v;
+	v = d->u_threshold;
+	if ((ret = param_uint(c, "u_threshold", 0, LB_THRESHOLD_MAX, &v)) != 0)
+		return ret;
+	d->u_threshold = (uint32_t)v;
+	v = d->l_threshold;
+	if ((ret = param_uint(c, "l_threshold", 0, LB_THRESHOLD_MAX, &v)) != 0)
+		return ret;
+	d->l_threshold = (uint32_t)v;
+	if ((ret = param_str(c, "fwd", 0, &fwd)) != 0)
+		return ret;
+	if (fwd != NULL) {
+		f = lb_fwd_parse(fwd);
+		if (f < 0)
+			return ctl_call_fail(c, EINVAL, "params.fwd: must be one "
+					     "of fnat, nat, dr, tunnel");
+		d->fwd = (uint8_t)f;
+	}
+	return 0;
+}
+
+/* addr and dport name a dest within its service. */
+static int
+param_dest_key(struct ctl_call *c, struct lb_dest_conf *d)
+{
+	unsigned long long port = 0;
+	int ret;
+
+	if ((ret = param_addr(c, "addr", 1, &d->addr)) != 0 ||
+	    (ret = param_uint(c, "dport", 0, 65535, &port)) != 0)
+		return ret;
+	if (d->addr.family == AF_INET6)
+		return ctl_call_fail(c, EAFNOSUPPORT, "params.addr: IPv6 is not "
+				     "supported by the dataplane yet");
+	d->port = (uint16_t)port;
+	return 0;
+}
+
+/* ---- JSON views --------------------------------------------------------- */
+
+static void
+svc_key_json(json_object *o, const struct lb_svc *s)
+{
+	char a[INET_ADDR_STRLEN];
+
+	ADD(o, "id", J_INT(s->id));
+	ADD(o, "proto", J_STR(lb_proto_name(s->key.proto)));
+	ADD(o, "vip", J_STR(inet_addr_fmt(&s->key.vip, a, sizeof(a))));
+	ADD(o, "port", J_INT(s->key.port));
+}
+
+static json_object *
+dest_json(const struct lb_dest *d)
+{
+	json_object *o = json_object_new_object();
+	char a[INET_ADDR_STRLEN];
+
+	ADD(o, "addr", J_STR(inet_addr_fmt(&d->conf.addr, a, sizeof(a))));
+	ADD(o, "port", J_INT(d->conf.port));
+	ADD(o, "weight", J_INT(d->conf.weight));
+	ADD(o, "fwd", J_STR(lb_fwd_name(d->conf.fwd)));
+	ADD(o, "u_threshold", J_INT(d->conf.u_threshold));
+	ADD(o, "l_threshold", J_INT(d->conf.l_threshold));
+	ADD(o, "active_conns",
+	    J_INT(__atomic_load_n(&d->load.active, __ATOMIC_RELAXED)));
+	ADD(o, "inactive_conns",
+	    J_INT(__atomic_load_n(&d->load.inactive, __ATOMIC_RELAXED)));
+	ADD(o, "overloaded", json_object_new_boolean(
+		__atomic_load_n(&d->load.overloaded, __ATOMIC_RELAXED) != 0));
+	return o;
+}
+
+static json_object *
+svc_json(const struct lb_svc *s)
+{
+	json_object *o = json_object_new_object(), *fl, *ds;
+	char a[INET_ADDR_STRLEN];
+	const struct lb_dest *d;
+	struct inet_addr mask;
+	uint32_t f;
+
+	svc_key_json(o, s);
+	ADD(o, "sched", J_STR(s->conf.sched));
+	fl = json_object_new_array();
+	for (f = 1; f != 0 && f <= s->conf.flags; f <<= 1)
+		if (s->conf.flags & f)
+			json_object_array_add(fl, J_STR(lb_svc_flag_name(
+				f, s->conf.sched)));
+	ADD(o, "flags", fl);
+	ADD(o, "persistent", J_INT(s->conf.persistent));
+	mask = inet_addr_v4(htonl(s->conf.netmask_len ?
+				  ~0u << (32 - s->conf.netmask_len) : 0));
+	ADD(o, "netmask", J_STR(inet_addr_fmt(&mask, a, sizeof(a))));
+	ADD(o, "laddr_group", s->conf.laddr_group[0] ?
+				      J_STR(s->conf.laddr_group) : NULL);
+	ds = json_object_new_array();
+	TAILQ_FOREACH(d, &s->dests, next)
+		json_object_array_add(ds, dest_json(d));
+	ADD(o, "dests", ds);
+	return o;
+}
+
+static json_object *
+stats_json(const struct lb_stats *st)
+{
+	json_object *o = json_object_new_object();
+
+	ADD(o, "conns", J_INT(st->conns));
+	ADD(o, "inpkts", J_INT(st->inpkts));
+	ADD(o, "outpkts", J_INT(st->outpkts));
+	ADD(o, "inbytes", J_INT(st->inbytes));
+	ADD(o, "outbytes", J_INT(st->outbytes));
+	return o;
+}
+
+/* The service a verb names, or ENOENT with the lb_svc.c wording. */
+static struct lb_svc *
+find_svc(struct ctl_call *c, const struct lb_svc_key *k)
+{
+	struct lb_svc *s = lb_svc_find(store(c), k);
+	char a[INET_ADDR_STRLEN];
+
+	if (s == NULL)
+		ctl_call_fail(c, ENOENT, "no service %s %s:%u",
+			      lb_proto_name(k->proto),
+			      inet_addr_fmt(&k->vip, a, sizeof(a)), k->port);
+	return s;
+}
+
+/* ---- service ------------------------------------------------------------ */
+
+static int
+m_service_add(struct ctl_call *c)
+{
+	static const char *const keys[] = { SVC_KEYS, SVC_ATTRS, NULL };
+	struct lb_svc_conf conf;
+	struct lb_svc_key k;
+	json_object *r;
+	int ret;
+
+	lb_svc_conf_init(&conf);
+	if ((ret = check_params(c, keys)) != 0 ||
+	    (ret = param_svc_key(c, 1, &k)) != 0 ||
+	    (ret = param_svc_conf(c, &conf)) != 0)
+		return ret;
+	ret = lb_svc_add(store(c), &k, &conf, c->errmsg, sizeof(c->errmsg));
+	if (ret != 0)
+		return model_fail(c, ret);
+	r = json_object_new_object();
+	ADD(r, "id", J_INT(lb_svc_find(store(c), &k)->id));
+	c->result = r;
+	return 0;
+}
+
+static int
+m_service_edit(struct ctl_call *c)
+{
+	static const char *const keys[] = { SVC_KEYS, SVC_ATTRS, NULL };
+	struct lb_svc_conf conf;
+	struct lb_svc_key k;
+	struct lb_svc *s;
+	int ret;
+
+	if ((ret = check_params(c, keys)) != 0 ||
+	    (ret = param_svc_key(c, 1, &k)) != 0)
+		return ret;
+	if ((s = find_svc(c, &k)) == NULL)
+		return -ENOENT;
+	conf = s->conf;
+	if ((ret = param_svc_conf(c, &conf)) != 0)
+		return ret;
+	ret = lb_svc_edit(store(c), &k, &conf, c->errmsg, sizeof(c->errmsg));
+	return ret == 0 ? 0 : model_fail(c, ret);
+}
+
+static int
+m_service_del(struct ctl_call *c)
+{
+	static const char *const keys[] = { SVC_KEYS, NULL };
+	struct lb_svc_key k;
+	int ret;
+
+	if ((ret = check_params(c, keys)) != 0 ||
+	    (ret = param_svc_key(c, 1, &k)) != 0)
+		return ret;
+	ret = lb_svc_del(store(c), &k, c->errmsg, sizeof(c->errmsg));
+	return ret == 0 ? 0 : model_fail(c, ret);
+}
+
+static int
+m_service_flush(struct ctl_call *c)
+{
+	static const char *const keys[] = { NULL };
+	json_object *r;
+	int ret;
+
+	if ((ret = check_params(c, keys)) != 0)
+		return ret;
+	ret = lb_svc_flush(store(c), c->errmsg, sizeof(c->errmsg));
+	if (ret < 0)
+		return model_fail(c, ret);
+	r = json_object_new_object();
+	ADD(r, "flushed", J_INT(ret));
+	c->result = r;
+	return 0;
+}
+
+static int
+m_service_list(struct ctl_call *c)
+{
+	static const char *const keys[] = { SVC_KEYS, NULL };
+	struct lb_svc_key k;
+	struct lb_svc *s;
+	json_object *a;
+	int ret;
+
+	if ((ret = check_params(c, keys)) != 0 ||
+	    (ret = param_svc_key(c, 0, &k)) < 0)
+		return ret;
+	a = json_object_new_array();
+	if (ret == 0) {
+		if ((s = find_svc(c, &k)) == NULL) {
+			json_object_put(a);
+			return -ENOENT;
+		}
+		json_object_array_add(a, svc_json(s));
+	} else {
+		TAILQ_FOREACH(s, &store(c)->svcs, next)
+			json_object_array_add(a, svc_json(s));
+	}
+	c->result = a;
+	return 0;
+}
+
+/* ---- dest --------------------------------------------------------------- */
+
+static int
+m_dest_add(struct ctl_call *c)
+{
+	static const char *const keys[] = { SVC_KEYS, DEST_KEYS, DEST_ATTRS,
+					    NULL };
+	struct lb_dest_conf d;
+	struct lb_svc_key k;
+	int ret;
+
+	lb_dest_conf_init(&d);
+	if ((ret = check_params(c, keys)) != 0 ||
+	    (ret = param_svc_key(c, 1, &k)) != 0 ||
+	    (ret = param_dest_key(c, &d)) != 0 ||
+	    (ret = param_dest_conf(c, &d)) != 0)
+		return ret;
+	ret = lb_dest_add(store(c), &k, &d, c->errmsg, sizeof(c->errmsg));
+	return ret == 0 ? 0 : model_fail(c, ret);
+}
+
+static int
+m_dest_edit(struct ctl_call *c)
+{
+	static const char *const keys[] = { SVC_KEYS, DEST_KEYS, DEST_ATTRS,
+					    NULL };
+	struct lb_dest_conf d;
+	struct lb_svc_key k;
+	struct lb_dest *cur;
+	struct lb_svc *s;
+	char a[INET_ADDR_STRLEN];
+	int ret;
+
+	memset(&d, 0, sizeof(d));
+	if ((ret = check_params(c, keys)) != 0 ||
+	    (ret = param_svc_key(c, 1, &k)) != 0 ||
+	    (ret = param_dest_key(c, &d)) != 0)
+		return ret;
+	if ((s = find_svc(c, &k)) == NULL)
+		return -ENOENT;
+	cur = lb_dest_find(s, &d.addr, d.port);
+	if (cur == NULL)
+		return ctl_call_fail(c, ENOENT, "no dest %s:%u in service %s "
+				     "%s:%u",
+				     json_object_get_string(json_object_object_get(
+					     c->params, "addr")),
+				     d.port ? d.port : k.port,
+				     lb_proto_name(k.proto),
+				     inet_addr_fmt(&k.vip, a, sizeof(a)),
+				     k.port);
+	d = cur->conf;	/* what is not given stays */
+	if ((ret = param_dest_conf(c, &d)) != 0)
+		return ret;
+	ret = lb_dest_edit(store(c), &k, &d, c->errmsg, sizeof(c->errmsg));
+	return ret == 0 ? 0 : model_fail(c, ret);
+}
+
+static int
+m_dest_del(struct ctl_call *c)
+{
+	static const char *const keys[] = { SVC_KEYS, DEST_KEYS, NULL };
+	struct lb_dest_conf d;
+	struct lb_svc_key k;
+	int ret;
+
+	memset(&d, 0, sizeof(d));
+	if ((ret = check_params(c, keys)) != 0 ||
+	    (ret = param_svc_key(c, 1, &k)) != 0 ||
+	    (ret = param_dest_key(c, &d)) != 0)
+		return ret;
+	ret = lb_dest_del(store(c), &k, &d.addr, d.port, c->errmsg,
+			  sizeof(c->errmsg));
+	return ret == 0 ? 0 : model_fail(c, ret);
+}
+
+static int
+m_dest_list(struct ctl_call *c)
+{
+	static const char *const keys[] = { SVC_KEYS, NULL };
+	const struct lb_dest *d;
+	struct lb_svc_key k;
+	struct lb_svc *s;
+	json_object *a;
+	int ret;
+
+	if ((ret = check_params(c, keys)) != 0 ||
+	    (ret = param_svc_key(c, 1, &k)) != 0)
+		return ret;
+	if ((s = find_svc(c, &k)) == NULL)
+		return -ENOENT;
+	a = json_object_new_array();
+	TAILQ_FOREACH(d, &s->dests, next)
+		json_object_array_add(a, dest_json(d));
+	c->result = a;
+	return 0;
+}
+
+/* ---- laddr -------------------------------------------------------------- */
+
+static int
+laddr_change(struct ctl_call *c, bool add)
+{
+	static const char *const keys[] = { "group", "addr", NULL };
+	struct inet_addr a = { 0 };
+	const char *group;
+	int ret;
+
+	if ((ret = check_params(c, keys)) != 0 ||
+	    (ret = param_str(c, "group", 1, &group)) != 0 ||
+	    (ret = param_addr(c, "addr", 0, &a)) != 0)
+		return ret;
+	if (add)
+		ret = lb_laddr_add(store(c), group, a.family ? &a : NULL,
+				   c->errmsg, sizeof(c->errmsg));
+	else
+		ret = lb_laddr_del(store(c), group, a.family ? &a : NULL,
+				   c->errmsg, sizeof(c->errmsg));
+	return ret == 0 ? 0 : model_fail(c, ret);
+}
+
+static int
+m_laddr_add(struct ctl_call *c)
+{
+	return laddr_change(c, true);
+}
+
+static int
+m_laddr_del(struct ctl_call *c)
+{
+	return laddr_change(c, false);
+}
+
+static json_object *
+laddr_json(const struct lb_store *st, const struct lb_laddr_group *g)
+{
+	json_object *o = json_object_new_object(), *as, *rs;
+	char a[INET_ADDR_STRLEN];
+	uint16_t lo, hi;
+	unsigned int i;
+
+	ADD(o, "group", J_STR(g->name));
+	as = json_object_new_array();
+	for (i = 0; i < g->n_addrs; i++)
+		json_object_array_add(as, J_STR(inet_addr_fmt(&g->addrs[i], a,
+							      sizeof(a))));
+	ADD(o, "addresses", as);
+	ADD(o, "services", J_INT(g->users));
+	/* each worker's slice of every address's ports */
+	rs = json_object_new_array();
+	for (i = 0; i < st->n_workers; i++) {
+		json_object *r = json_object_new_object();
+
+		laddr_port_range(NULL, i, st->n_workers, &lo, &hi);
+		ADD(r, "worker", J_INT(i));
+		ADD(r, "lo", J_INT(lo));
+		ADD(r, "hi", J_INT(hi));
+		json_object_array_add(rs, r);
+	}
+	ADD(o, "ports", rs);
+	return o;
+}
+
+static int
+m_laddr_list(struct ctl_call *c)
+{
+	static const char *const keys[] = { "group", NULL };
+	const struct lb_laddr_group *g;
+	const char *group = NULL;
+	json_object *a;
+	int ret;
+
+	if ((ret = check_params(c, keys)) != 0 ||
+	    (ret = param_str(c, "group", 0, &group)) != 0)
+		return ret;
+	if (group != NULL && lb_laddr_find(store(c), group) == NULL)
+		return ctl_call_fail(c, ENOENT, "no laddr group '%s'", group);
+	a = json_object_new_array();
+	TAILQ_FOREACH(g, &store(c)->groups, next)
+		if (group == NULL || strcmp(group, g->name) == 0)
+			json_object_array_add(a, laddr_json(store(c), g));
+	c->result = a;
+	return 0;
+}
+
+/* ---- stats -------------------------------------------------------------- */
+
+static json_object *
+svc_stats_json(const struct lb_store *st, const struct lb_svc *s)
+{
+	json_object *o = json_object_new_object(), *ds;
+	char a[INET_ADDR_STRLEN];
+	const struct lb_dest *d;
+	struct lb_stats sum;
+
+	svc_key_json(o, s);
+	lb_svc_stats(st, s, &sum);
+	ADD(o, "stats", stats_json(&sum));
+	ds = json_object_new_array();
+	TAILQ_FOREACH(d, &s->dests, next) {
+		json_object *e = json_object_new_object();
+
+		ADD(e, "addr", J_STR(inet_addr_fmt(&d->conf.addr, a,
+						   sizeof(a))));
+		ADD(e, "port", J_INT(d->conf.port));
+		lb_dest_stats(st, d, &sum);
+		ADD(e, "stats", stats_json(&sum));
+		json_object_array_add(ds, e);
+	}
+	ADD(o, "dests", ds);
+	return o;
+}
+
+static int
+m_stats_show(struct ctl_call *c)
+{
+	static const char *const keys[] = { SVC_KEYS, NULL };
+	struct lb_svc_key k;
+	struct lb_svc *s;
+	json_object *a;
+	int ret;
+
+	if ((ret = check_params(c, keys)) != 0 ||
+	    (ret = param_svc_key(c, 0, &k)) < 0)
+		return ret;
+	if (ret == 0 && find_svc(c, &k) == NULL)
+		return -ENOENT;
+	a = json_object_new_array();
+	TAILQ_FOREACH(s, &store(c)->svcs, next)
+		if (ret == 1 || s == lb_svc_find(store(c), &k))
+			json_object_array_add(a, svc_stats_json(store(c), s));
+	c->result = a;
+	return 0;
+}
+
+static int
+m_stats_zero(struct ctl_call *c)
+{
+	static const char *const keys[] = { SVC_KEYS, NULL };
+	struct lb_svc_key k;
+	struct lb_svc *s = NULL;
+	int ret;
+
+	if ((ret = check_params(c, keys)) != 0 ||
+	    (ret = param_svc_key(c, 0, &k)) < 0)
+		return ret;
+	if (ret == 0 && (s = find_svc(c, &k)) == NULL)
+		return -ENOENT;
+	lb_stats_zero(store(c), s);
+	return 0;
+}
+
+static const struct ctl_method methods[] = {
+	{ "service.add", m_service_add },
+	{ "service.edit", m_service_edit },
+	{ "service.del", m_service_del },
+	{ "service.list", m_service_list },
+	{ "service.flush", m_service_flush },
+	{ "dest.add", m_dest_add },
+	{ "dest.edit", m_dest_edit },
+	{ "dest.del", m_dest_del },
+	{ "dest.list", m_dest_list },
+	{ "laddr.add", m_laddr_add },
+	{ "laddr.del", m_laddr_del },
+	{ "laddr.list", m_laddr_list },
+	{ "stats.show", m_stats_show },
+	{ "stats.zero", m_stats_zero },
+};
+
+const struct ctl_method *
+ctl_verbs_lb(size_t *n)
+{
+	*n = RTE_DIM(methods);
+	return methods;
+}
+
+const struct ctl_method *
+ctl_verbs_with_lb(size_t *n)
+{
+	static struct ctl_method all[256];
+	static size_t n_all;
+	const struct ctl_method *m;
+	size_t i, k, k2;
+
+	if (n_all == 0) {
+		m = ctl_verbs(&k);
+		ctl_verbs_lb(&k2);
+		if (k + k2 > RTE_DIM(all))
+			LOG_ERR("%zu methods: raise the size of all[] in %s",
+				k + k2, __func__);
+		for (i = 0; i < k && n_all < RTE_DIM(all); i++)
+			all[n_all++] = m[i];
+		m = ctl_verbs_lb(&k);
+		for (i = 0; i < k && n_all < RTE_DIM(all); i++)
+			all[n_all++] = m[i];
+	}
+	*n = n_all;
+	return all;
+}
+
+int
+ctl_verbs_lb_init(struct dp_ctx *dp, char *msg, size_t len)
+{
+	int ret = lb_store_create(&dp->lb, dp->n_workers, dp->qsv);
+
+	if (ret != 0) {
+		snprintf(msg, len, "load balancer: %s", strerror(-ret));
+		return ret;
+	}
+	ret = lb_svc_apply_config(dp->lb, dp->cfg, msg, len);
+	if (ret == 0 && dp->cfg->n_services > 0)
+		LOG_INFO("%u services, %u laddr groups from the config",
+			 dp->cfg->n_services, dp->cfg->n_laddr_groups);
+	return ret;
+}
+
+void
+ctl_verbs_lb_fini(struct dp_ctx *dp)
+{
+	lb_store_destroy(dp->lb);
+	dp->lb = NULL;
+}

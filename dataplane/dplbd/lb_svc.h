@@ -1,0 +1,405 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * lb_svc: the control-plane model of the load balancer's virtual
+ * services, their real servers (dests) and the local address groups
+ * that full-NAT takes its source addresses from, and its publication to
+ * the workers.
+ *
+ * Two worlds:
+ *  - The store (struct lb_store) is mutable and belongs to the main
+ *    lcore: the control verbs and the config loader change it through
+ *    the lb_svc_*, lb_dest_* and lb_laddr_* functions below, which
+ *    validate, return 0 or a negative errno with a message naming the
+ *    object, and never leave a half-applied change (a failed publication
+ *    is rolled back).  Adding what exists is -EEXIST, deleting what does
+ *    not is -ENOENT: keepalived relies on both.
+ *  - Every successful change publishes an immutable snapshot (struct
+ *    lb_snap) by pointer swap.  Workers read it lock-free:
+ *    lb_snap_get() once per burst, lb_svc_lookup() per new connection.
+ *    The old snapshot is freed after an RCU grace period
+ *    (rte_rcu_qsbr_synchronize on the store's qsv; with no qsv, as in
+ *    unit tests, at once).  Only what changed is rebuilt: a service's
+ *    snapshot (dests and the built scheduler) is shared by successive
+ *    tables until that service, its dests or its laddr group change.
+ *
+ * What workers write lives in the mutable objects, not in snapshots, so
+ * that it survives rebuilds: a dest's sched_dest_load and connection
+ * reference count (atomics, one cache line shared by every worker, as
+ * in IPVS), and per-worker counter blocks (one cache line per worker,
+ * written by that worker only, summed by readers).  A snapshot points
+ * to them.  A deleted dest moves to a trash list and is freed when its
+ * last connection released it (lb_dest_put) and no snapshot can reach
+ * it; a dest added again while in the trash is revived with its
+ * counters and connections, as IPVS does.
+ *
+ * Local ports: each worker owns a disjoint slice of every local
+ * address's port space (laddr_port_range), so that full-NAT return
+ * traffic (server -> LIP:lport) is steered to its owner by the
+ * destination port alone (laddr_port_owner).
+ *
+ * IPv4 only for now; addresses are struct inet_addr so that IPv6 fits.
+ */
+#ifndef DPLB_LB_SVC_H
+#define DPLB_LB_SVC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/queue.h>
+
+#include <rte_byteorder.h>
+#include <rte_common.h>
+
+#include "inet.h"
+#include "scheduler.h"
+
+struct rte_rcu_qsbr;
+struct dplb_config;
+
+#define LB_NAME_LEN 32			/* laddr group names, with NUL */
+#define LB_LADDR_MAX_ADDRS 64		/* addresses per laddr group */
+#define LB_MAX_SERVICES 4096
+#define LB_MAX_DESTS_PER_SVC 4096
+#define LB_PERSIST_MAX 4294967u		/* seconds: fits 32-bit ms */
+#define LB_THRESHOLD_MAX 0x7fffffffu
+#define LB_LPORT_MIN 1024		/* local ports used by full-NAT */
+#define LB_LPORT_MAX 65535
+#define LB_MAX_WORKERS 64
+
+/* Service flags (struct lb_svc_conf.flags). The first two are the
+ * scheduler's, with the same bits, so they pass to sched_build as is. */
+#define LB_SVC_F_FALLBACK SCHED_F_FALLBACK	/* sh-fallback, mh-fallback */
+#define LB_SVC_F_HASH_PORT SCHED_F_HASH_PORT	/* sh-port, mh-port */
+#define LB_SVC_F_ONE_PACKET 0x100	/* UDP: one datagram per connection */
+#define LB_SVC_F_EXPIRE_QUIESCENT 0x200	/* drop connections of weight-0 dests */
+#define LB_SVC_F_ALL (LB_SVC_F_FALLBACK | LB_SVC_F_HASH_PORT | \
+		      LB_SVC_F_ONE_PACKET | LB_SVC_F_EXPIRE_QUIESCENT)
+
+/** Forwarding method of a dest (ipvsadm -m/-g/-i; FNAT is dplb's). */
+enum lb_fwd {
+	LB_FWD_FNAT,		/* full NAT: source becomes a LIP:lport */
+	LB_FWD_NAT,		/* masquerading: destination rewritten */
+	LB_FWD_DR,		/* direct routing: MAC rewritten */
+	LB_FWD_TUNNEL,		/* IP-in-IP */
+};
+#define LB_FWD_COUNT (LB_FWD_TUNNEL + 1)
+
+/* ---- plain descriptions: what verbs and config say ------------------- */
+
+/** A service's identity. */
+struct lb_svc_key {
+	uint8_t proto;			/* IPPROTO_TCP, IPPROTO_UDP */
+	uint16_t port;			/* host order; 0 = every port */
+	struct inet_addr vip;
+};
+
+/** A service's attributes. */
+struct lb_svc_conf {
+	char sched[SCHED_NAME_MAX];	/* a sched_known() name */
+	uint32_t flags;			/* LB_SVC_F_* */
+	uint32_t persistent;		/* seconds, 0 = not persistent */
+	uint8_t netmask_len;		/* persistence granularity, /0../32 */
+	char laddr_group[LB_NAME_LEN];	/* "" = none */
+};
+
+/** A dest (real server); its identity within a service is addr+port. */
+struct lb_dest_conf {
+	struct inet_addr addr;
+	uint16_t port;			/* host order; 0 = the service's */
+	uint32_t weight;		/* 0..SCHED_WEIGHT_MAX, 0 = quiescent */
+	uint8_t fwd;			/* enum lb_fwd */
+	uint32_t u_threshold;		/* 0 = none */
+	uint32_t l_threshold;		/* 0 = none */
+};
+
+/** ipvsadm's defaults: wlc, not persistent, /32. */
+void lb_svc_conf_init(struct lb_svc_conf *c);
+/** Weight 1, FNAT, no thresholds, port 0. */
+void lb_dest_conf_init(struct lb_dest_conf *d);
+
+/* Names <-> values; the parsers return the value or -EINVAL. */
+int lb_proto_parse(const char *s);		/* "tcp" "udp" */
+const char *lb_proto_name(uint8_t proto);	/* "tcp", NULL if unknown */
+int lb_fwd_parse(const char *s);		/* "fnat" "nat" "dr" "tunnel" */
+const char *lb_fwd_name(uint8_t fwd);
+/** One flag name ("sh-port", "mh-fallback", "one-packet",
+ * "expire-quiescent"; '_' may stand for '-'): its LB_SVC_F_ bit. */
+int lb_svc_flag_parse(const char *s);
+/** The name of flag bit f for a service scheduled by sched ("sh-port"
+ * for sh and the others, "mh-port" for mh). NULL for an unknown bit. */
+const char *lb_svc_flag_name(uint32_t f, const char *sched);
+/** "255.255.255.0" -> 24; -EINVAL unless a contiguous IPv4 mask. */
+int lb_netmask_parse(const char *s);
+
+/**
+ * Check a service description alone: protocol, IPv4 VIP, known
+ * scheduler, flags (one-packet only for UDP), persistence range and
+ * netmask.  -EINVAL or -EAFNOSUPPORT with a message in msg.
+ */
+int lb_svc_conf_check(const struct lb_svc_key *k, const struct lb_svc_conf *c,
+		      char *msg, size_t len);
+
+/**
+ * Check a dest description against its service: IPv4 address, weight,
+ * thresholds (lower <= upper), full-NAT only with a laddr group, DR and
+ * TUNNEL only to the service's port.  -EINVAL/-EAFNOSUPPORT with msg.
+ */
+int lb_dest_conf_check(const struct lb_svc_key *k, const struct lb_svc_conf *c,
+		       const struct lb_dest_conf *d, char *msg, size_t len);
+
+/* ---- mutable objects (main lcore, except the fields marked) ---------- */
+
+/** Counters of a service or a dest, as ipvsadm --stats shows them. */
+struct lb_stats {
+	uint64_t conns;
+	uint64_t inpkts;
+	uint64_t outpkts;
+	uint64_t inbytes;
+	uint64_t outbytes;
+};
+
+/** One worker's block of a dest: written by that worker only. */
+struct lb_dest_pcpu {
+	struct lb_stats st;
+} __rte_cache_aligned;
+
+/** One worker's block of a service: its rr/wrr position and counters. */
+struct lb_svc_pcpu {
+	struct sched_cursor cursor;
+	struct lb_stats st;
+} __rte_cache_aligned;
+
+struct lb_svc;
+
+struct lb_dest {
+	TAILQ_ENTRY(lb_dest) next;	/* in svc->dests or the trash */
+	struct lb_svc *svc;		/* holds a reference on it */
+	struct lb_dest_conf conf;	/* port resolved: never 0 unless the
+					 * service's port is 0 */
+	uint32_t id;			/* stable while the dest exists */
+	bool trashed;
+	struct lb_stats zero_base;	/* stats.zero: sums at that time */
+	struct lb_dest_pcpu *pcpu;	/* [n_workers] */
+	/* Written by every worker, with atomics: its own cache line. */
+	struct sched_dest_load load __rte_cache_aligned;
+	uint32_t refcnt;		/* connections using the dest */
+};
+
+TAILQ_HEAD(lb_dest_list, lb_dest);
+
+struct lb_laddr_snap;
+struct lb_svc_snap;
+
+struct lb_laddr_group {
+	TAILQ_ENTRY(lb_laddr_group) next;
+	char name[LB_NAME_LEN];
+	unsigned int n_addrs;
+	struct inet_addr addrs[LB_LADDR_MAX_ADDRS];
+	unsigned int users;		/* services naming the group */
+	bool dirty;			/* changed since the last publication */
+	struct lb_laddr_snap *snap, *next_snap;
+};
+
+struct lb_svc {
+	TAILQ_ENTRY(lb_svc) next;
+	struct lb_svc_key key;
+	struct lb_svc_conf conf;
+	uint32_t id;			/* stable while the service exists */
+	unsigned int refs;		/* the store's link + its dests */
+	bool dirty;
+	struct lb_laddr_group *laddr;	/* NULL if none */
+	struct lb_dest_list dests;	/* in insertion order */
+	unsigned int n_dests;
+	uint32_t next_dest_id;
+	struct lb_svc_snap *snap, *next_snap;
+	struct lb_stats zero_base;
+	struct lb_svc_pcpu *pcpu;	/* [n_workers] */
+};
+
+TAILQ_HEAD(lb_svc_list, lb_svc);
+TAILQ_HEAD(lb_laddr_list, lb_laddr_group);
+
+struct lb_snap;
+
+struct lb_store {
+	unsigned int n_workers;
+	struct rte_rcu_qsbr *qsv;	/* NULL: free without waiting */
+	struct lb_snap *cur;		/* published; read with lb_snap_get */
+	struct lb_svc_list svcs;	/* in creation order */
+	unsigned int n_svcs;
+	struct lb_laddr_list groups;
+	struct lb_dest_list trash;	/* deleted dests still referenced */
+	uint32_t next_svc_id;
+	uint64_t gen;			/* publications so far */
+};
+
+/* ---- snapshots (immutable, read by workers) -------------------------- */
+
+struct lb_laddr_snap {
+	const char *name;		/* the group's, for logs */
+	uint32_t n;
+	struct inet_addr addrs[];
+};
+
+struct lb_dest_snap {
+	struct lb_dest *dest;		/* load, refcnt, pcpu counters */
+	struct inet_addr addr;
+	rte_be16_t port;		/* 0 only for port-0 services: keep
+					 * the client's destination port */
+	uint8_t fwd;			/* enum lb_fwd */
+	uint32_t weight;
+	uint32_t u_threshold;
+	uint32_t l_threshold;
+};
+
+struct lb_svc_snap {
+	uint32_t id;
+	uint8_t proto;
+	uint8_t netmask_len;
+	rte_be16_t vport;
+	struct inet_addr vip;
+	uint32_t flags;			/* LB_SVC_F_* */
+	uint32_t persistent;		/* seconds, 0 = off */
+	rte_be32_t persist_mask;	/* IPv4 mask of netmask_len */
+	struct lb_svc *svc;		/* pcpu: cursor and counters */
+	const struct lb_laddr_snap *laddr;	/* NULL if none */
+	uint32_t n_dests;
+	struct lb_dest_snap *dests;	/* index = sched_pick's result */
+	struct sched_state sched;
+};
+
+struct lb_snap {
+	uint64_t gen;
+	uint32_t n_svcs;
+	uint32_t mask;			/* slots - 1 (a power of two) */
+	const struct lb_svc_snap **slots;	/* open addressing, NULL = free */
+};
+
+/* ---- the store ------------------------------------------------------- */
+
+/**
+ * Create an empty store (and publish its empty snapshot) for n_workers
+ * (1..LB_MAX_WORKERS) workers whose RCU thread ids are 0..n_workers-1
+ * in qsv (NULL: no grace periods, for tests).  -EINVAL, -ENOMEM.
+ */
+int lb_store_create(struct lb_store **out, unsigned int n_workers,
+		    struct rte_rcu_qsbr *qsv);
+
+/** Free everything.  No worker may run any more. */
+void lb_store_destroy(struct lb_store *st);
+
+/** Free trashed dests that no connection holds any more; returns how
+ * many remain.  Call now and then from the main lcore. */
+unsigned int lb_store_gc(struct lb_store *st);
+
+/* All of these: main lcore; 0 or a negative errno with msg set. */
+int lb_svc_add(struct lb_store *st, const struct lb_svc_key *k,
+	       const struct lb_svc_conf *c, char *msg, size_t len);
+/** Replace the attributes of an existing service (-ENOENT). */
+int lb_svc_edit(struct lb_store *st, const struct lb_svc_key *k,
+		const struct lb_svc_conf *c, char *msg, size_t len);
+int lb_svc_del(struct lb_store *st, const struct lb_svc_key *k, char *msg,
+	       size_t len);
+/** Delete every service; returns how many, or a negative errno. */
+int lb_svc_flush(struct lb_store *st, char *msg, size_t len);
+struct lb_svc *lb_svc_find(const struct lb_store *st,
+			   const struct lb_svc_key *k);
+
+/** d->port 0 means the service's port; it is stored resolved. */
+int lb_dest_add(struct lb_store *st, const struct lb_svc_key *k,
+		const struct lb_dest_conf *d, char *msg, size_t len);
+/** Replace weight, fwd and thresholds of the dest d->addr:d->port. */
+int lb_dest_edit(struct lb_store *st, const struct lb_svc_key *k,
+		 const struct lb_dest_conf *d, char *msg, size_t len);
+int lb_dest_del(struct lb_store *st, const struct lb_svc_key *k,
+		const struct inet_addr *addr, uint16_t port, char *msg,
+		size_t len);
+struct lb_dest *lb_dest_find(const struct lb_svc *s,
+			     const struct inet_addr *addr, uint16_t port);
+
+/**
+ * Add addr to group name, creating the group (addr NULL: an empty
+ * group; -EEXIST if it exists).  An address belongs to one group only:
+ * two groups handing out the same LIP:lport would collide.
+ */
+int lb_laddr_add(struct lb_store *st, const char *name,
+		 const struct inet_addr *addr, char *msg, size_t len);
+/** Remove addr from the group, or (addr NULL) the whole group, which
+ * must not be used by a service (-EBUSY). */
+int lb_laddr_del(struct lb_store *st, const char *name,
+		 const struct inet_addr *addr, char *msg, size_t len);
+struct lb_laddr_group *lb_laddr_find(const struct lb_store *st,
+				     const char *name);
+
+/** Counters summed over the workers, minus the last stats.zero. */
+void lb_svc_stats(const struct lb_store *st, const struct lb_svc *s,
+		  struct lb_stats *out);
+void lb_dest_stats(const struct lb_store *st, const struct lb_dest *d,
+		   struct lb_stats *out);
+/** Zero the counters of s, or of every service when s is NULL. */
+void lb_stats_zero(struct lb_store *st, struct lb_svc *s);
+
+/**
+ * Apply the laddr_groups and services of cfg with the functions above
+ * (so with the same checks).  Stops at the first error, with msg naming
+ * the object.  Returns 0 or a negative errno.
+ */
+int lb_svc_apply_config(struct lb_store *st, const struct dplb_config *cfg,
+			char *msg, size_t len);
+
+/* ---- the worker side ------------------------------------------------- */
+
+/** The published snapshot; valid until the worker's next quiescent
+ * state report. */
+static inline const struct lb_snap *
+lb_snap_get(const struct lb_store *st)
+{
+	return __atomic_load_n(&st->cur, __ATOMIC_ACQUIRE);
+}
+
+/**
+ * The service for a new connection to vip:vport (network order): the
+ * exact (proto, vip, vport) service, else the (proto, vip, port 0) one,
+ * else NULL.  Lock-free, allocation-free.
+ */
+const struct lb_svc_snap *lb_svc_lookup(const struct lb_snap *s,
+					uint8_t proto, rte_be32_t vip,
+					rte_be16_t vport);
+
+/**
+ * Schedule a new connection of svc from saddr:sport (network order) on
+ * worker: the chosen dest, or NULL (-ENOENT from the scheduler: no
+ * dest available).  Writes only the worker's own cursor.
+ */
+const struct lb_dest_snap *lb_svc_pick(const struct lb_svc_snap *svc,
+				       unsigned int worker,
+				       const struct inet_addr *saddr,
+				       rte_be16_t sport);
+
+/** A connection takes (hold) and releases (put) its dest. */
+static inline void
+lb_dest_hold(struct lb_dest *d)
+{
+	__atomic_fetch_add(&d->refcnt, 1, __ATOMIC_RELAXED);
+}
+
+static inline void
+lb_dest_put(struct lb_dest *d)
+{
+	__atomic_fetch_sub(&d->refcnt, 1, __ATOMIC_RELEASE);
+}
+
+/**
+ * The local ports worker (0..n_workers-1) may use on every address of
+ * group (NULL: any group; all groups split alike today): the slices of
+ * LB_LPORT_MIN..LB_LPORT_MAX are contiguous, disjoint, cover the range
+ * and differ in size by at most one.  -EINVAL for a bad worker count.
+ */
+int laddr_port_range(const struct lb_laddr_snap *group, unsigned int worker,
+		     unsigned int n_workers, uint16_t *lo, uint16_t *hi);
+
+/** The worker owning local port port (host order), or -ERANGE for a
+ * port below LB_LPORT_MIN, -EINVAL for a bad worker count. */
+int laddr_port_owner(uint16_t port, unsigned int n_workers);
+
+#endif /* DPLB_LB_SVC_H */

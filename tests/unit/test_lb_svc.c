@@ -1,0 +1,715 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Unit tests of lb_svc.c: the store's add/edit/del with the errno
+ * contract keepalived relies on, snapshot lookup (with the port-0
+ * fallback), built schedulers that pick, counters and loads that
+ * survive rebuilds and deletions, laddr groups, the local-port slices
+ * and their inverse, and applying a config.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <cmocka.h>
+
+#include <rte_malloc.h>
+#include <rte_rcu_qsbr.h>
+
+#include "config.h"
+#include "eal_helper.h"
+#include "lb_svc.h"
+
+#define NW 4	/* workers */
+
+static struct lb_store *st;
+static char msg[256];
+
+static struct inet_addr
+A(const char *s)
+{
+	struct inet_addr a;
+
+	assert_int_equal(inet_addr_parse(s, &a), 0);
+	return a;
+}
+
+static struct lb_svc_key
+K(uint8_t proto, const char *vip, uint16_t port)
+{
+	struct lb_svc_key k = { .proto = proto, .port = port, .vip = A(vip) };
+
+	return k;
+}
+
+static struct lb_svc_conf
+C(const char *sched, const char *group)
+{
+	struct lb_svc_conf c;
+
+	lb_svc_conf_init(&c);
+	snprintf(c.sched, sizeof(c.sched), "%s", sched);
+	snprintf(c.laddr_group, sizeof(c.laddr_group), "%s", group);
+	return c;
+}
+
+static struct lb_dest_conf
+D(const char *addr, uint16_t port, uint32_t weight, uint8_t fwd)
+{
+	struct lb_dest_conf d;
+
+	lb_dest_conf_init(&d);
+	d.addr = A(addr);
+	d.port = port;
+	d.weight = weight;
+	d.fwd = fwd;
+	return d;
+}
+
+static const struct lb_svc_snap *
+lookup(uint8_t proto, const char *vip, uint16_t port)
+{
+	struct inet_addr a = A(vip);
+
+	return lb_svc_lookup(lb_snap_get(st), proto, a.v4.s_addr, htons(port));
+}
+
+static int
+setup(void **state)
+{
+	msg[0] = '\0';
+	return lb_store_create(&st, NW, NULL);
+}
+
+static int
+teardown(void **state)
+{
+	lb_store_destroy(st);
+	st = NULL;
+	return 0;
+}
+
+/* A service tcp 198.18.0.100:80 (rr, group lg1 with one LIP). */
+static void
+add_web(void)
+{
+	struct lb_svc_key k = K(IPPROTO_TCP, "198.18.0.100", 80);
+	struct lb_svc_conf c = C("rr", "lg1");
+	struct inet_addr lip = A("198.18.1.100");
+
+	assert_int_equal(lb_laddr_add(st, "lg1", &lip, msg, sizeof(msg)), 0);
+	assert_int_equal(lb_svc_add(st, &k, &c, msg, sizeof(msg)), 0);
+}
+
+/* ---- services ------------------------------------------------------------ */
+
+static void
+test_svc_errno_contract(void **state)
+{
+	struct lb_svc_key k = K(IPPROTO_TCP, "198.18.0.100", 80);
+	struct lb_svc_conf c = C("wrr", "");
+	const struct lb_svc *s;
+	uint32_t id;
+
+	assert_int_equal(lb_svc_add(st, &k, &c, msg, sizeof(msg)), 0);
+	s = lb_svc_find(st, &k);
+	assert_non_null(s);
+	id = s->id;
+	assert_true(id != 0);
+	assert_int_equal(lb_svc_add(st, &k, &c, msg, sizeof(msg)), -EEXIST);
+	assert_string_equal(msg, "service tcp 198.18.0.100:80 exists already");
+
+	/* edit keeps the id and changes the scheduler */
+	snprintf(c.sched, sizeof(c.sched), "lc");
+	assert_int_equal(lb_svc_edit(st, &k, &c, msg, sizeof(msg)), 0);
+	assert_ptr_equal(lb_svc_find(st, &k), s);
+	assert_int_equal(s->id, id);
+	assert_string_equal(sched_name(&lookup(IPPROTO_TCP, "198.18.0.100",
+					       80)->sched), "lc");
+
+	assert_int_equal(lb_svc_del(st, &k, msg, sizeof(msg)), 0);
+	assert_null(lb_svc_find(st, &k));
+	assert_int_equal(lb_svc_del(st, &k, msg, sizeof(msg)), -ENOENT);
+	assert_string_equal(msg, "no service tcp 198.18.0.100:80");
+	assert_int_equal(lb_svc_edit(st, &k, &c, msg, sizeof(msg)), -ENOENT);
+
+	/* a new service gets a new id */
+	assert_int_equal(lb_svc_add(st, &k, &c, msg, sizeof(msg)), 0);
+	assert_true(lb_svc_find(st, &k)->id != id);
+
+	/* udp and tcp on the same vip:port are distinct */
+	k.proto = IPPROTO_UDP;
+	assert_int_equal(lb_svc_add(st, &k, &c, msg, sizeof(msg)), 0);
+	assert_int_equal(st->n_svcs, 2);
+}
+
+static void
+test_svc_invalid(void **state)
+{
+	struct lb_svc_key k = K(IPPROTO_TCP, "198.18.0.100", 80);
+	struct lb_svc_conf c = C("nope", "");
+
+	assert_int_equal(lb_svc_add(st, &k, &c, msg, sizeof(msg)), -EINVAL);
+	assert_string_equal(msg, "sched: unknown scheduler 'nope' (rr wrr lc "
+			    "wlc sh mh fo)");
+	c = C("rr", "");
+	c.flags = LB_SVC_F_ONE_PACKET;
+	assert_int_equal(lb_svc_add(st, &k, &c, msg, sizeof(msg)), -EINVAL);
+	assert_string_equal(msg, "flags: one-packet is for UDP services only");
+	k.proto = IPPROTO_UDP;
+	assert_int_equal(lb_svc_add(st, &k, &c, msg, sizeof(msg)), 0);
+
+	k = K(IPPROTO_TCP, "198.18.0.100", 80);
+	c = C("rr", "");
+	c.netmask_len = 24;
+	assert_int_equal(lb_svc_add(st, &k, &c, msg, sizeof(msg)), -EINVAL);
+	c.persistent = 300;
+	assert_int_equal(lb_svc_add(st, &k, &c, msg, sizeof(msg)), 0);
+	assert_int_equal(lookup(IPPROTO_TCP, "198.18.0.100", 80)->persist_mask,
+			 htonl(0xffffff00));
+
+	k = K(IPPROTO_TCP, "2001:db8::1", 80);
+	assert_int_equal(lb_svc_add(st, &k, &c, msg, sizeof(msg)),
+			 -EAFNOSUPPORT);
+	k = K(IPPROTO_TCP, "0.0.0.0", 80);
+	assert_int_equal(lb_svc_add(st, &k, &c, msg, sizeof(msg)), -EINVAL);
+	k = K(IPPROTO_ICMP, "198.18.0.101", 80);
+	assert_int_equal(lb_svc_add(st, &k, &c, msg, sizeof(msg)), -EINVAL);
+	k = K(IPPROTO_TCP, "198.18.0.101", 80);
+	c = C("rr", "lg9");
+	assert_int_equal(lb_svc_add(st, &k, &c, msg, sizeof(msg)), -ENOENT);
+	assert_string_equal(msg, "laddr_group: no laddr group 'lg9'");
+	assert_int_equal(st->n_svcs, 2);
+}
+
+static void
+test_names(void **state)
+{
+	assert_int_equal(lb_proto_parse("tcp"), IPPROTO_TCP);
+	assert_int_equal(lb_proto_parse("udp"), IPPROTO_UDP);
+	assert_int_equal(lb_proto_parse("TCP"), -EINVAL);
+	assert_int_equal(lb_fwd_parse("fnat"), LB_FWD_FNAT);
+	assert_int_equal(lb_fwd_parse("tunnel"), LB_FWD_TUNNEL);
+	assert_int_equal(lb_fwd_parse("masq"), -EINVAL);
+	assert_int_equal(lb_svc_flag_parse("sh-port"), LB_SVC_F_HASH_PORT);
+	assert_int_equal(lb_svc_flag_parse("mh_port"), LB_SVC_F_HASH_PORT);
+	assert_int_equal(lb_svc_flag_parse("mh-fallback"), LB_SVC_F_FALLBACK);
+	assert_int_equal(lb_svc_flag_parse("one-packet"), LB_SVC_F_ONE_PACKET);
+	assert_int_equal(lb_svc_flag_parse("expire_quiescent"),
+			 LB_SVC_F_EXPIRE_QUIESCENT);
+	assert_int_equal(lb_svc_flag_parse("sh-portx"), -EINVAL);
+	assert_string_equal(lb_svc_flag_name(LB_SVC_F_HASH_PORT, "mh"),
+			    "mh-port");
+	assert_string_equal(lb_svc_flag_name(LB_SVC_F_HASH_PORT, "sh"),
+			    "sh-port");
+	assert_int_equal(lb_netmask_parse("255.255.255.255"), 32);
+	assert_int_equal(lb_netmask_parse("255.255.255.0"), 24);
+	assert_int_equal(lb_netmask_parse("0.0.0.0"), 0);
+	assert_int_equal(lb_netmask_parse("255.0.255.0"), -EINVAL);
+	assert_int_equal(lb_netmask_parse("24"), -EINVAL);
+}
+
+/* ---- dests --------------------------------------------------------------- */
+
+static void
+test_dest_errno_contract(void **state)
+{
+	struct lb_svc_key k = K(IPPROTO_TCP, "198.18.0.100", 80);
+	struct lb_dest_conf d = D("198.18.1.11", 0, 1, LB_FWD_FNAT);
+	struct inet_addr a = A("198.18.1.11");
+	struct lb_svc *s;
+
+	assert_int_equal(lb_dest_add(st, &k, &d, msg, sizeof(msg)), -ENOENT);
+	assert_string_equal(msg, "no service tcp 198.18.0.100:80");
+	add_web();
+	s = lb_svc_find(st, &k);
+	assert_int_equal(lb_dest_add(st, &k, &d, msg, sizeof(msg)), 0);
+	/* port 0 is the service's: 80 and 0 are the same dest */
+	assert_int_equal(lb_dest_find(s, &a, 0)->conf.port, 80);
+	d.port = 80;
+	assert_int_equal(lb_dest_add(st, &k, &d, msg, sizeof(msg)), -EEXIST);
+	assert_string_equal(msg, "dest 198.18.1.11:80 of service tcp "
+			    "198.18.0.100:80 exists already");
+	d.port = 8080;
+	assert_int_equal(lb_dest_add(st, &k, &d, msg, sizeof(msg)), 0);
+	assert_int_equal(s->n_dests, 2);
+
+	d.weight = 7;
+	assert_int_equal(lb_dest_edit(st, &k, &d, msg, sizeof(msg)), 0);
+	assert_int_equal(lb_dest_find(s, &a, 8080)->conf.weight, 7);
+	d.port = 81;
+	assert_int_equal(lb_dest_edit(st, &k, &d, msg, sizeof(msg)), -ENOENT);
+	assert_string_equal(msg, "no dest 198.18.1.11:81 in service tcp "
+			    "198.18.0.100:80");
+
+	assert_int_equal(lb_dest_del(st, &k, &a, 8080, msg, sizeof(msg)), 0);
+	assert_int_equal(lb_dest_del(st, &k, &a, 8080, msg, sizeof(msg)),
+			 -ENOENT);
+	assert_int_equal(lb_dest_del(st, &k, &a, 0, msg, sizeof(msg)), 0);
+	assert_int_equal(s->n_dests, 0);
+}
+
+static void
+test_dest_invalid(void **state)
+{
+	struct lb_svc_key k = K(IPPROTO_TCP, "198.18.0.100", 80);
+	struct lb_svc_key k2 = K(IPPROTO_TCP, "198.18.0.101", 80);
+	struct lb_svc_conf c = C("rr", "");
+	struct lb_dest_conf d = D("198.18.1.11", 0, 1, LB_FWD_FNAT);
+
+	add_web();
+	assert_int_equal(lb_svc_add(st, &k2, &c, msg, sizeof(msg)), 0);
+	/* full-NAT needs a laddr group */
+	assert_int_equal(lb_dest_add(st, &k2, &d, msg, sizeof(msg)), -EINVAL);
+	assert_string_equal(msg, "fwd: full-NAT needs the service to have a "
+			    "laddr_group");
+	d.fwd = LB_FWD_NAT;
+	assert_int_equal(lb_dest_add(st, &k2, &d, msg, sizeof(msg)), 0);
+	/* DR keeps the port */
+	d = D("198.18.1.12", 8080, 1, LB_FWD_DR);
+	assert_int_equal(lb_dest_add(st, &k, &d, msg, sizeof(msg)), -EINVAL);
+	d.port = 80;
+	assert_int_equal(lb_dest_add(st, &k, &d, msg, sizeof(msg)), 0);
+	d = D("198.18.1.13", 0, SCHED_WEIGHT_MAX + 1, LB_FWD_FNAT);
+	assert_int_equal(lb_dest_add(st, &k, &d, msg, sizeof(msg)), -EINVAL);
+	d = D("198.18.1.13", 0, 1, LB_FWD_FNAT);
+	d.u_threshold = 10;
+	d.l_threshold = 11;
+	assert_int_equal(lb_dest_add(st, &k, &d, msg, sizeof(msg)), -EINVAL);
+	d.l_threshold = 5;
+	assert_int_equal(lb_dest_add(st, &k, &d, msg, sizeof(msg)), 0);
+	d = D("2001:db8::5", 0, 1, LB_FWD_FNAT);
+	assert_int_equal(lb_dest_add(st, &k, &d, msg, sizeof(msg)),
+			 -EAFNOSUPPORT);
+	/* a service with FNAT dests cannot lose its laddr group */
+	c = C("rr", "");
+	assert_int_equal(lb_svc_edit(st, &k, &c, msg, sizeof(msg)), -EINVAL);
+	assert_string_equal(msg, "dest 198.18.1.13:80: fwd: full-NAT needs "
+			    "the service to have a laddr_group");
+	assert_string_equal(lb_svc_find(st, &k)->conf.laddr_group, "lg1");
+}
+
+/* ---- snapshots ----------------------------------------------------------- */
+
+static void
+test_lookup_and_port0(void **state)
+{
+	struct lb_svc_key any = K(IPPROTO_TCP, "198.18.0.100", 0);
+	struct lb_svc_key web = K(IPPROTO_TCP, "198.18.0.100", 80);
+	struct lb_svc_conf c = C("rr", "");
+	const struct lb_svc_snap *ss;
+	char vip[32];
+	int i;
+
+	assert_null(lookup(IPPROTO_TCP, "198.18.0.100", 80));
+	add_web();
+	ss = lookup(IPPROTO_TCP, "198.18.0.100", 80);
+	assert_non_null(ss);
+	assert_int_equal(ss->vport, htons(80));
+	assert_int_equal(ss->proto, IPPROTO_TCP);
+	assert_non_null(ss->laddr);
+	assert_int_equal(ss->laddr->n, 1);
+	assert_null(lookup(IPPROTO_UDP, "198.18.0.100", 80));
+	assert_null(lookup(IPPROTO_TCP, "198.18.0.100", 443));
+	assert_null(lookup(IPPROTO_TCP, "198.18.0.101", 80));
+
+	/* a port-0 service takes every port the exact ones do not */
+	assert_int_equal(lb_svc_add(st, &any, &c, msg, sizeof(msg)), 0);
+	assert_ptr_equal(lookup(IPPROTO_TCP, "198.18.0.100", 80)->svc,
+			 lb_svc_find(st, &web));
+	ss = lookup(IPPROTO_TCP, "198.18.0.100", 443);
+	assert_non_null(ss);
+	assert_int_equal(ss->vport, 0);
+	assert_non_null(lookup(IPPROTO_TCP, "198.18.0.100", 0));
+	assert_null(lookup(IPPROTO_UDP, "198.18.0.100", 443));
+	assert_int_equal(lb_svc_del(st, &any, msg, sizeof(msg)), 0);
+	assert_null(lookup(IPPROTO_TCP, "198.18.0.100", 443));
+
+	/* many services, all found, none confused */
+	for (i = 0; i < 300; i++) {
+		struct lb_svc_key k;
+
+		snprintf(vip, sizeof(vip), "10.0.%d.%d", i / 200, i % 200 + 1);
+		k = K(i % 2 ? IPPROTO_UDP : IPPROTO_TCP, vip, (uint16_t)i);
+		assert_int_equal(lb_svc_add(st, &k, &c, msg, sizeof(msg)), 0);
+	}
+	for (i = 0; i < 300; i++) {
+		snprintf(vip, sizeof(vip), "10.0.%d.%d", i / 200, i % 200 + 1);
+		ss = lookup(i % 2 ? IPPROTO_UDP : IPPROTO_TCP, vip,
+			    (uint16_t)(i ? i : 9999));
+		assert_non_null(ss);
+		assert_int_equal(ntohs(ss->vport), i);
+		assert_null(lookup(i % 2 ? IPPROTO_TCP : IPPROTO_UDP, vip,
+				   (uint16_t)i));
+	}
+	assert_int_equal(lb_snap_get(st)->n_svcs, 301);
+	assert_int_equal(lb_svc_flush(st, msg, sizeof(msg)), 301);
+	assert_int_equal(lb_snap_get(st)->n_svcs, 0);
+	assert_null(lookup(IPPROTO_TCP, "198.18.0.100", 80));
+}
+
+static void
+test_sched_picks(void **state)
+{
+	struct lb_svc_key k = K(IPPROTO_TCP, "198.18.0.100", 80);
+	struct inet_addr client = A("203.0.113.9");
+	const struct lb_svc_snap *ss;
+	const struct lb_dest_snap *ds;
+	unsigned int seen[3] = { 0 }, i;
+	struct lb_dest_conf d;
+
+	add_web();
+	ss = lookup(IPPROTO_TCP, "198.18.0.100", 80);
+	assert_null(lb_svc_pick(ss, 0, &client, htons(1234)));	/* no dest */
+	d = D("198.18.1.11", 0, 1, LB_FWD_FNAT);
+	assert_int_equal(lb_dest_add(st, &k, &d, msg, sizeof(msg)), 0);
+	d = D("198.18.1.12", 0, 1, LB_FWD_FNAT);
+	assert_int_equal(lb_dest_add(st, &k, &d, msg, sizeof(msg)), 0);
+	d = D("198.18.1.13", 0, 0, LB_FWD_FNAT);	/* quiescent */
+	assert_int_equal(lb_dest_add(st, &k, &d, msg, sizeof(msg)), 0);
+	ss = lookup(IPPROTO_TCP, "198.18.0.100", 80);
+	assert_int_equal(ss->n_dests, 3);
+	assert_string_equal(sched_name(&ss->sched), "rr");
+	for (i = 0; i < 60; i++) {
+		ds = lb_svc_pick(ss, i % NW, &client, htons(1234));
+		assert_non_null(ds);
+		assert_int_equal(ds->port, htons(80));
+		seen[ds - ss->dests]++;
+	}
+	assert_int_equal(seen[0], 30);
+	assert_int_equal(seen[1], 30);
+	assert_int_equal(seen[2], 0);
+
+	/* re-weighted: wrr 3:1 after an edit of scheduler and weight */
+	{
+		struct lb_svc_conf c = C("wrr", "lg1");
+
+		assert_int_equal(lb_svc_edit(st, &k, &c, msg, sizeof(msg)), 0);
+	}
+	d = D("198.18.1.11", 0, 3, LB_FWD_FNAT);
+	assert_int_equal(lb_dest_edit(st, &k, &d, msg, sizeof(msg)), 0);
+	ss = lookup(IPPROTO_TCP, "198.18.0.100", 80);
+	memset(seen, 0, sizeof(seen));
+	for (i = 0; i < 400; i++)
+		seen[lb_svc_pick(ss, 1, &client, htons(1234)) - ss->dests]++;
+	assert_int_equal(seen[0], 300);
+	assert_int_equal(seen[1], 100);
+	assert_int_equal(seen[2], 0);
+}
+
+/* What workers write survives every rebuild and the dest's deletion. */
+static void
+test_counters_survive(void **state)
+{
+	struct lb_svc_key k = K(IPPROTO_TCP, "198.18.0.100", 80);
+	struct lb_dest_conf d = D("198.18.1.11", 0, 1, LB_FWD_FNAT);
+	struct inet_addr a = A("198.18.1.11");
+	const struct lb_svc_snap *ss, *ss2;
+	struct lb_dest *dest;
+	struct lb_stats sum;
+	unsigned int w;
+	uint64_t gen;
+
+	add_web();
+	assert_int_equal(lb_dest_add(st, &k, &d, msg, sizeof(msg)), 0);
+	ss = lookup(IPPROTO_TCP, "198.18.0.100", 80);
+	dest = ss->dests[0].dest;
+	/* what the packet path will do, on each worker's own line */
+	for (w = 0; w < NW; w++) {
+		dest->pcpu[w].st.conns += 1;
+		dest->pcpu[w].st.inpkts += 10 * (w + 1);
+		dest->pcpu[w].st.inbytes += 1000;
+		ss->svc->pcpu[w].st.conns += 1;
+	}
+	__atomic_fetch_add(&dest->load.active, 3, __ATOMIC_RELAXED);
+	lb_dest_hold(dest);
+
+	/* rebuilds: weight edit, another dest, scheduler change */
+	gen = lb_snap_get(st)->gen;
+	d.weight = 5;
+	assert_int_equal(lb_dest_edit(st, &k, &d, msg, sizeof(msg)), 0);
+	d = D("198.18.1.12", 0, 1, LB_FWD_FNAT);
+	assert_int_equal(lb_dest_add(st, &k, &d, msg, sizeof(msg)), 0);
+	assert_true(lb_snap_get(st)->gen > gen);
+	ss2 = lookup(IPPROTO_TCP, "198.18.0.100", 80);
+	assert_ptr_equal(ss2->dests[0].dest, dest);
+	assert_int_equal(ss2->dests[0].weight, 5);
+	/* the scheduler reads the same load */
+	assert_ptr_equal(sched_dest_get(&ss2->sched, 0)->load, &dest->load);
+	assert_int_equal(dest->load.active, 3);
+	lb_dest_stats(st, dest, &sum);
+	assert_int_equal(sum.conns, NW);
+	assert_int_equal(sum.inpkts, 10 * (1 + 2 + 3 + 4));
+	assert_int_equal(sum.inbytes, 1000 * NW);
+	lb_svc_stats(st, ss2->svc, &sum);
+	assert_int_equal(sum.conns, NW);
+
+	/* zero: a base, the workers' lines untouched */
+	lb_stats_zero(st, NULL);
+	lb_dest_stats(st, dest, &sum);
+	assert_int_equal(sum.conns, 0);
+	assert_int_equal(sum.inpkts, 0);
+	assert_int_equal(dest->pcpu[0].st.conns, 1);
+	dest->pcpu[2].st.conns++;
+	lb_dest_stats(st, dest, &sum);
+	assert_int_equal(sum.conns, 1);
+
+	/* deleted while a connection holds it: trashed, still valid */
+	assert_int_equal(lb_dest_del(st, &k, &a, 0, msg, sizeof(msg)), 0);
+	assert_int_equal(lookup(IPPROTO_TCP, "198.18.0.100", 80)->n_dests, 1);
+	assert_true(dest->trashed);
+	assert_int_equal(lb_store_gc(st), 1);
+	lb_dest_stats(st, dest, &sum);
+	assert_int_equal(sum.conns, 1);
+	/* added again: revived with its counters and connections */
+	d = D("198.18.1.11", 0, 2, LB_FWD_FNAT);
+	assert_int_equal(lb_dest_add(st, &k, &d, msg, sizeof(msg)), 0);
+	assert_ptr_equal(lb_dest_find(lb_svc_find(st, &k), &a, 0), dest);
+	assert_false(dest->trashed);
+	assert_int_equal(dest->load.active, 3);
+	assert_int_equal(lb_store_gc(st), 0);
+	/* deleted again and released: freed at the next collection */
+	assert_int_equal(lb_dest_del(st, &k, &a, 0, msg, sizeof(msg)), 0);
+	assert_int_equal(lb_store_gc(st), 1);
+	lb_dest_put(dest);
+	assert_int_equal(lb_store_gc(st), 0);
+}
+
+/* A service deleted while connections hold its dests stays until then. */
+static void
+test_svc_del_with_held_dest(void **state)
+{
+	struct lb_svc_key k = K(IPPROTO_TCP, "198.18.0.100", 80);
+	struct lb_dest_conf d = D("198.18.1.11", 0, 1, LB_FWD_FNAT);
+	struct lb_dest *dest;
+	struct lb_svc *s;
+
+	add_web();
+	assert_int_equal(lb_dest_add(st, &k, &d, msg, sizeof(msg)), 0);
+	d = D("198.18.1.12", 0, 1, LB_FWD_FNAT);
+	assert_int_equal(lb_dest_add(st, &k, &d, msg, sizeof(msg)), 0);
+	s = lb_svc_find(st, &k);
+	dest = TAILQ_FIRST(&s->dests);
+	lb_dest_hold(dest);
+	assert_int_equal(lb_svc_del(st, &k, msg, sizeof(msg)), 0);
+	assert_null(lookup(IPPROTO_TCP, "198.18.0.100", 80));
+	assert_int_equal(lb_store_gc(st), 1);
+	/* the service (its counters) lives as long as the dest */
+	assert_ptr_equal(dest->svc, s);
+	assert_int_equal(s->refs, 1);
+	s->pcpu[0].st.conns++;
+	/* the group is free again */
+	assert_int_equal(lb_laddr_find(st, "lg1")->users, 0);
+	lb_dest_put(dest);
+	assert_int_equal(lb_store_gc(st), 0);	/* ASan: no leak, no UAF */
+}
+
+/* ---- laddr --------------------------------------------------------------- */
+
+static void
+test_laddr_groups(void **state)
+{
+	struct inet_addr l1 = A("198.18.1.100"), l2 = A("198.18.1.101");
+	const struct lb_svc_snap *ss;
+
+	add_web();
+	assert_int_equal(lb_laddr_add(st, "lg1", &l1, msg, sizeof(msg)),
+			 -EEXIST);
+	assert_int_equal(lb_laddr_add(st, "lg2", &l1, msg, sizeof(msg)),
+			 -EEXIST);
+	assert_string_equal(msg, "198.18.1.100 is in laddr group 'lg1' "
+			    "already");
+	assert_null(lb_laddr_find(st, "lg2"));
+	assert_int_equal(lb_laddr_add(st, "lg1", NULL, msg, sizeof(msg)),
+			 -EEXIST);
+	assert_int_equal(lb_laddr_add(st, "bad name", NULL, msg, sizeof(msg)),
+			 -EINVAL);
+	/* an added LIP reaches the service's snapshot */
+	assert_int_equal(lb_laddr_add(st, "lg1", &l2, msg, sizeof(msg)), 0);
+	ss = lookup(IPPROTO_TCP, "198.18.0.100", 80);
+	assert_int_equal(ss->laddr->n, 2);
+	assert_true(inet_addr_equal(&ss->laddr->addrs[1], &l2));
+	assert_int_equal(lb_laddr_del(st, "lg1", &l1, msg, sizeof(msg)), 0);
+	ss = lookup(IPPROTO_TCP, "198.18.0.100", 80);
+	assert_int_equal(ss->laddr->n, 1);
+	assert_true(inet_addr_equal(&ss->laddr->addrs[0], &l2));
+	assert_int_equal(lb_laddr_del(st, "lg1", &l1, msg, sizeof(msg)),
+			 -ENOENT);
+	/* in use: cannot go */
+	assert_int_equal(lb_laddr_del(st, "lg1", NULL, msg, sizeof(msg)),
+			 -EBUSY);
+	assert_string_equal(msg, "laddr group 'lg1' is used by 1 service(s)");
+	assert_int_equal(lb_laddr_del(st, "lg3", NULL, msg, sizeof(msg)),
+			 -ENOENT);
+	/* empty group, then deleted */
+	assert_int_equal(lb_laddr_add(st, "lg2", NULL, msg, sizeof(msg)), 0);
+	assert_int_equal(lb_laddr_add(st, "lg2", &l1, msg, sizeof(msg)), 0);
+	assert_int_equal(lb_laddr_del(st, "lg2", NULL, msg, sizeof(msg)), 0);
+	assert_null(lb_laddr_find(st, "lg2"));
+}
+
+static void
+test_port_slices(void **state)
+{
+	unsigned int n, w;
+	uint16_t lo, hi, prev_hi;
+	uint32_t p, size_min, size_max;
+
+	for (n = 1; n <= LB_MAX_WORKERS; n++) {
+		prev_hi = LB_LPORT_MIN - 1;
+		size_min = UINT32_MAX;
+		size_max = 0;
+		for (w = 0; w < n; w++) {
+			assert_int_equal(laddr_port_range(NULL, w, n, &lo, &hi),
+					 0);
+			/* contiguous: each starts where the last ended */
+			assert_int_equal(lo, prev_hi + 1);
+			assert_true(hi >= lo);
+			size_min = RTE_MIN(size_min, (uint32_t)(hi - lo + 1));
+			size_max = RTE_MAX(size_max, (uint32_t)(hi - lo + 1));
+			prev_hi = hi;
+		}
+		assert_int_equal(prev_hi, LB_LPORT_MAX);	/* covering */
+		assert_true(size_max - size_min <= 1);		/* even */
+	}
+	assert_int_equal(laddr_port_range(NULL, 2, 2, &lo, &hi), -EINVAL);
+	assert_int_equal(laddr_port_range(NULL, 0, 0, &lo, &hi), -EINVAL);
+
+	/* the owner of every port is the worker whose slice holds it */
+	for (n = 1; n <= 8; n++)
+		for (w = 0; w < n; w++) {
+			laddr_port_range(NULL, w, n, &lo, &hi);
+			for (p = lo; p <= hi; p++)
+				if (laddr_port_owner((uint16_t)p, n) != (int)w)
+					fail_msg("port %u n %u: owner %d, "
+						 "not %u", p, n,
+						 laddr_port_owner((uint16_t)p,
+								  n), w);
+		}
+	for (w = 0; w < 64; w++) {
+		laddr_port_range(NULL, w, 64, &lo, &hi);
+		assert_int_equal(laddr_port_owner(lo, 64), w);
+		assert_int_equal(laddr_port_owner(hi, 64), w);
+	}
+	assert_int_equal(laddr_port_owner(1023, 2), -ERANGE);
+	assert_int_equal(laddr_port_owner(0, 2), -ERANGE);
+	assert_int_equal(laddr_port_owner(2000, 0), -EINVAL);
+}
+
+/* ---- publication with RCU ----------------------------------------------- */
+
+static void
+test_rcu_publication(void **state)
+{
+	struct lb_svc_key k = K(IPPROTO_UDP, "198.18.0.53", 53);
+	struct lb_svc_conf c = C("sh", "");
+	size_t sz = rte_rcu_qsbr_get_memsize(2);
+	struct rte_rcu_qsbr *qsv = rte_zmalloc("qsv", sz, RTE_CACHE_LINE_SIZE);
+	struct lb_store *s2;
+	const struct lb_snap *before;
+
+	assert_non_null(qsv);
+	assert_int_equal(rte_rcu_qsbr_init(qsv, 2), 0);
+	/* registered readers, offline as workers between polls */
+	assert_int_equal(rte_rcu_qsbr_thread_register(qsv, 0), 0);
+	assert_int_equal(rte_rcu_qsbr_thread_register(qsv, 1), 0);
+	assert_int_equal(lb_store_create(&s2, 2, qsv), 0);
+	before = lb_snap_get(s2);
+	c.flags = LB_SVC_F_HASH_PORT | LB_SVC_F_FALLBACK | LB_SVC_F_ONE_PACKET;
+	assert_int_equal(lb_svc_add(s2, &k, &c, msg, sizeof(msg)), 0);
+	assert_ptr_not_equal(lb_snap_get(s2), before);
+	assert_int_equal(lb_snap_get(s2)->n_svcs, 1);
+	assert_int_equal(lb_snap_get(s2)->gen, 2);
+	assert_int_equal(lb_svc_lookup(lb_snap_get(s2), IPPROTO_UDP,
+				       k.vip.v4.s_addr, htons(53))->sched.flags,
+			 SCHED_F_HASH_PORT | SCHED_F_FALLBACK);
+	lb_store_destroy(s2);
+	rte_free(qsv);
+}
+
+/* ---- config -------------------------------------------------------------- */
+
+static void
+test_apply_config(void **state)
+{
+	static struct dplb_config cfg;
+	static const char text[] =
+		"laddr_groups = ( { name = \"lg1\"; addresses = [ "
+		"\"198.18.1.100\", \"198.18.1.101\" ]; } );\n"
+		"services = (\n"
+		" { proto = \"tcp\"; vip = \"198.18.0.100\"; port = 80;\n"
+		"   sched = \"rr\"; laddr_group = \"lg1\";\n"
+		"   dests = ( { addr = \"198.18.1.11\"; port = 80; weight = 1;"
+		" fwd = \"fnat\"; },\n"
+		"             { addr = \"198.18.1.12\"; weight = 2; } ); },\n"
+		" { proto = \"udp\"; vip = \"198.18.0.100\"; port = 0;\n"
+		"   sched = \"mh\"; flags = [ \"mh-port\", \"one-packet\" ];\n"
+		"   persistent = 300; netmask = \"255.255.255.0\";\n"
+		"   dests = ( { addr = \"198.18.1.13\"; fwd = \"dr\"; } ); }\n"
+		");\n";
+	char err[CFG_ERR_LEN];
+	const struct lb_svc_snap *ss;
+
+	assert_int_equal(config_parse_string(text, "t.conf", &cfg, err,
+					     sizeof(err)), 0);
+	assert_int_equal(lb_svc_apply_config(st, &cfg, msg, sizeof(msg)), 0);
+	assert_int_equal(st->n_svcs, 2);
+	ss = lookup(IPPROTO_TCP, "198.18.0.100", 80);
+	assert_non_null(ss);
+	assert_int_equal(ss->n_dests, 2);
+	assert_int_equal(ss->dests[1].weight, 2);
+	assert_int_equal(ss->laddr->n, 2);
+	ss = lookup(IPPROTO_UDP, "198.18.0.100", 5353);
+	assert_non_null(ss);
+	assert_int_equal(ss->persistent, 300);
+	assert_int_equal(ss->netmask_len, 24);
+	assert_int_equal(ss->flags, LB_SVC_F_HASH_PORT | LB_SVC_F_ONE_PACKET);
+	assert_int_equal(ss->dests[0].fwd, LB_FWD_DR);
+	/* applied twice: the errno of the first clash, the object named */
+	assert_int_equal(lb_svc_apply_config(st, &cfg, msg, sizeof(msg)),
+			 -EEXIST);
+	assert_string_equal(msg, "laddr_groups.[0]: laddr group 'lg1' exists "
+			    "already");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_names),
+		cmocka_unit_test_setup_teardown(test_svc_errno_contract, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_svc_invalid, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_dest_errno_contract, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_dest_invalid, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_lookup_and_port0, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_sched_picks, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_counters_survive, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_svc_del_with_held_dest,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_laddr_groups, setup,
+						teardown),
+		cmocka_unit_test(test_port_slices),
+		cmocka_unit_test(test_rcu_publication),
+		cmocka_unit_test_setup_teardown(test_apply_config, setup,
+						teardown),
+	};
+
+	if (test_eal_init() != 0) {
+		fprintf(stderr, "cannot start the EAL\n");
+		return 1;
+	}
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
