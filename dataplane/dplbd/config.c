@@ -515,6 +515,7 @@ static const struct key dataplane_keys[] = {
 	UINT_KEY(struct dplb_config, "burst", burst, 1, 512),
 	UINT_KEY(struct dplb_config, "mbufs", mbufs, 1023, 16777215),
 	UINT_KEY(struct dplb_config, "max_routes", max_routes, 16, 1048576),
+	UINT_KEY(struct dplb_config, "max_conns", max_conns, 1024, 1u << 28),
 };
 
 static const struct key ip_keys[] = {
@@ -1386,6 +1387,7 @@ config_defaults(struct dplb_config *cfg)
 	cfg->burst = 32;
 	cfg->mbufs = 16383;
 	cfg->max_routes = 1024;
+	cfg->max_conns = 262144;
 	cfg->neigh_max = 4096;
 	cfg->neigh_reachable_ms = 30000;
 	cfg->neigh_retrans_ms = 1000;

@@ -100,6 +100,7 @@ struct dplb_config {
 	unsigned int burst;
 	unsigned int mbufs;		/* per NUMA socket */
 	unsigned int max_routes;
+	unsigned int max_conns;		/* per worker */
 
 	/* ip */
 	bool ip_forward;

@@ -6,6 +6,7 @@
 #include <rte_ethdev.h>
 
 #include "ctl_verbs.h"
+#include "conn.h"
 #include "dp.h"
 #include "log.h"
 #include "netcfg.h"
@@ -117,6 +118,8 @@ m_hello(struct ctl_call *c)
 	ADD(r, "boot_id", J_STR(ctx(c)->boot_id));
 	ADD(r, "pid", J_INT(getpid()));
 	ADD(r, "uptime_ms", J_INT(dp_now_ms() - ctx(c)->start_ms));
+	ADD(r, "conn_table_size",
+	    J_INT((uint64_t)ctx(c)->cfg->max_conns * ctx(c)->n_workers));
 	ADD(r, "capabilities", a);
 	c->result = r;
 	return 0;
@@ -549,6 +552,8 @@ lcore_stats_json(json_object *o, const struct lcore_stats *s)
 	ADD(o, "slow_path", J_INT(s->slow_path));
 	ADD(o, "steered_in", J_INT(s->steered_in));
 	ADD(o, "steered_out", J_INT(s->steered_out));
+	ADD(o, "conns_new", J_INT(s->conns_new));
+	ADD(o, "conns_expired", J_INT(s->conns_expired));
 	drops_add(d, s);
 	ADD(o, "drops", d);
 }
@@ -563,6 +568,7 @@ worker_json(const struct dp_ctx *dp, const struct dp_worker *w)
 	ADD(o, "role", J_STR("worker"));
 	ADD(o, "worker", J_INT(w->id));
 	ADD(o, "cpu", J_INT(rte_lcore_to_cpu_id((int)w->lcore)));
+	ADD(o, "conns", J_INT(w->conns ? conn_count(w->conns) : 0));
 	lcore_stats_json(o, &w->stats);
 	for (i = 0; i < w->n_rxq; i++) {
 		json_object *q = json_object_new_object();

@@ -76,6 +76,9 @@ struct dp_worker {
 	struct rte_ring *steer_ring;	/* other workers -> this one: flows
 					 * this worker owns (see steer.h) */
 	struct dp_txbuf txb[RTE_MAX_ETHPORTS];
+	struct conn_table *conns;	/* this worker's connections */
+	uint32_t now_ms;		/* coarse clock, once per loop */
+	uint32_t lport_seq;		/* rotates full-NAT port choices */
 	uint32_t sleep_us;		/* current back-off */
 	uint32_t empty_streak;
 	struct lcore_stats stats;
@@ -94,6 +97,7 @@ struct slow_meta {
 };
 
 struct lb_store;
+struct conn_table;
 
 struct dp_ctx {
 	struct dplb_config *cfg;

@@ -3,6 +3,7 @@
 #include <rte_ip.h>
 
 #include "csum.h"
+#include "lb.h"
 #include "pipeline.h"
 
 #define ETH_LEN sizeof(struct rte_ether_hdr)
@@ -77,7 +78,7 @@ ipv4_local(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
 {
 	if (is_echo_request(ip, ihl))
 		icmp_echo_reply(dp, w, port, m, ip, ihl);
-	else
+	else if (!lb_input_local(dp, w, port, m, ip, ihl))
 		dp_to_twin(dp, w, port, m);
 }
 
@@ -92,15 +93,43 @@ is_subnet_broadcast(const struct route_slot *r, rte_be32_t dst)
 	return (rte_be_to_cpu_32(dst) & host_mask) == host_mask;
 }
 
+/* Route-resolved send: next hop's MAC, our source MAC, our tx queue. */
+void
+ipv4_output(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
+	    const struct route_slot *r, rte_be32_t dst)
+{
+	const struct dp_port *out = &dp->ports[r->port];
+	rte_be32_t nexthop = r->gw != 0 ? r->gw : dst;
+	struct rte_ether_hdr *eth;
+	struct rte_ether_addr mac;
+
+	if (neigh_lookup4(&dp->neigh, r->port, nexthop, &mac) != 0) {
+		dp_to_slow(dp, w, m, SLOW_RESOLVE, r->port, nexthop);
+		return;
+	}
+	eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	eth->dst_addr = mac;
+	eth->src_addr = out->mac;
+	dp_tx(w, out->port_id, m);
+}
+
+void
+ipv4_send(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
+	  rte_be32_t dst)
+{
+	const struct route_slot *r = route_lookup(&dp->routes, dst);
+
+	if (unlikely(r == NULL || r->type == ROUTE_LOCAL)) {
+		dp_drop(w, m, DROP_NO_ROUTE);
+		return;
+	}
+	ipv4_output(dp, w, m, r, dst);
+}
+
 static void
 ipv4_forward(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 	     struct rte_ipv4_hdr *ip, const struct route_slot *r)
 {
-	const struct dp_port *out = &dp->ports[r->port];
-	rte_be32_t nexthop = r->gw != 0 ? r->gw : ip->dst_addr;
-	struct rte_ether_hdr *eth;
-	struct rte_ether_addr mac;
-
 	if (unlikely(!dp->ip_forward)) {
 		dp_drop(w, m, DROP_FORWARD_DISABLED);
 		return;
@@ -109,21 +138,15 @@ ipv4_forward(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 		dp_drop(w, m, DROP_TTL_EXCEEDED);
 		return;
 	}
-	if (unlikely(rte_be_to_cpu_16(ip->total_length) > out->mtu)) {
+	if (unlikely(rte_be_to_cpu_16(ip->total_length) >
+		     dp->ports[r->port].mtu)) {
 		dp_drop(w, m, DROP_TOO_BIG);
 		return;
 	}
 	ip->time_to_live--;
 	ip->hdr_checksum = csum_update16(ip->hdr_checksum, RTE_BE16(0x0100), 0);
-	if (neigh_lookup4(&dp->neigh, r->port, nexthop, &mac) != 0) {
-		dp_to_slow(dp, w, m, SLOW_RESOLVE, r->port, nexthop);
-		return;
-	}
-	eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
-	eth->dst_addr = mac;
-	eth->src_addr = out->mac;
 	w->stats.forwarded++;
-	dp_tx(w, out->port_id, m);
+	ipv4_output(dp, w, m, r, ip->dst_addr);
 }
 
 void
@@ -162,6 +185,6 @@ ipv4_input(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
 		ipv4_local(dp, w, port, m, ip, ihl);
 	else if (unlikely(is_subnet_broadcast(r, ip->dst_addr)))
 		dp_to_twin(dp, w, port, m);
-	else
+	else if (!lb_input_transit(dp, w, port, m, ip, ihl))
 		ipv4_forward(dp, w, m, ip, r);
 }

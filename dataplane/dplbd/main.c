@@ -27,6 +27,8 @@
 #include "ctl_verbs.h"
 #include "ctl_verbs_lb.h"
 #include "dp.h"
+#include "lb.h"
+#include "lb_svc.h"
 #include "log.h"
 #include "netcfg.h"
 #include "port.h"
@@ -295,7 +297,8 @@ dp_init(struct dp_ctx *dp, struct dplb_config *cfg)
 		return -EINVAL;
 	}
 	if ((ret = dp_alloc_shared(dp)) != 0 || (ret = dp_tables_init(dp)) != 0 ||
-	    (ret = worker_init_all(dp)) != 0 || (ret = port_init_all(dp)) != 0)
+	    (ret = worker_init_all(dp)) != 0 || (ret = lb_init_workers(dp)) != 0 ||
+	    (ret = port_init_all(dp)) != 0)
 		return ret;
 	port_assign_queues(dp);
 	ret = netcfg_apply_config(dp, msg, sizeof(msg));
@@ -319,11 +322,17 @@ static void
 main_loop(struct dp_ctx *dp, struct ctl_server *srv)
 {
 	unsigned int busy = 0;
+	uint64_t next_gc = 0;
 
 	while (!dp->quit) {
 		ctl_server_poll(srv, busy ? 0 : CTL_POLL_MS);
 		busy = slowpath_drain(dp);
 		slowpath_tick(dp);
+		if (dp_now_ms() >= next_gc) {
+			/* Free deleted real servers no connection uses. */
+			lb_store_gc(dp->lb);
+			next_gc = dp_now_ms() + 1000;
+		}
 	}
 }
 

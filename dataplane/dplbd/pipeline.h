@@ -50,4 +50,12 @@ void arp_input(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
 void ipv4_input(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
 		struct rte_mbuf *m);
 
+struct route_slot;
+/** Send an IPv4 packet (Ethernet header present) along route r to dst. */
+void ipv4_output(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
+		 const struct route_slot *r, rte_be32_t dst);
+/** Route dst and send; dropped as no_route if there is none. */
+void ipv4_send(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
+	       rte_be32_t dst);
+
 #endif /* DPLB_PIPELINE_H */

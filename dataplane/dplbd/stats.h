@@ -32,7 +32,12 @@
 	X(NEIGH_QUEUE_FULL, "neigh_queue_full")                \
 	X(TX_FULL, "tx_full")                                  \
 	X(STEER_RING_FULL, "steer_ring_full")                  \
-	X(NO_MBUF, "no_mbuf")
+	X(NO_MBUF, "no_mbuf")                                  \
+	X(L4_BAD_HEADER, "l4_bad_header")                      \
+	X(NOT_SYN, "not_syn")                                  \
+	X(NO_DEST, "no_dest")                                  \
+	X(NO_LPORT, "no_lport")                                \
+	X(CONN_TABLE_FULL, "conn_table_full")
 
 enum drop_reason {
 #define DROP_ENUM(e, s) DROP_##e,
@@ -63,6 +68,8 @@ struct lcore_stats {
 	uint64_t slow_path;
 	uint64_t steered_out;	/* handed to the owning worker */
 	uint64_t steered_in;	/* received from another worker */
+	uint64_t conns_new;	/* connections scheduled */
+	uint64_t conns_expired;
 	uint64_t drops[DROP_MAX];
 } __rte_cache_aligned;
 

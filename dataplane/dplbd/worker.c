@@ -8,6 +8,7 @@
 #include <rte_malloc.h>
 #include <rte_prefetch.h>
 
+#include "lb.h"
 #include "log.h"
 #include "pipeline.h"
 #include "worker.h"
@@ -195,6 +196,7 @@ worker_main(void *arg)
 	w->lcore = rte_lcore_id();
 	rte_rcu_qsbr_thread_online(dp->qsv, w->id);
 	while (!dp->quit) {
+		lb_expire_tick(dp, w);
 		/* After a sleep the twin is due anyway: it may have waited. */
 		work = poll_queues(dp, w, ++loops % TWIN_POLL_EVERY == 0 ||
 						  w->sleep_us != 0);

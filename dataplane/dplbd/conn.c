@@ -1,0 +1,721 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * conn: the per-worker connection table (see conn.h and
+ * docs/conn-table.md).
+ */
+#include <assert.h>
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_branch_prediction.h>
+#include <rte_debug.h>
+#include <rte_errno.h>
+#include <rte_malloc.h>
+#include <rte_prefetch.h>
+#include <rte_random.h>
+#if defined(RTE_ARCH_X86)
+#include <rte_vect.h>
+#endif
+
+#include "conn.h"
+
+/*
+ * A bucket is one cache line: 8 slots of (signature, reference).  A
+ * signature of 0 marks a free slot, so a zeroed bucket is empty.  A
+ * reference is entry index << 1 | side.  ovf counts the keys whose
+ * probe went past this bucket because it was full: lookups go on to the
+ * next bucket only while it is non-zero.  It saturates and then stays,
+ * which costs longer probes, never a wrong answer.
+ */
+struct conn_bucket {
+	uint16_t sig[CONN_BUCKET_SLOTS];
+	uint32_t ref[CONN_BUCKET_SLOTS];
+	uint16_t ovf;
+	uint16_t spare[7];
+} __rte_cache_aligned;
+
+static_assert(sizeof(struct conn) == 64, "one cache line per entry");
+static_assert(sizeof(struct conn_bucket) == 64, "one cache line per bucket");
+static_assert(sizeof(struct conn_key4) == 16, "compact key");
+static_assert(offsetof(struct conn_key4, src_addr) ==
+		      offsetof(struct conn_tuple4, src_addr) &&
+	      offsetof(struct conn_key4, dst_port) ==
+		      offsetof(struct conn_tuple4, dst_port),
+	      "a key starts with its tuple");
+static_assert(CONN_BUCKET_SLOTS == 8, "sig_match() handles 8 slots");
+static_assert(RTE_IS_POWER_OF_2(CONN_WHEEL_SLOTS), "wheel size");
+static_assert(CONN_MAX_CAPACITY < (1u << 31), "references keep a side bit");
+
+#define WHEEL_WIDTH (1u << CONN_WHEEL_SHIFT)
+#define WHEEL_HEAD 0x80000000u	/* wheel_prev: a list head, slot below */
+#define BULK_CHUNK 32
+
+/* Wrap-safe time order. */
+static inline bool
+time_before(uint32_t a, uint32_t b)
+{
+	return (int32_t)(a - b) < 0;
+}
+
+static inline uint32_t
+slot_start(uint32_t ms)
+{
+	return ms & ~(WHEEL_WIDTH - 1);
+}
+
+static inline uint32_t
+slot_of(uint32_t ms)
+{
+	return (ms >> CONN_WHEEL_SHIFT) & (CONN_WHEEL_SLOTS - 1);
+}
+
+/* ---- hashing ---- */
+
+/* 64x64->128 multiply folded to 64 bits (wyhash's mum). */
+static inline uint64_t
+mum(uint64_t a, uint64_t b)
+{
+	__uint128_t p = (__uint128_t)a * b;
+
+	return (uint64_t)p ^ (uint64_t)(p >> 64);
+}
+
+/*
+ * A keyed 64-bit hash of the 13 bytes that matter.  The table's random
+ * seed keeps a sender from aiming tuples at one bucket run; 64 bits
+ * give the bucket (high half) and a signature independent of it (low
+ * bits), which a 32-bit CRC could not for large tables.
+ */
+static inline uint64_t
+key_hash(const struct conn_table *t, const struct conn_key4 *k)
+{
+	uint64_t w0, h;
+	uint32_t ports;
+
+	memcpy(&w0, &k->src_addr, 8);
+	memcpy(&ports, &k->src_port, 4);
+	h = mum(w0 ^ t->seed[0], ((uint64_t)k->proto << 32 | ports) ^ t->seed[1]);
+	return mum(h ^ t->seed[2], h ^ 0x9e3779b97f4a7c15ULL);
+}
+
+static inline uint32_t
+hash_bucket(const struct conn_table *t, uint64_t h)
+{
+	/* Lemire's range reduction: any bucket count, no modulo. */
+	return (uint32_t)(((h >> 32) * t->n_buckets) >> 32);
+}
+
+static inline uint16_t
+hash_sig(uint64_t h)
+{
+	uint16_t s = (uint16_t)h;
+
+	return s != 0 ? s : 1;
+}
+
+static inline uint32_t
+bucket_next(const struct conn_table *t, uint32_t b)
+{
+	return ++b == t->n_buckets ? 0 : b;
+}
+
+/* Bit i set when slot i holds signature sig. */
+static inline unsigned int
+sig_match(const struct conn_bucket *bk, uint16_t sig)
+{
+#if defined(RTE_ARCH_X86)
+	__m128i s = _mm_load_si128((const __m128i *)bk->sig);
+	__m128i eq = _mm_cmpeq_epi16(s, _mm_set1_epi16((short)sig));
+
+	return (unsigned int)_mm_movemask_epi8(
+		       _mm_packs_epi16(eq, _mm_setzero_si128())) & 0xff;
+#else
+	unsigned int i, m = 0;
+
+	for (i = 0; i < CONN_BUCKET_SLOTS; i++)
+		m |= (unsigned int)(bk->sig[i] == sig) << i;
+	return m;
+#endif
+}
+
+static inline bool
+tuple_eq(const struct conn_tuple4 *a, const struct conn_key4 *k)
+{
+	return memcmp(a, k, sizeof(*a)) == 0;
+}
+
+static inline struct conn *
+slot_conn(struct conn_table *t, uint32_t ref)
+{
+	return &t->entries[ref >> 1];
+}
+
+/* Look k up in bucket bk only: the entry, or NULL. */
+static inline struct conn *
+bucket_find(struct conn_table *t, const struct conn_bucket *bk, uint16_t sig,
+	    const struct conn_key4 *k, bool *is_reply)
+{
+	unsigned int m = sig_match(bk, sig);
+
+	while (m != 0) {
+		uint32_t ref = bk->ref[__builtin_ctz(m)];
+		struct conn *c = slot_conn(t, ref);
+
+		if (c->proto == k->proto && tuple_eq(&c->tuple[ref & 1], k)) {
+			if (is_reply != NULL)
+				*is_reply = ref & 1;
+			return c;
+		}
+		m &= m - 1;
+	}
+	return NULL;
+}
+
+/* The full probe from bucket b on. */
+static struct conn *
+probe_find(struct conn_table *t, uint32_t b, uint16_t sig,
+	   const struct conn_key4 *k, bool *is_reply)
+{
+	for (;;) {
+		const struct conn_bucket *bk = &t->buckets[b];
+		struct conn *c = bucket_find(t, bk, sig, k, is_reply);
+
+		if (c != NULL)
+			return c;
+		if (bk->ovf == 0)
+			return NULL;
+		b = bucket_next(t, b);
+	}
+}
+
+/*
+ * File a reference.  There are more slots than keys can ever be
+ * (CONN_LOAD_PCT < 100), so a free slot is always found.
+ */
+static void
+index_insert(struct conn_table *t, const struct conn_key4 *k, uint32_t ref)
+{
+	uint64_t h = key_hash(t, k);
+	uint32_t b = hash_bucket(t, h);
+	struct conn_bucket *bk;
+	unsigned int room;
+
+	for (;;) {
+		bk = &t->buckets[b];
+		room = sig_match(bk, 0);
+		if (room != 0)
+			break;
+		if (bk->ovf != UINT16_MAX)
+			bk->ovf++;
+		b = bucket_next(t, b);
+	}
+	bk->sig[__builtin_ctz(room)] = hash_sig(h);
+	bk->ref[__builtin_ctz(room)] = ref;
+}
+
+/* Remove a reference filed under k (it must be there). */
+static void
+index_remove(struct conn_table *t, const struct conn_key4 *k, uint32_t ref)
+{
+	uint64_t h = key_hash(t, k);
+	uint32_t home = hash_bucket(t, h), b = home;
+	uint16_t sig = hash_sig(h);
+	struct conn_bucket *bk;
+	unsigned int m, i;
+
+	/* Find it first, then undo the overflow counts on the way to it:
+	 * a missing reference (a bug) must not corrupt the counts. */
+	for (;;) {
+		bk = &t->buckets[b];
+		for (m = sig_match(bk, sig); m != 0; m &= m - 1) {
+			i = __builtin_ctz(m);
+			if (bk->ref[i] == ref)
+				goto found;
+		}
+		if (bk->ovf == 0) {
+			RTE_ASSERT(0);
+			return;
+		}
+		b = bucket_next(t, b);
+	}
+found:
+	bk->sig[i] = 0;
+	bk->ref[i] = 0;
+	for (; home != b; home = bucket_next(t, home))
+		if (t->buckets[home].ovf != UINT16_MAX)
+			t->buckets[home].ovf--;
+}
+
+/* ---- the wheel ---- */
+
+static inline uint32_t
+conn_idx(const struct conn_table *t, const struct conn *c)
+{
+	return (uint32_t)(c - t->entries);
+}
+
+static inline uint32_t
+timeout_of(const struct conn_table *t, uint8_t proto, uint8_t state)
+{
+	uint64_t ms = conn_timeout_ms(&t->timeouts, proto, state);
+
+	return ms < CONN_MAX_TIMEOUT_MS ? (uint32_t)ms : CONN_MAX_TIMEOUT_MS;
+}
+
+static void
+wheel_link(struct conn_table *t, struct conn *c, uint32_t slot)
+{
+	uint32_t idx = conn_idx(t, c), head = t->wheel[slot];
+
+	c->wheel_next = head;
+	c->wheel_prev = WHEEL_HEAD | slot;
+	if (head != 0)
+		t->entries[head].wheel_prev = idx;
+	t->wheel[slot] = idx;
+}
+
+static void
+wheel_unlink(struct conn_table *t, struct conn *c)
+{
+	if (c->wheel_prev & WHEEL_HEAD)
+		t->wheel[c->wheel_prev & ~WHEEL_HEAD] = c->wheel_next;
+	else
+		t->entries[c->wheel_prev].wheel_next = c->wheel_next;
+	if (c->wheel_next != 0)
+		t->entries[c->wheel_next].wheel_prev = c->wheel_prev;
+}
+
+/*
+ * File c in the slot of due, but no earlier than the slot starting at
+ * lo (the cursor, or the slot after it while the cursor's slot is being
+ * emptied) and no later than the last slot before the cursor's comes
+ * round again: a later due time is checked early and re-filed, and
+ * nothing re-filed ever lands in the slot being emptied, so a check
+ * never meets the same entry twice.
+ */
+static void
+wheel_file(struct conn_table *t, struct conn *c, uint32_t due, uint32_t lo)
+{
+	uint32_t at = slot_start(due);
+	uint32_t hi = t->wheel_cursor + (CONN_WHEEL_SLOTS - 1) * WHEEL_WIDTH;
+
+	if (time_before(at, lo))
+		at = lo;
+	else if (time_before(hi, at))
+		at = hi;
+	wheel_link(t, c, slot_of(at));
+}
+
+static inline void
+wheel_start(struct conn_table *t, uint32_t now)
+{
+	if (unlikely(!t->wheel_started)) {
+		t->wheel_cursor = slot_start(now);
+		t->wheel_started = true;
+	}
+}
+
+/* ---- table ---- */
+
+int
+conn_table_create(struct conn_table **tp, const char *name,
+		  uint32_t capacity, int socket)
+{
+	struct conn_table *t;
+	uint64_t nb;
+
+	*tp = NULL;
+	if (capacity == 0 || capacity > CONN_MAX_CAPACITY)
+		return -EINVAL;
+	/* Two keys per connection at CONN_LOAD_PCT of the slots. */
+	nb = ((uint64_t)capacity * 2 * 100 +
+	      CONN_BUCKET_SLOTS * CONN_LOAD_PCT - 1) /
+	     (CONN_BUCKET_SLOTS * CONN_LOAD_PCT);
+	t = rte_zmalloc_socket("conn_table", sizeof(*t), RTE_CACHE_LINE_SIZE,
+			       socket);
+	if (t == NULL)
+		return -ENOMEM;
+	snprintf(t->name, sizeof(t->name), "%s", name != NULL ? name : "conn");
+	t->capacity = capacity;
+	t->n_buckets = (uint32_t)nb;
+	t->buckets = rte_zmalloc_socket("conn_buckets",
+					nb * sizeof(struct conn_bucket),
+					RTE_CACHE_LINE_SIZE, socket);
+	t->entries = rte_zmalloc_socket("conn_entries",
+					((size_t)capacity + 1) * sizeof(struct conn),
+					RTE_CACHE_LINE_SIZE, socket);
+	t->counters = rte_zmalloc_socket("conn_counters",
+					 ((size_t)capacity + 1) *
+						 sizeof(struct conn_counters),
+					 RTE_CACHE_LINE_SIZE, socket);
+	if (t->buckets == NULL || t->entries == NULL || t->counters == NULL) {
+		conn_table_free(t);
+		return -ENOMEM;
+	}
+	t->memory = sizeof(*t) + nb * sizeof(struct conn_bucket) +
+		    ((size_t)capacity + 1) *
+			    (sizeof(struct conn) + sizeof(struct conn_counters));
+	t->seed[0] = rte_rand();
+	t->seed[1] = rte_rand();
+	t->seed[2] = rte_rand();
+	conn_timeouts_default(&t->timeouts);
+	*tp = t;
+	return 0;
+}
+
+void
+conn_table_free(struct conn_table *t)
+{
+	if (t == NULL)
+		return;
+	rte_free(t->buckets);
+	rte_free(t->entries);
+	rte_free(t->counters);
+	rte_free(t);
+}
+
+void
+conn_table_set_timeouts(struct conn_table *t, const struct conn_timeouts *to)
+{
+	t->timeouts = *to;
+}
+
+size_t
+conn_table_memory(const struct conn_table *t)
+{
+	return t->memory;
+}
+
+static struct conn *
+entry_alloc(struct conn_table *t)
+{
+	uint32_t idx = t->free_head;
+
+	/* LIFO reuse keeps recently freed (cached) lines hot; fresh
+	 * entries come from the never-used tail, so creating the table
+	 * does not have to thread a million-entry free list. */
+	if (idx != 0)
+		t->free_head = t->entries[idx].wheel_next;
+	else if (t->hwm < t->capacity)
+		idx = ++t->hwm;
+	else
+		return NULL;
+	return &t->entries[idx];
+}
+
+static void
+entry_release(struct conn_table *t, struct conn *c)
+{
+	uint32_t idx = conn_idx(t, c);
+
+	c->flags = 0;
+	c->wheel_next = t->free_head;
+	t->free_head = idx;
+	t->count--;
+}
+
+static inline bool
+key_same(const struct conn_key4 *a, const struct conn_key4 *b)
+{
+	return a->proto == b->proto &&
+	       memcmp(a, b, sizeof(struct conn_tuple4)) == 0;
+}
+
+struct conn *
+conn_new(struct conn_table *t, const struct conn_key4 *in,
+	 const struct conn_key4 *out, uint8_t state, uint32_t now)
+{
+	struct conn *c;
+	uint32_t idx;
+
+	if (unlikely(out != NULL && (out->proto != in->proto ||
+				     key_same(in, out)))) {
+		rte_errno = EINVAL;
+		return NULL;
+	}
+	/* The caller normally just missed on in; checking again is a
+	 * bucket already in cache.  out must be checked: a NAT reply
+	 * tuple can clash with another connection's. */
+	if (conn_lookup4(t, in, NULL) != NULL ||
+	    (out != NULL && conn_lookup4(t, out, NULL) != NULL)) {
+		rte_errno = EEXIST;
+		return NULL;
+	}
+	c = entry_alloc(t);
+	if (c == NULL) {
+		rte_errno = ENOSPC;
+		return NULL;
+	}
+	idx = conn_idx(t, c);
+	memset(c, 0, sizeof(*c));
+	memcpy(&c->tuple[CONN_SIDE_IN], in, sizeof(c->tuple[0]));
+	if (out != NULL)
+		memcpy(&c->tuple[CONN_SIDE_OUT], out, sizeof(c->tuple[0]));
+	c->proto = in->proto;
+	c->state = state;
+	c->flags = CONN_F_LIVE | (out == NULL ? CONN_F_NO_OUT : 0);
+	c->last_seen = now;
+	memset(&t->counters[idx], 0, sizeof(t->counters[idx]));
+
+	index_insert(t, in, idx << 1 | CONN_SIDE_IN);
+	if (out != NULL)
+		index_insert(t, out, idx << 1 | CONN_SIDE_OUT);
+	wheel_start(t, now);
+	wheel_file(t, c, now + timeout_of(t, c->proto, state),
+		   t->wheel_cursor);
+	t->count++;
+	return c;
+}
+
+struct conn *
+conn_lookup4(struct conn_table *t, const struct conn_key4 *k, bool *is_reply)
+{
+	uint64_t h = key_hash(t, k);
+
+	return probe_find(t, hash_bucket(t, h), hash_sig(h), k, is_reply);
+}
+
+/*
+ * Three passes over a chunk, so that each pass's cache misses overlap:
+ * hash and prefetch the buckets; match signatures and prefetch the
+ * first candidate entry; compare keys.  A key whose home bucket has
+ * overflowed finishes with the ordinary probe.
+ */
+unsigned int
+conn_lookup4_bulk(struct conn_table *t, const struct conn_key4 *keys,
+		  unsigned int n, struct conn **conns, bool *is_reply)
+{
+	uint32_t b[BULK_CHUNK];
+	uint16_t sig[BULK_CHUNK];
+	unsigned int base, i, cnt, hits = 0;
+
+	for (base = 0; base < n; base += cnt) {
+		cnt = RTE_MIN(n - base, (unsigned int)BULK_CHUNK);
+		for (i = 0; i < cnt; i++) {
+			uint64_t h = key_hash(t, &keys[base + i]);
+
+			b[i] = hash_bucket(t, h);
+			sig[i] = hash_sig(h);
+			rte_prefetch0(&t->buckets[b[i]]);
+		}
+		for (i = 0; i < cnt; i++) {
+			const struct conn_bucket *bk = &t->buckets[b[i]];
+			unsigned int m = sig_match(bk, sig[i]);
+
+			if (m != 0)
+				rte_prefetch0(slot_conn(t,
+						bk->ref[__builtin_ctz(m)]));
+		}
+		for (i = 0; i < cnt; i++) {
+			const struct conn_bucket *bk = &t->buckets[b[i]];
+			bool *r = is_reply != NULL ? &is_reply[base + i] : NULL;
+			struct conn *c;
+
+			c = bucket_find(t, bk, sig[i], &keys[base + i], r);
+			if (c == NULL && unlikely(bk->ovf != 0))
+				c = probe_find(t, bucket_next(t, b[i]), sig[i],
+					       &keys[base + i], r);
+			if (c == NULL && r != NULL)
+				*r = false;
+			conns[base + i] = c;
+			hits += c != NULL;
+		}
+	}
+	return hits;
+}
+
+void
+conn_key4_get(const struct conn *c, enum conn_side side, struct conn_key4 *k)
+{
+	memset(k, 0, sizeof(*k));
+	memcpy(k, &c->tuple[side], sizeof(c->tuple[side]));
+	k->proto = c->proto;
+}
+
+void
+conn_set_state(struct conn_table *t, struct conn *c, uint8_t state,
+	       uint32_t now)
+{
+	uint32_t old = timeout_of(t, c->proto, c->state);
+	uint32_t new = timeout_of(t, c->proto, state);
+
+	c->state = state;
+	if (new < old) {
+		wheel_unlink(t, c);
+		wheel_file(t, c, now + new, t->wheel_cursor);
+	}
+}
+
+/* Drop c's keys and wheel link and recycle the entry. */
+static void
+entry_remove(struct conn_table *t, struct conn *c)
+{
+	uint32_t idx = conn_idx(t, c);
+	struct conn_key4 k;
+
+	conn_key4_get(c, CONN_SIDE_IN, &k);
+	index_remove(t, &k, idx << 1 | CONN_SIDE_IN);
+	if (!(c->flags & CONN_F_NO_OUT)) {
+		conn_key4_get(c, CONN_SIDE_OUT, &k);
+		index_remove(t, &k, idx << 1 | CONN_SIDE_OUT);
+	}
+	entry_release(t, c);
+}
+
+void
+conn_del(struct conn_table *t, struct conn *c)
+{
+	RTE_ASSERT(c->flags & CONN_F_LIVE);
+	wheel_unlink(t, c);
+	entry_remove(t, c);
+}
+
+unsigned int
+conn_expire_tick(struct conn_table *t, uint32_t now, unsigned int budget,
+		 conn_expire_cb expire, void *ctx)
+{
+	const uint32_t turn = CONN_WHEEL_SLOTS * WHEEL_WIDTH;
+	uint32_t now_slot = slot_start(now);
+	unsigned int expired = 0;
+
+	wheel_start(t, now);
+	/* Behind by more than a turn (a stall, or a clock jump): one turn
+	 * visits every slot, so skip the empty walk before it. */
+	if (time_before(t->wheel_cursor + turn, now_slot))
+		t->wheel_cursor = now_slot - turn;
+
+	/* Only slots that have fully elapsed: every entry filed there is
+	 * due by now unless it was touched. */
+	while (budget > 0 && time_before(t->wheel_cursor, now_slot)) {
+		uint32_t head = t->wheel[slot_of(t->wheel_cursor)];
+		struct conn *c;
+		uint32_t due;
+
+		if (head == 0) {
+			t->wheel_cursor += WHEEL_WIDTH;
+			continue;
+		}
+		c = &t->entries[head];
+		wheel_unlink(t, c);
+		budget--;
+		due = c->last_seen + timeout_of(t, c->proto, c->state);
+		if (time_before(now, due)) {
+			wheel_file(t, c, due, t->wheel_cursor + WHEEL_WIDTH);
+			continue;
+		}
+		if (expire != NULL)
+			expire(ctx, c);
+		entry_remove(t, c);
+		expired++;
+	}
+	return expired;
+}
+
+unsigned int
+conn_foreach(const struct conn_table *t, uint32_t *cursor, unsigned int max,
+	     int (*cb)(const struct conn *c, void *arg), void *arg)
+{
+	uint32_t i = *cursor == 0 ? 1 : *cursor;
+	uint64_t scan = (uint64_t)max * 16 + 64;
+	unsigned int visited = 0;
+
+	if (*cursor == CONN_ITER_END)
+		return 0;
+	for (; i <= t->hwm && visited < max && scan > 0; i++, scan--) {
+		const struct conn *c = &t->entries[i];
+
+		if (!(c->flags & CONN_F_LIVE))
+			continue;
+		visited++;
+		if (cb(c, arg) != 0) {
+			i++;
+			break;
+		}
+	}
+	*cursor = i > t->hwm ? CONN_ITER_END : i;
+	return visited;
+}
+
+int
+conn_table_check(struct conn_table *t)
+{
+	uint32_t i, j, b, live = 0, keys = 0, filed = 0, slots = 0, idx, prev;
+	uint32_t *ovf;
+	uint8_t *seen;
+	int rc = -EFAULT;
+
+	seen = rte_zmalloc(NULL, (size_t)t->capacity + 1, 0);
+	ovf = rte_zmalloc(NULL, (size_t)t->n_buckets * sizeof(*ovf), 0);
+	if (seen == NULL || ovf == NULL) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	/* every filed entry is live, filed once, with sane back links */
+	for (i = 0; i < CONN_WHEEL_SLOTS; i++) {
+		prev = WHEEL_HEAD | i;
+		for (idx = t->wheel[i]; idx != 0;
+		     idx = t->entries[idx].wheel_next) {
+			if (idx > t->hwm || seen[idx] ||
+			    !(t->entries[idx].flags & CONN_F_LIVE) ||
+			    t->entries[idx].wheel_prev != prev)
+				goto out;
+			seen[idx] = 1;
+			prev = idx;
+			filed++;
+		}
+	}
+	/* every live entry is found under its keys */
+	for (i = 1; i <= t->hwm; i++) {
+		struct conn *c = &t->entries[i];
+		struct conn_key4 k;
+		bool reply;
+
+		if (!(c->flags & CONN_F_LIVE))
+			continue;
+		live++;
+		keys++;
+		conn_key4_get(c, CONN_SIDE_IN, &k);
+		if (conn_lookup4(t, &k, &reply) != c || reply)
+			goto out;
+		if (c->flags & CONN_F_NO_OUT)
+			continue;
+		keys++;
+		conn_key4_get(c, CONN_SIDE_OUT, &k);
+		if (conn_lookup4(t, &k, &reply) != c || !reply)
+			goto out;
+	}
+	/* no stale references; each stored key adds one to the overflow
+	 * count of every bucket between its home and where it sits */
+	for (i = 0; i < t->n_buckets; i++) {
+		const struct conn_bucket *bk = &t->buckets[i];
+
+		for (j = 0; j < CONN_BUCKET_SLOTS; j++) {
+			struct conn_key4 k;
+			struct conn *c;
+
+			if (bk->sig[j] == 0)
+				continue;
+			slots++;
+			c = slot_conn(t, bk->ref[j]);
+			if (!(c->flags & CONN_F_LIVE))
+				goto out;
+			conn_key4_get(c, bk->ref[j] & 1, &k);
+			for (b = hash_bucket(t, key_hash(t, &k)); b != i;
+			     b = bucket_next(t, b))
+				ovf[b]++;
+		}
+	}
+	for (i = 0; i < t->n_buckets; i++)
+		if (t->buckets[i].ovf != UINT16_MAX &&
+		    t->buckets[i].ovf != ovf[i])
+			goto out;
+	if (live != t->count || filed != live || slots != keys)
+		goto out;
+	rc = 0;
+out:
+	rte_free(ovf);
+	rte_free(seen);
+	return rc;
+}

@@ -1,0 +1,280 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * conn: the per-worker connection table of the load balancer.
+ *
+ * One table per worker, read and written only by that worker: no locks
+ * and no atomics.  The control plane sees it only through messages the
+ * worker answers (conn_foreach() pages a listing).
+ *
+ * Each connection is one 64-byte entry (one cache line) reachable by
+ * two keys:
+ *   in   client addr:port -> VIP:vport          (what the client sends)
+ *   out  server addr:port -> local addr:lport   (what the server sends
+ *        back; local = LIP for FNAT/SNAT, the client for NAT)
+ * so that a reply finds the same entry as the request; the lookup says
+ * which key matched (is_reply).  DR and TUNNEL never see replies and
+ * index the in key only.
+ *
+ * The index is not rte_hash: two keys per connection in rte_hash cost
+ * 96 to 114 bytes per connection before the entry itself, over the 128
+ * byte budget (docs/conn-table.md).  It is an open-addressed array of
+ * 64-byte buckets of 8 slots (16-bit signature + 32-bit entry
+ * reference), probed linearly with an overflow count per bucket, sized
+ * at 75% load of 2 keys per connection, so an insert never fails while
+ * the entry pool has room.
+ *
+ * Expiry: the packet path only stores a last-seen time (conn_touch()).
+ * A coarse timing wheel (CONN_WHEEL_SLOTS slots of 2^CONN_WHEEL_SHIFT
+ * ms) holds each entry once; conn_expire_tick() checks the entries of
+ * elapsed slots against last_seen + timeout(state), re-files the live
+ * ones and expires the others through a callback, within a budget.
+ *
+ * Time is a uint32_t in milliseconds chosen by the caller (any origin,
+ * wrapping every 49.7 days); all comparisons are wrap-safe, so
+ * timeouts are capped at CONN_MAX_TIMEOUT_MS.
+ *
+ * Functions return 0 or a negative errno; those returning a pointer
+ * return NULL and set rte_errno.  Nothing here allocates after
+ * conn_table_create().
+ */
+#ifndef DPLB_CONN_H
+#define DPLB_CONN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <rte_byteorder.h>
+#include <rte_common.h>
+
+#include "conn_state.h"
+
+#define CONN_BUCKET_SLOTS 8
+#define CONN_LOAD_PCT 75		/* bucket slots in use at capacity */
+#define CONN_WHEEL_SHIFT 8		/* slot width 256 ms */
+#define CONN_WHEEL_SLOTS 2048u		/* one turn: 524 s */
+#define CONN_MAX_CAPACITY (1u << 28)	/* entry references keep a side bit */
+#define CONN_MAX_TIMEOUT_MS (1u << 30)	/* wrap-safe comparisons need < 2^31 */
+#define CONN_ITER_END UINT32_MAX
+
+/** An IPv4 5-tuple as a packet carries it: src -> dst. */
+struct conn_key4 {
+	rte_be32_t src_addr;
+	rte_be32_t dst_addr;
+	rte_be16_t src_port;
+	rte_be16_t dst_port;
+	uint8_t proto;		/* IPPROTO_TCP, IPPROTO_UDP */
+	uint8_t pad[3];		/* ignored */
+};
+
+/** The addresses and ports of a key, as stored in an entry. */
+struct conn_tuple4 {
+	rte_be32_t src_addr;
+	rte_be32_t dst_addr;
+	rte_be16_t src_port;
+	rte_be16_t dst_port;
+};
+
+/** Which key of a connection: the request side or the reply side. */
+enum conn_side {
+	CONN_SIDE_IN,		/* client -> VIP */
+	CONN_SIDE_OUT,		/* server -> local address */
+};
+
+/** Forwarding modes, as IPVS plus SNAT. */
+enum conn_fwd {
+	CONN_FWD_FNAT,
+	CONN_FWD_NAT,
+	CONN_FWD_DR,
+	CONN_FWD_TUNNEL,
+	CONN_FWD_SNAT,
+};
+
+/* Entry flags.  LIVE and NO_OUT belong to the table; the rest are the
+ * caller's. */
+#define CONN_F_LIVE 0x01	/* in use (entries are never freed memory) */
+#define CONN_F_NO_OUT 0x02	/* only the in key is indexed (DR, TUNNEL) */
+#define CONN_F_IPV6 0x04	/* reserved: an IPv6 table's entry */
+#define CONN_F_USER_MASK 0xf8
+
+/**
+ * One connection: exactly one cache line.  The caller reads every
+ * field and writes state (through conn_set_state()), fwd, the user
+ * flags, dest_id, svc_id and priv; the rest belongs to the table.
+ */
+struct conn {
+	struct conn_tuple4 tuple[2];	/* [enum conn_side] */
+	uint8_t proto;
+	uint8_t state;			/* enum tcp_state / udp_state */
+	uint8_t fwd;			/* enum conn_fwd */
+	uint8_t flags;			/* CONN_F_* */
+	uint32_t last_seen;		/* ms, conn_touch() */
+	uint32_t dest_id;		/* the caller's real server id */
+	uint32_t svc_id;		/* the caller's service id */
+	uint32_t wheel_next;		/* table: wheel list or free list */
+	uint32_t wheel_prev;		/* table: wheel list */
+	uint32_t priv[4];		/* the caller's, zeroed by conn_new():
+					 * FNAT sequence delta, sync state... */
+} __rte_cache_aligned;
+
+/**
+ * Traffic counters of a connection, kept beside the entries (same
+ * index) so the entry stays one cache line.  [enum conn_side]: IN
+ * counts client->server packets, OUT the replies.
+ */
+struct conn_counters {
+	uint64_t pkts[2];
+	uint64_t bytes[2];
+};
+
+/** Called for each connection that times out, before it is freed. */
+typedef void (*conn_expire_cb)(void *ctx, struct conn *c);
+
+/* Private to conn.c; here so the inline accessors below can see it. */
+struct conn_bucket;
+struct conn_table {
+	struct conn_bucket *buckets;
+	struct conn *entries;		/* capacity + 1; [0] is never used */
+	struct conn_counters *counters;	/* same index as entries */
+	uint32_t n_buckets;
+	uint32_t capacity;
+	uint32_t count;
+	uint32_t free_head;		/* freed entries, via wheel_next */
+	uint32_t hwm;			/* entries 1..hwm were handed out */
+	uint32_t wheel_cursor;		/* ms: start of the next slot to check */
+	bool wheel_started;
+	uint64_t seed[3];		/* keyed hash against collision floods */
+	size_t memory;			/* bytes allocated */
+	struct conn_timeouts timeouts;
+	uint32_t wheel[CONN_WHEEL_SLOTS];	/* list heads, entry index */
+	char name[32];
+};
+
+/**
+ * Create a table for capacity connections on NUMA socket (or
+ * SOCKET_ID_ANY), with the default timeouts.  All its memory is taken
+ * here.  0, -EINVAL (capacity 0 or above CONN_MAX_CAPACITY) or -ENOMEM.
+ */
+int conn_table_create(struct conn_table **t, const char *name,
+		      uint32_t capacity, int socket);
+
+/** Free the table and everything in it (no callbacks).  NULL is fine. */
+void conn_table_free(struct conn_table *t);
+
+/**
+ * Replace the per-state timeouts.  Entries already filed are checked
+ * at their old due time first, then re-filed with the new timeout.
+ */
+void conn_table_set_timeouts(struct conn_table *t,
+			     const struct conn_timeouts *to);
+
+/**
+ * Add a connection with its in key and its out key (NULL: none, for DR
+ * and TUNNEL), both of the same protocol, in the given initial state,
+ * seen at now.  Every field not set from the arguments is zero, the
+ * counters too.  NULL with rte_errno ENOSPC when the table is full (the
+ * caller counts it), EEXIST when a key is already there, EINVAL when
+ * the two keys differ in protocol or are the same.
+ */
+struct conn *conn_new(struct conn_table *t, const struct conn_key4 *in,
+		      const struct conn_key4 *out, uint8_t state,
+		      uint32_t now);
+
+/**
+ * The connection k belongs to, or NULL.  *is_reply (if is_reply is not
+ * NULL) tells whether k matched the out key.
+ */
+struct conn *conn_lookup4(struct conn_table *t, const struct conn_key4 *k,
+			  bool *is_reply);
+
+/**
+ * conn_lookup4() on n keys at once, with the hash buckets and entries
+ * prefetched a stage ahead.  conns[i] is the connection of keys[i] or
+ * NULL; is_reply (may be NULL) as conn_lookup4().  Returns the number
+ * found.
+ */
+unsigned int conn_lookup4_bulk(struct conn_table *t,
+			       const struct conn_key4 *keys, unsigned int n,
+			       struct conn **conns, bool *is_reply);
+
+/** The packet path's only timer work: one store. */
+static inline void
+conn_touch(struct conn *c, uint32_t now)
+{
+	c->last_seen = now;
+}
+
+/**
+ * Change the state.  When the new state's timeout is shorter than the
+ * old one (ESTABLISHED -> CLOSE), the entry is re-filed in the wheel at
+ * now + the new timeout, or it would live as long as the old timeout
+ * said; otherwise this is a store.  Does not touch.
+ */
+void conn_set_state(struct conn_table *t, struct conn *c, uint8_t state,
+		    uint32_t now);
+
+/** The counters of c. */
+static inline struct conn_counters *
+conn_counters(const struct conn_table *t, const struct conn *c)
+{
+	return &t->counters[c - t->entries];
+}
+
+/** Rebuild the key of one side of c (the out key of a NO_OUT entry is
+ * zero but for the protocol). */
+void conn_key4_get(const struct conn *c, enum conn_side side,
+		   struct conn_key4 *k);
+
+/**
+ * Remove c and both its keys now, without the expire callback (the
+ * caller releases what it holds).  c must not be used afterwards.
+ */
+void conn_del(struct conn_table *t, struct conn *c);
+
+/**
+ * Run the wheel up to now: check the entries of every slot that has
+ * fully elapsed, at most budget entries in all.  A connection idle for
+ * its state's timeout is passed to expire(ctx, c) and then freed; the
+ * callback may read the table but not change it (no conn_new(),
+ * conn_del(), conn_set_state()).  The others are re-filed
+ * at their new due time.  Returns the number expired.  An entry expires
+ * between its due time and one slot (256 ms) plus the caller's tick
+ * interval later; with work left over, the next call goes on from there.
+ */
+unsigned int conn_expire_tick(struct conn_table *t, uint32_t now,
+			      unsigned int budget, conn_expire_cb expire,
+			      void *ctx);
+
+/** Connections in the table. */
+static inline uint32_t
+conn_count(const struct conn_table *t)
+{
+	return t->count;
+}
+
+/**
+ * Visit live connections in entry order from *cursor (0 to start),
+ * calling cb for each, at most max of them and scanning at most
+ * 16 * max + 64 entries, so a page of a million-entry table costs a
+ * bounded time.  cb returns non-zero to stop after that entry.  *cursor
+ * is left where the next page starts, CONN_ITER_END when done.  A
+ * connection alive from the first page to the last is visited exactly
+ * once whatever is added or deleted between pages.  Returns the number
+ * visited (it may be 0 on a sparse stretch before the end).
+ */
+unsigned int conn_foreach(const struct conn_table *t, uint32_t *cursor,
+			  unsigned int max,
+			  int (*cb)(const struct conn *c, void *arg),
+			  void *arg);
+
+/**
+ * Check the table's invariants (every live entry indexed under its keys
+ * and filed once in the wheel, overflow counts exact, counts right).
+ * O(capacity), for tests and debugging.  0 or -EFAULT.
+ */
+int conn_table_check(struct conn_table *t);
+
+/** Bytes of memory the table holds, index and counters included. */
+size_t conn_table_memory(const struct conn_table *t);
+
+#endif /* DPLB_CONN_H */

@@ -1,0 +1,501 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_tcp.h>
+#include <rte_udp.h>
+
+#include "conn.h"
+#include "csum.h"
+#include "lb.h"
+#include "lb_svc.h"
+#include "log.h"
+#include "steer.h"
+
+#define EXPIRE_BUDGET 256	/* connections checked per loop at most */
+
+static uint64_t tsc_per_ms;
+
+/* The L4 fields a rewrite touches. */
+struct l4_view {
+	rte_be16_t *sport;
+	rte_be16_t *dport;
+	rte_be16_t *cksum;	/* NULL: UDP without a checksum */
+	uint8_t flags;		/* TCP flags, 0 for UDP */
+	bool udp;
+};
+
+/* What the connection keeps in conn->priv (16 bytes). */
+struct lb_conn_priv {
+	struct lb_dest *dest;	/* held reference */
+	rte_be32_t daddr;	/* the real server, for DR and TUNNEL */
+	rte_be16_t dport;
+	uint16_t pad;
+};
+
+static inline struct lb_conn_priv *
+conn_priv(struct conn *c)
+{
+	RTE_BUILD_BUG_ON(sizeof(struct lb_conn_priv) > sizeof(c->priv));
+	return (struct lb_conn_priv *)c->priv;
+}
+
+int
+lb_init_workers(struct dp_ctx *dp)
+{
+	struct conn_timeouts to;
+	char name[32];
+	unsigned int i;
+	int ret;
+
+	tsc_per_ms = rte_get_tsc_hz() / 1000;
+	conn_timeouts_default(&to);
+	for (i = 0; i < dp->n_workers; i++) {
+		snprintf(name, sizeof(name), "dplb_conn%u", i);
+		ret = conn_table_create(&dp->workers[i].conns, name,
+					dp->cfg->max_conns, (int)rte_socket_id());
+		if (ret != 0) {
+			LOG_ERR("worker %u: cannot create a table of %u connections: %s",
+				i, dp->cfg->max_conns, strerror(-ret));
+			return ret;
+		}
+		conn_table_set_timeouts(dp->workers[i].conns, &to);
+	}
+	return 0;
+}
+
+static bool
+l4_parse(struct rte_ipv4_hdr *ip, unsigned int ihl, struct l4_view *v)
+{
+	unsigned int len = rte_be_to_cpu_16(ip->total_length) - ihl;
+	char *l4 = (char *)ip + ihl;
+
+	if (ip->next_proto_id == IPPROTO_TCP) {
+		struct rte_tcp_hdr *t = (struct rte_tcp_hdr *)l4;
+
+		if (len < sizeof(*t) || (t->data_off >> 4) * 4u < sizeof(*t) ||
+		    (t->data_off >> 4) * 4u > len)
+			return false;
+		*v = (struct l4_view){ &t->src_port, &t->dst_port, &t->cksum,
+				       t->tcp_flags, false };
+		return true;
+	}
+	if (ip->next_proto_id == IPPROTO_UDP) {
+		struct rte_udp_hdr *u = (struct rte_udp_hdr *)l4;
+
+		if (len < sizeof(*u) || rte_be_to_cpu_16(u->dgram_len) < sizeof(*u))
+			return false;
+		*v = (struct l4_view){ &u->src_port, &u->dst_port,
+				       u->dgram_cksum ? &u->dgram_cksum : NULL,
+				       0, true };
+		return true;
+	}
+	return false;
+}
+
+static inline void
+key_from_packet(const struct rte_ipv4_hdr *ip, const struct l4_view *v,
+		struct conn_key4 *k)
+{
+	*k = (struct conn_key4){
+		.src_addr = ip->src_addr,
+		.dst_addr = ip->dst_addr,
+		.src_port = *v->sport,
+		.dst_port = *v->dport,
+		.proto = ip->next_proto_id,
+	};
+}
+
+/* Rewrite addresses and ports, updating both checksums incrementally. */
+static void
+rewrite4(struct rte_ipv4_hdr *ip, struct l4_view *v, rte_be32_t saddr,
+	 rte_be16_t sport, rte_be32_t daddr, rte_be16_t dport)
+{
+	uint16_t ck = v->cksum ? *v->cksum : 0;
+
+	if (ip->src_addr != saddr) {
+		ip->hdr_checksum = csum_update32(ip->hdr_checksum, ip->src_addr,
+						 saddr);
+		ck = csum_update32(ck, ip->src_addr, saddr);
+		ip->src_addr = saddr;
+	}
+	if (ip->dst_addr != daddr) {
+		ip->hdr_checksum = csum_update32(ip->hdr_checksum, ip->dst_addr,
+						 daddr);
+		ck = csum_update32(ck, ip->dst_addr, daddr);
+		ip->dst_addr = daddr;
+	}
+	if (*v->sport != sport) {
+		ck = csum_update16(ck, *v->sport, sport);
+		*v->sport = sport;
+	}
+	if (*v->dport != dport) {
+		ck = csum_update16(ck, *v->dport, dport);
+		*v->dport = dport;
+	}
+	if (v->cksum != NULL)
+		/* In UDP a zero checksum means "none": send ~0 instead. */
+		*v->cksum = (v->udp && ck == 0) ? 0xffff : ck;
+}
+
+static bool
+state_is_active(const struct conn *c)
+{
+	return c->proto == IPPROTO_TCP && tcp_state_is_active(c->state);
+}
+
+/* Move c to state, keeping the real server's active/inactive counts. */
+static void
+lb_set_state(struct dp_worker *w, struct conn *c, uint8_t state)
+{
+	struct sched_dest_load *load = &conn_priv(c)->dest->load;
+	bool was = state_is_active(c);
+
+	if (state == c->state)
+		return;
+	conn_set_state(w->conns, c, state, w->now_ms);
+	if (was == state_is_active(c))
+		return;
+	__atomic_fetch_add(was ? &load->inactive : &load->active, 1,
+			   __ATOMIC_RELAXED);
+	__atomic_fetch_sub(was ? &load->active : &load->inactive, 1,
+			   __ATOMIC_RELAXED);
+}
+
+static void
+lb_follow_state(struct dp_worker *w, struct conn *c, const struct l4_view *v,
+		enum conn_dir dir)
+{
+	if (v->udp)
+		lb_set_state(w, c, udp_state_next(c->state, dir));
+	else
+		lb_set_state(w, c, tcp_state_next(c->state, dir, v->flags));
+}
+
+/* Release what a connection holds (the local port goes with its key). */
+static void
+lb_conn_release(struct dp_worker *w, struct conn *c)
+{
+	struct lb_dest *d = conn_priv(c)->dest;
+
+	__atomic_fetch_sub(state_is_active(c) ? &d->load.active :
+						&d->load.inactive,
+			   1, __ATOMIC_RELAXED);
+	lb_dest_put(d);
+	w->stats.conns_expired++;
+}
+
+static void
+lb_expire_cb(void *ctx, struct conn *c)
+{
+	lb_conn_release(ctx, c);
+}
+
+void
+lb_expire_tick(struct dp_ctx *dp, struct dp_worker *w)
+{
+	w->now_ms = (uint32_t)(rte_rdtsc() / tsc_per_ms);
+	if (w->conns != NULL && conn_count(w->conns) != 0)
+		conn_expire_tick(w->conns, w->now_ms, EXPIRE_BUDGET,
+				 lb_expire_cb, w);
+}
+
+/*
+ * A free local port on one of the group's addresses, in this worker's
+ * slice: a port is free when no connection to the same real server
+ * uses it, so each LIP offers its slice once per server.
+ */
+static bool
+lb_pick_lport(struct dp_ctx *dp, struct dp_worker *w,
+	      const struct lb_laddr_snap *g, struct conn_key4 *out)
+{
+	uint16_t lo, hi;
+	unsigned int try, span;
+	bool reply;
+
+	if (g == NULL || g->n == 0 ||
+	    laddr_port_range(g, w->id, dp->n_workers, &lo, &hi) != 0)
+		return false;
+	span = (unsigned int)(hi - lo) + 1;
+	for (try = 0; try < 32; try++) {
+		uint32_t seq = w->lport_seq++;
+
+		out->dst_addr = g->addrs[seq % g->n].v4.s_addr;
+		out->dst_port = rte_cpu_to_be_16(
+			(uint16_t)(lo + (seq / g->n) % span));
+		if (conn_lookup4(w->conns, out, &reply) == NULL)
+			return true;
+	}
+	return false;
+}
+
+static struct conn *
+lb_schedule(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
+	    const struct conn_key4 *in, const struct lb_svc_snap *svc)
+{
+	struct inet_addr client = inet_addr_v4(in->src_addr);
+	const struct lb_dest_snap *d;
+	struct conn_key4 out = { .proto = in->proto };
+	const struct conn_key4 *outp = &out;
+	struct conn *c;
+	rte_be16_t dport;
+
+	d = lb_svc_pick(svc, w->id, &client, in->src_port);
+	if (d == NULL) {
+		dp_drop(w, m, DROP_NO_DEST);
+		return NULL;
+	}
+	dport = d->port != 0 ? d->port : in->dst_port;
+	out.src_addr = d->addr.v4.s_addr;
+	out.src_port = dport;
+	if (d->fwd == LB_FWD_FNAT) {
+		if (!lb_pick_lport(dp, w, svc->laddr, &out)) {
+			dp_drop(w, m, DROP_NO_LPORT);
+			return NULL;
+		}
+	} else if (d->fwd == LB_FWD_NAT) {
+		out.dst_addr = in->src_addr;
+		out.dst_port = in->src_port;
+	} else {
+		outp = NULL;	/* DR, TUNNEL: replies bypass us */
+	}
+	c = conn_new(w->conns, in, outp,
+		     in->proto == IPPROTO_TCP ? TCP_S_NONE : UDP_ONEWAY,
+		     w->now_ms);
+	if (c == NULL) {
+		dp_drop(w, m, DROP_CONN_TABLE_FULL);
+		return NULL;
+	}
+	c->fwd = d->fwd;
+	c->svc_id = svc->id;
+	c->dest_id = d->dest->id;
+	*conn_priv(c) = (struct lb_conn_priv){ d->dest, d->addr.v4.s_addr,
+					       dport, 0 };
+	lb_dest_hold(d->dest);
+	__atomic_fetch_add(&d->dest->load.inactive, 1, __ATOMIC_RELAXED);
+	svc->svc->pcpu[w->id].st.conns++;
+	d->dest->pcpu[w->id].st.conns++;
+	w->stats.conns_new++;
+	return c;
+}
+
+static void
+count(struct lb_stats *st, bool in, const struct rte_mbuf *m)
+{
+	if (in) {
+		st->inpkts++;
+		st->inbytes += rte_pktmbuf_pkt_len(m);
+	} else {
+		st->outpkts++;
+		st->outbytes += rte_pktmbuf_pkt_len(m);
+	}
+}
+
+static void
+lb_count(struct dp_worker *w, const struct lb_svc_snap *svc, struct conn *c,
+	 bool in, const struct rte_mbuf *m)
+{
+	struct lb_dest *d = conn_priv(c)->dest;
+
+	count(&d->pcpu[w->id].st, in, m);
+	if (svc != NULL)
+		count(&svc->svc->pcpu[w->id].st, in, m);
+	else
+		count(&d->svc->pcpu[w->id].st, in, m);
+}
+
+/* IP-in-IP toward the real server (RFC 2003). */
+static void
+lb_tunnel_xmit(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
+	       rte_be32_t daddr)
+{
+	const struct route_slot *r = route_lookup(&dp->routes, daddr);
+	struct rte_ipv4_hdr *inner, *outer;
+	struct rte_ether_hdr *eth;
+	const struct dp_port *p;
+
+	if (r == NULL || r->type == ROUTE_LOCAL) {
+		dp_drop(w, m, DROP_NO_ROUTE);
+		return;
+	}
+	p = &dp->ports[r->port];
+	eth = (struct rte_ether_hdr *)rte_pktmbuf_prepend(m, sizeof(*outer));
+	if (eth == NULL || p->n_addrs == 0) {
+		dp_drop(w, m, eth == NULL ? DROP_NO_MBUF : DROP_NO_ROUTE);
+		return;
+	}
+	eth->ether_type = RTE_BE16(RTE_ETHER_TYPE_IPV4);
+	outer = (struct rte_ipv4_hdr *)(eth + 1);
+	inner = outer + 1;
+	*outer = (struct rte_ipv4_hdr){
+		.version_ihl = 0x45,
+		.type_of_service = inner->type_of_service,
+		.total_length = rte_cpu_to_be_16(
+			rte_be_to_cpu_16(inner->total_length) + sizeof(*outer)),
+		.fragment_offset = inner->fragment_offset &
+				   RTE_BE16(RTE_IPV4_HDR_DF_FLAG),
+		.time_to_live = 64,
+		.next_proto_id = IPPROTO_IPIP,
+		.src_addr = p->addrs[0].addr.v4.s_addr,
+		.dst_addr = daddr,
+	};
+	outer->hdr_checksum = csum_compute(outer, sizeof(*outer));
+	ipv4_output(dp, w, m, r, daddr);
+}
+
+/* Client -> real server, by the connection's forwarding mode. */
+static void
+lb_xmit_in(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
+	   struct rte_ipv4_hdr *ip, struct l4_view *v, struct conn *c)
+{
+	const struct conn_tuple4 *o = &c->tuple[CONN_SIDE_OUT];
+	const struct lb_conn_priv *pv = conn_priv(c);
+
+	switch (c->fwd) {
+	case LB_FWD_FNAT:
+		rewrite4(ip, v, o->dst_addr, o->dst_port, o->src_addr,
+			 o->src_port);
+		break;
+	case LB_FWD_NAT:
+		rewrite4(ip, v, ip->src_addr, *v->sport, o->src_addr,
+			 o->src_port);
+		break;
+	case LB_FWD_TUNNEL:
+		lb_tunnel_xmit(dp, w, m, pv->daddr);
+		return;
+	default:		/* DR: only the frame's destination changes */
+		break;
+	}
+	ipv4_send(dp, w, m, c->fwd == LB_FWD_DR ? pv->daddr : ip->dst_addr);
+}
+
+/* Real server -> client (FNAT, NAT): back to the VIP's face. */
+static void
+lb_reply(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
+	 struct rte_ipv4_hdr *ip, struct l4_view *v, struct conn *c)
+{
+	const struct conn_tuple4 *i = &c->tuple[CONN_SIDE_IN];
+
+	lb_follow_state(w, c, v, CONN_DIR_OUTPUT);
+	conn_touch(c, w->now_ms);
+	lb_count(w, NULL, c, false, m);
+	rewrite4(ip, v, i->dst_addr, i->dst_port, i->src_addr, i->src_port);
+	ipv4_send(dp, w, m, ip->dst_addr);
+}
+
+static void
+lb_inbound(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
+	   struct rte_ipv4_hdr *ip, struct l4_view *v,
+	   const struct lb_svc_snap *svc, const struct conn_key4 *key,
+	   struct conn *c)
+{
+	if (c != NULL && !v->udp && tcp_syn_reschedules(c->state, v->flags)) {
+		/* A new connection reuses the tuple: no one-second drop. */
+		lb_conn_release(w, c);
+		conn_del(w->conns, c);
+		c = NULL;
+	}
+	if (c == NULL) {
+		if (!v->udp && !tcp_flags_new_conn(v->flags)) {
+			dp_drop(w, m, DROP_NOT_SYN);
+			return;
+		}
+		c = lb_schedule(dp, w, m, key, svc);
+		if (c == NULL)
+			return;
+	}
+	lb_follow_state(w, c, v,
+			(c->fwd == LB_FWD_DR || c->fwd == LB_FWD_TUNNEL) ?
+				CONN_DIR_INPUT_ONLY : CONN_DIR_INPUT);
+	conn_touch(c, w->now_ms);
+	lb_count(w, svc, c, true, m);
+	lb_xmit_in(dp, w, m, ip, v, c);
+}
+
+/* Common front: parse, steer to the owner, find the connection. */
+static struct conn *
+lb_front(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
+	 struct rte_mbuf *m, unsigned int owner, const struct conn_key4 *k,
+	 bool *is_reply, bool *steered)
+{
+	*steered = owner != w->id;
+	if (*steered) {
+		dp_steer(dp, w, owner, port, m);
+		return NULL;
+	}
+	return conn_lookup4(w->conns, k, is_reply);
+}
+
+bool
+lb_input_local(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
+	       struct rte_mbuf *m, struct rte_ipv4_hdr *ip, unsigned int ihl)
+{
+	const struct lb_snap *snap = lb_snap_get(dp->lb);
+	const struct lb_svc_snap *svc;
+	struct conn_key4 key;
+	struct l4_view v;
+	struct conn *c;
+	bool reply, steered;
+	unsigned int owner;
+	int lp;
+
+	if (snap == NULL || snap->n_svcs == 0 ||
+	    (ip->next_proto_id != IPPROTO_TCP && ip->next_proto_id != IPPROTO_UDP))
+		return false;
+	if (!l4_parse(ip, ihl, &v)) {
+		dp_drop(w, m, DROP_L4_BAD_HEADER);
+		return true;
+	}
+	key_from_packet(ip, &v, &key);
+	svc = lb_svc_lookup(snap, key.proto, key.dst_addr, key.dst_port);
+	if (svc != NULL) {
+		owner = steer_by_client(key.src_addr, key.src_port,
+					dp->n_workers);
+	} else {
+		lp = laddr_port_owner(rte_be_to_cpu_16(key.dst_port),
+				      dp->n_workers);
+		if (lp < 0)
+			return false;	/* not a full-NAT port: the twin's */
+		owner = (unsigned int)lp;
+	}
+	c = lb_front(dp, w, port, m, owner, &key, &reply, &steered);
+	if (steered)
+		return true;
+	if (svc != NULL) {
+		lb_inbound(dp, w, m, ip, &v, svc, &key, reply ? NULL : c);
+		return true;
+	}
+	if (c == NULL || !reply)
+		return false;
+	lb_reply(dp, w, m, ip, &v, c);
+	return true;
+}
+
+bool
+lb_input_transit(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
+		 struct rte_mbuf *m, struct rte_ipv4_hdr *ip, unsigned int ihl)
+{
+	const struct lb_snap *snap = lb_snap_get(dp->lb);
+	struct conn_key4 key;
+	struct l4_view v;
+	struct conn *c;
+	bool reply, steered;
+
+	if (snap == NULL || snap->n_svcs == 0 ||
+	    (ip->next_proto_id != IPPROTO_TCP && ip->next_proto_id != IPPROTO_UDP) ||
+	    !l4_parse(ip, ihl, &v))
+		return false;
+	key_from_packet(ip, &v, &key);
+	/* A NAT reply goes to the client: the owner hashed its side. */
+	c = lb_front(dp, w, port, m,
+		     steer_by_client(key.dst_addr, key.dst_port, dp->n_workers),
+		     &key, &reply, &steered);
+	if (steered)
+		return true;
+	if (c == NULL || !reply || c->fwd != LB_FWD_NAT)
+		return false;
+	lb_reply(dp, w, m, ip, &v, c);
+	return true;
+}

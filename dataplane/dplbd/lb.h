@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * lb: the load balancer's packet path on a worker.  For a packet to a
+ * local address it finds the virtual service or the connection, steers
+ * the packet to the worker that owns the flow (steer.h), schedules new
+ * connections, follows the TCP state table, rewrites the packet for the
+ * connection's forwarding mode (FNAT, NAT, DR, TUNNEL) with incremental
+ * checksums, and sends it.  Connections live in the owner's conn table
+ * and expire on its timing wheel (lb_expire_tick).
+ */
+#ifndef DPLB_LB_H
+#define DPLB_LB_H
+
+#include <stdbool.h>
+
+#include <rte_ip.h>
+#include <rte_mbuf.h>
+
+#include "dp.h"
+
+/** Create the workers' connection tables. */
+int lb_init_workers(struct dp_ctx *dp);
+
+/**
+ * A TCP or UDP packet to one of our addresses.  Returns true when the
+ * load balancer consumed it (sent, steered or dropped), false when it
+ * is not load-balanced traffic (the caller hands it to the twin).
+ */
+bool lb_input_local(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
+		    struct rte_mbuf *m, struct rte_ipv4_hdr *ip,
+		    unsigned int ihl);
+
+/**
+ * A transit packet: a NAT real server's reply to a client.  Returns true
+ * when consumed; false means forward it as plain IP.
+ */
+bool lb_input_transit(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
+		      struct rte_mbuf *m, struct rte_ipv4_hdr *ip,
+		      unsigned int ihl);
+
+/** Expire idle connections (bounded work); call once per loop. */
+void lb_expire_tick(struct dp_ctx *dp, struct dp_worker *w);
+
+#endif /* DPLB_LB_H */
