@@ -1,0 +1,119 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""Load balancing through a VIP with two workers on af_packet (no RSS):
+FNAT and NAT services set up over the control socket, real clients (curl,
+wrk) and real servers (nginx in rs1 and rs2)."""
+
+import re
+
+import pytest
+
+from labtest import CLIENT_IP, RS1_IP, RS2_IP, wait_for
+
+LAB_WORKERS = 2
+
+VIP = "198.18.0.100"
+LIP = "198.18.1.100"
+
+
+def ok(result):
+    """lab.call raises on an error reply; this only documents intent."""
+    return result
+
+
+@pytest.fixture(scope="module")
+def lb(lab):
+    ok(lab.call("addr.add", {"addr": f"{VIP}/32", "dev": "dp0"}))
+    ok(lab.call("addr.add", {"addr": f"{LIP}/32", "dev": "dp1"}))
+    ok(lab.call("laddr.add", {"group": "lg1", "addr": LIP}))
+    for port, sched, fwd, extra in ((80, "rr", "fnat", {"laddr_group": "lg1"}),
+                                    (81, "wrr", "nat", {})):
+        ok(lab.call("service.add", {"proto": "tcp", "vip": VIP, "port": port,
+                                    "sched": sched, **extra}))
+        for addr, weight in ((RS1_IP, 3 if sched == "wrr" else 1),
+                             (RS2_IP, 1)):
+            ok(lab.call("dest.add", {"proto": "tcp", "vip": VIP,
+                                     "port": port, "addr": addr, "dport": 80,
+                                     "weight": weight, "fwd": fwd}))
+    return lab
+
+
+def curl_loop(lab, url, n):
+    """n sequential curls from the client; returns the bodies' counts."""
+    script = f"""
+for i in $(seq 1 {n}); do
+  curl -sS --max-time 3 {url} 2>&1 || echo FAIL
+done | sort | uniq -c
+"""
+    r = lab.run("c", "bash", "-c", script, timeout=n * 3 + 30)
+    counts = {}
+    for line in r.stdout.splitlines():
+        m = re.match(r"\s*(\d+) (.*)", line)
+        if m:
+            counts[m.group(2)] = int(m.group(1))
+    return counts
+
+
+def access_sources(lab, server):
+    """Client addresses in a server's nginx access log."""
+    path = f"{lab.state}/{server}/access.log"
+    with open(path) as f:
+        return {line.split()[0] for line in f if line.strip()}
+
+
+def test_fnat_1000_sequential_curls_round_robin(lb):
+    counts = curl_loop(lb, f"http://{VIP}/", 1000)
+    assert counts == {"rs1": 500, "rs2": 500}, counts
+
+
+def test_fnat_server_sees_the_local_address(lb):
+    assert LIP in access_sources(lb, "rs1")
+    assert LIP in access_sources(lb, "rs2")
+
+
+def test_nat_weighted_and_server_sees_the_client(lb):
+    counts = curl_loop(lb, f"http://{VIP}:81/", 400)
+    assert counts == {"rs1": 300, "rs2": 100}, counts
+    assert CLIENT_IP in access_sources(lb, "rs1")
+
+
+def test_both_workers_own_connections(lb):
+    ws = lb.workers_stats()
+    assert all(w["conns_new"] > 0 for w in ws), ws
+    # without RSS some packets reach the wrong worker and are handed over
+    assert sum(w["steered_out"] for w in ws) == sum(w["steered_in"] for w in ws)
+
+
+def test_ipvsadm_view_counts_connections(lb):
+    out = lb.ctl_cli("service", "show").stdout
+    assert re.search(rf"TCP  {VIP}:80 rr", out), out
+    assert re.search(rf"-> {RS1_IP}:80\s+FullNat\s+1", out), out
+    assert re.search(rf"-> {RS2_IP}:80\s+Masq\s+1", out), out
+
+
+def test_wrk_30s_without_errors(lb):
+    r = lb.run("c", "wrk", "-t2", "-c16", "-d30s", f"http://{VIP}/",
+               timeout=90)
+    assert r.returncode == 0, r.stderr
+    assert "Socket errors" not in r.stdout, r.stdout
+    assert "Non-2xx" not in r.stdout, r.stdout
+    m = re.search(r"(\d+) requests in", r.stdout)
+    assert m and int(m.group(1)) > 1000, r.stdout
+    print(r.stdout)
+
+
+def test_not_syn_without_connection_is_dropped(lb):
+    before = lb.drops()["not_syn"]
+    r = lb.run("c", "hping3", "-c", "3", "-i", "u10000", "-A", "-p", "80",
+               VIP, timeout=30)
+    assert wait_for(lambda: lb.drops()["not_syn"] >= before + 3), r.stdout
+    assert lb.drops()["not_syn"] == before + 3
+
+
+def test_connections_expire(lb):
+    # TIME_WAIT and CLOSE connections expire within their timeouts (7 s)
+    assert wait_for(lambda: sum(w["conns"] for w in lb.workers_stats()) == 0,
+                    timeout=20), lb.workers_stats()
+    ws = lb.workers_stats()
+    assert sum(w["conns_expired"] for w in ws) == sum(w["conns_new"] for w in ws)
+    out = lb.ctl_cli("service", "show").stdout
+    assert re.search(rf"-> {RS1_IP}:80\s+FullNat\s+1\s+0\s+0", out), out
