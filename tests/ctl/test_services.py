@@ -337,10 +337,12 @@ def test_dplbctl_ipvsadm_view(dplbd, ctl):
             "255.255.255.0", check=0)
     dplbctl(dplbd, "dest", "add", "-u", f"{VIP}:53", "-r", "198.18.1.13",
             "-g", check=0)
+    size = ctl.call("hello")["result"]["conn_table_size"]
+    assert size > 0
     out = dplbctl(dplbd, "service", "show", "-t", f"{VIP}:80",
                   check=0).stdout
     assert out == (
-        f"IP Virtual Server version dplb {VERSION} (size=0)\n"
+        f"IP Virtual Server version dplb {VERSION} (size={size})\n"
         "Prot LocalAddress:Port Scheduler Flags\n"
         "  -> RemoteAddress:Port           Forward Weight ActiveConn "
         "InActConn\n"
@@ -358,7 +360,7 @@ def test_dplbctl_ipvsadm_view(dplbd, ctl):
     out = dplbctl(dplbd, "service", "show", "--stats", "-t", f"{VIP}:80",
                   check=0).stdout
     assert out == (
-        f"IP Virtual Server version dplb {VERSION} (size=0)\n"
+        f"IP Virtual Server version dplb {VERSION} (size={size})\n"
         "Prot LocalAddress:Port               Conns   InPkts  OutPkts  "
         "InBytes OutBytes\n"
         "  -> RemoteAddress:Port\n"
