@@ -173,12 +173,18 @@ bucket_find(struct conn_table *t, const struct conn_bucket *bk, uint16_t sig,
 	return NULL;
 }
 
-/* The full probe from bucket b on. */
+/*
+ * The full probe from bucket b on.  In a small table every bucket can
+ * have overflowed (the probe wraps round), so a miss stops after one
+ * lap too.
+ */
 static struct conn *
 probe_find(struct conn_table *t, uint32_t b, uint16_t sig,
 	   const struct conn_key4 *k, bool *is_reply)
 {
-	for (;;) {
+	uint32_t n;
+
+	for (n = 0; n < t->n_buckets; n++) {
 		const struct conn_bucket *bk = &t->buckets[b];
 		struct conn *c = bucket_find(t, bk, sig, k, is_reply);
 
@@ -188,6 +194,7 @@ probe_find(struct conn_table *t, uint32_t b, uint16_t sig,
 			return NULL;
 		b = bucket_next(t, b);
 	}
+	return NULL;
 }
 
 /*
@@ -224,22 +231,23 @@ index_remove(struct conn_table *t, const struct conn_key4 *k, uint32_t ref)
 	uint16_t sig = hash_sig(h);
 	struct conn_bucket *bk;
 	unsigned int m, i;
+	uint32_t n;
 
 	/* Find it first, then undo the overflow counts on the way to it:
 	 * a missing reference (a bug) must not corrupt the counts. */
-	for (;;) {
+	for (n = 0; n < t->n_buckets; n++) {
 		bk = &t->buckets[b];
 		for (m = sig_match(bk, sig); m != 0; m &= m - 1) {
 			i = __builtin_ctz(m);
 			if (bk->ref[i] == ref)
 				goto found;
 		}
-		if (bk->ovf == 0) {
-			RTE_ASSERT(0);
-			return;
-		}
+		if (bk->ovf == 0)
+			break;
 		b = bucket_next(t, b);
 	}
+	RTE_ASSERT(0);
+	return;
 found:
 	bk->sig[i] = 0;
 	bk->ref[i] = 0;
