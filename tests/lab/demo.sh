@@ -133,6 +133,39 @@ info "dplbd hands this TCP to the twin and sends the kernel's answers out of dp0
 check "curl http://$DP0_IP:$MGMT_PORT/ (management via twin)" \
 	curl_expect c "http://$DP0_IP:$MGMT_PORT/" "dplb management"
 
+# ------------------------------------------------------------------ load balancing
+VIP=198.18.0.100
+LIP=198.18.1.100
+section "Load balancing: a full-NAT virtual service $VIP:80 over rs1 and rs2"
+info "dplbctl addr add $VIP/32 dev dp0; dplbctl addr add $LIP/32 dev dp1"
+info "dplbctl laddr add lg1 $LIP"
+info "dplbctl service add -t $VIP:80 -s rr -l lg1"
+info "dplbctl dest add -t $VIP:80 -r $RS1_IP:80 -b; dplbctl dest add -t $VIP:80 -r $RS2_IP:80 -b"
+lb_setup() {
+	lab_ctl addr add "$VIP/32" dev dp0 &&
+		lab_ctl addr add "$LIP/32" dev dp1 &&
+		lab_ctl laddr add lg1 "$LIP" &&
+		lab_ctl service add -t "$VIP:80" -s rr -l lg1 &&
+		lab_ctl dest add -t "$VIP:80" -r "$RS1_IP:80" -b &&
+		lab_ctl dest add -t "$VIP:80" -r "$RS2_IP:80" -b
+}
+# lb_rounds N: N curls to the VIP; round robin must answer rs1 and rs2 alike
+lb_rounds() {
+	local i body rs1=0 rs2=0
+	for i in $(seq 1 "$1"); do
+		body=$(lab_in c curl -sS --max-time 5 "http://$VIP/") || return 1
+		case $body in rs1) rs1=$((rs1 + 1)) ;; rs2) rs2=$((rs2 + 1)) ;; esac
+	done
+	echo "rs1 answered $rs1, rs2 answered $rs2"
+	[ "$rs1" = $(($1 / 2)) ] && [ "$rs2" = $(($1 / 2)) ]
+}
+check "set up the service over the control socket" lb_setup
+check "20 curls to http://$VIP/ alternate between rs1 and rs2" lb_rounds 20
+section "dplbctl service show"
+lab_ctl service show 2>&1 | sed 's/^/    /'
+section "dplbctl service show --stats"
+lab_ctl service show --stats 2>&1 | sed 's/^/    /'
+
 # ------------------------------------------------------------------ views
 for v in "port show -s" "addr show" "route show" "neigh show" "lcore show" "drop show"; do
 	section "dplbctl $v"
@@ -163,6 +196,7 @@ if [ "$HOLD" = 1 ]; then
       ip netns exec $NS_SW bash       # the bridge br0
     Try:
       ip netns exec $NS_C curl http://$RS1_IP/
+      ip netns exec $NS_C curl http://198.18.0.100/   # the VIP, rs1 and rs2 in turn
       ip netns exec $NS_C ping $DP0_IP
     Talk to dplbd:
       $DPLBCTL -S $LAB_SOCK port show -s
