@@ -5,6 +5,7 @@
 
 #include <rte_ethdev.h>
 
+#include "ctl_call.h"
 #include "ctl_verbs.h"
 #include "conn.h"
 #include "dp.h"
@@ -22,27 +23,12 @@ ctx(struct ctl_call *c)
 	return c->ctx;
 }
 
-/* Common parameter checks: only the allowed keys, then typed getters. */
-static int
-check_params(struct ctl_call *c, const char *const *allowed)
-{
-	return ctl_params_only(c->params, allowed, c->errmsg,
-			       sizeof(c->errmsg));
-}
-
-static int
-param_str(struct ctl_call *c, const char *key, int required, const char **out)
-{
-	return ctl_param_str(c->params, key, required, out, c->errmsg,
-			     sizeof(c->errmsg));
-}
-
 /* "dev" names a port; returns its index or a negative errno. */
 static int
 param_port(struct ctl_call *c, int required)
 {
 	const char *dev = NULL;
-	int ret = param_str(c, "dev", required, &dev);
+	int ret = call_param_str(c, "dev", required, &dev);
 	int idx;
 
 	if (ret != 0)
@@ -60,7 +46,7 @@ static int
 param_prefix(struct ctl_call *c, const char *key, struct inet_prefix *p)
 {
 	const char *s;
-	int ret = param_str(c, key, 1, &s);
+	int ret = call_param_str(c, key, 1, &s);
 
 	if (ret != 0)
 		return ret;
@@ -68,22 +54,6 @@ param_prefix(struct ctl_call *c, const char *key, struct inet_prefix *p)
 		return ctl_call_fail(c, EINVAL,
 				     "params.%s: '%s' is not an address/length",
 				     key, s);
-	return 0;
-}
-
-static int
-param_addr(struct ctl_call *c, const char *key, int required,
-	   struct inet_addr *a)
-{
-	const char *s = NULL;
-	int ret = param_str(c, key, required, &s);
-
-	if (ret != 0 || s == NULL)
-		return ret;
-	if (inet_addr_parse(s, a) != 0)
-		return ctl_call_fail(c, EINVAL,
-				     "params.%s: '%s' is not an address", key,
-				     s);
 	return 0;
 }
 
@@ -107,7 +77,7 @@ m_hello(struct ctl_call *c)
 	size_t i;
 	int ret;
 
-	if ((ret = check_params(c, keys)) != 0)
+	if ((ret = call_params_only(c, keys)) != 0)
 		return ret;
 	r = json_object_new_object();
 	a = json_object_new_array();
@@ -131,7 +101,7 @@ m_config_show(struct ctl_call *c)
 	static const char *const keys[] = { NULL };
 	int ret;
 
-	if ((ret = check_params(c, keys)) != 0)
+	if ((ret = call_params_only(c, keys)) != 0)
 		return ret;
 	c->result = config_to_json(ctx(c)->cfg);
 	return 0;
@@ -144,8 +114,8 @@ m_log_set(struct ctl_call *c)
 	const char *level;
 	int ret, lvl;
 
-	if ((ret = check_params(c, keys)) != 0 ||
-	    (ret = param_str(c, "level", 1, &level)) != 0)
+	if ((ret = call_params_only(c, keys)) != 0 ||
+	    (ret = call_param_str(c, "level", 1, &level)) != 0)
 		return ret;
 	lvl = log_level_parse(level);
 	if (lvl < 0)
@@ -242,8 +212,8 @@ m_port_list(struct ctl_call *c)
 	unsigned int i;
 	int ret;
 
-	if ((ret = check_params(c, keys)) != 0 ||
-	    (ret = param_str(c, "name", 0, &name)) != 0)
+	if ((ret = call_params_only(c, keys)) != 0 ||
+	    (ret = call_param_str(c, "name", 0, &name)) != 0)
 		return ret;
 	if (name != NULL && dp_port_by_name(ctx(c), name) < 0)
 		return ctl_call_fail(c, ENODEV, "params.name: no port named '%s'",
@@ -268,7 +238,7 @@ m_addr_list(struct ctl_call *c)
 	int port, ret;
 	unsigned int i, j;
 
-	if ((ret = check_params(c, keys)) != 0)
+	if ((ret = call_params_only(c, keys)) != 0)
 		return ret;
 	port = param_port(c, 0);
 	if (port < 0 && port != -ENOENT)
@@ -297,7 +267,7 @@ addr_change(struct ctl_call *c, bool add)
 	struct inet_prefix p;
 	int port, ret;
 
-	if ((ret = check_params(c, keys)) != 0 ||
+	if ((ret = call_params_only(c, keys)) != 0 ||
 	    (ret = param_prefix(c, "addr", &p)) != 0)
 		return ret;
 	port = param_port(c, 1);
@@ -334,7 +304,7 @@ m_route_list(struct ctl_call *c)
 	uint32_t i;
 	int ret;
 
-	if ((ret = check_params(c, keys)) != 0)
+	if ((ret = call_params_only(c, keys)) != 0)
 		return ret;
 	a = json_object_new_array();
 	for (i = 0; i < rt->n_slots; i++) {
@@ -366,9 +336,9 @@ m_route_add(struct ctl_call *c)
 	struct inet_addr via = { 0 };
 	int port, ret;
 
-	if ((ret = check_params(c, keys)) != 0 ||
+	if ((ret = call_params_only(c, keys)) != 0 ||
 	    (ret = param_prefix(c, "dst", &dst)) != 0 ||
-	    (ret = param_addr(c, "via", 0, &via)) != 0)
+	    (ret = call_param_addr(c, "via", 0, &via)) != 0)
 		return ret;
 	net = dst;
 	inet_prefix_mask(&net);
@@ -391,7 +361,7 @@ m_route_del(struct ctl_call *c)
 	struct inet_prefix dst;
 	int ret;
 
-	if ((ret = check_params(c, keys)) != 0 ||
+	if ((ret = call_params_only(c, keys)) != 0 ||
 	    (ret = param_prefix(c, "dst", &dst)) != 0)
 		return ret;
 	ret = netcfg_route_del(ctx(c), &dst, c->errmsg, sizeof(c->errmsg));
@@ -438,7 +408,7 @@ m_neigh_list(struct ctl_call *c)
 	struct neigh_list_arg la = { .dp = ctx(c) };
 	int ret;
 
-	if ((ret = check_params(c, keys)) != 0)
+	if ((ret = call_params_only(c, keys)) != 0)
 		return ret;
 	la.port = param_port(c, 0);
 	if (la.port < 0 && la.port != -ENOENT)
@@ -458,9 +428,9 @@ m_neigh_add(struct ctl_call *c)
 	const char *smac;
 	int port, ret;
 
-	if ((ret = check_params(c, keys)) != 0 ||
-	    (ret = param_addr(c, "ip", 1, &ip)) != 0 ||
-	    (ret = param_str(c, "mac", 1, &smac)) != 0)
+	if ((ret = call_params_only(c, keys)) != 0 ||
+	    (ret = call_param_addr(c, "ip", 1, &ip)) != 0 ||
+	    (ret = call_param_str(c, "mac", 1, &smac)) != 0)
 		return ret;
 	if (mac_parse(smac, mac.addr_bytes) != 0)
 		return ctl_call_fail(c, EINVAL, "params.mac: '%s' is not a MAC",
@@ -482,8 +452,8 @@ m_neigh_del(struct ctl_call *c)
 	struct inet_addr ip;
 	int port, ret;
 
-	if ((ret = check_params(c, keys)) != 0 ||
-	    (ret = param_addr(c, "ip", 1, &ip)) != 0)
+	if ((ret = call_params_only(c, keys)) != 0 ||
+	    (ret = call_param_addr(c, "ip", 1, &ip)) != 0)
 		return ret;
 	port = param_port(c, 1);
 	if (port < 0)
@@ -504,7 +474,7 @@ m_neigh_flush(struct ctl_call *c)
 	json_object *r;
 	int port, ret;
 
-	if ((ret = check_params(c, keys)) != 0)
+	if ((ret = call_params_only(c, keys)) != 0)
 		return ret;
 	port = param_port(c, 0);
 	if (port < 0 && port != -ENOENT)
@@ -594,7 +564,7 @@ m_lcore_list(struct ctl_call *c)
 	unsigned int i;
 	int ret;
 
-	if ((ret = check_params(c, keys)) != 0)
+	if ((ret = call_params_only(c, keys)) != 0)
 		return ret;
 	a = json_object_new_array();
 	m = json_object_new_object();
@@ -618,7 +588,7 @@ m_drop_list(struct ctl_call *c)
 	unsigned int i;
 	int ret;
 
-	if ((ret = check_params(c, keys)) != 0)
+	if ((ret = call_params_only(c, keys)) != 0)
 		return ret;
 	o = json_object_new_object();
 	drops_add(o, &dp->main_stats);

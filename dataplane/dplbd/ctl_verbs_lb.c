@@ -10,6 +10,7 @@
 #include <string.h>
 #include <arpa/inet.h>
 
+#include "ctl_call.h"
 #include "ctl_verbs.h"
 #include "ctl_verbs_lb.h"
 #include "dp.h"
@@ -38,23 +39,7 @@ check_params(struct ctl_call *c, const char *const *allowed)
 	if (store(c) == NULL)
 		return ctl_call_fail(c, EIO, "the load balancer is not "
 				     "initialised");
-	return ctl_params_only(c->params, allowed, c->errmsg,
-			       sizeof(c->errmsg));
-}
-
-static int
-param_str(struct ctl_call *c, const char *key, int required, const char **out)
-{
-	return ctl_param_str(c->params, key, required, out, c->errmsg,
-			     sizeof(c->errmsg));
-}
-
-static int
-param_uint(struct ctl_call *c, const char *key, int required,
-	   unsigned long long max, unsigned long long *out)
-{
-	return ctl_param_uint(c->params, key, required, max, out, c->errmsg,
-			      sizeof(c->errmsg));
+	return call_params_only(c, allowed);
 }
 
 static bool
@@ -63,22 +48,6 @@ has_param(struct ctl_call *c, const char *key)
 	json_object *v;
 
 	return json_object_object_get_ex(c->params, key, &v) && v != NULL;
-}
-
-static int
-param_addr(struct ctl_call *c, const char *key, int required,
-	   struct inet_addr *a)
-{
-	const char *s = NULL;
-	int ret = param_str(c, key, required, &s);
-
-	if (ret != 0 || s == NULL)
-		return ret;
-	if (inet_addr_parse(s, a) != 0)
-		return ctl_call_fail(c, EINVAL,
-				     "params.%s: '%s' is not an address", key,
-				     s);
-	return 0;
 }
 
 /* Errors of lb_svc.c read "key: why"; name the parameter. */
@@ -114,9 +83,9 @@ param_svc_key(struct ctl_call *c, int required, struct lb_svc_key *k)
 	    !has_param(c, "port"))
 		return 1;
 	memset(k, 0, sizeof(*k));
-	if ((ret = param_str(c, "proto", 1, &proto)) != 0 ||
-	    (ret = param_addr(c, "vip", 1, &k->vip)) != 0 ||
-	    (ret = param_uint(c, "port", 1, 65535, &port)) != 0)
+	if ((ret = call_param_str(c, "proto", 1, &proto)) != 0 ||
+	    (ret = call_param_addr(c, "vip", 1, &k->vip)) != 0 ||
+	    (ret = call_param_uint(c, "port", 1, 65535, &port)) != 0)
 		return ret;
 	p = lb_proto_parse(proto);
 	if (p < 0)
@@ -141,11 +110,11 @@ param_svc_conf(struct ctl_call *c, struct lb_svc_conf *conf)
 	size_t i;
 	int ret, f;
 
-	if ((ret = param_str(c, "sched", 0, &sched)) != 0 ||
-	    (ret = param_uint(c, "persistent", 0, LB_PERSIST_MAX,
+	if ((ret = call_param_str(c, "sched", 0, &sched)) != 0 ||
+	    (ret = call_param_uint(c, "persistent", 0, LB_PERSIST_MAX,
 			      &persistent)) != 0 ||
-	    (ret = param_str(c, "netmask", 0, &mask)) != 0 ||
-	    (ret = param_str(c, "laddr_group", 0, &group)) != 0)
+	    (ret = call_param_str(c, "netmask", 0, &mask)) != 0 ||
+	    (ret = call_param_str(c, "laddr_group", 0, &group)) != 0)
 		return ret;
 	if (sched != NULL) {
 		if (strlen(sched) >= sizeof(conf->sched) || !sched_known(sched))
@@ -208,18 +177,18 @@ param_dest_conf(struct ctl_call *c, struct lb_dest_conf *d)
 	int ret, f;
 
 	v = d->weight;
-	if ((ret = param_uint(c, "weight", 0, SCHED_WEIGHT_MAX, &v)) != 0)
+	if ((ret = call_param_uint(c, "weight", 0, SCHED_WEIGHT_MAX, &v)) != 0)
 		return ret;
 	d->weight = (uint32_t)v;
 	v = d->u_threshold;
-	if ((ret = param_uint(c, "u_threshold", 0, LB_THRESHOLD_MAX, &v)) != 0)
+	if ((ret = call_param_uint(c, "u_threshold", 0, LB_THRESHOLD_MAX, &v)) != 0)
 		return ret;
 	d->u_threshold = (uint32_t)v;
 	v = d->l_threshold;
-	if ((ret = param_uint(c, "l_threshold", 0, LB_THRESHOLD_MAX, &v)) != 0)
+	if ((ret = call_param_uint(c, "l_threshold", 0, LB_THRESHOLD_MAX, &v)) != 0)
 		return ret;
 	d->l_threshold = (uint32_t)v;
-	if ((ret = param_str(c, "fwd", 0, &fwd)) != 0)
+	if ((ret = call_param_str(c, "fwd", 0, &fwd)) != 0)
 		return ret;
 	if (fwd != NULL) {
 		f = lb_fwd_parse(fwd);
@@ -238,8 +207,8 @@ param_dest_key(struct ctl_call *c, struct lb_dest_conf *d)
 	unsigned long long port = 0;
 	int ret;
 
-	if ((ret = param_addr(c, "addr", 1, &d->addr)) != 0 ||
-	    (ret = param_uint(c, "dport", 0, 65535, &port)) != 0)
+	if ((ret = call_param_addr(c, "addr", 1, &d->addr)) != 0 ||
+	    (ret = call_param_uint(c, "dport", 0, 65535, &port)) != 0)
 		return ret;
 	if (d->addr.family == AF_INET6)
 		return ctl_call_fail(c, EAFNOSUPPORT, "params.addr: IPv6 is not "
@@ -552,8 +521,8 @@ laddr_change(struct ctl_call *c, bool add)
 	int ret;
 
 	if ((ret = check_params(c, keys)) != 0 ||
-	    (ret = param_str(c, "group", 1, &group)) != 0 ||
-	    (ret = param_addr(c, "addr", 0, &a)) != 0)
+	    (ret = call_param_str(c, "group", 1, &group)) != 0 ||
+	    (ret = call_param_addr(c, "addr", 0, &a)) != 0)
 		return ret;
 	if (add)
 		ret = lb_laddr_add(store(c), group, a.family ? &a : NULL,
@@ -616,7 +585,7 @@ m_laddr_list(struct ctl_call *c)
 	int ret;
 
 	if ((ret = check_params(c, keys)) != 0 ||
-	    (ret = param_str(c, "group", 0, &group)) != 0)
+	    (ret = call_param_str(c, "group", 0, &group)) != 0)
 		return ret;
 	if (group != NULL && lb_laddr_find(store(c), group) == NULL)
 		return ctl_call_fail(c, ENOENT, "no laddr group '%s'", group);
