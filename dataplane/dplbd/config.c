@@ -1360,6 +1360,57 @@ top_neigh(struct ctx *c, const config_setting_t *s, void *obj)
 	return PARSE_GROUP(c, s, neigh_keys, obj);
 }
 
+/* --- timeouts ------------------------------------------------------- */
+
+/* Up to 10 days: the connection wheel compares times below 2^31 ms. */
+#define TIMEOUT_MAX 864000
+#define TCP_TIMEOUT_KEY(name, st) \
+	UINT_KEY(struct dplb_config, name, timeouts.tcp[st], 1, TIMEOUT_MAX)
+
+static const struct key timeout_tcp_keys[] = {
+	TCP_TIMEOUT_KEY("none", TCP_S_NONE),
+	TCP_TIMEOUT_KEY("established", TCP_S_ESTABLISHED),
+	TCP_TIMEOUT_KEY("syn_sent", TCP_S_SYN_SENT),
+	TCP_TIMEOUT_KEY("syn_recv", TCP_S_SYN_RECV),
+	TCP_TIMEOUT_KEY("fin_wait", TCP_S_FIN_WAIT),
+	TCP_TIMEOUT_KEY("time_wait", TCP_S_TIME_WAIT),
+	TCP_TIMEOUT_KEY("close", TCP_S_CLOSE),
+	TCP_TIMEOUT_KEY("close_wait", TCP_S_CLOSE_WAIT),
+	TCP_TIMEOUT_KEY("last_ack", TCP_S_LAST_ACK),
+	TCP_TIMEOUT_KEY("listen", TCP_S_LISTEN),
+	TCP_TIMEOUT_KEY("synack", TCP_S_SYNACK),
+};
+
+static const struct key timeout_udp_keys[] = {
+	UINT_KEY(struct dplb_config, "oneway", timeouts.udp[UDP_ONEWAY], 1,
+		 TIMEOUT_MAX),
+	UINT_KEY(struct dplb_config, "normal", timeouts.udp[UDP_NORMAL], 1,
+		 TIMEOUT_MAX),
+};
+
+static int
+timeouts_tcp(struct ctx *c, const config_setting_t *s, void *obj)
+{
+	return PARSE_GROUP(c, s, timeout_tcp_keys, obj);
+}
+
+static int
+timeouts_udp(struct ctx *c, const config_setting_t *s, void *obj)
+{
+	return PARSE_GROUP(c, s, timeout_udp_keys, obj);
+}
+
+static const struct key timeout_keys[] = {
+	FN_KEY("tcp", timeouts_tcp),
+	FN_KEY("udp", timeouts_udp),
+};
+
+static int
+top_timeouts(struct ctx *c, const config_setting_t *s, void *obj)
+{
+	return PARSE_GROUP(c, s, timeout_keys, obj);
+}
+
 /* Order matters: ports before neigh and routes, dataplane before routes,
  * laddr_groups before services. */
 static const struct key top_keys[] = {
@@ -1372,6 +1423,7 @@ static const struct key top_keys[] = {
 	FN_KEY("routes", top_routes),
 	FN_KEY("laddr_groups", top_laddr_groups),
 	FN_KEY("services", top_services),
+	FN_KEY("timeouts", top_timeouts),
 };
 
 void
@@ -1388,6 +1440,7 @@ config_defaults(struct dplb_config *cfg)
 	cfg->mbufs = 16383;
 	cfg->max_routes = 1024;
 	cfg->max_conns = 262144;
+	conn_timeouts_default(&cfg->timeouts);
 	cfg->neigh_max = 4096;
 	cfg->neigh_reachable_ms = 30000;
 	cfg->neigh_retrans_ms = 1000;
@@ -1837,6 +1890,20 @@ service_json(const struct dplb_config *cfg, const struct cfg_service *svc)
 	return o;
 }
 
+static json_object *
+timeouts_json(const struct dplb_config *cfg)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "tcp",
+		simple_group_json(timeout_tcp_keys,
+				  ARRAY_SIZE(timeout_tcp_keys), cfg));
+	json_object_object_add(o, "udp",
+		simple_group_json(timeout_udp_keys,
+				  ARRAY_SIZE(timeout_udp_keys), cfg));
+	return o;
+}
+
 json_object *
 config_to_json(const struct dplb_config *cfg)
 {
@@ -1854,6 +1921,7 @@ config_to_json(const struct dplb_config *cfg)
 	json_object_object_add(root, "ip",
 		simple_group_json(ip_keys, ARRAY_SIZE(ip_keys), cfg));
 	json_object_object_add(root, "neigh", neigh_json(cfg));
+	json_object_object_add(root, "timeouts", timeouts_json(cfg));
 	for (i = 0; i < cfg->n_ports; i++)
 		json_object_array_add(ports, port_json(&cfg->ports[i]));
 	json_object_object_add(root, "ports", ports);

@@ -20,6 +20,7 @@
 
 #include <json-c/json.h>
 
+#include "conn_state.h"
 #include "inet.h"
 #include "lb_svc.h"
 
@@ -101,6 +102,9 @@ struct dplb_config {
 	unsigned int mbufs;		/* per NUMA socket */
 	unsigned int max_routes;
 	unsigned int max_conns;		/* per worker */
+
+	/* timeouts: seconds per connection state */
+	struct conn_timeouts timeouts;
 
 	/* ip */
 	bool ip_forward;

@@ -45,13 +45,11 @@ conn_priv(struct conn *c)
 int
 lb_init_workers(struct dp_ctx *dp)
 {
-	struct conn_timeouts to;
 	char name[32];
 	unsigned int i;
 	int ret;
 
 	tsc_per_ms = rte_get_tsc_hz() / 1000;
-	conn_timeouts_default(&to);
 	for (i = 0; i < dp->n_workers; i++) {
 		snprintf(name, sizeof(name), "dplb_conn%u", i);
 		ret = conn_table_create(&dp->workers[i].conns, name,
@@ -61,7 +59,8 @@ lb_init_workers(struct dp_ctx *dp)
 				i, dp->cfg->max_conns, strerror(-ret));
 			return ret;
 		}
-		conn_table_set_timeouts(dp->workers[i].conns, &to);
+		conn_table_set_timeouts(dp->workers[i].conns,
+					&dp->cfg->timeouts);
 	}
 	return 0;
 }

@@ -548,6 +548,30 @@ test_port_mac(void **state)
 }
 
 static void
+test_timeouts(void **state)
+{
+	(void)state;
+	ASSERT_OK("");
+	assert_int_equal(cfg.timeouts.tcp[TCP_S_ESTABLISHED], 90);
+	assert_int_equal(cfg.timeouts.tcp[TCP_S_SYN_RECV], 30);
+	assert_int_equal(cfg.timeouts.udp[UDP_NORMAL], 300);
+	ASSERT_OK("timeouts = { tcp = { established = 900; time_wait = 2; };\n"
+		  "  udp = { oneway = 10; }; };");
+	assert_int_equal(cfg.timeouts.tcp[TCP_S_ESTABLISHED], 900);
+	assert_int_equal(cfg.timeouts.tcp[TCP_S_TIME_WAIT], 2);
+	assert_int_equal(cfg.timeouts.tcp[TCP_S_CLOSE], 3);
+	assert_int_equal(cfg.timeouts.udp[UDP_ONEWAY], 10);
+	assert_int_equal(cfg.timeouts.udp[UDP_NORMAL], 300);
+	ASSERT_ERR("timeouts = { tcp = {\n established = 0; }; };",
+		   "t.conf:2: timeouts.tcp.established: must be between 1 and "
+		   "864000");
+	ASSERT_ERR("timeouts = { tcp = { estab = 5; }; };",
+		   "t.conf:1: timeouts.tcp.estab: unknown key");
+	ASSERT_ERR("timeouts = { sctp = { }; };",
+		   "t.conf:1: timeouts.sctp: unknown key");
+}
+
+static void
 test_static_neigh(void **state)
 {
 	ASSERT_ERR(TWO_PORTS "neigh = { static = (\n { ip = \"198.18.0.2\"; "
@@ -1125,6 +1149,7 @@ main(void)
 		cmocka_unit_test(test_route_duplicate),
 		cmocka_unit_test(test_bad_mac),
 		cmocka_unit_test(test_port_mac),
+		cmocka_unit_test(test_timeouts),
 		cmocka_unit_test(test_static_neigh),
 		cmocka_unit_test(test_bad_socket_mode),
 		cmocka_unit_test(test_bad_cpus),
