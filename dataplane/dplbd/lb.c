@@ -145,6 +145,33 @@ state_is_active(const struct conn *c)
 	return c->proto == IPPROTO_TCP && tcp_state_is_active(c->state);
 }
 
+/*
+ * Connection thresholds, as ipvsadm -x/-y: at u_threshold connections a
+ * dest is overloaded (schedulers skip it) until it falls below
+ * l_threshold, or 3/4 of u_threshold when no lower one is set.
+ */
+static void
+dest_check_overload(struct lb_dest *d)
+{
+	struct sched_dest_load *load = &d->load;
+	uint32_t upper = d->conf.u_threshold, lower = d->conf.l_threshold;
+	uint32_t conns;
+
+	if (upper == 0) {
+		if (load->overloaded)
+			__atomic_store_n(&load->overloaded, 0, __ATOMIC_RELAXED);
+		return;
+	}
+	conns = __atomic_load_n(&load->active, __ATOMIC_RELAXED) +
+		__atomic_load_n(&load->inactive, __ATOMIC_RELAXED);
+	if (lower == 0)
+		lower = upper - upper / 4;
+	if (conns >= upper)
+		__atomic_store_n(&load->overloaded, 1, __ATOMIC_RELAXED);
+	else if (conns < lower && load->overloaded)
+		__atomic_store_n(&load->overloaded, 0, __ATOMIC_RELAXED);
+}
+
 /* Move c to state, keeping the real server's active/inactive counts. */
 static void
 lb_set_state(struct dp_worker *w, struct conn *c, uint8_t state)
@@ -182,6 +209,7 @@ lb_conn_release(struct dp_worker *w, struct conn *c)
 	__atomic_fetch_sub(state_is_active(c) ? &d->load.active :
 						&d->load.inactive,
 			   1, __ATOMIC_RELAXED);
+	dest_check_overload(d);
 	lb_dest_put(d);
 	w->stats.conns_expired++;
 }
@@ -190,6 +218,13 @@ static void
 lb_expire_cb(void *ctx, struct conn *c)
 {
 	lb_conn_release(ctx, c);
+}
+
+void
+lb_conn_drop(struct dp_worker *w, struct conn *c)
+{
+	lb_conn_release(w, c);
+	conn_del(w->conns, c);
 }
 
 void
@@ -274,6 +309,7 @@ lb_schedule(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 					       dport, 0 };
 	lb_dest_hold(d->dest);
 	__atomic_fetch_add(&d->dest->load.inactive, 1, __ATOMIC_RELAXED);
+	dest_check_overload(d->dest);
 	svc->svc->pcpu[w->id].st.conns++;
 	d->dest->pcpu[w->id].st.conns++;
 	w->stats.conns_new++;
@@ -370,6 +406,25 @@ lb_xmit_in(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 	ipv4_send(dp, w, m, c->fwd == LB_FWD_DR ? pv->daddr : ip->dst_addr);
 }
 
+/*
+ * A connection to a real server that was deleted or set to weight 0, in
+ * a service with expire_quiescent: end it now instead of draining.
+ * Returns true when the packet was dropped and the connection removed.
+ */
+static bool
+lb_expire_quiescent(struct dp_worker *w, struct rte_mbuf *m, struct conn *c)
+{
+	const struct lb_dest *d = conn_priv(c)->dest;
+
+	if (likely(d->conf.weight != 0 && !d->trashed) ||
+	    !(d->svc->conf.flags & LB_SVC_F_EXPIRE_QUIESCENT))
+		return false;
+	lb_conn_release(w, c);
+	conn_del(w->conns, c);
+	dp_drop(w, m, DROP_DEST_QUIESCENT);
+	return true;
+}
+
 /* Real server -> client (FNAT, NAT): back to the VIP's face. */
 static void
 lb_reply(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
@@ -377,6 +432,8 @@ lb_reply(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 {
 	const struct conn_tuple4 *i = &c->tuple[CONN_SIDE_IN];
 
+	if (lb_expire_quiescent(w, m, c))
+		return;
 	lb_follow_state(w, c, v, CONN_DIR_OUTPUT);
 	conn_touch(c, w->now_ms);
 	lb_count(w, NULL, c, false, m);
@@ -396,6 +453,8 @@ lb_inbound(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 		conn_del(w->conns, c);
 		c = NULL;
 	}
+	if (c != NULL && lb_expire_quiescent(w, m, c))
+		return;
 	if (c == NULL) {
 		if (!v->udp && !tcp_flags_new_conn(v->flags)) {
 			dp_drop(w, m, DROP_NOT_SYN);

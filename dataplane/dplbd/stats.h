@@ -37,7 +37,8 @@
 	X(NOT_SYN, "not_syn")                                  \
 	X(NO_DEST, "no_dest")                                  \
 	X(NO_LPORT, "no_lport")                                \
-	X(CONN_TABLE_FULL, "conn_table_full")
+	X(CONN_TABLE_FULL, "conn_table_full")                  \
+	X(DEST_QUIESCENT, "dest_quiescent")
 
 enum drop_reason {
 #define DROP_ENUM(e, s) DROP_##e,

@@ -101,6 +101,19 @@ def test_wrk_30s_without_errors(lb):
     print(r.stdout)
 
 
+def test_weight_zero_takes_no_new_connections(lb):
+    lb.call("dest.edit", {"proto": "tcp", "vip": VIP, "port": 80,
+                          "addr": RS1_IP, "dport": 80, "weight": 0})
+    try:
+        counts = curl_loop(lb, f"http://{VIP}/", 20)
+        assert counts == {"rs2": 20}, counts
+    finally:
+        lb.call("dest.edit", {"proto": "tcp", "vip": VIP, "port": 80,
+                              "addr": RS1_IP, "dport": 80, "weight": 1})
+    counts = curl_loop(lb, f"http://{VIP}/", 20)
+    assert counts == {"rs1": 10, "rs2": 10}, counts
+
+
 def test_not_syn_without_connection_is_dropped(lb):
     before = lb.drops()["not_syn"]
     r = lb.run("c", "hping3", "-c", "3", "-i", "u10000", "-A", "-p", "80",
