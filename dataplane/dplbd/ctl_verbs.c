@@ -524,6 +524,8 @@ lcore_stats_json(json_object *o, const struct lcore_stats *s)
 	ADD(o, "steered_out", J_INT(s->steered_out));
 	ADD(o, "conns_new", J_INT(s->conns_new));
 	ADD(o, "conns_expired", J_INT(s->conns_expired));
+	ADD(o, "icmp_related", J_INT(s->icmp_related));
+	ADD(o, "icmp_unrelated", J_INT(s->icmp_unrelated));
 	drops_add(d, s);
 	ADD(o, "drops", d);
 }

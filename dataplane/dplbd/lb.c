@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include <rte_cycles.h>
+#include <rte_icmp.h>
 #include <rte_tcp.h>
 #include <rte_udp.h>
 
@@ -486,6 +487,161 @@ lb_front(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
 	return conn_lookup4(w->conns, k, is_reply);
 }
 
+
+/*
+ * ICMP errors about a tracked connection (destination unreachable,
+ * including fragmentation needed, source quench, time exceeded) go to
+ * the other side of the connection, with the quoted packet rewritten to
+ * what that side sent and every checksum fixed.
+ */
+#define ICMP_DEST_UNREACH 3
+#define ICMP_SOURCE_QUENCH 4
+#define ICMP_TIME_EXCEEDED 11
+
+struct icmp_view {
+	struct rte_icmp_hdr *icmp;
+	struct rte_ipv4_hdr *inner;
+	unsigned int inner_ihl;
+	unsigned int icmp_len;		/* ICMP header + data */
+	rte_be16_t *sport, *dport;	/* the quoted ports */
+	rte_be16_t *udp_cksum;		/* NULL unless quoted and non-zero */
+};
+
+static bool
+icmp_error_parse(struct rte_ipv4_hdr *ip, unsigned int ihl,
+		 struct icmp_view *v)
+{
+	unsigned int len = rte_be_to_cpu_16(ip->total_length) - ihl;
+	uint16_t *ports;
+
+	v->icmp = (struct rte_icmp_hdr *)((char *)ip + ihl);
+	if (len < sizeof(*v->icmp) + sizeof(*v->inner) + 8 ||
+	    (v->icmp->icmp_type != ICMP_DEST_UNREACH &&
+	     v->icmp->icmp_type != ICMP_SOURCE_QUENCH &&
+	     v->icmp->icmp_type != ICMP_TIME_EXCEEDED))
+		return false;
+	v->inner = (struct rte_ipv4_hdr *)(v->icmp + 1);
+	v->inner_ihl = (v->inner->version_ihl & 0x0f) * 4u;
+	if (v->inner_ihl < sizeof(*v->inner) ||
+	    len < sizeof(*v->icmp) + v->inner_ihl + 8 ||
+	    (v->inner->next_proto_id != IPPROTO_TCP &&
+	     v->inner->next_proto_id != IPPROTO_UDP))
+		return false;
+	v->icmp_len = len;
+	ports = (uint16_t *)((char *)v->inner + v->inner_ihl);
+	v->sport = &ports[0];
+	v->dport = &ports[1];
+	v->udp_cksum = (v->inner->next_proto_id == IPPROTO_UDP && ports[3]) ?
+			       &ports[3] : NULL;
+	return true;
+}
+
+/* The connection the quoted packet belongs to, seen from our side. */
+static void
+icmp_key(const struct icmp_view *v, struct conn_key4 *k)
+{
+	*k = (struct conn_key4){
+		.src_addr = v->inner->dst_addr,
+		.dst_addr = v->inner->src_addr,
+		.src_port = *v->dport,
+		.dst_port = *v->sport,
+		.proto = v->inner->next_proto_id,
+	};
+}
+
+/* Make the quoted packet read t (src -> dst), fixing its checksums. */
+static void
+icmp_rewrite_inner(struct icmp_view *v, const struct conn_tuple4 *t)
+{
+	struct l4_view l4 = {
+		.sport = v->sport,
+		.dport = v->dport,
+		.cksum = v->udp_cksum,
+		.udp = v->udp_cksum != NULL,
+	};
+
+	rewrite4(v->inner, &l4, t->src_addr, t->src_port, t->dst_addr,
+		 t->dst_port);
+}
+
+static void
+lb_icmp_forward(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
+		struct rte_ipv4_hdr *ip, struct icmp_view *v, struct conn *c,
+		bool from_server)
+{
+	const struct conn_tuple4 *in = &c->tuple[CONN_SIDE_IN];
+	const struct conn_tuple4 *out = &c->tuple[CONN_SIDE_OUT];
+	rte_be32_t osrc = ip->src_addr, odst;
+
+	if (from_server) {
+		/* About a packet we sent to the server: tell the client. */
+		icmp_rewrite_inner(v, in);
+		odst = in->src_addr;
+		if (c->fwd == LB_FWD_FNAT)
+			osrc = in->dst_addr;
+	} else {
+		/* About a packet we sent to the client: tell the server. */
+		icmp_rewrite_inner(v, out);
+		odst = out->src_addr;
+		if (c->fwd == LB_FWD_FNAT)
+			osrc = out->dst_addr;
+	}
+	ip->hdr_checksum = csum_update32(ip->hdr_checksum, ip->src_addr, osrc);
+	ip->hdr_checksum = csum_update32(ip->hdr_checksum, ip->dst_addr, odst);
+	ip->src_addr = osrc;
+	ip->dst_addr = odst;
+	/* Errors are rare and short: recompute rather than track deltas. */
+	v->icmp->icmp_cksum = 0;
+	v->icmp->icmp_cksum = csum_compute(v->icmp, v->icmp_len);
+	w->stats.icmp_related++;
+	ipv4_send(dp, w, m, odst);
+}
+
+/*
+ * An ICMP error to us (local) or through us (transit, NAT).  Returns
+ * true when consumed; errors about no connection of ours are left to
+ * the caller (the twin, or plain forwarding).
+ */
+static bool
+lb_icmp(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
+	struct rte_mbuf *m, struct rte_ipv4_hdr *ip, unsigned int ihl,
+	bool transit)
+{
+	const struct lb_snap *snap = lb_snap_get(dp->lb);
+	struct icmp_view v;
+	struct conn_key4 k;
+	struct conn *c;
+	bool reply, steered;
+	unsigned int owner;
+	int lp;
+
+	if (!icmp_error_parse(ip, ihl, &v))
+		return false;
+	icmp_key(&v, &k);
+	if (lb_svc_lookup(snap, k.proto, k.dst_addr, k.dst_port) != NULL) {
+		owner = steer_by_client(k.src_addr, k.src_port, dp->n_workers);
+	} else if (transit) {
+		owner = steer_by_client(k.dst_addr, k.dst_port, dp->n_workers);
+	} else {
+		lp = laddr_port_owner(rte_be_to_cpu_16(k.dst_port),
+				      dp->n_workers);
+		if (lp < 0)
+			return false;
+		owner = (unsigned int)lp;
+	}
+	c = lb_front(dp, w, port, m, owner, &k, &reply, &steered);
+	if (steered)
+		return true;
+	if (c == NULL || c->fwd == LB_FWD_DR || c->fwd == LB_FWD_TUNNEL ||
+	    (!reply && c->flags & CONN_F_NO_OUT)) {
+		w->stats.icmp_unrelated++;
+		return false;
+	}
+	conn_touch(c, w->now_ms);
+	lb_icmp_forward(dp, w, m, ip, &v, c, reply);
+	return true;
+}
+
 bool
 lb_input_local(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
 	       struct rte_mbuf *m, struct rte_ipv4_hdr *ip, unsigned int ihl)
@@ -499,8 +655,11 @@ lb_input_local(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
 	unsigned int owner;
 	int lp;
 
-	if (snap == NULL || snap->n_svcs == 0 ||
-	    (ip->next_proto_id != IPPROTO_TCP && ip->next_proto_id != IPPROTO_UDP))
+	if (snap == NULL || snap->n_svcs == 0)
+		return false;
+	if (ip->next_proto_id == IPPROTO_ICMP)
+		return lb_icmp(dp, w, port, m, ip, ihl, false);
+	if (ip->next_proto_id != IPPROTO_TCP && ip->next_proto_id != IPPROTO_UDP)
 		return false;
 	if (!l4_parse(ip, ihl, &v)) {
 		dp_drop(w, m, DROP_L4_BAD_HEADER);
@@ -541,9 +700,12 @@ lb_input_transit(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
 	struct conn *c;
 	bool reply, steered;
 
-	if (snap == NULL || snap->n_svcs == 0 ||
-	    (ip->next_proto_id != IPPROTO_TCP && ip->next_proto_id != IPPROTO_UDP) ||
-	    !l4_parse(ip, ihl, &v))
+	if (snap == NULL || snap->n_svcs == 0)
+		return false;
+	if (ip->next_proto_id == IPPROTO_ICMP)
+		return lb_icmp(dp, w, port, m, ip, ihl, true);
+	if ((ip->next_proto_id != IPPROTO_TCP &&
+	     ip->next_proto_id != IPPROTO_UDP) || !l4_parse(ip, ihl, &v))
 		return false;
 	key_from_packet(ip, &v, &key);
 	/* A NAT reply goes to the client: the owner hashed its side. */

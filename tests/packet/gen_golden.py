@@ -59,6 +59,8 @@ class Case:
     out: dict = field(default_factory=dict)  # port -> [frames], in order
     drops: dict = field(default_factory=dict)  # reason -> exact count
     forward: bool = True
+    addrs: dict = field(default_factory=dict)  # port -> extra "a.b.c.d/len"
+    extra_conf: str = ""  # appended to dplbd.conf (services...)
 
     def inputs(self, port):
         return self.inp.get(port, [])
@@ -78,10 +80,12 @@ def garp(port_mac, ip):
                 pdst=ip))
 
 
-def announcements(port):
+def announcements(port, case=None):
+    """The gratuitous ARPs dplbd sends at start on port."""
     for name, mac, ip in PORTS:
         if name == port:
-            return [garp(mac, ip)]
+            extra = case.addrs.get(port, []) if case else []
+            return [garp(mac, a.split("/")[0]) for a in [ip] + extra]
     return []
 
 
@@ -192,6 +196,62 @@ def cases():
                    "198.18.1.12 tell 198.18.1.1 from dp1",
                    {"dp0": [unres]}, {"dp1": [who]}))
 
+
+    # --- load balancing: full-NAT, and an ICMP error about the connection
+    vip, lip = "198.18.0.100", "198.18.1.100"
+    lb_conf = f"""laddr_groups = ( {{ name = "lg1"; addresses = [ "{lip}" ]; }} );
+services = ( {{ proto = "tcp"; vip = "{vip}"; port = 80; sched = "rr";
+  laddr_group = "lg1";
+  dests = ( {{ addr = "{RS1_IP}"; port = 80; fwd = "fnat"; }} ); }} );
+"""
+    syn = build(from_client() / IP(src=CLIENT_IP, dst=vip, id=0x3456) /
+                TCP(sport=40000, dport=80, flags="S", seq=1000,
+                    window=64240))
+    # worker 0 of 1 owns 1024..65535; its first choice is the lowest port
+    syn_out = build(Ether(dst=RS1_MAC, src=DP1_MAC) /
+                    IP(src=lip, dst=RS1_IP, id=0x3456) /
+                    TCP(sport=1024, dport=80, flags="S", seq=1000,
+                        window=64240))
+    synack = build(Ether(dst=DP1_MAC, src=RS1_MAC) /
+                   IP(src=RS1_IP, dst=lip, id=0x1111) /
+                   TCP(sport=80, dport=1024, flags="SA", seq=5000, ack=1001,
+                       window=65160))
+    synack_out = build(Ether(dst=CLIENT_MAC, src=DP0_MAC) /
+                       IP(src=vip, dst=CLIENT_IP, id=0x1111) /
+                       TCP(sport=80, dport=40000, flags="SA", seq=5000,
+                           ack=1001, window=65160))
+
+    def quoted(pkt):
+        """The IP header and first 8 bytes of L4 an ICMP error quotes."""
+        raw = bytes(pkt[IP])
+        return raw[:(raw[0] & 0x0f) * 4 + 8]
+
+    unreach = build(Ether(dst=DP1_MAC, src=RS1_MAC) /
+                    IP(src=RS1_IP, dst=lip, id=0x2222) /
+                    ICMP(type=3, code=4, nexthopmtu=1400) /
+                    Raw(quoted(syn_out)))
+    unreach_out = build(Ether(dst=CLIENT_MAC, src=DP0_MAC) /
+                        IP(src=vip, dst=CLIENT_IP, id=0x2222) /
+                        ICMP(type=3, code=4, nexthopmtu=1400) /
+                        Raw(quoted(syn)))
+    cs.append(Case("lb_fnat_handshake_and_icmp",
+                   "SYN to a full-NAT VIP leaves from LIP:1024 to rs1, the "
+                   "SYN-ACK returns from the VIP, and rs1's 'fragmentation "
+                   "needed' about our SYN reaches the client quoting its own "
+                   "SYN",
+                   {"dp0": [syn], "dp1": [synack, unreach]},
+                   {"dp1": [syn_out], "dp0": [synack_out, unreach_out]},
+                   addrs={"dp0": [f"{vip}/32"], "dp1": [f"{lip}/32"]},
+                   extra_conf=lb_conf))
+    cs.append(Case("drop_not_syn",
+                   "an ACK to the VIP with no connection",
+                   {"dp0": [build(from_client() /
+                                  IP(src=CLIENT_IP, dst=vip) /
+                                  TCP(sport=40001, dport=80, flags="A"))]},
+                   {}, {"not_syn": 1},
+                   addrs={"dp0": [f"{vip}/32"], "dp1": [f"{lip}/32"]},
+                   extra_conf=lb_conf))
+
     # --- one case per drop reason
     def drop(name, doc, pkt, reason, forward=True):
         frame = Ether(pkt) if isinstance(pkt, bytes) else build(pkt)
@@ -248,7 +308,7 @@ def config(case, sock, paths):
     device = "net_pcap{name[-1]},rx_pcap={rx},tx_pcap={tx}";
     twin = "";
     mac = "{mac}";
-    addresses = [ "{ip}/24" ]; }}""")
+    addresses = [ {", ".join(f'"{a}"' for a in [ip + "/24"] + case.addrs.get(name, []))} ]; }}""")
     return f"""# golden packet case {case.name}: {case.doc}
 global = {{ log_level = "info"; control_socket = "{sock}"; }};
 eal = {{ hugepages = false; memory_mb = 256; }};
@@ -264,7 +324,7 @@ neigh = {{
 ports = (
 {(","+chr(10)).join(ports)}
 );
-"""
+{case.extra_conf}"""
 
 
 def write_pcap(path, pkts):
@@ -286,7 +346,7 @@ def write_case(case, d, sock=None):
         tx = os.path.join(d, f"out_{name}.pcap")
         exp = os.path.join(d, f"expected_{name}.pcap")
         write_pcap(rx, case.inputs(name))
-        write_pcap(exp, announcements(name) + case.outputs(name))
+        write_pcap(exp, announcements(name, case) + case.outputs(name))
         paths[name] = (rx, tx, exp)
     text = config(case, sock or os.path.join(d, "dplbd.sock"),
                   {k: v[:2] for k, v in paths.items()})

@@ -137,7 +137,7 @@ def test_golden(case, workdir):
 
     for port, _, _ in gen.PORTS:
         _, tx, exp = paths[port]
-        compare_port(port, exp, tx, len(gen.announcements(port)))
+        compare_port(port, exp, tx, len(gen.announcements(port, case)))
 
     unexpected = {r: n for r, n in drops.items()
                   if n != case.drops.get(r, 0)}
