@@ -91,5 +91,7 @@ extern const struct command cmd_hello, cmd_port, cmd_addr, cmd_route,
 	cmd_neigh, cmd_lcore, cmd_drop, cmd_config, cmd_log, cmd_call;
 /* cmd_lb.c: the load balancer (service, its alias lb, dest, laddr) */
 extern const struct command cmd_service, cmd_lb, cmd_dest, cmd_laddr;
+/* cmd_conn.c: the load balancer's connections */
+extern const struct command cmd_conn;
 
 #endif /* DPLBCTL_H */

@@ -12,6 +12,7 @@
 
 #include "ctl_call.h"
 #include "ctl_verbs.h"
+#include "ctl_verbs_conn.h"
 #include "ctl_verbs_lb.h"
 #include "dp.h"
 #include "lb_svc.h"
@@ -705,6 +706,9 @@ ctl_verbs_with_lb(size_t *n)
 		for (i = 0; i < k && n_all < RTE_DIM(all); i++)
 			all[n_all++] = m[i];
 		m = ctl_verbs_lb(&k);
+		for (i = 0; i < k && n_all < RTE_DIM(all); i++)
+			all[n_all++] = m[i];
+		m = ctl_verbs_conn(&k);
 		for (i = 0; i < k && n_all < RTE_DIM(all); i++)
 			all[n_all++] = m[i];
 	}

@@ -28,21 +28,6 @@ struct l4_view {
 	bool udp;
 };
 
-/* What the connection keeps in conn->priv (16 bytes). */
-struct lb_conn_priv {
-	struct lb_dest *dest;	/* held reference */
-	rte_be32_t daddr;	/* the real server, for DR and TUNNEL */
-	rte_be16_t dport;
-	uint16_t pad;
-};
-
-static inline struct lb_conn_priv *
-conn_priv(struct conn *c)
-{
-	RTE_BUILD_BUG_ON(sizeof(struct lb_conn_priv) > sizeof(c->priv));
-	return (struct lb_conn_priv *)c->priv;
-}
-
 int
 lb_init_workers(struct dp_ctx *dp)
 {

@@ -16,6 +16,7 @@
 #include <rte_ip.h>
 #include <rte_mbuf.h>
 
+#include "conn.h"
 #include "dp.h"
 
 /** Create the workers' connection tables. */
@@ -40,5 +41,28 @@ bool lb_input_transit(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
 
 /** Expire idle connections (bounded work); call once per loop. */
 void lb_expire_tick(struct dp_ctx *dp, struct dp_worker *w);
+
+struct conn;
+
+struct lb_dest;
+
+/* What the load balancer keeps in conn->priv (16 bytes). */
+struct lb_conn_priv {
+	struct lb_dest *dest;	/* held reference */
+	rte_be32_t daddr;	/* the real server, for DR and TUNNEL */
+	rte_be16_t dport;
+	uint16_t pad;
+};
+
+static inline struct lb_conn_priv *
+conn_priv(struct conn *c)
+{
+	RTE_BUILD_BUG_ON(sizeof(struct lb_conn_priv) > sizeof(c->priv));
+	return (struct lb_conn_priv *)c->priv;
+}
+
+/** Drop c now (a flush), releasing it exactly as expiry does: its
+ * dest's counts and reference; then the entry.  Its worker only. */
+void lb_conn_drop(struct dp_worker *w, struct conn *c);
 
 #endif /* DPLB_LB_H */

@@ -8,6 +8,7 @@
 #include <rte_malloc.h>
 #include <rte_prefetch.h>
 
+#include "conn_ctl.h"
 #include "lb.h"
 #include "log.h"
 #include "pipeline.h"
@@ -202,6 +203,7 @@ worker_main(void *arg)
 						  w->sleep_us != 0);
 		work += drain_steer_ring(dp, w);
 		work += drain_tx_ring(w);
+		work += conn_ctl_serve(dp, w);	/* one page at most */
 		flush_all(dp, w);
 		rte_rcu_qsbr_quiescent(dp->qsv, w->id);
 		account_idle(dp, w, work);

@@ -1,0 +1,187 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""conn.list and conn.flush against a real dplbd (one net_null port, two
+workers, no traffic): shapes of empty results, every parameter error,
+cursors, and dplbctl conn.  Listings with connections are tested in
+tests/e2e/test_lb_conns.py.
+Run as root: /usr/bin/python3 -m pytest tests/ctl/test_conns.py
+"""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO / "tests" / "pylib"))
+
+from dplbd import Dplbd  # noqa: E402
+
+DPLBD = Path(os.environ.get("DPLBD_BIN", REPO / "build" / "dplbd"))
+DPLBCTL = Path(os.environ.get("DPLBCTL_BIN", REPO / "build" / "dplbctl"))
+
+CONFIG = """
+global = { log_level = "info"; control_socket = "@SOCKET@"; };
+eal = { hugepages = false; memory_mb = 256; };
+dataplane = { workers = 2; idle_sleep_max_us = 100; };
+ports = ( { name = "dp0"; device = "net_null0"; twin = ""; } );
+"""
+
+HEADER = ("IPVS connection entries\n"
+          "pro expire state       source             virtual            "
+          "destination        local\n")
+
+
+@pytest.fixture(scope="module")
+def dplbd():
+    if not os.access(DPLBD, os.X_OK):
+        pytest.fail(f"{DPLBD} is not built: run make first", pytrace=False)
+    d = Dplbd(CONFIG)
+    d.start()
+    r = d.ctl.call("conn.list")
+    if not r["ok"] and r["error"]["code"] == "ENOSYS":
+        d.stop()
+        pytest.fail(f"{DPLBD} does not serve conn.* (ctl_verbs_conn not "
+                    "wired into dplbd)", pytrace=False)
+    yield d
+    alive = d.alive()
+    rc = d.stop()
+    assert alive, f"dplbd died during the tests:\n{d.stderr}"
+    assert rc == 0, f"dplbd exited with {rc} on SIGTERM:\n{d.stderr}"
+
+
+@pytest.fixture
+def ctl(dplbd):
+    c = dplbd.connect()
+    yield c
+    c.close()
+    assert dplbd.alive(), f"dplbd died:\n{dplbd.stderr}"
+
+
+def err(ctl, method, params=None, code="EINVAL"):
+    e = ctl.error(method, params)
+    assert set(e) >= {"code", "errno", "message"}, e
+    assert e["code"] == code, (method, params, e)
+    return e
+
+
+def dplbctl(dplbd, *args):
+    return subprocess.run([str(DPLBCTL), "-S", dplbd.socket, *args],
+                          capture_output=True, text=True, timeout=20)
+
+
+def test_list_empty(ctl):
+    assert ctl.result("conn.list") == {"conns": [], "cursor": None}
+
+
+def test_list_filters_accepted(ctl):
+    params = {"proto": "tcp", "client": "198.18.0.2:40000",
+              "vip": "198.18.0.100:80", "dest": "198.18.1.11",
+              "state": "ESTABLISHED", "max": 1}
+    assert ctl.result("conn.list", params) == {"conns": [], "cursor": None}
+    for state in ("established", "SYN_RECV", "time_wait", "CLOSE", "NONE",
+                  "UDP", "udp", "fin_wait", "Close_Wait", "LAST_ACK"):
+        assert ctl.result("conn.list", {"state": state})["conns"] == []
+    for key in ("client", "vip", "dest"):
+        for v in ("198.18.0.1", "198.18.0.1:0", "198.18.0.1:65535"):
+            assert ctl.result("conn.list", {key: v})["cursor"] is None
+    # null is the same as missing
+    assert ctl.result("conn.list", {"proto": None, "cursor": None,
+                                    "max": None})["conns"] == []
+
+
+def test_list_cursor_of_each_worker(ctl):
+    for cur in ("0:0", "1:0", "0:12345", "1:4294967294"):
+        assert ctl.result("conn.list", {"cursor": cur}) == \
+            {"conns": [], "cursor": None}
+
+
+@pytest.mark.parametrize("params", [
+    {"proto": "icmp"}, {"proto": "TCPX"}, {"proto": 6},
+    {"state": "BOGUS"}, {"state": ""}, {"state": 1},
+    {"client": "198.18.0"}, {"client": "198.18.0.2:"},
+    {"client": "198.18.0.2:x"}, {"client": "198.18.0.2:65536"},
+    {"client": ":80"}, {"client": "host:80"}, {"client": 5},
+    {"vip": "198.18.0.100:-1"}, {"vip": "198.18.0.100:80:1"},
+    {"vip": "198.18.0.300"}, {"dest": "1.2.3.4/24"}, {"dest": ""},
+    {"cursor": "x"}, {"cursor": "0"}, {"cursor": "0:"}, {"cursor": ":1"},
+    {"cursor": "2:0"}, {"cursor": "99:5"}, {"cursor": "0:1x"},
+    {"cursor": "0:4294967295"}, {"cursor": "-1:0"}, {"cursor": 0},
+    {"max": 0}, {"max": 4097}, {"max": -1}, {"max": "10"}, {"max": 1.5},
+    {"bogus": 1}, {"filter": {}},
+])
+def test_list_bad_params(ctl, params):
+    e = err(ctl, "conn.list", params)
+    assert e["message"].startswith("params."), e
+
+
+@pytest.mark.parametrize("params", [
+    {"proto": "sctp"}, {"state": "nope"}, {"client": "1.2.3"},
+    {"dest": "198.18.1.11:99999"}, {"cursor": "5:5"}, {"max": 10},
+    {"vip": "198.18.0.100:"},
+])
+def test_flush_bad_params(ctl, params):
+    err(ctl, "conn.flush", params)
+
+
+def test_ipv6_filters(ctl):
+    for v in ("2001:db8::1", "[2001:db8::1]:80"):
+        err(ctl, "conn.list", {"client": v}, "EAFNOSUPPORT")
+        err(ctl, "conn.flush", {"dest": v}, "EAFNOSUPPORT")
+
+
+def test_flush_empty(ctl):
+    assert ctl.result("conn.flush") == {"flushed": 0, "cursor": None}
+    assert ctl.result("conn.flush", {"dest": "198.18.1.11:80",
+                                     "proto": "udp"}) == \
+        {"flushed": 0, "cursor": None}
+    assert ctl.result("conn.flush", {"cursor": "1:0"})["flushed"] == 0
+
+
+def test_many_calls_never_stall(ctl):
+    # every call is one round trip to each worker's mailbox
+    for i in range(200):
+        r = ctl.result("conn.list", {"max": 1 + i % 7})
+        assert r == {"conns": [], "cursor": None}
+    hello = ctl.result("hello")
+    assert hello["conn_table_size"] > 0
+
+
+def test_dplbctl_conn_show(dplbd):
+    p = dplbctl(dplbd, "conn")
+    assert p.returncode == 0, p.stderr
+    assert p.stdout == HEADER
+    p = dplbctl(dplbd, "conn", "show", "-t", "--vip", "198.18.0.100:80",
+                "--dest", "198.18.1.11", "--state", "established",
+                "--max", "3")
+    assert p.returncode == 0 and p.stdout == HEADER, p.stderr
+    p = dplbctl(dplbd, "conn", "list", "--json")
+    assert p.returncode == 0 and json.loads(p.stdout) == []
+    p = dplbctl(dplbd, "--json", "conn", "flush", "-c", "198.18.0.2")
+    assert p.returncode == 0 and json.loads(p.stdout) == {"flushed": 0}
+    p = dplbctl(dplbd, "conn", "flush")
+    assert p.returncode == 0 and p.stdout == "", p.stderr
+
+
+@pytest.mark.parametrize("args,code", [
+    (["conn", "frob"], 2), (["conn", "show", "--max", "0"], 2),
+    (["conn", "show", "--proto", "icmp"], 2), (["conn", "show", "extra"], 2),
+    (["conn", "flush", "--max", "5"], 2), (["conn", "--bogus"], 2),
+    (["conn", "show", "--state", "bogus"], 1),
+    (["conn", "show", "--client", "1.2.3"], 1),
+    (["conn", "flush", "--dest", "1.2.3.4:x"], 1),
+])
+def test_dplbctl_conn_errors(dplbd, args, code):
+    p = dplbctl(dplbd, *args)
+    assert p.returncode == code, (args, p.stdout, p.stderr)
+    if code == 1:
+        assert "(EINVAL)" in p.stderr, p.stderr
+
+
+def test_dplbctl_conn_help(dplbd):
+    p = dplbctl(dplbd, "conn", "--help")
+    assert p.returncode == 0 and "dplbctl conn show" in p.stdout
+    p = dplbctl(dplbd, "--help")
+    assert "conn" in p.stdout
