@@ -27,6 +27,7 @@ DP1_IP = "198.18.1.1"
 RS1_IP = "198.18.1.11"
 RS2_IP = "198.18.1.12"
 MGMT_PORT = 8080
+DR_CLIENT_IP = "198.18.1.2"  # the client's leg on the servers' side
 
 class Lab:
     def __init__(self, prefix, workers=1, pmd="af_packet", forward=True):
@@ -152,6 +153,46 @@ class Lab:
 
     def neighbours(self):
         return self.call("neigh.list")
+
+    def conns(self, **filters):
+        """Every connection matching conn.list's filters (all pages)."""
+        out, cursor = [], None
+        while True:
+            params = dict(filters, max=4096)
+            if cursor is not None:
+                params["cursor"] = cursor
+            r = self.call("conn.list", params)
+            out += r["conns"]
+            cursor = r["cursor"]
+            if cursor is None:
+                return out
+
+    def link_stats(self, node, ifname):
+        """The kernel's counters of an interface in a node (rx_packets...)."""
+        out = self.run(node, "ip", "-j", "-s", "link", "show", ifname,
+                       check=True).stdout
+        st = json.loads(out)[0]["stats64"]
+        return {f"{d}_{k}": v for d in ("rx", "tx")
+                for k, v in st[d].items()}
+
+    def direct_return(self, vip):
+        """`lab.sh direct-return VIP`: the DR/TUNNEL reply path that
+        bypasses dplbd.  Returns its description, e.g. {"tunnel":
+        "kernel"|"userspace"|"none", "tunnel_reason": ...}."""
+        r = self.sh("direct-return", vip)
+        return dict(line.split("=", 1) for line in r.stdout.splitlines()
+                    if "=" in line and not line.startswith("["))
+
+    def start_udp_echo(self, name, node, addr, port, text):
+        """A UDP echo server; it answers "TEXT SRC_IP:SRC_PORT PAYLOAD"."""
+        self.sh("start-udp-echo", name, node, addr, str(port), text)
+
+    def udp_peers(self, name):
+        """(src_ip, src_port, length) of every datagram the echo server
+        NAME received."""
+        with open(f"{self.state}/{name}/peers.log") as f:
+            return [(a, int(p), int(n)) for a, p, n in
+                    (line.split() for line in f if line.strip())]
 
     def up(self):
         self.sh("down")

@@ -15,6 +15,9 @@
 #   lab.sh exec NODE CMD...      run CMD in ${P}-NODE (c lb sw rs1 rs2)
 #   lab.sh ctl ARGS...           dplbctl against this lab's dplbd
 #   lab.sh env                   print shell variables describing the lab
+#   lab.sh direct-return VIP     DR/TUNNEL reply path: client leg c1 in the switch,
+#                                VIP on the servers (lo, ipip), replies bypass dplbd
+#   lab.sh start-udp-echo NAME NODE ADDR PORT TEXT   python3 UDP echo server
 #
 # Every namespace is named ${LAB_PREFIX:-dplb}-*.  `down` is idempotent and
 # removes only what `up` and the start-* commands recorded.
@@ -24,7 +27,7 @@ set -u
 . "$(dirname "$(readlink -f "$0")")/lib.sh"
 
 usage() {
-	sed -n '4,19p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '4,22p' "$0" | sed 's/^# \{0,1\}//'
 	exit 2
 }
 
@@ -53,6 +56,8 @@ start-web) [ $# = 5 ] || usage; lab_start_web "$@" ;;
 start-mgmt) lab_start_mgmt ;;
 stop-mgmt) lab_stop_mgmt ;;
 stop) [ $# = 1 ] || usage; lab_kill "$1" ;;
+direct-return) [ $# = 1 ] || usage; lab_direct_return "$1" ;;
+start-udp-echo) [ $# = 5 ] || usage; lab_start_udp_echo "$@" ;;
 exec)
 	[ $# -ge 2 ] || usage
 	node=$1
