@@ -91,7 +91,15 @@ def test_arp_dplbd_learns_hosts(lab):
         assert "reachable" in line[0].lower(), r.stdout
 
 
+def passive_opens(lab):
+    """The lb namespace kernel's count of accepted TCP connections."""
+    lines = [l.split() for l in lab.run("lb", "cat", "/proc/net/snmp")
+             .stdout.splitlines() if l.startswith("Tcp:")]
+    return int(lines[1][lines[0].index("PassiveOpens")])
+
+
 def test_tcp_to_management_address_reaches_twin(lab):
+    opens = passive_opens(lab)
     before_to = lab.lcore_total("to_twin")
     before_from = lab.lcore_total("from_twin")
     r = lab.curl("c", f"http://{DP0_IP}:{MGMT_PORT}/")
@@ -100,11 +108,9 @@ def test_tcp_to_management_address_reaches_twin(lab):
     # the kernel got the SYN through dplbd's twin and answered through it
     assert lab.lcore_total("to_twin") - before_to >= 3
     assert lab.lcore_total("from_twin") - before_from >= 3
-    # and the kernel's own socket saw a connection from the client
-    ss = lab.run("lb", "ss", "-Htn", "state", "time-wait", "dst",
-                 CLIENT_IP).stdout + lab.run(
-        "lb", "ss", "-Htn", "dst", CLIENT_IP).stdout
-    assert CLIENT_IP in ss, ss
+    # and the kernel behind the twin accepted the connection (which side
+    # closes first varies, so its socket may already be gone)
+    assert passive_opens(lab) > opens
 
 
 def test_ttl_one_does_not_cross(lab):
