@@ -17,7 +17,6 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "tests" / "pylib"))
 
-from dplbd import Dplbd  # noqa: E402
 
 DPLBD = Path(os.environ.get("DPLBD_BIN", REPO / "build" / "dplbd"))
 DPLBCTL = Path(os.environ.get("DPLBCTL_BIN", REPO / "build" / "dplbctl"))
@@ -32,32 +31,6 @@ ports = ( { name = "dp0"; device = "net_null0"; twin = ""; } );
 HEADER = ("IPVS connection entries\n"
           "pro expire state       source             virtual            "
           "destination        local\n")
-
-
-@pytest.fixture(scope="module")
-def dplbd():
-    if not os.access(DPLBD, os.X_OK):
-        pytest.fail(f"{DPLBD} is not built: run make first", pytrace=False)
-    d = Dplbd(CONFIG)
-    d.start()
-    r = d.ctl.call("conn.list")
-    if not r["ok"] and r["error"]["code"] == "ENOSYS":
-        d.stop()
-        pytest.fail(f"{DPLBD} does not serve conn.* (ctl_verbs_conn not "
-                    "wired into dplbd)", pytrace=False)
-    yield d
-    alive = d.alive()
-    rc = d.stop()
-    assert alive, f"dplbd died during the tests:\n{d.stderr}"
-    assert rc == 0, f"dplbd exited with {rc} on SIGTERM:\n{d.stderr}"
-
-
-@pytest.fixture
-def ctl(dplbd):
-    c = dplbd.connect()
-    yield c
-    c.close()
-    assert dplbd.alive(), f"dplbd died:\n{dplbd.stderr}"
 
 
 def err(ctl, method, params=None, code="EINVAL"):

@@ -21,7 +21,6 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "tests" / "pylib"))
 
-from dplbd import Dplbd  # noqa: E402
 
 DPLBD = Path(os.environ.get("DPLBD_BIN", REPO / "build" / "dplbd"))
 DPLBCTL = Path(os.environ.get("DPLBCTL_BIN", REPO / "build" / "dplbctl"))
@@ -45,27 +44,6 @@ UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-"
                      r"[0-9a-f]{12}$")
 NEIGH_STATES = {"reachable", "incomplete", "stale", "probe", "failed",
                 "permanent"}
-
-
-@pytest.fixture(scope="module")
-def dplbd():
-    if not os.access(DPLBD, os.X_OK):
-        pytest.fail(f"{DPLBD} is not built: run make first", pytrace=False)
-    d = Dplbd(CONFIG)
-    d.start()
-    yield d
-    alive = d.alive()
-    rc = d.stop()
-    assert alive, f"dplbd died during the tests:\n{d.stderr}"
-    assert rc == 0, f"dplbd exited with {rc} on SIGTERM:\n{d.stderr}"
-
-
-@pytest.fixture
-def ctl(dplbd):
-    c = dplbd.connect()
-    yield c
-    c.close()
-    assert dplbd.alive(), f"dplbd died:\n{dplbd.stderr}"
 
 
 def err(ctl, method, params=None, code=None):

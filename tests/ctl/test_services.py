@@ -17,7 +17,6 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "tests" / "pylib"))
 
-from dplbd import Dplbd  # noqa: E402
 
 DPLBD = Path(os.environ.get("DPLBD_BIN", REPO / "build" / "dplbd"))
 DPLBCTL = Path(os.environ.get("DPLBCTL_BIN", REPO / "build" / "dplbctl"))
@@ -39,24 +38,6 @@ services = (
 VIP = "198.18.0.100"
 WEB = {"proto": "tcp", "vip": VIP, "port": 80}
 CFG_SVC = {"proto": "tcp", "vip": "198.18.9.1", "port": 80}
-
-
-@pytest.fixture(scope="module")
-def dplbd():
-    if not os.access(DPLBD, os.X_OK):
-        pytest.fail(f"{DPLBD} is not built: run make first", pytrace=False)
-    d = Dplbd(CONFIG)
-    d.start()
-    r = d.ctl.call("service.list")
-    if not r["ok"] and r["error"]["code"] == "ENOSYS":
-        d.stop()
-        pytest.fail(f"{DPLBD} does not serve service.* (ctl_verbs_lb not "
-                    "wired into dplbd)", pytrace=False)
-    yield d
-    alive = d.alive()
-    rc = d.stop()
-    assert alive, f"dplbd died during the tests:\n{d.stderr}"
-    assert rc == 0, f"dplbd exited with {rc} on SIGTERM:\n{d.stderr}"
 
 
 @pytest.fixture
