@@ -75,6 +75,22 @@ class Lab:
         m = re.search(r"(\d+) received", ping_result.stdout)
         return int(m.group(1)) if m else 0
 
+    def curl_counts(self, url, n, node="c"):
+        """n sequential curls (each a new connection) from node; returns
+        {body: count}, failures counted under "FAIL"."""
+        script = f"""
+for i in $(seq 1 {n}); do
+  curl -sS --max-time 3 {url} 2>&1 || echo FAIL
+done | sort | uniq -c
+"""
+        r = self.run(node, "bash", "-c", script, timeout=n * 3 + 30)
+        counts = {}
+        for line in r.stdout.splitlines():
+            m = re.match(r"\s*(\d+) (.*)", line)
+            if m:
+                counts[m.group(2)] = int(m.group(1))
+        return counts
+
     def curl(self, node, url, timeout=5):
         return self.run(node, "curl", "-sS", "--max-time", str(timeout), url,
                         timeout=timeout + 10)

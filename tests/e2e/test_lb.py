@@ -44,22 +44,6 @@ def near(counts, want, slack):
             all(abs(counts[k] - want[k]) <= slack for k in want))
 
 
-def curl_loop(lab, url, n):
-    """n sequential curls from the client; returns the bodies' counts."""
-    script = f"""
-for i in $(seq 1 {n}); do
-  curl -sS --max-time 3 {url} 2>&1 || echo FAIL
-done | sort | uniq -c
-"""
-    r = lab.run("c", "bash", "-c", script, timeout=n * 3 + 30)
-    counts = {}
-    for line in r.stdout.splitlines():
-        m = re.match(r"\s*(\d+) (.*)", line)
-        if m:
-            counts[m.group(2)] = int(m.group(1))
-    return counts
-
-
 def access_sources(lab, server):
     """Client addresses in a server's nginx access log."""
     path = f"{lab.state}/{server}/access.log"
@@ -68,7 +52,7 @@ def access_sources(lab, server):
 
 
 def test_fnat_1000_sequential_curls_round_robin(lb):
-    counts = curl_loop(lb, f"http://{VIP}/", 1000)
+    counts = lb.curl_counts(f"http://{VIP}/", 1000)
     assert near(counts, {"rs1": 500, "rs2": 500}, LAB_WORKERS), counts
 
 
@@ -78,7 +62,7 @@ def test_fnat_server_sees_the_local_address(lb):
 
 
 def test_nat_weighted_and_server_sees_the_client(lb):
-    counts = curl_loop(lb, f"http://{VIP}:81/", 400)
+    counts = lb.curl_counts(f"http://{VIP}:81/", 400)
     # one wrr cycle (4) per worker at most
     assert near(counts, {"rs1": 300, "rs2": 100}, 4 * LAB_WORKERS), counts
     assert CLIENT_IP in access_sources(lb, "rs1")
@@ -113,12 +97,12 @@ def test_weight_zero_takes_no_new_connections(lb):
     lb.call("dest.edit", {"proto": "tcp", "vip": VIP, "port": 80,
                           "addr": RS1_IP, "dport": 80, "weight": 0})
     try:
-        counts = curl_loop(lb, f"http://{VIP}/", 20)
+        counts = lb.curl_counts(f"http://{VIP}/", 20)
         assert counts == {"rs2": 20}, counts
     finally:
         lb.call("dest.edit", {"proto": "tcp", "vip": VIP, "port": 80,
                               "addr": RS1_IP, "dport": 80, "weight": 1})
-    counts = curl_loop(lb, f"http://{VIP}/", 20)
+    counts = lb.curl_counts(f"http://{VIP}/", 20)
     assert near(counts, {"rs1": 10, "rs2": 10}, LAB_WORKERS), counts
 
 

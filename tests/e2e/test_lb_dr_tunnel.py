@@ -8,7 +8,6 @@ the VIP to c1).  dplbd never sees a reply, so its connections follow the
 INPUT-ONLY table and expire from the client's packets alone."""
 
 import json
-import re
 import subprocess
 
 import pytest
@@ -49,21 +48,6 @@ def need_mode(lab, fwd):
 def tunnel_dev(lab):
     return {"kernel": "tunl0", "userspace": "ipipd0"}.get(
         lab.dr_info.get("tunnel"))
-
-
-def curl_loop(lab, url, n):
-    script = f"""
-for i in $(seq 1 {n}); do
-  curl -sS --max-time 3 {url} 2>&1 || echo FAIL
-done | sort | uniq -c
-"""
-    r = lab.run("c", "bash", "-c", script, timeout=n * 3 + 30)
-    counts = {}
-    for line in r.stdout.splitlines():
-        m = re.match(r"\s*(\d+) (.*)", line)
-        if m:
-            counts[m.group(2)] = int(m.group(1))
-    return counts
 
 
 def svc_stats(lab, port):
@@ -135,7 +119,7 @@ def test_200_curls_answered_directly(dr, port, fwd):
     need_mode(dr, fwd)
     before = snapshot(dr, port)
     e0 = dr.lcore_total("conns_expired")
-    counts = curl_loop(dr, f"http://{VIP}:{port}/", N)
+    counts = dr.curl_counts(f"http://{VIP}:{port}/", N)
     after = snapshot(dr, port)
     d = {k: after[k] - before[k] for k in before if k != "svc"}
     svc = {k: after["svc"][k] - before["svc"][k] for k in after["svc"]}
