@@ -93,17 +93,6 @@ conn_opts(const struct command *cmd, bool list, int argc, char **argv,
 	return EXIT_OK;
 }
 
-static void
-upper(char *dst, const char *src, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i + 1 < len && src[i] != '\0'; i++)
-		dst[i] = (char)(src[i] >= 'a' && src[i] <= 'z' ?
-				src[i] - 'a' + 'A' : src[i]);
-	dst[i] = '\0';
-}
-
 /* ipvsadm -Lnc's row, with the local address (FNAT) appended. */
 static void
 conn_row(json_object *e)
@@ -111,7 +100,7 @@ conn_row(json_object *e)
 	long long exp = (jint(e, "expire_ms", 0) + 999) / 1000;
 	char proto[8];
 
-	upper(proto, jstr(e, "proto", "?"), sizeof(proto));
+	str_upper(proto, jstr(e, "proto", "?"), sizeof(proto));
 	printf("%-3s %02lld:%02lld  %-11s %-18s %-18s %-18s %s\n", proto,
 	       exp / 60, exp % 60, jstr(e, "state", "?"),
 	       jstr(e, "client", "?"), jstr(e, "vip", "?"),

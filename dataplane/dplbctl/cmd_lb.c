@@ -158,17 +158,6 @@ fwd_ipvs(const char *fwd)
 	return fwd;
 }
 
-static void
-upper(char *dst, const char *src, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i + 1 < len && src[i] != '\0'; i++)
-		dst[i] = (char)(src[i] >= 'a' && src[i] <= 'z' ?
-				src[i] - 'a' + 'A' : src[i]);
-	dst[i] = '\0';
-}
-
 /* "TCP  198.18.0.100:80" as ipvsadm names a service. */
 static void
 svc_name(json_object *s, char *buf, size_t len)
@@ -176,7 +165,7 @@ svc_name(json_object *s, char *buf, size_t len)
 	char proto[8];
 	const char *vip = jstr(s, "vip", "?");
 
-	upper(proto, jstr(s, "proto", "?"), sizeof(proto));
+	str_upper(proto, jstr(s, "proto", "?"), sizeof(proto));
 	snprintf(buf, len, strchr(vip, ':') ? "%s  [%s]:%lld" : "%s  %s:%lld",
 		 proto, vip, jint(s, "port", 0));
 }
@@ -378,6 +367,19 @@ service_show(const struct opts *o, int argc, char **argv)
 }
 
 /* add and edit: ipvsadm -A/-E options. */
+
+/* The checks every service or dest command line ends with. */
+static int
+svc_args_done(const struct command *cmd, int rc, int argc, char **argv,
+	      const char *proto)
+{
+	if (rc == EXIT_OK && optind < argc)
+		rc = usage_error(cmd, "unexpected argument '%s'", argv[optind]);
+	if (rc == EXIT_OK && proto == NULL)
+		rc = usage_error(cmd, "-t VIP:PORT or -u VIP:PORT is required");
+	return rc;
+}
+
 static int
 service_change(const struct opts *o, const char *method, int argc,
 	       char **argv)
@@ -457,12 +459,7 @@ service_change(const struct opts *o, const char *method, int argc,
 					 argv[optind - 1]);
 		}
 	}
-	if (rc == EXIT_OK && optind < argc)
-		rc = usage_error(&cmd_service, "unexpected argument '%s'",
-				 argv[optind]);
-	if (rc == EXIT_OK && a.proto == NULL)
-		rc = usage_error(&cmd_service, "-t VIP:PORT or -u VIP:PORT is "
-				 "required");
+	rc = svc_args_done(&cmd_service, rc, argc, argv, a.proto);
 	if (flags != NULL)
 		json_object_object_add(a.p, "flags", flags);
 	if (rc != EXIT_OK) {
@@ -691,12 +688,7 @@ dest_cmd(const struct opts *o, const char *method, int argc, char **argv)
 					 argv[optind - 1]);
 		}
 	}
-	if (rc == EXIT_OK && optind < argc)
-		rc = usage_error(&cmd_dest, "unexpected argument '%s'",
-				 argv[optind]);
-	if (rc == EXIT_OK && a.proto == NULL)
-		rc = usage_error(&cmd_dest, "-t VIP:PORT or -u VIP:PORT is "
-				 "required");
+	rc = svc_args_done(&cmd_dest, rc, argc, argv, a.proto);
 	if (rc == EXIT_OK && !list && !have_r)
 		rc = usage_error(&cmd_dest, "-r ADDR[:PORT] is required");
 	if (rc != EXIT_OK) {

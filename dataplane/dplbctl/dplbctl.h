@@ -67,6 +67,9 @@ int run_call(const struct opts *o, const char *method, json_object *params,
 void print_json(json_object *obj);
 
 /** Print "dplbctl: <msg>" and the usage to stderr; returns EXIT_USAGE. */
+/** Copy src into dst (len bytes) in upper case: "tcp" -> "TCP". */
+void str_upper(char *dst, const char *src, size_t len);
+
 int usage_error(const struct command *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 

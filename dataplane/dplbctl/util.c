@@ -120,3 +120,14 @@ params_add(json_object *p, const char *key, const char *val)
 	if (val != NULL)
 		json_object_object_add(p, key, json_object_new_string(val));
 }
+
+void
+str_upper(char *dst, const char *src, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < len && src[i] != '\0'; i++)
+		dst[i] = (char)(src[i] >= 'a' && src[i] <= 'z' ?
+				src[i] - 'a' + 'A' : src[i]);
+	dst[i] = '\0';
+}

@@ -747,14 +747,14 @@ static int
 serve_backlog(struct ctl_server *s, int *budget)
 {
 	struct ctl_client *c;
-	unsigned int n = 0, todo = 0;
+	unsigned int n = 0, waiting = 0;
 	bool closed;
 	int served = 0;
 
 	TAILQ_FOREACH(c, &s->backlog, bl_next)
-		todo++;
+		waiting++;
 	/* round robin: a served client goes to the tail (or leaves) */
-	while (*budget > 0 && n++ < todo &&
+	while (*budget > 0 && n++ < waiting &&
 	       (c = TAILQ_FIRST(&s->backlog)) != NULL) {
 		backlog_set(c, false);
 		served += client_serve(c, budget, &closed);

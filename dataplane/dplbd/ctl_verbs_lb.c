@@ -253,7 +253,7 @@ dest_json(const struct lb_dest *d)
 }
 
 static json_object *
-svc_json(const struct lb_svc *s)
+svc_json(const struct lb_store *st, const struct lb_svc *s)
 {
 	json_object *o = json_object_new_object(), *fl, *ds;
 	char a[INET_ADDR_STRLEN];
@@ -387,8 +387,12 @@ m_service_flush(struct ctl_call *c)
 	return 0;
 }
 
+typedef json_object *(*svc_fmt_fn)(const struct lb_store *st,
+				   const struct lb_svc *s);
+
+/* One service (params name it) or all of them, each through fmt. */
 static int
-m_service_list(struct ctl_call *c)
+svc_listing(struct ctl_call *c, svc_fmt_fn fmt)
 {
 	static const char *const keys[] = { SVC_KEYS, NULL };
 	struct lb_svc_key k;
@@ -399,19 +403,23 @@ m_service_list(struct ctl_call *c)
 	if ((ret = check_params(c, keys)) != 0 ||
 	    (ret = param_svc_key(c, 0, &k)) < 0)
 		return ret;
+	if (ret == 0 && (s = find_svc(c, &k)) == NULL)
+		return -ENOENT;
 	a = json_object_new_array();
 	if (ret == 0) {
-		if ((s = find_svc(c, &k)) == NULL) {
-			json_object_put(a);
-			return -ENOENT;
-		}
-		json_object_array_add(a, svc_json(s));
+		json_object_array_add(a, fmt(store(c), s));
 	} else {
 		TAILQ_FOREACH(s, &store(c)->svcs, next)
-			json_object_array_add(a, svc_json(s));
+			json_object_array_add(a, fmt(store(c), s));
 	}
 	c->result = a;
 	return 0;
+}
+
+static int
+m_service_list(struct ctl_call *c)
+{
+	return svc_listing(c, svc_json);
 }
 
 /* ---- dest --------------------------------------------------------------- */
@@ -629,23 +637,7 @@ svc_stats_json(const struct lb_store *st, const struct lb_svc *s)
 static int
 m_stats_show(struct ctl_call *c)
 {
-	static const char *const keys[] = { SVC_KEYS, NULL };
-	struct lb_svc_key k;
-	struct lb_svc *s;
-	json_object *a;
-	int ret;
-
-	if ((ret = check_params(c, keys)) != 0 ||
-	    (ret = param_svc_key(c, 0, &k)) < 0)
-		return ret;
-	if (ret == 0 && find_svc(c, &k) == NULL)
-		return -ENOENT;
-	a = json_object_new_array();
-	TAILQ_FOREACH(s, &store(c)->svcs, next)
-		if (ret == 1 || s == lb_svc_find(store(c), &k))
-			json_object_array_add(a, svc_stats_json(store(c), s));
-	c->result = a;
-	return 0;
+	return svc_listing(c, svc_stats_json);
 }
 
 static int

@@ -549,8 +549,13 @@ sh_build(struct sched_state *st, const struct sched_build_ctx *c)
 	return rc;
 }
 
+/*
+ * sh and mh pick alike: the client's hash indexes the table (sh's is a
+ * power of two, mh's a prime); only the index and the fallback differ.
+ */
 static int
-sh_pick(const struct sched_state *st, const struct sched_input *in)
+hash_table_pick(const struct sched_state *st, const struct sched_input *in,
+		bool maglev)
 {
 	uint32_t h;
 	uint16_t idx;
@@ -559,12 +564,19 @@ sh_pick(const struct sched_state *st, const struct sched_input *in)
 		return -EINVAL;
 	h = hash_addr_port(in->saddr, in->sport,
 			   (st->flags & SCHED_F_HASH_PORT) != 0, SEED_CLIENT);
-	idx = st->table[h & (st->table_len - 1)];
+	idx = st->table[maglev ? hash_range(h, st->table_len) :
+				 h & (st->table_len - 1)];
 	if (!slot_overloaded(&st->slots[idx]))
 		return idx;
 	if (!(st->flags & SCHED_F_FALLBACK))
 		return -ENOENT;
-	return hash_fallback(st, in, false, h);
+	return hash_fallback(st, in, maglev, h);
+}
+
+static int
+sh_pick(const struct sched_state *st, const struct sched_input *in)
+{
+	return hash_table_pick(st, in, false);
 }
 
 /* Build-time state of one dest in Maglev's population. */
@@ -662,19 +674,7 @@ out:
 static int
 mh_pick(const struct sched_state *st, const struct sched_input *in)
 {
-	uint32_t h;
-	uint16_t idx;
-
-	if (!input_hashable(in))
-		return -EINVAL;
-	h = hash_addr_port(in->saddr, in->sport,
-			   (st->flags & SCHED_F_HASH_PORT) != 0, SEED_CLIENT);
-	idx = st->table[hash_range(h, st->table_len)];
-	if (!slot_overloaded(&st->slots[idx]))
-		return idx;
-	if (!(st->flags & SCHED_F_FALLBACK))
-		return -ENOENT;
-	return hash_fallback(st, in, true, h);
+	return hash_table_pick(st, in, true);
 }
 
 /* ---- fo --------------------------------------------------------------- */

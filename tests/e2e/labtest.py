@@ -170,11 +170,12 @@ done | sort | uniq -c
     def neighbours(self):
         return self.call("neigh.list")
 
-    def conns(self, **filters):
-        """Every connection matching conn.list's filters (all pages)."""
+    def conns(self, max=4096, **filters):
+        """Every connection matching conn.list's filters (all pages of
+        up to max entries)."""
         out, cursor = [], None
         while True:
-            params = dict(filters, max=4096)
+            params = dict(filters, max=max)
             if cursor is not None:
                 params["cursor"] = cursor
             r = self.call("conn.list", params)

@@ -61,27 +61,13 @@ def held(lb):
         ports = {int(x) for x in line.split()}
         assert len(ports) == N_CONNS
         # the curl's connection expires (TIME_WAIT, then gone)
-        assert wait_for(lambda: len(ours(lb, all_conns(lb), ports)) ==
-                        N_CONNS and len(all_conns(lb)) == N_CONNS,
-                        timeout=20), all_conns(lb)
+        assert wait_for(lambda: len(ours(lb, lb.conns(), ports)) ==
+                        N_CONNS and len(lb.conns()) == N_CONNS,
+                        timeout=20), lb.conns()
         yield ports
     finally:
         p.stdin.close()
         p.wait(timeout=10)
-
-
-def all_conns(lb, **filters):
-    """Every page of conn.list."""
-    out, cursor = [], None
-    while True:
-        params = dict(filters)
-        if cursor is not None:
-            params["cursor"] = cursor
-        r = lb.call("conn.list", params)
-        out += r["conns"]
-        cursor = r["cursor"]
-        if cursor is None:
-            return out
 
 
 def ours(lb, conns, ports):
@@ -97,7 +83,7 @@ def dest_load(lb, addr):
 
 
 def test_list_fields(lb, held):
-    conns = all_conns(lb)
+    conns = lb.conns()
     assert len(conns) == N_CONNS
     for c in conns:
         assert set(c) == {"proto", "state", "expire_ms", "client", "vip",
@@ -126,23 +112,23 @@ def test_list_fields(lb, held):
 
 
 def test_filters(lb, held):
-    conns = all_conns(lb)
+    conns = lb.conns()
     one = conns[0]
-    r = all_conns(lb, client=one["client"])
+    r = lb.conns(client=one["client"])
     assert len(r) == 1 and dict(r[0], expire_ms=0) == dict(one, expire_ms=0)
-    assert len(all_conns(lb, client=CLIENT_IP)) == N_CONNS
-    assert len(all_conns(lb, vip=f"{VIP}:80", proto="tcp")) == N_CONNS
-    assert all_conns(lb, vip=f"{VIP}:81") == []
-    assert all_conns(lb, proto="udp") == []
-    assert len(all_conns(lb, state="established")) == N_CONNS
-    assert all_conns(lb, state="TIME_WAIT") == []
+    assert len(lb.conns(client=CLIENT_IP)) == N_CONNS
+    assert len(lb.conns(vip=f"{VIP}:80", proto="tcp")) == N_CONNS
+    assert lb.conns(vip=f"{VIP}:81") == []
+    assert lb.conns(proto="udp") == []
+    assert len(lb.conns(state="established")) == N_CONNS
+    assert lb.conns(state="TIME_WAIT") == []
     for rs in (RS1_IP, RS2_IP):
         want = sorted(c["client"] for c in conns if c["dest"] == f"{rs}:80")
-        assert sorted(c["client"] for c in all_conns(lb, dest=rs)) == want
+        assert sorted(c["client"] for c in lb.conns(dest=rs)) == want
         assert sorted(c["client"] for c in
-                      all_conns(lb, dest=f"{rs}:80")) == want
-        assert all_conns(lb, dest=f"{rs}:8080") == []
-    every = all_conns(lb, dest=RS1_IP, client=CLIENT_IP, vip=VIP,
+                      lb.conns(dest=f"{rs}:80")) == want
+        assert lb.conns(dest=f"{rs}:8080") == []
+    every = lb.conns(dest=RS1_IP, client=CLIENT_IP, vip=VIP,
                       state="ESTABLISHED", proto="tcp")
     assert sorted(c["client"] for c in every) == \
         sorted(c["client"] for c in conns if c["dest"] == f"{RS1_IP}:80")
@@ -164,7 +150,7 @@ def test_paging_one_by_one(lb, held):
             break
         assert re.fullmatch(r"[01]:\d+", cursor), cursor
     assert len(seen) == N_CONNS and len(set(seen)) == N_CONNS
-    assert sorted(seen) == sorted(c["client"] for c in all_conns(lb))
+    assert sorted(seen) == sorted(c["client"] for c in lb.conns())
 
 
 def test_dplbctl_conn_show(lb, held):
@@ -189,15 +175,15 @@ def test_dplbctl_conn_show(lb, held):
 
 
 def test_flush_by_dest(lb, held):
-    before = all_conns(lb)
+    before = lb.conns()
     n1 = sum(c["dest"] == f"{RS1_IP}:80" for c in before)
     exp0 = sum(w["conns_expired"] for w in lb.workers_stats())
     r = lb.call("conn.flush", {"dest": f"{RS1_IP}:80"})
     assert r == {"flushed": n1, "cursor": None}
-    after = all_conns(lb)
+    after = lb.conns()
     assert all(c["dest"] == f"{RS2_IP}:80" for c in after), after
     assert len(after) == N_CONNS - n1
-    assert all_conns(lb, dest=RS1_IP) == []
+    assert lb.conns(dest=RS1_IP) == []
     # released as expiry does: counts, reference, conns_expired
     assert dest_load(lb, RS1_IP) == (0, 0)
     assert dest_load(lb, RS2_IP) == (N_CONNS - n1, 0)
@@ -211,7 +197,7 @@ def test_flush_by_dest(lb, held):
 
 
 def test_flushed_flow_is_dropped(lb, held):
-    flushed = [p for p in held if not all_conns(lb, client=f"{CLIENT_IP}:{p}")]
+    flushed = [p for p in held if not lb.conns(client=f"{CLIENT_IP}:{p}")]
     assert flushed
     before = lb.drops()["not_syn"]
     r = lb.run("c", "hping3", "-c", "1", "-A", "-s", str(flushed[0]),
@@ -220,12 +206,12 @@ def test_flushed_flow_is_dropped(lb, held):
 
 
 def test_flush_all(lb, held):
-    left = len(all_conns(lb))
+    left = len(lb.conns())
     assert left > 0
     p = lb.ctl_cli("--json", "conn", "flush", "--vip", f"{VIP}:80")
     assert p.returncode == 0, p.stderr
     assert json.loads(p.stdout) == {"flushed": left}
-    assert all_conns(lb) == []
+    assert lb.conns() == []
     assert dest_load(lb, RS2_IP) == (0, 0)
     assert sum(w["conns"] for w in lb.workers_stats()) == 0
     p = lb.ctl_cli("conn")
