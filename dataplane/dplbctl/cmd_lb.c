@@ -27,7 +27,7 @@ struct lb_args {
 	char vip[INET_ADDR_STRLEN];
 	long port;		/* -1: not given */
 	json_object *p;		/* the request's params */
-	bool stats, exact;
+	bool exact;
 };
 
 /* getopt_long on argv[0..argc) (argv[0] is the verb), from scratch. */
@@ -207,6 +207,7 @@ largenum(unsigned long long v, bool exact)
 static char lb_version[64] = DPLB_VERSION;
 static long long lb_size;
 static bool lb_exact;
+static bool lb_persist_view;	/* --persistent-conn */
 
 static void
 service_print(json_object *res)
@@ -217,8 +218,12 @@ service_print(json_object *res)
 	printf("IP Virtual Server version dplb %s (size=%lld)\n", lb_version,
 	       lb_size);
 	printf("Prot LocalAddress:Port Scheduler Flags\n");
-	printf("  -> RemoteAddress:Port           Forward Weight ActiveConn "
-	       "InActConn\n");
+	if (lb_persist_view)
+		printf("  -> RemoteAddress:Port           Weight    PersistConn "
+		       "ActiveConn InActConn\n");
+	else
+		printf("  -> RemoteAddress:Port           Forward Weight "
+		       "ActiveConn InActConn\n");
 	for (i = 0; i < json_object_array_length(res); i++) {
 		json_object *s = json_object_array_get_idx(res, i);
 		json_object *fl = jget(s, "flags"), *ds = jget(s, "dests");
@@ -252,19 +257,36 @@ service_print(json_object *res)
 			json_object *d = json_object_array_get_idx(ds, j);
 
 			dest_name(d, name, sizeof(name));
-			printf("  -> %-28s %-7s %-6lld %-10lld %-10lld\n", name,
-			       fwd_ipvs(jstr(d, "fwd", "?")),
-			       jint(d, "weight", 0), jint(d, "active_conns", 0),
-			       jint(d, "inactive_conns", 0));
+			if (lb_persist_view)
+				printf("  -> %-28s %-9lld %-11lld %-10lld "
+				       "%-9lld\n", name, jint(d, "weight", 0),
+				       jint(d, "persistent_conns", 0),
+				       jint(d, "active_conns", 0),
+				       jint(d, "inactive_conns", 0));
+			else
+				printf("  -> %-28s %-7s %-6lld %-10lld "
+				       "%-10lld\n", name,
+				       fwd_ipvs(jstr(d, "fwd", "?")),
+				       jint(d, "weight", 0),
+				       jint(d, "active_conns", 0),
+				       jint(d, "inactive_conns", 0));
 		}
 	}
 }
 
+/* One row of five counters (stats) or rates under a 33-column name. */
+static const char *const stat_keys[5] = { "conns", "inpkts", "outpkts",
+					  "inbytes", "outbytes" };
+static const char *const stat_titles[5] = { "Conns", "InPkts", "OutPkts",
+					    "InBytes", "OutBytes" };
+static const char *const rate_keys[5] = { "cps", "inpps", "outpps",
+					  "inbps", "outbps" };
+static const char *const rate_titles[5] = { "CPS", "InPPS", "OutPPS",
+					    "InBPS", "OutBPS" };
+
 static void
-stats_cols(json_object *st)
+counter_cols(json_object *st, const char *const *keys)
 {
-	static const char *const keys[] = { "conns", "inpkts", "outpkts",
-					    "inbytes", "outbytes" };
 	size_t i;
 
 	for (i = 0; i < 5; i++)
@@ -272,32 +294,48 @@ stats_cols(json_object *st)
 	putchar('\n');
 }
 
+/* ipvsadm -Ln --stats and --rate: member "stats" or "rate" of
+ * stats.show's services and dests. */
 static void
-stats_print(json_object *res)
+counters_print(json_object *res, const char *member,
+	       const char *const *keys, const char *const *titles)
 {
 	char name[INET_ADDR_STRLEN + 16];
 	size_t i, j;
 
 	printf("IP Virtual Server version dplb %s (size=%lld)\n", lb_version,
 	       lb_size);
-	printf("Prot LocalAddress:Port               Conns   InPkts  OutPkts  "
-	       "InBytes OutBytes\n");
-	printf("  -> RemoteAddress:Port\n");
+	printf("%-33s", "Prot LocalAddress:Port");
+	for (i = 0; i < 5; i++)
+		printf("%9s", titles[i]);
+	printf("\n  -> RemoteAddress:Port\n");
 	for (i = 0; i < json_object_array_length(res); i++) {
 		json_object *s = json_object_array_get_idx(res, i);
 		json_object *ds = jget(s, "dests");
 
 		svc_name(s, name, sizeof(name));
 		printf("%-33s", name);
-		stats_cols(jget(s, "stats"));
+		counter_cols(jget(s, member), keys);
 		for (j = 0; ds != NULL && j < json_object_array_length(ds); j++) {
 			json_object *d = json_object_array_get_idx(ds, j);
 
 			dest_name(d, name, sizeof(name));
 			printf("  -> %-28s", name);
-			stats_cols(jget(d, "stats"));
+			counter_cols(jget(d, member), keys);
 		}
 	}
+}
+
+static void
+stats_print(json_object *res)
+{
+	counters_print(res, "stats", stat_keys, stat_titles);
+}
+
+static void
+rate_print(json_object *res)
+{
+	counters_print(res, "rate", rate_keys, rate_titles);
 }
 
 /* The header's version and size, from hello (size: the connection
@@ -324,20 +362,29 @@ service_show(const struct opts *o, int argc, char **argv)
 {
 	static const struct option lo[] = {
 		{ "stats", no_argument, NULL, 's' },
+		{ "rate", no_argument, NULL, 'r' },
+		{ "persistent-conn", no_argument, NULL, 'P' },
 		{ "exact", no_argument, NULL, 'X' },
 		{ "tcp-service", required_argument, NULL, 't' },
 		{ "udp-service", required_argument, NULL, 'u' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct lb_args a = { .port = -1, .p = params_new() };
+	void (*print)(json_object *) = service_print;
 	int c, rc = EXIT_OK;
 
 	getopt_reset();
 	while (rc == EXIT_OK &&
-	       (c = getopt_long(argc, argv, "sXnt:u:", lo, NULL)) != -1) {
+	       (c = getopt_long(argc, argv, "srXnt:u:", lo, NULL)) != -1) {
 		switch (c) {
 		case 's':
-			a.stats = true;
+			print = stats_print;
+			break;
+		case 'r':
+			print = rate_print;
+			break;
+		case 'P':
+			lb_persist_view = true;
 			break;
 		case 'X':
 			lb_exact = true;
@@ -362,8 +409,9 @@ service_show(const struct opts *o, int argc, char **argv)
 		return rc;
 	}
 	fetch_header(o);
-	return run_call(o, a.stats ? "stats.show" : "service.list", a.p,
-			a.stats ? stats_print : service_print);
+	return run_call(o, print == service_print ? "service.list" :
+						    "stats.show",
+			a.p, print);
 }
 
 /* add and edit: ipvsadm -A/-E options. */
@@ -546,7 +594,9 @@ service_run(const struct opts *go, int argc, char **argv)
 }
 
 #define SERVICE_USAGE(name)                                                   \
-	"Usage: dplbctl " name " show [--stats [--exact]] [-t|-u VIP:PORT]\n"  \
+	"Usage: dplbctl " name " show [--stats|--rate [--exact]|"             \
+	"--persistent-conn]\n"                                                \
+	"                          [-t|-u VIP:PORT]\n"                         \
 	"       dplbctl " name " add -t|-u VIP:PORT [-s SCHED] [-p [SECONDS]]" \
 	" [-M NETMASK]\n"                                                     \
 	"                          [-b FLAG,...] [-o] [--expire-quiescent]"    \
@@ -564,6 +614,8 @@ service_run(const struct opts *go, int argc, char **argv)
 	"  -o, --ops            one-packet scheduling (UDP)\n"                 \
 	"  -l, --laddr-group    local addresses for full-NAT dests\n"          \
 	"  -s, --stats          (show) counters instead of dests\n"            \
+	"  -r, --rate           (show) rates: conns, packets, bytes per second\n"\
+	"  --persistent-conn    (show) dests with their persistence templates\n"\
 	"  --json               print dplbd's JSON result\n"
 
 const struct command cmd_service = {

@@ -259,12 +259,6 @@ found:
 /* ---- the wheel ---- */
 
 static inline uint32_t
-conn_idx(const struct conn_table *t, const struct conn *c)
-{
-	return (uint32_t)(c - t->entries);
-}
-
-static inline uint32_t
 timeout_of(const struct conn_table *t, uint8_t proto, uint8_t state)
 {
 	uint64_t ms = conn_timeout_ms(&t->timeouts, proto, state);
@@ -272,10 +266,18 @@ timeout_of(const struct conn_table *t, uint8_t proto, uint8_t state)
 	return ms < CONN_MAX_TIMEOUT_MS ? (uint32_t)ms : CONN_MAX_TIMEOUT_MS;
 }
 
+uint32_t
+conn_timeout_of(const struct conn_table *t, const struct conn *c)
+{
+	if (c->flags & CONN_F_OWN_TIMEOUT)
+		return c->own_timeout;
+	return timeout_of(t, c->proto, c->state);
+}
+
 static void
 wheel_link(struct conn_table *t, struct conn *c, uint32_t slot)
 {
-	uint32_t idx = conn_idx(t, c), head = t->wheel[slot];
+	uint32_t idx = conn_ref(t, c), head = t->wheel[slot];
 
 	c->wheel_next = head;
 	c->wheel_prev = WHEEL_HEAD | slot;
@@ -416,7 +418,7 @@ entry_alloc(struct conn_table *t)
 static void
 entry_release(struct conn_table *t, struct conn *c)
 {
-	uint32_t idx = conn_idx(t, c);
+	uint32_t idx = conn_ref(t, c);
 
 	c->flags = 0;
 	c->wheel_next = t->free_head;
@@ -431,9 +433,11 @@ key_same(const struct conn_key4 *a, const struct conn_key4 *b)
 	       memcmp(a, b, sizeof(struct conn_tuple4)) == 0;
 }
 
-struct conn *
-conn_new(struct conn_table *t, const struct conn_key4 *in,
-	 const struct conn_key4 *out, uint8_t state, uint32_t now)
+/* conn_new() and conn_new_timed(): timeout 0 means "by state". */
+static struct conn *
+entry_new(struct conn_table *t, const struct conn_key4 *in,
+	  const struct conn_key4 *out, uint8_t state, uint32_t timeout,
+	  uint32_t now)
 {
 	struct conn *c;
 	uint32_t idx;
@@ -456,7 +460,7 @@ conn_new(struct conn_table *t, const struct conn_key4 *in,
 		rte_errno = ENOSPC;
 		return NULL;
 	}
-	idx = conn_idx(t, c);
+	idx = conn_ref(t, c);
 	memset(c, 0, sizeof(*c));
 	memcpy(&c->tuple[CONN_SIDE_IN], in, sizeof(c->tuple[0]));
 	if (out != NULL)
@@ -464,6 +468,10 @@ conn_new(struct conn_table *t, const struct conn_key4 *in,
 	c->proto = in->proto;
 	c->state = state;
 	c->flags = CONN_F_LIVE | (out == NULL ? CONN_F_NO_OUT : 0);
+	if (timeout != 0) {
+		c->flags |= CONN_F_OWN_TIMEOUT;
+		c->own_timeout = RTE_MIN(timeout, CONN_MAX_TIMEOUT_MS);
+	}
 	c->last_seen = now;
 	memset(&t->counters[idx], 0, sizeof(t->counters[idx]));
 
@@ -471,10 +479,23 @@ conn_new(struct conn_table *t, const struct conn_key4 *in,
 	if (out != NULL)
 		index_insert(t, out, idx << 1 | CONN_SIDE_OUT);
 	wheel_start(t, now);
-	wheel_file(t, c, now + timeout_of(t, c->proto, state),
-		   t->wheel_cursor);
+	wheel_file(t, c, now + conn_timeout_of(t, c), t->wheel_cursor);
 	t->count++;
 	return c;
+}
+
+struct conn *
+conn_new(struct conn_table *t, const struct conn_key4 *in,
+	 const struct conn_key4 *out, uint8_t state, uint32_t now)
+{
+	return entry_new(t, in, out, state, 0, now);
+}
+
+struct conn *
+conn_new_timed(struct conn_table *t, const struct conn_key4 *in,
+	       uint32_t timeout_ms, uint32_t now)
+{
+	return entry_new(t, in, NULL, 0, RTE_MAX(timeout_ms, 1u), now);
 }
 
 struct conn *
@@ -538,7 +559,8 @@ void
 conn_key4_get(const struct conn *c, enum conn_side side, struct conn_key4 *k)
 {
 	memset(k, 0, sizeof(*k));
-	memcpy(k, &c->tuple[side], sizeof(c->tuple[side]));
+	if (side == CONN_SIDE_IN || !(c->flags & CONN_F_NO_OUT))
+		memcpy(k, &c->tuple[side], sizeof(c->tuple[side]));
 	k->proto = c->proto;
 }
 
@@ -546,10 +568,11 @@ void
 conn_set_state(struct conn_table *t, struct conn *c, uint8_t state,
 	       uint32_t now)
 {
-	uint32_t old = timeout_of(t, c->proto, c->state);
-	uint32_t new = timeout_of(t, c->proto, state);
+	uint32_t old = conn_timeout_of(t, c);
+	uint32_t new;
 
 	c->state = state;
+	new = conn_timeout_of(t, c);
 	if (new < old) {
 		wheel_unlink(t, c);
 		wheel_file(t, c, now + new, t->wheel_cursor);
@@ -560,7 +583,7 @@ conn_set_state(struct conn_table *t, struct conn *c, uint8_t state,
 static void
 entry_remove(struct conn_table *t, struct conn *c)
 {
-	uint32_t idx = conn_idx(t, c);
+	uint32_t idx = conn_ref(t, c);
 	struct conn_key4 k;
 
 	conn_key4_get(c, CONN_SIDE_IN, &k);
@@ -608,13 +631,17 @@ conn_expire_tick(struct conn_table *t, uint32_t now, unsigned int budget,
 		c = &t->entries[head];
 		wheel_unlink(t, c);
 		budget--;
-		due = c->last_seen + timeout_of(t, c->proto, c->state);
+		due = c->last_seen + conn_timeout_of(t, c);
 		if (time_before(now, due)) {
 			wheel_file(t, c, due, t->wheel_cursor + WHEEL_WIDTH);
 			continue;
 		}
-		if (expire != NULL)
-			expire(ctx, c);
+		if (expire != NULL && expire(ctx, c)) {
+			c->last_seen = now;
+			wheel_file(t, c, now + conn_timeout_of(t, c),
+				   t->wheel_cursor + WHEEL_WIDTH);
+			continue;
+		}
 		entry_remove(t, c);
 		expired++;
 	}

@@ -90,12 +90,13 @@ enum conn_fwd {
 	CONN_FWD_SNAT,
 };
 
-/* Entry flags.  LIVE and NO_OUT belong to the table; the rest are the
- * caller's. */
+/* Entry flags.  LIVE, NO_OUT and OWN_TIMEOUT belong to the table; the
+ * rest are the caller's. */
 #define CONN_F_LIVE 0x01	/* in use (entries are never freed memory) */
 #define CONN_F_NO_OUT 0x02	/* only the in key is indexed (DR, TUNNEL) */
 #define CONN_F_IPV6 0x04	/* reserved: an IPv6 table's entry */
-#define CONN_F_USER_MASK 0xf8
+#define CONN_F_OWN_TIMEOUT 0x08	/* timeout in own_timeout, not by state */
+#define CONN_F_USER_MASK 0xf0
 
 /**
  * One connection: exactly one cache line.  The caller reads every
@@ -103,7 +104,14 @@ enum conn_fwd {
  * flags, dest_id, svc_id and priv; the rest belongs to the table.
  */
 struct conn {
-	struct conn_tuple4 tuple[2];	/* [enum conn_side] */
+	union {
+		struct conn_tuple4 tuple[2];	/* [enum conn_side] */
+		struct {			/* CONN_F_OWN_TIMEOUT entries,
+						 * which have no out key */
+			struct conn_tuple4 tuple_in_;
+			uint32_t own_timeout;	/* ms */
+		};
+	};
 	uint8_t proto;
 	uint8_t state;			/* enum tcp_state / udp_state */
 	uint8_t fwd;			/* enum conn_fwd */
@@ -127,8 +135,12 @@ struct conn_counters {
 	uint64_t bytes[2];
 };
 
-/** Called for each connection that times out, before it is freed. */
-typedef void (*conn_expire_cb)(void *ctx, struct conn *c);
+/**
+ * Called for each connection that times out.  Returns false to let the
+ * table free it, true to keep it for another timeout (a persistence
+ * template that still controls connections).
+ */
+typedef bool (*conn_expire_cb)(void *ctx, struct conn *c);
 
 /* Private to conn.c; here so the inline accessors below can see it. */
 struct conn_bucket;
@@ -181,6 +193,17 @@ struct conn *conn_new(struct conn_table *t, const struct conn_key4 *in,
 		      uint32_t now);
 
 /**
+ * Add an entry with only an in key and its own timeout (ms, capped at
+ * CONN_MAX_TIMEOUT_MS) instead of its state's: a persistence template.
+ * State TCP_S_NONE (0); errors as conn_new().
+ */
+struct conn *conn_new_timed(struct conn_table *t, const struct conn_key4 *in,
+			    uint32_t timeout_ms, uint32_t now);
+
+/** How long c lives without being touched, in ms. */
+uint32_t conn_timeout_of(const struct conn_table *t, const struct conn *c);
+
+/**
  * The connection k belongs to, or NULL.  *is_reply (if is_reply is not
  * NULL) tells whether k matched the out key.
  */
@@ -213,6 +236,26 @@ conn_touch(struct conn *c, uint32_t now)
 void conn_set_state(struct conn_table *t, struct conn *c, uint8_t state,
 		    uint32_t now);
 
+/** A reference to c that fits 32 bits (never 0), and back. */
+static inline uint32_t
+conn_ref(const struct conn_table *t, const struct conn *c)
+{
+	return (uint32_t)(c - t->entries);
+}
+
+/** The live entry behind ref, or NULL.  An entry may have been
+ * recycled since the reference was taken: check it is the one meant. */
+static inline struct conn *
+conn_from_ref(const struct conn_table *t, uint32_t ref)
+{
+	struct conn *c;
+
+	if (ref == 0 || ref > t->hwm)
+		return NULL;
+	c = &t->entries[ref];
+	return (c->flags & CONN_F_LIVE) ? c : NULL;
+}
+
 /** The counters of c. */
 static inline struct conn_counters *
 conn_counters(const struct conn_table *t, const struct conn *c)
@@ -234,9 +277,10 @@ void conn_del(struct conn_table *t, struct conn *c);
 /**
  * Run the wheel up to now: check the entries of every slot that has
  * fully elapsed, at most budget entries in all.  A connection idle for
- * its state's timeout is passed to expire(ctx, c) and then freed; the
- * callback may read the table but not change it (no conn_new(),
- * conn_del(), conn_set_state()).  The others are re-filed
+ * its timeout is passed to expire(ctx, c) and then freed unless the
+ * callback keeps it (re-filed a timeout later); the callback may read
+ * the table and write the entry's user fields, but not change the table
+ * (no conn_new(), conn_del(), conn_set_state()).  The others are re-filed
  * at their new due time.  Returns the number expired.  An entry expires
  * between its due time and one slot (256 ms) plus the caller's tick
  * interval later; with work left over, the next call goes on from there.

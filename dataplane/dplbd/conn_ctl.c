@@ -38,15 +38,14 @@ entry_fill(const struct dp_worker *w, const struct conn *c,
 {
 	const struct conn_tuple4 *in = &c->tuple[CONN_SIDE_IN];
 	const struct conn_tuple4 *out = &c->tuple[CONN_SIDE_OUT];
-	uint64_t timeout = conn_timeout_ms(&w->conns->timeouts, c->proto,
-					   c->state);
-	int64_t left = (int64_t)(int32_t)(c->last_seen + (uint32_t)timeout -
-					  w->now_ms);
+	uint32_t timeout = conn_timeout_of(w->conns, c);
+	int64_t left = (int64_t)(int32_t)(c->last_seen + timeout - w->now_ms);
 
 	memset(e, 0, sizeof(*e));
 	e->proto = c->proto;
 	e->state = c->state;
 	e->fwd = c->fwd;
+	e->is_template = (c->flags & LB_CONN_F_TEMPLATE) != 0;
 	e->client = in->src_addr;
 	e->client_port = in->src_port;
 	e->vip = in->dst_addr;

@@ -60,6 +60,8 @@ struct conn_ctl_entry {
 	uint32_t expire_ms;		/* until it expires if left idle */
 	uint8_t proto, state, fwd;
 	bool has_local;			/* FNAT, SNAT: local is the LIP */
+	bool is_template;		/* a persistence template: client
+					 * net:0 -> VIP:vport */
 };
 
 enum conn_ctl_op {

@@ -42,3 +42,20 @@ call_param_addr(struct ctl_call *c, const char *key, int required,
 				     s);
 	return 0;
 }
+
+json_object *
+rate_est_json(const struct rate_est *e)
+{
+	static const char *const names[RATE_EST_MAX] = {
+		[RATE_CPS] = "cps", [RATE_INPPS] = "inpps",
+		[RATE_OUTPPS] = "outpps", [RATE_INBPS] = "inbps",
+		[RATE_OUTBPS] = "outbps",
+	};
+	json_object *o = json_object_new_object();
+	unsigned int i;
+
+	for (i = 0; i < RATE_EST_MAX; i++)
+		json_object_object_add(o, names[i], json_object_new_int64(
+			(int64_t)rate_est_get(e, (enum rate_est_index)i)));
+	return o;
+}

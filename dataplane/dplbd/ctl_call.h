@@ -9,6 +9,7 @@
 
 #include "ctl_server.h"
 #include "inet.h"
+#include "rate_est.h"
 
 /** -EINVAL if params holds a key outside the NULL-terminated list. */
 int call_params_only(struct ctl_call *c, const char *const *allowed);
@@ -24,5 +25,9 @@ int call_param_uint(struct ctl_call *c, const char *key, int required,
 /** Address parameter ("198.18.0.1"); missing optional: untouched. */
 int call_param_addr(struct ctl_call *c, const char *key, int required,
 		    struct inet_addr *a);
+
+/** {"cps", "inpps", "outpps", "inbps", "outbps"}: rates per second
+ * (bps in bytes, as ipvsadm --rate). */
+struct json_object *rate_est_json(const struct rate_est *e);
 
 #endif /* DPLB_CTL_CALL_H */

@@ -9,6 +9,7 @@
 #include "ctl_verbs.h"
 #include "conn.h"
 #include "dp.h"
+#include "estimate.h"
 #include "log.h"
 #include "netcfg.h"
 #include "version.h"
@@ -524,6 +525,7 @@ lcore_stats_json(json_object *o, const struct lcore_stats *s)
 	ADD(o, "steered_out", J_INT(s->steered_out));
 	ADD(o, "conns_new", J_INT(s->conns_new));
 	ADD(o, "conns_expired", J_INT(s->conns_expired));
+	ADD(o, "conns_peak", J_INT(s->conns_peak));
 	ADD(o, "icmp_related", J_INT(s->icmp_related));
 	ADD(o, "icmp_unrelated", J_INT(s->icmp_unrelated));
 	drops_add(d, s);
@@ -542,6 +544,7 @@ worker_json(const struct dp_ctx *dp, const struct dp_worker *w)
 	ADD(o, "cpu", J_INT(rte_lcore_to_cpu_id((int)w->lcore)));
 	ADD(o, "conns", J_INT(w->conns ? conn_count(w->conns) : 0));
 	lcore_stats_json(o, &w->stats);
+	ADD(o, "rate", rate_est_json(dp_worker_rate(w->id)));
 	for (i = 0; i < w->n_rxq; i++) {
 		json_object *q = json_object_new_object();
 		const struct dp_port *p = &dp->ports[w->rxq[i].dp_port];

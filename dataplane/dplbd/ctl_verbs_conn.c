@@ -232,6 +232,7 @@ entry_json(const struct conn_ctl_entry *e, unsigned int worker)
 				       NULL);
 	ADD(o, "dest", addr_port_json(e->dest, e->dport));
 	ADD(o, "fwd", J_STR(fwd ? fwd : "?"));
+	ADD(o, "template", json_object_new_boolean(e->is_template));
 	ADD(o, "worker", J_INT(worker));
 	return o;
 }

@@ -247,6 +247,8 @@ dest_json(const struct lb_dest *d)
 	    J_INT(__atomic_load_n(&d->load.active, __ATOMIC_RELAXED)));
 	ADD(o, "inactive_conns",
 	    J_INT(__atomic_load_n(&d->load.inactive, __ATOMIC_RELAXED)));
+	ADD(o, "persistent_conns",
+	    J_INT(__atomic_load_n(&d->load.persistent, __ATOMIC_RELAXED)));
 	ADD(o, "overloaded", json_object_new_boolean(
 		__atomic_load_n(&d->load.overloaded, __ATOMIC_RELAXED) != 0));
 	return o;
@@ -619,6 +621,7 @@ svc_stats_json(const struct lb_store *st, const struct lb_svc *s)
 	svc_key_json(o, s);
 	lb_svc_stats(st, s, &sum);
 	ADD(o, "stats", stats_json(&sum));
+	ADD(o, "rate", rate_est_json(&s->est));
 	ds = json_object_new_array();
 	TAILQ_FOREACH(d, &s->dests, next) {
 		json_object *e = json_object_new_object();
@@ -628,6 +631,7 @@ svc_stats_json(const struct lb_store *st, const struct lb_svc *s)
 		ADD(e, "port", J_INT(d->conf.port));
 		lb_dest_stats(st, d, &sum);
 		ADD(e, "stats", stats_json(&sum));
+		ADD(e, "rate", rate_est_json(&d->est));
 		json_object_array_add(ds, e);
 	}
 	ADD(o, "dests", ds);

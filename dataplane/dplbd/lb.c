@@ -4,6 +4,8 @@
 #include <string.h>
 
 #include <rte_cycles.h>
+#include <rte_errno.h>
+#include <rte_mbuf_dyn.h>
 #include <rte_icmp.h>
 #include <rte_tcp.h>
 #include <rte_udp.h>
@@ -18,6 +20,33 @@
 #define EXPIRE_BUDGET 256	/* connections checked per loop at most */
 
 static uint64_t tsc_per_ms;
+
+/* The reply-owner detour (lb_reply_front): which candidate a steered
+ * packet has reached, valid under a dynamic flag that every received
+ * mbuf starts without. */
+static int hop_offset = -1;
+static uint64_t hop_flag;
+
+static int
+hop_field_register(void)
+{
+	static const struct rte_mbuf_dynfield field = {
+		.name = "dplb_reply_hop",
+		.size = sizeof(uint8_t),
+		.align = __alignof__(uint8_t),
+	};
+	static const struct rte_mbuf_dynflag flag = {
+		.name = "dplb_reply_hop_valid",
+	};
+	int bit;
+
+	hop_offset = rte_mbuf_dynfield_register(&field);
+	bit = rte_mbuf_dynflag_register(&flag);
+	if (hop_offset < 0 || bit < 0)
+		return -rte_errno;
+	hop_flag = 1ULL << bit;
+	return 0;
+}
 
 /* The L4 fields a rewrite touches. */
 struct l4_view {
@@ -36,6 +65,12 @@ lb_init_workers(struct dp_ctx *dp)
 	int ret;
 
 	tsc_per_ms = rte_get_tsc_hz() / 1000;
+	ret = hop_field_register();
+	if (ret != 0) {
+		LOG_ERR("cannot register the mbuf field for reply steering: %s",
+			strerror(-ret));
+		return ret;
+	}
 	for (i = 0; i < dp->n_workers; i++) {
 		snprintf(name, sizeof(name), "dplb_conn%u", i);
 		ret = conn_table_create(&dp->workers[i].conns, name,
@@ -186,12 +221,38 @@ lb_follow_state(struct dp_worker *w, struct conn *c, const struct l4_view *v,
 		lb_set_state(w, c, tcp_state_next(c->state, dir, v->flags));
 }
 
-/* Release what a connection holds (the local port goes with its key). */
+static bool
+is_template(const struct conn *c)
+{
+	return c->flags & LB_CONN_F_TEMPLATE;
+}
+
+/* c ends: the template that made it (if still there) controls one
+ * fewer.  The reference may name a recycled entry: check it. */
+static void
+tmpl_uncontrol(struct dp_worker *w, const struct conn *c)
+{
+	struct conn *t = conn_from_ref(w->conns, conn_priv((struct conn *)c)->tmpl);
+
+	if (t != NULL && is_template(t) && t->svc_id == c->svc_id &&
+	    conn_priv(t)->n_control > 0)
+		conn_priv(t)->n_control--;
+}
+
+/* Release what a connection or template holds (the local port goes
+ * with its key). */
 static void
 lb_conn_release(struct dp_worker *w, struct conn *c)
 {
 	struct lb_dest *d = conn_priv(c)->dest;
 
+	if (is_template(c)) {
+		__atomic_fetch_sub(&d->load.persistent, 1, __ATOMIC_RELAXED);
+		lb_dest_put(d);
+		return;
+	}
+	if (conn_priv(c)->tmpl != 0)
+		tmpl_uncontrol(w, c);
 	__atomic_fetch_sub(state_is_active(c) ? &d->load.active :
 						&d->load.inactive,
 			   1, __ATOMIC_RELAXED);
@@ -200,10 +261,15 @@ lb_conn_release(struct dp_worker *w, struct conn *c)
 	w->stats.conns_expired++;
 }
 
-static void
+static bool
 lb_expire_cb(void *ctx, struct conn *c)
 {
+	/* As IPVS: a template outlives its timeout while connections it
+	 * made are alive, so they and their successors stay together. */
+	if (is_template(c) && conn_priv(c)->n_control > 0)
+		return true;
 	lb_conn_release(ctx, c);
+	return false;
 }
 
 void
@@ -251,18 +317,121 @@ lb_pick_lport(struct dp_ctx *dp, struct dp_worker *w,
 	return false;
 }
 
+/*
+ * Persistence (ipvsadm -p, -M).  A template, keyed client net -> VIP:vport
+ * (the client's address under the service's netmask, port 0; vport 0 for
+ * a port-0 service), remembers the real server the net's first
+ * connection got; later connections from the net follow it while the
+ * template lives: persistence seconds after its last use, and while
+ * connections it made are alive.  Steering puts every connection of a
+ * client net to a persistent service on one worker (lb_svc_owner()), so
+ * the template is in that worker's table and needs no sharing.
+ */
+static void
+tmpl_key(const struct lb_svc_snap *svc, const struct conn_key4 *in,
+	 struct conn_key4 *k)
+{
+	*k = (struct conn_key4){
+		.src_addr = in->src_addr & svc->persist_mask,
+		.dst_addr = in->dst_addr,
+		.dst_port = svc->vport,
+		.proto = in->proto,
+	};
+}
+
+/* A template stops holding its clients when its dest was deleted, or
+ * set to weight 0 in a service that expires quiescent connections. */
+static bool
+tmpl_usable(const struct conn *t, const struct lb_svc_snap *svc)
+{
+	const struct lb_dest *d = conn_priv((struct conn *)t)->dest;
+
+	if (t->svc_id != svc->id || d->trashed)
+		return false;
+	return d->conf.weight != 0 ||
+	       !(svc->flags & LB_SVC_F_EXPIRE_QUIESCENT);
+}
+
+/* The template's dest, described as the snapshot describes dests. */
+static const struct lb_dest_snap *
+tmpl_dest(struct conn *t, struct lb_dest_snap *buf)
+{
+	struct lb_dest *d = conn_priv(t)->dest;
+
+	*buf = (struct lb_dest_snap){
+		.dest = d,
+		.addr = d->conf.addr,
+		.port = rte_cpu_to_be_16(d->conf.port),
+		.fwd = d->conf.fwd,
+		.weight = d->conf.weight,
+	};
+	return buf;
+}
+
+/* NULL when the table is full: the connection goes unpersisted. */
+static struct conn *
+tmpl_new(struct dp_worker *w, const struct conn_key4 *k,
+	 const struct lb_svc_snap *svc, const struct lb_dest_snap *d)
+{
+	struct conn *t;
+
+	t = conn_new_timed(w->conns, k, svc->persistent * 1000u, w->now_ms);
+	if (t == NULL)
+		return NULL;
+	t->flags |= LB_CONN_F_TEMPLATE;
+	t->fwd = d->fwd;
+	t->svc_id = svc->id;
+	t->dest_id = d->dest->id;
+	*conn_priv(t) = (struct lb_conn_priv){ .dest = d->dest,
+					       .daddr = d->addr.v4.s_addr };
+	lb_dest_hold(d->dest);
+	__atomic_fetch_add(&d->dest->load.persistent, 1, __ATOMIC_RELAXED);
+	return t;
+}
+
+/* The dest for a new connection, and its template when persistent. */
+static const struct lb_dest_snap *
+lb_pick(struct dp_worker *w, const struct lb_svc_snap *svc,
+	const struct conn_key4 *in, struct lb_dest_snap *buf,
+	struct conn **tmpl)
+{
+	struct inet_addr client = inet_addr_v4(in->src_addr);
+	const struct lb_dest_snap *d;
+	struct conn_key4 k;
+	struct conn *t;
+
+	*tmpl = NULL;
+	if (svc->persistent == 0)
+		return lb_svc_pick(svc, w->id, &client, in->src_port);
+	tmpl_key(svc, in, &k);
+	t = conn_lookup4(w->conns, &k, NULL);
+	if (t != NULL && is_template(t)) {
+		if (tmpl_usable(t, svc)) {
+			conn_touch(t, w->now_ms);
+			*tmpl = t;
+			return tmpl_dest(t, buf);
+		}
+		lb_conn_drop(w, t);
+		t = NULL;
+	}
+	d = lb_svc_pick(svc, w->id, &client, in->src_port);
+	if (d != NULL && t == NULL)
+		*tmpl = tmpl_new(w, &k, svc, d);
+	return d;
+}
+
 static struct conn *
 lb_schedule(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 	    const struct conn_key4 *in, const struct lb_svc_snap *svc)
 {
-	struct inet_addr client = inet_addr_v4(in->src_addr);
-	const struct lb_dest_snap *d;
 	struct conn_key4 out = { .proto = in->proto };
 	const struct conn_key4 *outp = &out;
-	struct conn *c;
+	const struct lb_dest_snap *d;
+	struct lb_dest_snap dbuf;
+	struct conn *c, *tmpl;
 	rte_be16_t dport;
 
-	d = lb_svc_pick(svc, w->id, &client, in->src_port);
+	d = lb_pick(w, svc, in, &dbuf, &tmpl);
 	if (d == NULL) {
 		dp_drop(w, m, DROP_NO_DEST);
 		return NULL;
@@ -291,14 +460,20 @@ lb_schedule(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 	c->fwd = d->fwd;
 	c->svc_id = svc->id;
 	c->dest_id = d->dest->id;
-	*conn_priv(c) = (struct lb_conn_priv){ d->dest, d->addr.v4.s_addr,
-					       dport, 0 };
+	*conn_priv(c) = (struct lb_conn_priv){ .dest = d->dest,
+					       .daddr = d->addr.v4.s_addr };
+	if (tmpl != NULL) {
+		conn_priv(c)->tmpl = conn_ref(w->conns, tmpl);
+		conn_priv(tmpl)->n_control++;
+	}
 	lb_dest_hold(d->dest);
 	__atomic_fetch_add(&d->dest->load.inactive, 1, __ATOMIC_RELAXED);
 	dest_check_overload(d->dest);
 	svc->svc->pcpu[w->id].st.conns++;
 	d->dest->pcpu[w->id].st.conns++;
 	w->stats.conns_new++;
+	if (conn_count(w->conns) > w->stats.conns_peak)
+		w->stats.conns_peak = conn_count(w->conns);
 	return c;
 }
 
@@ -433,6 +608,12 @@ lb_inbound(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 	   const struct lb_svc_snap *svc, const struct conn_key4 *key,
 	   struct conn *c)
 {
+	if (unlikely(c != NULL && is_template(c))) {
+		/* Source port 0 looks like a template's key: no service
+		 * takes it. */
+		dp_drop(w, m, DROP_L4_BAD_HEADER);
+		return;
+	}
 	if (c != NULL && !v->udp && tcp_syn_reschedules(c->state, v->flags)) {
 		/* A new connection reuses the tuple: no one-second drop. */
 		lb_conn_release(w, c);
@@ -458,7 +639,7 @@ lb_inbound(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 	lb_xmit_in(dp, w, m, ip, v, c);
 }
 
-/* Common front: parse, steer to the owner, find the connection. */
+/* Common front: steer to the owner, find the connection. */
 static struct conn *
 lb_front(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
 	 struct rte_mbuf *m, unsigned int owner, const struct conn_key4 *k,
@@ -472,6 +653,86 @@ lb_front(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
 	return conn_lookup4(w->conns, k, is_reply);
 }
 
+/* The worker that owns a client's traffic to svc: by client address and
+ * port, or for a persistent service by the client's net alone, so that
+ * its template and connections meet on one worker. */
+static unsigned int
+lb_svc_owner(const struct lb_svc_snap *svc, rte_be32_t addr, rte_be16_t port,
+	     unsigned int n_workers)
+{
+	if (svc->persistent != 0)
+		return steer_by_client(addr & svc->persist_mask, 0, n_workers);
+	return steer_by_client(addr, port, n_workers);
+}
+
+static rte_be32_t
+prefix_mask(unsigned int len)
+{
+	return rte_cpu_to_be_32(len ? ~0u << (32 - len) : 0);
+}
+
+/* Where a NAT connection to client addr:port may live, deduplicated:
+ * owners[0] for plain services, then one per netmask of the persistent
+ * services with NAT dests.  Returns how many. */
+static unsigned int
+reply_owners(const struct lb_snap *snap, rte_be32_t addr, rte_be16_t port,
+	     unsigned int n_workers, uint8_t *owners)
+{
+	uint64_t lens = snap->nat_persist_lens;
+	unsigned int n = 1, i, o;
+
+	owners[0] = (uint8_t)steer_by_client(addr, port, n_workers);
+	while (lens != 0 && n < n_workers) {
+		o = steer_by_client(addr & prefix_mask(rte_bsf64(lens)), 0,
+				    n_workers);
+		lens &= lens - 1;
+		for (i = 0; i < n && owners[i] != o; i++)
+			;
+		if (i == n)
+			owners[n++] = (uint8_t)o;
+	}
+	return n;
+}
+
+/*
+ * lb_front() for a packet to client addr:port that may be a NAT reply.
+ * A reply does not name its service, and a persistent service's
+ * connections live with the owner of the client's net, so when such
+ * services exist each candidate owner looks in turn and passes the
+ * packet on when it misses, the hop number riding in the mbuf.  A
+ * packet whose hop does not match (the services changed meanwhile) is
+ * looked up here and goes no further.
+ */
+static struct conn *
+lb_reply_front(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
+	       struct rte_mbuf *m, const struct lb_snap *snap,
+	       const struct conn_key4 *k, bool *is_reply, bool *steered)
+{
+	uint8_t owners[LB_MAX_WORKERS], *hop;
+	unsigned int n;
+	struct conn *c;
+
+	if (likely(snap->nat_persist_lens == 0 || dp->n_workers == 1))
+		return lb_front(dp, w, port, m,
+				steer_by_client(k->dst_addr, k->dst_port,
+						dp->n_workers),
+				k, is_reply, steered);
+	n = reply_owners(snap, k->dst_addr, k->dst_port, dp->n_workers, owners);
+	hop = RTE_MBUF_DYNFIELD(m, hop_offset, uint8_t *);
+	if (!(m->ol_flags & hop_flag)) {
+		m->ol_flags |= hop_flag;
+		*hop = 0;
+		if (owners[0] != w->id)
+			return lb_front(dp, w, port, m, owners[0], k, is_reply,
+					steered);
+	}
+	*steered = false;
+	c = conn_lookup4(w->conns, k, is_reply);
+	if (c != NULL || *hop + 1u >= n || owners[*hop] != w->id)
+		return c;
+	++*hop;
+	return lb_front(dp, w, port, m, owners[*hop], k, is_reply, steered);
+}
 
 /*
  * ICMP errors about a tracked connection (destination unreachable,
@@ -593,6 +854,7 @@ lb_icmp(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
 	bool transit)
 {
 	const struct lb_snap *snap = lb_snap_get(dp->lb);
+	const struct lb_svc_snap *svc;
 	struct icmp_view v;
 	struct conn_key4 k;
 	struct conn *c;
@@ -603,18 +865,22 @@ lb_icmp(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
 	if (!icmp_error_parse(ip, ihl, &v))
 		return false;
 	icmp_key(&v, &k);
-	if (lb_svc_lookup(snap, k.proto, k.dst_addr, k.dst_port) != NULL) {
-		owner = steer_by_client(k.src_addr, k.src_port, dp->n_workers);
-	} else if (transit) {
-		owner = steer_by_client(k.dst_addr, k.dst_port, dp->n_workers);
+	svc = lb_svc_lookup(snap, k.proto, k.dst_addr, k.dst_port);
+	if (svc == NULL && transit) {
+		c = lb_reply_front(dp, w, port, m, snap, &k, &reply, &steered);
 	} else {
-		lp = laddr_port_owner(rte_be_to_cpu_16(k.dst_port),
-				      dp->n_workers);
-		if (lp < 0)
-			return false;
-		owner = (unsigned int)lp;
+		if (svc != NULL) {
+			owner = lb_svc_owner(svc, k.src_addr, k.src_port,
+					     dp->n_workers);
+		} else {
+			lp = laddr_port_owner(rte_be_to_cpu_16(k.dst_port),
+					      dp->n_workers);
+			if (lp < 0)
+				return false;
+			owner = (unsigned int)lp;
+		}
+		c = lb_front(dp, w, port, m, owner, &k, &reply, &steered);
 	}
-	c = lb_front(dp, w, port, m, owner, &k, &reply, &steered);
 	if (steered)
 		return true;
 	if (c == NULL || c->fwd == LB_FWD_DR || c->fwd == LB_FWD_TUNNEL ||
@@ -653,8 +919,8 @@ lb_input_local(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
 	key_from_packet(ip, &v, &key);
 	svc = lb_svc_lookup(snap, key.proto, key.dst_addr, key.dst_port);
 	if (svc != NULL) {
-		owner = steer_by_client(key.src_addr, key.src_port,
-					dp->n_workers);
+		owner = lb_svc_owner(svc, key.src_addr, key.src_port,
+				     dp->n_workers);
 	} else {
 		lp = laddr_port_owner(rte_be_to_cpu_16(key.dst_port),
 				      dp->n_workers);
@@ -694,9 +960,7 @@ lb_input_transit(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
 		return false;
 	key_from_packet(ip, &v, &key);
 	/* A NAT reply goes to the client: the owner hashed its side. */
-	c = lb_front(dp, w, port, m,
-		     steer_by_client(key.dst_addr, key.dst_port, dp->n_workers),
-		     &key, &reply, &steered);
+	c = lb_reply_front(dp, w, port, m, snap, &key, &reply, &steered);
 	if (steered)
 		return true;
 	if (c == NULL || !reply || c->fwd != LB_FWD_NAT)

@@ -46,12 +46,19 @@ struct conn;
 
 struct lb_dest;
 
+/* conn->flags: a persistence template (client net -> VIP:vport, see
+ * lb.c), not a connection. */
+#define LB_CONN_F_TEMPLATE 0x10
+
 /* What the load balancer keeps in conn->priv (16 bytes). */
 struct lb_conn_priv {
 	struct lb_dest *dest;	/* held reference */
 	rte_be32_t daddr;	/* the real server, for DR and TUNNEL */
-	rte_be16_t dport;
-	uint16_t pad;
+	union {
+		uint32_t tmpl;		/* connection: its template's
+					 * conn_ref(), 0 = none */
+		uint32_t n_control;	/* template: connections it made */
+	};
 };
 
 static inline struct lb_conn_priv *

@@ -483,6 +483,21 @@ lb_svc_lookup(const struct lb_snap *s, uint8_t proto, rte_be32_t vip,
 	return snap_find(s, proto, vip, 0);
 }
 
+/* NAT replies of a persistent service need the steering detour of
+ * lb.c: note the netmasks that call for it. */
+static bool
+svc_snap_has_nat_persist(const struct lb_svc_snap *ss)
+{
+	uint32_t i;
+
+	if (ss->persistent == 0)
+		return false;
+	for (i = 0; i < ss->n_dests; i++)
+		if (ss->dests[i].fwd == LB_FWD_NAT)
+			return true;
+	return false;
+}
+
 static struct lb_snap *
 table_build(const struct lb_store *st)
 {
@@ -507,6 +522,8 @@ table_build(const struct lb_store *st)
 			i = (i + 1) & t->mask;
 		t->slots[i] = ss;
 		t->n_svcs++;
+		if (svc_snap_has_nat_persist(ss))
+			t->nat_persist_lens |= 1ull << ss->netmask_len;
 	}
 	return t;
 }
@@ -1244,6 +1261,38 @@ lb_dest_stats(const struct lb_store *st, const struct lb_dest *d,
 {
 	dest_raw(st, d, out);
 	stats_sub(out, &d->zero_base);
+}
+
+/* The estimator reads the raw sums, which stats.zero does not move. */
+static void
+rate_sample(struct rate_est *e, const struct lb_stats *raw, uint64_t now_ms)
+{
+	const uint64_t cur[RATE_EST_MAX] = {
+		[RATE_CPS] = raw->conns,
+		[RATE_INPPS] = raw->inpkts,
+		[RATE_OUTPPS] = raw->outpkts,
+		[RATE_INBPS] = raw->inbytes,
+		[RATE_OUTBPS] = raw->outbytes,
+	};
+
+	rate_est_sample(e, cur, RATE_EST_MAX, now_ms);
+}
+
+void
+lb_store_estimate(struct lb_store *st, uint64_t now_ms)
+{
+	struct lb_stats raw;
+	struct lb_dest *d;
+	struct lb_svc *s;
+
+	TAILQ_FOREACH(s, &st->svcs, next) {
+		svc_raw(st, s, &raw);
+		rate_sample(&s->est, &raw, now_ms);
+		TAILQ_FOREACH(d, &s->dests, next) {
+			dest_raw(st, d, &raw);
+			rate_sample(&d->est, &raw, now_ms);
+		}
+	}
 }
 
 /* Workers own the counters; zeroing remembers a base to subtract

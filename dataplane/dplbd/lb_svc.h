@@ -51,6 +51,7 @@
 #include <rte_common.h>
 
 #include "inet.h"
+#include "rate_est.h"
 #include "scheduler.h"
 
 struct rte_rcu_qsbr;
@@ -179,6 +180,7 @@ struct lb_dest {
 	uint32_t id;			/* stable while the dest exists */
 	bool trashed;
 	struct lb_stats zero_base;	/* stats.zero: sums at that time */
+	struct rate_est est;		/* lb_store_estimate() */
 	struct lb_dest_pcpu *pcpu;	/* [n_workers] */
 	/* Written by every worker, with atomics: its own cache line. */
 	struct sched_dest_load load __rte_cache_aligned;
@@ -213,6 +215,7 @@ struct lb_svc {
 	uint32_t next_dest_id;
 	struct lb_svc_snap *snap, *next_snap;
 	struct lb_stats zero_base;
+	struct rate_est est;		/* lb_store_estimate() */
 	struct lb_svc_pcpu *pcpu;	/* [n_workers] */
 };
 
@@ -270,6 +273,8 @@ struct lb_svc_snap {
 
 struct lb_snap {
 	uint64_t gen;
+	uint64_t nat_persist_lens;	/* bit n: a persistent service with a
+					 * NAT dest uses netmask /n */
 	uint32_t n_svcs;
 	uint32_t mask;			/* slots - 1 (a power of two) */
 	const struct lb_svc_snap **slots;	/* open addressing, NULL = free */
@@ -338,6 +343,12 @@ void lb_dest_stats(const struct lb_store *st, const struct lb_dest *d,
 		   struct lb_stats *out);
 /** Zero the counters of s, or of every service when s is NULL. */
 void lb_stats_zero(struct lb_store *st, struct lb_svc *s);
+
+/**
+ * Sample every service's and dest's counters for their rates (struct
+ * rate_est); call about every RATE_EST_INTERVAL_MS.  Main lcore.
+ */
+void lb_store_estimate(struct lb_store *st, uint64_t now_ms);
 
 /**
  * Apply the laddr_groups and services of cfg with the functions above

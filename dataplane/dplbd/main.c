@@ -27,6 +27,7 @@
 #include "ctl_verbs.h"
 #include "ctl_verbs_lb.h"
 #include "dp.h"
+#include "estimate.h"
 #include "lb.h"
 #include "lb_svc.h"
 #include "log.h"
@@ -328,6 +329,7 @@ main_loop(struct dp_ctx *dp, struct ctl_server *srv)
 		ctl_server_poll(srv, busy ? 0 : CTL_POLL_MS);
 		busy = slowpath_drain(dp);
 		slowpath_tick(dp);
+		dp_estimate_tick(dp, dp_now_ms());
 		if (dp_now_ms() >= next_gc) {
 			/* Free deleted real servers no connection uses. */
 			lb_store_gc(dp->lb);

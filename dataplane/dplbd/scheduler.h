@@ -64,6 +64,8 @@ struct sched_dest_load {
 	uint32_t active;	/* IPVS activeconns: established TCP */
 	uint32_t inactive;	/* IPVS inactconns: every other state */
 	uint32_t overloaded;	/* non-zero: upper threshold reached */
+	uint32_t persistent;	/* IPVS persistconns: templates; no
+				 * scheduler reads it */
 };
 
 /** One destination (real server) of the snapshot given to sched_build. */

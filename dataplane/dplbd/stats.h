@@ -71,6 +71,7 @@ struct lcore_stats {
 	uint64_t steered_in;	/* received from another worker */
 	uint64_t conns_new;	/* connections scheduled */
 	uint64_t conns_expired;
+	uint64_t conns_peak;	/* most table entries at once */
 	uint64_t icmp_related;	/* ICMP errors passed to the other side */
 	uint64_t icmp_unrelated;	/* ICMP errors about no connection */
 	uint64_t drops[DROP_MAX];

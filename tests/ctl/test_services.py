@@ -192,10 +192,10 @@ def test_dest_add_list_edit_del(ctl):
     assert ds == [
         {"addr": "198.18.1.11", "port": 80, "weight": 1, "fwd": "fnat",
          "u_threshold": 0, "l_threshold": 0, "active_conns": 0,
-         "inactive_conns": 0, "overloaded": False},
+         "inactive_conns": 0, "persistent_conns": 0, "overloaded": False},
         {"addr": "198.18.1.12", "port": 8080, "weight": 5, "fwd": "fnat",
          "u_threshold": 100, "l_threshold": 50, "active_conns": 0,
-         "inactive_conns": 0, "overloaded": False}]
+         "inactive_conns": 0, "persistent_conns": 0, "overloaded": False}]
     assert svc(ctl, WEB)["dests"] == ds
     # edit: weight 0 is quiescent, the rest stays
     ctl.result("dest.edit", dict(WEB, addr="198.18.1.12", dport=8080,
@@ -271,6 +271,7 @@ def test_laddr(ctl):
 # ---------------------------------------------------------------- stats
 
 ZERO = {"conns": 0, "inpkts": 0, "outpkts": 0, "inbytes": 0, "outbytes": 0}
+NO_RATE = {"cps": 0, "inpps": 0, "outpps": 0, "inbps": 0, "outbps": 0}
 
 
 def test_stats(ctl):
@@ -278,9 +279,9 @@ def test_stats(ctl):
     ctl.result("dest.add", dict(WEB, addr="198.18.1.11"))
     r = ctl.result("stats.show", WEB)
     assert r == [{"id": svc(ctl, WEB)["id"], "proto": "tcp", "vip": VIP,
-                  "port": 80, "stats": ZERO,
+                  "port": 80, "stats": ZERO, "rate": NO_RATE,
                   "dests": [{"addr": "198.18.1.11", "port": 80,
-                             "stats": ZERO}]}]
+                             "stats": ZERO, "rate": NO_RATE}]}]
     everything = ctl.result("stats.show")
     assert {(s["vip"], s["port"]) for s in everything} >= \
         {(VIP, 80), ("198.18.9.1", 80)}

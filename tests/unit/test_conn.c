@@ -84,7 +84,7 @@ struct expiry_log {
 	uint32_t now;
 };
 
-static void
+static bool
 log_expire(void *ctx, struct conn *c)
 {
 	struct expiry_log *l = ctx;
@@ -94,6 +94,7 @@ log_expire(void *ctx, struct conn *c)
 		l->times[c->priv[0]]++;
 		l->when[c->priv[0]] = l->now;
 	}
+	return c->priv[1] != 0;	/* kept while priv[1] says so */
 }
 
 static unsigned int
@@ -705,6 +706,45 @@ test_no_alloc(void **state)
 	conn_table_free(t);
 }
 
+/* Persistence templates: an in key only, their own timeout whatever
+ * the state, kept by the callback while it controls connections. */
+static void
+test_timed_entry(void **state)
+{
+	struct conn_table *t = table(16);
+	struct expiry_log l = { 0 };
+	struct conn_key4 k = key4(CLIENT(0) & ~0xffu, VIP, 0, 80, IPPROTO_TCP);
+	struct conn_key4 out;
+	struct conn *c;
+	bool reply;
+
+	(void)state;
+	c = conn_new_timed(t, &k, 300000, 1000);
+	assert_non_null(c);
+	assert_true(c->flags & CONN_F_OWN_TIMEOUT);
+	assert_true(c->flags & CONN_F_NO_OUT);
+	assert_int_equal(conn_timeout_of(t, c), 300000);
+	assert_ptr_equal(conn_lookup4(t, &k, &reply), c);
+	assert_false(reply);
+	conn_key4_get(c, CONN_SIDE_OUT, &out);
+	assert_int_equal(out.src_addr, 0);	/* the timeout is not a key */
+	assert_null(conn_new_timed(t, &k, 1000, 1000));
+	assert_int_equal(rte_errno, EEXIST);
+	c->priv[0] = 3;
+	c->priv[1] = 1;				/* controls a connection */
+	assert_int_equal(tick(t, &l, 2000 + 300000), 1 - 1);
+	assert_int_equal(l.times[3], 1);	/* asked, and kept */
+	assert_int_equal(conn_count(t), 1);
+	assert_int_equal(conn_table_check(t), 0);
+	c->priv[1] = 0;
+	assert_int_equal(tick(t, &l, 2000 + 300000 + 299000), 0);
+	assert_int_equal(tick(t, &l, 2000 + 600000 + 1000), 1);
+	assert_int_equal(l.times[3], 2);
+	assert_int_equal(conn_count(t), 0);
+	assert_int_equal(conn_table_check(t), 0);
+	conn_table_free(t);
+}
+
 static void
 test_create_args(void **state)
 {
@@ -724,6 +764,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_create_args),
+		cmocka_unit_test(test_timed_entry),
 		cmocka_unit_test(test_both_keys),
 		cmocka_unit_test(test_delete_removes_both_keys),
 		cmocka_unit_test(test_full_then_space),
