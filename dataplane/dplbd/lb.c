@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -750,7 +751,8 @@ struct icmp_view {
 	unsigned int inner_ihl;
 	unsigned int icmp_len;		/* ICMP header + data */
 	rte_be16_t *sport, *dport;	/* the quoted ports */
-	rte_be16_t *udp_cksum;		/* NULL unless quoted and non-zero */
+	rte_be16_t *l4_cksum;		/* NULL unless quoted (UDP: and non-zero) */
+	bool udp;
 };
 
 static bool
@@ -777,8 +779,20 @@ icmp_error_parse(struct rte_ipv4_hdr *ip, unsigned int ihl,
 	ports = (uint16_t *)((char *)v->inner + v->inner_ihl);
 	v->sport = &ports[0];
 	v->dport = &ports[1];
-	v->udp_cksum = (v->inner->next_proto_id == IPPROTO_UDP && ports[3]) ?
-			       &ports[3] : NULL;
+	v->udp = v->inner->next_proto_id == IPPROTO_UDP;
+	/*
+	 * The L4 checksum is fixed too when the error quotes it (RFC 1812
+	 * routers quote more than 8 bytes), so that the client gets back the
+	 * segment it sent, byte for byte: the delta of the address and port
+	 * rewrite holds however much of the segment is quoted.
+	 */
+	if (v->udp)
+		v->l4_cksum = ports[3] ? &ports[3] : NULL;
+	else if (len >= sizeof(*v->icmp) + v->inner_ihl +
+			offsetof(struct rte_tcp_hdr, cksum) + 2)
+		v->l4_cksum = &((struct rte_tcp_hdr *)ports)->cksum;
+	else
+		v->l4_cksum = NULL;
 	return true;
 }
 
@@ -802,8 +816,8 @@ icmp_rewrite_inner(struct icmp_view *v, const struct conn_tuple4 *t)
 	struct l4_view l4 = {
 		.sport = v->sport,
 		.dport = v->dport,
-		.cksum = v->udp_cksum,
-		.udp = v->udp_cksum != NULL,
+		.cksum = v->l4_cksum,
+		.udp = v->udp,
 	};
 
 	rewrite4(v->inner, &l4, t->src_addr, t->src_port, t->dst_addr,

@@ -8,6 +8,8 @@ or the setup fails.  A module tunes its lab and dplbd with attributes:
     LAB_WORKERS = 2          # dplbd workers (and veth queues)
     LAB_PMD = "af_xdp"       # DPDK_PMD
     LAB_FORWARD = False      # ip.forward
+    LAB_CONF_EXTRA = "timeouts = { tcp = { time_wait = 1; }; };"
+                             # appended to the generated dplbd.conf
 
 Fixture `lab`: a labtest.Lab with nginx in rs1, rs2 and the client, dplbd
 running in ${P}-lb and a management http.server behind its twin.
@@ -30,7 +32,8 @@ _seq = itertools.count()
 def _lab_options(module):
     return dict(workers=getattr(module, "LAB_WORKERS", 1),
                 pmd=getattr(module, "LAB_PMD", "af_packet"),
-                forward=getattr(module, "LAB_FORWARD", True))
+                forward=getattr(module, "LAB_FORWARD", True),
+                conf_extra=getattr(module, "LAB_CONF_EXTRA", ""))
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -30,11 +30,14 @@ MGMT_PORT = 8080
 DR_CLIENT_IP = "198.18.1.2"  # the client's leg on the servers' side
 
 class Lab:
-    def __init__(self, prefix, workers=1, pmd="af_packet", forward=True):
+    def __init__(self, prefix, workers=1, pmd="af_packet", forward=True,
+                 conf_extra=""):
         self.prefix = prefix
         self.workers = workers
         self.pmd = pmd
         self.forward = forward
+        self.conf_extra = conf_extra  # appended to the generated config
+        self.client_addrs = []        # add_client_addrs()
         self.state = f"{STATE_ROOT}/{prefix}"
         self.sock = f"{self.state}/dplbd.sock"
         self.dplbd = None
@@ -91,6 +94,45 @@ done | sort | uniq -c
                 counts[m.group(2)] = int(m.group(1))
         return counts
 
+    def spawn(self, node, *cmd):
+        """A process in the node's namespace with text pipes on stdin,
+        stdout and stderr; the caller ends it (closing stdin, kill())."""
+        return subprocess.Popen(["ip", "netns", "exec", self.ns(node), *cmd],
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
+
+    def add_client_addrs(self, n):
+        """n more addresses of the client on c0, from 198.18.0.10 up in
+        its /24 (skipping .100, the tests' VIP); returns all added so far.
+        The client's own traffic keeps 198.18.0.2 as its source."""
+        free = [f"198.18.0.{i}" for i in range(10, 255) if i != 100]
+        new = free[len(self.client_addrs):len(self.client_addrs) + n]
+        if len(new) < n:
+            raise ValueError(f"at most {len(free)} client addresses")
+        batch = "".join(f"addr add {a}/24 dev c0\n" for a in new)
+        r = subprocess.run(["ip", "-n", self.ns("c"), "-batch", "-"],
+                           input=batch, text=True, capture_output=True)
+        if r.returncode != 0:
+            raise RuntimeError(f"adding client addresses: {r.stderr}")
+        self.client_addrs += new
+        return list(self.client_addrs)
+
+    def http_gets(self, vip, port, sources=(CLIENT_IP,), rounds=1,
+                  path="/", timeout=3):
+        """rounds x len(sources) sequential HTTP/1.0 GETs from the client
+        namespace, each a new TCP connection bound to its source address;
+        returns {source: [body, ...]} in order, a failure as "FAIL why"."""
+        r = self.run("c", "/usr/bin/python3", "-c", HTTP_GETS, vip,
+                     str(port), str(rounds), path, str(timeout), *sources,
+                     timeout=rounds * len(sources) * timeout + 30)
+        if r.returncode != 0:
+            raise AssertionError(f"http client failed: {r.stderr}")
+        return json.loads(r.stdout)
+
+    def start_web(self, name, node, addr, port, text):
+        """`lab.sh start-web`: nginx in node on addr:port serving text."""
+        self.sh("start-web", name, node, addr, str(port), text)
+
     def curl(self, node, url, timeout=5):
         return self.run(node, "curl", "-sS", "--max-time", str(timeout), url,
                         timeout=timeout + 10)
@@ -105,7 +147,8 @@ done | sort | uniq -c
         out = f"{self.state}/dplbd.conf"
         self.sh("config", out)
         with open(out) as f:
-            return f.read()
+            text = f.read()
+        return text + ("\n" + self.conf_extra if self.conf_extra else "")
 
     def start_dplbd(self):
         from dplbd import Dplbd  # tests/pylib
@@ -216,6 +259,101 @@ done | sort | uniq -c
         self.sh("up")
         self.sh("start-servers")
         self.sh("start-web", "client", "c", CLIENT_IP, "80", "client")
+
+
+# argv: VIP PORT ROUNDS PATH TIMEOUT SRC...; prints {src: [body...]}
+HTTP_GETS = r"""
+import json, socket, sys
+vip, port, rounds, path, tmo = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], float(sys.argv[5])
+out = {src: [] for src in sys.argv[6:]}
+for _ in range(rounds):
+    for src in out:
+        try:
+            with socket.create_connection((vip, port), timeout=tmo,
+                                          source_address=(src, 0)) as s:
+                s.sendall(f"GET {path} HTTP/1.0\r\n\r\n".encode())
+                data = b""
+                while True:
+                    b = s.recv(65536)
+                    if not b:
+                        break
+                    data += b
+            head, _, body = data.partition(b"\r\n\r\n")
+            ok = head.split(b" ", 2)[1:2] == [b"200"]
+            out[src].append(body.decode().strip() if ok else
+                            "FAIL " + head.split(b"\r\n")[0].decode())
+        except OSError as e:
+            out[src].append(f"FAIL {e!r}")
+print(json.dumps(out))
+"""
+
+
+# argv: VIP PORT N KEEPALIVE(0|1).  N connections, each with an unfinished
+# request (so the server waits), held open.  Prints the local ports, then
+# obeys stdin: "close K" closes the K oldest still open, "send I TEXT"
+# sends a header line on the I-th; each answers one line.  EOF closes all.
+HOLDER = r"""
+import socket, sys
+vip, port, n, ka = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4] == "1"
+socks = []
+for i in range(n):
+    s = socket.socket()
+    if ka:  # the probes keep an idle connection fresh in dplbd too
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE, 1)
+        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPINTVL, 1)
+    s.settimeout(5)
+    s.connect((vip, port))
+    s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n")
+    socks.append(s)
+print(" ".join(str(s.getsockname()[1]) for s in socks), flush=True)
+for line in sys.stdin:
+    cmd, *args = line.split(None, 2)
+    if cmd == "close":
+        for s in [s for s in socks if s.fileno() >= 0][:int(args[0])]:
+            s.close()
+        print("closed", flush=True)
+    elif cmd == "send":
+        socks[int(args[0])].sendall(args[1].strip().encode() + b"\r\n")
+        print("sent", flush=True)
+"""
+
+
+class Holder:
+    """N TCP connections from the client to vip:port held open (see
+    HOLDER), as a context manager; .ports are their client ports."""
+
+    def __init__(self, lab, vip, port, n, keepalive=False):
+        self.p = lab.spawn("c", "/usr/bin/python3", "-c", HOLDER, vip,
+                           str(port), str(n), "1" if keepalive else "0")
+        line = self.p.stdout.readline()
+        if not line:
+            self.p.kill()
+            raise AssertionError(f"holder failed: {self.p.stderr.read()}")
+        self.ports = [int(x) for x in line.split()]
+
+    def _do(self, line):
+        self.p.stdin.write(line + "\n")
+        self.p.stdin.flush()
+        return self.p.stdout.readline().strip()
+
+    def close(self, k):
+        """Close the k oldest connections still open."""
+        assert self._do(f"close {k}") == "closed"
+
+    def send(self, i, text):
+        assert self._do(f"send {i} {text}") == "sent"
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        try:
+            self.p.stdin.close()
+            self.p.wait(timeout=10)
+        except Exception:
+            self.p.kill()
+            self.p.wait()
 
 
 def wait_for(pred, timeout=5.0, interval=0.1):
