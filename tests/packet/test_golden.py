@@ -19,6 +19,7 @@ from scapy.all import Ether, rdpcap
 from scapy.utils import hexdiff
 
 import gen_golden as gen
+from ctl import CtlError
 from dplbd import Dplbd
 
 CASES = gen.cases()
@@ -56,6 +57,21 @@ def wait_done(ctl, n_inputs):
         time.sleep(0.05)
 
 
+def conn_page(ctl, params, tries=50):
+    """One conn.list page.  dplbd answers ETIMEDOUT when the worker did
+    not take the request within 100 ms (and withdraws it): on this
+    shared, loaded machine a worker thread can be off the CPU that long,
+    so ask again."""
+    for _ in range(tries - 1):
+        try:
+            return ctl.result("conn.list", params)
+        except CtlError as e:
+            if e.code != "ETIMEDOUT":
+                raise
+            time.sleep(0.05)
+    return ctl.result("conn.list", params)
+
+
 def list_conns(ctl):
     """Every connection, through conn.list's pages."""
     out, cursor = [], None
@@ -63,7 +79,7 @@ def list_conns(ctl):
         params = {"max": 4096}
         if cursor is not None:
             params["cursor"] = cursor
-        r = ctl.result("conn.list", params)
+        r = conn_page(ctl, params)
         out += r["conns"]
         cursor = r["cursor"]
         if cursor is None:
