@@ -153,8 +153,10 @@ class LbRun:
             ip = IP(src=g.CLIENT_IP, dst=VIP, **ipkw)
         inner = ip / l4
         if self.mode == "tunnel":
-            # RFC 2003: outer TOS and DF from the inner header, id 0,
-            # TTL 64, from the first address of the port toward the server
+            # RFC 2003: outer TOS and DF from the inner header, TTL 64,
+            # from the first address of the port toward the server; id 0
+            # is what dplbd writes today (RFC 6864 wants ids that vary
+            # when DF is clear)
             inner = (IP(version=4, ihl=5, tos=tos, id=0,
                         flags="DF" if df else 0, frag=0, ttl=64, proto=4,
                         src=self.out_ip, dst=self.rs) / inner)
