@@ -503,6 +503,8 @@ conn_lookup4(struct conn_table *t, const struct conn_key4 *k, bool *is_reply)
 {
 	uint64_t h = key_hash(t, k);
 
+	if (is_reply != NULL)
+		*is_reply = false;
 	return probe_find(t, hash_bucket(t, h), hash_sig(h), k, is_reply);
 }
 

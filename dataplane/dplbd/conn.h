@@ -205,7 +205,7 @@ uint32_t conn_timeout_of(const struct conn_table *t, const struct conn *c);
 
 /**
  * The connection k belongs to, or NULL.  *is_reply (if is_reply is not
- * NULL) tells whether k matched the out key.
+ * NULL) tells whether k matched the out key; false on a miss.
  */
 struct conn *conn_lookup4(struct conn_table *t, const struct conn_key4 *k,
 			  bool *is_reply);

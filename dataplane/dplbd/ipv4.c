@@ -126,6 +126,18 @@ ipv4_send(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 	ipv4_output(dp, w, m, r, dst);
 }
 
+bool
+ipv4_hop(struct dp_worker *w, struct rte_mbuf *m, struct rte_ipv4_hdr *ip)
+{
+	if (unlikely(ip->time_to_live <= 1)) {
+		dp_drop(w, m, DROP_TTL_EXCEEDED);
+		return false;
+	}
+	ip->time_to_live--;
+	ip->hdr_checksum = csum_update16(ip->hdr_checksum, RTE_BE16(0x0100), 0);
+	return true;
+}
+
 static void
 ipv4_forward(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 	     struct rte_ipv4_hdr *ip, const struct route_slot *r)
@@ -134,17 +146,13 @@ ipv4_forward(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 		dp_drop(w, m, DROP_FORWARD_DISABLED);
 		return;
 	}
-	if (unlikely(ip->time_to_live <= 1)) {
-		dp_drop(w, m, DROP_TTL_EXCEEDED);
-		return;
-	}
 	if (unlikely(rte_be_to_cpu_16(ip->total_length) >
 		     dp->ports[r->port].mtu)) {
 		dp_drop(w, m, DROP_TOO_BIG);
 		return;
 	}
-	ip->time_to_live--;
-	ip->hdr_checksum = csum_update16(ip->hdr_checksum, RTE_BE16(0x0100), 0);
+	if (!ipv4_hop(w, m, ip))
+		return;
 	w->stats.forwarded++;
 	ipv4_output(dp, w, m, r, ip->dst_addr);
 }

@@ -872,7 +872,7 @@ lb_icmp(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
 	struct icmp_view v;
 	struct conn_key4 k;
 	struct conn *c;
-	bool reply, steered;
+	bool reply = false, steered;
 	unsigned int owner;
 	int lp;
 
@@ -903,7 +903,8 @@ lb_icmp(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
 		return false;
 	}
 	conn_touch(c, w->now_ms);
-	lb_icmp_forward(dp, w, m, ip, &v, c, reply);
+	if (!transit || ipv4_hop(w, m, ip))
+		lb_icmp_forward(dp, w, m, ip, &v, c, reply);
 	return true;
 }
 
@@ -916,7 +917,7 @@ lb_input_local(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
 	struct conn_key4 key;
 	struct l4_view v;
 	struct conn *c;
-	bool reply, steered;
+	bool reply = false, steered;
 	unsigned int owner;
 	int lp;
 
@@ -963,7 +964,7 @@ lb_input_transit(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
 	struct conn_key4 key;
 	struct l4_view v;
 	struct conn *c;
-	bool reply, steered;
+	bool reply = false, steered;
 
 	if (snap == NULL || snap->n_svcs == 0)
 		return false;
@@ -979,6 +980,8 @@ lb_input_transit(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
 		return true;
 	if (c == NULL || !reply || c->fwd != LB_FWD_NAT)
 		return false;
-	lb_reply(dp, w, m, ip, &v, c);
+	/* A NAT reply passes through us as through a router. */
+	if (ipv4_hop(w, m, ip))
+		lb_reply(dp, w, m, ip, &v, c);
 	return true;
 }

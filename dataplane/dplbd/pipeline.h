@@ -57,5 +57,9 @@ void ipv4_output(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 /** Route dst and send; dropped as no_route if there is none. */
 void ipv4_send(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 	       rte_be32_t dst);
+/** A router's hop for a packet it forwards: false when its TTL runs out
+ * (m dropped as ttl_exceeded), else TTL decremented, checksum fixed. */
+bool ipv4_hop(struct dp_worker *w, struct rte_mbuf *m,
+	      struct rte_ipv4_hdr *ip);
 
 #endif /* DPLB_PIPELINE_H */

@@ -13,6 +13,10 @@ Topology of every case:
   dp1 02:00:00:00:01:01  198.18.1.1/24   rs1    198.18.1.11 02:00:00:00:01:11 (static)
                                          rs2    198.18.1.12 (no neighbour entry)
 
+The load-balancing cases (gen_lb.py) add a server subnet on dp0 so that
+client and server frames share one pcap, and their expected connection
+listing (conn.list, checked before dplbd stops).
+
 At start dplbd announces each of its addresses with a gratuitous ARP
 (who-has ADDR tell ADDR, to broadcast), so every expected output holds
 those first; the test matches them regardless of their position.
@@ -61,6 +65,12 @@ class Case:
     forward: bool = True
     addrs: dict = field(default_factory=dict)  # port -> extra "a.b.c.d/len"
     extra_conf: str = ""  # appended to dplbd.conf (services...)
+    neigh: list = field(default_factory=list)  # extra static (ip, mac, dev)
+    # conn.list after the run, keyed by client "addr:port": every entry's
+    # expected fields; None = not checked.  conn_why: what each
+    # connection tests, for failure messages.
+    conns: dict = None
+    conn_why: dict = field(default_factory=dict)
 
     def inputs(self, port):
         return self.inp.get(port, [])
@@ -296,6 +306,10 @@ services = ( {{ proto = "tcp"; vip = "{vip}"; port = 80; sched = "rr";
     drop("unsupported_l3", "ethertype 0x88b5 (local experimental)",
          Ether(dst=DP0_MAC, src=CLIENT_MAC, type=0x88b5) / Raw(b"x" * 46),
          "unsupported_l3")
+
+    # --- load balancing: each mode's rewrite, every TCP state-table cell
+    import gen_lb
+    cs += gen_lb.cases()
     return cs
 
 
@@ -318,7 +332,9 @@ neigh = {{
   retrans_ms = 60000;
   static = (
     {{ ip = "{CLIENT_IP}"; mac = "{CLIENT_MAC}"; dev = "dp0"; }},
-    {{ ip = "{RS1_IP}"; mac = "{RS1_MAC}"; dev = "dp1"; }}
+    {{ ip = "{RS1_IP}"; mac = "{RS1_MAC}"; dev = "dp1"; }}{"".join(
+        f',{chr(10)}    {{ ip = "{ip}"; mac = "{mac}"; dev = "{dev}"; }}'
+        for ip, mac, dev in case.neigh)}
   );
 }};
 ports = (

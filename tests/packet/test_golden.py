@@ -5,7 +5,9 @@ dplbd reads every port's rx_pcap once; the test waits until the ports
 have received all input frames and the output has stopped changing,
 stops dplbd (SIGTERM, which closes the ports and flushes the pcaps), then
 compares every output frame byte for byte with the expected ones
-(timestamps ignored) and checks the drop counters exactly.
+(timestamps ignored) and checks the drop counters exactly.  Cases that
+name their connections (the load-balancing ones) have conn.list read
+before the stop and compared entry by entry.
 """
 
 import contextlib
@@ -17,6 +19,7 @@ from scapy.all import Ether, rdpcap
 from scapy.utils import hexdiff
 
 import gen_golden as gen
+from ctl import CtlError
 from dplbd import Dplbd
 
 CASES = gen.cases()
@@ -52,6 +55,62 @@ def wait_done(ctl, n_inputs):
             pytest.fail(f"timeout: dplbd received {rx} of {n_inputs} input "
                         f"frames, port stats {st}")
         time.sleep(0.05)
+
+
+def conn_page(ctl, params, tries=50):
+    """One conn.list page.  dplbd answers ETIMEDOUT when the worker did
+    not take the request within 100 ms (and withdraws it): on this
+    shared, loaded machine a worker thread can be off the CPU that long,
+    so ask again."""
+    for _ in range(tries - 1):
+        try:
+            return ctl.result("conn.list", params)
+        except CtlError as e:
+            if e.code != "ETIMEDOUT":
+                raise
+            time.sleep(0.05)
+    return ctl.result("conn.list", params)
+
+
+def list_conns(ctl):
+    """Every connection, through conn.list's pages."""
+    out, cursor = [], None
+    while True:
+        params = {"max": 4096}
+        if cursor is not None:
+            params["cursor"] = cursor
+        r = conn_page(ctl, params)
+        out += r["conns"]
+        cursor = r["cursor"]
+        if cursor is None:
+            return out
+
+
+def check_conns(case, got):
+    """conn.list after the run against the case's expected entries: the
+    same clients, and per client every expected field (state, local
+    port, real server...).  Lists every mismatch with what it tests."""
+    by_client = {}
+    for c in got:
+        assert c["client"] not in by_client, f"client listed twice: {c}"
+        by_client[c["client"]] = c
+    bad = []
+    for client, want in case.conns.items():
+        why = case.conn_why.get(client, "")
+        c = by_client.pop(client, None)
+        if c is None:
+            bad.append(f"{client}: missing (expected {want}) -- {why}")
+            continue
+        diff = {k: (v, c.get(k)) for k, v in want.items() if c.get(k) != v}
+        if diff:
+            bad.append(f"{client}: " + ", ".join(
+                f"{k} expected {e!r}, actual {a!r}"
+                for k, (e, a) in diff.items()) + f" -- {why}")
+    bad += [f"{client}: unexpected connection {c}"
+            for client, c in by_client.items()]
+    if bad:
+        pytest.fail(f"{len(bad)} of {len(case.conns)} connections wrong:\n"
+                    + "\n".join(bad), pytrace=False)
 
 
 def dump(p):
@@ -118,18 +177,52 @@ def compare_port(port, expected_path, actual_path, n_announce):
                     f"unexpected {extra}", pytrace=False)
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
-def test_golden(case, workdir):
-    text, paths = gen.write_case(case, workdir)
+# dplbd bugs these cases found, each recognised by all of its strings in
+# dplbd's output: a case that dies of one is an expected failure (xfail)
+# with the reason; any other failure stays a failure.  Delete an entry
+# when its bug is fixed.
+KNOWN_BUGS = (
+    # ((needle, ...), "reason"): a case whose dplbd output holds every
+    # needle is an expected failure for that reason.  None known today.
+)
+
+
+def known_bug(output):
+    for needles, reason in KNOWN_BUGS:
+        if all(n in output for n in needles):
+            return reason
+    return None
+
+
+def run_case(case, text):
+    """dplbd on the case until its output settles.  Returns the exit
+    status, the port stats, the drop counters and the connection list
+    (None when the case does not check it)."""
     d = Dplbd(text)
+    rc = None
     try:
         with d:
             st = wait_done(d.ctl, case.n_inputs)
             drops = drop_counts(d.ctl)
+            conns = list_conns(d.ctl) if case.conns is not None else None
             rc = d.stop()
+    except (Exception, pytest.fail.Exception):
+        reason = known_bug(d.stderr)
+        if reason:
+            pytest.xfail(reason)
+        raise
     finally:
         # shown by pytest when the test fails
         print("---- dplbd stderr ----\n" + d.stderr + d.stdout)
+    if rc != 0 and known_bug(d.stderr):
+        pytest.xfail(known_bug(d.stderr))
+    return rc, st, drops, conns
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_golden(case, workdir):
+    text, paths = gen.write_case(case, workdir)
+    rc, st, drops, conns = run_case(case, text)
     assert rc == 0, f"dplbd exited with {rc} on SIGTERM"
 
     for port, _, _ in gen.PORTS:
@@ -143,4 +236,7 @@ def test_golden(case, workdir):
                   if n != case.drops.get(r, 0)}
     assert not unexpected, (
         f"drop counters {unexpected}, expected exactly {case.drops or 'none'}")
+
+    if conns is not None:
+        check_conns(case, conns)
 
