@@ -531,6 +531,9 @@ lb_tunnel_xmit(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 		.type_of_service = inner->type_of_service,
 		.total_length = rte_cpu_to_be_16(
 			rte_be_to_cpu_16(inner->total_length) + sizeof(*outer)),
+		/* RFC 6864: ids must vary where DF is clear; the inner
+		 * datagram's do, and cost nothing to copy. */
+		.packet_id = inner->packet_id,
 		.fragment_offset = inner->fragment_offset &
 				   RTE_BE16(RTE_IPV4_HDR_DF_FLAG),
 		.time_to_live = 64,

@@ -154,10 +154,9 @@ class LbRun:
         inner = ip / l4
         if self.mode == "tunnel":
             # RFC 2003: outer TOS and DF from the inner header, TTL 64,
-            # from the first address of the port toward the server; id 0
-            # is what dplbd writes today (RFC 6864 wants ids that vary
-            # when DF is clear)
-            inner = (IP(version=4, ihl=5, tos=tos, id=0,
+            # from the first address of the port toward the server; the
+            # id is the inner one (RFC 6864: ids vary when DF is clear)
+            inner = (IP(version=4, ihl=5, tos=tos, id=self.ipid,
                         flags="DF" if df else 0, frag=0, ttl=64, proto=4,
                         src=self.out_ip, dst=self.rs) / inner)
         self.out.append(self._frame(self.out_mac, self.rs_mac, inner))
@@ -339,16 +338,16 @@ def mode_cases():
         run.client(40000, "PA", get, tos=0x28, df=True)
         if mode == "tunnel":
             # the outer header written out by hand, RFC 2003: 45, TOS 0x10
-            # as the inner, length 60, id 0, DF as the inner, TTL 64,
-            # protocol 4, checksum, 198.18.1.1 (dp1) -> 198.18.1.11 (rs1)
+            # as the inner, length 60, id 0x101 as the inner, DF as the inner,
+            # TTL 64, protocol 4, checksum, 198.18.1.1 (dp1) -> 198.18.1.11
             assert run.out[0][14:34] == bytes.fromhex(
-                "4510003c00004000" "4004ac7d" "c6120101" "c612010b")
+                "4510003c01014000" "4004ab7c" "c6120101" "c612010b")
         cs.append(g.Case(
             f"lb_{mode}_forward",
             ("DR: frames to rs1's MAC from dp1, IP header and TCP untouched "
              "(TTL too)" if mode == "dr" else
              "TUNNEL: IPIP to rs1 from dp1's address, outer TOS and DF "
-             "copied from the inner header, id 0, TTL 64; inner packet "
+             "copied from the inner header, id as the inner, TTL 64; inner packet "
              "untouched") + "; the connection is ESTABLISHED",
             {"dp0": run.inp}, {"dp1": run.out},
             addrs={"dp0": [f"{VIP}/32"]},
