@@ -236,6 +236,12 @@ run_phase(struct bench *b, lcore_function_t *fn, bool pipe, double warm,
 		take_snap(b, pipe, &s0);
 		sleep_s(secs);
 		take_snap(b, pipe, &s1);
+		/* On a busy machine the worker may have had little of the
+		 * cpu: wait until it had half of secs, for 20 secs at most. */
+		while (s1.cpu - s0.cpu < secs / 2 && s1.wall - s0.wall < 20 * secs) {
+			sleep_s(secs / 10);
+			take_snap(b, pipe, &s1);
+		}
 		b->dp->quit = true;
 		rte_eal_wait_lcore(b->lcore);
 	} else {
