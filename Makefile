@@ -3,6 +3,8 @@
 #   make          build dplbd and dplbctl (installs missing dependencies)
 #   make test     all tests (unit, ASan, packet, control, end-to-end)
 #   make demo     dplbd forwarding real traffic in a namespace lab
+#   make bench    packets and connections per second (docs/performance.md)
+#   make bench-callgrind  instructions per packet under callgrind
 #   make deps     install build and test dependencies from Debian
 
 BUILD ?= $(CURDIR)/build
@@ -11,6 +13,7 @@ export BUILD
 
 all: deps-check
 	$(MAKE) -C dataplane
+	$(MAKE) -C bench
 
 deps:
 	@packaging/deps.sh
@@ -34,7 +37,13 @@ test-asan: asan
 demo: all
 	HOLD=$(HOLD) tests/lab/demo.sh
 
+bench: all
+	bench/run.sh
+
+bench-callgrind: all
+	bench/callgrind.sh
+
 clean:
 	$(MAKE) -C dataplane clean
 
-.PHONY: all deps deps-check unit asan test test-asan demo clean
+.PHONY: all deps deps-check unit asan test test-asan demo bench bench-callgrind clean

@@ -10,9 +10,11 @@ BUILD_DEPS="build-essential pkg-config dpdk-dev libdpdk-dev libconfig-dev
 libjson-c-dev libcmocka-dev libpcap-dev"
 TEST_DEPS="python3 python3-scapy python3-pytest nginx-light iproute2 ethtool
 curl hping3 wrk iputils-ping tcpdump socat jq procps psmisc"
+# make bench-callgrind and the plot of make bench
+BENCH_DEPS="valgrind gnuplot-nox"
 
 missing=""
-for p in $BUILD_DEPS $TEST_DEPS; do
+for p in $BUILD_DEPS $TEST_DEPS $BENCH_DEPS; do
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed"; then
 		missing="$missing $p"
 	fi

@@ -1,8 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Runs every test suite and ends with one line "N passed, N failed".
-#   tests/run.sh               unit, ASan unit, control, packet (also under
-#                              ASan), end-to-end
+#   tests/run.sh               unit, ASan unit, benchmark smoke, control,
+#                              packet (also under ASan), end-to-end
 #   tests/run.sh --asan-only   the ASan part only
 # Each suite's result is summed; a suite that crashes counts as failed.
 set -u
@@ -71,9 +71,23 @@ PYEOF
 	add ${counts}
 }
 
+# The benchmark harness for a few seconds, every packet dplbd sends
+# checked (bench/run.sh --smoke): one test per scenario.
+run_bench_smoke() {
+	local out=$RESULTS/bench-smoke.log p f
+	BUILD=$BUILD bench/run.sh --smoke >"$out" 2>&1
+	p=$(sed -n 's/^bench-smoke: \([0-9]*\) passed, \([0-9]*\) failed$/\1/p' "$out")
+	f=$(sed -n 's/^bench-smoke: \([0-9]*\) passed, \([0-9]*\) failed$/\2/p' "$out")
+	[ -z "$p" ] && { p=0; f=1; }
+	echo "bench[smoke]: $p passed, $f failed"
+	[ "$f" != 0 ] && sed 's/^/    /' "$out" | tail -20
+	add "$p" "$f"
+}
+
 reserve_hugepages
 if [ "${1:-}" != "--asan-only" ]; then
 	run_unit_dir "$BUILD/unit" plain
+	run_bench_smoke
 fi
 run_unit_dir "$BUILD/asan/unit" asan
 if [ "${1:-}" != "--asan-only" ]; then

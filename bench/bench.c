@@ -1,0 +1,721 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * dplb-bench: one scenario per run.  It writes a dplbd.conf for the
+ * scenario, starts dplbd's dataplane from it (dplbd_start.c) on two
+ * net_null ports with the generator (gen.c) on their receive side,
+ * establishes the flows through the pipeline itself, then alternates
+ * rounds of the I/O-only baseline and of dplbd's worker_main() on the
+ * same worker lcore, and prints one CSV row (docs/performance.md).
+ *
+ * Rates are per CPU second of the worker thread (its thread CPU clock),
+ * so time the shared machine gives to other processes does not count;
+ * the wall-clock rates are printed beside them.  With --packets the
+ * phases are a fixed number of packets instead (for callgrind: the
+ * functions bench_lcore_base and bench_lcore_pipe hold exactly the
+ * measured packets, the fill runs in bench_lcore_fill).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <rte_ethdev.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+#include <rte_mbuf.h>
+
+#include "bench.h"
+#include "config.h"
+#include "conn.h"
+#include "dp.h"
+#include "lb_svc.h"
+#include "worker.h"
+
+#define MAX_ROUNDS 15
+
+enum scenario { SC_FNAT, SC_UDP, SC_NAT, SC_DR, SC_TUNNEL, SC_CPS };
+
+static const struct {
+	const char *name;
+	uint8_t proto;
+	uint8_t fwd;
+} scenarios[] = {
+	[SC_FNAT] = { "fnat", IPPROTO_TCP, LB_FWD_FNAT },
+	[SC_UDP] = { "udp", IPPROTO_UDP, LB_FWD_FNAT },
+	[SC_NAT] = { "nat", IPPROTO_TCP, LB_FWD_NAT },
+	[SC_DR] = { "dr", IPPROTO_TCP, LB_FWD_DR },
+	[SC_TUNNEL] = { "tunnel", IPPROTO_TCP, LB_FWD_TUNNEL },
+	[SC_CPS] = { "cps", IPPROTO_TCP, LB_FWD_FNAT },
+};
+
+static const char *const fwd_names[] = { "fnat", "nat", "dr", "tunnel" };
+
+struct opts {
+	enum scenario sc;
+	uint32_t conns;		/* established flows (cps: besides the new) */
+	uint32_t dests;
+	char sched[16];
+	double seconds;		/* per round */
+	double warmup;
+	unsigned int rounds;
+	uint64_t packets;	/* fixed-count phases instead of seconds */
+	unsigned int burst;
+	bool no_huge;
+	bool verify;
+	bool header;
+	char cpus[64];
+};
+
+struct bench {
+	struct opts o;
+	struct dp_ctx *dp;
+	struct dp_worker *w;
+	struct gen gen;
+	uint16_t ext_port, int_port;	/* DPDK port ids */
+	unsigned int lcore;		/* the worker lcore */
+	clockid_t cpuclock;		/* its thread's CPU clock */
+	volatile bool running;
+	volatile uint64_t base_tx;
+	uint64_t mem_kb;		/* RSS + hugetlb after start */
+};
+
+/* Counters at one instant. */
+struct snap {
+	double wall, cpu;
+	uint64_t out, made, conns_new, drops;
+};
+
+struct round {
+	double base_pps, base_pps_wall;
+	double pipe_pps, pipe_pps_wall;
+	double cps, cps_wall;
+	uint64_t drops;
+};
+
+static struct bench B;
+
+/* ---- the worker lcore ---- */
+
+static void
+lcore_enter(struct bench *b)
+{
+	pthread_getcpuclockid(pthread_self(), &b->cpuclock);
+	__atomic_store_n(&b->running, true, __ATOMIC_RELEASE);
+}
+
+static int
+bench_lcore_hello(void *arg)
+{
+	lcore_enter(arg);
+	return 0;
+}
+
+/* testpmd's io forwarding: ext -> int and int -> ext, nothing else. */
+static inline void
+io_fwd(struct bench *b, uint16_t from, uint16_t to, struct rte_mbuf **pkts)
+{
+	uint16_t n = rte_eth_rx_burst(from, 0, pkts, (uint16_t)b->o.burst);
+	uint16_t sent;
+
+	if (n == 0)
+		return;
+	sent = rte_eth_tx_burst(to, 0, pkts, n);
+	if (unlikely(sent < n))
+		rte_pktmbuf_free_bulk(pkts + sent, n - sent);
+	b->base_tx += sent;
+}
+
+/* The baseline.  Not static: callgrind toggles on it by name. */
+__attribute__((noinline)) int bench_lcore_base(void *arg);
+__attribute__((noinline)) int
+bench_lcore_base(void *arg)
+{
+	struct bench *b = arg;
+	struct rte_mbuf *pkts[DP_MAX_BURST];
+
+	lcore_enter(b);
+	while (!b->dp->quit) {
+		io_fwd(b, b->ext_port, b->int_port, pkts);
+		io_fwd(b, b->int_port, b->ext_port, pkts);
+	}
+	return 0;
+}
+
+/* dplbd's worker loop, exactly as dplbd launches it. */
+__attribute__((noinline)) int bench_lcore_pipe(void *arg);
+__attribute__((noinline)) int
+bench_lcore_pipe(void *arg)
+{
+	struct bench *b = arg;
+
+	lcore_enter(b);
+	return worker_main(b->w);
+}
+
+/* The same, for establishing flows (kept out of callgrind's count). */
+static int
+bench_lcore_fill(void *arg)
+{
+	struct bench *b = arg;
+
+	lcore_enter(b);
+	return worker_main(b->w);
+}
+
+/* ---- measuring ---- */
+
+static double
+clock_s(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static void
+sleep_s(double s)
+{
+	struct timespec ts = { (time_t)s, (long)((s - (time_t)s) * 1e9) };
+
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
+static uint64_t
+drops_sum(const struct lcore_stats *st)
+{
+	uint64_t n = 0;
+	unsigned int i;
+
+	for (i = 0; i < DROP_MAX; i++)
+		n += st->drops[i];
+	return n;
+}
+
+static void
+take_snap(const struct bench *b, bool pipe, struct snap *s)
+{
+	const struct lcore_stats *st = &b->w->stats;
+
+	s->wall = clock_s(CLOCK_MONOTONIC);
+	s->cpu = clock_s(b->cpuclock);
+	s->made = __atomic_load_n(&b->gen.made, __ATOMIC_RELAXED);
+	s->out = pipe ? __atomic_load_n(&st->tx_packets, __ATOMIC_RELAXED) :
+			b->base_tx;
+	s->conns_new = __atomic_load_n(&st->conns_new, __ATOMIC_RELAXED);
+	s->drops = drops_sum(st);
+}
+
+static void
+launch(struct bench *b, lcore_function_t *fn)
+{
+	b->dp->quit = false;
+	__atomic_store_n(&b->running, false, __ATOMIC_RELAXED);
+	rte_eal_remote_launch(fn, b, b->lcore);
+	while (!__atomic_load_n(&b->running, __ATOMIC_ACQUIRE))
+		sleep_s(0.0001);
+}
+
+/*
+ * Run fn on the worker lcore.  secs > 0: measure secs after warm
+ * seconds, then stop it; secs == 0: the generator's budget stops it.
+ */
+static void
+run_phase(struct bench *b, lcore_function_t *fn, bool pipe, double warm,
+	  double secs, struct snap *d)
+{
+	struct snap s0, s1;
+
+	if (secs > 0) {
+		launch(b, fn);
+		sleep_s(warm);
+		take_snap(b, pipe, &s0);
+		sleep_s(secs);
+		take_snap(b, pipe, &s1);
+		/* On a busy machine the worker may have had little of the
+		 * cpu: wait until it had half of secs, for 20 secs at most. */
+		while (s1.cpu - s0.cpu < secs / 2 && s1.wall - s0.wall < 20 * secs) {
+			sleep_s(secs / 10);
+			take_snap(b, pipe, &s1);
+		}
+		b->dp->quit = true;
+		rte_eal_wait_lcore(b->lcore);
+	} else {
+		take_snap(b, pipe, &s0);
+		launch(b, fn);
+		rte_eal_wait_lcore(b->lcore);
+		take_snap(b, pipe, &s1);
+	}
+	*d = (struct snap){
+		.wall = s1.wall - s0.wall,
+		.cpu = s1.cpu - s0.cpu,
+		.out = s1.out - s0.out,
+		.made = s1.made - s0.made,
+		.conns_new = s1.conns_new - s0.conns_new,
+		.drops = s1.drops - s0.drops,
+	};
+}
+
+/* ---- establishing the flows ---- */
+
+/* The first packets of every flow through the pipeline: SYN and ACK
+ * (TCP) or one datagram (UDP) per flow, so that every flow is
+ * established before anything is measured. */
+static int
+fill(struct bench *b)
+{
+	struct gen *g = &b->gen;
+	uint64_t want = g->proto == IPPROTO_TCP ? 2ull * g->n_flows : g->n_flows;
+	const void *cap = NULL;
+	struct snap d;
+
+	if (g->replies && (cap = gen_capture_attach(g, b->int_port)) == NULL)
+		return -rte_errno;
+	gen_phase(g, GEN_FILL, want);
+	run_phase(b, bench_lcore_fill, true, 0, 0, &d);
+	if (cap != NULL)
+		gen_capture_detach(b->int_port, cap);
+	if (d.made != want || d.out != want || d.drops != 0 ||
+	    d.conns_new != g->n_flows || conn_count(b->w->conns) != g->n_flows ||
+	    (g->replies && g->captured != g->n_flows) || g->bad != 0) {
+		fprintf(stderr,
+			"bench: fill: %lu packets made, %lu sent, %lu dropped, %lu connections new, %u in the table, %lu reply tuples learnt (want %lu, %lu, 0, %u, %u, %u)\n",
+			d.made, d.out, d.drops, d.conns_new,
+			conn_count(b->w->conns), g->captured, want, want,
+			g->n_flows, g->n_flows, g->replies ? g->n_flows : 0);
+		return -EIO;
+	}
+	return 0;
+}
+
+/* ---- rounds ---- */
+
+static double
+rate(uint64_t n, double s)
+{
+	return s > 0 ? (double)n / s : 0;
+}
+
+static void
+one_round(struct bench *b, struct round *r)
+{
+	const struct opts *o = &b->o;
+	enum gen_mode mode = o->sc == SC_CPS ? GEN_NEW : GEN_RUN;
+	uint64_t budget = o->packets ? o->packets : UINT64_MAX;
+	double warm = o->sc == SC_CPS ? RTE_MAX(o->warmup, 1.5) : o->warmup;
+	struct snap d;
+
+	gen_phase(&b->gen, mode, budget);
+	b->gen.checking = false;
+	run_phase(b, bench_lcore_base, false, o->warmup,
+		  o->packets ? 0 : o->seconds, &d);
+	r->base_pps = rate(d.out, d.cpu);
+	r->base_pps_wall = rate(d.out, d.wall);
+	gen_phase(&b->gen, mode, budget);
+	b->gen.checking = true;
+	run_phase(b, bench_lcore_pipe, true, warm, o->packets ? 0 : o->seconds,
+		  &d);
+	r->pipe_pps = rate(d.out, d.cpu);
+	r->pipe_pps_wall = rate(d.out, d.wall);
+	r->cps = rate(d.conns_new, d.cpu);
+	r->cps_wall = rate(d.conns_new, d.wall);
+	r->drops = d.drops;
+	fprintf(stderr,
+		"bench: round: base %.2f Mpps (wall %.2f), dplbd %.2f Mpps (wall %.2f), %.0f conn/s, %lu drops\n",
+		r->base_pps / 1e6, r->base_pps_wall / 1e6, r->pipe_pps / 1e6,
+		r->pipe_pps_wall / 1e6, r->cps, d.drops);
+}
+
+static int
+cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Median of one field of the rounds. */
+static double
+median(const struct round *r, unsigned int n, size_t off)
+{
+	double v[MAX_ROUNDS];
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		v[i] = *(const double *)((const char *)&r[i] + off);
+	qsort(v, n, sizeof(v[0]), cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+#define MEDIAN(r, n, field) median(r, n, offsetof(struct round, field))
+
+static double
+median_ratio(const struct round *r, unsigned int n)
+{
+	struct round q[MAX_ROUNDS];
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		q[i].base_pps = r[i].base_pps > 0 ? r[i].pipe_pps / r[i].base_pps : 0;
+	return MEDIAN(q, n, base_pps);
+}
+
+/* ---- output ---- */
+
+static const char csv_header[] =
+	"scenario,proto,fwd,sched,dests,conns,capacity,rounds,seconds,"
+	"base_mpps,lb_mpps,ratio,base_mpps_wall,lb_mpps_wall,cps,cps_wall,"
+	"live_conns,drops,table_bytes,bytes_per_conn,mem_kb,verified";
+
+static void
+report(const struct bench *b, const struct round *r, unsigned int n)
+{
+	const struct opts *o = &b->o;
+	const struct conn_table *t = b->w->conns;
+	uint64_t drops = 0;
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		drops += r[i].drops;
+	if (o->header)
+		printf("%s\n", csv_header);
+	printf("%s,%s,%s,%s,%u,%u,%u,%u,%.2f,%.3f,%.3f,%.3f,%.3f,%.3f,%.0f,%.0f,%u,%lu,%zu,%.1f,%lu,%lu\n",
+	       scenarios[o->sc].name,
+	       scenarios[o->sc].proto == IPPROTO_TCP ? "tcp" : "udp",
+	       fwd_names[scenarios[o->sc].fwd], o->sched, o->dests,
+	       o->conns, t->capacity, n,
+	       o->packets ? 0 : o->seconds,
+	       MEDIAN(r, n, base_pps) / 1e6, MEDIAN(r, n, pipe_pps) / 1e6,
+	       median_ratio(r, n), MEDIAN(r, n, base_pps_wall) / 1e6,
+	       MEDIAN(r, n, pipe_pps_wall) / 1e6,
+	       o->sc == SC_CPS ? MEDIAN(r, n, cps) : 0,
+	       o->sc == SC_CPS ? MEDIAN(r, n, cps_wall) : 0, conn_count(t),
+	       drops, conn_table_memory(t),
+	       (double)conn_table_memory(t) / t->capacity, b->mem_kb,
+	       o->verify ? b->gen.checked : 0);
+	fflush(stdout);
+}
+
+/* ---- the scenario's dplbd.conf ---- */
+
+static void
+conf_addr(FILE *f, const char *sep, uint32_t a)
+{
+	fprintf(f, "%s\"%u.%u.%u.%u\"", sep, a >> 24, (a >> 16) & 0xff,
+		(a >> 8) & 0xff, a & 0xff);
+}
+
+static void
+conf_neighs(FILE *f, const struct opts *o)
+{
+	uint32_t i;
+
+	fprintf(f, "neigh = { static = (\n"
+		   "  { ip = \"198.18.0.254\"; mac = \"02:00:00:00:00:fe\"; dev = \"ext\"; }");
+	for (i = 0; i < o->dests; i++) {
+		fprintf(f, ",\n  { ip = ");
+		conf_addr(f, "", BENCH_RS_BASE + i);
+		fprintf(f, "; mac = \"02:00:00:00:02:%02x\"; dev = \"int\"; }", i);
+	}
+	fprintf(f, " ); };\n");
+}
+
+static void
+conf_ports(FILE *f, const struct opts *o)
+{
+	bool replies = scenarios[o->sc].fwd <= LB_FWD_NAT && o->sc != SC_CPS;
+	unsigned int i;
+
+	fprintf(f, "ports = (\n"
+		   "  { name = \"ext\"; device = \"net_null0\"; mac = \"02:00:00:00:00:01\";\n"
+		   "    addresses = [ \"198.18.0.1/24\", \"198.18.0.100\" ]; },\n"
+		   "  { name = \"int\"; device = \"net_null1%s\"; mac = \"02:00:00:00:01:01\";\n"
+		   "    addresses = [ \"198.18.1.1/24\"",
+		replies ? "" : ",no-rx=1");
+	for (i = 0; i < BENCH_LIPS; i++)
+		conf_addr(f, ", ", BENCH_LIP_BASE + i);
+	fprintf(f, " ]; }\n);\n"
+		   "routes = ( { dst = \"198.19.0.0/16\"; via = \"198.18.0.254\"; } );\n"
+		   "laddr_groups = ( { name = \"lips\"; addresses = [ ");
+	for (i = 0; i < BENCH_LIPS; i++)
+		conf_addr(f, i ? ", " : "", BENCH_LIP_BASE + i);
+	fprintf(f, " ]; } );\n");
+}
+
+static void
+conf_service(FILE *f, const struct opts *o)
+{
+	uint32_t i;
+
+	fprintf(f, "services = ( { proto = \"%s\"; vip = \"198.18.0.100\"; port = %u;\n"
+		   "  sched = \"%s\"; laddr_group = \"lips\"; dests = (",
+		scenarios[o->sc].proto == IPPROTO_TCP ? "tcp" : "udp",
+		BENCH_VPORT, o->sched);
+	for (i = 0; i < o->dests; i++) {
+		fprintf(f, "%s\n    { addr = ", i ? "," : "");
+		conf_addr(f, "", BENCH_RS_BASE + i);
+		/* Unequal weights, so that wrr and wlc have work to do. */
+		fprintf(f, "; port = %u; weight = %u; fwd = \"%s\"; }",
+			BENCH_VPORT, 1 + i % 4, fwd_names[scenarios[o->sc].fwd]);
+	}
+	fprintf(f, " ); } );\n");
+}
+
+/* CPS: room for the established flows and for about three seconds of
+ * new ones, which expire after one. */
+#define CPS_ROOM 4194304u
+
+static uint32_t
+capacity(const struct opts *o)
+{
+	if (o->sc == SC_CPS)
+		return o->conns + CPS_ROOM;
+	return RTE_MAX(o->conns, 1024u);
+}
+
+static char *
+conf_text(const struct opts *o)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	/* CPS: SYNs expire after one second, so the table is in steady
+	 * state (as many expiring as created) after about 1.5 s. */
+	unsigned int syn_recv = o->sc == SC_CPS ? 1 : 900;
+
+	if (f == NULL)
+		return NULL;
+	fprintf(f, "global = { log_level = \"warning\"; };\n"
+		   "eal = { hugepages = %s; memory_mb = %u; cpus = \"%s\"; };\n"
+		   "dataplane = { workers = 1; idle_sleep_max_us = 0; burst = %u;\n"
+		   "  mbufs = 16383; max_conns = %u; };\n"
+		   "timeouts = { tcp = { syn_recv = %u; established = 900; };\n"
+		   "  udp = { oneway = 900; normal = 900; }; };\n",
+		o->no_huge ? "false" : "true",
+		o->no_huge ? 256 + (unsigned int)((uint64_t)capacity(o) * 160 >> 20) : 0,
+		o->cpus, o->burst, capacity(o), syn_recv);
+	conf_neighs(f, o);
+	conf_ports(f, o);
+	conf_service(f, o);
+	fclose(f);
+	return text;
+}
+
+/* ---- set-up ---- */
+
+static uint64_t
+status_kb(const char *key)
+{
+	FILE *f = fopen("/proc/self/status", "r");
+	char line[256];
+	size_t n = strlen(key);
+	uint64_t v = 0;
+
+	while (f != NULL && fgets(line, sizeof(line), f) != NULL)
+		if (strncmp(line, key, n) == 0)
+			v = strtoull(line + n, NULL, 10);
+	if (f != NULL)
+		fclose(f);
+	return v;
+}
+
+static int
+start(struct bench *b)
+{
+	static struct dplb_config cfg;
+	char err[CFG_ERR_LEN];
+	char *text = conf_text(&b->o);
+	const struct opts *o = &b->o;
+	struct snap d;
+	int ret;
+
+	if (text == NULL)
+		return -ENOMEM;
+	ret = config_parse_string(text, "bench.conf", &cfg, err, sizeof(err));
+	free(text);
+	if (ret != 0) {
+		fprintf(stderr, "bench: %s\n", err);
+		return ret;
+	}
+	b->dp = bench_dp_start(&cfg);
+	if (b->dp == NULL)
+		return -EIO;
+	b->mem_kb = status_kb("VmRSS:") + status_kb("HugetlbPages:");
+	b->w = &b->dp->workers[0];
+	b->lcore = rte_get_next_lcore(-1, 1, 0);
+	b->ext_port = b->dp->ports[0].port_id;
+	b->int_port = b->dp->ports[1].port_id;
+	ret = gen_init(&b->gen, scenarios[o->sc].proto, scenarios[o->sc].fwd,
+		       RTE_MAX(o->conns, 1u), o->dests,
+		       &b->dp->ports[0].mac, &b->dp->ports[1].mac);
+	if (ret != 0)
+		return ret;
+	b->gen.quit = &b->dp->quit;
+	b->gen.next_new = o->conns;	/* new tuples, never an established one */
+	ret = gen_attach(&b->gen, b->ext_port, b->int_port);
+	if (ret != 0)
+		return ret;
+	launch(b, bench_lcore_hello);
+	rte_eal_wait_lcore(b->lcore);
+	/* Let the worker send what the main lcore queued at start-up
+	 * (gratuitous ARP for each address) before counting anything. */
+	gen_phase(&b->gen, GEN_IDLE, 0);
+	run_phase(b, bench_lcore_fill, true, 0, 0.01, &d);
+	return 0;
+}
+
+/* ---- options ---- */
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: dplb-bench [options]\n"
+		"  --scenario S   fnat (default), udp (UDP full-NAT), nat, dr, tunnel, cps\n"
+		"  --conns N      established flows (default 1000; cps: 0, beside the new ones)\n"
+		"  --dests N      real servers, 1..%u (default 100)\n"
+		"  --sched S      rr (default), wrr, lc, wlc, sh, mh, fo\n"
+		"  --seconds F    measured seconds per round (default 1)\n"
+		"  --rounds N     baseline/dplbd round pairs, 1..%u (default 3)\n"
+		"  --warmup F     seconds before measuring (default 0.2; cps at least 1.5)\n"
+		"  --packets N    fixed-count phases of N packets instead of seconds (callgrind)\n"
+		"  --burst N      rx burst (default 32)\n"
+		"  --no-huge      DPDK without hugepages (valgrind)\n"
+		"  --verify       check every packet dplbd sends; fail on any error\n"
+		"  --cpus LIST    cpus for the lcores (default: the affinity)\n"
+		"  --header       print the CSV header first\n",
+		BENCH_MAX_DESTS, MAX_ROUNDS);
+}
+
+static int
+parse_scenario(const char *s, enum scenario *sc)
+{
+	unsigned int i;
+
+	for (i = 0; i < RTE_DIM(scenarios); i++)
+		if (strcmp(s, scenarios[i].name) == 0) {
+			*sc = i;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+static int
+parse_num(const char *s, double lo, double hi, double *v)
+{
+	char *end;
+
+	*v = strtod(s, &end);
+	return (end == s || *end != '\0' || *v < lo || *v > hi) ? -EINVAL : 0;
+}
+
+static int
+parse_opt(struct opts *o, int c, const char *arg)
+{
+	double v = 0;
+	int ret = 0;
+
+	switch (c) {
+	case 's': return parse_scenario(arg, &o->sc);
+	case 'n': ret = parse_num(arg, 0, CONN_MAX_CAPACITY - CPS_ROOM, &v); o->conns = (uint32_t)v; break;
+	case 'd': ret = parse_num(arg, 1, BENCH_MAX_DESTS, &v); o->dests = (uint32_t)v; break;
+	case 'S': snprintf(o->sched, sizeof(o->sched), "%s", arg); break;
+	case 't': ret = parse_num(arg, 0.01, 600, &o->seconds); break;
+	case 'w': ret = parse_num(arg, 0, 600, &o->warmup); break;
+	case 'r': ret = parse_num(arg, 1, MAX_ROUNDS, &v); o->rounds = (unsigned int)v; break;
+	case 'p': ret = parse_num(arg, 1, 1e12, &v); o->packets = (uint64_t)v; break;
+	case 'b': ret = parse_num(arg, 1, DP_MAX_BURST, &v); o->burst = (unsigned int)v; break;
+	case 'c': snprintf(o->cpus, sizeof(o->cpus), "%s", arg); break;
+	case 'H': o->no_huge = true; break;
+	case 'V': o->verify = true; break;
+	case 'h': o->header = true; break;
+	default: return -EINVAL;
+	}
+	return ret;
+}
+
+static int
+parse_args(int argc, char **argv, struct opts *o)
+{
+	static const struct option longopts[] = {
+		{ "scenario", required_argument, NULL, 's' },
+		{ "conns", required_argument, NULL, 'n' },
+		{ "dests", required_argument, NULL, 'd' },
+		{ "sched", required_argument, NULL, 'S' },
+		{ "seconds", required_argument, NULL, 't' },
+		{ "warmup", required_argument, NULL, 'w' },
+		{ "rounds", required_argument, NULL, 'r' },
+		{ "packets", required_argument, NULL, 'p' },
+		{ "burst", required_argument, NULL, 'b' },
+		{ "cpus", required_argument, NULL, 'c' },
+		{ "no-huge", no_argument, NULL, 'H' },
+		{ "verify", no_argument, NULL, 'V' },
+		{ "header", no_argument, NULL, 'h' },
+		{ "help", no_argument, NULL, '?' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	*o = (struct opts){ .sc = SC_FNAT, .dests = 100, .sched = "rr",
+			    .seconds = 1, .warmup = 0.2, .rounds = 3,
+			    .burst = 32 };
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		if (c == '?' || parse_opt(o, c, optarg) != 0) {
+			if (c != '?')
+				fprintf(stderr, "dplb-bench: bad value '%s' for %s\n",
+					optarg, argv[optind - 1]);
+			usage(stderr);
+			return -EINVAL;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return -EINVAL;
+	}
+	if (o->conns == 0 && o->sc != SC_CPS)
+		o->conns = 1000;
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct bench *b = &B;
+	struct round r[MAX_ROUNDS];
+	unsigned int i;
+	int ret;
+
+	if (parse_args(argc, argv, &b->o) != 0)
+		return 2;
+	ret = start(b);
+	if (ret == 0 && b->o.conns != 0)
+		ret = fill(b);
+	if (ret == 0 && b->o.verify)
+		ret = gen_verify_attach(&b->gen, b->ext_port, b->int_port);
+	for (i = 0; ret == 0 && i < b->o.rounds; i++)
+		one_round(b, &r[i]);
+	if (ret == 0) {
+		report(b, r, b->o.rounds);
+		if (b->o.verify)
+			fprintf(stderr, "bench: verified %lu packets, %lu wrong%s%s\n",
+				b->gen.checked, b->gen.bad,
+				b->gen.bad ? ": " : "", b->gen.first_bad);
+		for (i = 0; i < b->o.rounds; i++)
+			if (r[i].drops != 0 && b->o.verify)
+				ret = -EIO;
+		if (b->gen.bad != 0 || (b->o.verify && b->gen.checked == 0))
+			ret = -EIO;
+	} else {
+		fprintf(stderr, "bench: %s failed: %s\n",
+			scenarios[b->o.sc].name, strerror(-ret));
+	}
+	if (b->dp != NULL) {
+		gen_free(&b->gen);
+		bench_dp_stop(b->dp);
+	}
+	return ret == 0 ? 0 : 1;
+}

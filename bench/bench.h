@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * bench: dplbd's production pipeline on one worker lcore, fed by an
+ * in-process traffic generator, beside an I/O-only baseline that uses
+ * the same ports and the same generator (docs/performance.md).
+ *
+ * The ports are two net_null devices ("ext": clients, "int": real
+ * servers) configured by dplbd itself from a generated dplbd.conf.  The
+ * generator is an rx callback on each port: net_null hands out freshly
+ * allocated mbufs and the callback writes a real Ethernet/IPv4/TCP or
+ * UDP packet into each (64-byte frames); net_null's tx frees what was
+ * sent.  Packets are made anew on every receive, so what dplbd rewrites
+ * in place never needs resetting, and the baseline (rx -> tx, nothing
+ * else) pays for exactly the same generation.
+ *
+ * Topology (198.18.0.0/15, the benchmarking range):
+ *   clients 198.19.0.0/16 via gateway 198.18.0.254 -- ext 198.18.0.1/24,
+ *   VIP 198.18.0.100:80 -- dplbd -- int 198.18.1.1/24, LIPs
+ *   198.18.1.200+i -- real servers 198.18.1.10+i:80.
+ * Flow f's client is 198.19.(f & 0xffff):(1024 + (f >> 16) % 64512).
+ */
+#ifndef DPLB_BENCH_H
+#define DPLB_BENCH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_ether.h>
+#include <rte_mbuf.h>
+
+struct dp_ctx;
+struct dplb_config;
+
+#define BENCH_CLIENT_NET 0xc6130000u	/* 198.19.0.0/16 */
+#define BENCH_GW 0xc61200feu		/* 198.18.0.254 */
+#define BENCH_EXT_ADDR 0xc6120001u	/* 198.18.0.1 */
+#define BENCH_VIP 0xc6120064u		/* 198.18.0.100 */
+#define BENCH_INT_ADDR 0xc6120101u	/* 198.18.1.1 */
+#define BENCH_RS_BASE 0xc612010au	/* 198.18.1.10 + i */
+#define BENCH_LIP_BASE 0xc61201c8u	/* 198.18.1.200 + i */
+#define BENCH_VPORT 80
+#define BENCH_MAX_DESTS 160
+#define BENCH_LIPS 8
+#define BENCH_FRAME_LEN 60		/* 64 bytes on the wire with the FCS */
+
+/** Start DPDK and build the dataplane as dplbd does (dplbd_start.c). */
+struct dp_ctx *bench_dp_start(struct dplb_config *cfg);
+void bench_dp_stop(struct dp_ctx *dp);
+
+/* ---- the generator (gen.c) ---- */
+
+enum gen_mode {
+	GEN_IDLE,	/* receive nothing */
+	GEN_FILL,	/* per flow, in fill order: SYN and ACK (TCP), or
+			 * one datagram (UDP) */
+	GEN_RUN,	/* established flows: clients on ext, replies on int */
+	GEN_NEW,	/* a SYN from a new client tuple per packet */
+};
+
+/* A packet with its variable fields zero, and their checksum parts. */
+struct gen_tmpl {
+	uint8_t bytes[64];
+	uint16_t len;		/* frame length */
+	uint16_t id_off;	/* TCP seq or UDP payload: the flow number */
+	uint16_t ck_off;	/* L4 checksum, from the L4 header */
+	uint32_t ip_sum;	/* unfolded sums of the fixed words */
+	uint32_t l4_sum;
+	bool udp;
+};
+
+struct gen {
+	/* set once */
+	uint8_t proto;			/* IPPROTO_TCP, IPPROTO_UDP */
+	uint8_t fwd;			/* enum lb_fwd */
+	bool replies;			/* servers answer through us (FNAT, NAT) */
+	uint32_t n_flows;
+	uint32_t n_dests;
+	uint32_t *reply;		/* per flow: rs | lip << 8 | lport << 16 */
+	struct rte_ether_addr ext_mac, int_mac;
+	struct gen_tmpl syn, ack, out;	/* client SYN, client ACK, reply */
+	volatile bool *quit;		/* set when the budget runs out */
+	/* per phase */
+	enum gen_mode mode;
+	uint64_t budget;		/* packets left to make */
+	/* the generator lcore's */
+	uint64_t made;
+	uint64_t fill_k;
+	uint32_t cur_in, cur_out;
+	uint32_t next_new;
+	/* checks (tx callbacks) */
+	bool checking;			/* what is sent is dplbd's output */
+	uint64_t checked;
+	uint64_t bad;
+	uint64_t captured;
+	char first_bad[160];
+};
+
+/** Templates and flow table for n_flows flows; 0 or -ENOMEM. */
+int gen_init(struct gen *g, uint8_t proto, uint8_t fwd, uint32_t n_flows,
+	     uint32_t n_dests, const struct rte_ether_addr *ext_mac,
+	     const struct rte_ether_addr *int_mac);
+void gen_free(struct gen *g);
+
+/** Start a phase: mode, and how many packets at most (UINT64_MAX). */
+void gen_phase(struct gen *g, enum gen_mode mode, uint64_t budget);
+
+/** Install the generator on both ports' rx queue 0. */
+int gen_attach(struct gen *g, uint16_t ext_port, uint16_t int_port);
+
+/** Learn each flow's real server and local port from what dplbd sends
+ * to the servers (during the fill); returns the callback handle. */
+const void *gen_capture_attach(struct gen *g, uint16_t int_port);
+void gen_capture_detach(uint16_t int_port, const void *cb);
+
+/** Check every packet dplbd sends: addresses, ports, MACs, checksums. */
+int gen_verify_attach(struct gen *g, uint16_t ext_port, uint16_t int_port);
+
+#endif /* DPLB_BENCH_H */

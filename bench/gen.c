@@ -1,0 +1,566 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * gen: the benchmark's traffic generator and packet checker (bench.h).
+ *
+ * Cost: per packet one 64-byte copy of a template, five field stores
+ * and two checksums finished from precomputed partial sums, about 40
+ * instructions; the reply table is read in order, so 10M flows cost the
+ * generator no cache misses that the baseline would not see too.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_ethdev.h>
+#include <rte_ip.h>
+#include <rte_malloc.h>
+#include <rte_tcp.h>
+#include <rte_udp.h>
+
+#include "bench.h"
+#include "lb_svc.h"
+
+#define ETH_LEN 14
+#define IP_LEN 20
+#define L4_OFF (ETH_LEN + IP_LEN)
+#define TCP_LEN 20
+#define UDP_PAYLOAD (BENCH_FRAME_LEN - L4_OFF - 8)
+/* A prime above any flow count: k -> k * FILL_MULT mod n is a
+ * permutation, so flows are created in an order unrelated to the
+ * order they are later sent in, and entries are reached at random. */
+#define FILL_MULT 2654435761u
+#define CLIENT_PORTS 64512u
+
+static const struct rte_ether_addr gw_mac = {
+	.addr_bytes = { 0x02, 0, 0, 0, 0x00, 0xfe } };
+static const struct rte_ether_addr rs_mac0 = {
+	.addr_bytes = { 0x02, 0, 0, 0, 0x02, 0x00 } };
+
+struct gen_port {
+	struct gen *g;
+	bool ext;
+};
+
+static struct gen_port gen_ports[2];
+
+/* ---- checksums ---- */
+
+static uint32_t
+raw_sum(const void *buf, unsigned int len)
+{
+	const uint16_t *w = buf;
+	uint32_t s = 0;
+
+	for (; len > 1; len -= 2)
+		s += *w++;
+	return s;
+}
+
+static inline uint16_t
+fold(uint32_t s)
+{
+	s = (s & 0xffff) + (s >> 16);
+	s = (s & 0xffff) + (s >> 16);
+	return (uint16_t)s;
+}
+
+static inline uint32_t
+sum32(uint32_t v)
+{
+	return (v & 0xffff) + (v >> 16);
+}
+
+/* ---- flows ---- */
+
+static inline rte_be32_t
+client_addr(uint32_t f)
+{
+	return rte_cpu_to_be_32(BENCH_CLIENT_NET | (f & 0xffff));
+}
+
+static inline rte_be16_t
+client_port(uint32_t f)
+{
+	uint32_t hi = f >> 16;
+
+	if (hi >= CLIENT_PORTS)
+		hi -= CLIENT_PORTS;
+	return rte_cpu_to_be_16((uint16_t)(1024 + hi));
+}
+
+static inline uint32_t
+reply_pack(uint32_t rs, uint32_t lip, rte_be16_t lport)
+{
+	return rs | lip << 8 | (uint32_t)lport << 16;
+}
+
+/* ---- templates ---- */
+
+static void
+tmpl_init(struct gen_tmpl *t, uint8_t proto, uint8_t tcp_flags,
+	  const struct rte_ether_addr *dst, const struct rte_ether_addr *src)
+{
+	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)t->bytes;
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eth + 1);
+	uint8_t *l4 = t->bytes + L4_OFF;
+	uint16_t l4_len = proto == IPPROTO_TCP ? TCP_LEN : 8 + UDP_PAYLOAD;
+	struct {
+		uint8_t zero, proto;
+		rte_be16_t len;
+	} pseudo = { 0, proto, rte_cpu_to_be_16(l4_len) };
+
+	memset(t, 0, sizeof(*t));
+	eth->dst_addr = *dst;
+	eth->src_addr = *src;
+	eth->ether_type = RTE_BE16(RTE_ETHER_TYPE_IPV4);
+	ip->version_ihl = RTE_IPV4_VHL_DEF;
+	ip->total_length = rte_cpu_to_be_16(IP_LEN + l4_len);
+	ip->fragment_offset = RTE_BE16(RTE_IPV4_HDR_DF_FLAG);
+	ip->time_to_live = 64;
+	ip->next_proto_id = proto;
+	t->udp = proto == IPPROTO_UDP;
+	if (t->udp) {
+		struct rte_udp_hdr *u = (struct rte_udp_hdr *)l4;
+
+		u->dgram_len = rte_cpu_to_be_16(l4_len);
+		/* payload: the flow number (variable), then filler */
+		memset((uint8_t *)(u + 1) + 4, 0x5a, UDP_PAYLOAD - 4);
+		t->id_off = 8;
+		t->ck_off = offsetof(struct rte_udp_hdr, dgram_cksum);
+	} else {
+		struct rte_tcp_hdr *tcp = (struct rte_tcp_hdr *)l4;
+
+		tcp->data_off = (TCP_LEN / 4) << 4;
+		tcp->tcp_flags = tcp_flags;
+		tcp->rx_win = RTE_BE16(65535);
+		tcp->recv_ack = tcp_flags & RTE_TCP_ACK_FLAG ? RTE_BE32(1) : 0;
+		t->id_off = offsetof(struct rte_tcp_hdr, sent_seq);
+		t->ck_off = offsetof(struct rte_tcp_hdr, cksum);
+	}
+	t->len = BENCH_FRAME_LEN;
+	t->ip_sum = raw_sum(ip, IP_LEN);
+	t->l4_sum = raw_sum(l4, l4_len) + raw_sum(&pseudo, sizeof(pseudo));
+}
+
+/* Write a template with its variable fields (network order) into m. */
+static inline void
+pkt_make(struct rte_mbuf *m, const struct gen_tmpl *t, rte_be32_t saddr,
+	 rte_be32_t daddr, rte_be16_t sport, rte_be16_t dport, uint32_t f)
+{
+	uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(p + ETH_LEN);
+	uint8_t *l4 = p + L4_OFF;
+	rte_be32_t id = rte_cpu_to_be_32(f);
+	uint32_t addrs = sum32(saddr) + sum32(daddr);
+	uint16_t ck;
+
+	memcpy(p, t->bytes, sizeof(t->bytes));
+	ip->src_addr = saddr;
+	ip->dst_addr = daddr;
+	ip->hdr_checksum = (uint16_t)~fold(t->ip_sum + addrs);
+	memcpy(l4, &sport, 2);
+	memcpy(l4 + 2, &dport, 2);
+	memcpy(l4 + t->id_off, &id, 4);
+	ck = (uint16_t)~fold(t->l4_sum + addrs + sport + dport + sum32(id));
+	if (t->udp && ck == 0)
+		ck = 0xffff;
+	memcpy(l4 + t->ck_off, &ck, 2);
+	m->data_len = t->len;
+	m->pkt_len = t->len;
+}
+
+int
+gen_init(struct gen *g, uint8_t proto, uint8_t fwd, uint32_t n_flows,
+	 uint32_t n_dests, const struct rte_ether_addr *ext_mac,
+	 const struct rte_ether_addr *int_mac)
+{
+	memset(g, 0, sizeof(*g));
+	g->proto = proto;
+	g->fwd = fwd;
+	g->replies = fwd == LB_FWD_FNAT || fwd == LB_FWD_NAT;
+	g->n_flows = n_flows;
+	g->n_dests = n_dests;
+	g->ext_mac = *ext_mac;
+	g->int_mac = *int_mac;
+	g->reply = calloc(n_flows ? n_flows : 1, sizeof(*g->reply));
+	if (g->reply == NULL)
+		return -ENOMEM;
+	tmpl_init(&g->syn, proto, RTE_TCP_SYN_FLAG, ext_mac, &gw_mac);
+	tmpl_init(&g->ack, proto, RTE_TCP_ACK_FLAG, ext_mac, &gw_mac);
+	tmpl_init(&g->out, proto, RTE_TCP_ACK_FLAG, int_mac, &rs_mac0);
+	return 0;
+}
+
+void
+gen_free(struct gen *g)
+{
+	free(g->reply);
+	g->reply = NULL;
+}
+
+void
+gen_phase(struct gen *g, enum gen_mode mode, uint64_t budget)
+{
+	g->fill_k = 0;
+	g->cur_in = 0;
+	g->cur_out = 0;
+	g->budget = budget;
+	g->mode = mode;
+}
+
+/* How many of the n mbufs this port fills now. */
+static inline uint16_t
+gen_quota(struct gen *g, bool ext, uint16_t n)
+{
+	if (g->mode == GEN_IDLE ||
+	    (!ext && (g->mode != GEN_RUN || !g->replies)))
+		return 0;
+	if (n > g->budget)
+		n = (uint16_t)g->budget;
+	g->budget -= n;
+	g->made += n;
+	if (g->budget == 0)
+		*g->quit = true;
+	return n;
+}
+
+static void
+make_in(struct gen *g, struct rte_mbuf **pkts, uint16_t n)
+{
+	const rte_be32_t vip = RTE_BE32(BENCH_VIP);
+	const rte_be16_t vport = RTE_BE16(BENCH_VPORT);
+	const struct gen_tmpl *t;
+	uint16_t i;
+	uint32_t f;
+
+	switch (g->mode) {
+	case GEN_FILL:
+		/* TCP: each flow's SYN, then its ACK; UDP: one datagram */
+		for (i = 0; i < n; i++) {
+			uint64_t k = g->fill_k++;
+
+			if (g->proto == IPPROTO_TCP) {
+				t = k & 1 ? &g->ack : &g->syn;
+				k >>= 1;
+			} else {
+				t = &g->ack;
+			}
+			f = (uint32_t)((k * FILL_MULT) % g->n_flows);
+			pkt_make(pkts[i], t, client_addr(f), vip,
+				 client_port(f), vport, f);
+		}
+		break;
+	case GEN_NEW:
+		for (i = 0; i < n; i++) {
+			f = g->next_new++;
+			pkt_make(pkts[i], &g->syn, client_addr(f), vip,
+				 client_port(f), vport, f);
+		}
+		break;
+	default:
+		for (i = 0; i < n; i++) {
+			f = g->cur_in;
+			if (++g->cur_in == g->n_flows)
+				g->cur_in = 0;
+			pkt_make(pkts[i], &g->ack, client_addr(f), vip,
+				 client_port(f), vport, f);
+		}
+	}
+}
+
+/* Server replies: to LIP:lport (FNAT) or to the client (NAT). */
+static void
+make_out(struct gen *g, struct rte_mbuf **pkts, uint16_t n)
+{
+	const rte_be16_t vport = RTE_BE16(BENCH_VPORT);
+	bool fnat = g->fwd == LB_FWD_FNAT;
+	uint16_t i;
+
+	for (i = 0; i < n; i++) {
+		uint32_t f = g->cur_out, r = g->reply[f];
+		rte_be32_t rs = rte_cpu_to_be_32(BENCH_RS_BASE + (r & 0xff));
+
+		if (++g->cur_out == g->n_flows)
+			g->cur_out = 0;
+		if (fnat)
+			pkt_make(pkts[i], &g->out, rs,
+				 rte_cpu_to_be_32(BENCH_LIP_BASE +
+						  ((r >> 8) & 0xff)),
+				 vport, (rte_be16_t)(r >> 16), f);
+		else
+			pkt_make(pkts[i], &g->out, rs, client_addr(f), vport,
+				 client_port(f), f);
+	}
+}
+
+static uint16_t
+gen_rx(uint16_t port, uint16_t queue, struct rte_mbuf **pkts, uint16_t n,
+       uint16_t max, void *arg)
+{
+	struct gen_port *gp = arg;
+	struct gen *g = gp->g;
+	uint16_t k = gen_quota(g, gp->ext, n);
+
+	RTE_SET_USED(port);
+	RTE_SET_USED(queue);
+	RTE_SET_USED(max);
+	if (unlikely(k < n))
+		rte_pktmbuf_free_bulk(pkts + k, n - k);
+	if (k == 0)
+		return 0;
+	if (gp->ext)
+		make_in(g, pkts, k);
+	else
+		make_out(g, pkts, k);
+	return k;
+}
+
+int
+gen_attach(struct gen *g, uint16_t ext_port, uint16_t int_port)
+{
+	gen_ports[0] = (struct gen_port){ g, true };
+	gen_ports[1] = (struct gen_port){ g, false };
+	if (rte_eth_add_rx_callback(ext_port, 0, gen_rx, &gen_ports[0]) == NULL ||
+	    rte_eth_add_rx_callback(int_port, 0, gen_rx, &gen_ports[1]) == NULL)
+		return -rte_errno;
+	return 0;
+}
+
+/* ---- learning the replies' tuples ---- */
+
+static inline uint32_t
+pkt_flow(const struct gen *g, const uint8_t *l4)
+{
+	rte_be32_t id;
+
+	memcpy(&id, l4 + (g->proto == IPPROTO_TCP ?
+				  offsetof(struct rte_tcp_hdr, sent_seq) : 8),
+	       4);
+	return rte_be_to_cpu_32(id);
+}
+
+static uint16_t
+gen_capture(uint16_t port, uint16_t queue, struct rte_mbuf **pkts,
+	    uint16_t n, void *arg)
+{
+	struct gen *g = arg;
+	uint16_t i;
+
+	RTE_SET_USED(port);
+	RTE_SET_USED(queue);
+	for (i = 0; i < n; i++) {
+		uint8_t *p = rte_pktmbuf_mtod(pkts[i], uint8_t *);
+		struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(p + ETH_LEN);
+		uint32_t f = pkt_flow(g, p + L4_OFF);
+		uint32_t rs = rte_be_to_cpu_32(ip->dst_addr) - BENCH_RS_BASE;
+		uint32_t lip = rte_be_to_cpu_32(ip->src_addr) - BENCH_LIP_BASE;
+		rte_be16_t lport;
+
+		memcpy(&lport, p + L4_OFF, 2);
+		if (f >= g->n_flows || rs >= g->n_dests)
+			continue;
+		if (g->fwd != LB_FWD_FNAT)
+			lip = 0;
+		else if (lip >= BENCH_LIPS)
+			continue;
+		/* The ACK must follow its SYN; lport is never 0. */
+		if (g->reply[f] == 0)
+			g->captured++;
+		else if (g->reply[f] != reply_pack(rs, lip, lport))
+			g->bad++;
+		g->reply[f] = reply_pack(rs, lip, lport);
+	}
+	return n;
+}
+
+const void *
+gen_capture_attach(struct gen *g, uint16_t int_port)
+{
+	return rte_eth_add_tx_callback(int_port, 0, gen_capture, g);
+}
+
+void
+gen_capture_detach(uint16_t int_port, const void *cb)
+{
+	/* The callback's memory stays allocated (it is ours anyway). */
+	rte_eth_remove_tx_callback(int_port, 0, cb);
+}
+
+/* ---- checking what dplbd sends ---- */
+
+struct seen {
+	const struct rte_ether_hdr *eth;
+	struct rte_ipv4_hdr *ip;	/* the (inner) packet */
+	uint8_t *l4;
+	uint32_t f;
+	rte_be16_t sport, dport;
+};
+
+static const char *
+check_l3l4(const struct gen *g, struct rte_ipv4_hdr *ip, struct seen *s)
+{
+	if ((ip->version_ihl & 0xf) != 5 || ip->next_proto_id != g->proto)
+		return "not the IPv4 packet sent";
+	if (fold(raw_sum(ip, IP_LEN)) != 0xffff)
+		return "bad IPv4 header checksum";
+	s->ip = ip;
+	s->l4 = (uint8_t *)ip + IP_LEN;
+	if (rte_ipv4_udptcp_cksum_verify(ip, s->l4) != 0)
+		return "bad L4 checksum";
+	memcpy(&s->sport, s->l4, 2);
+	memcpy(&s->dport, s->l4 + 2, 2);
+	s->f = pkt_flow(g, s->l4);
+	if (g->mode != GEN_NEW && s->f >= g->n_flows)
+		return "unknown flow number";
+	return NULL;
+}
+
+static bool
+is_rs(const struct gen *g, rte_be32_t a, uint32_t *rs)
+{
+	*rs = rte_be_to_cpu_32(a) - BENCH_RS_BASE;
+	return *rs < g->n_dests;
+}
+
+static bool
+mac_is_rs(const struct rte_ether_addr *m, uint32_t rs)
+{
+	return memcmp(m->addr_bytes, rs_mac0.addr_bytes, 5) == 0 &&
+	       m->addr_bytes[5] == rs;
+}
+
+/* A reply dplbd sent back to a client. */
+static const char *
+check_to_client(const struct gen *g, struct seen *s)
+{
+	if (!rte_is_same_ether_addr(&s->eth->dst_addr, &gw_mac) ||
+	    !rte_is_same_ether_addr(&s->eth->src_addr, &g->ext_mac))
+		return "reply: wrong MACs";
+	if (s->ip->src_addr != RTE_BE32(BENCH_VIP) ||
+	    s->sport != RTE_BE16(BENCH_VPORT))
+		return "reply: source is not VIP:80";
+	if (s->ip->dst_addr != client_addr(s->f) ||
+	    s->dport != client_port(s->f))
+		return "reply: not to the flow's client";
+	return NULL;
+}
+
+/* Known once the fill captured the flow's tuple. */
+static bool
+reply_known(const struct gen *g)
+{
+	return g->mode == GEN_RUN;
+}
+
+static const char *
+check_fnat_nat(const struct gen *g, struct seen *s, uint32_t rs)
+{
+	uint32_t r = reply_known(g) ? g->reply[s->f] : 0;
+
+	if (s->dport != RTE_BE16(BENCH_VPORT))
+		return "to server: not to port 80";
+	if (reply_known(g) && (r & 0xff) != rs)
+		return "to server: the flow changed server";
+	if (g->fwd == LB_FWD_NAT) {
+		if (s->ip->src_addr != client_addr(s->f) ||
+		    s->sport != client_port(s->f))
+			return "NAT: source is not the client";
+		return NULL;
+	}
+	if (rte_be_to_cpu_32(s->ip->src_addr) - BENCH_LIP_BASE >= BENCH_LIPS)
+		return "FNAT: source is not a LIP";
+	if (reply_known(g) &&
+	    (r != reply_pack(rs, rte_be_to_cpu_32(s->ip->src_addr) -
+					 BENCH_LIP_BASE, s->sport)))
+		return "FNAT: the flow changed LIP:lport";
+	return NULL;
+}
+
+/* A client's packet dplbd sent to a real server. */
+static const char *
+check_to_server(const struct gen *g, struct rte_mbuf *m, struct seen *s)
+{
+	uint32_t rs, outer_rs;
+	const char *err;
+
+	if (!rte_is_same_ether_addr(&s->eth->src_addr, &g->int_mac))
+		return "to server: wrong source MAC";
+	if (g->fwd == LB_FWD_TUNNEL) {
+		struct rte_ipv4_hdr *outer = (struct rte_ipv4_hdr *)(s->eth + 1);
+
+		if (m->pkt_len != ETH_LEN + (uint32_t)rte_be_to_cpu_16(outer->total_length) ||
+		    outer->next_proto_id != IPPROTO_IPIP ||
+		    fold(raw_sum(outer, IP_LEN)) != 0xffff ||
+		    outer->src_addr != RTE_BE32(BENCH_INT_ADDR) ||
+		    !is_rs(g, outer->dst_addr, &outer_rs) ||
+		    !mac_is_rs(&s->eth->dst_addr, outer_rs))
+			return "TUNNEL: bad outer header";
+		err = check_l3l4(g, outer + 1, s);
+	} else {
+		err = check_l3l4(g, (struct rte_ipv4_hdr *)(s->eth + 1), s);
+	}
+	if (err != NULL)
+		return err;
+	if (g->fwd == LB_FWD_DR || g->fwd == LB_FWD_TUNNEL) {
+		if (s->ip->dst_addr != RTE_BE32(BENCH_VIP) ||
+		    s->ip->src_addr != client_addr(s->f) ||
+		    s->sport != client_port(s->f))
+			return "DR/TUNNEL: the packet was changed";
+		return NULL;	/* DR: the MAC was checked by the caller */
+	}
+	if (!is_rs(g, s->ip->dst_addr, &rs) || !mac_is_rs(&s->eth->dst_addr, rs))
+		return "to server: not to a real server";
+	return check_fnat_nat(g, s, rs);
+}
+
+static const char *
+check_pkt(const struct gen *g, bool ext, struct rte_mbuf *m)
+{
+	struct seen s = { .eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *) };
+	const char *err;
+
+	if (ext) {
+		err = check_l3l4(g, (struct rte_ipv4_hdr *)(s.eth + 1), &s);
+		return err != NULL ? err : check_to_client(g, &s);
+	}
+	if (g->fwd == LB_FWD_DR && !(s.eth->dst_addr.addr_bytes[5] < g->n_dests &&
+				    mac_is_rs(&s.eth->dst_addr,
+					      s.eth->dst_addr.addr_bytes[5])))
+		return "DR: not to a real server's MAC";
+	return check_to_server(g, m, &s);
+}
+
+static uint16_t
+gen_verify(uint16_t port, uint16_t queue, struct rte_mbuf **pkts, uint16_t n,
+	   void *arg)
+{
+	struct gen_port *gp = arg;
+	struct gen *g = gp->g;
+	uint16_t i;
+
+	RTE_SET_USED(port);
+	RTE_SET_USED(queue);
+	if (!g->checking)
+		return n;	/* the baseline sends packets as made */
+	for (i = 0; i < n; i++) {
+		const char *err = check_pkt(g, gp->ext, pkts[i]);
+
+		if (err != NULL && g->bad++ == 0)
+			snprintf(g->first_bad, sizeof(g->first_bad),
+				 "%s (on %s)", err, gp->ext ? "ext" : "int");
+	}
+	g->checked += n;
+	return n;
+}
+
+int
+gen_verify_attach(struct gen *g, uint16_t ext_port, uint16_t int_port)
+{
+	gen_ports[0].g = g;
+	gen_ports[1].g = g;
+	if (rte_eth_add_tx_callback(ext_port, 0, gen_verify, &gen_ports[0]) == NULL ||
+	    rte_eth_add_tx_callback(int_port, 0, gen_verify, &gen_ports[1]) == NULL)
+		return -rte_errno;
+	return 0;
+}

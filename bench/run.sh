@@ -1,0 +1,143 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# make bench: every scenario of dplb-bench (one process each), each beside
+# the I/O-only baseline of the same run.  Prints a table and the figures
+# against the targets; writes $OUT/bench.csv, $OUT/bench.log and, when
+# gnuplot is there, $OUT/bench.png (docs/performance.md).
+#   bench/run.sh           the full set (about 5 minutes on 2 cores)
+#   bench/run.sh --smoke   seconds: every scenario small, every packet
+#                          checked; ends with "bench-smoke: N passed, N failed"
+# Environment: BENCH_SECONDS (1) and BENCH_ROUNDS (3) per scenario,
+# BENCH_OUT (build/bench), BENCH_CPUS (lcore cpus, default the affinity).
+set -u
+cd "$(dirname "$0")/.."
+BUILD=${BUILD:-$PWD/build}
+BIN=$BUILD/dplb-bench
+OUT=${BENCH_OUT:-$BUILD/bench}
+SECS=${BENCH_SECONDS:-1}
+ROUNDS=${BENCH_ROUNDS:-3}
+CPUS=${BENCH_CPUS:+--cpus $BENCH_CPUS}
+
+FULL=(
+	"fnat --conns 1000"
+	"fnat --conns 100000"
+	"fnat --conns 1000000"
+	"fnat --conns 10000000"
+	"cps --conns 0"
+	"cps --conns 100000"
+	"cps --conns 1000000"
+	"cps --conns 10000000"
+	"udp --conns 1000000"
+	"nat --conns 1000000"
+	"dr --conns 1000000"
+	"tunnel --conns 1000000"
+	"cps --sched wrr"
+	"cps --sched wlc"
+	"cps --sched sh"
+	"cps --sched mh"
+)
+SMOKE=(
+	"fnat --conns 1000"
+	"udp --conns 1000"
+	"nat --conns 1000"
+	"dr --conns 1000"
+	"tunnel --conns 1000"
+	"cps --conns 1000"
+	"cps --sched mh"
+)
+
+die() { echo "bench: $*" >&2; exit 1; }
+
+[ -x "$BIN" ] || die "$BIN is missing: run make first"
+
+smoke() {
+	local s passed=0 failed=0 log=$OUT/smoke.log
+	: >"$log"
+	for s in "${SMOKE[@]}"; do
+		# shellcheck disable=SC2086
+		if "$BIN" --scenario $s --verify --seconds 0.2 --warmup 0.05 \
+			--rounds 1 $CPUS >>"$log" 2>&1; then
+			passed=$((passed + 1)); echo "ok   $s"
+		else
+			failed=$((failed + 1)); echo "FAIL $s"
+			tail -5 "$log" | sed 's/^/    /'
+		fi
+	done
+	echo "bench-smoke: $passed passed, $failed failed"
+	[ "$failed" = 0 ]
+}
+
+run_all() {
+	local s first=--header failed=0 csv=$OUT/bench.csv log=$OUT/bench.log
+	: >"$csv"; : >"$log"
+	for s in "${FULL[@]}"; do
+		echo "bench: $s" | tee -a "$log" >&2
+		# shellcheck disable=SC2086
+		if ! "$BIN" --scenario $s --seconds "$SECS" --rounds "$ROUNDS" \
+			$CPUS $first >>"$csv" 2>>"$log"; then
+			echo "bench: $s failed (see $log)" >&2
+			failed=1
+			continue
+		fi
+		first=
+	done
+	return $failed
+}
+
+# The table: one line per scenario, rates per CPU second of the worker.
+table() {
+	awk -F, 'NR == 1 { next }
+	NR == 2 { printf "%-7s %-5s %9s %10s %9s %8s %6s %10s %11s %10s %8s %6s\n",
+		"test", "sched", "conns", "live", "base", "dplbd", "ratio",
+		"dplbd", "conn/s", "conn/s", "bytes", "drops";
+		printf "%-7s %-5s %9s %10s %9s %8s %6s %10s %11s %10s %8s %6s\n",
+		"", "", "", "", "Mpps", "Mpps", "", "wall Mpps", "", "wall", "/conn", "" }
+	{ printf "%-7s %-5s %9s %10s %9.2f %8.2f %6.3f %10.2f %11s %10s %8.1f %6s\n",
+		$1, $4, $6, $17, $10, $11, $12, $14,
+		($1 == "cps" ? sprintf("%.0f", $15) : "-"),
+		($1 == "cps" ? sprintf("%.0f", $16) : "-"), $20, $18 }' "$1"
+}
+
+# The figures against the issue's targets.
+targets() {
+	awk -F, 'NR == 1 { next }
+	$1 == "fnat" { mpps[$6] = $11; ratio[$6] = $12; mem[$6] = $21; cap[$6] = $7;
+		bpc[$6] = $20 }
+	$1 == "cps" && $4 == "rr" && $6 == 0 { cps = $15 }
+	END {
+		printf "\nfigure                                   measured      target\n"
+		printf "FNAT established, 1M conns, Mpps/core    %8.2f      >= 10\n", mpps[1000000]
+		printf "  (ratio to the I/O baseline)            %8.3f\n", ratio[1000000]
+		printf "new TCP connections/s/core               %8.0f      >= 1000000\n", cps
+		printf "bytes per connection (table)             %8.1f      <= 128\n", bpc[10000000]
+		if (cap[10000000] > cap[1000])
+			printf "bytes per connection (RSS+hugetlb)       %8.1f      <= 128\n",
+				(mem[10000000] - mem[1000]) * 1024 / (cap[10000000] - cap[1000])
+		if (mpps[1000] > 0)
+			printf "Mpps at 10M conns / Mpps at 1k conns     %8.3f      >= 0.70\n",
+				mpps[10000000] / mpps[1000]
+	}' "$1"
+}
+
+plot() {
+	local csv=$1
+	command -v gnuplot >/dev/null || { echo "bench: no gnuplot, no plot" >&2; return 0; }
+	awk -F, '$1 == "fnat" { print $6, $11, $10 }' "$csv" | sort -n >"$OUT/fnat.dat"
+	awk -F, '$1 == "cps" && $4 == "rr" { print $17, $15 / 1e6 }' "$csv" |
+		sort -n >"$OUT/cps.dat"
+	gnuplot -e "outdir='$OUT'" bench/plot.gp && echo "bench: plot in $OUT/bench.png"
+}
+
+mkdir -p "$OUT"
+if [ "${1:-}" = "--smoke" ]; then
+	smoke
+	exit
+fi
+start=$(date +%s)
+run_all
+rc=$?
+table "$OUT/bench.csv"
+targets "$OUT/bench.csv"
+plot "$OUT/bench.csv"
+echo "bench: CSV in $OUT/bench.csv; $(( $(date +%s) - start )) s"
+exit $rc
