@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # dplb: a DPDK Layer-4 load balancer.
-#   make          build dplbd and dplbctl (installs missing dependencies)
+#   make          build dplbd, dplbctl and keepalived (installs missing dependencies)
+#   make keepalived  keepalived 2.2.7 with keepalived-patches/ (build/keepalived/install)
 #   make test     all tests (unit, ASan, packet, control, end-to-end)
 #   make demo     dplbd forwarding real traffic in a namespace lab
 #   make deps     install build and test dependencies from Debian
@@ -11,6 +12,10 @@ export BUILD
 
 all: deps-check
 	$(MAKE) -C dataplane
+	@keepalived-patches/build.sh
+
+keepalived: deps-check
+	@keepalived-patches/build.sh
 
 deps:
 	@packaging/deps.sh
@@ -34,7 +39,10 @@ test-asan: asan
 demo: all
 	HOLD=$(HOLD) tests/lab/demo.sh
 
+demo-ha: all
+	HOLD=$(HOLD) tests/lab/demo-ha.sh
+
 clean:
 	$(MAKE) -C dataplane clean
 
-.PHONY: all deps deps-check unit asan test test-asan demo clean
+.PHONY: all deps deps-check keepalived unit asan test test-asan demo demo-ha clean
