@@ -15,7 +15,7 @@ import time
 import pytest
 
 from katest import KEEPALIVED, Keepalived
-from labtest import RS1_IP, RS2_IP, Lab, wait_for
+from labtest import REPO, Lab, wait_for
 
 VIP = "198.18.0.100"
 ADVERT = 0.5          # VRRPv3 centiseconds: master down after ~3.5 adverts
@@ -29,47 +29,16 @@ _seq = itertools.count()
 
 
 def ka_conf(node, sock):
+    """The sample pair of config/ (docs/keepalived.md), on this lab's
+    dplbd sockets."""
+    role = "master" if node == "lb" else "backup"
+    text = (REPO / "config" / f"keepalived-{role}.conf").read_text()
+    assert "dplbd_socket /run/dplb/dplbd.sock" in text
+    assert f"advert_int {ADVERT}" in text
     me = PEERS[node]
-    peer = PEERS["lb2" if node == "lb" else "lb"]
-    return f"""
-global_defs {{
-    router_id {node}
-    dplbd_socket {sock}
-    vrrp_version 3
-    lvs_sync_daemon dp0 VI_1 id 7
-}}
-local_address_group lg1 {{
-    {me['lip']} dp1
-}}
-vrrp_instance VI_1 {{
-    state BACKUP
-    interface dp0
-    dataplane_interface dp0
-    virtual_router_id 51
-    priority {me['prio']}
-    advert_int {ADVERT}
-    unicast_src_ip {me['src']}
-    unicast_peer {{
-        {peer['src']}
-    }}
-    virtual_ipaddress {{
-        {VIP}/32
-    }}
-}}
-virtual_server {VIP} 80 {{
-    delay_loop 1
-    lb_algo rr
-    lb_kind FNAT
-    laddr_group_name lg1
-    protocol TCP
-    real_server {RS1_IP} 80 {{
-        TCP_CHECK {{ connect_timeout 1 }}
-    }}
-    real_server {RS2_IP} 80 {{
-        TCP_CHECK {{ connect_timeout 1 }}
-    }}
-}}
-"""
+    assert f"{me['lip']} dp1" in text and f"priority {me['prio']}" in text
+    return text.replace("dplbd_socket /run/dplb/dplbd.sock",
+                        f"dplbd_socket {sock}")
 
 
 class Pair:
