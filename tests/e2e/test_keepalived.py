@@ -23,7 +23,7 @@ pytestmark = pytest.mark.skipif(not KEEPALIVED.exists(),
                                 reason="make keepalived first")
 
 
-def conf(sock, rs80=(RS1_IP, RS2_IP), weight2=1):
+def conf(sock, rs80=(RS1_IP, RS2_IP), weight2=1, extra=""):
     def rs_block(addr):
         if addr == RS1_IP:
             check = f"""HTTP_GET {{
@@ -70,7 +70,7 @@ virtual_server {VIP} 81 {{
         TCP_CHECK {{ connect_timeout {CHECK_TIMEOUT} retry 0 }}
     }}
 }}
-"""
+{extra}"""
 
 
 def dests(lab, port=80):
@@ -203,6 +203,54 @@ def test_reload_applies_the_difference(lab, ka):
     assert wait_for(lambda: set(dests(lab) or {}) == {RS1_IP, RS2_IP}, 10,
                     0.05), ka.text()[-2000:]
     assert svc_id(lab) == before
+
+
+UNSUPPORTED = f"""
+virtual_server {VIP} 82 {{
+    delay_loop 1
+    lb_algo rr
+    lb_kind SNAT
+    laddr_group_name lg1
+    protocol TCP
+    real_server {RS1_IP} 80 {{
+        TCP_CHECK {{ connect_timeout 1 }}
+    }}
+}}
+virtual_server {VIP} 83 {{
+    delay_loop 1
+    lb_algo rr
+    lb_kind FNAT
+    laddr_group_name lg1
+    protocol TCP
+    syn_proxy
+    real_server {RS1_IP} 80 {{
+        TCP_CHECK {{ connect_timeout 1 }}
+    }}
+}}
+"""
+
+
+def test_features_dplbd_lacks_are_refused(lab, ka):
+    """SNAT and syn_proxy parse, and are refused at push time with a
+    precise log line while dplbd's hello does not list them."""
+    caps = lab.call("hello")["capabilities"]
+    assert "snat" not in caps and "synproxy" not in caps
+    ka.write(conf(lab.sock, extra=UNSUPPORTED))
+    ka.reload()
+    try:
+        assert ka.wait_log("lb_kind SNAT: this dplbd has no SNAT"), \
+            ka.text()[-2000:]
+        assert ka.wait_log("syn_proxy: this dplbd has no SYN proxy"), \
+            ka.text()[-2000:]
+        time.sleep(DELAY_LOOP + CHECK_TIMEOUT + 0.5)
+        assert dests(lab, 82) in (None, {})   # no SNAT real server
+        assert dests(lab, 83) is None         # no service at all
+        # the others are untouched
+        assert set(dests(lab)) == {RS1_IP, RS2_IP}
+    finally:
+        ka.write(conf(lab.sock))
+        ka.reload()
+    assert wait_for(lambda: dests(lab, 82) is None, 10), ka.text()[-2000:]
 
 
 def restart_dplbd(lab):
