@@ -253,6 +253,71 @@ def test_features_dplbd_lacks_are_refused(lab, ka):
     assert wait_for(lambda: dests(lab, 82) is None, 10), ka.text()[-2000:]
 
 
+GROUP = f"""
+virtual_server_group vsg1 {{
+    198.18.0.101-102 80
+}}
+virtual_server group vsg1 {{
+    delay_loop 1
+    lb_algo wrr
+    lb_kind FNAT
+    laddr_group_name lg1
+    protocol TCP
+    persistence_timeout 60
+    quorum 2
+    sorry_server {RS2_IP} 80
+    real_server {RS1_IP} 80 {{
+        weight 2
+        TCP_CHECK {{ connect_timeout 1 retry 0 }}
+    }}
+}}
+"""
+
+
+def test_group_persistence_quorum_sorry_server(lab, ka):
+    """Stock keywords through the dplbd backend: a virtual_server_group
+    range becomes one service per address, with persistence; losing the
+    quorum puts the sorry server in, regaining it takes it out."""
+    def group_dests():
+        return [{d["addr"]: d for d in lab.call("dest.list", {
+                    "proto": "tcp", "vip": v, "port": 80})}
+                for v in ("198.18.0.101", "198.18.0.102")]
+
+    ka.write(conf(lab.sock, extra=GROUP))
+    ka.reload()
+    stopped = False
+    try:
+        def ready():
+            try:
+                return all(set(d) == {RS1_IP} for d in group_dests())
+            except Exception:
+                return False
+        assert wait_for(ready, 10), ka.text()[-2000:]
+        for v in ("198.18.0.101", "198.18.0.102"):
+            svc = lab.call("service.list", {"proto": "tcp", "vip": v,
+                                            "port": 80})[0]
+            assert (svc["sched"], svc["persistent"],
+                    svc["laddr_group"]) == ("wrr", 60, "lg1")
+            assert svc["dests"][0]["weight"] == 2
+        lab.sh("stop", "rs1")
+        stopped = True
+        assert wait_for(lambda: all(set(d) == {RS2_IP}
+                                    for d in group_dests()), 10), \
+            (group_dests(), ka.text()[-2000:])
+        assert ka.wait_log("Lost quorum")
+    finally:
+        if stopped:
+            lab.sh("start-web", "rs1", "rs1", "0.0.0.0", "80", "rs1")
+    assert wait_for(lambda: all(set(d) == {RS1_IP} for d in group_dests()),
+                    10), (group_dests(), ka.text()[-2000:])
+    ka.write(conf(lab.sock))
+    ka.reload()
+    assert wait_for(lambda: not any(
+        s["vip"] in ("198.18.0.101", "198.18.0.102")
+        for s in lab.call("service.list")), 10), ka.text()[-2000:]
+    assert wait_for(lambda: set(dests(lab)) == {RS1_IP, RS2_IP}, 10)
+
+
 def restart_dplbd(lab):
     """Stop dplbd and start a new one (a new boot id) on the same lab."""
     from dplbd import Dplbd  # tests/pylib
