@@ -94,11 +94,12 @@ vip_params(struct ctl_call *c, struct inet_addr *a, int *port, bool dev_needed)
 	if ((ret = call_param_str(c, "addr", 1, &s)) != 0 ||
 	    (ret = call_param_str(c, "dev", dev_needed, &dev)) != 0)
 		return ret;
-	if (inet_prefix_parse(s, &p) != 0 || p.addr.family != AF_INET ||
-	    p.len != 32)
-		return ctl_call_fail(c, inet_prefix_parse(s, &p) == 0 &&
-					p.addr.family != AF_INET ?
-					EAFNOSUPPORT : EINVAL,
+	ret = inet_prefix_parse(s, &p);
+	if (ret == 0 && p.addr.family != AF_INET)
+		return ctl_call_fail(c, EAFNOSUPPORT,
+				     "params.addr: '%s': VIPs are IPv4 only yet", s);
+	if (ret != 0 || p.len != 32)
+		return ctl_call_fail(c, EINVAL,
 				     "params.addr: '%s' is not an IPv4 address (a VIP is one address, /32)",
 				     s);
 	*a = p.addr;
