@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # dplb: a DPDK Layer-4 load balancer.
-#   make          build dplbd and dplbctl (installs missing dependencies)
+#   make          build dplbd, dplbctl and keepalived (installs missing dependencies)
+#   make keepalived  keepalived 2.2.7 with keepalived-patches/ (build/keepalived/install)
 #   make test     all tests (unit, ASan, packet, control, end-to-end)
 #   make demo     dplbd forwarding real traffic in a namespace lab
 #   make bench    packets and connections per second (docs/performance.md)
@@ -14,6 +15,10 @@ export BUILD
 all: deps-check
 	$(MAKE) -C dataplane
 	$(MAKE) -C bench
+	@keepalived-patches/build.sh
+
+keepalived: deps-check
+	@keepalived-patches/build.sh
 
 deps:
 	@packaging/deps.sh
@@ -43,7 +48,10 @@ bench: all
 bench-callgrind: all
 	bench/callgrind.sh
 
+demo-ha: all
+	HOLD=$(HOLD) tests/lab/demo-ha.sh
+
 clean:
 	$(MAKE) -C dataplane clean
 
-.PHONY: all deps deps-check unit asan test test-asan demo bench bench-callgrind clean
+.PHONY: all deps deps-check keepalived unit asan test test-asan demo demo-ha bench bench-callgrind clean

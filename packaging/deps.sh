@@ -8,13 +8,17 @@ set -eu
 
 BUILD_DEPS="build-essential pkg-config dpdk-dev libdpdk-dev libconfig-dev
 libjson-c-dev libcmocka-dev libpcap-dev"
+# keepalived 2.2.7 with dplb's patches (keepalived-patches/build.sh): the
+# part of Debian's Build-Depends that its configure options use
+KEEPALIVED_DEPS="autoconf automake patch libssl-dev libnl-3-dev
+libnl-genl-3-dev"
 TEST_DEPS="python3 python3-scapy python3-pytest nginx-light iproute2 ethtool
 curl hping3 wrk iputils-ping tcpdump socat jq procps psmisc"
 # make bench-callgrind and the plot of make bench
 BENCH_DEPS="valgrind gnuplot-nox"
 
 missing=""
-for p in $BUILD_DEPS $TEST_DEPS $BENCH_DEPS; do
+for p in $BUILD_DEPS $KEEPALIVED_DEPS $TEST_DEPS $BENCH_DEPS; do
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed"; then
 		missing="$missing $p"
 	fi

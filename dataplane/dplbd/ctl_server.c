@@ -37,6 +37,7 @@
 #define CTL_OUT_CAP (4u << 20)		/* unsent output before a drop */
 #define CTL_IN_INIT 4096
 #define CTL_IN_CAP (CTL_MAX_LINE + 2)	/* a full line plus "\r\n" */
+#define CTL_CLOSE_HOOKS 4
 
 struct ctl_client {
 	struct ctl_server *srv;
@@ -55,6 +56,7 @@ struct ctl_client {
 	size_t out_off;
 	size_t out_len;
 	size_t out_cap;
+	ctl_close_fn close_hooks[CTL_CLOSE_HOOKS];	/* run at close */
 	TAILQ_ENTRY(ctl_client) next;	/* all clients */
 	TAILQ_ENTRY(ctl_client) bl_next;	/* backlog */
 };
@@ -330,9 +332,12 @@ static void
 client_close(struct ctl_client *c, const char *why)
 {
 	struct ctl_server *s = c->srv;
+	unsigned int i;
 
 	LOG_DEBUG("control client %llu: disconnected (%s)",
 		  (unsigned long long)c->serial, why);
+	for (i = 0; i < CTL_CLOSE_HOOKS && c->close_hooks[i] != NULL; i++)
+		c->close_hooks[i](s->ctx, c->serial);
 	if (c->backlogged)
 		TAILQ_REMOVE(&s->backlog, c, bl_next);
 	TAILQ_REMOVE(&s->clients, c, next);
@@ -789,6 +794,22 @@ unsigned int
 ctl_server_clients(const struct ctl_server *s)
 {
 	return s->n_clients;
+}
+
+int
+ctl_client_on_close(struct ctl_client *c, ctl_close_fn fn)
+{
+	unsigned int i;
+
+	for (i = 0; i < CTL_CLOSE_HOOKS; i++) {
+		if (c->close_hooks[i] == fn)
+			return 0;
+		if (c->close_hooks[i] == NULL) {
+			c->close_hooks[i] = fn;
+			return 0;
+		}
+	}
+	return -ENOSPC;
 }
 
 uint64_t

@@ -69,6 +69,16 @@ int ctl_server_poll(struct ctl_server *s, int timeout_ms);
  */
 uint64_t ctl_client_id(const struct ctl_client *c);
 
+/** Called with the server's ctx and the client's id when it closes. */
+typedef void (*ctl_close_fn)(void *ctx, uint64_t client_id);
+
+/**
+ * Run fn when c closes, however it closes (hangup, error, shutdown of
+ * the server), so that objects tied to the connection (leases) go with
+ * it.  Registering the same fn twice is a no-op.  -ENOSPC beyond a few.
+ */
+int ctl_client_on_close(struct ctl_client *c, ctl_close_fn fn);
+
 /** Number of connected clients. */
 unsigned int ctl_server_clients(const struct ctl_server *s);
 

@@ -7,6 +7,7 @@
 
 #include "ctl_call.h"
 #include "ctl_verbs.h"
+#include "ctl_verbs_ha.h"
 #include "conn.h"
 #include "dp.h"
 #include "estimate.h"
@@ -72,7 +73,8 @@ static int
 m_hello(struct ctl_call *c)
 {
 	static const char *const caps[] = { "port", "addr",  "route",  "neigh",
-					    "lcore", "drop", "config", "log" };
+					    "lcore", "drop", "config", "log",
+					    "vip", "lease", "sync" };
 	static const char *const keys[] = { NULL };
 	json_object *r, *a;
 	size_t i;
@@ -274,6 +276,13 @@ addr_change(struct ctl_call *c, bool add)
 	port = param_port(c, 1);
 	if (port < 0)
 		return port;
+	if (!add && ha_is_vip((unsigned int)port, &p.addr)) {
+		char buf[INET_PREFIX_STRLEN];
+
+		return ctl_call_fail(c, EBUSY,
+				     "params.addr: %s is a VIP; delete it with vip.del",
+				     inet_prefix_fmt(&p, buf, sizeof(buf)));
+	}
 	ret = add ? netcfg_addr_add(ctx(c), port, &p, c->errmsg,
 				    sizeof(c->errmsg)) :
 		    netcfg_addr_del(ctx(c), port, &p, c->errmsg,
@@ -620,6 +629,12 @@ static const struct ctl_method methods[] = {
 	{ "neigh.flush", m_neigh_flush },
 	{ "lcore.list", m_lcore_list },
 	{ "drop.list", m_drop_list },
+	{ "vip.add", ha_vip_add },
+	{ "vip.del", ha_vip_del },
+	{ "vip.list", ha_vip_list },
+	{ "sync.start", ha_sync_start },
+	{ "sync.stop", ha_sync_stop },
+	{ "sync.list", ha_sync_list },
 };
 
 const struct ctl_method *

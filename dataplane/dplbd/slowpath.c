@@ -5,6 +5,17 @@
 #include "slowpath.h"
 
 #define TICK_MS 50
+#define ANNOUNCE_MAX 64
+
+/* Gratuitous ARPs still to send: a few per address gained, because one
+ * may be lost and a neighbour's ARP lock time may skip it. */
+static struct announce {
+	uint64_t next_ms;
+	rte_be32_t addr;
+	uint16_t port;
+	uint16_t left;		/* 0 = free slot */
+	uint32_t interval_ms;
+} announces[ANNOUNCE_MAX];
 
 static void
 main_drop(void *ctx, struct rte_mbuf *m, enum drop_reason why)
@@ -116,6 +127,53 @@ slowpath_announce(struct dp_ctx *dp, uint16_t port, rte_be32_t addr)
 	send_arp_request(dp, port, addr, addr);
 }
 
+void
+slowpath_announce_burst(struct dp_ctx *dp, uint16_t port, rte_be32_t addr,
+			unsigned int count, unsigned int interval_ms)
+{
+	struct announce *a = NULL;
+	unsigned int i;
+
+	slowpath_announce(dp, port, addr);
+	slowpath_announce_cancel(port, addr);
+	for (i = 0; i < ANNOUNCE_MAX && a == NULL; i++)
+		if (announces[i].left == 0)
+			a = &announces[i];
+	if (a == NULL || count < 2)
+		return;
+	*a = (struct announce){ .next_ms = dp_now_ms() + interval_ms,
+				.addr = addr, .port = port,
+				.left = (uint16_t)RTE_MIN(count - 1, 100u),
+				.interval_ms = interval_ms };
+}
+
+void
+slowpath_announce_cancel(uint16_t port, rte_be32_t addr)
+{
+	unsigned int i;
+
+	for (i = 0; i < ANNOUNCE_MAX; i++)
+		if (announces[i].left && announces[i].port == port &&
+		    announces[i].addr == addr)
+			announces[i].left = 0;
+}
+
+static void
+announce_tick(struct dp_ctx *dp, uint64_t now)
+{
+	unsigned int i;
+
+	for (i = 0; i < ANNOUNCE_MAX; i++) {
+		struct announce *a = &announces[i];
+
+		if (a->left == 0 || now < a->next_ms)
+			continue;
+		slowpath_announce(dp, a->port, a->addr);
+		a->left--;
+		a->next_ms = now + a->interval_ms;
+	}
+}
+
 static bool
 on_connected_subnet(const struct dp_ctx *dp, uint16_t port, rte_be32_t ip)
 {
@@ -177,4 +235,5 @@ slowpath_tick(struct dp_ctx *dp)
 		return;
 	last = now;
 	neigh_tick(&dp->neigh, now);
+	announce_tick(dp, now);
 }

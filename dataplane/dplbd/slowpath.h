@@ -23,4 +23,14 @@ void slowpath_tick(struct dp_ctx *dp);
 /** Send a gratuitous ARP for addr out of port. */
 void slowpath_announce(struct dp_ctx *dp, uint16_t port, rte_be32_t addr);
 
+/**
+ * Send a gratuitous ARP for addr now and count - 1 more, interval_ms
+ * apart (from slowpath_tick), e.g. for a VIP taken over from a peer.
+ */
+void slowpath_announce_burst(struct dp_ctx *dp, uint16_t port, rte_be32_t addr,
+			     unsigned int count, unsigned int interval_ms);
+
+/** Forget the pending announcements of addr on port. */
+void slowpath_announce_cancel(uint16_t port, rte_be32_t addr);
+
 #endif /* DPLB_SLOWPATH_H */

@@ -18,6 +18,8 @@
 #   lab.sh direct-return VIP     DR/TUNNEL reply path: client leg c1 in the switch,
 #                                VIP on the servers (lo, ipip), replies bypass dplbd
 #   lab.sh start-udp-echo NAME NODE ADDR PORT TEXT   python3 UDP echo server
+#   lab.sh up-ha | config-ha NODE [OUT] | start-keepalived NAME NODE CONF [ARGS]
+#          | keepalived-pids NAME      the HA pair and keepalived (ha.sh)
 #
 # Every namespace is named ${LAB_PREFIX:-dplb}-*.  `down` is idempotent and
 # removes only what `up` and the start-* commands recorded.
@@ -25,9 +27,11 @@
 set -u
 # shellcheck source=tests/lab/lib.sh
 . "$(dirname "$(readlink -f "$0")")/lib.sh"
+# shellcheck shell=bash source=tests/lab/ha.sh
+. "$(dirname "$(readlink -f "$0")")/ha.sh"
 
 usage() {
-	sed -n '4,22p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '4,24p' "$0" | sed 's/^# \{0,1\}//'
 	exit 2
 }
 
@@ -45,6 +49,17 @@ up)
 	lab_up || exit 1
 	_up_ok=1
 	;;
+up-ha)
+	_up_ok=0
+	LAB_CREATED=0
+	trap '[ $_up_ok = 1 ] || [ $LAB_CREATED = 0 ] || { lab_err "up-ha failed, tearing down"; lab_down; }' EXIT
+	trap 'exit 130' INT TERM
+	lab_up_ha || exit 1
+	_up_ok=1
+	;;
+config-ha) [ $# -ge 1 ] || usage; lab_config_ha "$@" ;;
+start-keepalived) [ $# -ge 3 ] || usage; lab_start_keepalived "$@" ;;
+keepalived-pids) [ $# = 1 ] || usage; lab_keepalived_pids "$1" ;;
 down) lab_down ;;
 status) lab_status ;;
 config) lab_config "$@" ;;

@@ -1106,10 +1106,14 @@ test_shipped_configs(void **state)
 			 globs[i]);
 		if (glob(pattern, 0, NULL, &g) != 0)
 			continue;
-		for (j = 0; j < g.gl_pathc; j++, found++)
+		for (j = 0; j < g.gl_pathc; j++, found++) {
+			/* keepalived's configs live beside dplbd's */
+			if (strstr(g.gl_pathv[j], "/keepalived") != NULL)
+				continue;
 			if (config_load(g.gl_pathv[j], &cfg, err,
 					sizeof(err)) != 0)
 				fail_msg("%s", err);
+		}
 		globfree(&g);
 	}
 	/* At least dplbd.conf and examples/two-port-router.conf. */

@@ -32,6 +32,9 @@ struct fixture {
 	char path[100];
 	struct ctl_server *srv;
 	int calls;
+	int closed;			/* close hooks run */
+	uint64_t closed_id;		/* the client id of the last one */
+	uint64_t leased_id;		/* the client that called "lease" */
 };
 
 static int
@@ -56,7 +59,29 @@ m_fail_quiet(struct ctl_call *call)
 	return -ENODEV;
 }
 
+static void
+on_close(void *ctx, uint64_t client)
+{
+	struct fixture *f = ctx;
+
+	f->closed++;
+	f->closed_id = client;
+}
+
+/* Ties the caller's connection to the fixture, twice (a no-op). */
+static int
+m_lease(struct ctl_call *call)
+{
+	struct fixture *f = call->ctx;
+
+	assert_int_equal(ctl_client_on_close(call->client, on_close), 0);
+	assert_int_equal(ctl_client_on_close(call->client, on_close), 0);
+	f->leased_id = ctl_client_id(call->client);
+	return 0;
+}
+
 static const struct ctl_method methods[] = {
+	{ "lease", m_lease },
 	{ "fail", m_fail },
 	{ "echo", m_echo },		/* deliberately unsorted */
 	{ "fail.quiet", m_fail_quiet },
@@ -459,6 +484,41 @@ test_disconnect_mid_request(void **state)
 }
 
 /*
+ * A close hook runs once when its client goes, however it goes (here:
+ * a plain close, and a reset with replies unread), with that client's
+ * id, and never for clients that did not register it.
+ */
+static void
+test_close_hook(void **state)
+{
+	struct fixture *f = *state;
+	int a = cli_connect(f), b = cli_connect(f);
+	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+
+	cli_send(f, a, "{\"id\":1,\"method\":\"lease\"}\n");
+	expect_lines(f, a, 1, "{\"id\":1,\"ok\":true,\"result\":{}}\n");
+	cli_send(f, b, "{\"id\":2,\"method\":\"echo\"}\n");
+	expect_lines(f, b, 1, "{\"id\":2,\"ok\":true,\"result\":{}}\n");
+	close(b);
+	pump(f, 3);
+	assert_int_equal(f->closed, 0);
+	close(a);
+	pump(f, 3);
+	assert_int_equal(f->closed, 1);
+	assert_true(f->closed_id == f->leased_id);
+
+	a = cli_connect(f);
+	cli_send(f, a, "{\"id\":3,\"method\":\"lease\"}\n{\"id\":4,\"method\":\"echo\"}\n");
+	pump(f, 2);
+	assert_int_equal(setsockopt(a, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)), 0);
+	close(a);
+	pump(f, 3);
+	assert_int_equal(f->closed, 2);
+	assert_true(f->closed_id == f->leased_id);
+	assert_int_equal(ctl_server_clients(f->srv), 0);
+}
+
+/*
  * A client that floods requests and never reads: its replies pile up
  * until the output cap, then the server drops it; each poll stays
  * within its budget and other clients are served throughout.
@@ -609,6 +669,7 @@ main(void)
 		T(test_half_close),
 		T(test_many_clients),
 		T(test_disconnect_mid_request),
+		T(test_close_hook),
 		T(test_flood_never_reads),
 		T(test_poll_budget),
 		T(test_client_limit),
