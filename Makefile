@@ -4,6 +4,9 @@
 #   make test     all tests (unit, ASan, packet, control, end-to-end)
 #   make demo     dplbd forwarding real traffic in a namespace lab
 #   make deps     install build and test dependencies from Debian
+#   make deb      .debs of dplb and dplb-keepalived in build/packages/
+#   make rpm      .rpms of the same in build/packages/
+#   make install  install into $(DESTDIR) (the packages' layout)
 
 BUILD ?= $(CURDIR)/build
 HOLD ?= 0
@@ -34,7 +37,28 @@ test-asan: asan
 demo: all
 	HOLD=$(HOLD) tests/lab/demo.sh
 
+# Installation layout; the packages set these (packaging/install.sh).
+PREFIX ?= /usr
+SYSCONFDIR ?= /etc
+UNITDIR ?= $(shell pkg-config --variable=systemdsystemunitdir systemd \
+	2>/dev/null || echo /lib/systemd/system)
+# Where "make keepalived" installs the patched keepalived; packaged as
+# dplb-keepalived when it exists (until then deb and rpm build dplb only).
+KEEPALIVED_BIN ?= $(BUILD)/keepalived/install/usr/sbin/keepalived
+export PREFIX SYSCONFDIR UNITDIR KEEPALIVED_BIN DESTDIR
+
+install:
+	@packaging/install.sh
+
+# Built from a clean copy of the tree (packaging/stage.sh).
+deb: deps-check
+	@packaging/build-deb.sh
+
+rpm: deps-check
+	@packaging/build-rpm.sh
+
 clean:
 	$(MAKE) -C dataplane clean
 
-.PHONY: all deps deps-check unit asan test test-asan demo clean
+.PHONY: all deps deps-check unit asan test test-asan demo clean install \
+	deb rpm

@@ -10,9 +10,12 @@ BUILD_DEPS="build-essential pkg-config dpdk-dev libdpdk-dev libconfig-dev
 libjson-c-dev libcmocka-dev libpcap-dev"
 TEST_DEPS="python3 python3-scapy python3-pytest nginx-light iproute2 ethtool
 curl hping3 wrk iputils-ping tcpdump socat jq procps psmisc"
+# make deb, make rpm, and their tests: lintian, a debootstrapped Debian
+# root (cached as a zstd tarball) booted with systemd-nspawn.
+PKG_DEPS="debhelper dpkg-dev lintian rpm debootstrap systemd-container zstd"
 
 missing=""
-for p in $BUILD_DEPS $TEST_DEPS; do
+for p in $BUILD_DEPS $TEST_DEPS $PKG_DEPS; do
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed"; then
 		missing="$missing $p"
 	fi
