@@ -114,9 +114,14 @@ def test_dplb_deb_conffiles_and_scripts(packages):
     postinst = deb_control(packages.dplb_deb, "postinst")
     assert "systemd-sysusers" in postinst and "dplb.conf" in postinst
     assert "systemd-tmpfiles" in postinst
-    # the operator enables and starts it: no enable, no start on install
-    assert "deb-systemd-invoke" not in postinst
+    # the operator enables and starts it: no enable, no start on install,
+    # but a restart on upgrade if it runs, and a stop on removal
+    assert "deb-systemd-invoke start" not in postinst
+    assert re.search(r'if \[ -n "\$2" \]; then\s+deb-systemd-invoke '
+                     r"try-restart 'dplbd.service'", postinst), postinst
     assert re.search(r"was-enabled 'dplbd.service'", postinst)
+    prerm = deb_control(packages.dplb_deb, "prerm")
+    assert "deb-systemd-invoke stop dplbd.service" in prerm
     postrm = deb_control(packages.dplb_deb, "postrm")
     assert "groupdel dplb" in postrm and "rm -rf /run/dplb" in postrm
 
@@ -163,11 +168,13 @@ def test_rpm_files(packages):
         assert f in files, f
     assert [f for f in files if "/man8/dplbd.8" in f]
     # upgrades keep the operator's edits: %config(noreplace)
-    flags = sh("rpm", "-qp", "--qf", r"[%{FILEFLAGS:fflags} %{FILENAMES}\n]",
+    flags = sh("rpm", "-qp", "--qf", r"[%{FILEFLAGS:fflags}|%{FILENAMES}\n]",
                str(packages.dplb_rpm))
-    config = {line.split()[1]: line.split()[0] for line in
-              flags.splitlines() if line.split()[1].startswith("/etc/dplb/")
-              and not line.split()[1].endswith(("dplb", "examples"))}
+    config = {}
+    for line in flags.splitlines():
+        fl, _, name = line.partition("|")
+        if name.startswith("/etc/dplb/") and name.endswith(".conf"):
+            config[name] = fl
     assert config == {"/etc/dplb/dplbd.conf": "cn",
                       "/etc/dplb/examples/two-port-router.conf": "cn"}
 

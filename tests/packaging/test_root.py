@@ -111,17 +111,19 @@ def test_purge_leaves_nothing(root, packages):
 
 
 def repack(deb, workdir, revision, conffile_note):
-    """The same package as version VERSION-<revision>, whose shipped
-    dplbd.conf changed upstream (so dpkg has to choose)."""
-    d = Path(workdir) / f"repack-{revision}"
+    """The same package as version VERSION-<revision> (and depending on
+    that version of its siblings), whose shipped dplbd.conf, if it has
+    one, changed upstream (so dpkg has to choose)."""
+    d = Path(workdir) / f"repack-{revision}-{deb.name}"
     subprocess.run(["dpkg-deb", "-R", str(deb), str(d)], check=True)
     control = d / "DEBIAN" / "control"
-    control.write_text(re.sub(r"(?m)^Version: .*$",
-                              f"Version: {VERSION}-{revision}",
-                              control.read_text()))
+    control.write_text(control.read_text().replace(
+        f"{VERSION}-1", f"{VERSION}-{revision}"))
     conf = d / "etc" / "dplb" / "dplbd.conf"
-    conf.write_text(conf.read_text() + f"# {conffile_note}\n")
-    out = Path(workdir) / f"dplb_{VERSION}-{revision}_amd64.deb"
+    if conf.exists():
+        conf.write_text(conf.read_text() + f"# {conffile_note}\n")
+    name = deb.name.replace(f"{VERSION}-1", f"{VERSION}-{revision}")
+    out = Path(workdir) / name
     subprocess.run(["dpkg-deb", "--root-owner-group", "-b", str(d), str(out)],
                    check=True, capture_output=True)
     return out
@@ -179,6 +181,9 @@ def wait_active(c, unit="dplbd", timeout=30.0):
 
 
 def test_boot_start_reload_stop_purge(root, packages, installed):
+    upgrade = " ".join(root.copy_in(
+        [repack(deb, root.work, 3, "another upstream default")
+         for deb in packages.debs], dest="/var/tmp/dplb-upgrade"))
     t0 = time.monotonic()
     with root.boot() as c:
         print(f"boot: {time.monotonic() - t0:.1f} s")
@@ -271,16 +276,27 @@ def test_boot_start_reload_stop_purge(root, packages, installed):
             assert show(c, "ActiveState", "dplb-keepalived") == "inactive"
             c.sh("systemctl start dplbd")
 
+        # upgrade while running: restarted on the new package
+        pid = show(c, "MainPID")
+        c.sh(f"dpkg -i --force-confdef --force-confold {upgrade}")
+        wait_active(c)
+        assert show(c, "MainPID") != pid
+        assert c.sh("dpkg-query -W -f '${Version}' dplb").stdout == \
+            f"{VERSION}-3"
+        assert "hugepages = true;" in c.sh("cat /etc/dplb/dplbd.conf").stdout
+
         # stop: clean exit
         c.sh("systemctl stop dplbd")
         assert show(c, "ActiveState") == "inactive"
         assert show(c, "Result") == "success"
         wait_journal(c, r"^shutting down$")
 
-        # purge: nothing behind (the drop-in and the users are ours)
+        # purge while running: stopped, and nothing behind (the drop-in
+        # and the users are ours)
+        c.sh("systemctl start dplbd")
         c.sh("rm -r /etc/systemd/system/dplbd.service.d; userdel alice; "
-             "userdel bob; dpkg --purge " + " ".join(names(packages)) +
-             "; systemctl daemon-reload")
+             "userdel bob; dpkg --purge " + " ".join(names(packages)))
+        assert c.sh("pgrep -x dplbd || true").stdout == ""
         assert leftovers(c.sh, files) == []
         assert c.sh("ls -d /etc/dplb /run/dplb /usr/share/doc/dplb "
                     "2>/dev/null || true").stdout == ""
