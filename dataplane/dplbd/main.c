@@ -3,7 +3,8 @@
  * dplbd: the dplb dataplane daemon.  main() loads the config, starts
  * DPDK, builds the dataplane context, launches one worker per worker
  * lcore and then runs the control loop on the main lcore until SIGTERM
- * or SIGINT.
+ * or SIGINT.  SIGHUP reloads the configuration, and a service manager
+ * hears how it goes (supervise.h).
  */
 #include <errno.h>
 #include <getopt.h>
