@@ -7,6 +7,9 @@
 #   make bench    packets and connections per second (docs/performance.md)
 #   make bench-callgrind  instructions per packet under callgrind
 #   make deps     install build and test dependencies from Debian
+#   make deb      .debs of dplb and dplb-keepalived in build/packages/
+#   make rpm      .rpms of the same in build/packages/
+#   make install  install into $(DESTDIR) (the packages' layout)
 
 BUILD ?= $(CURDIR)/build
 HOLD ?= 0
@@ -51,7 +54,28 @@ bench-callgrind: all
 demo-ha: all
 	HOLD=$(HOLD) tests/lab/demo-ha.sh
 
+# Installation layout; the packages set these (packaging/install.sh).
+PREFIX ?= /usr
+SYSCONFDIR ?= /etc
+UNITDIR ?= $(shell pkg-config --variable=systemdsystemunitdir systemd \
+	2>/dev/null || echo /lib/systemd/system)
+# Where "make keepalived" installs the patched keepalived; packaged as
+# dplb-keepalived when it exists (until then deb and rpm build dplb only).
+KEEPALIVED_BIN ?= $(BUILD)/keepalived/install/usr/sbin/keepalived
+export PREFIX SYSCONFDIR UNITDIR KEEPALIVED_BIN DESTDIR
+
+install:
+	@packaging/install.sh
+
+# Built from a clean copy of the tree (packaging/stage.sh).
+deb: deps-check keepalived
+	@packaging/build-deb.sh
+
+rpm: deps-check keepalived
+	@packaging/build-rpm.sh
+
 clean:
 	$(MAKE) -C dataplane clean
 
-.PHONY: all deps deps-check keepalived unit asan test test-asan demo demo-ha bench bench-callgrind clean
+.PHONY: all deps deps-check keepalived unit asan test test-asan demo demo-ha bench \
+	bench-callgrind clean install deb rpm

@@ -16,9 +16,12 @@ TEST_DEPS="python3 python3-scapy python3-pytest nginx-light iproute2 ethtool
 curl hping3 wrk iputils-ping tcpdump socat jq procps psmisc"
 # make bench-callgrind and the plot of make bench
 BENCH_DEPS="valgrind gnuplot-nox"
+# make deb, make rpm, and their tests: lintian, a debootstrapped Debian
+# root (cached as a zstd tarball) booted with systemd-nspawn.
+PKG_DEPS="debhelper dpkg-dev lintian rpm debootstrap systemd-container zstd"
 
 missing=""
-for p in $BUILD_DEPS $KEEPALIVED_DEPS $TEST_DEPS $BENCH_DEPS; do
+for p in $BUILD_DEPS $KEEPALIVED_DEPS $TEST_DEPS $BENCH_DEPS $PKG_DEPS; do
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed"; then
 		missing="$missing $p"
 	fi

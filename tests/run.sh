@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Runs every test suite and ends with one line "N passed, N failed".
 #   tests/run.sh               unit, ASan unit, benchmark smoke, control,
-#                              packet (also under ASan), end-to-end
+#                              packet (also under ASan), end-to-end,
+#                              packages (make deb/rpm, install and boot;
+#                              DPLB_SKIP_PACKAGING=1 skips)
 #   tests/run.sh --asan-only   the ASan part only
 # Each suite's result is summed; a suite that crashes counts as failed.
 set -u
@@ -94,6 +96,8 @@ if [ "${1:-}" != "--asan-only" ]; then
 	[ -d tests/ctl ] && run_pytest ctl tests/ctl
 	[ -d tests/packet ] && run_pytest packet tests/packet
 	[ -d tests/e2e ] && run_pytest e2e tests/e2e
+	[ -d tests/packaging ] && [ "${DPLB_SKIP_PACKAGING:-0}" != 1 ] &&
+		run_pytest packaging tests/packaging
 fi
 [ -d tests/packet ] && DPLBD_BIN=$BUILD/asan/dplbd run_pytest packet-asan tests/packet
 

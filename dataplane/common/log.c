@@ -2,6 +2,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "log.h"
 
@@ -43,17 +45,45 @@ log_level_name(enum log_level lvl)
 	return level_names[lvl];
 }
 
+/*
+ * systemd sets JOURNAL_STREAM to "<dev>:<inode>" of the stream it gave
+ * us; a child that inherited the variable but writes elsewhere (stderr
+ * redirected to a file) must not get "<N>" prefixes.
+ */
+static bool
+stderr_is_journal(void)
+{
+	const char *env = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+
+	if (env == NULL || sscanf(env, "%llu:%llu", &dev, &ino) != 2)
+		return false;
+	if (fstat(STDERR_FILENO, &st) != 0)
+		return false;
+	return (unsigned long long)st.st_dev == dev &&
+	       (unsigned long long)st.st_ino == ino;
+}
+
+bool
+log_to_journal(void)
+{
+	static int journal = -1;
+
+	if (journal < 0)
+		journal = stderr_is_journal();
+	return journal;
+}
+
 void
 log_msg(enum log_level lvl, const char *fmt, ...)
 {
-	static int journal = -1;
+	bool journal = log_to_journal();
 	char line[1024];
 	va_list ap;
 
 	if (lvl > cur_level)
 		return;
-	if (journal < 0)
-		journal = getenv("JOURNAL_STREAM") != NULL;
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);

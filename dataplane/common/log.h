@@ -1,14 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * log: leveled logging to stderr.  Under systemd (JOURNAL_STREAM set)
- * each line carries a "<N>" syslog priority prefix so that journald
- * files it with the right priority; on a terminal it carries the level
- * name.  Never call it per packet.
+ * log: leveled logging to stderr.  Under systemd (JOURNAL_STREAM names
+ * our stderr) each line carries a "<N>" syslog priority prefix so that
+ * journald files it with the right priority; elsewhere it carries the
+ * level name.  Never call it per packet.
  */
 #ifndef DPLB_LOG_H
 #define DPLB_LOG_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 
 enum log_level {
 	LOG_LVL_ERR = 3,
@@ -24,6 +25,9 @@ enum log_level log_get_level(void);
 /** "err", "warning", "notice", "info", "debug" -> level; -1 if unknown. */
 int log_level_parse(const char *name);
 const char *log_level_name(enum log_level lvl);
+
+/** Whether stderr is systemd's journal stream (cached after the first call). */
+bool log_to_journal(void);
 
 void log_msg(enum log_level lvl, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

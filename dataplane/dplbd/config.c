@@ -502,6 +502,7 @@ eal_args(struct ctx *c, const config_setting_t *s, void *obj)
 static const struct key eal_keys[] = {
 	BOOL_KEY(struct dplb_config, "hugepages", hugepages),
 	UINT_KEY(struct dplb_config, "memory_mb", memory_mb, 0, 1048576),
+	UINT_KEY(struct dplb_config, "nr_hugepages", nr_hugepages, 0, 1048576),
 	FN_KEY("cpus", eal_cpus),
 	FN_KEY("args", eal_args),
 };
@@ -1339,7 +1340,21 @@ top_global(struct ctx *c, const config_setting_t *s, void *obj)
 static int
 top_eal(struct ctx *c, const config_setting_t *s, void *obj)
 {
-	return PARSE_GROUP(c, s, eal_keys, obj);
+	const struct dplb_config *cfg = c->cfg;
+	const config_setting_t *nr;
+	int rc = PARSE_GROUP(c, s, eal_keys, obj);
+
+	if (rc != 0 || cfg->nr_hugepages == 0)
+		return rc;
+	nr = config_setting_get_member(s, "nr_hugepages");
+	/* A reservation nothing would use, or one too small to start. */
+	if (!cfg->hugepages)
+		return cfg_err(c, nr, NULL, "needs hugepages = true");
+	if (cfg->memory_mb > 2ull * cfg->nr_hugepages)
+		return cfg_err(c, nr, NULL,
+			       "memory_mb = %u needs at least %u pages of 2 MiB",
+			       cfg->memory_mb, (cfg->memory_mb + 1) / 2);
+	return 0;
 }
 
 static int

@@ -91,6 +91,8 @@ struct dplb_config {
 	/* eal */
 	bool hugepages;			/* false: --no-huge */
 	unsigned int memory_mb;		/* -m; 0 = DPDK's default */
+	unsigned int nr_hugepages;	/* 2 MiB pages to reserve before
+					 * start (hugepages.h); 0 = leave */
 	char cpus[64];			/* cpu list "0-1"; "" = affinity */
 	unsigned int n_eal_args;
 	char eal_args[CFG_MAX_EAL_ARGS][128];

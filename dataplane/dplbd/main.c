@@ -3,7 +3,8 @@
  * dplbd: the dplb dataplane daemon.  main() loads the config, starts
  * DPDK, builds the dataplane context, launches one worker per worker
  * lcore and then runs the control loop on the main lcore until SIGTERM
- * or SIGINT.
+ * or SIGINT.  SIGHUP reloads the configuration, and a service manager
+ * hears how it goes (supervise.h).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -28,12 +29,15 @@
 #include "ctl_verbs_lb.h"
 #include "dp.h"
 #include "estimate.h"
+#include "eal_log.h"
+#include "hugepages.h"
 #include "lb.h"
 #include "lb_svc.h"
 #include "log.h"
 #include "netcfg.h"
 #include "port.h"
 #include "slowpath.h"
+#include "supervise.h"
 #include "version.h"
 #include "worker.h"
 
@@ -75,9 +79,12 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: dplbd [-c FILE] [--check-config] [--version] [--help]\n"
+		"Usage: dplbd [-c FILE] [--check-config] [--reserve-hugepages]\n"
+		"             [--version] [--help]\n"
 		"  -c, --config FILE   configuration (default %s)\n"
 		"  -t, --check-config  validate the configuration and exit\n"
+		"  --reserve-hugepages raise the system's 2 MiB hugepages to\n"
+		"                      eal.nr_hugepages and exit\n"
 		"  -V, --version       print the version and exit\n"
 		"  -h, --help          this text\n",
 		CFG_DEFAULT_PATH);
@@ -86,6 +93,7 @@ usage(FILE *f)
 struct options {
 	const char *config;
 	bool check_only;
+	bool reserve_hugepages;
 };
 
 /* Returns 0 to go on, 1 to exit successfully, -1 on a usage error. */
@@ -95,6 +103,7 @@ parse_options(int argc, char **argv, struct options *o)
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "check-config", no_argument, NULL, 't' },
+		{ "reserve-hugepages", no_argument, NULL, 'H' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -103,6 +112,7 @@ parse_options(int argc, char **argv, struct options *o)
 
 	o->config = CFG_DEFAULT_PATH;
 	o->check_only = false;
+	o->reserve_hugepages = false;
 	while ((c = getopt_long(argc, argv, "c:tVh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
@@ -110,6 +120,9 @@ parse_options(int argc, char **argv, struct options *o)
 			break;
 		case 't':
 			o->check_only = true;
+			break;
+		case 'H':
+			o->reserve_hugepages = true;
 			break;
 		case 'V':
 			printf("dplbd %s\n", DPLB_VERSION);
@@ -201,8 +214,8 @@ eal_start(const struct dplb_config *cfg)
 		argv[argc++] = (char *)"-m";
 		argv[argc++] = mem;
 	}
-	snprintf(loglvl, sizeof(loglvl), "--log-level=%d",
-		 cfg->log_level >= LOG_LVL_DEBUG ? 7 : 4);
+	snprintf(loglvl, sizeof(loglvl), "--log-level=%u",
+		 eal_log_level(cfg->log_level));
 	argv[argc++] = loglvl;
 	if (port_eal_args(cfg, argv, &argc, MAX_EAL_ARGV - CFG_MAX_EAL_ARGS - 1))
 		return -E2BIG;
@@ -330,6 +343,7 @@ main_loop(struct dp_ctx *dp, struct ctl_server *srv)
 		busy = slowpath_drain(dp);
 		slowpath_tick(dp);
 		dp_estimate_tick(dp, dp_now_ms());
+		supervise_tick(dp);
 		if (dp_now_ms() >= next_gc) {
 			/* Free deleted real servers no connection uses. */
 			lb_store_gc(dp->lb);
@@ -363,6 +377,19 @@ load_config(const struct options *o, struct dplb_config *cfg)
 }
 
 static int
+reserve_hugepages(const struct dplb_config *cfg)
+{
+	char msg[512];
+	int ret = hugepages_reserve(cfg, HUGEPAGES_SYSFS, msg, sizeof(msg));
+
+	if (ret != 0)
+		LOG_ERR("hugepages: %s", msg);
+	else
+		LOG_NOTICE("hugepages: %s", msg);
+	return ret != 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+}
+
+static int
 run(struct dplb_config *cfg)
 {
 	struct dp_ctx *dp = &the_dp;
@@ -372,6 +399,7 @@ run(struct dplb_config *cfg)
 	uint64_t t0 = dp_now_ms();
 
 	install_signals();
+	supervise_init();
 	if (eal_start(cfg) != 0 || dp_init(dp, cfg) != 0)
 		return EXIT_FAILURE;
 	methods = ctl_verbs_with_lb(&n_methods);
@@ -386,8 +414,10 @@ run(struct dplb_config *cfg)
 	LOG_NOTICE("dplbd %s ready in %llu ms: %u ports, %u workers, control %s",
 		   DPLB_VERSION, (unsigned long long)(dp_now_ms() - t0),
 		   dp->n_ports, dp->n_workers, cfg->control_socket);
+	supervise_ready(dp);
 	main_loop(dp, srv);
 	LOG_NOTICE("shutting down");
+	supervise_stopping(dp);
 	rte_eal_mp_wait_lcore();
 	ctl_server_destroy(srv);
 	ctl_verbs_lb_fini(dp);
@@ -411,5 +441,7 @@ main(int argc, char **argv)
 		printf("%s: configuration is valid\n", o.config);
 		return EXIT_SUCCESS;
 	}
+	if (o.reserve_hugepages)
+		return reserve_hugepages(&cfg);
 	return run(&cfg);
 }

@@ -1,0 +1,305 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""The packages in a clean Debian 12 root (debootstrap, cached): apt
+installs them with their dependencies, files, group and permissions are
+checked and every unit passes systemd-analyze verify; an upgrade keeps
+an edited config; then the same root boots with systemd-nspawn, dpkg
+installs the packages there and dplbd.service runs on the shipped
+configuration (a TAP port in the container's private network): READY
+notification, status, watchdog, the control socket's group, reload,
+journal priorities, restart on failure, hugepages, stop, and a purge
+that leaves nothing behind.
+
+The tests of this module run in order on one root."""
+
+import json
+import re
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import VERSION
+
+STATUS_RE = r"^1 port \(1 up\), 1 worker, 0 services, 0 connections$"
+
+
+def stat_lines(run, paths):
+    out = run("stat -c '%A %U %G %n' " + " ".join(paths)).stdout
+    return {line.split()[3]: " ".join(line.split()[:3])
+            for line in out.splitlines()}
+
+
+def leftovers(run, files):
+    """Which of a package's files (not directories) are still there."""
+    script = "for f in " + " ".join(f"'{f}'" for f in files) + \
+             "; do [ -e \"$f\" ] && [ ! -d \"$f\" ] && echo \"$f\"; done; true"
+    return run(script).stdout.split()
+
+
+def package_files(run, names):
+    out = run("dpkg -L " + " ".join(names)).stdout.split()
+    return [f for f in out if f.startswith("/")]
+
+
+@pytest.fixture(scope="module")
+def installed(root, packages):
+    """The .debs copied into the root (paths inside it)."""
+    return root.copy_in(packages.debs)
+
+
+def names(packages):
+    return ["dplb-keepalived", "dplb"] if packages.with_keepalived else ["dplb"]
+
+
+# ------------------------------------------------- clean root, not booted
+
+def test_apt_installs_into_a_clean_root(root, packages, installed):
+    run = root.run
+    t0 = time.monotonic()
+    root.apt_install(installed)
+    print(f"apt install: {time.monotonic() - t0:.1f} s")
+    # binaries run: every library they need came with the dependencies
+    assert run("dplbd --version; dplbctl --version").stdout == \
+        f"dplbd {VERSION}\ndplbctl {VERSION}\n"
+    assert run("dplbd --check-config").stdout == \
+        "/etc/dplb/dplbd.conf: configuration is valid\n"
+    st = stat_lines(run, ["/usr/sbin/dplbd", "/usr/bin/dplbctl", "/etc/dplb",
+                          "/etc/dplb/dplbd.conf", "/lib/systemd/system/"
+                          "dplbd.service"])
+    assert st == {"/usr/sbin/dplbd": "-rwxr-xr-x root root",
+                  "/usr/bin/dplbctl": "-rwxr-xr-x root root",
+                  "/etc/dplb": "drwxr-xr-x root root",
+                  "/etc/dplb/dplbd.conf": "-rw-r--r-- root root",
+                  "/lib/systemd/system/dplbd.service":
+                      "-rw-r--r-- root root"}
+    # the group, a system group made by sysusers.d
+    group = run("getent group dplb").stdout.strip().split(":")
+    assert group[0] == "dplb" and int(group[2]) < 1000 and group[3] == ""
+    # the socket directory, made by tmpfiles.d (here: a fresh /run)
+    assert run("systemd-tmpfiles --create dplb.conf; "
+               "stat -c '%A %U %G' /run/dplb").stdout == \
+        "drwxr-x--- root dplb\n"
+    assert "socket_group = \"dplb\"" in run("cat /etc/dplb/dplbd.conf").stdout
+    # not enabled: the operator enables it
+    assert run("systemctl is-enabled dplbd.service",
+               check=False).stdout.strip() == "disabled"
+    if packages.with_keepalived:
+        st = stat_lines(run, ["/usr/sbin/dplb-keepalived",
+                              "/etc/dplb/keepalived.conf"])
+        assert st["/etc/dplb/keepalived.conf"] == "-rw-r----- root root"
+        assert not run("ls /usr/sbin/keepalived /etc/keepalived 2>/dev/null"
+                       " || true").stdout
+
+
+def test_units_verify(root, packages):
+    units = ["dplbd.service"]
+    if packages.with_keepalived:
+        units.append("dplb-keepalived.service")
+    for unit in units:
+        p = root.run(f"systemd-analyze verify --man=no "
+                     f"/lib/systemd/system/{unit} 2>&1", check=False)
+        assert p.returncode == 0 and p.stdout == "", (unit, p.stdout)
+
+
+def test_purge_leaves_nothing(root, packages):
+    files = package_files(root.run, names(packages))
+    root.run("apt-get -q -y purge " + " ".join(names(packages)))
+    assert leftovers(root.run, files) == []
+    assert root.run("ls -d /etc/dplb /usr/share/doc/dplb 2>/dev/null || "
+                    "true; getent group dplb || true").stdout == ""
+
+
+def repack(deb, workdir, revision, conffile_note):
+    """The same package as version VERSION-<revision> (and depending on
+    that version of its siblings), whose shipped dplbd.conf, if it has
+    one, changed upstream (so dpkg has to choose)."""
+    d = Path(workdir) / f"repack-{revision}-{deb.name}"
+    subprocess.run(["dpkg-deb", "-R", str(deb), str(d)], check=True)
+    control = d / "DEBIAN" / "control"
+    control.write_text(control.read_text().replace(
+        f"{VERSION}-1", f"{VERSION}-{revision}"))
+    conf = d / "etc" / "dplb" / "dplbd.conf"
+    if conf.exists():
+        conf.write_text(conf.read_text() + f"# {conffile_note}\n")
+    name = deb.name.replace(f"{VERSION}-1", f"{VERSION}-{revision}")
+    out = Path(workdir) / name
+    subprocess.run(["dpkg-deb", "--root-owner-group", "-b", str(d), str(out)],
+                   check=True, capture_output=True)
+    return out
+
+
+def test_upgrade_keeps_the_edited_config(root, packages, installed):
+    v2 = root.copy_in([repack(packages.dplb_deb, root.work, 2,
+                              "new upstream default")])[0]
+    v1 = [p for p in installed if "/dplb_" in p][0]
+    run = root.run
+    run(f"dpkg -i {v1}")
+    run("sed -i 's/log_level = \"info\"/log_level = \"notice\"/' "
+        "/etc/dplb/dplbd.conf")
+    # unattended upgrade: keep the operator's file, ship the new as .dpkg-dist
+    run(f"dpkg -i --force-confdef --force-confold {v2}")
+    assert run("dpkg-query -W -f '${Version}' dplb").stdout == f"{VERSION}-2"
+    conf = run("cat /etc/dplb/dplbd.conf").stdout
+    assert 'log_level = "notice"' in conf
+    assert "new upstream default" not in conf
+    assert "new upstream default" in \
+        run("cat /etc/dplb/dplbd.conf.dpkg-dist").stdout
+    run("dpkg --purge dplb")
+    assert run("ls -a /etc/dplb 2>/dev/null || true").stdout == ""
+
+
+# --------------------------------------------------------------- booted
+
+def journal(c, unit="dplbd"):
+    out = c.sh(f"journalctl -u {unit} -o json --no-pager").stdout
+    return [json.loads(line) for line in out.splitlines() if line]
+
+
+def wait_journal(c, pattern, timeout=15.0):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        for e in journal(c):
+            if re.search(pattern, str(e.get("MESSAGE", ""))):
+                return e
+        time.sleep(0.3)
+    raise AssertionError(f"no /{pattern}/ in journalctl -u dplbd:\n" +
+                         c.sh("journalctl -u dplbd --no-pager").stdout)
+
+
+def show(c, prop, unit="dplbd"):
+    return c.sh(f"systemctl show -p {prop} --value {unit}").stdout.strip()
+
+
+def wait_active(c, unit="dplbd", timeout=30.0):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if show(c, "ActiveState", unit) == "active":
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"{unit} is {show(c, 'ActiveState', unit)}")
+
+
+def test_boot_start_reload_stop_purge(root, packages, installed):
+    upgrade = " ".join(root.copy_in(
+        [repack(deb, root.work, 3, "another upstream default")
+         for deb in packages.debs], dest="/var/tmp/dplb-upgrade"))
+    t0 = time.monotonic()
+    with root.boot() as c:
+        print(f"boot: {time.monotonic() - t0:.1f} s")
+        c.sh("dpkg -i " + " ".join(installed))
+        files = package_files(c.sh, names(packages))
+        c.sh("useradd -M -G dplb alice; useradd -M bob")
+        # a short watchdog, to see the pings within the test
+        c.sh("mkdir -p /etc/systemd/system/dplbd.service.d; printf "
+             "'[Service]\\nWatchdogSec=2s\\n' >"
+             "/etc/systemd/system/dplbd.service.d/test.conf; "
+             "systemctl daemon-reload")
+
+        # start: systemctl returns once dplbd sent READY=1
+        t1 = time.monotonic()
+        c.sh("systemctl start dplbd")
+        print(f"systemctl start dplbd: {time.monotonic() - t1:.1f} s")
+        assert show(c, "ActiveState") == "active"
+        assert show(c, "Type") == "notify"
+        assert re.match(STATUS_RE, show(c, "StatusText")), \
+            show(c, "StatusText")
+        # the shipped config's TAP port exists in the container's network
+        assert c.sh("cat /sys/class/net/dplb-ext/operstate").stdout.strip() \
+            in ("up", "unknown")
+
+        # the control socket: group dplb only
+        st = stat_lines(c.sh, ["/run/dplb", "/run/dplb/dplbd.sock"])
+        assert st == {"/run/dplb": "drwxr-x--- root dplb",
+                      "/run/dplb/dplbd.sock": "srw-rw---- root dplb"}
+        hello = json.loads(c.sh("runuser -u alice -- dplbctl -j hello").stdout)
+        assert hello["version"] == VERSION, hello
+        p = c.sh("runuser -u bob -- dplbctl hello", check=False)
+        assert p.returncode == 3 and "Permission denied" in p.stderr, p
+
+        # watchdog pings arrive (every second with WatchdogSec=2s)
+        w1 = int(show(c, "WatchdogTimestampMonotonic"))
+        time.sleep(2.5)
+        w2 = int(show(c, "WatchdogTimestampMonotonic"))
+        assert w1 > 0 and w2 > w1, (w1, w2)
+
+        # the journal, with priorities: notice, info, and DPDK's lines
+        ready = wait_journal(c, rf"^dplbd {re.escape(VERSION)} ready in ")
+        assert ready["PRIORITY"] == "5"
+        added = wait_journal(c, r"^port dp0: address 198\.18\.0\.1/24 added")
+        assert added["PRIORITY"] == "6"
+        assert not [e for e in journal(c)
+                    if str(e.get("MESSAGE", "")).startswith("<")]
+        assert "ready in" not in c.sh("journalctl -u dplbd -p warning "
+                                      "--no-pager -o cat").stdout
+
+        # reload: a route and the log level change live
+        c.sh("sed -i -e 's|^routes = ( );|routes = ( { dst = "
+             "\"198.19.0.0/24\"; via = \"198.18.0.2\"; } );|' "
+             "-e 's/log_level = \"info\"/log_level = \"debug\"/' "
+             "/etc/dplb/dplbd.conf")
+        pid = show(c, "MainPID")
+        c.sh("systemctl reload dplbd")
+        wait_journal(c, r"^reloaded /etc/dplb/dplbd\.conf$")
+        assert "198.19.0.0/24" in c.sh("dplbctl route show").stdout
+        cfg = json.loads(c.sh("dplbctl -j config show").stdout)
+        assert cfg["global"]["log_level"] == "debug"
+        assert show(c, "MainPID") == pid
+        # a broken file fails the reload and disturbs nothing
+        c.sh("cp /etc/dplb/dplbd.conf /var/tmp/good.conf; "
+             "echo 'bogus = 1;' >> /etc/dplb/dplbd.conf")
+        p = c.sh("systemctl reload dplbd", check=False)
+        assert p.returncode != 0
+        assert show(c, "ActiveState") == "active" and show(c, "MainPID") == pid
+        c.sh("cp /var/tmp/good.conf /etc/dplb/dplbd.conf")
+
+        # killed: restarted (Restart=on-failure)
+        c.sh("systemctl kill -s KILL dplbd")
+        time.sleep(0.5)
+        wait_active(c)
+        assert show(c, "NRestarts") == "1"
+        assert show(c, "MainPID") != pid
+
+        # hugepages from the config; the host reserved them already
+        c.sh("sed -i -e 's/hugepages = false;/hugepages = true;/' "
+             "-e 's/nr_hugepages = 0;/nr_hugepages = 128;/' "
+             "/etc/dplb/dplbd.conf; systemctl restart dplbd")
+        assert show(c, "ActiveState") == "active"
+        wait_journal(c, r"^hugepages: \d+ hugepages of 2 MiB reserved, 128 "
+                        r"wanted: nothing to do$")
+        assert re.match(STATUS_RE, show(c, "StatusText"))
+
+        if packages.with_keepalived:
+            c.sh("systemctl start dplb-keepalived")
+            wait_active(c, "dplb-keepalived")
+            c.sh("systemctl stop dplbd")   # BindsTo: keepalived goes too
+            assert show(c, "ActiveState", "dplb-keepalived") == "inactive"
+            c.sh("systemctl start dplbd")
+
+        # upgrade while running: restarted on the new package
+        pid = show(c, "MainPID")
+        c.sh(f"dpkg -i --force-confdef --force-confold {upgrade}")
+        wait_active(c)
+        assert show(c, "MainPID") != pid
+        assert c.sh("dpkg-query -W -f '${Version}' dplb").stdout == \
+            f"{VERSION}-3"
+        assert "hugepages = true;" in c.sh("cat /etc/dplb/dplbd.conf").stdout
+
+        # stop: clean exit
+        c.sh("systemctl stop dplbd")
+        assert show(c, "ActiveState") == "inactive"
+        assert show(c, "Result") == "success"
+        wait_journal(c, r"^shutting down$")
+
+        # purge while running: stopped, and nothing behind (the drop-in
+        # and the users are ours)
+        c.sh("systemctl start dplbd")
+        c.sh("rm -r /etc/systemd/system/dplbd.service.d; userdel alice; "
+             "userdel bob; dpkg --purge " + " ".join(names(packages)))
+        assert c.sh("pgrep -x dplbd || true").stdout == ""
+        assert leftovers(c.sh, files) == []
+        assert c.sh("ls -d /etc/dplb /run/dplb /usr/share/doc/dplb "
+                    "2>/dev/null || true").stdout == ""
+        assert c.sh("systemctl list-unit-files 'dplb*' --no-legend || true; "
+                    "getent group dplb || true").stdout == ""
+    print(f"boot test: {time.monotonic() - t0:.1f} s")
