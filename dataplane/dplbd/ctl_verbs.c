@@ -11,6 +11,7 @@
 #include "dp.h"
 #include "log.h"
 #include "netcfg.h"
+#include "port.h"
 #include "version.h"
 
 #define J_INT(v) json_object_new_int64((int64_t)(v))
@@ -522,12 +523,33 @@ lcore_stats_json(json_object *o, const struct lcore_stats *s)
 	ADD(o, "slow_path", J_INT(s->slow_path));
 	ADD(o, "steered_in", J_INT(s->steered_in));
 	ADD(o, "steered_out", J_INT(s->steered_out));
+	ADD(o, "tx_handoff", J_INT(s->tx_handoff));
 	ADD(o, "conns_new", J_INT(s->conns_new));
 	ADD(o, "conns_expired", J_INT(s->conns_expired));
 	ADD(o, "icmp_related", J_INT(s->icmp_related));
 	ADD(o, "icmp_unrelated", J_INT(s->icmp_unrelated));
 	drops_add(d, s);
 	ADD(o, "drops", d);
+}
+
+/* One queue entry: rxq null when the worker polls none of the port's,
+ * txq null (and tx_via the queue owner) when it hands its frames on. */
+static json_object *
+queue_json(const struct dp_ctx *dp, const struct dp_worker *w,
+	   unsigned int port, bool twin)
+{
+	const struct dp_port *p = &dp->ports[port];
+	const struct dp_txbuf *b = &w->txb[twin ? p->twin_id : p->port_id];
+	json_object *q = json_object_new_object();
+	int rxq = twin ? (int)w->id : port_worker_rxq(dp, p, w->id);
+
+	ADD(q, "port", J_STR(twin ? dp->cfg->ports[port].twin : p->name));
+	ADD(q, "rxq", rxq >= 0 ? J_INT(rxq) : NULL);
+	ADD(q, "txq", b->via == NULL ? J_INT(b->queue) : NULL);
+	ADD(q, "tx_via", b->via == NULL ? NULL :
+			 J_INT(port_queue_owner(dp, p, b->queue)));
+	ADD(q, "twin", json_object_new_boolean(twin));
+	return q;
 }
 
 static json_object *
@@ -542,16 +564,10 @@ worker_json(const struct dp_ctx *dp, const struct dp_worker *w)
 	ADD(o, "cpu", J_INT(rte_lcore_to_cpu_id((int)w->lcore)));
 	ADD(o, "conns", J_INT(w->conns ? conn_count(w->conns) : 0));
 	lcore_stats_json(o, &w->stats);
-	for (i = 0; i < w->n_rxq; i++) {
-		json_object *q = json_object_new_object();
-		const struct dp_port *p = &dp->ports[w->rxq[i].dp_port];
-
-		ADD(q, "port", J_STR(w->rxq[i].twin ? dp->cfg->ports[w->rxq[i].dp_port].twin :
-						      p->name));
-		ADD(q, "rxq", J_INT(w->rxq[i].queue));
-		ADD(q, "txq", J_INT(w->id));
-		ADD(q, "twin", json_object_new_boolean(w->rxq[i].twin));
-		json_object_array_add(qs, q);
+	for (i = 0; i < dp->n_ports; i++) {
+		json_object_array_add(qs, queue_json(dp, w, i, false));
+		if (dp->ports[i].twin_id != DP_NO_PORT)
+			json_object_array_add(qs, queue_json(dp, w, i, true));
 	}
 	ADD(o, "queues", qs);
 	return o;
