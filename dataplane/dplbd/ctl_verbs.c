@@ -9,6 +9,7 @@
 #include "ctl_verbs.h"
 #include "conn.h"
 #include "dp.h"
+#include "flow.h"
 #include "log.h"
 #include "netcfg.h"
 #include "port.h"
@@ -193,6 +194,9 @@ port_json(const struct dp_ctx *dp, unsigned int i)
 							  J_INT(p->twin_id));
 	ADD(o, "rxq", J_INT(p->nb_rxq));
 	ADD(o, "txq", J_INT(p->nb_txq));
+	ADD(o, "steering", J_STR(flow_steering(p)));
+	ADD(o, "steering_reason", p->flow != NULL ? NULL : J_STR(p->flow_why));
+	ADD(o, "flow_rules", J_INT(flow_rule_count(p)));
 	ADD(o, "promisc",
 	    json_object_new_boolean(rte_eth_promiscuous_get(p->port_id) == 1));
 	off = json_object_new_object();
@@ -541,13 +545,13 @@ queue_json(const struct dp_ctx *dp, const struct dp_worker *w,
 	const struct dp_port *p = &dp->ports[port];
 	const struct dp_txbuf *b = &w->txb[twin ? p->twin_id : p->port_id];
 	json_object *q = json_object_new_object();
-	int rxq = twin ? (int)w->id : port_worker_rxq(dp, p, w->id);
+	int rxq = !twin ? port_worker_rxq(dp, p, w->id) :
+			  w->id < p->twin_nq ? (int)w->id : -1;
 
 	ADD(q, "port", J_STR(twin ? dp->cfg->ports[port].twin : p->name));
 	ADD(q, "rxq", rxq >= 0 ? J_INT(rxq) : NULL);
 	ADD(q, "txq", b->via == NULL ? J_INT(b->queue) : NULL);
-	ADD(q, "tx_via", b->via == NULL ? NULL :
-			 J_INT(port_queue_owner(dp, p, b->queue)));
+	ADD(q, "tx_via", b->via == NULL ? NULL : J_INT(b->via_worker));
 	ADD(q, "twin", json_object_new_boolean(twin));
 	return q;
 }

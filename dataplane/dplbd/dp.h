@@ -37,6 +37,8 @@
 #define DP_TX_RING_SIZE 4096
 #define DP_STEER_RING_SIZE 4096
 
+struct flow_port;
+
 struct dp_port {
 	char name[CFG_IFNAMSIZ];
 	uint16_t port_id;		/* DPDK port id */
@@ -50,7 +52,11 @@ struct dp_port {
 	bool rx_cksum;			/* hardware checks rx checksums */
 	uint16_t q_base;		/* queue q belongs to worker
 					 * (q + q_base) % n_workers */
+	uint16_t twin_nq;		/* twin queue pairs; q: worker q */
 	char driver[32];
+	/* rte_flow steering of full-NAT replies (flow.h), main lcore only */
+	struct flow_port *flow;		/* NULL: software steering */
+	char flow_why[96];		/* why software, for port.list */
 	/* interface addresses, control plane only */
 	unsigned int n_addrs;
 	struct inet_prefix addrs[CFG_MAX_PORT_ADDRS];
@@ -72,7 +78,8 @@ struct dp_rxq {
 struct dp_txbuf {
 	uint16_t n;
 	uint16_t queue;			/* own tx queue, if via is NULL */
-	struct rte_ring *via;		/* else: the queue owner's tx_ring */
+	uint16_t via_worker;		/* else: the queue owner, */
+	struct rte_ring *via;		/* its tx_ring */
 	struct rte_mbuf *pkts[64];
 };
 

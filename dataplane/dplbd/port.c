@@ -5,8 +5,10 @@
 
 #include <rte_bus.h>
 #include <rte_dev.h>
+#include <rte_eal.h>
 #include <rte_ethdev.h>
 
+#include "flow.h"
 #include "log.h"
 #include "port.h"
 #include "twin.h"
@@ -176,6 +178,29 @@ port_configure(struct dp_ctx *dp, struct dp_port *p, const struct cfg_port *c)
 	return 0;
 }
 
+/*
+ * net_tap in DPDK 22.11 hands all its rx and tx queue fds to secondary
+ * processes in one message of RTE_MP_MAX_FD_NUM (8) fds at start, and
+ * overflows that array (stack smashing) with more: at most 4 pairs.
+ */
+#define TWIN_MAX_QUEUES (RTE_MP_MAX_FD_NUM / 2)
+
+/* A queue pair per worker, as far as the twin can have them. */
+static int
+twin_queues(const struct dp_ctx *dp, struct dp_port *p)
+{
+	struct rte_eth_dev_info info;
+	unsigned int nq;
+	int ret = rte_eth_dev_info_get(p->twin_id, &info);
+
+	if (ret != 0)
+		return ret;
+	nq = RTE_MIN(info.max_rx_queues, info.max_tx_queues);
+	nq = RTE_MIN(nq, (unsigned int)TWIN_MAX_QUEUES);
+	p->twin_nq = (uint16_t)RTE_MIN(dp->n_workers, nq);
+	return p->twin_nq == 0 ? -EINVAL : 0;
+}
+
 static int
 twin_create(struct dp_ctx *dp, struct dp_port *p, const struct cfg_port *c,
 	    unsigned int idx)
@@ -196,8 +221,10 @@ twin_create(struct dp_ctx *dp, struct dp_port *p, const struct cfg_port *c,
 			strerror(-ret));
 		return ret;
 	}
-	ret = setup_queues(p->twin_id, c->twin, dp->pool, dp->n_workers,
-			   dp->n_workers, 512, 512, &conf);
+	ret = twin_queues(dp, p);
+	if (ret == 0)
+		ret = setup_queues(p->twin_id, c->twin, dp->pool, p->twin_nq,
+				   p->twin_nq, 512, 512, &conf);
 	if (ret == 0)
 		ret = rte_eth_dev_start(p->twin_id);
 	if (ret == 0)
@@ -308,7 +335,26 @@ worker_set_tx(struct dp_ctx *dp, struct dp_worker *wk, const struct dp_port *p)
 		return;
 	}
 	b->queue = (uint16_t)(rel % p->nb_txq);
-	b->via = dp->workers[port_queue_owner(dp, p, b->queue)].tx_ring;
+	b->via_worker = (uint16_t)port_queue_owner(dp, p, b->queue);
+	b->via = dp->workers[b->via_worker].tx_ring;
+}
+
+/* The twin's queue q belongs to worker q; workers past its queues
+ * (TWIN_MAX_QUEUES) send through worker id % queues. */
+static void
+worker_set_twin(struct dp_ctx *dp, struct dp_worker *wk, unsigned int i)
+{
+	const struct dp_port *p = &dp->ports[i];
+	struct dp_txbuf *b = &wk->txb[p->twin_id];
+
+	b->queue = (uint16_t)(wk->id % p->twin_nq);
+	b->via = NULL;
+	if (wk->id < p->twin_nq) {
+		worker_add_rxq(wk, p->twin_id, b->queue, (uint16_t)i, true);
+		return;
+	}
+	b->via_worker = b->queue;
+	b->via = dp->workers[b->via_worker].tx_ring;
 }
 
 static void
@@ -326,22 +372,20 @@ worker_assign(struct dp_ctx *dp, struct dp_worker *wk)
 			worker_add_rxq(wk, p->port_id, (uint16_t)q, (uint16_t)i,
 				       false);
 		worker_set_tx(dp, wk, p);
-		if (p->twin_id == DP_NO_PORT)
-			continue;
-		worker_add_rxq(wk, p->twin_id, (uint16_t)wk->id, (uint16_t)i,
-			       true);
-		wk->txb[p->twin_id].queue = (uint16_t)wk->id;
-		wk->txb[p->twin_id].via = NULL;
+		if (p->twin_id != DP_NO_PORT)
+			worker_set_twin(dp, wk, i);
 	}
 }
 
 void
 port_assign_queues(struct dp_ctx *dp)
 {
-	unsigned int w;
+	unsigned int w, i;
 
 	for (w = 0; w < dp->n_workers; w++)
 		worker_assign(dp, &dp->workers[w]);
+	for (i = 0; i < dp->n_ports; i++)
+		flow_probe(dp, i);
 }
 
 static void
@@ -356,6 +400,7 @@ port_close_all(struct dp_ctx *dp)
 {
 	unsigned int i;
 
+	flow_fini(dp);
 	for (i = 0; i < dp->n_ports; i++) {
 		if (dp->ports[i].twin_id != DP_NO_PORT)
 			close_port(dp->ports[i].twin_id);

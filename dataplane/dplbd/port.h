@@ -10,7 +10,8 @@
  * brings it its flows, steer.h) and sends on its own tx queue, or, where
  * it owns none, hands its frames to the owner's tx_ring (dp_txbuf.via),
  * so every tx queue keeps a single writer without locks.  The twin
- * (net_tap) gets one queue pair per worker.  Checksum offloads are
+ * (net_tap) gets a queue pair per worker, up to 4 (queue q: worker q;
+ * the others send through worker id % 4; see TWIN_MAX_QUEUES).  Checksum offloads are
  * enabled when the device has them and recorded, so the packet path
  * computes in software otherwise.
  */
@@ -29,8 +30,10 @@ int port_eal_args(const struct dplb_config *cfg, char **argv, int *argc,
 /** Probe, configure and start every port and twin; fills dp->ports. */
 int port_init_all(struct dp_ctx *dp);
 
-/** Assign rx and tx queues to workers (after port_init_all, before the
- * workers run). */
+/**
+ * Assign rx and tx queues to workers (after port_init_all, before the
+ * workers run) and probe each port's flow steering (flow_probe()).
+ */
 void port_assign_queues(struct dp_ctx *dp);
 
 /** The worker owning queue q (rx or tx) of p. */
@@ -49,7 +52,8 @@ int port_worker_rxq(const struct dp_ctx *dp, const struct dp_port *p,
 int port_worker_txq(const struct dp_ctx *dp, const struct dp_port *p,
 		    unsigned int w);
 
-/** Stop and close every port and twin (flushes pcap outputs). */
+/** Remove flow rules, stop and close every port and twin (flushes pcap
+ * outputs). */
 void port_close_all(struct dp_ctx *dp);
 
 #endif /* DPLB_PORT_H */

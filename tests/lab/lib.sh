@@ -20,7 +20,8 @@
 # Environment:
 #   LAB_PREFIX      namespace prefix (default dplb); [A-Za-z0-9_-], <= 24 chars
 #   LAB_STATE_ROOT  state root (default /run/dplb-lab)
-#   WORKERS         dplbd workers, also the veth queue count (default 1)
+#   WORKERS         dplbd workers, also the veth queue count with af_packet
+#                   (default 1; af_xdp veths get one queue)
 #   DPDK_PMD        af_packet (default) or af_xdp
 #   IP_FORWARD      true (default) / false, for the generated config
 #   HUGEPAGES       true (default) / false, for the generated config
