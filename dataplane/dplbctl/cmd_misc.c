@@ -71,20 +71,28 @@ drops_total(json_object *drops)
 	return sum;
 }
 
-/* "dp0:rxq0:txq0,dp0(twin):rxq0:txq0" */
+/* "dp0:rxq0:txq0,dp0(twin):rxq0:txq0,dp1:rxq-:txq>w1": no rx queue of
+ * the port, frames sent through worker 1's tx queue. */
 static void
 fmt_queues(json_object *qs, char *buf, size_t len)
 {
 	size_t i, off = 0;
+	char txq[32];
 
 	buf[0] = '\0';
 	for (i = 0; qs != NULL && i < json_object_array_length(qs); i++) {
 		json_object *q = json_object_array_get_idx(qs, i);
 		json_object *twin = json_object_object_get(q, "twin");
-		int n = snprintf(buf + off, len - off, "%s%s%s:rxq%s:txq%s",
-				 i ? "," : "", jstr(q, "port", "?"),
-				 json_object_get_boolean(twin) ? "(twin)" : "",
-				 jstr(q, "rxq", "-"), jstr(q, "txq", "-"));
+		int n;
+
+		if (jget(q, "tx_via") != NULL)
+			snprintf(txq, sizeof(txq), ">w%s", jstr(q, "tx_via", "?"));
+		else
+			snprintf(txq, sizeof(txq), "%s", jstr(q, "txq", "-"));
+		n = snprintf(buf + off, len - off, "%s%s%s:rxq%s:txq%s",
+			     i ? "," : "", jstr(q, "port", "?"),
+			     json_object_get_boolean(twin) ? "(twin)" : "",
+			     jstr(q, "rxq", "-"), txq);
 
 		if (n < 0 || (size_t)n >= len - off)
 			break;

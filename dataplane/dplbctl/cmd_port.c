@@ -33,14 +33,15 @@ ports_table(json_object *res)
 {
 	static const char *const hdr[] = {
 		"NAME", "DRIVER", "MAC", ">MTU", "LINK", "TWIN", ">RXQ", ">TXQ",
+		"STEERING",
 	};
-	struct table *t = table_new(8, hdr);
+	struct table *t = table_new(9, hdr);
 	char link[64];
 	size_t i;
 
 	for (i = 0; i < json_object_array_length(res); i++) {
 		json_object *p = json_object_array_get_idx(res, i);
-		const char *row[8];
+		const char *row[9];
 
 		fmt_link(jget(p, "link"), link, sizeof(link));
 		row[0] = jstr(p, "name", NULL);
@@ -51,6 +52,7 @@ ports_table(json_object *res)
 		row[5] = jstr(p, "twin", NULL);
 		row[6] = jstr(p, "rxq", NULL);
 		row[7] = jstr(p, "txq", NULL);
+		row[8] = jstr(p, "steering", NULL);
 		table_row(t, row);
 	}
 	table_print(t, stdout);

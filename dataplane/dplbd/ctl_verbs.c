@@ -11,8 +11,10 @@
 #include "conn.h"
 #include "dp.h"
 #include "estimate.h"
+#include "flow.h"
 #include "log.h"
 #include "netcfg.h"
+#include "port.h"
 #include "version.h"
 
 #define J_INT(v) json_object_new_int64((int64_t)(v))
@@ -195,6 +197,9 @@ port_json(const struct dp_ctx *dp, unsigned int i)
 							  J_INT(p->twin_id));
 	ADD(o, "rxq", J_INT(p->nb_rxq));
 	ADD(o, "txq", J_INT(p->nb_txq));
+	ADD(o, "steering", J_STR(flow_steering(p)));
+	ADD(o, "steering_reason", p->flow != NULL ? NULL : J_STR(p->flow_why));
+	ADD(o, "flow_rules", J_INT(flow_rule_count(p)));
 	ADD(o, "promisc",
 	    json_object_new_boolean(rte_eth_promiscuous_get(p->port_id) == 1));
 	off = json_object_new_object();
@@ -532,6 +537,7 @@ lcore_stats_json(json_object *o, const struct lcore_stats *s)
 	ADD(o, "slow_path", J_INT(s->slow_path));
 	ADD(o, "steered_in", J_INT(s->steered_in));
 	ADD(o, "steered_out", J_INT(s->steered_out));
+	ADD(o, "tx_handoff", J_INT(s->tx_handoff));
 	ADD(o, "conns_new", J_INT(s->conns_new));
 	ADD(o, "conns_expired", J_INT(s->conns_expired));
 	ADD(o, "conns_peak", J_INT(s->conns_peak));
@@ -539,6 +545,26 @@ lcore_stats_json(json_object *o, const struct lcore_stats *s)
 	ADD(o, "icmp_unrelated", J_INT(s->icmp_unrelated));
 	drops_add(d, s);
 	ADD(o, "drops", d);
+}
+
+/* One queue entry: rxq null when the worker polls none of the port's,
+ * txq null (and tx_via the queue owner) when it hands its frames on. */
+static json_object *
+queue_json(const struct dp_ctx *dp, const struct dp_worker *w,
+	   unsigned int port, bool twin)
+{
+	const struct dp_port *p = &dp->ports[port];
+	const struct dp_txbuf *b = &w->txb[twin ? p->twin_id : p->port_id];
+	json_object *q = json_object_new_object();
+	int rxq = !twin ? port_worker_rxq(dp, p, w->id) :
+			  w->id < p->twin_nq ? (int)w->id : -1;
+
+	ADD(q, "port", J_STR(twin ? dp->cfg->ports[port].twin : p->name));
+	ADD(q, "rxq", rxq >= 0 ? J_INT(rxq) : NULL);
+	ADD(q, "txq", b->via == NULL ? J_INT(b->queue) : NULL);
+	ADD(q, "tx_via", b->via == NULL ? NULL : J_INT(b->via_worker));
+	ADD(q, "twin", json_object_new_boolean(twin));
+	return q;
 }
 
 static json_object *
@@ -554,16 +580,10 @@ worker_json(const struct dp_ctx *dp, const struct dp_worker *w)
 	ADD(o, "conns", J_INT(w->conns ? conn_count(w->conns) : 0));
 	lcore_stats_json(o, &w->stats);
 	ADD(o, "rate", rate_est_json(dp_worker_rate(w->id)));
-	for (i = 0; i < w->n_rxq; i++) {
-		json_object *q = json_object_new_object();
-		const struct dp_port *p = &dp->ports[w->rxq[i].dp_port];
-
-		ADD(q, "port", J_STR(w->rxq[i].twin ? dp->cfg->ports[w->rxq[i].dp_port].twin :
-						      p->name));
-		ADD(q, "rxq", J_INT(w->rxq[i].queue));
-		ADD(q, "txq", J_INT(w->id));
-		ADD(q, "twin", json_object_new_boolean(w->rxq[i].twin));
-		json_object_array_add(qs, q);
+	for (i = 0; i < dp->n_ports; i++) {
+		json_object_array_add(qs, queue_json(dp, w, i, false));
+		if (dp->ports[i].twin_id != DP_NO_PORT)
+			json_object_array_add(qs, queue_json(dp, w, i, true));
 	}
 	ADD(o, "queues", qs);
 	return o;

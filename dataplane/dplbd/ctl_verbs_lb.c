@@ -15,6 +15,7 @@
 #include "ctl_verbs_conn.h"
 #include "ctl_verbs_lb.h"
 #include "dp.h"
+#include "flow.h"
 #include "lb_svc.h"
 #include "log.h"
 
@@ -541,6 +542,8 @@ laddr_change(struct ctl_call *c, bool add)
 	else
 		ret = lb_laddr_del(store(c), group, a.family ? &a : NULL,
 				   c->errmsg, sizeof(c->errmsg));
+	if (ret == 0)
+		flow_sync(c->ctx);	/* rte_flow rules follow the LIPs */
 	return ret == 0 ? 0 : model_fail(c, ret);
 }
 
@@ -722,6 +725,8 @@ ctl_verbs_lb_init(struct dp_ctx *dp, char *msg, size_t len)
 		return ret;
 	}
 	ret = lb_svc_apply_config(dp->lb, dp->cfg, msg, len);
+	if (ret == 0)
+		flow_sync(dp);
 	if (ret == 0 && dp->cfg->n_services > 0)
 		LOG_INFO("%u services, %u laddr groups from the config",
 			 dp->cfg->n_services, dp->cfg->n_laddr_groups);

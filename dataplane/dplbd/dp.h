@@ -6,9 +6,10 @@
  * worker reads the route and neighbour tables (lock-free, RCU), reads
  * its own struct dp_worker and writes only its counters.  Packets move
  * between lcores only through rte_rings: workers -> main on slow_ring
- * (ARP to learn, packets waiting for a neighbour), main -> a worker on
- * that worker's tx_ring (frames the main lcore built, sent on the
- * worker's own tx queues so that every tx queue has one writer).
+ * (ARP to learn, packets waiting for a neighbour); the main lcore and
+ * other workers -> a worker on that worker's tx_ring (frames to send on
+ * a tx queue the worker owns, so that every tx queue has one writer,
+ * see port.h for who owns which queue).
  */
 #ifndef DPLB_DP_H
 #define DPLB_DP_H
@@ -33,8 +34,10 @@
 #define DP_MAX_BURST 512
 #define DP_NO_PORT UINT16_MAX
 #define DP_SLOW_RING_SIZE 4096
-#define DP_TX_RING_SIZE 1024
+#define DP_TX_RING_SIZE 4096
 #define DP_STEER_RING_SIZE 4096
+
+struct flow_port;
 
 struct dp_port {
 	char name[CFG_IFNAMSIZ];
@@ -47,7 +50,13 @@ struct dp_port {
 	bool tx_ipv4_cksum;		/* hardware fills the IPv4 checksum */
 	bool tx_l4_cksum;		/* hardware fills TCP/UDP checksums */
 	bool rx_cksum;			/* hardware checks rx checksums */
+	uint16_t q_base;		/* queue q belongs to worker
+					 * (q + q_base) % n_workers */
+	uint16_t twin_nq;		/* twin queue pairs; q: worker q */
 	char driver[32];
+	/* rte_flow steering of full-NAT replies (flow.h), main lcore only */
+	struct flow_port *flow;		/* NULL: software steering */
+	char flow_why[96];		/* why software, for port.list */
 	/* interface addresses, control plane only */
 	unsigned int n_addrs;
 	struct inet_prefix addrs[CFG_MAX_PORT_ADDRS];
@@ -61,9 +70,16 @@ struct dp_rxq {
 	bool twin;		/* kernel twin: frames go out of dp_port */
 };
 
-/* Frames a worker is about to send, per DPDK port. */
+/*
+ * Frames a worker is about to send, per DPDK port.  A worker that owns
+ * no tx queue on the port (fewer queues than workers) hands its frames
+ * to the tx_ring of the worker that owns one (via), which sends them.
+ */
 struct dp_txbuf {
 	uint16_t n;
+	uint16_t queue;			/* own tx queue, if via is NULL */
+	uint16_t via_worker;		/* else: the queue owner, */
+	struct rte_ring *via;		/* its tx_ring */
 	struct rte_mbuf *pkts[64];
 };
 
@@ -72,7 +88,9 @@ struct dp_worker {
 	unsigned int lcore;
 	unsigned int n_rxq;
 	struct dp_rxq rxq[2 * DP_MAX_PORTS];
-	struct rte_ring *tx_ring;	/* main -> this worker */
+	struct rte_ring *tx_ring;	/* main, other workers -> this one
+					 * (MP/SC): frames for its tx
+					 * queues, m->port = DPDK port id */
 	struct rte_ring *steer_ring;	/* other workers -> this one: flows
 					 * this worker owns (see steer.h) */
 	struct dp_txbuf txb[RTE_MAX_ETHPORTS];

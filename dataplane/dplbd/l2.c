@@ -3,13 +3,33 @@
 
 #include "pipeline.h"
 
+/* No tx queue of our own on port_id: the queue owner sends the frames
+ * (it counts them as its tx).  m->port tells it where. */
+static void
+tx_handoff(struct dp_worker *w, struct dp_txbuf *b, uint16_t port_id)
+{
+	unsigned int n, i;
+
+	for (i = 0; i < b->n; i++)
+		b->pkts[i]->port = port_id;
+	n = rte_ring_mp_enqueue_burst(b->via, (void **)b->pkts, b->n, NULL);
+	w->stats.tx_handoff += n;
+	for (i = n; i < b->n; i++)
+		dp_drop(w, b->pkts[i], DROP_TX_HANDOFF_FULL);
+	b->n = 0;
+}
+
 void
 dp_tx_flush_port(struct dp_worker *w, uint16_t port_id)
 {
 	struct dp_txbuf *b = &w->txb[port_id];
 	uint16_t sent, i;
 
-	sent = rte_eth_tx_burst(port_id, (uint16_t)w->id, b->pkts, b->n);
+	if (b->via != NULL) {
+		tx_handoff(w, b, port_id);
+		return;
+	}
+	sent = rte_eth_tx_burst(port_id, b->queue, b->pkts, b->n);
 	for (i = 0; i < sent; i++)
 		w->stats.tx_bytes += rte_pktmbuf_pkt_len(b->pkts[i]);
 	w->stats.tx_packets += sent;

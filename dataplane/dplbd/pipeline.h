@@ -17,7 +17,8 @@
 
 void dp_tx_flush_port(struct dp_worker *w, uint16_t port_id);
 
-/** Queue m for transmission on DPDK port port_id (worker's own queue). */
+/** Queue m for transmission on DPDK port port_id: on the worker's own tx
+ * queue, or through the queue owner's tx_ring (dp_txbuf). */
 static inline void
 dp_tx(struct dp_worker *w, uint16_t port_id, struct rte_mbuf *m)
 {

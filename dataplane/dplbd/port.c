@@ -5,8 +5,10 @@
 
 #include <rte_bus.h>
 #include <rte_dev.h>
+#include <rte_eal.h>
 #include <rte_ethdev.h>
 
+#include "flow.h"
 #include "log.h"
 #include "port.h"
 #include "twin.h"
@@ -130,13 +132,16 @@ port_configure(struct dp_ctx *dp, struct dp_port *p, const struct cfg_port *c)
 	if (ret != 0)
 		return ret;
 	snprintf(p->driver, sizeof(p->driver), "%s", info.driver_name);
-	if (info.max_tx_queues < dp->n_workers) {
-		LOG_ERR("port %s: device has %u tx queues but %u workers need one each",
-			p->name, info.max_tx_queues, dp->n_workers);
+	if (info.max_rx_queues == 0 || info.max_tx_queues == 0) {
+		LOG_ERR("port %s: device has %u rx / %u tx queues",
+			p->name, info.max_rx_queues, info.max_tx_queues);
 		return -EINVAL;
 	}
-	p->nb_txq = dp->n_workers;
-	p->nb_rxq = RTE_MIN(dp->n_workers, info.max_rx_queues);
+	p->nb_txq = (uint16_t)RTE_MIN(dp->n_workers, info.max_tx_queues);
+	p->nb_rxq = (uint16_t)RTE_MIN(dp->n_workers, info.max_rx_queues);
+	if (p->nb_rxq < dp->n_workers || p->nb_txq < dp->n_workers)
+		LOG_INFO("port %s: %u rx / %u tx queues for %u workers: the others get their flows steered and send through the queue owners",
+			 p->name, p->nb_rxq, p->nb_txq, dp->n_workers);
 	conf.txmode.offloads = info.tx_offload_capa &
 			       (OFFLOAD_TX_IPV4 | OFFLOAD_TX_L4);
 	conf.rxmode.offloads = info.rx_offload_capa & OFFLOAD_RX_CKSUM;
@@ -173,6 +178,29 @@ port_configure(struct dp_ctx *dp, struct dp_port *p, const struct cfg_port *c)
 	return 0;
 }
 
+/*
+ * net_tap in DPDK 22.11 hands all its rx and tx queue fds to secondary
+ * processes in one message of RTE_MP_MAX_FD_NUM (8) fds at start, and
+ * overflows that array (stack smashing) with more: at most 4 pairs.
+ */
+#define TWIN_MAX_QUEUES (RTE_MP_MAX_FD_NUM / 2)
+
+/* A queue pair per worker, as far as the twin can have them. */
+static int
+twin_queues(const struct dp_ctx *dp, struct dp_port *p)
+{
+	struct rte_eth_dev_info info;
+	unsigned int nq;
+	int ret = rte_eth_dev_info_get(p->twin_id, &info);
+
+	if (ret != 0)
+		return ret;
+	nq = RTE_MIN(info.max_rx_queues, info.max_tx_queues);
+	nq = RTE_MIN(nq, (unsigned int)TWIN_MAX_QUEUES);
+	p->twin_nq = (uint16_t)RTE_MIN(dp->n_workers, nq);
+	return p->twin_nq == 0 ? -EINVAL : 0;
+}
+
 static int
 twin_create(struct dp_ctx *dp, struct dp_port *p, const struct cfg_port *c,
 	    unsigned int idx)
@@ -193,8 +221,10 @@ twin_create(struct dp_ctx *dp, struct dp_port *p, const struct cfg_port *c,
 			strerror(-ret));
 		return ret;
 	}
-	ret = setup_queues(p->twin_id, c->twin, dp->pool, dp->n_workers,
-			   dp->n_workers, 512, 512, &conf);
+	ret = twin_queues(dp, p);
+	if (ret == 0)
+		ret = setup_queues(p->twin_id, c->twin, dp->pool, p->twin_nq,
+				   p->twin_nq, 512, 512, &conf);
 	if (ret == 0)
 		ret = rte_eth_dev_start(p->twin_id);
 	if (ret == 0)
@@ -219,6 +249,7 @@ port_init_one(struct dp_ctx *dp, unsigned int idx)
 	memset(p, 0, sizeof(*p));
 	snprintf(p->name, sizeof(p->name), "%s", c->name);
 	p->twin_id = DP_NO_PORT;
+	p->q_base = (uint16_t)(idx % dp->n_workers);
 	ret = probe_device(c->device, dp->n_workers, &p->port_id);
 	if (ret == 0)
 		ret = port_configure(dp, p, c);
@@ -257,36 +288,104 @@ port_init_all(struct dp_ctx *dp)
 	return 0;
 }
 
+int
+port_worker_rxq(const struct dp_ctx *dp, const struct dp_port *p,
+		unsigned int w)
+{
+	unsigned int rel = (w + dp->n_workers - p->q_base) % dp->n_workers;
+
+	return rel < p->nb_rxq ? (int)rel : -1;
+}
+
+int
+port_worker_txq(const struct dp_ctx *dp, const struct dp_port *p,
+		unsigned int w)
+{
+	unsigned int rel = (w + dp->n_workers - p->q_base) % dp->n_workers;
+
+	return rel < p->nb_txq ? (int)rel : -1;
+}
+
 static void
-worker_add_rxq(struct dp_worker *w, uint16_t port_id, uint16_t dp_port,
-	       bool twin)
+worker_add_rxq(struct dp_worker *w, uint16_t port_id, uint16_t queue,
+	       uint16_t dp_port, bool twin)
 {
 	w->rxq[w->n_rxq++] = (struct dp_rxq){
 		.port_id = port_id,
-		.queue = (uint16_t)w->id,
+		.queue = queue,
 		.dp_port = dp_port,
 		.twin = twin,
 	};
 }
 
+/*
+ * Where worker w's frames for p go: its own tx queue, or the tx_ring of
+ * an owner.  Workers without a queue are spread over the owners.
+ */
+static void
+worker_set_tx(struct dp_ctx *dp, struct dp_worker *wk, const struct dp_port *p)
+{
+	struct dp_txbuf *b = &wk->txb[p->port_id];
+	unsigned int rel = (wk->id + dp->n_workers - p->q_base) % dp->n_workers;
+	int q = port_worker_txq(dp, p, wk->id);
+
+	if (q >= 0) {
+		b->queue = (uint16_t)q;
+		b->via = NULL;
+		return;
+	}
+	b->queue = (uint16_t)(rel % p->nb_txq);
+	b->via_worker = (uint16_t)port_queue_owner(dp, p, b->queue);
+	b->via = dp->workers[b->via_worker].tx_ring;
+}
+
+/* The twin's queue q belongs to worker q; workers past its queues
+ * (TWIN_MAX_QUEUES) send through worker id % queues. */
+static void
+worker_set_twin(struct dp_ctx *dp, struct dp_worker *wk, unsigned int i)
+{
+	const struct dp_port *p = &dp->ports[i];
+	struct dp_txbuf *b = &wk->txb[p->twin_id];
+
+	b->queue = (uint16_t)(wk->id % p->twin_nq);
+	b->via = NULL;
+	if (wk->id < p->twin_nq) {
+		worker_add_rxq(wk, p->twin_id, b->queue, (uint16_t)i, true);
+		return;
+	}
+	b->via_worker = b->queue;
+	b->via = dp->workers[b->via_worker].tx_ring;
+}
+
+static void
+worker_assign(struct dp_ctx *dp, struct dp_worker *wk)
+{
+	unsigned int i;
+	int q;
+
+	wk->n_rxq = 0;
+	for (i = 0; i < dp->n_ports; i++) {
+		struct dp_port *p = &dp->ports[i];
+
+		q = port_worker_rxq(dp, p, wk->id);
+		if (q >= 0)
+			worker_add_rxq(wk, p->port_id, (uint16_t)q, (uint16_t)i,
+				       false);
+		worker_set_tx(dp, wk, p);
+		if (p->twin_id != DP_NO_PORT)
+			worker_set_twin(dp, wk, i);
+	}
+}
+
 void
 port_assign_queues(struct dp_ctx *dp)
 {
-	unsigned int i, w;
+	unsigned int w, i;
 
-	for (w = 0; w < dp->n_workers; w++) {
-		struct dp_worker *wk = &dp->workers[w];
-
-		wk->n_rxq = 0;
-		for (i = 0; i < dp->n_ports; i++) {
-			struct dp_port *p = &dp->ports[i];
-
-			if (w < p->nb_rxq)
-				worker_add_rxq(wk, p->port_id, i, false);
-			if (p->twin_id != DP_NO_PORT)
-				worker_add_rxq(wk, p->twin_id, i, true);
-		}
-	}
+	for (w = 0; w < dp->n_workers; w++)
+		worker_assign(dp, &dp->workers[w]);
+	for (i = 0; i < dp->n_ports; i++)
+		flow_probe(dp, i);
 }
 
 static void
@@ -301,6 +400,7 @@ port_close_all(struct dp_ctx *dp)
 {
 	unsigned int i;
 
+	flow_fini(dp);
 	for (i = 0; i < dp->n_ports; i++) {
 		if (dp->ports[i].twin_id != DP_NO_PORT)
 			close_port(dp->ports[i].twin_id);

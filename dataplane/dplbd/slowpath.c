@@ -26,12 +26,14 @@ main_drop(void *ctx, struct rte_mbuf *m, enum drop_reason why)
 	rte_pktmbuf_free(m);
 }
 
-/* Send a finished frame on DPDK port port_id through worker 0. */
+/* Send a finished frame on DPDK port port_id through worker 0 (which
+ * hands it on if it owns no tx queue there).  Workers enqueue on the
+ * same ring: multi-producer. */
 static void
 main_xmit(struct dp_ctx *dp, uint16_t port_id, struct rte_mbuf *m)
 {
 	m->port = port_id;
-	if (rte_ring_sp_enqueue(dp->workers[0].tx_ring, m) != 0) {
+	if (rte_ring_mp_enqueue(dp->workers[0].tx_ring, m) != 0) {
 		main_drop(dp, m, DROP_TX_FULL);
 		return;
 	}

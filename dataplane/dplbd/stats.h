@@ -32,6 +32,7 @@
 	X(NEIGH_QUEUE_FULL, "neigh_queue_full")                \
 	X(TX_FULL, "tx_full")                                  \
 	X(STEER_RING_FULL, "steer_ring_full")                  \
+	X(TX_HANDOFF_FULL, "tx_handoff_full")                  \
 	X(NO_MBUF, "no_mbuf")                                  \
 	X(L4_BAD_HEADER, "l4_bad_header")                      \
 	X(NOT_SYN, "not_syn")                                  \
@@ -69,6 +70,8 @@ struct lcore_stats {
 	uint64_t slow_path;
 	uint64_t steered_out;	/* handed to the owning worker */
 	uint64_t steered_in;	/* received from another worker */
+	uint64_t tx_handoff;	/* frames handed to the worker owning the
+				 * port's tx queue (it counts their tx) */
 	uint64_t conns_new;	/* connections scheduled */
 	uint64_t conns_expired;
 	uint64_t conns_peak;	/* most table entries at once */

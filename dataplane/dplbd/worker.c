@@ -44,9 +44,10 @@ worker_init_all(struct dp_ctx *dp)
 
 		w->id = i;
 		snprintf(name, sizeof(name), "dplb_tx%u", i);
+		/* Multi-producer: the main lcore and workers that own no
+		 * tx queue on a port hand their frames to the owner here. */
 		w->tx_ring = rte_ring_create(name, DP_TX_RING_SIZE,
-					     rte_socket_id(),
-					     RING_F_SP_ENQ | RING_F_SC_DEQ);
+					     rte_socket_id(), RING_F_SC_DEQ);
 		if (w->tx_ring == NULL)
 			return -rte_errno;
 		snprintf(name, sizeof(name), "dplb_steer%u", i);
@@ -96,11 +97,13 @@ process_burst(struct dp_ctx *dp, struct dp_worker *w, const struct dp_rxq *q,
 	}
 }
 
-/* Frames the main lcore built for this worker to send; m->port says where. */
+/* Frames for this worker's tx queues, from the main lcore and from
+ * workers without a queue on the port; m->port says where.  Up to four
+ * tx bursts a loop, so that a worker sending for others keeps up. */
 static unsigned int
 drain_tx_ring(struct dp_worker *w)
 {
-	struct rte_mbuf *pkts[64];
+	struct rte_mbuf *pkts[256];
 	unsigned int n, i;
 
 	n = rte_ring_sc_dequeue_burst(w->tx_ring, (void **)pkts,

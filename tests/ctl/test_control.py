@@ -98,6 +98,10 @@ def test_port_list(ctl):
     assert p["mtu"] == 1500
     assert p["twin"] is None and p["twin_port_id"] is None
     assert p["rxq"] >= 1 and p["txq"] >= 1
+    # one worker: no flow steering to set up
+    assert p["steering"] == "software"
+    assert p["steering_reason"] == "one worker: nothing to steer"
+    assert p["flow_rules"] == 0
     assert isinstance(p["promisc"], bool)
     assert set(p["link"]) >= {"up", "speed_mbps", "duplex"}
     assert isinstance(p["link"]["up"], bool)
@@ -587,10 +591,11 @@ def test_dplbctl_port(dplbd, dplbctl_built):
     assert p.returncode == 0, p.stderr
     lines = p.stdout.splitlines()
     assert lines[0].split() == ["NAME", "DRIVER", "MAC", "MTU", "LINK", "TWIN",
-                                "RXQ", "TXQ"], p.stdout
+                                "RXQ", "TXQ", "STEERING"], p.stdout
     row = lines[1].split()
     assert row[0] == "dp0" and row[1] == "net_null" and row[3] == "1500", row
     assert row[5] == "-"
+    assert row[8] == "software", row
     p = run_ctl(dplbd, "port", "show", "dp0", "-s")
     assert p.returncode == 0, p.stderr
     assert "RX-PACKETS" in p.stdout

@@ -20,7 +20,8 @@
 # Environment:
 #   LAB_PREFIX      namespace prefix (default dplb); [A-Za-z0-9_-], <= 24 chars
 #   LAB_STATE_ROOT  state root (default /run/dplb-lab)
-#   WORKERS         dplbd workers, also the veth queue count (default 1)
+#   WORKERS         dplbd workers, also the veth queue count with af_packet
+#                   (default 1; af_xdp veths get one queue)
 #   DPDK_PMD        af_packet (default) or af_xdp
 #   IP_FORWARD      true (default) / false, for the generated config
 #   HUGEPAGES       true (default) / false, for the generated config
@@ -213,6 +214,9 @@ lab_up() {
 	} >"$LAB_STATE/lab.env"
 
 	local node q=$WORKERS
+	# af_xdp binds queue 0 only (see lab_config): frames the veth put on
+	# another rx queue would miss its socket, so one queue.
+	[ "$DPDK_PMD" = af_xdp ] && q=1
 	for node in $LAB_NODES; do
 		_lab_ns_add "$P-$node" || return 1
 		lab_in "$node" ip link set lo up || return 1
@@ -222,8 +226,8 @@ lab_up() {
 	done
 
 	# veth pairs, created directly inside the namespaces (no name clash in
-	# the root namespace between parallel labs).  Queues = WORKERS, so that
-	# af_xdp with N queues sees every packet.
+	# the root namespace between parallel labs).  Queues = WORKERS for
+	# af_packet (one qpair per worker), 1 for af_xdp.
 	ip link add name c0 netns "$NS_C" numtxqueues "$q" numrxqueues "$q" type veth \
 		peer name lb0 netns "$NS_LB" numtxqueues "$q" numrxqueues "$q" || return 1
 	ip link add name lb1 netns "$NS_LB" numtxqueues "$q" numrxqueues "$q" type veth \
@@ -338,12 +342,12 @@ lab_config() {
 	case $fwd in true | false) ;; *) lab_err "IP_FORWARD must be true or false" && return 1 ;; esac
 	case $huge in true | false) ;; *) lab_err "HUGEPAGES must be true or false" && return 1 ;; esac
 	# af_xdp takes its queue count at probe time and dplbd adds qpairs for
-	# af_packet only.  Note: DPDK 22.11's af_xdp caps queue_count at the
-	# interface's combined channels, and a veth has none (= 1 queue).
+	# af_packet only.  DPDK 22.11's af_xdp caps queue_count at the
+	# interface's combined channels, and a veth has none (= 1 queue): with
+	# several workers dplbd spreads the one queue pair and steers in
+	# software (docs/load-balancing.md).
 	if [ "$DPDK_PMD" = af_xdp ]; then
-		local qc=""
-		[ "$WORKERS" -gt 1 ] && qc=",queue_count=$WORKERS"
-		pmd_sed="s/\"net_af_packet([0-9]+),iface=([A-Za-z0-9_.-]+)\"/\"net_af_xdp\\1,iface=\\2$qc\"/"
+		pmd_sed="s/\"net_af_packet([0-9]+),iface=([A-Za-z0-9_.-]+)\"/\"net_af_xdp\\1,iface=\\2\"/"
 	fi
 	mkdir -p "$(dirname "$out")" || return 1
 	sed -E \
