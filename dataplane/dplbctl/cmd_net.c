@@ -352,3 +352,159 @@ const struct command cmd_neigh = {
 		 "       dplbctl neigh del IP dev NAME\n"
 		 "       dplbctl neigh flush [dev NAME]\n",
 };
+
+/* ---- vip and sync: what keepalived drives, for the operator's eyes ---- */
+
+static void
+vip_print(json_object *res)
+{
+	static const char *const hdr[] = { "VIP", "DEV", "LEASE", ">OWNER",
+					   ">AGE-S" };
+	struct table *t = table_new(5, hdr);
+	char age[32];
+	size_t i;
+
+	for (i = 0; i < json_object_array_length(res); i++) {
+		json_object *v = json_object_array_get_idx(res, i);
+		const char *row[] = { jstr(v, "addr", NULL), jstr(v, "dev", NULL),
+				      jbool(v, "lease") ? "yes" : "no",
+				      jstr(v, "owner", NULL), age };
+
+		snprintf(age, sizeof(age), "%lld", jint(v, "age_ms", 0) / 1000);
+		table_row(t, row);
+	}
+	table_print(t, stdout);
+}
+
+static int
+vip_change(const struct opts *o, bool add, int argc, char **argv)
+{
+	struct kw kws[] = { { "dev", NULL } };
+	json_object *p;
+	int rc;
+
+	if (argc < 1)
+		return usage_error(&cmd_vip, "missing VIP");
+	rc = check_addr(&cmd_vip, argv[0]);
+	if (rc == EXIT_OK)
+		rc = parse_kw(&cmd_vip, argc - 1, argv + 1, kws, 1);
+	if (rc == EXIT_OK && add)
+		rc = check_dev(&cmd_vip, kws[0].val);
+	if (rc != EXIT_OK)
+		return rc;
+	p = params_new();
+	params_add(p, "addr", argv[0]);
+	params_add(p, "dev", kws[0].val);
+	return run_call(o, add ? "vip.add" : "vip.del", p, print_nothing);
+}
+
+static int
+vip_run(const struct opts *o, int argc, char **argv)
+{
+	if (wants_help(&cmd_vip, argc, argv))
+		return EXIT_OK;
+	if (argc < 2 || is_verb(argv[1], "show") || is_verb(argv[1], "list")) {
+		if (argc > 2)
+			return usage_error(&cmd_vip, "unexpected argument '%s'",
+					   argv[2]);
+		return run_call(o, "vip.list", NULL, vip_print);
+	}
+	if (is_verb(argv[1], "add"))
+		return vip_change(o, true, argc - 2, argv + 2);
+	if (is_verb(argv[1], "del") || is_verb(argv[1], "delete"))
+		return vip_change(o, false, argc - 2, argv + 2);
+	return usage_error(&cmd_vip, "unknown vip command '%s'", argv[1]);
+}
+
+const struct command cmd_vip = {
+	.name = "vip",
+	.run = vip_run,
+	.summary = "VIPs with gratuitous ARP and leases (keepalived's VRRP)",
+	.usage = "Usage: dplbctl vip show\n"
+		 "       dplbctl vip add VIP dev NAME\n"
+		 "       dplbctl vip del VIP [dev NAME]\n"
+		 "A VIP added here has no lease: it stays until deleted.\n",
+};
+
+static void
+sync_print(json_object *res)
+{
+	static const char *const hdr[] = { "STATE", "IFNAME", ">SYNCID",
+					   "MCAST", ">AGE-S" };
+	struct table *t = table_new(5, hdr);
+	char age[32], mcast[64];
+	size_t i;
+
+	for (i = 0; i < json_object_array_length(res); i++) {
+		json_object *s = json_object_array_get_idx(res, i);
+		const char *group = jstr(s, "mcast_group", NULL);
+		const char *row[] = { jstr(s, "state", NULL),
+				      jstr(s, "ifname", NULL),
+				      jstr(s, "syncid", NULL),
+				      group ? mcast : NULL, age };
+
+		snprintf(mcast, sizeof(mcast), "%s:%lld", group ? group : "",
+			 jint(s, "mcast_port", 0));
+		snprintf(age, sizeof(age), "%lld", jint(s, "age_ms", 0) / 1000);
+		table_row(t, row);
+	}
+	table_print(t, stdout);
+}
+
+static int
+sync_change(const struct opts *o, bool start, int argc, char **argv)
+{
+	struct kw kws[] = { { "ifname", NULL }, { "syncid", NULL } };
+	unsigned long id = 0;
+	json_object *p;
+	char *end;
+	int rc;
+
+	if (argc < 1 || (strcmp(argv[0], "master") != 0 &&
+			 strcmp(argv[0], "backup") != 0))
+		return usage_error(&cmd_sync, "'master' or 'backup' is required");
+	rc = parse_kw(&cmd_sync, argc - 1, argv + 1, kws, start ? 2 : 0);
+	if (rc != EXIT_OK)
+		return rc;
+	if (kws[1].val != NULL) {
+		id = strtoul(kws[1].val, &end, 10);
+		if (*end != '\0' || kws[1].val[0] == '\0' || id > 255)
+			return usage_error(&cmd_sync, "invalid syncid '%s' "
+					   "(0..255)", kws[1].val);
+	}
+	p = params_new();
+	params_add(p, "state", argv[0]);
+	params_add(p, "ifname", kws[0].val);
+	if (kws[1].val != NULL)
+		json_object_object_add(p, "syncid", json_object_new_int((int)id));
+	return run_call(o, start ? "sync.start" : "sync.stop", p,
+			print_nothing);
+}
+
+static int
+sync_run(const struct opts *o, int argc, char **argv)
+{
+	if (wants_help(&cmd_sync, argc, argv))
+		return EXIT_OK;
+	if (argc < 2 || is_verb(argv[1], "show") || is_verb(argv[1], "list")) {
+		if (argc > 2)
+			return usage_error(&cmd_sync, "unexpected argument '%s'",
+					   argv[2]);
+		return run_call(o, "sync.list", NULL, sync_print);
+	}
+	if (is_verb(argv[1], "start"))
+		return sync_change(o, true, argc - 2, argv + 2);
+	if (is_verb(argv[1], "stop"))
+		return sync_change(o, false, argc - 2, argv + 2);
+	return usage_error(&cmd_sync, "unknown sync command '%s'", argv[1]);
+}
+
+const struct command cmd_sync = {
+	.name = "sync",
+	.run = sync_run,
+	.summary = "connection-sync daemon roles (ipvsadm --start-daemon)",
+	.usage = "Usage: dplbctl sync show\n"
+		 "       dplbctl sync start master|backup [ifname NAME] "
+		 "[syncid N]\n"
+		 "       dplbctl sync stop master|backup\n",
+};

@@ -92,6 +92,8 @@ void params_add(json_object *p, const char *key, const char *val);
 /* the commands */
 extern const struct command cmd_hello, cmd_port, cmd_addr, cmd_route,
 	cmd_neigh, cmd_lcore, cmd_drop, cmd_config, cmd_log, cmd_call;
+/* cmd_net.c too: what keepalived drives (VIPs, sync daemon roles) */
+extern const struct command cmd_vip, cmd_sync;
 /* cmd_lb.c: the load balancer (service, its alias lb, dest, laddr) */
 extern const struct command cmd_service, cmd_lb, cmd_dest, cmd_laddr;
 /* cmd_conn.c: the load balancer's connections */

@@ -125,3 +125,53 @@ def test_sync_roles(ctl):
 def test_sync_start_errors(ctl, params, text):
     e = ctl.error("sync.start", params)
     assert e["code"] == "EINVAL" and text in e["message"], e
+
+
+# ---------------------------------------------------------------- dplbctl
+
+def dplbctl(dplbd, *args):
+    import os
+    import subprocess
+    from pathlib import Path
+    binary = os.environ.get("DPLBCTL_BIN",
+                            Path(__file__).resolve().parents[2] / "build" /
+                            "dplbctl")
+    return subprocess.run([str(binary), "-S", dplbd.socket, *args],
+                          text=True, capture_output=True, timeout=10)
+
+
+def test_dplbctl_vip_add_show_del(dplbd, ctl):
+    r = dplbctl(dplbd, "vip", "add", "198.18.0.101", "dev", "dp0")
+    assert r.returncode == 0, r.stderr
+    v = vips(ctl)["198.18.0.101"]
+    assert v["lease"] is False     # dplbctl's own VIPs outlive it
+    out = dplbctl(dplbd, "vip", "show").stdout.splitlines()
+    assert out[0].split() == ["VIP", "DEV", "LEASE", "OWNER", "AGE-S"]
+    assert out[1].split()[:4] == ["198.18.0.101", "dp0", "no", "-"], out
+    r = dplbctl(dplbd, "vip", "add", "198.18.0.101", "dev", "dp0")
+    assert r.returncode == 1 and "EEXIST" in r.stderr, r
+    assert dplbctl(dplbd, "vip", "del", "198.18.0.101").returncode == 0
+    assert "198.18.0.101" not in vips(ctl)
+    for bad, msg in ((["add", "198.18.0.101"], "'dev NAME' is required"),
+                     (["add", "nope", "dev", "dp0"], "invalid address"),
+                     (["frob"], "unknown vip command")):
+        r = dplbctl(dplbd, "vip", *bad)
+        assert r.returncode == 2 and msg in r.stderr, (bad, r.stderr)
+
+
+def test_dplbctl_sync_start_show_stop(dplbd, ctl):
+    r = dplbctl(dplbd, "sync", "start", "backup", "ifname", "dp0",
+                "syncid", "9")
+    assert r.returncode == 0, r.stderr
+    out = dplbctl(dplbd, "sync", "show").stdout.splitlines()
+    assert out[1].split()[:3] == ["backup", "dp0", "9"], out
+    r = dplbctl(dplbd, "--json", "sync", "show")
+    assert '"syncid": 9' in r.stdout, r.stdout
+    assert dplbctl(dplbd, "sync", "stop", "backup").returncode == 0
+    r = dplbctl(dplbd, "sync", "stop", "backup")
+    assert r.returncode == 1 and "ESRCH" in r.stderr, r
+    for bad, msg in ((["start"], "'master' or 'backup'"),
+                     (["start", "master", "syncid", "300"], "invalid syncid"),
+                     (["stop", "master", "ifname", "x"], "unexpected")):
+        r = dplbctl(dplbd, "sync", *bad)
+        assert r.returncode == 2 and msg in r.stderr, (bad, r.stderr)
