@@ -188,18 +188,31 @@ remove_stale(const struct sockaddr_un *sa)
 }
 
 static int
-set_owner_mode(const char *path, mode_t mode, const char *group)
+set_owner_mode(const char *path, mode_t mode, const char *group,
+	       const char **step)
 {
+	static char unknown[128];
 	struct group *gr;
 
+	*step = "chmod";
 	if (chmod(path, mode) < 0)
 		return -errno;
 	if (group == NULL || group[0] == '\0')
 		return 0;
 	errno = 0;
 	gr = getgrnam(group);
+	if (gr == NULL && errno == 0) {
+		/* The usual cause on a machine set up by hand: say the fix. */
+		snprintf(unknown, sizeof(unknown), "socket_group: there is no "
+			 "group '%s' (groupadd -r %s, or socket_group = \"\")",
+			 group, group);
+		*step = unknown;
+		return -ENOENT;
+	}
+	*step = "looking up socket_group";
 	if (gr == NULL)
-		return errno ? -errno : -ENOENT;
+		return -errno;
+	*step = "setting the group (socket_group)";
 	if (chown(path, (uid_t)-1, gr->gr_gid) < 0)
 		return -errno;
 	return 0;
@@ -239,9 +252,7 @@ listener_open(struct ctl_server *s, mode_t mode, const char *group,
 		s->dev = st.st_dev;
 		s->ino = st.st_ino;
 	}
-	*step = group != NULL && group[0] != '\0' ?
-		"setting mode and group (socket_group)" : "chmod";
-	rc = set_owner_mode(s->path, mode, group);
+	rc = set_owner_mode(s->path, mode, group, step);
 	if (rc < 0)
 		return rc;
 	*step = "listen";

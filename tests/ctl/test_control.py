@@ -743,3 +743,20 @@ def test_still_alive_at_end(dplbd):
     with dplbd.connect() as c:
         assert c.result("hello")["boot_id"] == dplbd.boot_id
     assert "Sanitizer" not in dplbd.stderr, dplbd.stderr
+
+
+def test_unknown_socket_group_says_how_to_fix_it(tmp_path):
+    conf = tmp_path / "dplbd.conf"
+    conf.write_text(f"""
+global = {{ control_socket = "{tmp_path}/g.sock";
+           socket_group = "dplb-no-such-group"; }};
+eal = {{ hugepages = false; memory_mb = 256; args = [ "--no-shconf" ]; }};
+dataplane = {{ workers = 1; idle_sleep_max_us = 100; }};
+ports = ( {{ name = "dp0"; device = "net_null0"; twin = ""; }} );
+""")
+    r = subprocess.run([str(DPLBD), "-c", str(conf)], text=True,
+                       capture_output=True, timeout=60)
+    assert r.returncode != 0
+    assert ("socket_group: there is no group 'dplb-no-such-group' "
+            "(groupadd -r dplb-no-such-group, or socket_group = \"\")"
+            in r.stderr), r.stderr
