@@ -8,6 +8,15 @@
 
 #define ETH_LEN sizeof(struct rte_ether_hdr)
 
+/* The software check, unrolled for the usual header without options. */
+static inline bool
+ipv4_csum_ok(const struct rte_ipv4_hdr *ip, unsigned int ihl)
+{
+	if (likely(ihl == sizeof(*ip)))
+		return csum_verify(ip, sizeof(*ip));
+	return csum_verify(ip, ihl);
+}
+
 /* Validate the header; trims Ethernet padding.  Returns the header
  * length, or 0 after dropping the packet. */
 static unsigned int
@@ -25,7 +34,7 @@ ipv4_check(struct dp_worker *w, struct rte_mbuf *m, struct rte_ipv4_hdr *ip)
 	}
 	if (unlikely(!(m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_GOOD) &&
 		     ((m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_BAD) ||
-		      !csum_verify(ip, ihl)))) {
+		      !ipv4_csum_ok(ip, ihl)))) {
 		dp_drop(w, m, DROP_IPV4_BAD_CHECKSUM);
 		return 0;
 	}

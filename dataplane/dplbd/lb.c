@@ -49,7 +49,7 @@ hop_field_register(void)
 	return 0;
 }
 
-/* The L4 fields a rewrite touches. */
+/* The L4 fields a rewrite touches (dport is always sport + 1). */
 struct l4_view {
 	rte_be16_t *sport;
 	rte_be16_t *dport;
@@ -129,36 +129,34 @@ key_from_packet(const struct rte_ipv4_hdr *ip, const struct l4_view *v,
 	};
 }
 
-/* Rewrite addresses and ports, updating both checksums incrementally. */
+/*
+ * Rewrite addresses and ports, updating both checksums incrementally
+ * with one sum of the changes.  The two ports are adjacent in TCP, UDP
+ * and the quoted headers of ICMP errors, so they change as one word.
+ */
 static void
 rewrite4(struct rte_ipv4_hdr *ip, struct l4_view *v, rte_be32_t saddr,
 	 rte_be16_t sport, rte_be32_t daddr, rte_be16_t dport)
 {
-	uint16_t ck = v->cksum ? *v->cksum : 0;
+	uint64_t diff = csum_diff32(ip->src_addr, saddr) +
+			csum_diff32(ip->dst_addr, daddr);
+	uint32_t oports, nports;
+	uint16_t ck;
 
-	if (ip->src_addr != saddr) {
-		ip->hdr_checksum = csum_update32(ip->hdr_checksum, ip->src_addr,
-						 saddr);
-		ck = csum_update32(ck, ip->src_addr, saddr);
-		ip->src_addr = saddr;
-	}
-	if (ip->dst_addr != daddr) {
-		ip->hdr_checksum = csum_update32(ip->hdr_checksum, ip->dst_addr,
-						 daddr);
-		ck = csum_update32(ck, ip->dst_addr, daddr);
-		ip->dst_addr = daddr;
-	}
-	if (*v->sport != sport) {
-		ck = csum_update16(ck, *v->sport, sport);
-		*v->sport = sport;
-	}
-	if (*v->dport != dport) {
-		ck = csum_update16(ck, *v->dport, dport);
-		*v->dport = dport;
-	}
-	if (v->cksum != NULL)
-		/* In UDP a zero checksum means "none": send ~0 instead. */
-		*v->cksum = (v->udp && ck == 0) ? 0xffff : ck;
+	RTE_BUILD_BUG_ON(offsetof(struct rte_tcp_hdr, dst_port) != 2 ||
+			 offsetof(struct rte_udp_hdr, dst_port) != 2);
+	ip->hdr_checksum = csum_apply(ip->hdr_checksum, diff);
+	ip->src_addr = saddr;
+	ip->dst_addr = daddr;
+	memcpy(&oports, v->sport, sizeof(oports));
+	*v->sport = sport;
+	*v->dport = dport;
+	if (v->cksum == NULL)
+		return;
+	memcpy(&nports, v->sport, sizeof(nports));
+	ck = csum_apply(*v->cksum, diff + csum_diff32(oports, nports));
+	/* In UDP a zero checksum means "none": send ~0 instead. */
+	*v->cksum = (v->udp && ck == 0) ? 0xffff : ck;
 }
 
 static bool
