@@ -8,6 +8,10 @@
 
 #define ETH_LEN sizeof(struct rte_ether_hdr)
 
+/* Each worker's neighbour cache (neigh.h), by worker id: a worker
+ * touches only its own. */
+static struct neigh_cache nh_cache[DP_MAX_WORKERS];
+
 /* The software check, unrolled for the usual header without options. */
 static inline bool
 ipv4_csum_ok(const struct rte_ipv4_hdr *ip, unsigned int ihl)
@@ -112,7 +116,8 @@ ipv4_output(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 	struct rte_ether_hdr *eth;
 	struct rte_ether_addr mac;
 
-	if (neigh_lookup4(&dp->neigh, r->port, nexthop, &mac) != 0) {
+	if (neigh_lookup4_cached(&dp->neigh, &nh_cache[w->id], r->port,
+				 nexthop, &mac) != 0) {
 		dp_to_slow(dp, w, m, SLOW_RESOLVE, r->port, nexthop);
 		return;
 	}
