@@ -16,14 +16,12 @@
 #include <netinet/in.h>
 #include <arpa/inet.h>
 
-#include <rte_jhash.h>
 #include <rte_malloc.h>
 #include <rte_rcu_qsbr.h>
 
 #include "config.h"
 #include "lb_svc.h"
 
-#define LB_HASH_SEED 0x6c627376u
 #define LB_MSG_LEN 256
 
 /* ---- messages ---------------------------------------------------------- */
@@ -370,10 +368,19 @@ dest_alloc(const struct lb_store *st)
 
 /* ---- snapshots -------------------------------------------------------- */
 
+/*
+ * Every packet to a local address looks a service up: a multiply-shift
+ * hash costs a few instructions where jhash cost fifty.  The keys are
+ * the operator's services, so there is nothing for a sender to flood;
+ * the middle bits of the product spread the usual sequences (ports or
+ * addresses in a row) over distinct slots.
+ */
 static inline uint32_t
 key_hash(uint8_t proto, rte_be32_t vip, rte_be16_t vport)
 {
-	return rte_jhash_3words(vip, vport, proto, LB_HASH_SEED);
+	uint64_t k = (uint64_t)vip << 32 | (uint32_t)vport << 8 | proto;
+
+	return (uint32_t)((k * 0x9e3779b97f4a7c15ULL) >> 32);
 }
 
 static struct lb_laddr_snap *
@@ -478,7 +485,7 @@ lb_svc_lookup(const struct lb_snap *s, uint8_t proto, rte_be32_t vip,
 	if (s == NULL || s->n_svcs == 0)
 		return NULL;
 	v = snap_find(s, proto, vip, vport);
-	if (v != NULL || vport == 0)
+	if (v != NULL || vport == 0 || s->n_port0 == 0)
 		return v;
 	return snap_find(s, proto, vip, 0);
 }
@@ -522,6 +529,7 @@ table_build(const struct lb_store *st)
 			i = (i + 1) & t->mask;
 		t->slots[i] = ss;
 		t->n_svcs++;
+		t->n_port0 += ss->vport == 0;
 		if (svc_snap_has_nat_persist(ss))
 			t->nat_persist_lens |= 1ull << ss->netmask_len;
 	}

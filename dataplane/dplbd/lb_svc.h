@@ -276,6 +276,7 @@ struct lb_snap {
 	uint64_t nat_persist_lens;	/* bit n: a persistent service with a
 					 * NAT dest uses netmask /n */
 	uint32_t n_svcs;
+	uint32_t n_port0;		/* services of port 0 (every port) */
 	uint32_t mask;			/* slots - 1 (a power of two) */
 	const struct lb_svc_snap **slots;	/* open addressing, NULL = free */
 };
