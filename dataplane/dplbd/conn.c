@@ -424,6 +424,7 @@ entry_release(struct conn_table *t, struct conn *c)
 	c->wheel_next = t->free_head;
 	t->free_head = idx;
 	t->count--;
+	t->gen++;
 }
 
 static inline bool
@@ -481,6 +482,7 @@ entry_new(struct conn_table *t, const struct conn_key4 *in,
 	wheel_start(t, now);
 	wheel_file(t, c, now + conn_timeout_of(t, c), t->wheel_cursor);
 	t->count++;
+	t->gen++;
 	return c;
 }
 

@@ -95,17 +95,6 @@ ipv4_local(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
 		dp_to_twin(dp, w, port, m);
 }
 
-static bool
-is_subnet_broadcast(const struct route_slot *r, rte_be32_t dst)
-{
-	uint32_t host_mask;
-
-	if (r->type != ROUTE_CONNECTED || r->depth >= 31)
-		return false;
-	host_mask = ~0u >> r->depth;
-	return (rte_be_to_cpu_32(dst) & host_mask) == host_mask;
-}
-
 /* Route-resolved send: next hop's MAC, our source MAC, our tx queue. */
 void
 ipv4_output(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
@@ -152,7 +141,7 @@ ipv4_hop(struct dp_worker *w, struct rte_mbuf *m, struct rte_ipv4_hdr *ip)
 	return true;
 }
 
-static void
+void
 ipv4_forward(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 	     struct rte_ipv4_hdr *ip, const struct route_slot *r)
 {
@@ -205,7 +194,7 @@ ipv4_input(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
 	}
 	if (r->type == ROUTE_LOCAL)
 		ipv4_local(dp, w, port, m, ip, ihl);
-	else if (unlikely(is_subnet_broadcast(r, ip->dst_addr)))
+	else if (unlikely(route_is_subnet_broadcast(r, ip->dst_addr)))
 		dp_to_twin(dp, w, port, m);
 	else if (!lb_input_transit(dp, w, port, m, ip, ihl))
 		ipv4_forward(dp, w, m, ip, r);

@@ -49,15 +49,6 @@ hop_field_register(void)
 	return 0;
 }
 
-/* The L4 fields a rewrite touches (dport is always sport + 1). */
-struct l4_view {
-	rte_be16_t *sport;
-	rte_be16_t *dport;
-	rte_be16_t *cksum;	/* NULL: UDP without a checksum */
-	uint8_t flags;		/* TCP flags, 0 for UDP */
-	bool udp;
-};
-
 int
 lb_init_workers(struct dp_ctx *dp)
 {
@@ -909,6 +900,60 @@ lb_icmp(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
 	return true;
 }
 
+/* A TCP or UDP packet to a local address, its connection looked up
+ * (c, reply) by its owner: what lb_input_local() does from there. */
+static bool
+lb_local_act(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
+	     struct rte_ipv4_hdr *ip, struct l4_view *v,
+	     const struct lb_svc_snap *svc, const struct conn_key4 *key,
+	     struct conn *c, bool reply)
+{
+	if (svc != NULL) {
+		lb_inbound(dp, w, m, ip, v, svc, key, reply ? NULL : c);
+		return true;
+	}
+	if (c == NULL || !reply)
+		return false;
+	lb_reply(dp, w, m, ip, v, c);
+	return true;
+}
+
+/* The same for a transit packet: only a NAT reply is ours. */
+static bool
+lb_transit_act(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
+	       struct rte_ipv4_hdr *ip, struct l4_view *v, struct conn *c,
+	       bool reply)
+{
+	if (c == NULL || !reply || c->fwd != LB_FWD_NAT)
+		return false;
+	/* A NAT reply passes through us as through a router. */
+	if (ipv4_hop(w, m, ip))
+		lb_reply(dp, w, m, ip, v, c);
+	return true;
+}
+
+/* The owner of a local packet and its service; false when it is not
+ * load-balanced traffic (no service, not a full-NAT port). */
+static bool
+lb_local_owner(struct dp_ctx *dp, const struct lb_snap *snap,
+	       const struct conn_key4 *key, const struct lb_svc_snap **svc,
+	       unsigned int *owner)
+{
+	int lp;
+
+	*svc = lb_svc_lookup(snap, key->proto, key->dst_addr, key->dst_port);
+	if (*svc != NULL) {
+		*owner = lb_svc_owner(*svc, key->src_addr, key->src_port,
+				      dp->n_workers);
+		return true;
+	}
+	lp = laddr_port_owner(rte_be_to_cpu_16(key->dst_port), dp->n_workers);
+	if (lp < 0)
+		return false;	/* not a full-NAT port: the twin's */
+	*owner = (unsigned int)lp;
+	return true;
+}
+
 bool
 lb_input_local(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
 	       struct rte_mbuf *m, struct rte_ipv4_hdr *ip, unsigned int ihl)
@@ -920,7 +965,6 @@ lb_input_local(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
 	struct conn *c;
 	bool reply = false, steered;
 	unsigned int owner;
-	int lp;
 
 	if (snap == NULL || snap->n_svcs == 0)
 		return false;
@@ -933,28 +977,12 @@ lb_input_local(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
 		return true;
 	}
 	key_from_packet(ip, &v, &key);
-	svc = lb_svc_lookup(snap, key.proto, key.dst_addr, key.dst_port);
-	if (svc != NULL) {
-		owner = lb_svc_owner(svc, key.src_addr, key.src_port,
-				     dp->n_workers);
-	} else {
-		lp = laddr_port_owner(rte_be_to_cpu_16(key.dst_port),
-				      dp->n_workers);
-		if (lp < 0)
-			return false;	/* not a full-NAT port: the twin's */
-		owner = (unsigned int)lp;
-	}
+	if (!lb_local_owner(dp, snap, &key, &svc, &owner))
+		return false;
 	c = lb_front(dp, w, port, m, owner, &key, &reply, &steered);
 	if (steered)
 		return true;
-	if (svc != NULL) {
-		lb_inbound(dp, w, m, ip, &v, svc, &key, reply ? NULL : c);
-		return true;
-	}
-	if (c == NULL || !reply)
-		return false;
-	lb_reply(dp, w, m, ip, &v, c);
-	return true;
+	return lb_local_act(dp, w, m, ip, &v, svc, &key, c, reply);
 }
 
 bool
@@ -979,10 +1007,54 @@ lb_input_transit(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
 	c = lb_reply_front(dp, w, port, m, snap, &key, &reply, &steered);
 	if (steered)
 		return true;
-	if (c == NULL || !reply || c->fwd != LB_FWD_NAT)
-		return false;
-	/* A NAT reply passes through us as through a router. */
-	if (ipv4_hop(w, m, ip))
-		lb_reply(dp, w, m, ip, &v, c);
-	return true;
+	return lb_transit_act(dp, w, m, ip, &v, c, reply);
+}
+
+/* ---- the burst path (lb.h) ---- */
+
+enum lb_hold_verdict
+lb_hold(struct dp_ctx *dp, struct dp_worker *w, const struct lb_snap *snap,
+	uint16_t port, struct rte_mbuf *m, struct rte_ipv4_hdr *ip,
+	const struct route_slot *r, struct lb_held *h, struct conn_key4 *key)
+{
+	unsigned int owner;
+
+	/* What the full path would not send to lb_local_act() or
+	 * lb_transit_act() at once (ICMP, bad headers, the multi-worker
+	 * detour of NAT replies) takes the full path. */
+	if (snap == NULL || snap->n_svcs == 0 ||
+	    (ip->next_proto_id != IPPROTO_TCP &&
+	     ip->next_proto_id != IPPROTO_UDP) ||
+	    !l4_parse(ip, sizeof(*ip), &h->v))
+		return LB_HOLD_FULL;
+	key_from_packet(ip, &h->v, key);
+	h->m = m;
+	h->ip = ip;
+	h->r = r;
+	h->port = port;
+	h->transit = r->type != ROUTE_LOCAL;
+	if (h->transit) {
+		if (snap->nat_persist_lens != 0 && dp->n_workers > 1)
+			return LB_HOLD_FULL;
+		h->svc = NULL;
+		owner = steer_by_client(key->dst_addr, key->dst_port,
+					dp->n_workers);
+	} else if (!lb_local_owner(dp, snap, key, &h->svc, &owner)) {
+		return LB_HOLD_FULL;
+	}
+	h->owner = (uint16_t)owner;
+	return owner == w->id ? LB_HOLD_HELD : LB_HOLD_STEER;
+}
+
+void
+lb_release(struct dp_ctx *dp, struct dp_worker *w, struct lb_held *h,
+	   const struct conn_key4 *key, struct conn *c, bool reply)
+{
+	if (h->transit) {
+		if (!lb_transit_act(dp, w, h->m, h->ip, &h->v, c, reply))
+			ipv4_forward(dp, w, h->m, h->ip, h->r);
+	} else if (!lb_local_act(dp, w, h->m, h->ip, &h->v, h->svc, key, c,
+				 reply)) {
+		dp_to_twin(dp, w, h->port, h->m);
+	}
 }
