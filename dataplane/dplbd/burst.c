@@ -7,23 +7,20 @@
  * large connection table every packet waits for its own cache misses
  * (hash bucket, then entry).  Here a burst goes in three stages:
  *
- *   1. classify every packet: the usual one (unicast to us, IPv4
- *      without options, valid, TCP or UDP the load balancer takes) is
- *      checked here and held with its connection key (lb_hold()), the
- *      others are marked for the full path;
- *   2. look the held keys up together (conn_lookup4_bulk()), which
- *      prefetches the buckets and entries of the whole burst so that
- *      their misses overlap;
- *   3. in arrival order, finish each packet: a held one with its
- *      connection (lb_release()), a marked one through l2_input().
+ *   1. Ethernet and IPv4 (here): the usual packet (unicast to us, IPv4
+ *      without options, valid, not a fragment, routed locally or in
+ *      transit) is checked once, the others are marked for the full
+ *      path;
+ *   2. the load balancer (lb_burst() in lb.c): the TCP and UDP packets
+ *      it takes are classified and their connection keys looked up
+ *      together (conn_lookup4_bulk()), which prefetches the buckets
+ *      and entries of the whole burst so that their misses overlap;
+ *   3. in arrival order, each packet is finished: a held one with its
+ *      connection, a marked one through l2_input().
  *
  * The checks of stage 1 are those of l2_input() and ipv4_input() for
  * the packets they accept, and everything else takes the full path, so
- * counters, drop reasons and the twin see what they saw before.  Stage
- * 3 keeps the order of the burst; a lookup answer is used only while
- * the connection table has not changed since stage 2 (a packet earlier
- * in the burst may have added or removed a connection), else the key
- * is looked up again.
+ * counters, drop reasons and the twin see what they saw before.
  */
 #include <rte_ether.h>
 #include <rte_ip.h>
@@ -36,26 +33,8 @@
 #include "pipeline.h"
 #include "steer.h"
 
-#define BURST_CHUNK 32		/* packets staged together */
 #define PREFETCH_AHEAD 3	/* packets whose headers load ahead */
 #define ETH_LEN sizeof(struct rte_ether_hdr)
-
-enum pkt_kind {
-	PKT_FULL,	/* l2_input() */
-	PKT_HELD,	/* lb_release() with its lookup */
-	PKT_STEER,	/* to its owner's ring */
-};
-
-struct chunk {
-	uint8_t kind[BURST_CHUNK];
-	uint8_t held_of[BURST_CHUNK];	/* PKT_HELD: its held[] and keys[];
-					 * PKT_STEER: the owner */
-	unsigned int n_held;
-	struct lb_held held[BURST_CHUNK];
-	struct conn_key4 keys[BURST_CHUNK];
-	struct conn *conns[BURST_CHUNK];
-	bool reply[BURST_CHUNK];
-};
 
 /* The software check ipv4_input() makes when the port did not. */
 static inline bool
@@ -64,7 +43,7 @@ ipv4_cksum_good(const struct rte_mbuf *m, const struct rte_ipv4_hdr *ip)
 	if (m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_GOOD)
 		return true;
 	return !(m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_BAD) &&
-	       csum_verify(ip, sizeof(*ip));
+	       csum_verify_ipv4_20(ip);
 }
 
 /*
@@ -85,6 +64,7 @@ ipv4_usual(const struct dp_ctx *dp, uint16_t port, struct rte_mbuf *m,
 	const struct route_slot *r;
 	uint32_t avail, tot;
 
+	*ipp = ip;
 	if (unlikely(rte_pktmbuf_data_len(m) < ETH_LEN + sizeof(*ip) ||
 		     eth->ether_type != RTE_BE16(RTE_ETHER_TYPE_IPV4) ||
 		     !rte_is_same_ether_addr(&eth->dst_addr,
@@ -106,91 +86,29 @@ ipv4_usual(const struct dp_ctx *dp, uint16_t port, struct rte_mbuf *m,
 		return NULL;
 	if (tot < avail)
 		rte_pktmbuf_trim(m, (uint16_t)(avail - tot));
-	*ipp = ip;
 	return r;
-}
-
-/* Stage 1 for one packet. */
-static inline void
-classify(struct dp_ctx *dp, struct dp_worker *w, const struct lb_snap *snap,
-	 uint16_t port, struct rte_mbuf *m, struct chunk *ch, unsigned int i)
-{
-	unsigned int j = ch->n_held;
-	const struct route_slot *r;
-	struct rte_ipv4_hdr *ip;
-
-	ch->kind[i] = PKT_FULL;
-	r = ipv4_usual(dp, port, m, &ip);
-	if (r == NULL)
-		return;
-	switch (lb_hold(dp, w, snap, port, m, ip, r, &ch->held[j],
-			&ch->keys[j])) {
-	case LB_HOLD_HELD:
-		ch->kind[i] = PKT_HELD;
-		break;
-	case LB_HOLD_STEER:
-		/* Its held[] slot is free again: no lookup here. */
-		ch->kind[i] = PKT_STEER;
-		ch->held_of[i] = (uint8_t)ch->held[j].owner;
-		return;
-	default:
-		return;
-	}
-	ch->held_of[i] = (uint8_t)j;
-	ch->n_held++;
-}
-
-static void
-run_chunk(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
-	  struct rte_mbuf **pkts, unsigned int n)
-{
-	const struct lb_snap *snap = lb_snap_get(dp->lb);
-	struct conn_table *t = w->conns;
-	struct chunk ch;
-	unsigned int i, j;
-	uint32_t gen;
-
-	ch.n_held = 0;
-	for (i = 0; i < n; i++) {
-		if (i + PREFETCH_AHEAD < n)
-			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + PREFETCH_AHEAD],
-						       void *));
-		w->stats.rx_bytes += rte_pktmbuf_pkt_len(pkts[i]);
-		classify(dp, w, snap, port, pkts[i], &ch, i);
-	}
-	if (ch.n_held != 0)
-		conn_lookup4_bulk(t, ch.keys, ch.n_held, ch.conns, ch.reply);
-	gen = conn_table_gen(t);
-	for (i = 0; i < n; i++) {
-		struct lb_held *h;
-
-		switch (ch.kind[i]) {
-		case PKT_HELD:
-			j = ch.held_of[i];
-			h = &ch.held[j];
-			if (unlikely(conn_table_gen(t) != gen))
-				ch.conns[j] = conn_lookup4(t, &ch.keys[j],
-							   &ch.reply[j]);
-			lb_release(dp, w, h, &ch.keys[j], ch.conns[j],
-				   ch.reply[j]);
-			break;
-		case PKT_STEER:
-			dp_steer(dp, w, ch.held_of[i], port, pkts[i]);
-			break;
-		default:
-			l2_input(dp, w, port, pkts[i]);
-		}
-	}
 }
 
 void
 pipeline_rx_burst(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
 		  struct rte_mbuf **pkts, uint16_t n)
 {
-	unsigned int base, cnt;
+	struct lb_burst b;
+	unsigned int base, i;
 
-	for (base = 0; base < n; base += cnt) {
-		cnt = RTE_MIN((unsigned int)n - base, (unsigned int)BURST_CHUNK);
-		run_chunk(dp, w, port, pkts + base, cnt);
+	b.port = port;
+	for (base = 0; base < n; base += b.n) {
+		b.n = RTE_MIN((unsigned int)n - base, (unsigned int)LB_BURST_MAX);
+		for (i = 0; i < b.n; i++) {
+			struct rte_mbuf *m = pkts[base + i];
+
+			if (base + i + PREFETCH_AHEAD < n)
+				rte_prefetch0(rte_pktmbuf_mtod(
+					pkts[base + i + PREFETCH_AHEAD], void *));
+			w->stats.rx_bytes += rte_pktmbuf_pkt_len(m);
+			b.pkts[i] = m;
+			b.r[i] = ipv4_usual(dp, port, m, &b.ip[i]);
+		}
+		lb_burst(dp, w, &b);
 	}
 }

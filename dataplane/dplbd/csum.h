@@ -45,15 +45,17 @@ csum_update32(rte_be16_t cksum, rte_be32_t old_w, rte_be32_t new_w)
 	return (rte_be16_t)~csum_fold(sum);
 }
 
-/** csum_fold() of a 64-bit accumulator of 32-bit words. */
+/** csum_fold() of a 64-bit accumulator of 32-bit words: the halves
+ * added with end-around carry, then the same for 16-bit halves (the
+ * high half of x + (x rotated by 16) is their end-around sum). */
 static inline uint16_t
 csum_fold64(uint64_t sum)
 {
-	sum = (sum & 0xffffffff) + (sum >> 32);
-	sum = (sum & 0xffff) + (sum >> 16);
-	sum = (sum & 0xffff) + (sum >> 16);
-	sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)sum;
+	uint32_t lo = (uint32_t)sum, hi = (uint32_t)(sum >> 32);
+
+	lo += hi;
+	lo += lo < hi;
+	return (uint16_t)((lo + ((lo >> 16) | (lo << 16))) >> 16);
 }
 
 /**
@@ -115,6 +117,17 @@ static inline int
 csum_verify(const void *buf, size_t len)
 {
 	return csum_raw(buf, len) == 0xffff;
+}
+
+/** csum_verify() of a 20-byte IPv4 header (no options), unrolled. */
+static inline int
+csum_verify_ipv4_20(const void *hdr)
+{
+	uint32_t w[5];
+
+	memcpy(w, hdr, sizeof(w));
+	return csum_fold64((uint64_t)w[0] + w[1] + w[2] + w[3] + w[4]) ==
+	       0xffff;
 }
 
 /** The checksum to store for buf, with its checksum field zeroed. */

@@ -17,7 +17,7 @@ static inline bool
 ipv4_csum_ok(const struct rte_ipv4_hdr *ip, unsigned int ihl)
 {
 	if (likely(ihl == sizeof(*ip)))
-		return csum_verify(ip, sizeof(*ip));
+		return csum_verify_ipv4_20(ip);
 	return csum_verify(ip, ihl);
 }
 

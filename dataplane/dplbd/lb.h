@@ -48,54 +48,32 @@ struct l4_view {
 	bool udp;
 };
 
-struct lb_snap;
-struct lb_svc_snap;
 struct route_slot;
 
-/*
- * The burst path (burst.c) holds a packet for the load balancer from
- * the classification of its burst to its turn, so that the connections
- * of the whole burst are looked up at once (conn_lookup4_bulk()).
- * lb_hold() and then lb_release() do exactly what lb_input_local() or
- * lb_input_transit() do, split where the connection lookup was.
- */
-struct lb_held {
-	struct rte_mbuf *m;
-	struct rte_ipv4_hdr *ip;
-	const struct lb_svc_snap *svc;	/* local: the service, or NULL */
-	const struct route_slot *r;	/* the packet's route */
-	struct l4_view v;
-	uint16_t port;			/* dplb port it came in on */
-	uint16_t owner;			/* the worker that owns it */
-	bool transit;			/* not to a local address */
-};
+#define LB_BURST_MAX 32
 
-enum lb_hold_verdict {
-	LB_HOLD_FULL,	/* not for the burst path: l2_input() it */
-	LB_HOLD_HELD,	/* look key up, then lb_release() */
-	LB_HOLD_STEER,	/* dp_steer() it to h->owner */
+/**
+ * A burst for the load balancer's stage of the burst path (burst.c):
+ * packets received on dplb port `port` whose Ethernet and IPv4 headers
+ * (20 bytes, no options) passed every check of l2_input() and
+ * ipv4_input(), padding trimmed, to a unicast destination whose route
+ * r[i] is local or a transit route that is not a subnet broadcast; r[i]
+ * is NULL for any other packet (it takes the full path).
+ */
+struct lb_burst {
+	unsigned int n;
+	uint16_t port;
+	struct rte_mbuf *pkts[LB_BURST_MAX];
+	struct rte_ipv4_hdr *ip[LB_BURST_MAX];
+	const struct route_slot *r[LB_BURST_MAX];
 };
 
 /**
- * Classify a TCP or UDP packet whose Ethernet and IPv4 headers (20
- * bytes, no options) passed every check of l2_input() and ipv4_input(),
- * to a unicast destination of route r (local or a transit one that is
- * not a subnet broadcast), snap being the services' snapshot of this
- * burst.  Fills *h and *key; consumes nothing.
+ * Consume the burst, in order, each packet as l2_input() would (sent,
+ * steered, dropped, to the twin or forwarded), the connections of the
+ * burst looked up together with their memory prefetched.
  */
-enum lb_hold_verdict lb_hold(struct dp_ctx *dp, struct dp_worker *w,
-			     const struct lb_snap *snap, uint16_t port,
-			     struct rte_mbuf *m, struct rte_ipv4_hdr *ip,
-			     const struct route_slot *r, struct lb_held *h,
-			     struct conn_key4 *key);
-
-/**
- * The rest of a held packet's path, given what its key looks up to now
- * (c, reply: conn_lookup4() at this point of the burst).  Consumes it:
- * sent, dropped, to the twin, or forwarded as plain IP.
- */
-void lb_release(struct dp_ctx *dp, struct dp_worker *w, struct lb_held *h,
-		const struct conn_key4 *key, struct conn *c, bool reply);
+void lb_burst(struct dp_ctx *dp, struct dp_worker *w, struct lb_burst *b);
 
 /** Expire idle connections (bounded work); call once per loop. */
 void lb_expire_tick(struct dp_ctx *dp, struct dp_worker *w);

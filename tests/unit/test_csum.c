@@ -142,6 +142,28 @@ test_diff_sum_equals_sequential(void **state)
 }
 
 static void
+test_fold64_and_verify20(void **state)
+{
+	struct rte_ipv4_hdr h = sample_header();
+	const uint64_t v[] = { 0, 1, 0xffff, 0x10000, 0x1ffff, 0xffffffffull,
+			       0x100000000ull, 0xfffffffeffffffffull,
+			       0xffffffffffffffffull, 0x123456789abcdefull };
+	unsigned int i;
+
+	(void)state;
+	for (i = 0; i < RTE_DIM(v); i++) {
+		uint64_t x = v[i];
+
+		while (x >> 16)
+			x = (x & 0xffff) + (x >> 16);
+		assert_int_equal(csum_fold64(v[i]), x);
+	}
+	assert_true(csum_verify_ipv4_20(&h));
+	h.src_addr ^= RTE_BE32(0x100);
+	assert_false(csum_verify_ipv4_20(&h));
+}
+
+static void
 test_raw_lengths_match_dpdk(void **state)
 {
 	uint8_t buf[67];
@@ -179,6 +201,7 @@ main(void)
 		cmocka_unit_test(test_fold_carries),
 		cmocka_unit_test(test_diff_sum_equals_sequential),
 		cmocka_unit_test(test_raw_lengths_match_dpdk),
+		cmocka_unit_test(test_fold64_and_verify20),
 	};
 
 	return cmocka_run_group_tests_name("csum", tests, NULL, NULL);
