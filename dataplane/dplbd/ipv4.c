@@ -96,24 +96,31 @@ ipv4_local(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
 }
 
 /* Route-resolved send: next hop's MAC, our source MAC, our tx queue. */
-void
-ipv4_output(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
-	    const struct route_slot *r, rte_be32_t dst)
+static __rte_always_inline void
+output(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
+       const struct route_slot *r, rte_be32_t dst)
 {
 	const struct dp_port *out = &dp->ports[r->port];
 	rte_be32_t nexthop = r->gw != 0 ? r->gw : dst;
+	const struct rte_ether_addr *mac;
 	struct rte_ether_hdr *eth;
-	struct rte_ether_addr mac;
 
-	if (neigh_lookup4_cached(&dp->neigh, &nh_cache[w->id], r->port,
-				 nexthop, &mac) != 0) {
+	mac = neigh_cache_get4(&dp->neigh, &nh_cache[w->id], r->port, nexthop);
+	if (unlikely(mac == NULL)) {
 		dp_to_slow(dp, w, m, SLOW_RESOLVE, r->port, nexthop);
 		return;
 	}
 	eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
-	eth->dst_addr = mac;
+	eth->dst_addr = *mac;
 	eth->src_addr = out->mac;
 	dp_tx(w, out->port_id, m);
+}
+
+void
+ipv4_output(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
+	    const struct route_slot *r, rte_be32_t dst)
+{
+	output(dp, w, m, r, dst);
 }
 
 void
@@ -126,7 +133,7 @@ ipv4_send(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 		dp_drop(w, m, DROP_NO_ROUTE);
 		return;
 	}
-	ipv4_output(dp, w, m, r, dst);
+	output(dp, w, m, r, dst);
 }
 
 bool

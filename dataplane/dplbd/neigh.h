@@ -84,12 +84,16 @@ struct neigh_table {
 #define NEIGH_CACHE_SLOTS (1u << NEIGH_CACHE_BITS)
 
 struct neigh_cache_slot {
-	rte_be32_t ip;
-	uint16_t port;
-	uint8_t valid;
-	uint8_t pad;
+	union {
+		struct {
+			rte_be32_t ip;
+			uint16_t port;
+			uint16_t valid;
+		};
+		uint64_t tag;		/* the three, compared at once */
+	};
 	struct rte_ether_addr mac;
-	uint16_t pad2;
+	uint16_t pad;
 };
 
 struct neigh_cache {
@@ -131,41 +135,75 @@ neigh_lookup4(const struct neigh_table *nt, uint16_t port, rte_be32_t ip,
 	return 0;
 }
 
+static inline uint64_t
+neigh_cache_tag4(uint16_t port, rte_be32_t ip)
+{
+#if RTE_BYTE_ORDER == RTE_LITTLE_ENDIAN
+	return (uint64_t)ip | (uint64_t)port << 32 | 1ull << 48;
+#else
+	return (uint64_t)ip << 32 | (uint64_t)port << 16 | 1;
+#endif
+}
+
+/* The slot of port, ip: Fibonacci hashing, so that addresses in a row
+ * (the usual real servers) land in distinct slots. */
 static inline struct neigh_cache_slot *
 neigh_cache_slot4(struct neigh_cache *c, uint16_t port, rte_be32_t ip)
 {
-	uint32_t h = ((uint32_t)ip ^ port) * 0x9e3779b1u;
+	return &c->slot[((uint32_t)ip ^ port) * 0x9e3779b1u >>
+			(32 - NEIGH_CACHE_BITS)];
+}
 
-	return &c->slot[h >> (32 - NEIGH_CACHE_BITS)];
+/* The miss: from the table into slot s. */
+static inline const struct rte_ether_addr *
+neigh_cache_fill4(const struct neigh_table *nt, struct neigh_cache_slot *s,
+		  uint16_t port, rte_be32_t ip)
+{
+	struct rte_ether_addr mac;
+
+	/* Filled under the generation the caller read: if the table
+	 * changed since, the next lookup sees a new generation and
+	 * drops it. */
+	if (neigh_lookup4(nt, port, ip, &mac) != 0)
+		return NULL;
+	s->tag = neigh_cache_tag4(port, ip);
+	s->mac = mac;
+	return &s->mac;
 }
 
 /**
- * neigh_lookup4() through a worker's cache c (same answers; c is the
- * caller's own, zeroed before first use).
+ * The MAC of ip on port through a worker's cache c (c is the caller's
+ * own, zeroed before first use), or NULL when it is not resolved: the
+ * answer of neigh_lookup4(), valid until the caller's next lookup.
  */
-static inline int
-neigh_lookup4_cached(const struct neigh_table *nt, struct neigh_cache *c,
-		     uint16_t port, rte_be32_t ip, struct rte_ether_addr *mac)
+static inline const struct rte_ether_addr *
+neigh_cache_get4(const struct neigh_table *nt, struct neigh_cache *c,
+		 uint16_t port, rte_be32_t ip)
 {
 	uint32_t gen = __atomic_load_n(&nt->gen, __ATOMIC_ACQUIRE);
 	struct neigh_cache_slot *s;
 
-	
+	RTE_BUILD_BUG_ON(sizeof(struct neigh_cache_slot) != 16);
 	if (unlikely(gen != c->gen)) {
 		memset(c->slot, 0, sizeof(c->slot));
 		c->gen = gen;
 	}
 	s = neigh_cache_slot4(c, port, ip);
-	if (likely(s->valid && s->ip == ip && s->port == port)) {
-		*mac = s->mac;
-		return 0;
-	}
-	/* Filled under the generation read above: if the table changed
-	 * since, the next lookup sees a new generation and drops it. */
-	if (neigh_lookup4(nt, port, ip, mac) != 0)
+	if (likely(s->tag == neigh_cache_tag4(port, ip)))
+		return &s->mac;
+	return neigh_cache_fill4(nt, s, port, ip);
+}
+
+/** neigh_lookup4() through a worker's cache c (same answers). */
+static inline int
+neigh_lookup4_cached(const struct neigh_table *nt, struct neigh_cache *c,
+		     uint16_t port, rte_be32_t ip, struct rte_ether_addr *mac)
+{
+	const struct rte_ether_addr *a = neigh_cache_get4(nt, c, port, ip);
+
+	if (a == NULL)
 		return -ENOENT;
-	*s = (struct neigh_cache_slot){ .ip = ip, .port = port, .valid = 1,
-					.mac = *mac };
+	*mac = *a;
 	return 0;
 }
 
