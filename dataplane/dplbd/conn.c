@@ -140,16 +140,26 @@ sig_match(const struct conn_bucket *bk, uint16_t sig)
 #endif
 }
 
-static inline bool
-tuple_eq(const struct conn_tuple4 *a, const struct conn_key4 *k)
-{
-	return memcmp(a, k, sizeof(*a)) == 0;
-}
-
 static inline struct conn *
 slot_conn(struct conn_table *t, uint32_t ref)
 {
 	return &t->entries[ref >> 1];
+}
+
+/* k is side `side` of c. */
+static inline bool
+entry_has_key(const struct conn *c, unsigned int side,
+	      const struct conn_key4 *k)
+{
+	const struct conn_tuple4 *tp = &c->tuple[side];
+	uint64_t a, b;
+	uint32_t pa, pb;
+
+	memcpy(&a, tp, 8);
+	memcpy(&b, k, 8);
+	memcpy(&pa, &tp->src_port, 4);
+	memcpy(&pb, &k->src_port, 4);
+	return ((a ^ b) | (pa ^ pb) | (uint8_t)(c->proto ^ k->proto)) == 0;
 }
 
 /* Look k up in bucket bk only: the entry, or NULL. */
@@ -163,7 +173,7 @@ bucket_find(struct conn_table *t, const struct conn_bucket *bk, uint16_t sig,
 		uint32_t ref = bk->ref[__builtin_ctz(m)];
 		struct conn *c = slot_conn(t, ref);
 
-		if (c->proto == k->proto && tuple_eq(&c->tuple[ref & 1], k)) {
+		if (entry_has_key(c, ref & 1, k)) {
 			if (is_reply != NULL)
 				*is_reply = ref & 1;
 			return c;
@@ -424,6 +434,7 @@ entry_release(struct conn_table *t, struct conn *c)
 	c->wheel_next = t->free_head;
 	t->free_head = idx;
 	t->count--;
+	t->gen++;
 }
 
 static inline bool
@@ -481,6 +492,7 @@ entry_new(struct conn_table *t, const struct conn_key4 *in,
 	wheel_start(t, now);
 	wheel_file(t, c, now + conn_timeout_of(t, c), t->wheel_cursor);
 	t->count++;
+	t->gen++;
 	return c;
 }
 
@@ -511,8 +523,9 @@ conn_lookup4(struct conn_table *t, const struct conn_key4 *k, bool *is_reply)
 /*
  * Three passes over a chunk, so that each pass's cache misses overlap:
  * hash and prefetch the buckets; match signatures and prefetch the
- * first candidate entry; compare keys.  A key whose home bucket has
- * overflowed finishes with the ordinary probe.
+ * first candidate entry (or, when none matches in a bucket that
+ * overflowed, the next bucket); compare keys.  A key whose home bucket
+ * has overflowed finishes with the ordinary probe.
  */
 unsigned int
 conn_lookup4_bulk(struct conn_table *t, const struct conn_key4 *keys,
@@ -520,12 +533,15 @@ conn_lookup4_bulk(struct conn_table *t, const struct conn_key4 *keys,
 {
 	uint32_t b[BULK_CHUNK];
 	uint16_t sig[BULK_CHUNK];
+	uint8_t match[BULK_CHUNK];
 	unsigned int base, i, cnt, hits = 0;
 
 	for (base = 0; base < n; base += cnt) {
+		const struct conn_key4 *k = &keys[base];
+
 		cnt = RTE_MIN(n - base, (unsigned int)BULK_CHUNK);
 		for (i = 0; i < cnt; i++) {
-			uint64_t h = key_hash(t, &keys[base + i]);
+			uint64_t h = key_hash(t, &k[i]);
 
 			b[i] = hash_bucket(t, h);
 			sig[i] = hash_sig(h);
@@ -535,22 +551,35 @@ conn_lookup4_bulk(struct conn_table *t, const struct conn_key4 *keys,
 			const struct conn_bucket *bk = &t->buckets[b[i]];
 			unsigned int m = sig_match(bk, sig[i]);
 
-			if (m != 0)
+			match[i] = (uint8_t)m;
+			if (likely(m != 0))
 				rte_prefetch0(slot_conn(t,
 						bk->ref[__builtin_ctz(m)]));
+			else if (bk->ovf != 0)
+				rte_prefetch0(&t->buckets[bucket_next(t, b[i])]);
 		}
 		for (i = 0; i < cnt; i++) {
 			const struct conn_bucket *bk = &t->buckets[b[i]];
-			bool *r = is_reply != NULL ? &is_reply[base + i] : NULL;
-			struct conn *c;
+			unsigned int m = match[i];
+			struct conn *c = NULL;
+			bool reply = false;
 
-			c = bucket_find(t, bk, sig[i], &keys[base + i], r);
+			for (; m != 0; m &= m - 1) {
+				uint32_t ref = bk->ref[__builtin_ctz(m)];
+				struct conn *e = slot_conn(t, ref);
+
+				if (entry_has_key(e, ref & 1, &k[i])) {
+					c = e;
+					reply = ref & 1;
+					break;
+				}
+			}
 			if (c == NULL && unlikely(bk->ovf != 0))
 				c = probe_find(t, bucket_next(t, b[i]), sig[i],
-					       &keys[base + i], r);
-			if (c == NULL && r != NULL)
-				*r = false;
+					       &k[i], &reply);
 			conns[base + i] = c;
+			if (is_reply != NULL)
+				is_reply[base + i] = c != NULL && reply;
 			hits += c != NULL;
 		}
 	}

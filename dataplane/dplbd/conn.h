@@ -153,6 +153,7 @@ struct conn_table {
 	uint32_t count;
 	uint32_t free_head;		/* freed entries, via wheel_next */
 	uint32_t hwm;			/* entries 1..hwm were handed out */
+	uint32_t gen;			/* bumped by every insert and removal */
 	uint32_t wheel_cursor;		/* ms: start of the next slot to check */
 	bool wheel_started;
 	uint64_t seed[3];		/* keyed hash against collision floods */
@@ -219,6 +220,17 @@ struct conn *conn_lookup4(struct conn_table *t, const struct conn_key4 *k,
 unsigned int conn_lookup4_bulk(struct conn_table *t,
 			       const struct conn_key4 *keys, unsigned int n,
 			       struct conn **conns, bool *is_reply);
+
+/**
+ * A number that changes whenever a connection is added or removed (not
+ * when one is touched or changes state), so that the answers of a bulk
+ * lookup can be used later as long as it has not changed.
+ */
+static inline uint32_t
+conn_table_gen(const struct conn_table *t)
+{
+	return t->gen;
+}
 
 /** The packet path's only timer work: one store. */
 static inline void

@@ -9,6 +9,7 @@
 #define DPLB_CSUM_H
 
 #include <stdint.h>
+#include <string.h>
 
 #include <rte_byteorder.h>
 
@@ -44,19 +45,71 @@ csum_update32(rte_be16_t cksum, rte_be32_t old_w, rte_be32_t new_w)
 	return (rte_be16_t)~csum_fold(sum);
 }
 
-/** Ones' complement sum of len bytes (not inverted). */
+/** csum_fold() of a 64-bit accumulator of 32-bit words: the halves
+ * added with end-around carry, then the same for 16-bit halves (the
+ * high half of x + (x rotated by 16) is their end-around sum). */
+static inline uint16_t
+csum_fold64(uint64_t sum)
+{
+	uint32_t lo = (uint32_t)sum, hi = (uint32_t)(sum >> 32);
+
+	lo += hi;
+	lo += lo < hi;
+	return (uint16_t)((lo + ((lo >> 16) | (lo << 16))) >> 16);
+}
+
+/**
+ * Ones' complement sum of len bytes (not inverted).  32-bit words into
+ * a 64-bit accumulator: the same sum as 16-bit words (the Internet
+ * checksum is independent of the word size, RFC 1071), five additions
+ * for an IPv4 header instead of ten, and no carry to handle until the
+ * fold.  buf needs no alignment.
+ */
 static inline uint16_t
 csum_raw(const void *buf, size_t len)
 {
 	const uint8_t *p = buf;
-	uint32_t sum = 0;
-	size_t i;
+	uint64_t sum = 0;
+	uint32_t w32;
+	uint16_t w16;
+	size_t i = 0;
 
-	for (i = 0; i + 1 < len; i += 2)
-		sum += (uint32_t)(p[i] | p[i + 1] << 8);
-	if (len & 1)
-		sum += p[len - 1];
-	return csum_fold(sum);
+	for (; i + 4 <= len; i += 4) {
+		memcpy(&w32, p + i, 4);
+		sum += w32;
+	}
+	if (i + 2 <= len) {
+		memcpy(&w16, p + i, 2);
+		sum += w16;
+		i += 2;
+	}
+	if (i < len)	/* the first byte of a zero-padded word */
+#if RTE_BYTE_ORDER == RTE_LITTLE_ENDIAN
+		sum += p[i];
+#else
+		sum += (uint32_t)p[i] << 8;
+#endif
+	return csum_fold64(sum);
+}
+
+/**
+ * Incremental updates of several fields at once (RFC 1624 eqn. 3 over
+ * a sum): accumulate csum_diff32() of every 32-bit word that changes
+ * (two 16-bit words that change side by side count as one 32-bit
+ * word), then csum_apply() the sum to each checksum that covers them.
+ * Equal to updating the fields one by one, for one fold instead of one
+ * per field.
+ */
+static inline uint64_t
+csum_diff32(uint32_t old_w, uint32_t new_w)
+{
+	return (uint64_t)(uint32_t)~old_w + new_w;
+}
+
+static inline rte_be16_t
+csum_apply(rte_be16_t cksum, uint64_t diff)
+{
+	return (rte_be16_t)~csum_fold64((uint16_t)~cksum + diff);
 }
 
 /** True when a header whose checksum field is included sums to ~0. */
@@ -64,6 +117,17 @@ static inline int
 csum_verify(const void *buf, size_t len)
 {
 	return csum_raw(buf, len) == 0xffff;
+}
+
+/** csum_verify() of a 20-byte IPv4 header (no options), unrolled. */
+static inline int
+csum_verify_ipv4_20(const void *hdr)
+{
+	uint32_t w[5];
+
+	memcpy(w, hdr, sizeof(w));
+	return csum_fold64((uint64_t)w[0] + w[1] + w[2] + w[3] + w[4]) ==
+	       0xffff;
 }
 
 /** The checksum to store for buf, with its checksum field zeroed. */

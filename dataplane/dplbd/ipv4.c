@@ -8,6 +8,19 @@
 
 #define ETH_LEN sizeof(struct rte_ether_hdr)
 
+/* Each worker's neighbour cache (neigh.h), by worker id: a worker
+ * touches only its own. */
+static struct neigh_cache nh_cache[DP_MAX_WORKERS];
+
+/* The software check, unrolled for the usual header without options. */
+static inline bool
+ipv4_csum_ok(const struct rte_ipv4_hdr *ip, unsigned int ihl)
+{
+	if (likely(ihl == sizeof(*ip)))
+		return csum_verify_ipv4_20(ip);
+	return csum_verify(ip, ihl);
+}
+
 /* Validate the header; trims Ethernet padding.  Returns the header
  * length, or 0 after dropping the packet. */
 static unsigned int
@@ -25,7 +38,7 @@ ipv4_check(struct dp_worker *w, struct rte_mbuf *m, struct rte_ipv4_hdr *ip)
 	}
 	if (unlikely(!(m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_GOOD) &&
 		     ((m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_BAD) ||
-		      !csum_verify(ip, ihl)))) {
+		      !ipv4_csum_ok(ip, ihl)))) {
 		dp_drop(w, m, DROP_IPV4_BAD_CHECKSUM);
 		return 0;
 	}
@@ -82,35 +95,32 @@ ipv4_local(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
 		dp_to_twin(dp, w, port, m);
 }
 
-static bool
-is_subnet_broadcast(const struct route_slot *r, rte_be32_t dst)
-{
-	uint32_t host_mask;
-
-	if (r->type != ROUTE_CONNECTED || r->depth >= 31)
-		return false;
-	host_mask = ~0u >> r->depth;
-	return (rte_be_to_cpu_32(dst) & host_mask) == host_mask;
-}
-
 /* Route-resolved send: next hop's MAC, our source MAC, our tx queue. */
-void
-ipv4_output(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
-	    const struct route_slot *r, rte_be32_t dst)
+static __rte_always_inline void
+output(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
+       const struct route_slot *r, rte_be32_t dst)
 {
 	const struct dp_port *out = &dp->ports[r->port];
 	rte_be32_t nexthop = r->gw != 0 ? r->gw : dst;
+	const struct rte_ether_addr *mac;
 	struct rte_ether_hdr *eth;
-	struct rte_ether_addr mac;
 
-	if (neigh_lookup4(&dp->neigh, r->port, nexthop, &mac) != 0) {
+	mac = neigh_cache_get4(&dp->neigh, &nh_cache[w->id], r->port, nexthop);
+	if (unlikely(mac == NULL)) {
 		dp_to_slow(dp, w, m, SLOW_RESOLVE, r->port, nexthop);
 		return;
 	}
 	eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
-	eth->dst_addr = mac;
+	eth->dst_addr = *mac;
 	eth->src_addr = out->mac;
 	dp_tx(w, out->port_id, m);
+}
+
+void
+ipv4_output(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
+	    const struct route_slot *r, rte_be32_t dst)
+{
+	output(dp, w, m, r, dst);
 }
 
 void
@@ -123,7 +133,7 @@ ipv4_send(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 		dp_drop(w, m, DROP_NO_ROUTE);
 		return;
 	}
-	ipv4_output(dp, w, m, r, dst);
+	output(dp, w, m, r, dst);
 }
 
 bool
@@ -138,7 +148,7 @@ ipv4_hop(struct dp_worker *w, struct rte_mbuf *m, struct rte_ipv4_hdr *ip)
 	return true;
 }
 
-static void
+void
 ipv4_forward(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 	     struct rte_ipv4_hdr *ip, const struct route_slot *r)
 {
@@ -191,7 +201,7 @@ ipv4_input(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
 	}
 	if (r->type == ROUTE_LOCAL)
 		ipv4_local(dp, w, port, m, ip, ihl);
-	else if (unlikely(is_subnet_broadcast(r, ip->dst_addr)))
+	else if (unlikely(route_is_subnet_broadcast(r, ip->dst_addr)))
 		dp_to_twin(dp, w, port, m);
 	else if (!lb_input_transit(dp, w, port, m, ip, ihl))
 		ipv4_forward(dp, w, m, ip, r);

@@ -49,15 +49,6 @@ hop_field_register(void)
 	return 0;
 }
 
-/* The L4 fields a rewrite touches. */
-struct l4_view {
-	rte_be16_t *sport;
-	rte_be16_t *dport;
-	rte_be16_t *cksum;	/* NULL: UDP without a checksum */
-	uint8_t flags;		/* TCP flags, 0 for UDP */
-	bool udp;
-};
-
 int
 lb_init_workers(struct dp_ctx *dp)
 {
@@ -87,7 +78,7 @@ lb_init_workers(struct dp_ctx *dp)
 	return 0;
 }
 
-static bool
+static __rte_always_inline bool
 l4_parse(struct rte_ipv4_hdr *ip, unsigned int ihl, struct l4_view *v)
 {
 	unsigned int len = rte_be_to_cpu_16(ip->total_length) - ihl;
@@ -129,36 +120,34 @@ key_from_packet(const struct rte_ipv4_hdr *ip, const struct l4_view *v,
 	};
 }
 
-/* Rewrite addresses and ports, updating both checksums incrementally. */
-static void
+/*
+ * Rewrite addresses and ports, updating both checksums incrementally
+ * with one sum of the changes.  The two ports are adjacent in TCP, UDP
+ * and the quoted headers of ICMP errors, so they change as one word.
+ */
+static __rte_always_inline void
 rewrite4(struct rte_ipv4_hdr *ip, struct l4_view *v, rte_be32_t saddr,
 	 rte_be16_t sport, rte_be32_t daddr, rte_be16_t dport)
 {
-	uint16_t ck = v->cksum ? *v->cksum : 0;
+	uint64_t diff = csum_diff32(ip->src_addr, saddr) +
+			csum_diff32(ip->dst_addr, daddr);
+	uint32_t oports, nports;
+	uint16_t ck;
 
-	if (ip->src_addr != saddr) {
-		ip->hdr_checksum = csum_update32(ip->hdr_checksum, ip->src_addr,
-						 saddr);
-		ck = csum_update32(ck, ip->src_addr, saddr);
-		ip->src_addr = saddr;
-	}
-	if (ip->dst_addr != daddr) {
-		ip->hdr_checksum = csum_update32(ip->hdr_checksum, ip->dst_addr,
-						 daddr);
-		ck = csum_update32(ck, ip->dst_addr, daddr);
-		ip->dst_addr = daddr;
-	}
-	if (*v->sport != sport) {
-		ck = csum_update16(ck, *v->sport, sport);
-		*v->sport = sport;
-	}
-	if (*v->dport != dport) {
-		ck = csum_update16(ck, *v->dport, dport);
-		*v->dport = dport;
-	}
-	if (v->cksum != NULL)
-		/* In UDP a zero checksum means "none": send ~0 instead. */
-		*v->cksum = (v->udp && ck == 0) ? 0xffff : ck;
+	RTE_BUILD_BUG_ON(offsetof(struct rte_tcp_hdr, dst_port) != 2 ||
+			 offsetof(struct rte_udp_hdr, dst_port) != 2);
+	ip->hdr_checksum = csum_apply(ip->hdr_checksum, diff);
+	ip->src_addr = saddr;
+	ip->dst_addr = daddr;
+	memcpy(&oports, v->sport, sizeof(oports));
+	*v->sport = sport;
+	*v->dport = dport;
+	if (v->cksum == NULL)
+		return;
+	memcpy(&nports, v->sport, sizeof(nports));
+	ck = csum_apply(*v->cksum, diff + csum_diff32(oports, nports));
+	/* In UDP a zero checksum means "none": send ~0 instead. */
+	*v->cksum = (v->udp && ck == 0) ? 0xffff : ck;
 }
 
 static bool
@@ -194,15 +183,14 @@ dest_check_overload(struct lb_dest *d)
 		__atomic_store_n(&load->overloaded, 0, __ATOMIC_RELAXED);
 }
 
-/* Move c to state, keeping the real server's active/inactive counts. */
-static void
+/* Move c to a new state, keeping the real server's active/inactive
+ * counts. */
+static __rte_noinline void
 lb_set_state(struct dp_worker *w, struct conn *c, uint8_t state)
 {
 	struct sched_dest_load *load = &conn_priv(c)->dest->load;
 	bool was = state_is_active(c);
 
-	if (state == c->state)
-		return;
 	conn_set_state(w->conns, c, state, w->now_ms);
 	if (was == state_is_active(c))
 		return;
@@ -212,14 +200,16 @@ lb_set_state(struct dp_worker *w, struct conn *c, uint8_t state)
 			   __ATOMIC_RELAXED);
 }
 
-static void
+/* Most packets leave the state as it is: then this is a table read. */
+static __rte_always_inline void
 lb_follow_state(struct dp_worker *w, struct conn *c, const struct l4_view *v,
 		enum conn_dir dir)
 {
-	if (v->udp)
-		lb_set_state(w, c, udp_state_next(c->state, dir));
-	else
-		lb_set_state(w, c, tcp_state_next(c->state, dir, v->flags));
+	uint8_t next = v->udp ? udp_state_next(c->state, dir) :
+				tcp_state_next(c->state, dir, v->flags);
+
+	if (unlikely(next != c->state))
+		lb_set_state(w, c, next);
 }
 
 static bool
@@ -421,7 +411,7 @@ lb_pick(struct dp_worker *w, const struct lb_svc_snap *svc,
 	return d;
 }
 
-static struct conn *
+static __rte_noinline struct conn *
 lb_schedule(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 	    const struct conn_key4 *in, const struct lb_svc_snap *svc)
 {
@@ -478,7 +468,7 @@ lb_schedule(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 	return c;
 }
 
-static void
+static __rte_always_inline void
 count(struct lb_stats *st, bool in, const struct rte_mbuf *m)
 {
 	if (in) {
@@ -490,7 +480,7 @@ count(struct lb_stats *st, bool in, const struct rte_mbuf *m)
 	}
 }
 
-static void
+static __rte_always_inline void
 lb_count(struct dp_worker *w, const struct lb_svc_snap *svc, struct conn *c,
 	 bool in, const struct rte_mbuf *m)
 {
@@ -576,18 +566,28 @@ lb_xmit_in(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
  * a service with expire_quiescent: end it now instead of draining.
  * Returns true when the packet was dropped and the connection removed.
  */
-static bool
-lb_expire_quiescent(struct dp_worker *w, struct rte_mbuf *m, struct conn *c)
+static __rte_noinline bool
+lb_expire_quiescent_slow(struct dp_worker *w, struct rte_mbuf *m,
+			 struct conn *c)
 {
 	const struct lb_dest *d = conn_priv(c)->dest;
 
-	if (likely(d->conf.weight != 0 && !d->trashed) ||
-	    !(d->svc->conf.flags & LB_SVC_F_EXPIRE_QUIESCENT))
+	if (!(d->svc->conf.flags & LB_SVC_F_EXPIRE_QUIESCENT))
 		return false;
 	lb_conn_release(w, c);
 	conn_del(w->conns, c);
 	dp_drop(w, m, DROP_DEST_QUIESCENT);
 	return true;
+}
+
+static __rte_always_inline bool
+lb_expire_quiescent(struct dp_worker *w, struct rte_mbuf *m, struct conn *c)
+{
+	const struct lb_dest *d = conn_priv(c)->dest;
+
+	if (likely(d->conf.weight != 0 && !d->trashed))
+		return false;
+	return lb_expire_quiescent_slow(w, m, c);
 }
 
 /* Real server -> client (FNAT, NAT): back to the VIP's face. */
@@ -911,6 +911,60 @@ lb_icmp(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
 	return true;
 }
 
+/* A TCP or UDP packet to a local address, its connection looked up
+ * (c, reply) by its owner: what lb_input_local() does from there. */
+static __rte_always_inline bool
+lb_local_act(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
+	     struct rte_ipv4_hdr *ip, struct l4_view *v,
+	     const struct lb_svc_snap *svc, const struct conn_key4 *key,
+	     struct conn *c, bool reply)
+{
+	if (svc != NULL) {
+		lb_inbound(dp, w, m, ip, v, svc, key, reply ? NULL : c);
+		return true;
+	}
+	if (c == NULL || !reply)
+		return false;
+	lb_reply(dp, w, m, ip, v, c);
+	return true;
+}
+
+/* The same for a transit packet: only a NAT reply is ours. */
+static __rte_always_inline bool
+lb_transit_act(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
+	       struct rte_ipv4_hdr *ip, struct l4_view *v, struct conn *c,
+	       bool reply)
+{
+	if (c == NULL || !reply || c->fwd != LB_FWD_NAT)
+		return false;
+	/* A NAT reply passes through us as through a router. */
+	if (ipv4_hop(w, m, ip))
+		lb_reply(dp, w, m, ip, v, c);
+	return true;
+}
+
+/* The owner of a local packet and its service; false when it is not
+ * load-balanced traffic (no service, not a full-NAT port). */
+static __rte_always_inline bool
+lb_local_owner(struct dp_ctx *dp, const struct lb_snap *snap,
+	       const struct conn_key4 *key, const struct lb_svc_snap **svc,
+	       unsigned int *owner)
+{
+	int lp;
+
+	*svc = lb_svc_lookup(snap, key->proto, key->dst_addr, key->dst_port);
+	if (*svc != NULL) {
+		*owner = lb_svc_owner(*svc, key->src_addr, key->src_port,
+				      dp->n_workers);
+		return true;
+	}
+	lp = laddr_port_owner(rte_be_to_cpu_16(key->dst_port), dp->n_workers);
+	if (lp < 0)
+		return false;	/* not a full-NAT port: the twin's */
+	*owner = (unsigned int)lp;
+	return true;
+}
+
 bool
 lb_input_local(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
 	       struct rte_mbuf *m, struct rte_ipv4_hdr *ip, unsigned int ihl)
@@ -922,7 +976,6 @@ lb_input_local(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
 	struct conn *c;
 	bool reply = false, steered;
 	unsigned int owner;
-	int lp;
 
 	if (snap == NULL || snap->n_svcs == 0)
 		return false;
@@ -935,28 +988,12 @@ lb_input_local(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
 		return true;
 	}
 	key_from_packet(ip, &v, &key);
-	svc = lb_svc_lookup(snap, key.proto, key.dst_addr, key.dst_port);
-	if (svc != NULL) {
-		owner = lb_svc_owner(svc, key.src_addr, key.src_port,
-				     dp->n_workers);
-	} else {
-		lp = laddr_port_owner(rte_be_to_cpu_16(key.dst_port),
-				      dp->n_workers);
-		if (lp < 0)
-			return false;	/* not a full-NAT port: the twin's */
-		owner = (unsigned int)lp;
-	}
+	if (!lb_local_owner(dp, snap, &key, &svc, &owner))
+		return false;
 	c = lb_front(dp, w, port, m, owner, &key, &reply, &steered);
 	if (steered)
 		return true;
-	if (svc != NULL) {
-		lb_inbound(dp, w, m, ip, &v, svc, &key, reply ? NULL : c);
-		return true;
-	}
-	if (c == NULL || !reply)
-		return false;
-	lb_reply(dp, w, m, ip, &v, c);
-	return true;
+	return lb_local_act(dp, w, m, ip, &v, svc, &key, c, reply);
 }
 
 bool
@@ -981,10 +1018,135 @@ lb_input_transit(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
 	c = lb_reply_front(dp, w, port, m, snap, &key, &reply, &steered);
 	if (steered)
 		return true;
-	if (c == NULL || !reply || c->fwd != LB_FWD_NAT)
-		return false;
-	/* A NAT reply passes through us as through a router. */
-	if (ipv4_hop(w, m, ip))
-		lb_reply(dp, w, m, ip, &v, c);
-	return true;
+	return lb_transit_act(dp, w, m, ip, &v, c, reply);
+}
+
+/* ---- the burst path (lb.h) ---- */
+
+/* What a packet of the burst does once its connection is known. */
+enum burst_kind {
+	BURST_FULL,	/* l2_input() */
+	BURST_HELD,	/* burst_release() with its lookup */
+	BURST_STEER,	/* to its owner's ring */
+};
+
+struct held {
+	struct rte_ipv4_hdr *ip;
+	const struct lb_svc_snap *svc;	/* local: the service, or NULL */
+	const struct route_slot *r;
+	struct l4_view v;
+	bool transit;			/* not to a local address */
+};
+
+struct burst_state {
+	uint8_t kind[LB_BURST_MAX];
+	uint8_t arg[LB_BURST_MAX];	/* HELD: its held[] and keys[];
+					 * STEER: the owner */
+	unsigned int n_held;
+	struct held held[LB_BURST_MAX];
+	struct conn_key4 keys[LB_BURST_MAX];
+	struct conn *conns[LB_BURST_MAX];
+	bool reply[LB_BURST_MAX];
+};
+
+/*
+ * What lb_input_local() and lb_input_transit() do up to the connection
+ * lookup, for a TCP or UDP packet; whatever they would not send to
+ * lb_local_act() or lb_transit_act() at once (ICMP, bad L4 headers, the
+ * multi-worker detour of NAT replies, traffic for the twin) is left to
+ * the full path.
+ */
+static __rte_always_inline void
+burst_hold(struct dp_ctx *dp, struct dp_worker *w, const struct lb_snap *snap,
+	   struct lb_burst *b, struct burst_state *bs, unsigned int i)
+{
+	unsigned int j = bs->n_held, owner;
+	struct rte_ipv4_hdr *ip = b->ip[i];
+	struct held *h = &bs->held[j];
+	struct conn_key4 *key = &bs->keys[j];
+
+	bs->kind[i] = BURST_FULL;
+	if (b->r[i] == NULL ||
+	    (ip->next_proto_id != IPPROTO_TCP &&
+	     ip->next_proto_id != IPPROTO_UDP) ||
+	    !l4_parse(ip, sizeof(*ip), &h->v))
+		return;
+	key_from_packet(ip, &h->v, key);
+	h->ip = ip;
+	h->r = b->r[i];
+	h->transit = h->r->type != ROUTE_LOCAL;
+	if (h->transit) {
+		if (snap->nat_persist_lens != 0 && dp->n_workers > 1)
+			return;
+		h->svc = NULL;
+		owner = steer_by_client(key->dst_addr, key->dst_port,
+					dp->n_workers);
+	} else if (!lb_local_owner(dp, snap, key, &h->svc, &owner)) {
+		return;
+	}
+	if (owner != w->id) {
+		/* held[j] is free again: no lookup here. */
+		bs->kind[i] = BURST_STEER;
+		bs->arg[i] = (uint8_t)owner;
+		return;
+	}
+	bs->kind[i] = BURST_HELD;
+	bs->arg[i] = (uint8_t)j;
+	bs->n_held++;
+}
+
+/* The rest of a held packet's path with what its key looks up to. */
+static __rte_always_inline void
+burst_release(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
+	      struct rte_mbuf *m, struct held *h, const struct conn_key4 *key,
+	      struct conn *c, bool reply)
+{
+	if (h->transit) {
+		if (!lb_transit_act(dp, w, m, h->ip, &h->v, c, reply))
+			ipv4_forward(dp, w, m, h->ip, h->r);
+	} else if (!lb_local_act(dp, w, m, h->ip, &h->v, h->svc, key, c,
+				 reply)) {
+		dp_to_twin(dp, w, port, m);
+	}
+}
+
+void
+lb_burst(struct dp_ctx *dp, struct dp_worker *w, struct lb_burst *b)
+{
+	const struct lb_snap *snap = lb_snap_get(dp->lb);
+	struct conn_table *t = w->conns;
+	struct burst_state bs;
+	unsigned int i, j;
+	uint32_t gen;
+
+	if (unlikely(snap == NULL || snap->n_svcs == 0)) {
+		for (i = 0; i < b->n; i++)
+			l2_input(dp, w, b->port, b->pkts[i]);
+		return;
+	}
+	bs.n_held = 0;
+	for (i = 0; i < b->n; i++)
+		burst_hold(dp, w, snap, b, &bs, i);
+	if (bs.n_held != 0)
+		conn_lookup4_bulk(t, bs.keys, bs.n_held, bs.conns, bs.reply);
+	/* An earlier packet of the burst may add or remove a connection:
+	 * then the answers of the bulk lookup are looked up again. */
+	gen = conn_table_gen(t);
+	for (i = 0; i < b->n; i++) {
+		switch (bs.kind[i]) {
+		case BURST_HELD:
+			j = bs.arg[i];
+			if (unlikely(conn_table_gen(t) != gen))
+				bs.conns[j] = conn_lookup4(t, &bs.keys[j],
+							   &bs.reply[j]);
+			burst_release(dp, w, b->port, b->pkts[i], &bs.held[j],
+				      &bs.keys[j], bs.conns[j], bs.reply[j]);
+			break;
+		case BURST_STEER:
+			dp_steer(dp, w, bs.arg[i], b->port, b->pkts[i]);
+			break;
+		default:
+			l2_input(dp, w, b->port, b->pkts[i]);
+		}
+	}
 }

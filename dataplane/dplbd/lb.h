@@ -39,6 +39,42 @@ bool lb_input_transit(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
 		      struct rte_mbuf *m, struct rte_ipv4_hdr *ip,
 		      unsigned int ihl);
 
+/* The L4 fields a rewrite touches (dport is always sport + 1). */
+struct l4_view {
+	rte_be16_t *sport;
+	rte_be16_t *dport;
+	rte_be16_t *cksum;	/* NULL: UDP without a checksum */
+	uint8_t flags;		/* TCP flags, 0 for UDP */
+	bool udp;
+};
+
+struct route_slot;
+
+#define LB_BURST_MAX 32
+
+/**
+ * A burst for the load balancer's stage of the burst path (burst.c):
+ * packets received on dplb port `port` whose Ethernet and IPv4 headers
+ * (20 bytes, no options) passed every check of l2_input() and
+ * ipv4_input(), padding trimmed, to a unicast destination whose route
+ * r[i] is local or a transit route that is not a subnet broadcast; r[i]
+ * is NULL for any other packet (it takes the full path).
+ */
+struct lb_burst {
+	unsigned int n;
+	uint16_t port;
+	struct rte_mbuf *pkts[LB_BURST_MAX];
+	struct rte_ipv4_hdr *ip[LB_BURST_MAX];
+	const struct route_slot *r[LB_BURST_MAX];
+};
+
+/**
+ * Consume the burst, in order, each packet as l2_input() would (sent,
+ * steered, dropped, to the twin or forwarded), the connections of the
+ * burst looked up together with their memory prefetched.
+ */
+void lb_burst(struct dp_ctx *dp, struct dp_worker *w, struct lb_burst *b);
+
 /** Expire idle connections (bounded work); call once per loop. */
 void lb_expire_tick(struct dp_ctx *dp, struct dp_worker *w);
 

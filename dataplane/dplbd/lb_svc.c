@@ -16,14 +16,12 @@
 #include <netinet/in.h>
 #include <arpa/inet.h>
 
-#include <rte_jhash.h>
 #include <rte_malloc.h>
 #include <rte_rcu_qsbr.h>
 
 #include "config.h"
 #include "lb_svc.h"
 
-#define LB_HASH_SEED 0x6c627376u
 #define LB_MSG_LEN 256
 
 /* ---- messages ---------------------------------------------------------- */
@@ -370,12 +368,6 @@ dest_alloc(const struct lb_store *st)
 
 /* ---- snapshots -------------------------------------------------------- */
 
-static inline uint32_t
-key_hash(uint8_t proto, rte_be32_t vip, rte_be16_t vport)
-{
-	return rte_jhash_3words(vip, vport, proto, LB_HASH_SEED);
-}
-
 static struct lb_laddr_snap *
 laddr_snap_build(const struct lb_laddr_group *g)
 {
@@ -452,37 +444,6 @@ svc_snap_build(const struct lb_svc *s, struct lb_svc_snap **out)
 	return 0;
 }
 
-static const struct lb_svc_snap *
-snap_find(const struct lb_snap *s, uint8_t proto, rte_be32_t vip,
-	  rte_be16_t vport)
-{
-	uint32_t i = key_hash(proto, vip, vport) & s->mask;
-	const struct lb_svc_snap *v;
-
-	/* At most half the slots are used: an empty one ends the probe. */
-	while ((v = s->slots[i]) != NULL) {
-		if (v->vip.v4.s_addr == vip && v->vport == vport &&
-		    v->proto == proto)
-			return v;
-		i = (i + 1) & s->mask;
-	}
-	return NULL;
-}
-
-const struct lb_svc_snap *
-lb_svc_lookup(const struct lb_snap *s, uint8_t proto, rte_be32_t vip,
-	      rte_be16_t vport)
-{
-	const struct lb_svc_snap *v;
-
-	if (s == NULL || s->n_svcs == 0)
-		return NULL;
-	v = snap_find(s, proto, vip, vport);
-	if (v != NULL || vport == 0)
-		return v;
-	return snap_find(s, proto, vip, 0);
-}
-
 /* NAT replies of a persistent service need the steering detour of
  * lb.c: note the netmasks that call for it. */
 static bool
@@ -517,11 +478,12 @@ table_build(const struct lb_store *st)
 		const struct lb_svc_snap *ss = s->next_snap ? s->next_snap :
 							      s->snap;
 
-		i = key_hash(ss->proto, ss->vip.v4.s_addr, ss->vport) & t->mask;
+		i = lb_svc_hash(ss->proto, ss->vip.v4.s_addr, ss->vport) & t->mask;
 		while (t->slots[i] != NULL)
 			i = (i + 1) & t->mask;
 		t->slots[i] = ss;
 		t->n_svcs++;
+		t->n_port0 += ss->vport == 0;
 		if (svc_snap_has_nat_persist(ss))
 			t->nat_persist_lens |= 1ull << ss->netmask_len;
 	}
@@ -1328,8 +1290,6 @@ lb_svc_pick(const struct lb_svc_snap *svc, unsigned int worker,
 	return i < 0 ? NULL : &svc->dests[i];
 }
 
-#define LPORT_SPAN ((uint32_t)(LB_LPORT_MAX - LB_LPORT_MIN + 1))
-
 /*
  * Worker w owns [MIN + floor(w*S/n), MIN + floor((w+1)*S/n) - 1]: the
  * slices tile the span and differ by at most one port.
@@ -1342,27 +1302,10 @@ laddr_port_range(const struct lb_laddr_snap *group, unsigned int worker,
 	if (n_workers == 0 || n_workers > LB_MAX_WORKERS ||
 	    worker >= n_workers)
 		return -EINVAL;
-	*lo = (uint16_t)(LB_LPORT_MIN + worker * LPORT_SPAN / n_workers);
+	*lo = (uint16_t)(LB_LPORT_MIN + worker * LB_LPORT_SPAN / n_workers);
 	*hi = (uint16_t)(LB_LPORT_MIN +
-			 (worker + 1) * LPORT_SPAN / n_workers - 1);
+			 (worker + 1) * LB_LPORT_SPAN / n_workers - 1);
 	return 0;
-}
-
-/*
- * The inverse: off = port - MIN lies in w's slice iff
- * w*S < (off+1)*n <= (w+1)*S, so w = ((off+1)*n - 1) / S.
- */
-int
-laddr_port_owner(uint16_t port, unsigned int n_workers)
-{
-	uint32_t off;
-
-	if (n_workers == 0 || n_workers > LB_MAX_WORKERS)
-		return -EINVAL;
-	if (port < LB_LPORT_MIN)
-		return -ERANGE;
-	off = (uint32_t)port - LB_LPORT_MIN;
-	return (int)(((off + 1) * n_workers - 1) / LPORT_SPAN);
 }
 
 /* ---- config ----------------------------------------------------------- */

@@ -42,6 +42,7 @@
 #ifndef DPLB_LB_SVC_H
 #define DPLB_LB_SVC_H
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -276,6 +277,7 @@ struct lb_snap {
 	uint64_t nat_persist_lens;	/* bit n: a persistent service with a
 					 * NAT dest uses netmask /n */
 	uint32_t n_svcs;
+	uint32_t n_port0;		/* services of port 0 (every port) */
 	uint32_t mask;			/* slots - 1 (a power of two) */
 	const struct lb_svc_snap **slots;	/* open addressing, NULL = free */
 };
@@ -368,14 +370,56 @@ lb_snap_get(const struct lb_store *st)
 	return __atomic_load_n(&st->cur, __ATOMIC_ACQUIRE);
 }
 
+/*
+ * Every packet to a local address looks a service up: a multiply-shift
+ * hash costs a few instructions where jhash cost fifty.  The keys are
+ * the operator's services, so there is nothing for a sender to flood;
+ * the middle bits of the product spread the usual sequences (ports or
+ * addresses in a row) over distinct slots.
+ */
+static inline uint32_t
+lb_svc_hash(uint8_t proto, rte_be32_t vip, rte_be16_t vport)
+{
+	uint64_t k = (uint64_t)vip << 32 | (uint32_t)vport << 8 | proto;
+
+	return (uint32_t)((k * 0x9e3779b97f4a7c15ULL) >> 32);
+}
+
+static inline const struct lb_svc_snap *
+lb_snap_find(const struct lb_snap *s, uint8_t proto, rte_be32_t vip,
+	     rte_be16_t vport)
+{
+	uint32_t i = lb_svc_hash(proto, vip, vport) & s->mask;
+	const struct lb_svc_snap *v;
+
+	/* At most half the slots are used: an empty one ends the probe. */
+	while ((v = s->slots[i]) != NULL) {
+		if (v->vip.v4.s_addr == vip && v->vport == vport &&
+		    v->proto == proto)
+			return v;
+		i = (i + 1) & s->mask;
+	}
+	return NULL;
+}
+
 /**
  * The service for a new connection to vip:vport (network order): the
  * exact (proto, vip, vport) service, else the (proto, vip, port 0) one,
  * else NULL.  Lock-free, allocation-free.
  */
-const struct lb_svc_snap *lb_svc_lookup(const struct lb_snap *s,
-					uint8_t proto, rte_be32_t vip,
-					rte_be16_t vport);
+static inline const struct lb_svc_snap *
+lb_svc_lookup(const struct lb_snap *s, uint8_t proto, rte_be32_t vip,
+	      rte_be16_t vport)
+{
+	const struct lb_svc_snap *v;
+
+	if (s == NULL || s->n_svcs == 0)
+		return NULL;
+	v = lb_snap_find(s, proto, vip, vport);
+	if (v != NULL || vport == 0 || s->n_port0 == 0)
+		return v;
+	return lb_snap_find(s, proto, vip, 0);
+}
 
 /**
  * Schedule a new connection of svc from saddr:sport (network order) on
@@ -409,8 +453,25 @@ lb_dest_put(struct lb_dest *d)
 int laddr_port_range(const struct lb_laddr_snap *group, unsigned int worker,
 		     unsigned int n_workers, uint16_t *lo, uint16_t *hi);
 
-/** The worker owning local port port (host order), or -ERANGE for a
- * port below LB_LPORT_MIN, -EINVAL for a bad worker count. */
-int laddr_port_owner(uint16_t port, unsigned int n_workers);
+#define LB_LPORT_SPAN ((uint32_t)(LB_LPORT_MAX - LB_LPORT_MIN + 1))
+
+/**
+ * The worker owning local port port (host order), or -ERANGE for a
+ * port below LB_LPORT_MIN, -EINVAL for a bad worker count.  The inverse
+ * of laddr_port_range(): off = port - MIN lies in w's slice iff
+ * w*S < (off+1)*n <= (w+1)*S, so w = ((off+1)*n - 1) / S.
+ */
+static inline int
+laddr_port_owner(uint16_t port, unsigned int n_workers)
+{
+	uint32_t off;
+
+	if (n_workers == 0 || n_workers > LB_MAX_WORKERS)
+		return -EINVAL;
+	if (port < LB_LPORT_MIN)
+		return -ERANGE;
+	off = (uint32_t)port - LB_LPORT_MIN;
+	return (int)(((off + 1) * n_workers - 1) / LB_LPORT_SPAN);
+}
 
 #endif /* DPLB_LB_SVC_H */

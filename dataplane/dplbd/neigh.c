@@ -115,13 +115,24 @@ entry_create(struct neigh_table *nt, uint16_t port, const struct inet_addr *ip)
 	return e;
 }
 
+/* Publish e's MAC word; workers' caches go when it changed. */
 static void
-entry_set_mac(struct neigh_entry *e, const struct rte_ether_addr *mac)
+entry_publish(struct neigh_table *nt, struct neigh_entry *e, uint64_t w)
+{
+	if (e->mac_word == w)
+		return;
+	__atomic_store_n(&e->mac_word, w, __ATOMIC_RELEASE);
+	__atomic_store_n(&nt->gen, nt->gen + 1, __ATOMIC_RELEASE);
+}
+
+static void
+entry_set_mac(struct neigh_table *nt, struct neigh_entry *e,
+	      const struct rte_ether_addr *mac)
 {
 	uint64_t w = 0;
 
 	memcpy(&w, mac->addr_bytes, RTE_ETHER_ADDR_LEN);
-	__atomic_store_n(&e->mac_word, w | NEIGH_MAC_VALID, __ATOMIC_RELEASE);
+	entry_publish(nt, e, w | NEIGH_MAC_VALID);
 }
 
 static void
@@ -153,7 +164,7 @@ static void
 entry_remove(struct neigh_table *nt, struct neigh_entry *e)
 {
 	entry_drop_queue(nt, e);
-	__atomic_store_n(&e->mac_word, 0, __ATOMIC_RELEASE);
+	entry_publish(nt, e, 0);
 	e->in_use = 0;
 	nt->count--;
 	/* With RCU attached the hash recycles the position after a grace
@@ -170,8 +181,7 @@ entry_act(struct neigh_table *nt, struct neigh_entry *e, unsigned int act)
 	struct inet_addr ip;
 
 	if (!neigh_state_has_mac(e->fsm.state))
-		__atomic_store_n(&e->mac_word, e->mac_word & ~NEIGH_MAC_VALID,
-				 __ATOMIC_RELEASE);
+		entry_publish(nt, e, e->mac_word & ~NEIGH_MAC_VALID);
 	if (act & NEIGH_ACT_PROBE) {
 		ip = neigh_entry_addr(e);
 		nt->ops.probe(nt->ops.ctx, e->key.port, &ip);
@@ -227,7 +237,7 @@ neigh_confirm(struct neigh_table *nt, uint16_t port,
 		return create ? -ENOSPC : -ENOENT;
 	if (e->fsm.state == NEIGH_PERMANENT)
 		return 0;
-	entry_set_mac(e, mac);
+	entry_set_mac(nt, e, mac);
 	e->confirmed_ms = now_ms;
 	entry_act(nt, e, neigh_fsm_confirm(&e->fsm, &nt->params, now_ms));
 	return 0;
@@ -244,7 +254,7 @@ neigh_add_static(struct neigh_table *nt, uint16_t port,
 		e = entry_create(nt, port, ip);
 	if (e == NULL)
 		return -ENOSPC;
-	entry_set_mac(e, mac);
+	entry_set_mac(nt, e, mac);
 	e->confirmed_ms = now_ms;
 	neigh_fsm_permanent(&e->fsm);
 	entry_flush_queue(nt, e);

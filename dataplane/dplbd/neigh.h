@@ -5,7 +5,10 @@
  * read/write mode maps (port, address) to a position, and each entry
  * publishes its MAC as one 64-bit word (bit 63 = valid) with release
  * semantics.  Key positions are recycled only after an RCU grace
- * period.  Packets waiting for resolution are queued here (queue_len
+ * period.  Every change of a published MAC word also bumps the table's
+ * generation, so that a worker may keep resolved MACs in its own cache
+ * (struct neigh_cache) and drop the cache when the generation moves:
+ * one load and compare a packet instead of a hash lookup.  Packets waiting for resolution are queued here (queue_len
  * per neighbour) and released or dropped through the ops callbacks, so
  * this module knows nothing about ports or rings.
  */
@@ -64,7 +67,39 @@ struct neigh_table {
 	struct neigh_params params;
 	struct neigh_ops ops;
 	struct rte_rcu_qsbr *qsv;
+	/* Bumped (release) after any published MAC word changed; workers
+	 * read it (acquire) to validate their caches. */
+	uint32_t gen;
 };
+
+/*
+ * A worker's cache of resolved IPv4 neighbours, direct-mapped by
+ * address and port.  Only the worker that owns it reads or writes it;
+ * it holds MACs published while the table's generation was gen and is
+ * emptied as soon as the generation differs, so a MAC that the main
+ * lcore changes, invalidates or removes is not used after the worker's
+ * next lookup.  Never caches a failure.
+ */
+#define NEIGH_CACHE_BITS 8
+#define NEIGH_CACHE_SLOTS (1u << NEIGH_CACHE_BITS)
+
+struct neigh_cache_slot {
+	union {
+		struct {
+			rte_be32_t ip;
+			uint16_t port;
+			uint16_t valid;
+		};
+		uint64_t tag;		/* the three, compared at once */
+	};
+	struct rte_ether_addr mac;
+	uint16_t pad;
+};
+
+struct neigh_cache {
+	uint32_t gen;
+	struct neigh_cache_slot slot[NEIGH_CACHE_SLOTS];
+} __rte_cache_aligned;
 
 int neigh_table_init(struct neigh_table *nt, const char *name, uint32_t max,
 		     const struct neigh_params *params,
@@ -97,6 +132,78 @@ neigh_lookup4(const struct neigh_table *nt, uint16_t port, rte_be32_t ip,
 	if (!(w & NEIGH_MAC_VALID))
 		return -ENOENT;
 	memcpy(mac->addr_bytes, &w, RTE_ETHER_ADDR_LEN);
+	return 0;
+}
+
+static inline uint64_t
+neigh_cache_tag4(uint16_t port, rte_be32_t ip)
+{
+#if RTE_BYTE_ORDER == RTE_LITTLE_ENDIAN
+	return (uint64_t)ip | (uint64_t)port << 32 | 1ull << 48;
+#else
+	return (uint64_t)ip << 32 | (uint64_t)port << 16 | 1;
+#endif
+}
+
+/* The slot of port, ip: Fibonacci hashing, so that addresses in a row
+ * (the usual real servers) land in distinct slots. */
+static inline struct neigh_cache_slot *
+neigh_cache_slot4(struct neigh_cache *c, uint16_t port, rte_be32_t ip)
+{
+	return &c->slot[((uint32_t)ip ^ port) * 0x9e3779b1u >>
+			(32 - NEIGH_CACHE_BITS)];
+}
+
+/* The miss: from the table into slot s. */
+static inline const struct rte_ether_addr *
+neigh_cache_fill4(const struct neigh_table *nt, struct neigh_cache_slot *s,
+		  uint16_t port, rte_be32_t ip)
+{
+	struct rte_ether_addr mac;
+
+	/* Filled under the generation the caller read: if the table
+	 * changed since, the next lookup sees a new generation and
+	 * drops it. */
+	if (neigh_lookup4(nt, port, ip, &mac) != 0)
+		return NULL;
+	s->tag = neigh_cache_tag4(port, ip);
+	s->mac = mac;
+	return &s->mac;
+}
+
+/**
+ * The MAC of ip on port through a worker's cache c (c is the caller's
+ * own, zeroed before first use), or NULL when it is not resolved: the
+ * answer of neigh_lookup4(), valid until the caller's next lookup.
+ */
+static inline const struct rte_ether_addr *
+neigh_cache_get4(const struct neigh_table *nt, struct neigh_cache *c,
+		 uint16_t port, rte_be32_t ip)
+{
+	uint32_t gen = __atomic_load_n(&nt->gen, __ATOMIC_ACQUIRE);
+	struct neigh_cache_slot *s;
+
+	RTE_BUILD_BUG_ON(sizeof(struct neigh_cache_slot) != 16);
+	if (unlikely(gen != c->gen)) {
+		memset(c->slot, 0, sizeof(c->slot));
+		c->gen = gen;
+	}
+	s = neigh_cache_slot4(c, port, ip);
+	if (likely(s->tag == neigh_cache_tag4(port, ip)))
+		return &s->mac;
+	return neigh_cache_fill4(nt, s, port, ip);
+}
+
+/** neigh_lookup4() through a worker's cache c (same answers). */
+static inline int
+neigh_lookup4_cached(const struct neigh_table *nt, struct neigh_cache *c,
+		     uint16_t port, rte_be32_t ip, struct rte_ether_addr *mac)
+{
+	const struct rte_ether_addr *a = neigh_cache_get4(nt, c, port, ip);
+
+	if (a == NULL)
+		return -ENOENT;
+	*mac = *a;
 	return 0;
 }
 

@@ -44,6 +44,14 @@ void dp_to_twin(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
 void dp_to_slow(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 		enum slow_kind kind, uint16_t port, rte_be32_t nexthop);
 
+/**
+ * A burst received on dplb port `port` (not a twin's): every packet
+ * goes where l2_input() would send it, in order, with the connection
+ * lookups of the burst made together (burst.c).  Counts rx_bytes.
+ */
+void pipeline_rx_burst(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
+		       struct rte_mbuf **pkts, uint16_t n);
+
 void l2_input(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
 	      struct rte_mbuf *m);
 void arp_input(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
@@ -55,6 +63,9 @@ struct route_slot;
 /** Send an IPv4 packet (Ethernet header present) along route r to dst. */
 void ipv4_output(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 		 const struct route_slot *r, rte_be32_t dst);
+/** Forward a transit packet along its route r as a router does. */
+void ipv4_forward(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
+		  struct rte_ipv4_hdr *ip, const struct route_slot *r);
 /** Route dst and send; dropped as no_route if there is none. */
 void ipv4_send(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 	       rte_be32_t dst);

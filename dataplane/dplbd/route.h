@@ -87,6 +87,18 @@ route_lookup(const struct route_table *rt, rte_be32_t dst)
 	return &rt->slots[nh];
 }
 
+/** dst is the broadcast address of the connected subnet of r. */
+static inline bool
+route_is_subnet_broadcast(const struct route_slot *r, rte_be32_t dst)
+{
+	uint32_t host_mask;
+
+	if (r->type != ROUTE_CONNECTED || r->depth >= 31)
+		return false;
+	host_mask = ~0u >> r->depth;
+	return (rte_be_to_cpu_32(dst) & host_mask) == host_mask;
+}
+
 const char *route_type_name(enum route_type t);
 
 #endif /* DPLB_ROUTE_H */

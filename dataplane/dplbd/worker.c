@@ -83,6 +83,10 @@ process_burst(struct dp_ctx *dp, struct dp_worker *w, const struct dp_rxq *q,
 {
 	uint16_t i;
 
+	if (!q->twin) {
+		pipeline_rx_burst(dp, w, q->dp_port, pkts, n);
+		return;
+	}
 	for (i = 0; i < n; i++) {
 		if (i + 1 < n)
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));

@@ -107,6 +107,78 @@ test_raw_odd_length(void **state)
 	assert_int_equal(csum_raw(buf, 0), 0);
 }
 
+/* One csum_apply() of the summed changes equals field-by-field updates. */
+static void
+test_diff_sum_equals_sequential(void **state)
+{
+	uint32_t x = 0x12345678;
+	unsigned int i, j;
+
+	(void)state;
+	for (i = 0; i < 100000; i++) {
+		uint32_t o[3], n[3];
+		uint16_t ck, seq;
+		uint64_t diff = 0;
+
+		for (j = 0; j < 3; j++) {
+			x = x * 1103515245 + 12345;
+			o[j] = x ^ (x >> 7);
+			x = x * 1103515245 + 12345;
+			/* some fields unchanged, some all ones or zero */
+			n[j] = (x & 3) == 0 ? o[j] : (x & 3) == 1 ? ((x & 4) ? ~0u : 0) : x;
+		}
+		x = x * 1103515245 + 12345;
+		ck = (uint16_t)(x >> 8);
+		if (ck == 0xffff)	/* never a computed checksum */
+			ck = 0;
+		seq = ck;
+		for (j = 0; j < 3; j++) {
+			if (o[j] != n[j])
+				seq = csum_update32(seq, o[j], n[j]);
+			diff += csum_diff32(o[j], n[j]);
+		}
+		assert_int_equal(csum_apply(ck, diff), seq);
+	}
+}
+
+static void
+test_fold64_and_verify20(void **state)
+{
+	struct rte_ipv4_hdr h = sample_header();
+	const uint64_t v[] = { 0, 1, 0xffff, 0x10000, 0x1ffff, 0xffffffffull,
+			       0x100000000ull, 0xfffffffeffffffffull,
+			       0xffffffffffffffffull, 0x123456789abcdefull };
+	unsigned int i;
+
+	(void)state;
+	for (i = 0; i < RTE_DIM(v); i++) {
+		uint64_t x = v[i];
+
+		while (x >> 16)
+			x = (x & 0xffff) + (x >> 16);
+		assert_int_equal(csum_fold64(v[i]), x);
+	}
+	assert_true(csum_verify_ipv4_20(&h));
+	h.src_addr ^= RTE_BE32(0x100);
+	assert_false(csum_verify_ipv4_20(&h));
+}
+
+static void
+test_raw_lengths_match_dpdk(void **state)
+{
+	uint8_t buf[67];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(buf); i++)
+		buf[i] = (uint8_t)(i * 37 + 11);
+	for (i = 0; i <= sizeof(buf); i++) {
+		uint16_t ref = rte_raw_cksum(buf + 1, i > 0 ? i - 1 : 0);
+
+		assert_int_equal(csum_raw(buf + 1, i > 0 ? i - 1 : 0), ref);
+	}
+}
+
 static void
 test_fold_carries(void **state)
 {
@@ -127,6 +199,9 @@ main(void)
 		cmocka_unit_test(test_address_rewrite_incremental),
 		cmocka_unit_test(test_raw_odd_length),
 		cmocka_unit_test(test_fold_carries),
+		cmocka_unit_test(test_diff_sum_equals_sequential),
+		cmocka_unit_test(test_raw_lengths_match_dpdk),
+		cmocka_unit_test(test_fold64_and_verify20),
 	};
 
 	return cmocka_run_group_tests_name("csum", tests, NULL, NULL);

@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <cmocka.h>
 #include <rte_mbuf.h>
@@ -267,6 +268,48 @@ test_table_full(void **state)
 	assert_int_equal(last_drop, DROP_NEIGH_QUEUE_FULL);
 }
 
+static const struct rte_ether_addr MAC2 = { { 2, 0, 0, 0, 0, 2 } };
+
+/* A worker's cache answers as the table does, whatever the main lcore
+ * changed since the cache was filled. */
+static void
+test_cache_follows_the_table(void **state)
+{
+	static struct neigh_cache c;
+	struct inet_addr ip = v4("198.18.0.8");
+	struct rte_ether_addr mac;
+
+	(void)state;
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(neigh_lookup4_cached(&nt, &c, 0, ip.v4.s_addr, &mac),
+			 -ENOENT);
+	assert_int_equal(neigh_confirm(&nt, 0, &ip, &MAC1, true, 0), 0);
+	assert_int_equal(neigh_lookup4_cached(&nt, &c, 0, ip.v4.s_addr, &mac), 0);
+	assert_memory_equal(&mac, &MAC1, 6);
+	/* a hit from the cache: the same answer */
+	assert_int_equal(neigh_lookup4_cached(&nt, &c, 0, ip.v4.s_addr, &mac), 0);
+	assert_memory_equal(&mac, &MAC1, 6);
+	assert_int_equal(neigh_lookup4_cached(&nt, &c, 1, ip.v4.s_addr, &mac),
+			 -ENOENT);
+	/* the neighbour moved */
+	assert_int_equal(neigh_confirm(&nt, 0, &ip, &MAC2, false, 10), 0);
+	assert_int_equal(neigh_lookup4_cached(&nt, &c, 0, ip.v4.s_addr, &mac), 0);
+	assert_memory_equal(&mac, &MAC2, 6);
+	/* a confirmation of the same MAC keeps the cache */
+	assert_int_equal(neigh_confirm(&nt, 0, &ip, &MAC2, false, 20), 0);
+	assert_int_equal(c.gen, nt.gen);
+	/* deleted */
+	assert_int_equal(neigh_del(&nt, 0, &ip), 0);
+	assert_int_equal(neigh_lookup4_cached(&nt, &c, 0, ip.v4.s_addr, &mac),
+			 -ENOENT);
+	/* gone stale and failing probes: no MAC any more */
+	assert_int_equal(neigh_confirm(&nt, 0, &ip, &MAC1, true, 0), 0);
+	assert_int_equal(neigh_lookup4_cached(&nt, &c, 0, ip.v4.s_addr, &mac), 0);
+	neigh_flush(&nt, 0);
+	assert_int_equal(neigh_lookup4_cached(&nt, &c, 0, ip.v4.s_addr, &mac),
+			 -ENOENT);
+}
+
 int
 main(void)
 {
@@ -284,6 +327,7 @@ main(void)
 		T(test_table_unsolicited_needs_create),
 		T(test_table_static_survives_flush),
 		T(test_table_full),
+		T(test_cache_follows_the_table),
 	};
 
 	if (test_eal_init() != 0)
