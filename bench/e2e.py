@@ -616,7 +616,8 @@ def measure(lab, fwd, args, macs, cpus, rnd):
 
 
 CSV_COLS = ["pmd", "forwarder", "round", "traffic", "seconds", "offered_pps",
-            "rate", "rate_per_fwd_cpu_s", "ratio_wall", "ratio_per_cpu",
+            "rate", "rate_per_fwd_cpu_s", "fwd_us_per_pkt", "ratio_wall",
+            "ratio_per_cpu",
             "lost_pct", "lost_at_rx_ring", "fwd_cores", "fwd_user_cores",
             "fwd_sys_cores", "client_cores", "server_cores", "softirq_cores",
             "busy_cores", "others_cores", "fwd_own_pct", "fwd_pmd_pct",
@@ -657,6 +658,7 @@ def row_of(pmd, fwdname, rnd, traffic, r):
     if traffic == "udp":
         row.update(offered_pps=r["offered_pps"], rate=r["pps"],
                    rate_per_fwd_cpu_s=r["received"] / cpu_s,
+                   fwd_us_per_pkt=1e6 * cpu_s / max(r["received"], 1),
                    lost_pct=100.0 * (r["sent"] - r["received"]) / max(r["sent"], 1),
                    lost_at_rx_ring=r["lb0_drop"])
         if r.get("fwd_rx_bursts"):
@@ -703,6 +705,7 @@ def summarize(rows, pmds, traffics, perf):
             ("delivered", "pps|req/s", "rate", 10, 0),
             ("fwd", "cores", "fwd_cores", 6, 2),
             ("per fwd", "cpu-s", "rate_per_fwd_cpu_s", 9, 0),
+            ("fwd us", "/pkt", "fwd_us_per_pkt", 6, 2),
             ("lost", "%", "lost_pct", 5, 1),
             ("client", "cores", "client_cores", 6, 2),
             ("server", "cores", "server_cores", 6, 2),
