@@ -4,7 +4,9 @@
 #   make keepalived  keepalived 2.2.7 with keepalived-patches/ (build/keepalived/install)
 #   make test     all tests (unit, ASan, packet, control, end-to-end)
 #   make demo     dplbd forwarding real traffic in a namespace lab
-#   make bench    packets and connections per second (docs/performance.md)
+#   make bench    packets and connections per second, then dplbd against
+#                 testpmd over the lab's veths (docs/performance.md);
+#                 BENCH_E2E=0 skips the latter
 #   make bench-callgrind  instructions per packet under callgrind
 #   make deps     install build and test dependencies from Debian
 #   make deb      .debs of dplb and dplb-keepalived in build/packages/

@@ -4,11 +4,16 @@
 # the I/O-only baseline of the same run.  Prints a table and the figures
 # against the targets; writes $OUT/bench.csv, $OUT/bench.log and, when
 # gnuplot is there, $OUT/bench.png (docs/performance.md).
-#   bench/run.sh           the full set (about 5 minutes on 2 cores)
+#   bench/run.sh           the full set (about 5 minutes on 2 cores), then
+#                          the end-to-end figure over the lab's veths
+#                          (bench/e2e.py, about 100 s more: $OUT/e2e.csv)
+#   bench/run.sh --no-e2e  the same without the end-to-end figure
 #   bench/run.sh --smoke   seconds: every scenario small, every packet
-#                          checked; ends with "bench-smoke: N passed, N failed"
+#                          checked, and e2e.py --smoke (as root, with
+#                          dpdk-testpmd); ends with "bench-smoke: N passed, N failed"
 # Environment: BENCH_SECONDS (1) and BENCH_ROUNDS (3) per scenario,
-# BENCH_OUT (build/bench), BENCH_CPUS (lcore cpus, default the affinity).
+# BENCH_OUT (build/bench), BENCH_CPUS (lcore cpus, default the affinity),
+# BENCH_E2E=0 (as --no-e2e); E2E_* for bench/e2e.py (see its --help).
 set -u
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-$PWD/build}
@@ -63,8 +68,27 @@ smoke() {
 			tail -5 "$log" | sed 's/^/    /'
 		fi
 	done
+	if e2e_possible; then
+		if BUILD=$BUILD BENCH_OUT=$OUT/e2e-smoke bench/e2e.py --smoke >>"$log" 2>&1; then
+			passed=$((passed + 1)); echo "ok   e2e --smoke (dplbd and testpmd over af_xdp veths)"
+		else
+			failed=$((failed + 1)); echo "FAIL e2e --smoke"
+			grep '^e2e' "$log" | tail -5 | sed 's/^/    /'
+		fi
+	else
+		echo "skip e2e --smoke: $E2E_WHY"
+	fi
 	echo "bench-smoke: $passed passed, $failed failed"
 	[ "$failed" = 0 ]
+}
+
+# bench/e2e.py needs root (namespaces), dpdk-testpmd and build/e2e-udp.
+e2e_possible() {
+	E2E_WHY=
+	[ "$(id -u)" = 0 ] || E2E_WHY="not root"
+	command -v dpdk-testpmd >/dev/null || E2E_WHY="no dpdk-testpmd"
+	[ -x "$BUILD/e2e-udp" ] || E2E_WHY="$BUILD/e2e-udp is missing"
+	[ -z "$E2E_WHY" ]
 }
 
 run_all() {
@@ -129,10 +153,13 @@ plot() {
 }
 
 mkdir -p "$OUT"
-if [ "${1:-}" = "--smoke" ]; then
-	smoke
-	exit
-fi
+E2E=${BENCH_E2E:-1}
+case ${1:-} in
+--smoke) smoke; exit ;;
+--no-e2e) E2E=0 ;;
+"") ;;
+*) die "usage: bench/run.sh [--smoke | --no-e2e]" ;;
+esac
 start=$(date +%s)
 run_all
 rc=$?
@@ -140,4 +167,13 @@ table "$OUT/bench.csv"
 targets "$OUT/bench.csv"
 plot "$OUT/bench.csv"
 echo "bench: CSV in $OUT/bench.csv; $(( $(date +%s) - start )) s"
+if [ "$E2E" = 1 ]; then
+	# dplbd against testpmd over the lab's veths (docs/performance.md)
+	if e2e_possible; then
+		echo
+		BUILD=$BUILD BENCH_OUT=$OUT bench/e2e.py || rc=1
+	else
+		echo "bench: no end-to-end figure: $E2E_WHY" >&2
+	fi
+fi
 exit $rc

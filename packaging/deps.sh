@@ -14,8 +14,8 @@ KEEPALIVED_DEPS="autoconf automake patch libssl-dev libnl-3-dev
 libnl-genl-3-dev"
 TEST_DEPS="python3 python3-scapy python3-pytest nginx-light iproute2 ethtool
 curl hping3 wrk iputils-ping tcpdump socat jq procps psmisc"
-# make bench-callgrind and the plot of make bench
-BENCH_DEPS="valgrind gnuplot-nox"
+# make bench-callgrind, the plot of make bench, bench/e2e.py --perf
+BENCH_DEPS="valgrind gnuplot-nox linux-perf"
 # make deb, make rpm, and their tests: lintian, a debootstrapped Debian
 # root (cached as a zstd tarball) booted with systemd-nspawn.
 PKG_DEPS="debhelper dpkg-dev lintian rpm debootstrap systemd-container zstd"
