@@ -267,16 +267,16 @@ class CpuWindow:
 
 def tree_cpu(pid):
     """CPU seconds (user + system) of pid and its descendants so far."""
-    total, todo = 0.0, [pid]
-    while todo:
-        p = todo.pop()
+    total, pending = 0.0, [pid]
+    while pending:
+        p = pending.pop()
         try:
             with open(f"/proc/{p}/stat") as f:
                 st = f.read().rsplit(")", 1)[1].split()
             total += (int(st[11]) + int(st[12])) / CLK_TCK
             for tid in os.listdir(f"/proc/{p}/task"):
                 with open(f"/proc/{p}/task/{tid}/children") as f:
-                    todo += [int(c) for c in f.read().split()]
+                    pending += [int(c) for c in f.read().split()]
         except (OSError, ValueError):
             continue
     return total

@@ -254,6 +254,19 @@ done | sort | uniq -c
             return [(a, int(p), int(n)) for a, p, n in
                     (line.split() for line in f if line.strip())]
 
+    def fnat_service(self, vip, lip, port=80, sched="rr", group="lg1"):
+        """A full-NAT TCP service vip:port over rs1 and rs2 (port 80),
+        with lip (on dp1) as its local address group `group`."""
+        self.call("addr.add", {"addr": f"{vip}/32", "dev": "dp0"})
+        self.call("addr.add", {"addr": f"{lip}/32", "dev": "dp1"})
+        self.call("laddr.add", {"group": group, "addr": lip})
+        self.call("service.add", {"proto": "tcp", "vip": vip, "port": port,
+                                  "sched": sched, "laddr_group": group})
+        for addr in (RS1_IP, RS2_IP):
+            self.call("dest.add", {"proto": "tcp", "vip": vip, "port": port,
+                                   "addr": addr, "dport": 80,
+                                   "fwd": "fnat"})
+
     def up(self):
         self.sh("down")
         self.sh("up")

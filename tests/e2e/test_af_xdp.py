@@ -62,14 +62,7 @@ def test_curl(lab, dst, body):
 
 @pytest.fixture(scope="module")
 def fnat(lab):
-    lab.call("addr.add", {"addr": f"{VIP}/32", "dev": "dp0"})
-    lab.call("addr.add", {"addr": f"{LIP}/32", "dev": "dp1"})
-    lab.call("laddr.add", {"group": "lg1", "addr": LIP})
-    lab.call("service.add", {"proto": "tcp", "vip": VIP, "port": 80,
-                             "sched": "rr", "laddr_group": "lg1"})
-    for addr in (RS1_IP, RS2_IP):
-        lab.call("dest.add", {"proto": "tcp", "vip": VIP, "port": 80,
-                              "addr": addr, "dport": 80, "fwd": "fnat"})
+    lab.fnat_service(VIP, LIP)
     return lab
 
 
