@@ -28,11 +28,11 @@
 #include <rte_mbuf.h>
 
 #include "bench.h"
-#include "config.h"
-#include "conn.h"
-#include "dp.h"
-#include "lb_svc.h"
-#include "worker.h"
+#include "config/config.h"
+#include "lb/conn.h"
+#include "core/dp.h"
+#include "lb/lb_svc.h"
+#include "core/worker.h"
 
 #define MAX_ROUNDS 15
 

@@ -19,7 +19,7 @@
 #include <rte_udp.h>
 
 #include "bench.h"
-#include "lb_svc.h"
+#include "lb/lb_svc.h"
 
 #define ETH_LEN 14
 #define IP_LEN 20

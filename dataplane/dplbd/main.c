@@ -23,23 +23,23 @@
 #include <rte_malloc.h>
 #include <rte_mbuf_dyn.h>
 
-#include "config.h"
-#include "ctl_server.h"
-#include "ctl_verbs.h"
-#include "ctl_verbs_lb.h"
-#include "dp.h"
-#include "estimate.h"
-#include "eal_log.h"
-#include "hugepages.h"
-#include "lb.h"
-#include "lb_svc.h"
+#include "config/config.h"
+#include "ctl/ctl_server.h"
+#include "ctl/ctl_verbs.h"
+#include "ctl/ctl_verbs_lb.h"
+#include "core/dp.h"
+#include "lb/estimate.h"
+#include "core/eal.h"
+#include "core/hugepages.h"
+#include "lb/lb.h"
+#include "lb/lb_svc.h"
 #include "log.h"
-#include "netcfg.h"
-#include "port.h"
-#include "slowpath.h"
-#include "supervise.h"
+#include "net/netcfg.h"
+#include "core/port.h"
+#include "net/slowpath.h"
+#include "core/supervise.h"
 #include "version.h"
-#include "worker.h"
+#include "core/worker.h"
 
 #define MAX_EAL_ARGV 96
 /* The main loop's longest wait when idle; slow-path packets (ARP,

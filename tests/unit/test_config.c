@@ -18,7 +18,7 @@
 
 #include <cmocka.h>
 
-#include "config.h"
+#include "config/config.h"
 #include "log.h"
 
 static struct dplb_config cfg;

@@ -9,7 +9,7 @@
 #include <cmocka.h>
 #include <rte_ip.h>
 
-#include "csum.h"
+#include "net/csum.h"
 
 /* DPDK's checksum of h, computed with the field zeroed as it requires. */
 static uint16_t

@@ -11,7 +11,7 @@
 
 #include <cmocka.h>
 
-#include "ctl_proto.h"
+#include "ctl/ctl_proto.h"
 
 static char msg[CTL_ERRMSG_LEN];
 

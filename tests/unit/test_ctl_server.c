@@ -23,7 +23,7 @@
 
 #include <cmocka.h>
 
-#include "ctl_server.h"
+#include "ctl/ctl_server.h"
 
 #define POLL_LIMIT 256		/* CTL_POLL_BUDGET in ctl_server.c */
 

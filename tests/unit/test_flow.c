@@ -18,8 +18,8 @@
 
 #include <cmocka.h>
 
-#include "flow.h"
-#include "lb_svc.h"
+#include "net/flow.h"
+#include "lb/lb_svc.h"
 
 /* Fewest prefixes covering [lo, hi]: the maximal trie nodes inside it. */
 static unsigned int

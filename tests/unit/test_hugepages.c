@@ -15,8 +15,8 @@
 
 #include <cmocka.h>
 
-#include "config.h"
-#include "hugepages.h"
+#include "config/config.h"
+#include "core/hugepages.h"
 
 static char sysdir[64];
 static char countfile[192];

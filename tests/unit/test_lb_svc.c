@@ -22,9 +22,9 @@
 #include <rte_malloc.h>
 #include <rte_rcu_qsbr.h>
 
-#include "config.h"
+#include "config/config.h"
 #include "eal_helper.h"
-#include "lb_svc.h"
+#include "lb/lb_svc.h"
 
 #define NW 4	/* workers */
 

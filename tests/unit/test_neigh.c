@@ -12,7 +12,7 @@
 #include <rte_mbuf.h>
 
 #include "eal_helper.h"
-#include "neigh.h"
+#include "net/neigh.h"
 
 static const struct neigh_params P = {
 	.reachable_ms = 30000, .retrans_ms = 1000, .probes = 3, .queue_len = 2,

@@ -10,7 +10,7 @@
 #include <cmocka.h>
 
 #include "eal_helper.h"
-#include "route.h"
+#include "net/route.h"
 
 static struct route_table rt;
 

@@ -18,7 +18,7 @@
 
 #include <cmocka.h>
 
-#include "scheduler.h"
+#include "lb/scheduler.h"
 
 /* ---- allocation counting ---------------------------------------------- */
 

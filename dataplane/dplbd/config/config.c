@@ -23,7 +23,7 @@
 
 #include <libconfig.h>
 
-#include "config.h"
+#include "config/config.h"
 #include "log.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))

@@ -20,9 +20,9 @@
 
 #include <json-c/json.h>
 
-#include "conn_state.h"
+#include "lb/conn_state.h"
 #include "inet.h"
-#include "lb_svc.h"
+#include "lb/lb_svc.h"
 
 #define CFG_MAX_PORTS 16
 #define CFG_MAX_PORT_ADDRS 32

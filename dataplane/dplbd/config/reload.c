@@ -15,12 +15,12 @@
 #include <json-c/json.h>
 #include <rte_log.h>
 
-#include "config.h"
-#include "eal_log.h"
+#include "config/config.h"
+#include "core/eal.h"
 #include "log.h"
-#include "neigh.h"
-#include "netcfg.h"
-#include "reload.h"
+#include "net/neigh.h"
+#include "net/netcfg.h"
+#include "config/reload.h"
 
 /* The file being applied; main lcore only, and too big for the stack. */
 static struct dplb_config next;

@@ -26,7 +26,7 @@
 #ifndef DPLB_RELOAD_H
 #define DPLB_RELOAD_H
 
-#include "dp.h"
+#include "core/dp.h"
 
 /**
  * Reload dp->cfg->path into dp->cfg.  0 when everything was applied;

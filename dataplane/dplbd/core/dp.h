@@ -24,10 +24,10 @@
 #include <rte_rcu_qsbr.h>
 #include <rte_ring.h>
 
-#include "config.h"
-#include "neigh.h"
-#include "route.h"
-#include "stats.h"
+#include "config/config.h"
+#include "net/neigh.h"
+#include "net/route.h"
+#include "core/stats.h"
 
 #define DP_MAX_WORKERS 64
 #define DP_MAX_PORTS CFG_MAX_PORTS

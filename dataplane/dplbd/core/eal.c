@@ -7,7 +7,7 @@
 
 #include <rte_log.h>
 
-#include "eal_log.h"
+#include "core/eal.h"
 #include "log.h"
 
 #define EAL_LOG_BUF 4096	/* longer messages arrive in pieces */

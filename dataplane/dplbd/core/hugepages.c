@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "hugepages.h"
+#include "core/hugepages.h"
 
 static int
 read_count(const char *path, unsigned long *v)

@@ -14,7 +14,7 @@
 
 #include <stddef.h>
 
-#include "config.h"
+#include "config/config.h"
 
 #define HUGEPAGES_SYSFS "/sys/kernel/mm/hugepages"
 

@@ -9,7 +9,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "notify.h"
+#include "core/notify.h"
 
 #define NOTIFY_MSG_MAX 1024
 

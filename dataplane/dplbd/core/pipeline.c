@@ -26,12 +26,12 @@
 #include <rte_ip.h>
 #include <rte_prefetch.h>
 
-#include "conn.h"
-#include "csum.h"
-#include "lb.h"
-#include "lb_svc.h"
-#include "pipeline.h"
-#include "steer.h"
+#include "lb/conn.h"
+#include "net/csum.h"
+#include "lb/lb.h"
+#include "lb/lb_svc.h"
+#include "core/pipeline.h"
+#include "net/steer.h"
 
 #define PREFETCH_AHEAD 3	/* packets whose headers load ahead */
 #define ETH_LEN sizeof(struct rte_ether_hdr)

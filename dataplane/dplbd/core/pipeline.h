@@ -13,7 +13,7 @@
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
 
-#include "dp.h"
+#include "core/dp.h"
 
 void dp_tx_flush_port(struct dp_worker *w, uint16_t port_id);
 

@@ -8,10 +8,10 @@
 #include <rte_eal.h>
 #include <rte_ethdev.h>
 
-#include "flow.h"
+#include "net/flow.h"
 #include "log.h"
-#include "port.h"
-#include "twin.h"
+#include "core/port.h"
+#include "net/twin.h"
 
 #define OFFLOAD_TX_IPV4 RTE_ETH_TX_OFFLOAD_IPV4_CKSUM
 #define OFFLOAD_TX_L4 (RTE_ETH_TX_OFFLOAD_TCP_CKSUM | RTE_ETH_TX_OFFLOAD_UDP_CKSUM)

@@ -18,7 +18,7 @@
 #ifndef DPLB_PORT_H
 #define DPLB_PORT_H
 
-#include "dp.h"
+#include "core/dp.h"
 
 /**
  * EAL arguments the ports need (device allow-list or --no-pci); appends

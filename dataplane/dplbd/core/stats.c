@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-#include "stats.h"
+#include "core/stats.h"
 
 static const char *const drop_names[DROP_MAX] = {
 #define DROP_NAME(e, s) [DROP_##e] = s,

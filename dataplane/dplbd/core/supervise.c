@@ -7,13 +7,13 @@
 #include <rte_ethdev.h>
 #include <rte_rcu_qsbr.h>
 
-#include "conn.h"
-#include "eal_log.h"
-#include "lb_svc.h"
+#include "lb/conn.h"
+#include "core/eal.h"
+#include "lb/lb_svc.h"
 #include "log.h"
-#include "notify.h"
-#include "reload.h"
-#include "supervise.h"
+#include "core/notify.h"
+#include "config/reload.h"
+#include "core/supervise.h"
 
 #define STATUS_EVERY_MS 1000
 #define STATUS_LEN 256

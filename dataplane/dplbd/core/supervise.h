@@ -20,7 +20,7 @@
 #ifndef DPLB_SUPERVISE_H
 #define DPLB_SUPERVISE_H
 
-#include "dp.h"
+#include "core/dp.h"
 
 /** Before rte_eal_init (no threads yet): environment, SIGHUP, logs. */
 void supervise_init(void);

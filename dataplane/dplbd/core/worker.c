@@ -8,11 +8,11 @@
 #include <rte_malloc.h>
 #include <rte_prefetch.h>
 
-#include "conn_ctl.h"
-#include "lb.h"
+#include "ctl/conn_ctl.h"
+#include "lb/lb.h"
 #include "log.h"
-#include "pipeline.h"
-#include "worker.h"
+#include "core/pipeline.h"
+#include "core/worker.h"
 
 /* Empty polls in a row before the first sleep. */
 #define IDLE_POLLS_BEFORE_SLEEP 64

@@ -9,7 +9,7 @@
 #ifndef DPLB_WORKER_H
 #define DPLB_WORKER_H
 
-#include "dp.h"
+#include "core/dp.h"
 
 /** Allocate workers, their rings and register them with RCU. */
 int worker_init_all(struct dp_ctx *dp);

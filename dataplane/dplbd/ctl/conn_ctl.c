@@ -5,10 +5,10 @@
 
 #include <rte_malloc.h>
 
-#include "conn.h"
-#include "conn_ctl.h"
-#include "lb.h"
-#include "lb_svc.h"
+#include "lb/conn.h"
+#include "ctl/conn_ctl.h"
+#include "lb/lb.h"
+#include "lb/lb_svc.h"
 #include "log.h"
 
 #define WAIT_STEP_US 50

@@ -26,7 +26,7 @@
 #include <rte_byteorder.h>
 #include <rte_common.h>
 
-#include "dp.h"
+#include "core/dp.h"
 
 #define CONN_CTL_PAGE_MAX 4096		/* entries per page at most */
 #define CONN_CTL_PAGE_DEFAULT 512

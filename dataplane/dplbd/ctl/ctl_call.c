@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
 
-#include "ctl_call.h"
-#include "ctl_proto.h"
+#include "ctl/ctl_call.h"
+#include "ctl/ctl_proto.h"
 
 int
 call_params_only(struct ctl_call *c, const char *const *allowed)

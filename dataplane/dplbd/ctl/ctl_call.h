@@ -7,9 +7,9 @@
 #ifndef DPLB_CTL_CALL_H
 #define DPLB_CTL_CALL_H
 
-#include "ctl_server.h"
+#include "ctl/ctl_server.h"
 #include "inet.h"
-#include "rate_est.h"
+#include "lb/rate_est.h"
 
 /** -EINVAL if params holds a key outside the NULL-terminated list. */
 int call_params_only(struct ctl_call *c, const char *const *allowed);

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ctl_proto.h"
+#include "ctl/ctl_proto.h"
 
 /* Requests are flat objects; 32 levels leave room for any sane params. */
 #define CTL_MAX_DEPTH 32

@@ -26,7 +26,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "ctl_server.h"
+#include "ctl/ctl_server.h"
 #include "log.h"
 
 #define CTL_MAX_CLIENTS 1024

@@ -19,7 +19,7 @@
 
 #include <json-c/json.h>
 
-#include "ctl_proto.h"
+#include "ctl/ctl_proto.h"
 
 struct ctl_server;
 struct ctl_client;

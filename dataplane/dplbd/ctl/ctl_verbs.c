@@ -5,16 +5,16 @@
 
 #include <rte_ethdev.h>
 
-#include "ctl_call.h"
-#include "ctl_verbs.h"
-#include "ctl_verbs_ha.h"
-#include "conn.h"
-#include "dp.h"
-#include "estimate.h"
-#include "flow.h"
+#include "ctl/ctl_call.h"
+#include "ctl/ctl_verbs.h"
+#include "ctl/ctl_verbs_ha.h"
+#include "lb/conn.h"
+#include "core/dp.h"
+#include "lb/estimate.h"
+#include "net/flow.h"
 #include "log.h"
-#include "netcfg.h"
-#include "port.h"
+#include "net/netcfg.h"
+#include "core/port.h"
 #include "version.h"
 
 #define J_INT(v) json_object_new_int64((int64_t)(v))

@@ -11,7 +11,7 @@
 
 #include <stddef.h>
 
-#include "ctl_server.h"
+#include "ctl/ctl_server.h"
 
 /** The method table; the server's ctx must be the struct dp_ctx. */
 const struct ctl_method *ctl_verbs(size_t *n);

@@ -13,13 +13,13 @@
 #include <time.h>
 #include <arpa/inet.h>
 
-#include "conn.h"
-#include "conn_ctl.h"
-#include "conn_state.h"
-#include "ctl_call.h"
-#include "ctl_verbs_conn.h"
-#include "dp.h"
-#include "lb_svc.h"
+#include "lb/conn.h"
+#include "ctl/conn_ctl.h"
+#include "lb/conn_state.h"
+#include "ctl/ctl_call.h"
+#include "ctl/ctl_verbs_conn.h"
+#include "core/dp.h"
+#include "lb/lb_svc.h"
 
 #define J_INT(v) json_object_new_int64((int64_t)(v))
 #define J_STR(v) json_object_new_string(v)

@@ -10,7 +10,7 @@
 
 #include <stddef.h>
 
-#include "ctl_server.h"
+#include "ctl/ctl_server.h"
 
 /** The method table (served together with ctl_verbs_with_lb()). */
 const struct ctl_method *ctl_verbs_conn(size_t *n);

@@ -3,13 +3,13 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "ctl_call.h"
-#include "ctl_proto.h"
-#include "ctl_verbs_ha.h"
-#include "dp.h"
+#include "ctl/ctl_call.h"
+#include "ctl/ctl_proto.h"
+#include "ctl/ctl_verbs_ha.h"
+#include "core/dp.h"
 #include "log.h"
-#include "netcfg.h"
-#include "slowpath.h"
+#include "net/netcfg.h"
+#include "net/slowpath.h"
 
 #define VIP_MAX 256
 #define GARP_COUNT 3		/* gratuitous ARPs per VIP gained */

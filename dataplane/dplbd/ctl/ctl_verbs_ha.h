@@ -18,7 +18,7 @@
 
 #include <stdbool.h>
 
-#include "ctl_server.h"
+#include "ctl/ctl_server.h"
 #include "inet.h"
 
 int ha_vip_add(struct ctl_call *c);

@@ -10,13 +10,13 @@
 #include <string.h>
 #include <arpa/inet.h>
 
-#include "ctl_call.h"
-#include "ctl_verbs.h"
-#include "ctl_verbs_conn.h"
-#include "ctl_verbs_lb.h"
-#include "dp.h"
-#include "flow.h"
-#include "lb_svc.h"
+#include "ctl/ctl_call.h"
+#include "ctl/ctl_verbs.h"
+#include "ctl/ctl_verbs_conn.h"
+#include "ctl/ctl_verbs_lb.h"
+#include "core/dp.h"
+#include "net/flow.h"
+#include "lb/lb_svc.h"
 #include "log.h"
 
 #define J_INT(v) json_object_new_int64((int64_t)(v))

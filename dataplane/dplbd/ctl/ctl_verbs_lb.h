@@ -10,7 +10,7 @@
 
 #include <stddef.h>
 
-#include "ctl_server.h"
+#include "ctl/ctl_server.h"
 
 struct dp_ctx;
 

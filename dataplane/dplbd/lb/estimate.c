@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-#include "estimate.h"
-#include "lb_svc.h"
+#include "lb/estimate.h"
+#include "lb/lb_svc.h"
 
 static struct rate_est worker_est[DP_MAX_WORKERS];
 static uint64_t next_ms;

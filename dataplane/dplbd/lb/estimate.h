@@ -10,8 +10,8 @@
 
 #include <stdint.h>
 
-#include "dp.h"
-#include "rate_est.h"
+#include "core/dp.h"
+#include "lb/rate_est.h"
 
 /** Sample everything if an interval has passed; call from the main
  * loop as often as convenient. */

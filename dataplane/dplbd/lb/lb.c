@@ -11,12 +11,12 @@
 #include <rte_tcp.h>
 #include <rte_udp.h>
 
-#include "conn.h"
-#include "csum.h"
-#include "lb.h"
-#include "lb_svc.h"
+#include "lb/conn.h"
+#include "net/csum.h"
+#include "lb/lb.h"
+#include "lb/lb_svc.h"
 #include "log.h"
-#include "steer.h"
+#include "net/steer.h"
 
 #define EXPIRE_BUDGET 256	/* connections checked per loop at most */
 

@@ -16,8 +16,8 @@
 #include <rte_ip.h>
 #include <rte_mbuf.h>
 
-#include "conn.h"
-#include "dp.h"
+#include "lb/conn.h"
+#include "core/dp.h"
 
 /** Create the workers' connection tables. */
 int lb_init_workers(struct dp_ctx *dp);

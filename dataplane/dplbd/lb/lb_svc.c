@@ -19,8 +19,8 @@
 #include <rte_malloc.h>
 #include <rte_rcu_qsbr.h>
 
-#include "config.h"
-#include "lb_svc.h"
+#include "config/config.h"
+#include "lb/lb_svc.h"
 
 #define LB_MSG_LEN 256
 

@@ -52,8 +52,8 @@
 #include <rte_common.h>
 
 #include "inet.h"
-#include "rate_est.h"
-#include "scheduler.h"
+#include "lb/rate_est.h"
+#include "lb/scheduler.h"
 
 struct rte_rcu_qsbr;
 struct dplb_config;

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <string.h>
 
-#include "rate_est.h"
+#include "lb/rate_est.h"
 
 void
 rate_est_sample(struct rate_est *e, const uint64_t *cur, unsigned int n,

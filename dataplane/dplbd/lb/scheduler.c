@@ -15,7 +15,7 @@
 #include <string.h>
 #include <arpa/inet.h>
 
-#include "scheduler.h"
+#include "lb/scheduler.h"
 
 struct sched_slot {
 	const struct sched_dest_load *load;

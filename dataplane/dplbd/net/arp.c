@@ -2,7 +2,7 @@
 #include <rte_arp.h>
 #include <rte_ether.h>
 
-#include "pipeline.h"
+#include "core/pipeline.h"
 
 #define ARP_FRAME_LEN (sizeof(struct rte_ether_hdr) + sizeof(struct rte_arp_hdr))
 

@@ -9,10 +9,10 @@
 #include <rte_errno.h>
 #include <rte_flow.h>
 
-#include "flow.h"
-#include "lb_svc.h"
+#include "net/flow.h"
+#include "lb/lb_svc.h"
 #include "log.h"
-#include "port.h"
+#include "core/port.h"
 
 /* Rules of one local address on one port. */
 struct flow_addr {

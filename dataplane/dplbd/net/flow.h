@@ -29,7 +29,7 @@
 
 #include <stdint.h>
 
-#include "dp.h"
+#include "core/dp.h"
 
 /** Ports p with (p & mask) == value; mask is a prefix (ones, then zeros). */
 struct flow_block {

@@ -2,9 +2,9 @@
 #include <rte_icmp.h>
 #include <rte_ip.h>
 
-#include "csum.h"
-#include "lb.h"
-#include "pipeline.h"
+#include "net/csum.h"
+#include "lb/lb.h"
+#include "core/pipeline.h"
 
 #define ETH_LEN sizeof(struct rte_ether_hdr)
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <rte_ether.h>
 
-#include "pipeline.h"
+#include "core/pipeline.h"
 
 /* No tx queue of our own on port_id: the queue owner sends the frames
  * (it counts them as its tx).  m->port tells it where. */

@@ -7,7 +7,7 @@
 #include <rte_malloc.h>
 
 #include "log.h"
-#include "neigh.h"
+#include "net/neigh.h"
 
 int
 neigh_table_init(struct neigh_table *nt, const char *name, uint32_t max,

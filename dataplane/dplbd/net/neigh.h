@@ -26,8 +26,8 @@
 #include <rte_rcu_qsbr.h>
 
 #include "inet.h"
-#include "neigh_fsm.h"
-#include "stats.h"
+#include "net/neigh_fsm.h"
+#include "core/stats.h"
 
 #define NEIGH_MAC_VALID (1ULL << 63)
 

@@ -4,9 +4,9 @@
 #include <string.h>
 
 #include "log.h"
-#include "netcfg.h"
-#include "slowpath.h"
-#include "twin.h"
+#include "net/netcfg.h"
+#include "net/slowpath.h"
+#include "net/twin.h"
 
 #define SAY(...)                                                               \
 	do {                                                                   \

@@ -10,7 +10,7 @@
 
 #include <stddef.h>
 
-#include "dp.h"
+#include "core/dp.h"
 
 /** Add an interface address: local /32, connected route, twin, GARP. */
 int netcfg_addr_add(struct dp_ctx *dp, unsigned int port,

@@ -5,7 +5,7 @@
 #include <rte_errno.h>
 #include <rte_malloc.h>
 
-#include "route.h"
+#include "net/route.h"
 
 int
 route_table_init(struct route_table *rt, const char *name,

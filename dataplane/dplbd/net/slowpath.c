@@ -2,7 +2,7 @@
 #include <rte_arp.h>
 #include <rte_ether.h>
 
-#include "slowpath.h"
+#include "net/slowpath.h"
 
 #define TICK_MS 50
 #define ANNOUNCE_MAX 64

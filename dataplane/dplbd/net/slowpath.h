@@ -9,7 +9,7 @@
 #ifndef DPLB_SLOWPATH_H
 #define DPLB_SLOWPATH_H
 
-#include "dp.h"
+#include "core/dp.h"
 
 /** The neigh_ops that route neighbour actions to this module. */
 struct neigh_ops slowpath_neigh_ops(struct dp_ctx *dp);

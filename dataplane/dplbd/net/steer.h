@@ -21,7 +21,7 @@
 
 #include <rte_byteorder.h>
 
-#include "pipeline.h"
+#include "core/pipeline.h"
 
 /** Owner of a flow by its client endpoint, in [0, n_workers). */
 static inline unsigned int
