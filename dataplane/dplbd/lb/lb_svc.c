@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * lb_svc: virtual services, dests and laddr groups; their publication.
- * See lb_svc.h for the model and the contracts.
+ * lb_svc: the store of virtual services, dests and laddr groups, and its
+ * publication to the workers (RCU snapshots).  See lb_svc.h for the
+ * model and the contracts; lb_conf.c holds the names, parsing and
+ * validation, lb_dest.c the dests, laddr groups and counters.
  *
  * Every change follows one pattern: validate, apply to the store and
- * mark what changed dirty, publish(), and undo the store change if the
- * publication failed (it only fails for memory), so that the store
+ * mark what changed dirty, lb_publish(), and undo the store change if
+ * the publication failed (it only fails for memory), so that the store
  * always describes the published snapshot.
  */
 #include <errno.h>
@@ -21,263 +23,7 @@
 
 #include "config/config.h"
 #include "lb/lb_svc.h"
-
-#define LB_MSG_LEN 256
-
-/* ---- messages ---------------------------------------------------------- */
-
-static int __attribute__((format(printf, 4, 5)))
-fail(char *msg, size_t len, int err, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (msg != NULL && len > 0) {
-		va_start(ap, fmt);
-		vsnprintf(msg, len, fmt, ap);
-		va_end(ap);
-	}
-	return -err;
-}
-
-/* "tcp 198.18.0.100:80" for messages. */
-static const char *
-key_fmt(const struct lb_svc_key *k, char *buf, size_t len)
-{
-	char a[INET_ADDR_STRLEN];
-	const char *p = lb_proto_name(k->proto);
-
-	snprintf(buf, len, "%s %s:%u", p ? p : "?",
-		 inet_addr_fmt(&k->vip, a, sizeof(a)), k->port);
-	return buf;
-}
-
-#define KEY_STRLEN (INET_ADDR_STRLEN + 16)
-
-/* ---- names ------------------------------------------------------------- */
-
-static const char *const fwd_names[LB_FWD_COUNT] = {
-	[LB_FWD_FNAT] = "fnat",
-	[LB_FWD_NAT] = "nat",
-	[LB_FWD_DR] = "dr",
-	[LB_FWD_TUNNEL] = "tunnel",
-};
-
-void
-lb_svc_conf_init(struct lb_svc_conf *c)
-{
-	memset(c, 0, sizeof(*c));
-	snprintf(c->sched, sizeof(c->sched), "wlc");
-	c->netmask_len = 32;
-}
-
-void
-lb_dest_conf_init(struct lb_dest_conf *d)
-{
-	memset(d, 0, sizeof(*d));
-	d->weight = 1;
-	d->fwd = LB_FWD_FNAT;
-}
-
-int
-lb_proto_parse(const char *s)
-{
-	if (s != NULL && strcmp(s, "tcp") == 0)
-		return IPPROTO_TCP;
-	if (s != NULL && strcmp(s, "udp") == 0)
-		return IPPROTO_UDP;
-	return -EINVAL;
-}
-
-const char *
-lb_proto_name(uint8_t proto)
-{
-	return proto == IPPROTO_TCP ? "tcp" : proto == IPPROTO_UDP ? "udp" :
-								    NULL;
-}
-
-int
-lb_fwd_parse(const char *s)
-{
-	int i;
-
-	for (i = 0; s != NULL && i < LB_FWD_COUNT; i++)
-		if (strcmp(s, fwd_names[i]) == 0)
-			return i;
-	return -EINVAL;
-}
-
-const char *
-lb_fwd_name(uint8_t fwd)
-{
-	return fwd < LB_FWD_COUNT ? fwd_names[fwd] : NULL;
-}
-
-/* Compare flag names with '_' and '-' as the same character. */
-static bool
-flag_eq(const char *a, const char *b)
-{
-	for (; *a != '\0' && *b != '\0'; a++, b++)
-		if (*a != *b && !((*a == '_' || *a == '-') &&
-				  (*b == '_' || *b == '-')))
-			return false;
-	return *a == *b;
-}
-
-int
-lb_svc_flag_parse(const char *s)
-{
-	static const struct { const char *name; int bit; } names[] = {
-		{ "sh-fallback", LB_SVC_F_FALLBACK },
-		{ "mh-fallback", LB_SVC_F_FALLBACK },
-		{ "sh-port", LB_SVC_F_HASH_PORT },
-		{ "mh-port", LB_SVC_F_HASH_PORT },
-		{ "one-packet", LB_SVC_F_ONE_PACKET },
-		{ "ops", LB_SVC_F_ONE_PACKET },
-		{ "expire-quiescent", LB_SVC_F_EXPIRE_QUIESCENT },
-	};
-	size_t i;
-
-	for (i = 0; s != NULL && i < RTE_DIM(names); i++)
-		if (flag_eq(s, names[i].name))
-			return names[i].bit;
-	return -EINVAL;
-}
-
-/* IPVS keeps one bit for sh-port and mh-port (and one for the
- * fallbacks): the name follows the scheduler, as ipvsadm prints it. */
-const char *
-lb_svc_flag_name(uint32_t f, const char *sched)
-{
-	bool mh = sched != NULL && strcmp(sched, "mh") == 0;
-
-	switch (f) {
-	case LB_SVC_F_FALLBACK:
-		return mh ? "mh-fallback" : "sh-fallback";
-	case LB_SVC_F_HASH_PORT:
-		return mh ? "mh-port" : "sh-port";
-	case LB_SVC_F_ONE_PACKET:
-		return "one-packet";
-	case LB_SVC_F_EXPIRE_QUIESCENT:
-		return "expire-quiescent";
-	}
-	return NULL;
-}
-
-int
-lb_netmask_parse(const char *s)
-{
-	struct inet_addr a;
-	uint32_t m;
-	int len;
-
-	if (s == NULL || inet_addr_parse(s, &a) != 0 || a.family != AF_INET)
-		return -EINVAL;
-	m = ntohl(a.v4.s_addr);
-	len = m ? __builtin_popcount(m) : 0;
-	/* contiguous: the ones are exactly the top len bits */
-	if (len != 32 && m != (len ? ~0u << (32 - len) : 0))
-		return -EINVAL;
-	return len;
-}
-
-/* Group names: safe in messages, logs and config files. */
-static bool
-name_valid(const char *s)
-{
-	size_t n = strnlen(s, LB_NAME_LEN);
-
-	return n > 0 && n < LB_NAME_LEN &&
-	       strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-			 "0123456789_.-") == n;
-}
-
-static int
-check_v4(const struct inet_addr *a, const char *what, char *msg, size_t len)
-{
-	uint32_t h;
-
-	if (a->family == AF_INET6)
-		return fail(msg, len, EAFNOSUPPORT,
-			    "%s: IPv6 is not supported by the dataplane yet",
-			    what);
-	if (a->family != AF_INET)
-		return fail(msg, len, EINVAL, "%s: missing address", what);
-	h = ntohl(a->v4.s_addr);
-	if (h == 0 || (h >> 24) == 127 || (h >> 28) >= 0xe)
-		return fail(msg, len, EINVAL, "%s: not a unicast address",
-			    what);
-	return 0;
-}
-
-int
-lb_svc_conf_check(const struct lb_svc_key *k, const struct lb_svc_conf *c,
-		  char *msg, size_t len)
-{
-	int rc;
-
-	if (lb_proto_name(k->proto) == NULL)
-		return fail(msg, len, EINVAL, "proto: must be tcp or udp");
-	if ((rc = check_v4(&k->vip, "vip", msg, len)) != 0)
-		return rc;
-	if (memchr(c->sched, '\0', sizeof(c->sched)) == NULL ||
-	    !sched_known(c->sched))
-		return fail(msg, len, EINVAL, "sched: unknown scheduler '%.*s' "
-			    "(rr wrr lc wlc sh mh fo)",
-			    (int)sizeof(c->sched), c->sched);
-	if (c->flags & ~LB_SVC_F_ALL)
-		return fail(msg, len, EINVAL, "flags: unknown flag 0x%x",
-			    c->flags & ~LB_SVC_F_ALL);
-	if ((c->flags & LB_SVC_F_ONE_PACKET) && k->proto != IPPROTO_UDP)
-		return fail(msg, len, EINVAL,
-			    "flags: one-packet is for UDP services only");
-	if (c->persistent > LB_PERSIST_MAX)
-		return fail(msg, len, EINVAL,
-			    "persistent: must be between 0 and %u seconds",
-			    LB_PERSIST_MAX);
-	if (c->netmask_len > 32)
-		return fail(msg, len, EINVAL, "netmask: must be /0 to /32");
-	if (c->persistent == 0 && c->netmask_len != 32)
-		return fail(msg, len, EINVAL,
-			    "netmask: only with persistent (as ipvsadm -M)");
-	if (c->laddr_group[0] != '\0' && !name_valid(c->laddr_group))
-		return fail(msg, len, EINVAL, "laddr_group: invalid name: use "
-			    "1 to %d characters of A-Z a-z 0-9 _ . -",
-			    LB_NAME_LEN - 1);
-	return 0;
-}
-
-int
-lb_dest_conf_check(const struct lb_svc_key *k, const struct lb_svc_conf *c,
-		   const struct lb_dest_conf *d, char *msg, size_t len)
-{
-	int rc;
-
-	if ((rc = check_v4(&d->addr, "addr", msg, len)) != 0)
-		return rc;
-	if (d->weight > SCHED_WEIGHT_MAX)
-		return fail(msg, len, EINVAL, "weight: must be between 0 and %u",
-			    SCHED_WEIGHT_MAX);
-	if (d->fwd >= LB_FWD_COUNT)
-		return fail(msg, len, EINVAL,
-			    "fwd: must be fnat, nat, dr or tunnel");
-	if (d->u_threshold > LB_THRESHOLD_MAX ||
-	    d->l_threshold > LB_THRESHOLD_MAX)
-		return fail(msg, len, EINVAL,
-			    "thresholds: must be between 0 and %u",
-			    LB_THRESHOLD_MAX);
-	if (d->u_threshold != 0 && d->l_threshold > d->u_threshold)
-		return fail(msg, len, EINVAL,
-			    "l_threshold: must not exceed u_threshold");
-	if (d->fwd == LB_FWD_FNAT && c->laddr_group[0] == '\0')
-		return fail(msg, len, EINVAL, "fwd: full-NAT needs the service "
-			    "to have a laddr_group");
-	/* DR and tunnel do not rewrite the transport header. */
-	if ((d->fwd == LB_FWD_DR || d->fwd == LB_FWD_TUNNEL) &&
-	    d->port != 0 && d->port != k->port)
-		return fail(msg, len, EINVAL, "dport: %s dests keep the "
-			    "service's port %u", lb_fwd_name(d->fwd), k->port);
-	return 0;
-}
+#include "lb_svc_priv.h"
 
 /* ---- allocation ------------------------------------------------------- */
 
@@ -296,8 +42,8 @@ svc_snap_free(struct lb_svc_snap *ss)
 	rte_free(ss);
 }
 
-static void
-dest_free(struct lb_dest *d)
+void
+lb_dest_free(struct lb_dest *d)
 {
 	rte_free(d->pcpu);
 	rte_free(d);
@@ -312,8 +58,8 @@ svc_free(struct lb_svc *s)
 	rte_free(s);
 }
 
-static void
-group_free(struct lb_laddr_group *g)
+void
+lb_group_free(struct lb_laddr_group *g)
 {
 	laddr_snap_free(g->next_snap);
 	laddr_snap_free(g->snap);
@@ -349,8 +95,8 @@ svc_alloc(const struct lb_store *st)
 	return s;
 }
 
-static struct lb_dest *
-dest_alloc(const struct lb_store *st)
+struct lb_dest *
+lb_dest_alloc(const struct lb_store *st)
 {
 	struct lb_dest *d = rte_zmalloc("lb_dest", sizeof(*d),
 					RTE_CACHE_LINE_SIZE);
@@ -496,8 +242,8 @@ table_build(const struct lb_store *st)
  * published and the dirty marks are dropped: the caller undoes its
  * change, after which the published snapshots describe the store again.
  */
-static int
-publish(struct lb_store *st)
+int
+lb_publish(struct lb_store *st)
 {
 	struct lb_laddr_group *g;
 	struct lb_snap *t, *old;
@@ -578,7 +324,7 @@ lb_store_create(struct lb_store **out, unsigned int n_workers,
 	TAILQ_INIT(&st->svcs);
 	TAILQ_INIT(&st->groups);
 	TAILQ_INIT(&st->trash);
-	rc = publish(st);
+	rc = lb_publish(st);
 	if (rc < 0) {
 		rte_free(st);
 		return rc;
@@ -601,7 +347,7 @@ lb_store_gc(struct lb_store *st)
 		}
 		TAILQ_REMOVE(&st->trash, d, next);
 		svc_put(d->svc);
-		dest_free(d);
+		lb_dest_free(d);
 	}
 	return left;
 }
@@ -619,7 +365,7 @@ lb_store_destroy(struct lb_store *st)
 		TAILQ_REMOVE(&st->svcs, s, next);
 		while ((d = TAILQ_FIRST(&s->dests)) != NULL) {
 			TAILQ_REMOVE(&s->dests, d, next);
-			dest_free(d);
+			lb_dest_free(d);
 		}
 		s->refs = 0;
 		svc_free(s);
@@ -628,11 +374,11 @@ lb_store_destroy(struct lb_store *st)
 	while ((d = TAILQ_FIRST(&st->trash)) != NULL) {
 		TAILQ_REMOVE(&st->trash, d, next);
 		svc_put(d->svc);
-		dest_free(d);
+		lb_dest_free(d);
 	}
 	while ((g = TAILQ_FIRST(&st->groups)) != NULL) {
 		TAILQ_REMOVE(&st->groups, g, next);
-		group_free(g);
+		lb_group_free(g);
 	}
 	rte_free(st->cur);
 	rte_free(st);
@@ -679,7 +425,7 @@ group_resolve(const struct lb_store *st, const struct lb_svc_conf *c,
 		return 0;
 	*g = lb_laddr_find(st, c->laddr_group);
 	if (*g == NULL)
-		return fail(msg, len, ENOENT, "laddr_group: no laddr group "
+		return lb_fail(msg, len, ENOENT, "laddr_group: no laddr group "
 			    "'%s'", c->laddr_group);
 	return 0;
 }
@@ -713,16 +459,16 @@ lb_svc_add(struct lb_store *st, const struct lb_svc_key *k,
 	if ((rc = lb_svc_conf_check(k, c, msg, len)) != 0)
 		return rc;
 	if (lb_svc_find(st, k) != NULL)
-		return fail(msg, len, EEXIST, "service %s exists already",
-			    key_fmt(k, name, sizeof(name)));
+		return lb_fail(msg, len, EEXIST, "service %s exists already",
+			    lb_key_fmt(k, name, sizeof(name)));
 	if (st->n_svcs >= LB_MAX_SERVICES)
-		return fail(msg, len, ENOSPC, "at most %u services",
+		return lb_fail(msg, len, ENOSPC, "at most %u services",
 			    LB_MAX_SERVICES);
 	if ((rc = group_resolve(st, c, &g, msg, len)) != 0)
 		return rc;
 	s = svc_alloc(st);
 	if (s == NULL)
-		return fail(msg, len, ENOMEM, "out of memory");
+		return lb_fail(msg, len, ENOMEM, "out of memory");
 	s->key = *k;
 	s->conf = *c;
 	s->id = svc_new_id(st);
@@ -733,15 +479,15 @@ lb_svc_add(struct lb_store *st, const struct lb_svc_key *k,
 		g->users++;
 	TAILQ_INSERT_TAIL(&st->svcs, s, next);
 	st->n_svcs++;
-	rc = publish(st);
+	rc = lb_publish(st);
 	if (rc < 0) {
 		TAILQ_REMOVE(&st->svcs, s, next);
 		st->n_svcs--;
 		if (g != NULL)
 			g->users--;
 		svc_free(s);
-		return fail(msg, len, -rc, "service %s: %s",
-			    key_fmt(k, name, sizeof(name)), strerror(-rc));
+		return lb_fail(msg, len, -rc, "service %s: %s",
+			    lb_key_fmt(k, name, sizeof(name)), strerror(-rc));
 	}
 	return 0;
 }
@@ -759,8 +505,8 @@ lb_svc_edit(struct lb_store *st, const struct lb_svc_key *k,
 
 	s = lb_svc_find(st, k);
 	if (s == NULL)
-		return fail(msg, len, ENOENT, "no service %s",
-			    key_fmt(k, name, sizeof(name)));
+		return lb_fail(msg, len, ENOENT, "no service %s",
+			    lb_key_fmt(k, name, sizeof(name)));
 	if ((rc = lb_svc_conf_check(k, c, msg, len)) != 0)
 		return rc;
 	/* Its dests must still make sense (FNAT without a group...). */
@@ -769,7 +515,7 @@ lb_svc_edit(struct lb_store *st, const struct lb_svc_key *k,
 
 		rc = lb_dest_conf_check(k, c, &d->conf, why, sizeof(why));
 		if (rc != 0)
-			return fail(msg, len, -rc, "dest %s:%u: %s",
+			return lb_fail(msg, len, -rc, "dest %s:%u: %s",
 				    inet_addr_fmt(&d->conf.addr, a, sizeof(a)),
 				    d->conf.port, why);
 	}
@@ -784,7 +530,7 @@ lb_svc_edit(struct lb_store *st, const struct lb_svc_key *k,
 	if (g != NULL)
 		g->users++;
 	s->dirty = true;
-	rc = publish(st);
+	rc = lb_publish(st);
 	if (rc < 0) {
 		if (g != NULL)
 			g->users--;
@@ -792,8 +538,8 @@ lb_svc_edit(struct lb_store *st, const struct lb_svc_key *k,
 			old_g->users++;
 		s->conf = old;
 		s->laddr = old_g;
-		return fail(msg, len, -rc, "service %s: %s",
-			    key_fmt(k, name, sizeof(name)), strerror(-rc));
+		return lb_fail(msg, len, -rc, "service %s: %s",
+			    lb_key_fmt(k, name, sizeof(name)), strerror(-rc));
 	}
 	return 0;
 }
@@ -829,20 +575,20 @@ lb_svc_del(struct lb_store *st, const struct lb_svc_key *k, char *msg,
 
 	s = lb_svc_find(st, k);
 	if (s == NULL)
-		return fail(msg, len, ENOENT, "no service %s",
-			    key_fmt(k, name, sizeof(name)));
+		return lb_fail(msg, len, ENOENT, "no service %s",
+			    lb_key_fmt(k, name, sizeof(name)));
 	after = TAILQ_NEXT(s, next);
 	TAILQ_REMOVE(&st->svcs, s, next);
 	st->n_svcs--;
-	rc = publish(st);
+	rc = lb_publish(st);
 	if (rc < 0) {
 		if (after != NULL)
 			TAILQ_INSERT_BEFORE(after, s, next);
 		else
 			TAILQ_INSERT_TAIL(&st->svcs, s, next);
 		st->n_svcs++;
-		return fail(msg, len, -rc, "service %s: %s",
-			    key_fmt(k, name, sizeof(name)), strerror(-rc));
+		return lb_fail(msg, len, -rc, "service %s: %s",
+			    lb_key_fmt(k, name, sizeof(name)), strerror(-rc));
 	}
 	svc_retire(st, s);
 	lb_store_gc(st);
@@ -859,11 +605,11 @@ lb_svc_flush(struct lb_store *st, char *msg, size_t len)
 
 	TAILQ_CONCAT(&gone, &st->svcs, next);
 	st->n_svcs = 0;
-	rc = publish(st);
+	rc = lb_publish(st);
 	if (rc < 0) {
 		TAILQ_CONCAT(&st->svcs, &gone, next);
 		st->n_svcs = n;
-		return fail(msg, len, -rc, "flush: %s", strerror(-rc));
+		return lb_fail(msg, len, -rc, "flush: %s", strerror(-rc));
 	}
 	while ((s = TAILQ_FIRST(&gone)) != NULL) {
 		TAILQ_REMOVE(&gone, s, next);
@@ -871,407 +617,6 @@ lb_svc_flush(struct lb_store *st, char *msg, size_t len)
 	}
 	lb_store_gc(st);
 	return (int)n;
-}
-
-/* ---- dests ------------------------------------------------------------ */
-
-struct lb_dest *
-lb_dest_find(const struct lb_svc *s, const struct inet_addr *addr,
-	     uint16_t port)
-{
-	struct lb_dest *d;
-
-	if (port == 0)
-		port = s->key.port;
-	TAILQ_FOREACH(d, &s->dests, next)
-		if (d->conf.port == port && inet_addr_equal(&d->conf.addr, addr))
-			return d;
-	return NULL;
-}
-
-/* A deleted dest of s that connections still hold: revived on re-add. */
-static struct lb_dest *
-trash_find(const struct lb_store *st, const struct lb_svc *s,
-	   const struct lb_dest_conf *dc)
-{
-	struct lb_dest *d;
-
-	TAILQ_FOREACH(d, &st->trash, next)
-		if (d->svc == s && d->conf.port == dc->port &&
-		    inet_addr_equal(&d->conf.addr, &dc->addr))
-			return d;
-	return NULL;
-}
-
-/* The service of a dest verb with d's port resolved into *dc. */
-static int
-dest_prepare(struct lb_store *st, const struct lb_svc_key *k,
-	     const struct lb_dest_conf *d, struct lb_svc **s,
-	     struct lb_dest_conf *dc, char *msg, size_t len)
-{
-	char name[KEY_STRLEN];
-
-	*s = lb_svc_find(st, k);
-	if (*s == NULL)
-		return fail(msg, len, ENOENT, "no service %s",
-			    key_fmt(k, name, sizeof(name)));
-	*dc = *d;
-	if (dc->port == 0)
-		dc->port = k->port;
-	return lb_dest_conf_check(k, &(*s)->conf, dc, msg, len);
-}
-
-int
-lb_dest_add(struct lb_store *st, const struct lb_svc_key *k,
-	    const struct lb_dest_conf *d, char *msg, size_t len)
-{
-	char name[KEY_STRLEN], a[INET_ADDR_STRLEN];
-	struct lb_dest_conf dc;
-	struct lb_dest *nd;
-	struct lb_svc *s;
-	bool revived;
-	int rc;
-
-	if ((rc = dest_prepare(st, k, d, &s, &dc, msg, len)) != 0)
-		return rc;
-	if (lb_dest_find(s, &dc.addr, dc.port) != NULL)
-		return fail(msg, len, EEXIST, "dest %s:%u of service %s "
-			    "exists already",
-			    inet_addr_fmt(&dc.addr, a, sizeof(a)), dc.port,
-			    key_fmt(k, name, sizeof(name)));
-	if (s->n_dests >= LB_MAX_DESTS_PER_SVC)
-		return fail(msg, len, ENOSPC, "at most %u dests per service",
-			    LB_MAX_DESTS_PER_SVC);
-	nd = trash_find(st, s, &dc);
-	revived = nd != NULL;
-	if (revived) {
-		TAILQ_REMOVE(&st->trash, nd, next);
-		nd->trashed = false;
-	} else {
-		nd = dest_alloc(st);
-		if (nd == NULL)
-			return fail(msg, len, ENOMEM, "out of memory");
-		nd->svc = s;
-		nd->id = s->next_dest_id++;
-		s->refs++;
-	}
-	nd->conf = dc;
-	TAILQ_INSERT_TAIL(&s->dests, nd, next);
-	s->n_dests++;
-	s->dirty = true;
-	rc = publish(st);
-	if (rc < 0) {
-		TAILQ_REMOVE(&s->dests, nd, next);
-		s->n_dests--;
-		if (revived) {
-			nd->trashed = true;
-			TAILQ_INSERT_TAIL(&st->trash, nd, next);
-		} else {
-			dest_free(nd);
-			s->refs--;
-		}
-		return fail(msg, len, -rc, "dest %s:%u: %s",
-			    inet_addr_fmt(&dc.addr, a, sizeof(a)), dc.port,
-			    strerror(-rc));
-	}
-	return 0;
-}
-
-int
-lb_dest_edit(struct lb_store *st, const struct lb_svc_key *k,
-	     const struct lb_dest_conf *d, char *msg, size_t len)
-{
-	char name[KEY_STRLEN], a[INET_ADDR_STRLEN];
-	struct lb_dest_conf dc, old;
-	struct lb_dest *ed;
-	struct lb_svc *s;
-	int rc;
-
-	if ((rc = dest_prepare(st, k, d, &s, &dc, msg, len)) != 0) {
-		/* a missing dest is ENOENT even when the new values are bad */
-		if (s == NULL || lb_dest_find(s, &d->addr, d->port) != NULL)
-			return rc;
-	}
-	ed = lb_dest_find(s, &dc.addr, dc.port);
-	if (ed == NULL)
-		return fail(msg, len, ENOENT, "no dest %s:%u in service %s",
-			    inet_addr_fmt(&dc.addr, a, sizeof(a)), dc.port,
-			    key_fmt(k, name, sizeof(name)));
-	old = ed->conf;
-	ed->conf = dc;
-	s->dirty = true;
-	rc = publish(st);
-	if (rc < 0) {
-		ed->conf = old;
-		return fail(msg, len, -rc, "dest %s:%u: %s",
-			    inet_addr_fmt(&dc.addr, a, sizeof(a)), dc.port,
-			    strerror(-rc));
-	}
-	return 0;
-}
-
-int
-lb_dest_del(struct lb_store *st, const struct lb_svc_key *k,
-	    const struct inet_addr *addr, uint16_t port, char *msg,
-	    size_t len)
-{
-	char name[KEY_STRLEN], a[INET_ADDR_STRLEN];
-	struct lb_dest *d, *after;
-	struct lb_svc *s;
-	int rc;
-
-	s = lb_svc_find(st, k);
-	if (s == NULL)
-		return fail(msg, len, ENOENT, "no service %s",
-			    key_fmt(k, name, sizeof(name)));
-	d = lb_dest_find(s, addr, port);
-	if (d == NULL)
-		return fail(msg, len, ENOENT, "no dest %s:%u in service %s",
-			    inet_addr_fmt(addr, a, sizeof(a)),
-			    port ? port : k->port,
-			    key_fmt(k, name, sizeof(name)));
-	after = TAILQ_NEXT(d, next);
-	TAILQ_REMOVE(&s->dests, d, next);
-	s->n_dests--;
-	s->dirty = true;
-	rc = publish(st);
-	if (rc < 0) {
-		if (after != NULL)
-			TAILQ_INSERT_BEFORE(after, d, next);
-		else
-			TAILQ_INSERT_TAIL(&s->dests, d, next);
-		s->n_dests++;
-		return fail(msg, len, -rc, "dest %s:%u: %s",
-			    inet_addr_fmt(addr, a, sizeof(a)), d->conf.port,
-			    strerror(-rc));
-	}
-	/* No snapshot reaches it now; connections may still hold it. */
-	d->trashed = true;
-	TAILQ_INSERT_TAIL(&st->trash, d, next);
-	lb_store_gc(st);
-	return 0;
-}
-
-/* ---- laddr groups ----------------------------------------------------- */
-
-static struct lb_laddr_group *
-addr_group(const struct lb_store *st, const struct inet_addr *a, int *idx)
-{
-	struct lb_laddr_group *g;
-	unsigned int i;
-
-	TAILQ_FOREACH(g, &st->groups, next)
-		for (i = 0; i < g->n_addrs; i++)
-			if (inet_addr_equal(&g->addrs[i], a)) {
-				*idx = (int)i;
-				return g;
-			}
-	return NULL;
-}
-
-int
-lb_laddr_add(struct lb_store *st, const char *name,
-	     const struct inet_addr *addr, char *msg, size_t len)
-{
-	struct lb_laddr_group *g, *owner;
-	char a[INET_ADDR_STRLEN];
-	bool created = false;
-	int rc, idx;
-
-	if (name == NULL || !name_valid(name))
-		return fail(msg, len, EINVAL, "group: invalid name: use 1 to "
-			    "%d characters of A-Z a-z 0-9 _ . -",
-			    LB_NAME_LEN - 1);
-	g = lb_laddr_find(st, name);
-	if (addr == NULL && g != NULL)
-		return fail(msg, len, EEXIST, "laddr group '%s' exists already",
-			    name);
-	if (addr != NULL) {
-		if ((rc = check_v4(addr, "addr", msg, len)) != 0)
-			return rc;
-		inet_addr_fmt(addr, a, sizeof(a));
-		owner = addr_group(st, addr, &idx);
-		if (owner != NULL)
-			return fail(msg, len, EEXIST, "%s is in laddr group "
-				    "'%s' already", a, owner->name);
-		if (g != NULL && g->n_addrs >= LB_LADDR_MAX_ADDRS)
-			return fail(msg, len, ENOSPC, "at most %d addresses per "
-				    "laddr group", LB_LADDR_MAX_ADDRS);
-	}
-	if (g == NULL) {
-		g = rte_zmalloc("lb_laddr_group", sizeof(*g), 0);
-		if (g == NULL)
-			return fail(msg, len, ENOMEM, "out of memory");
-		snprintf(g->name, sizeof(g->name), "%s", name);
-		TAILQ_INSERT_TAIL(&st->groups, g, next);
-		created = true;
-	}
-	if (addr != NULL)
-		g->addrs[g->n_addrs++] = *addr;
-	g->dirty = true;
-	rc = publish(st);
-	if (rc < 0) {
-		if (addr != NULL)
-			g->n_addrs--;
-		if (created) {
-			TAILQ_REMOVE(&st->groups, g, next);
-			group_free(g);
-		}
-		return fail(msg, len, -rc, "laddr group '%s': %s", name,
-			    strerror(-rc));
-	}
-	return 0;
-}
-
-int
-lb_laddr_del(struct lb_store *st, const char *name,
-	     const struct inet_addr *addr, char *msg, size_t len)
-{
-	struct lb_laddr_group *g, *owner;
-	char a[INET_ADDR_STRLEN];
-	int rc, idx = -1;
-
-	g = name != NULL ? lb_laddr_find(st, name) : NULL;
-	if (g == NULL)
-		return fail(msg, len, ENOENT, "no laddr group '%s'",
-			    name ? name : "");
-	if (addr == NULL) {
-		if (g->users > 0)
-			return fail(msg, len, EBUSY, "laddr group '%s' is used "
-				    "by %u service(s)", name, g->users);
-		/* No published service snapshot points to it. */
-		TAILQ_REMOVE(&st->groups, g, next);
-		group_free(g);
-		return 0;
-	}
-	owner = addr_group(st, addr, &idx);
-	if (owner != g)
-		return fail(msg, len, ENOENT, "%s is not in laddr group '%s'",
-			    inet_addr_fmt(addr, a, sizeof(a)), name);
-	memmove(&g->addrs[idx], &g->addrs[idx + 1],
-		sizeof(g->addrs[0]) * (g->n_addrs - (unsigned int)idx - 1));
-	g->n_addrs--;
-	g->dirty = true;
-	rc = publish(st);
-	if (rc < 0) {
-		memmove(&g->addrs[idx + 1], &g->addrs[idx],
-			sizeof(g->addrs[0]) * (g->n_addrs - (unsigned int)idx));
-		g->addrs[idx] = *addr;
-		g->n_addrs++;
-		return fail(msg, len, -rc, "laddr group '%s': %s", name,
-			    strerror(-rc));
-	}
-	return 0;
-}
-
-/* ---- counters --------------------------------------------------------- */
-
-static void
-stats_add(struct lb_stats *sum, const struct lb_stats *s)
-{
-	/* Workers write their block with plain stores; a relaxed atomic
-	 * load reads each 64-bit counter whole. */
-	sum->conns += __atomic_load_n(&s->conns, __ATOMIC_RELAXED);
-	sum->inpkts += __atomic_load_n(&s->inpkts, __ATOMIC_RELAXED);
-	sum->outpkts += __atomic_load_n(&s->outpkts, __ATOMIC_RELAXED);
-	sum->inbytes += __atomic_load_n(&s->inbytes, __ATOMIC_RELAXED);
-	sum->outbytes += __atomic_load_n(&s->outbytes, __ATOMIC_RELAXED);
-}
-
-static void
-stats_sub(struct lb_stats *s, const struct lb_stats *base)
-{
-	s->conns -= RTE_MIN(s->conns, base->conns);
-	s->inpkts -= RTE_MIN(s->inpkts, base->inpkts);
-	s->outpkts -= RTE_MIN(s->outpkts, base->outpkts);
-	s->inbytes -= RTE_MIN(s->inbytes, base->inbytes);
-	s->outbytes -= RTE_MIN(s->outbytes, base->outbytes);
-}
-
-static void
-svc_raw(const struct lb_store *st, const struct lb_svc *s, struct lb_stats *o)
-{
-	unsigned int w;
-
-	memset(o, 0, sizeof(*o));
-	for (w = 0; w < st->n_workers; w++)
-		stats_add(o, &s->pcpu[w].st);
-}
-
-static void
-dest_raw(const struct lb_store *st, const struct lb_dest *d,
-	 struct lb_stats *o)
-{
-	unsigned int w;
-
-	memset(o, 0, sizeof(*o));
-	for (w = 0; w < st->n_workers; w++)
-		stats_add(o, &d->pcpu[w].st);
-}
-
-void
-lb_svc_stats(const struct lb_store *st, const struct lb_svc *s,
-	     struct lb_stats *out)
-{
-	svc_raw(st, s, out);
-	stats_sub(out, &s->zero_base);
-}
-
-void
-lb_dest_stats(const struct lb_store *st, const struct lb_dest *d,
-	      struct lb_stats *out)
-{
-	dest_raw(st, d, out);
-	stats_sub(out, &d->zero_base);
-}
-
-/* The estimator reads the raw sums, which stats.zero does not move. */
-static void
-rate_sample(struct rate_est *e, const struct lb_stats *raw, uint64_t now_ms)
-{
-	const uint64_t cur[RATE_EST_MAX] = {
-		[RATE_CPS] = raw->conns,
-		[RATE_INPPS] = raw->inpkts,
-		[RATE_OUTPPS] = raw->outpkts,
-		[RATE_INBPS] = raw->inbytes,
-		[RATE_OUTBPS] = raw->outbytes,
-	};
-
-	rate_est_sample(e, cur, RATE_EST_MAX, now_ms);
-}
-
-void
-lb_store_estimate(struct lb_store *st, uint64_t now_ms)
-{
-	struct lb_stats raw;
-	struct lb_dest *d;
-	struct lb_svc *s;
-
-	TAILQ_FOREACH(s, &st->svcs, next) {
-		svc_raw(st, s, &raw);
-		rate_sample(&s->est, &raw, now_ms);
-		TAILQ_FOREACH(d, &s->dests, next) {
-			dest_raw(st, d, &raw);
-			rate_sample(&d->est, &raw, now_ms);
-		}
-	}
-}
-
-/* Workers own the counters; zeroing remembers a base to subtract
- * rather than writing lines the workers write. */
-void
-lb_stats_zero(struct lb_store *st, struct lb_svc *s)
-{
-	struct lb_dest *d;
-
-	if (s == NULL) {
-		TAILQ_FOREACH(s, &st->svcs, next)
-			lb_stats_zero(st, s);
-		return;
-	}
-	svc_raw(st, s, &s->zero_base);
-	TAILQ_FOREACH(d, &s->dests, next)
-		dest_raw(st, d, &d->zero_base);
 }
 
 /* ---- worker side ------------------------------------------------------ */
@@ -1305,41 +650,5 @@ laddr_port_range(const struct lb_laddr_snap *group, unsigned int worker,
 	*lo = (uint16_t)(LB_LPORT_MIN + worker * LB_LPORT_SPAN / n_workers);
 	*hi = (uint16_t)(LB_LPORT_MIN +
 			 (worker + 1) * LB_LPORT_SPAN / n_workers - 1);
-	return 0;
-}
-
-/* ---- config ----------------------------------------------------------- */
-
-int
-lb_svc_apply_config(struct lb_store *st, const struct dplb_config *cfg,
-		    char *msg, size_t len)
-{
-	char name[KEY_STRLEN], why[LB_MSG_LEN];
-	unsigned int i, j;
-	int rc;
-
-	for (i = 0; i < cfg->n_laddr_groups; i++) {
-		const struct cfg_laddr_group *g = &cfg->laddr_groups[i];
-
-		rc = lb_laddr_add(st, g->name, NULL, why, sizeof(why));
-		for (j = 0; rc == 0 && j < g->n_addrs; j++)
-			rc = lb_laddr_add(st, g->name, &g->addrs[j], why,
-					  sizeof(why));
-		if (rc != 0)
-			return fail(msg, len, -rc, "laddr_groups.[%u]: %s", i,
-				    why);
-	}
-	for (i = 0; i < cfg->n_services; i++) {
-		const struct cfg_service *s = &cfg->services[i];
-
-		rc = lb_svc_add(st, &s->key, &s->conf, why, sizeof(why));
-		for (j = 0; rc == 0 && j < s->n_dests; j++)
-			rc = lb_dest_add(st, &s->key,
-					 &cfg->svc_dests[s->first_dest + j],
-					 why, sizeof(why));
-		if (rc != 0)
-			return fail(msg, len, -rc, "services.[%u] (%s): %s", i,
-				    key_fmt(&s->key, name, sizeof(name)), why);
-	}
 	return 0;
 }
