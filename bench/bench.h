@@ -43,10 +43,6 @@ struct dplb_config;
 #define BENCH_LIPS 8
 #define BENCH_FRAME_LEN 60		/* 64 bytes on the wire with the FCS */
 
-/** Start DPDK and build the dataplane as dplbd does (dplbd_start.c). */
-struct dp_ctx *bench_dp_start(struct dplb_config *cfg);
-void bench_dp_stop(struct dp_ctx *dp);
-
 /* ---- the generator (gen.c) ---- */
 
 enum gen_mode {

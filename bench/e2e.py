@@ -582,7 +582,7 @@ def lab_setup(lab):
 def lcore_cpus(spec):
     """(cpu of the main lcores and the tools, cpu of the forwarding
     lcore): --cpus, else where dplbd's lcores 0 and 1 land by default
-    (main.c's lcore_map over the affinity)."""
+    (core/eal.c's lcore_map over the affinity)."""
     if spec:
         m = re.fullmatch(r"(\d+),(\d+)", spec)
         if not m:

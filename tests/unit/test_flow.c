@@ -5,7 +5,7 @@
  * against an independent trie count) and the per-address rule plan, for
  * every worker count, checked port by port: each port of the full-NAT
  * range matches exactly one rule per protocol, that of its owner
- * (laddr_port_owner), and no port below the range matches any.
+ * (steer_lport_owner), and no port below the range matches any.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include "net/flow.h"
+#include "net/steer.h"
 #include "lb/lb_svc.h"
 
 /* Fewest prefixes covering [lo, hi]: the maximal trie nodes inside it. */
@@ -76,7 +77,7 @@ test_blocks_known(void **state)
 	assert_int_equal(b[0].value, 80);
 	assert_int_equal(b[0].mask, 0xffff);
 	assert_int_equal(flow_range_blocks(65535, 65535, b, 30), 1);
-	assert_int_equal(flow_range_blocks(LB_LPORT_MIN, LB_LPORT_MAX, b, 30),
+	assert_int_equal(flow_range_blocks(STEER_LPORT_MIN, STEER_LPORT_MAX, b, 30),
 			 6);
 	for (i = 0; i < RTE_DIM(want); i++) {
 		assert_int_equal(b[i].value, want[i][0]);
@@ -112,8 +113,8 @@ test_blocks_edges_and_random(void **state)
 		check_range((uint16_t)x, 0xffff);
 		check_range(0, (uint16_t)x);
 		check_range((uint16_t)x, (uint16_t)x);
-		if (x >= LB_LPORT_MIN)
-			check_range(LB_LPORT_MIN, (uint16_t)x);
+		if (x >= STEER_LPORT_MIN)
+			check_range(STEER_LPORT_MIN, (uint16_t)x);
 	}
 	srandom(7);
 	for (i = 0; i < 200000; i++) {
@@ -154,17 +155,17 @@ check_plan(unsigned int nw)
 	}
 	for (proto = 0; proto < 2; proto++)
 		for (port = 0; port <= 0xffff; port++) {
-			if (port < LB_LPORT_MIN) {
+			if (port < STEER_LPORT_MIN) {
 				assert_int_equal(hits[proto][port], 0);
 				continue;
 			}
 			assert_int_equal(hits[proto][port], 1);
 			assert_int_equal(owner[proto][port],
-					 laddr_port_owner((uint16_t)port, nw));
+					 steer_lport_owner((uint16_t)port, nw));
 		}
 	/* as few rules as the slices allow */
 	for (k = 0; k < nw; k++) {
-		assert_int_equal(laddr_port_range(NULL, k, nw, &lo, &hi), 0);
+		assert_int_equal(steer_lport_range(k, nw, &lo, &hi), 0);
 		n_blocks += ref_count(0, 0xffff, lo, hi);
 	}
 	assert_int_equal(n, 2 * n_blocks);

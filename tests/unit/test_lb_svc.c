@@ -25,6 +25,7 @@
 #include "config/config.h"
 #include "eal_helper.h"
 #include "lb/lb_svc.h"
+#include "net/steer.h"
 
 #define NW 4	/* workers */
 
@@ -562,11 +563,11 @@ test_port_slices(void **state)
 	uint32_t p, size_min, size_max;
 
 	for (n = 1; n <= LB_MAX_WORKERS; n++) {
-		prev_hi = LB_LPORT_MIN - 1;
+		prev_hi = STEER_LPORT_MIN - 1;
 		size_min = UINT32_MAX;
 		size_max = 0;
 		for (w = 0; w < n; w++) {
-			assert_int_equal(laddr_port_range(NULL, w, n, &lo, &hi),
+			assert_int_equal(steer_lport_range(w, n, &lo, &hi),
 					 0);
 			/* contiguous: each starts where the last ended */
 			assert_int_equal(lo, prev_hi + 1);
@@ -575,31 +576,31 @@ test_port_slices(void **state)
 			size_max = RTE_MAX(size_max, (uint32_t)(hi - lo + 1));
 			prev_hi = hi;
 		}
-		assert_int_equal(prev_hi, LB_LPORT_MAX);	/* covering */
+		assert_int_equal(prev_hi, STEER_LPORT_MAX);	/* covering */
 		assert_true(size_max - size_min <= 1);		/* even */
 	}
-	assert_int_equal(laddr_port_range(NULL, 2, 2, &lo, &hi), -EINVAL);
-	assert_int_equal(laddr_port_range(NULL, 0, 0, &lo, &hi), -EINVAL);
+	assert_int_equal(steer_lport_range(2, 2, &lo, &hi), -EINVAL);
+	assert_int_equal(steer_lport_range(0, 0, &lo, &hi), -EINVAL);
 
 	/* the owner of every port is the worker whose slice holds it */
 	for (n = 1; n <= 8; n++)
 		for (w = 0; w < n; w++) {
-			laddr_port_range(NULL, w, n, &lo, &hi);
+			steer_lport_range(w, n, &lo, &hi);
 			for (p = lo; p <= hi; p++)
-				if (laddr_port_owner((uint16_t)p, n) != (int)w)
+				if (steer_lport_owner((uint16_t)p, n) != (int)w)
 					fail_msg("port %u n %u: owner %d, "
 						 "not %u", p, n,
-						 laddr_port_owner((uint16_t)p,
+						 steer_lport_owner((uint16_t)p,
 								  n), w);
 		}
 	for (w = 0; w < 64; w++) {
-		laddr_port_range(NULL, w, 64, &lo, &hi);
-		assert_int_equal(laddr_port_owner(lo, 64), w);
-		assert_int_equal(laddr_port_owner(hi, 64), w);
+		steer_lport_range(w, 64, &lo, &hi);
+		assert_int_equal(steer_lport_owner(lo, 64), w);
+		assert_int_equal(steer_lport_owner(hi, 64), w);
 	}
-	assert_int_equal(laddr_port_owner(1023, 2), -ERANGE);
-	assert_int_equal(laddr_port_owner(0, 2), -ERANGE);
-	assert_int_equal(laddr_port_owner(2000, 0), -EINVAL);
+	assert_int_equal(steer_lport_owner(1023, 2), -ERANGE);
+	assert_int_equal(steer_lport_owner(0, 2), -ERANGE);
+	assert_int_equal(steer_lport_owner(2000, 0), -EINVAL);
 }
 
 /* ---- publication with RCU ----------------------------------------------- */

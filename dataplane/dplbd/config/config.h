@@ -20,9 +20,9 @@
 
 #include <json-c/json.h>
 
-#include "lb/conn_state.h"
 #include "inet.h"
-#include "lb/lb_svc.h"
+#include "lb/conn_state.h"
+#include "lb/lb_conf.h"
 
 #define CFG_MAX_PORTS 16
 #define CFG_MAX_PORT_ADDRS 32
@@ -125,7 +125,7 @@ struct dplb_config {
 	unsigned int n_neighs;
 	struct cfg_neigh neighs[CFG_MAX_NEIGHS];
 
-	/* load balancer (lb_svc.h), applied by lb_svc_apply_config() */
+	/* load balancer (lb/lb_conf.h), applied by lb_svc_apply_config() */
 	unsigned int n_laddr_groups;
 	struct cfg_laddr_group laddr_groups[CFG_MAX_LADDR_GROUPS];
 	unsigned int n_services;

@@ -149,6 +149,24 @@ slow_meta(const struct dp_ctx *dp, struct rte_mbuf *m)
 	return RTE_MBUF_DYNFIELD(m, dp->slow_meta_off, struct slow_meta *);
 }
 
+/**
+ * Start the dataplane from cfg: DPDK's EAL, memory, neighbour and route
+ * tables, workers, ports and twins, then the config's addresses, routes,
+ * laddr groups and services.  The workers are not launched yet.  0 or a
+ * negative errno, the cause logged.
+ */
+int dp_start(struct dp_ctx *dp, struct dplb_config *cfg);
+
+/** Launch a worker loop (worker_main) on every worker lcore. */
+void dp_launch_workers(struct dp_ctx *dp);
+
+/** Tell the workers to stop and wait until they have. */
+void dp_wait_workers(struct dp_ctx *dp);
+
+/** dp_wait_workers(), then free what dp_start() made (after the
+ * control server, whose lease hooks still change routes, is gone). */
+void dp_stop(struct dp_ctx *dp);
+
 /** Monotonic milliseconds (control plane). */
 uint64_t dp_now_ms(void);
 

@@ -1,14 +1,22 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
+#include <sched.h>
+#include <stdlib.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_errno.h>
 #include <rte_log.h>
 
 #include "core/eal.h"
+#include "core/port.h"
 #include "log.h"
+
+#define MAX_EAL_ARGV 96
 
 #define EAL_LOG_BUF 4096	/* longer messages arrive in pieces */
 
@@ -93,4 +101,94 @@ unsigned int
 eal_log_level(int dplb_level)
 {
 	return dplb_level >= LOG_LVL_DEBUG ? RTE_LOG_INFO : RTE_LOG_ERR;
+}
+
+/* ---- EAL start ---- */
+
+/* The cpus lcores may run on: the config's list or our affinity. */
+static int
+cpu_list(const struct dplb_config *cfg, int *cpus, int max)
+{
+	cpu_set_t set;
+	int n = 0, i;
+
+	if (cfg->cpus[0] != '\0') {
+		const char *p = cfg->cpus;
+
+		while (*p != '\0' && n < max) {
+			char *end;
+			long lo = strtol(p, &end, 10), hi = lo;
+
+			if (*end == '-')
+				hi = strtol(end + 1, &end, 10);
+			for (i = (int)lo; i <= hi && n < max; i++)
+				cpus[n++] = i;
+			p = *end == ',' ? end + 1 : end;
+		}
+		return n;
+	}
+	if (sched_getaffinity(0, sizeof(set), &set) != 0)
+		return 0;
+	for (i = 0; i < CPU_SETSIZE && n < max; i++)
+		if (CPU_ISSET(i, &set))
+			cpus[n++] = i;
+	return n;
+}
+
+/* Lcore 0 is the main lcore, 1..workers the workers, spread over the
+ * cpus round-robin so that small machines can still run several. */
+static void
+lcore_map(const struct dplb_config *cfg, char *buf, size_t len)
+{
+	int cpus[256], n = cpu_list(cfg, cpus, 256);
+	size_t off = 0;
+	unsigned int l;
+
+	if (n == 0) {
+		cpus[0] = 0;
+		n = 1;
+	}
+	for (l = 0; l <= cfg->workers && off < len; l++)
+		off += (size_t)snprintf(buf + off, len - off, "%s%u@%d",
+					l ? "," : "", l, cpus[l % n]);
+}
+
+int
+eal_start(const struct dplb_config *cfg)
+{
+	static char lcores[1024], mem[32], loglvl[32];
+	char *argv[MAX_EAL_ARGV];
+	int argc = 0, ret;
+	unsigned int i;
+
+	argv[argc++] = (char *)"dplbd";
+	lcore_map(cfg, lcores, sizeof(lcores));
+	argv[argc++] = (char *)"--lcores";
+	argv[argc++] = lcores;
+	if (cfg->hugepages) {
+		argv[argc++] = (char *)"--in-memory";
+	} else {
+		argv[argc++] = (char *)"--no-huge";
+		argv[argc++] = (char *)"--no-shconf";
+	}
+	if (cfg->memory_mb != 0 || !cfg->hugepages) {
+		snprintf(mem, sizeof(mem), "%u",
+			 cfg->memory_mb ? cfg->memory_mb : 512);
+		argv[argc++] = (char *)"-m";
+		argv[argc++] = mem;
+	}
+	snprintf(loglvl, sizeof(loglvl), "--log-level=%u",
+		 eal_log_level(cfg->log_level));
+	argv[argc++] = loglvl;
+	if (port_eal_args(cfg, argv, &argc, MAX_EAL_ARGV - CFG_MAX_EAL_ARGS - 1))
+		return -E2BIG;
+	for (i = 0; i < cfg->n_eal_args; i++)
+		argv[argc++] = (char *)cfg->eal_args[i];
+	argv[argc] = NULL;
+	ret = rte_eal_init(argc, argv);
+	if (ret < 0) {
+		LOG_ERR("DPDK EAL init failed: %s", rte_strerror(rte_errno));
+		return -rte_errno;
+	}
+	return 0;
 }

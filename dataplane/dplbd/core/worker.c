@@ -4,14 +4,16 @@
 #include <sys/prctl.h>
 #include <time.h>
 
+#include <rte_errno.h>
+#include <rte_ethdev.h>
 #include <rte_lcore.h>
 #include <rte_malloc.h>
-#include <rte_prefetch.h>
 
 #include "ctl/conn_ctl.h"
 #include "lb/lb.h"
 #include "log.h"
 #include "core/pipeline.h"
+#include "core/tx.h"
 #include "core/worker.h"
 
 /* Empty polls in a row before the first sleep. */
@@ -62,42 +64,18 @@ worker_init_all(struct dp_ctx *dp)
 	return 0;
 }
 
+/* The kernel's own frames, from a twin, leave by its port as they are. */
 static void
-flush_all(struct dp_ctx *dp, struct dp_worker *w)
+twin_burst(struct dp_ctx *dp, struct dp_worker *w, const struct dp_rxq *q,
+	   struct rte_mbuf **pkts, uint16_t n)
 {
-	unsigned int i;
-
-	for (i = 0; i < dp->n_ports; i++) {
-		const struct dp_port *p = &dp->ports[i];
-
-		if (w->txb[p->port_id].n != 0)
-			dp_tx_flush_port(w, p->port_id);
-		if (p->twin_id != DP_NO_PORT && w->txb[p->twin_id].n != 0)
-			dp_tx_flush_port(w, p->twin_id);
-	}
-}
-
-static void
-process_burst(struct dp_ctx *dp, struct dp_worker *w, const struct dp_rxq *q,
-	      struct rte_mbuf **pkts, uint16_t n)
-{
+	uint16_t port_id = dp->ports[q->dp_port].port_id;
 	uint16_t i;
 
-	if (!q->twin) {
-		pipeline_rx_burst(dp, w, q->dp_port, pkts, n);
-		return;
-	}
 	for (i = 0; i < n; i++) {
-		if (i + 1 < n)
-			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
 		w->stats.rx_bytes += rte_pktmbuf_pkt_len(pkts[i]);
-		if (q->twin) {
-			/* The kernel's own frames leave as they are. */
-			w->stats.from_twin++;
-			dp_tx(w, dp->ports[q->dp_port].port_id, pkts[i]);
-		} else {
-			l2_input(dp, w, q->dp_port, pkts[i]);
-		}
+		w->stats.from_twin++;
+		dp_tx(w, port_id, pkts[i]);
 	}
 }
 
@@ -161,7 +139,7 @@ drain_steer_ring(struct dp_ctx *dp, struct dp_worker *w)
 	n = rte_ring_sc_dequeue_burst(w->steer_ring, (void **)pkts,
 				      RTE_DIM(pkts), NULL);
 	for (i = 0; i < n; i++)
-		l2_input(dp, w, pkts[i]->port, pkts[i]);
+		pipeline_input(dp, w, pkts[i]->port, pkts[i]);
 	w->stats.steered_in += n;
 	return n;
 }
@@ -185,7 +163,10 @@ poll_queues(struct dp_ctx *dp, struct dp_worker *w, bool twins)
 			continue;
 		w->stats.rx_bursts++;
 		w->stats.rx_packets += n;
-		process_burst(dp, w, q, pkts, n);
+		if (q->twin)
+			twin_burst(dp, w, q, pkts, n);
+		else
+			pipeline_rx_burst(dp, w, q->dp_port, pkts, n);
 		work += n;
 	}
 	return work;
@@ -211,7 +192,7 @@ worker_main(void *arg)
 		work += drain_steer_ring(dp, w);
 		work += drain_tx_ring(w);
 		work += conn_ctl_serve(dp, w);	/* one page at most */
-		flush_all(dp, w);
+		dp_tx_flush_all(dp, w);
 		rte_rcu_qsbr_quiescent(dp->qsv, w->id);
 		account_idle(dp, w, work);
 	}

@@ -15,7 +15,8 @@
 #include "ctl/ctl_verbs_conn.h"
 #include "ctl/ctl_verbs_lb.h"
 #include "core/dp.h"
-#include "net/flow.h"
+#include "lb/lb.h"
+#include "net/steer.h"
 #include "lb/lb_svc.h"
 #include "log.h"
 
@@ -543,7 +544,7 @@ laddr_change(struct ctl_call *c, bool add)
 		ret = lb_laddr_del(store(c), group, a.family ? &a : NULL,
 				   c->errmsg, sizeof(c->errmsg));
 	if (ret == 0)
-		flow_sync(c->ctx);	/* rte_flow rules follow the LIPs */
+		lb_flow_sync(c->ctx);	/* rte_flow rules follow the LIPs */
 	return ret == 0 ? 0 : model_fail(c, ret);
 }
 
@@ -564,7 +565,7 @@ laddr_json(const struct lb_store *st, const struct lb_laddr_group *g)
 {
 	json_object *o = json_object_new_object(), *as, *rs;
 	char a[INET_ADDR_STRLEN];
-	uint16_t lo, hi;
+	uint16_t lo = 0, hi = 0;
 	unsigned int i;
 
 	ADD(o, "group", J_STR(g->name));
@@ -579,7 +580,7 @@ laddr_json(const struct lb_store *st, const struct lb_laddr_group *g)
 	for (i = 0; i < st->n_workers; i++) {
 		json_object *r = json_object_new_object();
 
-		laddr_port_range(NULL, i, st->n_workers, &lo, &hi);
+		steer_lport_range(i, st->n_workers, &lo, &hi);
 		ADD(r, "worker", J_INT(i));
 		ADD(r, "lo", J_INT(lo));
 		ADD(r, "hi", J_INT(hi));
@@ -715,27 +716,3 @@ ctl_verbs_with_lb(size_t *n)
 	return all;
 }
 
-int
-ctl_verbs_lb_init(struct dp_ctx *dp, char *msg, size_t len)
-{
-	int ret = lb_store_create(&dp->lb, dp->n_workers, dp->qsv);
-
-	if (ret != 0) {
-		snprintf(msg, len, "load balancer: %s", strerror(-ret));
-		return ret;
-	}
-	ret = lb_svc_apply_config(dp->lb, dp->cfg, msg, len);
-	if (ret == 0)
-		flow_sync(dp);
-	if (ret == 0 && dp->cfg->n_services > 0)
-		LOG_INFO("%u services, %u laddr groups from the config",
-			 dp->cfg->n_services, dp->cfg->n_laddr_groups);
-	return ret;
-}
-
-void
-ctl_verbs_lb_fini(struct dp_ctx *dp)
-{
-	lb_store_destroy(dp->lb);
-	dp->lb = NULL;
-}

@@ -14,17 +14,6 @@
 
 struct dp_ctx;
 
-/**
- * Create dp->lb for dp->n_workers workers on dp->qsv and apply the
- * laddr_groups and services of dp->cfg.  Call after the RCU variable
- * exists and before the control server serves.  0 or a negative errno
- * with a message in msg.
- */
-int ctl_verbs_lb_init(struct dp_ctx *dp, char *msg, size_t len);
-
-/** Free dp->lb; the workers must have stopped. */
-void ctl_verbs_lb_fini(struct dp_ctx *dp);
-
 /** The method table (to be served together with ctl_verbs()). */
 const struct ctl_method *ctl_verbs_lb(size_t *n);
 

@@ -16,7 +16,9 @@
 #include "lb/lb.h"
 #include "lb/lb_svc.h"
 #include "log.h"
+#include "net/net.h"
 #include "net/steer.h"
+#include "core/tx.h"
 
 #define EXPIRE_BUDGET 256	/* connections checked per loop at most */
 
@@ -49,7 +51,7 @@ hop_field_register(void)
 	return 0;
 }
 
-int
+static int
 lb_init_workers(struct dp_ctx *dp)
 {
 	char name[32];
@@ -76,6 +78,37 @@ lb_init_workers(struct dp_ctx *dp)
 					&dp->cfg->timeouts);
 	}
 	return 0;
+}
+
+int
+lb_start(struct dp_ctx *dp, char *msg, size_t len)
+{
+	int ret = lb_init_workers(dp);
+
+	if (ret != 0) {
+		snprintf(msg, len, "connection tables: %s", strerror(-ret));
+		return ret;
+	}
+	ret = lb_store_create(&dp->lb, dp->n_workers, dp->qsv);
+	if (ret != 0) {
+		snprintf(msg, len, "load balancer: %s", strerror(-ret));
+		return ret;
+	}
+	ret = lb_svc_apply_config(dp->lb, dp->cfg, msg, len);
+	if (ret != 0)
+		return ret;
+	lb_flow_sync(dp);
+	if (dp->cfg->n_services > 0)
+		LOG_INFO("%u services, %u laddr groups from the config",
+			 dp->cfg->n_services, dp->cfg->n_laddr_groups);
+	return 0;
+}
+
+void
+lb_stop(struct dp_ctx *dp)
+{
+	lb_store_destroy(dp->lb);
+	dp->lb = NULL;
 }
 
 static __rte_always_inline bool
@@ -293,7 +326,7 @@ lb_pick_lport(struct dp_ctx *dp, struct dp_worker *w,
 	bool reply;
 
 	if (g == NULL || g->n == 0 ||
-	    laddr_port_range(g, w->id, dp->n_workers, &lo, &hi) != 0)
+	    steer_lport_range(w->id, dp->n_workers, &lo, &hi) != 0)
 		return false;
 	span = (unsigned int)(hi - lo) + 1;
 	for (try = 0; try < 32; try++) {
@@ -861,11 +894,11 @@ lb_icmp_forward(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 }
 
 /*
- * An ICMP error to us (local) or through us (transit, NAT).  Returns
- * true when consumed; errors about no connection of ours are left to
- * the caller (the twin, or plain forwarding).
+ * An ICMP error to us (local) or through us (transit, NAT).  Errors
+ * about no connection of ours are passed back to the caller (the twin,
+ * or plain forwarding).
  */
-static bool
+static enum lb_verdict
 lb_icmp(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
 	struct rte_mbuf *m, struct rte_ipv4_hdr *ip, unsigned int ihl,
 	bool transit)
@@ -880,7 +913,7 @@ lb_icmp(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
 	int lp;
 
 	if (!icmp_error_parse(ip, ihl, &v))
-		return false;
+		return LB_PASS;
 	icmp_key(&v, &k);
 	svc = lb_svc_lookup(snap, k.proto, k.dst_addr, k.dst_port);
 	if (svc == NULL && transit) {
@@ -890,30 +923,30 @@ lb_icmp(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
 			owner = lb_svc_owner(svc, k.src_addr, k.src_port,
 					     dp->n_workers);
 		} else {
-			lp = laddr_port_owner(rte_be_to_cpu_16(k.dst_port),
+			lp = steer_lport_owner(rte_be_to_cpu_16(k.dst_port),
 					      dp->n_workers);
 			if (lp < 0)
-				return false;
+				return LB_PASS;
 			owner = (unsigned int)lp;
 		}
 		c = lb_front(dp, w, port, m, owner, &k, &reply, &steered);
 	}
 	if (steered)
-		return true;
+		return LB_CONSUMED;
 	if (c == NULL || c->fwd == LB_FWD_DR || c->fwd == LB_FWD_TUNNEL ||
 	    (!reply && c->flags & CONN_F_NO_OUT)) {
 		w->stats.icmp_unrelated++;
-		return false;
+		return LB_PASS;
 	}
 	conn_touch(c, w->now_ms);
 	if (!transit || ipv4_hop(w, m, ip))
 		lb_icmp_forward(dp, w, m, ip, &v, c, reply);
-	return true;
+	return LB_CONSUMED;
 }
 
 /* A TCP or UDP packet to a local address, its connection looked up
  * (c, reply) by its owner: what lb_input_local() does from there. */
-static __rte_always_inline bool
+static __rte_always_inline enum lb_verdict
 lb_local_act(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 	     struct rte_ipv4_hdr *ip, struct l4_view *v,
 	     const struct lb_svc_snap *svc, const struct conn_key4 *key,
@@ -921,26 +954,26 @@ lb_local_act(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 {
 	if (svc != NULL) {
 		lb_inbound(dp, w, m, ip, v, svc, key, reply ? NULL : c);
-		return true;
+		return LB_CONSUMED;
 	}
 	if (c == NULL || !reply)
-		return false;
+		return LB_PASS;
 	lb_reply(dp, w, m, ip, v, c);
-	return true;
+	return LB_CONSUMED;
 }
 
 /* The same for a transit packet: only a NAT reply is ours. */
-static __rte_always_inline bool
+static __rte_always_inline enum lb_verdict
 lb_transit_act(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 	       struct rte_ipv4_hdr *ip, struct l4_view *v, struct conn *c,
 	       bool reply)
 {
 	if (c == NULL || !reply || c->fwd != LB_FWD_NAT)
-		return false;
+		return LB_PASS;
 	/* A NAT reply passes through us as through a router. */
 	if (ipv4_hop(w, m, ip))
 		lb_reply(dp, w, m, ip, v, c);
-	return true;
+	return LB_CONSUMED;
 }
 
 /* The owner of a local packet and its service; false when it is not
@@ -958,14 +991,14 @@ lb_local_owner(struct dp_ctx *dp, const struct lb_snap *snap,
 				      dp->n_workers);
 		return true;
 	}
-	lp = laddr_port_owner(rte_be_to_cpu_16(key->dst_port), dp->n_workers);
+	lp = steer_lport_owner(rte_be_to_cpu_16(key->dst_port), dp->n_workers);
 	if (lp < 0)
 		return false;	/* not a full-NAT port: the twin's */
 	*owner = (unsigned int)lp;
 	return true;
 }
 
-bool
+enum lb_verdict
 lb_input_local(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
 	       struct rte_mbuf *m, struct rte_ipv4_hdr *ip, unsigned int ihl)
 {
@@ -978,25 +1011,25 @@ lb_input_local(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
 	unsigned int owner;
 
 	if (snap == NULL || snap->n_svcs == 0)
-		return false;
+		return LB_PASS;
 	if (ip->next_proto_id == IPPROTO_ICMP)
 		return lb_icmp(dp, w, port, m, ip, ihl, false);
 	if (ip->next_proto_id != IPPROTO_TCP && ip->next_proto_id != IPPROTO_UDP)
-		return false;
+		return LB_PASS;
 	if (!l4_parse(ip, ihl, &v)) {
 		dp_drop(w, m, DROP_L4_BAD_HEADER);
-		return true;
+		return LB_CONSUMED;
 	}
 	key_from_packet(ip, &v, &key);
 	if (!lb_local_owner(dp, snap, &key, &svc, &owner))
-		return false;
+		return LB_PASS;
 	c = lb_front(dp, w, port, m, owner, &key, &reply, &steered);
 	if (steered)
-		return true;
+		return LB_CONSUMED;
 	return lb_local_act(dp, w, m, ip, &v, svc, &key, c, reply);
 }
 
-bool
+enum lb_verdict
 lb_input_transit(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
 		 struct rte_mbuf *m, struct rte_ipv4_hdr *ip, unsigned int ihl)
 {
@@ -1007,17 +1040,17 @@ lb_input_transit(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
 	bool reply = false, steered;
 
 	if (snap == NULL || snap->n_svcs == 0)
-		return false;
+		return LB_PASS;
 	if (ip->next_proto_id == IPPROTO_ICMP)
 		return lb_icmp(dp, w, port, m, ip, ihl, true);
 	if ((ip->next_proto_id != IPPROTO_TCP &&
 	     ip->next_proto_id != IPPROTO_UDP) || !l4_parse(ip, ihl, &v))
-		return false;
+		return LB_PASS;
 	key_from_packet(ip, &v, &key);
 	/* A NAT reply goes to the client: the owner hashed its side. */
 	c = lb_reply_front(dp, w, port, m, snap, &key, &reply, &steered);
 	if (steered)
-		return true;
+		return LB_CONSUMED;
 	return lb_transit_act(dp, w, m, ip, &v, c, reply);
 }
 
@@ -1025,28 +1058,9 @@ lb_input_transit(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
 
 /* What a packet of the burst does once its connection is known. */
 enum burst_kind {
-	BURST_FULL,	/* l2_input() */
+	BURST_FULL,	/* LB_PASS_INPUT: the full path */
 	BURST_HELD,	/* burst_release() with its lookup */
 	BURST_STEER,	/* to its owner's ring */
-};
-
-struct held {
-	struct rte_ipv4_hdr *ip;
-	const struct lb_svc_snap *svc;	/* local: the service, or NULL */
-	const struct route_slot *r;
-	struct l4_view v;
-	bool transit;			/* not to a local address */
-};
-
-struct burst_state {
-	uint8_t kind[LB_BURST_MAX];
-	uint8_t arg[LB_BURST_MAX];	/* HELD: its held[] and keys[];
-					 * STEER: the owner */
-	unsigned int n_held;
-	struct held held[LB_BURST_MAX];
-	struct conn_key4 keys[LB_BURST_MAX];
-	struct conn *conns[LB_BURST_MAX];
-	bool reply[LB_BURST_MAX];
 };
 
 /*
@@ -1057,15 +1071,15 @@ struct burst_state {
  * the full path.
  */
 static __rte_always_inline void
-burst_hold(struct dp_ctx *dp, struct dp_worker *w, const struct lb_snap *snap,
-	   struct lb_burst *b, struct burst_state *bs, unsigned int i)
+burst_hold(struct dp_ctx *dp, struct dp_worker *w, struct lb_burst *b,
+	   unsigned int i)
 {
-	unsigned int j = bs->n_held, owner;
+	unsigned int j = b->n_held, owner;
 	struct rte_ipv4_hdr *ip = b->ip[i];
-	struct held *h = &bs->held[j];
-	struct conn_key4 *key = &bs->keys[j];
+	struct lb_held *h = &b->held[j];
+	struct conn_key4 *key = &b->keys[j];
 
-	bs->kind[i] = BURST_FULL;
+	b->kind[i] = BURST_FULL;
 	if (b->r[i] == NULL ||
 	    (ip->next_proto_id != IPPROTO_TCP &&
 	     ip->next_proto_id != IPPROTO_UDP) ||
@@ -1076,77 +1090,85 @@ burst_hold(struct dp_ctx *dp, struct dp_worker *w, const struct lb_snap *snap,
 	h->r = b->r[i];
 	h->transit = h->r->type != ROUTE_LOCAL;
 	if (h->transit) {
-		if (snap->nat_persist_lens != 0 && dp->n_workers > 1)
+		if (b->snap->nat_persist_lens != 0 && dp->n_workers > 1)
 			return;
 		h->svc = NULL;
 		owner = steer_by_client(key->dst_addr, key->dst_port,
 					dp->n_workers);
-	} else if (!lb_local_owner(dp, snap, key, &h->svc, &owner)) {
+	} else if (!lb_local_owner(dp, b->snap, key, &h->svc, &owner)) {
 		return;
 	}
 	if (owner != w->id) {
 		/* held[j] is free again: no lookup here. */
-		bs->kind[i] = BURST_STEER;
-		bs->arg[i] = (uint8_t)owner;
+		b->kind[i] = BURST_STEER;
+		b->arg[i] = (uint8_t)owner;
 		return;
 	}
-	bs->kind[i] = BURST_HELD;
-	bs->arg[i] = (uint8_t)j;
-	bs->n_held++;
-}
-
-/* The rest of a held packet's path with what its key looks up to. */
-static __rte_always_inline void
-burst_release(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
-	      struct rte_mbuf *m, struct held *h, const struct conn_key4 *key,
-	      struct conn *c, bool reply)
-{
-	if (h->transit) {
-		if (!lb_transit_act(dp, w, m, h->ip, &h->v, c, reply))
-			ipv4_forward(dp, w, m, h->ip, h->r);
-	} else if (!lb_local_act(dp, w, m, h->ip, &h->v, h->svc, key, c,
-				 reply)) {
-		dp_to_twin(dp, w, port, m);
-	}
+	b->kind[i] = BURST_HELD;
+	b->arg[i] = (uint8_t)j;
+	b->n_held++;
 }
 
 void
-lb_burst(struct dp_ctx *dp, struct dp_worker *w, struct lb_burst *b)
+lb_burst_lookup(struct dp_ctx *dp, struct dp_worker *w, struct lb_burst *b)
 {
-	const struct lb_snap *snap = lb_snap_get(dp->lb);
 	struct conn_table *t = w->conns;
-	struct burst_state bs;
-	unsigned int i, j;
-	uint32_t gen;
+	unsigned int i;
 
-	if (unlikely(snap == NULL || snap->n_svcs == 0)) {
-		for (i = 0; i < b->n; i++)
-			l2_input(dp, w, b->port, b->pkts[i]);
+	b->snap = lb_snap_get(dp->lb);
+	b->n_held = 0;
+	if (unlikely(b->snap == NULL || b->snap->n_svcs == 0)) {
+		memset(b->kind, BURST_FULL, b->n);
 		return;
 	}
-	bs.n_held = 0;
 	for (i = 0; i < b->n; i++)
-		burst_hold(dp, w, snap, b, &bs, i);
-	if (bs.n_held != 0)
-		conn_lookup4_bulk(t, bs.keys, bs.n_held, bs.conns, bs.reply);
+		burst_hold(dp, w, b, i);
+	if (b->n_held != 0)
+		conn_lookup4_bulk(t, b->keys, b->n_held, b->conns, b->reply);
 	/* An earlier packet of the burst may add or remove a connection:
 	 * then the answers of the bulk lookup are looked up again. */
-	gen = conn_table_gen(t);
-	for (i = 0; i < b->n; i++) {
-		switch (bs.kind[i]) {
+	b->gen = conn_table_gen(t);
+}
+
+/* The rest of a held packet's path with what its key looks up to. */
+static __rte_always_inline enum lb_verdict
+burst_release(struct dp_ctx *dp, struct dp_worker *w, struct lb_burst *b,
+	      unsigned int i)
+{
+	unsigned int j = b->arg[i];
+	struct lb_held *h = &b->held[j];
+
+	if (unlikely(conn_table_gen(w->conns) != b->gen))
+		b->conns[j] = conn_lookup4(w->conns, &b->keys[j],
+					   &b->reply[j]);
+	if (h->transit)
+		return lb_transit_act(dp, w, b->pkts[i], h->ip, &h->v,
+				      b->conns[j], b->reply[j]);
+	return lb_local_act(dp, w, b->pkts[i], h->ip, &h->v, h->svc,
+			    &b->keys[j], b->conns[j], b->reply[j]);
+}
+
+enum lb_verdict
+lb_burst_next(struct dp_ctx *dp, struct dp_worker *w, struct lb_burst *b,
+	      unsigned int *idx)
+{
+	unsigned int i;
+
+	for (i = *idx; i < b->n; i++) {
+		switch (b->kind[i]) {
 		case BURST_HELD:
-			j = bs.arg[i];
-			if (unlikely(conn_table_gen(t) != gen))
-				bs.conns[j] = conn_lookup4(t, &bs.keys[j],
-							   &bs.reply[j]);
-			burst_release(dp, w, b->port, b->pkts[i], &bs.held[j],
-				      &bs.keys[j], bs.conns[j], bs.reply[j]);
-			break;
+			if (burst_release(dp, w, b, i) == LB_CONSUMED)
+				break;
+			*idx = i;
+			return LB_PASS;
 		case BURST_STEER:
-			dp_steer(dp, w, bs.arg[i], b->port, b->pkts[i]);
+			dp_steer(dp, w, b->arg[i], b->port, b->pkts[i]);
 			break;
 		default:
-			l2_input(dp, w, b->port, b->pkts[i]);
+			*idx = i;
+			return LB_PASS_INPUT;
 		}
 	}
+	*idx = i;
+	return LB_END;
 }

@@ -18,6 +18,9 @@
 #include "config/config.h"
 #include "lb/lb_svc.h"
 #include "lb_svc_priv.h"
+#include "lb/lb.h"
+#include "log.h"
+#include "net/flow.h"
 
 /* ---- dests ------------------------------------------------------------ */
 
@@ -308,6 +311,46 @@ lb_laddr_del(struct lb_store *st, const char *name,
 			    strerror(-rc));
 	}
 	return 0;
+}
+
+/* The IPv4 local addresses of every laddr group; *n of them (malloc). */
+static rte_be32_t *
+wanted_addrs(const struct lb_store *st, unsigned int *n)
+{
+	const struct lb_laddr_group *g;
+	unsigned int total = 0, i;
+	rte_be32_t *a;
+
+	TAILQ_FOREACH(g, &st->groups, next)
+		total += g->n_addrs;
+	a = malloc((total ? total : 1) * sizeof(*a));
+	*n = 0;
+	if (a == NULL)
+		return NULL;
+	TAILQ_FOREACH(g, &st->groups, next)
+		for (i = 0; i < g->n_addrs; i++)
+			if (g->addrs[i].family == AF_INET)
+				a[(*n)++] = g->addrs[i].v4.s_addr;
+	return a;
+}
+
+void
+lb_flow_sync(struct dp_ctx *dp)
+{
+	unsigned int n;
+	rte_be32_t *addrs;
+
+	if (dp->lb == NULL)
+		return;
+	addrs = wanted_addrs(dp->lb, &n);
+	if (addrs == NULL) {
+		/* Software steering stays in the packet path: stale rules
+		 * only cost a detour. */
+		LOG_ERR("rte_flow rules not updated: out of memory");
+		return;
+	}
+	flow_sync(dp, addrs, n);
+	free(addrs);
 }
 
 /* ---- counters --------------------------------------------------------- */

@@ -634,21 +634,3 @@ lb_svc_pick(const struct lb_svc_snap *svc, unsigned int worker,
 
 	return i < 0 ? NULL : &svc->dests[i];
 }
-
-/*
- * Worker w owns [MIN + floor(w*S/n), MIN + floor((w+1)*S/n) - 1]: the
- * slices tile the span and differ by at most one port.
- */
-int
-laddr_port_range(const struct lb_laddr_snap *group, unsigned int worker,
-		 unsigned int n_workers, uint16_t *lo, uint16_t *hi)
-{
-	RTE_SET_USED(group);
-	if (n_workers == 0 || n_workers > LB_MAX_WORKERS ||
-	    worker >= n_workers)
-		return -EINVAL;
-	*lo = (uint16_t)(LB_LPORT_MIN + worker * LB_LPORT_SPAN / n_workers);
-	*hi = (uint16_t)(LB_LPORT_MIN +
-			 (worker + 1) * LB_LPORT_SPAN / n_workers - 1);
-	return 0;
-}

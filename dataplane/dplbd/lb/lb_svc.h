@@ -33,9 +33,9 @@
  * counters and connections, as IPVS does.
  *
  * Local ports: each worker owns a disjoint slice of every local
- * address's port space (laddr_port_range), so that full-NAT return
- * traffic (server -> LIP:lport) is steered to its owner by the
- * destination port alone (laddr_port_owner).
+ * address's port space (steer_lport_range() in net/steer.h), so that
+ * full-NAT return traffic (server -> LIP:lport) is steered to its owner
+ * by the destination port alone (steer_lport_owner()).
  *
  * IPv4 only for now; addresses are struct inet_addr so that IPv6 fits.
  */
@@ -52,102 +52,12 @@
 #include <rte_common.h>
 
 #include "inet.h"
+#include "lb/lb_conf.h"
 #include "lb/rate_est.h"
 #include "lb/scheduler.h"
 
 struct rte_rcu_qsbr;
 struct dplb_config;
-
-#define LB_NAME_LEN 32			/* laddr group names, with NUL */
-#define LB_LADDR_MAX_ADDRS 64		/* addresses per laddr group */
-#define LB_MAX_SERVICES 4096
-#define LB_MAX_DESTS_PER_SVC 4096
-#define LB_PERSIST_MAX 4294967u		/* seconds: fits 32-bit ms */
-#define LB_THRESHOLD_MAX 0x7fffffffu
-#define LB_LPORT_MIN 1024		/* local ports used by full-NAT */
-#define LB_LPORT_MAX 65535
-#define LB_MAX_WORKERS 64
-
-/* Service flags (struct lb_svc_conf.flags). The first two are the
- * scheduler's, with the same bits, so they pass to sched_build as is. */
-#define LB_SVC_F_FALLBACK SCHED_F_FALLBACK	/* sh-fallback, mh-fallback */
-#define LB_SVC_F_HASH_PORT SCHED_F_HASH_PORT	/* sh-port, mh-port */
-#define LB_SVC_F_ONE_PACKET 0x100	/* UDP: one datagram per connection */
-#define LB_SVC_F_EXPIRE_QUIESCENT 0x200	/* drop connections of weight-0 dests */
-#define LB_SVC_F_ALL (LB_SVC_F_FALLBACK | LB_SVC_F_HASH_PORT | \
-		      LB_SVC_F_ONE_PACKET | LB_SVC_F_EXPIRE_QUIESCENT)
-
-/** Forwarding method of a dest (ipvsadm -m/-g/-i; FNAT is dplb's). */
-enum lb_fwd {
-	LB_FWD_FNAT,		/* full NAT: source becomes a LIP:lport */
-	LB_FWD_NAT,		/* masquerading: destination rewritten */
-	LB_FWD_DR,		/* direct routing: MAC rewritten */
-	LB_FWD_TUNNEL,		/* IP-in-IP */
-};
-#define LB_FWD_COUNT (LB_FWD_TUNNEL + 1)
-
-/* ---- plain descriptions: what verbs and config say ------------------- */
-
-/** A service's identity. */
-struct lb_svc_key {
-	uint8_t proto;			/* IPPROTO_TCP, IPPROTO_UDP */
-	uint16_t port;			/* host order; 0 = every port */
-	struct inet_addr vip;
-};
-
-/** A service's attributes. */
-struct lb_svc_conf {
-	char sched[SCHED_NAME_MAX];	/* a sched_known() name */
-	uint32_t flags;			/* LB_SVC_F_* */
-	uint32_t persistent;		/* seconds, 0 = not persistent */
-	uint8_t netmask_len;		/* persistence granularity, /0../32 */
-	char laddr_group[LB_NAME_LEN];	/* "" = none */
-};
-
-/** A dest (real server); its identity within a service is addr+port. */
-struct lb_dest_conf {
-	struct inet_addr addr;
-	uint16_t port;			/* host order; 0 = the service's */
-	uint32_t weight;		/* 0..SCHED_WEIGHT_MAX, 0 = quiescent */
-	uint8_t fwd;			/* enum lb_fwd */
-	uint32_t u_threshold;		/* 0 = none */
-	uint32_t l_threshold;		/* 0 = none */
-};
-
-/** ipvsadm's defaults: wlc, not persistent, /32. */
-void lb_svc_conf_init(struct lb_svc_conf *c);
-/** Weight 1, FNAT, no thresholds, port 0. */
-void lb_dest_conf_init(struct lb_dest_conf *d);
-
-/* Names <-> values; the parsers return the value or -EINVAL. */
-int lb_proto_parse(const char *s);		/* "tcp" "udp" */
-const char *lb_proto_name(uint8_t proto);	/* "tcp", NULL if unknown */
-int lb_fwd_parse(const char *s);		/* "fnat" "nat" "dr" "tunnel" */
-const char *lb_fwd_name(uint8_t fwd);
-/** One flag name ("sh-port", "mh-fallback", "one-packet",
- * "expire-quiescent"; '_' may stand for '-'): its LB_SVC_F_ bit. */
-int lb_svc_flag_parse(const char *s);
-/** The name of flag bit f for a service scheduled by sched ("sh-port"
- * for sh and the others, "mh-port" for mh). NULL for an unknown bit. */
-const char *lb_svc_flag_name(uint32_t f, const char *sched);
-/** "255.255.255.0" -> 24; -EINVAL unless a contiguous IPv4 mask. */
-int lb_netmask_parse(const char *s);
-
-/**
- * Check a service description alone: protocol, IPv4 VIP, known
- * scheduler, flags (one-packet only for UDP), persistence range and
- * netmask.  -EINVAL or -EAFNOSUPPORT with a message in msg.
- */
-int lb_svc_conf_check(const struct lb_svc_key *k, const struct lb_svc_conf *c,
-		      char *msg, size_t len);
-
-/**
- * Check a dest description against its service: IPv4 address, weight,
- * thresholds (lower <= upper), full-NAT only with a laddr group, DR and
- * TUNNEL only to the service's port.  -EINVAL/-EAFNOSUPPORT with msg.
- */
-int lb_dest_conf_check(const struct lb_svc_key *k, const struct lb_svc_conf *c,
-		       const struct lb_dest_conf *d, char *msg, size_t len);
 
 /* ---- mutable objects (main lcore, except the fields marked) ---------- */
 
@@ -442,36 +352,6 @@ static inline void
 lb_dest_put(struct lb_dest *d)
 {
 	__atomic_fetch_sub(&d->refcnt, 1, __ATOMIC_RELEASE);
-}
-
-/**
- * The local ports worker (0..n_workers-1) may use on every address of
- * group (NULL: any group; all groups split alike today): the slices of
- * LB_LPORT_MIN..LB_LPORT_MAX are contiguous, disjoint, cover the range
- * and differ in size by at most one.  -EINVAL for a bad worker count.
- */
-int laddr_port_range(const struct lb_laddr_snap *group, unsigned int worker,
-		     unsigned int n_workers, uint16_t *lo, uint16_t *hi);
-
-#define LB_LPORT_SPAN ((uint32_t)(LB_LPORT_MAX - LB_LPORT_MIN + 1))
-
-/**
- * The worker owning local port port (host order), or -ERANGE for a
- * port below LB_LPORT_MIN, -EINVAL for a bad worker count.  The inverse
- * of laddr_port_range(): off = port - MIN lies in w's slice iff
- * w*S < (off+1)*n <= (w+1)*S, so w = ((off+1)*n - 1) / S.
- */
-static inline int
-laddr_port_owner(uint16_t port, unsigned int n_workers)
-{
-	uint32_t off;
-
-	if (n_workers == 0 || n_workers > LB_MAX_WORKERS)
-		return -EINVAL;
-	if (port < LB_LPORT_MIN)
-		return -ERANGE;
-	off = (uint32_t)port - LB_LPORT_MIN;
-	return (int)(((off + 1) * n_workers - 1) / LB_LPORT_SPAN);
 }
 
 #endif /* DPLB_LB_SVC_H */

@@ -2,7 +2,8 @@
 #include <rte_arp.h>
 #include <rte_ether.h>
 
-#include "core/pipeline.h"
+#include "core/tx.h"
+#include "net_priv.h"
 
 #define ARP_FRAME_LEN (sizeof(struct rte_ether_hdr) + sizeof(struct rte_arp_hdr))
 

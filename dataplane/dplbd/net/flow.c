@@ -10,7 +10,7 @@
 #include <rte_flow.h>
 
 #include "net/flow.h"
-#include "lb/lb_svc.h"
+#include "net/steer.h"
 #include "log.h"
 #include "core/port.h"
 
@@ -65,7 +65,7 @@ flow_plan(unsigned int n_workers, struct flow_rule_spec *out,
 	int k, j;
 
 	for (w = 0; w < n_workers; w++) {
-		if (laddr_port_range(NULL, w, n_workers, &lo, &hi) != 0)
+		if (steer_lport_range(w, n_workers, &lo, &hi) != 0)
 			return -EINVAL;
 		k = flow_range_blocks(lo, hi, blk, RTE_DIM(blk));
 		if (k < 0)
@@ -289,27 +289,6 @@ flow_probe(struct dp_ctx *dp, unsigned int i)
 		 p->name);
 }
 
-/* The IPv4 local addresses of every laddr group; *n of them (malloc). */
-static rte_be32_t *
-wanted_addrs(const struct lb_store *st, unsigned int *n)
-{
-	const struct lb_laddr_group *g;
-	unsigned int total = 0, i;
-	rte_be32_t *a;
-
-	TAILQ_FOREACH(g, &st->groups, next)
-		total += g->n_addrs;
-	a = malloc((total ? total : 1) * sizeof(*a));
-	*n = 0;
-	if (a == NULL)
-		return NULL;
-	TAILQ_FOREACH(g, &st->groups, next)
-		for (i = 0; i < g->n_addrs; i++)
-			if (g->addrs[i].family == AF_INET)
-				a[(*n)++] = g->addrs[i].v4.s_addr;
-	return a;
-}
-
 static bool
 addr_in(rte_be32_t addr, const rte_be32_t *set, unsigned int n)
 {
@@ -356,32 +335,26 @@ port_sync(struct dp_ctx *dp, struct dp_port *p, const rte_be32_t *want,
 }
 
 int
-flow_sync(struct dp_ctx *dp)
+flow_sync(struct dp_ctx *dp, const rte_be32_t *want, unsigned int n_want)
 {
 	static struct flow_rule_spec plan[FLOW_MAX_RULES_PER_ADDR];
-	rte_be32_t *want;
-	unsigned int n_want, i;
+	unsigned int i;
 	int n_plan;
 
-	if (dp->lb == NULL)
-		return 0;
 	n_plan = flow_plan(dp->n_workers, plan, RTE_DIM(plan));
-	want = wanted_addrs(dp->lb, &n_want);
 	for (i = 0; i < dp->n_ports; i++) {
 		struct dp_port *p = &dp->ports[i];
 
 		if (p->flow == NULL)
 			continue;
-		if (want == NULL || n_plan < 0) {
-			snprintf(p->flow_why, sizeof(p->flow_why), "%s",
-				 want == NULL ? "out of memory" :
-						"no rule plan");
+		if (n_plan < 0) {
+			snprintf(p->flow_why, sizeof(p->flow_why),
+				 "no rule plan");
 			port_fallback(p);
 			continue;
 		}
 		port_sync(dp, p, want, n_want, plan, (unsigned int)n_plan);
 	}
-	free(want);
 	return 0;
 }
 

@@ -5,7 +5,7 @@
  * such a port it never needs the software redirect (steer.h).
  *
  * Each worker owns a contiguous slice of every local address's port
- * space (laddr_port_range()).  A slice is decomposed into prefix blocks
+ * space (steer_lport_range()).  A slice is decomposed into prefix blocks
  * (value/mask pairs, as a TCAM stores a range), and for every local
  * address, protocol (TCP, UDP) and block the port gets one ingress rule:
  *   eth / ipv4 dst is LIP / tcp|udp dst spec V dst mask M -> queue Q
@@ -60,7 +60,7 @@ struct flow_rule_spec {
 
 /**
  * The rules of one local address with n_workers workers: for TCP and
- * UDP, every worker's laddr_port_range() slice as prefix blocks.
+ * UDP, every worker's steer_lport_range() slice as prefix blocks.
  * Returns their number, -EINVAL for a bad worker count, -ENOSPC if more
  * than max.
  */
@@ -74,13 +74,13 @@ int flow_plan(unsigned int n_workers, struct flow_rule_spec *out,
 void flow_probe(struct dp_ctx *dp, unsigned int i);
 
 /**
- * Make every rte_flow port's rules match the IPv4 addresses of the laddr
- * groups in dp->lb: install rules for new addresses, remove those of
- * addresses gone.  Call after each change of the laddr groups (and
- * once after the config's are applied).  Always 0: a port whose rules
- * fail falls back to software steering (logged, port.list says why).
+ * Make every rte_flow port's rules match the n local addresses want
+ * (IPv4, network order): install rules for new addresses, remove those
+ * of addresses gone.  The load balancer calls it after each change of
+ * its laddr groups (lb_flow_sync()).  Always 0: a port whose rules fail
+ * falls back to software steering (logged, port.list says why).
  */
-int flow_sync(struct dp_ctx *dp);
+int flow_sync(struct dp_ctx *dp, const rte_be32_t *want, unsigned int n_want);
 
 /** Remove every rule (before the ports stop). */
 void flow_fini(struct dp_ctx *dp);

@@ -2,9 +2,10 @@
 #include <rte_icmp.h>
 #include <rte_ip.h>
 
+#include "core/tx.h"
 #include "net/csum.h"
-#include "lb/lb.h"
-#include "core/pipeline.h"
+#include "net/net.h"
+#include "net_priv.h"
 
 #define ETH_LEN sizeof(struct rte_ether_hdr)
 
@@ -84,15 +85,15 @@ is_echo_request(const struct rte_ipv4_hdr *ip, unsigned int ihl)
 	       icmp->icmp_code == 0;
 }
 
-/* For one of our addresses: answer pings, give the rest to the kernel. */
-static void
+/* For one of our addresses: answer pings, pass the rest up. */
+static enum net_verdict
 ipv4_local(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
 	   struct rte_mbuf *m, struct rte_ipv4_hdr *ip, unsigned int ihl)
 {
-	if (is_echo_request(ip, ihl))
-		icmp_echo_reply(dp, w, port, m, ip, ihl);
-	else if (!lb_input_local(dp, w, port, m, ip, ihl))
-		dp_to_twin(dp, w, port, m);
+	if (!is_echo_request(ip, ihl))
+		return NET_LOCAL;
+	icmp_echo_reply(dp, w, port, m, ip, ihl);
+	return NET_CONSUMED;
 }
 
 /* Route-resolved send: next hop's MAC, our source MAC, our tx queue. */
@@ -167,9 +168,9 @@ ipv4_forward(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 	ipv4_output(dp, w, m, r, ip->dst_addr);
 }
 
-void
+enum net_verdict
 ipv4_input(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
-	   struct rte_mbuf *m)
+	   struct rte_mbuf *m, struct net_ipv4 *in)
 {
 	struct rte_ipv4_hdr *ip;
 	const struct route_slot *r;
@@ -177,32 +178,36 @@ ipv4_input(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
 
 	if (unlikely(rte_pktmbuf_data_len(m) < ETH_LEN + sizeof(*ip))) {
 		dp_drop(w, m, DROP_IPV4_BAD_HEADER);
-		return;
+		return NET_CONSUMED;
 	}
 	ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, ETH_LEN);
 	ihl = ipv4_check(w, m, ip);
 	if (ihl == 0)
-		return;
+		return NET_CONSUMED;
 	if (unlikely(ip->fragment_offset &
 		     RTE_BE16(RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK))) {
 		dp_drop(w, m, DROP_IPV4_FRAGMENT);
-		return;
+		return NET_CONSUMED;
 	}
 	/* 224.0.0.0/4 (DPDK's RTE_IS_IPV4_MCAST overflows an int shift) */
 	if (unlikely((rte_be_to_cpu_32(ip->dst_addr) >> 28) == 0xe ||
 		     ip->dst_addr == RTE_BE32(0xffffffff))) {
 		dp_to_twin(dp, w, port, m);
-		return;
+		return NET_CONSUMED;
 	}
 	r = route_lookup(&dp->routes, ip->dst_addr);
 	if (unlikely(r == NULL)) {
 		dp_drop(w, m, DROP_NO_ROUTE);
-		return;
+		return NET_CONSUMED;
 	}
+	in->ip = ip;
+	in->ihl = ihl;
+	in->r = r;
 	if (r->type == ROUTE_LOCAL)
-		ipv4_local(dp, w, port, m, ip, ihl);
-	else if (unlikely(route_is_subnet_broadcast(r, ip->dst_addr)))
+		return ipv4_local(dp, w, port, m, ip, ihl);
+	if (unlikely(route_is_subnet_broadcast(r, ip->dst_addr))) {
 		dp_to_twin(dp, w, port, m);
-	else if (!lb_input_transit(dp, w, port, m, ip, ihl))
-		ipv4_forward(dp, w, m, ip, r);
+		return NET_CONSUMED;
+	}
+	return NET_TRANSIT;
 }

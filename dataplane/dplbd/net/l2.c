@@ -1,42 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * l2: Ethernet input (net.h) and the exception path: packets handed to
+ * the kernel twin or to the main lcore.
+ */
 #include <rte_ether.h>
 
-#include "core/pipeline.h"
-
-/* No tx queue of our own on port_id: the queue owner sends the frames
- * (it counts them as its tx).  m->port tells it where. */
-static void
-tx_handoff(struct dp_worker *w, struct dp_txbuf *b, uint16_t port_id)
-{
-	unsigned int n, i;
-
-	for (i = 0; i < b->n; i++)
-		b->pkts[i]->port = port_id;
-	n = rte_ring_mp_enqueue_burst(b->via, (void **)b->pkts, b->n, NULL);
-	w->stats.tx_handoff += n;
-	for (i = n; i < b->n; i++)
-		dp_drop(w, b->pkts[i], DROP_TX_HANDOFF_FULL);
-	b->n = 0;
-}
-
-void
-dp_tx_flush_port(struct dp_worker *w, uint16_t port_id)
-{
-	struct dp_txbuf *b = &w->txb[port_id];
-	uint16_t sent, i;
-
-	if (b->via != NULL) {
-		tx_handoff(w, b, port_id);
-		return;
-	}
-	sent = rte_eth_tx_burst(port_id, b->queue, b->pkts, b->n);
-	for (i = 0; i < sent; i++)
-		w->stats.tx_bytes += rte_pktmbuf_pkt_len(b->pkts[i]);
-	w->stats.tx_packets += sent;
-	for (i = sent; i < b->n; i++)
-		dp_drop(w, b->pkts[i], DROP_TX_FULL);
-	b->n = 0;
-}
+#include "core/tx.h"
+#include "net/net.h"
+#include "net_priv.h"
 
 void
 dp_to_twin(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
@@ -75,36 +46,36 @@ frame_is_ours(const struct dp_port *p, const struct rte_ether_hdr *eth)
 	       rte_is_multicast_ether_addr(&eth->dst_addr);
 }
 
-void
+enum net_verdict
 l2_input(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
-	 struct rte_mbuf *m)
+	 struct rte_mbuf *m, struct net_ipv4 *in)
 {
 	const struct rte_ether_hdr *eth;
 
 	if (unlikely(rte_pktmbuf_data_len(m) < sizeof(*eth))) {
 		dp_drop(w, m, DROP_ETH_TRUNCATED);
-		return;
+		return NET_CONSUMED;
 	}
 	eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
 	if (unlikely(!frame_is_ours(&dp->ports[port], eth))) {
 		dp_drop(w, m, DROP_ETH_NOT_FOR_US);
-		return;
+		return NET_CONSUMED;
 	}
 	switch (eth->ether_type) {
 	case RTE_BE16(RTE_ETHER_TYPE_IPV4):
-		ipv4_input(dp, w, port, m);
-		break;
+		return ipv4_input(dp, w, port, m, in);
 	case RTE_BE16(RTE_ETHER_TYPE_ARP):
 		arp_input(dp, w, port, m);
-		break;
+		return NET_CONSUMED;
 	case RTE_BE16(RTE_ETHER_TYPE_IPV6):
 		/* Until the IPv6 stack lands the kernel twin handles it. */
 		if (dp->ports[port].twin_id != DP_NO_PORT) {
 			dp_to_twin(dp, w, port, m);
-			break;
+			return NET_CONSUMED;
 		}
 		/* fall through */
 	default:
 		dp_drop(w, m, DROP_UNSUPPORTED_L3);
+		return NET_CONSUMED;
 	}
 }

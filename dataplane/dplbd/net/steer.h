@@ -13,15 +13,26 @@
  * the VIP on the way back.  A worker that receives a packet it does not
  * own hands it to the owner's steer_ring (dp_steer); the owner computes
  * the same owner, so a packet is steered at most once.
+ *
+ * Local ports: each worker owns a contiguous slice of every local
+ * address's ports STEER_LPORT_MIN..STEER_LPORT_MAX, the same on every
+ * node of an HA pair, so that the destination port alone names the
+ * owner (steer_lport_owner), here and in rte_flow rules (flow.h).
  */
 #ifndef DPLB_STEER_H
 #define DPLB_STEER_H
 
+#include <errno.h>
 #include <stdint.h>
 
 #include <rte_byteorder.h>
 
-#include "core/pipeline.h"
+#include "core/dp.h"
+#include "core/tx.h"
+
+#define STEER_LPORT_MIN 1024	/* local ports used by full-NAT */
+#define STEER_LPORT_MAX 65535
+#define STEER_LPORT_SPAN ((uint32_t)(STEER_LPORT_MAX - STEER_LPORT_MIN + 1))
 
 /** Owner of a flow by its client endpoint, in [0, n_workers). */
 static inline unsigned int
@@ -31,6 +42,43 @@ steer_by_client(rte_be32_t addr, rte_be16_t port, unsigned int n_workers)
 
 	/* Multiply-shift: the top bits are the well-mixed ones. */
 	return (unsigned int)(((h >> 32) * n_workers) >> 32);
+}
+
+/**
+ * The local ports worker (0..n_workers-1) owns on every local address:
+ * worker w gets [MIN + floor(w*S/n), MIN + floor((w+1)*S/n) - 1], so the
+ * slices are contiguous, disjoint, cover the range and differ in size
+ * by at most one.  -EINVAL for a bad worker count.
+ */
+static inline int
+steer_lport_range(unsigned int worker, unsigned int n_workers, uint16_t *lo,
+		  uint16_t *hi)
+{
+	if (n_workers == 0 || n_workers > DP_MAX_WORKERS || worker >= n_workers)
+		return -EINVAL;
+	*lo = (uint16_t)(STEER_LPORT_MIN + worker * STEER_LPORT_SPAN / n_workers);
+	*hi = (uint16_t)(STEER_LPORT_MIN +
+			 (worker + 1) * STEER_LPORT_SPAN / n_workers - 1);
+	return 0;
+}
+
+/**
+ * The worker owning local port port (host order), or -ERANGE for a
+ * port below STEER_LPORT_MIN, -EINVAL for a bad worker count.  The
+ * inverse of steer_lport_range(): off = port - MIN lies in w's slice
+ * iff w*S < (off+1)*n <= (w+1)*S, so w = ((off+1)*n - 1) / S.
+ */
+static inline int
+steer_lport_owner(uint16_t port, unsigned int n_workers)
+{
+	uint32_t off;
+
+	if (n_workers == 0 || n_workers > DP_MAX_WORKERS)
+		return -EINVAL;
+	if (port < STEER_LPORT_MIN)
+		return -ERANGE;
+	off = (uint32_t)port - STEER_LPORT_MIN;
+	return (int)(((off + 1) * n_workers - 1) / STEER_LPORT_SPAN);
 }
 
 /**

@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * lb_conf: the load balancer's plain descriptions, as the control verbs
+ * and the config file state them: a service's key and attributes, a
+ * dest, forwarding modes, flags and limits; their names and their
+ * checks.  Value types only, no state: the config reader (config/) and
+ * the control verbs (ctl/) include this; lb_svc.h builds the store on it.
+ */
+#ifndef DPLB_LB_CONF_H
+#define DPLB_LB_CONF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "inet.h"
+#include "lb/scheduler.h"
+
+#define LB_NAME_LEN 32			/* laddr group names, with NUL */
+#define LB_LADDR_MAX_ADDRS 64		/* addresses per laddr group */
+#define LB_MAX_SERVICES 4096
+#define LB_MAX_DESTS_PER_SVC 4096
+#define LB_PERSIST_MAX 4294967u		/* seconds: fits 32-bit ms */
+#define LB_THRESHOLD_MAX 0x7fffffffu
+#define LB_MAX_WORKERS 64
+
+/* Service flags (struct lb_svc_conf.flags). The first two are the
+ * scheduler's, with the same bits, so they pass to sched_build as is. */
+#define LB_SVC_F_FALLBACK SCHED_F_FALLBACK	/* sh-fallback, mh-fallback */
+#define LB_SVC_F_HASH_PORT SCHED_F_HASH_PORT	/* sh-port, mh-port */
+#define LB_SVC_F_ONE_PACKET 0x100	/* UDP: one datagram per connection */
+#define LB_SVC_F_EXPIRE_QUIESCENT 0x200	/* drop connections of weight-0 dests */
+#define LB_SVC_F_ALL (LB_SVC_F_FALLBACK | LB_SVC_F_HASH_PORT | \
+		      LB_SVC_F_ONE_PACKET | LB_SVC_F_EXPIRE_QUIESCENT)
+
+/** Forwarding method of a dest (ipvsadm -m/-g/-i; FNAT is dplb's). */
+enum lb_fwd {
+	LB_FWD_FNAT,		/* full NAT: source becomes a LIP:lport */
+	LB_FWD_NAT,		/* masquerading: destination rewritten */
+	LB_FWD_DR,		/* direct routing: MAC rewritten */
+	LB_FWD_TUNNEL,		/* IP-in-IP */
+};
+#define LB_FWD_COUNT (LB_FWD_TUNNEL + 1)
+
+/** A service's identity. */
+struct lb_svc_key {
+	uint8_t proto;			/* IPPROTO_TCP, IPPROTO_UDP */
+	uint16_t port;			/* host order; 0 = every port */
+	struct inet_addr vip;
+};
+
+/** A service's attributes. */
+struct lb_svc_conf {
+	char sched[SCHED_NAME_MAX];	/* a sched_known() name */
+	uint32_t flags;			/* LB_SVC_F_* */
+	uint32_t persistent;		/* seconds, 0 = not persistent */
+	uint8_t netmask_len;		/* persistence granularity, /0../32 */
+	char laddr_group[LB_NAME_LEN];	/* "" = none */
+};
+
+/** A dest (real server); its identity within a service is addr+port. */
+struct lb_dest_conf {
+	struct inet_addr addr;
+	uint16_t port;			/* host order; 0 = the service's */
+	uint32_t weight;		/* 0..SCHED_WEIGHT_MAX, 0 = quiescent */
+	uint8_t fwd;			/* enum lb_fwd */
+	uint32_t u_threshold;		/* 0 = none */
+	uint32_t l_threshold;		/* 0 = none */
+};
+
+/** ipvsadm's defaults: wlc, not persistent, /32. */
+void lb_svc_conf_init(struct lb_svc_conf *c);
+/** Weight 1, FNAT, no thresholds, port 0. */
+void lb_dest_conf_init(struct lb_dest_conf *d);
+
+/* Names <-> values; the parsers return the value or -EINVAL. */
+int lb_proto_parse(const char *s);		/* "tcp" "udp" */
+const char *lb_proto_name(uint8_t proto);	/* "tcp", NULL if unknown */
+int lb_fwd_parse(const char *s);		/* "fnat" "nat" "dr" "tunnel" */
+const char *lb_fwd_name(uint8_t fwd);
+/** One flag name ("sh-port", "mh-fallback", "one-packet",
+ * "expire-quiescent"; '_' may stand for '-'): its LB_SVC_F_ bit. */
+int lb_svc_flag_parse(const char *s);
+/** The name of flag bit f for a service scheduled by sched ("sh-port"
+ * for sh and the others, "mh-port" for mh). NULL for an unknown bit. */
+const char *lb_svc_flag_name(uint32_t f, const char *sched);
+/** "255.255.255.0" -> 24; -EINVAL unless a contiguous IPv4 mask. */
+int lb_netmask_parse(const char *s);
+
+/**
+ * Check a service description alone: protocol, IPv4 VIP, known
+ * scheduler, flags (one-packet only for UDP), persistence range and
+ * netmask.  -EINVAL or -EAFNOSUPPORT with a message in msg.
+ */
+int lb_svc_conf_check(const struct lb_svc_key *k, const struct lb_svc_conf *c,
+		      char *msg, size_t len);
+
+/**
+ * Check a dest description against its service: IPv4 address, weight,
+ * thresholds (lower <= upper), full-NAT only with a laddr group, DR and
+ * TUNNEL only to the service's port.  -EINVAL/-EAFNOSUPPORT with msg.
+ */
+int lb_dest_conf_check(const struct lb_svc_key *k, const struct lb_svc_conf *c,
+		       const struct lb_dest_conf *d, char *msg, size_t len);
+
+#endif /* DPLB_LB_CONF_H */
