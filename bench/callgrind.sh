@@ -7,7 +7,9 @@
 # bench_lcore_pipe (the fill is outside both), divided by N.  Prints a
 # table, the FNAT profile's top functions, and writes
 # $OUT/callgrind.csv and the callgrind files.
-# Environment: BENCH_CG_PACKETS (100000), BENCH_OUT (build/bench).
+# Environment: BENCH_CG_PACKETS (100000), BENCH_OUT (build/bench),
+# BENCH_CG_ONLY ("fnat --conns 1000;cps --sched wlc": these scenarios
+# alone, without the profile).
 set -u
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-$PWD/build}
@@ -27,6 +29,10 @@ SCENARIOS=(
 	"cps --sched sh"
 	"cps --sched mh"
 )
+
+if [ -n "${BENCH_CG_ONLY:-}" ]; then
+	IFS=';' read -r -a SCENARIOS <<<"$BENCH_CG_ONLY"
+fi
 
 command -v valgrind >/dev/null || { echo "bench: valgrind is missing (make deps)" >&2; exit 1; }
 [ -x "$BIN" ] || { echo "bench: $BIN is missing: run make first" >&2; exit 1; }
@@ -76,7 +82,8 @@ done
 
 # Where the FNAT pipeline's instructions go (the baseline's functions
 # -- eth_null_rx/tx, gen_rx, pkt_make -- appear here too).
-if profile fnat-pipe "--toggle-collect=bench_lcore_pipe" --scenario fnat --conns 100000; then
+if [ -z "${BENCH_CG_ONLY:-}" ] &&
+	profile fnat-pipe "--toggle-collect=bench_lcore_pipe" --scenario fnat --conns 100000; then
 	echo
 	echo "FNAT, 100k connections: top functions of bench_lcore_pipe (self, per packet)"
 	callgrind_annotate "$OUT/fnat-pipe.out" 2>/dev/null |

@@ -1,28 +1,27 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * lb: the load balancer's packet path (lb.h): start and stop, the entry
+ * points for a packet and for a burst, the owner of a flow and the
+ * detour of NAT replies, and each forwarding mode's transmission.
+ * lb_conn.c keeps the connections' life, lb_icmp.c the ICMP errors.
+ */
 #include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
-#include <rte_cycles.h>
 #include <rte_errno.h>
 #include <rte_mbuf_dyn.h>
-#include <rte_icmp.h>
-#include <rte_tcp.h>
-#include <rte_udp.h>
 
+#include "core/tx.h"
 #include "lb/conn.h"
-#include "net/csum.h"
 #include "lb/lb.h"
 #include "lb/lb_svc.h"
 #include "log.h"
+#include "net/csum.h"
 #include "net/net.h"
 #include "net/steer.h"
-#include "core/tx.h"
-
-#define EXPIRE_BUDGET 256	/* connections checked per loop at most */
-
-static uint64_t tsc_per_ms;
+#include "lb_priv.h"
 
 /* The reply-owner detour (lb_reply_front): which candidate a steered
  * packet has reached, valid under a dynamic flag that every received
@@ -51,40 +50,17 @@ hop_field_register(void)
 	return 0;
 }
 
-static int
-lb_init_workers(struct dp_ctx *dp)
-{
-	char name[32];
-	unsigned int i;
-	int ret;
-
-	tsc_per_ms = rte_get_tsc_hz() / 1000;
-	ret = hop_field_register();
-	if (ret != 0) {
-		LOG_ERR("cannot register the mbuf field for reply steering: %s",
-			strerror(-ret));
-		return ret;
-	}
-	for (i = 0; i < dp->n_workers; i++) {
-		snprintf(name, sizeof(name), "dplb_conn%u", i);
-		ret = conn_table_create(&dp->workers[i].conns, name,
-					dp->cfg->max_conns, (int)rte_socket_id());
-		if (ret != 0) {
-			LOG_ERR("worker %u: cannot create a table of %u connections: %s",
-				i, dp->cfg->max_conns, strerror(-ret));
-			return ret;
-		}
-		conn_table_set_timeouts(dp->workers[i].conns,
-					&dp->cfg->timeouts);
-	}
-	return 0;
-}
-
 int
 lb_start(struct dp_ctx *dp, char *msg, size_t len)
 {
-	int ret = lb_init_workers(dp);
+	int ret = hop_field_register();
 
+	if (ret != 0) {
+		snprintf(msg, len, "mbuf field for reply steering: %s",
+			 strerror(-ret));
+		return ret;
+	}
+	ret = lb_conn_init(dp);
 	if (ret != 0) {
 		snprintf(msg, len, "connection tables: %s", strerror(-ret));
 		return ret;
@@ -109,396 +85,6 @@ lb_stop(struct dp_ctx *dp)
 {
 	lb_store_destroy(dp->lb);
 	dp->lb = NULL;
-}
-
-static __rte_always_inline bool
-l4_parse(struct rte_ipv4_hdr *ip, unsigned int ihl, struct l4_view *v)
-{
-	unsigned int len = rte_be_to_cpu_16(ip->total_length) - ihl;
-	char *l4 = (char *)ip + ihl;
-
-	if (ip->next_proto_id == IPPROTO_TCP) {
-		struct rte_tcp_hdr *t = (struct rte_tcp_hdr *)l4;
-
-		if (len < sizeof(*t) || (t->data_off >> 4) * 4u < sizeof(*t) ||
-		    (t->data_off >> 4) * 4u > len)
-			return false;
-		*v = (struct l4_view){ &t->src_port, &t->dst_port, &t->cksum,
-				       t->tcp_flags, false };
-		return true;
-	}
-	if (ip->next_proto_id == IPPROTO_UDP) {
-		struct rte_udp_hdr *u = (struct rte_udp_hdr *)l4;
-
-		if (len < sizeof(*u) || rte_be_to_cpu_16(u->dgram_len) < sizeof(*u))
-			return false;
-		*v = (struct l4_view){ &u->src_port, &u->dst_port,
-				       u->dgram_cksum ? &u->dgram_cksum : NULL,
-				       0, true };
-		return true;
-	}
-	return false;
-}
-
-static inline void
-key_from_packet(const struct rte_ipv4_hdr *ip, const struct l4_view *v,
-		struct conn_key4 *k)
-{
-	*k = (struct conn_key4){
-		.src_addr = ip->src_addr,
-		.dst_addr = ip->dst_addr,
-		.src_port = *v->sport,
-		.dst_port = *v->dport,
-		.proto = ip->next_proto_id,
-	};
-}
-
-/*
- * Rewrite addresses and ports, updating both checksums incrementally
- * with one sum of the changes.  The two ports are adjacent in TCP, UDP
- * and the quoted headers of ICMP errors, so they change as one word.
- */
-static __rte_always_inline void
-rewrite4(struct rte_ipv4_hdr *ip, struct l4_view *v, rte_be32_t saddr,
-	 rte_be16_t sport, rte_be32_t daddr, rte_be16_t dport)
-{
-	uint64_t diff = csum_diff32(ip->src_addr, saddr) +
-			csum_diff32(ip->dst_addr, daddr);
-	uint32_t oports, nports;
-	uint16_t ck;
-
-	RTE_BUILD_BUG_ON(offsetof(struct rte_tcp_hdr, dst_port) != 2 ||
-			 offsetof(struct rte_udp_hdr, dst_port) != 2);
-	ip->hdr_checksum = csum_apply(ip->hdr_checksum, diff);
-	ip->src_addr = saddr;
-	ip->dst_addr = daddr;
-	memcpy(&oports, v->sport, sizeof(oports));
-	*v->sport = sport;
-	*v->dport = dport;
-	if (v->cksum == NULL)
-		return;
-	memcpy(&nports, v->sport, sizeof(nports));
-	ck = csum_apply(*v->cksum, diff + csum_diff32(oports, nports));
-	/* In UDP a zero checksum means "none": send ~0 instead. */
-	*v->cksum = (v->udp && ck == 0) ? 0xffff : ck;
-}
-
-static bool
-state_is_active(const struct conn *c)
-{
-	return c->proto == IPPROTO_TCP && tcp_state_is_active(c->state);
-}
-
-/*
- * Connection thresholds, as ipvsadm -x/-y: at u_threshold connections a
- * dest is overloaded (schedulers skip it) until it falls below
- * l_threshold, or 3/4 of u_threshold when no lower one is set.
- */
-static void
-dest_check_overload(struct lb_dest *d)
-{
-	struct sched_dest_load *load = &d->load;
-	uint32_t upper = d->conf.u_threshold, lower = d->conf.l_threshold;
-	uint32_t conns;
-
-	if (upper == 0) {
-		if (load->overloaded)
-			__atomic_store_n(&load->overloaded, 0, __ATOMIC_RELAXED);
-		return;
-	}
-	conns = __atomic_load_n(&load->active, __ATOMIC_RELAXED) +
-		__atomic_load_n(&load->inactive, __ATOMIC_RELAXED);
-	if (lower == 0)
-		lower = upper - upper / 4;
-	if (conns >= upper)
-		__atomic_store_n(&load->overloaded, 1, __ATOMIC_RELAXED);
-	else if (conns < lower && load->overloaded)
-		__atomic_store_n(&load->overloaded, 0, __ATOMIC_RELAXED);
-}
-
-/* Move c to a new state, keeping the real server's active/inactive
- * counts. */
-static __rte_noinline void
-lb_set_state(struct dp_worker *w, struct conn *c, uint8_t state)
-{
-	struct sched_dest_load *load = &conn_priv(c)->dest->load;
-	bool was = state_is_active(c);
-
-	conn_set_state(w->conns, c, state, w->now_ms);
-	if (was == state_is_active(c))
-		return;
-	__atomic_fetch_add(was ? &load->inactive : &load->active, 1,
-			   __ATOMIC_RELAXED);
-	__atomic_fetch_sub(was ? &load->active : &load->inactive, 1,
-			   __ATOMIC_RELAXED);
-}
-
-/* Most packets leave the state as it is: then this is a table read. */
-static __rte_always_inline void
-lb_follow_state(struct dp_worker *w, struct conn *c, const struct l4_view *v,
-		enum conn_dir dir)
-{
-	uint8_t next = v->udp ? udp_state_next(c->state, dir) :
-				tcp_state_next(c->state, dir, v->flags);
-
-	if (unlikely(next != c->state))
-		lb_set_state(w, c, next);
-}
-
-static bool
-is_template(const struct conn *c)
-{
-	return c->flags & LB_CONN_F_TEMPLATE;
-}
-
-/* c ends: the template that made it (if still there) controls one
- * fewer.  The reference may name a recycled entry: check it. */
-static void
-tmpl_uncontrol(struct dp_worker *w, const struct conn *c)
-{
-	struct conn *t = conn_from_ref(w->conns, conn_priv((struct conn *)c)->tmpl);
-
-	if (t != NULL && is_template(t) && t->svc_id == c->svc_id &&
-	    conn_priv(t)->n_control > 0)
-		conn_priv(t)->n_control--;
-}
-
-/* Release what a connection or template holds (the local port goes
- * with its key). */
-static void
-lb_conn_release(struct dp_worker *w, struct conn *c)
-{
-	struct lb_dest *d = conn_priv(c)->dest;
-
-	if (is_template(c)) {
-		__atomic_fetch_sub(&d->load.persistent, 1, __ATOMIC_RELAXED);
-		lb_dest_put(d);
-		return;
-	}
-	if (conn_priv(c)->tmpl != 0)
-		tmpl_uncontrol(w, c);
-	__atomic_fetch_sub(state_is_active(c) ? &d->load.active :
-						&d->load.inactive,
-			   1, __ATOMIC_RELAXED);
-	dest_check_overload(d);
-	lb_dest_put(d);
-	w->stats.conns_expired++;
-}
-
-static bool
-lb_expire_cb(void *ctx, struct conn *c)
-{
-	/* As IPVS: a template outlives its timeout while connections it
-	 * made are alive, so they and their successors stay together. */
-	if (is_template(c) && conn_priv(c)->n_control > 0)
-		return true;
-	lb_conn_release(ctx, c);
-	return false;
-}
-
-void
-lb_conn_drop(struct dp_worker *w, struct conn *c)
-{
-	lb_conn_release(w, c);
-	conn_del(w->conns, c);
-}
-
-void
-lb_expire_tick(struct dp_ctx *dp, struct dp_worker *w)
-{
-	w->now_ms = (uint32_t)(rte_rdtsc() / tsc_per_ms);
-	if (w->conns != NULL && conn_count(w->conns) != 0)
-		conn_expire_tick(w->conns, w->now_ms, EXPIRE_BUDGET,
-				 lb_expire_cb, w);
-}
-
-/*
- * A free local port on one of the group's addresses, in this worker's
- * slice: a port is free when no connection to the same real server
- * uses it, so each LIP offers its slice once per server.
- */
-static bool
-lb_pick_lport(struct dp_ctx *dp, struct dp_worker *w,
-	      const struct lb_laddr_snap *g, struct conn_key4 *out)
-{
-	uint16_t lo, hi;
-	unsigned int try, span;
-	bool reply;
-
-	if (g == NULL || g->n == 0 ||
-	    steer_lport_range(w->id, dp->n_workers, &lo, &hi) != 0)
-		return false;
-	span = (unsigned int)(hi - lo) + 1;
-	for (try = 0; try < 32; try++) {
-		uint32_t seq = w->lport_seq++;
-
-		out->dst_addr = g->addrs[seq % g->n].v4.s_addr;
-		out->dst_port = rte_cpu_to_be_16(
-			(uint16_t)(lo + (seq / g->n) % span));
-		if (conn_lookup4(w->conns, out, &reply) == NULL)
-			return true;
-	}
-	return false;
-}
-
-/*
- * Persistence (ipvsadm -p, -M).  A template, keyed client net -> VIP:vport
- * (the client's address under the service's netmask, port 0; vport 0 for
- * a port-0 service), remembers the real server the net's first
- * connection got; later connections from the net follow it while the
- * template lives: persistence seconds after its last use, and while
- * connections it made are alive.  Steering puts every connection of a
- * client net to a persistent service on one worker (lb_svc_owner()), so
- * the template is in that worker's table and needs no sharing.
- */
-static void
-tmpl_key(const struct lb_svc_snap *svc, const struct conn_key4 *in,
-	 struct conn_key4 *k)
-{
-	*k = (struct conn_key4){
-		.src_addr = in->src_addr & svc->persist_mask,
-		.dst_addr = in->dst_addr,
-		.dst_port = svc->vport,
-		.proto = in->proto,
-	};
-}
-
-/* A template stops holding its clients when its dest was deleted, or
- * set to weight 0 in a service that expires quiescent connections. */
-static bool
-tmpl_usable(const struct conn *t, const struct lb_svc_snap *svc)
-{
-	const struct lb_dest *d = conn_priv((struct conn *)t)->dest;
-
-	if (t->svc_id != svc->id || d->trashed)
-		return false;
-	return d->conf.weight != 0 ||
-	       !(svc->flags & LB_SVC_F_EXPIRE_QUIESCENT);
-}
-
-/* The template's dest, described as the snapshot describes dests. */
-static const struct lb_dest_snap *
-tmpl_dest(struct conn *t, struct lb_dest_snap *buf)
-{
-	struct lb_dest *d = conn_priv(t)->dest;
-
-	*buf = (struct lb_dest_snap){
-		.dest = d,
-		.addr = d->conf.addr,
-		.port = rte_cpu_to_be_16(d->conf.port),
-		.fwd = d->conf.fwd,
-		.weight = d->conf.weight,
-	};
-	return buf;
-}
-
-/* NULL when the table is full: the connection goes unpersisted. */
-static struct conn *
-tmpl_new(struct dp_worker *w, const struct conn_key4 *k,
-	 const struct lb_svc_snap *svc, const struct lb_dest_snap *d)
-{
-	struct conn *t;
-
-	t = conn_new_timed(w->conns, k, svc->persistent * 1000u, w->now_ms);
-	if (t == NULL)
-		return NULL;
-	t->flags |= LB_CONN_F_TEMPLATE;
-	t->fwd = d->fwd;
-	t->svc_id = svc->id;
-	t->dest_id = d->dest->id;
-	*conn_priv(t) = (struct lb_conn_priv){ .dest = d->dest,
-					       .daddr = d->addr.v4.s_addr };
-	lb_dest_hold(d->dest);
-	__atomic_fetch_add(&d->dest->load.persistent, 1, __ATOMIC_RELAXED);
-	return t;
-}
-
-/* The dest for a new connection, and its template when persistent. */
-static const struct lb_dest_snap *
-lb_pick(struct dp_worker *w, const struct lb_svc_snap *svc,
-	const struct conn_key4 *in, struct lb_dest_snap *buf,
-	struct conn **tmpl)
-{
-	struct inet_addr client = inet_addr_v4(in->src_addr);
-	const struct lb_dest_snap *d;
-	struct conn_key4 k;
-	struct conn *t;
-
-	*tmpl = NULL;
-	if (svc->persistent == 0)
-		return lb_svc_pick(svc, w->id, &client, in->src_port);
-	tmpl_key(svc, in, &k);
-	t = conn_lookup4(w->conns, &k, NULL);
-	if (t != NULL && is_template(t)) {
-		if (tmpl_usable(t, svc)) {
-			conn_touch(t, w->now_ms);
-			*tmpl = t;
-			return tmpl_dest(t, buf);
-		}
-		lb_conn_drop(w, t);
-		t = NULL;
-	}
-	d = lb_svc_pick(svc, w->id, &client, in->src_port);
-	if (d != NULL && t == NULL)
-		*tmpl = tmpl_new(w, &k, svc, d);
-	return d;
-}
-
-static __rte_noinline struct conn *
-lb_schedule(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
-	    const struct conn_key4 *in, const struct lb_svc_snap *svc)
-{
-	struct conn_key4 out = { .proto = in->proto };
-	const struct conn_key4 *outp = &out;
-	const struct lb_dest_snap *d;
-	struct lb_dest_snap dbuf;
-	struct conn *c, *tmpl;
-	rte_be16_t dport;
-
-	d = lb_pick(w, svc, in, &dbuf, &tmpl);
-	if (d == NULL) {
-		dp_drop(w, m, DROP_NO_DEST);
-		return NULL;
-	}
-	dport = d->port != 0 ? d->port : in->dst_port;
-	out.src_addr = d->addr.v4.s_addr;
-	out.src_port = dport;
-	if (d->fwd == LB_FWD_FNAT) {
-		if (!lb_pick_lport(dp, w, svc->laddr, &out)) {
-			dp_drop(w, m, DROP_NO_LPORT);
-			return NULL;
-		}
-	} else if (d->fwd == LB_FWD_NAT) {
-		out.dst_addr = in->src_addr;
-		out.dst_port = in->src_port;
-	} else {
-		outp = NULL;	/* DR, TUNNEL: replies bypass us */
-	}
-	c = conn_new(w->conns, in, outp,
-		     in->proto == IPPROTO_TCP ? TCP_S_NONE : UDP_ONEWAY,
-		     w->now_ms);
-	if (c == NULL) {
-		dp_drop(w, m, DROP_CONN_TABLE_FULL);
-		return NULL;
-	}
-	c->fwd = d->fwd;
-	c->svc_id = svc->id;
-	c->dest_id = d->dest->id;
-	*conn_priv(c) = (struct lb_conn_priv){ .dest = d->dest,
-					       .daddr = d->addr.v4.s_addr };
-	if (tmpl != NULL) {
-		conn_priv(c)->tmpl = conn_ref(w->conns, tmpl);
-		conn_priv(tmpl)->n_control++;
-	}
-	lb_dest_hold(d->dest);
-	__atomic_fetch_add(&d->dest->load.inactive, 1, __ATOMIC_RELAXED);
-	dest_check_overload(d->dest);
-	svc->svc->pcpu[w->id].st.conns++;
-	d->dest->pcpu[w->id].st.conns++;
-	w->stats.conns_new++;
-	if (conn_count(w->conns) > w->stats.conns_peak)
-		w->stats.conns_peak = conn_count(w->conns);
-	return c;
 }
 
 static __rte_always_inline void
@@ -676,32 +262,6 @@ lb_inbound(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 	lb_xmit_in(dp, w, m, ip, v, c);
 }
 
-/* Common front: steer to the owner, find the connection. */
-static struct conn *
-lb_front(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
-	 struct rte_mbuf *m, unsigned int owner, const struct conn_key4 *k,
-	 bool *is_reply, bool *steered)
-{
-	*steered = owner != w->id;
-	if (*steered) {
-		dp_steer(dp, w, owner, port, m);
-		return NULL;
-	}
-	return conn_lookup4(w->conns, k, is_reply);
-}
-
-/* The worker that owns a client's traffic to svc: by client address and
- * port, or for a persistent service by the client's net alone, so that
- * its template and connections meet on one worker. */
-static unsigned int
-lb_svc_owner(const struct lb_svc_snap *svc, rte_be32_t addr, rte_be16_t port,
-	     unsigned int n_workers)
-{
-	if (svc->persistent != 0)
-		return steer_by_client(addr & svc->persist_mask, 0, n_workers);
-	return steer_by_client(addr, port, n_workers);
-}
-
 static rte_be32_t
 prefix_mask(unsigned int len)
 {
@@ -740,7 +300,7 @@ reply_owners(const struct lb_snap *snap, rte_be32_t addr, rte_be16_t port,
  * packet whose hop does not match (the services changed meanwhile) is
  * looked up here and goes no further.
  */
-static struct conn *
+struct conn *
 lb_reply_front(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
 	       struct rte_mbuf *m, const struct lb_snap *snap,
 	       const struct conn_key4 *k, bool *is_reply, bool *steered)
@@ -769,179 +329,6 @@ lb_reply_front(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
 		return c;
 	++*hop;
 	return lb_front(dp, w, port, m, owners[*hop], k, is_reply, steered);
-}
-
-/*
- * ICMP errors about a tracked connection (destination unreachable,
- * including fragmentation needed, source quench, time exceeded) go to
- * the other side of the connection, with the quoted packet rewritten to
- * what that side sent and every checksum fixed.
- */
-#define ICMP_DEST_UNREACH 3
-#define ICMP_SOURCE_QUENCH 4
-#define ICMP_TIME_EXCEEDED 11
-
-struct icmp_view {
-	struct rte_icmp_hdr *icmp;
-	struct rte_ipv4_hdr *inner;
-	unsigned int inner_ihl;
-	unsigned int icmp_len;		/* ICMP header + data */
-	rte_be16_t *sport, *dport;	/* the quoted ports */
-	rte_be16_t *l4_cksum;		/* NULL unless quoted (UDP: and non-zero) */
-	bool udp;
-};
-
-static bool
-icmp_error_parse(struct rte_ipv4_hdr *ip, unsigned int ihl,
-		 struct icmp_view *v)
-{
-	unsigned int len = rte_be_to_cpu_16(ip->total_length) - ihl;
-	uint16_t *ports;
-
-	v->icmp = (struct rte_icmp_hdr *)((char *)ip + ihl);
-	if (len < sizeof(*v->icmp) + sizeof(*v->inner) + 8 ||
-	    (v->icmp->icmp_type != ICMP_DEST_UNREACH &&
-	     v->icmp->icmp_type != ICMP_SOURCE_QUENCH &&
-	     v->icmp->icmp_type != ICMP_TIME_EXCEEDED))
-		return false;
-	v->inner = (struct rte_ipv4_hdr *)(v->icmp + 1);
-	v->inner_ihl = (v->inner->version_ihl & 0x0f) * 4u;
-	if (v->inner_ihl < sizeof(*v->inner) ||
-	    len < sizeof(*v->icmp) + v->inner_ihl + 8 ||
-	    (v->inner->next_proto_id != IPPROTO_TCP &&
-	     v->inner->next_proto_id != IPPROTO_UDP))
-		return false;
-	v->icmp_len = len;
-	ports = (uint16_t *)((char *)v->inner + v->inner_ihl);
-	v->sport = &ports[0];
-	v->dport = &ports[1];
-	v->udp = v->inner->next_proto_id == IPPROTO_UDP;
-	/*
-	 * The L4 checksum is fixed too when the error quotes it (RFC 1812
-	 * routers quote more than 8 bytes), so that the client gets back the
-	 * segment it sent, byte for byte: the delta of the address and port
-	 * rewrite holds however much of the segment is quoted.
-	 */
-	if (v->udp)
-		v->l4_cksum = ports[3] ? &ports[3] : NULL;
-	else if (len >= sizeof(*v->icmp) + v->inner_ihl +
-			offsetof(struct rte_tcp_hdr, cksum) + 2)
-		v->l4_cksum = &((struct rte_tcp_hdr *)ports)->cksum;
-	else
-		v->l4_cksum = NULL;
-	return true;
-}
-
-/* The connection the quoted packet belongs to, seen from our side. */
-static void
-icmp_key(const struct icmp_view *v, struct conn_key4 *k)
-{
-	*k = (struct conn_key4){
-		.src_addr = v->inner->dst_addr,
-		.dst_addr = v->inner->src_addr,
-		.src_port = *v->dport,
-		.dst_port = *v->sport,
-		.proto = v->inner->next_proto_id,
-	};
-}
-
-/* Make the quoted packet read t (src -> dst), fixing its checksums. */
-static void
-icmp_rewrite_inner(struct icmp_view *v, const struct conn_tuple4 *t)
-{
-	struct l4_view l4 = {
-		.sport = v->sport,
-		.dport = v->dport,
-		.cksum = v->l4_cksum,
-		.udp = v->udp,
-	};
-
-	rewrite4(v->inner, &l4, t->src_addr, t->src_port, t->dst_addr,
-		 t->dst_port);
-}
-
-static void
-lb_icmp_forward(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
-		struct rte_ipv4_hdr *ip, struct icmp_view *v, struct conn *c,
-		bool from_server)
-{
-	const struct conn_tuple4 *in = &c->tuple[CONN_SIDE_IN];
-	const struct conn_tuple4 *out = &c->tuple[CONN_SIDE_OUT];
-	rte_be32_t osrc = ip->src_addr, odst;
-
-	if (from_server) {
-		/* About a packet we sent to the server: tell the client. */
-		icmp_rewrite_inner(v, in);
-		odst = in->src_addr;
-		if (c->fwd == LB_FWD_FNAT)
-			osrc = in->dst_addr;
-	} else {
-		/* About a packet we sent to the client: tell the server. */
-		icmp_rewrite_inner(v, out);
-		odst = out->src_addr;
-		if (c->fwd == LB_FWD_FNAT)
-			osrc = out->dst_addr;
-	}
-	ip->hdr_checksum = csum_update32(ip->hdr_checksum, ip->src_addr, osrc);
-	ip->hdr_checksum = csum_update32(ip->hdr_checksum, ip->dst_addr, odst);
-	ip->src_addr = osrc;
-	ip->dst_addr = odst;
-	/* Errors are rare and short: recompute rather than track deltas. */
-	v->icmp->icmp_cksum = 0;
-	v->icmp->icmp_cksum = csum_compute(v->icmp, v->icmp_len);
-	w->stats.icmp_related++;
-	ipv4_send(dp, w, m, odst);
-}
-
-/*
- * An ICMP error to us (local) or through us (transit, NAT).  Errors
- * about no connection of ours are passed back to the caller (the twin,
- * or plain forwarding).
- */
-static enum lb_verdict
-lb_icmp(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
-	struct rte_mbuf *m, struct rte_ipv4_hdr *ip, unsigned int ihl,
-	bool transit)
-{
-	const struct lb_snap *snap = lb_snap_get(dp->lb);
-	const struct lb_svc_snap *svc;
-	struct icmp_view v;
-	struct conn_key4 k;
-	struct conn *c;
-	bool reply = false, steered;
-	unsigned int owner;
-	int lp;
-
-	if (!icmp_error_parse(ip, ihl, &v))
-		return LB_PASS;
-	icmp_key(&v, &k);
-	svc = lb_svc_lookup(snap, k.proto, k.dst_addr, k.dst_port);
-	if (svc == NULL && transit) {
-		c = lb_reply_front(dp, w, port, m, snap, &k, &reply, &steered);
-	} else {
-		if (svc != NULL) {
-			owner = lb_svc_owner(svc, k.src_addr, k.src_port,
-					     dp->n_workers);
-		} else {
-			lp = steer_lport_owner(rte_be_to_cpu_16(k.dst_port),
-					      dp->n_workers);
-			if (lp < 0)
-				return LB_PASS;
-			owner = (unsigned int)lp;
-		}
-		c = lb_front(dp, w, port, m, owner, &k, &reply, &steered);
-	}
-	if (steered)
-		return LB_CONSUMED;
-	if (c == NULL || c->fwd == LB_FWD_DR || c->fwd == LB_FWD_TUNNEL ||
-	    (!reply && c->flags & CONN_F_NO_OUT)) {
-		w->stats.icmp_unrelated++;
-		return LB_PASS;
-	}
-	conn_touch(c, w->now_ms);
-	if (!transit || ipv4_hop(w, m, ip))
-		lb_icmp_forward(dp, w, m, ip, &v, c, reply);
-	return LB_CONSUMED;
 }
 
 /* A TCP or UDP packet to a local address, its connection looked up
@@ -1071,8 +458,8 @@ enum burst_kind {
  * the full path.
  */
 static __rte_always_inline void
-burst_hold(struct dp_ctx *dp, struct dp_worker *w, struct lb_burst *b,
-	   unsigned int i)
+burst_hold(struct dp_ctx *dp, struct dp_worker *w, const struct lb_snap *snap,
+	   struct lb_burst *b, unsigned int i)
 {
 	unsigned int j = b->n_held, owner;
 	struct rte_ipv4_hdr *ip = b->ip[i];
@@ -1090,12 +477,12 @@ burst_hold(struct dp_ctx *dp, struct dp_worker *w, struct lb_burst *b,
 	h->r = b->r[i];
 	h->transit = h->r->type != ROUTE_LOCAL;
 	if (h->transit) {
-		if (b->snap->nat_persist_lens != 0 && dp->n_workers > 1)
+		if (snap->nat_persist_lens != 0 && dp->n_workers > 1)
 			return;
 		h->svc = NULL;
 		owner = steer_by_client(key->dst_addr, key->dst_port,
 					dp->n_workers);
-	} else if (!lb_local_owner(dp, b->snap, key, &h->svc, &owner)) {
+	} else if (!lb_local_owner(dp, snap, key, &h->svc, &owner)) {
 		return;
 	}
 	if (owner != w->id) {
@@ -1112,17 +499,17 @@ burst_hold(struct dp_ctx *dp, struct dp_worker *w, struct lb_burst *b,
 void
 lb_burst_lookup(struct dp_ctx *dp, struct dp_worker *w, struct lb_burst *b)
 {
+	const struct lb_snap *snap = lb_snap_get(dp->lb);
 	struct conn_table *t = w->conns;
 	unsigned int i;
 
-	b->snap = lb_snap_get(dp->lb);
 	b->n_held = 0;
-	if (unlikely(b->snap == NULL || b->snap->n_svcs == 0)) {
+	if (unlikely(snap == NULL || snap->n_svcs == 0)) {
 		memset(b->kind, BURST_FULL, b->n);
 		return;
 	}
 	for (i = 0; i < b->n; i++)
-		burst_hold(dp, w, b, i);
+		burst_hold(dp, w, snap, b, i);
 	if (b->n_held != 0)
 		conn_lookup4_bulk(t, b->keys, b->n_held, b->conns, b->reply);
 	/* An earlier packet of the burst may add or remove a connection:

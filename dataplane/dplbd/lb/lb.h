@@ -98,7 +98,6 @@ struct lb_burst {
 	struct rte_ipv4_hdr *ip[LB_BURST_MAX];
 	const struct route_slot *r[LB_BURST_MAX];
 	/* the load balancer's */
-	const struct lb_snap *snap;
 	uint32_t gen;			/* conn table generation after lookup */
 	unsigned int n_held;
 	uint8_t kind[LB_BURST_MAX];

@@ -1,0 +1,187 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * lb_priv: what the load balancer's packet-path files share (lb.c, the
+ * entry points and forwarding; lb_conn.c, the life of a connection;
+ * lb_icmp.c, ICMP errors).  Private to lb/: other folders use lb.h.
+ */
+#ifndef DPLB_LB_PRIV_H
+#define DPLB_LB_PRIV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <string.h>
+
+#include <rte_ip.h>
+#include <rte_tcp.h>
+#include <rte_udp.h>
+
+#include "core/dp.h"
+#include "core/tx.h"
+#include "lb/conn.h"
+#include "lb/conn_state.h"
+#include "lb/lb.h"
+#include "lb/lb_svc.h"
+#include "net/csum.h"
+#include "net/steer.h"
+
+/** Create the workers' connection tables with the config's timeouts. */
+int lb_conn_init(struct dp_ctx *dp);
+
+static __rte_always_inline bool
+l4_parse(struct rte_ipv4_hdr *ip, unsigned int ihl, struct l4_view *v)
+{
+	unsigned int len = rte_be_to_cpu_16(ip->total_length) - ihl;
+	char *l4 = (char *)ip + ihl;
+
+	if (ip->next_proto_id == IPPROTO_TCP) {
+		struct rte_tcp_hdr *t = (struct rte_tcp_hdr *)l4;
+
+		if (len < sizeof(*t) || (t->data_off >> 4) * 4u < sizeof(*t) ||
+		    (t->data_off >> 4) * 4u > len)
+			return false;
+		*v = (struct l4_view){ &t->src_port, &t->dst_port, &t->cksum,
+				       t->tcp_flags, false };
+		return true;
+	}
+	if (ip->next_proto_id == IPPROTO_UDP) {
+		struct rte_udp_hdr *u = (struct rte_udp_hdr *)l4;
+
+		if (len < sizeof(*u) || rte_be_to_cpu_16(u->dgram_len) < sizeof(*u))
+			return false;
+		*v = (struct l4_view){ &u->src_port, &u->dst_port,
+				       u->dgram_cksum ? &u->dgram_cksum : NULL,
+				       0, true };
+		return true;
+	}
+	return false;
+}
+
+static inline void
+key_from_packet(const struct rte_ipv4_hdr *ip, const struct l4_view *v,
+		struct conn_key4 *k)
+{
+	*k = (struct conn_key4){
+		.src_addr = ip->src_addr,
+		.dst_addr = ip->dst_addr,
+		.src_port = *v->sport,
+		.dst_port = *v->dport,
+		.proto = ip->next_proto_id,
+	};
+}
+
+/*
+ * Rewrite addresses and ports, updating both checksums incrementally
+ * with one sum of the changes.  The two ports are adjacent in TCP, UDP
+ * and the quoted headers of ICMP errors, so they change as one word.
+ */
+static __rte_always_inline void
+rewrite4(struct rte_ipv4_hdr *ip, struct l4_view *v, rte_be32_t saddr,
+	 rte_be16_t sport, rte_be32_t daddr, rte_be16_t dport)
+{
+	uint64_t diff = csum_diff32(ip->src_addr, saddr) +
+			csum_diff32(ip->dst_addr, daddr);
+	uint32_t oports, nports;
+	uint16_t ck;
+
+	RTE_BUILD_BUG_ON(offsetof(struct rte_tcp_hdr, dst_port) != 2 ||
+			 offsetof(struct rte_udp_hdr, dst_port) != 2);
+	ip->hdr_checksum = csum_apply(ip->hdr_checksum, diff);
+	ip->src_addr = saddr;
+	ip->dst_addr = daddr;
+	memcpy(&oports, v->sport, sizeof(oports));
+	*v->sport = sport;
+	*v->dport = dport;
+	if (v->cksum == NULL)
+		return;
+	memcpy(&nports, v->sport, sizeof(nports));
+	ck = csum_apply(*v->cksum, diff + csum_diff32(oports, nports));
+	/* In UDP a zero checksum means "none": send ~0 instead. */
+	*v->cksum = (v->udp && ck == 0) ? 0xffff : ck;
+}
+
+static inline bool
+state_is_active(const struct conn *c)
+{
+	return c->proto == IPPROTO_TCP && tcp_state_is_active(c->state);
+}
+
+static inline bool
+is_template(const struct conn *c)
+{
+	return c->flags & LB_CONN_F_TEMPLATE;
+}
+
+/** Move c to a new state, keeping its dest's active/inactive counts. */
+void lb_set_state(struct dp_worker *w, struct conn *c, uint8_t state);
+
+/* Most packets leave the state as it is: then this is a table read. */
+static __rte_always_inline void
+lb_follow_state(struct dp_worker *w, struct conn *c, const struct l4_view *v,
+		enum conn_dir dir)
+{
+	uint8_t next = v->udp ? udp_state_next(c->state, dir) :
+				tcp_state_next(c->state, dir, v->flags);
+
+	if (unlikely(next != c->state))
+		lb_set_state(w, c, next);
+}
+
+/** Release what a connection or template holds (counts, references);
+ * the entry itself stays for the caller to delete or let expire. */
+void lb_conn_release(struct dp_worker *w, struct conn *c);
+
+/**
+ * A new connection for the packet m (its key in): a dest picked (through
+ * a persistence template when the service has one), for full NAT a
+ * local port; NULL after dropping m with the reason.
+ */
+struct conn *lb_schedule(struct dp_ctx *dp, struct dp_worker *w,
+			 struct rte_mbuf *m, const struct conn_key4 *in,
+			 const struct lb_svc_snap *svc);
+
+/* Common front: steer to the owner, find the connection. */
+static __rte_always_inline struct conn *
+lb_front(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
+	 struct rte_mbuf *m, unsigned int owner, const struct conn_key4 *k,
+	 bool *is_reply, bool *steered)
+{
+	*steered = owner != w->id;
+	if (*steered) {
+		dp_steer(dp, w, owner, port, m);
+		return NULL;
+	}
+	return conn_lookup4(w->conns, k, is_reply);
+}
+
+/* The worker that owns a client's traffic to svc: by client address and
+ * port, or for a persistent service by the client's net alone, so that
+ * its template and connections meet on one worker. */
+static inline unsigned int
+lb_svc_owner(const struct lb_svc_snap *svc, rte_be32_t addr, rte_be16_t port,
+	     unsigned int n_workers)
+{
+	if (svc->persistent != 0)
+		return steer_by_client(addr & svc->persist_mask, 0, n_workers);
+	return steer_by_client(addr, port, n_workers);
+}
+
+/**
+ * lb_front() for a packet to client k->dst that may be a NAT reply
+ * (lb.c says how the candidate owners are tried).
+ */
+struct conn *lb_reply_front(struct dp_ctx *dp, struct dp_worker *w,
+			    uint16_t port, struct rte_mbuf *m,
+			    const struct lb_snap *snap,
+			    const struct conn_key4 *k, bool *is_reply,
+			    bool *steered);
+
+/**
+ * An ICMP error to us (local) or through us (transit, NAT): sent on to
+ * the other side of its connection, or LB_PASS when it is about none of
+ * ours.
+ */
+enum lb_verdict lb_icmp(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
+			struct rte_mbuf *m, struct rte_ipv4_hdr *ip,
+			unsigned int ihl, bool transit);
+
+#endif /* DPLB_LB_PRIV_H */
