@@ -12,7 +12,7 @@
 #include "lb/lb_svc.h"
 #include "log.h"
 #include "core/notify.h"
-#include "config/reload.h"
+#include "ctl/reload.h"
 #include "core/supervise.h"
 
 #define STATUS_EVERY_MS 1000

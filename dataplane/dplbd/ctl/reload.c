@@ -20,7 +20,7 @@
 #include "log.h"
 #include "net/neigh.h"
 #include "net/netcfg.h"
-#include "config/reload.h"
+#include "ctl/reload.h"
 
 /* The file being applied; main lcore only, and too big for the stack. */
 static struct dplb_config next;
