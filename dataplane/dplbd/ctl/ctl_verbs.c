@@ -8,6 +8,7 @@
 #include "ctl/ctl_call.h"
 #include "ctl/ctl_verbs.h"
 #include "ctl/ctl_verbs_ha.h"
+#include "ha/vip.h"
 #include "lb/conn.h"
 #include "core/dp.h"
 #include "lb/estimate.h"
@@ -649,12 +650,12 @@ static const struct ctl_method methods[] = {
 	{ "neigh.flush", m_neigh_flush },
 	{ "lcore.list", m_lcore_list },
 	{ "drop.list", m_drop_list },
-	{ "vip.add", ha_vip_add },
-	{ "vip.del", ha_vip_del },
-	{ "vip.list", ha_vip_list },
-	{ "sync.start", ha_sync_start },
-	{ "sync.stop", ha_sync_stop },
-	{ "sync.list", ha_sync_list },
+	{ "vip.add", verb_vip_add },
+	{ "vip.del", verb_vip_del },
+	{ "vip.list", verb_vip_list },
+	{ "sync.start", verb_sync_start },
+	{ "sync.stop", verb_sync_stop },
+	{ "sync.list", verb_sync_list },
 };
 
 const struct ctl_method *
