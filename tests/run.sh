@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Runs every test suite and ends with one line "N passed, N failed".
-#   tests/run.sh               unit, ASan unit, benchmark smoke, control,
+#   tests/run.sh               layout, unit, ASan unit, benchmark smoke, control,
 #                              packet (also under ASan), end-to-end,
 #                              packages (make deb/rpm, install and boot;
 #                              DPLB_SKIP_PACKAGING=1 skips)
@@ -88,6 +88,7 @@ run_bench_smoke() {
 
 reserve_hugepages
 if [ "${1:-}" != "--asan-only" ]; then
+	[ -d tests/layout ] && run_pytest layout tests/layout
 	run_unit_dir "$BUILD/unit" plain
 	run_bench_smoke
 fi

@@ -19,7 +19,6 @@
 #include "core/supervise.h"
 #include "ctl/ctl_server.h"
 #include "ctl/ctl_verbs_lb.h"
-#include "lb/estimate.h"
 #include "lb/lb_svc.h"
 #include "log.h"
 #include "net/slowpath.h"

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * lb_dest: real servers (dests) of a service, laddr groups, and the
- * counters and rates of both (lb_svc.h).  Same pattern as lb_svc.c:
+ * counters and rates of services, dests and workers (lb_svc.h).  Same pattern as lb_svc.c:
  * validate, change the store, lb_publish(), undo on failure.
  */
 #include <errno.h>
@@ -16,11 +16,12 @@
 #include <rte_rcu_qsbr.h>
 
 #include "config/config.h"
-#include "lb/lb_svc.h"
-#include "lb_svc_priv.h"
+#include "core/dp.h"
 #include "lb/lb.h"
+#include "lb/lb_svc.h"
 #include "log.h"
 #include "net/flow.h"
+#include "lb_svc_priv.h"
 
 /* ---- dests ------------------------------------------------------------ */
 
@@ -461,4 +462,46 @@ lb_stats_zero(struct lb_store *st, struct lb_svc *s)
 	svc_raw(st, s, &s->zero_base);
 	TAILQ_FOREACH(d, &s->dests, next)
 		dest_raw(st, d, &d->zero_base);
+}
+
+/* ---- workers' rates (the main lcore samples their counters) ---- */
+
+static struct rate_est worker_est[DP_MAX_WORKERS];
+static uint64_t next_ms;
+
+static void
+worker_sample(const struct dp_worker *w, uint64_t now_ms)
+{
+	const struct lcore_stats *s = &w->stats;
+	const uint64_t cur[RATE_EST_MAX] = {
+		[RATE_CPS] = __atomic_load_n(&s->conns_new, __ATOMIC_RELAXED),
+		[RATE_INPPS] = __atomic_load_n(&s->rx_packets, __ATOMIC_RELAXED),
+		[RATE_OUTPPS] = __atomic_load_n(&s->tx_packets, __ATOMIC_RELAXED),
+		[RATE_INBPS] = __atomic_load_n(&s->rx_bytes, __ATOMIC_RELAXED),
+		[RATE_OUTBPS] = __atomic_load_n(&s->tx_bytes, __ATOMIC_RELAXED),
+	};
+
+	rate_est_sample(&worker_est[w->id], cur, RATE_EST_MAX, now_ms);
+}
+
+void
+dp_estimate_tick(struct dp_ctx *dp, uint64_t now_ms)
+{
+	unsigned int i;
+
+	if (now_ms < next_ms)
+		return;
+	next_ms = now_ms + RATE_EST_INTERVAL_MS;
+	for (i = 0; i < dp->n_workers && i < DP_MAX_WORKERS; i++)
+		worker_sample(&dp->workers[i], now_ms);
+	if (dp->lb != NULL)
+		lb_store_estimate(dp->lb, now_ms);
+}
+
+const struct rate_est *
+dp_worker_rate(unsigned int id)
+{
+	static const struct rate_est none;
+
+	return id < DP_MAX_WORKERS ? &worker_est[id] : &none;
 }

@@ -57,6 +57,7 @@
 #include "lb/scheduler.h"
 
 struct rte_rcu_qsbr;
+struct dp_ctx;
 struct dplb_config;
 
 /* ---- mutable objects (main lcore, except the fields marked) ---------- */
@@ -261,6 +262,17 @@ void lb_stats_zero(struct lb_store *st, struct lb_svc *s);
  * rate_est); call about every RATE_EST_INTERVAL_MS.  Main lcore.
  */
 void lb_store_estimate(struct lb_store *st, uint64_t now_ms);
+
+/**
+ * Sample the workers' counters and the store's (lb_store_estimate) if
+ * an interval has passed: call from the main loop as often as
+ * convenient.  The rates behind ipvsadm --rate style views; nothing runs
+ * on a worker.
+ */
+void dp_estimate_tick(struct dp_ctx *dp, uint64_t now_ms);
+
+/** Worker id's rates: CPS, then rx as "in" and tx as "out". */
+const struct rate_est *dp_worker_rate(unsigned int id);
 
 /**
  * Apply the laddr_groups and services of cfg with the functions above

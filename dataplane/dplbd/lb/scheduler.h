@@ -28,8 +28,8 @@
  * All functions return 0 (or an index) on success and a negative errno
  * on failure.  sched_pick() never allocates and never blocks.
  *
- * (Not "sched.h": the build has -Idplbd, and a dplbd/sched.h would
- * shadow the libc <sched.h> that pthread.h includes.)
+ * (Not "sched.h": a header of that name would shadow the libc <sched.h>
+ * that pthread.h includes wherever its folder is on the include path.)
  */
 #ifndef DPLB_SCHEDULER_H
 #define DPLB_SCHEDULER_H

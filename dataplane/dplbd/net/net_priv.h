@@ -8,8 +8,6 @@
 #include "core/dp.h"
 #include "net/net.h"
 
-void arp_input(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
-	       struct rte_mbuf *m);
 enum net_verdict ipv4_input(struct dp_ctx *dp, struct dp_worker *w,
 			    uint16_t port, struct rte_mbuf *m,
 			    struct net_ipv4 *in);
