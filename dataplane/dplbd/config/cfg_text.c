@@ -1,32 +1,3 @@
-/* SPDX-License-Identifier: GPL-2.0-or-later */
-/*
- * config: dplbd.conf (libconfig) into a validated struct dplb_config.
- *
- * Every group is described by a table of its keys.  parse_group()
- * rejects members the table does not name and dispatches the others:
- * ranged integers and booleans are handled by the table itself, the
- * rest by a small handler.  Adding a key is one table line (plus a
- * handler when it is neither), and config_to_json() walks the same
- * tables so the JSON view cannot drift from the parser.
- *
- * Parsing stops at the first error: one precise message is worth more
- * than a cascade of follow-up errors.  The result is built in a scratch
- * copy, so a failed (re)load leaves the caller's configuration intact.
- */
-#include <ctype.h>
-#include <errno.h>
-#include <sched.h>
-#include <stdarg.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include <libconfig.h>
-
-#include "config/config.h"
-#include "log.h"
-
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define CFG_MAX_FILE_SIZE (16u << 20)	/* /dev/zero must not hang us */
 
 /* Parsing state: where messages go and what is known so far. */
