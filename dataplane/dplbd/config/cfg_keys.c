@@ -75,30 +75,6 @@ cfg_err(struct ctx *c, const config_setting_t *s, const char *child,
 
 /* --- key tables ----------------------------------------------------- */
 
-typedef int (*key_fn)(struct ctx *c, const config_setting_t *s, void *obj);
-
-enum key_kind {
-	KEY_UINT,	/* integer in [min, max] stored in an unsigned field */
-	KEY_BOOL,
-	KEY_FN,		/* anything else: a handler */
-};
-
-struct key {
-	const char *name;
-	enum key_kind kind;
-	size_t off;		/* KEY_UINT, KEY_BOOL: field in obj */
-	size_t size;		/* KEY_UINT: sizeof the field */
-	long long min, max;	/* KEY_UINT */
-	key_fn fn;		/* KEY_FN */
-};
-
-#define UINT_KEY(type, key, field, lo, hi)                                  \
-	{ key, KEY_UINT, offsetof(type, field),                             \
-	  sizeof(((type *)0)->field), lo, hi, NULL }
-#define BOOL_KEY(type, key, field)                                          \
-	{ key, KEY_BOOL, offsetof(type, field), sizeof(bool), 0, 0, NULL }
-#define FN_KEY(key, handler) { key, KEY_FN, 0, 0, 0, 0, handler }
-
 static void
 uint_store(void *field, size_t size, unsigned int v)
 {
