@@ -238,19 +238,6 @@ string_list(struct ctx *c, const config_setting_t *s, int max,
 	return n;
 }
 
-/* Port and twin names: Linux interface name rules, kept to a safe set. */
-static bool
-ifname_valid(const char *s)
-{
-	size_t n = strlen(s);
-
-	if (n == 0 || n >= CFG_IFNAMSIZ || strcmp(s, ".") == 0 ||
-	    strcmp(s, "..") == 0)
-		return false;
-	return strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-			 "0123456789_.-") == n;
-}
-
 /* One parse for every IPv4-only address key; 0 or -EINVAL reported. */
 static int
 parse_addr(struct ctx *c, const config_setting_t *s, struct inet_addr *a)

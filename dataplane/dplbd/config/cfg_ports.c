@@ -83,33 +83,6 @@ port_device(struct ctx *c, const config_setting_t *s, void *obj)
 	return 0;
 }
 
-/* A unicast, non-zero MAC: the group bit would make every frame
- * addressed to it a multicast. */
-static int
-parse_unicast_mac(struct ctx *c, const config_setting_t *s, uint8_t mac[6])
-{
-	static const uint8_t zero[6];
-	const char *v = get_string(c, s);
-
-	if (v == NULL)
-		return -EINVAL;
-	if (mac_parse(v, mac) < 0)
-		return cfg_err(c, s, NULL, "invalid MAC address '%s' "
-				"(expected 02:00:00:00:00:01)", v);
-	if ((mac[0] & 1) || memcmp(mac, zero, 6) == 0)
-		return cfg_err(c, s, NULL, "'%s' is not a unicast MAC address",
-			       v);
-	return 0;
-}
-
-static int
-neigh_mac(struct ctx *c, const config_setting_t *s, void *obj)
-{
-	struct cfg_neigh *nb = obj;
-
-	return parse_unicast_mac(c, s, nb->mac);
-}
-
 static int
 port_mac(struct ctx *c, const config_setting_t *s, void *obj)
 {

@@ -122,46 +122,6 @@ config_parse_string(const char *text, const char *name,
 	return parse_text(text, name, NULL, cfg, err, errlen);
 }
 
-/* The whole file as a string (malloc'ed) in *text, or -errno. */
-static int
-read_file(const char *path, char **text)
-{
-	size_t len = 0, cap = 0;
-	char *buf = NULL, *nbuf;
-	FILE *f = fopen(path, "re");
-	int rc = 0;
-
-	if (f == NULL)
-		return -errno;
-	for (;;) {
-		if (cap - len < 4096) {
-			cap = cap ? cap * 2 : 16384;
-			nbuf = cap <= CFG_MAX_FILE_SIZE ?
-				realloc(buf, cap + 1) : NULL;
-			if (nbuf == NULL) {
-				rc = cap > CFG_MAX_FILE_SIZE ? -EFBIG : -ENOMEM;
-				break;
-			}
-			buf = nbuf;
-		}
-		len += fread(buf + len, 1, cap - len, f);
-		if (ferror(f)) {
-			rc = errno ? -errno : -EIO;	/* EISDIR */
-			break;
-		}
-		if (feof(f))
-			break;
-	}
-	fclose(f);
-	if (rc < 0) {
-		free(buf);
-		return rc;
-	}
-	buf[len] = '\0';
-	*text = buf;
-	return 0;
-}
-
 int
 config_load(const char *path, struct dplb_config *cfg, char *err,
 	    size_t errlen)
