@@ -305,39 +305,3 @@ timeouts_json(const struct dplb_config *cfg)
 	return o;
 }
 
-json_object *
-config_to_json(const struct dplb_config *cfg)
-{
-	json_object *root = json_object_new_object();
-	json_object *ports = json_object_new_array();
-	json_object *routes = json_object_new_array();
-	json_object *list;
-	unsigned int i;
-
-	json_object_object_add(root, "global", global_json(cfg));
-	json_object_object_add(root, "eal", eal_json(cfg));
-	json_object_object_add(root, "dataplane",
-		simple_group_json(dataplane_keys, ARRAY_SIZE(dataplane_keys),
-				  cfg));
-	json_object_object_add(root, "ip",
-		simple_group_json(ip_keys, ARRAY_SIZE(ip_keys), cfg));
-	json_object_object_add(root, "neigh", neigh_json(cfg));
-	json_object_object_add(root, "timeouts", timeouts_json(cfg));
-	for (i = 0; i < cfg->n_ports; i++)
-		json_object_array_add(ports, port_json(&cfg->ports[i]));
-	json_object_object_add(root, "ports", ports);
-	for (i = 0; i < cfg->n_routes; i++)
-		json_object_array_add(routes, route_json(&cfg->routes[i]));
-	json_object_object_add(root, "routes", routes);
-	list = json_object_new_array();
-	for (i = 0; i < cfg->n_laddr_groups; i++)
-		json_object_array_add(list,
-				      laddr_group_json(&cfg->laddr_groups[i]));
-	json_object_object_add(root, "laddr_groups", list);
-	list = json_object_new_array();
-	for (i = 0; i < cfg->n_services; i++)
-		json_object_array_add(list,
-				      service_json(cfg, &cfg->services[i]));
-	json_object_object_add(root, "services", list);
-	return root;
-}

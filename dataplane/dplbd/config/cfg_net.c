@@ -230,27 +230,6 @@ neigh_json(const struct dplb_config *cfg)
 }
 
 static json_object *
-port_json(const struct cfg_port *port)
-{
-	json_object *o = json_object_new_object();
-	json_object *addrs = json_object_new_array();
-	char p[INET_PREFIX_STRLEN];
-	unsigned int i;
-
-	add_str(o, "name", port->name);
-	add_str(o, "device", port->device);
-	add_str(o, "twin", port->twin);
-	if (port->has_mac)
-		add_str(o, "mac", mac_fmt(port->mac, p, sizeof(p)));
-	KEYS_TO_JSON(o, port_keys, port);
-	for (i = 0; i < port->n_addrs; i++)
-		json_object_array_add(addrs, json_object_new_string(
-			inet_prefix_fmt(&port->addrs[i], p, sizeof(p))));
-	json_object_object_add(o, "addresses", addrs);
-	return o;
-}
-
-static json_object *
 route_json(const struct cfg_route *r)
 {
 	json_object *o = json_object_new_object();
