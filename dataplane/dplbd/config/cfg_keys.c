@@ -330,36 +330,6 @@ add_str(json_object *o, const char *key, const char *v)
 }
 
 static json_object *
-global_json(const struct dplb_config *cfg)
-{
-	json_object *o = json_object_new_object();
-	char mode[8];
-
-	add_str(o, "log_level", log_level_name(cfg->log_level));
-	add_str(o, "control_socket", cfg->control_socket);
-	snprintf(mode, sizeof(mode), "%04o", (unsigned int)cfg->socket_mode);
-	add_str(o, "socket_mode", mode);
-	add_str(o, "socket_group", cfg->socket_group);
-	return o;
-}
-
-static json_object *
-eal_json(const struct dplb_config *cfg)
-{
-	json_object *o = json_object_new_object();
-	json_object *args = json_object_new_array();
-	unsigned int i;
-
-	KEYS_TO_JSON(o, eal_keys, cfg);
-	add_str(o, "cpus", cfg->cpus);
-	for (i = 0; i < cfg->n_eal_args; i++)
-		json_object_array_add(args,
-				      json_object_new_string(cfg->eal_args[i]));
-	json_object_object_add(o, "args", args);
-	return o;
-}
-
-static json_object *
 simple_group_json(const struct key *keys, size_t n, const void *obj)
 {
 	json_object *o = json_object_new_object();
