@@ -1,3 +1,19 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * config: the global, eal, dataplane, ip and timeouts groups of
+ * dplbd.conf, and their JSON.
+ */
+
+#include <ctype.h>
+#include <errno.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config/cfg_priv.h"
+#include "log.h"
+
 /* --- global --------------------------------------------------------- */
 
 static int
@@ -166,13 +182,13 @@ static const struct key ip_keys[] = {
 
 /* --- top level ------------------------------------------------------ */
 
-static int
+int
 top_global(struct ctx *c, const config_setting_t *s, void *obj)
 {
 	return PARSE_GROUP(c, s, global_keys, obj);
 }
 
-static int
+int
 top_eal(struct ctx *c, const config_setting_t *s, void *obj)
 {
 	const struct dplb_config *cfg = c->cfg;
@@ -192,22 +208,16 @@ top_eal(struct ctx *c, const config_setting_t *s, void *obj)
 	return 0;
 }
 
-static int
+int
 top_dataplane(struct ctx *c, const config_setting_t *s, void *obj)
 {
 	return PARSE_GROUP(c, s, dataplane_keys, obj);
 }
 
-static int
+int
 top_ip(struct ctx *c, const config_setting_t *s, void *obj)
 {
 	return PARSE_GROUP(c, s, ip_keys, obj);
-}
-
-static int
-top_neigh(struct ctx *c, const config_setting_t *s, void *obj)
-{
-	return PARSE_GROUP(c, s, neigh_keys, obj);
 }
 
 /* --- timeouts ------------------------------------------------------- */
@@ -255,13 +265,15 @@ static const struct key timeout_keys[] = {
 	FN_KEY("udp", timeouts_udp),
 };
 
-static int
+int
 top_timeouts(struct ctx *c, const config_setting_t *s, void *obj)
 {
 	return PARSE_GROUP(c, s, timeout_keys, obj);
 }
 
-static json_object *
+/* --- JSON ----------------------------------------------------------- */
+
+json_object *
 global_json(const struct dplb_config *cfg)
 {
 	json_object *o = json_object_new_object();
@@ -275,7 +287,7 @@ global_json(const struct dplb_config *cfg)
 	return o;
 }
 
-static json_object *
+json_object *
 eal_json(const struct dplb_config *cfg)
 {
 	json_object *o = json_object_new_object();
@@ -291,7 +303,7 @@ eal_json(const struct dplb_config *cfg)
 	return o;
 }
 
-static json_object *
+json_object *
 timeouts_json(const struct dplb_config *cfg)
 {
 	json_object *o = json_object_new_object();
@@ -305,3 +317,14 @@ timeouts_json(const struct dplb_config *cfg)
 	return o;
 }
 
+json_object *
+dataplane_json(const struct dplb_config *cfg)
+{
+	return simple_group_json(dataplane_keys, ARRAY_SIZE(dataplane_keys), cfg);
+}
+
+json_object *
+ip_json(const struct dplb_config *cfg)
+{
+	return simple_group_json(ip_keys, ARRAY_SIZE(ip_keys), cfg);
+}

@@ -1,3 +1,17 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * config: what every section's parser shares: file:line:key errors, the
+ * table-driven group parser (struct key, cfg_priv.h), value parsers for
+ * strings, addresses and MACs, and the JSON of table-driven keys.
+ */
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "config/cfg_priv.h"
+
 /* --- error reporting ------------------------------------------------ */
 
 /*
@@ -5,7 +19,7 @@
  * @include, which libconfig reports as written there, so relative names
  * get the directory they were looked up in.
  */
-static const char *
+const char *
 source_name(const struct ctx *c, const char *file, char *buf, size_t len)
 {
 	if (file == NULL)
@@ -37,7 +51,7 @@ setting_path(const config_setting_t *s, char *buf, size_t len)
 }
 
 /* Control characters from the file (escaped in strings) would split the line. */
-static void
+void
 one_line(char *s)
 {
 	for (; *s != '\0'; s++)
@@ -49,7 +63,7 @@ one_line(char *s)
  * Report "<file>:<line>: <path>[.child]: <message>" about setting s and
  * return -EINVAL.  child names a key missing from group s.
  */
-static int __attribute__((format(printf, 4, 5)))
+int __attribute__((format(printf, 4, 5)))
 cfg_err(struct ctx *c, const config_setting_t *s, const char *child,
 	const char *fmt, ...)
 {
@@ -144,7 +158,7 @@ find_key(const struct key *keys, size_t n, const char *name)
  * order, so that ports are known before routes and neighbours refer to
  * them whatever order the file uses.
  */
-static int
+int
 parse_group(struct ctx *c, const config_setting_t *g, const struct key *keys,
 	    size_t n, void *obj)
 {
@@ -170,14 +184,11 @@ parse_group(struct ctx *c, const config_setting_t *g, const struct key *keys,
 	return 0;
 }
 
-#define PARSE_GROUP(c, g, keys, obj) \
-	parse_group(c, g, keys, ARRAY_SIZE(keys), obj)
-
 /*
  * The elements of list s (at most max of them, each a group), or -1
  * after reporting.  An empty array "[ ]" is accepted as an empty list.
  */
-static int
+int
 list_length(struct ctx *c, const config_setting_t *s, int max,
 	    const char *what)
 {
@@ -194,7 +205,7 @@ list_length(struct ctx *c, const config_setting_t *s, int max,
 /* --- strings and addresses ------------------------------------------ */
 
 /* The string value of s, or NULL after reporting a type error. */
-static const char *
+const char *
 get_string(struct ctx *c, const config_setting_t *s)
 {
 	if (config_setting_type(s) != CONFIG_TYPE_STRING) {
@@ -205,7 +216,7 @@ get_string(struct ctx *c, const config_setting_t *s)
 }
 
 /* Copy string s into dst[size]; longer strings are errors, not truncated. */
-static int
+int
 copy_string(struct ctx *c, const config_setting_t *s, char *dst, size_t size)
 {
 	const char *v = get_string(c, s);
@@ -220,7 +231,7 @@ copy_string(struct ctx *c, const config_setting_t *s, char *dst, size_t size)
 }
 
 /* The check for both kinds of list element: an array or a list of strings. */
-static int
+int
 string_list(struct ctx *c, const config_setting_t *s, int max,
 	    const char *what)
 {
@@ -239,7 +250,7 @@ string_list(struct ctx *c, const config_setting_t *s, int max,
 }
 
 /* One parse for every IPv4-only address key; 0 or -EINVAL reported. */
-static int
+int
 parse_addr(struct ctx *c, const config_setting_t *s, struct inet_addr *a)
 {
 	const char *v = get_string(c, s);
@@ -254,7 +265,7 @@ parse_addr(struct ctx *c, const config_setting_t *s, struct inet_addr *a)
 	return 0;
 }
 
-static int
+int
 parse_prefix(struct ctx *c, const config_setting_t *s, struct inet_prefix *p)
 {
 	const char *v = get_string(c, s);
@@ -271,7 +282,7 @@ parse_prefix(struct ctx *c, const config_setting_t *s, struct inet_prefix *p)
 }
 
 /* Interface addresses and gateways: never 0/8, 127/8, multicast or broadcast. */
-static bool
+bool
 ipv4_unicast(const struct inet_addr *a)
 {
 	uint32_t h = ntohl(a->v4.s_addr);
@@ -282,7 +293,7 @@ ipv4_unicast(const struct inet_addr *a)
 
 /* A unicast, non-zero MAC: the group bit would make every frame
  * addressed to it a multicast. */
-static int
+int
 parse_unicast_mac(struct ctx *c, const config_setting_t *s, uint8_t mac[6])
 {
 	static const uint8_t zero[6];
@@ -302,7 +313,7 @@ parse_unicast_mac(struct ctx *c, const config_setting_t *s, uint8_t mac[6])
 /* --- JSON ----------------------------------------------------------- */
 
 /* The table-driven keys of obj (integers and booleans) into o. */
-static void
+void
 keys_to_json(json_object *o, const struct key *keys, size_t n,
 	     const void *obj)
 {
@@ -321,15 +332,13 @@ keys_to_json(json_object *o, const struct key *keys, size_t n,
 	}
 }
 
-#define KEYS_TO_JSON(o, keys, obj) keys_to_json(o, keys, ARRAY_SIZE(keys), obj)
-
-static void
+void
 add_str(json_object *o, const char *key, const char *v)
 {
 	json_object_object_add(o, key, json_object_new_string(v));
 }
 
-static json_object *
+json_object *
 simple_group_json(const struct key *keys, size_t n, const void *obj)
 {
 	json_object *o = json_object_new_object();

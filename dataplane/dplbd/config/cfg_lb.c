@@ -1,3 +1,15 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * config: the laddr_groups and services lists of dplbd.conf (the
+ * load balancer's model, lb_svc.h), and their JSON.
+ */
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "config/cfg_priv.h"
+
 /* --- laddr_groups, services (lb_svc.h) ------------------------------ */
 
 /*
@@ -104,7 +116,7 @@ static const struct key laddr_group_keys[] = {
 	FN_KEY("addresses", lg_addresses),
 };
 
-static int
+int
 top_laddr_groups(struct ctx *c, const config_setting_t *s, void *obj)
 {
 	struct dplb_config *cfg = c->cfg;
@@ -358,7 +370,7 @@ svc_check(struct ctx *c, const config_setting_t *e, unsigned int idx)
 	return 0;
 }
 
-static int
+int
 top_services(struct ctx *c, const config_setting_t *s, void *obj)
 {
 	struct dplb_config *cfg = c->cfg;
@@ -384,7 +396,9 @@ top_services(struct ctx *c, const config_setting_t *s, void *obj)
 	return n < 0 ? n : 0;
 }
 
-static json_object *
+/* --- JSON ----------------------------------------------------------- */
+
+json_object *
 laddr_group_json(const struct cfg_laddr_group *g)
 {
 	json_object *o = json_object_new_object();
@@ -400,7 +414,7 @@ laddr_group_json(const struct cfg_laddr_group *g)
 	return o;
 }
 
-static json_object *
+json_object *
 service_json(const struct dplb_config *cfg, const struct cfg_service *svc)
 {
 	json_object *o = json_object_new_object();

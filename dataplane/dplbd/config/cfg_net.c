@@ -1,3 +1,16 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * config: the neigh group (static neighbours) and the routes list of
+ * dplbd.conf, and their JSON.
+ */
+
+#include <errno.h>
+#include <string.h>
+
+#include "config/cfg_priv.h"
+
+/* --- neigh ---------------------------------------------------------- */
+
 static int
 neigh_mac(struct ctx *c, const config_setting_t *s, void *obj)
 {
@@ -5,8 +18,6 @@ neigh_mac(struct ctx *c, const config_setting_t *s, void *obj)
 
 	return parse_unicast_mac(c, s, nb->mac);
 }
-
-/* --- neigh ---------------------------------------------------------- */
 
 static int
 neigh_ip(struct ctx *c, const config_setting_t *s, void *obj)
@@ -180,7 +191,7 @@ route_check(struct ctx *c, const config_setting_t *e, unsigned int idx)
 	return 0;
 }
 
-static int
+int
 top_routes(struct ctx *c, const config_setting_t *s, void *obj)
 {
 	struct dplb_config *cfg = c->cfg;
@@ -201,13 +212,15 @@ top_routes(struct ctx *c, const config_setting_t *s, void *obj)
 	return n < 0 ? n : 0;
 }
 
-static int
+int
 top_neigh(struct ctx *c, const config_setting_t *s, void *obj)
 {
 	return PARSE_GROUP(c, s, neigh_keys, obj);
 }
 
-static json_object *
+/* --- JSON ----------------------------------------------------------- */
+
+json_object *
 neigh_json(const struct dplb_config *cfg)
 {
 	json_object *o = simple_group_json(neigh_keys, ARRAY_SIZE(neigh_keys),
@@ -229,7 +242,7 @@ neigh_json(const struct dplb_config *cfg)
 	return o;
 }
 
-static json_object *
+json_object *
 route_json(const struct cfg_route *r)
 {
 	json_object *o = json_object_new_object();

@@ -1,3 +1,16 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * config: the ports list of dplbd.conf (one DPDK port each, with its
+ * kernel twin and addresses), port references, and their JSON.
+ */
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "config/cfg_priv.h"
+
 /* Port and twin names: Linux interface name rules, kept to a safe set. */
 static bool
 ifname_valid(const char *s)
@@ -174,7 +187,7 @@ static const struct key port_keys[] = {
 	FN_KEY("addresses", port_addresses),
 };
 
-static int
+int
 top_ports(struct ctx *c, const config_setting_t *s, void *obj)
 {
 	int i, n = list_length(c, s, CFG_MAX_PORTS, "ports");
@@ -199,7 +212,7 @@ top_ports(struct ctx *c, const config_setting_t *s, void *obj)
 }
 
 /* A port reference (dev = "dp1"): must name a port defined above. */
-static int
+int
 port_ref(struct ctx *c, const config_setting_t *s, char *dst)
 {
 	if (copy_string(c, s, dst, CFG_IFNAMSIZ) < 0)
@@ -209,7 +222,9 @@ port_ref(struct ctx *c, const config_setting_t *s, char *dst)
 	return 0;
 }
 
-static json_object *
+/* --- JSON ----------------------------------------------------------- */
+
+json_object *
 port_json(const struct cfg_port *port)
 {
 	json_object *o = json_object_new_object();

@@ -1,4 +1,20 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * config: the text of dplbd.conf before libconfig reads it: the file
+ * itself, and integer literals widened for libconfig 1.5.
+ */
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config/cfg_priv.h"
+
 #define CFG_MAX_FILE_SIZE (16u << 20)	/* /dev/zero must not hang us */
+
 /* Length of the number token at p ("12", "0x1f", "1.5e+3"). */
 static size_t
 number_len(const char *p)
@@ -67,7 +83,7 @@ copy_opaque(const char *p, char **o)
  * literal as 64-bit ("...L") so that it reaches the range checks with
  * its real value.  Strings and comments are skipped; no line moves.
  */
-static char *
+char *
 widen_big_ints(const char *in)
 {
 	size_t len = strlen(in);
@@ -102,7 +118,7 @@ widen_big_ints(const char *in)
 }
 
 /* The whole file as a string (malloc'ed) in *text, or -errno. */
-static int
+int
 read_file(const char *path, char **text)
 {
 	size_t len = 0, cap = 0;

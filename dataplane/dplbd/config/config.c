@@ -12,7 +12,22 @@
  * Parsing stops at the first error: one precise message is worth more
  * than a cascade of follow-up errors.  The result is built in a scratch
  * copy, so a failed (re)load leaves the caller's configuration intact.
+ *
+ * This file holds the top-level table, the defaults and the loading;
+ * each section family has its own file (cfg_global.c, cfg_ports.c,
+ * cfg_net.c, cfg_lb.c), on the shared helpers of cfg_keys.c, with the
+ * text handling before libconfig in cfg_text.c (cfg_priv.h).
  */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libconfig.h>
+
+#include "config/cfg_priv.h"
+#include "log.h"
+
 /* Order matters: ports before neigh and routes, dataplane before routes,
  * laddr_groups before services. */
 static const struct key top_keys[] = {
@@ -180,11 +195,8 @@ config_to_json(const struct dplb_config *cfg)
 
 	json_object_object_add(root, "global", global_json(cfg));
 	json_object_object_add(root, "eal", eal_json(cfg));
-	json_object_object_add(root, "dataplane",
-		simple_group_json(dataplane_keys, ARRAY_SIZE(dataplane_keys),
-				  cfg));
-	json_object_object_add(root, "ip",
-		simple_group_json(ip_keys, ARRAY_SIZE(ip_keys), cfg));
+	json_object_object_add(root, "dataplane", dataplane_json(cfg));
+	json_object_object_add(root, "ip", ip_json(cfg));
 	json_object_object_add(root, "neigh", neigh_json(cfg));
 	json_object_object_add(root, "timeouts", timeouts_json(cfg));
 	for (i = 0; i < cfg->n_ports; i++)

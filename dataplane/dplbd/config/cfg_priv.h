@@ -1,0 +1,141 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * config/ private: the parsing context, the key tables and the helpers
+ * that every section's parser shares.  Only config/ files include this
+ * header; the contract with the rest of dplbd is config.h.
+ *
+ * Handlers and helpers report through cfg_err() and return 0 or
+ * -EINVAL; the message is then in c->err.
+ */
+#ifndef DPLB_CFG_PRIV_H
+#define DPLB_CFG_PRIV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <json-c/json.h>
+#include <libconfig.h>
+
+#include "config/config.h"
+
+#ifndef ARRAY_SIZE
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#endif
+
+/* Parsing state: where messages go and what is known so far. */
+struct ctx {
+	const char *name;		/* file name for messages */
+	const char *include_dir;	/* for relative @include names */
+	char *err;
+	size_t errlen;
+	struct dplb_config *cfg;	/* scratch result */
+};
+
+/* --- key tables (cfg_keys.c) ---------------------------------------- */
+
+typedef int (*key_fn)(struct ctx *c, const config_setting_t *s, void *obj);
+
+enum key_kind {
+	KEY_UINT,	/* integer in [min, max] stored in an unsigned field */
+	KEY_BOOL,
+	KEY_FN,		/* anything else: a handler */
+};
+
+struct key {
+	const char *name;
+	enum key_kind kind;
+	size_t off;		/* KEY_UINT, KEY_BOOL: field in obj */
+	size_t size;		/* KEY_UINT: sizeof the field */
+	long long min, max;	/* KEY_UINT */
+	key_fn fn;		/* KEY_FN */
+};
+
+#define UINT_KEY(type, key, field, lo, hi)                                  \
+	{ key, KEY_UINT, offsetof(type, field),                             \
+	  sizeof(((type *)0)->field), lo, hi, NULL }
+#define BOOL_KEY(type, key, field)                                          \
+	{ key, KEY_BOOL, offsetof(type, field), sizeof(bool), 0, 0, NULL }
+#define FN_KEY(key, handler) { key, KEY_FN, 0, 0, 0, 0, handler }
+
+/* Report "<file>:<line>: <path>[.child]: <message>"; returns -EINVAL. */
+int cfg_err(struct ctx *c, const config_setting_t *s, const char *child,
+	    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+const char *source_name(const struct ctx *c, const char *file, char *buf,
+			size_t len);
+void one_line(char *s);
+
+/* Parse group g into obj by its table; unknown keys are errors. */
+int parse_group(struct ctx *c, const config_setting_t *g,
+		const struct key *keys, size_t n, void *obj);
+#define PARSE_GROUP(c, g, keys, obj) \
+	parse_group(c, g, keys, ARRAY_SIZE(keys), obj)
+
+/* Elements of list s (at most max of them, each a group), or -EINVAL. */
+int list_length(struct ctx *c, const config_setting_t *s, int max,
+		const char *what);
+
+/* --- values (cfg_keys.c) -------------------------------------------- */
+
+const char *get_string(struct ctx *c, const config_setting_t *s);
+int copy_string(struct ctx *c, const config_setting_t *s, char *dst,
+		size_t size);
+int string_list(struct ctx *c, const config_setting_t *s, int max,
+		const char *what);
+int parse_addr(struct ctx *c, const config_setting_t *s, struct inet_addr *a);
+int parse_prefix(struct ctx *c, const config_setting_t *s,
+		 struct inet_prefix *p);
+bool ipv4_unicast(const struct inet_addr *a);
+int parse_unicast_mac(struct ctx *c, const config_setting_t *s,
+		      uint8_t mac[6]);
+
+/* --- JSON (cfg_keys.c) ---------------------------------------------- */
+
+void keys_to_json(json_object *o, const struct key *keys, size_t n,
+		  const void *obj);
+#define KEYS_TO_JSON(o, keys, obj) keys_to_json(o, keys, ARRAY_SIZE(keys), obj)
+void add_str(json_object *o, const char *key, const char *v);
+json_object *simple_group_json(const struct key *keys, size_t n,
+			       const void *obj);
+
+/* --- sections: handlers of the top-level keys, and their JSON ------- */
+
+/* cfg_global.c */
+int top_global(struct ctx *c, const config_setting_t *s, void *obj);
+int top_eal(struct ctx *c, const config_setting_t *s, void *obj);
+int top_dataplane(struct ctx *c, const config_setting_t *s, void *obj);
+int top_ip(struct ctx *c, const config_setting_t *s, void *obj);
+int top_timeouts(struct ctx *c, const config_setting_t *s, void *obj);
+json_object *global_json(const struct dplb_config *cfg);
+json_object *eal_json(const struct dplb_config *cfg);
+json_object *dataplane_json(const struct dplb_config *cfg);
+json_object *ip_json(const struct dplb_config *cfg);
+json_object *timeouts_json(const struct dplb_config *cfg);
+
+/* cfg_ports.c */
+int top_ports(struct ctx *c, const config_setting_t *s, void *obj);
+/* A port reference (dev = "dp1"): must name a port defined above. */
+int port_ref(struct ctx *c, const config_setting_t *s, char *dst);
+json_object *port_json(const struct cfg_port *port);
+
+/* cfg_net.c */
+int top_neigh(struct ctx *c, const config_setting_t *s, void *obj);
+int top_routes(struct ctx *c, const config_setting_t *s, void *obj);
+json_object *neigh_json(const struct dplb_config *cfg);
+json_object *route_json(const struct cfg_route *r);
+
+/* cfg_lb.c */
+int top_laddr_groups(struct ctx *c, const config_setting_t *s, void *obj);
+int top_services(struct ctx *c, const config_setting_t *s, void *obj);
+json_object *laddr_group_json(const struct cfg_laddr_group *g);
+json_object *service_json(const struct dplb_config *cfg,
+			  const struct cfg_service *svc);
+
+/* --- text (cfg_text.c) ---------------------------------------------- */
+
+/* The text with over-wide integer literals marked "L" (malloc'ed). */
+char *widen_big_ints(const char *in);
+/* The whole file as a string (malloc'ed) in *text, or -errno. */
+int read_file(const char *path, char **text);
+
+#endif /* DPLB_CFG_PRIV_H */
