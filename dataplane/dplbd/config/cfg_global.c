@@ -19,7 +19,7 @@
 static int
 global_log_level(struct ctx *c, const config_setting_t *s, void *obj)
 {
-	const char *v = get_string(c, s);
+	const char *v = cfg_string(c, s);
 	int lvl;
 
 	if (v == NULL)
@@ -37,7 +37,7 @@ global_control_socket(struct ctx *c, const config_setting_t *s, void *obj)
 {
 	char *dst = c->cfg->control_socket;
 
-	if (copy_string(c, s, dst, sizeof(c->cfg->control_socket)) < 0)
+	if (cfg_copy_string(c, s, dst, sizeof(c->cfg->control_socket)) < 0)
 		return -EINVAL;
 	/* dplbd runs from / under systemd; a relative path is a mistake. */
 	if (dst[0] != '/')
@@ -49,7 +49,7 @@ global_control_socket(struct ctx *c, const config_setting_t *s, void *obj)
 static int
 global_socket_mode(struct ctx *c, const config_setting_t *s, void *obj)
 {
-	const char *v = get_string(c, s);
+	const char *v = cfg_string(c, s);
 	unsigned long mode = 0;
 	const char *p;
 
@@ -72,7 +72,7 @@ global_socket_group(struct ctx *c, const config_setting_t *s, void *obj)
 	char *dst = c->cfg->socket_group;
 	const char *p;
 
-	if (copy_string(c, s, dst, sizeof(c->cfg->socket_group)) < 0)
+	if (cfg_copy_string(c, s, dst, sizeof(c->cfg->socket_group)) < 0)
 		return -EINVAL;
 	/* Resolved at start-up; here only what can never be a group name. */
 	for (p = dst; *p != '\0'; p++)
@@ -126,7 +126,7 @@ eal_cpus(struct ctx *c, const config_setting_t *s, void *obj)
 {
 	char *dst = c->cfg->cpus;
 
-	if (copy_string(c, s, dst, sizeof(c->cfg->cpus)) < 0)
+	if (cfg_copy_string(c, s, dst, sizeof(c->cfg->cpus)) < 0)
 		return -EINVAL;
 	if (!cpu_list_valid(dst))
 		return cfg_err(c, s, NULL,
@@ -139,14 +139,14 @@ static int
 eal_args(struct ctx *c, const config_setting_t *s, void *obj)
 {
 	struct dplb_config *cfg = c->cfg;
-	int i, n = string_list(c, s, CFG_MAX_EAL_ARGS, "arguments");
+	int i, n = cfg_string_list(c, s, CFG_MAX_EAL_ARGS, "arguments");
 
 	if (n < 0)
 		return n;
 	for (i = 0; i < n; i++) {
 		const config_setting_t *e = config_setting_get_elem(s, i);
 
-		if (copy_string(c, e, cfg->eal_args[i],
+		if (cfg_copy_string(c, e, cfg->eal_args[i],
 				sizeof(cfg->eal_args[i])) < 0)
 			return -EINVAL;
 		if (cfg->eal_args[i][0] == '\0')
@@ -183,13 +183,13 @@ static const struct key ip_keys[] = {
 /* --- top level ------------------------------------------------------ */
 
 int
-top_global(struct ctx *c, const config_setting_t *s, void *obj)
+cfg_top_global(struct ctx *c, const config_setting_t *s, void *obj)
 {
 	return PARSE_GROUP(c, s, global_keys, obj);
 }
 
 int
-top_eal(struct ctx *c, const config_setting_t *s, void *obj)
+cfg_top_eal(struct ctx *c, const config_setting_t *s, void *obj)
 {
 	const struct dplb_config *cfg = c->cfg;
 	const config_setting_t *nr;
@@ -209,13 +209,13 @@ top_eal(struct ctx *c, const config_setting_t *s, void *obj)
 }
 
 int
-top_dataplane(struct ctx *c, const config_setting_t *s, void *obj)
+cfg_top_dataplane(struct ctx *c, const config_setting_t *s, void *obj)
 {
 	return PARSE_GROUP(c, s, dataplane_keys, obj);
 }
 
 int
-top_ip(struct ctx *c, const config_setting_t *s, void *obj)
+cfg_top_ip(struct ctx *c, const config_setting_t *s, void *obj)
 {
 	return PARSE_GROUP(c, s, ip_keys, obj);
 }
@@ -266,7 +266,7 @@ static const struct key timeout_keys[] = {
 };
 
 int
-top_timeouts(struct ctx *c, const config_setting_t *s, void *obj)
+cfg_top_timeouts(struct ctx *c, const config_setting_t *s, void *obj)
 {
 	return PARSE_GROUP(c, s, timeout_keys, obj);
 }
@@ -274,28 +274,28 @@ top_timeouts(struct ctx *c, const config_setting_t *s, void *obj)
 /* --- JSON ----------------------------------------------------------- */
 
 json_object *
-global_json(const struct dplb_config *cfg)
+cfg_global_json(const struct dplb_config *cfg)
 {
 	json_object *o = json_object_new_object();
 	char mode[8];
 
-	add_str(o, "log_level", log_level_name(cfg->log_level));
-	add_str(o, "control_socket", cfg->control_socket);
+	cfg_add_str(o, "log_level", log_level_name(cfg->log_level));
+	cfg_add_str(o, "control_socket", cfg->control_socket);
 	snprintf(mode, sizeof(mode), "%04o", (unsigned int)cfg->socket_mode);
-	add_str(o, "socket_mode", mode);
-	add_str(o, "socket_group", cfg->socket_group);
+	cfg_add_str(o, "socket_mode", mode);
+	cfg_add_str(o, "socket_group", cfg->socket_group);
 	return o;
 }
 
 json_object *
-eal_json(const struct dplb_config *cfg)
+cfg_eal_json(const struct dplb_config *cfg)
 {
 	json_object *o = json_object_new_object();
 	json_object *args = json_object_new_array();
 	unsigned int i;
 
 	KEYS_TO_JSON(o, eal_keys, cfg);
-	add_str(o, "cpus", cfg->cpus);
+	cfg_add_str(o, "cpus", cfg->cpus);
 	for (i = 0; i < cfg->n_eal_args; i++)
 		json_object_array_add(args,
 				      json_object_new_string(cfg->eal_args[i]));
@@ -304,27 +304,27 @@ eal_json(const struct dplb_config *cfg)
 }
 
 json_object *
-timeouts_json(const struct dplb_config *cfg)
+cfg_timeouts_json(const struct dplb_config *cfg)
 {
 	json_object *o = json_object_new_object();
 
 	json_object_object_add(o, "tcp",
-		simple_group_json(timeout_tcp_keys,
+		cfg_group_json(timeout_tcp_keys,
 				  ARRAY_SIZE(timeout_tcp_keys), cfg));
 	json_object_object_add(o, "udp",
-		simple_group_json(timeout_udp_keys,
+		cfg_group_json(timeout_udp_keys,
 				  ARRAY_SIZE(timeout_udp_keys), cfg));
 	return o;
 }
 
 json_object *
-dataplane_json(const struct dplb_config *cfg)
+cfg_dataplane_json(const struct dplb_config *cfg)
 {
-	return simple_group_json(dataplane_keys, ARRAY_SIZE(dataplane_keys), cfg);
+	return cfg_group_json(dataplane_keys, ARRAY_SIZE(dataplane_keys), cfg);
 }
 
 json_object *
-ip_json(const struct dplb_config *cfg)
+cfg_ip_json(const struct dplb_config *cfg)
 {
-	return simple_group_json(ip_keys, ARRAY_SIZE(ip_keys), cfg);
+	return cfg_group_json(ip_keys, ARRAY_SIZE(ip_keys), cfg);
 }

@@ -20,7 +20,7 @@
  * get the directory they were looked up in.
  */
 const char *
-source_name(const struct ctx *c, const char *file, char *buf, size_t len)
+cfg_source_name(const struct ctx *c, const char *file, char *buf, size_t len)
 {
 	if (file == NULL)
 		return c->name;
@@ -52,7 +52,7 @@ setting_path(const config_setting_t *s, char *buf, size_t len)
 
 /* Control characters from the file (escaped in strings) would split the line. */
 void
-one_line(char *s)
+cfg_one_line(char *s)
 {
 	for (; *s != '\0'; s++)
 		if ((unsigned char)*s < 0x20 || *s == 0x7f)
@@ -80,10 +80,10 @@ cfg_err(struct ctx *c, const config_setting_t *s, const char *child,
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	snprintf(c->err, c->errlen, "%s:%u: %s: %s",
-		 source_name(c, config_setting_source_file(s), file,
+		 cfg_source_name(c, config_setting_source_file(s), file,
 			     sizeof(file)),
 		 (unsigned int)config_setting_source_line(s), path, msg);
-	one_line(c->err);
+	cfg_one_line(c->err);
 	return -EINVAL;
 }
 
@@ -159,8 +159,8 @@ find_key(const struct key *keys, size_t n, const char *name)
  * them whatever order the file uses.
  */
 int
-parse_group(struct ctx *c, const config_setting_t *g, const struct key *keys,
-	    size_t n, void *obj)
+cfg_parse_group(struct ctx *c, const config_setting_t *g,
+		const struct key *keys, size_t n, void *obj)
 {
 	const config_setting_t *s;
 	unsigned int i;
@@ -189,8 +189,8 @@ parse_group(struct ctx *c, const config_setting_t *g, const struct key *keys,
  * after reporting.  An empty array "[ ]" is accepted as an empty list.
  */
 int
-list_length(struct ctx *c, const config_setting_t *s, int max,
-	    const char *what)
+cfg_list_length(struct ctx *c, const config_setting_t *s, int max,
+		const char *what)
 {
 	int n = config_setting_length(s);
 
@@ -206,7 +206,7 @@ list_length(struct ctx *c, const config_setting_t *s, int max,
 
 /* The string value of s, or NULL after reporting a type error. */
 const char *
-get_string(struct ctx *c, const config_setting_t *s)
+cfg_string(struct ctx *c, const config_setting_t *s)
 {
 	if (config_setting_type(s) != CONFIG_TYPE_STRING) {
 		cfg_err(c, s, NULL, "must be a string");
@@ -217,9 +217,10 @@ get_string(struct ctx *c, const config_setting_t *s)
 
 /* Copy string s into dst[size]; longer strings are errors, not truncated. */
 int
-copy_string(struct ctx *c, const config_setting_t *s, char *dst, size_t size)
+cfg_copy_string(struct ctx *c, const config_setting_t *s, char *dst,
+		size_t size)
 {
-	const char *v = get_string(c, s);
+	const char *v = cfg_string(c, s);
 
 	if (v == NULL)
 		return -EINVAL;
@@ -232,8 +233,8 @@ copy_string(struct ctx *c, const config_setting_t *s, char *dst, size_t size)
 
 /* The check for both kinds of list element: an array or a list of strings. */
 int
-string_list(struct ctx *c, const config_setting_t *s, int max,
-	    const char *what)
+cfg_string_list(struct ctx *c, const config_setting_t *s, int max,
+		const char *what)
 {
 	int i, n = config_setting_length(s);
 
@@ -251,9 +252,9 @@ string_list(struct ctx *c, const config_setting_t *s, int max,
 
 /* One parse for every IPv4-only address key; 0 or -EINVAL reported. */
 int
-parse_addr(struct ctx *c, const config_setting_t *s, struct inet_addr *a)
+cfg_addr(struct ctx *c, const config_setting_t *s, struct inet_addr *a)
 {
-	const char *v = get_string(c, s);
+	const char *v = cfg_string(c, s);
 
 	if (v == NULL)
 		return -EINVAL;
@@ -266,9 +267,9 @@ parse_addr(struct ctx *c, const config_setting_t *s, struct inet_addr *a)
 }
 
 int
-parse_prefix(struct ctx *c, const config_setting_t *s, struct inet_prefix *p)
+cfg_prefix(struct ctx *c, const config_setting_t *s, struct inet_prefix *p)
 {
-	const char *v = get_string(c, s);
+	const char *v = cfg_string(c, s);
 
 	if (v == NULL)
 		return -EINVAL;
@@ -283,7 +284,7 @@ parse_prefix(struct ctx *c, const config_setting_t *s, struct inet_prefix *p)
 
 /* Interface addresses and gateways: never 0/8, 127/8, multicast or broadcast. */
 bool
-ipv4_unicast(const struct inet_addr *a)
+cfg_ipv4_unicast(const struct inet_addr *a)
 {
 	uint32_t h = ntohl(a->v4.s_addr);
 
@@ -294,10 +295,10 @@ ipv4_unicast(const struct inet_addr *a)
 /* A unicast, non-zero MAC: the group bit would make every frame
  * addressed to it a multicast. */
 int
-parse_unicast_mac(struct ctx *c, const config_setting_t *s, uint8_t mac[6])
+cfg_unicast_mac(struct ctx *c, const config_setting_t *s, uint8_t mac[6])
 {
 	static const uint8_t zero[6];
-	const char *v = get_string(c, s);
+	const char *v = cfg_string(c, s);
 
 	if (v == NULL)
 		return -EINVAL;
@@ -314,8 +315,8 @@ parse_unicast_mac(struct ctx *c, const config_setting_t *s, uint8_t mac[6])
 
 /* The table-driven keys of obj (integers and booleans) into o. */
 void
-keys_to_json(json_object *o, const struct key *keys, size_t n,
-	     const void *obj)
+cfg_keys_to_json(json_object *o, const struct key *keys, size_t n,
+		 const void *obj)
 {
 	const char *field;
 	size_t i;
@@ -333,16 +334,16 @@ keys_to_json(json_object *o, const struct key *keys, size_t n,
 }
 
 void
-add_str(json_object *o, const char *key, const char *v)
+cfg_add_str(json_object *o, const char *key, const char *v)
 {
 	json_object_object_add(o, key, json_object_new_string(v));
 }
 
 json_object *
-simple_group_json(const struct key *keys, size_t n, const void *obj)
+cfg_group_json(const struct key *keys, size_t n, const void *obj)
 {
 	json_object *o = json_object_new_object();
 
-	keys_to_json(o, keys, n, obj);
+	cfg_keys_to_json(o, keys, n, obj);
 	return o;
 }

@@ -51,7 +51,7 @@ static int
 lg_name(struct ctx *c, const config_setting_t *s, void *obj)
 {
 	struct cfg_laddr_group *g = obj;
-	const char *v = get_string(c, s);
+	const char *v = cfg_string(c, s);
 	unsigned int i;
 
 	if (v == NULL)
@@ -86,7 +86,8 @@ laddr_owner(const struct dplb_config *cfg, const struct cfg_laddr_group *cur,
 static int
 lg_addresses(struct ctx *c, const config_setting_t *s, void *obj)
 {
-	int i, owner, n = string_list(c, s, LB_LADDR_MAX_ADDRS, "addresses");
+	int i, owner, n = cfg_string_list(c, s, LB_LADDR_MAX_ADDRS,
+					  "addresses");
 	struct cfg_laddr_group *g = obj;
 	struct inet_addr a;
 
@@ -96,9 +97,9 @@ lg_addresses(struct ctx *c, const config_setting_t *s, void *obj)
 		const config_setting_t *e = config_setting_get_elem(s, i);
 		const char *v = config_setting_get_string(e);
 
-		if (parse_addr(c, e, &a) < 0)
+		if (cfg_addr(c, e, &a) < 0)
 			return -EINVAL;
-		if (!ipv4_unicast(&a))
+		if (!cfg_ipv4_unicast(&a))
 			return cfg_err(c, e, NULL, "'%s' is not a unicast "
 					"address", v);
 		/* Two groups handing out one LIP's ports would collide. */
@@ -117,10 +118,10 @@ static const struct key laddr_group_keys[] = {
 };
 
 int
-top_laddr_groups(struct ctx *c, const config_setting_t *s, void *obj)
+cfg_top_laddr_groups(struct ctx *c, const config_setting_t *s, void *obj)
 {
 	struct dplb_config *cfg = c->cfg;
-	int i, n = list_length(c, s, CFG_MAX_LADDR_GROUPS, "laddr groups");
+	int i, n = cfg_list_length(c, s, CFG_MAX_LADDR_GROUPS, "laddr groups");
 
 	for (i = 0; i < n; i++) {
 		const config_setting_t *e = config_setting_get_elem(s, i);
@@ -140,7 +141,7 @@ static int
 svc_proto(struct ctx *c, const config_setting_t *s, void *obj)
 {
 	struct cfg_service *svc = obj;
-	const char *v = get_string(c, s);
+	const char *v = cfg_string(c, s);
 	int p;
 
 	if (v == NULL)
@@ -157,9 +158,9 @@ svc_vip(struct ctx *c, const config_setting_t *s, void *obj)
 {
 	struct cfg_service *svc = obj;
 
-	if (parse_addr(c, s, &svc->key.vip) < 0)
+	if (cfg_addr(c, s, &svc->key.vip) < 0)
 		return -EINVAL;
-	if (!ipv4_unicast(&svc->key.vip))
+	if (!cfg_ipv4_unicast(&svc->key.vip))
 		return cfg_err(c, s, NULL, "'%s' is not a unicast address",
 			       config_setting_get_string(s));
 	return 0;
@@ -169,7 +170,7 @@ static int
 svc_sched(struct ctx *c, const config_setting_t *s, void *obj)
 {
 	struct cfg_service *svc = obj;
-	const char *v = get_string(c, s);
+	const char *v = cfg_string(c, s);
 
 	if (v == NULL)
 		return -EINVAL;
@@ -184,7 +185,7 @@ static int
 svc_flags(struct ctx *c, const config_setting_t *s, void *obj)
 {
 	struct cfg_service *svc = obj;
-	int i, f, n = string_list(c, s, 8, "flags");
+	int i, f, n = cfg_string_list(c, s, 8, "flags");
 
 	if (n < 0)
 		return n;
@@ -206,7 +207,7 @@ static int
 svc_netmask(struct ctx *c, const config_setting_t *s, void *obj)
 {
 	struct cfg_service *svc = obj;
-	const char *v = get_string(c, s);
+	const char *v = cfg_string(c, s);
 	int len;
 
 	if (v == NULL)
@@ -225,7 +226,7 @@ svc_laddr_group(struct ctx *c, const config_setting_t *s, void *obj)
 	struct cfg_service *svc = obj;
 	unsigned int i;
 
-	if (copy_string(c, s, svc->conf.laddr_group,
+	if (cfg_copy_string(c, s, svc->conf.laddr_group,
 			sizeof(svc->conf.laddr_group)) < 0)
 		return -EINVAL;
 	if (svc->conf.laddr_group[0] == '\0')	/* none */
@@ -243,9 +244,9 @@ dest_addr(struct ctx *c, const config_setting_t *s, void *obj)
 {
 	struct lb_dest_conf *d = obj;
 
-	if (parse_addr(c, s, &d->addr) < 0)
+	if (cfg_addr(c, s, &d->addr) < 0)
 		return -EINVAL;
-	if (!ipv4_unicast(&d->addr))
+	if (!cfg_ipv4_unicast(&d->addr))
 		return cfg_err(c, s, NULL, "'%s' is not a unicast address",
 			       config_setting_get_string(s));
 	return 0;
@@ -255,7 +256,7 @@ static int
 dest_fwd(struct ctx *c, const config_setting_t *s, void *obj)
 {
 	struct lb_dest_conf *d = obj;
-	const char *v = get_string(c, s);
+	const char *v = cfg_string(c, s);
 	int f;
 
 	if (v == NULL)
@@ -284,7 +285,7 @@ svc_dests(struct ctx *c, const config_setting_t *s, void *obj)
 {
 	struct dplb_config *cfg = c->cfg;
 	struct cfg_service *svc = obj;
-	int i, n = list_length(c, s, LB_MAX_DESTS_PER_SVC, "dests");
+	int i, n = cfg_list_length(c, s, LB_MAX_DESTS_PER_SVC, "dests");
 	char why[CFG_ERR_LEN];
 	unsigned int j;
 
@@ -320,7 +321,7 @@ svc_dests(struct ctx *c, const config_setting_t *s, void *obj)
 	return 0;
 }
 
-/* Parsed by top_services once the rest of the service is checked. */
+/* Parsed by cfg_top_services once the rest of the service is checked. */
 static int
 svc_dests_later(struct ctx *c, const config_setting_t *s, void *obj)
 {
@@ -371,10 +372,10 @@ svc_check(struct ctx *c, const config_setting_t *e, unsigned int idx)
 }
 
 int
-top_services(struct ctx *c, const config_setting_t *s, void *obj)
+cfg_top_services(struct ctx *c, const config_setting_t *s, void *obj)
 {
 	struct dplb_config *cfg = c->cfg;
-	int i, n = list_length(c, s, CFG_MAX_SERVICES, "services");
+	int i, n = cfg_list_length(c, s, CFG_MAX_SERVICES, "services");
 
 	for (i = 0; i < n; i++) {
 		const config_setting_t *e = config_setting_get_elem(s, i);
@@ -399,14 +400,14 @@ top_services(struct ctx *c, const config_setting_t *s, void *obj)
 /* --- JSON ----------------------------------------------------------- */
 
 json_object *
-laddr_group_json(const struct cfg_laddr_group *g)
+cfg_laddr_group_json(const struct cfg_laddr_group *g)
 {
 	json_object *o = json_object_new_object();
 	json_object *addrs = json_object_new_array();
 	char a[INET_ADDR_STRLEN];
 	unsigned int i;
 
-	add_str(o, "name", g->name);
+	cfg_add_str(o, "name", g->name);
 	for (i = 0; i < g->n_addrs; i++)
 		json_object_array_add(addrs, json_object_new_string(
 			inet_addr_fmt(&g->addrs[i], a, sizeof(a))));
@@ -415,7 +416,7 @@ laddr_group_json(const struct cfg_laddr_group *g)
 }
 
 json_object *
-service_json(const struct dplb_config *cfg, const struct cfg_service *svc)
+cfg_service_json(const struct dplb_config *cfg, const struct cfg_service *svc)
 {
 	json_object *o = json_object_new_object();
 	json_object *flags = json_object_new_array();
@@ -425,10 +426,10 @@ service_json(const struct dplb_config *cfg, const struct cfg_service *svc)
 	uint32_t f;
 	unsigned int i;
 
-	add_str(o, "proto", lb_proto_name(svc->key.proto));
-	add_str(o, "vip", inet_addr_fmt(&svc->key.vip, a, sizeof(a)));
+	cfg_add_str(o, "proto", lb_proto_name(svc->key.proto));
+	cfg_add_str(o, "vip", inet_addr_fmt(&svc->key.vip, a, sizeof(a)));
 	json_object_object_add(o, "port", json_object_new_int(svc->key.port));
-	add_str(o, "sched", svc->conf.sched);
+	cfg_add_str(o, "sched", svc->conf.sched);
 	for (f = 1; f != 0 && f <= svc->conf.flags; f <<= 1)
 		if (svc->conf.flags & f)
 			json_object_array_add(flags, json_object_new_string(
@@ -438,15 +439,15 @@ service_json(const struct dplb_config *cfg, const struct cfg_service *svc)
 			       json_object_new_int64(svc->conf.persistent));
 	mask = inet_addr_v4(htonl(svc->conf.netmask_len ?
 				  ~0u << (32 - svc->conf.netmask_len) : 0));
-	add_str(o, "netmask", inet_addr_fmt(&mask, a, sizeof(a)));
-	add_str(o, "laddr_group", svc->conf.laddr_group);
+	cfg_add_str(o, "netmask", inet_addr_fmt(&mask, a, sizeof(a)));
+	cfg_add_str(o, "laddr_group", svc->conf.laddr_group);
 	for (i = 0; i < svc->n_dests; i++) {
 		const struct lb_dest_conf *d = &cfg->svc_dests[svc->first_dest + i];
 		json_object *e = json_object_new_object();
 
-		add_str(e, "addr", inet_addr_fmt(&d->addr, a, sizeof(a)));
+		cfg_add_str(e, "addr", inet_addr_fmt(&d->addr, a, sizeof(a)));
 		KEYS_TO_JSON(e, svc_dest_keys, d);
-		add_str(e, "fwd", lb_fwd_name(d->fwd));
+		cfg_add_str(e, "fwd", lb_fwd_name(d->fwd));
 		json_object_array_add(dests, e);
 	}
 	json_object_object_add(o, "dests", dests);

@@ -16,7 +16,7 @@ neigh_mac(struct ctx *c, const config_setting_t *s, void *obj)
 {
 	struct cfg_neigh *nb = obj;
 
-	return parse_unicast_mac(c, s, nb->mac);
+	return cfg_unicast_mac(c, s, nb->mac);
 }
 
 static int
@@ -24,7 +24,7 @@ neigh_ip(struct ctx *c, const config_setting_t *s, void *obj)
 {
 	struct cfg_neigh *nb = obj;
 
-	return parse_addr(c, s, &nb->ip);
+	return cfg_addr(c, s, &nb->ip);
 }
 
 static int
@@ -32,7 +32,7 @@ neigh_dev(struct ctx *c, const config_setting_t *s, void *obj)
 {
 	struct cfg_neigh *nb = obj;
 
-	return port_ref(c, s, nb->dev);
+	return cfg_port_ref(c, s, nb->dev);
 }
 
 static const struct key static_neigh_keys[] = {
@@ -69,7 +69,7 @@ static int
 neigh_static(struct ctx *c, const config_setting_t *s, void *obj)
 {
 	struct dplb_config *cfg = c->cfg;
-	int i, n = list_length(c, s, CFG_MAX_NEIGHS, "static neighbours");
+	int i, n = cfg_list_length(c, s, CFG_MAX_NEIGHS, "static neighbours");
 
 	if (n > (int)cfg->neigh_max)
 		return cfg_err(c, s, NULL, "more entries than neigh.max (%u)",
@@ -105,7 +105,7 @@ route_dst(struct ctx *c, const config_setting_t *s, void *obj)
 	struct cfg_route *r = obj;
 	struct inet_prefix masked;
 
-	if (parse_prefix(c, s, &r->dst) < 0)
+	if (cfg_prefix(c, s, &r->dst) < 0)
 		return -EINVAL;
 	/* 198.19.0.1/24 is usually a typo for an address, not a network. */
 	masked = r->dst;
@@ -120,15 +120,15 @@ static int
 route_via(struct ctx *c, const config_setting_t *s, void *obj)
 {
 	struct cfg_route *r = obj;
-	const char *v = get_string(c, s);
+	const char *v = cfg_string(c, s);
 
 	if (v == NULL)
 		return -EINVAL;
 	if (*v == '\0')		/* "" = directly connected, as in the JSON */
 		return 0;
-	if (parse_addr(c, s, &r->via) < 0)
+	if (cfg_addr(c, s, &r->via) < 0)
 		return -EINVAL;
-	if (!ipv4_unicast(&r->via))
+	if (!cfg_ipv4_unicast(&r->via))
 		return cfg_err(c, s, NULL, "'%s' is not a unicast address", v);
 	return 0;
 }
@@ -138,7 +138,7 @@ route_dev(struct ctx *c, const config_setting_t *s, void *obj)
 {
 	struct cfg_route *r = obj;
 
-	return port_ref(c, s, r->dev);
+	return cfg_port_ref(c, s, r->dev);
 }
 
 static const struct key route_keys[] = {
@@ -192,10 +192,10 @@ route_check(struct ctx *c, const config_setting_t *e, unsigned int idx)
 }
 
 int
-top_routes(struct ctx *c, const config_setting_t *s, void *obj)
+cfg_top_routes(struct ctx *c, const config_setting_t *s, void *obj)
 {
 	struct dplb_config *cfg = c->cfg;
-	int i, n = list_length(c, s, CFG_MAX_ROUTES, "routes");
+	int i, n = cfg_list_length(c, s, CFG_MAX_ROUTES, "routes");
 
 	if (n > (int)cfg->max_routes)
 		return cfg_err(c, s, NULL, "more routes than "
@@ -213,7 +213,7 @@ top_routes(struct ctx *c, const config_setting_t *s, void *obj)
 }
 
 int
-top_neigh(struct ctx *c, const config_setting_t *s, void *obj)
+cfg_top_neigh(struct ctx *c, const config_setting_t *s, void *obj)
 {
 	return PARSE_GROUP(c, s, neigh_keys, obj);
 }
@@ -221,9 +221,9 @@ top_neigh(struct ctx *c, const config_setting_t *s, void *obj)
 /* --- JSON ----------------------------------------------------------- */
 
 json_object *
-neigh_json(const struct dplb_config *cfg)
+cfg_neigh_json(const struct dplb_config *cfg)
 {
-	json_object *o = simple_group_json(neigh_keys, ARRAY_SIZE(neigh_keys),
+	json_object *o = cfg_group_json(neigh_keys, ARRAY_SIZE(neigh_keys),
 					   cfg);
 	json_object *list = json_object_new_array();
 	char a[INET_ADDR_STRLEN], m[MAC_STRLEN];
@@ -233,9 +233,9 @@ neigh_json(const struct dplb_config *cfg)
 		const struct cfg_neigh *nb = &cfg->neighs[i];
 		json_object *e = json_object_new_object();
 
-		add_str(e, "ip", inet_addr_fmt(&nb->ip, a, sizeof(a)));
-		add_str(e, "mac", mac_fmt(nb->mac, m, sizeof(m)));
-		add_str(e, "dev", nb->dev);
+		cfg_add_str(e, "ip", inet_addr_fmt(&nb->ip, a, sizeof(a)));
+		cfg_add_str(e, "mac", mac_fmt(nb->mac, m, sizeof(m)));
+		cfg_add_str(e, "dev", nb->dev);
 		json_object_array_add(list, e);
 	}
 	json_object_object_add(o, "static", list);
@@ -243,15 +243,15 @@ neigh_json(const struct dplb_config *cfg)
 }
 
 json_object *
-route_json(const struct cfg_route *r)
+cfg_route_json(const struct cfg_route *r)
 {
 	json_object *o = json_object_new_object();
 	char buf[INET_PREFIX_STRLEN];
 
-	add_str(o, "dst", inet_prefix_fmt(&r->dst, buf, sizeof(buf)));
+	cfg_add_str(o, "dst", inet_prefix_fmt(&r->dst, buf, sizeof(buf)));
 	/* "" rather than "-" for no gateway: the parser accepts it back. */
-	add_str(o, "via", r->via.family ?
+	cfg_add_str(o, "via", r->via.family ?
 		inet_addr_fmt(&r->via, buf, sizeof(buf)) : "");
-	add_str(o, "dev", r->dev);
+	cfg_add_str(o, "dev", r->dev);
 	return o;
 }

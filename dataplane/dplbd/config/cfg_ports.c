@@ -33,7 +33,7 @@ static int
 port_name(struct ctx *c, const config_setting_t *s, void *obj)
 {
 	struct cfg_port *port = obj;
-	const char *v = get_string(c, s);
+	const char *v = cfg_string(c, s);
 	unsigned int i;
 
 	if (v == NULL)
@@ -79,7 +79,7 @@ port_device(struct ctx *c, const config_setting_t *s, void *obj)
 	unsigned int i;
 	const char *p;
 
-	if (copy_string(c, s, port->device, sizeof(port->device)) < 0)
+	if (cfg_copy_string(c, s, port->device, sizeof(port->device)) < 0)
 		return -EINVAL;
 	if (port->device[0] == '\0')
 		return cfg_err(c, s, NULL, "must not be empty");
@@ -100,7 +100,7 @@ static int
 port_mac(struct ctx *c, const config_setting_t *s, void *obj)
 {
 	struct cfg_port *port = obj;
-	int ret = parse_unicast_mac(c, s, port->mac);
+	int ret = cfg_unicast_mac(c, s, port->mac);
 
 	port->has_mac = ret == 0;
 	return ret;
@@ -110,7 +110,7 @@ static int
 port_twin(struct ctx *c, const config_setting_t *s, void *obj)
 {
 	struct cfg_port *port = obj;
-	const char *v = get_string(c, s);
+	const char *v = cfg_string(c, s);
 	unsigned int i;
 
 	if (v == NULL)
@@ -146,7 +146,7 @@ addr_owner(const struct dplb_config *cfg, const struct cfg_port *cur,
 static int
 port_addresses(struct ctx *c, const config_setting_t *s, void *obj)
 {
-	int i, n = string_list(c, s, CFG_MAX_PORT_ADDRS, "addresses");
+	int i, n = cfg_string_list(c, s, CFG_MAX_PORT_ADDRS, "addresses");
 	struct cfg_port *port = obj;
 	const struct cfg_port *owner;
 	struct inet_prefix p;
@@ -157,9 +157,9 @@ port_addresses(struct ctx *c, const config_setting_t *s, void *obj)
 		const config_setting_t *e = config_setting_get_elem(s, i);
 		const char *v = config_setting_get_string(e);
 
-		if (parse_prefix(c, e, &p) < 0)
+		if (cfg_prefix(c, e, &p) < 0)
 			return -EINVAL;
-		if (!ipv4_unicast(&p.addr))
+		if (!cfg_ipv4_unicast(&p.addr))
 			return cfg_err(c, e, NULL, "'%s' is not a unicast "
 					"address", v);
 		if (p.len == 0)
@@ -188,9 +188,9 @@ static const struct key port_keys[] = {
 };
 
 int
-top_ports(struct ctx *c, const config_setting_t *s, void *obj)
+cfg_top_ports(struct ctx *c, const config_setting_t *s, void *obj)
 {
-	int i, n = list_length(c, s, CFG_MAX_PORTS, "ports");
+	int i, n = cfg_list_length(c, s, CFG_MAX_PORTS, "ports");
 
 	for (i = 0; i < n; i++) {
 		const config_setting_t *e = config_setting_get_elem(s, i);
@@ -213,9 +213,9 @@ top_ports(struct ctx *c, const config_setting_t *s, void *obj)
 
 /* A port reference (dev = "dp1"): must name a port defined above. */
 int
-port_ref(struct ctx *c, const config_setting_t *s, char *dst)
+cfg_port_ref(struct ctx *c, const config_setting_t *s, char *dst)
 {
-	if (copy_string(c, s, dst, CFG_IFNAMSIZ) < 0)
+	if (cfg_copy_string(c, s, dst, CFG_IFNAMSIZ) < 0)
 		return -EINVAL;
 	if (dst[0] != '\0' && config_port_index(c->cfg, dst) < 0)
 		return cfg_err(c, s, NULL, "no port named '%s'", dst);
@@ -225,18 +225,18 @@ port_ref(struct ctx *c, const config_setting_t *s, char *dst)
 /* --- JSON ----------------------------------------------------------- */
 
 json_object *
-port_json(const struct cfg_port *port)
+cfg_port_json(const struct cfg_port *port)
 {
 	json_object *o = json_object_new_object();
 	json_object *addrs = json_object_new_array();
 	char p[INET_PREFIX_STRLEN];
 	unsigned int i;
 
-	add_str(o, "name", port->name);
-	add_str(o, "device", port->device);
-	add_str(o, "twin", port->twin);
+	cfg_add_str(o, "name", port->name);
+	cfg_add_str(o, "device", port->device);
+	cfg_add_str(o, "twin", port->twin);
 	if (port->has_mac)
-		add_str(o, "mac", mac_fmt(port->mac, p, sizeof(p)));
+		cfg_add_str(o, "mac", mac_fmt(port->mac, p, sizeof(p)));
 	KEYS_TO_JSON(o, port_keys, port);
 	for (i = 0; i < port->n_addrs; i++)
 		json_object_array_add(addrs, json_object_new_string(

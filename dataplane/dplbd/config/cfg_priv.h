@@ -61,81 +61,79 @@ struct key {
 /* Report "<file>:<line>: <path>[.child]: <message>"; returns -EINVAL. */
 int cfg_err(struct ctx *c, const config_setting_t *s, const char *child,
 	    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-const char *source_name(const struct ctx *c, const char *file, char *buf,
-			size_t len);
-void one_line(char *s);
+const char *cfg_source_name(const struct ctx *c, const char *file,
+			    char *buf, size_t len);
+void cfg_one_line(char *s);
 
 /* Parse group g into obj by its table; unknown keys are errors. */
-int parse_group(struct ctx *c, const config_setting_t *g,
-		const struct key *keys, size_t n, void *obj);
+int cfg_parse_group(struct ctx *c, const config_setting_t *g,
+		    const struct key *keys, size_t n, void *obj);
 #define PARSE_GROUP(c, g, keys, obj) \
-	parse_group(c, g, keys, ARRAY_SIZE(keys), obj)
+	cfg_parse_group(c, g, keys, ARRAY_SIZE(keys), obj)
 
 /* Elements of list s (at most max of them, each a group), or -EINVAL. */
-int list_length(struct ctx *c, const config_setting_t *s, int max,
-		const char *what);
+int cfg_list_length(struct ctx *c, const config_setting_t *s, int max,
+		    const char *what);
 
 /* --- values (cfg_keys.c) -------------------------------------------- */
 
-const char *get_string(struct ctx *c, const config_setting_t *s);
-int copy_string(struct ctx *c, const config_setting_t *s, char *dst,
-		size_t size);
-int string_list(struct ctx *c, const config_setting_t *s, int max,
-		const char *what);
-int parse_addr(struct ctx *c, const config_setting_t *s, struct inet_addr *a);
-int parse_prefix(struct ctx *c, const config_setting_t *s,
-		 struct inet_prefix *p);
-bool ipv4_unicast(const struct inet_addr *a);
-int parse_unicast_mac(struct ctx *c, const config_setting_t *s,
-		      uint8_t mac[6]);
+const char *cfg_string(struct ctx *c, const config_setting_t *s);
+int cfg_copy_string(struct ctx *c, const config_setting_t *s, char *dst,
+		    size_t size);
+int cfg_string_list(struct ctx *c, const config_setting_t *s, int max,
+		    const char *what);
+int cfg_addr(struct ctx *c, const config_setting_t *s, struct inet_addr *a);
+int cfg_prefix(struct ctx *c, const config_setting_t *s, struct inet_prefix *p);
+bool cfg_ipv4_unicast(const struct inet_addr *a);
+int cfg_unicast_mac(struct ctx *c, const config_setting_t *s, uint8_t mac[6]);
 
 /* --- JSON (cfg_keys.c) ---------------------------------------------- */
 
-void keys_to_json(json_object *o, const struct key *keys, size_t n,
-		  const void *obj);
-#define KEYS_TO_JSON(o, keys, obj) keys_to_json(o, keys, ARRAY_SIZE(keys), obj)
-void add_str(json_object *o, const char *key, const char *v);
-json_object *simple_group_json(const struct key *keys, size_t n,
-			       const void *obj);
+void cfg_keys_to_json(json_object *o, const struct key *keys, size_t n,
+		      const void *obj);
+#define KEYS_TO_JSON(o, keys, obj) \
+	cfg_keys_to_json(o, keys, ARRAY_SIZE(keys), obj)
+void cfg_add_str(json_object *o, const char *key, const char *v);
+json_object *cfg_group_json(const struct key *keys, size_t n, const void *obj);
 
 /* --- sections: handlers of the top-level keys, and their JSON ------- */
 
 /* cfg_global.c */
-int top_global(struct ctx *c, const config_setting_t *s, void *obj);
-int top_eal(struct ctx *c, const config_setting_t *s, void *obj);
-int top_dataplane(struct ctx *c, const config_setting_t *s, void *obj);
-int top_ip(struct ctx *c, const config_setting_t *s, void *obj);
-int top_timeouts(struct ctx *c, const config_setting_t *s, void *obj);
-json_object *global_json(const struct dplb_config *cfg);
-json_object *eal_json(const struct dplb_config *cfg);
-json_object *dataplane_json(const struct dplb_config *cfg);
-json_object *ip_json(const struct dplb_config *cfg);
-json_object *timeouts_json(const struct dplb_config *cfg);
+int cfg_top_global(struct ctx *c, const config_setting_t *s, void *obj);
+int cfg_top_eal(struct ctx *c, const config_setting_t *s, void *obj);
+int cfg_top_dataplane(struct ctx *c, const config_setting_t *s, void *obj);
+int cfg_top_ip(struct ctx *c, const config_setting_t *s, void *obj);
+int cfg_top_timeouts(struct ctx *c, const config_setting_t *s, void *obj);
+json_object *cfg_global_json(const struct dplb_config *cfg);
+json_object *cfg_eal_json(const struct dplb_config *cfg);
+json_object *cfg_dataplane_json(const struct dplb_config *cfg);
+json_object *cfg_ip_json(const struct dplb_config *cfg);
+json_object *cfg_timeouts_json(const struct dplb_config *cfg);
 
 /* cfg_ports.c */
-int top_ports(struct ctx *c, const config_setting_t *s, void *obj);
+int cfg_top_ports(struct ctx *c, const config_setting_t *s, void *obj);
 /* A port reference (dev = "dp1"): must name a port defined above. */
-int port_ref(struct ctx *c, const config_setting_t *s, char *dst);
-json_object *port_json(const struct cfg_port *port);
+int cfg_port_ref(struct ctx *c, const config_setting_t *s, char *dst);
+json_object *cfg_port_json(const struct cfg_port *port);
 
 /* cfg_net.c */
-int top_neigh(struct ctx *c, const config_setting_t *s, void *obj);
-int top_routes(struct ctx *c, const config_setting_t *s, void *obj);
-json_object *neigh_json(const struct dplb_config *cfg);
-json_object *route_json(const struct cfg_route *r);
+int cfg_top_neigh(struct ctx *c, const config_setting_t *s, void *obj);
+int cfg_top_routes(struct ctx *c, const config_setting_t *s, void *obj);
+json_object *cfg_neigh_json(const struct dplb_config *cfg);
+json_object *cfg_route_json(const struct cfg_route *r);
 
 /* cfg_lb.c */
-int top_laddr_groups(struct ctx *c, const config_setting_t *s, void *obj);
-int top_services(struct ctx *c, const config_setting_t *s, void *obj);
-json_object *laddr_group_json(const struct cfg_laddr_group *g);
-json_object *service_json(const struct dplb_config *cfg,
-			  const struct cfg_service *svc);
+int cfg_top_laddr_groups(struct ctx *c, const config_setting_t *s, void *obj);
+int cfg_top_services(struct ctx *c, const config_setting_t *s, void *obj);
+json_object *cfg_laddr_group_json(const struct cfg_laddr_group *g);
+json_object *cfg_service_json(const struct dplb_config *cfg,
+			       const struct cfg_service *svc);
 
 /* --- text (cfg_text.c) ---------------------------------------------- */
 
 /* The text with over-wide integer literals marked "L" (malloc'ed). */
-char *widen_big_ints(const char *in);
+char *cfg_widen_big_ints(const char *in);
 /* The whole file as a string (malloc'ed) in *text, or -errno. */
-int read_file(const char *path, char **text);
+int cfg_read_file(const char *path, char **text);
 
 #endif /* DPLB_CFG_PRIV_H */

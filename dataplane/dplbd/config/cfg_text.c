@@ -84,7 +84,7 @@ copy_opaque(const char *p, char **o)
  * its real value.  Strings and comments are skipped; no line moves.
  */
 char *
-widen_big_ints(const char *in)
+cfg_widen_big_ints(const char *in)
 {
 	size_t len = strlen(in);
 	char *out = malloc(len + len / 8 + 2);	/* >= 10 chars per 'L' */
@@ -119,7 +119,7 @@ widen_big_ints(const char *in)
 
 /* The whole file as a string (malloc'ed) in *text, or -errno. */
 int
-read_file(const char *path, char **text)
+cfg_read_file(const char *path, char **text)
 {
 	size_t len = 0, cap = 0;
 	char *buf = NULL, *nbuf;

@@ -2,7 +2,7 @@
 /*
  * config: dplbd.conf (libconfig) into a validated struct dplb_config.
  *
- * Every group is described by a table of its keys.  parse_group()
+ * Every group is described by a table of its keys.  cfg_parse_group()
  * rejects members the table does not name and dispatches the others:
  * ranged integers and booleans are handled by the table itself, the
  * rest by a small handler.  Adding a key is one table line (plus a
@@ -31,16 +31,16 @@
 /* Order matters: ports before neigh and routes, dataplane before routes,
  * laddr_groups before services. */
 static const struct key top_keys[] = {
-	FN_KEY("global", top_global),
-	FN_KEY("eal", top_eal),
-	FN_KEY("dataplane", top_dataplane),
-	FN_KEY("ip", top_ip),
-	FN_KEY("ports", top_ports),
-	FN_KEY("neigh", top_neigh),
-	FN_KEY("routes", top_routes),
-	FN_KEY("laddr_groups", top_laddr_groups),
-	FN_KEY("services", top_services),
-	FN_KEY("timeouts", top_timeouts),
+	FN_KEY("global", cfg_top_global),
+	FN_KEY("eal", cfg_top_eal),
+	FN_KEY("dataplane", cfg_top_dataplane),
+	FN_KEY("ip", cfg_top_ip),
+	FN_KEY("ports", cfg_top_ports),
+	FN_KEY("neigh", cfg_top_neigh),
+	FN_KEY("routes", cfg_top_routes),
+	FN_KEY("laddr_groups", cfg_top_laddr_groups),
+	FN_KEY("services", cfg_top_services),
+	FN_KEY("timeouts", cfg_top_timeouts),
 };
 
 void
@@ -72,7 +72,7 @@ syntax_error(const struct ctx *c, const config_t *lc)
 	char file[PATH_MAX], where[PATH_MAX + 32];
 
 	snprintf(where, sizeof(where), "%s:%d",
-		 source_name(c, config_error_file(lc), file, sizeof(file)),
+		 cfg_source_name(c, config_error_file(lc), file, sizeof(file)),
 		 config_error_line(lc));
 	if (config_error_type(lc) != CONFIG_ERR_PARSE)	/* @include */
 		snprintf(c->err, c->errlen, "%s: %s", where, text);
@@ -81,7 +81,7 @@ syntax_error(const struct ctx *c, const config_t *lc)
 	else
 		snprintf(c->err, c->errlen, "%s: syntax error: %s", where,
 			 text);
-	one_line(c->err);
+	cfg_one_line(c->err);
 	return -EINVAL;
 }
 
@@ -92,7 +92,7 @@ parse_text(const char *text, const char *name, const char *include_dir,
 {
 	struct ctx c = { .name = name, .include_dir = include_dir,
 			 .err = err, .errlen = errlen };
-	char *widened = widen_big_ints(text);
+	char *widened = cfg_widen_big_ints(text);
 	config_t lc;
 	int rc;
 
@@ -155,7 +155,7 @@ config_load(const char *path, struct dplb_config *cfg, char *err,
 			 strerror(ENAMETOOLONG));
 		return -ENAMETOOLONG;
 	}
-	rc = read_file(path, &text);
+	rc = cfg_read_file(path, &text);
 	if (rc < 0) {
 		snprintf(err, errlen, "cannot read %s: %s", path,
 			 strerror(-rc));
@@ -193,27 +193,27 @@ config_to_json(const struct dplb_config *cfg)
 	json_object *list;
 	unsigned int i;
 
-	json_object_object_add(root, "global", global_json(cfg));
-	json_object_object_add(root, "eal", eal_json(cfg));
-	json_object_object_add(root, "dataplane", dataplane_json(cfg));
-	json_object_object_add(root, "ip", ip_json(cfg));
-	json_object_object_add(root, "neigh", neigh_json(cfg));
-	json_object_object_add(root, "timeouts", timeouts_json(cfg));
+	json_object_object_add(root, "global", cfg_global_json(cfg));
+	json_object_object_add(root, "eal", cfg_eal_json(cfg));
+	json_object_object_add(root, "dataplane", cfg_dataplane_json(cfg));
+	json_object_object_add(root, "ip", cfg_ip_json(cfg));
+	json_object_object_add(root, "neigh", cfg_neigh_json(cfg));
+	json_object_object_add(root, "timeouts", cfg_timeouts_json(cfg));
 	for (i = 0; i < cfg->n_ports; i++)
-		json_object_array_add(ports, port_json(&cfg->ports[i]));
+		json_object_array_add(ports, cfg_port_json(&cfg->ports[i]));
 	json_object_object_add(root, "ports", ports);
 	for (i = 0; i < cfg->n_routes; i++)
-		json_object_array_add(routes, route_json(&cfg->routes[i]));
+		json_object_array_add(routes, cfg_route_json(&cfg->routes[i]));
 	json_object_object_add(root, "routes", routes);
 	list = json_object_new_array();
 	for (i = 0; i < cfg->n_laddr_groups; i++)
-		json_object_array_add(list,
-				      laddr_group_json(&cfg->laddr_groups[i]));
+		json_object_array_add(list, cfg_laddr_group_json(
+					      &cfg->laddr_groups[i]));
 	json_object_object_add(root, "laddr_groups", list);
 	list = json_object_new_array();
 	for (i = 0; i < cfg->n_services; i++)
 		json_object_array_add(list,
-				      service_json(cfg, &cfg->services[i]));
+				      cfg_service_json(cfg, &cfg->services[i]));
 	json_object_object_add(root, "services", list);
 	return root;
 }
