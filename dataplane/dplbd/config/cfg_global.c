@@ -89,6 +89,8 @@ static const struct key global_keys[] = {
 	FN_KEY("socket_group", global_socket_group),
 };
 
+const struct key_table cfg_global_keys = KEY_TABLE(global_keys);
+
 /* --- eal ------------------------------------------------------------ */
 
 /* "0-3,5" as EAL's -l takes it; checked here so the error names the key. */
@@ -176,18 +178,15 @@ static const struct key dataplane_keys[] = {
 	UINT_KEY(struct dplb_config, "max_conns", max_conns, 1024, 1u << 28),
 };
 
+const struct key_table cfg_dataplane_keys = KEY_TABLE(dataplane_keys);
+
 static const struct key ip_keys[] = {
 	BOOL_KEY(struct dplb_config, "forward", ip_forward),
 };
 
-/* --- top level ------------------------------------------------------ */
+const struct key_table cfg_ip_keys = KEY_TABLE(ip_keys);
 
-int
-cfg_top_global(struct ctx *c, const config_setting_t *s, void *obj)
-{
-	return PARSE_GROUP(c, s, global_keys, obj);
-}
-
+/* The eal group, and what its keys mean together. */
 int
 cfg_top_eal(struct ctx *c, const config_setting_t *s, void *obj)
 {
@@ -206,18 +205,6 @@ cfg_top_eal(struct ctx *c, const config_setting_t *s, void *obj)
 			       "memory_mb = %u needs at least %u pages of 2 MiB",
 			       cfg->memory_mb, (cfg->memory_mb + 1) / 2);
 	return 0;
-}
-
-int
-cfg_top_dataplane(struct ctx *c, const config_setting_t *s, void *obj)
-{
-	return PARSE_GROUP(c, s, dataplane_keys, obj);
-}
-
-int
-cfg_top_ip(struct ctx *c, const config_setting_t *s, void *obj)
-{
-	return PARSE_GROUP(c, s, ip_keys, obj);
 }
 
 /* --- timeouts ------------------------------------------------------- */
@@ -248,28 +235,15 @@ static const struct key timeout_udp_keys[] = {
 		 TIMEOUT_MAX),
 };
 
-static int
-timeouts_tcp(struct ctx *c, const config_setting_t *s, void *obj)
-{
-	return PARSE_GROUP(c, s, timeout_tcp_keys, obj);
-}
-
-static int
-timeouts_udp(struct ctx *c, const config_setting_t *s, void *obj)
-{
-	return PARSE_GROUP(c, s, timeout_udp_keys, obj);
-}
+static const struct key_table timeout_tcp = KEY_TABLE(timeout_tcp_keys);
+static const struct key_table timeout_udp = KEY_TABLE(timeout_udp_keys);
 
 static const struct key timeout_keys[] = {
-	FN_KEY("tcp", timeouts_tcp),
-	FN_KEY("udp", timeouts_udp),
+	GROUP_KEY("tcp", timeout_tcp),
+	GROUP_KEY("udp", timeout_udp),
 };
 
-int
-cfg_top_timeouts(struct ctx *c, const config_setting_t *s, void *obj)
-{
-	return PARSE_GROUP(c, s, timeout_keys, obj);
-}
+const struct key_table cfg_timeout_keys = KEY_TABLE(timeout_keys);
 
 /* --- JSON ----------------------------------------------------------- */
 
@@ -301,30 +275,4 @@ cfg_eal_json(const struct dplb_config *cfg)
 				      json_object_new_string(cfg->eal_args[i]));
 	json_object_object_add(o, "args", args);
 	return o;
-}
-
-json_object *
-cfg_timeouts_json(const struct dplb_config *cfg)
-{
-	json_object *o = json_object_new_object();
-
-	json_object_object_add(o, "tcp",
-		cfg_group_json(timeout_tcp_keys,
-				  ARRAY_SIZE(timeout_tcp_keys), cfg));
-	json_object_object_add(o, "udp",
-		cfg_group_json(timeout_udp_keys,
-				  ARRAY_SIZE(timeout_udp_keys), cfg));
-	return o;
-}
-
-json_object *
-cfg_dataplane_json(const struct dplb_config *cfg)
-{
-	return cfg_group_json(dataplane_keys, ARRAY_SIZE(dataplane_keys), cfg);
-}
-
-json_object *
-cfg_ip_json(const struct dplb_config *cfg)
-{
-	return cfg_group_json(ip_keys, ARRAY_SIZE(ip_keys), cfg);
 }

@@ -136,6 +136,8 @@ parse_key(struct ctx *c, const config_setting_t *s, const struct key *k,
 			return cfg_err(c, s, NULL, "must be a boolean");
 		*(bool *)((char *)obj + k->off) = config_setting_get_bool(s);
 		return 0;
+	case KEY_GROUP:
+		return cfg_parse_group(c, s, k->sub->keys, k->sub->n, obj);
 	case KEY_FN:
 		return k->fn(c, s, obj);
 	}
@@ -313,7 +315,7 @@ cfg_unicast_mac(struct ctx *c, const config_setting_t *s, uint8_t mac[6])
 
 /* --- JSON ----------------------------------------------------------- */
 
-/* The table-driven keys of obj (integers and booleans) into o. */
+/* The table-driven keys of obj (integers, booleans, groups) into o. */
 void
 cfg_keys_to_json(json_object *o, const struct key *keys, size_t n,
 		 const void *obj)
@@ -330,6 +332,9 @@ cfg_keys_to_json(json_object *o, const struct key *keys, size_t n,
 		else if (keys[i].kind == KEY_BOOL)
 			json_object_object_add(o, keys[i].name,
 				json_object_new_boolean(*(const bool *)field));
+		else if (keys[i].kind == KEY_GROUP)
+			json_object_object_add(o, keys[i].name,
+				cfg_group_json(keys[i].sub, obj));
 	}
 }
 
@@ -340,10 +345,10 @@ cfg_add_str(json_object *o, const char *key, const char *v)
 }
 
 json_object *
-cfg_group_json(const struct key *keys, size_t n, const void *obj)
+cfg_group_json(const struct key_table *t, const void *obj)
 {
 	json_object *o = json_object_new_object();
 
-	cfg_keys_to_json(o, keys, n, obj);
+	cfg_keys_to_json(o, t->keys, t->n, obj);
 	return o;
 }

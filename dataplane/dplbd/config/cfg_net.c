@@ -97,6 +97,8 @@ static const struct key neigh_keys[] = {
 	FN_KEY("static", neigh_static),	/* last: needs neigh.max */
 };
 
+const struct key_table cfg_neigh_keys = KEY_TABLE(neigh_keys);
+
 /* --- routes --------------------------------------------------------- */
 
 static int
@@ -212,19 +214,12 @@ cfg_top_routes(struct ctx *c, const config_setting_t *s, void *obj)
 	return n < 0 ? n : 0;
 }
 
-int
-cfg_top_neigh(struct ctx *c, const config_setting_t *s, void *obj)
-{
-	return PARSE_GROUP(c, s, neigh_keys, obj);
-}
-
 /* --- JSON ----------------------------------------------------------- */
 
 json_object *
 cfg_neigh_json(const struct dplb_config *cfg)
 {
-	json_object *o = cfg_group_json(neigh_keys, ARRAY_SIZE(neigh_keys),
-					   cfg);
+	json_object *o = cfg_group_json(&cfg_neigh_keys, cfg);
 	json_object *list = json_object_new_array();
 	char a[INET_ADDR_STRLEN], m[MAC_STRLEN];
 	unsigned int i;

@@ -39,8 +39,11 @@ typedef int (*key_fn)(struct ctx *c, const config_setting_t *s, void *obj);
 enum key_kind {
 	KEY_UINT,	/* integer in [min, max] stored in an unsigned field */
 	KEY_BOOL,
+	KEY_GROUP,	/* a group of keys by its own table, into the same obj */
 	KEY_FN,		/* anything else: a handler */
 };
+
+struct key_table;
 
 struct key {
 	const char *name;
@@ -49,7 +52,16 @@ struct key {
 	size_t size;		/* KEY_UINT: sizeof the field */
 	long long min, max;	/* KEY_UINT */
 	key_fn fn;		/* KEY_FN */
+	const struct key_table *sub;	/* KEY_GROUP */
 };
+
+/* A table with its length, for groups nested in a table of another file. */
+struct key_table {
+	const struct key *keys;
+	size_t n;
+};
+
+#define KEY_TABLE(keys) { keys, ARRAY_SIZE(keys) }
 
 #define UINT_KEY(type, key, field, lo, hi)                                  \
 	{ key, KEY_UINT, offsetof(type, field),                             \
@@ -57,6 +69,7 @@ struct key {
 #define BOOL_KEY(type, key, field)                                          \
 	{ key, KEY_BOOL, offsetof(type, field), sizeof(bool), 0, 0, NULL }
 #define FN_KEY(key, handler) { key, KEY_FN, 0, 0, 0, 0, handler }
+#define GROUP_KEY(key, table) { key, KEY_GROUP, 0, 0, 0, 0, NULL, &(table) }
 
 /* Report "<file>:<line>: <path>[.child]: <message>"; returns -EINVAL. */
 int cfg_err(struct ctx *c, const config_setting_t *s, const char *child,
@@ -94,21 +107,17 @@ void cfg_keys_to_json(json_object *o, const struct key *keys, size_t n,
 #define KEYS_TO_JSON(o, keys, obj) \
 	cfg_keys_to_json(o, keys, ARRAY_SIZE(keys), obj)
 void cfg_add_str(json_object *o, const char *key, const char *v);
-json_object *cfg_group_json(const struct key *keys, size_t n, const void *obj);
+/* A group of table-driven keys (KEY_GROUP ones nested) as an object. */
+json_object *cfg_group_json(const struct key_table *t, const void *obj);
 
 /* --- sections: handlers of the top-level keys, and their JSON ------- */
 
 /* cfg_global.c */
-int cfg_top_global(struct ctx *c, const config_setting_t *s, void *obj);
+extern const struct key_table cfg_global_keys, cfg_dataplane_keys,
+	cfg_ip_keys, cfg_timeout_keys;
 int cfg_top_eal(struct ctx *c, const config_setting_t *s, void *obj);
-int cfg_top_dataplane(struct ctx *c, const config_setting_t *s, void *obj);
-int cfg_top_ip(struct ctx *c, const config_setting_t *s, void *obj);
-int cfg_top_timeouts(struct ctx *c, const config_setting_t *s, void *obj);
 json_object *cfg_global_json(const struct dplb_config *cfg);
 json_object *cfg_eal_json(const struct dplb_config *cfg);
-json_object *cfg_dataplane_json(const struct dplb_config *cfg);
-json_object *cfg_ip_json(const struct dplb_config *cfg);
-json_object *cfg_timeouts_json(const struct dplb_config *cfg);
 
 /* cfg_ports.c */
 int cfg_top_ports(struct ctx *c, const config_setting_t *s, void *obj);
@@ -117,7 +126,7 @@ int cfg_port_ref(struct ctx *c, const config_setting_t *s, char *dst);
 json_object *cfg_port_json(const struct cfg_port *port);
 
 /* cfg_net.c */
-int cfg_top_neigh(struct ctx *c, const config_setting_t *s, void *obj);
+extern const struct key_table cfg_neigh_keys;
 int cfg_top_routes(struct ctx *c, const config_setting_t *s, void *obj);
 json_object *cfg_neigh_json(const struct dplb_config *cfg);
 json_object *cfg_route_json(const struct cfg_route *r);

@@ -31,16 +31,16 @@
 /* Order matters: ports before neigh and routes, dataplane before routes,
  * laddr_groups before services. */
 static const struct key top_keys[] = {
-	FN_KEY("global", cfg_top_global),
+	GROUP_KEY("global", cfg_global_keys),
 	FN_KEY("eal", cfg_top_eal),
-	FN_KEY("dataplane", cfg_top_dataplane),
-	FN_KEY("ip", cfg_top_ip),
+	GROUP_KEY("dataplane", cfg_dataplane_keys),
+	GROUP_KEY("ip", cfg_ip_keys),
 	FN_KEY("ports", cfg_top_ports),
-	FN_KEY("neigh", cfg_top_neigh),
+	GROUP_KEY("neigh", cfg_neigh_keys),
 	FN_KEY("routes", cfg_top_routes),
 	FN_KEY("laddr_groups", cfg_top_laddr_groups),
 	FN_KEY("services", cfg_top_services),
-	FN_KEY("timeouts", cfg_top_timeouts),
+	GROUP_KEY("timeouts", cfg_timeout_keys),
 };
 
 void
@@ -195,10 +195,12 @@ config_to_json(const struct dplb_config *cfg)
 
 	json_object_object_add(root, "global", cfg_global_json(cfg));
 	json_object_object_add(root, "eal", cfg_eal_json(cfg));
-	json_object_object_add(root, "dataplane", cfg_dataplane_json(cfg));
-	json_object_object_add(root, "ip", cfg_ip_json(cfg));
+	json_object_object_add(root, "dataplane",
+			       cfg_group_json(&cfg_dataplane_keys, cfg));
+	json_object_object_add(root, "ip", cfg_group_json(&cfg_ip_keys, cfg));
 	json_object_object_add(root, "neigh", cfg_neigh_json(cfg));
-	json_object_object_add(root, "timeouts", cfg_timeouts_json(cfg));
+	json_object_object_add(root, "timeouts",
+			       cfg_group_json(&cfg_timeout_keys, cfg));
 	for (i = 0; i < cfg->n_ports; i++)
 		json_object_array_add(ports, cfg_port_json(&cfg->ports[i]));
 	json_object_object_add(root, "ports", ports);
