@@ -204,6 +204,29 @@ cfg_list_length(struct ctx *c, const config_setting_t *s, int max,
 	return n;
 }
 
+int
+cfg_parse_list(struct ctx *c, const config_setting_t *s, int n,
+	       const struct key_list *l, void *items, unsigned int *count)
+{
+	const config_setting_t *e;
+	void *elem;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		e = config_setting_get_elem(s, i);
+		elem = (char *)items + (size_t)i * l->size;
+		memset(elem, 0, l->size);
+		if (l->init != NULL)
+			l->init(elem);
+		if (cfg_parse_group(c, e, l->keys->keys, l->keys->n, elem) < 0)
+			return -EINVAL;
+		if (l->check != NULL && l->check(c, e, (unsigned int)i) < 0)
+			return -EINVAL;
+		(*count)++;
+	}
+	return n < 0 ? n : 0;
+}
+
 /* --- strings and addresses ------------------------------------------ */
 
 /* The string value of s, or NULL after reporting a type error. */

@@ -117,24 +117,28 @@ static const struct key laddr_group_keys[] = {
 	FN_KEY("addresses", lg_addresses),
 };
 
+static int
+lg_check(struct ctx *c, const config_setting_t *e, unsigned int idx)
+{
+	if (c->cfg->laddr_groups[idx].name[0] == '\0')
+		return cfg_err(c, e, "name", "is required");
+	return 0;
+}
+
+static const struct key_table laddr_group_table =
+	KEY_TABLE(laddr_group_keys);
+static const struct key_list laddr_group_list = {
+	&laddr_group_table, sizeof(struct cfg_laddr_group), NULL, lg_check,
+};
+
 int
 cfg_top_laddr_groups(struct ctx *c, const config_setting_t *s, void *obj)
 {
 	struct dplb_config *cfg = c->cfg;
-	int i, n = cfg_list_length(c, s, CFG_MAX_LADDR_GROUPS, "laddr groups");
+	int n = cfg_list_length(c, s, CFG_MAX_LADDR_GROUPS, "laddr groups");
 
-	for (i = 0; i < n; i++) {
-		const config_setting_t *e = config_setting_get_elem(s, i);
-		struct cfg_laddr_group *g = &cfg->laddr_groups[i];
-
-		memset(g, 0, sizeof(*g));
-		if (PARSE_GROUP(c, e, laddr_group_keys, g) < 0)
-			return -EINVAL;
-		if (g->name[0] == '\0')
-			return cfg_err(c, e, "name", "is required");
-		cfg->n_laddr_groups++;
-	}
-	return n < 0 ? n : 0;
+	return cfg_parse_list(c, s, n, &laddr_group_list, cfg->laddr_groups,
+			      &cfg->n_laddr_groups);
 }
 
 static int
@@ -280,14 +284,50 @@ static const struct key svc_dest_keys[] = {
 		 LB_THRESHOLD_MAX),
 };
 
+/* The service whose dests are being parsed (n_services counts it after). */
+#define CUR_SVC(c) (&(c)->cfg->services[(c)->cfg->n_services])
+
+static void
+dest_init(void *elem)
+{
+	lb_dest_conf_init(elem);
+}
+
+static int
+dest_check(struct ctx *c, const config_setting_t *e, unsigned int idx)
+{
+	const struct cfg_service *svc = CUR_SVC(c);
+	struct lb_dest_conf *dests = &c->cfg->svc_dests[svc->first_dest];
+	struct lb_dest_conf *d = &dests[idx];
+	char why[CFG_ERR_LEN];
+	unsigned int j;
+
+	if (d->addr.family == 0)
+		return cfg_err(c, e, "addr", "is required");
+	if (d->port == 0)	/* as lb_dest_add stores it */
+		d->port = svc->key.port;
+	if (lb_dest_conf_check(&svc->key, &svc->conf, d, why,
+			       sizeof(why)) != 0)
+		return model_err(c, e, why);
+	for (j = 0; j < idx; j++)
+		if (dests[j].port == d->port &&
+		    inet_addr_equal(&dests[j].addr, &d->addr))
+			return cfg_err(c, e, NULL, "duplicate dest "
+				       "(see dests.[%u])", j);
+	return 0;
+}
+
+static const struct key_table svc_dest_table = KEY_TABLE(svc_dest_keys);
+static const struct key_list svc_dest_list = {
+	&svc_dest_table, sizeof(struct lb_dest_conf), dest_init, dest_check,
+};
+
 static int
 svc_dests(struct ctx *c, const config_setting_t *s, void *obj)
 {
 	struct dplb_config *cfg = c->cfg;
 	struct cfg_service *svc = obj;
-	int i, n = cfg_list_length(c, s, LB_MAX_DESTS_PER_SVC, "dests");
-	char why[CFG_ERR_LEN];
-	unsigned int j;
+	int n = cfg_list_length(c, s, LB_MAX_DESTS_PER_SVC, "dests");
 
 	if (n < 0)
 		return n;
@@ -295,29 +335,10 @@ svc_dests(struct ctx *c, const config_setting_t *s, void *obj)
 		return cfg_err(c, s, NULL, "more than %d dests in all services",
 			       CFG_MAX_SVC_DESTS);
 	svc->first_dest = cfg->n_svc_dests;
-	for (i = 0; i < n; i++) {
-		const config_setting_t *e = config_setting_get_elem(s, i);
-		struct lb_dest_conf *d = &cfg->svc_dests[cfg->n_svc_dests];
-
-		lb_dest_conf_init(d);
-		if (PARSE_GROUP(c, e, svc_dest_keys, d) < 0)
-			return -EINVAL;
-		if (d->addr.family == 0)
-			return cfg_err(c, e, "addr", "is required");
-		if (d->port == 0)	/* as lb_dest_add stores it */
-			d->port = svc->key.port;
-		if (lb_dest_conf_check(&svc->key, &svc->conf, d, why,
-				       sizeof(why)) != 0)
-			return model_err(c, e, why);
-		for (j = svc->first_dest; j < cfg->n_svc_dests; j++)
-			if (cfg->svc_dests[j].port == d->port &&
-			    inet_addr_equal(&cfg->svc_dests[j].addr, &d->addr))
-				return cfg_err(c, e, NULL, "duplicate dest "
-					       "(see dests.[%u])",
-					       j - svc->first_dest);
-		cfg->n_svc_dests++;
-		svc->n_dests++;
-	}
+	if (cfg_parse_list(c, s, n, &svc_dest_list,
+			   &cfg->svc_dests[svc->first_dest], &svc->n_dests) < 0)
+		return -EINVAL;
+	cfg->n_svc_dests += svc->n_dests;
 	return 0;
 }
 
@@ -341,12 +362,13 @@ static const struct key svc_keys[] = {
 	FN_KEY("dests", svc_dests_later),
 };
 
-/* The service's own checks, before its dests are parsed. */
+/* The service's own checks, then its dests against it. */
 static int
 svc_check(struct ctx *c, const config_setting_t *e, unsigned int idx)
 {
 	const struct cfg_service *svc = &c->cfg->services[idx];
 	char why[CFG_ERR_LEN], a[INET_ADDR_STRLEN];
+	const config_setting_t *d;
 	unsigned int i;
 
 	if (config_setting_get_member(e, "proto") == NULL)
@@ -368,33 +390,33 @@ svc_check(struct ctx *c, const config_setting_t *e, unsigned int idx)
 				       inet_addr_fmt(&svc->key.vip, a,
 						     sizeof(a)),
 				       svc->key.port, i);
+	d = config_setting_get_member(e, "dests");
+	if (d != NULL)
+		return svc_dests(c, d, &c->cfg->services[idx]);
 	return 0;
 }
+
+static void
+svc_init(void *elem)
+{
+	struct cfg_service *svc = elem;
+
+	lb_svc_conf_init(&svc->conf);
+}
+
+static const struct key_table svc_table = KEY_TABLE(svc_keys);
+static const struct key_list svc_list = {
+	&svc_table, sizeof(struct cfg_service), svc_init, svc_check,
+};
 
 int
 cfg_top_services(struct ctx *c, const config_setting_t *s, void *obj)
 {
 	struct dplb_config *cfg = c->cfg;
-	int i, n = cfg_list_length(c, s, CFG_MAX_SERVICES, "services");
+	int n = cfg_list_length(c, s, CFG_MAX_SERVICES, "services");
 
-	for (i = 0; i < n; i++) {
-		const config_setting_t *e = config_setting_get_elem(s, i);
-		const config_setting_t *d;
-		struct cfg_service *svc = &cfg->services[i];
-
-		memset(svc, 0, sizeof(*svc));
-		lb_svc_conf_init(&svc->conf);
-		/* The service, its checks, then its dests against it. */
-		if (PARSE_GROUP(c, e, svc_keys, svc) < 0)
-			return -EINVAL;
-		if (svc_check(c, e, (unsigned int)i) < 0)
-			return -EINVAL;
-		d = config_setting_get_member(e, "dests");
-		if (d != NULL && svc_dests(c, d, svc) < 0)
-			return -EINVAL;
-		cfg->n_services++;
-	}
-	return n < 0 ? n : 0;
+	return cfg_parse_list(c, s, n, &svc_list, cfg->services,
+			      &cfg->n_services);
 }
 
 /* --- JSON ----------------------------------------------------------- */

@@ -65,25 +65,24 @@ static_neigh_check(struct ctx *c, const config_setting_t *e, unsigned int idx)
 	return 0;
 }
 
+static const struct key_table static_neigh_table =
+	KEY_TABLE(static_neigh_keys);
+static const struct key_list static_neigh_list = {
+	&static_neigh_table, sizeof(struct cfg_neigh), NULL,
+	static_neigh_check,
+};
+
 static int
 neigh_static(struct ctx *c, const config_setting_t *s, void *obj)
 {
 	struct dplb_config *cfg = c->cfg;
-	int i, n = cfg_list_length(c, s, CFG_MAX_NEIGHS, "static neighbours");
+	int n = cfg_list_length(c, s, CFG_MAX_NEIGHS, "static neighbours");
 
 	if (n > (int)cfg->neigh_max)
 		return cfg_err(c, s, NULL, "more entries than neigh.max (%u)",
 			       cfg->neigh_max);
-	for (i = 0; i < n; i++) {
-		const config_setting_t *e = config_setting_get_elem(s, i);
-
-		memset(&cfg->neighs[i], 0, sizeof(cfg->neighs[i]));
-		if (PARSE_GROUP(c, e, static_neigh_keys, &cfg->neighs[i]) < 0 ||
-		    static_neigh_check(c, e, (unsigned int)i) < 0)
-			return -EINVAL;
-		cfg->n_neighs++;
-	}
-	return n < 0 ? n : 0;
+	return cfg_parse_list(c, s, n, &static_neigh_list, cfg->neighs,
+			      &cfg->n_neighs);
 }
 
 static const struct key neigh_keys[] = {
@@ -193,25 +192,22 @@ route_check(struct ctx *c, const config_setting_t *e, unsigned int idx)
 	return 0;
 }
 
+static const struct key_table route_table = KEY_TABLE(route_keys);
+static const struct key_list route_list = {
+	&route_table, sizeof(struct cfg_route), NULL, route_check,
+};
+
 int
 cfg_top_routes(struct ctx *c, const config_setting_t *s, void *obj)
 {
 	struct dplb_config *cfg = c->cfg;
-	int i, n = cfg_list_length(c, s, CFG_MAX_ROUTES, "routes");
+	int n = cfg_list_length(c, s, CFG_MAX_ROUTES, "routes");
 
 	if (n > (int)cfg->max_routes)
 		return cfg_err(c, s, NULL, "more routes than "
 				"dataplane.max_routes (%u)", cfg->max_routes);
-	for (i = 0; i < n; i++) {
-		const config_setting_t *e = config_setting_get_elem(s, i);
-
-		memset(&cfg->routes[i], 0, sizeof(cfg->routes[i]));
-		if (PARSE_GROUP(c, e, route_keys, &cfg->routes[i]) < 0 ||
-		    route_check(c, e, (unsigned int)i) < 0)
-			return -EINVAL;
-		cfg->n_routes++;
-	}
-	return n < 0 ? n : 0;
+	return cfg_parse_list(c, s, n, &route_list, cfg->routes,
+			      &cfg->n_routes);
 }
 
 /* --- JSON ----------------------------------------------------------- */

@@ -187,28 +187,39 @@ static const struct key port_keys[] = {
 	FN_KEY("addresses", port_addresses),
 };
 
+static void
+port_init(void *elem)
+{
+	struct cfg_port *port = elem;
+
+	port->mtu = 1500;
+	port->rx_desc = 1024;
+	port->tx_desc = 1024;
+}
+
+static int
+port_check(struct ctx *c, const config_setting_t *e, unsigned int idx)
+{
+	const struct cfg_port *port = &c->cfg->ports[idx];
+
+	if (port->name[0] == '\0')
+		return cfg_err(c, e, "name", "is required");
+	if (port->device[0] == '\0')
+		return cfg_err(c, e, "device", "is required");
+	return 0;
+}
+
+static const struct key_table port_table = KEY_TABLE(port_keys);
+static const struct key_list port_list = {
+	&port_table, sizeof(struct cfg_port), port_init, port_check,
+};
+
 int
 cfg_top_ports(struct ctx *c, const config_setting_t *s, void *obj)
 {
-	int i, n = cfg_list_length(c, s, CFG_MAX_PORTS, "ports");
-
-	for (i = 0; i < n; i++) {
-		const config_setting_t *e = config_setting_get_elem(s, i);
-		struct cfg_port *port = &c->cfg->ports[i];
-
-		memset(port, 0, sizeof(*port));
-		port->mtu = 1500;
-		port->rx_desc = 1024;
-		port->tx_desc = 1024;
-		if (PARSE_GROUP(c, e, port_keys, port) < 0)
-			return -EINVAL;
-		if (port->name[0] == '\0')
-			return cfg_err(c, e, "name", "is required");
-		if (port->device[0] == '\0')
-			return cfg_err(c, e, "device", "is required");
-		c->cfg->n_ports++;
-	}
-	return n < 0 ? n : 0;
+	return cfg_parse_list(c, s, cfg_list_length(c, s, CFG_MAX_PORTS,
+						     "ports"),
+			      &port_list, c->cfg->ports, &c->cfg->n_ports);
 }
 
 /* A port reference (dev = "dp1"): must name a port defined above. */

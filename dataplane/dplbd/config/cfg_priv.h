@@ -88,6 +88,26 @@ int cfg_parse_group(struct ctx *c, const config_setting_t *g,
 int cfg_list_length(struct ctx *c, const config_setting_t *s, int max,
 		    const char *what);
 
+/* How the groups of a list fill an array (cfg_parse_list). */
+struct key_list {
+	const struct key_table *keys;
+	size_t size;			/* of an element */
+	void (*init)(void *elem);	/* defaults after zeroing; or NULL */
+	/* Required keys, duplicates...: element idx is parsed, and the
+	 * elements before it are accepted.  NULL: none. */
+	int (*check)(struct ctx *c, const config_setting_t *e,
+		     unsigned int idx);
+};
+
+/*
+ * The n groups of list s (n from cfg_list_length(); negative: already
+ * reported) into items[0..n): each element is zeroed, init, parsed by
+ * the table and checked; *count grows after each one, so handlers and
+ * checks see how many came before.
+ */
+int cfg_parse_list(struct ctx *c, const config_setting_t *s, int n,
+		   const struct key_list *l, void *items, unsigned int *count);
+
 /* --- values (cfg_keys.c) -------------------------------------------- */
 
 const char *cfg_string(struct ctx *c, const config_setting_t *s);
