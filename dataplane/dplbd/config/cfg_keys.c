@@ -275,6 +275,28 @@ cfg_string_list(struct ctx *c, const config_setting_t *s, int max,
 	return n;
 }
 
+bool
+cfg_name_valid(const char *s, size_t size)
+{
+	size_t n = strlen(s);
+
+	return n > 0 && n < size &&
+	       strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+			 "0123456789_.-") == n;
+}
+
+int
+cfg_name_index(const void *items, size_t size, unsigned int n, size_t off,
+	       const char *str)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp((const char *)items + i * size + off, str) == 0)
+			return (int)i;
+	return -1;
+}
+
 /* One parse for every IPv4-only address key; 0 or -EINVAL reported. */
 int
 cfg_addr(struct ctx *c, const config_setting_t *s, struct inet_addr *a)

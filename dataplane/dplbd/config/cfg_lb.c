@@ -36,34 +36,24 @@ model_err(struct ctx *c, const config_setting_t *e, const char *why)
 	return cfg_err(c, e, key, "%s", colon + 2);
 }
 
-/* A load-balancer name (laddr group): 1..31 of A-Z a-z 0-9 _ . - */
-static bool
-lb_name_valid(const char *s)
-{
-	size_t n = strlen(s);
-
-	return n > 0 && n < LB_NAME_LEN &&
-	       strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-			 "0123456789_.-") == n;
-}
-
 static int
 lg_name(struct ctx *c, const config_setting_t *s, void *obj)
 {
 	struct cfg_laddr_group *g = obj;
 	const char *v = cfg_string(c, s);
-	unsigned int i;
+	int i;
 
 	if (v == NULL)
 		return -EINVAL;
-	if (!lb_name_valid(v))
+	if (!cfg_name_valid(v, LB_NAME_LEN))
 		return cfg_err(c, s, NULL, "invalid name '%s': use 1 to %d "
 				"characters of A-Z a-z 0-9 _ . -", v,
 				LB_NAME_LEN - 1);
-	for (i = 0; i < c->cfg->n_laddr_groups; i++)
-		if (strcmp(c->cfg->laddr_groups[i].name, v) == 0)
-			return cfg_err(c, s, NULL, "duplicate laddr group '%s' "
-				       "(see laddr_groups.[%u])", v, i);
+	i = CFG_NAME_INDEX(c->cfg->laddr_groups, c->cfg->n_laddr_groups, name,
+			   v);
+	if (i >= 0)
+		return cfg_err(c, s, NULL, "duplicate laddr group '%s' (see "
+			       "laddr_groups.[%d])", v, i);
 	strcpy(g->name, v);
 	return 0;
 }
@@ -228,17 +218,14 @@ static int
 svc_laddr_group(struct ctx *c, const config_setting_t *s, void *obj)
 {
 	struct cfg_service *svc = obj;
-	unsigned int i;
 
 	if (cfg_copy_string(c, s, svc->conf.laddr_group,
 			sizeof(svc->conf.laddr_group)) < 0)
 		return -EINVAL;
-	if (svc->conf.laddr_group[0] == '\0')	/* none */
+	if (svc->conf.laddr_group[0] == '\0' ||	/* none */
+	    CFG_NAME_INDEX(c->cfg->laddr_groups, c->cfg->n_laddr_groups,
+			   name, svc->conf.laddr_group) >= 0)
 		return 0;
-	for (i = 0; i < c->cfg->n_laddr_groups; i++)
-		if (strcmp(c->cfg->laddr_groups[i].name,
-			   svc->conf.laddr_group) == 0)
-			return 0;
 	return cfg_err(c, s, NULL, "no laddr group '%s' in laddr_groups",
 		       svc->conf.laddr_group);
 }

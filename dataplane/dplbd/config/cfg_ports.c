@@ -15,13 +15,8 @@
 static bool
 ifname_valid(const char *s)
 {
-	size_t n = strlen(s);
-
-	if (n == 0 || n >= CFG_IFNAMSIZ || strcmp(s, ".") == 0 ||
-	    strcmp(s, "..") == 0)
-		return false;
-	return strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-			 "0123456789_.-") == n;
+	return cfg_name_valid(s, CFG_IFNAMSIZ) && strcmp(s, ".") != 0 &&
+	       strcmp(s, "..") != 0;
 }
 
 /* --- ports ---------------------------------------------------------- */
@@ -34,18 +29,17 @@ port_name(struct ctx *c, const config_setting_t *s, void *obj)
 {
 	struct cfg_port *port = obj;
 	const char *v = cfg_string(c, s);
-	unsigned int i;
+	int i;
 
 	if (v == NULL)
 		return -EINVAL;
 	if (!ifname_valid(v))
 		return cfg_err(c, s, NULL, "invalid port name '%s': use 1 to "
 				"15 characters of A-Z a-z 0-9 _ . -", v);
-	for (i = 0; i < CUR_PORT(c); i++)
-		if (strcmp(c->cfg->ports[i].name, v) == 0)
-			return cfg_err(c, s, NULL,
-				       "duplicate port name '%s' (see "
-				       "ports.[%u])", v, i);
+	i = CFG_NAME_INDEX(c->cfg->ports, CUR_PORT(c), name, v);
+	if (i >= 0)
+		return cfg_err(c, s, NULL, "duplicate port name '%s' (see "
+			       "ports.[%d])", v, i);
 	strcpy(port->name, v);
 	return 0;
 }
@@ -111,7 +105,7 @@ port_twin(struct ctx *c, const config_setting_t *s, void *obj)
 {
 	struct cfg_port *port = obj;
 	const char *v = cfg_string(c, s);
-	unsigned int i;
+	int i;
 
 	if (v == NULL)
 		return -EINVAL;
@@ -120,10 +114,10 @@ port_twin(struct ctx *c, const config_setting_t *s, void *obj)
 	if (!ifname_valid(v))
 		return cfg_err(c, s, NULL, "invalid twin name '%s': use 1 to "
 				"15 characters of A-Z a-z 0-9 _ . -", v);
-	for (i = 0; i < CUR_PORT(c); i++)
-		if (strcmp(c->cfg->ports[i].twin, v) == 0)
-			return cfg_err(c, s, NULL, "twin '%s' is already used "
-					"by ports.[%u]", v, i);
+	i = CFG_NAME_INDEX(c->cfg->ports, CUR_PORT(c), twin, v);
+	if (i >= 0)
+		return cfg_err(c, s, NULL, "twin '%s' is already used by "
+			       "ports.[%d]", v, i);
 	strcpy(port->twin, v);
 	return 0;
 }

@@ -110,6 +110,18 @@ int cfg_parse_list(struct ctx *c, const config_setting_t *s, int n,
 
 /* --- values (cfg_keys.c) -------------------------------------------- */
 
+/* A name of 1 to size - 1 characters of A-Z a-z 0-9 _ . - */
+bool cfg_name_valid(const char *s, size_t size);
+
+/* Index of the first of items[0..n) (size bytes each) whose string at
+ * offset off is str, or -1. */
+int cfg_name_index(const void *items, size_t size, unsigned int n,
+		   size_t off, const char *str);
+#define CFG_NAME_INDEX(arr, n, field, str)                                  \
+	cfg_name_index(arr, sizeof((arr)[0]), n,                            \
+		       offsetof(__typeof__((arr)[0]), field), str)
+
+
 const char *cfg_string(struct ctx *c, const config_setting_t *s);
 int cfg_copy_string(struct ctx *c, const config_setting_t *s, char *dst,
 		    size_t size);

@@ -176,12 +176,7 @@ config_load(const char *path, struct dplb_config *cfg, char *err,
 int
 config_port_index(const struct dplb_config *cfg, const char *name)
 {
-	unsigned int i;
-
-	for (i = 0; i < cfg->n_ports; i++)
-		if (strcmp(cfg->ports[i].name, name) == 0)
-			return (int)i;
-	return -1;
+	return CFG_NAME_INDEX(cfg->ports, cfg->n_ports, name, name);
 }
 
 json_object *
