@@ -1048,7 +1048,7 @@ static void
 test_load_file(void **state)
 {
 	char dir[] = "/tmp/test_config.XXXXXX", path[PATH_MAX],
-	     inc[PATH_MAX], msg[PATH_MAX + 64];
+	     inc[PATH_MAX], msg[2 * PATH_MAX + 64];
 
 	assert_non_null(mkdtemp(dir));
 	snprintf(path, sizeof(path), "%s/dplbd.conf", dir);
@@ -1075,8 +1075,8 @@ test_load_file(void **state)
 	assert_string_equal(err, msg);
 	unlink(inc);
 	assert_int_equal(config_load(path, &cfg, err, sizeof(err)), -EINVAL);
-	snprintf(msg, sizeof(msg), "%s:2: syntax error: cannot open include "
-		 "file", path);
+	snprintf(msg, sizeof(msg), "%s:2: @include \"inc.conf\": cannot read "
+		 "%s: No such file or directory", path, inc);
 	assert_string_equal(err, msg);
 
 	unlink(path);

@@ -14,22 +14,6 @@
 
 /* --- error reporting ------------------------------------------------ */
 
-/*
- * The file a setting or syntax error comes from: ours, or one named by
- * @include, which libconfig reports as written there, so relative names
- * get the directory they were looked up in.
- */
-const char *
-cfg_source_name(const struct ctx *c, const char *file, char *buf, size_t len)
-{
-	if (file == NULL)
-		return c->name;
-	if (file[0] == '/' || c->include_dir == NULL)
-		return file;
-	snprintf(buf, len, "%s/%s", c->include_dir, file);
-	return buf;
-}
-
 /* libconfig-style key path of s: "ports.[0].addresses.[1]". */
 static void
 setting_path(const config_setting_t *s, char *buf, size_t len)
@@ -67,7 +51,9 @@ int __attribute__((format(printf, 4, 5)))
 cfg_err(struct ctx *c, const config_setting_t *s, const char *child,
 	const char *fmt, ...)
 {
-	char path[256], msg[CFG_ERR_LEN], file[PATH_MAX];
+	char path[256], msg[CFG_ERR_LEN];
+	unsigned int line;
+	const char *file;
 	size_t n;
 	va_list ap;
 
@@ -79,10 +65,8 @@ cfg_err(struct ctx *c, const config_setting_t *s, const char *child,
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	snprintf(c->err, c->errlen, "%s:%u: %s: %s",
-		 cfg_source_name(c, config_setting_source_file(s), file,
-			     sizeof(file)),
-		 (unsigned int)config_setting_source_line(s), path, msg);
+	file = cfg_text_where(c->text, config_setting_source_line(s), &line);
+	snprintf(c->err, c->errlen, "%s:%u: %s: %s", file, line, path, msg);
 	cfg_one_line(c->err);
 	return -EINVAL;
 }

@@ -14,6 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <sys/stat.h>
+
 #include <json-c/json.h>
 #include <libconfig.h>
 
@@ -23,10 +25,29 @@
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #endif
 
+/* Line n + 1 of the text libconfig reads is line `line` of files[file]. */
+struct cfg_line {
+	unsigned int file;
+	unsigned int line;
+};
+
+/* What libconfig reads: the file with its @include files in place. */
+struct cfg_text {
+	char *text;
+	size_t len, cap;
+	struct cfg_line *lines;
+	unsigned int n_lines, cap_lines;
+	char **files;			/* [0]: the main file's name */
+	unsigned int n_files;
+	const char *include_dir;	/* for relative @include names */
+	bool bol;			/* text ends a line */
+	char *err;
+	size_t errlen;
+};
+
 /* Parsing state: where messages go and what is known so far. */
 struct ctx {
-	const char *name;		/* file name for messages */
-	const char *include_dir;	/* for relative @include names */
+	const struct cfg_text *text;	/* file:line of libconfig's lines */
 	char *err;
 	size_t errlen;
 	struct dplb_config *cfg;	/* scratch result */
@@ -74,8 +95,6 @@ struct key_table {
 /* Report "<file>:<line>: <path>[.child]: <message>"; returns -EINVAL. */
 int cfg_err(struct ctx *c, const config_setting_t *s, const char *child,
 	    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-const char *cfg_source_name(const struct ctx *c, const char *file,
-			    char *buf, size_t len);
 void cfg_one_line(char *s);
 
 /* Parse group g into obj by its table; unknown keys are errors. */
@@ -172,9 +191,26 @@ json_object *cfg_service_json(const struct dplb_config *cfg,
 
 /* --- text (cfg_text.c) ---------------------------------------------- */
 
-/* The text with over-wide integer literals marked "L" (malloc'ed). */
-char *cfg_widen_big_ints(const char *in);
-/* The whole file as a string (malloc'ed) in *text, or -errno. */
-int cfg_read_file(const char *path, char **text);
+/*
+ * Text (named name, for messages) with its @include files expanded and
+ * wide integers marked, into t (zeroed, with err and errlen set).  st:
+ * the text's own file, so that including it again is a loop; or NULL.
+ * Returns 0, or -EINVAL / -ENOMEM / -EFBIG with a message in t->err.
+ * cfg_text_free() in every case.
+ */
+int cfg_text_expand(struct cfg_text *t, const char *text, const char *name,
+		    const char *include_dir, const struct stat *st);
+void cfg_text_free(struct cfg_text *t);
+/* The file name and (in *line) the line of line n of t->text. */
+const char *cfg_text_where(const struct cfg_text *t, unsigned int n,
+			   unsigned int *line);
+
+/*
+ * The whole file as a string (malloc'ed) in *text, its stat in *st; or
+ * -errno.  regular_only: -EISDIR for a directory, -EINVAL for any other
+ * file that is not regular (a FIFO would block, a device never end).
+ */
+int cfg_read_file(const char *path, char **text, struct stat *st,
+		  bool regular_only);
 
 #endif /* DPLB_CFG_PRIV_H */

@@ -68,12 +68,13 @@ config_defaults(struct dplb_config *cfg)
 static int
 syntax_error(const struct ctx *c, const config_t *lc)
 {
-	const char *text = config_error_text(lc);
-	char file[PATH_MAX], where[PATH_MAX + 32];
+	const char *text = config_error_text(lc), *file;
+	char where[PATH_MAX + 32];
+	unsigned int line;
 
-	snprintf(where, sizeof(where), "%s:%d",
-		 cfg_source_name(c, config_error_file(lc), file, sizeof(file)),
-		 config_error_line(lc));
+	file = cfg_text_where(c->text, (unsigned int)config_error_line(lc),
+			      &line);
+	snprintf(where, sizeof(where), "%s:%u", file, line);
 	if (config_error_type(lc) != CONFIG_ERR_PARSE)	/* @include */
 		snprintf(c->err, c->errlen, "%s: %s", where, text);
 	else if (strcmp(text, "syntax error") == 0)	/* say it once */
@@ -88,26 +89,33 @@ syntax_error(const struct ctx *c, const config_t *lc)
 /* Parse into a scratch copy; cfg changes only on success. */
 static int
 parse_text(const char *text, const char *name, const char *include_dir,
-	   struct dplb_config *cfg, char *err, size_t errlen)
+	   const struct stat *st, struct dplb_config *cfg, char *err,
+	   size_t errlen)
 {
-	struct ctx c = { .name = name, .include_dir = include_dir,
-			 .err = err, .errlen = errlen };
-	char *widened = cfg_widen_big_ints(text);
+	struct cfg_text t = { .err = err, .errlen = errlen };
+	struct ctx c = { .text = &t, .err = err, .errlen = errlen };
 	config_t lc;
 	int rc;
 
+	rc = cfg_text_expand(&t, text, name, include_dir, st);
+	if (rc < 0) {
+		cfg_text_free(&t);
+		return rc;
+	}
 	c.cfg = malloc(sizeof(*c.cfg));
-	if (widened == NULL || c.cfg == NULL) {
+	if (c.cfg == NULL) {
 		snprintf(err, errlen, "%s: out of memory", name);
-		free(widened);
-		free(c.cfg);
+		cfg_text_free(&t);
 		return -ENOMEM;
 	}
 	config_defaults(c.cfg);
 	config_init(&lc);
-	if (include_dir != NULL)	/* libconfig 1.5 strdup()s it */
-		config_set_include_dir(&lc, include_dir);
-	if (!config_read_string(&lc, widened))
+	/*
+	 * Every @include is expanded already.  Should libconfig still see
+	 * one, it must fail to open it, not exit() on a directory.
+	 */
+	config_set_include_dir(&lc, "/dev/null");
+	if (!config_read_string(&lc, t.text))
 		rc = syntax_error(&c, &lc);
 	else
 		rc = PARSE_GROUP(&c, config_root_setting(&lc), top_keys,
@@ -115,7 +123,7 @@ parse_text(const char *text, const char *name, const char *include_dir,
 	if (rc == 0)
 		*cfg = *c.cfg;
 	config_destroy(&lc);
-	free(widened);
+	cfg_text_free(&t);
 	free(c.cfg);
 	return rc;
 }
@@ -134,7 +142,7 @@ config_parse_string(const char *text, const char *name,
 		snprintf(err, errlen, "no configuration text");
 		return -EINVAL;
 	}
-	return parse_text(text, name, NULL, cfg, err, errlen);
+	return parse_text(text, name, NULL, NULL, cfg, err, errlen);
 }
 
 int
@@ -144,6 +152,7 @@ config_load(const char *path, struct dplb_config *cfg, char *err,
 	char scratch[CFG_ERR_LEN], dir[PATH_MAX];
 	const char *slash;
 	char *text = NULL;
+	struct stat st;
 	int rc;
 
 	if (err == NULL || errlen == 0) {
@@ -155,7 +164,7 @@ config_load(const char *path, struct dplb_config *cfg, char *err,
 			 strerror(ENAMETOOLONG));
 		return -ENAMETOOLONG;
 	}
-	rc = cfg_read_file(path, &text);
+	rc = cfg_read_file(path, &text, &st, false);
 	if (rc < 0) {
 		snprintf(err, errlen, "cannot read %s: %s", path,
 			 strerror(-rc));
@@ -166,7 +175,7 @@ config_load(const char *path, struct dplb_config *cfg, char *err,
 	snprintf(dir, sizeof(dir), "%.*s",
 		 slash ? (int)(slash - path) + (slash == path) : 1,
 		 slash ? path : ".");
-	rc = parse_text(text, path, dir, cfg, err, errlen);
+	rc = parse_text(text, path, dir, &st, cfg, err, errlen);
 	free(text);
 	if (rc == 0)
 		strcpy(cfg->path, path);
