@@ -387,8 +387,8 @@ test_duplicate_twin(void **state)
 {
 	ASSERT_ERR("ports = (\n { name = \"dp0\"; device = \"a\"; twin = \"t0\"; },\n"
 		   " { name = \"dp1\"; device = \"b\"; twin = \"t0\"; }\n);",
-		   "t.conf:3: ports.[1].twin: twin 't0' is already used by "
-		   "ports.[0]");
+		   "t.conf:3: ports.[1].twin: duplicate twin name 't0' (see "
+		   "ports.[0])");
 	/* A twin may carry its own port's name; "" twins never clash. */
 	ASSERT_OK("ports = ( { name = \"dp0\"; device = \"a\"; twin = \"dp0\"; },\n"
 		  " { name = \"dp1\"; device = \"b\"; twin = \"\"; },\n"

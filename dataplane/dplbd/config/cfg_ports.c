@@ -24,24 +24,35 @@ ifname_valid(const char *s)
 /* Index of the port being parsed, for "(see ports.[N])" in messages. */
 #define CUR_PORT(c) ((c)->cfg->n_ports)
 
+/*
+ * An interface name into the field at off of the port being parsed
+ * (what: "port" or "twin"), unless a port before uses it there.
+ */
 static int
-port_name(struct ctx *c, const config_setting_t *s, void *obj)
+port_ifname(struct ctx *c, const config_setting_t *s, size_t off,
+	    const char *what)
 {
-	struct cfg_port *port = obj;
+	struct cfg_port *ports = c->cfg->ports;
 	const char *v = cfg_string(c, s);
 	int i;
 
 	if (v == NULL)
 		return -EINVAL;
 	if (!ifname_valid(v))
-		return cfg_err(c, s, NULL, "invalid port name '%s': use 1 to "
-				"15 characters of A-Z a-z 0-9 _ . -", v);
-	i = CFG_NAME_INDEX(c->cfg->ports, CUR_PORT(c), name, v);
+		return cfg_err(c, s, NULL, "invalid %s name '%s': use 1 to "
+				"15 characters of A-Z a-z 0-9 _ . -", what, v);
+	i = cfg_name_index(ports, sizeof(*ports), CUR_PORT(c), off, v);
 	if (i >= 0)
-		return cfg_err(c, s, NULL, "duplicate port name '%s' (see "
-			       "ports.[%d])", v, i);
-	strcpy(port->name, v);
+		return cfg_err(c, s, NULL, "duplicate %s name '%s' (see "
+			       "ports.[%d])", what, v, i);
+	strcpy((char *)&ports[CUR_PORT(c)] + off, v);
 	return 0;
+}
+
+static int
+port_name(struct ctx *c, const config_setting_t *s, void *obj)
+{
+	return port_ifname(c, s, offsetof(struct cfg_port, name), "port");
 }
 
 /*
@@ -103,23 +114,10 @@ port_mac(struct ctx *c, const config_setting_t *s, void *obj)
 static int
 port_twin(struct ctx *c, const config_setting_t *s, void *obj)
 {
-	struct cfg_port *port = obj;
-	const char *v = cfg_string(c, s);
-	int i;
-
-	if (v == NULL)
-		return -EINVAL;
-	if (*v == '\0')		/* no kernel twin */
+	if (config_setting_type(s) == CONFIG_TYPE_STRING &&
+	    *config_setting_get_string(s) == '\0')	/* no kernel twin */
 		return 0;
-	if (!ifname_valid(v))
-		return cfg_err(c, s, NULL, "invalid twin name '%s': use 1 to "
-				"15 characters of A-Z a-z 0-9 _ . -", v);
-	i = CFG_NAME_INDEX(c->cfg->ports, CUR_PORT(c), twin, v);
-	if (i >= 0)
-		return cfg_err(c, s, NULL, "twin '%s' is already used by "
-			       "ports.[%d]", v, i);
-	strcpy(port->twin, v);
-	return 0;
+	return port_ifname(c, s, offsetof(struct cfg_port, twin), "twin");
 }
 
 /* Where address a is already configured: "ports.[0] (dp0)", or NULL. */
