@@ -19,15 +19,11 @@
 static int
 global_log_level(struct ctx *c, const config_setting_t *s, void *obj)
 {
-	const char *v = cfg_string(c, s);
-	int lvl;
+	int lvl = cfg_enum(c, s, log_level_parse, "must be one of err, "
+			   "warning, notice, info, debug");
 
-	if (v == NULL)
-		return -EINVAL;
-	lvl = log_level_parse(v);
 	if (lvl < 0)
-		return cfg_err(c, s, NULL, "must be one of err, warning, "
-				"notice, info, debug");
+		return lvl;
 	c->cfg->log_level = lvl;
 	return 0;
 }

@@ -323,6 +323,32 @@ cfg_ipv4_unicast(const struct inet_addr *a)
 	       h != 0xffffffffu;
 }
 
+int
+cfg_unicast_addr(struct ctx *c, const config_setting_t *s, struct inet_addr *a)
+{
+	if (cfg_addr(c, s, a) < 0)
+		return -EINVAL;
+	if (!cfg_ipv4_unicast(a))
+		return cfg_err(c, s, NULL, "'%s' is not a unicast address",
+			       config_setting_get_string(s));
+	return 0;
+}
+
+int
+cfg_enum(struct ctx *c, const config_setting_t *s,
+	 int (*parse)(const char *), const char *msg)
+{
+	const char *v = cfg_string(c, s);
+	int r;
+
+	if (v == NULL)
+		return -EINVAL;
+	r = parse(v);
+	if (r < 0)
+		return cfg_err(c, s, NULL, "%s", msg);
+	return r;
+}
+
 /* A unicast, non-zero MAC: the group bit would make every frame
  * addressed to it a multicast. */
 int

@@ -87,11 +87,8 @@ lg_addresses(struct ctx *c, const config_setting_t *s, void *obj)
 		const config_setting_t *e = config_setting_get_elem(s, i);
 		const char *v = config_setting_get_string(e);
 
-		if (cfg_addr(c, e, &a) < 0)
+		if (cfg_unicast_addr(c, e, &a) < 0)
 			return -EINVAL;
-		if (!cfg_ipv4_unicast(&a))
-			return cfg_err(c, e, NULL, "'%s' is not a unicast "
-					"address", v);
 		/* Two groups handing out one LIP's ports would collide. */
 		owner = laddr_owner(c->cfg, g, &a);
 		if (owner >= 0)
@@ -135,14 +132,10 @@ static int
 svc_proto(struct ctx *c, const config_setting_t *s, void *obj)
 {
 	struct cfg_service *svc = obj;
-	const char *v = cfg_string(c, s);
-	int p;
+	int p = cfg_enum(c, s, lb_proto_parse, "must be \"tcp\" or \"udp\"");
 
-	if (v == NULL)
-		return -EINVAL;
-	p = lb_proto_parse(v);
 	if (p < 0)
-		return cfg_err(c, s, NULL, "must be \"tcp\" or \"udp\"");
+		return p;
 	svc->key.proto = (uint8_t)p;
 	return 0;
 }
@@ -152,12 +145,7 @@ svc_vip(struct ctx *c, const config_setting_t *s, void *obj)
 {
 	struct cfg_service *svc = obj;
 
-	if (cfg_addr(c, s, &svc->key.vip) < 0)
-		return -EINVAL;
-	if (!cfg_ipv4_unicast(&svc->key.vip))
-		return cfg_err(c, s, NULL, "'%s' is not a unicast address",
-			       config_setting_get_string(s));
-	return 0;
+	return cfg_unicast_addr(c, s, &svc->key.vip);
 }
 
 static int
@@ -235,27 +223,18 @@ dest_addr(struct ctx *c, const config_setting_t *s, void *obj)
 {
 	struct lb_dest_conf *d = obj;
 
-	if (cfg_addr(c, s, &d->addr) < 0)
-		return -EINVAL;
-	if (!cfg_ipv4_unicast(&d->addr))
-		return cfg_err(c, s, NULL, "'%s' is not a unicast address",
-			       config_setting_get_string(s));
-	return 0;
+	return cfg_unicast_addr(c, s, &d->addr);
 }
 
 static int
 dest_fwd(struct ctx *c, const config_setting_t *s, void *obj)
 {
 	struct lb_dest_conf *d = obj;
-	const char *v = cfg_string(c, s);
-	int f;
+	int f = cfg_enum(c, s, lb_fwd_parse, "must be one of fnat, nat, dr, "
+			 "tunnel");
 
-	if (v == NULL)
-		return -EINVAL;
-	f = lb_fwd_parse(v);
 	if (f < 0)
-		return cfg_err(c, s, NULL, "must be one of fnat, nat, dr, "
-				"tunnel");
+		return f;
 	d->fwd = (uint8_t)f;
 	return 0;
 }

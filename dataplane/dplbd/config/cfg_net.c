@@ -127,11 +127,7 @@ route_via(struct ctx *c, const config_setting_t *s, void *obj)
 		return -EINVAL;
 	if (*v == '\0')		/* "" = directly connected, as in the JSON */
 		return 0;
-	if (cfg_addr(c, s, &r->via) < 0)
-		return -EINVAL;
-	if (!cfg_ipv4_unicast(&r->via))
-		return cfg_err(c, s, NULL, "'%s' is not a unicast address", v);
-	return 0;
+	return cfg_unicast_addr(c, s, &r->via);
 }
 
 static int

@@ -149,6 +149,12 @@ int cfg_string_list(struct ctx *c, const config_setting_t *s, int max,
 int cfg_addr(struct ctx *c, const config_setting_t *s, struct inet_addr *a);
 int cfg_prefix(struct ctx *c, const config_setting_t *s, struct inet_prefix *p);
 bool cfg_ipv4_unicast(const struct inet_addr *a);
+/* cfg_addr(), and a unicast address (cfg_ipv4_unicast()). */
+int cfg_unicast_addr(struct ctx *c, const config_setting_t *s,
+		     struct inet_addr *a);
+/* A string that parse() takes: its result, or -EINVAL reporting msg. */
+int cfg_enum(struct ctx *c, const config_setting_t *s,
+	     int (*parse)(const char *), const char *msg);
 int cfg_unicast_mac(struct ctx *c, const config_setting_t *s, uint8_t mac[6]);
 
 /* --- JSON (cfg_keys.c) ---------------------------------------------- */
