@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Unit tests of config.c: defaults, a full config, every class of error
- * with its exact "file:line: key.path: message" text, the JSON view and
- * loading files, including every config shipped under config/.
+ * Unit tests of config/ (config.h): defaults, a full config, every class
+ * of error with its exact "file:line: key.path: message" text, the JSON
+ * view, loading files and @include, and every config shipped under
+ * config/.
  */
 #include <errno.h>
 #include <glob.h>

@@ -25,9 +25,9 @@
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #endif
 
-/* Line n + 1 of the text libconfig reads is line `line` of files[file]. */
+/* cfg_text.lines[n]: where line n + 1 of the text comes from. */
 struct cfg_line {
-	unsigned int file;
+	unsigned int file;		/* cfg_text.files[file] */
 	unsigned int line;
 };
 
@@ -139,7 +139,6 @@ int cfg_name_index(const void *items, size_t size, unsigned int n,
 #define CFG_NAME_INDEX(arr, n, field, str)                                  \
 	cfg_name_index(arr, sizeof((arr)[0]), n,                            \
 		       offsetof(__typeof__((arr)[0]), field), str)
-
 
 const char *cfg_string(struct ctx *c, const config_setting_t *s);
 int cfg_copy_string(struct ctx *c, const config_setting_t *s, char *dst,
