@@ -300,6 +300,71 @@ def test_sighup_with_a_broken_file_changes_nothing(manager):
         stop_clean(d)
 
 
+# ---------------------------------------------------------------- @include
+# libconfig 1.5's scanner calls exit(2) when an included name is a
+# directory; dplbd expands @include itself and names the line instead.
+
+BAD_INCLUDES = [(".", "{dir}/. is a directory"), ("", "no file name"),
+                ("missing.conf", "cannot read {dir}/missing.conf: No such "
+                                 "file or directory")]
+
+
+@pytest.mark.parametrize("name, why", BAD_INCLUDES)
+def test_check_config_names_a_bad_include(tmp_path, name, why):
+    conf = tmp_path / "dplbd.conf"
+    conf.write_text(f'ip = {{ forward = true; }};\n@include "{name}"\n')
+    r = subprocess.run([str(DPLBD), "--check-config", "-c", str(conf)],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 1, r
+    want = f'{conf}:2: @include "{name}": ' + why.format(dir=tmp_path)
+    assert want in r.stderr, r.stderr
+    assert "flex" not in r.stderr
+
+
+def test_check_config_follows_an_include(tmp_path):
+    (tmp_path / "ip.conf").write_text("ip = { forward = true; };\n")
+    conf = tmp_path / "dplbd.conf"
+    conf.write_text('@include "ip.conf"\n')
+    r = subprocess.run([str(DPLBD), "--check-config", "-c", str(conf)],
+                       capture_output=True, text=True, timeout=60)
+    assert (r.returncode, r.stdout) == \
+        (0, f"{conf}: configuration is valid\n"), r
+
+
+def test_sighup_with_a_bad_include_keeps_running(manager):
+    """A reload that meets '@include "."' fails like any broken file:
+    dplbd keeps running on what it had, then reloads a good include."""
+    d = Dplbd(config(), env=manager.env())
+    d.start()
+    try:
+        manager.wait_for("READY", "1")
+        text = config(routes="").replace("routes = (  );", "")
+        rewrite(d, text + '@include "."\n')
+        line_no = text.count("\n") + 1
+        os.kill(d.pid, signal.SIGHUP)
+        m = manager.wait_for("READY", "1")
+        assert m["STATUS"].startswith("last reload failed (see the log); "
+                                      "1 port"), m
+        line = wait_log(d, r"err: reload: .*\n").group(0)
+        assert f'{d.config_path}:{line_no}: @include ".": ' \
+               f'{os.path.dirname(d.config_path)}/. is a directory' \
+               in line, line
+        assert d.alive()
+        assert d.ctl.call("hello")["ok"]
+        assert routes(d) == {("198.19.0.0/24", "198.18.0.2")}
+
+        # the same file with a good include is applied
+        with open(os.path.join(d.tmpdir, "routes.conf"), "w") as f:
+            f.write('routes = ( { dst = "198.20.0.0/24"; '
+                    'via = "198.18.0.2"; } );\n')
+        rewrite(d, text + '@include "routes.conf"\n')
+        os.kill(d.pid, signal.SIGHUP)
+        wait_log(d, r"notice: reloaded ")
+        assert routes(d) == {("198.20.0.0/24", "198.18.0.2")}
+    finally:
+        stop_clean(d)
+
+
 # ----------------------------------------------------------- journal, misc
 
 def test_journal_priorities_on_every_line(tmp_path):

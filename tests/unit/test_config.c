@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Unit tests of config.c: defaults, a full config, every class of error
- * with its exact "file:line: key.path: message" text, the JSON view and
- * loading files, including every config shipped under config/.
+ * Unit tests of config/ (config.h): defaults, a full config, every class
+ * of error with its exact "file:line: key.path: message" text, the JSON
+ * view, loading files and @include, and every config shipped under
+ * config/.
  */
 #include <errno.h>
 #include <glob.h>
@@ -14,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <netinet/in.h>
 
 #include <cmocka.h>
@@ -386,8 +388,8 @@ test_duplicate_twin(void **state)
 {
 	ASSERT_ERR("ports = (\n { name = \"dp0\"; device = \"a\"; twin = \"t0\"; },\n"
 		   " { name = \"dp1\"; device = \"b\"; twin = \"t0\"; }\n);",
-		   "t.conf:3: ports.[1].twin: twin 't0' is already used by "
-		   "ports.[0]");
+		   "t.conf:3: ports.[1].twin: duplicate twin name 't0' (see "
+		   "ports.[0])");
 	/* A twin may carry its own port's name; "" twins never clash. */
 	ASSERT_OK("ports = ( { name = \"dp0\"; device = \"a\"; twin = \"dp0\"; },\n"
 		  " { name = \"dp1\"; device = \"b\"; twin = \"\"; },\n"
@@ -1048,7 +1050,7 @@ static void
 test_load_file(void **state)
 {
 	char dir[] = "/tmp/test_config.XXXXXX", path[PATH_MAX],
-	     inc[PATH_MAX], msg[PATH_MAX + 64];
+	     inc[PATH_MAX], msg[2 * PATH_MAX + 64];
 
 	assert_non_null(mkdtemp(dir));
 	snprintf(path, sizeof(path), "%s/dplbd.conf", dir);
@@ -1075,12 +1077,194 @@ test_load_file(void **state)
 	assert_string_equal(err, msg);
 	unlink(inc);
 	assert_int_equal(config_load(path, &cfg, err, sizeof(err)), -EINVAL);
-	snprintf(msg, sizeof(msg), "%s:2: syntax error: cannot open include "
-		 "file", path);
+	snprintf(msg, sizeof(msg), "%s:2: @include \"inc.conf\": cannot read "
+		 "%s: No such file or directory", path, inc);
 	assert_string_equal(err, msg);
 
 	unlink(path);
 	rmdir(dir);
+}
+
+/* --- @include ------------------------------------------------------ */
+
+/* A scratch directory and the files a test writes in it. */
+struct scratch {
+	char dir[32];
+	char (*paths)[PATH_MAX];
+	unsigned int n;
+};
+
+static char scratch_paths[16][PATH_MAX];
+
+static void
+scratch_init(struct scratch *d)
+{
+	snprintf(d->dir, sizeof(d->dir), "/tmp/test_config.XXXXXX");
+	assert_non_null(mkdtemp(d->dir));
+	d->paths = scratch_paths;
+	d->n = 0;
+}
+
+/* Write dir/name; returns its path. */
+static const char *
+scratch_file(struct scratch *d, const char *name, const char *text)
+{
+	char *path = d->paths[d->n++];
+
+	assert_true(d->n <= 16);
+	snprintf(path, PATH_MAX, "%s/%s", d->dir, name);
+	if (text != NULL)
+		write_file(path, text);
+	return path;
+}
+
+static void
+scratch_clean(struct scratch *d)
+{
+	unsigned int i;
+
+	for (i = 0; i < d->n; i++)
+		unlink(d->paths[i]);
+	assert_int_equal(rmdir(d->dir), 0);
+}
+
+/* config_load(path) fails with exactly the message fmt makes. */
+static void __attribute__((format(printf, 2, 3)))
+assert_load_err(const char *path, const char *fmt, ...)
+{
+	char msg[2 * PATH_MAX + 128];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	assert_int_equal(config_load(path, &cfg, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, msg);
+}
+
+/*
+ * Included files land where their @include stands, nested ones too, by
+ * relative (to the main file) or absolute name; an @include inside a
+ * comment is not one; errors keep naming the right file and line.
+ */
+static void
+test_include_works(void **state)
+{
+	char text[PATH_MAX + 512];
+	const char *main_conf, *routes, *neigh;
+	struct scratch d;
+	size_t len;
+
+	scratch_init(&d);
+	routes = scratch_file(&d, "routes.conf", "routes = ( { dst = "
+			      "\"198.19.0.0/24\"; via = \"198.18.0.2\"; } );\n");
+	scratch_file(&d, "ports.conf", "ports = ( { name = \"dp0\"; device = "
+		     "\"net_null0\";\n  addresses = [ \"198.18.0.1/24\" ]; } );"
+		     "\n@include \"neigh.conf\"\n");
+	/* no newline at the end: the next line must not be glued to it */
+	neigh = scratch_file(&d, "neigh.conf", "neigh = { probes = 5; }");
+	strcpy(text, "# @include \"commented.conf\"\n"
+	       "/* a comment\n"
+	       "@include \"in-a-comment.conf\"\n"
+	       "*/ global = { log_level = \"debug\"; };\n"
+	       "@include \"ports.conf\"   # two lines, with neigh.conf's\n"
+	       "  @include \"");
+	strcat(text, routes);
+	strcat(text, "\"\nip = { forward = true; };\n"
+	       "dataplane = { burst = 64; };\n");
+	main_conf = scratch_file(&d, "main.conf", text);
+	if (config_load(main_conf, &cfg, err, sizeof(err)) != 0)
+		fail_msg("unexpected error: %s", err);
+	assert_int_equal(cfg.log_level, LOG_LVL_DEBUG);
+	assert_int_equal(cfg.n_ports, 1);
+	assert_string_equal(cfg.ports[0].name, "dp0");
+	assert_int_equal(cfg.neigh_probes, 5);
+	assert_int_equal(cfg.n_routes, 1);
+	assert_true(cfg.ip_forward);
+	assert_int_equal(cfg.burst, 64);
+
+	/* lines of the main file after the includes keep their numbers */
+	len = strlen(text);
+	strcat(text, "dataplane2 = 1;\n");
+	write_file(main_conf, text);
+	assert_load_err(main_conf, "%s:9: dataplane2: unknown key", main_conf);
+	/* an error two includes down names that file; big integers there
+	 * are widened too (2^32 + 5 is not 5) */
+	write_file(neigh, "\nneigh = { probes = 4294967301; };\n");
+	text[len] = '\0';
+	write_file(main_conf, text);
+	assert_load_err(main_conf, "%s:2: neigh.probes: must be between 1 and "
+			"10", neigh);
+	scratch_clean(&d);
+}
+
+/* What libconfig 1.5 would exit(2) on, or loop on, is an error naming
+ * the @include's file and line; the loaded configuration stays. */
+static void
+test_include_refused(void **state)
+{
+	const char *main_conf, *b, *fifo;
+	char text[64], name[16];
+	struct scratch d;
+	int i;
+
+	scratch_init(&d);
+	main_conf = scratch_file(&d, "main.conf", "dataplane = { burst = 64; "
+				 "};\n");
+	assert_int_equal(config_load(main_conf, &cfg, err, sizeof(err)), 0);
+
+	write_file(main_conf, "ip = { };\n@include \".\"\n");
+	assert_load_err(main_conf, "%s:2: @include \".\": %s/. is a directory",
+			main_conf, d.dir);
+	write_file(main_conf, "ip = { };\n@include \"\"\n");
+	assert_load_err(main_conf, "%s:2: @include \"\": no file name",
+			main_conf);
+	write_file(main_conf, "ip = { };\n@include \"missing.conf\"\n");
+	assert_load_err(main_conf, "%s:2: @include \"missing.conf\": cannot "
+			"read %s/missing.conf: No such file or directory",
+			main_conf, d.dir);
+	write_file(main_conf, "@include \"/dev/null\"\n");
+	assert_load_err(main_conf, "%s:1: @include \"/dev/null\": /dev/null is "
+			"not a regular file", main_conf);
+	/* a FIFO with no writer would block a plain open() forever */
+	fifo = scratch_file(&d, "fifo", NULL);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	write_file(main_conf, "@include \"fifo\"\n");
+	assert_load_err(main_conf, "%s:1: @include \"fifo\": %s is not a "
+			"regular file", main_conf, fifo);
+	write_file(main_conf, "ip = { };\n@include \"unterminated\n");
+	assert_load_err(main_conf, "%s:2: @include: no closing quote on the "
+			"line", main_conf);
+
+	/* loops: the file itself, and back through another one */
+	write_file(main_conf, "\n@include \"main.conf\"\n");
+	assert_load_err(main_conf, "%s:2: @include \"main.conf\": include "
+			"loop: %s is being read already", main_conf, main_conf);
+	b = scratch_file(&d, "b.conf", "ip = { };\n@include \"main.conf\"\n");
+	write_file(main_conf, "@include \"b.conf\"\n");
+	assert_load_err(main_conf, "%s:2: @include \"main.conf\": include "
+			"loop: %s is being read already", b, main_conf);
+	/* nothing above touched what was loaded */
+	assert_int_equal(cfg.burst, 64);
+	assert_string_equal(cfg.path, main_conf);
+
+	/* ten levels are fine, eleven are not */
+	for (i = 1; i <= 11; i++) {
+		snprintf(name, sizeof(name), "d%d.conf", i);
+		snprintf(text, sizeof(text), "@include \"d%d.conf\"\n", i + 1);
+		scratch_file(&d, name, i < 10 ? text : "");
+	}
+	write_file(main_conf, "@include \"d1.conf\"\n");
+	if (config_load(main_conf, &cfg, err, sizeof(err)) != 0)
+		fail_msg("unexpected error: %s", err);
+	write_file(d.paths[d.n - 2], "@include \"d11.conf\"\n");
+	assert_load_err(main_conf, "%s:1: @include \"d11.conf\": nested more "
+			"than 10 deep", d.paths[d.n - 2]);
+	scratch_clean(&d);
+
+	/* from a string, relative names are the cwd's: "." is too */
+	ASSERT_ERR("ip = { };\n@include \".\"\n",
+		   "t.conf:2: @include \".\": . is a directory");
 }
 
 /* Every config we ship (and the lab's) must pass the validator. */
@@ -1167,6 +1351,8 @@ main(void)
 		cmocka_unit_test(test_lb_json_round_trip),
 		cmocka_unit_test(test_load_missing),
 		cmocka_unit_test(test_load_file),
+		cmocka_unit_test(test_include_works),
+		cmocka_unit_test(test_include_refused),
 		cmocka_unit_test(test_shipped_configs),
 	};
 

@@ -1,0 +1,274 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * config: the global, eal, dataplane, ip and timeouts groups of
+ * dplbd.conf, and their JSON.
+ */
+
+#include <ctype.h>
+#include <errno.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config/cfg_priv.h"
+#include "log.h"
+
+/* --- global --------------------------------------------------------- */
+
+static int
+global_log_level(struct ctx *c, const config_setting_t *s, void *obj)
+{
+	int lvl = cfg_enum(c, s, log_level_parse, "must be one of err, "
+			   "warning, notice, info, debug");
+
+	if (lvl < 0)
+		return lvl;
+	c->cfg->log_level = lvl;
+	return 0;
+}
+
+static int
+global_control_socket(struct ctx *c, const config_setting_t *s, void *obj)
+{
+	char *dst = c->cfg->control_socket;
+
+	if (cfg_copy_string(c, s, dst, sizeof(c->cfg->control_socket)) < 0)
+		return -EINVAL;
+	/* dplbd runs from / under systemd; a relative path is a mistake. */
+	if (dst[0] != '/')
+		return cfg_err(c, s, NULL, "must be an absolute path");
+	return 0;
+}
+
+/* A string, so that "0660" cannot be read as the decimal 660. */
+static int
+global_socket_mode(struct ctx *c, const config_setting_t *s, void *obj)
+{
+	const char *v = cfg_string(c, s);
+	unsigned long mode = 0;
+	const char *p;
+
+	if (v == NULL)
+		return -EINVAL;
+	if (*v == '\0' || strspn(v, "01234567") != strlen(v))
+		return cfg_err(c, s, NULL,
+			       "must be an octal mode like \"0660\"");
+	for (p = v; *p != '\0' && mode <= 0777; p++)
+		mode = mode * 8 + (unsigned long)(*p - '0');
+	if (mode > 0777)
+		return cfg_err(c, s, NULL, "must be at most 0777");
+	c->cfg->socket_mode = (mode_t)mode;
+	return 0;
+}
+
+static int
+global_socket_group(struct ctx *c, const config_setting_t *s, void *obj)
+{
+	char *dst = c->cfg->socket_group;
+	const char *p;
+
+	if (cfg_copy_string(c, s, dst, sizeof(c->cfg->socket_group)) < 0)
+		return -EINVAL;
+	/* Resolved at start-up; here only what can never be a group name. */
+	for (p = dst; *p != '\0'; p++)
+		if (isspace((unsigned char)*p) || *p == ':' || *p == '/')
+			return cfg_err(c, s, NULL, "invalid group name '%s'",
+				       dst);
+	return 0;
+}
+
+static const struct key global_keys[] = {
+	FN_KEY("log_level", global_log_level),
+	FN_KEY("control_socket", global_control_socket),
+	FN_KEY("socket_mode", global_socket_mode),
+	FN_KEY("socket_group", global_socket_group),
+};
+
+const struct key_table cfg_global_keys = KEY_TABLE(global_keys);
+
+/* --- eal ------------------------------------------------------------ */
+
+/* "0-3,5" as EAL's -l takes it; checked here so the error names the key. */
+static bool
+cpu_list_valid(const char *s)
+{
+	unsigned long lo, hi;
+	char *end;
+
+	if (*s == '\0')
+		return true;
+	for (;;) {
+		if (!isdigit((unsigned char)*s))
+			return false;
+		lo = strtoul(s, &end, 10);
+		hi = lo;
+		s = end;
+		if (*s == '-') {
+			if (!isdigit((unsigned char)*++s))
+				return false;
+			hi = strtoul(s, &end, 10);
+			s = end;
+		}
+		if (lo > hi || hi >= CPU_SETSIZE)
+			return false;
+		if (*s == '\0')
+			return true;
+		if (*s++ != ',')
+			return false;
+	}
+}
+
+static int
+eal_cpus(struct ctx *c, const config_setting_t *s, void *obj)
+{
+	char *dst = c->cfg->cpus;
+
+	if (cfg_copy_string(c, s, dst, sizeof(c->cfg->cpus)) < 0)
+		return -EINVAL;
+	if (!cpu_list_valid(dst))
+		return cfg_err(c, s, NULL,
+			       "invalid cpu list '%s' (expected e.g. \"0-3,5\")",
+			       dst);
+	return 0;
+}
+
+static int
+eal_args(struct ctx *c, const config_setting_t *s, void *obj)
+{
+	struct dplb_config *cfg = c->cfg;
+	int i, n = cfg_string_list(c, s, CFG_MAX_EAL_ARGS, "arguments");
+
+	if (n < 0)
+		return n;
+	for (i = 0; i < n; i++) {
+		const config_setting_t *e = config_setting_get_elem(s, i);
+
+		if (cfg_copy_string(c, e, cfg->eal_args[i],
+				sizeof(cfg->eal_args[i])) < 0)
+			return -EINVAL;
+		if (cfg->eal_args[i][0] == '\0')
+			return cfg_err(c, e, NULL, "must not be empty");
+	}
+	cfg->n_eal_args = (unsigned int)n;
+	return 0;
+}
+
+static const struct key eal_keys[] = {
+	BOOL_KEY(struct dplb_config, "hugepages", hugepages),
+	UINT_KEY(struct dplb_config, "memory_mb", memory_mb, 0, 1048576),
+	UINT_KEY(struct dplb_config, "nr_hugepages", nr_hugepages, 0, 1048576),
+	FN_KEY("cpus", eal_cpus),
+	FN_KEY("args", eal_args),
+};
+
+/* --- dataplane, ip -------------------------------------------------- */
+
+static const struct key dataplane_keys[] = {
+	UINT_KEY(struct dplb_config, "workers", workers, 1, 64),
+	UINT_KEY(struct dplb_config, "idle_sleep_max_us", idle_sleep_max_us,
+		 0, 100000),
+	UINT_KEY(struct dplb_config, "burst", burst, 1, 512),
+	UINT_KEY(struct dplb_config, "mbufs", mbufs, 1023, 16777215),
+	UINT_KEY(struct dplb_config, "max_routes", max_routes, 16, 1048576),
+	UINT_KEY(struct dplb_config, "max_conns", max_conns, 1024, 1u << 28),
+};
+
+const struct key_table cfg_dataplane_keys = KEY_TABLE(dataplane_keys);
+
+static const struct key ip_keys[] = {
+	BOOL_KEY(struct dplb_config, "forward", ip_forward),
+};
+
+const struct key_table cfg_ip_keys = KEY_TABLE(ip_keys);
+
+/* The eal group, and what its keys mean together. */
+int
+cfg_top_eal(struct ctx *c, const config_setting_t *s, void *obj)
+{
+	const struct dplb_config *cfg = c->cfg;
+	const config_setting_t *nr;
+	int rc = PARSE_GROUP(c, s, eal_keys, obj);
+
+	if (rc != 0 || cfg->nr_hugepages == 0)
+		return rc;
+	nr = config_setting_get_member(s, "nr_hugepages");
+	/* A reservation nothing would use, or one too small to start. */
+	if (!cfg->hugepages)
+		return cfg_err(c, nr, NULL, "needs hugepages = true");
+	if (cfg->memory_mb > 2ull * cfg->nr_hugepages)
+		return cfg_err(c, nr, NULL,
+			       "memory_mb = %u needs at least %u pages of 2 MiB",
+			       cfg->memory_mb, (cfg->memory_mb + 1) / 2);
+	return 0;
+}
+
+/* --- timeouts ------------------------------------------------------- */
+
+/* Up to 10 days: the connection wheel compares times below 2^31 ms. */
+#define TIMEOUT_MAX 864000
+#define TCP_TIMEOUT_KEY(name, st) \
+	UINT_KEY(struct dplb_config, name, timeouts.tcp[st], 1, TIMEOUT_MAX)
+
+static const struct key timeout_tcp_keys[] = {
+	TCP_TIMEOUT_KEY("none", TCP_S_NONE),
+	TCP_TIMEOUT_KEY("established", TCP_S_ESTABLISHED),
+	TCP_TIMEOUT_KEY("syn_sent", TCP_S_SYN_SENT),
+	TCP_TIMEOUT_KEY("syn_recv", TCP_S_SYN_RECV),
+	TCP_TIMEOUT_KEY("fin_wait", TCP_S_FIN_WAIT),
+	TCP_TIMEOUT_KEY("time_wait", TCP_S_TIME_WAIT),
+	TCP_TIMEOUT_KEY("close", TCP_S_CLOSE),
+	TCP_TIMEOUT_KEY("close_wait", TCP_S_CLOSE_WAIT),
+	TCP_TIMEOUT_KEY("last_ack", TCP_S_LAST_ACK),
+	TCP_TIMEOUT_KEY("listen", TCP_S_LISTEN),
+	TCP_TIMEOUT_KEY("synack", TCP_S_SYNACK),
+};
+
+static const struct key timeout_udp_keys[] = {
+	UINT_KEY(struct dplb_config, "oneway", timeouts.udp[UDP_ONEWAY], 1,
+		 TIMEOUT_MAX),
+	UINT_KEY(struct dplb_config, "normal", timeouts.udp[UDP_NORMAL], 1,
+		 TIMEOUT_MAX),
+};
+
+static const struct key_table timeout_tcp = KEY_TABLE(timeout_tcp_keys);
+static const struct key_table timeout_udp = KEY_TABLE(timeout_udp_keys);
+
+static const struct key timeout_keys[] = {
+	GROUP_KEY("tcp", timeout_tcp),
+	GROUP_KEY("udp", timeout_udp),
+};
+
+const struct key_table cfg_timeout_keys = KEY_TABLE(timeout_keys);
+
+/* --- JSON ----------------------------------------------------------- */
+
+json_object *
+cfg_global_json(const struct dplb_config *cfg)
+{
+	json_object *o = json_object_new_object();
+	char mode[8];
+
+	cfg_add_str(o, "log_level", log_level_name(cfg->log_level));
+	cfg_add_str(o, "control_socket", cfg->control_socket);
+	snprintf(mode, sizeof(mode), "%04o", (unsigned int)cfg->socket_mode);
+	cfg_add_str(o, "socket_mode", mode);
+	cfg_add_str(o, "socket_group", cfg->socket_group);
+	return o;
+}
+
+json_object *
+cfg_eal_json(const struct dplb_config *cfg)
+{
+	json_object *o = json_object_new_object();
+	json_object *args = json_object_new_array();
+	unsigned int i;
+
+	KEYS_TO_JSON(o, eal_keys, cfg);
+	cfg_add_str(o, "cpus", cfg->cpus);
+	for (i = 0; i < cfg->n_eal_args; i++)
+		json_object_array_add(args,
+				      json_object_new_string(cfg->eal_args[i]));
+	json_object_object_add(o, "args", args);
+	return o;
+}
