@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config/cfg_priv.h"
+#include "cfg_priv.h"
 #include "log.h"
 
 /* --- global --------------------------------------------------------- */

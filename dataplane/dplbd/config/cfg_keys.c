@@ -10,7 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "config/cfg_priv.h"
+#include "cfg_priv.h"
 
 /* --- error reporting ------------------------------------------------ */
 

@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "config/cfg_priv.h"
+#include "cfg_priv.h"
 
 /* --- laddr_groups, services (lb_svc.h) ------------------------------ */
 

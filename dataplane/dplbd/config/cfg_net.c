@@ -7,7 +7,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "config/cfg_priv.h"
+#include "cfg_priv.h"
 
 /* --- neigh ---------------------------------------------------------- */
 

@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "config/cfg_priv.h"
+#include "cfg_priv.h"
 
 /* Port and twin names: Linux interface name rules, kept to a safe set. */
 static bool

@@ -26,7 +26,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 
-#include "config/cfg_priv.h"
+#include "cfg_priv.h"
 
 #define CFG_MAX_FILE_SIZE (16u << 20)	/* /dev/zero must not hang us */
 #define CFG_MAX_INCLUDE_DEPTH 10	/* libconfig 1.5's own limit */

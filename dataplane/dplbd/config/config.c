@@ -25,7 +25,7 @@
 
 #include <libconfig.h>
 
-#include "config/cfg_priv.h"
+#include "cfg_priv.h"
 #include "log.h"
 
 /* Order matters: ports before neigh and routes, dataplane before routes,
