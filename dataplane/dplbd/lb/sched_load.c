@@ -11,18 +11,21 @@
  * its scans keep the first of equals.
  *
  * The index, one per worker in the state and written by that worker
- * only:
- *   key[n]      per dest: num, den and where it is (heap position,
- *               parked, or nowhere for quiescent dests);
- *   heap[]      a binary min-heap of the available weighted dests;
- *   parked[]    the weighted dests found overloaded at a pick.  The flag
- *               is shared and live (any worker sets and clears it), so
- *               the parked are re-checked at every pick: O(parked),
- *               usually nothing.
+ * only, is a tournament (winner) tree over the weighted dests:
+ *   tree[]      leaves hold each dest's key, every inner node a copy of
+ *               the better of its two children, so the root holds the
+ *               least loaded dest.  A change of one dest replays the
+ *               matches on its path to the root: log2(n) comparisons at
+ *               most (a heap's sift needs two a level), fewer when a
+ *               match's winner stays as it was;
+ *   parked[]    the weighted dests found overloaded at a pick, out of
+ *               the matches.  The flag is shared and live (any worker
+ *               sets and clears it), so the parked are re-checked at
+ *               every pick: O(parked), usually nothing.
  * A worker builds it from its own counts at its first pick from a state
  * (O(n)).  Then every connection change of the worker marks the dest
  * dirty in its struct sched_worker (sched_wload_add, O(1)), and the next
- * pick re-sifts the dirty dests (O(log n) each) before reading the top.
+ * pick replays the dirty dests (O(log n) each) before reading the root.
  * The result is the dest that a scan of the same counts picks; the unit
  * tests check it against the scan over random sequences of connections,
  * weight changes and overloads.
@@ -36,25 +39,41 @@
 
 #include "lb/sched_priv.h"
 
-#define POS_NONE UINT32_MAX		/* quiescent: in no heap */
-#define POS_PARKED (UINT32_MAX - 1)	/* overloaded at the last look */
-
 #define SEED_LBL 0x27d4eb2fu
 
+/* A dest's load as the scheduler sees it: num / den. */
 struct sched_key {
 	uint64_t num;
-	uint32_t pos;		/* in heap[], or POS_NONE, POS_PARKED */
-	uint16_t den;		/* the weight, or 1 */
-	uint8_t light;		/* lblc/lblcr: 2 * active < weight */
+	uint32_t den;		/* the weight, or 1 */
 };
 
+/*
+ * A node of the tournament tree: the best dest below it, with its key
+ * as one integer, (num << 32) / den.  That keeps the order of num / den
+ * exactly: two different fractions with denominators below 2^16 differ
+ * by more than 2^-32, so their scaled floors differ, in the same order;
+ * equal fractions give equal integers.  (num < 2^32: key_set saturates.)
+ * A leaf without a candidate (padding, a parked dest) holds NO_DEST,
+ * above any real key.
+ */
+struct tnode {
+	uint64_t key;
+	uint16_t slot;
+};
+
+#define NO_DEST UINT64_MAX
+
 struct sched_index {
-	struct sched_key *key;	/* [n] */
-	uint16_t *heap;		/* [n_order] */
+	struct tnode *tree;	/* [2 * leaves]: the root is node 1, node
+				 * i's children 2i and 2i + 1, the leaves
+				 * leaves .. 2 * leaves - 1 */
+	uint16_t *leaf;		/* [n]: a weighted dest's leaf (its place in
+				 * order[]) */
+	uint8_t *light;		/* [n]: lblc/lblcr, 2 * active < weight */
 	uint16_t *parked;	/* [n_order] */
-	uint32_t n_heap;
+	uint32_t leaves;	/* a power of two >= n_order */
 	uint32_t n_parked;
-	uint32_t n_light;	/* weighted dests with key.light */
+	uint32_t n_light;	/* weighted dests that are light */
 } __attribute__((aligned(64)));
 
 /* lblc/lblcr: the dest ids of the state, sorted, and their slots. */
@@ -113,6 +132,10 @@ slot_counts(const struct sched_state *st, uint16_t s, uint32_t worker,
 	}
 }
 
+/* Counts beyond this saturate (2^24 active connections of one worker
+ * to one dest), so that the tree's keys fit 64 bits. */
+#define NUM_MAX UINT32_MAX
+
 /*
  * The scheduler's key of counts a, i and weight w (> 0):
  *   lc    IPVS's overhead, a * 256 + i (an established connection
@@ -122,7 +145,7 @@ slot_counts(const struct sched_state *st, uint16_t s, uint32_t worker,
  *   nq    0 for an idle dest (a == 0), which puts every idle dest
  *         first and leaves the newest of them on top, as IPVS's nq
  *         takes the first idle one of its list; else as sed.
- * num < 2^41 and den < 2^16: cross products fit 64 bits.
+ * num <= NUM_MAX and den < 2^16: cross products fit 64 bits.
  */
 static inline void
 key_set(uint8_t kind, uint32_t a, uint32_t i, uint32_t w,
@@ -135,16 +158,18 @@ key_set(uint8_t kind, uint32_t a, uint32_t i, uint32_t w,
 		break;
 	case SCHED_KEY_SED:
 		k->num = (uint64_t)a + 1;
-		k->den = (uint16_t)w;
+		k->den = w;
 		break;
 	case SCHED_KEY_NQ:
 		k->num = a != 0 ? (uint64_t)a + 1 : 0;
-		k->den = (uint16_t)w;
+		k->den = w;
 		break;
 	default:
 		k->num = ((uint64_t)a << 8) + i;
-		k->den = (uint16_t)w;
+		k->den = w;
 	}
+	if (k->num > NUM_MAX)
+		k->num = NUM_MAX;
 }
 
 static inline void
@@ -182,98 +207,56 @@ slot_available(const struct sched_state *st, uint16_t s)
 	return st->slots[s].weight != 0 && !slot_overloaded(&st->slots[s]);
 }
 
-/* ---- the heap --------------------------------------------------------- */
+/* ---- the tournament tree ---------------------------------------------- */
 
+/* Node a holds a better dest than b: less loaded, or as loaded and
+ * newer. */
 static inline bool
-ix_before(const struct sched_index *ix, uint16_t a, uint16_t b)
+tn_before(const struct tnode *a, const struct tnode *b)
 {
-	return key_before(&ix->key[a], a, &ix->key[b], b);
+	return a->key < b->key || (a->key == b->key && a->slot > b->slot);
 }
 
-static inline void
-heap_put(struct sched_index *ix, uint32_t pos, uint16_t s)
-{
-	ix->heap[pos] = s;
-	ix->key[s].pos = pos;
-}
-
+/*
+ * Leaf i changed: replay the matches above it, up to the root or to the
+ * first node whose winner stays as it was (nothing above it changes).
+ * log2(leaves) matches at most, one comparison each.
+ */
 static void
-sift_up(struct sched_index *ix, uint32_t pos)
+tree_fix(struct tnode *t, uint32_t i)
 {
-	uint16_t s = ix->heap[pos];
+	while (i > 1) {
+		const struct tnode *a = &t[i], *b = &t[i ^ 1];
+		const struct tnode *w = tn_before(b, a) ? b : a;
 
-	while (pos > 0) {
-		uint32_t up = (pos - 1) / 2;
-		uint16_t u = ix->heap[up];
-
-		if (!ix_before(ix, s, u))
-			break;
-		heap_put(ix, pos, u);
-		pos = up;
+		i >>= 1;
+		if (t[i].key == w->key && t[i].slot == w->slot)
+			return;
+		t[i] = *w;
 	}
-	heap_put(ix, pos, s);
 }
 
-static void
-sift_down(struct sched_index *ix, uint32_t pos)
+static inline uint32_t
+leaf_of(const struct sched_index *ix, uint16_t s)
 {
-	uint16_t s = ix->heap[pos];
-
-	for (;;) {
-		uint32_t l = 2 * pos + 1, m = l;
-		uint16_t c;
-
-		if (l >= ix->n_heap)
-			break;
-		c = ix->heap[l];
-		if (l + 1 < ix->n_heap && ix_before(ix, ix->heap[l + 1], c)) {
-			m = l + 1;
-			c = ix->heap[m];
-		}
-		if (!ix_before(ix, c, s))
-			break;
-		heap_put(ix, pos, c);
-		pos = m;
-	}
-	heap_put(ix, pos, s);
-}
-
-static void
-heap_push(struct sched_index *ix, uint16_t s)
-{
-	uint32_t pos = ix->n_heap++;
-
-	heap_put(ix, pos, s);
-	sift_up(ix, pos);
-}
-
-/* Take the top out of the heap into parked[]. */
-static void
-heap_park_top(struct sched_index *ix)
-{
-	uint16_t s = ix->heap[0];
-
-	if (--ix->n_heap > 0) {
-		heap_put(ix, 0, ix->heap[ix->n_heap]);
-		sift_down(ix, 0);
-	}
-	ix->key[s].pos = POS_PARKED;
-	ix->parked[ix->n_parked++] = s;
+	return ix->leaves + ix->leaf[s];
 }
 
 /* ---- the index -------------------------------------------------------- */
 
-static inline void
+/* Dest s's counts changed: its tree key, and the lblc/lblcr light count. */
+static inline uint64_t
 key_refresh(const struct sched_state *st, struct sched_index *ix, uint16_t s,
 	    const struct sched_wload *wl)
 {
-	struct sched_key *k = &ix->key[s];
 	uint32_t w = st->slots[s].weight;
 	uint8_t light = 2 * (uint64_t)wl->active < w;
+	struct sched_key k;
 
-	key_set(st->ops->key, wl->active, wl->inactive, w, k);
-	ix->n_light += (uint32_t)light - k->light;
-	k->light = light;
+	key_set(st->ops->key, wl->active, wl->inactive, w, &k);
+	ix->n_light += (uint32_t)light - ix->light[s];
+	ix->light[s] = light;
+	return k.den == 1 ? k.num << 32 : (k.num << 32) / k.den;
 }
 
 /* The worker's first pick from st: its index from its counts, O(n). */
@@ -281,27 +264,35 @@ static void
 index_build(const struct sched_state *st, struct sched_index *ix,
 	    const struct sched_input *in)
 {
+	struct tnode *t = ix->tree;
 	uint32_t k;
 
-	ix->n_heap = st->n_order;
 	ix->n_parked = 0;
 	ix->n_light = 0;
-	for (k = 0; k < st->n_order; k++) {
-		uint16_t s = st->order[k];
-		struct sched_wload *wl = st->slots[s].wload;
+	for (k = 0; k < ix->leaves; k++) {
+		struct tnode *leaf = &t[ix->leaves + k];
+		struct sched_wload *wl;
+		uint16_t s;
 
-		wl = (struct sched_wload *)((char *)wl +
+		if (k >= st->n_order) {
+			*leaf = (struct tnode){ .key = NO_DEST };
+			continue;
+		}
+		s = st->order[k];
+		wl = (struct sched_wload *)((char *)st->slots[s].wload +
 					    (size_t)st->wload_stride *
 					    in->worker);
 		wl->gen = st->gen;
 		wl->slot = s;
 		wl->dirty = 0;
-		ix->key[s].light = 0;
-		key_refresh(st, ix, s, wl);
-		heap_put(ix, k, s);
+		ix->leaf[s] = (uint16_t)k;
+		ix->light[s] = 0;
+		*leaf = (struct tnode){ .key = key_refresh(st, ix, s, wl),
+					.slot = s };
 	}
-	for (k = ix->n_heap / 2; k-- > 0;)
-		sift_down(ix, k);
+	for (k = ix->leaves; k-- > 1;)
+		t[k] = tn_before(&t[2 * k + 1], &t[2 * k]) ? t[2 * k + 1] :
+							     t[2 * k];
 	in->sw->live_gen = st->gen;
 	in->sw->dirty = NULL;
 }
@@ -309,7 +300,7 @@ index_build(const struct sched_state *st, struct sched_index *ix,
 /*
  * The worker's index of st, up to date with its counts: built at its
  * first pick from st, else with the dests counted since its last pick
- * re-sifted.  NULL when there is none to keep (no wload or no sw).
+ * replayed.  NULL when there is none to keep (no wload or no sw).
  */
 static struct sched_index *
 index_sync(const struct sched_state *st, const struct sched_input *in)
@@ -327,27 +318,36 @@ index_sync(const struct sched_state *st, const struct sched_input *in)
 	}
 	/* Each listed dest was in st when listed (its gen was st's). */
 	for (wl = sw->dirty; wl != NULL; wl = next) {
-		uint16_t s = wl->slot;
-		uint64_t was = ix->key[s].num;
-		uint32_t pos = ix->key[s].pos;
+		uint32_t i = leaf_of(ix, wl->slot);
+		uint64_t key = key_refresh(st, ix, wl->slot, wl);
 
 		next = wl->next_dirty;
 		wl->dirty = 0;
-		key_refresh(st, ix, s, wl);
-		if (pos >= POS_PARKED)
-			continue;
-		if (ix->key[s].num < was)
-			sift_up(ix, pos);
-		else
-			sift_down(ix, pos);
+		if (ix->tree[i].key != NO_DEST) {	/* not parked */
+			ix->tree[i].key = key;
+			tree_fix(ix->tree, i);
+		}
 	}
 	sw->dirty = NULL;
 	return ix;
 }
 
+/* Take dest s out of the matches (park), or put it back with its key. */
+static void
+index_park(const struct sched_state *st, struct sched_index *ix, uint16_t s,
+	   bool park, uint32_t worker)
+{
+	uint32_t i = leaf_of(ix, s);
+
+	ix->tree[i].key = park ? NO_DEST :
+			  key_refresh(st, ix, s, slot_wload(st, s, worker));
+	tree_fix(ix->tree, i);
+}
+
 /* The least loaded available dest of the index, parking the overloaded. */
 static int
-index_top(const struct sched_state *st, struct sched_index *ix)
+index_top(const struct sched_state *st, struct sched_index *ix,
+	  uint32_t worker)
 {
 	uint32_t k = 0;
 
@@ -359,14 +359,15 @@ index_top(const struct sched_state *st, struct sched_index *ix)
 			continue;
 		}
 		ix->parked[k] = ix->parked[--ix->n_parked];
-		heap_push(ix, s);
+		index_park(st, ix, s, false, worker);
 	}
-	while (ix->n_heap > 0) {
-		uint16_t s = ix->heap[0];
+	while (ix->tree[1].key != NO_DEST) {
+		uint16_t s = ix->tree[1].slot;
 
 		if (!slot_overloaded(&st->slots[s]))
 			return s;
-		heap_park_top(ix);
+		index_park(st, ix, s, true, worker);
+		ix->parked[ix->n_parked++] = s;
 	}
 	return -ENOENT;
 }
@@ -396,7 +397,7 @@ scan_least(const struct sched_state *st, uint32_t worker)
 static inline int
 least(const struct sched_state *st, struct sched_index *ix, uint32_t worker)
 {
-	return ix != NULL ? index_top(st, ix) : scan_least(st, worker);
+	return ix != NULL ? index_top(st, ix, worker) : scan_least(st, worker);
 }
 
 /* ---- lc, wlc, sed, nq ------------------------------------------------- */
@@ -404,12 +405,15 @@ least(const struct sched_state *st, struct sched_index *ix, uint32_t worker)
 int
 sched_load_build(struct sched_state *st, const struct sched_build_ctx *c)
 {
-	size_t sz = sizeof(struct sched_key) * st->n +
-		    2 * sizeof(uint16_t) * st->n_order;
-	uint32_t w;
+	uint32_t leaves = 1, w;
+	size_t sz;
 
 	if (st->n_order == 0 || st->slots[0].wload == NULL)
 		return 0;	/* nothing to index, or a scan */
+	while (leaves < st->n_order)
+		leaves <<= 1;
+	sz = sizeof(struct tnode) * 2 * leaves +
+	     sizeof(uint16_t) * (st->n + st->n_order) + st->n;
 	sz = (sz + 63) & ~(size_t)63;
 	st->idx = aligned_alloc(64, sizeof(*st->idx) * st->n_workers);
 	if (st->idx == NULL)
@@ -418,11 +422,13 @@ sched_load_build(struct sched_state *st, const struct sched_build_ctx *c)
 	for (w = 0; w < st->n_workers; w++) {
 		struct sched_index *ix = &st->idx[w];
 
-		ix->key = aligned_alloc(64, sz);
-		if (ix->key == NULL)
+		ix->tree = aligned_alloc(64, sz);
+		if (ix->tree == NULL)
 			return -ENOMEM;
-		ix->heap = (uint16_t *)(ix->key + st->n);
-		ix->parked = ix->heap + st->n_order;
+		ix->leaves = leaves;
+		ix->leaf = (uint16_t *)(ix->tree + 2 * leaves);
+		ix->parked = ix->leaf + st->n;
+		ix->light = (uint8_t *)(ix->parked + st->n_order);
 	}
 	return 0;
 }
@@ -754,7 +760,7 @@ sched_load_free(struct sched_state *st)
 
 	if (st->idx != NULL)
 		for (w = 0; w < st->n_workers; w++)
-			free(st->idx[w].key);
+			free(st->idx[w].tree);
 	free(st->idx);
 	free(st->ids);
 	st->idx = NULL;
