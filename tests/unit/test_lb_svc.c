@@ -157,7 +157,7 @@ test_svc_invalid(void **state)
 
 	assert_int_equal(lb_svc_add(st, &k, &c, msg, sizeof(msg)), -EINVAL);
 	assert_string_equal(msg, "sched: unknown scheduler 'nope' (rr wrr lc "
-			    "wlc sh mh fo)");
+			    "wlc sh mh fo dh lblc lblcr sed nq)");
 	c = C("rr", "");
 	c.flags = LB_SVC_F_ONE_PACKET;
 	assert_int_equal(lb_svc_add(st, &k, &c, msg, sizeof(msg)), -EINVAL);
