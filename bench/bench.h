@@ -41,6 +41,11 @@ struct dplb_config;
 #define BENCH_VPORT 80
 #define BENCH_MAX_DESTS 160
 #define BENCH_LIPS 8
+/* cps with dh, lblc, lblcr: every connection to the VIP goes to one
+ * server (IPVS: they follow the destination address), whose local ports
+ * must outnumber the bench's live connections: 31 x 64,511 (a port
+ * has room for 32 addresses). */
+#define BENCH_LIPS_MAX 31
 #define BENCH_FRAME_LEN 60		/* 64 bytes on the wire with the FCS */
 
 /** Start DPDK and build the dataplane as dplbd does (dplbd_start.c). */
