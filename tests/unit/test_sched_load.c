@@ -464,46 +464,32 @@ random_run(const char *name, uint32_t seed, unsigned int n_first,
 	pool_fini();
 }
 
-static void
-test_random_lc(void **state)
-{
-	random_run("lc", 1, 20, 5);
-	random_run("lc", 2, 12, 3);
-}
+/* Two runs per scheduler; the last lblcr one fills its sets. */
+static const struct random_case {
+	char name[24];		/* the test's */
+	const char *sched;
+	uint32_t seed;
+	unsigned int n_first;
+	uint32_t max_w;
+} random_cases[] = {
+	{ "random lc", "lc", 1, 20, 5 },	{ "random lc 2", "lc", 2, 12, 3 },
+	{ "random wlc", "wlc", 3, 20, 5 },	{ "random wlc 2", "wlc", 4, 12, 3 },
+	{ "random sed", "sed", 5, 20, 5 },	{ "random sed 2", "sed", 6, 12, 3 },
+	{ "random nq", "nq", 7, 20, 5 },	{ "random nq 2", "nq", 8, 12, 3 },
+	{ "random lblc", "lblc", 9, 20, 5 },
+	{ "random lblc 2", "lblc", 10, 12, 3 },
+	{ "random lblcr", "lblcr", 11, 20, 5 },
+	{ "random lblcr 2", "lblcr", 12, 28, 10 },
+};
+
+#define N_RANDOM (sizeof(random_cases) / sizeof(random_cases[0]))
 
 static void
-test_random_wlc(void **state)
+test_random(void **state)
 {
-	random_run("wlc", 3, 20, 5);
-	random_run("wlc", 4, 12, 3);
-}
+	const struct random_case *c = *state;
 
-static void
-test_random_sed(void **state)
-{
-	random_run("sed", 5, 20, 5);
-	random_run("sed", 6, 12, 3);
-}
-
-static void
-test_random_nq(void **state)
-{
-	random_run("nq", 7, 20, 5);
-	random_run("nq", 8, 12, 3);
-}
-
-static void
-test_random_lblc(void **state)
-{
-	random_run("lblc", 9, 20, 5);
-	random_run("lblc", 10, 12, 3);
-}
-
-static void
-test_random_lblcr(void **state)
-{
-	random_run("lblcr", 11, 20, 5);
-	random_run("lblcr", 12, 28, 10);
+	random_run(c->sched, c->seed, c->n_first, c->max_w);
 }
 
 /* ---- distributions ---------------------------------------------------- */
@@ -749,18 +735,19 @@ test_lblcr(void **state)
 int
 main(void)
 {
-	const struct CMUnitTest tests[] = {
+	struct CMUnitTest tests[4 + N_RANDOM] = {
 		cmocka_unit_test(test_lc_wlc_distribution),
 		cmocka_unit_test(test_sed_nq_distribution),
 		cmocka_unit_test(test_lblc),
 		cmocka_unit_test(test_lblcr),
-		cmocka_unit_test(test_random_lc),
-		cmocka_unit_test(test_random_wlc),
-		cmocka_unit_test(test_random_sed),
-		cmocka_unit_test(test_random_nq),
-		cmocka_unit_test(test_random_lblc),
-		cmocka_unit_test(test_random_lblcr),
 	};
+	unsigned int i;
 
+	for (i = 0; i < N_RANDOM; i++)
+		tests[4 + i] = (struct CMUnitTest){
+			.name = random_cases[i].name,
+			.test_func = test_random,
+			.initial_state = (void *)(uintptr_t)&random_cases[i],
+		};
 	return cmocka_run_group_tests_name("sched_load", tests, NULL, NULL);
 }
