@@ -424,12 +424,13 @@ conf_neighs(FILE *f, const struct opts *o)
 	fprintf(f, " ); };\n");
 }
 
-/* Local addresses: more for the schedulers that send one VIP's
+/* Local addresses: more for the schedulers that send the bench's
  * connections to one server (BENCH_LIPS_MAX). */
 static unsigned int
 conf_lips(const struct opts *o)
 {
-	static const char *const one_server[] = { "dh", "lblc", "lblcr" };
+	static const char *const one_server[] = { "dh", "lblc", "lblcr",
+						  "sed", "nq", "fo" };
 	unsigned int i;
 
 	for (i = 0; i < RTE_DIM(one_server); i++)

@@ -56,7 +56,6 @@ SMOKE=(
 	"cps --conns 1000"
 	"cps --sched mh"
 	"cps --sched wlc"
-	"cps --sched lblcr"
 )
 
 die() { echo "bench: $*" >&2; exit 1; }
