@@ -503,7 +503,7 @@ lbl_expired(const struct sched_state *st, uint32_t since, uint32_t now)
 }
 
 /*
- * The entry of daddr, or NULL with *free set to the entry to take for
+ * The entry of daddr, or NULL with *spare set to the entry to take for
  * it.  An entry unused for the expiration time is dropped when its set
  * is next looked at (IPVS drops it at its next periodic check); a full
  * set gives up its least recently used (IPVS, once its table holds
@@ -512,7 +512,7 @@ lbl_expired(const struct sched_state *st, uint32_t since, uint32_t now)
 static struct sched_lbl_entry *
 lbl_find(const struct sched_state *st, struct sched_lbl_table *t,
 	 const struct inet_addr *daddr, uint32_t now,
-	 struct sched_lbl_entry **free)
+	 struct sched_lbl_entry **spare)
 {
 	uint32_t set = hash_addr_port(daddr, 0, false, SEED_LBL) %
 		       (SCHED_LBL_ENTRIES / SCHED_LBL_WAYS);
@@ -533,7 +533,7 @@ lbl_find(const struct sched_state *st, struct sched_lbl_table *t,
 		if (lru == NULL || now - e->lastuse > now - lru->lastuse)
 			lru = e;
 	}
-	*free = empty != NULL ? empty : lru;
+	*spare = empty != NULL ? empty : lru;
 	return NULL;
 }
 
@@ -611,14 +611,14 @@ lbl_input_ok(const struct sched_state *st, const struct sched_input *in)
 int
 sched_lblc_pick(const struct sched_state *st, const struct sched_input *in)
 {
-	struct sched_lbl_entry *e, *free = NULL;
+	struct sched_lbl_entry *e, *spare = NULL;
 	struct sched_index *ix;
 	int s;
 
 	if (!lbl_input_ok(st, in))
 		return -EINVAL;
 	ix = index_sync(st, in);
-	e = lbl_find(st, in->sw->lbl, in->daddr, in->now_ms, &free);
+	e = lbl_find(st, in->sw->lbl, in->daddr, in->now_ms, &spare);
 	if (e != NULL) {
 		e->lastuse = in->now_ms;
 		lbl_resolve(st, e);
@@ -629,11 +629,11 @@ sched_lblc_pick(const struct sched_state *st, const struct sched_input *in)
 			    !lbl_overloaded(st, ix, (uint16_t)s, in->worker))
 				return s;
 		}
-		free = e;
+		spare = e;
 	}
 	s = least(st, ix, in->worker);
 	if (s >= 0)
-		lbl_set_one(st, free, in->daddr, (uint16_t)s, in->now_ms);
+		lbl_set_one(st, spare, in->daddr, (uint16_t)s, in->now_ms);
 	return s;
 }
 
@@ -719,7 +719,7 @@ lbl_set_insert(const struct sched_state *st, struct sched_lbl_entry *e,
 int
 sched_lblcr_pick(const struct sched_state *st, const struct sched_input *in)
 {
-	struct sched_lbl_entry *e, *free = NULL;
+	struct sched_lbl_entry *e, *spare = NULL;
 	struct sched_index *ix;
 	uint32_t now = in->now_ms;
 	int s;
@@ -727,11 +727,11 @@ sched_lblcr_pick(const struct sched_state *st, const struct sched_input *in)
 	if (!lbl_input_ok(st, in))
 		return -EINVAL;
 	ix = index_sync(st, in);
-	e = lbl_find(st, in->sw->lbl, in->daddr, now, &free);
+	e = lbl_find(st, in->sw->lbl, in->daddr, now, &spare);
 	if (e == NULL) {
 		s = least(st, ix, in->worker);
 		if (s >= 0)
-			lbl_set_one(st, free, in->daddr, (uint16_t)s, now);
+			lbl_set_one(st, spare, in->daddr, (uint16_t)s, now);
 		return s;
 	}
 	e->lastuse = now;
