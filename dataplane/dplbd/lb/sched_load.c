@@ -316,7 +316,13 @@ index_sync(const struct sched_state *st, const struct sched_input *in)
 		index_build(st, ix, in);
 		return ix;
 	}
-	/* Each listed dest was in st when listed (its gen was st's). */
+	/*
+	 * Each listed dest was in st when listed (its gen was st's), so it
+	 * is alive: the caller frees a dest's sched_wload only once no
+	 * state that a worker may pick from holds it.  A list made for an
+	 * older state is dropped unread by index_build, so the dests of a
+	 * state gone by may be freed while listed.
+	 */
 	for (wl = sw->dirty; wl != NULL; wl = next) {
 		uint32_t i = leaf_of(ix, wl->slot);
 		uint64_t key = key_refresh(st, ix, wl->slot, wl);

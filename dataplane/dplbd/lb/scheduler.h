@@ -231,7 +231,10 @@ int sched_pick(const struct sched_state *st, const struct sched_input *in);
  * its active and inactive connections, applied to wl (that worker's
  * counts of the dest) and noted in sw (that worker's memory for the
  * dest's service) for the next pick to fold into its index.  Call it
- * on the worker, for every change of a connection it owns; O(1).
+ * on the worker, for every change of a connection it owns; O(1).  The
+ * caller keeps wl alive while a state that holds its dest may still be
+ * picked from (dplbd frees a dest after the RCU grace period that
+ * follows its removal, and its last connection).
  */
 static inline void
 sched_wload_add(struct sched_worker *sw, struct sched_wload *wl,
