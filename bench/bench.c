@@ -426,11 +426,26 @@ conf_neighs(FILE *f, const struct opts *o)
 	fprintf(f, " ); };\n");
 }
 
+/* Local addresses: more for the schedulers that send the bench's
+ * connections to one server (BENCH_LIPS_MAX). */
+static unsigned int
+conf_lips(const struct opts *o)
+{
+	static const char *const one_server[] = { "dh", "lblc", "lblcr",
+						  "sed", "nq", "fo" };
+	unsigned int i;
+
+	for (i = 0; i < RTE_DIM(one_server); i++)
+		if (strcmp(o->sched, one_server[i]) == 0)
+			return BENCH_LIPS_MAX;
+	return BENCH_LIPS;
+}
+
 static void
 conf_ports(FILE *f, const struct opts *o)
 {
 	bool replies = scenarios[o->sc].fwd <= LB_FWD_NAT && o->sc != SC_CPS;
-	unsigned int i;
+	unsigned int i, lips = conf_lips(o);
 
 	fprintf(f, "ports = (\n"
 		   "  { name = \"ext\"; device = \"net_null0\"; mac = \"02:00:00:00:00:01\";\n"
@@ -438,12 +453,12 @@ conf_ports(FILE *f, const struct opts *o)
 		   "  { name = \"int\"; device = \"net_null1%s\"; mac = \"02:00:00:00:01:01\";\n"
 		   "    addresses = [ \"198.18.1.1/24\"",
 		replies ? "" : ",no-rx=1");
-	for (i = 0; i < BENCH_LIPS; i++)
+	for (i = 0; i < lips; i++)
 		conf_addr(f, ", ", BENCH_LIP_BASE + i);
 	fprintf(f, " ]; }\n);\n"
 		   "routes = ( { dst = \"198.19.0.0/16\"; via = \"198.18.0.254\"; } );\n"
 		   "laddr_groups = ( { name = \"lips\"; addresses = [ ");
-	for (i = 0; i < BENCH_LIPS; i++)
+	for (i = 0; i < lips; i++)
 		conf_addr(f, i ? ", " : "", BENCH_LIP_BASE + i);
 	fprintf(f, " ]; } );\n");
 }
@@ -583,7 +598,8 @@ usage(FILE *f)
 		"  --scenario S   fnat (default), udp (UDP full-NAT), nat, dr, tunnel, cps\n"
 		"  --conns N      established flows (default 1000; cps: 0, beside the new ones)\n"
 		"  --dests N      real servers, 1..%u (default 100)\n"
-		"  --sched S      rr (default), wrr, lc, wlc, sh, mh, fo\n"
+		"  --sched S      rr (default), wrr, lc, wlc, sh, mh, fo, dh, lblc,\n"
+		"                 lblcr, sed, nq\n"
 		"  --seconds F    measured seconds per round (default 1)\n"
 		"  --rounds N     baseline/dplbd round pairs, 1..%u (default 3)\n"
 		"  --warmup F     seconds before measuring (default 0.2; cps at least 1.5)\n"

@@ -25,9 +25,15 @@ SCENARIOS=(
 	"tunnel --conns 1000"
 	"cps --sched rr"
 	"cps --sched wrr"
+	"cps --sched lc"
 	"cps --sched wlc"
+	"cps --sched sed"
+	"cps --sched nq"
 	"cps --sched sh"
 	"cps --sched mh"
+	"cps --sched dh"
+	"cps --sched lblc"
+	"cps --sched lblcr"
 )
 
 if [ -n "${BENCH_CG_ONLY:-}" ]; then

@@ -362,7 +362,7 @@ gen_capture(uint16_t port, uint16_t queue, struct rte_mbuf **pkts,
 			continue;
 		if (g->fwd != LB_FWD_FNAT)
 			lip = 0;
-		else if (lip >= BENCH_LIPS)
+		else if (lip >= BENCH_LIPS_MAX)
 			continue;
 		/* The ACK must follow its SYN; lport is never 0. */
 		if (g->reply[f] == 0)
@@ -468,7 +468,7 @@ check_fnat_nat(const struct gen *g, struct seen *s, uint32_t rs)
 			return "NAT: source is not the client";
 		return NULL;
 	}
-	if (rte_be_to_cpu_32(s->ip->src_addr) - BENCH_LIP_BASE >= BENCH_LIPS)
+	if (rte_be_to_cpu_32(s->ip->src_addr) - BENCH_LIP_BASE >= BENCH_LIPS_MAX)
 		return "FNAT: source is not a LIP";
 	if (reply_known(g) &&
 	    (r != reply_pack(rs, rte_be_to_cpu_32(s->ip->src_addr) -

@@ -37,9 +37,15 @@ FULL=(
 	"dr --conns 1000000"
 	"tunnel --conns 1000000"
 	"cps --sched wrr"
+	"cps --sched lc"
 	"cps --sched wlc"
+	"cps --sched sed"
+	"cps --sched nq"
 	"cps --sched sh"
 	"cps --sched mh"
+	"cps --sched dh"
+	"cps --sched lblc"
+	"cps --sched lblcr"
 )
 SMOKE=(
 	"fnat --conns 1000"
@@ -49,6 +55,7 @@ SMOKE=(
 	"tunnel --conns 1000"
 	"cps --conns 1000"
 	"cps --sched mh"
+	"cps --sched wlc"
 )
 
 die() { echo "bench: $*" >&2; exit 1; }

@@ -607,7 +607,8 @@ service_run(const struct opts *go, int argc, char **argv)
 	"       dplbctl " name " zero [-t|-u VIP:PORT]\n"                      \
 	"Virtual services, shown as ipvsadm -Ln shows them.\n"                 \
 	"  -t, -u VIP:PORT      TCP or UDP service; port 0 = every port\n"     \
-	"  -s, --scheduler      rr wrr lc wlc sh mh fo (default wlc)\n"        \
+	"  -s, --scheduler      rr wrr lc wlc sh mh fo dh lblc lblcr sed nq\n" \
+	"                       (default wlc)\n"                              \
 	"  -p, --persistent     persistence timeout in seconds (default 300)\n"\
 	"  -M, --netmask        persistence granularity (with -p)\n"           \
 	"  -b, --sched-flags    sh-port sh-fallback mh-port mh-fallback\n"     \

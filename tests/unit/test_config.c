@@ -915,7 +915,7 @@ test_lb_services_errors(void **state)
 		   "address");
 	ASSERT_ERR(SVC "\n sched = \"xx\"; } );",
 		   "t.conf:2: services.[0].sched: unknown scheduler 'xx' (rr "
-		   "wrr lc wlc sh mh fo)");
+		   "wrr lc wlc sh mh fo dh lblc lblcr sed nq)");
 	ASSERT_ERR(SVC "flags = [ \"sh-prt\" ]; } );",
 		   "t.conf:1: services.[0].flags.[0]: unknown flag 'sh-prt' "
 		   "(sh-port, sh-fallback, mh-port, mh-fallback, one-packet, "

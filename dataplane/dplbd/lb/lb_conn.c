@@ -77,16 +77,13 @@ dest_check_overload(struct lb_dest *d)
 __rte_noinline void
 lb_set_state(struct dp_worker *w, struct conn *c, uint8_t state)
 {
-	struct sched_dest_load *load = &conn_priv(c)->dest->load;
 	bool was = state_is_active(c);
 
 	conn_set_state(w->conns, c, state, w->now_ms);
 	if (was == state_is_active(c))
 		return;
-	__atomic_fetch_add(was ? &load->inactive : &load->active, 1,
-			   __ATOMIC_RELAXED);
-	__atomic_fetch_sub(was ? &load->active : &load->inactive, 1,
-			   __ATOMIC_RELAXED);
+	lb_dest_conn_count(conn_priv(c)->dest, w->id, was ? -1 : 1,
+			   was ? 1 : -1);
 }
 
 /* c ends: the template that made it (if still there) controls one
@@ -115,9 +112,8 @@ lb_conn_release(struct dp_worker *w, struct conn *c)
 	}
 	if (conn_priv(c)->tmpl != 0)
 		tmpl_uncontrol(w, c);
-	__atomic_fetch_sub(state_is_active(c) ? &d->load.active :
-						&d->load.inactive,
-			   1, __ATOMIC_RELAXED);
+	lb_dest_conn_count(d, w->id, state_is_active(c) ? -1 : 0,
+			   state_is_active(c) ? 0 : -1);
 	dest_check_overload(d);
 	lb_dest_put(d);
 	w->stats.conns_expired++;
@@ -258,13 +254,15 @@ lb_pick(struct dp_worker *w, const struct lb_svc_snap *svc,
 	struct conn **tmpl)
 {
 	struct inet_addr client = inet_addr_v4(in->src_addr);
+	struct inet_addr vip = inet_addr_v4(in->dst_addr);
 	const struct lb_dest_snap *d;
 	struct conn_key4 k;
 	struct conn *t;
 
 	*tmpl = NULL;
 	if (svc->persistent == 0)
-		return lb_svc_pick(svc, w->id, &client, in->src_port);
+		return lb_svc_pick(svc, w->id, &client, in->src_port, &vip,
+				   w->now_ms);
 	tmpl_key(svc, in, &k);
 	t = conn_lookup4(w->conns, &k, NULL);
 	if (t != NULL && is_template(t)) {
@@ -276,7 +274,7 @@ lb_pick(struct dp_worker *w, const struct lb_svc_snap *svc,
 		lb_conn_drop(w, t);
 		t = NULL;
 	}
-	d = lb_svc_pick(svc, w->id, &client, in->src_port);
+	d = lb_svc_pick(svc, w->id, &client, in->src_port, &vip, w->now_ms);
 	if (d != NULL && t == NULL)
 		*tmpl = tmpl_new(w, &k, svc, d);
 	return d;
@@ -329,7 +327,7 @@ lb_schedule(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 		conn_priv(tmpl)->n_control++;
 	}
 	lb_dest_hold(d->dest);
-	__atomic_fetch_add(&d->dest->load.inactive, 1, __ATOMIC_RELAXED);
+	lb_dest_conn_count(d->dest, w->id, 0, 1);
 	dest_check_overload(d->dest);
 	svc->svc->pcpu[w->id].st.conns++;
 	d->dest->pcpu[w->id].st.conns++;
