@@ -13,7 +13,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 DP = ROOT / "dataplane"
 DPLBD = DP / "dplbd"
-FOLDERS = ["core", "net", "lb", "ctl", "ha", "config"]
+FOLDERS = ["core", "net", "lb", "sched", "ctl", "ha", "config"]
 MAX_LINES = 1200
 MAX_FILES = 20
 
@@ -22,13 +22,15 @@ MAX_FILES = 20
 # EAL's log level, and the config's data.
 BASE = {"core/dp.h", "core/tx.h", "core/stats.h", "core/port.h",
         "core/eal.h", "config/config.h"}
-# The load balancer's value types, which the config reader fills.
-LB_TYPES = {"lb/lb_conf.h", "lb/conn_state.h", "lb/scheduler.h"}
+# The load balancer's value types, which the config reader fills
+# (scheduler names and flags are the schedulers').
+LB_TYPES = {"lb/lb_conf.h", "lb/conn_state.h", "sched/scheduler.h"}
 ALLOWED = {
     "config": lambda h: h.startswith("config/") or h in LB_TYPES,
     "net": lambda h: h.startswith("net/") or h in BASE,
-    "lb": lambda h: h.split("/")[0] in ("lb", "net") or h in BASE,
-    "ha": lambda h: h.split("/")[0] in ("ha", "lb", "net") or h in BASE,
+    "lb": lambda h: h.split("/")[0] in ("lb", "net", "sched") or h in BASE,
+    "sched": lambda h: h.startswith("sched/"),
+    "ha": lambda h: h.split("/")[0] in ("ha", "lb", "net", "sched") or h in BASE,
     "ctl": lambda h: True,
     "core": lambda h: True,
 }

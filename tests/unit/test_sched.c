@@ -18,7 +18,7 @@
 
 #include <cmocka.h>
 
-#include "lb/scheduler.h"
+#include "sched/scheduler.h"
 
 /* ---- allocation counting ---------------------------------------------- */
 

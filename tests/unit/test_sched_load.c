@@ -23,7 +23,7 @@
 
 #include <cmocka.h>
 
-#include "lb/scheduler.h"
+#include "sched/scheduler.h"
 
 #define POOL 32			/* dests that may be in the service */
 #define NW 2			/* workers */

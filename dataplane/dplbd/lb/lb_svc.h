@@ -54,7 +54,7 @@
 #include "inet.h"
 #include "lb/lb_conf.h"
 #include "lb/rate_est.h"
-#include "lb/scheduler.h"
+#include "sched/scheduler.h"
 
 struct rte_rcu_qsbr;
 struct dp_ctx;

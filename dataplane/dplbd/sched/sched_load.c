@@ -37,7 +37,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lb/sched_priv.h"
+#include "sched_priv.h"
 
 #define SEED_LBL 0x27d4eb2fu
 

@@ -12,7 +12,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
-#include "lb/scheduler.h"
+#include "sched/scheduler.h"
 
 struct sched_slot {
 	const struct sched_dest_load *load;

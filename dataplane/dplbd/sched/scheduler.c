@@ -19,7 +19,7 @@
 #include <string.h>
 #include <arpa/inet.h>
 
-#include "lb/sched_priv.h"
+#include "sched_priv.h"
 
 /*
  * Fixed seeds: the same dest set must give the same tables on both
