@@ -62,8 +62,8 @@ utf8_char_len(const char *s, size_t n)
 	return char_len((const unsigned char *)s, n, &cut);
 }
 
-bool
-utf8_valid(const char *s, size_t n)
+size_t
+utf8_valid_prefix(const char *s, size_t n)
 {
 	size_t i = 0, k;
 
@@ -75,10 +75,16 @@ utf8_valid(const char *s, size_t n)
 		}
 		k = utf8_char_len(s + i, n - i);
 		if (k == 0)
-			return false;
+			return i;
 		i += k;
 	}
-	return true;
+	return n;
+}
+
+bool
+utf8_valid(const char *s, size_t n)
+{
+	return utf8_valid_prefix(s, n) == n;
 }
 
 size_t

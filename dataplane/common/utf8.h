@@ -19,6 +19,9 @@
  */
 size_t utf8_char_len(const char *s, size_t n);
 
+/** Length of the longest valid UTF-8 prefix of s[0..n). */
+size_t utf8_valid_prefix(const char *s, size_t n);
+
 /** Whether s[0..n) is valid UTF-8 throughout. */
 bool utf8_valid(const char *s, size_t n);
 

@@ -252,6 +252,9 @@ test_parse_malformed(void **state)
 		"", "   ", "{", "{\"method\":\"x\"", "{\"method\":\"x\",}",
 		"{'method':'x'}", "nul", "{\"method\":\"x\" \"id\":1}",
 		"{\"method\":\"\xff\xfe\"}", "\x01\x02\x03", "}{",
+		/* json-c's own check lets these through */
+		"{\"method\":\"\xc0\xaf\"}", "{\"method\":\"\xed\xa0\x80\"}",
+		"{\"method\":\"\xf4\x90\x80\x80\"}",
 	};
 	struct ctl_request req;
 	size_t i;

@@ -101,6 +101,15 @@ tokenize(const char *line, size_t len, json_object **root, char *msg,
 			return -EBADMSG;
 		}
 	}
+	/* json-c lets overlong forms, surrogates and > U+10FFFF through */
+	i = utf8_valid_prefix(line, len);
+	if (i < len) {
+		json_object_put(*root);
+		*root = NULL;
+		set_msg(msg, msglen, "malformed JSON: not UTF-8 at offset %zu",
+			i);
+		return -EBADMSG;
+	}
 	return 0;
 }
 
