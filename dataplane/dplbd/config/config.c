@@ -430,6 +430,12 @@ static const struct key global_keys[] = {
 	FN_KEY("control_socket", global_control_socket),
 	FN_KEY("socket_mode", global_socket_mode),
 	FN_KEY("socket_group", global_socket_group),
+	UINT_KEY(struct dplb_config, "control_idle_timeout",
+		 control_idle_timeout, 0, 86400),
+	UINT_KEY(struct dplb_config, "control_max_per_uid",
+		 control_max_per_uid, 0, 1024),
+	UINT_KEY(struct dplb_config, "control_root_slots",
+		 control_root_slots, 0, 1023),
 };
 
 /* --- eal ------------------------------------------------------------ */
@@ -1449,6 +1455,9 @@ config_defaults(struct dplb_config *cfg)
 	snprintf(cfg->control_socket, sizeof(cfg->control_socket), "%s",
 		 CFG_DEFAULT_SOCKET);
 	cfg->socket_mode = 0660;
+	cfg->control_idle_timeout = 60;
+	cfg->control_max_per_uid = 64;
+	cfg->control_root_slots = 64;
 	cfg->hugepages = true;
 	cfg->workers = 1;
 	cfg->burst = 32;
@@ -1765,6 +1774,12 @@ global_json(const struct dplb_config *cfg)
 	snprintf(mode, sizeof(mode), "%04o", (unsigned int)cfg->socket_mode);
 	add_str(o, "socket_mode", mode);
 	add_str(o, "socket_group", cfg->socket_group);
+	json_object_object_add(o, "control_idle_timeout", json_object_new_int64(
+		cfg->control_idle_timeout));
+	json_object_object_add(o, "control_max_per_uid", json_object_new_int64(
+		cfg->control_max_per_uid));
+	json_object_object_add(o, "control_root_slots", json_object_new_int64(
+		cfg->control_root_slots));
 	return o;
 }
 
