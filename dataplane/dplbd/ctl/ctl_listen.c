@@ -20,7 +20,8 @@
 #define CTL_BACKLOG 128
 #define SUN_PATH_LEN sizeof(((struct sockaddr_un *)0)->sun_path)
 #define PRIVATE_NAME "/.dplbd-XXXXXX"	/* the private directory */
-#define PRIVATE_SOCK "/s"		/* the socket inside it */
+#define SOCK_NAME "s"			/* the socket inside it */
+#define PRIVATE_SOCK "/" SOCK_NAME
 
 /* mkdir -p of the directory part of path, new levels 0755. */
 static int
@@ -117,13 +118,13 @@ bind_mode(int fd, const char *path, mode_t mode)
 static int
 rename_into_place(int dfd, const char *path)
 {
-	if (renameat2(dfd, PRIVATE_SOCK + 1, AT_FDCWD, path,
+	if (renameat2(dfd, SOCK_NAME, AT_FDCWD, path,
 		      RENAME_NOREPLACE) == 0)
 		return 0;
 	if (errno != EINVAL && errno != ENOSYS)
 		return -errno;
 	/* a file system without RENAME_NOREPLACE */
-	return renameat(dfd, PRIVATE_SOCK + 1, AT_FDCWD, path) < 0 ? -errno : 0;
+	return renameat(dfd, SOCK_NAME, AT_FDCWD, path) < 0 ? -errno : 0;
 }
 
 /*
@@ -163,11 +164,11 @@ bind_private(int fd, const char *path, mode_t mode, gid_t gid,
 	}
 	if (rc == 0) {
 		*step = "setting the group (socket_group)";
-		if (fstatat(dfd, PRIVATE_SOCK + 1, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		if (fstatat(dfd, SOCK_NAME, &st, AT_SYMLINK_NOFOLLOW) < 0)
 			rc = -errno;
 		else if (!S_ISSOCK(st.st_mode))
 			rc = -EPERM;
-		else if (fchownat(dfd, PRIVATE_SOCK + 1, (uid_t)-1, gid,
+		else if (fchownat(dfd, SOCK_NAME, (uid_t)-1, gid,
 				  AT_SYMLINK_NOFOLLOW) < 0)
 			rc = -errno;
 	}
@@ -179,7 +180,7 @@ bind_private(int fd, const char *path, mode_t mode, gid_t gid,
 		id->dev = st.st_dev;
 		id->ino = st.st_ino;
 	} else if (dfd >= 0) {
-		unlinkat(dfd, PRIVATE_SOCK + 1, 0);
+		unlinkat(dfd, SOCK_NAME, 0);
 	}
 	if (dfd >= 0)
 		close(dfd);

@@ -175,7 +175,8 @@ check_numbers(json_object *v, char *msg, size_t msglen)
 				return rc;
 		}
 		return 0;
-	case json_type_object:
+	case json_type_object: {
+		/* braces: the macro declares variables */
 		json_object_object_foreach(v, key, val) {
 			(void)key;
 			rc = check_numbers(val, msg, msglen);
@@ -183,6 +184,7 @@ check_numbers(json_object *v, char *msg, size_t msglen)
 				return rc;
 		}
 		return 0;
+	}
 	default:
 		return 0;
 	}
