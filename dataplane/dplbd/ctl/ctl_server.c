@@ -119,6 +119,19 @@ now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
+/* " (and N more since the last such message)" after a note, or "". */
+static const char *
+held_text(unsigned int held)
+{
+	static char buf[64];
+
+	if (held == 0)
+		return "";
+	snprintf(buf, sizeof(buf), " (and %u more since the last such "
+		 "message)", held);
+	return buf;
+}
+
 /* Whether a repeatable warning about count events may be logged now;
  * when not, the events are held for the next one. */
 static bool
@@ -419,9 +432,8 @@ refuse(struct ctl_server *s, int fd, uid_t uid, const char *why)
 	send_note(fd, EUSERS, why);
 	close(fd);
 	if (note_due(&s->refused_note, now_ms(), 1, &held))
-		LOG_WARN("control socket: connection of uid %u refused: %s "
-			 "(%u more refused in the last %u s)",
-			 (unsigned int)uid, why, held, CTL_NOTE_MS / 1000);
+		LOG_WARN("control socket: connection of uid %u refused: %s%s",
+			 (unsigned int)uid, why, held_text(held));
 }
 
 static void
@@ -461,6 +473,15 @@ holds_lease(const struct ctl_client *c)
 	return c->close_hooks[0] != NULL;
 }
 
+/* A request that came in since the last epoll_wait: not idle after all. */
+static bool
+input_pending(const struct ctl_client *c)
+{
+	char b;
+
+	return recv(c->fd, &b, 1, MSG_PEEK | MSG_DONTWAIT) > 0;
+}
+
 /*
  * Close the clients without a lease that sent no request and took no
  * reply for idle_timeout_ms, each with one error line saying so.
@@ -484,7 +505,7 @@ sweep_idle(struct ctl_server *s, uint64_t now)
 	for (c = TAILQ_FIRST(&s->clients); c != NULL; c = next) {
 		next = TAILQ_NEXT(c, next);
 		if (holds_lease(c) || c->backlogged || c->closing ||
-		    now - c->active_ms < timeout)
+		    now - c->active_ms < timeout || input_pending(c))
 			continue;
 		/* with replies still queued the line would come out of order */
 		if (c->out_len == c->out_off)
@@ -493,8 +514,8 @@ sweep_idle(struct ctl_server *s, uint64_t now)
 		n++;
 	}
 	if (n > 0 && note_due(&s->idle_note, now, n, &held))
-		LOG_INFO("control socket: %u idle clients closed (%u more in "
-			 "the last %u s)", n, held, CTL_NOTE_MS / 1000);
+		LOG_INFO("control socket: %u idle clients closed%s", n,
+			 held_text(held));
 }
 
 /* ---- output ----------------------------------------------------------- */
