@@ -168,14 +168,6 @@ def dplbd(request):
     assert "Sanitizer" not in d.stderr, d.stderr
 
 
-@pytest.fixture
-def ctl(dplbd):
-    c = dplbd.connect()
-    yield c
-    c.close()
-    assert dplbd.alive(), f"dplbd died:\n{dplbd.stderr}"
-
-
 def wait_eof(c, timeout):
     """The lines c gets until dplbd closes it (within timeout)."""
     lines = []

@@ -721,11 +721,15 @@ test_idle_timeout(void **state)
 	assert_int_equal(f->closed, 1);
 }
 
-/* Connections of a non-root user, made by a child with its own uid. */
+/*
+ * n connections of a non-root user, made by a child with that uid and
+ * held until child_stop(); returns once they are made.
+ */
 static int
 child_connect(struct fixture *f, uid_t uid, int n, int *pipe_out)
 {
 	int fds[2], i, one = 1;
+	char c;
 	pid_t pid;
 
 	assert_int_equal(pipe(fds), 0);
@@ -744,7 +748,20 @@ child_connect(struct fixture *f, uid_t uid, int n, int *pipe_out)
 	}
 	close(fds[1]);
 	*pipe_out = fds[0];
+	while (read(fds[0], &c, 1) < 0 && errno == EINTR)
+		;
 	return pid;
+}
+
+static void
+child_stop(struct fixture *f, int pid, int pipe_fd)
+{
+	int status;
+
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+	close(pipe_fd);
+	pump(f, 20);
 }
 
 /*
@@ -755,8 +772,7 @@ static void
 test_uid_cap_and_root_slots(void **state)
 {
 	struct fixture *f = *state;
-	int pipe_fd, pid, status, i, fds[4];
-	char c;
+	int pipe_fd, pid, i, fds[4];
 
 	if (geteuid() != 0)
 		skip();
@@ -765,20 +781,13 @@ test_uid_cap_and_root_slots(void **state)
 	assert_int_equal(chmod(f->path, 0666), 0);
 	set_limits(f, 12, 4, 5, 0);
 	pid = child_connect(f, 65534, 10, &pipe_fd);
-	while (read(pipe_fd, &c, 1) < 0 && errno == EINTR)
-		;
 	pump(f, 20);
 	/* 5 of the 10 (the cap per uid) */
 	assert_int_equal(ctl_server_clients(f->srv), 5);
 	set_limits(f, 12, 4, 0, 0);	/* no cap per uid now */
-	kill(pid, SIGKILL);
-	waitpid(pid, &status, 0);
-	close(pipe_fd);
-	pump(f, 20);
+	child_stop(f, pid, pipe_fd);
 	assert_int_equal(ctl_server_clients(f->srv), 0);
 	pid = child_connect(f, 65534, 10, &pipe_fd);
-	while (read(pipe_fd, &c, 1) < 0 && errno == EINTR)
-		;
 	pump(f, 20);
 	/* 12 less the 4 slots kept for root */
 	assert_int_equal(ctl_server_clients(f->srv), 8);
@@ -792,10 +801,7 @@ test_uid_cap_and_root_slots(void **state)
 			     "{\"id\":1,\"ok\":true,\"result\":{}}\n");
 		close(fds[i]);
 	}
-	kill(pid, SIGKILL);
-	waitpid(pid, &status, 0);
-	close(pipe_fd);
-	pump(f, 20);
+	child_stop(f, pid, pipe_fd);
 	assert_int_equal(ctl_server_clients(f->srv), 0);
 }
 
