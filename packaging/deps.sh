@@ -16,12 +16,15 @@ TEST_DEPS="python3 python3-scapy python3-pytest nginx-light iproute2 ethtool
 curl hping3 wrk iputils-ping tcpdump socat jq procps psmisc"
 # make bench-callgrind, the plot of make bench, bench/e2e.py --perf
 BENCH_DEPS="valgrind gnuplot-nox linux-perf"
+# make fuzz and the fuzzing part of make test: clang with libFuzzer
+# (Debian 12's clang is clang 14; its libFuzzer is in libclang-rt-14-dev)
+FUZZ_DEPS="clang libclang-rt-14-dev"
 # make deb, make rpm, and their tests: lintian, a debootstrapped Debian
 # root (cached as a zstd tarball) booted with systemd-nspawn.
 PKG_DEPS="debhelper dpkg-dev lintian rpm debootstrap systemd-container zstd"
 
 missing=""
-for p in $BUILD_DEPS $KEEPALIVED_DEPS $TEST_DEPS $BENCH_DEPS $PKG_DEPS; do
+for p in $BUILD_DEPS $KEEPALIVED_DEPS $TEST_DEPS $BENCH_DEPS $FUZZ_DEPS $PKG_DEPS; do
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed"; then
 		missing="$missing $p"
 	fi

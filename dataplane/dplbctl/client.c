@@ -177,16 +177,36 @@ unreachable(const struct opts *o, const char *what, int err)
 	return EXIT_UNREACHABLE;
 }
 
-/* Check the reply's shape; returns the exit code. */
+/* A string member of an error object, or dflt. */
+static const char *
+err_str(json_object *err, const char *key, const char *dflt)
+{
+	json_object *v = NULL;
+
+	if (json_object_is_type(err, json_type_object) &&
+	    json_object_object_get_ex(err, key, &v) &&
+	    json_object_is_type(v, json_type_string))
+		return json_object_get_string(v);
+	return dflt;
+}
+
+/*
+ * Check the reply's envelope; returns the exit code.  Not a reply at
+ * all (not an object, no boolean "ok", not our id) is a malformed reply,
+ * as if dplbd could not be reached; an error reply of odd shape is
+ * still an error from dplbd.
+ */
 static int
 decode_reply(const struct opts *o, json_object *reply, json_object **result)
 {
-	json_object *ok, *id, *err;
+	json_object *ok, *id, *err = NULL;
 
 	if (!json_object_is_type(reply, json_type_object) ||
 	    !json_object_object_get_ex(reply, "ok", &ok) ||
+	    !json_object_is_type(ok, json_type_boolean) ||
 	    !json_object_object_get_ex(reply, "id", &id) ||
-	    json_object_get_int(id) != REQ_ID) {
+	    !json_object_is_type(id, json_type_int) ||
+	    json_object_get_int64(id) != REQ_ID) {
 		fprintf(stderr, "dplbctl: malformed reply from %s\n", o->socket);
 		return EXIT_UNREACHABLE;
 	}
@@ -196,9 +216,10 @@ decode_reply(const struct opts *o, json_object *reply, json_object **result)
 			*result = json_object_new_object();
 		return EXIT_OK;
 	}
-	err = json_object_object_get(reply, "error");
-	fprintf(stderr, "dplbctl: %s (%s)\n", jstr(err, "message", "error"),
-		jstr(err, "code", "EIO"));
+	json_object_object_get_ex(reply, "error", &err);
+	fprintf(stderr, "dplbctl: %s (%s)\n",
+		err_str(err, "message", "dplbd answered an error without a message"),
+		err_str(err, "code", "EIO"));
 	return EXIT_SERVER;
 }
 

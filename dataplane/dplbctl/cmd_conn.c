@@ -130,11 +130,21 @@ walk(const struct opts *o, const char *method, json_object *filters,
 		rc = ctl_call(o, method, p, &res);
 		if (rc != EXIT_OK)
 			return rc;
-		each(res, arg);
+		if (jisobj(res, "the result"))
+			each(res, arg);
 		cur = jget(res, "cursor");
 		if (cur != NULL && json_object_is_type(cur, json_type_string))
 			cursor = strdup(json_object_get_string(cur));
+		else if (cur != NULL)
+			shape_error("\"cursor\" is not a string");
 		json_object_put(res);
+		/* pages already printed stay printed: say where it broke */
+		if (shape_failed() != NULL) {
+			free(cursor);
+			fprintf(stderr, "dplbctl: unexpected reply to %s: %s\n",
+				method, shape_failed());
+			return EXIT_SERVER;
+		}
 	} while (cursor != NULL);
 	return EXIT_OK;
 }
@@ -142,12 +152,14 @@ walk(const struct opts *o, const char *method, json_object *filters,
 static void
 show_page(json_object *res, void *arg)
 {
-	json_object *all = arg, *cs = jget(res, "conns");
+	json_object *all = arg, *cs = jarr(res, "conns");
 	size_t i;
 
-	for (i = 0; cs != NULL && i < json_object_array_length(cs); i++) {
-		json_object *e = json_object_array_get_idx(cs, i);
+	for (i = 0; i < jlen(cs, NULL); i++) {
+		json_object *e = jidx(cs, i);
 
+		if (e == NULL)
+			return;
 		if (all != NULL)
 			json_object_array_add(all, json_object_get(e));
 		else

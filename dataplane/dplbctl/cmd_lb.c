@@ -224,9 +224,9 @@ service_print(json_object *res)
 	else
 		printf("  -> RemoteAddress:Port           Forward Weight "
 		       "ActiveConn InActConn\n");
-	for (i = 0; i < json_object_array_length(res); i++) {
-		json_object *s = json_object_array_get_idx(res, i);
-		json_object *fl = jget(s, "flags"), *ds = jget(s, "dests");
+	for (i = 0; i < jlen(res, "the result"); i++) {
+		json_object *s = jidx(res, i);
+		json_object *fl = jarr(s, "flags"), *ds = jarr(s, "dests");
 		const char *mask = jstr(s, "netmask", "255.255.255.255");
 
 		svc_name(s, name, sizeof(name));
@@ -237,10 +237,8 @@ service_print(json_object *res)
 				printf(" mask %s", mask);
 		}
 		flags[0] = '\0';
-		for (k = 0; fl != NULL && k < json_object_array_length(fl);
-		     k++) {
-			const char *f = json_object_get_string(
-				json_object_array_get_idx(fl, k));
+		for (k = 0; k < jlen(fl, NULL); k++) {
+			const char *f = jidx_str(fl, k, "?");
 
 			if (strcmp(f, "one-packet") == 0) {
 				printf(" ops");
@@ -253,8 +251,8 @@ service_print(json_object *res)
 		if (flags[0] != '\0')
 			printf(" (%s)", flags);
 		putchar('\n');
-		for (j = 0; ds != NULL && j < json_object_array_length(ds); j++) {
-			json_object *d = json_object_array_get_idx(ds, j);
+		for (j = 0; j < jlen(ds, NULL); j++) {
+			json_object *d = jidx(ds, j);
 
 			dest_name(d, name, sizeof(name));
 			if (lb_persist_view)
@@ -309,19 +307,19 @@ counters_print(json_object *res, const char *member,
 	for (i = 0; i < 5; i++)
 		printf("%9s", titles[i]);
 	printf("\n  -> RemoteAddress:Port\n");
-	for (i = 0; i < json_object_array_length(res); i++) {
-		json_object *s = json_object_array_get_idx(res, i);
-		json_object *ds = jget(s, "dests");
+	for (i = 0; i < jlen(res, "the result"); i++) {
+		json_object *s = jidx(res, i);
+		json_object *ds = jarr(s, "dests");
 
 		svc_name(s, name, sizeof(name));
 		printf("%-33s", name);
-		counter_cols(jget(s, member), keys);
-		for (j = 0; ds != NULL && j < json_object_array_length(ds); j++) {
-			json_object *d = json_object_array_get_idx(ds, j);
+		counter_cols(jobj(s, member), keys);
+		for (j = 0; j < jlen(ds, NULL); j++) {
+			json_object *d = jidx(ds, j);
 
 			dest_name(d, name, sizeof(name));
 			printf("  -> %-28s", name);
-			counter_cols(jget(d, member), keys);
+			counter_cols(jobj(d, member), keys);
 		}
 	}
 }
@@ -339,22 +337,30 @@ rate_print(json_object *res)
 }
 
 /* The header's version and size, from hello (size: the connection
- * table's, once dplbd reports one). */
-static void
+ * table's, once dplbd reports one).  Returns an exit code. */
+static int
 fetch_header(const struct opts *o)
 {
 	json_object *r = NULL;
 	struct opts quiet = *o;
+	int rc;
 
 	if (o->json)
-		return;
+		return EXIT_OK;
 	quiet.json = true;
-	if (ctl_call(&quiet, "hello", NULL, &r) != EXIT_OK)
-		return;
+	rc = ctl_call(&quiet, "hello", NULL, &r);
+	if (rc != EXIT_OK)
+		return rc;
 	snprintf(lb_version, sizeof(lb_version), "%s",
 		 jstr(r, "version", DPLB_VERSION));
 	lb_size = jint(r, "conn_table_size", 0);
 	json_object_put(r);
+	if (shape_failed() != NULL) {
+		fprintf(stderr, "dplbctl: unexpected reply to hello: %s\n",
+			shape_failed());
+		return EXIT_SERVER;
+	}
+	return EXIT_OK;
 }
 
 static int
@@ -408,7 +414,11 @@ service_show(const struct opts *o, int argc, char **argv)
 		json_object_put(a.p);
 		return rc;
 	}
-	fetch_header(o);
+	rc = fetch_header(o);
+	if (rc != EXIT_OK) {
+		json_object_put(a.p);
+		return rc;
+	}
 	return run_call(o, print == service_print ? "service.list" :
 						    "stats.show",
 			a.p, print);
@@ -643,8 +653,8 @@ dest_list_print(json_object *res)
 
 	printf("  -> RemoteAddress:Port           Forward Weight ActiveConn "
 	       "InActConn\n");
-	for (i = 0; i < json_object_array_length(res); i++) {
-		json_object *d = json_object_array_get_idx(res, i);
+	for (i = 0; i < jlen(res, "the result"); i++) {
+		json_object *d = jidx(res, i);
 
 		dest_name(d, name, sizeof(name));
 		printf("  -> %-28s %-7s %-6lld %-10lld %-10lld\n", name,
@@ -805,20 +815,18 @@ laddr_print(json_object *res)
 	char addrs[1024], ports[1024], svcs[16];
 	size_t i, j;
 
-	for (i = 0; i < json_object_array_length(res); i++) {
-		json_object *g = json_object_array_get_idx(res, i);
-		json_object *as = jget(g, "addresses"), *ps = jget(g, "ports");
+	for (i = 0; i < jlen(res, "the result"); i++) {
+		json_object *g = jidx(res, i);
+		json_object *as = jarr(g, "addresses"), *ps = jarr(g, "ports");
 		const char *row[4];
 
 		addrs[0] = ports[0] = '\0';
-		for (j = 0; as != NULL && j < json_object_array_length(as); j++)
+		for (j = 0; j < jlen(as, NULL); j++)
 			snprintf(addrs + strlen(addrs),
 				 sizeof(addrs) - strlen(addrs), "%s%s",
-				 j ? "," : "",
-				 json_object_get_string(
-					 json_object_array_get_idx(as, j)));
-		for (j = 0; ps != NULL && j < json_object_array_length(ps); j++) {
-			json_object *p = json_object_array_get_idx(ps, j);
+				 j ? "," : "", jidx_str(as, j, "?"));
+		for (j = 0; j < jlen(ps, NULL); j++) {
+			json_object *p = jidx(ps, j);
 
 			snprintf(ports + strlen(ports),
 				 sizeof(ports) - strlen(ports), "%s%lld:%lld-%lld",

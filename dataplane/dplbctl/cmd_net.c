@@ -80,8 +80,8 @@ addr_print(json_object *res)
 	struct table *t = table_new(2, hdr);
 	size_t i;
 
-	for (i = 0; i < json_object_array_length(res); i++) {
-		json_object *a = json_object_array_get_idx(res, i);
+	for (i = 0; i < jlen(res, "the result"); i++) {
+		json_object *a = jidx(res, i);
 		const char *row[] = { jstr(a, "dev", NULL), jstr(a, "addr", NULL) };
 
 		table_row(t, row);
@@ -162,8 +162,8 @@ route_print(json_object *res)
 {
 	size_t i;
 
-	for (i = 0; i < json_object_array_length(res); i++) {
-		json_object *r = json_object_array_get_idx(res, i);
+	for (i = 0; i < jlen(res, "the result"); i++) {
+		json_object *r = jidx(res, i);
 		const char *type = jstr(r, "type", "");
 		const char *via = jstr(r, "via", NULL);
 		const char *dev = jstr(r, "dev", NULL);
@@ -264,8 +264,8 @@ neigh_print(json_object *res)
 	char state[32];
 	size_t i, k;
 
-	for (i = 0; i < json_object_array_length(res); i++) {
-		json_object *n = json_object_array_get_idx(res, i);
+	for (i = 0; i < jlen(res, "the result"); i++) {
+		json_object *n = jidx(res, i);
 		const char *mac = jstr(n, "mac", NULL);
 
 		snprintf(state, sizeof(state), "%s", jstr(n, "state", "?"));
@@ -364,8 +364,8 @@ vip_print(json_object *res)
 	char age[32];
 	size_t i;
 
-	for (i = 0; i < json_object_array_length(res); i++) {
-		json_object *v = json_object_array_get_idx(res, i);
+	for (i = 0; i < jlen(res, "the result"); i++) {
+		json_object *v = jidx(res, i);
 		const char *row[] = { jstr(v, "addr", NULL), jstr(v, "dev", NULL),
 				      jbool(v, "lease") ? "yes" : "no",
 				      jstr(v, "owner", NULL), age };
@@ -435,8 +435,8 @@ sync_print(json_object *res)
 	char age[32], mcast[64];
 	size_t i;
 
-	for (i = 0; i < json_object_array_length(res); i++) {
-		json_object *s = json_object_array_get_idx(res, i);
+	for (i = 0; i < jlen(res, "the result"); i++) {
+		json_object *s = jidx(res, i);
 		const char *group = jstr(s, "mcast_group", NULL);
 		const char *row[] = { jstr(s, "state", NULL),
 				      jstr(s, "ifname", NULL),

@@ -78,12 +78,46 @@ bool wants_help(const struct command *cmd, int argc, char **argv);
 
 bool is_verb(const char *arg, const char *verb);
 
+/*
+ * Reading a result.  dplbd's replies have a documented shape, but a
+ * printer must survive any other (a different version, a bug, something
+ * else on the socket): the accessors below never crash on a wrong type,
+ * and note the first mismatch instead; run_call() then prints
+ * "dplbctl: unexpected reply to METHOD: WHAT" and exits 1 (EXIT_SERVER)
+ * instead of printing the result.  Missing or null members read as
+ * their default and are no mismatch.
+ */
+
+/** Note a mismatch (the first one is kept). */
+void shape_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/** The first mismatch noted, or NULL. */
+const char *shape_failed(void);
+
 /* String of obj[key]: strings as is, numbers/bools as JSON text; dflt
- * when missing or null. */
+ * when missing or null; an array or object there is a mismatch. */
 const char *jstr(json_object *obj, const char *key, const char *dflt);
+/** Integer obj[key]; dflt when missing or null. */
 long long jint(json_object *obj, const char *key, long long dflt);
+/** Boolean obj[key]; false when missing or null. */
 bool jbool(json_object *obj, const char *key);
+/** obj[key] of any type; NULL when missing or null.  A non-NULL obj that
+ * is not an object is a mismatch. */
 json_object *jget(json_object *obj, const char *key);
+/** obj[key] when it is an array (or an object for jobj); NULL when
+ * missing, null, or of another type (a mismatch). */
+json_object *jarr(json_object *obj, const char *key);
+json_object *jobj(json_object *obj, const char *key);
+/** Elements of an array; 0 for NULL or another type (a mismatch when
+ * what is not NULL: "the result"). */
+size_t jlen(json_object *arr, const char *what);
+/** Element i of arr, which must be an object (NULL, a mismatch, if not). */
+json_object *jidx(json_object *arr, size_t i);
+/** Element i of arr as a string (as jstr does); dflt if another type. */
+const char *jidx_str(json_object *arr, size_t i, const char *dflt);
+/** v as jstr reads a member; what names it in a mismatch. */
+const char *jtext(json_object *v, const char *what, const char *dflt);
+/** Whether v is an object (a mismatch, named what, if not). */
+bool jisobj(json_object *v, const char *what);
 
 /** New params object from key/value string pairs, NULL value skipped. */
 json_object *params_new(void);

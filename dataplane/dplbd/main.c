@@ -182,6 +182,12 @@ run(struct dplb_config *cfg)
 			strerror(errno));
 		return EXIT_FAILURE;
 	}
+	ctl_server_set_limits(srv, &(struct ctl_limits){
+		.max_clients = CTL_DEFAULT_MAX_CLIENTS,
+		.root_slots = cfg->control_root_slots,
+		.max_per_uid = cfg->control_max_per_uid,
+		.idle_timeout_ms = cfg->control_idle_timeout * 1000,
+	});
 	dp_launch_workers(dp);
 	LOG_NOTICE("dplbd %s ready in %llu ms: %u ports, %u workers, control %s",
 		   DPLB_VERSION, (unsigned long long)(dp_now_ms() - t0),

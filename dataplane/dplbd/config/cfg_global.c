@@ -83,6 +83,12 @@ static const struct key global_keys[] = {
 	FN_KEY("control_socket", global_control_socket),
 	FN_KEY("socket_mode", global_socket_mode),
 	FN_KEY("socket_group", global_socket_group),
+	UINT_KEY(struct dplb_config, "control_idle_timeout",
+		 control_idle_timeout, 0, 86400),
+	UINT_KEY(struct dplb_config, "control_max_per_uid",
+		 control_max_per_uid, 0, 1024),
+	UINT_KEY(struct dplb_config, "control_root_slots",
+		 control_root_slots, 0, 1023),
 };
 
 const struct key_table cfg_global_keys = KEY_TABLE(global_keys);
@@ -254,6 +260,7 @@ cfg_global_json(const struct dplb_config *cfg)
 	snprintf(mode, sizeof(mode), "%04o", (unsigned int)cfg->socket_mode);
 	cfg_add_str(o, "socket_mode", mode);
 	cfg_add_str(o, "socket_group", cfg->socket_group);
+	KEYS_TO_JSON(o, global_keys, cfg);
 	return o;
 }
 

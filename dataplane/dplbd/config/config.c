@@ -51,6 +51,9 @@ config_defaults(struct dplb_config *cfg)
 	snprintf(cfg->control_socket, sizeof(cfg->control_socket), "%s",
 		 CFG_DEFAULT_SOCKET);
 	cfg->socket_mode = 0660;
+	cfg->control_idle_timeout = 60;
+	cfg->control_max_per_uid = 64;
+	cfg->control_root_slots = 64;
 	cfg->hugepages = true;
 	cfg->workers = 1;
 	cfg->burst = 32;

@@ -87,6 +87,9 @@ struct dplb_config {
 	char control_socket[108];	/* sun_path */
 	mode_t socket_mode;
 	char socket_group[32];		/* "" = keep the process group */
+	unsigned int control_idle_timeout;	/* s; 0 = never (ctl_limits) */
+	unsigned int control_max_per_uid;	/* 0 = no cap */
+	unsigned int control_root_slots;
 
 	/* eal */
 	bool hugepages;			/* false: --no-huge */

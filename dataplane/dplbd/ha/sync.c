@@ -41,7 +41,7 @@ ha_sync_start(enum ha_sync_role role, const struct ha_sync_params *p)
 	roles[role].params = *p;
 	roles[role].since_ms = dp_now_ms();
 	LOG_NOTICE("sync daemon: %s role started (interface %s, syncid %u)",
-		   role_names[role], p->ifname[0] ? p->ifname : "-",
+		   role_names[role], p->ifname[0] ? LOG_STR(p->ifname) : "-",
 		   p->syncid);
 }
 
