@@ -35,6 +35,7 @@
 #define CFG_MAX_SVC_DESTS 4096	/* dests of all services together */
 #define CFG_MAX_LADDR_GROUPS 32
 #define CFG_ERR_LEN 512
+#define CFG_AT_LEN 320		/* "file:line: key" of a setting */
 
 #define CFG_DEFAULT_PATH "/etc/dplb/dplbd.conf"
 #define CFG_DEFAULT_SOCKET "/run/dplb/dplbd.sock"
@@ -42,6 +43,8 @@
 struct cfg_port {
 	char name[CFG_IFNAMSIZ];	/* dplb's name, "dp0" */
 	char device[CFG_DEVARGS_LEN];	/* PCI address or vdev devargs */
+	char device_at[CFG_AT_LEN];	/* "file:line: ports.[N].device",
+					 * for checks against the host */
 	char twin[CFG_IFNAMSIZ];	/* kernel twin (net_tap) name, "" = none */
 	bool has_mac;			/* mac overrides the device's MAC */
 	uint8_t mac[6];
