@@ -203,15 +203,15 @@ permission_hint(const char *path)
 static int
 unreachable(const struct opts *o, const char *what, int err)
 {
+	err_prefix();
 	if (err == ETIMEDOUT)
-		fprintf(stderr, "dplbctl: %s %s: no reply within %g s\n", what,
+		fprintf(stderr, "%s %s: no reply within %g s\n", what,
 			o->socket, o->timeout_s);
 	else if (err == ECONNRESET)
-		fprintf(stderr, "dplbctl: %s %s: connection closed by dplbd\n",
-			what, o->socket);
+		fprintf(stderr, "%s %s: connection closed by dplbd\n", what,
+			o->socket);
 	else
-		fprintf(stderr, "dplbctl: %s %s: %s\n", what, o->socket,
-			strerror(err));
+		fprintf(stderr, "%s %s: %s\n", what, o->socket, strerror(err));
 	if (err == EACCES)
 		permission_hint(o->socket);
 	return EXIT_UNREACHABLE;
@@ -237,7 +237,8 @@ decode_reply(const struct opts *o, json_object *reply, json_object **result)
 		return EXIT_OK;
 	}
 	err = json_object_object_get(reply, "error");
-	fprintf(stderr, "dplbctl: %s (%s)\n", jstr(err, "message", "error"),
+	err_prefix();
+	fprintf(stderr, "%s (%s)\n", jstr(err, "message", "error"),
 		jstr(err, "code", "EIO"));
 	return EXIT_SERVER;
 }
