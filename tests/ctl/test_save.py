@@ -63,7 +63,7 @@ def dplbctl(d, *args, check=0, stdin=None):
 
 @pytest.fixture(scope="module")
 def pair():
-    a, b = Dplbd(CONFIG), Dplbd(CONFIG)
+    a, b = Dplbd(CONFIG, start_timeout=60), Dplbd(CONFIG, start_timeout=60)
     a.start()
     try:
         b.start()
