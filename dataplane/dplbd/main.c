@@ -23,6 +23,7 @@
 #include "log.h"
 #include "net/slowpath.h"
 #include "ops/hostcheck.h"
+#include "ops/metrics.h"
 #include "version.h"
 
 /* The main loop's longest wait when idle; slow-path packets (ARP,
@@ -114,7 +115,7 @@ parse_options(int argc, char **argv, struct options *o)
 }
 
 static void
-main_loop(struct dp_ctx *dp, struct ctl_server *srv)
+main_loop(struct dp_ctx *dp, struct ctl_server *srv, struct metrics_server *ms)
 {
 	unsigned int busy = 0;
 	uint64_t next_gc = 0;
@@ -125,6 +126,7 @@ main_loop(struct dp_ctx *dp, struct ctl_server *srv)
 		slowpath_tick(dp);
 		dp_estimate_tick(dp, dp_now_ms());
 		supervise_tick(dp);
+		metrics_poll(ms);
 		if (dp_now_ms() >= next_gc) {
 			/* Free deleted real servers no connection uses. */
 			lb_store_gc(dp->lb);
@@ -205,6 +207,7 @@ run(struct dplb_config *cfg)
 {
 	struct dp_ctx *dp = &the_dp;
 	struct ctl_server *srv;
+	struct metrics_server *ms;
 	const struct ctl_method *methods;
 	size_t n_methods;
 	uint64_t t0 = dp_now_ms();
@@ -221,16 +224,19 @@ run(struct dplb_config *cfg)
 			strerror(errno));
 		return EXIT_FAILURE;
 	}
+	if (metrics_start(dp, &ms) != 0)
+		return EXIT_FAILURE;
 	hostcheck_kernel(cfg);
 	dp_launch_workers(dp);
 	LOG_NOTICE("dplbd %s ready in %llu ms: %u ports, %u workers, control %s",
 		   DPLB_VERSION, (unsigned long long)(dp_now_ms() - t0),
 		   dp->n_ports, dp->n_workers, cfg->control_socket);
 	supervise_ready(dp);
-	main_loop(dp, srv);
+	main_loop(dp, srv, ms);
 	LOG_NOTICE("shutting down");
 	supervise_stopping(dp);
 	dp_wait_workers(dp);
+	metrics_stop(ms);
 	ctl_server_destroy(srv);
 	dp_stop(dp);
 	return EXIT_SUCCESS;

@@ -39,6 +39,8 @@
 
 #define CFG_DEFAULT_PATH "/etc/dplb/dplbd.conf"
 #define CFG_DEFAULT_SOCKET "/run/dplb/dplbd.sock"
+#define CFG_DEFAULT_METRICS_ADDRESS "127.0.0.1"
+#define CFG_DEFAULT_METRICS_PORT 9661
 
 struct cfg_port {
 	char name[CFG_IFNAMSIZ];	/* dplb's name, "dp0" */
@@ -127,6 +129,11 @@ struct dplb_config {
 	struct cfg_route routes[CFG_MAX_ROUTES];
 	unsigned int n_neighs;
 	struct cfg_neigh neighs[CFG_MAX_NEIGHS];
+
+	/* metrics: the Prometheus endpoint (ops/metrics.h) */
+	bool metrics_enabled;
+	char metrics_address[64];	/* IPv4 or IPv6 address to listen on */
+	uint16_t metrics_port;
 
 	/* load balancer (lb/lb_conf.h), applied by lb_svc_apply_config() */
 	unsigned int n_laddr_groups;
