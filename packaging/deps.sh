@@ -22,7 +22,8 @@ METRICS_DEPS="prometheus"
 BENCH_DEPS="valgrind gnuplot-nox linux-perf"
 # make deb, make rpm, and their tests: lintian, a debootstrapped Debian
 # root (cached as a zstd tarball) booted with systemd-nspawn.
-PKG_DEPS="debhelper dpkg-dev lintian rpm rpmlint debootstrap systemd-container zstd"
+PKG_DEPS="debhelper dpkg-dev lintian rpm rpm2cpio cpio rpmlint debootstrap
+systemd-container zstd"
 
 missing=""
 for p in $BUILD_DEPS $KEEPALIVED_DEPS $TEST_DEPS $METRICS_DEPS $BENCH_DEPS $PKG_DEPS; do
