@@ -197,6 +197,19 @@ def test_start_warns_about_the_interface_s_kernel_settings(netns):
     assert re.search(r"rp_filter on opv0 is 2: .*rp_filter=1 \(and "
                      r"net\.ipv4\.conf\.all\.rp_filter at most 1\)",
                      d.stderr), d.stderr
+    # a peer in another namespace (a client's) cannot be seen: no word,
+    # whatever index it has there (deleting that namespace ends the pair)
+    other = NS + "b"
+    subprocess.run(["ip", "netns", "add", other], check=True, timeout=30)
+    try:
+        sh("ip", "link", "set", "opv1", "netns", other)
+        sh("ethtool", "-K", "opv1", "tx", "on", ns=other)
+        sh("ip", "link", "set", "opv1", "up", ns=other)
+        with Dplbd(cfg, netns=netns, start_timeout=60) as d:
+            pass
+        assert "veth peer" not in d.stderr, d.stderr
+    finally:
+        subprocess.run(["ip", "netns", "del", other], timeout=30)
 
 
 # ------------------------------------------------------------- net_tap noise

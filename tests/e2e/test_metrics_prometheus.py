@@ -77,6 +77,14 @@ def query(lab, q):
             for s in body["data"]["result"]]
 
 
+def test_the_lab_s_ports_pass_the_start_checks(lab):
+    """tests/lab sets what docs/config.md asks of af_packet interfaces:
+    dplbd's start checks find nothing to warn about."""
+    out = lab.dplbd_output()
+    assert "ready in" in out, out
+    assert "warning" not in out, out
+
+
 def test_target_is_up_through_the_twin(lab, prometheus):
     up = wait_for(lambda: prometheus('up{job="dplb"} == 1'), timeout=30,
                   interval=0.5)

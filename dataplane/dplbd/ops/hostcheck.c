@@ -19,6 +19,8 @@
 
 #include <arpa/inet.h>
 #include <linux/ethtool.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
 #include <linux/sockios.h>
 
 #include "config/config.h"
@@ -192,53 +194,64 @@ ethtool(int fd, const char *ifname, void *data)
 	return ioctl(fd, SIOCETHTOOL, &ifr);
 }
 
-/* The ifindex of a veth's peer (ethtool -S: peer_ifindex), or 0. */
+/*
+ * The ifindex of a veth's peer when that peer is in our network
+ * namespace, else 0: rtnetlink's IFLA_LINK names the peer, and
+ * IFLA_LINK_NETNSID comes with it when the peer lives in another
+ * namespace (where its index means nothing here).
+ */
 static unsigned int
-veth_peer(int fd, const char *ifname)
+local_veth_peer(int fd, const char *ifname)
 {
 	struct ethtool_drvinfo info = { .cmd = ETHTOOL_GDRVINFO };
-	struct ethtool_gstrings *names = NULL;
-	struct ethtool_stats *stats = NULL;
-	unsigned int i, n, peer = 0;
+	struct {
+		struct nlmsghdr nh;
+		struct ifinfomsg ifi;
+	} req = {
+		.nh = { .nlmsg_len = NLMSG_LENGTH(sizeof(struct ifinfomsg)),
+			.nlmsg_type = RTM_GETLINK, .nlmsg_flags = NLM_F_REQUEST,
+			.nlmsg_seq = 1 },
+		.ifi = { .ifi_family = AF_UNSPEC,
+			 .ifi_index = (int)if_nametoindex(ifname) },
+	};
+	char buf[16384] __attribute__((aligned(4)));
+	struct nlmsghdr *nh = (struct nlmsghdr *)buf;
+	unsigned int peer = 0;
+	bool other_ns = false;
+	struct rtattr *rta;
+	int nl, len;
+	ssize_t n;
 
 	if (ethtool(fd, ifname, &info) != 0 || strcmp(info.driver, "veth") != 0)
 		return 0;
-	n = info.n_stats;
-	names = calloc(1, sizeof(*names) + (size_t)n * ETH_GSTRING_LEN);
-	stats = calloc(1, sizeof(*stats) + (size_t)n * sizeof(uint64_t));
-	if (names == NULL || stats == NULL)
-		goto out;
-	names->cmd = ETHTOOL_GSTRINGS;
-	names->string_set = ETH_SS_STATS;
-	names->len = n;
-	stats->cmd = ETHTOOL_GSTATS;
-	stats->n_stats = n;
-	if (ethtool(fd, ifname, names) != 0 || ethtool(fd, ifname, stats) != 0)
-		goto out;
-	for (i = 0; i < n; i++)
-		if (strncmp((char *)names->data + i * ETH_GSTRING_LEN,
-			    "peer_ifindex", ETH_GSTRING_LEN) == 0)
-			peer = (unsigned int)stats->data[i];
-out:
-	free(names);
-	free(stats);
-	return peer;
+	nl = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	if (nl < 0)
+		return 0;
+	n = send(nl, &req, req.nh.nlmsg_len, 0) < 0 ? -1 :
+	    recv(nl, buf, sizeof(buf), 0);
+	close(nl);
+	if (n <= 0 || !NLMSG_OK(nh, (size_t)n) || nh->nlmsg_type != RTM_NEWLINK)
+		return 0;
+	len = (int)IFLA_PAYLOAD(nh);
+	for (rta = IFLA_RTA(NLMSG_DATA(nh)); RTA_OK(rta, len);
+	     rta = RTA_NEXT(rta, len)) {
+		if (rta->rta_type == IFLA_LINK &&
+		    RTA_PAYLOAD(rta) >= sizeof(uint32_t))
+			peer = *(uint32_t *)RTA_DATA(rta);
+		else if (rta->rta_type == IFLA_LINK_NETNSID)
+			other_ns = true;
+	}
+	return other_ns ? 0 : peer;
 }
 
-/*
- * A veth whose peer is in this namespace (the peer names us back as its
- * peer) and sends with tx checksum offload: its TCP and UDP checksums
- * are left to a NIC that does not exist, and dplbd forwards them so.
- */
 static unsigned int
 check_veth_peer(int fd, const char *port, const char *ifname)
 {
 	struct ethtool_value tx = { .cmd = ETHTOOL_GTXCSUM };
-	unsigned int self = if_nametoindex(ifname), peer = veth_peer(fd, ifname);
+	unsigned int peer = local_veth_peer(fd, ifname);
 	char pname[IF_NAMESIZE];
 
-	if (peer == 0 || if_indextoname(peer, pname) == NULL ||
-	    veth_peer(fd, pname) != self)
+	if (peer == 0 || if_indextoname(peer, pname) == NULL)
 		return 0;	/* no veth, or its peer lives elsewhere */
 	if (ethtool(fd, pname, &tx) != 0 || tx.data == 0)
 		return 0;
