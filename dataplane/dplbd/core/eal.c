@@ -231,7 +231,11 @@ eal_start(const struct dplb_config *cfg)
 	argv[argc] = NULL;
 	ret = rte_eal_init(argc, argv);
 	if (ret < 0) {
-		LOG_ERR("DPDK EAL init failed: %s", rte_strerror(rte_errno));
+		LOG_ERR("DPDK EAL init failed: %s (the EAL's messages above say "
+			"why; %s)", rte_strerror(rte_errno), cfg->hugepages ?
+			"without free 2 MiB hugepages, reserve some with "
+			"eal.nr_hugepages or set eal.hugepages = false" :
+			"check eal.args and eal.cpus");
 		return -rte_errno;
 	}
 	return 0;
