@@ -12,7 +12,8 @@
 #                 (default 300); make fuzz-build only builds them
 #   make deps     install build and test dependencies from Debian
 #   make deb      .debs of dplb and dplb-keepalived in build/packages/
-#   make rpm      .rpms of the same in build/packages/
+#   make rpm      the source RPM (build/packages/dplb-VERSION-1.src.rpm), to
+#                 rebuild on a RHEL-family system (docs/packaging.md)
 #   make install  install into $(DESTDIR) (the packages' layout)
 
 BUILD ?= $(CURDIR)/build

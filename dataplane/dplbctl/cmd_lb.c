@@ -208,6 +208,61 @@ static char lb_version[64] = DPLB_VERSION;
 static long long lb_size;
 static bool lb_exact;
 static bool lb_persist_view;	/* --persistent-conn */
+static bool lb_thresholds_view;	/* --thresholds */
+static bool lb_sort;		/* --sort */
+
+/* ---- --sort: services by protocol, address, port; dests by address, port */
+
+static int
+cmp_addr_port(json_object *a, json_object *b, const char *addr_key)
+{
+	struct inet_addr x, y;
+	int c;
+
+	if (inet_addr_parse(jstr(a, addr_key, ""), &x) == 0 &&
+	    inet_addr_parse(jstr(b, addr_key, ""), &y) == 0) {
+		c = x.family != y.family ? (x.family < y.family ? -1 : 1) :
+		    x.family == AF_INET ? memcmp(&x.v4, &y.v4, sizeof(x.v4)) :
+		    memcmp(&x.v6, &y.v6, sizeof(x.v6));
+	} else {
+		c = strcmp(jstr(a, addr_key, ""), jstr(b, addr_key, ""));
+	}
+	if (c != 0)
+		return c;
+	return jint(a, "port", 0) < jint(b, "port", 0) ? -1 :
+	       jint(a, "port", 0) > jint(b, "port", 0);
+}
+
+static int
+cmp_dest(const void *a, const void *b)
+{
+	return cmp_addr_port(*(json_object *const *)a,
+			     *(json_object *const *)b, "addr");
+}
+
+static int
+cmp_service(const void *pa, const void *pb)
+{
+	json_object *a = *(json_object *const *)pa, *b = *(json_object *const *)pb;
+	int c = strcmp(jstr(a, "proto", ""), jstr(b, "proto", ""));
+
+	return c != 0 ? c : cmp_addr_port(a, b, "vip");
+}
+
+static void
+sort_services(json_object *res)
+{
+	size_t i;
+
+	json_object_array_sort(res, cmp_service);
+	for (i = 0; i < json_object_array_length(res); i++) {
+		json_object *ds = jget(json_object_array_get_idx(res, i),
+				       "dests");
+
+		if (ds != NULL)
+			json_object_array_sort(ds, cmp_dest);
+	}
+}
 
 static void
 service_print(json_object *res)
@@ -215,10 +270,15 @@ service_print(json_object *res)
 	char name[INET_ADDR_STRLEN + 16], flags[128];
 	size_t i, j, k;
 
+	if (lb_sort)
+		sort_services(res);
 	printf("IP Virtual Server version dplb %s (size=%lld)\n", lb_version,
 	       lb_size);
 	printf("Prot LocalAddress:Port Scheduler Flags\n");
-	if (lb_persist_view)
+	if (lb_thresholds_view)
+		printf("  -> RemoteAddress:Port           Uthreshold Lthreshold "
+		       "ActiveConn InActConn\n");
+	else if (lb_persist_view)
 		printf("  -> RemoteAddress:Port           Weight    PersistConn "
 		       "ActiveConn InActConn\n");
 	else
@@ -255,7 +315,13 @@ service_print(json_object *res)
 			json_object *d = jidx(ds, j);
 
 			dest_name(d, name, sizeof(name));
-			if (lb_persist_view)
+			if (lb_thresholds_view)
+				printf("  -> %-28s %-10lld %-10lld %-10lld "
+				       "%-9lld\n", name, jint(d, "u_threshold", 0),
+				       jint(d, "l_threshold", 0),
+				       jint(d, "active_conns", 0),
+				       jint(d, "inactive_conns", 0));
+			else if (lb_persist_view)
 				printf("  -> %-28s %-9lld %-11lld %-10lld "
 				       "%-9lld\n", name, jint(d, "weight", 0),
 				       jint(d, "persistent_conns", 0),
@@ -301,6 +367,8 @@ counters_print(json_object *res, const char *member,
 	char name[INET_ADDR_STRLEN + 16];
 	size_t i, j;
 
+	if (lb_sort)
+		sort_services(res);
 	printf("IP Virtual Server version dplb %s (size=%lld)\n", lb_version,
 	       lb_size);
 	printf("%-33s", "Prot LocalAddress:Port");
@@ -371,6 +439,9 @@ service_show(const struct opts *o, int argc, char **argv)
 		{ "rate", no_argument, NULL, 'r' },
 		{ "persistent-conn", no_argument, NULL, 'P' },
 		{ "exact", no_argument, NULL, 'X' },
+		{ "thresholds", no_argument, NULL, 'T' },
+		{ "sort", no_argument, NULL, 'O' },
+		{ "numeric", no_argument, NULL, 'n' },
 		{ "tcp-service", required_argument, NULL, 't' },
 		{ "udp-service", required_argument, NULL, 'u' },
 		{ NULL, 0, NULL, 0 },
@@ -394,6 +465,12 @@ service_show(const struct opts *o, int argc, char **argv)
 			break;
 		case 'X':
 			lb_exact = true;
+			break;
+		case 'T':
+			lb_thresholds_view = true;
+			break;
+		case 'O':
+			lb_sort = true;
 			break;
 		case 'n':	/* ipvsadm -n: we never resolve names */
 			break;
@@ -605,8 +682,8 @@ service_run(const struct opts *go, int argc, char **argv)
 
 #define SERVICE_USAGE(name)                                                   \
 	"Usage: dplbctl " name " show [--stats|--rate [--exact]|"             \
-	"--persistent-conn]\n"                                                \
-	"                          [-t|-u VIP:PORT]\n"                         \
+	"--persistent-conn|--thresholds]\n"                                   \
+	"                          [--sort] [-n] [-t|-u VIP:PORT]\n"           \
 	"       dplbctl " name " add -t|-u VIP:PORT [-s SCHED] [-p [SECONDS]]" \
 	" [-M NETMASK]\n"                                                     \
 	"                          [-b FLAG,...] [-o] [--expire-quiescent]"    \
@@ -627,6 +704,11 @@ service_run(const struct opts *go, int argc, char **argv)
 	"  -s, --stats          (show) counters instead of dests\n"            \
 	"  -r, --rate           (show) rates: conns, packets, bytes per second\n"\
 	"  --persistent-conn    (show) dests with their persistence templates\n"\
+	"  --thresholds         (show) dests with their connection thresholds\n"\
+	"  --sort               (show) services by protocol, address, port;\n" \
+	"                       dests by address, port (else in creation order)\n"\
+	"  --exact              (show) exact numbers, no K/M/G/T\n"           \
+	"  -n, --numeric        (show) accepted; addresses are never resolved\n"\
 	"  --json               print dplbd's JSON result\n"
 
 const struct command cmd_service = {

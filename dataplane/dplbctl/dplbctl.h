@@ -55,6 +55,15 @@ int ctl_call(const struct opts *o, const char *method, json_object *params,
 
 /* util.c */
 
+/**
+ * Where the command being run came from, for error messages: NULL
+ * normally, "restore: FILE:LINE" while dplbctl restore runs a line.
+ */
+extern const char *err_where;
+
+/** "dplbctl: " or "dplbctl: <err_where>: " on stderr, before a message. */
+void err_prefix(void);
+
 typedef void (*print_fn)(json_object *result);
 
 /**
@@ -132,5 +141,7 @@ extern const struct command cmd_vip, cmd_sync;
 extern const struct command cmd_service, cmd_lb, cmd_dest, cmd_laddr;
 /* cmd_conn.c: the load balancer's connections */
 extern const struct command cmd_conn;
+/* cmd_save.c: the load balancer's state as commands, and back */
+extern const struct command cmd_save, cmd_restore;
 
 #endif /* DPLBCTL_H */

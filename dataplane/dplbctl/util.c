@@ -85,17 +85,30 @@ run_call(const struct opts *o, const char *method, json_object *params,
 	return rc;
 }
 
+const char *err_where;
+
+void
+err_prefix(void)
+{
+	if (err_where != NULL)
+		fprintf(stderr, "dplbctl: %s: ", err_where);
+	else
+		fputs("dplbctl: ", stderr);
+}
+
+/* The usage follows, except for a line of dplbctl restore. */
 int
 usage_error(const struct command *cmd, const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("dplbctl: ", stderr);
+	err_prefix();
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
-	fputs(cmd->usage, stderr);
+	if (err_where == NULL)
+		fputs(cmd->usage, stderr);
 	return EXIT_USAGE;
 }
 

@@ -247,7 +247,43 @@ static const struct key timeout_keys[] = {
 
 const struct key_table cfg_timeout_keys = KEY_TABLE(timeout_keys);
 
+/* --- metrics -------------------------------------------------------- */
+
+/* Where the Prometheus endpoint listens: any address of the kernel side
+ * (loopback, a twin's address, a management interface's), IPv6 too. */
+static int
+metrics_address(struct ctx *c, const config_setting_t *s, void *obj)
+{
+	char *dst = c->cfg->metrics_address;
+	struct inet_addr a;
+
+	if (cfg_copy_string(c, s, dst, sizeof(c->cfg->metrics_address)) < 0)
+		return -EINVAL;
+	if (inet_addr_parse(dst, &a) < 0)
+		return cfg_err(c, s, NULL, "invalid address '%s' (expected "
+			       "e.g. \"127.0.0.1\" or \"::1\")", dst);
+	return 0;
+}
+
+static const struct key metrics_keys[] = {
+	BOOL_KEY(struct dplb_config, "enabled", metrics_enabled),
+	FN_KEY("address", metrics_address),
+	UINT_KEY(struct dplb_config, "port", metrics_port, 1, 65535),
+};
+
+const struct key_table cfg_metrics_keys = KEY_TABLE(metrics_keys);
+
 /* --- JSON ----------------------------------------------------------- */
+
+json_object *
+cfg_metrics_json(const struct dplb_config *cfg)
+{
+	json_object *o = json_object_new_object();
+
+	KEYS_TO_JSON(o, metrics_keys, cfg);
+	cfg_add_str(o, "address", cfg->metrics_address);
+	return o;
+}
 
 json_object *
 cfg_global_json(const struct dplb_config *cfg)

@@ -41,6 +41,7 @@ static const struct key top_keys[] = {
 	FN_KEY("laddr_groups", cfg_top_laddr_groups),
 	FN_KEY("services", cfg_top_services),
 	GROUP_KEY("timeouts", cfg_timeout_keys),
+	GROUP_KEY("metrics", cfg_metrics_keys),
 };
 
 void
@@ -54,6 +55,9 @@ config_defaults(struct dplb_config *cfg)
 	cfg->control_idle_timeout = 60;
 	cfg->control_max_per_uid = 64;
 	cfg->control_root_slots = 64;
+	snprintf(cfg->metrics_address, sizeof(cfg->metrics_address), "%s",
+		 CFG_DEFAULT_METRICS_ADDRESS);
+	cfg->metrics_port = CFG_DEFAULT_METRICS_PORT;
 	cfg->hugepages = true;
 	cfg->workers = 1;
 	cfg->burst = 32;
@@ -208,6 +212,7 @@ config_to_json(const struct dplb_config *cfg)
 	json_object_object_add(root, "neigh", cfg_neigh_json(cfg));
 	json_object_object_add(root, "timeouts",
 			       cfg_group_json(&cfg_timeout_keys, cfg));
+	json_object_object_add(root, "metrics", cfg_metrics_json(cfg));
 	for (i = 0; i < cfg->n_ports; i++)
 		json_object_array_add(ports, cfg_port_json(&cfg->ports[i]));
 	json_object_object_add(root, "ports", ports);

@@ -35,13 +35,18 @@
 #define CFG_MAX_SVC_DESTS 4096	/* dests of all services together */
 #define CFG_MAX_LADDR_GROUPS 32
 #define CFG_ERR_LEN 512
+#define CFG_AT_LEN 320		/* "file:line: key" of a setting */
 
 #define CFG_DEFAULT_PATH "/etc/dplb/dplbd.conf"
 #define CFG_DEFAULT_SOCKET "/run/dplb/dplbd.sock"
+#define CFG_DEFAULT_METRICS_ADDRESS "127.0.0.1"
+#define CFG_DEFAULT_METRICS_PORT 9661
 
 struct cfg_port {
 	char name[CFG_IFNAMSIZ];	/* dplb's name, "dp0" */
 	char device[CFG_DEVARGS_LEN];	/* PCI address or vdev devargs */
+	char device_at[CFG_AT_LEN];	/* "file:line: ports.[N].device",
+					 * for checks against the host */
 	char twin[CFG_IFNAMSIZ];	/* kernel twin (net_tap) name, "" = none */
 	bool has_mac;			/* mac overrides the device's MAC */
 	uint8_t mac[6];
@@ -127,6 +132,11 @@ struct dplb_config {
 	struct cfg_route routes[CFG_MAX_ROUTES];
 	unsigned int n_neighs;
 	struct cfg_neigh neighs[CFG_MAX_NEIGHS];
+
+	/* metrics: the Prometheus endpoint (ops/metrics.h) */
+	bool metrics_enabled;
+	char metrics_address[64];	/* IPv4 or IPv6 address to listen on */
+	uint16_t metrics_port;
 
 	/* load balancer (lb/lb_conf.h), applied by lb_svc_apply_config() */
 	unsigned int n_laddr_groups;

@@ -58,7 +58,8 @@ struct lcore_stats {
 	uint64_t tx_packets;
 	uint64_t tx_bytes;
 	uint64_t rx_bursts;
-	uint64_t empty_polls;
+	uint64_t polls;		/* turns of the worker loop */
+	uint64_t empty_polls;	/* turns that found nothing to do */
 	uint64_t sleeps;
 	uint64_t sleep_us;
 	uint64_t to_twin;

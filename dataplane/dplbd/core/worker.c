@@ -117,6 +117,7 @@ idle_sleep(struct dp_ctx *dp, struct dp_worker *w)
 static void
 account_idle(struct dp_ctx *dp, struct dp_worker *w, unsigned int work)
 {
+	w->stats.polls++;
 	if (work != 0) {
 		w->empty_streak = 0;
 		w->sleep_us = 0;

@@ -526,6 +526,7 @@ lcore_stats_json(json_object *o, const struct lcore_stats *s)
 	ADD(o, "tx_packets", J_INT(s->tx_packets));
 	ADD(o, "tx_bytes", J_INT(s->tx_bytes));
 	ADD(o, "rx_bursts", J_INT(s->rx_bursts));
+	ADD(o, "polls", J_INT(s->polls));
 	ADD(o, "empty_polls", J_INT(s->empty_polls));
 	ADD(o, "sleeps", J_INT(s->sleeps));
 	ADD(o, "sleep_us", J_INT(s->sleep_us));
