@@ -194,6 +194,8 @@ struct parse {
 	uint8_t syncid;
 	bool pending;		/* item holds a connection entry not yet
 				 * completed by an extension */
+	bool skipped;		/* the entry before was skipped: its
+				 * extension goes with it, uncounted */
 	struct sync_item item;
 	int n;
 };
@@ -347,6 +349,8 @@ parse_ext(struct parse *ps, const uint8_t *p)
 		return;
 	}
 	if (kind == SYNC_EXT_CONN) {
+		if (!ps->pending && ps->skipped)
+			return;
 		if (!ps->pending || !ext_complete(&ps->item, p, flags)) {
 			ps->pending = false;
 			ps->drops[SYNC_DROP_BAD_RECORD]++;
@@ -367,26 +371,33 @@ static enum entry_verdict
 parse_entry(struct parse *ps, const uint8_t *p, unsigned int size)
 {
 	enum entry_verdict v;
+	bool skipped = ps->skipped;
 
+	ps->skipped = false;
 	if (p[E_TYPE] & 1) {		/* IPv6 (STYPE_F_INET6) */
 		if (size < SYNC_MSG_ENTRY6_LEN)
 			return ENTRY_BAD;
 		flush_pending(ps);
 		ps->drops[SYNC_DROP_BAD_RECORD]++;
+		ps->skipped = true;
 		return ENTRY_SKIP;
 	}
 	if (p[E_TYPE] != 0)
 		return ENTRY_BAD;
 	if (p[E_PROTO] == SYNC_EXT_PROTO) {
+		ps->skipped = skipped;
 		parse_ext(ps, p);
+		ps->skipped = false;
 		return ENTRY_OK;
 	}
 	flush_pending(ps);
 	v = parse_conn(p, size, &ps->item);
-	if (v == ENTRY_OK)
+	if (v == ENTRY_OK) {
 		ps->pending = true;
-	else if (v == ENTRY_SKIP)
+	} else if (v == ENTRY_SKIP) {
 		ps->drops[SYNC_DROP_BAD_RECORD]++;
+		ps->skipped = true;
+	}
 	return v;
 }
 
