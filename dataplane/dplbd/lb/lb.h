@@ -302,9 +302,30 @@ lb_sync_in(struct dp_worker *w, struct conn *c)
 	lb_sync_check(w, c);
 }
 
-/** c changed state (lb_set_state()): a TCP close state is reported at
- * once.  Call only when sync_conf.mode is not LB_SYNC_OFF. */
+/** c changed state (lb_set_state()) and lb_sync_state_wanted() says
+ * so: a TCP close state is reported at once. */
 void lb_sync_state(struct dp_worker *w, struct conn *c);
+
+/* TCP states a change into is reported at once (IPVS's forced sync). */
+#define LB_SYNC_FORCED_STATES                                        \
+	(1u << TCP_S_FIN_WAIT | 1u << TCP_S_CLOSE | 1u << TCP_S_CLOSE_WAIT | \
+	 1u << TCP_S_TIME_WAIT)
+
+/**
+ * Whether c's change of state is the sync's business: a TCP close
+ * state, or any change when reporting by time (the new state's timeout
+ * moves the next report).  A change into ESTABLISHED counting packets
+ * waits for sync_threshold, as in IPVS.
+ */
+static inline bool
+lb_sync_state_wanted(const struct dp_worker *w, const struct conn *c)
+{
+	if (likely(w->sync_conf.mode == LB_SYNC_OFF))
+		return false;
+	return w->sync_conf.mode == LB_SYNC_TIME ||
+	       (c->proto == IPPROTO_TCP &&
+		((1u << c->state) & LB_SYNC_FORCED_STATES));
+}
 
 /**
  * Worker loop: install the records of `in` (a backup), take a step of

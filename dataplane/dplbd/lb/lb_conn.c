@@ -99,7 +99,7 @@ __rte_noinline void
 lb_set_state(struct dp_worker *w, struct conn *c, uint8_t state)
 {
 	lb_set_state_quiet(w, c, state);
-	if (unlikely(w->sync_conf.mode != LB_SYNC_OFF))
+	if (unlikely(lb_sync_state_wanted(w, c)))
 		lb_sync_state(w, c);
 }
 

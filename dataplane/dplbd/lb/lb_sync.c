@@ -64,27 +64,34 @@ conn_synced_state(const struct conn *c)
 	       tcp_state_synced(c->state);
 }
 
+static inline uint16_t
+ticks_of(uint32_t timeout_ms)
+{
+	return (uint16_t)RTE_MIN(timeout_ms >> LB_SYNC_TICK_SHIFT,
+				 (uint32_t)TIMEOUT_T_MAX);
+}
+
 static uint16_t
 timeout_ticks(const struct dp_worker *w, const struct conn *c)
 {
-	uint32_t t = conn_timeout_of(w->conns, c) >> LB_SYNC_TICK_SHIFT;
-
-	return (uint16_t)RTE_MIN(t, (uint32_t)TIMEOUT_T_MAX);
+	return ticks_of(conn_timeout_of(w->conns, c));
 }
 
 /* ---- master: what to report ---- */
 
 /*
- * IPVS's ip_vs_sync_conn_needed() on 16-bit ticks: whether to report c
- * now.  changed: c has just changed state (IPVS's state != old_state).
- * Marks c reported (endtime) when it says yes.
+ * IPVS's ip_vs_sync_conn_needed() on 16-bit ticks: whether to report c,
+ * whose timeout is timeout_ms, now.  changed: c has just changed state
+ * (IPVS's state != old_state).  Marks c reported (endtime) when it says
+ * yes.
  */
 static bool
-sync_needed(struct dp_worker *w, struct conn *c, bool changed)
+sync_needed(struct dp_worker *w, struct conn *c, uint32_t timeout_ms,
+	    bool changed)
 {
 	const struct dp_sync_conf *sc = &w->sync_conf;
 	struct lb_sync_cs *s = lb_sync_cs(c);
-	uint16_t now = lb_sync_tick(w->now_ms), to = timeout_ticks(w, c);
+	uint16_t now = lb_sync_tick(w->now_ms), to = ticks_of(timeout_ms);
 	uint16_t orig = s->endtime, n = (uint16_t)((now + to) & ~3);
 	bool tmpl = is_template(c);
 	unsigned int retries;
@@ -121,11 +128,11 @@ set:
 
 /* LB_SYNC_TIME: the tick from which c's next packet is worth a look. */
 static void
-time_rearm(struct dp_worker *w, struct conn *c)
+time_rearm(struct dp_worker *w, struct conn *c, uint32_t timeout_ms)
 {
 	const struct dp_sync_conf *sc = &w->sync_conf;
 	struct lb_sync_cs *s = lb_sync_cs(c);
-	uint16_t now = lb_sync_tick(w->now_ms), to = timeout_ticks(w, c);
+	uint16_t now = lb_sync_tick(w->now_ms), to = ticks_of(timeout_ms);
 	uint16_t last = (uint16_t)(s->endtime - to), due;
 
 	if (!conn_synced_state(c)) {
@@ -143,8 +150,8 @@ time_rearm(struct dp_worker *w, struct conn *c)
 }
 
 static void
-rec_fill(const struct dp_worker *w, const struct conn *c, uint8_t flags,
-	 struct lb_sync_rec *r)
+rec_fill(const struct dp_worker *w, const struct conn *c, uint32_t timeout_ms,
+	 uint8_t flags, struct lb_sync_rec *r)
 {
 	const struct conn_tuple4 *in = &c->tuple[CONN_SIDE_IN];
 	const struct conn_tuple4 *out = &c->tuple[CONN_SIDE_OUT];
@@ -159,7 +166,7 @@ rec_fill(const struct dp_worker *w, const struct conn *c, uint8_t flags,
 		.state = c->state,
 		.fwd = c->fwd,
 		.flags = flags,
-		.timeout_s = (conn_timeout_of(w->conns, c) + 999) / 1000,
+		.timeout_s = (timeout_ms + 999) / 1000,
 		.ms = w->now_ms,
 	};
 	if (is_template(c))
@@ -183,11 +190,12 @@ rec_fill(const struct dp_worker *w, const struct conn *c, uint8_t flags,
 }
 
 static void
-sync_emit(struct dp_worker *w, const struct conn *c, uint8_t flags)
+sync_emit(struct dp_worker *w, const struct conn *c, uint32_t timeout_ms,
+	  uint8_t flags)
 {
 	struct lb_sync_rec r;
 
-	rec_fill(w, c, flags, &r);
+	rec_fill(w, c, timeout_ms, flags, &r);
 	if (unlikely(rte_ring_sp_enqueue_elem(w->sync.out, &r,
 					      sizeof(r)) != 0)) {
 		w->sync.ring_full++;
@@ -211,33 +219,41 @@ sync_control(struct dp_worker *w, struct conn *c)
 	if (conn_priv(c)->tmpl == 0 || t == NULL || !is_template(t) ||
 	    t->svc_id != c->svc_id)
 		return;
+	uint32_t to;
+
 	lb_sync_cs(t)->pkts++;
-	if (sync_needed(w, t, false))
-		sync_emit(w, t, 0);
+	to = conn_timeout_of(w->conns, t);
+	if (sync_needed(w, t, to, false))
+		sync_emit(w, t, to, 0);
 }
 
 void
 lb_sync_check(struct dp_worker *w, struct conn *c)
 {
-	if (sync_needed(w, c, false)) {
-		sync_emit(w, c, 0);
+	uint32_t to = conn_timeout_of(w->conns, c);
+
+	if (sync_needed(w, c, to, false)) {
+		sync_emit(w, c, to, 0);
 		sync_control(w, c);
 	}
 	if (w->sync_conf.mode == LB_SYNC_TIME)
-		time_rearm(w, c);
+		time_rearm(w, c, to);
 }
 
 void
 lb_sync_state(struct dp_worker *w, struct conn *c)
 {
+	uint32_t to;
+
 	if (c->proto != IPPROTO_TCP || is_template(c))
 		return;		/* UDP: IPVS never forces one */
-	if (tcp_state_synced(c->state) && sync_needed(w, c, true)) {
-		sync_emit(w, c, 0);
+	to = conn_timeout_of(w->conns, c);
+	if (tcp_state_synced(c->state) && sync_needed(w, c, to, true)) {
+		sync_emit(w, c, to, 0);
 		sync_control(w, c);
 	}
 	if (w->sync_conf.mode == LB_SYNC_TIME)
-		time_rearm(w, c);
+		time_rearm(w, c, to);
 }
 
 /* ---- master: a full dump ---- */
@@ -245,8 +261,10 @@ lb_sync_state(struct dp_worker *w, struct conn *c)
 static int
 dump_one(const struct conn *c, void *arg)
 {
+	struct dp_worker *w = arg;
+
 	if (conn_synced_state(c))
-		sync_emit(arg, c, LB_SYNC_F_DUMP);
+		sync_emit(w, c, conn_timeout_of(w->conns, c), LB_SYNC_F_DUMP);
 	return 0;
 }
 
