@@ -55,7 +55,7 @@
 #define MAX_ROUNDS 15
 
 enum scenario { SC_FNAT, SC_UDP, SC_NAT, SC_DR, SC_TUNNEL, SC_CPS, SC_CPS3,
-		SC_INSTALL, SC_UPDATE };
+		SC_INSTALL, SC_UPDATE, SC_DUMP };
 
 static const struct {
 	const char *name;
@@ -71,6 +71,7 @@ static const struct {
 	[SC_CPS3] = { "cps-est", IPPROTO_TCP, LB_FWD_FNAT },
 	[SC_INSTALL] = { "sync-install", IPPROTO_TCP, LB_FWD_FNAT },
 	[SC_UPDATE] = { "sync-update", IPPROTO_TCP, LB_FWD_FNAT },
+	[SC_DUMP] = { "sync-dump", IPPROTO_TCP, LB_FWD_FNAT },
 };
 
 /* New connections per second: SYNs alone, or SYN, ACK, ACK. */
@@ -84,7 +85,7 @@ is_cps(int sc)
 static bool
 is_install(int sc)
 {
-	return sc == SC_INSTALL || sc == SC_UPDATE;
+	return sc == SC_INSTALL || sc == SC_UPDATE || sc == SC_DUMP;
 }
 
 static const char *const fwd_names[] = { "fnat", "nat", "dr", "tunnel" };
@@ -103,6 +104,7 @@ struct opts {
 	bool verify;
 	bool header;
 	bool sync;		/* run as a sync master */
+	unsigned int dump_rate;	/* sync-dump: records/s, 0 = dplbd's */
 	char cpus[64];
 };
 
@@ -792,6 +794,71 @@ install_round(struct bench *b, struct round *r)
 		r->cps_wall, n - ok);
 }
 
+/*
+ * sync-dump: the time to a full backup.  This process is master and
+ * backup at once over loopback (unicast, both roles on one port): the
+ * backup asks for a full dump of the --conns established connections,
+ * the worker walks its table at dump_rate, the main lcore sends and
+ * receives the messages, and the worker installs every record (here an
+ * update of the entry it came from).
+ */
+static void
+dump_round(struct bench *b, struct round *r)
+{
+	struct ha_sync_params p = { .mcast_port = SINK_PORT + 1 };
+	struct ha_sync_tunables t;
+	struct ha_sync_stats st0, st;
+	char msg[128];
+	double w0, w1, c0, c1, m0, m1;
+
+	p.peer = inet_addr_v4(RTE_BE32(0x7f000001));
+	ha_sync_init(b->dp);
+	ha_sync_get_tunables(&t);
+	if (b->o.dump_rate != 0)
+		t.dump_rate = b->o.dump_rate;
+	ha_sync_set_tunables(b->dp, &t, msg, sizeof(msg));
+	ha_sync_get_stats(b->dp, &st0);
+	gen_phase(&b->gen, GEN_IDLE, 0);
+	launch(b, bench_lcore_pipe);
+	c0 = clock_s(b->cpuclock);
+	m0 = clock_s(CLOCK_THREAD_CPUTIME_ID);
+	w0 = clock_s(CLOCK_MONOTONIC);
+	ha_sync_start(b->dp, HA_SYNC_MASTER, &p);
+	ha_sync_start(b->dp, HA_SYNC_BACKUP, &p);
+	do {
+		if (ha_sync_tick(b->dp) == 0)
+			sleep_s(0.0001);
+		ha_sync_get_stats(b->dp, &st);
+	} while (!st.dump_complete && clock_s(CLOCK_MONOTONIC) - w0 < 120);
+	/* the END follows the last record: the worker installs what its
+	 * mailbox still holds */
+	while (st.installed + st.updated - st0.installed - st0.updated <
+	       st.records_recv - st0.records_recv &&
+	       clock_s(CLOCK_MONOTONIC) - w0 < 120) {
+		sleep_s(0.0001);
+		ha_sync_get_stats(b->dp, &st);
+	}
+	w1 = clock_s(CLOCK_MONOTONIC);
+	c1 = clock_s(b->cpuclock);
+	m1 = clock_s(CLOCK_THREAD_CPUTIME_ID);
+	ha_sync_shutdown(b->dp);
+	b->dp->quit = true;
+	rte_eal_wait_lcore(b->lcore);
+	*r = (struct round){
+		.cps = rate(st.updated + st.installed - st0.updated - st0.installed,
+			    w1 - w0),
+		.cps_wall = rate(b->o.conns, w1 - w0),
+		.drops = b->o.conns -
+			 (st.updated + st.installed - st0.updated - st0.installed),
+	};
+	fprintf(stderr,
+		"bench: round: full backup of %u connections in %.3f s (main lcore %.3f CPU s, worker %.3f CPU s): %lu records received, %lu installed or updated, %lu messages, dump_rate %u/s\n",
+		b->o.conns, w1 - w0, m1 - m0, c1 - c0,
+		st.records_recv - st0.records_recv,
+		st.updated + st.installed - st0.updated - st0.installed,
+		st.msgs_recv - st0.msgs_recv, t.dump_rate);
+}
+
 /* ---- options ---- */
 
 static void
@@ -801,7 +868,8 @@ usage(FILE *f)
 		"Usage: dplb-bench [options]\n"
 		"  --scenario S   fnat (default), udp (UDP full-NAT), nat, dr, tunnel, cps,\n"
 		"                 cps-est (SYN, ACK, ACK per connection), sync-install,\n"
-		"                 sync-update (--conns records installed by a backup)\n"
+		"                 sync-update (--conns records installed by a backup),\n"
+		"                 sync-dump (a full dump of --conns over loopback)\n"
 		"  --conns N      established flows (default 1000; cps: 0, beside the new ones)\n"
 		"  --dests N      real servers, 1..%u (default 100)\n"
 		"  --sched S      rr (default), wrr, lc, wlc, sh, mh, fo\n"
@@ -815,6 +883,7 @@ usage(FILE *f)
 		"  --cpus LIST    cpus for the lcores (default: the affinity)\n"
 		"  --sync         a sync master: report connections, send them to a\n"
 		"                 unicast peer on loopback (a sink)\n"
+		"  --dump-rate N  sync-dump: records/s (default dplbd's)\n"
 		"  --header       print the CSV header first\n",
 		BENCH_MAX_DESTS, MAX_ROUNDS);
 }
@@ -862,6 +931,7 @@ parse_opt(struct opts *o, int c, const char *arg)
 	case 'V': o->verify = true; break;
 	case 'h': o->header = true; break;
 	case 'y': o->sync = true; break;
+	case 'D': ret = parse_num(arg, 1000, 1e8, &v); o->dump_rate = (unsigned int)v; break;
 	default: return -EINVAL;
 	}
 	return ret;
@@ -885,6 +955,7 @@ parse_args(int argc, char **argv, struct opts *o)
 		{ "verify", no_argument, NULL, 'V' },
 		{ "header", no_argument, NULL, 'h' },
 		{ "sync", no_argument, NULL, 'y' },
+		{ "dump-rate", required_argument, NULL, 'D' },
 		{ "help", no_argument, NULL, '?' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -922,18 +993,21 @@ main(int argc, char **argv)
 	if (parse_args(argc, argv, &b->o) != 0)
 		return 2;
 	ret = start(b);
-	if (ret == 0 && b->o.conns != 0 && !is_install(b->o.sc))
+	if (ret == 0 && b->o.conns != 0 &&
+	    (!is_install(b->o.sc) || b->o.sc == SC_DUMP))
 		ret = fill(b);
 	if (ret == 0 && b->o.sync)
 		ret = sync_master(b);
-	if (ret == 0 && is_install(b->o.sc))
+	if (ret == 0 && is_install(b->o.sc) && b->o.sc != SC_DUMP)
 		ret = install_prepare(b);
 	if (ret == 0 && b->o.sc == SC_UPDATE)
 		install_round(b, &r[0]);	/* the records to update */
 	if (ret == 0 && b->o.verify)
 		ret = gen_verify_attach(&b->gen, b->ext_port, b->int_port);
 	for (i = 0; ret == 0 && i < b->o.rounds; i++) {
-		if (is_install(b->o.sc))
+		if (b->o.sc == SC_DUMP)
+			dump_round(b, &r[i]);
+		else if (is_install(b->o.sc))
 			install_round(b, &r[i]);
 		else
 			one_round(b, &r[i]);

@@ -45,6 +45,7 @@ FULL=(
 	"fnat --conns 1000000 --sync"
 	"sync-install --conns 1000000"
 	"sync-update --conns 1000000"
+	"sync-dump --conns 1000000"
 )
 SMOKE=(
 	"fnat --conns 1000"
@@ -141,6 +142,7 @@ targets() {
 	$1 == "fnat+sync" && $6 == 1000000 { fsync = $11; fsync_ratio = $12 }
 	$1 == "sync-install" { inst = $15 }
 	$1 == "sync-update" { upd = $15 }
+	$1 == "sync-dump" && $16 > 0 { dump_s = $6 / $16; dump_n = $6 }
 	END {
 		printf "\nfigure                                   measured      target\n"
 		printf "FNAT established, 1M conns, Mpps/core    %8.2f      >= 10\n", mpps[1000000]
@@ -163,6 +165,9 @@ targets() {
 			printf "sync backup: records installed/s/core    %8.0f      >= 1000000\n", inst
 		if (upd > 0)
 			printf "sync backup: records updated/s/core      %8.0f\n", upd
+		if (dump_s > 0)
+			printf "sync: full backup of %d conns, s     %8.2f      (dump_rate: 2 s for 1M)\n",
+				dump_n, dump_s
 	}' "$1"
 }
 

@@ -80,10 +80,10 @@ stats_print(json_object *res)
 	       jbool(b, "dump_complete") ? "received" :
 	       jbool(b, "running") ? "awaited" : "-");
 	drops_print(jget(b, "drops"));
-	printf("sync_threshold %lld %lld, sync_refresh_period %lld, sync_retries %lld, full_refresh %lld\n",
+	printf("sync_threshold %lld %lld, sync_refresh_period %lld, sync_retries %lld, full_refresh %lld, dump_rate %lld\n",
 	       jint(t, "sync_threshold", 0), jint(t, "sync_period", 0),
 	       jint(t, "sync_refresh_period", 0), jint(t, "sync_retries", 0),
-	       jint(t, "full_refresh", 0));
+	       jint(t, "full_refresh", 0), jint(t, "dump_rate", 0));
 }
 
 static int
@@ -134,6 +134,7 @@ static const struct {
 	{ "refresh", "sync_refresh_period", true },
 	{ "retries", "sync_retries", true },
 	{ "full_refresh", "full_refresh", true },
+	{ "dump_rate", "dump_rate", true },
 };
 #define N_START_KWS (sizeof(start_kws) / sizeof(start_kws[0]))
 
@@ -167,7 +168,7 @@ sync_change(const struct opts *o, bool start, int argc, char **argv)
 		}
 		v = strtoul(kws[i].val, &end, 10);
 		if (*end != '\0' || kws[i].val[0] < '0' ||
-		    kws[i].val[0] > '9' || v > 65535 ||
+		    kws[i].val[0] > '9' || v > 100000000 ||
 		    (strcmp(kws[i].name, "syncid") == 0 && v > 255)) {
 			json_object_put(p);
 			return usage_error(&cmd_sync, "invalid %s '%s'%s",
@@ -210,10 +211,11 @@ const struct command cmd_sync = {
 		 "       dplbctl sync start master|backup [ifname NAME] [syncid N]\n"
 		 "                 [maxlen N] [group ADDR] [port N] [ttl N] [peer ADDR]\n"
 		 "                 [threshold N] [period N] [refresh S] [retries N]\n"
-		 "                 [full_refresh S]\n"
+		 "                 [full_refresh S] [dump_rate N]\n"
 		 "       dplbctl sync stop master|backup\n"
 		 "group/port/ttl: the multicast group (224.0.0.81:8848, ttl 1);\n"
 		 "peer: a unicast peer instead.  threshold, period, refresh,\n"
 		 "retries: IPVS's sync_threshold, sync_refresh_period and\n"
-		 "sync_retries for this node; full_refresh: a full dump every S s.\n",
+		 "sync_retries for this node; full_refresh: a full dump every S s;\n"
+		 "dump_rate: records/s a full dump sends at most.\n",
 };

@@ -137,6 +137,7 @@ def test_sync_roles(ctl):
     ({"state": "master", "sync_retries": 4}, "sync_retries"),
     ({"state": "master", "sync_refresh_period": 4000}, "at most 3600"),
     ({"state": "master", "sync_period": "x"}, "sync_period"),
+    ({"state": "master", "dump_rate": 10}, "dump_rate"),
 ])
 def test_sync_start_errors(ctl, params, text):
     e = ctl.error("sync.start", params)
@@ -175,7 +176,7 @@ def test_sync_stats_and_tunables(ctl):
     assert st["workers"] == 1
     assert st["tunables"] == {"sync_threshold": 3, "sync_period": 50,
                               "sync_refresh_period": 0, "sync_retries": 0,
-                              "full_refresh": 0}
+                              "full_refresh": 0, "dump_rate": 500000}
     for side in ("master", "backup"):
         assert st[side]["running"] is False
     assert st["master"]["records"] == 0 and st["backup"]["installed"] == 0
@@ -187,17 +188,19 @@ def test_sync_stats_and_tunables(ctl):
     # sync.start sets IPVS's sysctls for the node, and they stay
     ctl.result("sync.start", {"state": "backup", "sync_threshold": 1,
                               "sync_period": 10, "sync_refresh_period": 5,
-                              "sync_retries": 2, "full_refresh": 60})
+                              "sync_retries": 2, "full_refresh": 60,
+                              "dump_rate": 1000})
     st = ctl.result("sync.stats")
     assert st["tunables"] == {"sync_threshold": 1, "sync_period": 10,
                               "sync_refresh_period": 5, "sync_retries": 2,
-                              "full_refresh": 60}
+                              "full_refresh": 60, "dump_rate": 1000}
     assert st["backup"]["running"] is True
     assert st["backup"]["dump_complete"] is False
     ctl.result("sync.stop", {"state": "backup"})
     ctl.result("sync.start", {"state": "backup", "sync_period": 50,
                               "sync_threshold": 3, "sync_refresh_period": 0,
-                              "sync_retries": 0, "full_refresh": 0})
+                              "sync_retries": 0, "full_refresh": 0,
+                              "dump_rate": 500000})
     ctl.result("sync.stop", {"state": "backup"})
     assert ctl.result("sync.stats")["tunables"]["sync_period"] == 50
 
@@ -277,7 +280,8 @@ def test_dplbctl_sync_options_and_stats(dplbd, ctl):
                                   "224.0.0.82:8850", "9000"], out
     assert out[2].startswith("master: 0 records"), out
     assert out[3].startswith("backup: 0 messages"), out
-    assert out[4].startswith("sync_threshold 2 20,"), out
+    assert out[4].startswith("sync_threshold 2 20,") and \
+        out[4].endswith("dump_rate 500000"), out
     r = dplbctl(dplbd, "sync", "stats")
     assert r.returncode == 0 and r.stdout.startswith("master:"), r
     r = dplbctl(dplbd, "--json", "sync", "stats")

@@ -583,8 +583,10 @@ test_sync(void **state)
 	assert_int_equal(cfg.sync_refresh_period, 0);
 	assert_int_equal(cfg.sync_retries, 0);
 	assert_int_equal(cfg.sync_full_refresh, 0);
+	assert_int_equal(cfg.sync_dump_rate, 500000);
 	ASSERT_OK("sync = { threshold = 1; period = 10; refresh_period = 30;\n"
-		  "  retries = 3; full_refresh = 600; };");
+		  "  retries = 3; full_refresh = 600; dump_rate = 2000; };");
+	assert_int_equal(cfg.sync_dump_rate, 2000);
 	assert_int_equal(cfg.sync_threshold, 1);
 	assert_int_equal(cfg.sync_period, 10);
 	assert_int_equal(cfg.sync_refresh_period, 30);
@@ -597,6 +599,9 @@ test_sync(void **state)
 		   "t.conf:1: sync.threshold: 3 must be below period (2)");
 	ASSERT_ERR("sync = { retries = 4; };",
 		   "t.conf:1: sync.retries: must be between 0 and 3");
+	ASSERT_ERR("sync = { dump_rate = 999; };",
+		   "t.conf:1: sync.dump_rate: must be between 1000 and "
+		   "100000000");
 	ASSERT_ERR("sync = { thresold = 4; };",
 		   "t.conf:1: sync.thresold: unknown key");
 }

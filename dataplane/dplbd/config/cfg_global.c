@@ -251,6 +251,8 @@ static const struct key sync_keys[] = {
 	UINT_KEY(struct dplb_config, "retries", sync_retries, 0, 3),
 	UINT_KEY(struct dplb_config, "full_refresh", sync_full_refresh, 0,
 		 86400),
+	UINT_KEY(struct dplb_config, "dump_rate", sync_dump_rate, 1000,
+		 100000000),
 };
 
 const struct key_table cfg_sync_keys = KEY_TABLE(sync_keys);

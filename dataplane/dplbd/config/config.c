@@ -61,6 +61,7 @@ config_defaults(struct dplb_config *cfg)
 	conn_timeouts_default(&cfg->timeouts);
 	cfg->sync_threshold = 3;	/* IPVS's defaults */
 	cfg->sync_period = 50;
+	cfg->sync_dump_rate = 500000;
 	cfg->neigh_max = 4096;
 	cfg->neigh_reachable_ms = 30000;
 	cfg->neigh_retrans_ms = 1000;

@@ -114,6 +114,7 @@ struct dplb_config {
 	unsigned int sync_refresh_period;	/* seconds */
 	unsigned int sync_retries;
 	unsigned int sync_full_refresh;	/* seconds, 0 = never */
+	unsigned int sync_dump_rate;	/* records/s of a full dump */
 
 	/* ip */
 	bool ip_forward;

@@ -117,6 +117,8 @@ struct dp_sync_worker {
 	uint32_t dump_req;		/* main lcore: bumped for a table walk */
 	uint32_t dump_done;		/* worker: dump_req once walked */
 	uint32_t dump_cursor;		/* worker: conn_foreach() cursor */
+	uint64_t dump_allow;		/* main lcore: `dumped` may reach
+					 * this (the dump's pace) */
 	/* the worker's counters */
 	uint64_t emitted;		/* records queued to the main lcore */
 	uint64_t ring_full;		/* records lost: `out` was full */

@@ -186,10 +186,11 @@ sync_tunables(struct ctl_call *c, struct ha_sync_tunables *t, bool *given)
 {
 	static const char *const keys[] = { "sync_threshold", "sync_period",
 					    "sync_refresh_period",
-					    "sync_retries", "full_refresh" };
+					    "sync_retries", "full_refresh",
+					    "dump_rate" };
 	unsigned int *fields[] = { &t->threshold, &t->period,
 				   &t->refresh_period, &t->retries,
-				   &t->full_refresh };
+				   &t->full_refresh, &t->dump_rate };
 	unsigned long long v;
 	unsigned int i;
 	int ret;
@@ -201,7 +202,7 @@ sync_tunables(struct ctl_call *c, struct ha_sync_tunables *t, bool *given)
 			*given = true;
 		else
 			continue;
-		if ((ret = call_param_uint(c, keys[i], 0, 86400, &v)) != 0)
+		if ((ret = call_param_uint(c, keys[i], 0, 100000000, &v)) != 0)
 			return ret;
 		*fields[i] = (unsigned int)v;
 	}
@@ -217,7 +218,7 @@ verb_sync_start(struct ctl_call *c)
 					    "sync_threshold", "sync_period",
 					    "sync_refresh_period",
 					    "sync_retries", "full_refresh",
-					    NULL };
+					    "dump_rate", NULL };
 	struct ha_sync_tunables t;
 	struct ha_sync_params p;
 	enum ha_sync_role role;
@@ -335,6 +336,7 @@ tunables_json(void)
 	ADD(o, "sync_refresh_period", J_INT(t.refresh_period));
 	ADD(o, "sync_retries", J_INT(t.retries));
 	ADD(o, "full_refresh", J_INT(t.full_refresh));
+	ADD(o, "dump_rate", J_INT(t.dump_rate));
 	return o;
 }
 

@@ -26,7 +26,7 @@
 struct sync_state sync_st = {
 	.role = { [HA_SYNC_MASTER] = { .fd = -1 },
 		  [HA_SYNC_BACKUP] = { .fd = -1 } },
-	.tun = { .threshold = 3, .period = 50 },
+	.tun = { .threshold = 3, .period = 50, .dump_rate = 500000 },
 };
 
 static const char *const role_names[HA_SYNC_ROLES] = {
@@ -75,6 +75,7 @@ ha_sync_init(struct dp_ctx *dp)
 		.refresh_period = cfg->sync_refresh_period,
 		.retries = cfg->sync_retries,
 		.full_refresh = cfg->sync_full_refresh,
+		.dump_rate = cfg->sync_dump_rate,
 	};
 }
 
@@ -94,6 +95,11 @@ ha_sync_set_tunables(struct dp_ctx *dp, const struct ha_sync_tunables *t,
 	}
 	if (t->refresh_period > 3600 || t->full_refresh > 86400) {
 		snprintf(msg, len, "sync_refresh_period at most 3600 s, full_refresh at most 86400 s");
+		return -EINVAL;
+	}
+	if (t->dump_rate < 1000 || t->dump_rate > 100000000) {
+		snprintf(msg, len, "dump_rate %u: 1000..100000000 records/s",
+			 t->dump_rate);
 		return -EINVAL;
 	}
 	sync_st.tun = *t;

@@ -68,6 +68,8 @@ struct ha_sync_tunables {
 	unsigned int retries;		/* sync_retries, 0..3 */
 	unsigned int full_refresh;	/* dplb: a master's full dump every
 					 * this many seconds, 0 = never */
+	unsigned int dump_rate;		/* dplb: records per second a full
+					 * dump sends at most */
 };
 
 /** How a role's socket stands, and its resolved parameters. */

@@ -51,6 +51,7 @@ struct sync_state {
 	uint32_t nonces[SYNC_DUMP_NONCES];
 	uint32_t next_nonces[SYNC_DUMP_NONCES];
 	uint64_t next_full_ms;		/* full_refresh */
+	uint64_t dump_paced_ms;		/* the pace's last credit */
 	/* backup */
 	uint8_t *rxbuf;			/* one datagram */
 	uint32_t nonce;			/* of this backup's dump request */

@@ -28,6 +28,7 @@
 #define TX_BURST 256		/* records per ring dequeue */
 #define TX_BURSTS 16		/* dequeues per worker per loop turn */
 #define TX_FLUSH_MS 10
+#define DUMP_BURST 2048		/* records a dump may send at once */
 
 /* ---- the workers' settings ---- */
 
@@ -194,8 +195,11 @@ dump_begin(struct dp_ctx *dp)
 	unsigned int i;
 
 	sync_st.dumping = true;
+	sync_st.dump_paced_ms = dp_now_ms();
 	for (i = 0; i < dp->n_workers; i++) {
 		s = &dp->workers[i].sync;
+		__atomic_store_n(&s->dump_allow, s->dumped + DUMP_BURST,
+				 __ATOMIC_RELAXED);
 		__atomic_fetch_add(&s->dump_req, 1, __ATOMIC_RELEASE);
 		__atomic_store_n(&s->work, s->work | LB_SYNC_WORK_DUMP,
 				 __ATOMIC_RELEASE);
@@ -232,6 +236,29 @@ sync_tx_dump_request(struct dp_ctx *dp, uint32_t nonce)
 	    sync_st.n_next == SYNC_DUMP_NONCES)
 		return;
 	sync_st.next_nonces[sync_st.n_next++] = nonce;
+}
+
+/*
+ * The dump's pace: each worker may send dump_rate / n_workers records a
+ * second, credited as time passes (a token bucket of DUMP_BURST).
+ */
+static void
+dump_pace(struct dp_ctx *dp, uint64_t now)
+{
+	uint64_t ms = now - sync_st.dump_paced_ms, credit, allow, cap;
+	struct dp_sync_worker *s;
+	unsigned int i;
+
+	if (ms == 0)
+		return;
+	sync_st.dump_paced_ms = now;
+	credit = (uint64_t)sync_st.tun.dump_rate * ms / 1000 / dp->n_workers;
+	for (i = 0; i < dp->n_workers; i++) {
+		s = &dp->workers[i].sync;
+		cap = s->dumped + DUMP_BURST;
+		allow = RTE_MIN(s->dump_allow + credit, cap);
+		__atomic_store_n(&s->dump_allow, allow, __ATOMIC_RELAXED);
+	}
 }
 
 /* When every worker has walked its table: the rest of its records,
@@ -327,8 +354,10 @@ sync_tx_tick(struct dp_ctx *dp, uint64_t now)
 		sync_tx_dump_request(dp, 0);
 	}
 	n = tx_drain(dp, now, TX_BURSTS);
-	if (sync_st.dumping)
+	if (sync_st.dumping) {
+		dump_pace(dp, now);
 		dump_check(dp, now);
+	}
 	if (!sync_msg_empty(&sync_st.cur) &&
 	    now - sync_st.cur_since_ms >= TX_FLUSH_MS)
 		cur_close();

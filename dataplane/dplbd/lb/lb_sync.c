@@ -270,8 +270,10 @@ dump_one(const struct conn *c, void *arg)
 
 /*
  * One step of the walk the main lcore asked for (dump_req), when `out`
- * has room for it: the dump never crowds out live records.  A request
- * that comes during a walk is answered by that walk.
+ * has room for it (the dump never crowds out live records) and the
+ * main lcore's pace allows (dump_allow: a dump of a million connections
+ * must not flood the peer).  A request that comes during a walk is
+ * answered by that walk.
  */
 static unsigned int
 dump_step(struct dp_worker *w)
@@ -282,7 +284,8 @@ dump_step(struct dp_worker *w)
 
 	if (req == s->dump_done)
 		return 0;
-	if (rte_ring_free_count(s->out) < 2 * DUMP_STEP)
+	if (s->dumped >= __atomic_load_n(&s->dump_allow, __ATOMIC_RELAXED) ||
+	    rte_ring_free_count(s->out) < 2 * DUMP_STEP)
 		return 0;
 	n = conn_foreach(w->conns, &s->dump_cursor, DUMP_STEP, dump_one, w);
 	if (s->dump_cursor == CONN_ITER_END) {
