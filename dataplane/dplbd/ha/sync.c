@@ -294,6 +294,19 @@ role_close(struct sync_role *r)
 	r->error[0] = '\0';
 }
 
+void
+sync_work(struct dp_ctx *dp, uint32_t bit, bool on)
+{
+	struct dp_sync_worker *s;
+	unsigned int i;
+
+	for (i = 0; i < dp->n_workers; i++) {
+		s = &dp->workers[i].sync;
+		__atomic_store_n(&s->work, on ? s->work | bit : s->work & ~bit,
+				 __ATOMIC_RELEASE);
+	}
+}
+
 int
 sync_send(struct sync_role *r, const uint8_t *buf, size_t len)
 {

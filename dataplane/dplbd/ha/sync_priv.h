@@ -63,6 +63,9 @@ extern struct sync_state sync_st;
 /** Wall clock minus the workers' clock, ms (records' times). */
 uint32_t sync_wall_offset(void);
 
+/** Set (on) or clear a LB_SYNC_WORK_* bit of every worker. */
+void sync_work(struct dp_ctx *dp, uint32_t bit, bool on);
+
 /** Send buf on role's socket to its destination: 0 or -errno. */
 int sync_send(struct sync_role *r, const uint8_t *buf, size_t len);
 

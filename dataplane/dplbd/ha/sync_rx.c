@@ -147,20 +147,6 @@ rx_request(struct dp_ctx *dp, uint64_t now)
 		sync_st.st.send_errors++;
 }
 
-static void
-set_install(struct dp_ctx *dp, bool on)
-{
-	struct dp_sync_worker *s;
-	unsigned int i;
-
-	for (i = 0; i < dp->n_workers; i++) {
-		s = &dp->workers[i].sync;
-		__atomic_store_n(&s->work, on ? s->work | LB_SYNC_WORK_INSTALL :
-						s->work & ~LB_SYNC_WORK_INSTALL,
-				 __ATOMIC_RELEASE);
-	}
-}
-
 int
 sync_rx_start(struct dp_ctx *dp)
 {
@@ -172,14 +158,14 @@ sync_rx_start(struct dp_ctx *dp)
 	sync_st.nonce = (uint32_t)rte_rand() | 1;
 	sync_st.st.dump_complete = false;
 	sync_st.next_request_ms = 0;
-	set_install(dp, true);
+	sync_work(dp, LB_SYNC_WORK_INSTALL, true);
 	return 0;
 }
 
 void
 sync_rx_stop(struct dp_ctx *dp)
 {
-	set_install(dp, false);
+	sync_work(dp, LB_SYNC_WORK_INSTALL, false);
 	sync_st.st.dump_complete = false;
 }
 

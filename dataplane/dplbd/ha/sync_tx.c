@@ -201,9 +201,8 @@ dump_begin(struct dp_ctx *dp)
 		__atomic_store_n(&s->dump_allow, s->dumped + DUMP_BURST,
 				 __ATOMIC_RELAXED);
 		__atomic_fetch_add(&s->dump_req, 1, __ATOMIC_RELEASE);
-		__atomic_store_n(&s->work, s->work | LB_SYNC_WORK_DUMP,
-				 __ATOMIC_RELEASE);
 	}
+	sync_work(dp, LB_SYNC_WORK_DUMP, true);
 }
 
 static bool
@@ -275,11 +274,7 @@ dump_check(struct dp_ctx *dp, uint64_t now)
 		    __atomic_load_n(&s->dump_req, __ATOMIC_RELAXED))
 			return;
 	}
-	for (i = 0; i < dp->n_workers; i++) {
-		s = &dp->workers[i].sync;
-		__atomic_store_n(&s->work, s->work & ~LB_SYNC_WORK_DUMP,
-				 __ATOMIC_RELEASE);
-	}
+	sync_work(dp, LB_SYNC_WORK_DUMP, false);
 	while (tx_drain(dp, now, TX_BURSTS) != 0)
 		;
 	for (i = 0; i < sync_st.n_nonces; i++)
@@ -322,14 +317,9 @@ sync_tx_start(struct dp_ctx *dp)
 void
 sync_tx_stop(struct dp_ctx *dp)
 {
-	unsigned int i;
-
 	sync_st.role[HA_SYNC_MASTER].running = false;
 	sync_tx_apply(dp);	/* the workers stop reporting */
-	for (i = 0; i < dp->n_workers; i++)
-		__atomic_store_n(&dp->workers[i].sync.work,
-				 dp->workers[i].sync.work & ~LB_SYNC_WORK_DUMP,
-				 __ATOMIC_RELEASE);
+	sync_work(dp, LB_SYNC_WORK_DUMP, false);
 	if (sync_st.txbuf != NULL) {
 		/* what was reported goes out (a role switch) */
 		while (tx_drain(dp, dp_now_ms(), TX_BURSTS) != 0)
