@@ -45,8 +45,12 @@ rx_conn(struct rx_ctx *x, const struct sync_item *it)
 		return;
 	}
 	st->records_recv++;
-	if (it->n_workers != 0)
+	if (it->n_workers != 0 && it->n_workers != st->peer_workers) {
 		st->peer_workers = it->n_workers;
+		if (it->n_workers != x->dp->n_workers)
+			LOG_WARN("sync daemon: the master runs %u workers, this node %u: its full-NAT connections whose local port falls in another worker's slice here are refused (dataplane.workers must match)",
+				 it->n_workers, x->dp->n_workers);
+	}
 	/* the wall clock to the workers' (0 stays "unknown") */
 	if (r.ms != 0)
 		r.ms = r.ms != x->wall_off ? r.ms - x->wall_off : 1;
