@@ -112,6 +112,22 @@ setup(void **state)
 	return 0;
 }
 
+static int
+teardown(void **state)
+{
+	unsigned int i;
+
+	(void)state;
+	lb_store_destroy(dp.lb);
+	for (i = 0; i < NW; i++) {
+		conn_table_free(dp.workers[i].conns);
+		rte_ring_free(dp.workers[i].sync.out);
+		rte_ring_free(dp.workers[i].sync.in);
+	}
+	rte_free(dp.workers);
+	return 0;
+}
+
 /* A record of client 198.18.0.2:cport to the VIP's port, for rs1. */
 static struct lb_sync_rec
 R(uint8_t proto, uint16_t vport, uint8_t fwd, uint8_t state, uint16_t cport)
@@ -621,5 +637,5 @@ main(void)
 		cmocka_unit_test(test_dump),
 	};
 
-	return cmocka_run_group_tests_name("lb_sync", tests, setup, NULL);
+	return cmocka_run_group_tests_name("lb_sync", tests, setup, teardown);
 }
