@@ -303,15 +303,22 @@ def pair():
                         10), p.stats("lb2")
         yield p
     finally:
+        bad = []
         for node in list(p.d):
+            d = p.d.pop(node)
             try:
-                p.d.pop(node).stop()
-            except Exception:
-                pass
+                rc = d.stop()
+            except Exception as e:
+                rc = e
+            if rc != 0 or "Sanitizer" in d.stderr:
+                bad.append((node, rc, d.stderr[-3000:]))
         for pr in procs:
             pr.kill()
             pr.wait()
         lab.sh("down", check=False)
+    # a dplbd that did not stop cleanly (or an ASan build that found
+    # something) fails the module's last test
+    assert not bad, bad
 
 
 class Client:
