@@ -4,6 +4,7 @@
  * VIP table (ha/vip.h) and the sync daemon's roles (ha/sync.h).
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -180,31 +181,45 @@ sync_params(struct ctl_call *c, struct ha_sync_params *p)
 	return ret;
 }
 
-/* IPVS's sysctls, when sync.start names some: the others stay. */
+/* IPVS's sysctls (and dplb's dump settings) by their parameter names. */
+static const struct {
+	const char *key;
+	size_t off;
+} tunable_keys[] = {
+	{ "sync_threshold", offsetof(struct ha_sync_tunables, threshold) },
+	{ "sync_period", offsetof(struct ha_sync_tunables, period) },
+	{ "sync_refresh_period",
+	  offsetof(struct ha_sync_tunables, refresh_period) },
+	{ "sync_retries", offsetof(struct ha_sync_tunables, retries) },
+	{ "full_refresh", offsetof(struct ha_sync_tunables, full_refresh) },
+	{ "dump_rate", offsetof(struct ha_sync_tunables, dump_rate) },
+};
+
+static unsigned int *
+tunable(struct ha_sync_tunables *t, unsigned int i)
+{
+	return (unsigned int *)((char *)t + tunable_keys[i].off);
+}
+
+/* The tunables sync.start names, over the current ones. */
 static int
 sync_tunables(struct ctl_call *c, struct ha_sync_tunables *t, bool *given)
 {
-	static const char *const keys[] = { "sync_threshold", "sync_period",
-					    "sync_refresh_period",
-					    "sync_retries", "full_refresh",
-					    "dump_rate" };
-	unsigned int *fields[] = { &t->threshold, &t->period,
-				   &t->refresh_period, &t->retries,
-				   &t->full_refresh, &t->dump_rate };
 	unsigned long long v;
 	unsigned int i;
 	int ret;
 
 	ha_sync_get_tunables(t);
 	*given = false;
-	for (i = 0; i < RTE_DIM(keys); i++) {
-		if (json_object_object_get_ex(c->params, keys[i], NULL))
-			*given = true;
-		else
+	for (i = 0; i < RTE_DIM(tunable_keys); i++) {
+		if (!json_object_object_get_ex(c->params, tunable_keys[i].key,
+					       NULL))
 			continue;
-		if ((ret = call_param_uint(c, keys[i], 0, 100000000, &v)) != 0)
+		*given = true;
+		ret = call_param_uint(c, tunable_keys[i].key, 0, 100000000, &v);
+		if (ret != 0)
 			return ret;
-		*fields[i] = (unsigned int)v;
+		*tunable(t, i) = (unsigned int)v;
 	}
 	return 0;
 }
@@ -329,14 +344,11 @@ tunables_json(void)
 {
 	json_object *o = json_object_new_object();
 	struct ha_sync_tunables t;
+	unsigned int i;
 
 	ha_sync_get_tunables(&t);
-	ADD(o, "sync_threshold", J_INT(t.threshold));
-	ADD(o, "sync_period", J_INT(t.period));
-	ADD(o, "sync_refresh_period", J_INT(t.refresh_period));
-	ADD(o, "sync_retries", J_INT(t.retries));
-	ADD(o, "full_refresh", J_INT(t.full_refresh));
-	ADD(o, "dump_rate", J_INT(t.dump_rate));
+	for (i = 0; i < RTE_DIM(tunable_keys); i++)
+		ADD(o, tunable_keys[i].key, J_INT(*tunable(&t, i)));
 	return o;
 }
 
