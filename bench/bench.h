@@ -59,6 +59,9 @@ enum gen_mode {
 			 * one datagram (UDP) */
 	GEN_RUN,	/* established flows: clients on ext, replies on int */
 	GEN_NEW,	/* a SYN from a new client tuple per packet */
+	GEN_NEW3,	/* a new client tuple's SYN, ACK and ACK: the third
+			 * packet of an established connection is what a
+			 * sync master reports (sync_threshold 3) */
 };
 
 /* A packet with its variable fields zero, and their checksum parts. */

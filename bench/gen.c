@@ -202,6 +202,8 @@ gen_free(struct gen *g)
 void
 gen_phase(struct gen *g, enum gen_mode mode, uint64_t budget)
 {
+	if (g->mode == GEN_NEW3)	/* never a tuple twice */
+		g->next_new += (uint32_t)((g->fill_k + 2) / 3);
 	g->fill_k = 0;
 	g->cur_in = 0;
 	g->cur_out = 0;
@@ -256,6 +258,15 @@ make_in(struct gen *g, struct rte_mbuf **pkts, uint16_t n)
 			f = g->next_new++;
 			pkt_make(pkts[i], &g->syn, client_addr(f), vip,
 				 client_port(f), vport, f);
+		}
+		break;
+	case GEN_NEW3:
+		for (i = 0; i < n; i++) {
+			uint64_t k = g->fill_k++;
+
+			f = g->next_new + (uint32_t)(k / 3);
+			pkt_make(pkts[i], k % 3 ? &g->ack : &g->syn,
+				 client_addr(f), vip, client_port(f), vport, f);
 		}
 		break;
 	default:
@@ -411,7 +422,7 @@ check_l3l4(const struct gen *g, struct rte_ipv4_hdr *ip, struct seen *s)
 	memcpy(&s->sport, s->l4, 2);
 	memcpy(&s->dport, s->l4 + 2, 2);
 	s->f = pkt_flow(g, s->l4);
-	if (g->mode != GEN_NEW && s->f >= g->n_flows)
+	if (g->mode != GEN_NEW && g->mode != GEN_NEW3 && s->f >= g->n_flows)
 		return "unknown flow number";
 	return NULL;
 }

@@ -13,7 +13,7 @@ libjson-c-dev libcmocka-dev libpcap-dev libmicrohttpd-dev"
 KEEPALIVED_DEPS="autoconf automake patch libssl-dev libnl-3-dev
 libnl-genl-3-dev"
 TEST_DEPS="python3 python3-scapy python3-pytest nginx-light iproute2 ethtool
-curl hping3 wrk iputils-ping tcpdump socat jq procps psmisc"
+curl hping3 wrk iputils-ping tcpdump socat jq procps psmisc tshark nftables"
 # the metrics endpoint's tests: promtool check metrics, and a real
 # Prometheus server scraping dplbd in the lab (Debian ships promtool in
 # the prometheus package)
@@ -46,11 +46,15 @@ if [ "$(id -u)" != 0 ]; then
 fi
 echo "deps: installing$missing"
 export DEBIAN_FRONTEND=noninteractive
+# tshark's wireshark-common asks whether non-root users may capture: no
+echo "wireshark-common wireshark-common/install-setuid boolean false" |
+	debconf-set-selections
 apt-get update -q
 # shellcheck disable=SC2086
 apt-get install -y -q --no-install-recommends $missing
-# nginx-light and prometheus start system services on install; the tests
-# run their own.
+# nginx-light and prometheus start system services on install, nftables
+# may load a ruleset at boot; the tests run their own.
 if command -v systemctl >/dev/null 2>&1; then
 	systemctl disable --now nginx prometheus >/dev/null 2>&1 || true
+	systemctl disable --now nftables >/dev/null 2>&1 || true
 fi

@@ -42,6 +42,7 @@ conn_opts(const struct command *cmd, bool list, int argc, char **argv,
 		{ "vip", required_argument, NULL, 'v' },
 		{ "dest", required_argument, NULL, 'd' },
 		{ "state", required_argument, NULL, 's' },
+		{ "synced", no_argument, NULL, 'S' },
 		{ "max", required_argument, NULL, 'm' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -74,6 +75,10 @@ conn_opts(const struct command *cmd, bool list, int argc, char **argv,
 		case 's':
 			params_add(a->p, "state", optarg);
 			break;
+		case 'S':
+			json_object_object_add(a->p, "synced",
+					       json_object_new_boolean(1));
+			break;
 		case 'm':
 			if (!list || !parse_long(optarg, 1, 4096, &a->max))
 				return usage_error(cmd, "invalid --max '%s' "
@@ -93,7 +98,8 @@ conn_opts(const struct command *cmd, bool list, int argc, char **argv,
 	return EXIT_OK;
 }
 
-/* ipvsadm -Lnc's row, with the local address (FNAT) appended. */
+/* ipvsadm -Lnc's row, with the local address (FNAT) appended, and
+ * "synced" when the entry came from the HA peer. */
 static void
 conn_row(json_object *e)
 {
@@ -101,10 +107,11 @@ conn_row(json_object *e)
 	char proto[8];
 
 	str_upper(proto, jstr(e, "proto", "?"), sizeof(proto));
-	printf("%-3s %02lld:%02lld  %-11s %-18s %-18s %-18s %s\n", proto,
+	printf("%-3s %02lld:%02lld  %-11s %-18s %-18s %-18s %s%s\n", proto,
 	       exp / 60, exp % 60, jstr(e, "state", "?"),
 	       jstr(e, "client", "?"), jstr(e, "vip", "?"),
-	       jstr(e, "dest", "?"), jstr(e, "local", "-"));
+	       jstr(e, "dest", "?"), jstr(e, "local", "-"),
+	       jbool(e, "synced") ? "  synced" : "");
 }
 
 /* Call method page after page; each result goes to each(). */
@@ -260,6 +267,8 @@ const struct command cmd_conn = {
 	"  -s, --state STATE       ESTABLISHED, SYN_RECV, FIN_WAIT, "
 	"TIME_WAIT,\n"
 	"                          CLOSE, CLOSE_WAIT, ..., UDP\n"
+	"  --synced                only those installed from the HA peer's\n"
+	"                          sync (marked \"synced\" in the listing)\n"
 	"  --max N                 entries per request (1..4096)\n"
 	"  --json                  every connection as one JSON array\n"
 	"                          (flush: {\"flushed\": N})\n",

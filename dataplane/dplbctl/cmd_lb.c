@@ -136,12 +136,6 @@ svc_opt(const struct command *cmd, struct lb_args *a, const char *proto,
 	return EXIT_OK;
 }
 
-static void
-print_nothing(json_object *res)
-{
-	(void)res;
-}
-
 /* ---- service -------------------------------------------------------------- */
 
 static const char *

@@ -7,7 +7,7 @@
  *   table.c     aligned text tables
  *   util.c      argument and JSON helpers shared by the commands
  *   cmd_*.c     one file per group of commands (cmd_lb.c: service,
- *               dest, laddr)
+ *               dest, laddr; cmd_sync.c: the sync daemon)
  *
  * Exit codes: 0 ok, 1 the server answered with an error, 2 bad usage,
  * 3 the server could not be reached (connect, I/O, timeout, bad reply).
@@ -128,6 +128,20 @@ const char *jtext(json_object *v, const char *what, const char *dflt);
 /** Whether v is an object (a mismatch, named what, if not). */
 bool jisobj(json_object *v, const char *what);
 
+/* "KEYWORD VALUE" pairs after the positional arguments. */
+struct kw {
+	const char *name;
+	const char *val;
+};
+
+/** Fill kws (n of them) from argc/argv pairs; EXIT_OK or a usage error
+ * (unknown keyword, missing value, given twice). */
+int parse_kw(const struct command *cmd, int argc, char **argv, struct kw *kws,
+	     size_t n);
+
+/** A print_fn for calls whose result says nothing. */
+void print_nothing(json_object *res);
+
 /** New params object from key/value string pairs, NULL value skipped. */
 json_object *params_new(void);
 void params_add(json_object *p, const char *key, const char *val);
@@ -135,8 +149,10 @@ void params_add(json_object *p, const char *key, const char *val);
 /* the commands */
 extern const struct command cmd_hello, cmd_port, cmd_addr, cmd_route,
 	cmd_neigh, cmd_lcore, cmd_drop, cmd_config, cmd_log, cmd_call;
-/* cmd_net.c too: what keepalived drives (VIPs, sync daemon roles) */
-extern const struct command cmd_vip, cmd_sync;
+/* cmd_net.c too: what keepalived's VRRP drives (VIPs) */
+extern const struct command cmd_vip;
+/* cmd_sync.c: the connection-sync daemon */
+extern const struct command cmd_sync;
 /* cmd_lb.c: the load balancer (service, its alias lb, dest, laddr) */
 extern const struct command cmd_service, cmd_lb, cmd_dest, cmd_laddr;
 /* cmd_conn.c: the load balancer's connections */

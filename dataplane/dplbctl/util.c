@@ -304,3 +304,32 @@ str_upper(char *dst, const char *src, size_t len)
 				src[i] - 'a' + 'A' : src[i]);
 	dst[i] = '\0';
 }
+
+int
+parse_kw(const struct command *cmd, int argc, char **argv, struct kw *kws,
+	 size_t n)
+{
+	size_t k;
+	int i;
+
+	for (i = 0; i < argc; i += 2) {
+		for (k = 0; k < n; k++)
+			if (strcmp(argv[i], kws[k].name) == 0)
+				break;
+		if (k == n)
+			return usage_error(cmd, "unexpected argument '%s'",
+					   argv[i]);
+		if (i + 1 >= argc)
+			return usage_error(cmd, "'%s' needs a value", argv[i]);
+		if (kws[k].val != NULL)
+			return usage_error(cmd, "'%s' given twice", argv[i]);
+		kws[k].val = argv[i + 1];
+	}
+	return EXIT_OK;
+}
+
+void
+print_nothing(json_object *res)
+{
+	(void)res;
+}

@@ -19,6 +19,7 @@
 #include "core/supervise.h"
 #include "ctl/ctl_server.h"
 #include "ctl/ctl_verbs_lb.h"
+#include "ha/sync.h"
 #include "lb/lb_svc.h"
 #include "log.h"
 #include "net/slowpath.h"
@@ -123,6 +124,7 @@ main_loop(struct dp_ctx *dp, struct ctl_server *srv, struct metrics_server *ms)
 	while (!dp->quit) {
 		ctl_server_poll(srv, busy ? 0 : CTL_POLL_MS);
 		busy = slowpath_drain(dp);
+		busy += ha_sync_tick(dp);
 		slowpath_tick(dp);
 		dp_estimate_tick(dp, dp_now_ms());
 		supervise_tick(dp);
@@ -216,6 +218,7 @@ run(struct dplb_config *cfg)
 	supervise_init();
 	if (dp_start(dp, cfg) != 0)
 		return EXIT_FAILURE;
+	ha_sync_init(dp);
 	methods = ctl_verbs_with_lb(&n_methods);
 	srv = ctl_server_create(cfg->control_socket, cfg->socket_mode,
 				cfg->socket_group, methods, n_methods, dp);
@@ -241,6 +244,7 @@ run(struct dplb_config *cfg)
 	main_loop(dp, srv, ms);
 	LOG_NOTICE("shutting down");
 	supervise_stopping(dp);
+	ha_sync_shutdown(dp);
 	dp_wait_workers(dp);
 	metrics_stop(ms);
 	ctl_server_destroy(srv);

@@ -2,9 +2,14 @@
 """vip.* and sync.* against a real dplbd (one net_null port): a leased VIP
 belongs to the control connection that added it and goes when that
 connection closes, however it closes; a plain VIP stays; addr.del refuses
-a VIP; the sync daemon's roles are recorded and reported; hello announces
-the verbs.  Run as root: /usr/bin/python3 -m pytest tests/ctl/test_ha.py
+a VIP; the sync daemon's roles are recorded and reported with their
+sockets (here without an interface: the role runs, says why it has no
+socket and retries), its tunables and counters (sync.stats), and bad
+parameters are refused; hello announces the verbs.  The sync itself, between
+two dplbd, is tests/e2e/test_sync.py's.  Run as root: /usr/bin/python3 -m pytest tests/ctl/test_ha.py
 """
+
+import json
 
 import pytest
 
@@ -121,10 +126,90 @@ def test_sync_roles(ctl):
     ({"state": "master", "syncid": 256}, "syncid"),
     ({"state": "master", "mcast_group": "x"}, "not an address"),
     ({"state": "master", "ifname": "a" * 16}, "too long"),
+    ({"state": "master", "mcast_group": "198.18.0.1"},
+     "not an IPv4 multicast address"),
+    ({"state": "master", "peer": "224.0.0.81"}, "not an IPv4 unicast"),
+    ({"state": "master", "peer": "198.18.0.3",
+      "mcast_group": "224.0.0.81"}, "exclude each other"),
+    ({"state": "master", "sync_threshold": 50}, "below the period"),
+    ({"state": "master", "sync_threshold": 3, "sync_period": 2},
+     "below the period"),
+    ({"state": "master", "sync_retries": 4}, "sync_retries"),
+    ({"state": "master", "sync_refresh_period": 4000}, "at most 3600"),
+    ({"state": "master", "sync_period": "x"}, "sync_period"),
+    ({"state": "master", "dump_rate": 10}, "dump_rate"),
 ])
 def test_sync_start_errors(ctl, params, text):
     e = ctl.error("sync.start", params)
     assert e["code"] == "EINVAL" and text in e["message"], e
+    assert ctl.result("sync.list") == []
+
+
+def test_sync_start_ipv6_group(ctl):
+    e = ctl.error("sync.start", {"state": "backup", "mcast_group": "ff02::81"})
+    assert e["code"] == "EAFNOSUPPORT", e
+
+
+def test_sync_socket_status(ctl):
+    """No interface of that name here: the role runs without a socket,
+    says why, and its defaults are IPVS's (224.0.0.81:8848, ttl 1,
+    messages of 1500 - 28 bytes)."""
+    ctl.result("sync.start", {"state": "master", "ifname": "nosuchif0",
+                              "syncid": 3})
+    (m,) = ctl.result("sync.list")
+    k = m["socket"]
+    assert k["up"] is False and "nosuchif0" in k["error"], k
+    assert (k["addr"], k["port"], k["ttl"], k["maxlen"]) == \
+        ("224.0.0.81", 8848, 1, 1472), k
+    ctl.result("sync.start", {"state": "master", "peer": "198.18.0.3",
+                              "mcast_port": 9000, "sync_maxlen": 60000})
+    (m,) = ctl.result("sync.list")
+    k = m["socket"]
+    assert m["peer"] == "198.18.0.3"
+    assert (k["addr"], k["port"], k["ttl"], k["maxlen"]) == \
+        ("198.18.0.3", 9000, 64, 60000), k
+    assert ctl.result("sync.stop", {"state": "master"}) == {}
+
+
+def test_sync_stats_and_tunables(ctl):
+    st = ctl.result("sync.stats")
+    assert st["workers"] == 1
+    assert st["tunables"] == {"sync_threshold": 3, "sync_period": 50,
+                              "sync_refresh_period": 0, "sync_retries": 0,
+                              "full_refresh": 0, "dump_rate": 500000}
+    for side in ("master", "backup"):
+        assert st[side]["running"] is False
+    assert st["master"]["records"] == 0 and st["backup"]["installed"] == 0
+    assert set(st["backup"]["drops"]) == {
+        "short", "bad_size", "bad_version", "syncid", "wrong_peer",
+        "bad_entry", "bad_record", "unknown_service", "workers",
+        "mailbox_full", "unknown_dest", "table_full", "conflict"}
+    assert st["backup"]["lag_ms"] == {"samples": 0, "avg": None, "max": 0}
+    # sync.start sets IPVS's sysctls for the node, and they stay
+    ctl.result("sync.start", {"state": "backup", "sync_threshold": 1,
+                              "sync_period": 10, "sync_refresh_period": 5,
+                              "sync_retries": 2, "full_refresh": 60,
+                              "dump_rate": 1000})
+    st = ctl.result("sync.stats")
+    assert st["tunables"] == {"sync_threshold": 1, "sync_period": 10,
+                              "sync_refresh_period": 5, "sync_retries": 2,
+                              "full_refresh": 60, "dump_rate": 1000}
+    assert st["backup"]["running"] is True
+    assert st["backup"]["dump_complete"] is False
+    ctl.result("sync.stop", {"state": "backup"})
+    ctl.result("sync.start", {"state": "backup", "sync_period": 50,
+                              "sync_threshold": 3, "sync_refresh_period": 0,
+                              "sync_retries": 0, "full_refresh": 0,
+                              "dump_rate": 500000})
+    ctl.result("sync.stop", {"state": "backup"})
+    assert ctl.result("sync.stats")["tunables"]["sync_period"] == 50
+
+
+def test_conn_list_synced_filter(ctl):
+    assert ctl.result("conn.list", {"synced": True}) == {"conns": [],
+                                                          "cursor": None}
+    e = ctl.error("conn.list", {"synced": "yes"})
+    assert e["code"] == "EINVAL" and "synced" in e["message"], e
 
 
 # ---------------------------------------------------------------- dplbctl
@@ -172,6 +257,36 @@ def test_dplbctl_sync_start_show_stop(dplbd, ctl):
     assert r.returncode == 1 and "ESRCH" in r.stderr, r
     for bad, msg in ((["start"], "'master' or 'backup'"),
                      (["start", "master", "syncid", "300"], "invalid syncid"),
+                     (["start", "master", "period", "x"], "invalid period"),
+                     (["start", "master", "frob", "1"], "unexpected"),
                      (["stop", "master", "ifname", "x"], "unexpected")):
         r = dplbctl(dplbd, "sync", *bad)
         assert r.returncode == 2 and msg in r.stderr, (bad, r.stderr)
+
+
+def test_dplbctl_sync_options_and_stats(dplbd, ctl):
+    r = dplbctl(dplbd, "sync", "start", "master", "ifname", "nosuchif1",
+                "syncid", "4", "group", "224.0.0.82", "port", "8850",
+                "ttl", "2", "maxlen", "9000", "threshold", "2", "period",
+                "20")
+    assert r.returncode == 0, r.stderr
+    (m,) = ctl.result("sync.list")
+    assert (m["mcast_group"], m["mcast_port"], m["mcast_ttl"],
+            m["sync_maxlen"]) == ("224.0.0.82", 8850, 2, 9000)
+    out = dplbctl(dplbd, "sync", "show").stdout.splitlines()
+    assert out[0].split() == ["STATE", "IFNAME", "SYNCID", "DEST", "MAXLEN",
+                              "SOCKET", "AGE-S"], out
+    assert out[1].split()[:5] == ["master", "nosuchif1", "4",
+                                  "224.0.0.82:8850", "9000"], out
+    assert out[2].startswith("master: 0 records"), out
+    assert out[3].startswith("backup: 0 messages"), out
+    assert out[4].startswith("sync_threshold 2 20,") and \
+        out[4].endswith("dump_rate 500000"), out
+    r = dplbctl(dplbd, "sync", "stats")
+    assert r.returncode == 0 and r.stdout.startswith("master:"), r
+    r = dplbctl(dplbd, "--json", "sync", "stats")
+    assert json.loads(r.stdout)["stats"]["tunables"]["sync_period"] == 20
+    r = dplbctl(dplbd, "sync", "start", "master", "threshold", "3",
+                "period", "50")
+    assert r.returncode == 0, r.stderr
+    assert dplbctl(dplbd, "sync", "stop", "master").returncode == 0

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * config: the global, eal, dataplane, ip and timeouts groups of
+ * config: the global, eal, dataplane, ip, timeouts and sync groups of
  * dplbd.conf, and their JSON.
  */
 
@@ -272,6 +272,38 @@ static const struct key metrics_keys[] = {
 };
 
 const struct key_table cfg_metrics_keys = KEY_TABLE(metrics_keys);
+/* --- sync ---------------------------------------------------------- */
+
+static const struct key sync_keys[] = {
+	UINT_KEY(struct dplb_config, "threshold", sync_threshold, 0, 65534),
+	UINT_KEY(struct dplb_config, "period", sync_period, 0, 65534),
+	UINT_KEY(struct dplb_config, "refresh_period", sync_refresh_period, 0,
+		 3600),
+	UINT_KEY(struct dplb_config, "retries", sync_retries, 0, 3),
+	UINT_KEY(struct dplb_config, "full_refresh", sync_full_refresh, 0,
+		 86400),
+	UINT_KEY(struct dplb_config, "dump_rate", sync_dump_rate, 1000,
+		 100000000),
+};
+
+const struct key_table cfg_sync_keys = KEY_TABLE(sync_keys);
+
+/* The sync group: IPVS's sync_threshold is below its period. */
+int
+cfg_top_sync(struct ctx *c, const config_setting_t *s, void *obj)
+{
+	const struct dplb_config *cfg = c->cfg;
+	const config_setting_t *t;
+	int rc = PARSE_GROUP(c, s, sync_keys, obj);
+
+	if (rc != 0 || cfg->sync_period == 0 ||
+	    cfg->sync_threshold < cfg->sync_period)
+		return rc;
+	t = config_setting_get_member(s, "threshold");
+	return cfg_err(c, t != NULL ? t : s, t != NULL ? NULL : "threshold",
+		       "%u must be below period (%u)", cfg->sync_threshold,
+		       cfg->sync_period);
+}
 
 /* --- JSON ----------------------------------------------------------- */
 

@@ -42,6 +42,7 @@ static const struct key top_keys[] = {
 	FN_KEY("services", cfg_top_services),
 	GROUP_KEY("timeouts", cfg_timeout_keys),
 	GROUP_KEY("metrics", cfg_metrics_keys),
+	FN_KEY("sync", cfg_top_sync),
 };
 
 void
@@ -65,6 +66,9 @@ config_defaults(struct dplb_config *cfg)
 	cfg->max_routes = 1024;
 	cfg->max_conns = 262144;
 	conn_timeouts_default(&cfg->timeouts);
+	cfg->sync_threshold = 3;	/* IPVS's defaults */
+	cfg->sync_period = 50;
+	cfg->sync_dump_rate = 500000;
 	cfg->neigh_max = 4096;
 	cfg->neigh_reachable_ms = 30000;
 	cfg->neigh_retrans_ms = 1000;
@@ -213,6 +217,7 @@ config_to_json(const struct dplb_config *cfg)
 	json_object_object_add(root, "timeouts",
 			       cfg_group_json(&cfg_timeout_keys, cfg));
 	json_object_object_add(root, "metrics", cfg_metrics_json(cfg));
+	json_object_object_add(root, "sync", cfg_group_json(&cfg_sync_keys, cfg));
 	for (i = 0; i < cfg->n_ports; i++)
 		json_object_array_add(ports, cfg_port_json(&cfg->ports[i]));
 	json_object_object_add(root, "ports", ports);

@@ -116,6 +116,14 @@ struct dplb_config {
 	/* timeouts: seconds per connection state */
 	struct conn_timeouts timeouts;
 
+	/* sync: the HA connection sync's IPVS sysctls (ha/sync.h) */
+	unsigned int sync_threshold;	/* sync_threshold[0] */
+	unsigned int sync_period;	/* sync_threshold[1] */
+	unsigned int sync_refresh_period;	/* seconds */
+	unsigned int sync_retries;
+	unsigned int sync_full_refresh;	/* seconds, 0 = never */
+	unsigned int sync_dump_rate;	/* records/s of a full dump */
+
 	/* ip */
 	bool ip_forward;
 

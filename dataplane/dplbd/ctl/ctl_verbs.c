@@ -657,6 +657,7 @@ static const struct ctl_method methods[] = {
 	{ "sync.start", verb_sync_start },
 	{ "sync.stop", verb_sync_stop },
 	{ "sync.list", verb_sync_list },
+	{ "sync.stats", verb_sync_stats },
 };
 
 const struct ctl_method *

@@ -22,6 +22,12 @@
 
 static uint64_t tsc_per_ms;
 
+uint32_t
+lb_clock_ms(void)
+{
+	return (uint32_t)(rte_rdtsc() / tsc_per_ms);
+}
+
 int
 lb_conn_init(struct dp_ctx *dp)
 {
@@ -50,7 +56,7 @@ lb_conn_init(struct dp_ctx *dp)
  * dest is overloaded (schedulers skip it) until it falls below
  * l_threshold, or 3/4 of u_threshold when no lower one is set.
  */
-static void
+void
 dest_check_overload(struct lb_dest *d)
 {
 	struct sched_dest_load *load = &d->load;
@@ -72,10 +78,8 @@ dest_check_overload(struct lb_dest *d)
 		__atomic_store_n(&load->overloaded, 0, __ATOMIC_RELAXED);
 }
 
-/* Move c to a new state, keeping the real server's active/inactive
- * counts. */
-__rte_noinline void
-lb_set_state(struct dp_worker *w, struct conn *c, uint8_t state)
+void
+lb_set_state_quiet(struct dp_worker *w, struct conn *c, uint8_t state)
 {
 	bool was = state_is_active(c);
 
@@ -84,6 +88,16 @@ lb_set_state(struct dp_worker *w, struct conn *c, uint8_t state)
 		return;
 	lb_dest_conn_count(conn_priv(c)->dest, w->id, was ? -1 : 1,
 			   was ? 1 : -1);
+}
+
+/* Move c to a new state, keeping the real server's active/inactive
+ * counts; a master reports the change to its peer. */
+__rte_noinline void
+lb_set_state(struct dp_worker *w, struct conn *c, uint8_t state)
+{
+	lb_set_state_quiet(w, c, state);
+	if (unlikely(lb_sync_state_wanted(w, c)))
+		lb_sync_state(w, c);
 }
 
 /* c ends: the template that made it (if still there) controls one
@@ -185,7 +199,7 @@ lb_pick_lport(struct dp_ctx *dp, struct dp_worker *w,
  * client net to a persistent service on one worker (lb_svc_owner()), so
  * the template is in that worker's table and needs no sharing.
  */
-static void
+void
 tmpl_key(const struct lb_svc_snap *svc, const struct conn_key4 *in,
 	 struct conn_key4 *k)
 {
@@ -227,7 +241,7 @@ tmpl_dest(struct conn *t, struct lb_dest_snap *buf)
 }
 
 /* NULL when the table is full: the connection goes unpersisted. */
-static struct conn *
+struct conn *
 tmpl_new(struct dp_worker *w, const struct conn_key4 *k,
 	 const struct lb_svc_snap *svc, const struct lb_dest_snap *d)
 {
@@ -239,7 +253,6 @@ tmpl_new(struct dp_worker *w, const struct conn_key4 *k,
 	t->flags |= LB_CONN_F_TEMPLATE;
 	t->fwd = d->fwd;
 	t->svc_id = svc->id;
-	t->dest_id = d->dest->id;
 	*conn_priv(t) = (struct lb_conn_priv){ .dest = d->dest,
 					       .daddr = d->addr.v4.s_addr };
 	lb_dest_hold(d->dest);
@@ -280,6 +293,25 @@ lb_pick(struct dp_worker *w, const struct lb_svc_snap *svc,
 	return d;
 }
 
+void
+lb_conn_bind(struct dp_worker *w, struct conn *c, const struct lb_svc_snap *svc,
+	     const struct lb_dest_snap *d, struct conn *tmpl)
+{
+	bool active = state_is_active(c);
+
+	c->fwd = d->fwd;
+	c->svc_id = svc->id;
+	*conn_priv(c) = (struct lb_conn_priv){ .dest = d->dest,
+					       .daddr = d->addr.v4.s_addr };
+	if (tmpl != NULL) {
+		conn_priv(c)->tmpl = conn_ref(w->conns, tmpl);
+		conn_priv(tmpl)->n_control++;
+	}
+	lb_dest_hold(d->dest);
+	lb_dest_conn_count(d->dest, w->id, active ? 1 : 0, active ? 0 : 1);
+	dest_check_overload(d->dest);
+}
+
 __rte_noinline struct conn *
 lb_schedule(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 	    const struct conn_key4 *in, const struct lb_svc_snap *svc)
@@ -317,18 +349,7 @@ lb_schedule(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 		dp_drop(w, m, DROP_CONN_TABLE_FULL);
 		return NULL;
 	}
-	c->fwd = d->fwd;
-	c->svc_id = svc->id;
-	c->dest_id = d->dest->id;
-	*conn_priv(c) = (struct lb_conn_priv){ .dest = d->dest,
-					       .daddr = d->addr.v4.s_addr };
-	if (tmpl != NULL) {
-		conn_priv(c)->tmpl = conn_ref(w->conns, tmpl);
-		conn_priv(tmpl)->n_control++;
-	}
-	lb_dest_hold(d->dest);
-	lb_dest_conn_count(d->dest, w->id, 0, 1);
-	dest_check_overload(d->dest);
+	lb_conn_bind(w, c, svc, d, tmpl);
 	svc->svc->pcpu[w->id].st.conns++;
 	d->dest->pcpu[w->id].st.conns++;
 	w->stats.conns_new++;
