@@ -19,6 +19,7 @@
 #include "core/supervise.h"
 #include "ctl/ctl_server.h"
 #include "ctl/ctl_verbs_lb.h"
+#include "ha/vip.h"
 #include "lb/lb_svc.h"
 #include "log.h"
 #include "net/slowpath.h"
@@ -116,6 +117,7 @@ main_loop(struct dp_ctx *dp, struct ctl_server *srv)
 		slowpath_tick(dp);
 		dp_estimate_tick(dp, dp_now_ms());
 		supervise_tick(dp);
+		ha_vip_tick(dp, dp_now_ms());	/* orphaned leases expire */
 		if (dp_now_ms() >= next_gc) {
 			/* Free deleted real servers no connection uses. */
 			lb_store_gc(dp->lb);
