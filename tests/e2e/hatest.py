@@ -237,6 +237,20 @@ class HolderLog:
     def both(self):
         return [(t, s) for t, s in self.samples if "both" in s.values()]
 
+    def overlaps(self):
+        """Durations (s) of the runs of samples where both dplbd held an
+        address: from the first such sample to the next one without."""
+        out, start = [], None
+        for t, s in self.samples:
+            if "both" in s.values() and start is None:
+                start = t
+            elif "both" not in s.values() and start is not None:
+                out.append(t - start)
+                start = None
+        if start is not None:
+            out.append(float("inf"))
+        return out
+
     def holders(self, addr=VIP):
         """The sequence of distinct holders, in order."""
         out = []
