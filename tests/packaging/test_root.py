@@ -231,7 +231,7 @@ def keepalived_under_systemd(c):
     # kill -9 of dplbd: both active again and the service back in 10 s
     restarts = int(show(c, "NRestarts"))
     t0 = time.monotonic()
-    c.sh("systemctl kill -s KILL dplbd")
+    c.sh("systemctl kill --kill-whom=main -s KILL dplbd")
     time.sleep(0.3)
     wait_active(c, timeout=10)
     t1 = wait_dests(c, [("198.18.0.2", 1)], 10)
@@ -353,7 +353,7 @@ def test_boot_start_reload_stop_purge(root, packages, installed):
         c.sh("cp /var/tmp/good.conf /etc/dplb/dplbd.conf")
 
         # killed: restarted (Restart=on-failure)
-        c.sh("systemctl kill -s KILL dplbd")
+        c.sh("systemctl kill --kill-whom=main -s KILL dplbd")
         time.sleep(0.5)
         wait_active(c)
         assert show(c, "NRestarts") == "1"
