@@ -189,8 +189,8 @@ async def client(vip, specs, probe_port):
                                              for f in flows):
         await asyncio.sleep(0.05)
     print(json.dumps({"ready": time.monotonic(),
-                      "waiting": sum(1 for f in flows if not f.first_rx)}),
-          flush=True)
+                      "waiting": [f.json() for f in flows
+                                  if not f.first_rx]}), flush=True)
     loop = asyncio.get_running_loop()
     await loop.run_in_executor(None, sys.stdin.read)    # until stdin closes
     stop.set()

@@ -111,7 +111,7 @@ class Flows:
         line = self.proc.stdout.readline()
         assert line, self.proc.stderr.read()
         ready = json.loads(line)
-        assert ready["waiting"] == 0, ready
+        assert not ready["waiting"], ready
 
     def result(self):
         out, err = self.proc.communicate(input="", timeout=60)
