@@ -42,7 +42,7 @@ def wait_gone(ctl, addr, timeout=2.0):
 
 def test_hello_announces_vip_and_sync(ctl):
     caps = ctl.result("hello")["capabilities"]
-    assert {"vip", "lease", "sync"} <= set(caps)
+    assert {"vip", "lease", "lease-owner", "sync"} <= set(caps)
 
 
 def test_leased_vip_goes_with_its_connection(dplbd, ctl):

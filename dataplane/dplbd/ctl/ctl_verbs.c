@@ -77,6 +77,7 @@ m_hello(struct ctl_call *c)
 {
 	static const char *const caps[] = { "port", "addr",  "route",  "neigh",
 					    "lcore", "drop", "config", "log",
+					    "lease-owner",
 					    "vip", "lease", "sync" };
 	static const char *const keys[] = { NULL };
 	json_object *r, *a;
