@@ -10,7 +10,7 @@ neither, and wrk sees no failed request; a broken file is refused by the
 checked reload and changes nothing.  kill -9 of the master's keepalived
 withdraws them after dplbd's grace period, before the backup takes over
 (never both at once), and the LIP follows the VIP; a graceful stop moves
-them in under 1 s; the master's return takes them back (preemption);
+them before VRRP's master-down timer would (priority 0); the master's return takes them back (preemption);
 lvs_sync_daemon's roles follow VRRP and reloads leave them alone; a dplbd
 restart under the master gets services, LIP and VIP back."""
 
@@ -235,7 +235,7 @@ def test_sync_roles_follow_vrrp(master):
         log.rfind("sync daemon: master role started")
 
 
-def test_graceful_stop_moves_vip_under_1s(master):
+def test_graceful_stop_moves_vip_before_master_down(master):
     p = master
     with HolderLog(p, (VIP, LIP)) as hl:
         t0 = time.monotonic()
@@ -246,8 +246,10 @@ def test_graceful_stop_moves_vip_under_1s(master):
     assert not hl.both(), hl.both()[:3]
     assert p.vips("lb") == []
     # from the signal: the old master's VRRP sends priority 0 and deletes
-    # its VIPs, the backup takes over at once
-    assert t_served < 1.0, t_served
+    # its VIPs, the backup takes over at once: 0.5 - 0.7 s measured, well
+    # before the master-down timer (1.7 s and more) would have; the bound
+    # leaves room for a busy machine
+    assert t_served < 1.5, t_served
     assert wait_for(lambda: not p.ka["lb"].alive(), 10)
     t_exit = time.monotonic() - t0
     p.ka["lb"].stop()  # forget its pid
