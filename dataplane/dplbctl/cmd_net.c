@@ -320,21 +320,36 @@ const struct command cmd_neigh = {
 
 /* ---- vip: what keepalived's VRRP drives, for the operator's eyes ---- */
 
+/* OWNER: the owner's name, or "client N" for a lease of a connection. */
 static void
 vip_print(json_object *res)
 {
-	static const char *const hdr[] = { "VIP", "DEV", "LEASE", ">OWNER",
-					   ">AGE-S" };
-	struct table *t = table_new(5, hdr);
-	char age[32];
+	static const char *const hdr[] = { "VIP", "DEV", "LEASE", "OWNER",
+					   "STATE", ">AGE-S" };
+	struct table *t = table_new(6, hdr);
+	char age[32], owner[80], state[48];
 	size_t i;
 
 	for (i = 0; i < jlen(res, "the result"); i++) {
 		json_object *v = jidx(res, i);
+		const char *name = jstr(v, "owner", NULL);
 		const char *row[] = { jstr(v, "addr", NULL), jstr(v, "dev", NULL),
 				      jbool(v, "lease") ? "yes" : "no",
-				      jstr(v, "owner", NULL), age };
+				      owner, state, age };
 
+		if (name != NULL)
+			snprintf(owner, sizeof(owner), "%s", name);
+		else if (jstr(v, "client", NULL) != NULL)
+			snprintf(owner, sizeof(owner), "client %lld",
+				 jint(v, "client", 0));
+		else
+			snprintf(owner, sizeof(owner), "-");
+		if (strcmp(jstr(v, "state", ""), "orphaned") == 0)
+			snprintf(state, sizeof(state), "orphaned (%lld ms left)",
+				 jint(v, "expires_ms", 0));
+		else
+			snprintf(state, sizeof(state), "%s",
+				 jstr(v, "state", "-"));
 		snprintf(age, sizeof(age), "%lld", jint(v, "age_ms", 0) / 1000);
 		table_row(t, row);
 	}
@@ -388,5 +403,8 @@ const struct command cmd_vip = {
 	.usage = "Usage: dplbctl vip show\n"
 		 "       dplbctl vip add VIP dev NAME\n"
 		 "       dplbctl vip del VIP [dev NAME]\n"
-		 "A VIP added here has no lease: it stays until deleted.\n",
+		 "A VIP added here has no lease: it stays until deleted.\n"
+		 "OWNER is the lease's owner (keepalived's VRRP instance) or the\n"
+		 "connection holding it; an owner's VIP whose connection closed is\n"
+		 "orphaned until the owner claims it or ha.lease_grace_ms ends.\n",
 };

@@ -20,6 +20,7 @@
 #include "ctl/ctl_server.h"
 #include "ctl/ctl_verbs_lb.h"
 #include "ha/sync.h"
+#include "ha/vip.h"
 #include "lb/lb_svc.h"
 #include "log.h"
 #include "net/slowpath.h"
@@ -129,6 +130,7 @@ main_loop(struct dp_ctx *dp, struct ctl_server *srv, struct metrics_server *ms)
 		dp_estimate_tick(dp, dp_now_ms());
 		supervise_tick(dp);
 		metrics_poll(ms);
+		ha_vip_tick(dp, dp_now_ms());	/* orphaned leases expire */
 		if (dp_now_ms() >= next_gc) {
 			/* Free deleted real servers no connection uses. */
 			lb_store_gc(dp->lb);

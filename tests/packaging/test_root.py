@@ -255,6 +255,22 @@ virtual_server 198.18.0.100 80 {
 """
 
 
+# A virtual server whose real server has no checker (always alive), so
+# that "services back" needs no server in the container.
+KA_CONF = """global_defs {
+    router_id nspawn
+}
+virtual_server 198.18.0.100 80 {
+    lb_algo rr
+    lb_kind NAT
+    protocol TCP
+    real_server 198.18.0.2 80 {
+        weight %d
+    }
+}
+"""
+
+
 def keepalived_in_its_sandbox(c):
     """dplb-keepalived under its unit's sandbox: VRRP (raw sockets) on
     the TAP port's kernel side becomes MASTER and leases its VIP in
@@ -298,6 +314,92 @@ def keepalived_in_its_sandbox(c):
         assert bad not in log, (bad, log[-3000:])
     main = show(c, "MainPID", "dplb-keepalived")
     sandbox_holds(c, main, "dplb-keepalived")
+
+
+def dests(c):
+    p = c.sh("dplbctl -j call dest.list '{\"proto\":\"tcp\","
+             "\"vip\":\"198.18.0.100\",\"port\":80}'", check=False)
+    if p.returncode != 0:
+        return None
+    return [(d["addr"], d["weight"]) for d in json.loads(p.stdout)]
+
+
+def wait_dests(c, want, timeout):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if dests(c) == want:
+            return time.monotonic()
+        time.sleep(0.2)
+    raise AssertionError(f"dests {dests(c)}, not {want}:\n" + c.sh(
+        "journalctl -u dplb-keepalived -u dplbd --no-pager | tail -n 40").stdout)
+
+
+def keepalived_under_systemd(c):
+    """dplb-keepalived enabled with dplbd: started with it, back after
+    kill -9 of dplbd (systemd restarts dplbd and keepalived with it, and
+    the service is back within 10 s), started again after a failed start
+    of dplbd is fixed, stopped with an explicit stop of dplbd; its reload
+    checks the file first."""
+    c.sh("cat > /etc/dplb/keepalived.conf <<'EOF'\n" + KA_CONF % 1 + "EOF")
+    c.sh("systemctl enable dplbd dplb-keepalived 2>&1")
+    assert "dplb-keepalived.service" in c.sh(
+        "ls /etc/systemd/system/dplbd.service.wants/").stdout
+    c.sh("systemctl restart dplbd")    # an enabled keepalived comes along
+    wait_active(c, "dplb-keepalived")
+    wait_dests(c, [("198.18.0.2", 1)], 15)
+
+    # kill -9 of dplbd: both active again and the service back in 10 s
+    restarts = int(show(c, "NRestarts"))
+    pid = show(c, "MainPID")
+    t0 = time.monotonic()
+    c.sh(f"kill -9 {pid}")
+    wait_restarted(c, pid, timeout=10)
+    t1 = wait_dests(c, [("198.18.0.2", 1)], 10)
+    assert t1 - t0 <= 10, t1 - t0
+    assert int(show(c, "NRestarts")) == restarts + 1
+    wait_active(c, "dplb-keepalived", timeout=1)
+    print(f"kill -9 of dplbd: service back {t1 - t0:.1f} s after the kill "
+          f"(systemd's RestartSec=2s included)")
+
+    # a failed start of dplbd, then fixed: keepalived comes back with it
+    c.sh("systemctl reset-failed dplbd; cp /etc/dplb/dplbd.conf /var/tmp/good.conf; "
+         "echo 'bogus = 1;' >> /etc/dplb/dplbd.conf")
+    assert c.sh("systemctl restart dplbd", check=False).returncode != 0
+    assert show(c, "ActiveState", "dplb-keepalived") != "active"
+    c.sh("cp /var/tmp/good.conf /etc/dplb/dplbd.conf")
+    t0 = time.monotonic()
+    wait_active(c, timeout=15)          # Restart=on-failure, 2 s later
+    wait_active(c, "dplb-keepalived", timeout=10)
+    t1 = wait_dests(c, [("198.18.0.2", 1)], 10)
+    print(f"failed start fixed: service back {t1 - t0:.1f} s after the fix")
+
+    # reload: a broken file is refused and changes nothing; a good one
+    # applies
+    ka_pid = show(c, "MainPID", "dplb-keepalived")
+    c.sh("cp /etc/dplb/keepalived.conf /var/tmp/ka-good.conf; "
+         "sed -i 's/lb_algo rr/lb_alog rr/; s/weight 1/weight 3/' "
+         "/etc/dplb/keepalived.conf")
+    p = c.sh("systemctl reload dplb-keepalived", check=False)
+    assert p.returncode != 0, p
+    assert "Unknown keyword 'lb_alog'" in c.sh(
+        "journalctl -u dplb-keepalived --no-pager").stdout
+    time.sleep(1.5)
+    assert dests(c) == [("198.18.0.2", 1)]
+    assert show(c, "MainPID", "dplb-keepalived") == ka_pid
+    assert show(c, "ActiveState", "dplb-keepalived") == "active"
+    c.sh("cat > /etc/dplb/keepalived.conf <<'EOF'\n" + KA_CONF % 2 + "EOF")
+    c.sh("systemctl reload dplb-keepalived")
+    wait_dests(c, [("198.18.0.2", 2)], 10)
+
+    # an explicit stop of dplbd stops keepalived too; a start brings both
+    # (the test started dplbd more often than StartLimitBurst allows in
+    # StartLimitIntervalSec: forget that)
+    c.sh("systemctl stop dplbd")
+    assert show(c, "ActiveState", "dplb-keepalived") == "inactive"
+    c.sh("systemctl reset-failed dplbd")
+    c.sh("systemctl start dplbd")
+    wait_active(c, "dplb-keepalived")
+    c.sh("systemctl disable dplbd dplb-keepalived 2>&1")
 
 
 def test_boot_start_reload_stop_purge(root, packages, installed):
@@ -398,12 +500,13 @@ def test_boot_start_reload_stop_purge(root, packages, installed):
 
         if packages.with_keepalived:
             keepalived_in_its_sandbox(c)
-            c.sh("systemctl stop dplbd")   # BindsTo: keepalived goes too
+            c.sh("systemctl stop dplbd")   # Requires: keepalived goes too
             assert show(c, "ActiveState", "dplb-keepalived") == "inactive"
             c.sh("cp /var/tmp/shipped-keepalived.conf "
                  "/etc/dplb/keepalived.conf; systemctl stop systemd-networkd; "
                  "rm /etc/systemd/network/50-dplb-ext.network")
             systemctl(c, "start")
+            keepalived_under_systemd(c)
 
         # upgrade while running: restarted on the new package
         pid = show(c, "MainPID")

@@ -607,6 +607,21 @@ test_sync(void **state)
 }
 
 static void
+test_ha_lease_grace(void **state)
+{
+	(void)state;
+	ASSERT_OK("");
+	assert_int_equal(cfg.lease_grace_ms, 500);
+	ASSERT_OK("ha = { lease_grace_ms = 0; };");
+	assert_int_equal(cfg.lease_grace_ms, 0);
+	ASSERT_OK("ha = { lease_grace_ms = 60000; };");
+	assert_int_equal(cfg.lease_grace_ms, 60000);
+	ASSERT_ERR("ha = {\n lease_grace_ms = 60001; };",
+		   "t.conf:2: ha.lease_grace_ms: must be between 0 and 60000");
+	ASSERT_ERR("ha = { grace = 5; };", "t.conf:1: ha.grace: unknown key");
+}
+
+static void
 test_static_neigh(void **state)
 {
 	ASSERT_ERR(TWO_PORTS "neigh = { static = (\n { ip = \"198.18.0.2\"; "
@@ -1372,6 +1387,7 @@ main(void)
 		cmocka_unit_test(test_port_mac),
 		cmocka_unit_test(test_timeouts),
 		cmocka_unit_test(test_sync),
+		cmocka_unit_test(test_ha_lease_grace),
 		cmocka_unit_test(test_static_neigh),
 		cmocka_unit_test(test_bad_socket_mode),
 		cmocka_unit_test(test_bad_cpus),

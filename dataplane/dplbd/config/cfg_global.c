@@ -188,6 +188,13 @@ static const struct key ip_keys[] = {
 
 const struct key_table cfg_ip_keys = KEY_TABLE(ip_keys);
 
+/* ha: HA_LEASE_GRACE_MS_MAX of ha/vip.h */
+static const struct key ha_keys[] = {
+	UINT_KEY(struct dplb_config, "lease_grace_ms", lease_grace_ms, 0, 60000),
+};
+
+const struct key_table cfg_ha_keys = KEY_TABLE(ha_keys);
+
 /* The eal group, and what its keys mean together. */
 int
 cfg_top_eal(struct ctx *c, const config_setting_t *s, void *obj)

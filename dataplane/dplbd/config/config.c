@@ -35,6 +35,7 @@ static const struct key top_keys[] = {
 	FN_KEY("eal", cfg_top_eal),
 	GROUP_KEY("dataplane", cfg_dataplane_keys),
 	GROUP_KEY("ip", cfg_ip_keys),
+	GROUP_KEY("ha", cfg_ha_keys),
 	FN_KEY("ports", cfg_top_ports),
 	GROUP_KEY("neigh", cfg_neigh_keys),
 	FN_KEY("routes", cfg_top_routes),
@@ -74,6 +75,7 @@ config_defaults(struct dplb_config *cfg)
 	cfg->neigh_retrans_ms = 1000;
 	cfg->neigh_probes = 3;
 	cfg->neigh_queue_len = 8;
+	cfg->lease_grace_ms = 500;	/* HA_LEASE_GRACE_MS_DEFAULT */
 }
 
 static int
@@ -213,6 +215,7 @@ config_to_json(const struct dplb_config *cfg)
 	json_object_object_add(root, "dataplane",
 			       cfg_group_json(&cfg_dataplane_keys, cfg));
 	json_object_object_add(root, "ip", cfg_group_json(&cfg_ip_keys, cfg));
+	json_object_object_add(root, "ha", cfg_group_json(&cfg_ha_keys, cfg));
 	json_object_object_add(root, "neigh", cfg_neigh_json(cfg));
 	json_object_object_add(root, "timeouts",
 			       cfg_group_json(&cfg_timeout_keys, cfg));

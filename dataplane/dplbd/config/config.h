@@ -127,6 +127,9 @@ struct dplb_config {
 	/* ip */
 	bool ip_forward;
 
+	/* ha: an owner's VIP lease outlives its connection by this (vip.h) */
+	unsigned int lease_grace_ms;
+
 	/* neigh */
 	unsigned int neigh_max;
 	unsigned int neigh_reachable_ms;

@@ -77,7 +77,9 @@ m_hello(struct ctl_call *c)
 {
 	static const char *const caps[] = { "port", "addr",  "route",  "neigh",
 					    "lcore", "drop", "config", "log",
-					    "vip", "lease", "sync" };
+					    "lease-owner",
+					    "vip", "lease", "sync",
+					    "conn-sync" };
 	static const char *const keys[] = { NULL };
 	json_object *r, *a;
 	size_t i;

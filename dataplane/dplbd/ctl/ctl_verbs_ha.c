@@ -19,11 +19,13 @@
 #define J_STR(v) json_object_new_string(v)
 #define ADD(o, k, v) json_object_object_add(o, k, v)
 
-/* The lease hook: the owner's connection closed. */
+/* The lease hook: a connection that took leases closed. */
 static void
-vip_owner_closed(void *ctx, uint64_t client)
+vip_client_closed(void *ctx, uint64_t client)
 {
-	ha_vip_owner_gone(ctx, client);
+	struct dp_ctx *dp = ctx;
+
+	ha_vip_client_gone(dp, client, dp->cfg->lease_grace_ms);
 }
 
 /* "addr" as "A.B.C.D" or "A.B.C.D/32", and "dev". */
@@ -57,26 +59,61 @@ vip_params(struct ctl_call *c, struct inet_addr *a, int *port, bool dev_needed)
 	return 0;
 }
 
-int
-verb_vip_add(struct ctl_call *c)
+/* "lease" and "owner": *leased, and the owner's name ("" = none). */
+static int
+vip_lease_params(struct ctl_call *c, bool *leased, const char **owner)
 {
-	static const char *const keys[] = { "addr", "dev", "lease", NULL };
-	struct inet_addr a;
-	int lease = 0, port, ret;
+	json_object *v;
+	const char *s;
+	int lease = -1, ret;
 
-	if ((ret = call_params_only(c, keys)) != 0 ||
-	    (ret = vip_params(c, &a, &port, true)) != 0 ||
+	*owner = "";
+	if ((ret = call_param_str(c, "owner", 0, owner)) != 0 ||
 	    (ret = ctl_param_bool(c->params, "lease", 0, &lease, c->errmsg,
 				  sizeof(c->errmsg))) != 0)
 		return ret;
-	if (lease && ctl_client_on_close(c->client, vip_owner_closed) != 0)
+	if ((*owner)[0] == '\0' && json_object_object_get_ex(c->params,
+							     "owner", &v) &&
+	    json_object_is_type(v, json_type_string))
+		return ctl_call_fail(c, EINVAL, "params.owner: must not be empty");
+	if (strlen(*owner) >= HA_OWNER_LEN)
+		return ctl_call_fail(c, EINVAL,
+				     "params.owner: at most %d characters",
+				     HA_OWNER_LEN - 1);
+	for (s = *owner; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return ctl_call_fail(c, EINVAL,
+					     "params.owner: control characters are not allowed");
+	if ((*owner)[0] != '\0' && lease == 0)
+		return ctl_call_fail(c, EINVAL,
+				     "params.owner: an owner holds a lease; it contradicts \"lease\": false");
+	*leased = lease == 1 || (*owner)[0] != '\0';
+	return 0;
+}
+
+int
+verb_vip_add(struct ctl_call *c)
+{
+	static const char *const keys[] = { "addr", "dev", "lease", "owner",
+					    NULL };
+	struct ha_lease lease = { .client = ctl_client_id(c->client) };
+	struct inet_addr a;
+	bool leased;
+	int port, ret;
+
+	if ((ret = call_params_only(c, keys)) != 0 ||
+	    (ret = vip_params(c, &a, &port, true)) != 0 ||
+	    (ret = vip_lease_params(c, &leased, &lease.owner)) != 0)
+		return ret;
+	if (leased && ctl_client_on_close(c->client, vip_client_closed) != 0)
 		return ctl_call_fail(c, ENOSPC, "too many close hooks");
 	ret = ha_vip_add(c->ctx, (unsigned int)port, &a,
-			 lease ? ctl_client_id(c->client) : 0, c->errmsg,
-			 sizeof(c->errmsg));
-	if (ret != 0)
+			 leased ? &lease : NULL, c->errmsg, sizeof(c->errmsg));
+	if (ret < 0)
 		return ret;
 	c->result = json_object_new_object();
+	if (ret == 1)
+		ADD(c->result, "claimed", json_object_new_boolean(true));
 	return 0;
 }
 
@@ -97,30 +134,42 @@ verb_vip_del(struct ctl_call *c)
 	return 0;
 }
 
+static json_object *
+vip_json(const struct dp_ctx *dp, const struct ha_vip *v, uint64_t now)
+{
+	enum ha_vip_state st = ha_vip_state(v);
+	json_object *o = json_object_new_object();
+	char buf[INET_ADDRSTRLEN];
+
+	ADD(o, "addr", J_STR(inet_addr_fmt(&v->addr, buf, sizeof(buf))));
+	ADD(o, "dev", J_STR(dp->ports[v->port].name));
+	ADD(o, "lease", json_object_new_boolean(v->leased));
+	ADD(o, "owner", v->owner[0] ? J_STR(v->owner) : NULL);
+	ADD(o, "client", v->holder ? J_INT(v->holder) : NULL);
+	ADD(o, "state", J_STR(ha_vip_state_name(st)));
+	if (st == HA_VIP_ORPHANED)
+		ADD(o, "expires_ms",
+		    J_INT(v->expires_ms > now ? v->expires_ms - now : 0));
+	ADD(o, "age_ms", J_INT(now - v->since_ms));
+	return o;
+}
+
 int
 verb_vip_list(struct ctl_call *c)
 {
 	static const char *const keys[] = { NULL };
-	struct dp_ctx *dp = c->ctx;
 	const struct ha_vip *vips;
-	char buf[INET_ADDRSTRLEN];
-	json_object *a, *o;
+	uint64_t now = dp_now_ms();
 	unsigned int i, n;
+	json_object *a;
 	int ret;
 
 	if ((ret = call_params_only(c, keys)) != 0)
 		return ret;
 	vips = ha_vips(&n);
 	a = json_object_new_array();
-	for (i = 0; i < n; i++) {
-		o = json_object_new_object();
-		ADD(o, "addr", J_STR(inet_addr_fmt(&vips[i].addr, buf, sizeof(buf))));
-		ADD(o, "dev", J_STR(dp->ports[vips[i].port].name));
-		ADD(o, "lease", json_object_new_boolean(vips[i].owner != 0));
-		ADD(o, "owner", vips[i].owner ? J_INT(vips[i].owner) : NULL);
-		ADD(o, "age_ms", J_INT(dp_now_ms() - vips[i].since_ms));
-		json_object_array_add(a, o);
-	}
+	for (i = 0; i < n; i++)
+		json_object_array_add(a, vip_json(c->ctx, &vips[i], now));
 	c->result = a;
 	return 0;
 }

@@ -4,7 +4,9 @@
  *
  *  - vip.add / vip.del / vip.list: VIPs (ha/vip.h); with "lease": true
  *    a VIP belongs to the control connection that added it and is
- *    withdrawn when that connection closes.
+ *    withdrawn when that connection closes; with "owner": NAME it
+ *    belongs to that owner, survives its connection by the grace period
+ *    (ha.lease_grace_ms) and is claimed by whoever adds it again as NAME.
  *  - sync.start / sync.stop / sync.list: the connection-sync daemon's
  *    roles (ha/sync.h) as keepalived's lvs_sync_daemon sets them;
  *    sync.stats: its counters.

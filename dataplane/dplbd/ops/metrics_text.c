@@ -486,7 +486,7 @@ write_ha(struct metrics_text *t, const struct dp_ctx *dp)
 			 inet_addr_fmt(&v[i].addr, a, sizeof(a)),
 			 v[i].port < dp->n_ports ? dp->ports[v[i].port].name :
 						   "?",
-			 v[i].owner != 0 ? "true" : "false");
+			 v[i].leased ? "true" : "false");
 		sample(t, "dplb_vip_owned", l, 1);
 	}
 	family(t, "dplb_sync_running", "gauge", "1 while the connection-sync "
