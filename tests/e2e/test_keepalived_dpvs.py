@@ -37,7 +37,7 @@ vrrp_instance VI_1 {{
     dpdk_interface dp0
     virtual_router_id 123
     priority 100
-    advert_int 0.5
+    advert_int 1
     virtual_ipaddress {{
         {VIP}
     }}
