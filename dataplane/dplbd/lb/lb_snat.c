@@ -734,8 +734,7 @@ echo_error_in(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
 		return LB_CONSUMED;
 	if (c == NULL)
 		return LB_PASS;
-	if (!ipv4_hop(w, m, ip))
-		return LB_CONSUMED;
+	/* As lb_icmp.c's errors about TCP and UDP: the TTL is kept. */
 	conn_touch(c, w->now_ms);
 	t = &c->tuple[CONN_SIDE_IN];
 	echo_rewrite(in, e, &in->src_addr, t->src_addr, t->src_port);
