@@ -597,7 +597,8 @@ conf_text(const struct opts *o)
 	FILE *f = open_memstream(&text, &len);
 	/* CPS: SYNs (cps-est: established connections) expire after one
 	 * second, so the table is in steady state (as many expiring as
-	 * created) after about 1.5 s. */
+	 * created) after about 1.5 s.  SNAT's flows start OUTPUT first: a
+	 * SYN leaves them in SYN_SENT, which lives as long as SYN_RECV. */
 	unsigned int syn_recv = is_cps(o->sc) ? 1 : 900;
 	unsigned int est = o->sc == SC_CPS3 ? 1 : 900;
 
@@ -607,11 +608,11 @@ conf_text(const struct opts *o)
 		   "eal = { hugepages = %s; memory_mb = %u; cpus = \"%s\"; };\n"
 		   "dataplane = { workers = 1; idle_sleep_max_us = 0; burst = %u;\n"
 		   "  mbufs = 16383; max_conns = %u; };\n"
-		   "timeouts = { tcp = { syn_recv = %u; established = %u; };\n"
+		   "timeouts = { tcp = { syn_recv = %u; syn_sent = %u; established = %u; };\n"
 		   "  udp = { oneway = 900; normal = 900; }; };\n",
 		o->no_huge ? "false" : "true",
 		o->no_huge ? 256 + (unsigned int)((uint64_t)capacity(o) * 160 >> 20) : 0,
-		o->cpus, o->burst, capacity(o), syn_recv, est);
+		o->cpus, o->burst, capacity(o), syn_recv, syn_recv, est);
 	conf_neighs(f, o);
 	conf_ports(f, o);
 	conf_service(f, o);
