@@ -25,8 +25,8 @@ roles_print(json_object *res)
 	char age[32], dst[64];
 	size_t i;
 
-	for (i = 0; i < json_object_array_length(res); i++) {
-		json_object *s = json_object_array_get_idx(res, i);
+	for (i = 0; i < jlen(res, "sync.list's result"); i++) {
+		json_object *s = jidx(res, i);
 		json_object *k = jget(s, "socket");
 		const char *err = jstr(k, "error", NULL);
 		const char *row[] = { jstr(s, "state", NULL),
@@ -50,6 +50,8 @@ drops_print(json_object *drops)
 {
 	const char *sep = "  dropped:";
 
+	if (drops == NULL || !jisobj(drops, "\"drops\""))
+		return;
 	json_object_object_foreach(drops, k, v) {
 		if (json_object_get_int64(v) == 0)
 			continue;
@@ -59,12 +61,17 @@ drops_print(json_object *drops)
 	if (sep[0] == ',')
 		printf("\n");
 }
-
 static void
 stats_print(json_object *res)
 {
-	json_object *m = jget(res, "master"), *b = jget(res, "backup");
-	json_object *t = jget(res, "tunables"), *lag = jget(b, "lag_ms");
+	json_object *m, *b, *t, *lag;
+
+	if (!jisobj(res, "sync.stats's result"))
+		return;
+	m = jget(res, "master");
+	b = jget(res, "backup");
+	t = jget(res, "tunables");
+	lag = jget(b, "lag_ms");
 
 	printf("master: %lld records (%lld lost, %lld from dumps), %lld sent in %lld messages (%lld bytes), %lld send errors; %lld dumps for %lld requests\n",
 	       jint(m, "records", 0), jint(m, "records_lost", 0),
@@ -86,6 +93,17 @@ stats_print(json_object *res)
 	       jint(t, "full_refresh", 0), jint(t, "dump_rate", 0));
 }
 
+/* {"roles": sync.list's result (sync show only), "stats": sync.stats's} */
+static void
+sync_print(json_object *all)
+{
+	json_object *roles = jget(all, "roles");
+
+	if (roles != NULL)
+		roles_print(roles);
+	stats_print(jget(all, "stats"));
+}
+
 static int
 sync_show(const struct opts *o, bool roles)
 {
@@ -100,21 +118,17 @@ sync_show(const struct opts *o, bool roles)
 		json_object_put(list);
 		return rc;
 	}
-	if (o->json) {
-		all = json_object_new_object();
-		if (list != NULL)
-			json_object_object_add(all, "roles", list);
-		json_object_object_add(all, "stats", stats);
-		print_json(all);
-		json_object_put(all);
-		return EXIT_OK;
-	}
+	all = json_object_new_object();
 	if (list != NULL)
-		roles_print(list);
-	stats_print(stats);
-	json_object_put(list);
-	json_object_put(stats);
-	return EXIT_OK;
+		json_object_object_add(all, "roles", list);
+	json_object_object_add(all, "stats", stats);
+	if (o->json)
+		print_json(all);
+	else
+		rc = print_checked(roles ? "sync.list and sync.stats" :
+				   "sync.stats", sync_print, all);
+	json_object_put(all);
+	return rc;
 }
 
 /* keyword -> sync.start parameter; numbers are checked by dplbd */

@@ -75,6 +75,13 @@ int run_call(const struct opts *o, const char *method, json_object *params,
 
 void print_json(json_object *obj);
 
+/**
+ * pr(result) for a reply to `method`, all or nothing: if a printer met
+ * a value of the wrong shape (jget, jlen...), nothing reaches stdout,
+ * stderr names the mismatch and EXIT_SERVER is returned.
+ */
+int print_checked(const char *method, print_fn pr, json_object *result);
+
 /** Print "dplbctl: <msg>" and the usage to stderr; returns EXIT_USAGE. */
 /** Copy src into dst (len bytes) in upper case: "tcp" -> "TCP". */
 void str_upper(char *dst, const char *src, size_t len);
