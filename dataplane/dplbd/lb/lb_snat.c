@@ -576,7 +576,7 @@ lb_snat_in(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 #define ICMP_TIME_EXCEEDED 11
 #define ICMP_PARAM_PROBLEM 12
 
-struct icmp_echo {
+struct __rte_packed icmp_echo {
 	uint8_t type;
 	uint8_t code;
 	rte_be16_t cksum;
@@ -592,13 +592,20 @@ echo_of(struct rte_ipv4_hdr *ip, unsigned int ihl, unsigned int len)
 	return (struct icmp_echo *)((char *)ip + ihl);
 }
 
-/* Set an ICMP message's source address and echo id, checksums kept. */
+/* Set an ICMP message's source (src) or destination address and its
+ * echo id, checksums kept.  The header may sit at any alignment (a
+ * quoted one does): its packed fields are only accessed as members. */
 static void
-echo_rewrite(struct rte_ipv4_hdr *ip, struct icmp_echo *e, rte_be32_t *addr,
+echo_rewrite(struct rte_ipv4_hdr *ip, struct icmp_echo *e, bool src,
 	     rte_be32_t naddr, rte_be16_t nid)
 {
-	ip->hdr_checksum = csum_update32(ip->hdr_checksum, *addr, naddr);
-	*addr = naddr;
+	rte_be32_t old = src ? ip->src_addr : ip->dst_addr;
+
+	ip->hdr_checksum = csum_update32(ip->hdr_checksum, old, naddr);
+	if (src)
+		ip->src_addr = naddr;
+	else
+		ip->dst_addr = naddr;
 	e->cksum = csum_update16(e->cksum, e->id, nid);
 	e->id = nid;
 }
@@ -640,7 +647,7 @@ echo_out(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
 		return LB_CONSUMED;
 	snat_state(w, c, 0, true);
 	o = &c->tuple[CONN_SIDE_OUT];
-	echo_rewrite(ip, e, &ip->src_addr, o->dst_addr, o->dst_port);
+	echo_rewrite(ip, e, true, o->dst_addr, o->dst_port);
 	ipv4_send(dp, w, m, ip->dst_addr);
 	return LB_CONSUMED;
 }
@@ -695,7 +702,7 @@ echo_in(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
 		return LB_CONSUMED;
 	snat_state(w, c, 0, false);
 	i = &c->tuple[CONN_SIDE_IN];
-	echo_rewrite(ip, e, &ip->dst_addr, i->src_addr, i->src_port);
+	echo_rewrite(ip, e, false, i->src_addr, i->src_port);
 	ipv4_send(dp, w, m, ip->dst_addr);
 	return LB_CONSUMED;
 }
@@ -737,7 +744,7 @@ echo_error_in(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
 	/* As lb_icmp.c's errors about TCP and UDP: the TTL is kept. */
 	conn_touch(c, w->now_ms);
 	t = &c->tuple[CONN_SIDE_IN];
-	echo_rewrite(in, e, &in->src_addr, t->src_addr, t->src_port);
+	echo_rewrite(in, e, true, t->src_addr, t->src_port);
 	ip->hdr_checksum = csum_update32(ip->hdr_checksum, ip->dst_addr,
 					 t->src_addr);
 	ip->dst_addr = t->src_addr;
