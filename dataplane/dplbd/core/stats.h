@@ -39,7 +39,8 @@
 	X(NO_DEST, "no_dest")                                  \
 	X(NO_LPORT, "no_lport")                                \
 	X(CONN_TABLE_FULL, "conn_table_full")                  \
-	X(DEST_QUIESCENT, "dest_quiescent")
+	X(DEST_QUIESCENT, "dest_quiescent")                    \
+	X(SNAT_NO_PORT, "snat_no_port")
 
 enum drop_reason {
 #define DROP_ENUM(e, s) DROP_##e,

@@ -13,6 +13,7 @@
 
 #include "core/tx.h"
 #include "lb/lb.h"
+#include "lb/lb_snat.h"
 #include "lb/lb_svc.h"
 #include "log.h"
 #include "net/steer.h"
@@ -119,6 +120,10 @@ lb_conn_release(struct dp_worker *w, struct conn *c)
 {
 	struct lb_dest *d = conn_priv(c)->dest;
 
+	if (unlikely(c->fwd == CONN_FWD_SNAT)) {	/* holds no dest */
+		lb_snat_release(w, c);
+		return;
+	}
 	if (is_template(c)) {
 		__atomic_fetch_sub(&d->load.persistent, 1, __ATOMIC_RELAXED);
 		lb_dest_put(d);

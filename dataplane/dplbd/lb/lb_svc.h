@@ -138,6 +138,7 @@ TAILQ_HEAD(lb_svc_list, lb_svc);
 TAILQ_HEAD(lb_laddr_list, lb_laddr_group);
 
 struct lb_snap;
+struct lb_snat_store;
 
 struct lb_store {
 	unsigned int n_workers;
@@ -149,6 +150,7 @@ struct lb_store {
 	struct lb_dest_list trash;	/* deleted dests still referenced */
 	uint32_t next_svc_id;
 	uint64_t gen;			/* publications so far */
+	struct lb_snat_store *snat;	/* SNAT rules (lb_snat.h) */
 };
 
 /* ---- snapshots (immutable, read by workers) -------------------------- */
