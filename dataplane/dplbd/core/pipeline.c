@@ -98,6 +98,8 @@ rx_burst_traced(struct dp_ctx *dp, struct dp_worker *w,
 {
 	uint16_t i;
 
+	if (!trace_wants(s))
+		return false;
 	for (i = 0; i < n && !trace_match(s, port, pkts[i]); i++)
 		;
 	if (i == n)

@@ -65,6 +65,12 @@ frame_key(const struct rte_mbuf *m, struct conn_key4 *k, bool *has_ports)
 }
 
 bool
+trace_wants(const struct trace_session *s)
+{
+	return __atomic_load_n(&s->taken, __ATOMIC_RELAXED) < s->count;
+}
+
+bool
 trace_match(const struct trace_session *s, uint16_t port,
 	    const struct rte_mbuf *m)
 {
@@ -72,7 +78,7 @@ trace_match(const struct trace_session *s, uint16_t port,
 	struct conn_key4 k;
 	bool ports;
 
-	if (__atomic_load_n(&s->taken, __ATOMIC_RELAXED) >= s->count)
+	if (!trace_wants(s))
 		return false;
 	if ((f->have & TRACE_F_PORT) && port != f->port)
 		return false;

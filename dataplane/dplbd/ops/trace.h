@@ -72,6 +72,9 @@ trace_armed(const struct dp_worker *w)
 	return __atomic_load_n(&trace_slots[w->id].s, __ATOMIC_ACQUIRE);
 }
 
+/** Worker: whether the session still wants packets (its count not spent). */
+bool trace_wants(const struct trace_session *s);
+
 /**
  * Worker: whether packet m (received on dplb port `port`) matches the
  * session's filter while it still wants packets.  Reads only.
