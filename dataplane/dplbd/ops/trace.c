@@ -20,7 +20,7 @@
 #include "lb/lb.h"
 #include "lb/lb_svc.h"
 #include "net/net.h"
-#include "ops/trace_priv.h"
+#include "trace_priv.h"
 
 struct trace_slot trace_slots[DP_MAX_WORKERS];
 

@@ -17,7 +17,7 @@
 #include "lb/lb_conf.h"
 #include "net/net.h"
 #include "lb/lb.h"
-#include "ops/trace_priv.h"
+#include "trace_priv.h"
 
 #define J_INT(v) json_object_new_int64((int64_t)(v))
 #define J_STR(v) json_object_new_string(v)
