@@ -83,6 +83,8 @@ def test_one_trace_at_a_time(stopped):
     assert r == {"count": 5, "workers": 2}, r
     e = err(stopped, "trace.start", {"count": 1}, "EBUSY")
     assert "trace.stop" in e["message"], e
+    r = stopped.result("trace.read", {"max": 0})
+    assert r["records"] == [] and r["count"] == 5, r
     r = stopped.result("trace.read")
     # net_null's frames are zero-filled: no UDP, nothing matches
     assert r["records"] == [] and r["matched"] == 0, r

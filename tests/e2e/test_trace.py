@@ -8,6 +8,7 @@ passes to the twin (a VIP port without a service), and --pcap read back
 by tshark."""
 
 import json
+import signal
 import subprocess
 import time
 
@@ -27,6 +28,15 @@ from scapy.all import IP, TCP, send
 vip, dport, flags, sport = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4])
 send(IP(dst=vip) / TCP(sport=sport, dport=dport, flags=flags, seq=1000,
                        ack=2000), verbose=False)
+"""
+
+# In the client's namespace, argv: MAC VIP: an IPv4 packet with a wrong
+# header checksum, sent as a frame (the kernel fixes it in raw IP sends).
+SEND_BAD_CSUM = r"""
+import sys
+from scapy.all import Ether, IP, TCP, sendp
+sendp(Ether(dst=sys.argv[1]) / IP(dst=sys.argv[2], chksum=0xdead) /
+      TCP(sport=33335, dport=80, flags="S"), iface="c0", verbose=False)
 """
 
 
@@ -55,19 +65,27 @@ class Trace:
         self.wait_armed()
 
     def wait_armed(self, timeout=10):
+        """Until dplbctl armed the trace (trace.read with max 0 reads
+        the state only, ENOENT before)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             try:
-                self.lab.call("trace.start", {"count": 1})
-            except Exception as e:  # EBUSY: dplbctl armed it
-                if "EBUSY" in str(e):
-                    return
-                raise
-            self.lab.call("trace.stop")  # we were first: undo, retry
+                self.lab.call("trace.read", {"max": 0})
+                return
+            except Exception as e:
+                if "ENOENT" not in str(e):
+                    raise
+            assert self.p.poll() is None, self.p.communicate()
             time.sleep(0.05)
         raise AssertionError("dplbctl trace did not arm a trace")
 
-    def records(self, timeout=30):
+    def records(self, timeout=30, interrupt=True):
+        """The records, once dplbctl is done; with interrupt, after a
+        second's grace for the last packets, dplbctl is stopped as
+        Ctrl-C would (it disarms the trace and prints what is left)."""
+        if interrupt:
+            time.sleep(1)
+            self.p.send_signal(signal.SIGINT)
         out, errs = self.p.communicate(timeout=timeout)
         assert self.p.returncode == 0, (self.p.returncode, out, errs)
         return [json.loads(line) for line in out.splitlines()]
@@ -85,7 +103,7 @@ def final(recs, packet):
 
 def test_curl_through_fnat_stage_by_stage(lb, tmp_path):
     pcap = tmp_path / "curl.pcapng"
-    t = Trace(lb, "--port", "80", "--count", "200", "--wait", "4",
+    t = Trace(lb, "--port", "80", "--count", "200", "--wait", "60",
               pcap=pcap)
     r = lb.curl("c", f"http://{VIP}/")
     assert r.returncode == 0 and r.stdout.strip() in ("rs1", "rs2"), r
@@ -169,7 +187,7 @@ def test_curl_through_fnat_stage_by_stage(lb, tmp_path):
 
 def test_drop_reason_and_twin(lb):
     t = Trace(lb, "--addr", VIP, "--proto", "tcp", "--count", "10",
-              "--wait", "4")
+              "--wait", "60")
     # an ACK without a connection, then a SYN to a port with no service
     for dport, flags in ((80, "A"), (9999, "S")):
         r = lb.run("c", "/usr/bin/python3", "-c", SEND_TCP, VIP, str(dport),
@@ -190,14 +208,30 @@ def test_drop_reason_and_twin(lb):
     assert st["twin"]["port"] == "dp0", syn
 
 
+def test_drop_by_the_network_stack(lb):
+    mac = lb.ports()["dp0"]["mac"]
+    t = Trace(lb, "--addr", VIP, "--port", "33335", "--count", "1",
+              "--wait", "60")
+    r = lb.run("c", "/usr/bin/python3", "-c", SEND_BAD_CSUM, mac, VIP,
+               timeout=60)
+    assert r.returncode == 0, r.stderr
+    (rec,) = t.records(interrupt=False)  # done at its count
+    st = stages(rec)
+    assert [s["stage"] for s in rec["stages"]] == ["rx", "net", "drop"], rec
+    assert st["net"]["verdict"] == "consumed", rec
+    assert st["drop"]["reason"] == "ipv4_bad_checksum", rec
+
+
 def test_text_output(lb):
     p = subprocess.Popen([str(DPLBCTL), "-S", lb.sock, "trace", "--addr",
                           VIP, "--port", "80", "--count", "5", "--wait",
-                          "3"], stdout=subprocess.PIPE, text=True)
+                          "60"], stdout=subprocess.PIPE, text=True)
     line = p.stdout.readline()
     assert line.startswith("tracing 5 packets on 2 workers"), line
     lb.run("c", "/usr/bin/python3", "-c", SEND_TCP, VIP, "80", "A", "33334",
            timeout=60)
+    time.sleep(1)
+    p.send_signal(signal.SIGINT)
     out = p.stdout.read()
     assert p.wait(timeout=30) == 0, out
     assert f"TCP {CLIENT_IP}:33334 > {VIP}:80 [A]" in out, out
