@@ -41,8 +41,10 @@ stage_text(json_object *st, char *buf, size_t len)
 	size_t n = 0;
 
 	buf[0] = '\0';
+	if (st == NULL)
+		return;
 	json_object_object_foreach(st, k, v) {
-		const char *val = json_object_get_string(v);
+		const char *val = jtext(v, k, "-");
 
 		if (strcmp(k, "stage") == 0 || n >= len)
 			continue;
@@ -78,7 +80,7 @@ record_print(json_object *text_of, json_object *r, char *summary, size_t slen)
 		printf("#%lld worker %lld  %s\n", jint(r, "seq", 0),
 		       jint(r, "worker", 0), jstr(r, "packet", "?"));
 	summary[0] = '\0';
-	for (i = 0; i < jlen(st, "stages"); i++) {
+	for (i = 0; i < jlen(st, NULL); i++) {
 		json_object *s = jidx(st, i);
 		const char *name = jstr(s, "stage", "?");
 
@@ -92,26 +94,50 @@ record_print(json_object *text_of, json_object *r, char *summary, size_t slen)
 	fflush(stdout);
 }
 
-static int
-records_take(const struct opts *o, json_object *res, struct pcapng *pc,
-	     long long *n)
+/* What the printer of a reply works with (print_fn takes the result
+ * only). */
+static struct {
+	const struct opts *o;
+	struct pcapng *pc;
+	long long n;		/* records printed */
+	int rc;
+} take;
+
+static void
+records_take(json_object *res)
 {
 	json_object *recs = jarr(res, "records");
 	char summary[1024];
 	size_t i;
 
-	for (i = 0; i < jlen(recs, "records"); i++) {
+	for (i = 0; i < jlen(recs, NULL); i++) {
 		json_object *r = jidx(recs, i);
 
-		record_print(o->json ? NULL : r, r, summary, sizeof(summary));
-		if (pc != NULL && pcapng_record(pc, r, summary) != 0) {
+		if (r == NULL)
+			return;
+		record_print(take.o->json ? NULL : r, r, summary,
+			     sizeof(summary));
+		if (take.pc != NULL && take.rc == EXIT_OK &&
+		    pcapng_record(take.pc, r, summary) != 0) {
 			err_prefix();
 			fprintf(stderr, "pcap: %s\n", strerror(errno));
-			return EXIT_SERVER;
+			take.rc = EXIT_SERVER;
 		}
-		(*n)++;
+		take.n++;
 	}
-	return EXIT_OK;
+	jint(res, "matched", 0);
+	jint(res, "lost", 0);
+	jbool(res, "done");
+}
+
+/* The records of a trace.read or trace.stop reply, printed unless the
+ * reply is not what dplbd sends. */
+static int
+records_print(const char *method, json_object *res)
+{
+	int rc = print_checked(method, records_take, res);
+
+	return rc != EXIT_OK ? rc : take.rc;
 }
 
 static const struct {
@@ -181,7 +207,7 @@ now_s(void)
 
 /* Read records until the trace is done, the wait is over or a signal. */
 static int
-trace_loop(const struct opts *o, struct pcapng *pc, double wait, long long *n)
+trace_loop(const struct opts *o, double wait)
 {
 	double deadline = now_s() + wait;
 	struct timespec pause = { 0, POLL_MS * 1000000L };
@@ -194,7 +220,7 @@ trace_loop(const struct opts *o, struct pcapng *pc, double wait, long long *n)
 		json_object_object_add(p, "max", json_object_new_int(1000));
 		if ((rc = ctl_call(o, "trace.read", p, &res)) != EXIT_OK)
 			return rc;
-		rc = records_take(o, res, pc, n);
+		rc = records_print("trace.read", res);
 		if (rc != EXIT_OK || jbool(res, "done")) {
 			json_object_put(res);
 			return rc;
@@ -214,7 +240,6 @@ run(const struct opts *o, int argc, char **argv)
 	struct pcapng *pc = NULL;
 	const char *pcap = NULL;
 	double wait = 10;
-	long long n = 0;
 	int rc, rc2;
 
 	if (wants_help(&cmd_trace, argc, argv))
@@ -240,18 +265,20 @@ run(const struct opts *o, int argc, char **argv)
 		       jint(res, "count", 0), jint(res, "workers", 0));
 	fflush(stdout);
 	json_object_put(res);
+	take.o = o;
+	take.pc = pc;
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
-	rc = trace_loop(o, pc, wait, &n);
+	rc = trace_loop(o, wait);
 	/* Stop in any case, so the workers are disarmed; the reply
 	 * carries the records not read yet. */
 	rc2 = ctl_call(o, "trace.stop", NULL, &res);
 	if (rc2 == EXIT_OK) {
 		if (rc == EXIT_OK)
-			rc = records_take(o, res, pc, &n);
-		if (!o->json)
+			rc = records_print("trace.stop", res);
+		if (rc == EXIT_OK && !o->json)
 			printf("%lld packets traced, %lld matched, %lld "
-			       "lost\n", n, jint(res, "matched", 0),
+			       "lost\n", take.n, jint(res, "matched", 0),
 			       jint(res, "lost", 0));
 		json_object_put(res);
 	}

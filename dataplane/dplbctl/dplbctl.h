@@ -76,6 +76,13 @@ int run_call(const struct opts *o, const char *method, json_object *params,
 
 void print_json(json_object *obj);
 
+/**
+ * pr(result) as run_call() prints it: into memory first, then to stdout
+ * unless the result's shape was wrong ("dplbctl: unexpected reply to
+ * METHOD: WHAT" on stderr and EXIT_SERVER instead).
+ */
+int print_checked(const char *method, print_fn pr, json_object *result);
+
 /** Print "dplbctl: <msg>" and the usage to stderr; returns EXIT_USAGE. */
 /** Copy src into dst (len bytes) in upper case: "tcp" -> "TCP". */
 void str_upper(char *dst, const char *src, size_t len);

@@ -36,8 +36,9 @@ struct pcapng {
 static void
 put(struct pcapng *pc, const void *p, size_t n)
 {
-	if (pc->len + n > sizeof(pc->buf))
-		n = 0;	/* cannot happen: frames and comments are capped */
+	if (n == 0 || pc->len + n > sizeof(pc->buf))
+		return;	/* the latter cannot happen: frames and comments
+			 * are capped */
 	memcpy(pc->buf + pc->len, p, n);
 	pc->len += n;
 }
@@ -199,7 +200,7 @@ pcapng_record(struct pcapng *pc, json_object *rec, const char *comment)
 
 	snprintf(text, sizeof(text), "trace #%lld: %s", jint(rec, "seq", 0),
 		 comment);
-	for (i = 0; i < jlen(frames, "frames"); i++)
+	for (i = 0; i < jlen(frames, NULL); i++)
 		if (frame(pc, jidx(frames, i), ts, text) != 0)
 			return -1;
 	return 0;
