@@ -54,6 +54,7 @@ frame_summary(const struct trace_frame *fr, char *buf, size_t len)
 	static const char flag_chars[] = "FSRPAUEC";
 	const struct rte_ether_hdr *eth = (const void *)fr->data;
 	const struct rte_ipv4_hdr *ip = (const void *)(eth + 1);
+	const rte_be16_t *l4;
 	unsigned int ihl, i, n = 0;
 	char a[32], b[32], fl[12];
 	bool ports;
@@ -70,7 +71,7 @@ frame_summary(const struct trace_frame *fr, char *buf, size_t len)
 		 ip->next_proto_id == IPPROTO_UDP) &&
 		!(ip->fragment_offset & RTE_BE16(RTE_IPV4_HDR_OFFSET_MASK)) &&
 		fr->caplen >= sizeof(*eth) + ihl + 4;
-	const rte_be16_t *l4 = (const void *)((const uint8_t *)ip + ihl);
+	l4 = (const void *)((const uint8_t *)ip + ihl);
 
 	addr_port(a, sizeof(a), ip->src_addr, ports ? l4[0] : 0, ports);
 	addr_port(b, sizeof(b), ip->dst_addr, ports ? l4[1] : 0, ports);
