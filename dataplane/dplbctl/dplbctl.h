@@ -7,7 +7,8 @@
  *   table.c     aligned text tables
  *   util.c      argument and JSON helpers shared by the commands
  *   cmd_*.c     one file per group of commands (cmd_lb.c: service,
- *               dest, laddr; cmd_sync.c: the sync daemon)
+ *               dest, laddr; cmd_sync.c: the sync daemon; cmd_trace.c:
+ *               the packet tracer, trace_pcapng.c its pcapng file)
  *
  * Exit codes: 0 ok, 1 the server answered with an error, 2 bad usage,
  * 3 the server could not be reached (connect, I/O, timeout, bad reply).
@@ -168,5 +169,7 @@ extern const struct command cmd_service, cmd_lb, cmd_dest, cmd_laddr;
 extern const struct command cmd_conn;
 /* cmd_save.c: the load balancer's state as commands, and back */
 extern const struct command cmd_save, cmd_restore;
+/* cmd_trace.c: the packet tracer (trace_pcapng.c: its --pcap file) */
+extern const struct command cmd_trace;
 
 #endif /* DPLBCTL_H */

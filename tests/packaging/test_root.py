@@ -314,6 +314,11 @@ def keepalived_in_its_sandbox(c):
         assert bad not in log, (bad, log[-3000:])
     main = show(c, "MainPID", "dplb-keepalived")
     sandbox_holds(c, main, "dplb-keepalived")
+    # dplbctl trace from the packages, on what the kernel side sends
+    # through the TAP port (VRRP adverts every second)
+    p = c.sh("dplbctl trace --dev dp0 --count 2 --wait 30")
+    assert "2 packets traced, 2 matched, 0 lost" in p.stdout, p.stdout
+    assert "  rx           port=dp0 " in p.stdout, p.stdout
 
 
 def dests(c):

@@ -30,27 +30,101 @@
 #include "core/tx.h"
 #include "lb/lb.h"
 #include "net/net.h"
+#include "ops/trace.h"
 
 #define PREFETCH_AHEAD 3	/* packets whose headers load ahead */
 
-void
-pipeline_input(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
-	       struct rte_mbuf *m)
+/* The full path of one packet; t (a constant NULL but for traced
+ * packets, so the compiler drops the recording) notes the verdicts. */
+static __rte_always_inline void
+input(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
+      struct rte_mbuf *m, struct trace_pkt *t)
 {
 	struct net_ipv4 in;
+	enum net_verdict nv = l2_input(dp, w, port, m, &in);
+	enum lb_verdict lv;
 
-	switch (l2_input(dp, w, port, m, &in)) {
+	if (t != NULL)
+		trace_net(t, nv);
+	switch (nv) {
 	case NET_LOCAL:
-		if (lb_input_local(dp, w, port, m, in.ip, in.ihl) == LB_PASS)
+		lv = lb_input_local(dp, w, port, m, in.ip, in.ihl);
+		if (t != NULL)
+			trace_lb(t, lv);
+		if (lv == LB_PASS)
 			dp_to_twin(dp, w, port, m);
 		break;
 	case NET_TRANSIT:
-		if (lb_input_transit(dp, w, port, m, in.ip, in.ihl) == LB_PASS)
+		lv = lb_input_transit(dp, w, port, m, in.ip, in.ihl);
+		if (t != NULL)
+			trace_lb(t, lv);
+		if (lv == LB_PASS)
 			ipv4_forward(dp, w, m, in.ip, in.r);
 		break;
 	case NET_CONSUMED:
 		break;
 	}
+}
+
+void
+pipeline_input(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
+	       struct rte_mbuf *m)
+{
+	input(dp, w, port, m, NULL);
+}
+
+/* A trace is armed: one packet, recorded if it matches (ops/trace.h). */
+static void
+input_traced(struct dp_ctx *dp, struct dp_worker *w, struct trace_session *s,
+	     uint16_t port, struct rte_mbuf *m, bool steered)
+{
+	struct trace_pkt *t = trace_begin(dp, w, s, port, m, steered);
+
+	if (t == NULL) {
+		input(dp, w, port, m, NULL);
+		return;
+	}
+	input(dp, w, port, m, t);
+	trace_end(dp, w, t);
+}
+
+/* A trace is armed: a burst with a matching packet goes one packet at a
+ * time, so that each one's path can be told apart.  False when none
+ * matches: the burst takes the usual path. */
+static bool
+rx_burst_traced(struct dp_ctx *dp, struct dp_worker *w,
+		struct trace_session *s, uint16_t port,
+		struct rte_mbuf **pkts, uint16_t n)
+{
+	uint16_t i;
+
+	if (!trace_wants(s))
+		return false;
+	for (i = 0; i < n && !trace_match(s, port, pkts[i]); i++)
+		;
+	if (i == n)
+		return false;
+	for (i = 0; i < n; i++) {
+		w->stats.rx_bytes += rte_pktmbuf_pkt_len(pkts[i]);
+		input_traced(dp, w, s, port, pkts[i], false);
+	}
+	return true;
+}
+
+void
+pipeline_steered(struct dp_ctx *dp, struct dp_worker *w,
+		 struct rte_mbuf **pkts, unsigned int n)
+{
+	struct trace_session *s = trace_armed(w);
+	unsigned int i;
+
+	if (likely(s == NULL)) {
+		for (i = 0; i < n; i++)
+			input(dp, w, pkts[i]->port, pkts[i], NULL);
+		return;
+	}
+	for (i = 0; i < n; i++)
+		input_traced(dp, w, s, pkts[i]->port, pkts[i], true);
 }
 
 /* Stage 3: what the load balancer passes back, by its verdict. */
@@ -77,9 +151,12 @@ void
 pipeline_rx_burst(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
 		  struct rte_mbuf **pkts, uint16_t n)
 {
+	struct trace_session *s = trace_armed(w);	/* once a burst */
 	struct lb_burst b;
 	unsigned int base, i;
 
+	if (unlikely(s != NULL) && rx_burst_traced(dp, w, s, port, pkts, n))
+		return;
 	b.port = port;
 	for (base = 0; base < n; base += b.n) {
 		b.n = RTE_MIN((unsigned int)n - base, (unsigned int)LB_BURST_MAX);

@@ -26,10 +26,22 @@
  * A burst received on dplb port `port` (not a twin's): every packet
  * goes where pipeline_input() would send it, in order, with the usual
  * packets classified together and their connections looked up together
- * (lb_burst_lookup()).  Counts rx_bytes.
+ * (lb_burst_lookup()).  Counts rx_bytes.  While a trace is armed
+ * (ops/trace.h: one load per burst), a burst holding a packet it
+ * matches goes through pipeline_input() a packet at a time instead, the
+ * matching ones recorded with the verdicts of each stage.
  */
 void pipeline_rx_burst(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
 		       struct rte_mbuf **pkts, uint16_t n);
+
+/**
+ * Packets other workers steered to this one (m->port: the dplb port
+ * they arrived on), each through pipeline_input().  Like
+ * pipeline_rx_burst(), it records the packets an armed trace matches
+ * (ops/trace.h).
+ */
+void pipeline_steered(struct dp_ctx *dp, struct dp_worker *w,
+		      struct rte_mbuf **pkts, unsigned int n);
 
 /** One packet received on dplb port `port`, through every stage. */
 void pipeline_input(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,

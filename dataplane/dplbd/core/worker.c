@@ -135,12 +135,12 @@ static unsigned int
 drain_steer_ring(struct dp_ctx *dp, struct dp_worker *w)
 {
 	struct rte_mbuf *pkts[64];
-	unsigned int n, i;
+	unsigned int n;
 
 	n = rte_ring_sc_dequeue_burst(w->steer_ring, (void **)pkts,
 				      RTE_DIM(pkts), NULL);
-	for (i = 0; i < n; i++)
-		pipeline_input(dp, w, pkts[i]->port, pkts[i]);
+	if (n != 0)
+		pipeline_steered(dp, w, pkts, n);
 	w->stats.steered_in += n;
 	return n;
 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include <rte_ethdev.h>
@@ -15,6 +16,7 @@
 #include "net/flow.h"
 #include "log.h"
 #include "net/netcfg.h"
+#include "ops/trace.h"
 #include "core/port.h"
 #include "version.h"
 
@@ -79,7 +81,7 @@ m_hello(struct ctl_call *c)
 					    "lcore", "drop", "config", "log",
 					    "lease-owner",
 					    "vip", "lease", "sync",
-					    "conn-sync", "snat" };
+					    "conn-sync", "snat", "trace" };
 	static const char *const keys[] = { NULL };
 	json_object *r, *a;
 	size_t i;
@@ -636,6 +638,131 @@ m_drop_list(struct ctl_call *c)
 	return 0;
 }
 
+/* ---- trace (ops/trace.h) ---- */
+
+#define TRACE_READ_MAX 1000	/* records per trace.read at most */
+
+static int
+param_proto(struct ctl_call *c, struct trace_filter *f)
+{
+	static const struct { const char *name; uint8_t proto; } protos[] = {
+		{ "tcp", IPPROTO_TCP }, { "udp", IPPROTO_UDP },
+		{ "icmp", IPPROTO_ICMP },
+	};
+	const char *s = NULL;
+	unsigned int i;
+	int ret = call_param_str(c, "proto", 0, &s);
+
+	if (ret != 0 || s == NULL)
+		return ret;
+	for (i = 0; i < RTE_DIM(protos); i++)
+		if (strcasecmp(s, protos[i].name) == 0) {
+			f->have |= TRACE_F_PROTO;
+			f->proto = protos[i].proto;
+			return 0;
+		}
+	return ctl_call_fail(c, EINVAL, "params.proto: '%s' is not tcp, udp "
+			     "or icmp", s);
+}
+
+static int
+trace_filter_params(struct ctl_call *c, struct trace_filter *f)
+{
+	unsigned long long v;
+	struct inet_addr a;
+	int ret;
+
+	memset(f, 0, sizeof(*f));
+	ret = param_port(c, 0);
+	if (ret >= 0) {
+		f->have |= TRACE_F_PORT;
+		f->port = (uint16_t)ret;
+	} else if (ret != -ENOENT) {
+		return ret;
+	}
+	a.family = AF_UNSPEC;
+	if ((ret = call_param_addr(c, "addr", 0, &a)) != 0)
+		return ret;
+	if (a.family == AF_INET6)
+		return ctl_call_fail(c, EAFNOSUPPORT, "params.addr: IPv6 is "
+				     "not supported by the dataplane yet");
+	if (a.family == AF_INET) {
+		f->have |= TRACE_F_ADDR;
+		f->addr = a.v4.s_addr;
+	}
+	v = UINT64_MAX;
+	if ((ret = call_param_uint(c, "l4port", 0, 65535, &v)) != 0)
+		return ret;
+	if (v != UINT64_MAX) {
+		f->have |= TRACE_F_L4PORT;
+		f->l4port = rte_cpu_to_be_16((uint16_t)v);
+	}
+	return param_proto(c, f);
+}
+
+static int
+m_trace_start(struct ctl_call *c)
+{
+	static const char *const keys[] = { "count", "dev", "addr", "l4port",
+					    "proto", NULL };
+	unsigned long long count = 10;
+	struct trace_filter f;
+	json_object *r;
+	int ret;
+
+	if ((ret = call_params_only(c, keys)) != 0 ||
+	    (ret = call_param_uint(c, "count", 0, TRACE_MAX_COUNT,
+				   &count)) != 0 ||
+	    (ret = trace_filter_params(c, &f)) != 0)
+		return ret;
+	if (count == 0)
+		return ctl_call_fail(c, EINVAL, "params.count: 1..%u packets",
+				     TRACE_MAX_COUNT);
+	ret = trace_start(ctx(c), &f, (uint32_t)count);
+	if (ret == -EBUSY)
+		return ctl_call_fail(c, EBUSY, "a trace is armed already "
+				     "(trace.stop ends it)");
+	if (ret != 0)
+		return ctl_call_fail(c, -ret, "cannot arm the trace");
+	r = json_object_new_object();
+	ADD(r, "count", J_INT(count));
+	ADD(r, "workers", J_INT(ctx(c)->n_workers));
+	c->result = r;
+	return 0;
+}
+
+static int
+m_trace_read(struct ctl_call *c)
+{
+	static const char *const keys[] = { "max", NULL };
+	unsigned long long max = 100;
+	int ret;
+
+	if ((ret = call_params_only(c, keys)) != 0 ||
+	    (ret = call_param_uint(c, "max", 0, TRACE_READ_MAX, &max)) != 0)
+		return ret;
+	c->result = trace_collect(ctx(c), (unsigned int)max);
+	if (c->result == NULL)
+		return ctl_call_fail(c, ENOENT, "no trace is armed "
+				     "(trace.start arms one)");
+	return 0;
+}
+
+/* The records not read yet come with the reply. */
+static int
+m_trace_stop(struct ctl_call *c)
+{
+	static const char *const keys[] = { NULL };
+	int ret;
+
+	if ((ret = call_params_only(c, keys)) != 0)
+		return ret;
+	c->result = trace_collect(ctx(c), TRACE_MAX_COUNT);
+	if (c->result == NULL)
+		return ctl_call_fail(c, ENOENT, "no trace is armed");
+	return trace_stop(ctx(c));
+}
+
 static const struct ctl_method methods[] = {
 	{ "hello", m_hello },
 	{ "config.show", m_config_show },
@@ -660,6 +787,9 @@ static const struct ctl_method methods[] = {
 	{ "sync.stop", verb_sync_stop },
 	{ "sync.list", verb_sync_list },
 	{ "sync.stats", verb_sync_stats },
+	{ "trace.start", m_trace_start },
+	{ "trace.read", m_trace_read },
+	{ "trace.stop", m_trace_stop },
 };
 
 const struct ctl_method *
