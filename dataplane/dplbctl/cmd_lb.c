@@ -523,6 +523,9 @@ service_change(const struct opts *o, const char *method, int argc,
 		{ "ops", no_argument, NULL, 'o' },
 		{ "expire-quiescent", no_argument, NULL, 'Q' },
 		{ "laddr-group", required_argument, NULL, 'l' },
+		{ "proxy-protocol", required_argument, NULL, 'P' },
+		{ "toa", no_argument, NULL, 'T' },
+		{ "syn-proxy", no_argument, NULL, 'Y' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct lb_args a = { .port = -1, .p = params_new() };
@@ -575,10 +578,27 @@ service_change(const struct opts *o, const char *method, int argc,
 			break;
 		case 'o':
 		case 'Q':
+		case 'T':
+		case 'Y':
 			if (flags == NULL)
 				flags = json_object_new_array();
 			json_object_array_add(flags, json_object_new_string(
-				c == 'o' ? "one-packet" : "expire-quiescent"));
+				c == 'o' ? "one-packet" :
+				c == 'Q' ? "expire-quiescent" :
+				c == 'T' ? "toa" : "syn-proxy"));
+			break;
+		case 'P':
+			if (strcmp(optarg, "v1") != 0 &&
+			    strcmp(optarg, "v2") != 0) {
+				rc = usage_error(&cmd_service, "--proxy-protocol:"
+						 " v1 or v2, not '%s'", optarg);
+				break;
+			}
+			if (flags == NULL)
+				flags = json_object_new_array();
+			json_object_array_add(flags, json_object_new_string(
+				optarg[1] == '1' ? "proxy-protocol-v1" :
+						   "proxy-protocol-v2"));
 			break;
 		case 'l':
 			p_str(a.p, "laddr_group", optarg);
@@ -682,6 +702,8 @@ service_run(const struct opts *go, int argc, char **argv)
 	" [-M NETMASK]\n"                                                     \
 	"                          [-b FLAG,...] [-o] [--expire-quiescent]"    \
 	" [-l GROUP]\n"                                                       \
+	"                          [--proxy-protocol v1|v2] [--toa]"           \
+	" [--syn-proxy]\n"                                                    \
 	"       dplbctl " name " edit -t|-u VIP:PORT [same options]\n"         \
 	"       dplbctl " name " del -t|-u VIP:PORT\n"                         \
 	"       dplbctl " name " flush\n"                                     \
@@ -695,6 +717,9 @@ service_run(const struct opts *go, int argc, char **argv)
 	"  -b, --sched-flags    sh-port sh-fallback mh-port mh-fallback\n"     \
 	"  -o, --ops            one-packet scheduling (UDP)\n"                 \
 	"  -l, --laddr-group    local addresses for full-NAT dests\n"          \
+	"  --proxy-protocol V   TCP, full NAT: PROXY header v1 or v2 first\n"  \
+	"  --toa                TCP, full NAT: client address in a TCP option\n"\
+	"  --syn-proxy          TCP: answer SYNs with cookies, then connect\n"  \
 	"  -s, --stats          (show) counters instead of dests\n"            \
 	"  -r, --rate           (show) rates: conns, packets, bytes per second\n"\
 	"  --persistent-conn    (show) dests with their persistence templates\n"\

@@ -309,7 +309,8 @@ services = ( {{ proto = "tcp"; vip = "{vip}"; port = 80; sched = "rr";
 
     # --- load balancing: each mode's rewrite, every TCP state-table cell
     import gen_lb
-    cs += gen_lb.cases()
+    import gen_tcpx
+    cs += gen_lb.cases() + gen_tcpx.cases()
     return cs
 
 

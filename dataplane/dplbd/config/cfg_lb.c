@@ -179,7 +179,9 @@ svc_flags(struct ctx *c, const config_setting_t *s, void *obj)
 		if (f < 0)
 			return cfg_err(c, e, NULL, "unknown flag '%s' (sh-port, "
 				       "sh-fallback, mh-port, mh-fallback, "
-				       "one-packet, expire-quiescent)", v);
+				       "one-packet, expire-quiescent, "
+				       "proxy-protocol-v1, proxy-protocol-v2, "
+				       "toa, syn-proxy)", v);
 		svc->conf.flags |= (uint32_t)f;
 	}
 	return 0;

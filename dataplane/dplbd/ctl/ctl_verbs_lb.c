@@ -144,7 +144,9 @@ param_svc_conf(struct ctl_call *c, struct lb_svc_conf *conf)
 				return ctl_call_fail(c, EINVAL, "params.flags: "
 					"unknown flag '%s' (sh-port, "
 					"sh-fallback, mh-port, mh-fallback, "
-					"one-packet, expire-quiescent)",
+					"one-packet, expire-quiescent, "
+					"proxy-protocol-v1, proxy-protocol-v2, "
+					"toa, syn-proxy)",
 					json_object_get_string(e));
 			conf->flags |= (uint32_t)f;
 		}

@@ -141,6 +141,9 @@ struct lb_dest;
 /* conn->flags: installed or updated from an HA peer's sync record
  * (the HA sync, below). */
 #define LB_CONN_F_SYNCED 0x20
+/* conn->flags: full-NAT TCP whose segments are edited (proxy protocol,
+ * TOA, SYN proxy: lb_tcpx.c); its state is in a side table. */
+#define LB_CONN_F_TCPX 0x40
 
 /* What the load balancer keeps in conn->priv (16 bytes). */
 struct lb_conn_priv {

@@ -210,4 +210,28 @@ enum lb_verdict lb_icmp(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
 			struct rte_mbuf *m, struct rte_ipv4_hdr *ip,
 			unsigned int ihl, bool transit);
 
+/* ---- edited TCP connections (lb_tcpx.c) ---- */
+
+/** Every worker's side table of edited connections. */
+int lb_tcpx_init(struct dp_ctx *dp);
+
+/**
+ * A new connection c of svc (a LB_SVC_F_TCPX service) from the client's
+ * SYN (v): for a full-NAT dest, its editing state and LB_CONN_F_TCPX.
+ */
+void lb_tcpx_start(struct dp_worker *w, struct conn *c,
+		   const struct lb_svc_snap *svc, const struct l4_view *v);
+
+/**
+ * Edit a client segment of c (LB_CONN_F_TCPX) for the server, before the
+ * full-NAT rewrite: *ip and v follow the segment when bytes are added.
+ * False when m was dropped (counted).
+ */
+bool lb_tcpx_in(struct dp_worker *w, struct rte_mbuf *m,
+		struct rte_ipv4_hdr **ip, struct l4_view *v, struct conn *c);
+
+/** The same for a server segment toward the client. */
+bool lb_tcpx_out(struct dp_worker *w, struct rte_mbuf *m,
+		 struct rte_ipv4_hdr *ip, struct l4_view *v, struct conn *c);
+
 #endif /* DPLB_LB_PRIV_H */

@@ -1,0 +1,135 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * tcp_edit: options, sequence edits and room in a segment (tcp_edit.h).
+ */
+#include <string.h>
+
+#include "net/csum.h"
+#include "tcp/tcp_edit.h"
+
+bool
+tcp_opts_parse(const struct rte_tcp_hdr *t, struct tcp_opts *o)
+{
+	const uint8_t *p = (const uint8_t *)t;
+	unsigned int end = tcp_hdr_len(t), i = sizeof(*t), n;
+	uint32_t v;
+
+	memset(o, 0, sizeof(*o));
+	while (i < end) {
+		if (p[i] == TCPOPT_EOL)
+			return true;
+		if (p[i] == TCPOPT_NOP) {
+			i++;
+			continue;
+		}
+		if (i + 2 > end || p[i + 1] < 2 || i + p[i + 1] > end)
+			return false;
+		n = p[i + 1];
+		switch (p[i]) {
+		case TCPOPT_MSS:
+			if (n == 4) {
+				o->mss = (uint16_t)(p[i + 2] << 8 | p[i + 3]);
+				o->mss_off = (uint8_t)i;
+			}
+			break;
+		case TCPOPT_WSCALE:
+			if (n == 3) {
+				o->wscale = p[i + 2];
+				o->has_wscale = true;
+			}
+			break;
+		case TCPOPT_SACK_OK:
+			o->sack_ok = n == 2;
+			break;
+		case TCPOPT_SACK:
+			if (n >= 10 && (n - 2) % 8 == 0) {
+				o->sack_off = (uint8_t)i;
+				o->sack_n = (uint8_t)((n - 2) / 8);
+			}
+			break;
+		case TCPOPT_TS:
+			if (n == 10) {
+				o->has_ts = true;
+				o->ts_off = (uint8_t)i;
+				memcpy(&v, p + i + 2, 4);
+				o->tsval = rte_be_to_cpu_32(v);
+				memcpy(&v, p + i + 6, 4);
+				o->tsecr = rte_be_to_cpu_32(v);
+			}
+			break;
+		}
+		i += n;
+	}
+	return true;
+}
+
+void
+tcp_csum_full(const struct rte_mbuf *m, struct rte_ipv4_hdr *ip)
+{
+	struct rte_tcp_hdr *t = (struct rte_tcp_hdr *)
+		((char *)ip + rte_ipv4_hdr_len(ip));
+	uint16_t off = (uint16_t)((char *)t - rte_pktmbuf_mtod(m, char *));
+
+	t->cksum = 0;
+	t->cksum = rte_ipv4_udptcp_cksum_mbuf(m, ip, off);
+}
+
+void
+tcp_csum_finish(const struct rte_mbuf *m, struct rte_ipv4_hdr *ip,
+		struct rte_tcp_hdr *t, const struct tcp_csum_edit *e)
+{
+	if (e->full)
+		tcp_csum_full(m, ip);
+	else if (e->diff != 0)
+		t->cksum = csum_apply(t->cksum, e->diff);
+}
+
+void
+tcp_sack_map(struct rte_tcp_hdr *t, const struct tcp_opts *o,
+	     uint32_t (*map)(uint32_t edge, const void *ctx), const void *ctx,
+	     struct tcp_csum_edit *e)
+{
+	const uint8_t *p = (const uint8_t *)t;
+	unsigned int i, off;
+	uint32_t v;
+
+	for (i = 0; i < 2u * o->sack_n; i++) {
+		off = o->sack_off + 2u + 4u * i;
+		memcpy(&v, p + off, 4);
+		tcp_set32(t, off, map(rte_be_to_cpu_32(v), ctx), e);
+	}
+}
+
+bool
+tcp_mss_clamp(struct rte_tcp_hdr *t, const struct tcp_opts *o, uint16_t mss)
+{
+	uint8_t *p = (uint8_t *)t + o->mss_off;
+
+	if (o->mss_off == 0 || o->mss <= mss)
+		return false;
+	p[2] = (uint8_t)(mss >> 8);
+	p[3] = (uint8_t)mss;
+	return true;
+}
+
+uint8_t *
+tcp_open_room(struct rte_mbuf *m, struct rte_ipv4_hdr **ip, unsigned int len)
+{
+	struct rte_ipv4_hdr *old = *ip;
+	const struct rte_tcp_hdr *t = (const struct rte_tcp_hdr *)
+		((char *)old + rte_ipv4_hdr_len(old));
+	size_t l2 = (size_t)((char *)old - rte_pktmbuf_mtod(m, char *));
+	size_t hdrs = l2 + rte_ipv4_hdr_len(old) + tcp_hdr_len(t);
+	char *start;
+
+	if (rte_pktmbuf_headroom(m) < len || rte_pktmbuf_data_len(m) < hdrs)
+		return NULL;
+	start = rte_pktmbuf_prepend(m, (uint16_t)len);
+	memmove(start, start + len, hdrs);
+	*ip = (struct rte_ipv4_hdr *)(start + l2);
+	(*ip)->total_length = rte_cpu_to_be_16(
+		(uint16_t)(rte_be_to_cpu_16((*ip)->total_length) + len));
+	(*ip)->hdr_checksum = 0;
+	(*ip)->hdr_checksum = csum_compute(*ip, rte_ipv4_hdr_len(*ip));
+	return (uint8_t *)start + hdrs;
+}
