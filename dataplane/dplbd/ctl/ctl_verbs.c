@@ -547,6 +547,8 @@ lcore_stats_json(json_object *o, const struct lcore_stats *s)
 	ADD(o, "conns_peak", J_INT(s->conns_peak));
 	ADD(o, "icmp_related", J_INT(s->icmp_related));
 	ADD(o, "icmp_unrelated", J_INT(s->icmp_unrelated));
+	ADD(o, "syn_cookies", J_INT(s->syn_cookies));
+	ADD(o, "syn_proxied", J_INT(s->syn_proxied));
 	drops_add(d, s);
 	ADD(o, "drops", d);
 }

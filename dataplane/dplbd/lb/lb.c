@@ -193,6 +193,13 @@ lb_xmit_in(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 	ipv4_send(dp, w, m, c->fwd == LB_FWD_DR ? pv->daddr : ip->dst_addr);
 }
 
+__rte_noinline void
+lb_xmit_in_ext(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
+	       struct rte_ipv4_hdr *ip, struct l4_view *v, struct conn *c)
+{
+	lb_xmit_in(dp, w, m, ip, v, c);
+}
+
 /*
  * A connection to a real server that was deleted or set to weight 0, in
  * a service with expire_quiescent: end it now instead of draining.
@@ -234,7 +241,8 @@ lb_reply(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 	lb_follow_state(w, c, v, CONN_DIR_OUTPUT);
 	conn_touch(c, w->now_ms);
 	lb_count(w, NULL, c, false, m);
-	if (unlikely(c->flags & LB_CONN_F_TCPX) && !lb_tcpx_out(w, m, ip, v, c))
+	if (unlikely(c->flags & LB_CONN_F_TCPX) &&
+	    !lb_tcpx_out(dp, w, m, ip, v, c))
 		return;
 	rewrite4(ip, v, i->dst_addr, i->dst_port, i->src_addr, i->src_port);
 	ipv4_send(dp, w, m, ip->dst_addr);
@@ -261,6 +269,10 @@ lb_inbound(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 	if (c != NULL && lb_expire_quiescent(w, m, c))
 		return;
 	if (c == NULL) {
+		if (unlikely(svc->flags & LB_SVC_F_SYN_PROXY)) {
+			lb_synproxy_in(dp, w, m, ip, v, svc, key);
+			return;
+		}
 		if (!v->udp && !tcp_flags_new_conn(v->flags)) {
 			dp_drop(w, m, DROP_NOT_SYN);
 			return;

@@ -126,6 +126,8 @@ lb_conn_release(struct dp_worker *w, struct conn *c)
 	}
 	if (conn_priv(c)->tmpl != 0)
 		tmpl_uncontrol(w, c);
+	if (unlikely(c->flags & LB_CONN_F_TCPX))
+		lb_tcpx_release(w, c);
 	lb_dest_conn_count(d, w->id, state_is_active(c) ? -1 : 0,
 			   state_is_active(c) ? 0 : -1);
 	dest_check_overload(d);

@@ -29,49 +29,23 @@
 #include "tcp/tcp_edit.h"
 #include "lb_priv.h"
 
-/* struct lb_tcpx.flags */
-#define TCPX_TOA 0x01
-#define TCPX_PP_ACKED 0x02	/* the server acknowledged the header */
-
-/* One connection's editing state (32 bytes). */
-struct lb_tcpx {
-	uint32_t c_isn;		/* the client's ISN */
-	uint32_t s_delta;	/* SYN proxy: server ISN - dplbd's */
-	uint8_t pp;		/* enum pp_version */
-	uint8_t in_len;		/* bytes put before the client's stream */
-	uint8_t flags;		/* TCPX_* */
-	uint8_t pad[5];
-	uint64_t reserved[2];
-};
-
-static struct lb_tcpx *tcpx_tab[LB_MAX_WORKERS];
+struct lb_tcpx *lb_tcpx_tab[LB_MAX_WORKERS];
 
 int
 lb_tcpx_init(struct dp_ctx *dp)
 {
 	unsigned int i;
 
-	RTE_BUILD_BUG_ON(sizeof(struct lb_tcpx) != 32);
+	RTE_BUILD_BUG_ON(sizeof(struct lb_tcpx) != 48);
 	for (i = 0; i < dp->n_workers && i < LB_MAX_WORKERS; i++) {
-		free(tcpx_tab[i]);
-		tcpx_tab[i] = calloc((size_t)dp->cfg->max_conns + 1,
-				     sizeof(struct lb_tcpx));
-		if (tcpx_tab[i] == NULL)
+		free(lb_tcpx_tab[i]);
+		lb_tcpx_tab[i] = calloc((size_t)dp->cfg->max_conns + 1,
+					sizeof(struct lb_tcpx));
+		if (lb_tcpx_tab[i] == NULL)
 			return -ENOMEM;
 	}
+	lb_synproxy_init(dp);
 	return 0;
-}
-
-static inline struct lb_tcpx *
-tcpx_of(const struct dp_worker *w, const struct conn *c)
-{
-	return &tcpx_tab[w->id][conn_ref(w->conns, c)];
-}
-
-static inline struct rte_tcp_hdr *
-tcp_of(const struct l4_view *v)
-{
-	return (struct rte_tcp_hdr *)v->sport;
 }
 
 static enum pp_version
@@ -165,6 +139,32 @@ no_room:
 	return false;
 }
 
+/* SYN proxy, client -> server: acknowledgements, SACK edges and echoed
+ * timestamps of the server's space. */
+static uint32_t
+ack_in(uint32_t a, const void *ctx)
+{
+	return a + ((const struct lb_tcpx *)ctx)->s_delta;
+}
+
+static void
+synproxy_in(struct rte_tcp_hdr *t, const struct l4_view *v,
+	    struct lb_tcpx *x, struct tcp_csum_edit *e)
+{
+	struct tcp_opts o;
+
+	if (v->flags & RTE_TCP_ACK_FLAG)
+		tcp_set32(t, offsetof(struct rte_tcp_hdr, recv_ack),
+			  rte_be_to_cpu_32(t->recv_ack) + x->s_delta, e);
+	if (tcp_hdr_len(t) == sizeof(*t))
+		return;
+	tcp_opts_parse(t, &o);
+	if (o.sack_n != 0)
+		tcp_sack_map(t, &o, ack_in, x, e);
+	if (o.has_ts && (x->flags & TCPX_TS))
+		tcp_set32(t, o.ts_off + 6u, o.tsecr + x->ts_delta, e);
+}
+
 bool
 lb_tcpx_in(struct dp_worker *w, struct rte_mbuf *m, struct rte_ipv4_hdr **ip,
 	   struct l4_view *v, struct conn *c)
@@ -176,20 +176,28 @@ lb_tcpx_in(struct dp_worker *w, struct rte_mbuf *m, struct rte_ipv4_hdr **ip,
 	bool first, pp;
 
 	if (v->flags & RTE_TCP_SYN_FLAG) {
+		if (x->flags & TCPX_SP_WAIT)
+			return true;	/* the proxy's own SYN */
 		if (!(v->flags & RTE_TCP_ACK_FLAG))
 			x->c_isn = seq;
 		return true;
 	}
+	if (unlikely(x->flags & TCPX_SP_WAIT) &&
+	    !(v->flags & RTE_TCP_RST_FLAG)) {
+		lb_synproxy_hold(w, m, *ip, x);
+		return false;
+	}
+	if (x->flags & TCPX_SYNPROXY)
+		synproxy_in(t, v, x, &e);
 	first = seq == x->c_isn + 1 && (v->flags & RTE_TCP_ACK_FLAG) &&
 		!(v->flags & RTE_TCP_RST_FLAG);
 	pp = first && x->in_len != 0 && !(x->flags & TCPX_PP_ACKED);
 	if (first && (pp || (x->flags & TCPX_TOA)))
 		return tcpx_insert(w, m, ip, v, c, x, pp);
-	if (x->in_len != 0 && seq_shifted(x, seq)) {
+	if (x->in_len != 0 && seq_shifted(x, seq))
 		tcp_set32(t, offsetof(struct rte_tcp_hdr, sent_seq),
 			  seq + x->in_len, &e);
-		tcp_csum_finish(m, *ip, t, &e);
-	}
+	tcp_csum_finish(m, *ip, t, &e);
 	return true;
 }
 
@@ -208,9 +216,36 @@ tcpx_synack(struct rte_mbuf *m, struct rte_ipv4_hdr *ip,
 		tcp_csum_full(m, ip);
 }
 
+/* SYN proxy, server -> client: its sequence, timestamps and window in
+ * the terms the client agreed with dplbd. */
+static void
+synproxy_out(struct rte_tcp_hdr *t, struct lb_tcpx *x,
+	     struct tcp_csum_edit *e)
+{
+	uint32_t win;
+	struct tcp_opts o;
+
+	tcp_set32(t, offsetof(struct rte_tcp_hdr, sent_seq),
+		  rte_be_to_cpu_32(t->sent_seq) - x->s_delta, e);
+	if (x->ws_shift != 0) {
+		/* the window and the urgent pointer share a 32-bit word */
+		win = rte_be_to_cpu_16(t->rx_win);
+		win = x->ws_shift > 0 ? win << x->ws_shift :
+					win >> -x->ws_shift;
+		tcp_set32(t, offsetof(struct rte_tcp_hdr, rx_win),
+			  RTE_MIN(win, 0xffffu) << 16 |
+			  rte_be_to_cpu_16(t->tcp_urp), e);
+	}
+	if ((x->flags & TCPX_TS) && tcp_hdr_len(t) > sizeof(*t)) {
+		tcp_opts_parse(t, &o);
+		if (o.has_ts)
+			tcp_set32(t, o.ts_off + 2u, o.tsval - x->ts_delta, e);
+	}
+}
+
 bool
-lb_tcpx_out(struct dp_worker *w, struct rte_mbuf *m, struct rte_ipv4_hdr *ip,
-	    struct l4_view *v, struct conn *c)
+lb_tcpx_out(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
+	    struct rte_ipv4_hdr *ip, struct l4_view *v, struct conn *c)
 {
 	struct lb_tcpx *x = tcpx_of(w, c);
 	struct rte_tcp_hdr *t = tcp_of(v);
@@ -218,23 +253,57 @@ lb_tcpx_out(struct dp_worker *w, struct rte_mbuf *m, struct rte_ipv4_hdr *ip,
 	struct tcp_opts o;
 	uint32_t ack;
 
+	if (unlikely(x->flags & TCPX_SP_WAIT)) {
+		if ((v->flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG |
+				 RTE_TCP_RST_FLAG)) ==
+			    (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG) &&
+		    rte_be_to_cpu_32(t->recv_ack) == x->c_isn + 1) {
+			lb_synproxy_synack(dp, w, m, ip, v, c, x);
+			return false;
+		}
+		if (!(v->flags & RTE_TCP_RST_FLAG)) {
+			dp_drop(w, m, DROP_SYN_PROXY_WAIT);
+			return false;
+		}
+		/* refused: the client's reset must land at its next
+		 * sequence number; what was held goes */
+		x->s_delta = rte_be_to_cpu_32(t->sent_seq) - (x->cookie + 1);
+		x->flags &= (uint8_t)~TCPX_SP_WAIT;
+		lb_tcpx_release_held(x);
+	}
 	if (v->flags & RTE_TCP_SYN_FLAG) {
+		if (x->flags & TCPX_SYNPROXY) {
+			/* a repeated SYN-ACK: the client has its own */
+			dp_drop(w, m, DROP_SYN_PROXY_WAIT);
+			return false;
+		}
 		tcpx_synack(m, ip, t, x);
 		return true;
 	}
-	if (x->in_len == 0 || !(v->flags & RTE_TCP_ACK_FLAG))
-		return true;
-	ack = rte_be_to_cpu_32(t->recv_ack);
-	if (seq_le(x->c_isn + 1 + x->in_len, ack))
-		x->flags |= TCPX_PP_ACKED;
-	if (ack_out(ack, x) != ack)
-		tcp_set32(t, offsetof(struct rte_tcp_hdr, recv_ack),
-			  ack_out(ack, x), &e);
-	if (tcp_hdr_len(t) > sizeof(*t)) {
-		tcp_opts_parse(t, &o);
-		if (o.sack_n != 0)
-			tcp_sack_map(t, &o, ack_out, x, &e);
+	if (x->flags & TCPX_SYNPROXY)
+		synproxy_out(t, x, &e);
+	if (x->in_len != 0 && (v->flags & RTE_TCP_ACK_FLAG)) {
+		ack = rte_be_to_cpu_32(t->recv_ack);
+		if (seq_le(x->c_isn + 1 + x->in_len, ack))
+			x->flags |= TCPX_PP_ACKED;
+		if (ack_out(ack, x) != ack)
+			tcp_set32(t, offsetof(struct rte_tcp_hdr, recv_ack),
+				  ack_out(ack, x), &e);
+		if (tcp_hdr_len(t) > sizeof(*t)) {
+			tcp_opts_parse(t, &o);
+			if (o.sack_n != 0)
+				tcp_sack_map(t, &o, ack_out, x, &e);
+		}
 	}
 	tcp_csum_finish(m, ip, t, &e);
 	return true;
+}
+
+void
+lb_tcpx_release(struct dp_worker *w, struct conn *c)
+{
+	struct lb_tcpx *x = tcpx_of(w, c);
+
+	lb_tcpx_release_held(x);
+	x->flags = 0;
 }

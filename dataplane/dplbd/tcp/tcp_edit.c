@@ -133,3 +133,75 @@ tcp_open_room(struct rte_mbuf *m, struct rte_ipv4_hdr **ip, unsigned int len)
 	(*ip)->hdr_checksum = csum_compute(*ip, rte_ipv4_hdr_len(*ip));
 	return (uint8_t *)start + hdrs;
 }
+
+unsigned int
+tcp_syn_opts_write(uint8_t *p, const struct tcp_syn_opts *o)
+{
+	unsigned int n = 0;
+	uint32_t v;
+
+	p[n++] = TCPOPT_MSS;
+	p[n++] = 4;
+	p[n++] = (uint8_t)(o->mss >> 8);
+	p[n++] = (uint8_t)o->mss;
+	if (o->ts) {
+		if (o->sack_ok) {
+			p[n++] = TCPOPT_SACK_OK;
+			p[n++] = 2;
+		} else {
+			p[n++] = TCPOPT_NOP;
+			p[n++] = TCPOPT_NOP;
+		}
+		p[n++] = TCPOPT_TS;
+		p[n++] = 10;
+		v = rte_cpu_to_be_32(o->tsval);
+		memcpy(p + n, &v, 4);
+		v = rte_cpu_to_be_32(o->tsecr);
+		memcpy(p + n + 4, &v, 4);
+		n += 8;
+	} else if (o->sack_ok) {
+		p[n++] = TCPOPT_NOP;
+		p[n++] = TCPOPT_NOP;
+		p[n++] = TCPOPT_SACK_OK;
+		p[n++] = 2;
+	}
+	if (o->wscale >= 0) {
+		p[n++] = TCPOPT_NOP;
+		p[n++] = TCPOPT_WSCALE;
+		p[n++] = 3;
+		p[n++] = (uint8_t)o->wscale;
+	}
+	return n;
+}
+
+unsigned int
+tcp_seg_write(struct rte_ipv4_hdr *ip, const struct tcp_seg *s,
+	      const uint8_t *opt, unsigned int olen)
+{
+	struct rte_tcp_hdr *t = (struct rte_tcp_hdr *)(ip + 1);
+	unsigned int len = sizeof(*ip) + sizeof(*t) + olen;
+
+	*ip = (struct rte_ipv4_hdr){
+		.version_ihl = 0x45,
+		.total_length = rte_cpu_to_be_16((uint16_t)len),
+		.packet_id = s->ip_id,
+		.fragment_offset = RTE_BE16(RTE_IPV4_HDR_DF_FLAG),
+		.time_to_live = 64,
+		.next_proto_id = IPPROTO_TCP,
+		.src_addr = s->saddr,
+		.dst_addr = s->daddr,
+	};
+	ip->hdr_checksum = csum_compute(ip, sizeof(*ip));
+	*t = (struct rte_tcp_hdr){
+		.src_port = s->sport,
+		.dst_port = s->dport,
+		.sent_seq = rte_cpu_to_be_32(s->seq),
+		.recv_ack = rte_cpu_to_be_32(s->ack),
+		.data_off = (uint8_t)((sizeof(*t) + olen) / 4 << 4),
+		.tcp_flags = s->flags,
+		.rx_win = rte_cpu_to_be_16(s->win),
+	};
+	memmove(t + 1, opt, olen);
+	t->cksum = rte_ipv4_udptcp_cksum(ip, t);
+	return len;
+}

@@ -155,4 +155,37 @@ bool tcp_mss_clamp(struct rte_tcp_hdr *t, const struct tcp_opts *o,
 uint8_t *tcp_open_room(struct rte_mbuf *m, struct rte_ipv4_hdr **ip,
 		       unsigned int len);
 
+/** Options of a SYN or SYN-ACK that dplbd writes (tcp_syn_opts_write). */
+struct tcp_syn_opts {
+	uint16_t mss;
+	int8_t wscale;		/* -1: none */
+	bool sack_ok;
+	bool ts;
+	uint32_t tsval, tsecr;
+};
+
+/**
+ * Write o as options at p (at most 20 bytes), 4-byte aligned with NOPs
+ * as Linux lays them out.  Returns their length.
+ */
+unsigned int tcp_syn_opts_write(uint8_t *p, const struct tcp_syn_opts *o);
+
+/** A segment dplbd makes: addresses and ports in network order. */
+struct tcp_seg {
+	rte_be32_t saddr, daddr;
+	rte_be16_t sport, dport;
+	uint32_t seq, ack;
+	uint8_t flags;
+	uint16_t win;
+	rte_be16_t ip_id;
+};
+
+/**
+ * Write an IPv4 header (no options, DF, TTL 64) and a TCP header with
+ * the options opt (olen bytes, a multiple of 4) for s at ip, both
+ * checksums computed (no payload).  Returns the IPv4 total length.
+ */
+unsigned int tcp_seg_write(struct rte_ipv4_hdr *ip, const struct tcp_seg *s,
+			   const uint8_t *opt, unsigned int olen);
+
 #endif /* DPLB_TCP_EDIT_H */
