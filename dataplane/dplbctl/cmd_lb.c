@@ -302,6 +302,17 @@ service_print(json_object *res)
 				 sizeof(flags) - strlen(flags), "%s%s",
 				 flags[0] ? "," : "", f);
 		}
+		if (jint(s, "half_open_max", 0) > 0)
+			snprintf(flags + strlen(flags),
+				 sizeof(flags) - strlen(flags),
+				 "%shalf-open-max %lld", flags[0] ? "," : "",
+				 jint(s, "half_open_max", 0));
+		if (jint(s, "conn_rate", 0) > 0)
+			snprintf(flags + strlen(flags),
+				 sizeof(flags) - strlen(flags),
+				 "%sconn-rate %lld/%lld", flags[0] ? "," : "",
+				 jint(s, "conn_rate", 0),
+				 jint(s, "conn_rate_prefix", 24));
 		if (flags[0] != '\0')
 			printf(" (%s)", flags);
 		putchar('\n');
@@ -526,6 +537,9 @@ service_change(const struct opts *o, const char *method, int argc,
 		{ "proxy-protocol", required_argument, NULL, 'P' },
 		{ "toa", no_argument, NULL, 'T' },
 		{ "syn-proxy", no_argument, NULL, 'Y' },
+		{ "half-open-max", required_argument, NULL, 'H' },
+		{ "conn-rate", required_argument, NULL, 'R' },
+		{ "conn-rate-prefix", required_argument, NULL, 'X' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct lb_args a = { .port = -1, .p = params_new() };
@@ -602,6 +616,19 @@ service_change(const struct opts *o, const char *method, int argc,
 			break;
 		case 'l':
 			p_str(a.p, "laddr_group", optarg);
+			break;
+		case 'H':
+		case 'R':
+		case 'X':
+			if (!parse_ulong(optarg, c == 'X' ? 32 : 4294967295ul,
+					 &v)) {
+				rc = usage_error(&cmd_service, "invalid number "
+						 "'%s'", optarg);
+				break;
+			}
+			p_int(a.p, c == 'H' ? "half_open_max" :
+				   c == 'R' ? "conn_rate" : "conn_rate_prefix",
+			      (long long)v);
 			break;
 		default:
 			rc = usage_error(&cmd_service, "invalid option '%s'",
@@ -704,6 +731,8 @@ service_run(const struct opts *go, int argc, char **argv)
 	" [-l GROUP]\n"                                                       \
 	"                          [--proxy-protocol v1|v2] [--toa]"           \
 	" [--syn-proxy]\n"                                                    \
+	"                          [--half-open-max N] [--conn-rate N"        \
+	" [--conn-rate-prefix LEN]]\n"                                        \
 	"       dplbctl " name " edit -t|-u VIP:PORT [same options]\n"         \
 	"       dplbctl " name " del -t|-u VIP:PORT\n"                         \
 	"       dplbctl " name " flush\n"                                     \
@@ -720,6 +749,9 @@ service_run(const struct opts *go, int argc, char **argv)
 	"  --proxy-protocol V   TCP, full NAT: PROXY header v1 or v2 first\n"  \
 	"  --toa                TCP, full NAT: client address in a TCP option\n"\
 	"  --syn-proxy          TCP: answer SYNs with cookies, then connect\n"  \
+	"  --half-open-max N    at most N connections in SYN_RECV (0 = any)\n" \
+	"  --conn-rate N        new connections/s per source network (0 = any)\n"\
+	"  --conn-rate-prefix L the source network's length (default 24)\n"  \
 	"  -s, --stats          (show) counters instead of dests\n"            \
 	"  -r, --rate           (show) rates: conns, packets, bytes per second\n"\
 	"  --persistent-conn    (show) dests with their persistence templates\n"\

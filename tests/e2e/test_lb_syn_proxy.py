@@ -234,3 +234,55 @@ def test_without_the_proxy_the_flood_fills_the_table(sp):
           f"table peak {peak} connections")
     assert peak > 1000, peak
     sp.ctl_cli("conn", "flush")
+
+
+RATE_PORT = 82   # conn-rate 10/s per /24
+HALF_PORT = 83   # half-open-max 20
+
+
+def svc_conns(lab, port):
+    return sum(1 for c in lab.conns() if c["vip"] == f"{VIP}:{port}")
+
+
+def test_limits_set_shown_and_saved(sp):
+    for port, opts in ((RATE_PORT, ["--conn-rate", "10"]),
+                       (HALF_PORT, ["--half-open-max", "20"])):
+        r = sp.ctl_cli("service", "add", "-t", f"{VIP}:{port}", "-s", "rr",
+                       "-l", "lg1", *opts)
+        assert r.returncode == 0, r.stderr
+        r = sp.ctl_cli("dest", "add", "-t", f"{VIP}:{port}", "-r",
+                       "198.18.1.11:80", "-b")
+        assert r.returncode == 0, r.stderr
+    out = sp.ctl_cli("service", "show").stdout
+    assert re.search(rf"{VIP}:{RATE_PORT} rr.*conn-rate 10/24", out), out
+    assert re.search(rf"{VIP}:{HALF_PORT} rr.*half-open-max 20", out), out
+    saved = sp.ctl_cli("save").stdout
+    assert f"--conn-rate 10 --conn-rate-prefix 24" in saved, saved
+    assert "--half-open-max 20" in saved, saved
+
+
+def test_conn_rate_per_source_network(sp):
+    """1000 SYNs a second from one address: about 10 a second pass
+    (each worker 5, a second's worth at start), the rest are dropped as
+    conn_rate_limit."""
+    new0, drop0 = wstat(sp, "conns_new"), sp.drops()["conn_rate_limit"]
+    sp.run("c", "hping3", "-q", "-S", "-c", "2000", "-i", "u1000", "-p",
+           str(RATE_PORT), VIP, timeout=60)
+    made = wstat(sp, "conns_new") - new0
+    dropped = sp.drops()["conn_rate_limit"] - drop0
+    print(f"\nconn-rate 10/s: {made} connections, {dropped} dropped")
+    assert dropped > 1000, (made, dropped)
+    assert 0 < made <= 10 * 10, made
+
+
+def test_half_open_limit(sp):
+    """Spoofed SYNs at a service without the proxy but with
+    half-open-max 20: at most 20 SYN_RECV entries, the rest dropped."""
+    drop0 = sp.drops()["half_open_limit"]
+    sp.run("c", "hping3", "-q", "-S", "--rand-source", "-c", "500", "-i",
+           "u2000", "-p", str(HALF_PORT), VIP, timeout=60)
+    n = svc_conns(sp, HALF_PORT)
+    dropped = sp.drops()["half_open_limit"] - drop0
+    print(f"\nhalf-open-max 20: {n} entries, {dropped} dropped")
+    assert n <= 20, n
+    assert dropped >= 400, dropped

@@ -26,7 +26,8 @@
 
 /* The keys naming a service, a dest within it, and their attributes. */
 #define SVC_KEYS "proto", "vip", "port"
-#define SVC_ATTRS "sched", "flags", "persistent", "netmask", "laddr_group"
+#define SVC_ATTRS "sched", "flags", "persistent", "netmask", "laddr_group", \
+	"half_open_max", "conn_rate", "conn_rate_prefix"
 #define DEST_KEYS "addr", "dport"
 #define DEST_ATTRS "weight", "fwd", "u_threshold", "l_threshold"
 
@@ -108,6 +109,9 @@ static int
 param_svc_conf(struct ctl_call *c, struct lb_svc_conf *conf)
 {
 	unsigned long long persistent = conf->persistent;
+	unsigned long long half_open = conf->half_open_max;
+	unsigned long long rate = conf->conn_rate;
+	unsigned long long prefix = conf->conn_rate_prefix;
 	const char *sched = NULL, *mask = NULL, *group = NULL;
 	json_object *flags = NULL;
 	size_t i;
@@ -117,8 +121,15 @@ param_svc_conf(struct ctl_call *c, struct lb_svc_conf *conf)
 	    (ret = call_param_uint(c, "persistent", 0, LB_PERSIST_MAX,
 			      &persistent)) != 0 ||
 	    (ret = call_param_str(c, "netmask", 0, &mask)) != 0 ||
-	    (ret = call_param_str(c, "laddr_group", 0, &group)) != 0)
+	    (ret = call_param_str(c, "laddr_group", 0, &group)) != 0 ||
+	    (ret = call_param_uint(c, "half_open_max", 0, UINT32_MAX,
+				   &half_open)) != 0 ||
+	    (ret = call_param_uint(c, "conn_rate", 0, UINT32_MAX, &rate)) != 0 ||
+	    (ret = call_param_uint(c, "conn_rate_prefix", 0, 32, &prefix)) != 0)
 		return ret;
+	conf->half_open_max = (uint32_t)half_open;
+	conf->conn_rate = (uint32_t)rate;
+	conf->conn_rate_prefix = (uint8_t)prefix;
 	if (sched != NULL) {
 		if (strlen(sched) >= sizeof(conf->sched) || !sched_known(sched))
 			return ctl_call_fail(c, EINVAL, "params.sched: unknown "
@@ -281,6 +292,9 @@ svc_json(const struct lb_store *st, const struct lb_svc *s)
 	ADD(o, "netmask", J_STR(inet_addr_fmt(&mask, a, sizeof(a))));
 	ADD(o, "laddr_group", s->conf.laddr_group[0] ?
 				      J_STR(s->conf.laddr_group) : NULL);
+	ADD(o, "half_open_max", J_INT(s->conf.half_open_max));
+	ADD(o, "conn_rate", J_INT(s->conf.conn_rate));
+	ADD(o, "conn_rate_prefix", J_INT(s->conf.conn_rate_prefix));
 	ds = json_object_new_array();
 	TAILQ_FOREACH(d, &s->dests, next)
 		json_object_array_add(ds, dest_json(d));

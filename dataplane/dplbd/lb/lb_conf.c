@@ -62,6 +62,7 @@ lb_svc_conf_init(struct lb_svc_conf *c)
 	memset(c, 0, sizeof(*c));
 	snprintf(c->sched, sizeof(c->sched), "wlc");
 	c->netmask_len = 32;
+	c->conn_rate_prefix = 24;
 }
 
 void
@@ -246,6 +247,9 @@ lb_svc_conf_check(const struct lb_svc_key *k, const struct lb_svc_conf *c,
 		return lb_fail(msg, len, EINVAL,
 			    "persistent: must be between 0 and %u seconds",
 			    LB_PERSIST_MAX);
+	if (c->conn_rate_prefix > 32)
+		return lb_fail(msg, len, EINVAL,
+			    "conn_rate_prefix: must be /0 to /32");
 	if (c->netmask_len > 32)
 		return lb_fail(msg, len, EINVAL, "netmask: must be /0 to /32");
 	if (c->persistent == 0 && c->netmask_len != 32)

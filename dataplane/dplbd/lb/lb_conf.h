@@ -64,6 +64,12 @@ struct lb_svc_conf {
 	uint32_t persistent;		/* seconds, 0 = not persistent */
 	uint8_t netmask_len;		/* persistence granularity, /0../32 */
 	char laddr_group[LB_NAME_LEN];	/* "" = none */
+	/* SYN flood defence (lb_synproxy.c), 0 = none: connections in
+	 * SYN_RECV at once, and new connections per second from one
+	 * source network of /conn_rate_prefix */
+	uint32_t half_open_max;
+	uint32_t conn_rate;
+	uint8_t conn_rate_prefix;	/* default 24 */
 };
 
 /** A dest (real server); its identity within a service is addr+port. */

@@ -292,6 +292,18 @@ void lb_xmit_in_ext(struct dp_ctx *dp, struct dp_worker *w,
 		    struct rte_mbuf *m, struct rte_ipv4_hdr *ip,
 		    struct l4_view *v, struct conn *c);
 
+/**
+ * SYN flood defence of svc (half_open_max, conn_rate) for a new
+ * connection of key in: 0 to admit it, else the drop reason.  Each
+ * worker enforces its share (the limit over the worker count, at least
+ * 1) of what it sees; the rate per source network is a token bucket
+ * of one second's worth in a per-worker table of LB_RATE_SLOTS,
+ * direct-mapped by a hash of service and network (networks that
+ * collide share a slot: the newer one restarts it full).
+ */
+int lb_limit_admit(struct dp_ctx *dp, struct dp_worker *w,
+		   const struct lb_svc_snap *svc, const struct conn_key4 *in);
+
 /** The SYN proxy's key and per-worker secrets (lb_synproxy.c). */
 void lb_synproxy_init(struct dp_ctx *dp);
 

@@ -33,12 +33,22 @@
 #include "lb_priv.h"
 
 #define SP_HOLD_SEGS 2		/* the SYN-ACK's window, in segments */
+#define LB_RATE_SLOTS 4096	/* source networks tracked per worker */
 
 static struct syncookie_key sp_key;
 static unsigned int sp_mss, sp_wscale;
 
+/* A source network's token bucket (conn_rate): milli-connections. */
+struct rate_slot {
+	rte_be32_t net;
+	uint32_t tag;		/* the service's id + 1; 0 = free */
+	uint32_t tokens;
+	uint32_t last_ms;
+};
+
 struct sp_worker {
 	struct syncookie_secrets secrets;
+	struct rate_slot rate[LB_RATE_SLOTS];
 } __rte_cache_aligned;
 
 static struct sp_worker sp_workers[LB_MAX_WORKERS];
@@ -368,4 +378,51 @@ lb_synproxy_synack(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 		lb_follow_state(w, c, &hv, CONN_DIR_INPUT);
 		lb_xmit_in_ext(dp, w, h, hip, &hv, c);
 	}
+}
+
+/* A worker's share of a limit. */
+static inline uint32_t
+share(uint32_t limit, unsigned int n_workers)
+{
+	return RTE_MAX(limit / n_workers, 1u);
+}
+
+static bool
+rate_admit(struct dp_worker *w, const struct lb_svc_snap *svc,
+	   rte_be32_t src, unsigned int n_workers)
+{
+	rte_be32_t net = src & svc->rate_mask;
+	uint32_t h = (uint32_t)syncookie_siphash(sp_key.k, net, svc->id, 0);
+	struct rate_slot *r = &sp_workers[w->id].rate[h % LB_RATE_SLOTS];
+	uint64_t per_s = share(svc->conn_rate, n_workers);
+	uint64_t t;
+
+	if (r->net != net || r->tag != svc->id + 1) {
+		*r = (struct rate_slot){ net, svc->id + 1,
+					 (uint32_t)(per_s * 1000), w->now_ms };
+	} else {
+		/* per_s connections a second = per_s milli-tokens a ms */
+		t = r->tokens + (uint64_t)(uint32_t)(w->now_ms - r->last_ms) *
+				per_s;
+		r->tokens = (uint32_t)RTE_MIN(t, per_s * 1000);
+		r->last_ms = w->now_ms;
+	}
+	if (r->tokens < 1000)
+		return false;
+	r->tokens -= 1000;
+	return true;
+}
+
+int
+lb_limit_admit(struct dp_ctx *dp, struct dp_worker *w,
+	       const struct lb_svc_snap *svc, const struct conn_key4 *in)
+{
+	if (in->proto == IPPROTO_TCP && svc->half_open_max != 0 &&
+	    svc->svc->pcpu[w->id].half_open >=
+		    share(svc->half_open_max, dp->n_workers))
+		return DROP_HALF_OPEN_LIMIT;
+	if (svc->conn_rate != 0 &&
+	    !rate_admit(w, svc, in->src_addr, dp->n_workers))
+		return DROP_CONN_RATE_LIMIT;
+	return 0;
 }
