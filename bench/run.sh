@@ -52,6 +52,8 @@ FULL=(
 	"sync-install --conns 1000000"
 	"sync-update --conns 1000000"
 	"sync-dump --conns 1000000"
+	"syn-cookie --conns 0"
+	"fnat --conns 100000 --syn-proxy"
 )
 SMOKE=(
 	"fnat --conns 1000"
@@ -65,6 +67,8 @@ SMOKE=(
 	"cps-est --conns 1000 --sync"
 	"fnat --conns 1000 --sync"
 	"sync-install --conns 10000"
+	"syn-cookie --conns 0"
+	"fnat --conns 1000 --syn-proxy"
 )
 
 die() { echo "bench: $*" >&2; exit 1; }

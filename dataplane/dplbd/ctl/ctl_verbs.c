@@ -79,7 +79,9 @@ m_hello(struct ctl_call *c)
 					    "lcore", "drop", "config", "log",
 					    "lease-owner",
 					    "vip", "lease", "sync",
-					    "conn-sync" };
+					    "conn-sync", "synproxy",
+					    "proxy-protocol", "toa",
+					    "syn-limits" };
 	static const char *const keys[] = { NULL };
 	json_object *r, *a;
 	size_t i;

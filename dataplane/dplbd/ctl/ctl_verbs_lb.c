@@ -27,7 +27,8 @@
 /* The keys naming a service, a dest within it, and their attributes. */
 #define SVC_KEYS "proto", "vip", "port"
 #define SVC_ATTRS "sched", "flags", "persistent", "netmask", "laddr_group", \
-	"half_open_max", "conn_rate", "conn_rate_prefix"
+	"half_open_max", "conn_rate", "conn_rate_prefix", "syn_proxy", \
+	"proxy_protocol", "toa"
 #define DEST_KEYS "addr", "dport"
 #define DEST_ATTRS "weight", "fwd", "u_threshold", "l_threshold"
 
@@ -103,6 +104,50 @@ param_svc_key(struct ctl_call *c, int required, struct lb_svc_key *k)
 	return 0;
 }
 
+/* A boolean param that sets or clears flag f of conf. */
+static int
+param_flag(struct ctl_call *c, const char *key, uint32_t f,
+	   struct lb_svc_conf *conf)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(c->params, key, &v))
+		return 0;
+	if (!json_object_is_type(v, json_type_boolean))
+		return ctl_call_fail(c, EINVAL, "params.%s: must be true or "
+				     "false", key);
+	if (json_object_get_boolean(v))
+		conf->flags |= f;
+	else
+		conf->flags &= ~f;
+	return 0;
+}
+
+/* keepalived's names for the flags of edited connections (DPVS's
+ * syn_proxy, proxy_protocol, toa), after "flags". */
+static int
+param_svc_tcpx(struct ctl_call *c, struct lb_svc_conf *conf)
+{
+	const char *pp = NULL;
+	int ret;
+
+	if ((ret = param_flag(c, "syn_proxy", LB_SVC_F_SYN_PROXY, conf)) != 0 ||
+	    (ret = param_flag(c, "toa", LB_SVC_F_TOA, conf)) != 0 ||
+	    (ret = call_param_str(c, "proxy_protocol", 0, &pp)) != 0)
+		return ret;
+	if (pp == NULL)
+		return 0;
+	conf->flags &= ~(uint32_t)(LB_SVC_F_PP_V1 | LB_SVC_F_PP_V2);
+	if (strcmp(pp, "v1") == 0)
+		conf->flags |= LB_SVC_F_PP_V1;
+	else if (strcmp(pp, "v2") == 0)
+		conf->flags |= LB_SVC_F_PP_V2;
+	else if (strcmp(pp, "none") != 0 && strcmp(pp, "disable") != 0)
+		return ctl_call_fail(c, EINVAL, "params.proxy_protocol: v1, v2 "
+				     "or none, not '%s'", pp);
+	return 0;
+}
+
 /* The attributes given in params over conf (the defaults or the
  * service's current ones). */
 static int
@@ -162,6 +207,8 @@ param_svc_conf(struct ctl_call *c, struct lb_svc_conf *conf)
 			conf->flags |= (uint32_t)f;
 		}
 	}
+	if ((ret = param_svc_tcpx(c, conf)) != 0)
+		return ret;
 	if (has_param(c, "persistent")) {
 		conf->persistent = (uint32_t)persistent;
 		/* turning persistence off forgets its granularity */

@@ -163,6 +163,16 @@ conn_priv(struct conn *c)
 	return (struct lb_conn_priv *)c->priv;
 }
 
+/**
+ * Make the established full-NAT TCP connection c a SYN-proxied one whose
+ * server sequence space is s_delta above the client's view (and TSval
+ * ts_delta; 0 = timestamps untranslated): what a backup would install
+ * for a synced SYN-proxied connection, and what the benchmark measures.
+ * Its worker only.  0 or -EINVAL.
+ */
+int lb_synproxy_adopt(struct dp_worker *w, struct conn *c, uint32_t s_delta,
+		      uint32_t ts_delta);
+
 /** Drop c now (a flush), releasing it exactly as expiry does: its
  * dest's counts and reference; then the entry.  Its worker only. */
 void lb_conn_drop(struct dp_worker *w, struct conn *c);

@@ -219,6 +219,9 @@ enum lb_verdict lb_icmp(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
 #define TCPX_SP_WAIT 0x08	/* SYN proxy: the server has not answered */
 #define TCPX_TS 0x10		/* SYN proxy: timestamps translated */
 #define TCPX_CWS 0x20		/* SYN proxy: the client offered wscale */
+#define TCPX_PLAIN 0x40		/* SYN proxy alone, established, no
+				 * timestamps, no window scaling to fix:
+				 * only sequence and ack move (fast path) */
 
 #define TCPX_HOLD 2		/* client segments held while SP_WAIT */
 

@@ -326,6 +326,9 @@ sp_learn(struct lb_tcpx *x, const struct rte_tcp_hdr *t,
 				RTE_MIN(o->wscale, 14) : 0) -
 			       (scaled ? (int)sp_wscale : 0));
 	x->flags &= (uint8_t)~TCPX_SP_WAIT;
+	if (x->ws_shift == 0 && x->in_len == 0 &&
+	    !(x->flags & (TCPX_TS | TCPX_TOA)))
+		x->flags |= TCPX_PLAIN;
 }
 
 void
@@ -424,5 +427,23 @@ lb_limit_admit(struct dp_ctx *dp, struct dp_worker *w,
 	if (svc->conn_rate != 0 &&
 	    !rate_admit(w, svc, in->src_addr, dp->n_workers))
 		return DROP_CONN_RATE_LIMIT;
+	return 0;
+}
+
+int
+lb_synproxy_adopt(struct dp_worker *w, struct conn *c, uint32_t s_delta,
+		  uint32_t ts_delta)
+{
+	struct lb_tcpx *x;
+
+	if (c->fwd != LB_FWD_FNAT || c->proto != IPPROTO_TCP ||
+	    (c->flags & LB_CONN_F_TCPX))
+		return -EINVAL;
+	x = tcpx_of(w, c);
+	memset(x, 0, sizeof(*x));
+	x->flags = TCPX_SYNPROXY | (ts_delta != 0 ? TCPX_TS : TCPX_PLAIN);
+	x->s_delta = s_delta;
+	x->ts_delta = ts_delta;
+	c->flags |= LB_CONN_F_TCPX;
 	return 0;
 }

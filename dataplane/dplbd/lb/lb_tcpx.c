@@ -172,9 +172,19 @@ lb_tcpx_in(struct dp_worker *w, struct rte_mbuf *m, struct rte_ipv4_hdr **ip,
 	struct lb_tcpx *x = tcpx_of(w, c);
 	struct rte_tcp_hdr *t = tcp_of(v);
 	struct tcp_csum_edit e = { 0, false };
-	uint32_t seq = rte_be_to_cpu_32(t->sent_seq);
+	uint32_t seq, ack;
 	bool first, pp;
 
+	if (likely((x->flags & TCPX_PLAIN) && t->data_off == 0x50 &&
+		   (v->flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG)) ==
+			   RTE_TCP_ACK_FLAG)) {
+		ack = t->recv_ack;
+		t->recv_ack = rte_cpu_to_be_32(rte_be_to_cpu_32(ack) +
+					       x->s_delta);
+		t->cksum = csum_apply(t->cksum, csum_diff32(ack, t->recv_ack));
+		return true;
+	}
+	seq = rte_be_to_cpu_32(t->sent_seq);
 	if (v->flags & RTE_TCP_SYN_FLAG) {
 		if (x->flags & TCPX_SP_WAIT)
 			return true;	/* the proxy's own SYN */
@@ -251,8 +261,16 @@ lb_tcpx_out(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 	struct rte_tcp_hdr *t = tcp_of(v);
 	struct tcp_csum_edit e = { 0, false };
 	struct tcp_opts o;
-	uint32_t ack;
+	uint32_t ack, seq;
 
+	if (likely((x->flags & TCPX_PLAIN) && t->data_off == 0x50 &&
+		   !(v->flags & RTE_TCP_SYN_FLAG))) {
+		seq = t->sent_seq;
+		t->sent_seq = rte_cpu_to_be_32(rte_be_to_cpu_32(seq) -
+					       x->s_delta);
+		t->cksum = csum_apply(t->cksum, csum_diff32(seq, t->sent_seq));
+		return true;
+	}
 	if (unlikely(x->flags & TCPX_SP_WAIT)) {
 		if ((v->flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG |
 				 RTE_TCP_RST_FLAG)) ==
