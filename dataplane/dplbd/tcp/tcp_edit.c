@@ -115,23 +115,25 @@ tcp_mss_clamp(struct rte_tcp_hdr *t, const struct tcp_opts *o, uint16_t mss)
 uint8_t *
 tcp_open_room(struct rte_mbuf *m, struct rte_ipv4_hdr **ip, unsigned int len)
 {
-	struct rte_ipv4_hdr *old = *ip;
+	struct rte_ipv4_hdr *h = *ip;
 	const struct rte_tcp_hdr *t = (const struct rte_tcp_hdr *)
-		((char *)old + rte_ipv4_hdr_len(old));
-	size_t l2 = (size_t)((char *)old - rte_pktmbuf_mtod(m, char *));
-	size_t hdrs = l2 + rte_ipv4_hdr_len(old) + tcp_hdr_len(t);
-	char *start;
+		((char *)h + rte_ipv4_hdr_len(h));
+	size_t l2 = (size_t)((char *)h - rte_pktmbuf_mtod(m, char *));
+	size_t hdrs = l2 + rte_ipv4_hdr_len(h) + tcp_hdr_len(t);
+	char *room;
 
-	if (rte_pktmbuf_headroom(m) < len || rte_pktmbuf_data_len(m) < hdrs)
+	/* The rest moves toward the tail, not the headers toward the
+	 * head: an odd length would leave them unaligned. */
+	if (m->nb_segs != 1 || rte_pktmbuf_data_len(m) < hdrs ||
+	    rte_pktmbuf_append(m, (uint16_t)len) == NULL)
 		return NULL;
-	start = rte_pktmbuf_prepend(m, (uint16_t)len);
-	memmove(start, start + len, hdrs);
-	*ip = (struct rte_ipv4_hdr *)(start + l2);
-	(*ip)->total_length = rte_cpu_to_be_16(
-		(uint16_t)(rte_be_to_cpu_16((*ip)->total_length) + len));
-	(*ip)->hdr_checksum = 0;
-	(*ip)->hdr_checksum = csum_compute(*ip, rte_ipv4_hdr_len(*ip));
-	return (uint8_t *)start + hdrs;
+	room = rte_pktmbuf_mtod_offset(m, char *, hdrs);
+	memmove(room + len, room, rte_pktmbuf_data_len(m) - len - hdrs);
+	h->total_length = rte_cpu_to_be_16(
+		(uint16_t)(rte_be_to_cpu_16(h->total_length) + len));
+	h->hdr_checksum = 0;
+	h->hdr_checksum = csum_compute(h, rte_ipv4_hdr_len(h));
+	return (uint8_t *)room;
 }
 
 unsigned int

@@ -145,12 +145,12 @@ bool tcp_mss_clamp(struct rte_tcp_hdr *t, const struct tcp_opts *o,
 
 /**
  * Open len bytes of room at the end of the TCP header of the IPv4
- * segment at *ip in m (the frame starts at m's data): the headers move
- * toward the front (rte_pktmbuf_prepend()), the payload stays.  *ip
- * follows the move, the IPv4 total length and header checksum are
- * updated; the TCP header's data offset and checksum are not (an option
- * changes the first, the caller recomputes the second).  Returns the
- * room, NULL without headroom.
+ * segment at *ip in m (one segment; the frame starts at m's data): the
+ * payload (and any padding) moves toward the tail, the headers stay (an
+ * odd len would misalign them).  The IPv4 total length and header
+ * checksum are updated; the TCP header's data offset and checksum are
+ * not (an option changes the first, the caller recomputes the second).
+ * Returns the room, NULL without tailroom.
  */
 uint8_t *tcp_open_room(struct rte_mbuf *m, struct rte_ipv4_hdr **ip,
 		       unsigned int len);
