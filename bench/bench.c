@@ -55,7 +55,8 @@
 #define MAX_ROUNDS 15
 
 enum scenario { SC_FNAT, SC_UDP, SC_NAT, SC_DR, SC_TUNNEL, SC_CPS, SC_CPS3,
-		SC_INSTALL, SC_UPDATE, SC_DUMP, SC_SNAT, SC_SNAT_CPS };
+		SC_INSTALL, SC_UPDATE, SC_DUMP, SC_SNAT, SC_SNAT_CPS,
+		SC_COOKIE };
 
 static const struct {
 	const char *name;
@@ -76,6 +77,7 @@ static const struct {
 	 * outside ones; packets have full-NAT's shape on the int side. */
 	[SC_SNAT] = { "snat", IPPROTO_TCP, LB_FWD_FNAT },
 	[SC_SNAT_CPS] = { "snat-cps", IPPROTO_TCP, LB_FWD_FNAT },
+	[SC_COOKIE] = { "syn-cookie", IPPROTO_TCP, LB_FWD_FNAT },
 };
 
 /* Source NAT of the clients' flows to the servers, no service. */
@@ -89,7 +91,8 @@ is_snat(int sc)
 static bool
 is_cps(int sc)
 {
-	return sc == SC_CPS || sc == SC_CPS3 || sc == SC_SNAT_CPS;
+	return sc == SC_CPS || sc == SC_CPS3 || sc == SC_SNAT_CPS ||
+	       sc == SC_COOKIE;
 }
 
 /* Records a backup's worker installs, not packets. */
@@ -115,6 +118,7 @@ struct opts {
 	bool verify;
 	bool header;
 	bool sync;		/* run as a sync master */
+	bool synproxy;		/* established flows made SYN-proxied */
 	unsigned int dump_rate;	/* sync-dump: records/s, 0 = dplbd's */
 	char cpus[64];
 };
@@ -260,7 +264,9 @@ take_snap(const struct bench *b, bool pipe, struct snap *s)
 	s->made = __atomic_load_n(&b->gen.made, __ATOMIC_RELAXED);
 	s->out = pipe ? __atomic_load_n(&st->tx_packets, __ATOMIC_RELAXED) :
 			b->base_tx;
-	s->conns_new = __atomic_load_n(&st->conns_new, __ATOMIC_RELAXED);
+	/* syn-cookie: the cookies answered are its "connections" */
+	s->conns_new = __atomic_load_n(b->o.sc == SC_COOKIE ? &st->syn_cookies :
+				       &st->conns_new, __ATOMIC_RELAXED);
 	s->drops = drops_sum(st);
 	s->records = __atomic_load_n(&b->w->sync.emitted, __ATOMIC_RELAXED) +
 		     __atomic_load_n(&b->w->sync.ring_full, __ATOMIC_RELAXED);
@@ -376,6 +382,32 @@ fill(struct bench *b)
 	return 0;
 }
 
+/* --syn-proxy: every established flow becomes a SYN-proxied one (the
+ * server's ISN 64 Ki above the cookie), so that its packets pay the
+ * sequence translation; the fill itself ran as plain full NAT. */
+static int
+adopt_one(const struct conn *c, void *arg)
+{
+	struct bench *b = arg;
+
+	if (lb_synproxy_adopt(b->w, (struct conn *)c, 0x10000, 0) != 0)
+		b->gen.bad++;
+	return 0;
+}
+
+static int
+adopt_synproxy(struct bench *b)
+{
+	uint32_t cursor = 0;
+
+	if (scenarios[b->o.sc].fwd != LB_FWD_FNAT ||
+	    scenarios[b->o.sc].proto != IPPROTO_TCP)
+		return -EINVAL;
+	while (cursor != CONN_ITER_END)
+		conn_foreach(b->w->conns, &cursor, 4096, adopt_one, b);
+	return b->gen.bad == 0 ? 0 : -EINVAL;
+}
+
 /* ---- rounds ---- */
 
 static double
@@ -388,7 +420,8 @@ static void
 one_round(struct bench *b, struct round *r)
 {
 	const struct opts *o = &b->o;
-	enum gen_mode mode = o->sc == SC_CPS || o->sc == SC_SNAT_CPS ? GEN_NEW :
+	enum gen_mode mode = o->sc == SC_CPS || o->sc == SC_SNAT_CPS ||
+			     o->sc == SC_COOKIE ? GEN_NEW :
 			     o->sc == SC_CPS3 ? GEN_NEW3 : GEN_RUN;
 	uint64_t budget = o->packets ? o->packets : UINT64_MAX;
 	double warm = is_cps(o->sc) ? RTE_MAX(o->warmup, 1.5) : o->warmup;
@@ -401,7 +434,10 @@ one_round(struct bench *b, struct round *r)
 	r->base_pps = rate(d.out, d.cpu);
 	r->base_pps_wall = rate(d.out, d.wall);
 	gen_phase(&b->gen, mode, budget);
-	b->gen.checking = true;
+	/* the generator checks what goes to the servers, and knows flows
+	 * by their sequence numbers: a cookie SYN-ACK goes back to the
+	 * client, a SYN-proxied flow's numbers are translated */
+	b->gen.checking = o->sc != SC_COOKIE && !o->synproxy;
 	run_phase(b, bench_lcore_pipe, true, warm, o->packets ? 0 : o->seconds,
 		  &d);
 	r->pipe_pps = rate(d.out, d.cpu);
@@ -471,7 +507,8 @@ report(const struct bench *b, const struct round *r, unsigned int n)
 	if (o->header)
 		printf("%s\n", csv_header);
 	printf("%s%s,%s,%s,%s,%u,%u,%u,%u,%.2f,%.3f,%.3f,%.3f,%.3f,%.3f,%.0f,%.0f,%u,%lu,%zu,%.1f,%lu,%lu,%d,%.0f\n",
-	       scenarios[o->sc].name, o->sync ? "+sync" : "",
+	       scenarios[o->sc].name,
+	       o->sync ? "+sync" : o->synproxy ? "+synproxy" : "",
 	       scenarios[o->sc].proto == IPPROTO_TCP ? "tcp" : "udp",
 	       fwd_names[scenarios[o->sc].fwd], o->sched, o->dests,
 	       o->conns, t->capacity, n,
@@ -531,7 +568,7 @@ static void
 conf_ports(FILE *f, const struct opts *o)
 {
 	bool replies = scenarios[o->sc].fwd <= LB_FWD_NAT && o->sc != SC_CPS &&
-		       o->sc != SC_SNAT_CPS;
+		       o->sc != SC_SNAT_CPS && o->sc != SC_COOKIE;
 	unsigned int i, lips = conf_lips(o);
 
 	fprintf(f, "ports = (\n"
@@ -564,9 +601,10 @@ conf_service(FILE *f, const struct opts *o)
 		return;
 	}
 	fprintf(f, "services = ( { proto = \"%s\"; vip = \"198.18.0.100\"; port = %u;\n"
-		   "  sched = \"%s\"; laddr_group = \"lips\"; dests = (",
+		   "  sched = \"%s\"; laddr_group = \"lips\";%s dests = (",
 		scenarios[o->sc].proto == IPPROTO_TCP ? "tcp" : "udp",
-		BENCH_VPORT, o->sched);
+		BENCH_VPORT, o->sched,
+		o->sc == SC_COOKIE ? " flags = [ \"syn-proxy\" ];" : "");
 	for (i = 0; i < o->dests; i++) {
 		fprintf(f, "%s\n    { addr = ", i ? "," : "");
 		conf_addr(f, "", BENCH_RS_BASE + i);
@@ -904,7 +942,8 @@ usage(FILE *f)
 	fprintf(f,
 		"Usage: dplb-bench [options]\n"
 		"  --scenario S   fnat (default), udp (UDP full-NAT), nat, dr, tunnel, cps,\n"
-		"                 cps-est (SYN, ACK, ACK per connection), sync-install,\n"
+		"                 cps-est (SYN, ACK, ACK per connection), syn-cookie (SYNs\n"
+		"                 to a syn-proxy service: cookies answered), sync-install,\n"
 		"                 sync-update (--conns records installed by a backup),\n"
 		"                 sync-dump (a full dump of --conns over loopback),\n"
 		"                 snat, snat-cps (SNAT of the clients' flows to the\n"
@@ -924,6 +963,8 @@ usage(FILE *f)
 		"  --sync         a sync master: report connections, send them to a\n"
 		"                 unicast peer on loopback (a sink)\n"
 		"  --dump-rate N  sync-dump: records/s (default dplbd's)\n"
+		"  --syn-proxy    fnat: the established flows as SYN-proxied ones\n"
+		"                 (sequence translation on every packet)\n"
 		"  --header       print the CSV header first\n",
 		BENCH_MAX_DESTS, MAX_ROUNDS);
 }
@@ -971,6 +1012,7 @@ parse_opt(struct opts *o, int c, const char *arg)
 	case 'V': o->verify = true; break;
 	case 'h': o->header = true; break;
 	case 'y': o->sync = true; break;
+	case 'P': o->synproxy = true; break;
 	case 'D': ret = parse_num(arg, 1000, 1e8, &v); o->dump_rate = (unsigned int)v; break;
 	default: return -EINVAL;
 	}
@@ -995,6 +1037,7 @@ parse_args(int argc, char **argv, struct opts *o)
 		{ "verify", no_argument, NULL, 'V' },
 		{ "header", no_argument, NULL, 'h' },
 		{ "sync", no_argument, NULL, 'y' },
+		{ "syn-proxy", no_argument, NULL, 'P' },
 		{ "dump-rate", required_argument, NULL, 'D' },
 		{ "help", no_argument, NULL, '?' },
 		{ NULL, 0, NULL, 0 },
@@ -1036,6 +1079,8 @@ main(int argc, char **argv)
 	if (ret == 0 && b->o.conns != 0 &&
 	    (!is_install(b->o.sc) || b->o.sc == SC_DUMP))
 		ret = fill(b);
+	if (ret == 0 && b->o.synproxy)
+		ret = adopt_synproxy(b);
 	if (ret == 0 && b->o.sync)
 		ret = sync_master(b);
 	if (ret == 0 && is_install(b->o.sc) && b->o.sc != SC_DUMP)

@@ -41,6 +41,8 @@ SCENARIOS=(
 	"snat --conns 1000"
 	"snat --conns 100000"
 	"snat-cps"
+	"fnat --conns 1000 --syn-proxy"
+	"syn-cookie"
 )
 
 if [ -n "${BENCH_CG_ONLY:-}" ]; then
@@ -85,6 +87,7 @@ for s in "${SCENARIOS[@]}"; do
 	set -- $s
 	sc=$1; conns=$(echo "$s" | sed -n 's/.*--conns \([0-9]*\).*/\1/p')
 	case " $s " in *" --sync "*) sc=$sc+sync ;; esac
+	case " $s " in *" --syn-proxy "*) sc=$sc+synproxy ;; esac
 	sched=$(echo "$s" | sed -n 's/.*--sched \([a-z]*\).*/\1/p')
 	awk -v sc="$sc" -v c="${conns:-0}" -v sd="${sched:-rr}" -v n="$PKTS" \
 		-v b="${base:-0}" -v p="${pipe:-0}" -v csv="$csv" 'BEGIN {

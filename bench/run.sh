@@ -55,6 +55,8 @@ FULL=(
 	"snat --conns 1000"
 	"snat --conns 1000000"
 	"snat-cps --conns 0"
+	"syn-cookie --conns 0"
+	"fnat --conns 100000 --syn-proxy"
 )
 SMOKE=(
 	"fnat --conns 1000"
@@ -70,6 +72,8 @@ SMOKE=(
 	"sync-install --conns 10000"
 	"snat --conns 1000"
 	"snat-cps --conns 1000"
+	"syn-cookie --conns 0"
+	"fnat --conns 1000 --syn-proxy"
 )
 
 die() { echo "bench: $*" >&2; exit 1; }

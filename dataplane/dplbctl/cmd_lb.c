@@ -304,6 +304,17 @@ service_print(json_object *res)
 				 sizeof(flags) - strlen(flags), "%s%s",
 				 flags[0] ? "," : "", f);
 		}
+		if (jint(s, "half_open_max", 0) > 0)
+			snprintf(flags + strlen(flags),
+				 sizeof(flags) - strlen(flags),
+				 "%shalf-open-max %lld", flags[0] ? "," : "",
+				 jint(s, "half_open_max", 0));
+		if (jint(s, "conn_rate", 0) > 0)
+			snprintf(flags + strlen(flags),
+				 sizeof(flags) - strlen(flags),
+				 "%sconn-rate %lld/%lld", flags[0] ? "," : "",
+				 jint(s, "conn_rate", 0),
+				 jint(s, "conn_rate_prefix", 24));
 		if (flags[0] != '\0')
 			printf(" (%s)", flags);
 		putchar('\n');
@@ -525,6 +536,12 @@ service_change(const struct opts *o, const char *method, int argc,
 		{ "ops", no_argument, NULL, 'o' },
 		{ "expire-quiescent", no_argument, NULL, 'Q' },
 		{ "laddr-group", required_argument, NULL, 'l' },
+		{ "proxy-protocol", required_argument, NULL, 'P' },
+		{ "toa", no_argument, NULL, 'T' },
+		{ "syn-proxy", no_argument, NULL, 'Y' },
+		{ "half-open-max", required_argument, NULL, 'H' },
+		{ "conn-rate", required_argument, NULL, 'R' },
+		{ "conn-rate-prefix", required_argument, NULL, 'X' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct lb_args a = { .port = -1, .p = params_new() };
@@ -577,13 +594,43 @@ service_change(const struct opts *o, const char *method, int argc,
 			break;
 		case 'o':
 		case 'Q':
+		case 'T':
+		case 'Y':
 			if (flags == NULL)
 				flags = json_object_new_array();
 			json_object_array_add(flags, json_object_new_string(
-				c == 'o' ? "one-packet" : "expire-quiescent"));
+				c == 'o' ? "one-packet" :
+				c == 'Q' ? "expire-quiescent" :
+				c == 'T' ? "toa" : "syn-proxy"));
+			break;
+		case 'P':
+			if (strcmp(optarg, "v1") != 0 &&
+			    strcmp(optarg, "v2") != 0) {
+				rc = usage_error(&cmd_service, "--proxy-protocol:"
+						 " v1 or v2, not '%s'", optarg);
+				break;
+			}
+			if (flags == NULL)
+				flags = json_object_new_array();
+			json_object_array_add(flags, json_object_new_string(
+				optarg[1] == '1' ? "proxy-protocol-v1" :
+						   "proxy-protocol-v2"));
 			break;
 		case 'l':
 			p_str(a.p, "laddr_group", optarg);
+			break;
+		case 'H':
+		case 'R':
+		case 'X':
+			if (!parse_ulong(optarg, c == 'X' ? 32 : 4294967295ul,
+					 &v)) {
+				rc = usage_error(&cmd_service, "invalid number "
+						 "'%s'", optarg);
+				break;
+			}
+			p_int(a.p, c == 'H' ? "half_open_max" :
+				   c == 'R' ? "conn_rate" : "conn_rate_prefix",
+			      (long long)v);
 			break;
 		default:
 			rc = usage_error(&cmd_service, "invalid option '%s'",
@@ -684,6 +731,10 @@ service_run(const struct opts *go, int argc, char **argv)
 	" [-M NETMASK]\n"                                                     \
 	"                          [-b FLAG,...] [-o] [--expire-quiescent]"    \
 	" [-l GROUP]\n"                                                       \
+	"                          [--proxy-protocol v1|v2] [--toa]"           \
+	" [--syn-proxy]\n"                                                    \
+	"                          [--half-open-max N] [--conn-rate N"        \
+	" [--conn-rate-prefix LEN]]\n"                                        \
 	"       dplbctl " name " edit -t|-u VIP:PORT [same options]\n"         \
 	"       dplbctl " name " del -t|-u VIP:PORT\n"                         \
 	"       dplbctl " name " flush\n"                                     \
@@ -697,6 +748,12 @@ service_run(const struct opts *go, int argc, char **argv)
 	"  -b, --sched-flags    sh-port sh-fallback mh-port mh-fallback\n"     \
 	"  -o, --ops            one-packet scheduling (UDP)\n"                 \
 	"  -l, --laddr-group    local addresses for full-NAT dests\n"          \
+	"  --proxy-protocol V   TCP, full NAT: PROXY header v1 or v2 first\n"  \
+	"  --toa                TCP, full NAT: client address in a TCP option\n"\
+	"  --syn-proxy          TCP: answer SYNs with cookies, then connect\n"  \
+	"  --half-open-max N    at most N connections in SYN_RECV (0 = any)\n" \
+	"  --conn-rate N        new connections/s per source network (0 = any)\n"\
+	"  --conn-rate-prefix L the source network's length (default 24)\n"  \
 	"  -s, --stats          (show) counters instead of dests\n"            \
 	"  -r, --rate           (show) rates: conns, packets, bytes per second\n"\
 	"  --persistent-conn    (show) dests with their persistence templates\n"\

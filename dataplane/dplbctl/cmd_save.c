@@ -87,6 +87,11 @@ save_service(json_object *s, const char *key)
 		printf(" -b %s", sched_flags);
 	if (jget(s, "laddr_group") != NULL)
 		printf(" -l %s", jstr(s, "laddr_group", ""));
+	if (jint(s, "half_open_max", 0) > 0)
+		printf(" --half-open-max %lld", jint(s, "half_open_max", 0));
+	if (jint(s, "conn_rate", 0) > 0)
+		printf(" --conn-rate %lld --conn-rate-prefix %lld",
+		       jint(s, "conn_rate", 0), jint(s, "conn_rate_prefix", 24));
 	putchar('\n');
 }
 

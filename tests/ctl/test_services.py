@@ -112,6 +112,7 @@ def test_service_add_list_edit_del(ctl):
     assert s == {"id": sid, "proto": "tcp", "vip": VIP, "port": 80,
                  "sched": "rr", "flags": ["sh-port"], "persistent": 300,
                  "netmask": "255.255.255.0", "laddr_group": "lg1",
+                 "half_open_max": 0, "conn_rate": 0, "conn_rate_prefix": 24,
                  "dests": []}
     # the errno contract keepalived relies on
     e = err(ctl, "service.add", dict(WEB, sched="wrr"), "EEXIST")
@@ -405,3 +406,36 @@ def test_dplbctl_errors(dplbd, ctl):
     for cmd in ("service", "lb", "dest", "laddr"):
         p = dplbctl(dplbd, cmd, "--help", check=0)
         assert p.stdout.startswith("Usage: dplbctl " + cmd), p.stdout
+
+
+def test_tcp_proxy_flags_and_limits(ctl):
+    """The flags of docs/tcp-proxy.md by name and by keepalived's params,
+    the limits, and what is refused."""
+    assert {"synproxy", "proxy-protocol", "toa", "syn-limits"} <= \
+        set(ctl.result("hello")["capabilities"])
+    web(ctl, flags=["syn-proxy", "toa"], half_open_max=100, conn_rate=50,
+        conn_rate_prefix=16)
+    s = svc(ctl, WEB)
+    assert s["flags"] == ["toa", "syn-proxy"], s
+    assert (s["half_open_max"], s["conn_rate"], s["conn_rate_prefix"]) == \
+        (100, 50, 16)
+    # keepalived sends flags, then syn_proxy / proxy_protocol / toa
+    ctl.result("service.edit", dict(WEB, flags=["sh-port"], syn_proxy=True,
+                                    proxy_protocol="v2", toa=False))
+    assert svc(ctl, WEB)["flags"] == ["sh-port", "proxy-protocol-v2",
+                                      "syn-proxy"]
+    ctl.result("service.edit", dict(WEB, proxy_protocol="v1"))
+    assert "proxy-protocol-v1" in svc(ctl, WEB)["flags"]
+    ctl.result("service.edit", dict(WEB, proxy_protocol="none",
+                                    syn_proxy=False))
+    assert svc(ctl, WEB)["flags"] == ["sh-port"]
+    err(ctl, "service.edit", dict(WEB, proxy_protocol="v3"), "EINVAL")
+    err(ctl, "service.edit", dict(WEB, syn_proxy="yes"), "EINVAL")
+    err(ctl, "service.edit", dict(WEB, conn_rate_prefix=33), "EINVAL")
+    err(ctl, "service.edit", dict(WEB, flags=["proxy-protocol-v1",
+                                              "proxy-protocol-v2"]),
+        "EINVAL")
+    e = err(ctl, "service.add", {"proto": "udp", "vip": VIP, "port": 53,
+                                 "flags": ["syn-proxy"]}, "EINVAL")
+    assert "TCP services only" in e["message"], e
+    ctl.result("service.del", WEB)

@@ -235,26 +235,70 @@ virtual_server {VIP} 83 {{
 
 
 def test_features_dplbd_lacks_are_refused(lab, ka):
-    """SNAT and syn_proxy parse, and are refused at push time with a
-    precise log line while dplbd's hello does not list them."""
+    """SNAT parses, and is refused at push time with a precise log line
+    while dplbd's hello does not list it; syn_proxy is pushed."""
     caps = lab.call("hello")["capabilities"]
-    assert "snat" not in caps and "synproxy" not in caps
+    assert "snat" not in caps and "synproxy" in caps
     ka.write(conf(lab.sock, extra=UNSUPPORTED))
     ka.reload()
     try:
         assert ka.wait_log("lb_kind SNAT: this dplbd has no SNAT"), \
             ka.text()[-2000:]
-        assert ka.wait_log("syn_proxy: this dplbd has no SYN proxy"), \
-            ka.text()[-2000:]
         time.sleep(DELAY_LOOP + CHECK_TIMEOUT + 0.5)
         assert dests(lab, 82) in (None, {})   # no SNAT real server
-        assert dests(lab, 83) is None         # no service at all
+        assert wait_for(lambda: dests(lab, 83) is not None, 10)
         # the others are untouched
         assert set(dests(lab)) == {RS1_IP, RS2_IP}
     finally:
         ka.write(conf(lab.sock))
         ka.reload()
     assert wait_for(lambda: dests(lab, 82) is None, 10), ka.text()[-2000:]
+
+
+TCPX = f"""
+virtual_server {VIP} 84 {{
+    delay_loop 1
+    lb_algo rr
+    lb_kind FNAT
+    laddr_group_name lg1
+    protocol TCP
+    syn_proxy
+    proxy_protocol v2
+    toa
+    real_server {RS1_IP} 80 {{
+        TCP_CHECK {{ connect_timeout 1 }}
+    }}
+}}
+"""
+
+
+def svc_flags(lab, port):
+    return set(lab.call("service.list", {"proto": "tcp", "vip": VIP,
+                                         "port": port})[0]["flags"])
+
+
+def test_syn_proxy_proxy_protocol_toa_keywords(lab, ka):
+    """keepalived's syn_proxy, proxy_protocol and toa become the
+    service's flags in dplbd; a reload that drops them clears them."""
+    caps = lab.call("hello")["capabilities"]
+    assert {"synproxy", "proxy-protocol", "toa"} <= set(caps), caps
+    ka.write(conf(lab.sock, extra=TCPX))
+    ka.reload()
+    try:
+        assert wait_for(lambda: (dests(lab, 84) or {}).keys() == {RS1_IP},
+                        10), ka.text()[-2000:]
+        assert svc_flags(lab, 84) == {"syn-proxy", "proxy-protocol-v2",
+                                      "toa"}
+        ka.write(conf(lab.sock, extra=TCPX.replace("    syn_proxy\n", "")
+                      .replace("proxy_protocol v2", "proxy_protocol v1")
+                      .replace("    toa\n", "")))
+        ka.reload()
+        assert wait_for(lambda: svc_flags(lab, 84) == {"proxy-protocol-v1"},
+                        10), (svc_flags(lab, 84), ka.text()[-2000:])
+    finally:
+        ka.write(conf(lab.sock))
+        ka.reload()
+    assert wait_for(lambda: dests(lab, 84) is None, 10), ka.text()[-2000:]
 
 
 GROUP = f"""
@@ -385,6 +429,10 @@ BAD_VS = [
      "lb_kind FNAT/SNAT needs laddr_group_name"),
     (dict(kind="FNAT", proto="UDP", extra="laddr_group_name lg1\n syn_proxy"),
      "syn_proxy applies to TCP only"),
+    (dict(kind="FNAT", proto="UDP", extra="laddr_group_name lg1\n toa"),
+     "toa and proxy_protocol apply to TCP only"),
+    (dict(kind="FNAT", proto="TCP", extra="laddr_group_name lg1\n toa on"),
+     "toa takes no value ('on')"),
     (dict(kind="FNAT", proto="TCP", extra="laddr_group_name a-name-of-more-than-31-characters"),
      "laddr_group_name needs one group name of 1..31 characters"),
     (dict(kind="XNAT", proto="TCP", extra=""),
@@ -407,6 +455,6 @@ def test_bad_values_vs(tmp_path, vs, msg):
 def test_good_values(tmp_path):
     good = LG + VS.format(kind="FNAT", proto="TCP", extra=(
         "laddr_group_name lg1\n syn_proxy\n expire_quiescent_conn\n"
-        " proxy_protocol v2"))
+        " proxy_protocol v2\n toa"))
     rc, out = config_test(good, tmp_path)
     assert rc == 0, out

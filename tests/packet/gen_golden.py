@@ -309,8 +309,10 @@ services = ( {{ proto = "tcp"; vip = "{vip}"; port = 80; sched = "rr";
 
     # --- load balancing: each mode's rewrite, every TCP state-table cell
     import gen_lb
-    cs += gen_lb.cases()
     import gen_snat
+    import gen_synproxy
+    import gen_tcpx
+    cs += gen_lb.cases() + gen_tcpx.cases() + gen_synproxy.cases()
     cs += gen_snat.cases()
     return cs
 

@@ -60,7 +60,7 @@ KEEP_FLAGS = ("", "PU")
 NONE_EXTRA = ("SEC", "SF")
 
 
-def lb_conf(mode, proto="tcp", port=VPORT, dest=RS_IP):
+def lb_conf(mode, proto="tcp", port=VPORT, dest=RS_IP, flags=()):
     """One service on VIP:port with one real server in mode."""
     lg = ""
     if mode == "fnat":
@@ -69,11 +69,13 @@ def lb_conf(mode, proto="tcp", port=VPORT, dest=RS_IP):
     return (lg + f'services = ( {{ proto = "{proto}"; vip = "{VIP}"; '
             f'port = {port}; sched = "rr";'
             + (' laddr_group = "lg1";' if mode == "fnat" else "") +
+            (" flags = [ " + ", ".join(f'"{f}"' for f in flags) + " ];"
+             if flags else "") +
             f'\n  dests = ( {{ addr = "{dest}"; fwd = "{mode}"; }} ); }} );\n'
             + TIMEOUTS)
 
 
-def one_port_case(name, doc, run):
+def one_port_case(name, doc, run, flags=()):
     """A Case on the one-port topology from a finished LbRun."""
     addrs = [SRV_NET_ADDR, f"{VIP}/32"] + ([f"{LIP}/32"]
                                            if run.mode == "fnat" else [])
@@ -81,7 +83,8 @@ def one_port_case(name, doc, run):
                   drops=({"not_syn": run.not_syn} if run.not_syn else {}),
                   addrs={"dp0": addrs},
                   neigh=[(RS_IP, RS_MAC, "dp0")],
-                  extra_conf=lb_conf(run.mode, run.proto, run.vport),
+                  extra_conf=lb_conf(run.mode, run.proto, run.vport,
+                                     flags=flags),
                   conns=run.listing(), conn_why=dict(run.why))
 
 

@@ -967,7 +967,16 @@ test_lb_services_errors(void **state)
 	ASSERT_ERR(SVC "flags = [ \"sh-prt\" ]; } );",
 		   "t.conf:1: services.[0].flags.[0]: unknown flag 'sh-prt' "
 		   "(sh-port, sh-fallback, mh-port, mh-fallback, one-packet, "
-		   "expire-quiescent)");
+		   "expire-quiescent, proxy-protocol-v1, proxy-protocol-v2, "
+		   "toa, syn-proxy)");
+	ASSERT_ERR("services = ( { proto = \"udp\"; vip = \"198.18.0.100\"; "
+		   "port = 80;\n flags = [ \"toa\" ]; } );",
+		   "t.conf:2: services.[0].flags: proxy-protocol, toa and "
+		   "syn-proxy are for TCP services only");
+	ASSERT_ERR(SVC "\n flags = [ \"proxy-protocol-v1\", "
+		   "\"proxy-protocol-v2\" ]; } );",
+		   "t.conf:2: services.[0].flags: proxy-protocol-v1 and "
+		   "proxy-protocol-v2 exclude each other");
 	ASSERT_ERR(SVC "\n flags = [ \"one-packet\" ]; } );",
 		   "t.conf:2: services.[0].flags: one-packet is for UDP "
 		   "services only");

@@ -195,6 +195,15 @@ static const struct key ha_keys[] = {
 
 const struct key_table cfg_ha_keys = KEY_TABLE(ha_keys);
 
+static const struct key synproxy_keys[] = {
+	UINT_KEY(struct dplb_config, "period", synproxy_period, 0, 3600),
+	UINT_KEY(struct dplb_config, "seed", synproxy_seed, 0, 0xffffffffu),
+	UINT_KEY(struct dplb_config, "mss", synproxy_mss, 536, 9000),
+	UINT_KEY(struct dplb_config, "wscale", synproxy_wscale, 0, 14),
+};
+
+const struct key_table cfg_synproxy_keys = KEY_TABLE(synproxy_keys);
+
 /* The eal group, and what its keys mean together. */
 int
 cfg_top_eal(struct ctx *c, const config_setting_t *s, void *obj)

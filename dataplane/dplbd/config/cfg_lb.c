@@ -179,7 +179,9 @@ svc_flags(struct ctx *c, const config_setting_t *s, void *obj)
 		if (f < 0)
 			return cfg_err(c, e, NULL, "unknown flag '%s' (sh-port, "
 				       "sh-fallback, mh-port, mh-fallback, "
-				       "one-packet, expire-quiescent)", v);
+				       "one-packet, expire-quiescent, "
+				       "proxy-protocol-v1, proxy-protocol-v2, "
+				       "toa, syn-proxy)", v);
 		svc->conf.flags |= (uint32_t)f;
 	}
 	return 0;
@@ -325,6 +327,12 @@ static const struct key svc_keys[] = {
 		 LB_PERSIST_MAX),
 	FN_KEY("netmask", svc_netmask),
 	FN_KEY("laddr_group", svc_laddr_group),
+	UINT_KEY(struct cfg_service, "half_open_max", conf.half_open_max, 0,
+		 0xffffffffu),
+	UINT_KEY(struct cfg_service, "conn_rate", conf.conn_rate, 0,
+		 0xffffffffu),
+	UINT_KEY(struct cfg_service, "conn_rate_prefix", conf.conn_rate_prefix,
+		 0, 32),
 	FN_KEY("dests", svc_dests_later),
 };
 
@@ -429,6 +437,12 @@ cfg_service_json(const struct dplb_config *cfg, const struct cfg_service *svc)
 				  ~0u << (32 - svc->conf.netmask_len) : 0));
 	cfg_add_str(o, "netmask", inet_addr_fmt(&mask, a, sizeof(a)));
 	cfg_add_str(o, "laddr_group", svc->conf.laddr_group);
+	json_object_object_add(o, "half_open_max",
+			       json_object_new_int64(svc->conf.half_open_max));
+	json_object_object_add(o, "conn_rate",
+			       json_object_new_int64(svc->conf.conn_rate));
+	json_object_object_add(o, "conn_rate_prefix",
+			       json_object_new_int(svc->conf.conn_rate_prefix));
 	for (i = 0; i < svc->n_dests; i++) {
 		const struct lb_dest_conf *d = &cfg->svc_dests[svc->first_dest + i];
 		json_object *e = json_object_new_object();

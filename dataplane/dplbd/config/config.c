@@ -36,6 +36,7 @@ static const struct key top_keys[] = {
 	GROUP_KEY("dataplane", cfg_dataplane_keys),
 	GROUP_KEY("ip", cfg_ip_keys),
 	GROUP_KEY("ha", cfg_ha_keys),
+	GROUP_KEY("syn_proxy", cfg_synproxy_keys),
 	FN_KEY("ports", cfg_top_ports),
 	GROUP_KEY("neigh", cfg_neigh_keys),
 	FN_KEY("routes", cfg_top_routes),
@@ -67,6 +68,9 @@ config_defaults(struct dplb_config *cfg)
 	cfg->mbufs = 16383;
 	cfg->max_routes = 1024;
 	cfg->max_conns = 262144;
+	cfg->synproxy_period = 64;
+	cfg->synproxy_mss = 1460;
+	cfg->synproxy_wscale = 7;
 	conn_timeouts_default(&cfg->timeouts);
 	cfg->sync_threshold = 3;	/* IPVS's defaults */
 	cfg->sync_period = 50;
@@ -217,6 +221,8 @@ config_to_json(const struct dplb_config *cfg)
 			       cfg_group_json(&cfg_dataplane_keys, cfg));
 	json_object_object_add(root, "ip", cfg_group_json(&cfg_ip_keys, cfg));
 	json_object_object_add(root, "ha", cfg_group_json(&cfg_ha_keys, cfg));
+	json_object_object_add(root, "syn_proxy",
+			       cfg_group_json(&cfg_synproxy_keys, cfg));
 	json_object_object_add(root, "neigh", cfg_neigh_json(cfg));
 	json_object_object_add(root, "timeouts",
 			       cfg_group_json(&cfg_timeout_keys, cfg));

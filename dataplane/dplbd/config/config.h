@@ -127,6 +127,13 @@ struct dplb_config {
 	/* ip */
 	bool ip_forward;
 
+	/* syn_proxy: the SYN proxy's cookies and handshake (lb/lb_synproxy.c) */
+	unsigned int synproxy_period;	/* s per secret generation; 0 = one */
+	unsigned int synproxy_seed;	/* 0: a random key; else derived */
+	unsigned int synproxy_mss;	/* offered to clients, before the
+					 * proxy protocol's and TOA's room */
+	unsigned int synproxy_wscale;	/* offered to clients */
+
 	/* ha: an owner's VIP lease outlives its connection by this (vip.h) */
 	unsigned int lease_grace_ms;
 

@@ -40,7 +40,12 @@
 	X(NO_LPORT, "no_lport")                                \
 	X(CONN_TABLE_FULL, "conn_table_full")                  \
 	X(DEST_QUIESCENT, "dest_quiescent")                    \
-	X(SNAT_NO_PORT, "snat_no_port")
+	X(SNAT_NO_PORT, "snat_no_port")                        \
+	X(SYN_COOKIE_BAD, "syn_cookie_bad")                    \
+	X(SYN_PROXY_WAIT, "syn_proxy_wait")                    \
+	X(SYN_PROXY_HOLD_FULL, "syn_proxy_hold_full")          \
+	X(HALF_OPEN_LIMIT, "half_open_limit")                  \
+	X(CONN_RATE_LIMIT, "conn_rate_limit")
 
 enum drop_reason {
 #define DROP_ENUM(e, s) DROP_##e,
@@ -110,6 +115,8 @@ struct lcore_stats {
 	uint64_t conns_peak;	/* most table entries at once */
 	uint64_t icmp_related;	/* ICMP errors passed to the other side */
 	uint64_t icmp_unrelated;	/* ICMP errors about no connection */
+	uint64_t syn_cookies;	/* SYN proxy: SYN-ACKs with a cookie sent */
+	uint64_t syn_proxied;	/* SYN proxy: cookies returned, connected */
 	uint64_t drops[DROP_MAX];
 } __rte_cache_aligned;
 

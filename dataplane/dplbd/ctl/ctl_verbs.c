@@ -81,7 +81,9 @@ m_hello(struct ctl_call *c)
 					    "lcore", "drop", "config", "log",
 					    "lease-owner",
 					    "vip", "lease", "sync",
-					    "conn-sync", "snat", "trace" };
+					    "conn-sync", "snat", "trace",
+					    "synproxy", "proxy-protocol", "toa",
+					    "syn-limits" };
 	static const char *const keys[] = { NULL };
 	json_object *r, *a;
 	size_t i;
@@ -549,6 +551,8 @@ lcore_stats_json(json_object *o, const struct lcore_stats *s)
 	ADD(o, "conns_peak", J_INT(s->conns_peak));
 	ADD(o, "icmp_related", J_INT(s->icmp_related));
 	ADD(o, "icmp_unrelated", J_INT(s->icmp_unrelated));
+	ADD(o, "syn_cookies", J_INT(s->syn_cookies));
+	ADD(o, "syn_proxied", J_INT(s->syn_proxied));
 	drops_add(d, s);
 	ADD(o, "drops", d);
 }

@@ -27,7 +27,9 @@
 
 /* The keys naming a service, a dest within it, and their attributes. */
 #define SVC_KEYS "proto", "vip", "port"
-#define SVC_ATTRS "sched", "flags", "persistent", "netmask", "laddr_group"
+#define SVC_ATTRS "sched", "flags", "persistent", "netmask", "laddr_group", \
+	"half_open_max", "conn_rate", "conn_rate_prefix", "syn_proxy", \
+	"proxy_protocol", "toa"
 #define DEST_KEYS "addr", "dport"
 #define DEST_ATTRS "weight", "fwd", "u_threshold", "l_threshold"
 
@@ -103,12 +105,59 @@ param_svc_key(struct ctl_call *c, int required, struct lb_svc_key *k)
 	return 0;
 }
 
+/* A boolean param that sets or clears flag f of conf. */
+static int
+param_flag(struct ctl_call *c, const char *key, uint32_t f,
+	   struct lb_svc_conf *conf)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(c->params, key, &v))
+		return 0;
+	if (!json_object_is_type(v, json_type_boolean))
+		return ctl_call_fail(c, EINVAL, "params.%s: must be true or "
+				     "false", key);
+	if (json_object_get_boolean(v))
+		conf->flags |= f;
+	else
+		conf->flags &= ~f;
+	return 0;
+}
+
+/* keepalived's names for the flags of edited connections (DPVS's
+ * syn_proxy, proxy_protocol, toa), after "flags". */
+static int
+param_svc_tcpx(struct ctl_call *c, struct lb_svc_conf *conf)
+{
+	const char *pp = NULL;
+	int ret;
+
+	if ((ret = param_flag(c, "syn_proxy", LB_SVC_F_SYN_PROXY, conf)) != 0 ||
+	    (ret = param_flag(c, "toa", LB_SVC_F_TOA, conf)) != 0 ||
+	    (ret = call_param_str(c, "proxy_protocol", 0, &pp)) != 0)
+		return ret;
+	if (pp == NULL)
+		return 0;
+	conf->flags &= ~(uint32_t)(LB_SVC_F_PP_V1 | LB_SVC_F_PP_V2);
+	if (strcmp(pp, "v1") == 0)
+		conf->flags |= LB_SVC_F_PP_V1;
+	else if (strcmp(pp, "v2") == 0)
+		conf->flags |= LB_SVC_F_PP_V2;
+	else if (strcmp(pp, "none") != 0 && strcmp(pp, "disable") != 0)
+		return ctl_call_fail(c, EINVAL, "params.proxy_protocol: v1, v2 "
+				     "or none, not '%s'", pp);
+	return 0;
+}
+
 /* The attributes given in params over conf (the defaults or the
  * service's current ones). */
 static int
 param_svc_conf(struct ctl_call *c, struct lb_svc_conf *conf)
 {
 	unsigned long long persistent = conf->persistent;
+	unsigned long long half_open = conf->half_open_max;
+	unsigned long long rate = conf->conn_rate;
+	unsigned long long prefix = conf->conn_rate_prefix;
 	const char *sched = NULL, *mask = NULL, *group = NULL;
 	json_object *flags = NULL;
 	size_t i;
@@ -118,8 +167,15 @@ param_svc_conf(struct ctl_call *c, struct lb_svc_conf *conf)
 	    (ret = call_param_uint(c, "persistent", 0, LB_PERSIST_MAX,
 			      &persistent)) != 0 ||
 	    (ret = call_param_str(c, "netmask", 0, &mask)) != 0 ||
-	    (ret = call_param_str(c, "laddr_group", 0, &group)) != 0)
+	    (ret = call_param_str(c, "laddr_group", 0, &group)) != 0 ||
+	    (ret = call_param_uint(c, "half_open_max", 0, UINT32_MAX,
+				   &half_open)) != 0 ||
+	    (ret = call_param_uint(c, "conn_rate", 0, UINT32_MAX, &rate)) != 0 ||
+	    (ret = call_param_uint(c, "conn_rate_prefix", 0, 32, &prefix)) != 0)
 		return ret;
+	conf->half_open_max = (uint32_t)half_open;
+	conf->conn_rate = (uint32_t)rate;
+	conf->conn_rate_prefix = (uint8_t)prefix;
 	if (sched != NULL) {
 		if (strlen(sched) >= sizeof(conf->sched) || !sched_known(sched))
 			return ctl_call_fail(c, EINVAL, "params.sched: unknown "
@@ -145,11 +201,15 @@ param_svc_conf(struct ctl_call *c, struct lb_svc_conf *conf)
 				return ctl_call_fail(c, EINVAL, "params.flags: "
 					"unknown flag '%s' (sh-port, "
 					"sh-fallback, mh-port, mh-fallback, "
-					"one-packet, expire-quiescent)",
+					"one-packet, expire-quiescent, "
+					"proxy-protocol-v1, proxy-protocol-v2, "
+					"toa, syn-proxy)",
 					json_object_get_string(e));
 			conf->flags |= (uint32_t)f;
 		}
 	}
+	if ((ret = param_svc_tcpx(c, conf)) != 0)
+		return ret;
 	if (has_param(c, "persistent")) {
 		conf->persistent = (uint32_t)persistent;
 		/* turning persistence off forgets its granularity */
@@ -280,6 +340,9 @@ svc_json(const struct lb_store *st, const struct lb_svc *s)
 	ADD(o, "netmask", J_STR(inet_addr_fmt(&mask, a, sizeof(a))));
 	ADD(o, "laddr_group", s->conf.laddr_group[0] ?
 				      J_STR(s->conf.laddr_group) : NULL);
+	ADD(o, "half_open_max", J_INT(s->conf.half_open_max));
+	ADD(o, "conn_rate", J_INT(s->conf.conn_rate));
+	ADD(o, "conn_rate_prefix", J_INT(s->conf.conn_rate_prefix));
 	ds = json_object_new_array();
 	TAILQ_FOREACH(d, &s->dests, next)
 		json_object_array_add(ds, dest_json(d));

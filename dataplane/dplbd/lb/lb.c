@@ -66,6 +66,11 @@ lb_start(struct dp_ctx *dp, char *msg, size_t len)
 		snprintf(msg, len, "connection tables: %s", strerror(-ret));
 		return ret;
 	}
+	ret = lb_tcpx_init(dp);
+	if (ret != 0) {
+		snprintf(msg, len, "edited connections: %s", strerror(-ret));
+		return ret;
+	}
 	ret = lb_sync_init(dp);
 	if (ret != 0) {
 		snprintf(msg, len, "sync rings: %s", strerror(-ret));
@@ -179,6 +184,9 @@ lb_xmit_in(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 
 	switch (c->fwd) {
 	case LB_FWD_FNAT:
+		if (unlikely(c->flags & LB_CONN_F_TCPX) &&
+		    !lb_tcpx_in(w, m, &ip, v, c))
+			return;
 		rewrite4(ip, v, o->dst_addr, o->dst_port, o->src_addr,
 			 o->src_port);
 		break;
@@ -193,6 +201,13 @@ lb_xmit_in(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 		break;
 	}
 	ipv4_send(dp, w, m, c->fwd == LB_FWD_DR ? pv->daddr : ip->dst_addr);
+}
+
+__rte_noinline void
+lb_xmit_in_ext(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
+	       struct rte_ipv4_hdr *ip, struct l4_view *v, struct conn *c)
+{
+	lb_xmit_in(dp, w, m, ip, v, c);
 }
 
 /*
@@ -236,6 +251,9 @@ lb_reply(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 	lb_follow_state(w, c, v, CONN_DIR_OUTPUT);
 	conn_touch(c, w->now_ms);
 	lb_count(w, NULL, c, false, m);
+	if (unlikely(c->flags & LB_CONN_F_TCPX) &&
+	    !lb_tcpx_out(dp, w, m, ip, v, c))
+		return;
 	rewrite4(ip, v, i->dst_addr, i->dst_port, i->src_addr, i->src_port);
 	ipv4_send(dp, w, m, ip->dst_addr);
 }
@@ -261,6 +279,10 @@ lb_inbound(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 	if (c != NULL && lb_expire_quiescent(w, m, c))
 		return;
 	if (c == NULL) {
+		if (unlikely(svc->flags & LB_SVC_F_SYN_PROXY)) {
+			lb_synproxy_in(dp, w, m, ip, v, svc, key);
+			return;
+		}
 		if (!v->udp && !tcp_flags_new_conn(v->flags)) {
 			dp_drop(w, m, DROP_NOT_SYN);
 			return;
@@ -268,6 +290,8 @@ lb_inbound(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 		c = lb_schedule(dp, w, m, key, svc);
 		if (c == NULL)
 			return;
+		if (unlikely(svc->flags & LB_SVC_F_TCPX))
+			lb_tcpx_start(w, c, svc, v);
 	}
 	lb_follow_state(w, c, v,
 			(c->fwd == LB_FWD_DR || c->fwd == LB_FWD_TUNNEL) ?

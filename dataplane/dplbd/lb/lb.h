@@ -146,6 +146,9 @@ struct lb_dest;
 /* conn->flags: installed or updated from an HA peer's sync record
  * (the HA sync, below). */
 #define LB_CONN_F_SYNCED 0x20
+/* conn->flags: full-NAT TCP whose segments are edited (proxy protocol,
+ * TOA, SYN proxy: lb_tcpx.c); its state is in a side table. */
+#define LB_CONN_F_TCPX 0x40
 
 /* What the load balancer keeps in conn->priv (16 bytes). */
 struct lb_conn_priv {
@@ -164,6 +167,16 @@ conn_priv(struct conn *c)
 	RTE_BUILD_BUG_ON(sizeof(struct lb_conn_priv) > sizeof(c->priv));
 	return (struct lb_conn_priv *)c->priv;
 }
+
+/**
+ * Make the established full-NAT TCP connection c a SYN-proxied one whose
+ * server sequence space is s_delta above the client's view (and TSval
+ * ts_delta; 0 = timestamps untranslated): what a backup would install
+ * for a synced SYN-proxied connection, and what the benchmark measures.
+ * Its worker only.  0 or -EINVAL.
+ */
+int lb_synproxy_adopt(struct dp_worker *w, struct conn *c, uint32_t s_delta,
+		      uint32_t ts_delta);
 
 /** Drop c now (a flush), releasing it exactly as expiry does: its
  * dest's counts and reference; then the entry.  Its worker only. */

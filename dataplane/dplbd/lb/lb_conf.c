@@ -62,6 +62,7 @@ lb_svc_conf_init(struct lb_svc_conf *c)
 	memset(c, 0, sizeof(*c));
 	snprintf(c->sched, sizeof(c->sched), "wlc");
 	c->netmask_len = 32;
+	c->conn_rate_prefix = 24;
 }
 
 void
@@ -128,6 +129,10 @@ lb_svc_flag_parse(const char *s)
 		{ "one-packet", LB_SVC_F_ONE_PACKET },
 		{ "ops", LB_SVC_F_ONE_PACKET },
 		{ "expire-quiescent", LB_SVC_F_EXPIRE_QUIESCENT },
+		{ "proxy-protocol-v1", LB_SVC_F_PP_V1 },
+		{ "proxy-protocol-v2", LB_SVC_F_PP_V2 },
+		{ "toa", LB_SVC_F_TOA },
+		{ "syn-proxy", LB_SVC_F_SYN_PROXY },
 	};
 	size_t i;
 
@@ -153,6 +158,14 @@ lb_svc_flag_name(uint32_t f, const char *sched)
 		return "one-packet";
 	case LB_SVC_F_EXPIRE_QUIESCENT:
 		return "expire-quiescent";
+	case LB_SVC_F_PP_V1:
+		return "proxy-protocol-v1";
+	case LB_SVC_F_PP_V2:
+		return "proxy-protocol-v2";
+	case LB_SVC_F_TOA:
+		return "toa";
+	case LB_SVC_F_SYN_PROXY:
+		return "syn-proxy";
 	}
 	return NULL;
 }
@@ -224,10 +237,19 @@ lb_svc_conf_check(const struct lb_svc_key *k, const struct lb_svc_conf *c,
 	if ((c->flags & LB_SVC_F_ONE_PACKET) && k->proto != IPPROTO_UDP)
 		return lb_fail(msg, len, EINVAL,
 			    "flags: one-packet is for UDP services only");
+	if ((c->flags & LB_SVC_F_TCPX) && k->proto != IPPROTO_TCP)
+		return lb_fail(msg, len, EINVAL, "flags: proxy-protocol, toa "
+			    "and syn-proxy are for TCP services only");
+	if ((c->flags & LB_SVC_F_PP_V1) && (c->flags & LB_SVC_F_PP_V2))
+		return lb_fail(msg, len, EINVAL, "flags: proxy-protocol-v1 "
+			    "and proxy-protocol-v2 exclude each other");
 	if (c->persistent > LB_PERSIST_MAX)
 		return lb_fail(msg, len, EINVAL,
 			    "persistent: must be between 0 and %u seconds",
 			    LB_PERSIST_MAX);
+	if (c->conn_rate_prefix > 32)
+		return lb_fail(msg, len, EINVAL,
+			    "conn_rate_prefix: must be /0 to /32");
 	if (c->netmask_len > 32)
 		return lb_fail(msg, len, EINVAL, "netmask: must be /0 to /32");
 	if (c->persistent == 0 && c->netmask_len != 32)

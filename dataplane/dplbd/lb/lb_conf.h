@@ -29,8 +29,17 @@
 #define LB_SVC_F_HASH_PORT SCHED_F_HASH_PORT	/* sh-port, mh-port */
 #define LB_SVC_F_ONE_PACKET 0x100	/* UDP: one datagram per connection */
 #define LB_SVC_F_EXPIRE_QUIESCENT 0x200	/* drop connections of weight-0 dests */
+/* TCP, full-NAT dests: tell the server who the client is (proxy_hdr.h) */
+#define LB_SVC_F_PP_V1 0x400		/* PROXY protocol v1 header */
+#define LB_SVC_F_PP_V2 0x800		/* PROXY protocol v2 header */
+#define LB_SVC_F_TOA 0x1000		/* TOA option on the first segments */
+#define LB_SVC_F_SYN_PROXY 0x2000	/* SYN cookies, then the server */
+/* The flags that make a connection's segments edited (lb_tcpx.c). */
+#define LB_SVC_F_TCPX (LB_SVC_F_PP_V1 | LB_SVC_F_PP_V2 | LB_SVC_F_TOA | \
+		       LB_SVC_F_SYN_PROXY)
 #define LB_SVC_F_ALL (LB_SVC_F_FALLBACK | LB_SVC_F_HASH_PORT | \
-		      LB_SVC_F_ONE_PACKET | LB_SVC_F_EXPIRE_QUIESCENT)
+		      LB_SVC_F_ONE_PACKET | LB_SVC_F_EXPIRE_QUIESCENT | \
+		      LB_SVC_F_TCPX)
 
 /** Forwarding method of a dest (ipvsadm -m/-g/-i; FNAT is dplb's). */
 enum lb_fwd {
@@ -55,6 +64,12 @@ struct lb_svc_conf {
 	uint32_t persistent;		/* seconds, 0 = not persistent */
 	uint8_t netmask_len;		/* persistence granularity, /0../32 */
 	char laddr_group[LB_NAME_LEN];	/* "" = none */
+	/* SYN flood defence (lb_synproxy.c), 0 = none: connections in
+	 * SYN_RECV at once, and new connections per second from one
+	 * source network of /conn_rate_prefix */
+	uint32_t half_open_max;
+	uint32_t conn_rate;
+	uint8_t conn_rate_prefix;	/* default 24 */
 };
 
 /** A dest (real server); its identity within a service is addr+port. */
@@ -78,7 +93,8 @@ const char *lb_proto_name(uint8_t proto);	/* "tcp", NULL if unknown */
 int lb_fwd_parse(const char *s);		/* "fnat" "nat" "dr" "tunnel" */
 const char *lb_fwd_name(uint8_t fwd);
 /** One flag name ("sh-port", "mh-fallback", "one-packet",
- * "expire-quiescent"; '_' may stand for '-'): its LB_SVC_F_ bit. */
+ * "expire-quiescent", "proxy-protocol-v1", "proxy-protocol-v2", "toa",
+ * "syn-proxy"; '_' may stand for '-'): its LB_SVC_F_ bit. */
 int lb_svc_flag_parse(const char *s);
 /** The name of flag bit f for a service scheduled by sched ("sh-port"
  * for sh and the others, "mh-port" for mh). NULL for an unknown bit. */
@@ -88,7 +104,9 @@ int lb_netmask_parse(const char *s);
 
 /**
  * Check a service description alone: protocol, IPv4 VIP, known
- * scheduler, flags (one-packet only for UDP), persistence range and
+ * scheduler, flags (one-packet only for UDP; the proxy protocol, TOA
+ * and the SYN proxy only for TCP, one proxy protocol version),
+ * persistence range and
  * netmask.  -EINVAL or -EAFNOSUPPORT with a message in msg.
  */
 int lb_svc_conf_check(const struct lb_svc_key *k, const struct lb_svc_conf *c,

@@ -79,12 +79,28 @@ dest_check_overload(struct lb_dest *d)
 		__atomic_store_n(&load->overloaded, 0, __ATOMIC_RELAXED);
 }
 
+/* A service's connections in SYN_RECV on this worker (its half-open
+ * limit): moves in and out. */
+static inline void
+half_open_count(struct dp_worker *w, const struct conn *c, int d)
+{
+	uint32_t *n;
+
+	if (c->proto != IPPROTO_TCP || c->state != TCP_S_SYN_RECV)
+		return;
+	n = &conn_priv((struct conn *)c)->dest->svc->pcpu[w->id].half_open;
+	if (d > 0 || *n > 0)
+		*n += (uint32_t)d;
+}
+
 void
 lb_set_state_quiet(struct dp_worker *w, struct conn *c, uint8_t state)
 {
 	bool was = state_is_active(c);
 
+	half_open_count(w, c, -1);
 	conn_set_state(w->conns, c, state, w->now_ms);
+	half_open_count(w, c, 1);
 	if (was == state_is_active(c))
 		return;
 	lb_dest_conn_count(conn_priv(c)->dest, w->id, was ? -1 : 1,
@@ -131,6 +147,9 @@ lb_conn_release(struct dp_worker *w, struct conn *c)
 	}
 	if (conn_priv(c)->tmpl != 0)
 		tmpl_uncontrol(w, c);
+	if (unlikely(c->flags & LB_CONN_F_TCPX))
+		lb_tcpx_release(w, c);
+	half_open_count(w, c, -1);
 	lb_dest_conn_count(d, w->id, state_is_active(c) ? -1 : 0,
 			   state_is_active(c) ? 0 : -1);
 	dest_check_overload(d);
@@ -327,7 +346,13 @@ lb_schedule(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 	struct lb_dest_snap dbuf;
 	struct conn *c, *tmpl;
 	rte_be16_t dport;
+	int why;
 
+	if (unlikely(svc->half_open_max | svc->conn_rate) &&
+	    (why = lb_limit_admit(dp, w, svc, in)) != 0) {
+		dp_drop(w, m, (enum drop_reason)why);
+		return NULL;
+	}
 	d = lb_pick(w, svc, in, &dbuf, &tmpl);
 	if (d == NULL) {
 		dp_drop(w, m, DROP_NO_DEST);

@@ -210,4 +210,127 @@ enum lb_verdict lb_icmp(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
 			struct rte_mbuf *m, struct rte_ipv4_hdr *ip,
 			unsigned int ihl, bool transit);
 
+/* ---- edited TCP connections (lb_tcpx.c, lb_synproxy.c) ---- */
+
+/* struct lb_tcpx.flags */
+#define TCPX_TOA 0x01		/* TOA on the client's segments at ISN+1 */
+#define TCPX_PP_ACKED 0x02	/* the server acknowledged the header */
+#define TCPX_SYNPROXY 0x04	/* dplbd answered the client's SYN */
+#define TCPX_SP_WAIT 0x08	/* SYN proxy: the server has not answered */
+#define TCPX_TS 0x10		/* SYN proxy: timestamps translated */
+#define TCPX_CWS 0x20		/* SYN proxy: the client offered wscale */
+#define TCPX_PLAIN 0x40		/* SYN proxy alone, established, no
+				 * timestamps, no window scaling to fix:
+				 * only sequence and ack move (fast path) */
+
+#define TCPX_HOLD 2		/* client segments held while SP_WAIT */
+
+/* One edited connection (48 bytes), in its worker's side table at the
+ * index of its entry. */
+struct lb_tcpx {
+	uint32_t c_isn;		/* the client's ISN */
+	uint32_t s_delta;	/* SYN proxy: server ISN - cookie */
+	uint32_t ts_delta;	/* SYN proxy: server TSval - dplbd's */
+	uint32_t cookie;	/* SYN proxy: the ISN the client got */
+	uint32_t c_tsval;	/* SYN proxy: the client's last TSval */
+	uint16_t c_win;		/* SYN proxy: the client's last window */
+	uint8_t pp;		/* enum pp_version */
+	uint8_t in_len;		/* bytes put before the client's stream */
+	uint8_t flags;		/* TCPX_* */
+	int8_t ws_shift;	/* SYN proxy: server wscale - dplbd's */
+	uint8_t n_held;
+	uint8_t pad[5];
+	struct rte_mbuf *held[TCPX_HOLD];
+};
+
+extern struct lb_tcpx *lb_tcpx_tab[LB_MAX_WORKERS];
+
+static inline struct lb_tcpx *
+tcpx_of(const struct dp_worker *w, const struct conn *c)
+{
+	return &lb_tcpx_tab[w->id][conn_ref(w->conns, c)];
+}
+
+static inline void
+lb_tcpx_release_held(struct lb_tcpx *x)
+{
+	while (x->n_held > 0)
+		rte_pktmbuf_free(x->held[--x->n_held]);
+}
+
+static inline struct rte_tcp_hdr *
+tcp_of(const struct l4_view *v)
+{
+	return (struct rte_tcp_hdr *)v->sport;
+}
+
+/** Every worker's side table of edited connections. */
+int lb_tcpx_init(struct dp_ctx *dp);
+
+/**
+ * A new connection c of svc (a LB_SVC_F_TCPX service) from the client's
+ * SYN (v): for a full-NAT dest, its editing state and LB_CONN_F_TCPX.
+ */
+void lb_tcpx_start(struct dp_worker *w, struct conn *c,
+		   const struct lb_svc_snap *svc, const struct l4_view *v);
+
+/**
+ * Edit a client segment of c (LB_CONN_F_TCPX) for the server, before the
+ * full-NAT rewrite: *ip and v follow the segment when bytes are added.
+ * False when m was dropped (counted).
+ */
+bool lb_tcpx_in(struct dp_worker *w, struct rte_mbuf *m,
+		struct rte_ipv4_hdr **ip, struct l4_view *v, struct conn *c);
+
+/** The same for a server segment toward the client. */
+bool lb_tcpx_out(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
+		 struct rte_ipv4_hdr *ip, struct l4_view *v, struct conn *c);
+
+/** c goes: free what its editing state holds (held segments). */
+void lb_tcpx_release(struct dp_worker *w, struct conn *c);
+
+/** lb.c's transmission of a client segment of c toward its server
+ * (the full-NAT rewrite with lb_tcpx_in()), for the SYN proxy's own. */
+void lb_xmit_in_ext(struct dp_ctx *dp, struct dp_worker *w,
+		    struct rte_mbuf *m, struct rte_ipv4_hdr *ip,
+		    struct l4_view *v, struct conn *c);
+
+/**
+ * SYN flood defence of svc (half_open_max, conn_rate) for a new
+ * connection of key in: 0 to admit it, else the drop reason.  Each
+ * worker enforces its share (the limit over the worker count, at least
+ * 1) of what it sees; the rate per source network is a token bucket
+ * of one second's worth in a per-worker table of LB_RATE_SLOTS,
+ * direct-mapped by a hash of service and network (networks that
+ * collide share a slot: the newer one restarts it full).
+ */
+int lb_limit_admit(struct dp_ctx *dp, struct dp_worker *w,
+		   const struct lb_svc_snap *svc, const struct conn_key4 *in);
+
+/** The SYN proxy's key and per-worker secrets (lb_synproxy.c). */
+void lb_synproxy_init(struct dp_ctx *dp);
+
+/**
+ * A TCP segment to svc (LB_SVC_F_SYN_PROXY) that has no connection: a
+ * SYN is answered with a cookie, an ACK that returns a valid one makes
+ * the connection and opens it to the server; anything else is dropped
+ * (counted).
+ */
+void lb_synproxy_in(struct dp_ctx *dp, struct dp_worker *w,
+		    struct rte_mbuf *m, struct rte_ipv4_hdr *ip,
+		    struct l4_view *v, const struct lb_svc_snap *svc,
+		    const struct conn_key4 *key);
+
+/** A client segment of c while the server has not answered: held
+ * (data) or dropped.  m is consumed. */
+void lb_synproxy_hold(struct dp_worker *w, struct rte_mbuf *m,
+		      struct rte_ipv4_hdr *ip, struct lb_tcpx *x);
+
+/** The server's SYN-ACK of c (TCPX_SP_WAIT): the offsets learnt, the
+ * handshake finished toward the server, the held segments sent; m is
+ * consumed. */
+void lb_synproxy_synack(struct dp_ctx *dp, struct dp_worker *w,
+			struct rte_mbuf *m, struct rte_ipv4_hdr *ip,
+			struct l4_view *v, struct conn *c, struct lb_tcpx *x);
+
 #endif /* DPLB_LB_PRIV_H */

@@ -187,6 +187,11 @@ svc_snap_build(struct lb_svc *s, struct lb_svc_snap **out)
 	ss->persist_mask = rte_cpu_to_be_32(s->conf.netmask_len ?
 					    ~0u << (32 - s->conf.netmask_len) :
 					    0);
+	ss->half_open_max = s->conf.half_open_max;
+	ss->conn_rate = s->conf.conn_rate;
+	ss->rate_mask = rte_cpu_to_be_32(s->conf.conn_rate_prefix ?
+					 ~0u << (32 - s->conf.conn_rate_prefix) :
+					 0);
 	ss->svc = (struct lb_svc *)(uintptr_t)s;
 	if (s->laddr != NULL)
 		ss->laddr = s->laddr->next_snap ? s->laddr->next_snap :

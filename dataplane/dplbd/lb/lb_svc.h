@@ -82,6 +82,7 @@ struct lb_svc_pcpu {
 	struct sched_cursor cursor;	/* rr, wrr */
 	struct sched_worker sw;		/* lc wlc sed nq lblc lblcr */
 	struct lb_stats st;
+	uint32_t half_open;		/* its connections in SYN_RECV */
 } __rte_cache_aligned;
 
 struct lb_svc;
@@ -181,6 +182,9 @@ struct lb_svc_snap {
 	uint32_t flags;			/* LB_SVC_F_* */
 	uint32_t persistent;		/* seconds, 0 = off */
 	rte_be32_t persist_mask;	/* IPv4 mask of netmask_len */
+	uint32_t half_open_max;		/* 0 = none */
+	uint32_t conn_rate;		/* per source net and second, 0 = none */
+	rte_be32_t rate_mask;		/* the source net's mask */
 	struct lb_svc *svc;		/* pcpu: cursor and counters */
 	const struct lb_laddr_snap *laddr;	/* NULL if none */
 	uint32_t n_dests;
