@@ -44,7 +44,7 @@
 
 #include "bench.h"
 #include "config/config.h"
-#include "lb/conn.h"
+#include "conn/conn.h"
 #include "core/dp.h"
 #include "lb/lb_svc.h"
 #include "core/worker.h"

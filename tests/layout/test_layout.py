@@ -13,7 +13,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 DP = ROOT / "dataplane"
 DPLBD = DP / "dplbd"
-FOLDERS = ["core", "net", "lb", "sched", "tcp", "ctl", "ha", "config", "ops"]
+FOLDERS = ["core", "net", "lb", "conn", "sched", "tcp", "ctl", "ha", "config",
+           "ops"]
 MAX_LINES = 1200
 MAX_FILES = 20
 
@@ -24,16 +25,20 @@ BASE = {"core/dp.h", "core/tx.h", "core/stats.h", "core/port.h",
         "core/eal.h", "config/config.h"}
 # The load balancer's value types, which the config reader fills
 # (scheduler names and flags are the schedulers').
-LB_TYPES = {"lb/lb_conf.h", "lb/conn_state.h", "sched/scheduler.h"}
+LB_TYPES = {"lb/lb_conf.h", "conn/conn_state.h", "sched/scheduler.h"}
 ALLOWED = {
     "config": lambda h: h.startswith("config/") or h in LB_TYPES,
     "net": lambda h: h.startswith("net/") or h in BASE,
-    "lb": lambda h: h.split("/")[0] in ("lb", "net", "sched", "tcp") or h in BASE,
+    "lb": lambda h: h.split("/")[0] in ("lb", "conn", "net", "sched", "tcp") or
+    h in BASE,
+    # the connection table and the state table: knows no service
+    "conn": lambda h: h.startswith("conn/") or h in BASE,
     "sched": lambda h: h.startswith("sched/"),
     # TCP mechanics (options, sequence edits, SYN cookies, PROXY
     # headers): a pure library on packets, with net/'s checksums
     "tcp": lambda h: h.startswith("tcp/") or h == "net/csum.h",
-    "ha": lambda h: h.split("/")[0] in ("ha", "lb", "net", "sched") or h in BASE,
+    "ha": lambda h: h.split("/")[0] in ("ha", "lb", "conn", "net", "sched") or
+    h in BASE,
     "ctl": lambda h: True,
     # what an operator meets beside the control socket (metrics, host
     # checks): it reads every layer, but never the control socket's code

@@ -2,7 +2,7 @@
 """The TCP state table of issue 3, as the packet tests expect it.
 
 ISSUE_TABLE is a verbatim copy of the table in the issue (the spec), parsed
-here; nothing is taken from dataplane/dplbd/lb/conn_state.c, so a golden case
+here; nothing is taken from dataplane/dplbd/conn/conn_state.c, so a golden case
 that agrees with dplbd checks the C table against the spec, not against
 itself.  On top of the table, the issue's rules:
 

@@ -18,7 +18,7 @@
 #include <rte_malloc.h>
 #include <rte_random.h>
 
-#include "lb/conn.h"
+#include "conn/conn.h"
 #include "eal_helper.h"
 
 /* ---- helpers ---- */

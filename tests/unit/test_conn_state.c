@@ -21,7 +21,7 @@
 
 #include <cmocka.h>
 
-#include "lb/conn_state.h"
+#include "conn/conn_state.h"
 
 /* Verbatim from the specification (columns: current state). */
 static const char TABLE_TEXT[] =

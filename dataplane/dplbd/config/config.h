@@ -21,7 +21,7 @@
 #include <json-c/json.h>
 
 #include "inet.h"
-#include "lb/conn_state.h"
+#include "conn/conn_state.h"
 #include "lb/lb_conf.h"
 
 #define CFG_MAX_PORTS 16

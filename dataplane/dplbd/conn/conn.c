@@ -19,7 +19,7 @@
 #include <rte_vect.h>
 #endif
 
-#include "lb/conn.h"
+#include "conn/conn.h"
 
 /*
  * A bucket is one cache line: 8 slots of (signature, reference).  A

@@ -47,7 +47,7 @@
 #include <rte_byteorder.h>
 #include <rte_common.h>
 
-#include "lb/conn_state.h"
+#include "conn/conn_state.h"
 
 #define CONN_BUCKET_SLOTS 8
 #define CONN_LOAD_PCT 75		/* bucket slots in use at capacity */

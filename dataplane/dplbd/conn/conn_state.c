@@ -5,7 +5,7 @@
 #include <rte_common.h>
 #include <rte_tcp.h>
 
-#include "lb/conn_state.h"
+#include "conn/conn_state.h"
 
 /* The flags are compared with the header byte as DPDK spells it. */
 static_assert(CONN_TCP_FIN == RTE_TCP_FIN_FLAG, "FIN");

@@ -7,7 +7,7 @@
 #include <rte_ethdev.h>
 #include <rte_rcu_qsbr.h>
 
-#include "lb/conn.h"
+#include "conn/conn.h"
 #include "core/eal.h"
 #include "lb/lb_svc.h"
 #include "log.h"

@@ -5,7 +5,7 @@
 
 #include <rte_malloc.h>
 
-#include "lb/conn.h"
+#include "conn/conn.h"
 #include "ctl/conn_ctl.h"
 #include "lb/lb.h"
 #include "lb/lb_svc.h"

@@ -11,7 +11,7 @@
 #include "ctl/ctl_verbs_ha.h"
 #include "ha/vip.h"
 #include "lb/lb_svc.h"
-#include "lb/conn.h"
+#include "conn/conn.h"
 #include "core/dp.h"
 #include "net/flow.h"
 #include "log.h"

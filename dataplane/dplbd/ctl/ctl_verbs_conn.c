@@ -13,9 +13,9 @@
 #include <time.h>
 #include <arpa/inet.h>
 
-#include "lb/conn.h"
+#include "conn/conn.h"
 #include "ctl/conn_ctl.h"
-#include "lb/conn_state.h"
+#include "conn/conn_state.h"
 #include "ctl/ctl_call.h"
 #include "ctl/ctl_verbs_conn.h"
 #include "core/dp.h"

@@ -14,7 +14,7 @@
 #include <rte_mbuf_dyn.h>
 
 #include "core/tx.h"
-#include "lb/conn.h"
+#include "conn/conn.h"
 #include "lb/lb.h"
 #include "lb/lb_snat.h"
 #include "lb/lb_svc.h"

@@ -17,7 +17,7 @@
 #include <rte_mbuf.h>
 
 #include "core/dp.h"
-#include "lb/conn.h"
+#include "conn/conn.h"
 
 /**
  * Create the workers' connection tables and the store of services

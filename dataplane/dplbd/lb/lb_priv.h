@@ -17,8 +17,8 @@
 
 #include "core/dp.h"
 #include "core/tx.h"
-#include "lb/conn.h"
-#include "lb/conn_state.h"
+#include "conn/conn.h"
+#include "conn/conn_state.h"
 #include "lb/lb.h"
 #include "lb/lb_svc.h"
 #include "net/csum.h"

@@ -49,7 +49,7 @@
 #include <rte_ip.h>
 
 #include "core/dp.h"
-#include "lb/conn.h"
+#include "conn/conn.h"
 #include "lb/lb.h"
 #include "lb/lb_conf.h"
 

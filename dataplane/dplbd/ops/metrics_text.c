@@ -27,7 +27,7 @@
 #include "ha/sync.h"
 #include "ha/vip.h"
 #include "inet.h"
-#include "lb/conn.h"
+#include "conn/conn.h"
 #include "lb/lb_svc.h"
 #include "lb/rate_est.h"
 #include "ops/metrics.h"

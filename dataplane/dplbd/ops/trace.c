@@ -16,7 +16,7 @@
 #include <rte_udp.h>
 
 #include "core/tx.h"
-#include "lb/conn.h"
+#include "conn/conn.h"
 #include "lb/lb.h"
 #include "lb/lb_svc.h"
 #include "net/net.h"

@@ -13,7 +13,7 @@
 #include <rte_tcp.h>
 
 #include "core/tx.h"
-#include "lb/conn_state.h"
+#include "conn/conn_state.h"
 #include "lb/lb_conf.h"
 #include "net/net.h"
 #include "lb/lb.h"

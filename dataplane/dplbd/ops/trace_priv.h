@@ -8,7 +8,7 @@
 #define DPLB_TRACE_PRIV_H
 
 #include "core/stats.h"
-#include "lb/conn.h"
+#include "conn/conn.h"
 #include "ops/trace.h"
 
 #define TRACE_RING 256		/* records per worker, a power of two */
