@@ -11,7 +11,7 @@
 #include "net/flow.h"
 #include "log.h"
 #include "core/port.h"
-#include "net/twin.h"
+#include "net/netcfg.h"
 
 #define OFFLOAD_TX_IPV4 RTE_ETH_TX_OFFLOAD_IPV4_CKSUM
 #define OFFLOAD_TX_L4 (RTE_ETH_TX_OFFLOAD_TCP_CKSUM | RTE_ETH_TX_OFFLOAD_UDP_CKSUM)

@@ -6,7 +6,6 @@
 #include "log.h"
 #include "net/netcfg.h"
 #include "net/slowpath.h"
-#include "net/twin.h"
 
 #define SAY(...)                                                               \
 	do {                                                                   \
