@@ -57,7 +57,14 @@ config_defaults(struct dplb_config *cfg)
 	cfg->mbufs = 16383;
 	cfg->max_routes = 1024;
 	cfg->max_conns = 262144;
+	cfg->lport_random = true;
 	conn_timeouts_default(&cfg->timeouts);
+	cfg->lport_guard = 60;
+	cfg->icmp_rate = 1000;
+	cfg->icmp_burst = 50;
+	cfg->frag_max = 1024;
+	cfg->frag_mem_kb = 4096;
+	cfg->frag_timeout_ms = 30000;
 	cfg->neigh_max = 4096;
 	cfg->neigh_reachable_ms = 30000;
 	cfg->neigh_retrans_ms = 1000;

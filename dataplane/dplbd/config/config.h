@@ -104,12 +104,20 @@ struct dplb_config {
 	unsigned int mbufs;		/* per NUMA socket */
 	unsigned int max_routes;
 	unsigned int max_conns;		/* per worker */
+	bool lport_random;		/* full-NAT ports start at random */
 
 	/* timeouts: seconds per connection state */
 	struct conn_timeouts timeouts;
+	unsigned int lport_guard;	/* s: a full-NAT tuple reused sooner
+					 * is counted (the server's TIME_WAIT) */
 
 	/* ip */
 	bool ip_forward;
+	unsigned int icmp_rate;		/* ICMP errors per second per worker */
+	unsigned int icmp_burst;	/* ... at most this many at once */
+	unsigned int frag_max;		/* datagrams in reassembly per worker */
+	unsigned int frag_mem_kb;	/* their buffers, per worker */
+	unsigned int frag_timeout_ms;
 
 	/* neigh */
 	unsigned int neigh_max;

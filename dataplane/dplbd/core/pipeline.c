@@ -41,12 +41,13 @@ pipeline_input(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
 
 	switch (l2_input(dp, w, port, m, &in)) {
 	case NET_LOCAL:
-		if (lb_input_local(dp, w, port, m, in.ip, in.ihl) == LB_PASS)
-			dp_to_twin(dp, w, port, m);
+		if (lb_input_local(dp, w, port, in.m, in.ip, in.ihl) == LB_PASS)
+			dp_to_twin(dp, w, port, in.m);
 		break;
 	case NET_TRANSIT:
-		if (lb_input_transit(dp, w, port, m, in.ip, in.ihl) == LB_PASS)
-			ipv4_forward(dp, w, m, in.ip, in.r);
+		if (lb_input_transit(dp, w, port, in.m, in.ip, in.ihl) ==
+		    LB_PASS)
+			ipv4_forward(dp, w, in.m, in.ip, in.r);
 		break;
 	case NET_CONSUMED:
 		break;

@@ -183,6 +183,20 @@ struct lb_svc_snap {
 	struct sched_state sched;
 };
 
+/* An address the load balancer speaks for without a service on it. */
+enum lb_addr_kind {
+	LB_ADDR_NONE,		/* a free slot */
+	LB_ADDR_LIP,		/* a local address of a laddr group */
+	LB_ADDR_NAT_DEST,	/* a NAT dest: addr, port, proto */
+};
+
+struct lb_addr_slot {
+	rte_be32_t addr;
+	rte_be16_t port;	/* NAT dest; 0 for a LIP */
+	uint8_t proto;		/* NAT dest; 0 for a LIP */
+	uint8_t kind;		/* enum lb_addr_kind */
+};
+
 struct lb_snap {
 	uint64_t gen;
 	uint64_t nat_persist_lens;	/* bit n: a persistent service with a
@@ -191,6 +205,10 @@ struct lb_snap {
 	uint32_t n_port0;		/* services of port 0 (every port) */
 	uint32_t mask;			/* slots - 1 (a power of two) */
 	const struct lb_svc_snap **slots;	/* open addressing, NULL = free */
+	/* Every LIP and NAT dest, open addressing by lb_addr_hash(): ICMP
+	 * errors quoting one of them are ours even without a connection. */
+	uint32_t addr_mask;
+	const struct lb_addr_slot *addrs;
 };
 
 /* ---- the store ------------------------------------------------------- */
@@ -341,6 +359,30 @@ lb_svc_lookup(const struct lb_snap *s, uint8_t proto, rte_be32_t vip,
 	if (v != NULL || vport == 0 || s->n_port0 == 0)
 		return v;
 	return lb_snap_find(s, proto, vip, 0);
+}
+
+static inline uint32_t
+lb_addr_hash(rte_be32_t addr, rte_be16_t port, uint8_t proto)
+{
+	return lb_svc_hash(proto, addr, port);
+}
+
+/** Is addr:port (proto) a LIP of a laddr group (port and proto 0) or a
+ * NAT dest of a service?  Lock-free, for the ICMP error path. */
+static inline bool
+lb_snap_has_addr(const struct lb_snap *s, enum lb_addr_kind kind,
+		 rte_be32_t addr, rte_be16_t port, uint8_t proto)
+{
+	uint32_t i;
+
+	if (s == NULL || s->addrs == NULL)
+		return false;
+	i = lb_addr_hash(addr, port, proto) & s->addr_mask;
+	for (; s->addrs[i].kind != LB_ADDR_NONE; i = (i + 1) & s->addr_mask)
+		if (s->addrs[i].kind == kind && s->addrs[i].addr == addr &&
+		    s->addrs[i].port == port && s->addrs[i].proto == proto)
+			return true;
+	return false;
 }
 
 /**

@@ -124,6 +124,22 @@ ipv4_output(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 	output(dp, w, m, r, dst);
 }
 
+/* Sent whole, or in fragments when it is too big and may be cut. */
+static void
+output_sized(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
+	     const struct rte_ipv4_hdr *ip, const struct route_slot *r,
+	     rte_be32_t dst)
+{
+	uint16_t mtu = dp->ports[r->port].tx_mtu;
+
+	if (likely(rte_be_to_cpu_16(ip->total_length) <= mtu))
+		output(dp, w, m, r, dst);
+	else if (ip->fragment_offset & RTE_BE16(RTE_IPV4_HDR_DF_FLAG))
+		dp_drop(w, m, DROP_TOO_BIG);
+	else
+		ipv4_output_frag(dp, w, m, r, dst, mtu);
+}
+
 void
 ipv4_send(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 	  rte_be32_t dst)
@@ -134,14 +150,17 @@ ipv4_send(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 		dp_drop(w, m, DROP_NO_ROUTE);
 		return;
 	}
-	output(dp, w, m, r, dst);
+	output_sized(dp, w, m,
+		     rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, ETH_LEN),
+		     r, dst);
 }
 
 bool
-ipv4_hop(struct dp_worker *w, struct rte_mbuf *m, struct rte_ipv4_hdr *ip)
+ipv4_hop(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
+	 struct rte_ipv4_hdr *ip)
 {
 	if (unlikely(ip->time_to_live <= 1)) {
-		dp_drop(w, m, DROP_TTL_EXCEEDED);
+		ipv4_ttl_exceeded(dp, w, m, ip, 0);
 		return false;
 	}
 	ip->time_to_live--;
@@ -153,19 +172,25 @@ void
 ipv4_forward(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 	     struct rte_ipv4_hdr *ip, const struct route_slot *r)
 {
+	uint16_t mtu = dp->ports[r->port].tx_mtu;
+
 	if (unlikely(!dp->ip_forward)) {
 		dp_drop(w, m, DROP_FORWARD_DISABLED);
 		return;
 	}
-	if (unlikely(rte_be_to_cpu_16(ip->total_length) >
-		     dp->ports[r->port].mtu)) {
-		dp_drop(w, m, DROP_TOO_BIG);
+	if (unlikely(ipv4_src_bogus(dp, ip->src_addr))) {
+		dp_drop(w, m, DROP_MARTIAN_SOURCE);
 		return;
 	}
-	if (!ipv4_hop(w, m, ip))
+	if (unlikely(rte_be_to_cpu_16(ip->total_length) > mtu &&
+		     (ip->fragment_offset & RTE_BE16(RTE_IPV4_HDR_DF_FLAG)))) {
+		ipv4_too_big(dp, w, m, ip, mtu, 0);
+		return;
+	}
+	if (!ipv4_hop(dp, w, m, ip))
 		return;
 	w->stats.forwarded++;
-	ipv4_output(dp, w, m, r, ip->dst_addr);
+	output_sized(dp, w, m, ip, r, ip->dst_addr);
 }
 
 enum net_verdict
@@ -176,6 +201,8 @@ ipv4_input(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
 	const struct route_slot *r;
 	unsigned int ihl;
 
+	if (unlikely(m->nb_segs > 1) && (m = net_gather(dp, w, m)) == NULL)
+		return NET_CONSUMED;
 	if (unlikely(rte_pktmbuf_data_len(m) < ETH_LEN + sizeof(*ip))) {
 		dp_drop(w, m, DROP_IPV4_BAD_HEADER);
 		return NET_CONSUMED;
@@ -186,8 +213,10 @@ ipv4_input(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
 		return NET_CONSUMED;
 	if (unlikely(ip->fragment_offset &
 		     RTE_BE16(RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK))) {
-		dp_drop(w, m, DROP_IPV4_FRAGMENT);
-		return NET_CONSUMED;
+		m = ipv4_reassemble(dp, w, port, m);
+		if (m == NULL)
+			return NET_CONSUMED;
+		ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, ETH_LEN);
 	}
 	/* 224.0.0.0/4 (DPDK's RTE_IS_IPV4_MCAST overflows an int shift) */
 	if (unlikely((rte_be_to_cpu_32(ip->dst_addr) >> 28) == 0xe ||
@@ -197,9 +226,14 @@ ipv4_input(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
 	}
 	r = route_lookup(&dp->routes, ip->dst_addr);
 	if (unlikely(r == NULL)) {
+		/* a packet to route, as nothing of ours has that address */
+		if (dp->ip_forward)
+			icmp_error(dp, w, m, ip, ICMP_DEST_UNREACH,
+				   ICMP_NET_UNREACH, 0, 0);
 		dp_drop(w, m, DROP_NO_ROUTE);
 		return NET_CONSUMED;
 	}
+	in->m = m;
 	in->ip = ip;
 	in->ihl = ihl;
 	in->r = r;
