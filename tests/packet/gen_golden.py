@@ -353,7 +353,8 @@ def config(case, sock, paths):
     return f"""# golden packet case {case.name}: {case.doc}
 global = {{ log_level = "info"; control_socket = "{sock}"; }};
 eal = {{ hugepages = false; memory_mb = 256; }};
-dataplane = {{ workers = 1; idle_sleep_max_us = 100; mbufs = 4095; }};
+dataplane = {{ workers = 1; idle_sleep_max_us = 100; mbufs = 4095;
+  lport_random = false; }};
 ip = {{ forward = {"true" if case.forward else "false"}; }};
 neigh = {{
   retrans_ms = 60000;

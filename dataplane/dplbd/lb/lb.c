@@ -61,6 +61,8 @@ lb_start(struct dp_ctx *dp, char *msg, size_t len)
 		return ret;
 	}
 	ret = lb_conn_init(dp);
+	if (ret == 0)
+		ret = lb_lport_init(dp);
 	if (ret != 0) {
 		snprintf(msg, len, "connection tables: %s", strerror(-ret));
 		return ret;
@@ -85,6 +87,7 @@ lb_stop(struct dp_ctx *dp)
 {
 	lb_store_destroy(dp->lb);
 	dp->lb = NULL;
+	lb_lport_free(dp);
 }
 
 static __rte_always_inline void

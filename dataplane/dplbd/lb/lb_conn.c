@@ -151,35 +151,6 @@ lb_expire_tick(struct dp_ctx *dp, struct dp_worker *w)
 }
 
 /*
- * A free local port on one of the group's addresses, in this worker's
- * slice: a port is free when no connection to the same real server
- * uses it, so each LIP offers its slice once per server.
- */
-static bool
-lb_pick_lport(struct dp_ctx *dp, struct dp_worker *w,
-	      const struct lb_laddr_snap *g, struct conn_key4 *out)
-{
-	uint16_t lo, hi;
-	unsigned int try, span;
-	bool reply;
-
-	if (g == NULL || g->n == 0 ||
-	    steer_lport_range(w->id, dp->n_workers, &lo, &hi) != 0)
-		return false;
-	span = (unsigned int)(hi - lo) + 1;
-	for (try = 0; try < 32; try++) {
-		uint32_t seq = w->lport_seq++;
-
-		out->dst_addr = g->addrs[seq % g->n].v4.s_addr;
-		out->dst_port = rte_cpu_to_be_16(
-			(uint16_t)(lo + (seq / g->n) % span));
-		if (conn_lookup4(w->conns, out, &reply) == NULL)
-			return true;
-	}
-	return false;
-}
-
-/*
  * Persistence (ipvsadm -p, -M).  A template, keyed client net -> VIP:vport
  * (the client's address under the service's netmask, port 0; vport 0 for
  * a port-0 service), remembers the real server the net's first

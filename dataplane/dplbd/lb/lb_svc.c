@@ -63,6 +63,7 @@ lb_group_free(struct lb_laddr_group *g)
 {
 	laddr_snap_free(g->next_snap);
 	laddr_snap_free(g->snap);
+	rte_free(g->pcpu);
 	rte_free(g);
 }
 
@@ -124,6 +125,7 @@ laddr_snap_build(const struct lb_laddr_group *g)
 	if (ls == NULL)
 		return NULL;
 	ls->name = g->name;
+	ls->pcpu = g->pcpu;
 	ls->n = g->n_addrs;
 	memcpy(ls->addrs, g->addrs, sizeof(ls->addrs[0]) * g->n_addrs);
 	return ls;

@@ -104,6 +104,29 @@ TAILQ_HEAD(lb_dest_list, lb_dest);
 struct lb_laddr_snap;
 struct lb_svc_snap;
 
+/* Full-NAT tuples one local address offers one real server (port) per
+ * guard period: the ports 1024-65535 of all workers' slices. */
+#define LB_LPORT_PER_ADDR 64512u
+/* lb_laddr_assess() wants a group used to this share at most. */
+#define LB_LPORT_FILL_PCT 80u
+
+/** One worker's local port counters of a laddr group (lb_lport.c):
+ * written by that worker only, summed by lb_laddr_counts(). */
+struct lb_laddr_pcpu {
+	uint64_t conns;		/* local ports handed out */
+	uint64_t reuse_early;	/* ... a tuple again within the guard */
+	uint64_t exhausted;	/* none free: the SYN dropped, no_lport */
+} __rte_cache_aligned;
+
+/** What lb_laddr_assess() last concluded of a group (main lcore). */
+struct lb_laddr_health {
+	uint64_t early_seen;	/* reuse_early at the last assessment */
+	uint64_t peak_cps;	/* the busiest full-NAT dest's rate */
+	uint32_t needed;	/* addresses that rate needs */
+	bool too_small;		/* early reuses lately, or needed > n */
+	uint64_t warned_ms;	/* last warning in the log */
+};
+
 struct lb_laddr_group {
 	TAILQ_ENTRY(lb_laddr_group) next;
 	char name[LB_NAME_LEN];
@@ -112,6 +135,8 @@ struct lb_laddr_group {
 	unsigned int users;		/* services naming the group */
 	bool dirty;			/* changed since the last publication */
 	struct lb_laddr_snap *snap, *next_snap;
+	struct lb_laddr_pcpu *pcpu;	/* [n_workers] */
+	struct lb_laddr_health health;
 };
 
 struct lb_svc {
@@ -152,6 +177,7 @@ struct lb_store {
 
 struct lb_laddr_snap {
 	const char *name;		/* the group's, for logs */
+	struct lb_laddr_pcpu *pcpu;	/* the group's counters */
 	uint32_t n;
 	struct inet_addr addrs[];
 };
@@ -266,6 +292,19 @@ int lb_laddr_del(struct lb_store *st, const char *name,
 		 const struct inet_addr *addr, char *msg, size_t len);
 struct lb_laddr_group *lb_laddr_find(const struct lb_store *st,
 				     const char *name);
+
+/** A laddr group's local port counters, summed over the workers. */
+void lb_laddr_counts(const struct lb_store *st, const struct lb_laddr_group *g,
+		     struct lb_laddr_pcpu *sum);
+
+/**
+ * Judge every laddr group against the connection rates of the full-NAT
+ * dests that use it (after lb_store_estimate()) and the tuples reused
+ * early since the last call (g->health); warn in the log, at most once a
+ * minute per group, when one is too small.  Main lcore.
+ */
+void lb_laddr_assess(struct lb_store *st, unsigned int guard_s,
+		     uint64_t now_ms);
 
 /** Counters summed over the workers, minus the last stats.zero. */
 void lb_svc_stats(const struct lb_store *st, const struct lb_svc *s,

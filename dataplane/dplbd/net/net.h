@@ -191,6 +191,16 @@ net_l4_cksum_ok(const struct rte_mbuf *m, const struct rte_ipv4_hdr *ip,
 	u = (const struct rte_udp_hdr *)((const char *)ip + ihl);
 	if (ip->next_proto_id == IPPROTO_UDP && u->dgram_cksum == 0)
 		return true;
+	if (likely(m->nb_segs == 1)) {
+		uint32_t len = rte_be_to_cpu_16(ip->total_length) - ihl;
+		/* the pseudo header (RFC 793, 768), then the segment */
+		uint64_t sum = (uint64_t)ip->src_addr + ip->dst_addr +
+			       rte_cpu_to_be_16((uint16_t)ip->next_proto_id) +
+			       rte_cpu_to_be_16((uint16_t)len) +
+			       csum_raw(u, len);
+
+		return csum_fold64(sum) == 0xffff;
+	}
 	return rte_ipv4_udptcp_cksum_mbuf_verify(
 		       m, ip, (uint16_t)((const char *)ip + ihl -
 					 rte_pktmbuf_mtod(m, const char *))) == 0;
