@@ -66,6 +66,8 @@ class Case:
     addrs: dict = field(default_factory=dict)  # port -> extra "a.b.c.d/len"
     extra_conf: str = ""  # appended to dplbd.conf (services...)
     neigh: list = field(default_factory=list)  # extra static (ip, mac, dev)
+    mtu: dict = field(default_factory=dict)  # port -> MTU (default 1500)
+    ip_extra: str = ""  # more keys of the ip group ("icmp_rate = 1;")
     # conn.list after the run, keyed by client "addr:port": every entry's
     # expected fields; None = not checked.  conn_why: what each
     # connection tests, for failure messages.
@@ -337,6 +339,9 @@ services = ( {{ proto = "tcp"; vip = "{vip}"; port = 80; sched = "rr";
     # --- load balancing: each mode's rewrite, every TCP state-table cell
     import gen_lb
     cs += gen_lb.cases()
+    # --- what a router drops, fragments and mbuf chains (issue 12)
+    import gen_conform
+    cs += gen_conform.cases()
     return cs
 
 
@@ -349,13 +354,14 @@ def config(case, sock, paths):
     device = "net_pcap{name[-1]},rx_pcap={rx},tx_pcap={tx}";
     twin = "";
     mac = "{mac}";
+    mtu = {case.mtu.get(name, 1500)};
     addresses = [ {", ".join(f'"{a}"' for a in [ip + "/24"] + case.addrs.get(name, []))} ]; }}""")
     return f"""# golden packet case {case.name}: {case.doc}
 global = {{ log_level = "info"; control_socket = "{sock}"; }};
 eal = {{ hugepages = false; memory_mb = 256; }};
 dataplane = {{ workers = 1; idle_sleep_max_us = 100; mbufs = 4095;
   lport_random = false; }};
-ip = {{ forward = {"true" if case.forward else "false"}; }};
+ip = {{ forward = {"true" if case.forward else "false"}; {case.ip_extra} }};
 neigh = {{
   retrans_ms = 60000;
   static = (
