@@ -376,3 +376,32 @@ def wait_for(pred, timeout=5.0, interval=0.1):
         if v or time.monotonic() > deadline:
             return v
         time.sleep(interval)
+
+
+# argv: VIP PORT SRC FIRST N PPS: N SYNs to VIP:PORT from SRC, source
+# ports FIRST.., about PPS a second (raw IP socket, right checksums);
+# prints the seconds it took.
+SYN_FLOOD = r"""
+import socket, struct, sys, time
+vip, port, src, first, n, pps = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6])
+s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
+sa, da = socket.inet_aton(src), socket.inet_aton(vip)
+def csum(b):
+    t = sum(struct.unpack(f"!{len(b) // 2}H", b))
+    while t >> 16:
+        t = (t & 0xffff) + (t >> 16)
+    return ~t & 0xffff
+t0 = time.monotonic()
+for i in range(n):
+    sport = first + i
+    tcp = struct.pack("!HHIIBBHHH", sport, port, 1000 + i, 0, 5 << 4, 0x02, 64240, 0, 0)
+    ck = csum(sa + da + struct.pack("!BBH", 0, 6, len(tcp)) + tcp)
+    tcp = tcp[:16] + struct.pack("!H", ck) + tcp[18:]
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 40, 0, 0, 64, 6, 0, sa, da)
+    s.sendto(ip + tcp, (vip, 0))
+    if i % 100 == 99:
+        ahead = t0 + (i + 1) / pps - time.monotonic()
+        if ahead > 0:
+            time.sleep(ahead)
+print(time.monotonic() - t0)
+"""

@@ -255,13 +255,18 @@ lb_laddr_assess(struct lb_store *st, unsigned int guard_s, uint64_t now_ms)
 		h->needed = (uint32_t)((h->peak_cps * guard_s * 100 +
 					LB_LPORT_FILL_PCT * LB_LPORT_PER_ADDR - 1) /
 				       (LB_LPORT_FILL_PCT * LB_LPORT_PER_ADDR));
-		h->too_small = early != 0 || h->needed > g->n_addrs;
+		if (early != 0)
+			h->early_ms = now_ms;
+		/* a reuse is news for a guard period */
+		h->too_small = h->needed > g->n_addrs ||
+			       (h->early_ms != 0 &&
+				now_ms - h->early_ms < guard_s * 1000ull);
 		if (!h->too_small)
 			continue;
 		if (h->warned_ms != 0 && now_ms - h->warned_ms < 60000)
 			continue;
 		h->warned_ms = now_ms;
-		LOG_WARN("laddr group '%s': %u local address%s for up to %lu new connections/s to one real server: tuples come back within its TIME_WAIT (%us): %lu reused early lately; %u address%s needed (docs/load-balancing.md)",
+		LOG_WARN("laddr group '%s': %u local address%s for up to %lu new connections/s to one real server: tuples come back within its TIME_WAIT (%us): %lu reused early in the last seconds; %u address%s needed (docs/load-balancing.md)",
 			 g->name, g->n_addrs, g->n_addrs == 1 ? "" : "es",
 			 h->peak_cps, guard_s, early, h->needed,
 			 h->needed == 1 ? "" : "es");

@@ -123,7 +123,9 @@ struct lb_laddr_health {
 	uint64_t early_seen;	/* reuse_early at the last assessment */
 	uint64_t peak_cps;	/* the busiest full-NAT dest's rate */
 	uint32_t needed;	/* addresses that rate needs */
-	bool too_small;		/* early reuses lately, or needed > n */
+	uint64_t early_ms;	/* last assessment that found early reuses */
+	bool too_small;		/* needed > n, or early reuses within the
+				 * last guard period */
 	uint64_t warned_ms;	/* last warning in the log */
 };
 
