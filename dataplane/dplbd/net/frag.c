@@ -163,6 +163,29 @@ net_pullup(struct dp_worker *w, struct rte_mbuf *m, uint32_t len)
 	return true;
 }
 
+void
+net_trim(struct rte_mbuf *m, uint32_t len)
+{
+	uint32_t cut = rte_pktmbuf_pkt_len(m) - len, left = len;
+	struct rte_mbuf *s = m, *rest, *r;
+
+	if (cut == 0 || (cut <= UINT16_MAX && rte_pktmbuf_trim(m, (uint16_t)cut) == 0))
+		return;
+	/* the segment where the first len bytes end keeps them; the
+	 * segments behind it go */
+	while (s->data_len < left && s->next != NULL) {
+		left -= s->data_len;
+		s = s->next;
+	}
+	s->data_len = (uint16_t)RTE_MIN(left, (uint32_t)s->data_len);
+	rest = s->next;
+	s->next = NULL;
+	m->pkt_len = len;
+	for (r = rest; r != NULL; r = r->next)
+		m->nb_segs--;
+	rte_pktmbuf_free(rest);
+}
+
 struct rte_mbuf *
 net_gather(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m)
 {

@@ -44,10 +44,29 @@ ipv4_check(struct dp_worker *w, struct rte_mbuf *m, struct rte_ipv4_hdr *ip)
 		return 0;
 	}
 	if (tot < avail)
-		rte_pktmbuf_trim(m, avail - tot);
+		net_trim(m, ETH_LEN + tot);
 	if (ihl > sizeof(*ip))
 		w->stats.ipv4_options++;
 	return ihl;
+}
+
+/* A reply larger than the port's MTU (its request came in fragments or
+ * in a jumbo frame) leaves in fragments, as the kernel would send it,
+ * along the route back (its DF cleared: it is ours to cut). */
+static __rte_noinline void
+echo_reply_big(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
+	       struct rte_ipv4_hdr *ip, unsigned int ihl)
+{
+	const struct route_slot *r = route_lookup(&dp->routes, ip->dst_addr);
+
+	if (r == NULL || r->type == ROUTE_LOCAL) {
+		dp_drop(w, m, DROP_NO_ROUTE);
+		return;
+	}
+	ip->fragment_offset &= ~RTE_BE16(RTE_IPV4_HDR_DF_FLAG);
+	ip->hdr_checksum = 0;
+	ip->hdr_checksum = csum_compute(ip, ihl);
+	ipv4_output_frag(dp, w, m, r, ip->dst_addr, dp->ports[r->port].tx_mtu);
 }
 
 static void
@@ -65,11 +84,16 @@ icmp_echo_reply(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
 	ip->src_addr = ip->dst_addr;
 	ip->dst_addr = src;
 	ip->time_to_live = 64;
+	w->stats.icmp_echo_replies++;
+	if (unlikely(rte_be_to_cpu_16(ip->total_length) >
+		     dp->ports[port].tx_mtu)) {
+		echo_reply_big(dp, w, m, ip, ihl);
+		return;
+	}
 	ip->hdr_checksum = 0;
 	ip->hdr_checksum = csum_compute(ip, ihl);
 	eth->dst_addr = eth->src_addr;
 	eth->src_addr = dp->ports[port].mac;
-	w->stats.icmp_echo_replies++;
 	dp_tx(w, dp->ports[port].port_id, m);
 }
 
@@ -211,6 +235,13 @@ ipv4_input(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
 	ihl = ipv4_check(w, m, ip);
 	if (ihl == 0)
 		return NET_CONSUMED;
+	/* without its padding, a chain may fit one mbuf after all */
+	if (unlikely(m->nb_segs > 1)) {
+		m = net_gather(dp, w, m);
+		if (m == NULL)
+			return NET_CONSUMED;
+		ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, ETH_LEN);
+	}
 	if (unlikely(ip->fragment_offset &
 		     RTE_BE16(RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK))) {
 		m = ipv4_reassemble(dp, w, port, m);

@@ -12,6 +12,10 @@ enum net_verdict ipv4_input(struct dp_ctx *dp, struct dp_worker *w,
 			    uint16_t port, struct rte_mbuf *m,
 			    struct net_ipv4 *in);
 
+/** Cut m to its first len bytes (<= its length), over every segment:
+ * rte_pktmbuf_trim() only trims within the last one. */
+void net_trim(struct rte_mbuf *m, uint32_t len);
+
 /**
  * A frame in an mbuf chain, as a port may deliver it: gathered into one
  * mbuf when it fits one (the same or a copy, which replaces it), else
