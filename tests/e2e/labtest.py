@@ -254,6 +254,26 @@ done | sort | uniq -c
             return [(a, int(p), int(n)) for a, p, n in
                     (line.split() for line in f if line.strip())]
 
+    def udp_echo_services(self, vip, lip, fnat_port, nat_port, echo_port,
+                          servers):
+        """UDP services vip:fnat_port (full NAT through lip, group lg1)
+        and vip:nat_port (NAT), rr over servers ((node, addr)...) at
+        echo_port, where a UDP echo server named NODEudp answers."""
+        self.call("addr.add", {"addr": f"{vip}/32", "dev": "dp0"})
+        self.call("addr.add", {"addr": f"{lip}/32", "dev": "dp1"})
+        self.call("laddr.add", {"group": "lg1", "addr": lip})
+        for port, fwd, extra in ((fnat_port, "fnat", {"laddr_group": "lg1"}),
+                                 (nat_port, "nat", {})):
+            self.call("service.add", {"proto": "udp", "vip": vip,
+                                      "port": port, "sched": "rr", **extra})
+            for _, addr in servers:
+                self.call("dest.add", {"proto": "udp", "vip": vip,
+                                       "port": port, "addr": addr,
+                                       "dport": echo_port, "fwd": fwd})
+        for node, _ in servers:
+            self.start_udp_echo(f"{node}udp", node, "0.0.0.0", echo_port,
+                                node)
+
     def fnat_service(self, vip, lip, port=80, sched="rr", group="lg1"):
         """A full-NAT TCP service vip:port over rs1 and rs2 (port 80),
         with lip (on dp1) as its local address group `group`."""

@@ -28,19 +28,7 @@ LB_DROPS = ("not_syn", "no_dest", "no_lport", "conn_table_full",
 
 @pytest.fixture(scope="module")
 def udp(lab):
-    lab.call("addr.add", {"addr": f"{VIP}/32", "dev": "dp0"})
-    lab.call("addr.add", {"addr": f"{LIP}/32", "dev": "dp1"})
-    lab.call("laddr.add", {"group": "lg1", "addr": LIP})
-    for port, fwd, extra in ((FNAT_PORT, "fnat", {"laddr_group": "lg1"}),
-                             (NAT_PORT, "nat", {})):
-        lab.call("service.add", {"proto": "udp", "vip": VIP, "port": port,
-                                 "sched": "rr", **extra})
-        for _, addr in SERVERS:
-            lab.call("dest.add", {"proto": "udp", "vip": VIP, "port": port,
-                                  "addr": addr, "dport": ECHO_PORT,
-                                  "fwd": fwd})
-    for node, _ in SERVERS:
-        lab.start_udp_echo(f"{node}udp", node, "0.0.0.0", ECHO_PORT, node)
+    lab.udp_echo_services(VIP, LIP, FNAT_PORT, NAT_PORT, ECHO_PORT, SERVERS)
     # (service port, client port) of every flow sent: a later client may
     # get an ephemeral port again and then reuses that flow's connection
     lab.udp_flows = set()
