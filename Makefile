@@ -8,9 +8,12 @@
 #                 testpmd over the lab's veths (docs/performance.md);
 #                 BENCH_E2E=0 skips the latter
 #   make bench-callgrind  instructions per packet under callgrind
+#   make fuzz     every libFuzzer harness (tests/fuzz/) FUZZ_SECONDS each
+#                 (default 300); make fuzz-build only builds them
 #   make deps     install build and test dependencies from Debian
 #   make deb      .debs of dplb and dplb-keepalived in build/packages/
-#   make rpm      .rpms of the same in build/packages/
+#   make rpm      the source RPM (build/packages/dplb-VERSION-1.src.rpm), to
+#                 rebuild on a RHEL-family system (docs/packaging.md)
 #   make install  install into $(DESTDIR) (the packages' layout)
 
 BUILD ?= $(CURDIR)/build
@@ -38,7 +41,15 @@ unit: all
 asan: deps-check
 	$(MAKE) -C dataplane SAN=1 all unit
 
-test: all unit asan
+# clang, libFuzzer, ASan and UBSan: $(BUILD)/fuzz/<harness>
+fuzz-build: deps-check
+	$(MAKE) -C dataplane FUZZ=1 fuzz
+
+FUZZ_SECONDS ?= 300
+fuzz: fuzz-build
+	FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run.sh
+
+test: all unit asan fuzz-build
 	tests/run.sh
 
 test-asan: asan
@@ -79,5 +90,5 @@ rpm: deps-check keepalived
 clean:
 	$(MAKE) -C dataplane clean
 
-.PHONY: all deps deps-check keepalived unit asan test test-asan demo demo-ha bench \
+.PHONY: all deps deps-check keepalived unit asan fuzz fuzz-build test test-asan demo demo-ha bench \
 	bench-callgrind clean install deb rpm

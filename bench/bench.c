@@ -13,9 +13,22 @@
  * phases are a fixed number of packets instead (for callgrind: the
  * functions bench_lcore_base and bench_lcore_pipe hold exactly the
  * measured packets, the fill runs in bench_lcore_fill).
+ *
+ * HA sync (docs/performance.md): --sync runs the scenario on a sync
+ * master (ha/sync.h): the worker reports connections as IPVS would, the
+ * main thread drains its ring, batches messages and sends them to a
+ * unicast peer on loopback (a socket that never reads: a sink).  The
+ * sync-install and sync-update scenarios feed decoded records to the
+ * worker's mailbox ring as a backup's main lcore does, and time the
+ * worker installing them (new connections, then updates of existing
+ * ones).
  */
 #include <errno.h>
 #include <getopt.h>
+#include <sched.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <sys/socket.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +39,8 @@
 #include <rte_launch.h>
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
+#include <rte_ring.h>
+#include <rte_ring_elem.h>
 
 #include "bench.h"
 #include "config/config.h"
@@ -33,11 +48,14 @@
 #include "core/dp.h"
 #include "lb/lb_svc.h"
 #include "core/worker.h"
+#include "ha/sync.h"
+#include "lb/lb.h"
 #include "log.h"
 
 #define MAX_ROUNDS 15
 
-enum scenario { SC_FNAT, SC_UDP, SC_NAT, SC_DR, SC_TUNNEL, SC_CPS };
+enum scenario { SC_FNAT, SC_UDP, SC_NAT, SC_DR, SC_TUNNEL, SC_CPS, SC_CPS3,
+		SC_INSTALL, SC_UPDATE, SC_DUMP };
 
 static const struct {
 	const char *name;
@@ -50,7 +68,25 @@ static const struct {
 	[SC_DR] = { "dr", IPPROTO_TCP, LB_FWD_DR },
 	[SC_TUNNEL] = { "tunnel", IPPROTO_TCP, LB_FWD_TUNNEL },
 	[SC_CPS] = { "cps", IPPROTO_TCP, LB_FWD_FNAT },
+	[SC_CPS3] = { "cps-est", IPPROTO_TCP, LB_FWD_FNAT },
+	[SC_INSTALL] = { "sync-install", IPPROTO_TCP, LB_FWD_FNAT },
+	[SC_UPDATE] = { "sync-update", IPPROTO_TCP, LB_FWD_FNAT },
+	[SC_DUMP] = { "sync-dump", IPPROTO_TCP, LB_FWD_FNAT },
 };
+
+/* New connections per second: SYNs alone, or SYN, ACK, ACK. */
+static bool
+is_cps(int sc)
+{
+	return sc == SC_CPS || sc == SC_CPS3;
+}
+
+/* Records a backup's worker installs, not packets. */
+static bool
+is_install(int sc)
+{
+	return sc == SC_INSTALL || sc == SC_UPDATE || sc == SC_DUMP;
+}
 
 static const char *const fwd_names[] = { "fnat", "nat", "dr", "tunnel" };
 
@@ -67,6 +103,8 @@ struct opts {
 	bool no_huge;
 	bool verify;
 	bool header;
+	bool sync;		/* run as a sync master */
+	unsigned int dump_rate;	/* sync-dump: records/s, 0 = dplbd's */
 	char cpus[64];
 };
 
@@ -81,18 +119,21 @@ struct bench {
 	volatile bool running;
 	volatile uint64_t base_tx;
 	uint64_t mem_kb;		/* RSS + hugetlb after start */
+	int sink;			/* the sync peer's socket, never read */
+	struct lb_sync_rec *recs;	/* sync-install, sync-update */
 };
 
 /* Counters at one instant. */
 struct snap {
 	double wall, cpu;
-	uint64_t out, made, conns_new, drops;
+	uint64_t out, made, conns_new, drops, records;
 };
 
 struct round {
 	double base_pps, base_pps_wall;
 	double pipe_pps, pipe_pps_wall;
 	double cps, cps_wall;
+	double records;		/* sync records reported per CPU second */
 	uint64_t drops;
 };
 
@@ -210,6 +251,35 @@ take_snap(const struct bench *b, bool pipe, struct snap *s)
 			b->base_tx;
 	s->conns_new = __atomic_load_n(&st->conns_new, __ATOMIC_RELAXED);
 	s->drops = drops_sum(st);
+	s->records = __atomic_load_n(&b->w->sync.emitted, __ATOMIC_RELAXED) +
+		     __atomic_load_n(&b->w->sync.ring_full, __ATOMIC_RELAXED);
+}
+
+/* The main lcore's share while the worker runs: as dplbd's main loop,
+ * drain the sync rings (a master) for s seconds; else just sleep. */
+static void
+main_wait(const struct bench *b, double s)
+{
+	double end = clock_s(CLOCK_MONOTONIC) + s;
+
+	if (!b->o.sync) {
+		sleep_s(s);
+		return;
+	}
+	do {
+		if (ha_sync_tick(b->dp) == 0)
+			sleep_s(0.0001);
+	} while (clock_s(CLOCK_MONOTONIC) < end);
+}
+
+/* rte_eal_wait_lcore(), draining the sync rings meanwhile. */
+static void
+main_join(const struct bench *b)
+{
+	while (b->o.sync &&
+	       rte_eal_get_lcore_state(b->lcore) == RUNNING)
+		main_wait(b, 0.001);
+	rte_eal_wait_lcore(b->lcore);
 }
 
 static void
@@ -234,22 +304,22 @@ run_phase(struct bench *b, lcore_function_t *fn, bool pipe, double warm,
 
 	if (secs > 0) {
 		launch(b, fn);
-		sleep_s(warm);
+		main_wait(b, warm);
 		take_snap(b, pipe, &s0);
-		sleep_s(secs);
+		main_wait(b, secs);
 		take_snap(b, pipe, &s1);
 		/* On a busy machine the worker may have had little of the
 		 * cpu: wait until it had half of secs, for 20 secs at most. */
 		while (s1.cpu - s0.cpu < secs / 2 && s1.wall - s0.wall < 20 * secs) {
-			sleep_s(secs / 10);
+			main_wait(b, secs / 10);
 			take_snap(b, pipe, &s1);
 		}
 		b->dp->quit = true;
-		rte_eal_wait_lcore(b->lcore);
+		main_join(b);
 	} else {
 		take_snap(b, pipe, &s0);
 		launch(b, fn);
-		rte_eal_wait_lcore(b->lcore);
+		main_join(b);
 		take_snap(b, pipe, &s1);
 	}
 	*d = (struct snap){
@@ -259,6 +329,7 @@ run_phase(struct bench *b, lcore_function_t *fn, bool pipe, double warm,
 		.made = s1.made - s0.made,
 		.conns_new = s1.conns_new - s0.conns_new,
 		.drops = s1.drops - s0.drops,
+		.records = s1.records - s0.records,
 	};
 }
 
@@ -306,9 +377,10 @@ static void
 one_round(struct bench *b, struct round *r)
 {
 	const struct opts *o = &b->o;
-	enum gen_mode mode = o->sc == SC_CPS ? GEN_NEW : GEN_RUN;
+	enum gen_mode mode = o->sc == SC_CPS ? GEN_NEW :
+			     o->sc == SC_CPS3 ? GEN_NEW3 : GEN_RUN;
 	uint64_t budget = o->packets ? o->packets : UINT64_MAX;
-	double warm = o->sc == SC_CPS ? RTE_MAX(o->warmup, 1.5) : o->warmup;
+	double warm = is_cps(o->sc) ? RTE_MAX(o->warmup, 1.5) : o->warmup;
 	struct snap d;
 
 	gen_phase(&b->gen, mode, budget);
@@ -325,6 +397,7 @@ one_round(struct bench *b, struct round *r)
 	r->pipe_pps_wall = rate(d.out, d.wall);
 	r->cps = rate(d.conns_new, d.cpu);
 	r->cps_wall = rate(d.conns_new, d.wall);
+	r->records = rate(d.records, d.cpu);
 	r->drops = d.drops;
 	fprintf(stderr,
 		"bench: round: base %.2f Mpps (wall %.2f), dplbd %.2f Mpps (wall %.2f), %.0f conn/s, %lu drops\n",
@@ -371,7 +444,8 @@ median_ratio(const struct round *r, unsigned int n)
 static const char csv_header[] =
 	"scenario,proto,fwd,sched,dests,conns,capacity,rounds,seconds,"
 	"base_mpps,lb_mpps,ratio,base_mpps_wall,lb_mpps_wall,cps,cps_wall,"
-	"live_conns,drops,table_bytes,bytes_per_conn,mem_kb,verified";
+	"live_conns,drops,table_bytes,bytes_per_conn,mem_kb,verified,sync,"
+	"sync_records";
 
 static void
 report(const struct bench *b, const struct round *r, unsigned int n)
@@ -385,8 +459,8 @@ report(const struct bench *b, const struct round *r, unsigned int n)
 		drops += r[i].drops;
 	if (o->header)
 		printf("%s\n", csv_header);
-	printf("%s,%s,%s,%s,%u,%u,%u,%u,%.2f,%.3f,%.3f,%.3f,%.3f,%.3f,%.0f,%.0f,%u,%lu,%zu,%.1f,%lu,%lu\n",
-	       scenarios[o->sc].name,
+	printf("%s%s,%s,%s,%s,%u,%u,%u,%u,%.2f,%.3f,%.3f,%.3f,%.3f,%.3f,%.0f,%.0f,%u,%lu,%zu,%.1f,%lu,%lu,%d,%.0f\n",
+	       scenarios[o->sc].name, o->sync ? "+sync" : "",
 	       scenarios[o->sc].proto == IPPROTO_TCP ? "tcp" : "udp",
 	       fwd_names[scenarios[o->sc].fwd], o->sched, o->dests,
 	       o->conns, t->capacity, n,
@@ -394,11 +468,12 @@ report(const struct bench *b, const struct round *r, unsigned int n)
 	       MEDIAN(r, n, base_pps) / 1e6, MEDIAN(r, n, pipe_pps) / 1e6,
 	       median_ratio(r, n), MEDIAN(r, n, base_pps_wall) / 1e6,
 	       MEDIAN(r, n, pipe_pps_wall) / 1e6,
-	       o->sc == SC_CPS ? MEDIAN(r, n, cps) : 0,
-	       o->sc == SC_CPS ? MEDIAN(r, n, cps_wall) : 0, conn_count(t),
-	       drops, conn_table_memory(t),
+	       is_cps(o->sc) || is_install(o->sc) ? MEDIAN(r, n, cps) : 0,
+	       is_cps(o->sc) || is_install(o->sc) ? MEDIAN(r, n, cps_wall) : 0,
+	       conn_count(t), drops, conn_table_memory(t),
 	       (double)conn_table_memory(t) / t->capacity, b->mem_kb,
-	       o->verify ? b->gen.checked : 0);
+	       o->verify ? b->gen.checked : 0, o->sync,
+	       MEDIAN(r, n, records));
 	fflush(stdout);
 }
 
@@ -426,11 +501,26 @@ conf_neighs(FILE *f, const struct opts *o)
 	fprintf(f, " ); };\n");
 }
 
+/* Local addresses: more for the schedulers that send the bench's
+ * connections to one server (BENCH_LIPS_MAX). */
+static unsigned int
+conf_lips(const struct opts *o)
+{
+	static const char *const one_server[] = { "dh", "lblc", "lblcr",
+						  "sed", "nq", "fo" };
+	unsigned int i;
+
+	for (i = 0; i < RTE_DIM(one_server); i++)
+		if (strcmp(o->sched, one_server[i]) == 0)
+			return BENCH_LIPS_MAX;
+	return BENCH_LIPS;
+}
+
 static void
 conf_ports(FILE *f, const struct opts *o)
 {
 	bool replies = scenarios[o->sc].fwd <= LB_FWD_NAT && o->sc != SC_CPS;
-	unsigned int i;
+	unsigned int i, lips = conf_lips(o);
 
 	fprintf(f, "ports = (\n"
 		   "  { name = \"ext\"; device = \"net_null0\"; mac = \"02:00:00:00:00:01\";\n"
@@ -438,12 +528,12 @@ conf_ports(FILE *f, const struct opts *o)
 		   "  { name = \"int\"; device = \"net_null1%s\"; mac = \"02:00:00:00:01:01\";\n"
 		   "    addresses = [ \"198.18.1.1/24\"",
 		replies ? "" : ",no-rx=1");
-	for (i = 0; i < BENCH_LIPS; i++)
+	for (i = 0; i < lips; i++)
 		conf_addr(f, ", ", BENCH_LIP_BASE + i);
 	fprintf(f, " ]; }\n);\n"
 		   "routes = ( { dst = \"198.19.0.0/16\"; via = \"198.18.0.254\"; } );\n"
 		   "laddr_groups = ( { name = \"lips\"; addresses = [ ");
-	for (i = 0; i < BENCH_LIPS; i++)
+	for (i = 0; i < lips; i++)
 		conf_addr(f, i ? ", " : "", BENCH_LIP_BASE + i);
 	fprintf(f, " ]; } );\n");
 }
@@ -474,7 +564,7 @@ conf_service(FILE *f, const struct opts *o)
 static uint32_t
 capacity(const struct opts *o)
 {
-	if (o->sc == SC_CPS)
+	if (is_cps(o->sc))
 		return o->conns + CPS_ROOM;
 	return RTE_MAX(o->conns, 1024u);
 }
@@ -485,9 +575,11 @@ conf_text(const struct opts *o)
 	char *text = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&text, &len);
-	/* CPS: SYNs expire after one second, so the table is in steady
-	 * state (as many expiring as created) after about 1.5 s. */
-	unsigned int syn_recv = o->sc == SC_CPS ? 1 : 900;
+	/* CPS: SYNs (cps-est: established connections) expire after one
+	 * second, so the table is in steady state (as many expiring as
+	 * created) after about 1.5 s. */
+	unsigned int syn_recv = is_cps(o->sc) ? 1 : 900;
+	unsigned int est = o->sc == SC_CPS3 ? 1 : 900;
 
 	if (f == NULL)
 		return NULL;
@@ -495,11 +587,11 @@ conf_text(const struct opts *o)
 		   "eal = { hugepages = %s; memory_mb = %u; cpus = \"%s\"; };\n"
 		   "dataplane = { workers = 1; idle_sleep_max_us = 0; burst = %u;\n"
 		   "  mbufs = 16383; max_conns = %u; };\n"
-		   "timeouts = { tcp = { syn_recv = %u; established = 900; };\n"
+		   "timeouts = { tcp = { syn_recv = %u; established = %u; };\n"
 		   "  udp = { oneway = 900; normal = 900; }; };\n",
 		o->no_huge ? "false" : "true",
 		o->no_huge ? 256 + (unsigned int)((uint64_t)capacity(o) * 160 >> 20) : 0,
-		o->cpus, o->burst, capacity(o), syn_recv);
+		o->cpus, o->burst, capacity(o), syn_recv, est);
 	conf_neighs(f, o);
 	conf_ports(f, o);
 	conf_service(f, o);
@@ -573,6 +665,215 @@ start(struct bench *b)
 	return 0;
 }
 
+/* ---- HA sync ---- */
+
+#define SINK_ADDR "127.0.0.2"	/* the peer: loopback, never read */
+#define SINK_PORT 8849
+
+/* This bench is a sync master whose peer is a socket that never reads
+ * (the kernel drops what its buffer cannot hold): the real send. */
+static int
+sync_master(struct bench *b)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET,
+				 .sin_port = htons(SINK_PORT) };
+	struct ha_sync_params p = { .mcast_port = SINK_PORT };
+	struct ha_sync_status st;
+	int one = 1;
+
+	inet_pton(AF_INET, SINK_ADDR, &a.sin_addr);
+	b->sink = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (b->sink < 0 ||
+	    setsockopt(b->sink, SOL_SOCKET, SO_REUSEADDR, &one,
+		       sizeof(one)) != 0 ||
+	    bind(b->sink, (struct sockaddr *)&a, sizeof(a)) != 0)
+		return -errno;
+	p.peer = inet_addr_v4(a.sin_addr.s_addr);
+	ha_sync_init(b->dp);
+	ha_sync_start(b->dp, HA_SYNC_MASTER, &p);
+	ha_sync_status(HA_SYNC_MASTER, &st);
+	if (!st.up) {
+		fprintf(stderr, "bench: sync master: %s\n", st.error);
+		return -EIO;
+	}
+	return 0;
+}
+
+static uint64_t
+sync_done(const struct dp_sync_worker *s)
+{
+	uint64_t n = s->installed + s->updated;
+	unsigned int i;
+
+	for (i = 0; i < SYNC_DROP_MAX; i++)
+		n += s->drops[i];
+	return n;
+}
+
+/* Records of --conns established full-NAT connections, as a backup's
+ * main lcore hands them to the worker (decoded, owner found). */
+static int
+install_prepare(struct bench *b)
+{
+	uint32_t n = b->o.conns, f;
+
+	b->recs = malloc((size_t)n * sizeof(*b->recs));
+	if (b->recs == NULL)
+		return -ENOMEM;
+	for (f = 0; f < n; f++)
+		b->recs[f] = (struct lb_sync_rec){
+			.caddr = rte_cpu_to_be_32(BENCH_CLIENT_NET | (f & 0xffff)),
+			.cport = rte_cpu_to_be_16((uint16_t)(1024 +
+							     (f >> 16) % 64512)),
+			.vaddr = RTE_BE32(BENCH_VIP),
+			.vport = RTE_BE16(BENCH_VPORT),
+			.daddr = rte_cpu_to_be_32(BENCH_RS_BASE + f % b->o.dests),
+			.dport = RTE_BE16(BENCH_VPORT),
+			.laddr = rte_cpu_to_be_32(BENCH_LIP_BASE + f % BENCH_LIPS),
+			.lport = rte_cpu_to_be_16((uint16_t)(1024 +
+				(f / BENCH_LIPS) % 64512)),
+			.proto = IPPROTO_TCP,
+			.state = TCP_S_ESTABLISHED,
+			.fwd = LB_FWD_FNAT,
+			.timeout_s = 900,
+		};
+	__atomic_store_n(&b->w->sync.work, LB_SYNC_WORK_INSTALL,
+			 __ATOMIC_RELEASE);
+	return 0;
+}
+
+static int
+collect(const struct conn *c, void *arg)
+{
+	struct conn ***p = arg;
+
+	*(*p)++ = (struct conn *)(uintptr_t)c;
+	return 0;
+}
+
+/* Empty the worker's table (the worker stopped), released as on expiry. */
+static void
+table_clear(struct bench *b)
+{
+	static struct conn *page[4096];
+	struct conn **end;
+	uint32_t cursor = 0;
+	unsigned int i, n;
+
+	while (cursor != CONN_ITER_END) {
+		end = page;
+		n = conn_foreach(b->w->conns, &cursor, RTE_DIM(page), collect,
+				 &end);
+		for (i = 0; i < n; i++)
+			lb_conn_drop(b->w, page[i]);
+	}
+}
+
+/* Feed every record to the running worker's mailbox; time the worker
+ * until it has installed them all. */
+static void
+install_round(struct bench *b, struct round *r)
+{
+	struct dp_sync_worker *s = &b->w->sync;
+	uint32_t n = b->o.conns, i = 0, k;
+	uint64_t all0 = sync_done(s), ok0 = s->installed + s->updated, ok;
+	uint64_t added0 = s->installed;
+	double c0, w0, c1, w1;
+
+	if (b->o.sc == SC_INSTALL)
+		table_clear(b);
+	gen_phase(&b->gen, GEN_IDLE, 0);
+	launch(b, bench_lcore_pipe);
+	c0 = clock_s(b->cpuclock);
+	w0 = clock_s(CLOCK_MONOTONIC);
+	while (i < n) {
+		k = rte_ring_sp_enqueue_burst_elem(s->in, &b->recs[i],
+						   sizeof(b->recs[0]),
+						   RTE_MIN(512u, n - i), NULL);
+		i += k;
+		if (k == 0)
+			sched_yield();
+	}
+	while (sync_done(s) - all0 < n)
+		sched_yield();
+	c1 = clock_s(b->cpuclock);
+	w1 = clock_s(CLOCK_MONOTONIC);
+	b->dp->quit = true;
+	rte_eal_wait_lcore(b->lcore);
+	ok = s->installed + s->updated - ok0;
+	*r = (struct round){ .cps = rate(n, c1 - c0),
+			     .cps_wall = rate(n, w1 - w0), .drops = n - ok };
+	fprintf(stderr,
+		"bench: round: %u records %s, %.0f/s per CPU second (wall %.0f/s), %lu dropped\n",
+		n, s->installed > added0 ? "installed" : "updated", r->cps,
+		r->cps_wall, n - ok);
+}
+
+/*
+ * sync-dump: the time to a full backup.  This process is master and
+ * backup at once over loopback (unicast, both roles on one port): the
+ * backup asks for a full dump of the --conns established connections,
+ * the worker walks its table at dump_rate, the main lcore sends and
+ * receives the messages, and the worker installs every record (here an
+ * update of the entry it came from).
+ */
+static void
+dump_round(struct bench *b, struct round *r)
+{
+	struct ha_sync_params p = { .mcast_port = SINK_PORT + 1 };
+	struct ha_sync_tunables t;
+	struct ha_sync_stats st0, st;
+	char msg[128];
+	double w0, w1, c0, c1, m0, m1;
+
+	p.peer = inet_addr_v4(RTE_BE32(0x7f000001));
+	ha_sync_init(b->dp);
+	ha_sync_get_tunables(&t);
+	if (b->o.dump_rate != 0)
+		t.dump_rate = b->o.dump_rate;
+	ha_sync_set_tunables(b->dp, &t, msg, sizeof(msg));
+	ha_sync_get_stats(b->dp, &st0);
+	gen_phase(&b->gen, GEN_IDLE, 0);
+	launch(b, bench_lcore_pipe);
+	c0 = clock_s(b->cpuclock);
+	m0 = clock_s(CLOCK_THREAD_CPUTIME_ID);
+	w0 = clock_s(CLOCK_MONOTONIC);
+	ha_sync_start(b->dp, HA_SYNC_MASTER, &p);
+	ha_sync_start(b->dp, HA_SYNC_BACKUP, &p);
+	do {
+		if (ha_sync_tick(b->dp) == 0)
+			sleep_s(0.0001);
+		ha_sync_get_stats(b->dp, &st);
+	} while (!st.dump_complete && clock_s(CLOCK_MONOTONIC) - w0 < 120);
+	/* the END follows the last record: the worker installs what its
+	 * mailbox still holds */
+	while (st.installed + st.updated - st0.installed - st0.updated <
+	       st.records_recv - st0.records_recv &&
+	       clock_s(CLOCK_MONOTONIC) - w0 < 120) {
+		sleep_s(0.0001);
+		ha_sync_get_stats(b->dp, &st);
+	}
+	w1 = clock_s(CLOCK_MONOTONIC);
+	c1 = clock_s(b->cpuclock);
+	m1 = clock_s(CLOCK_THREAD_CPUTIME_ID);
+	ha_sync_shutdown(b->dp);
+	b->dp->quit = true;
+	rte_eal_wait_lcore(b->lcore);
+	*r = (struct round){
+		.cps = rate(st.updated + st.installed - st0.updated - st0.installed,
+			    w1 - w0),
+		.cps_wall = rate(b->o.conns, w1 - w0),
+		.drops = b->o.conns -
+			 (st.updated + st.installed - st0.updated - st0.installed),
+	};
+	fprintf(stderr,
+		"bench: round: full backup of %u connections in %.3f s (main lcore %.3f CPU s, worker %.3f CPU s): %lu records received, %lu installed or updated, %lu messages, dump_rate %u/s\n",
+		b->o.conns, w1 - w0, m1 - m0, c1 - c0,
+		st.records_recv - st0.records_recv,
+		st.updated + st.installed - st0.updated - st0.installed,
+		st.msgs_recv - st0.msgs_recv, t.dump_rate);
+}
+
 /* ---- options ---- */
 
 static void
@@ -580,10 +881,14 @@ usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: dplb-bench [options]\n"
-		"  --scenario S   fnat (default), udp (UDP full-NAT), nat, dr, tunnel, cps\n"
+		"  --scenario S   fnat (default), udp (UDP full-NAT), nat, dr, tunnel, cps,\n"
+		"                 cps-est (SYN, ACK, ACK per connection), sync-install,\n"
+		"                 sync-update (--conns records installed by a backup),\n"
+		"                 sync-dump (a full dump of --conns over loopback)\n"
 		"  --conns N      established flows (default 1000; cps: 0, beside the new ones)\n"
 		"  --dests N      real servers, 1..%u (default 100)\n"
-		"  --sched S      rr (default), wrr, lc, wlc, sh, mh, fo\n"
+		"  --sched S      rr (default), wrr, lc, wlc, sh, mh, fo, dh, lblc,\n"
+		"                 lblcr, sed, nq\n"
 		"  --seconds F    measured seconds per round (default 1)\n"
 		"  --rounds N     baseline/dplbd round pairs, 1..%u (default 3)\n"
 		"  --warmup F     seconds before measuring (default 0.2; cps at least 1.5)\n"
@@ -592,6 +897,9 @@ usage(FILE *f)
 		"  --no-huge      DPDK without hugepages (valgrind)\n"
 		"  --verify       check every packet dplbd sends; fail on any error\n"
 		"  --cpus LIST    cpus for the lcores (default: the affinity)\n"
+		"  --sync         a sync master: report connections, send them to a\n"
+		"                 unicast peer on loopback (a sink)\n"
+		"  --dump-rate N  sync-dump: records/s (default dplbd's)\n"
 		"  --header       print the CSV header first\n",
 		BENCH_MAX_DESTS, MAX_ROUNDS);
 }
@@ -638,6 +946,8 @@ parse_opt(struct opts *o, int c, const char *arg)
 	case 'H': o->no_huge = true; break;
 	case 'V': o->verify = true; break;
 	case 'h': o->header = true; break;
+	case 'y': o->sync = true; break;
+	case 'D': ret = parse_num(arg, 1000, 1e8, &v); o->dump_rate = (unsigned int)v; break;
 	default: return -EINVAL;
 	}
 	return ret;
@@ -660,6 +970,8 @@ parse_args(int argc, char **argv, struct opts *o)
 		{ "no-huge", no_argument, NULL, 'H' },
 		{ "verify", no_argument, NULL, 'V' },
 		{ "header", no_argument, NULL, 'h' },
+		{ "sync", no_argument, NULL, 'y' },
+		{ "dump-rate", required_argument, NULL, 'D' },
 		{ "help", no_argument, NULL, '?' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -681,7 +993,7 @@ parse_args(int argc, char **argv, struct opts *o)
 		usage(stderr);
 		return -EINVAL;
 	}
-	if (o->conns == 0 && o->sc != SC_CPS)
+	if (o->conns == 0 && !is_cps(o->sc))
 		o->conns = 1000;
 	return 0;
 }
@@ -697,12 +1009,25 @@ main(int argc, char **argv)
 	if (parse_args(argc, argv, &b->o) != 0)
 		return 2;
 	ret = start(b);
-	if (ret == 0 && b->o.conns != 0)
+	if (ret == 0 && b->o.conns != 0 &&
+	    (!is_install(b->o.sc) || b->o.sc == SC_DUMP))
 		ret = fill(b);
+	if (ret == 0 && b->o.sync)
+		ret = sync_master(b);
+	if (ret == 0 && is_install(b->o.sc) && b->o.sc != SC_DUMP)
+		ret = install_prepare(b);
+	if (ret == 0 && b->o.sc == SC_UPDATE)
+		install_round(b, &r[0]);	/* the records to update */
 	if (ret == 0 && b->o.verify)
 		ret = gen_verify_attach(&b->gen, b->ext_port, b->int_port);
-	for (i = 0; ret == 0 && i < b->o.rounds; i++)
-		one_round(b, &r[i]);
+	for (i = 0; ret == 0 && i < b->o.rounds; i++) {
+		if (b->o.sc == SC_DUMP)
+			dump_round(b, &r[i]);
+		else if (is_install(b->o.sc))
+			install_round(b, &r[i]);
+		else
+			one_round(b, &r[i]);
+	}
 	if (ret == 0) {
 		report(b, r, b->o.rounds);
 		if (b->o.verify)
@@ -712,15 +1037,19 @@ main(int argc, char **argv)
 		for (i = 0; i < b->o.rounds; i++)
 			if (r[i].drops != 0 && b->o.verify)
 				ret = -EIO;
-		if (b->gen.bad != 0 || (b->o.verify && b->gen.checked == 0))
+		if (b->gen.bad != 0 ||
+		    (b->o.verify && b->gen.checked == 0 && !is_install(b->o.sc)))
 			ret = -EIO;
 	} else {
 		fprintf(stderr, "bench: %s failed: %s\n",
 			scenarios[b->o.sc].name, strerror(-ret));
 	}
 	if (b->dp != NULL) {
+		if (b->o.sync)
+			ha_sync_shutdown(b->dp);
 		gen_free(&b->gen);
 		dp_stop(b->dp);
 	}
+	free(b->recs);
 	return ret == 0 ? 0 : 1;
 }

@@ -9,7 +9,8 @@
 # $OUT/callgrind.csv and the callgrind files.
 # Environment: BENCH_CG_PACKETS (100000), BENCH_OUT (build/bench),
 # BENCH_CG_ONLY ("fnat --conns 1000;cps --sched wlc": these scenarios
-# alone, without the profile).
+# alone, without the profile).  A scenario with --sync runs as a sync
+# master (its name gets "+sync").
 set -u
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-$PWD/build}
@@ -25,9 +26,18 @@ SCENARIOS=(
 	"tunnel --conns 1000"
 	"cps --sched rr"
 	"cps --sched wrr"
+	"cps --sched lc"
 	"cps --sched wlc"
+	"cps --sched sed"
+	"cps --sched nq"
 	"cps --sched sh"
 	"cps --sched mh"
+	"cps --sched dh"
+	"cps --sched lblc"
+	"cps --sched lblcr"
+	"fnat --conns 1000 --sync"
+	"cps-est"
+	"cps-est --sync"
 )
 
 if [ -n "${BENCH_CG_ONLY:-}" ]; then
@@ -56,7 +66,7 @@ profile() {
 
 csv=$OUT/callgrind.csv
 echo "scenario,conns,sched,packets,base_ipp,lb_ipp,delta_ipp" >"$csv"
-printf "%-7s %-8s %-5s %10s %10s %10s\n" test conns sched "base I/pkt" \
+printf "%-12s %-8s %-5s %10s %10s %10s\n" test conns sched "base I/pkt" \
 	"dplbd I/pkt" "above base"
 rc=0
 for s in "${SCENARIOS[@]}"; do
@@ -71,10 +81,11 @@ for s in "${SCENARIOS[@]}"; do
 	pipe=$(inclusive "$OUT/$name.out" bench_lcore_pipe)
 	set -- $s
 	sc=$1; conns=$(echo "$s" | sed -n 's/.*--conns \([0-9]*\).*/\1/p')
+	case " $s " in *" --sync "*) sc=$sc+sync ;; esac
 	sched=$(echo "$s" | sed -n 's/.*--sched \([a-z]*\).*/\1/p')
 	awk -v sc="$sc" -v c="${conns:-0}" -v sd="${sched:-rr}" -v n="$PKTS" \
 		-v b="${base:-0}" -v p="${pipe:-0}" -v csv="$csv" 'BEGIN {
-		printf "%-7s %-8s %-5s %10.1f %10.1f %10.1f\n", sc, c, sd,
+		printf "%-12s %-8s %-5s %10.1f %10.1f %10.1f\n", sc, c, sd,
 			b / n, p / n, (p - b) / n
 		printf "%s,%s,%s,%d,%.1f,%.1f,%.1f\n", sc, c, sd, n, b / n,
 			p / n, (p - b) / n >> csv }'

@@ -202,6 +202,8 @@ gen_free(struct gen *g)
 void
 gen_phase(struct gen *g, enum gen_mode mode, uint64_t budget)
 {
+	if (g->mode == GEN_NEW3)	/* never a tuple twice */
+		g->next_new += (uint32_t)((g->fill_k + 2) / 3);
 	g->fill_k = 0;
 	g->cur_in = 0;
 	g->cur_out = 0;
@@ -256,6 +258,15 @@ make_in(struct gen *g, struct rte_mbuf **pkts, uint16_t n)
 			f = g->next_new++;
 			pkt_make(pkts[i], &g->syn, client_addr(f), vip,
 				 client_port(f), vport, f);
+		}
+		break;
+	case GEN_NEW3:
+		for (i = 0; i < n; i++) {
+			uint64_t k = g->fill_k++;
+
+			f = g->next_new + (uint32_t)(k / 3);
+			pkt_make(pkts[i], k % 3 ? &g->ack : &g->syn,
+				 client_addr(f), vip, client_port(f), vport, f);
 		}
 		break;
 	default:
@@ -362,7 +373,7 @@ gen_capture(uint16_t port, uint16_t queue, struct rte_mbuf **pkts,
 			continue;
 		if (g->fwd != LB_FWD_FNAT)
 			lip = 0;
-		else if (lip >= BENCH_LIPS)
+		else if (lip >= BENCH_LIPS_MAX)
 			continue;
 		/* The ACK must follow its SYN; lport is never 0. */
 		if (g->reply[f] == 0)
@@ -411,7 +422,7 @@ check_l3l4(const struct gen *g, struct rte_ipv4_hdr *ip, struct seen *s)
 	memcpy(&s->sport, s->l4, 2);
 	memcpy(&s->dport, s->l4 + 2, 2);
 	s->f = pkt_flow(g, s->l4);
-	if (g->mode != GEN_NEW && s->f >= g->n_flows)
+	if (g->mode != GEN_NEW && g->mode != GEN_NEW3 && s->f >= g->n_flows)
 		return "unknown flow number";
 	return NULL;
 }
@@ -468,7 +479,7 @@ check_fnat_nat(const struct gen *g, struct seen *s, uint32_t rs)
 			return "NAT: source is not the client";
 		return NULL;
 	}
-	if (rte_be_to_cpu_32(s->ip->src_addr) - BENCH_LIP_BASE >= BENCH_LIPS)
+	if (rte_be_to_cpu_32(s->ip->src_addr) - BENCH_LIP_BASE >= BENCH_LIPS_MAX)
 		return "FNAT: source is not a LIP";
 	if (reply_known(g) &&
 	    (r != reply_pack(rs, rte_be_to_cpu_32(s->ip->src_addr) -

@@ -37,9 +37,21 @@ FULL=(
 	"dr --conns 1000000"
 	"tunnel --conns 1000000"
 	"cps --sched wrr"
+	"cps --sched lc"
 	"cps --sched wlc"
+	"cps --sched sed"
+	"cps --sched nq"
 	"cps --sched sh"
 	"cps --sched mh"
+	"cps --sched dh"
+	"cps --sched lblc"
+	"cps --sched lblcr"
+	"cps-est --conns 0"
+	"cps-est --conns 0 --sync"
+	"fnat --conns 1000000 --sync"
+	"sync-install --conns 1000000"
+	"sync-update --conns 1000000"
+	"sync-dump --conns 1000000"
 )
 SMOKE=(
 	"fnat --conns 1000"
@@ -49,6 +61,10 @@ SMOKE=(
 	"tunnel --conns 1000"
 	"cps --conns 1000"
 	"cps --sched mh"
+	"cps --sched wlc"
+	"cps-est --conns 1000 --sync"
+	"fnat --conns 1000 --sync"
+	"sync-install --conns 10000"
 )
 
 die() { echo "bench: $*" >&2; exit 1; }
@@ -111,15 +127,15 @@ run_all() {
 # The table: one line per scenario, rates per CPU second of the worker.
 table() {
 	awk -F, 'NR == 1 { next }
-	NR == 2 { printf "%-7s %-5s %9s %10s %9s %8s %6s %10s %11s %10s %8s %6s\n",
+	NR == 2 { printf "%-12s %-5s %9s %10s %9s %8s %6s %10s %11s %10s %8s %6s\n",
 		"test", "sched", "conns", "live", "base", "dplbd", "ratio",
 		"dplbd", "conn/s", "conn/s", "bytes", "drops";
-		printf "%-7s %-5s %9s %10s %9s %8s %6s %10s %11s %10s %8s %6s\n",
+		printf "%-12s %-5s %9s %10s %9s %8s %6s %10s %11s %10s %8s %6s\n",
 		"", "", "", "", "Mpps", "Mpps", "", "wall Mpps", "", "wall", "/conn", "" }
-	{ printf "%-7s %-5s %9s %10s %9.2f %8.2f %6.3f %10.2f %11s %10s %8.1f %6s\n",
+	{ printf "%-12s %-5s %9s %10s %9.2f %8.2f %6.3f %10.2f %11s %10s %8.1f %6s\n",
 		$1, $4, $6, $17, $10, $11, $12, $14,
-		($1 == "cps" ? sprintf("%.0f", $15) : "-"),
-		($1 == "cps" ? sprintf("%.0f", $16) : "-"), $20, $18 }' "$1"
+		($1 ~ /^(cps|sync-)/ ? sprintf("%.0f", $15) : "-"),
+		($1 ~ /^(cps|sync-)/ ? sprintf("%.0f", $16) : "-"), $20, $18 }' "$1"
 }
 
 # The figures against the issue's targets.
@@ -128,6 +144,12 @@ targets() {
 	$1 == "fnat" { mpps[$6] = $11; ratio[$6] = $12; mem[$6] = $21; cap[$6] = $7;
 		bpc[$6] = $20 }
 	$1 == "cps" && $4 == "rr" && $6 == 0 { cps = $15 }
+	$1 == "cps-est" { cps3 = $15 }
+	$1 == "cps-est+sync" { cps3s = $15 }
+	$1 == "fnat+sync" && $6 == 1000000 { fsync = $11; fsync_ratio = $12 }
+	$1 == "sync-install" { inst = $15 }
+	$1 == "sync-update" { upd = $15 }
+	$1 == "sync-dump" && $16 > 0 { dump_s = $6 / $16; dump_n = $6 }
 	END {
 		printf "\nfigure                                   measured      target\n"
 		printf "FNAT established, 1M conns, Mpps/core    %8.2f      >= 10\n", mpps[1000000]
@@ -140,6 +162,19 @@ targets() {
 		if (mpps[1000] > 0)
 			printf "Mpps at 10M conns / Mpps at 1k conns     %8.3f      >= 0.70\n",
 				mpps[10000000] / mpps[1000]
+		if (cps3 > 0 && cps3s > 0)
+			printf "sync master: cost on new connections/s   %7.1f %%      <= 15 %%\n",
+				100 * (1 - cps3s / cps3)
+		if (ratio[1000000] > 0 && fsync_ratio > 0)
+			printf "sync master: FNAT 1M, ratio sync/no sync %8.3f      ~ 1 (callgrind: I/pkt)\n",
+				fsync_ratio / ratio[1000000]
+		if (inst > 0)
+			printf "sync backup: records installed/s/core    %8.0f      >= 1000000\n", inst
+		if (upd > 0)
+			printf "sync backup: records updated/s/core      %8.0f\n", upd
+		if (dump_s > 0)
+			printf "sync: full backup of %d conns, s     %8.2f      (dump_rate: 2 s for 1M)\n",
+				dump_n, dump_s
 	}' "$1"
 }
 

@@ -49,6 +49,8 @@ subst 0644 "$top/docs/man/dplbctl.8" "$PREFIX/share/man/man8/dplbctl.8"
 subst 0644 "$top/docs/man/dplbd.conf.5" "$PREFIX/share/man/man5/dplbd.conf.5"
 inst 0644 "$top/packaging/bash-completion/dplbctl" \
 	"$PREFIX/share/bash-completion/completions/dplbctl"
+inst 0644 "$top/packaging/grafana/dplb-dashboard.json" \
+	"$PREFIX/share/dplb/grafana/dplb-dashboard.json"
 
 if [ ! -x "$KEEPALIVED_BIN" ]; then
 	echo "install: $KEEPALIVED_BIN is not built: dplb-keepalived left out"

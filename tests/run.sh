@@ -1,10 +1,11 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Runs every test suite and ends with one line "N passed, N failed".
-#   tests/run.sh               layout, unit, ASan unit, benchmark smoke, control,
-#                              packet (also under ASan), end-to-end,
-#                              packages (make deb/rpm, install and boot;
-#                              DPLB_SKIP_PACKAGING=1 skips)
+#   tests/run.sh               layout, unit, ASan unit, fuzzing (FUZZ_SECONDS,
+#                              default 20, per harness), benchmark smoke,
+#                              control, packet (also under ASan),
+#                              end-to-end, packages (make deb/rpm, install
+#                              and boot; DPLB_SKIP_PACKAGING=1 skips)
 #   tests/run.sh --asan-only   the ASan part only
 # Each suite's result is summed; a suite that crashes counts as failed.
 set -u
@@ -73,6 +74,20 @@ PYEOF
 	add ${counts}
 }
 
+# Every libFuzzer harness: its corpus once, then FUZZ_SECONDS of fuzzing
+# (tests/fuzz/run.sh); one test per harness.
+run_fuzz() {
+	local out=$RESULTS/fuzz.log p f
+	BUILD=$BUILD FUZZ_SECONDS=${FUZZ_SECONDS:-20} tests/fuzz/run.sh >"$out" 2>&1
+	p=$(sed -n 's/^fuzz: \([0-9]*\) passed, \([0-9]*\) failed$/\1/p' "$out")
+	f=$(sed -n 's/^fuzz: \([0-9]*\) passed, \([0-9]*\) failed$/\2/p' "$out")
+	[ -z "$p" ] && { p=0; f=1; }
+	grep '^fuzz\[' "$out" | sed 's/^/  /'
+	echo "fuzz: $p passed, $f failed"
+	[ "$f" != 0 ] && sed 's/^/    /' "$out" | tail -20
+	add "$p" "$f"
+}
+
 # The benchmark harness for a few seconds, every packet dplbd sends
 # checked (bench/run.sh --smoke): one test per scenario.
 run_bench_smoke() {
@@ -90,6 +105,7 @@ reserve_hugepages
 if [ "${1:-}" != "--asan-only" ]; then
 	[ -d tests/layout ] && run_pytest layout tests/layout
 	run_unit_dir "$BUILD/unit" plain
+	[ -d tests/fuzz ] && run_fuzz
 	run_bench_smoke
 fi
 run_unit_dir "$BUILD/asan/unit" asan

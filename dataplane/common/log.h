@@ -10,6 +10,7 @@
 
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stddef.h>
 
 enum log_level {
 	LOG_LVL_ERR = 3,
@@ -29,8 +30,29 @@ const char *log_level_name(enum log_level lvl);
 /** Whether stderr is systemd's journal stream (cached after the first call). */
 bool log_to_journal(void);
 
+/**
+ * Log one line.  The line is made safe whatever it holds: control
+ * characters and bytes that are not UTF-8 become \n, \t, \xNN, so a
+ * string from outside can never start a line of its own.
+ */
 void log_msg(enum log_level lvl, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+
+/**
+ * s made fit to quote in a log line, in buf (len bytes): control
+ * characters, DEL and bytes that are not UTF-8 become \n, \r, \t or
+ * \xNN, a backslash becomes \\ (so the escaped text reads back
+ * unambiguously), and a string too long for buf is cut on a character
+ * boundary and ends with "...".  NULL becomes "(null)".  Returns buf.
+ * Use it (or LOG_STR) for every string a client, a peer or a file
+ * supplied.
+ */
+const char *log_escape(const char *s, char *buf, size_t len);
+
+#define LOG_STR_MAX 256
+/** log_escape() into a buffer that lives until the end of the statement
+ * block: LOG_NOTICE("interface %s", LOG_STR(ifname)). */
+#define LOG_STR(s) log_escape((s), (char[LOG_STR_MAX]){ 0 }, LOG_STR_MAX)
 
 #define LOG_ERR(...) log_msg(LOG_LVL_ERR, __VA_ARGS__)
 #define LOG_WARN(...) log_msg(LOG_LVL_WARNING, __VA_ARGS__)

@@ -5,11 +5,14 @@
  * deadline, so --timeout bounds the whole call (connect, send, reply).
  */
 #include <errno.h>
+#include <grp.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -162,31 +165,88 @@ build_request(const char *method, json_object *params)
 	return line;
 }
 
+/*
+ * Why the socket refused us: the first of the socket and its directories
+ * (innermost first) that exists and that we may not use; its group is
+ * the one to join.  Prints nothing when it cannot tell.
+ */
+static void
+permission_hint(const char *path)
+{
+	char p[PATH_MAX], *slash;
+	struct stat st;
+	struct group *gr;
+	bool is_sock = true;
+
+	snprintf(p, sizeof(p), "%s", path);
+	for (;;) {
+		if (stat(p, &st) == 0 &&
+		    access(p, is_sock ? R_OK | W_OK : X_OK) != 0)
+			break;
+		slash = strrchr(p, '/');
+		if (slash == NULL || slash == p)
+			return;
+		*slash = '\0';
+		is_sock = false;
+	}
+	gr = getgrgid(st.st_gid);
+	if (gr == NULL || st.st_gid == 0)
+		fprintf(stderr, "dplbctl: %s is mode %04o, owned by root: "
+			"run dplbctl as root\n", p, st.st_mode & 07777);
+	else
+		fprintf(stderr, "dplbctl: %s is mode %04o, group '%s': join "
+			"the group (sudo usermod -aG %s $USER, then log in "
+			"again) or run dplbctl as root\n", p,
+			st.st_mode & 07777, gr->gr_name, gr->gr_name);
+}
+
 static int
 unreachable(const struct opts *o, const char *what, int err)
 {
+	err_prefix();
 	if (err == ETIMEDOUT)
-		fprintf(stderr, "dplbctl: %s %s: no reply within %g s\n", what,
+		fprintf(stderr, "%s %s: no reply within %g s\n", what,
 			o->socket, o->timeout_s);
 	else if (err == ECONNRESET)
-		fprintf(stderr, "dplbctl: %s %s: connection closed by dplbd\n",
-			what, o->socket);
+		fprintf(stderr, "%s %s: connection closed by dplbd\n", what,
+			o->socket);
 	else
-		fprintf(stderr, "dplbctl: %s %s: %s\n", what, o->socket,
-			strerror(err));
+		fprintf(stderr, "%s %s: %s\n", what, o->socket, strerror(err));
+	if (err == EACCES)
+		permission_hint(o->socket);
 	return EXIT_UNREACHABLE;
 }
 
-/* Check the reply's shape; returns the exit code. */
+/* A string member of an error object, or dflt. */
+static const char *
+err_str(json_object *err, const char *key, const char *dflt)
+{
+	json_object *v = NULL;
+
+	if (json_object_is_type(err, json_type_object) &&
+	    json_object_object_get_ex(err, key, &v) &&
+	    json_object_is_type(v, json_type_string))
+		return json_object_get_string(v);
+	return dflt;
+}
+
+/*
+ * Check the reply's envelope; returns the exit code.  Not a reply at
+ * all (not an object, no boolean "ok", not our id) is a malformed reply,
+ * as if dplbd could not be reached; an error reply of odd shape is
+ * still an error from dplbd.
+ */
 static int
 decode_reply(const struct opts *o, json_object *reply, json_object **result)
 {
-	json_object *ok, *id, *err;
+	json_object *ok, *id, *err = NULL;
 
 	if (!json_object_is_type(reply, json_type_object) ||
 	    !json_object_object_get_ex(reply, "ok", &ok) ||
+	    !json_object_is_type(ok, json_type_boolean) ||
 	    !json_object_object_get_ex(reply, "id", &id) ||
-	    json_object_get_int(id) != REQ_ID) {
+	    !json_object_is_type(id, json_type_int) ||
+	    json_object_get_int64(id) != REQ_ID) {
 		fprintf(stderr, "dplbctl: malformed reply from %s\n", o->socket);
 		return EXIT_UNREACHABLE;
 	}
@@ -196,9 +256,11 @@ decode_reply(const struct opts *o, json_object *reply, json_object **result)
 			*result = json_object_new_object();
 		return EXIT_OK;
 	}
-	err = json_object_object_get(reply, "error");
-	fprintf(stderr, "dplbctl: %s (%s)\n", jstr(err, "message", "error"),
-		jstr(err, "code", "EIO"));
+	json_object_object_get_ex(reply, "error", &err);
+	err_prefix();
+	fprintf(stderr, "%s (%s)\n",
+		err_str(err, "message", "dplbd answered an error without a message"),
+		err_str(err, "code", "EIO"));
 	return EXIT_SERVER;
 }
 

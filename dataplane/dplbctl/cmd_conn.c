@@ -42,6 +42,7 @@ conn_opts(const struct command *cmd, bool list, int argc, char **argv,
 		{ "vip", required_argument, NULL, 'v' },
 		{ "dest", required_argument, NULL, 'd' },
 		{ "state", required_argument, NULL, 's' },
+		{ "synced", no_argument, NULL, 'S' },
 		{ "max", required_argument, NULL, 'm' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -74,6 +75,10 @@ conn_opts(const struct command *cmd, bool list, int argc, char **argv,
 		case 's':
 			params_add(a->p, "state", optarg);
 			break;
+		case 'S':
+			json_object_object_add(a->p, "synced",
+					       json_object_new_boolean(1));
+			break;
 		case 'm':
 			if (!list || !parse_long(optarg, 1, 4096, &a->max))
 				return usage_error(cmd, "invalid --max '%s' "
@@ -93,7 +98,8 @@ conn_opts(const struct command *cmd, bool list, int argc, char **argv,
 	return EXIT_OK;
 }
 
-/* ipvsadm -Lnc's row, with the local address (FNAT) appended. */
+/* ipvsadm -Lnc's row, with the local address (FNAT) appended, and
+ * "synced" when the entry came from the HA peer. */
 static void
 conn_row(json_object *e)
 {
@@ -101,10 +107,11 @@ conn_row(json_object *e)
 	char proto[8];
 
 	str_upper(proto, jstr(e, "proto", "?"), sizeof(proto));
-	printf("%-3s %02lld:%02lld  %-11s %-18s %-18s %-18s %s\n", proto,
+	printf("%-3s %02lld:%02lld  %-11s %-18s %-18s %-18s %s%s\n", proto,
 	       exp / 60, exp % 60, jstr(e, "state", "?"),
 	       jstr(e, "client", "?"), jstr(e, "vip", "?"),
-	       jstr(e, "dest", "?"), jstr(e, "local", "-"));
+	       jstr(e, "dest", "?"), jstr(e, "local", "-"),
+	       jbool(e, "synced") ? "  synced" : "");
 }
 
 /* Call method page after page; each result goes to each(). */
@@ -130,11 +137,21 @@ walk(const struct opts *o, const char *method, json_object *filters,
 		rc = ctl_call(o, method, p, &res);
 		if (rc != EXIT_OK)
 			return rc;
-		each(res, arg);
+		if (jisobj(res, "the result"))
+			each(res, arg);
 		cur = jget(res, "cursor");
 		if (cur != NULL && json_object_is_type(cur, json_type_string))
 			cursor = strdup(json_object_get_string(cur));
+		else if (cur != NULL)
+			shape_error("\"cursor\" is not a string");
 		json_object_put(res);
+		/* pages already printed stay printed: say where it broke */
+		if (shape_failed() != NULL) {
+			free(cursor);
+			fprintf(stderr, "dplbctl: unexpected reply to %s: %s\n",
+				method, shape_failed());
+			return EXIT_SERVER;
+		}
 	} while (cursor != NULL);
 	return EXIT_OK;
 }
@@ -142,12 +159,14 @@ walk(const struct opts *o, const char *method, json_object *filters,
 static void
 show_page(json_object *res, void *arg)
 {
-	json_object *all = arg, *cs = jget(res, "conns");
+	json_object *all = arg, *cs = jarr(res, "conns");
 	size_t i;
 
-	for (i = 0; cs != NULL && i < json_object_array_length(cs); i++) {
-		json_object *e = json_object_array_get_idx(cs, i);
+	for (i = 0; i < jlen(cs, NULL); i++) {
+		json_object *e = jidx(cs, i);
 
+		if (e == NULL)
+			return;
 		if (all != NULL)
 			json_object_array_add(all, json_object_get(e));
 		else
@@ -248,6 +267,8 @@ const struct command cmd_conn = {
 	"  -s, --state STATE       ESTABLISHED, SYN_RECV, FIN_WAIT, "
 	"TIME_WAIT,\n"
 	"                          CLOSE, CLOSE_WAIT, ..., UDP\n"
+	"  --synced                only those installed from the HA peer's\n"
+	"                          sync (marked \"synced\" in the listing)\n"
 	"  --max N                 entries per request (1..4096)\n"
 	"  --json                  every connection as one JSON array\n"
 	"                          (flush: {\"flushed\": N})\n",

@@ -136,12 +136,6 @@ svc_opt(const struct command *cmd, struct lb_args *a, const char *proto,
 	return EXIT_OK;
 }
 
-static void
-print_nothing(json_object *res)
-{
-	(void)res;
-}
-
 /* ---- service -------------------------------------------------------------- */
 
 static const char *
@@ -208,6 +202,61 @@ static char lb_version[64] = DPLB_VERSION;
 static long long lb_size;
 static bool lb_exact;
 static bool lb_persist_view;	/* --persistent-conn */
+static bool lb_thresholds_view;	/* --thresholds */
+static bool lb_sort;		/* --sort */
+
+/* ---- --sort: services by protocol, address, port; dests by address, port */
+
+static int
+cmp_addr_port(json_object *a, json_object *b, const char *addr_key)
+{
+	struct inet_addr x, y;
+	int c;
+
+	if (inet_addr_parse(jstr(a, addr_key, ""), &x) == 0 &&
+	    inet_addr_parse(jstr(b, addr_key, ""), &y) == 0) {
+		c = x.family != y.family ? (x.family < y.family ? -1 : 1) :
+		    x.family == AF_INET ? memcmp(&x.v4, &y.v4, sizeof(x.v4)) :
+		    memcmp(&x.v6, &y.v6, sizeof(x.v6));
+	} else {
+		c = strcmp(jstr(a, addr_key, ""), jstr(b, addr_key, ""));
+	}
+	if (c != 0)
+		return c;
+	return jint(a, "port", 0) < jint(b, "port", 0) ? -1 :
+	       jint(a, "port", 0) > jint(b, "port", 0);
+}
+
+static int
+cmp_dest(const void *a, const void *b)
+{
+	return cmp_addr_port(*(json_object *const *)a,
+			     *(json_object *const *)b, "addr");
+}
+
+static int
+cmp_service(const void *pa, const void *pb)
+{
+	json_object *a = *(json_object *const *)pa, *b = *(json_object *const *)pb;
+	int c = strcmp(jstr(a, "proto", ""), jstr(b, "proto", ""));
+
+	return c != 0 ? c : cmp_addr_port(a, b, "vip");
+}
+
+static void
+sort_services(json_object *res)
+{
+	size_t i;
+
+	json_object_array_sort(res, cmp_service);
+	for (i = 0; i < json_object_array_length(res); i++) {
+		json_object *ds = jget(json_object_array_get_idx(res, i),
+				       "dests");
+
+		if (ds != NULL)
+			json_object_array_sort(ds, cmp_dest);
+	}
+}
 
 static void
 service_print(json_object *res)
@@ -215,18 +264,23 @@ service_print(json_object *res)
 	char name[INET_ADDR_STRLEN + 16], flags[128];
 	size_t i, j, k;
 
+	if (lb_sort)
+		sort_services(res);
 	printf("IP Virtual Server version dplb %s (size=%lld)\n", lb_version,
 	       lb_size);
 	printf("Prot LocalAddress:Port Scheduler Flags\n");
-	if (lb_persist_view)
+	if (lb_thresholds_view)
+		printf("  -> RemoteAddress:Port           Uthreshold Lthreshold "
+		       "ActiveConn InActConn\n");
+	else if (lb_persist_view)
 		printf("  -> RemoteAddress:Port           Weight    PersistConn "
 		       "ActiveConn InActConn\n");
 	else
 		printf("  -> RemoteAddress:Port           Forward Weight "
 		       "ActiveConn InActConn\n");
-	for (i = 0; i < json_object_array_length(res); i++) {
-		json_object *s = json_object_array_get_idx(res, i);
-		json_object *fl = jget(s, "flags"), *ds = jget(s, "dests");
+	for (i = 0; i < jlen(res, "the result"); i++) {
+		json_object *s = jidx(res, i);
+		json_object *fl = jarr(s, "flags"), *ds = jarr(s, "dests");
 		const char *mask = jstr(s, "netmask", "255.255.255.255");
 
 		svc_name(s, name, sizeof(name));
@@ -237,10 +291,8 @@ service_print(json_object *res)
 				printf(" mask %s", mask);
 		}
 		flags[0] = '\0';
-		for (k = 0; fl != NULL && k < json_object_array_length(fl);
-		     k++) {
-			const char *f = json_object_get_string(
-				json_object_array_get_idx(fl, k));
+		for (k = 0; k < jlen(fl, NULL); k++) {
+			const char *f = jidx_str(fl, k, "?");
 
 			if (strcmp(f, "one-packet") == 0) {
 				printf(" ops");
@@ -253,11 +305,17 @@ service_print(json_object *res)
 		if (flags[0] != '\0')
 			printf(" (%s)", flags);
 		putchar('\n');
-		for (j = 0; ds != NULL && j < json_object_array_length(ds); j++) {
-			json_object *d = json_object_array_get_idx(ds, j);
+		for (j = 0; j < jlen(ds, NULL); j++) {
+			json_object *d = jidx(ds, j);
 
 			dest_name(d, name, sizeof(name));
-			if (lb_persist_view)
+			if (lb_thresholds_view)
+				printf("  -> %-28s %-10lld %-10lld %-10lld "
+				       "%-9lld\n", name, jint(d, "u_threshold", 0),
+				       jint(d, "l_threshold", 0),
+				       jint(d, "active_conns", 0),
+				       jint(d, "inactive_conns", 0));
+			else if (lb_persist_view)
 				printf("  -> %-28s %-9lld %-11lld %-10lld "
 				       "%-9lld\n", name, jint(d, "weight", 0),
 				       jint(d, "persistent_conns", 0),
@@ -303,25 +361,27 @@ counters_print(json_object *res, const char *member,
 	char name[INET_ADDR_STRLEN + 16];
 	size_t i, j;
 
+	if (lb_sort)
+		sort_services(res);
 	printf("IP Virtual Server version dplb %s (size=%lld)\n", lb_version,
 	       lb_size);
 	printf("%-33s", "Prot LocalAddress:Port");
 	for (i = 0; i < 5; i++)
 		printf("%9s", titles[i]);
 	printf("\n  -> RemoteAddress:Port\n");
-	for (i = 0; i < json_object_array_length(res); i++) {
-		json_object *s = json_object_array_get_idx(res, i);
-		json_object *ds = jget(s, "dests");
+	for (i = 0; i < jlen(res, "the result"); i++) {
+		json_object *s = jidx(res, i);
+		json_object *ds = jarr(s, "dests");
 
 		svc_name(s, name, sizeof(name));
 		printf("%-33s", name);
-		counter_cols(jget(s, member), keys);
-		for (j = 0; ds != NULL && j < json_object_array_length(ds); j++) {
-			json_object *d = json_object_array_get_idx(ds, j);
+		counter_cols(jobj(s, member), keys);
+		for (j = 0; j < jlen(ds, NULL); j++) {
+			json_object *d = jidx(ds, j);
 
 			dest_name(d, name, sizeof(name));
 			printf("  -> %-28s", name);
-			counter_cols(jget(d, member), keys);
+			counter_cols(jobj(d, member), keys);
 		}
 	}
 }
@@ -339,22 +399,30 @@ rate_print(json_object *res)
 }
 
 /* The header's version and size, from hello (size: the connection
- * table's, once dplbd reports one). */
-static void
+ * table's, once dplbd reports one).  Returns an exit code. */
+static int
 fetch_header(const struct opts *o)
 {
 	json_object *r = NULL;
 	struct opts quiet = *o;
+	int rc;
 
 	if (o->json)
-		return;
+		return EXIT_OK;
 	quiet.json = true;
-	if (ctl_call(&quiet, "hello", NULL, &r) != EXIT_OK)
-		return;
+	rc = ctl_call(&quiet, "hello", NULL, &r);
+	if (rc != EXIT_OK)
+		return rc;
 	snprintf(lb_version, sizeof(lb_version), "%s",
 		 jstr(r, "version", DPLB_VERSION));
 	lb_size = jint(r, "conn_table_size", 0);
 	json_object_put(r);
+	if (shape_failed() != NULL) {
+		fprintf(stderr, "dplbctl: unexpected reply to hello: %s\n",
+			shape_failed());
+		return EXIT_SERVER;
+	}
+	return EXIT_OK;
 }
 
 static int
@@ -365,6 +433,9 @@ service_show(const struct opts *o, int argc, char **argv)
 		{ "rate", no_argument, NULL, 'r' },
 		{ "persistent-conn", no_argument, NULL, 'P' },
 		{ "exact", no_argument, NULL, 'X' },
+		{ "thresholds", no_argument, NULL, 'T' },
+		{ "sort", no_argument, NULL, 'O' },
+		{ "numeric", no_argument, NULL, 'n' },
 		{ "tcp-service", required_argument, NULL, 't' },
 		{ "udp-service", required_argument, NULL, 'u' },
 		{ NULL, 0, NULL, 0 },
@@ -389,6 +460,12 @@ service_show(const struct opts *o, int argc, char **argv)
 		case 'X':
 			lb_exact = true;
 			break;
+		case 'T':
+			lb_thresholds_view = true;
+			break;
+		case 'O':
+			lb_sort = true;
+			break;
 		case 'n':	/* ipvsadm -n: we never resolve names */
 			break;
 		case 't':
@@ -408,7 +485,11 @@ service_show(const struct opts *o, int argc, char **argv)
 		json_object_put(a.p);
 		return rc;
 	}
-	fetch_header(o);
+	rc = fetch_header(o);
+	if (rc != EXIT_OK) {
+		json_object_put(a.p);
+		return rc;
+	}
 	return run_call(o, print == service_print ? "service.list" :
 						    "stats.show",
 			a.p, print);
@@ -595,8 +676,8 @@ service_run(const struct opts *go, int argc, char **argv)
 
 #define SERVICE_USAGE(name)                                                   \
 	"Usage: dplbctl " name " show [--stats|--rate [--exact]|"             \
-	"--persistent-conn]\n"                                                \
-	"                          [-t|-u VIP:PORT]\n"                         \
+	"--persistent-conn|--thresholds]\n"                                   \
+	"                          [--sort] [-n] [-t|-u VIP:PORT]\n"           \
 	"       dplbctl " name " add -t|-u VIP:PORT [-s SCHED] [-p [SECONDS]]" \
 	" [-M NETMASK]\n"                                                     \
 	"                          [-b FLAG,...] [-o] [--expire-quiescent]"    \
@@ -607,7 +688,8 @@ service_run(const struct opts *go, int argc, char **argv)
 	"       dplbctl " name " zero [-t|-u VIP:PORT]\n"                      \
 	"Virtual services, shown as ipvsadm -Ln shows them.\n"                 \
 	"  -t, -u VIP:PORT      TCP or UDP service; port 0 = every port\n"     \
-	"  -s, --scheduler      rr wrr lc wlc sh mh fo (default wlc)\n"        \
+	"  -s, --scheduler      rr wrr lc wlc sh mh fo dh lblc lblcr sed nq\n" \
+	"                       (default wlc)\n"                              \
 	"  -p, --persistent     persistence timeout in seconds (default 300)\n"\
 	"  -M, --netmask        persistence granularity (with -p)\n"           \
 	"  -b, --sched-flags    sh-port sh-fallback mh-port mh-fallback\n"     \
@@ -616,6 +698,11 @@ service_run(const struct opts *go, int argc, char **argv)
 	"  -s, --stats          (show) counters instead of dests\n"            \
 	"  -r, --rate           (show) rates: conns, packets, bytes per second\n"\
 	"  --persistent-conn    (show) dests with their persistence templates\n"\
+	"  --thresholds         (show) dests with their connection thresholds\n"\
+	"  --sort               (show) services by protocol, address, port;\n" \
+	"                       dests by address, port (else in creation order)\n"\
+	"  --exact              (show) exact numbers, no K/M/G/T\n"           \
+	"  -n, --numeric        (show) accepted; addresses are never resolved\n"\
 	"  --json               print dplbd's JSON result\n"
 
 const struct command cmd_service = {
@@ -642,8 +729,8 @@ dest_list_print(json_object *res)
 
 	printf("  -> RemoteAddress:Port           Forward Weight ActiveConn "
 	       "InActConn\n");
-	for (i = 0; i < json_object_array_length(res); i++) {
-		json_object *d = json_object_array_get_idx(res, i);
+	for (i = 0; i < jlen(res, "the result"); i++) {
+		json_object *d = jidx(res, i);
 
 		dest_name(d, name, sizeof(name));
 		printf("  -> %-28s %-7s %-6lld %-10lld %-10lld\n", name,
@@ -802,8 +889,8 @@ laddr_warnings(json_object *res)
 {
 	size_t i;
 
-	for (i = 0; i < json_object_array_length(res); i++) {
-		json_object *g = json_object_array_get_idx(res, i);
+	for (i = 0; i < jlen(res, NULL); i++) {
+		json_object *g = jidx(res, i);
 		const char *w = jstr(g, "warning", NULL);
 
 		if (w != NULL)
@@ -823,20 +910,18 @@ laddr_print(json_object *res)
 		needed[16];
 	size_t i, j;
 
-	for (i = 0; i < json_object_array_length(res); i++) {
-		json_object *g = json_object_array_get_idx(res, i);
-		json_object *as = jget(g, "addresses"), *ps = jget(g, "ports");
+	for (i = 0; i < jlen(res, "the result"); i++) {
+		json_object *g = jidx(res, i);
+		json_object *as = jarr(g, "addresses"), *ps = jarr(g, "ports");
 		const char *row[7];
 
 		addrs[0] = ports[0] = '\0';
-		for (j = 0; as != NULL && j < json_object_array_length(as); j++)
+		for (j = 0; j < jlen(as, NULL); j++)
 			snprintf(addrs + strlen(addrs),
 				 sizeof(addrs) - strlen(addrs), "%s%s",
-				 j ? "," : "",
-				 json_object_get_string(
-					 json_object_array_get_idx(as, j)));
-		for (j = 0; ps != NULL && j < json_object_array_length(ps); j++) {
-			json_object *p = json_object_array_get_idx(ps, j);
+				 j ? "," : "", jidx_str(as, j, "?"));
+		for (j = 0; j < jlen(ps, NULL); j++) {
+			json_object *p = jidx(ps, j);
 
 			snprintf(ports + strlen(ports),
 				 sizeof(ports) - strlen(ports), "%s%lld:%lld-%lld",

@@ -24,17 +24,18 @@ no_args(const struct command *cmd, int argc, char **argv, bool show_verb)
 static void
 hello_print(json_object *res)
 {
-	json_object *caps = jget(res, "capabilities");
+	json_object *caps = jarr(res, "capabilities");
 	size_t i;
 
+	if (!jisobj(res, "the result"))
+		return;
 	printf("protocol      %s\n", jstr(res, "protocol", "?"));
 	printf("version       %s\n", jstr(res, "version", "?"));
 	printf("boot_id       %s\n", jstr(res, "boot_id", "?"));
 	printf("pid           %s\n", jstr(res, "pid", "?"));
 	printf("capabilities ");
-	for (i = 0; caps != NULL && i < json_object_array_length(caps); i++)
-		printf(" %s", json_object_get_string(
-				      json_object_array_get_idx(caps, i)));
+	for (i = 0; i < jlen(caps, NULL); i++)
+		printf(" %s", jidx_str(caps, i, "?"));
 	putchar('\n');
 }
 
@@ -62,11 +63,11 @@ drops_total(json_object *drops)
 {
 	long long sum = 0;
 
-	if (drops == NULL || !json_object_is_type(drops, json_type_object))
+	if (drops == NULL)
 		return 0;
 	json_object_object_foreach(drops, reason, n) {
-		(void)reason;
-		sum += json_object_get_int64(n);
+		(void)n;
+		sum += jint(drops, reason, 0);
 	}
 	return sum;
 }
@@ -80,9 +81,8 @@ fmt_queues(json_object *qs, char *buf, size_t len)
 	char txq[32];
 
 	buf[0] = '\0';
-	for (i = 0; qs != NULL && i < json_object_array_length(qs); i++) {
-		json_object *q = json_object_array_get_idx(qs, i);
-		json_object *twin = json_object_object_get(q, "twin");
+	for (i = 0; i < jlen(qs, NULL); i++) {
+		json_object *q = jidx(qs, i);
 		int n;
 
 		if (jget(q, "tx_via") != NULL)
@@ -91,7 +91,7 @@ fmt_queues(json_object *qs, char *buf, size_t len)
 			snprintf(txq, sizeof(txq), "%s", jstr(q, "txq", "-"));
 		n = snprintf(buf + off, len - off, "%s%s%s:rxq%s:txq%s",
 			     i ? "," : "", jstr(q, "port", "?"),
-			     json_object_get_boolean(twin) ? "(twin)" : "",
+			     jbool(q, "twin") ? "(twin)" : "",
 			     jstr(q, "rxq", "-"), txq);
 
 		if (n < 0 || (size_t)n >= len - off)
@@ -112,15 +112,15 @@ lcore_print(json_object *res)
 	};
 	struct table *t = table_new(11, hdr);
 	char drops[32], queues[512];
-	size_t i;
+	size_t i, n = jlen(res, "the result");
 
-	for (i = 0; i < json_object_array_length(res); i++) {
-		json_object *l = json_object_array_get_idx(res, i);
+	for (i = 0; i < n; i++) {
+		json_object *l = jidx(res, i);
 		const char *row[11];
 
 		snprintf(drops, sizeof(drops), "%lld",
-			 drops_total(jget(l, "drops")));
-		fmt_queues(jget(l, "queues"), queues, sizeof(queues));
+			 drops_total(jobj(l, "drops")));
+		fmt_queues(jarr(l, "queues"), queues, sizeof(queues));
 		row[0] = jstr(l, "lcore", NULL);
 		row[1] = jstr(l, "role", NULL);
 		row[2] = jstr(l, "cpu", NULL);
@@ -164,8 +164,12 @@ drop_print(json_object *res)
 	static const char *const hdr[] = { "REASON", ">PACKETS" };
 	struct table *t = table_new(2, hdr);
 
+	if (!jisobj(res, "the result")) {
+		table_print(t, stdout);
+		return;
+	}
 	json_object_object_foreach(res, reason, n) {
-		const char *row[] = { reason, json_object_get_string(n) };
+		const char *row[] = { reason, jtext(n, reason, NULL) };
 
 		table_row(t, row);
 	}

@@ -12,35 +12,6 @@
 #include "inet.h"
 #include "table.h"
 
-/* "KEYWORD VALUE" pairs after the positional arguments. */
-struct kw {
-	const char *name;
-	const char *val;
-};
-
-static int
-parse_kw(const struct command *cmd, int argc, char **argv, struct kw *kws,
-	 size_t n)
-{
-	size_t k;
-	int i;
-
-	for (i = 0; i < argc; i += 2) {
-		for (k = 0; k < n; k++)
-			if (strcmp(argv[i], kws[k].name) == 0)
-				break;
-		if (k == n)
-			return usage_error(cmd, "unexpected argument '%s'",
-					   argv[i]);
-		if (i + 1 >= argc)
-			return usage_error(cmd, "'%s' needs a value", argv[i]);
-		if (kws[k].val != NULL)
-			return usage_error(cmd, "'%s' given twice", argv[i]);
-		kws[k].val = argv[i + 1];
-	}
-	return EXIT_OK;
-}
-
 static int
 check_prefix(const struct command *cmd, const char *s)
 {
@@ -80,8 +51,8 @@ addr_print(json_object *res)
 	struct table *t = table_new(2, hdr);
 	size_t i;
 
-	for (i = 0; i < json_object_array_length(res); i++) {
-		json_object *a = json_object_array_get_idx(res, i);
+	for (i = 0; i < jlen(res, "the result"); i++) {
+		json_object *a = jidx(res, i);
 		const char *row[] = { jstr(a, "dev", NULL), jstr(a, "addr", NULL) };
 
 		table_row(t, row);
@@ -101,12 +72,6 @@ addr_show(const struct opts *o, int argc, char **argv)
 	p = params_new();
 	params_add(p, "dev", kws[0].val);
 	return run_call(o, "addr.list", p, addr_print);
-}
-
-static void
-print_nothing(json_object *res)
-{
-	(void)res;
 }
 
 static int
@@ -162,8 +127,8 @@ route_print(json_object *res)
 {
 	size_t i;
 
-	for (i = 0; i < json_object_array_length(res); i++) {
-		json_object *r = json_object_array_get_idx(res, i);
+	for (i = 0; i < jlen(res, "the result"); i++) {
+		json_object *r = jidx(res, i);
 		const char *type = jstr(r, "type", "");
 		const char *via = jstr(r, "via", NULL);
 		const char *dev = jstr(r, "dev", NULL);
@@ -264,8 +229,8 @@ neigh_print(json_object *res)
 	char state[32];
 	size_t i, k;
 
-	for (i = 0; i < json_object_array_length(res); i++) {
-		json_object *n = json_object_array_get_idx(res, i);
+	for (i = 0; i < jlen(res, "the result"); i++) {
+		json_object *n = jidx(res, i);
 		const char *mac = jstr(n, "mac", NULL);
 
 		snprintf(state, sizeof(state), "%s", jstr(n, "state", "?"));
@@ -353,23 +318,38 @@ const struct command cmd_neigh = {
 		 "       dplbctl neigh flush [dev NAME]\n",
 };
 
-/* ---- vip and sync: what keepalived drives, for the operator's eyes ---- */
+/* ---- vip: what keepalived's VRRP drives, for the operator's eyes ---- */
 
+/* OWNER: the owner's name, or "client N" for a lease of a connection. */
 static void
 vip_print(json_object *res)
 {
-	static const char *const hdr[] = { "VIP", "DEV", "LEASE", ">OWNER",
-					   ">AGE-S" };
-	struct table *t = table_new(5, hdr);
-	char age[32];
+	static const char *const hdr[] = { "VIP", "DEV", "LEASE", "OWNER",
+					   "STATE", ">AGE-S" };
+	struct table *t = table_new(6, hdr);
+	char age[32], owner[80], state[48];
 	size_t i;
 
-	for (i = 0; i < json_object_array_length(res); i++) {
-		json_object *v = json_object_array_get_idx(res, i);
+	for (i = 0; i < jlen(res, "the result"); i++) {
+		json_object *v = jidx(res, i);
+		const char *name = jstr(v, "owner", NULL);
 		const char *row[] = { jstr(v, "addr", NULL), jstr(v, "dev", NULL),
 				      jbool(v, "lease") ? "yes" : "no",
-				      jstr(v, "owner", NULL), age };
+				      owner, state, age };
 
+		if (name != NULL)
+			snprintf(owner, sizeof(owner), "%s", name);
+		else if (jstr(v, "client", NULL) != NULL)
+			snprintf(owner, sizeof(owner), "client %lld",
+				 jint(v, "client", 0));
+		else
+			snprintf(owner, sizeof(owner), "-");
+		if (strcmp(jstr(v, "state", ""), "orphaned") == 0)
+			snprintf(state, sizeof(state), "orphaned (%lld ms left)",
+				 jint(v, "expires_ms", 0));
+		else
+			snprintf(state, sizeof(state), "%s",
+				 jstr(v, "state", "-"));
 		snprintf(age, sizeof(age), "%lld", jint(v, "age_ms", 0) / 1000);
 		table_row(t, row);
 	}
@@ -423,88 +403,8 @@ const struct command cmd_vip = {
 	.usage = "Usage: dplbctl vip show\n"
 		 "       dplbctl vip add VIP dev NAME\n"
 		 "       dplbctl vip del VIP [dev NAME]\n"
-		 "A VIP added here has no lease: it stays until deleted.\n",
-};
-
-static void
-sync_print(json_object *res)
-{
-	static const char *const hdr[] = { "STATE", "IFNAME", ">SYNCID",
-					   "MCAST", ">AGE-S" };
-	struct table *t = table_new(5, hdr);
-	char age[32], mcast[64];
-	size_t i;
-
-	for (i = 0; i < json_object_array_length(res); i++) {
-		json_object *s = json_object_array_get_idx(res, i);
-		const char *group = jstr(s, "mcast_group", NULL);
-		const char *row[] = { jstr(s, "state", NULL),
-				      jstr(s, "ifname", NULL),
-				      jstr(s, "syncid", NULL),
-				      group ? mcast : NULL, age };
-
-		snprintf(mcast, sizeof(mcast), "%s:%lld", group ? group : "",
-			 jint(s, "mcast_port", 0));
-		snprintf(age, sizeof(age), "%lld", jint(s, "age_ms", 0) / 1000);
-		table_row(t, row);
-	}
-	table_print(t, stdout);
-}
-
-static int
-sync_change(const struct opts *o, bool start, int argc, char **argv)
-{
-	struct kw kws[] = { { "ifname", NULL }, { "syncid", NULL } };
-	unsigned long id = 0;
-	json_object *p;
-	char *end;
-	int rc;
-
-	if (argc < 1 || (strcmp(argv[0], "master") != 0 &&
-			 strcmp(argv[0], "backup") != 0))
-		return usage_error(&cmd_sync, "'master' or 'backup' is required");
-	rc = parse_kw(&cmd_sync, argc - 1, argv + 1, kws, start ? 2 : 0);
-	if (rc != EXIT_OK)
-		return rc;
-	if (kws[1].val != NULL) {
-		id = strtoul(kws[1].val, &end, 10);
-		if (*end != '\0' || kws[1].val[0] == '\0' || id > 255)
-			return usage_error(&cmd_sync, "invalid syncid '%s' "
-					   "(0..255)", kws[1].val);
-	}
-	p = params_new();
-	params_add(p, "state", argv[0]);
-	params_add(p, "ifname", kws[0].val);
-	if (kws[1].val != NULL)
-		json_object_object_add(p, "syncid", json_object_new_int((int)id));
-	return run_call(o, start ? "sync.start" : "sync.stop", p,
-			print_nothing);
-}
-
-static int
-sync_run(const struct opts *o, int argc, char **argv)
-{
-	if (wants_help(&cmd_sync, argc, argv))
-		return EXIT_OK;
-	if (argc < 2 || is_verb(argv[1], "show") || is_verb(argv[1], "list")) {
-		if (argc > 2)
-			return usage_error(&cmd_sync, "unexpected argument '%s'",
-					   argv[2]);
-		return run_call(o, "sync.list", NULL, sync_print);
-	}
-	if (is_verb(argv[1], "start"))
-		return sync_change(o, true, argc - 2, argv + 2);
-	if (is_verb(argv[1], "stop"))
-		return sync_change(o, false, argc - 2, argv + 2);
-	return usage_error(&cmd_sync, "unknown sync command '%s'", argv[1]);
-}
-
-const struct command cmd_sync = {
-	.name = "sync",
-	.run = sync_run,
-	.summary = "connection-sync daemon roles (ipvsadm --start-daemon)",
-	.usage = "Usage: dplbctl sync show\n"
-		 "       dplbctl sync start master|backup [ifname NAME] "
-		 "[syncid N]\n"
-		 "       dplbctl sync stop master|backup\n",
+		 "A VIP added here has no lease: it stays until deleted.\n"
+		 "OWNER is the lease's owner (keepalived's VRRP instance) or the\n"
+		 "connection holding it; an owner's VIP whose connection closed is\n"
+		 "orphaned until the owner claims it or ha.lease_grace_ms ends.\n",
 };

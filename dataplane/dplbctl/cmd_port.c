@@ -37,13 +37,13 @@ ports_table(json_object *res)
 	};
 	struct table *t = table_new(9, hdr);
 	char link[64];
-	size_t i;
+	size_t i, n = jlen(res, "the result");
 
-	for (i = 0; i < json_object_array_length(res); i++) {
-		json_object *p = json_object_array_get_idx(res, i);
+	for (i = 0; i < n; i++) {
+		json_object *p = jidx(res, i);
 		const char *row[9];
 
-		fmt_link(jget(p, "link"), link, sizeof(link));
+		fmt_link(jobj(p, "link"), link, sizeof(link));
 		row[0] = jstr(p, "name", NULL);
 		row[1] = jstr(p, "driver", NULL);
 		row[2] = jstr(p, "mac", NULL);
@@ -62,8 +62,8 @@ ports_table(json_object *res)
 static void
 stats_rows(struct table *t, json_object *port)
 {
-	json_object *s = jget(port, "stats");
-	json_object *qs = jget(s, "queues");
+	json_object *s = jobj(port, "stats");
+	json_object *qs = jarr(s, "queues");
 	const char *name = jstr(port, "name", NULL);
 	const char *row[10] = {
 		name, "total", jstr(s, "ipackets", NULL), jstr(s, "ibytes", NULL),
@@ -74,8 +74,8 @@ stats_rows(struct table *t, json_object *port)
 	size_t i;
 
 	table_row(t, row);
-	for (i = 0; qs != NULL && i < json_object_array_length(qs); i++) {
-		json_object *q = json_object_array_get_idx(qs, i);
+	for (i = 0; i < jlen(qs, NULL); i++) {
+		json_object *q = jidx(qs, i);
 		const char *qrow[10] = {
 			name, jstr(q, "queue", NULL), jstr(q, "ipackets", NULL),
 			jstr(q, "ibytes", NULL), jstr(q, "opackets", NULL),
@@ -96,10 +96,10 @@ stats_table(json_object *res)
 		">RX-NOMBUF",
 	};
 	struct table *t = table_new(10, hdr);
-	size_t i;
+	size_t i, n = jlen(res, "the result");
 
-	for (i = 0; i < json_object_array_length(res); i++)
-		stats_rows(t, json_object_array_get_idx(res, i));
+	for (i = 0; i < n; i++)
+		stats_rows(t, jidx(res, i));
 	table_print(t, stdout);
 }
 

@@ -19,9 +19,13 @@
 #include "core/supervise.h"
 #include "ctl/ctl_server.h"
 #include "ctl/ctl_verbs_lb.h"
+#include "ha/sync.h"
+#include "ha/vip.h"
 #include "lb/lb_svc.h"
 #include "log.h"
 #include "net/slowpath.h"
+#include "ops/hostcheck.h"
+#include "ops/metrics.h"
 #include "version.h"
 
 /* The main loop's longest wait when idle; slow-path packets (ARP,
@@ -41,10 +45,12 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: dplbd [-c FILE] [--check-config] [--reserve-hugepages]\n"
-		"             [--version] [--help]\n"
+		"Usage: dplbd [-c FILE] [--check-config [--file-only]]\n"
+		"             [--reserve-hugepages] [--version] [--help]\n"
 		"  -c, --config FILE   configuration (default %s)\n"
-		"  -t, --check-config  validate the configuration and exit\n"
+		"  -t, --check-config  validate the configuration and the\n"
+		"                      devices it names on this host, and exit\n"
+		"  --file-only         with -t: the file alone, not the host\n"
 		"  --reserve-hugepages raise the system's 2 MiB hugepages to\n"
 		"                      eal.nr_hugepages and exit\n"
 		"  -V, --version       print the version and exit\n"
@@ -55,6 +61,7 @@ usage(FILE *f)
 struct options {
 	const char *config;
 	bool check_only;
+	bool file_only;		/* --check-config without the host */
 	bool reserve_hugepages;
 };
 
@@ -66,6 +73,7 @@ parse_options(int argc, char **argv, struct options *o)
 		{ "config", required_argument, NULL, 'c' },
 		{ "check-config", no_argument, NULL, 't' },
 		{ "reserve-hugepages", no_argument, NULL, 'H' },
+		{ "file-only", no_argument, NULL, 'F' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -74,6 +82,7 @@ parse_options(int argc, char **argv, struct options *o)
 
 	o->config = CFG_DEFAULT_PATH;
 	o->check_only = false;
+	o->file_only = false;
 	o->reserve_hugepages = false;
 	while ((c = getopt_long(argc, argv, "c:tVh", longopts, NULL)) != -1) {
 		switch (c) {
@@ -85,6 +94,9 @@ parse_options(int argc, char **argv, struct options *o)
 			break;
 		case 'H':
 			o->reserve_hugepages = true;
+			break;
+		case 'F':
+			o->file_only = true;
 			break;
 		case 'V':
 			printf("dplbd %s\n", DPLB_VERSION);
@@ -105,7 +117,7 @@ parse_options(int argc, char **argv, struct options *o)
 }
 
 static void
-main_loop(struct dp_ctx *dp, struct ctl_server *srv)
+main_loop(struct dp_ctx *dp, struct ctl_server *srv, struct metrics_server *ms)
 {
 	unsigned int busy = 0;
 	uint64_t next_gc = 0;
@@ -113,9 +125,12 @@ main_loop(struct dp_ctx *dp, struct ctl_server *srv)
 	while (!dp->quit) {
 		ctl_server_poll(srv, busy ? 0 : CTL_POLL_MS);
 		busy = slowpath_drain(dp);
+		busy += ha_sync_tick(dp);
 		slowpath_tick(dp);
 		dp_estimate_tick(dp, dp_now_ms());
 		supervise_tick(dp);
+		metrics_poll(ms);
+		ha_vip_tick(dp, dp_now_ms());	/* orphaned leases expire */
 		if (dp_now_ms() >= next_gc) {
 			/* Free deleted real servers no connection uses. */
 			lb_store_gc(dp->lb);
@@ -135,16 +150,46 @@ install_signals(void)
 	signal(SIGPIPE, SIG_IGN);
 }
 
+/*
+ * A configuration or host error: on the terminal as "dplbd: <error>";
+ * in the journal at err priority with the way to check the file, so
+ * that journalctl -p warning and systemctl status show the cause.
+ */
+static void
+config_error(const struct options *o, const char *err)
+{
+	if (!log_to_journal()) {
+		fprintf(stderr, "dplbd: %s\n", err);
+		return;
+	}
+	LOG_ERR("%s", err);
+	LOG_ERR("not started: fix %s (dplbd --check-config -c %s checks it)",
+		o->config, o->config);
+}
+
 static int
 load_config(const struct options *o, struct dplb_config *cfg)
 {
-	char err[CFG_ERR_LEN];
+	char err[CFG_ERR_LEN + CFG_AT_LEN];
 
 	if (config_load(o->config, cfg, err, sizeof(err)) != 0) {
-		fprintf(stderr, "dplbd: %s\n", err);
+		/* The hugepage step before the start: the start reports it,
+		 * so that the failure is the daemon's, not the hugepages'. */
+		if (o->reserve_hugepages && !o->check_only) {
+			LOG_NOTICE("hugepages: %s has an error; dplbd reports it "
+				   "when it starts", o->config);
+			return 1;
+		}
+		config_error(o, err);
 		return -1;
 	}
 	log_set_level(cfg->log_level);
+	if (o->reserve_hugepages || (o->check_only && o->file_only))
+		return 0;
+	if (hostcheck_devices(cfg, err, sizeof(err)) != 0) {
+		config_error(o, err);
+		return -1;
+	}
 	return 0;
 }
 
@@ -166,6 +211,7 @@ run(struct dplb_config *cfg)
 {
 	struct dp_ctx *dp = &the_dp;
 	struct ctl_server *srv;
+	struct metrics_server *ms;
 	const struct ctl_method *methods;
 	size_t n_methods;
 	uint64_t t0 = dp_now_ms();
@@ -174,6 +220,7 @@ run(struct dplb_config *cfg)
 	supervise_init();
 	if (dp_start(dp, cfg) != 0)
 		return EXIT_FAILURE;
+	ha_sync_init(dp);
 	methods = ctl_verbs_with_lb(&n_methods);
 	srv = ctl_server_create(cfg->control_socket, cfg->socket_mode,
 				cfg->socket_group, methods, n_methods, dp);
@@ -182,15 +229,26 @@ run(struct dplb_config *cfg)
 			strerror(errno));
 		return EXIT_FAILURE;
 	}
+	ctl_server_set_limits(srv, &(struct ctl_limits){
+		.max_clients = CTL_DEFAULT_MAX_CLIENTS,
+		.root_slots = cfg->control_root_slots,
+		.max_per_uid = cfg->control_max_per_uid,
+		.idle_timeout_ms = cfg->control_idle_timeout * 1000,
+	});
+	if (metrics_start(dp, &ms) != 0)
+		return EXIT_FAILURE;
+	hostcheck_kernel(cfg);
 	dp_launch_workers(dp);
 	LOG_NOTICE("dplbd %s ready in %llu ms: %u ports, %u workers, control %s",
 		   DPLB_VERSION, (unsigned long long)(dp_now_ms() - t0),
 		   dp->n_ports, dp->n_workers, cfg->control_socket);
 	supervise_ready(dp);
-	main_loop(dp, srv);
+	main_loop(dp, srv, ms);
 	LOG_NOTICE("shutting down");
 	supervise_stopping(dp);
+	ha_sync_shutdown(dp);
 	dp_wait_workers(dp);
+	metrics_stop(ms);
 	ctl_server_destroy(srv);
 	dp_stop(dp);
 	return EXIT_SUCCESS;
@@ -205,8 +263,9 @@ main(int argc, char **argv)
 
 	if (ret != 0)
 		return ret > 0 ? EXIT_SUCCESS : 2;
-	if (load_config(&o, &cfg) != 0)
-		return EXIT_FAILURE;
+	ret = load_config(&o, &cfg);
+	if (ret != 0)
+		return ret > 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 	if (o.check_only) {
 		printf("%s: configuration is valid\n", o.config);
 		return EXIT_SUCCESS;

@@ -76,8 +76,12 @@ def test_hello(dplbd, ctl):
 
 
 def test_hello_ids_echoed(ctl):
-    for i in (0, -1, 12345678901234, "abc", "", 1.5):
+    for i in (0, -1, 12345678901234, "abc", "", 2**64 - 2, -(2**63 - 1)):
         assert ctl.call("hello", id=i)["id"] == i
+    # a fraction is no id: refused, id null (test_hardening.py: the rest)
+    ctl.send_raw(b'{"id":1.5,"method":"hello"}\n')
+    r = ctl.recv_reply()
+    assert r["id"] is None and r["error"]["code"] == "EINVAL", r
     ctl.send_raw(b'{"method":"hello"}\n{"id":null,"method":"hello"}\n')
     a, b = ctl.recv_replies(2)
     assert a["id"] is None and a["ok"] and b["id"] is None and b["ok"]

@@ -47,6 +47,15 @@ class Keepalived:
     def reload(self):
         os.kill(self.pids()["keepalived"], signal.SIGHUP)
 
+    def reload_checked(self, text=None):
+        """Write text (if given) as the config, then `lab.sh
+        reload-keepalived`: keepalived -t first, SIGHUP only if it
+        passes.  Returns lab.sh's CompletedProcess."""
+        if text is not None:
+            self.write(text)
+        return self.lab.sh("reload-keepalived", self.name, self.node,
+                           self.conf, check=False)
+
     def stop(self):
         """Graceful: SIGTERM to the parent, as systemd does."""
         self.lab.sh("stop", self.name)

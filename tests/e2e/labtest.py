@@ -239,7 +239,10 @@ done | sort | uniq -c
         """`lab.sh direct-return VIP`: the DR/TUNNEL reply path that
         bypasses dplbd.  Returns its description, e.g. {"tunnel":
         "kernel"|"userspace"|"none", "tunnel_reason": ...}."""
-        r = self.sh("direct-return", vip)
+        # some 30 ip(8) calls in namespaces: on a loaded machine whose
+        # other tests create and delete namespaces (each holding the
+        # rtnl lock), they once took over the default 60 s
+        r = self.sh("direct-return", vip, timeout=180)
         return dict(line.split("=", 1) for line in r.stdout.splitlines()
                     if "=" in line and not line.startswith("["))
 

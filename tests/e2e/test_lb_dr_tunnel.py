@@ -114,31 +114,31 @@ def test_servers_never_answer_arp_for_the_vip(dr):
     assert res[VIP] == [], res
 
 
+def conns_new(lab):
+    return [w["conns_new"] for w in lab.workers_stats()]
+
+
 @pytest.mark.parametrize("port,fwd", MODES)
 def test_200_curls_answered_directly(dr, port, fwd):
+    """What must hold whatever the machine's load: every curl answered,
+    by both servers, through connections both workers scheduled; no
+    reply through dplbd.  No count that timing changes: FIN_WAIT entries
+    expire after 7 s (this mode's first ones on a slow run, the other
+    mode's at any time), and the workers' counters are not per VIP."""
     need_mode(dr, fwd)
     before = snapshot(dr, port)
-    e0 = dr.lcore_total("conns_expired")
+    new0 = conns_new(dr)
     counts = dr.curl_counts(f"http://{VIP}:{port}/", N)
     after = snapshot(dr, port)
+    new = [b - a for a, b in zip(new0, conns_new(dr))]
     d = {k: after[k] - before[k] for k in before if k != "svc"}
     svc = {k: after["svc"][k] - before["svc"][k] for k in after["svc"]}
-    info = f"{fwd}: counts {counts} deltas {d} service {svc}"
+    info = f"{fwd}: counts {counts} deltas {d} service {svc} new {new}"
     print(info)
 
     assert sum(counts.values()) == N and set(counts) == {"rs1", "rs2"}, info
-    # tracked from the client's packets only (INPUT-ONLY): after the
-    # client's FIN, FIN_WAIT (the INPUT table would say CLOSE_WAIT)
-    # (FIN_WAIT lasts 7 s: on a slow run the first ones may be gone)
-    e1 = dr.lcore_total("conns_expired")
-    conns = dr.conns(vip=f"{VIP}:{port}")
-    e2 = dr.lcore_total("conns_expired")
-    assert N - (e2 - e0) <= len(conns) <= N - (e1 - e0), (len(conns), info)
-    assert {(c["state"], c["fwd"], c["local"]) for c in conns} == {
-        ("FIN_WAIT", fwd, None)}, conns[:3]
-    assert {c["client"].split(":")[0] for c in conns} == {CLIENT_IP}
-    assert {c["dest"] for c in conns} == {f"{a}:{port}" for _, a in SERVERS}
-    assert {c["worker"] for c in conns} == set(range(dr.workers)), info
+    # each worker scheduled some of them (only this test makes new ones)
+    assert all(n > 0 for n in new) and sum(new) >= N, info
     # two workers, each with its own rr cursor: even up to one per worker
     assert abs(counts["rs1"] - counts["rs2"]) <= dr.workers, info
     # dplbd scheduled every connection and saw its client packets only
@@ -150,6 +150,15 @@ def test_200_curls_answered_directly(dr, port, fwd):
     assert d["c1_rx"] >= 4 * N, info
     assert d["dp1_rx"] < N // 4, info
     assert d["dp0_tx"] < N // 4, info
+    # what is still tracked was tracked from the client's packets only
+    # (INPUT-ONLY): after the client's FIN, FIN_WAIT (the INPUT table
+    # would say CLOSE_WAIT); how many are left depends on the run's speed
+    conns = dr.conns(vip=f"{VIP}:{port}")
+    assert len(conns) <= N, info
+    assert {(c["state"], c["fwd"], c["local"]) for c in conns} <= {
+        ("FIN_WAIT", fwd, None)}, conns[:3]
+    assert {c["client"].split(":")[0] for c in conns} <= {CLIENT_IP}
+    assert {c["dest"] for c in conns} <= {f"{a}:{port}" for _, a in SERVERS}
     # TUNNEL: every client packet went through the servers' decapsulation
     tun = d["rs1_tun_rx"] + d["rs2_tun_rx"]
     if fwd == "tunnel":
@@ -192,7 +201,9 @@ def test_connection_tracked_from_client_packets_only(dr, port, fwd):
         assert wait_for(lambda: sum(x["active_conns"]
                                     for x in dests(dr, port)) == active0 + 1,
                         timeout=3), dests(dr, port)
-        (c,) = dr.conns(client=f"{CLIENT_IP}:{sport}")
+        # the client port may have served the other mode's VIP port
+        # (an entry of it still in FIN_WAIT): this VIP's only
+        (c,) = dr.conns(client=f"{CLIENT_IP}:{sport}", vip=f"{VIP}:{port}")
         assert (c["state"], c["fwd"], c["vip"]) == (
             "ESTABLISHED", fwd, f"{VIP}:{port}"), c
         assert 80000 < c["expire_ms"] <= 90000, c
@@ -202,7 +213,7 @@ def test_connection_tracked_from_client_packets_only(dr, port, fwd):
     assert wait_for(lambda: sum(x["active_conns"]
                                 for x in dests(dr, port)) == active0,
                     timeout=3), dests(dr, port)
-    (c,) = dr.conns(client=f"{CLIENT_IP}:{sport}")
+    (c,) = dr.conns(client=f"{CLIENT_IP}:{sport}", vip=f"{VIP}:{port}")
     assert c["state"] == "FIN_WAIT" and c["expire_ms"] <= 7000, c
     assert svc_stats(dr, port)["outpkts"] == 0
 

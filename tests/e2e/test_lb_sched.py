@@ -6,69 +6,19 @@ rs1 and rs2, each answering its own name), and the distributions checked
 against the definitions of docs/schedulers.md: sh keeps each client on
 one server, mh moves about 1/N of the clients when one of N servers goes
 (and none of the others), fo sends everything to the highest weight, lc
-and wlc follow the live connection counts.  Then NAT with two workers:
-1000 sequential curls and a 30-second wrk without a failed request."""
+and wlc follow each worker's live connection counts (schedtest.py).
+Then NAT with two workers: 1000 sequential curls and a 30-second wrk
+without a failed request."""
 
 import collections
+import contextlib
 import re
 
-import pytest
-
-from labtest import CLIENT_IP, RS1_IP, RS2_IP, Holder, wait_for
+from labtest import CLIENT_IP, Holder, wait_for
+from schedtest import (N_CLIENTS, NAME, VIP, dest, hold_and_check,  # noqa
+                       lb, load, no_failures, owners, per_worker, service)
 
 LAB_WORKERS = 2
-
-VIP = "198.18.0.100"
-LIP = "198.18.1.100"
-N_CLIENTS = 200
-# (address, port) -> the body its nginx answers
-SERVERS = {(RS1_IP, 80): "rs1", (RS2_IP, 80): "rs2",
-           (RS1_IP, 81): "rs1:81", (RS2_IP, 81): "rs2:81",
-           (RS1_IP, 82): "rs1:82", (RS2_IP, 82): "rs2:82"}
-NAME = {v: k for k, v in SERVERS.items()}
-
-
-@pytest.fixture(scope="module")
-def lb(lab):
-    lab.call("addr.add", {"addr": f"{VIP}/32", "dev": "dp0"})
-    lab.call("addr.add", {"addr": f"{LIP}/32", "dev": "dp1"})
-    lab.call("laddr.add", {"group": "lg1", "addr": LIP})
-    for (addr, port), text in SERVERS.items():
-        if port != 80:
-            node = "rs1" if addr == RS1_IP else "rs2"
-            lab.start_web(f"{node}-{port}", node, "0.0.0.0", port, text)
-    lab.add_client_addrs(N_CLIENTS)
-    return lab
-
-
-def service(lab, port, sched, dests, fwd="fnat", **extra):
-    """A service on VIP:port; dests are (body, weight) pairs."""
-    if fwd == "fnat":
-        extra["laddr_group"] = "lg1"
-    lab.call("service.add", {"proto": "tcp", "vip": VIP, "port": port,
-                             "sched": sched, **extra})
-    for name, weight in dests:
-        dest(lab, port, name, "dest.add", weight=weight, fwd=fwd)
-
-
-def dest(lab, port, name, verb, **attrs):
-    addr, dport = NAME[name]
-    return lab.call(verb, {"proto": "tcp", "vip": VIP, "port": port,
-                           "addr": addr, "dport": dport, **attrs})
-
-
-def load(lab, port):
-    """{body: (active, inactive)} of the service's dests."""
-    return {SERVERS[(d["addr"], d["port"])]:
-            (d["active_conns"], d["inactive_conns"])
-            for d in lab.call("dest.list", {"proto": "tcp", "vip": VIP,
-                                            "port": port})}
-
-
-def no_failures(result):
-    bad = [(src, b) for src, bodies in result.items() for b in bodies
-           if b.startswith("FAIL")]
-    assert not bad, bad[:10]
 
 
 def server_of_each_client(result):
@@ -106,7 +56,7 @@ def test_mh_removing_one_of_six_moves_about_a_sixth(lb):
     clients (about 1/6) and no other; adding it back restores every
     client's server (the table depends on the set of servers only).
     1000 connections in all."""
-    names = list(SERVERS.values())
+    names = list(NAME)
     service(lb, 81, "mh", [(n, 1) for n in names])
     before = server_of_each_client(
         lb.http_gets(VIP, 81, lb.client_addrs, rounds=2))
@@ -152,54 +102,77 @@ def test_fo_picks_the_highest_weight_then_the_next(lb):
     assert served() == {"rs2": 30}
 
 
+def shorts_per_worker(lab, port, held_ports):
+    """{worker: [server, ...]} of VIP:port's connections not held (the
+    short ones, in TIME_WAIT for a few seconds)."""
+    out = collections.defaultdict(list)
+    for p, (w, server) in owners(lab, port).items():
+        if p not in held_ports:
+            out[w].append(server)
+    return dict(out)
+
+
 def test_lc_sends_new_connections_away_from_held_ones(lb):
-    """8 connections held open on rs1 (rs2 quiescent while they open);
-    with rs2 back, lc sends all 50 new connections to rs2: 8 active
-    connections weigh 8 x 256, far more than 50 short ones in
-    TIME_WAIT."""
+    """16 connections held open on rs1 (rs2 quiescent while they open);
+    with rs2 back, 50 new connections go to rs2 on every worker that
+    holds at least 2 of them (each worker counts its own; the two share
+    the 16 about evenly): 2 active connections weigh 2 x 256, more than
+    50 short ones in TIME_WAIT and one still closing."""
     service(lb, 83, "lc", [("rs1", 1), ("rs2", 0)])
-    with Holder(lb, VIP, 83, 8):
-        assert load(lb, 83) == {"rs1": (8, 0), "rs2": (0, 0)}
+    with Holder(lb, VIP, 83, 16) as h:
+        assert wait_for(lambda: load(lb, 83) == {"rs1": (16, 0),
+                                                 "rs2": (0, 0)}), \
+            load(lb, 83)
+        held = collections.Counter(
+            w for p, (w, _) in owners(lb, 83).items() if p in h.ports)
         dest(lb, 83, "rs2", "dest.edit", weight=1)
         r = lb.http_gets(VIP, 83, rounds=50)
         no_failures(r)
-        assert collections.Counter(r[CLIENT_IP]) == {"rs2": 50}
+        short = shorts_per_worker(lb, 83, set(h.ports))
+        print("lc held per worker", dict(held), "short", short)
+        assert sum(len(s) for s in short.values()) >= 40, short
+        for w, servers in short.items():
+            if held[w] >= 2:
+                assert set(servers) == {"rs2"}, (w, held, short)
+        if min(held[0], held[1]) >= 2:
+            assert collections.Counter(r[CLIENT_IP]) == {"rs2": 50}
         rs1, rs2 = load(lb, 83).values()
-        assert rs1 == (8, 0) and rs2[0] == 0 and rs2[1] > 0, (rs1, rs2)
+        assert rs1 == (16, 0) and rs2[0] == 0 and rs2[1] > 0, (rs1, rs2)
 
 
 def test_wlc_balances_active_connections_by_weight(lb):
-    """wlc with weights 1:3 from idle: 40 held connections split 10:30
-    (each stays active, so every pick sees the previous ones; +-2 for
-    handshakes whose last ACK is still on its way through the other
-    worker when the next SYN is scheduled), and 20 short ones after them go 5:15
-    (the inactive count, weighted too) when the held split is exact, or
-    all to the lighter server when it is not."""
-    service(lb, 84, "wlc", [("rs1", 1), ("rs2", 3)])
-    with Holder(lb, VIP, 84, 40):
-        # a handshake's last ACK may still be on its way (InActConn)
-        wait_for(lambda: sum(a for a, _ in load(lb, 84).values()) == 40,
-                 timeout=5)
-        held = load(lb, 84)
-        print("wlc held", held)
-        assert held["rs1"][1] == held["rs2"][1] == 0, held
-        assert held["rs1"][0] + held["rs2"][0] == 40, held
-        # +-2: on a loaded machine a SYN may be scheduled while an
-        # earlier handshake still counts as inactive
-        assert abs(held["rs1"][0] - 10) <= 2, held
+    """wlc with weights 1:3 from idle: 40 connections opened one by one
+    and held go, on each worker, exactly where IPVS's wlc sends them
+    given that worker's earlier ones (rs2, rs1, rs2, rs2, ...: the newest
+    of equals first), so they split 10:30 within one per worker.  Then
+    20 short ones: a worker whose held split is exact sends them 1:3
+    too (the inactive count, weighted), one whose split is not sends
+    them to its lighter server (one may go the other way, scheduled
+    while the previous short one still counted as active)."""
+    dests = [("rs1", 1), ("rs2", 3)]
+    service(lb, 84, "wlc", dests)
+    with contextlib.ExitStack() as stack:
+        held = hold_and_check(lb, stack, 84, "wlc", dests, 40, {})
+        split = per_worker(held)
+        assert abs(sum(s.count("rs1") for s in split.values()) - 10) <= \
+            len(split), split
         r = lb.http_gets(VIP, 84, rounds=20)
         no_failures(r)
-        short = collections.Counter(r[CLIENT_IP])
-        print("wlc short", dict(short))
-        assert short["rs1"] + short["rs2"] == 20, short
-        # wlc's overhead, active * 256 + inactive, over the weight: an
-        # active connection weighs more than all 20 short ones together
-        o1, o3 = held["rs1"][0] * 256, held["rs2"][0] * 256 / 3
-        if o1 == o3:
-            assert abs(short["rs1"] - 5) <= 1, (held, short)
-        else:
-            lighter = "rs1" if o1 < o3 else "rs2"
-            assert short[lighter] == 20, (held, short)
+        short = shorts_per_worker(lb, 84, {h.ports[0] for h, _, _ in held})
+        print("wlc held", split, "short", short)
+        assert sum(len(s) for s in short.values()) >= 16, short
+        for w, servers in short.items():
+            # wlc's overhead, active * 256 + inactive, over the weight:
+            # an active connection weighs more than all 20 short ones
+            o1 = split.get(w, []).count("rs1") * 256
+            o3 = split.get(w, []).count("rs2") * 256 / 3
+            if o1 == o3:
+                assert abs(servers.count("rs1") - len(servers) / 4) <= 1, \
+                    (w, split, short)
+            else:
+                lighter = "rs1" if o1 < o3 else "rs2"
+                assert servers.count(lighter) >= len(servers) - 1, \
+                    (w, split, short)
 
 
 def test_nat_1000_sequential_curls(lb):

@@ -3,8 +3,9 @@
 #
 # `make demo-ha`: an HA pair of dplbd + patched keepalived in a namespace
 # lab (lab.sh up-ha), with config/keepalived-master.conf and
-# config/keepalived-backup.conf; shows where the VIP lives, then a crash
-# of the master's keepalived (kill -9), its return (preemption) and a
+# config/keepalived-backup.conf (each checked with keepalived -t before it
+# is used); shows where the VIP lives, checked reloads that keep it, then a
+# crash of the master's keepalived (kill -9), its return (preemption) and a
 # graceful stop, each with the time the client needed to be served again.
 # Exit status 0 only if every check passed.
 #
@@ -120,6 +121,24 @@ if served_by lb 5 >/dev/null; then ok "the client is served through the master";
 info "real servers in each dplbd (pushed by each keepalived's checker):"
 ctl lb service show | sed 's/^/      lb:  /'
 ctl lb2 service show | tail -n +4 | sed 's/^/      lb2: /'
+
+section "Reload of the master's keepalived (the file is checked first)"
+conf=$LAB_STATE/keepalived-master.conf
+cp "$conf" "$conf.good"
+sed -i 's/lb_algo rr/lb_alog rr/' "$conf"
+if lab_reload_keepalived ka-lb lb "$conf" 2>/dev/null; then
+	bad "a broken file was accepted"
+else
+	ok "a broken file (lb_alog) is refused; keepalived was not signalled"
+fi
+cp "$conf.good" "$conf"
+lost=0
+for r in 1 2 3; do
+	lab_reload_keepalived ka-lb lb "$conf" || bad "reload $r refused"
+	for ((i = 0; i < 10; i++)); do [ "$(holder)" = lb ] || lost=$((lost + 1)); sleep 0.1; done
+done
+if [ $lost = 0 ]; then ok "3 reloads: the VIP never left the master (a lease of VI_1)"
+else bad "the VIP was away in $lost samples during the reloads"; fi
 
 section "kill -9 of the master's keepalived"
 pids=$(lab_keepalived_pids ka-lb | cut -d= -f2 | tr '\n' ' ')

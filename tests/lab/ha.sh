@@ -20,7 +20,13 @@
 #             keepalived -n in NODE, logs to $LAB_STATE/NAME.log, pid
 #             files in $LAB_STATE/NAME/ (keepalived.pid, checkers.pid,
 #             vrrp.pid); the binary is $KEEPALIVED (default
-#             build/keepalived/install/usr/sbin/keepalived)
+#             build/keepalived/install/usr/sbin/keepalived).  CONF is
+#             checked first (keepalived -t in NODE, where its twins
+#             exist); a broken one is refused
+#   lab.sh reload-keepalived NAME NODE CONF
+#             the same check, then SIGHUP; a broken CONF is refused and
+#             the running keepalived is left alone (as ExecReload= of
+#             dplb-keepalived.service)
 #   lab.sh keepalived-pids NAME    the pids of its three processes
 
 KEEPALIVED=${KEEPALIVED:-$LAB_REPO/build/keepalived/install/usr/sbin/keepalived}
@@ -103,11 +109,23 @@ lab_config_ha() {
 	echo "$out"
 }
 
+# lab_keepalived_check NODE CONF: keepalived's own config test, in NODE
+# (interfaces are checked: its twins must exist)
+lab_keepalived_check() {
+	local node=$1 conf=$2 out
+	[ -x "$KEEPALIVED" ] || { lab_err "$KEEPALIVED not built (make keepalived)" && return 1; }
+	if ! out=$(lab_in "$node" "$KEEPALIVED" -t -f "$conf" 2>&1); then
+		lab_err "$conf: keepalived's config test failed; not used:"
+		printf '%s\n' "$out" | sed 's/^/    /' >&2
+		return 1
+	fi
+}
+
 lab_start_keepalived() {
 	local name=$1 node=$2 conf=$3 d=$LAB_STATE/$1 i
 	shift 3
 	lab_is_up || { lab_err "lab '$P' is not up" && return 1; }
-	[ -x "$KEEPALIVED" ] || { lab_err "$KEEPALIVED not built (make keepalived)" && return 1; }
+	lab_keepalived_check "$node" "$conf" || return 1
 	mkdir -p "$d" || return 1
 	rm -f "$d"/*.pid
 	lab_spawn "$name" "$node" "$LAB_STATE/$name.log" "$KEEPALIVED" -n -l -D \
@@ -120,6 +138,15 @@ lab_start_keepalived() {
 	lab_err "keepalived $name did not start; see $LAB_STATE/$name.log"
 	tail -n 20 "$LAB_STATE/$name.log" >&2
 	return 1
+}
+
+# lab_reload_keepalived NAME NODE CONF: check CONF, then SIGHUP (keepalived
+# re-reads the file it was started with: CONF is that file)
+lab_reload_keepalived() {
+	local name=$1 node=$2 conf=$3
+	lab_pid_alive "$name" || { lab_err "keepalived $name does not run" && return 1; }
+	lab_keepalived_check "$node" "$conf" || return 1
+	kill -HUP "$(lab_pid "$name")"
 }
 
 lab_keepalived_pids() {

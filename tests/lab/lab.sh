@@ -19,7 +19,8 @@
 #                                VIP on the servers (lo, ipip), replies bypass dplbd
 #   lab.sh start-udp-echo NAME NODE ADDR PORT TEXT   python3 UDP echo server
 #   lab.sh up-ha | config-ha NODE [OUT] | start-keepalived NAME NODE CONF [ARGS]
-#          | keepalived-pids NAME      the HA pair and keepalived (ha.sh)
+#          | reload-keepalived NAME NODE CONF | keepalived-pids NAME
+#                                the HA pair and keepalived (ha.sh)
 #
 # Every namespace is named ${LAB_PREFIX:-dplb}-*.  `down` is idempotent and
 # removes only what `up` and the start-* commands recorded.
@@ -31,7 +32,7 @@ set -u
 . "$(dirname "$(readlink -f "$0")")/ha.sh"
 
 usage() {
-	sed -n '4,24p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '4,25p' "$0" | sed 's/^# \{0,1\}//'
 	exit 2
 }
 
@@ -59,6 +60,7 @@ up-ha)
 	;;
 config-ha) [ $# -ge 1 ] || usage; lab_config_ha "$@" ;;
 start-keepalived) [ $# -ge 3 ] || usage; lab_start_keepalived "$@" ;;
+reload-keepalived) [ $# = 3 ] || usage; lab_reload_keepalived "$@" ;;
 keepalived-pids) [ $# = 1 ] || usage; lab_keepalived_pids "$1" ;;
 down) lab_down ;;
 status) lab_status ;;

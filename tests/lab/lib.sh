@@ -513,7 +513,7 @@ lab_stop_mgmt() { lab_kill mgmt; }
 #
 #   ${P}-c   c1 198.18.1.2/32 (no prefix route: the client still reaches
 #            every other address through dplbd), rp_filter 0, arp_ignore 1
-#   ${P}-sw  s-c, the peer of c1, in br0 (static fdb entry for c1's MAC)
+#   ${P}-sw  s-c1, the peer of c1, in br0 (static fdb entry for c1's MAC)
 #   rs1 rs2  VIP/32 on lo, arp_ignore 1 / arp_announce 2 (never answer ARP
 #            for the VIP), and a policy route: packets from the VIP go
 #            via 198.18.1.2 (c1); everything else still via dplbd
@@ -560,9 +560,9 @@ lab_direct_return() {
 	fi
 
 	# the client's second leg, into the switch
-	ip link add name c1 netns "$NS_C" type veth peer name s-c netns "$NS_SW" || return 1
-	lab_in sw ip link set s-c master br0 || return 1
-	lab_in sw ip link set s-c up || return 1
+	ip link add name c1 netns "$NS_C" type veth peer name s-c1 netns "$NS_SW" || return 1
+	lab_in sw ip link set s-c1 master br0 || return 1
+	lab_in sw ip link set s-c1 up || return 1
 	_lab_sysctl c net.ipv4.conf.c1.rp_filter=0 net.ipv4.conf.c1.arp_ignore=1 \
 		net.ipv4.conf.c1.arp_announce=2 || return 1
 	lab_in c ip addr add "$DR_CLIENT_IP/32" dev c1 || return 1
@@ -570,7 +570,7 @@ lab_direct_return() {
 	# c1 never sends after its ARP replies: keep its MAC learnt, so that
 	# the replies are never flooded to dplbd's lb1
 	lab_in sw bridge fdb replace "$(lab_in c cat /sys/class/net/c1/address)" \
-		dev s-c master static || return 1
+		dev s-c1 master static || return 1
 
 	for node in rs1 rs2; do
 		_lab_sysctl "$node" net.ipv4.conf.all.arp_ignore=1 net.ipv4.conf.all.arp_announce=2 \

@@ -1,7 +1,9 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
-"""Shared fixtures of the package tests: the .debs and .rpms built once
-per session by make deb and make rpm (from a clean copy of the tree),
-and a fresh Debian 12 root per module (debroot.py).
+"""Shared fixtures of the package tests: the .debs and the source RPM
+built once per session by make deb and make rpm (from a clean copy of
+the tree), that source RPM rebuilt here against Debian's libraries to
+test its spec (packaging/build-rpm.sh --localtest), and a fresh Debian
+12 root per module (debroot.py).
 
 Run as root: /usr/bin/python3 -m pytest -q tests/packaging
 DPLB_PACKAGES_PREBUILT=1 uses build/packages/ as it is instead of
@@ -23,6 +25,8 @@ BUILD = Path(os.environ.get("BUILD", REPO / "build"))
 PACKAGES = BUILD / "packages"
 VERSION = (REPO / "VERSION").read_text().strip()
 KEEPALIVED_BIN = BUILD / "keepalived" / "install" / "usr" / "sbin" / "keepalived"
+LOCALTEST = ".localtest.debian12"
+LOCALTEST_RPMS = BUILD / "rpm-localtest" / "RPMS" / "x86_64"
 
 
 class Packages:
@@ -45,13 +49,26 @@ class Packages:
         return found[0] if found else None
 
     @property
+    def srpm(self):
+        """What make rpm ships: the source RPM, nothing binary."""
+        return self._one(f"dplb-{VERSION}-1.src.rpm")
+
+    # The source RPM rebuilt here against Debian's libraries, to test the
+    # spec only (packaging/build-rpm.sh --localtest): never shipped.
+    @property
     def dplb_rpm(self):
-        return self._one(f"dplb-{VERSION}-*.x86_64.rpm")
+        return self._localtest(f"dplb-{VERSION}-1{LOCALTEST}.x86_64.rpm")
 
     @property
     def keepalived_rpm(self):
-        found = sorted(self.dir.glob(f"dplb-keepalived-{VERSION}-*.rpm"))
+        found = sorted(LOCALTEST_RPMS.glob(
+            f"dplb-keepalived-{VERSION}-1{LOCALTEST}.x86_64.rpm"))
         return found[0] if found else None
+
+    def _localtest(self, name):
+        found = sorted(LOCALTEST_RPMS.glob(name))
+        assert len(found) == 1, f"{name} in {LOCALTEST_RPMS}: {found}"
+        return found[0]
 
     @property
     def debs(self):
@@ -67,12 +84,16 @@ class Packages:
 def packages():
     logs = {}
     if os.environ.get("DPLB_PACKAGES_PREBUILT") != "1":
-        for target in ("deb", "rpm"):
-            p = subprocess.run(["make", "-s", "-C", str(REPO), target],
-                               capture_output=True, text=True, timeout=1200)
+        for target, cmd in (
+                ("deb", ["make", "-s", "-C", str(REPO), "deb"]),
+                ("rpm", ["make", "-s", "-C", str(REPO), "rpm"]),
+                ("rpm-localtest", [str(REPO / "packaging" / "build-rpm.sh"),
+                                   "--localtest"])):
+            p = subprocess.run(cmd, capture_output=True, text=True,
+                               timeout=1800)
             logs[target] = p.stdout + p.stderr
             if p.returncode != 0:
-                pytest.fail(f"make {target} failed:\n{logs[target][-4000:]}",
+                pytest.fail(f"{target} failed:\n{logs[target][-4000:]}",
                             pytrace=False)
     return Packages(logs)
 

@@ -99,13 +99,17 @@ class DebRoot:
 
     def run(self, script, check=True, timeout=300):
         """Run a shell script in the root (not booted), with the host's
-        network and the shared apt archive cache."""
+        network and the shared apt archive cache.  One root at a time
+        uses the cache: apt in another test run's root holds its lock
+        ("Could not get lock /var/cache/apt/archives/lock")."""
         cmd = NSPAWN + ["-D", str(self.path), "--as-pid2",
                         f"--bind={ARCHIVES}:/var/cache/apt/archives",
                         "-E", "DEBIAN_FRONTEND=noninteractive",
                         "--", "/bin/sh", "-ec", script]
-        p = subprocess.run(cmd, capture_output=True, text=True,
-                           timeout=timeout)
+        with open(CACHE / ".archives-lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            p = subprocess.run(cmd, capture_output=True, text=True,
+                               timeout=timeout)
         if check and p.returncode != 0:
             raise RootError(f"in the root: {script}\nexit {p.returncode}\n"
                             f"{p.stdout[-4000:]}\n{p.stderr[-4000:]}")
@@ -147,7 +151,9 @@ class Container:
         self.stop()
         return False
 
-    def start(self, timeout=60):
+    # Booting takes a few seconds alone, but over a minute has been seen
+    # on a 2-core machine that other builds and tests keep busy.
+    def start(self, timeout=300):
         with open(self.log_path, "wb") as log:
             self.proc = subprocess.Popen(
                 NSPAWN + ["-D", str(self.root.path), "--private-network",

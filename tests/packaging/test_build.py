@@ -1,7 +1,9 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """make deb and make rpm from a clean copy of the tree: what the packages
 hold, their dependencies (computed, plus DPDK's plugins), scripts,
-conffiles, one version everywhere, and lintian."""
+conffiles, one version everywhere, and lintian; for RPM, the source RPM
+(its spec parses, names the RHEL build dependencies, passes rpmlint) and
+its rebuild here against Debian's libraries (marked as a local test)."""
 
 import re
 import subprocess
@@ -10,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import BUILD, VERSION
+from conftest import BUILD, LOCALTEST, REPO, VERSION
 
 DPLB_FILES = {
     # path: mode
@@ -25,6 +27,7 @@ DPLB_FILES = {
     "./usr/share/man/man8/dplbctl.8.gz": "-rw-r--r--",
     "./usr/share/man/man5/dplbd.conf.5.gz": "-rw-r--r--",
     "./usr/share/bash-completion/completions/dplbctl": "-rw-r--r--",
+    "./usr/share/dplb/grafana/dplb-dashboard.json": "-rw-r--r--",
     "./usr/share/doc/dplb/config.md": "-rw-r--r--",
     "./usr/share/doc/dplb/copyright": "-rw-r--r--",
 }
@@ -157,6 +160,77 @@ def test_lintian_reports_no_errors_or_warnings(packages):
 
 # ------------------------------------------------------------------ .rpm
 
+RHEL_BUILD_REQUIRES = {"gcc", "make", "dpdk-devel", "libconfig-devel",
+                       "json-c-devel", "libmicrohttpd-devel", "systemd-devel",
+                       "systemd-rpm-macros"}
+KEEPALIVED_BUILD_REQUIRES = {"autoconf", "automake", "openssl-devel",
+                             "libnl3-devel"}
+
+
+def srpm_spec(packages, tmp_path):
+    """The spec inside the source RPM, as rpmbuild --rebuild reads it."""
+    subprocess.run(f"rpm2cpio {packages.srpm} | cpio -idm --quiet "
+                   "dplb.spec", shell=True, cwd=tmp_path, check=True)
+    return tmp_path / "dplb.spec"
+
+
+def test_make_rpm_ships_a_source_rpm_only(packages):
+    """No binary RPM linked against Debian's libraries is shipped."""
+    rpms = sorted(p.name for p in packages.dir.glob("*.rpm"))
+    assert rpms == [f"dplb-{VERSION}-1.src.rpm"], rpms
+    sources = sh("rpm", "-qpl", str(packages.srpm)).split()
+    want = {"dplb.spec", f"dplb-{VERSION}.tar.gz"}
+    if packages.with_keepalived:
+        want.add("keepalived-2.2.7.tar.gz")
+    assert set(sources) == want, sources
+
+
+def test_srpm_build_requires_name_the_rhel_packages(packages):
+    req = {r.split()[0] for r in sh("rpm", "-qpR", str(packages.srpm))
+           .splitlines() if not r.startswith("rpmlib(")}
+    assert RHEL_BUILD_REQUIRES <= req, req
+    if packages.with_keepalived:
+        assert KEEPALIVED_BUILD_REQUIRES <= req, req
+    # no Debian names, no pkgconfig() that would pull another provider
+    assert not [r for r in req if r.startswith(("lib", "pkgconfig(")) and
+                r.endswith("-dev")], req
+
+
+def test_srpm_spec_stands_alone_and_parses(packages, tmp_path):
+    spec = srpm_spec(packages, tmp_path)
+    text = spec.read_text()
+    assert f"%global dplb_version {VERSION}\n" in text
+    # rpmspec parses it without make rpm's defines
+    names = sh("rpmspec", "-q", "--qf", "%{NAME}-%{VERSION}\n",
+               str(spec)).split()
+    want = [f"dplb-{VERSION}"]
+    if packages.with_keepalived:
+        want.append(f"dplb-keepalived-{VERSION}")
+    assert names == want, names
+    runtime = sh("rpmspec", "-q", "--requires", str(spec))
+    for name in ("dpdk", "libconfig", "json-c", "libmicrohttpd", "systemd"):
+        assert re.search(rf"^{name}$", runtime, re.M), runtime
+
+
+def test_rpmlint_on_spec_and_srpm(packages, tmp_path):
+    spec = srpm_spec(packages, tmp_path)
+    p = subprocess.run(["rpmlint", "-r",
+                        str(REPO / "packaging" / "rpm" / "dplb.rpmlintrc"),
+                        str(packages.srpm), str(spec)],
+                       capture_output=True, text=True)
+    print(p.stdout)
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert re.search(r"\b0 errors, 0 warnings", p.stdout), p.stdout
+
+
+def test_local_rebuild_is_marked_as_such(packages):
+    """The source RPM rebuilt here (packaging/build-rpm.sh --localtest)
+    says in its release what it is, and stays out of build/packages."""
+    assert sh("rpm", "-qp", "--qf", "%{RELEASE}",
+              str(packages.dplb_rpm)) == f"1{LOCALTEST}"
+    assert packages.dplb_rpm.parent != packages.dir
+
+
 def test_rpm_files(packages):
     files = sh("rpm", "-qpl", str(packages.dplb_rpm)).split()
     for f in ("/usr/sbin/dplbd", "/usr/bin/dplbctl", "/etc/dplb/dplbd.conf",
@@ -165,6 +239,7 @@ def test_rpm_files(packages):
               "/usr/lib/tmpfiles.d/dplb.conf",
               "/usr/lib/sysusers.d/dplb.conf",
               "/usr/share/bash-completion/completions/dplbctl",
+              "/usr/share/dplb/grafana/dplb-dashboard.json",
               "/usr/share/doc/dplb/config.md",
               "/usr/share/licenses/dplb/LICENSE"):
         assert f in files, f
@@ -185,10 +260,12 @@ def test_rpm_dependencies(packages):
     req = sh("rpm", "-qpR", str(packages.dplb_rpm)).split("\n")
     req = {r.strip() for r in req if r.strip()}
     # RHEL-family package names
-    assert {"dpdk", "libconfig", "json-c", "systemd", "shadow-utils"} <= req
-    # computed by rpmbuild from the binaries
+    assert {"dpdk", "libconfig", "json-c", "libmicrohttpd", "systemd",
+            "shadow-utils"} <= req
+    # computed by rpmbuild from the binaries (here Debian's sonames: this
+    # rebuild only tests the spec)
     assert {"librte_eal.so.23()(64bit)", "libconfig.so.9()(64bit)",
-            "libjson-c.so.5()(64bit)"} <= req, req
+            "libjson-c.so.5()(64bit)", "libmicrohttpd.so.12()(64bit)"} <= req, req
     scripts = sh("rpm", "-qp", "--scripts", str(packages.dplb_rpm))
     assert "groupadd -r dplb" in scripts
     assert "systemd-tmpfiles --create" in scripts
@@ -202,4 +279,5 @@ def test_keepalived_rpm(packages):
     assert {"/usr/sbin/dplb-keepalived", "/etc/dplb/keepalived.conf",
             "/usr/lib/systemd/system/dplb-keepalived.service"} <= set(files)
     req = sh("rpm", "-qpR", str(packages.keepalived_rpm))
-    assert re.search(rf"^dplb\(x86-64\) = {VERSION}-1", req, re.M), req
+    assert re.search(rf"^dplb\(x86-64\) = {VERSION}-1{re.escape(LOCALTEST)}$",
+                     req, re.M), req

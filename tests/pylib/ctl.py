@@ -6,11 +6,14 @@
         ports = c.result("port.list")  # the result, CtlError on failure
 
 Raw helpers (send_raw, recv_line, recv_reply, recv_all) serve tests of
-malformed input.  See docs/control-protocol.md.
+malformed input.  call() opens the connection again when dplbd closed it
+for idleness (global.control_idle_timeout), as any long-lived client
+must.  See docs/control-protocol.md.
 """
 
 import itertools
 import json
+import select
 import socket
 import time
 
@@ -61,8 +64,30 @@ class Ctl:
             req["params"] = params
         return (json.dumps(req, separators=(",", ":")) + "\n").encode()
 
+    def closed_by_server(self):
+        """Whether dplbd closed this connection while nothing was asked
+        (it closes clients idle for control_idle_timeout without a lease,
+        after one unsolicited line): EOF or that line is waiting."""
+        if self._buf:
+            return False
+        p = select.poll()
+        p.register(self.sock, select.POLLIN)
+        # readable with nothing asked: EOF, a reset, or a line nobody
+        # asked for (dplbd's last word before the close)
+        return bool(p.poll(0))
+
+    def reconnect(self):
+        self.close()
+        self._buf = b""
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.settimeout(self.timeout)
+        self.sock.connect(self.path)
+
     def call(self, method, params=None, id=None):
-        """Send one request and return the parsed reply dict."""
+        """Send one request and return the parsed reply dict.  A
+        connection dplbd closed as idle is opened again first."""
+        if self.sock is not None and self.closed_by_server():
+            self.reconnect()
         line = self.request_line(method, params, id)
         want = json.loads(line)["id"]
         self.send_raw(line)

@@ -574,6 +574,54 @@ test_timeouts(void **state)
 }
 
 static void
+test_sync(void **state)
+{
+	(void)state;
+	ASSERT_OK("");		/* IPVS's defaults */
+	assert_int_equal(cfg.sync_threshold, 3);
+	assert_int_equal(cfg.sync_period, 50);
+	assert_int_equal(cfg.sync_refresh_period, 0);
+	assert_int_equal(cfg.sync_retries, 0);
+	assert_int_equal(cfg.sync_full_refresh, 0);
+	assert_int_equal(cfg.sync_dump_rate, 500000);
+	ASSERT_OK("sync = { threshold = 1; period = 10; refresh_period = 30;\n"
+		  "  retries = 3; full_refresh = 600; dump_rate = 2000; };");
+	assert_int_equal(cfg.sync_dump_rate, 2000);
+	assert_int_equal(cfg.sync_threshold, 1);
+	assert_int_equal(cfg.sync_period, 10);
+	assert_int_equal(cfg.sync_refresh_period, 30);
+	assert_int_equal(cfg.sync_retries, 3);
+	assert_int_equal(cfg.sync_full_refresh, 600);
+	ASSERT_OK("sync = { threshold = 7; period = 0; };");	/* once */
+	ASSERT_ERR("sync = {\n threshold = 10; period = 10; };",
+		   "t.conf:2: sync.threshold: 10 must be below period (10)");
+	ASSERT_ERR("sync = { period = 2; };",
+		   "t.conf:1: sync.threshold: 3 must be below period (2)");
+	ASSERT_ERR("sync = { retries = 4; };",
+		   "t.conf:1: sync.retries: must be between 0 and 3");
+	ASSERT_ERR("sync = { dump_rate = 999; };",
+		   "t.conf:1: sync.dump_rate: must be between 1000 and "
+		   "100000000");
+	ASSERT_ERR("sync = { thresold = 4; };",
+		   "t.conf:1: sync.thresold: unknown key");
+}
+
+static void
+test_ha_lease_grace(void **state)
+{
+	(void)state;
+	ASSERT_OK("");
+	assert_int_equal(cfg.lease_grace_ms, 500);
+	ASSERT_OK("ha = { lease_grace_ms = 0; };");
+	assert_int_equal(cfg.lease_grace_ms, 0);
+	ASSERT_OK("ha = { lease_grace_ms = 60000; };");
+	assert_int_equal(cfg.lease_grace_ms, 60000);
+	ASSERT_ERR("ha = {\n lease_grace_ms = 60001; };",
+		   "t.conf:2: ha.lease_grace_ms: must be between 0 and 60000");
+	ASSERT_ERR("ha = { grace = 5; };", "t.conf:1: ha.grace: unknown key");
+}
+
+static void
 test_static_neigh(void **state)
 {
 	ASSERT_ERR(TWO_PORTS "neigh = { static = (\n { ip = \"198.18.0.2\"; "
@@ -915,7 +963,7 @@ test_lb_services_errors(void **state)
 		   "address");
 	ASSERT_ERR(SVC "\n sched = \"xx\"; } );",
 		   "t.conf:2: services.[0].sched: unknown scheduler 'xx' (rr "
-		   "wrr lc wlc sh mh fo)");
+		   "wrr lc wlc sh mh fo dh lblc lblcr sed nq)");
 	ASSERT_ERR(SVC "flags = [ \"sh-prt\" ]; } );",
 		   "t.conf:1: services.[0].flags.[0]: unknown flag 'sh-prt' "
 		   "(sh-port, sh-fallback, mh-port, mh-fallback, one-packet, "
@@ -1338,6 +1386,8 @@ main(void)
 		cmocka_unit_test(test_bad_mac),
 		cmocka_unit_test(test_port_mac),
 		cmocka_unit_test(test_timeouts),
+		cmocka_unit_test(test_sync),
+		cmocka_unit_test(test_ha_lease_grace),
 		cmocka_unit_test(test_static_neigh),
 		cmocka_unit_test(test_bad_socket_mode),
 		cmocka_unit_test(test_bad_cpus),

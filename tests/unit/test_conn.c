@@ -123,7 +123,7 @@ test_both_keys(void **state)
 	assert_int_equal(c->state, TCP_S_SYN_RECV);
 	assert_int_equal(c->last_seen, 5000);
 	assert_int_equal(c->flags, CONN_F_LIVE);
-	assert_int_equal(c->dest_id, 0);
+	assert_int_equal(c->aux, 0);
 	assert_int_equal(conn_counters(t, c)->pkts[CONN_SIDE_IN], 0);
 
 	assert_ptr_equal(conn_lookup4(t, &in, &reply), c);

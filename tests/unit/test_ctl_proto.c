@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -99,19 +100,89 @@ test_parse_string_id(void **state)
 	ctl_request_free(&req);
 }
 
+/* Integer ids are echoed exactly over the whole 64-bit range json-c
+ * holds without clamping; its clamped ends are refused. */
 static void
-test_parse_float_and_big_id(void **state)
+test_parse_big_ids(void **state)
 {
-	char *r;
+	static const char *const echoed[] = {
+		"18446744073709551614", "9223372036854775808",
+		"9223372036854775807", "-9223372036854775807", "0", "-1",
+	};
+	static const char *const refused[] = {
+		"18446744073709551615", "18446744073709551616",
+		"99999999999999999999999999", "-9223372036854775808",
+		"-9223372036854775809", "-99999999999999999999999999",
+	};
+	char line[128], want[128], *r;
+	size_t i;
 
 	(void)state;
-	r = parse_reply("{\"id\":1.50,\"method\":\"x\"}", 0);
-	assert_string_equal(r, "{\"id\":1.50,\"ok\":true,\"result\":{}}\n");
-	free(r);
-	r = parse_reply("{\"id\":18446744073709551615,\"method\":\"x\"}", 0);
-	assert_string_equal(r, "{\"id\":18446744073709551615,\"ok\":true,"
-			       "\"result\":{}}\n");
-	free(r);
+	for (i = 0; i < sizeof(echoed) / sizeof(echoed[0]); i++) {
+		snprintf(line, sizeof(line), "{\"id\":%s,\"method\":\"x\"}",
+			 echoed[i]);
+		snprintf(want, sizeof(want),
+			 "{\"id\":%s,\"ok\":true,\"result\":{}}\n", echoed[i]);
+		r = parse_reply(line, 0);
+		assert_string_equal(r, want);
+		free(r);
+	}
+	for (i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		snprintf(line, sizeof(line), "{\"id\":%s,\"method\":\"x\"}",
+			 refused[i]);
+		expect_error(line, -EINVAL,
+			     "{\"id\":null,\"ok\":false,\"error\":{\"code\":"
+			     "\"EINVAL\",\"errno\":22,\"message\":\"id: an "
+			     "integer id must lie in -9223372036854775807.."
+			     "18446744073709551614\"}}\n");
+	}
+}
+
+/* A fraction is a valid number but no id: refused, saying so. */
+static void
+test_parse_fraction_id(void **state)
+{
+	(void)state;
+	expect_error("{\"id\":1.50,\"method\":\"x\"}", -EINVAL,
+		     "{\"id\":null,\"ok\":false,\"error\":{\"code\":\"EINVAL\","
+		     "\"errno\":22,\"message\":\"id: must be an integer or a "
+		     "string, not a fraction (1.50)\"}}\n");
+	expect_error("{\"id\":1e5,\"method\":\"x\"}", -EINVAL,
+		     "{\"id\":null,\"ok\":false,\"error\":{\"code\":\"EINVAL\","
+		     "\"errno\":22,\"message\":\"id: must be an integer or a "
+		     "string, not a fraction (1e5)\"}}\n");
+}
+
+/* Numbers JSON does not have are malformed wherever they appear. */
+static void
+test_parse_non_json_numbers(void **state)
+{
+	static const char *const bad[] = {
+		"NaN", "Infinity", "-Infinity", "1.", "1.e5", "-1.", "1.E-2",
+	};
+	char line[128], want[256];
+	struct ctl_request req;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(line, sizeof(line), "{\"id\":%s,\"method\":\"x\"}",
+			 bad[i]);
+		snprintf(want, sizeof(want),
+			 "{\"id\":null,\"ok\":false,\"error\":{\"code\":"
+			 "\"EBADMSG\",\"errno\":74,\"message\":\"malformed "
+			 "JSON: '%s' is not a JSON number\"}}\n", bad[i]);
+		expect_error(line, -EBADMSG, want);
+		snprintf(line, sizeof(line), "{\"id\":1,\"method\":\"x\","
+			 "\"params\":{\"a\":[1,{\"b\":%s}]}}", bad[i]);
+		assert_int_equal(parse(line, &req), -EBADMSG);
+		assert_null(req.id);
+		ctl_request_free(&req);
+	}
+	/* what JSON does allow passes, and is echoed as written */
+	assert_int_equal(parse("{\"id\":1,\"method\":\"x\",\"params\":"
+			       "{\"a\":[-0.5,1e5,1E+2,0.0e-1,-0]}}", &req), 0);
+	ctl_request_free(&req);
 }
 
 static void
@@ -166,11 +237,11 @@ test_parse_bad_id(void **state)
 	(void)state;
 	expect_error("{\"id\":[1],\"method\":\"x\"}", -EINVAL,
 		     "{\"id\":null,\"ok\":false,\"error\":{\"code\":\"EINVAL\","
-		     "\"errno\":22,\"message\":\"id must be a number, a "
+		     "\"errno\":22,\"message\":\"id: must be an integer, a "
 		     "string or null\"}}\n");
 	expect_error("{\"id\":true,\"method\":\"x\"}", -EINVAL,
 		     "{\"id\":null,\"ok\":false,\"error\":{\"code\":\"EINVAL\","
-		     "\"errno\":22,\"message\":\"id must be a number, a "
+		     "\"errno\":22,\"message\":\"id: must be an integer, a "
 		     "string or null\"}}\n");
 }
 
@@ -181,6 +252,9 @@ test_parse_malformed(void **state)
 		"", "   ", "{", "{\"method\":\"x\"", "{\"method\":\"x\",}",
 		"{'method':'x'}", "nul", "{\"method\":\"x\" \"id\":1}",
 		"{\"method\":\"\xff\xfe\"}", "\x01\x02\x03", "}{",
+		/* json-c's own check lets these through */
+		"{\"method\":\"\xc0\xaf\"}", "{\"method\":\"\xed\xa0\x80\"}",
+		"{\"method\":\"\xf4\x90\x80\x80\"}",
 	};
 	struct ctl_request req;
 	size_t i;
@@ -335,6 +409,95 @@ test_reply_error(void **state)
 	assert_true(strchr(r, '\n') == r + strlen(r) - 1);
 	free(r);
 	json_object_put(id);
+}
+
+/* Whether r is one line of valid UTF-8 (checked byte by byte here, not
+ * with the code under test). */
+static bool
+valid_utf8(const char *r)
+{
+	const unsigned char *p = (const unsigned char *)r;
+	int i, n;
+
+	while (*p) {
+		if (*p < 0x80) {
+			p++;
+			continue;
+		}
+		n = *p >= 0xf0 && *p <= 0xf4 ? 3 : *p >= 0xe0 ? 2 :
+		    *p >= 0xc2 && *p < 0xe0 ? 1 : -1;
+		if (n < 0 || *p > 0xf4)
+			return false;
+		for (i = 1; i <= n; i++)
+			if ((p[i] & 0xc0) != 0x80)
+				return false;
+		p += n + 1;
+	}
+	return true;
+}
+
+/*
+ * A message cut by its buffer ends on a whole character and says "...":
+ * try every position of a 2-, 3- and 4-byte character at the cut.
+ */
+static void
+test_msg_cut_on_character(void **state)
+{
+	static const char *const chars[] = { "\xc3\xa9", "\xe2\x82\xac",
+					     "\xf0\x9f\x98\x80" };
+	char text[CTL_ERRMSG_LEN * 2], m[CTL_ERRMSG_LEN], *r;
+	size_t c, pad, n;
+
+	(void)state;
+	for (c = 0; c < 3; c++) {
+		for (pad = 0; pad < 8; pad++) {
+			/* pad ASCII bytes, then the character over and over */
+			memset(text, 'a', pad);
+			for (n = pad; n + 4 < sizeof(text) - 1;
+			     n += strlen(chars[c]))
+				memcpy(text + n, chars[c], strlen(chars[c]));
+			text[n] = '\0';
+			ctl_msg_format(m, sizeof(m), "x '%s'", text);
+			assert_true(strlen(m) < sizeof(m));
+			assert_true(valid_utf8(m));
+			assert_string_equal(m + strlen(m) - 3, "...");
+			r = ctl_reply_error(NULL, EINVAL, m);
+			assert_true(valid_utf8(r));
+			assert_null(strstr(r, "\xef\xbf\xbd"));	/* nothing lost */
+			free(r);
+		}
+	}
+	/* short messages are not touched */
+	ctl_msg_format(m, sizeof(m), "%s", "\xc3\xa9t\xc3\xa9");
+	assert_string_equal(m, "\xc3\xa9t\xc3\xa9");
+}
+
+/* Whatever bytes a message or a result holds, the reply is UTF-8. */
+static void
+test_reply_always_utf8(void **state)
+{
+	json_object *res;
+	char *r;
+
+	(void)state;
+	/* a message cut by someone else's snprintf: the partial character
+	 * at the end goes */
+	r = ctl_reply_error(NULL, EINVAL, "name \xe2\x82");
+	assert_string_equal(r, "{\"id\":null,\"ok\":false,\"error\":{\"code\":"
+			       "\"EINVAL\",\"errno\":22,\"message\":\"name \"}}\n");
+	free(r);
+	/* invalid bytes inside are replaced by U+FFFD */
+	r = ctl_reply_error(NULL, EINVAL, "a\xff" "b\xc0\xaf" "c\xed\xa0\x80");
+	assert_true(valid_utf8(r));
+	assert_non_null(strstr(r, "a\xef\xbf\xbd" "b"));
+	free(r);
+	/* in a result (say a name from a config file) too */
+	res = json_object_new_object();
+	json_object_object_add(res, "name", json_object_new_string("dp\xfe"));
+	r = ctl_reply_ok(NULL, res);
+	assert_string_equal(r, "{\"id\":null,\"ok\":true,\"result\":"
+			       "{\"name\":\"dp\xef\xbf\xbd\"}}\n");
+	free(r);
 }
 
 /* ---- errno codes ---- */
@@ -501,7 +664,9 @@ main(void)
 		cmocka_unit_test(test_parse_valid),
 		cmocka_unit_test(test_parse_no_id),
 		cmocka_unit_test(test_parse_string_id),
-		cmocka_unit_test(test_parse_float_and_big_id),
+		cmocka_unit_test(test_parse_big_ids),
+		cmocka_unit_test(test_parse_fraction_id),
+		cmocka_unit_test(test_parse_non_json_numbers),
 		cmocka_unit_test(test_parse_no_params),
 		cmocka_unit_test(test_parse_params_not_object),
 		cmocka_unit_test(test_parse_method_bad),
@@ -513,6 +678,8 @@ main(void)
 		cmocka_unit_test(test_parse_too_long),
 		cmocka_unit_test(test_reply_ok),
 		cmocka_unit_test(test_reply_error),
+		cmocka_unit_test(test_msg_cut_on_character),
+		cmocka_unit_test(test_reply_always_utf8),
 		cmocka_unit_test(test_errno_codes),
 		cmocka_unit_test(test_param_str),
 		cmocka_unit_test(test_param_uint),

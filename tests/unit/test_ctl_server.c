@@ -14,10 +14,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <grp.h>
+#include <signal.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -610,13 +613,13 @@ test_poll_budget(void **state)
 	close(fd);
 }
 
-/* Beyond 1024 clients new connections are accepted and closed. */
+/* Beyond 1024 clients new connections are accepted, told and closed. */
 static void
 test_client_limit(void **state)
 {
 	struct fixture *f = *state;
 	struct rlimit rl;
-	char buf[16];
+	char *got;
 	int fds[1030];
 	int i;
 
@@ -635,12 +638,225 @@ test_client_limit(void **state)
 	}
 	pump(f, 40);
 	assert_int_equal(ctl_server_clients(f->srv), 1024);
-	/* the last ones were closed by the server */
-	assert_int_equal(recv(fds[1029], buf, sizeof(buf), 0), 0);
+	/* the last ones were told why, then closed by the server */
+	got = cli_read(f, fds[1029], -1);
+	assert_string_equal(got, "{\"id\":null,\"ok\":false,\"error\":{"
+			    "\"code\":\"EUSERS\",\"errno\":87,\"message\":"
+			    "\"all 1024 control connections are taken\"}}\n");
+	free(got);
 	for (i = 0; i < 1030; i++)
 		close(fds[i]);
 	pump(f, 40);
 	assert_int_equal(ctl_server_clients(f->srv), 0);
+}
+
+static void
+set_limits(struct fixture *f, unsigned int max, unsigned int root,
+	   unsigned int per_uid, unsigned int idle_ms)
+{
+	struct ctl_limits l = { .max_clients = max, .root_slots = root,
+				.max_per_uid = per_uid,
+				.idle_timeout_ms = idle_ms };
+
+	assert_int_equal(ctl_server_set_limits(f->srv, &l), 0);
+}
+
+/* Pump the server for ms milliseconds. */
+static void
+pump_for(struct fixture *f, int ms)
+{
+	double end = now() + ms / 1000.0;
+
+	while (now() < end)
+		ctl_server_poll(f->srv, 5);
+}
+
+/*
+ * An idle client without a lease is told and closed after the timeout;
+ * one that keeps asking, and one that holds a lease, stay.
+ */
+static void
+test_idle_timeout(void **state)
+{
+	struct fixture *f = *state;
+	struct ctl_limits l;
+	int idle, busy, leased, i;
+	char *got;
+
+	ctl_server_get_limits(f->srv, &l);
+	assert_int_equal(l.idle_timeout_ms, CTL_DEFAULT_IDLE_TIMEOUT_MS);
+	assert_int_equal(l.max_per_uid, CTL_DEFAULT_MAX_PER_UID);
+	set_limits(f, 1024, 64, 64, 300);
+	idle = cli_connect(f);
+	busy = cli_connect(f);
+	leased = cli_connect(f);
+	cli_send(f, leased, "{\"id\":1,\"method\":\"lease\"}\n");
+	expect_lines(f, leased, 1, "{\"id\":1,\"ok\":true,\"result\":{}}\n");
+	pump(f, 2);
+	assert_int_equal(ctl_server_clients(f->srv), 3);
+	for (i = 0; i < 8; i++) {
+		cli_send(f, busy, "{\"id\":2,\"method\":\"echo\"}\n");
+		expect_lines(f, busy, 1, "{\"id\":2,\"ok\":true,\"result\":{}}\n");
+		pump_for(f, 100);
+	}
+	/* 800 ms: the idle one went, told why */
+	got = cli_read(f, idle, -1);
+	assert_string_equal(got, "{\"id\":null,\"ok\":false,\"error\":{"
+			    "\"code\":\"ETIMEDOUT\",\"errno\":110,\"message\":"
+			    "\"idle for 300 ms without a lease: closed "
+			    "(control_idle_timeout)\"}}\n");
+	free(got);
+	assert_int_equal(ctl_server_clients(f->srv), 2);
+	assert_int_equal(f->closed, 0);
+	cli_send(f, leased, "{\"id\":3,\"method\":\"echo\"}\n");
+	expect_lines(f, leased, 1, "{\"id\":3,\"ok\":true,\"result\":{}}\n");
+	/* 0 turns the timeout off */
+	set_limits(f, 1024, 64, 64, 0);
+	pump_for(f, 500);
+	assert_int_equal(ctl_server_clients(f->srv), 2);
+	close(idle);
+	close(busy);
+	close(leased);
+	pump(f, 3);
+	assert_int_equal(f->closed, 1);
+}
+
+/*
+ * n connections of a non-root user, made by a child with that uid and
+ * held until child_stop(); returns once they are made.
+ */
+static int
+child_connect(struct fixture *f, uid_t uid, int n, int *pipe_out)
+{
+	int fds[2], i, one = 1;
+	char c;
+	pid_t pid;
+
+	assert_int_equal(pipe(fds), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		close(fds[0]);
+		if (setgid(uid) < 0 || setuid(uid) < 0)
+			_exit(2);
+		for (i = 0; i < n; i++)
+			cli_connect(f);	/* kept open until the pipe closes */
+		if (write(fds[1], &one, 1) != 1)
+			_exit(3);
+		pause();	/* holding them until the parent kills it */
+		_exit(0);
+	}
+	close(fds[1]);
+	*pipe_out = fds[0];
+	while (read(fds[0], &c, 1) < 0 && errno == EINTR)
+		;
+	return pid;
+}
+
+static void
+child_stop(struct fixture *f, int pid, int pipe_fd)
+{
+	int status;
+
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+	close(pipe_fd);
+	pump(f, 20);
+}
+
+/*
+ * A user other than root gets max_per_uid connections and never the
+ * slots kept for root; root gets in whatever other users hold.
+ */
+static void
+test_uid_cap_and_root_slots(void **state)
+{
+	struct fixture *f = *state;
+	int pipe_fd, pid, i, fds[4];
+
+	if (geteuid() != 0)
+		skip();
+	/* the child must be able to reach the socket */
+	chmod(f->dir, 0755);
+	assert_int_equal(chmod(f->path, 0666), 0);
+	set_limits(f, 12, 4, 5, 0);
+	pid = child_connect(f, 65534, 10, &pipe_fd);
+	pump(f, 20);
+	/* 5 of the 10 (the cap per uid) */
+	assert_int_equal(ctl_server_clients(f->srv), 5);
+	set_limits(f, 12, 4, 0, 0);	/* no cap per uid now */
+	child_stop(f, pid, pipe_fd);
+	assert_int_equal(ctl_server_clients(f->srv), 0);
+	pid = child_connect(f, 65534, 10, &pipe_fd);
+	pump(f, 20);
+	/* 12 less the 4 slots kept for root */
+	assert_int_equal(ctl_server_clients(f->srv), 8);
+	for (i = 0; i < 4; i++)
+		fds[i] = cli_connect(f);
+	pump(f, 20);
+	assert_int_equal(ctl_server_clients(f->srv), 12);
+	for (i = 0; i < 4; i++) {
+		cli_send(f, fds[i], "{\"id\":1,\"method\":\"echo\"}\n");
+		expect_lines(f, fds[i], 1,
+			     "{\"id\":1,\"ok\":true,\"result\":{}}\n");
+		close(fds[i]);
+	}
+	child_stop(f, pid, pipe_fd);
+	assert_int_equal(ctl_server_clients(f->srv), 0);
+}
+
+/*
+ * A symlink where the socket goes is refused, and what it points to is
+ * left alone (no chmod or chown through the link).
+ */
+static void
+test_symlink_not_followed(void **state)
+{
+	struct fixture *f = *state;
+	char victim[128], link[128];
+	struct stat st;
+	int fd;
+
+	snprintf(victim, sizeof(victim), "%s/victim", f->dir);
+	snprintf(link, sizeof(link), "%s/link.sock", f->dir);
+	fd = open(victim, O_CREAT | O_WRONLY, 0600);
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(symlink(victim, link), 0);
+	assert_null(ctl_server_create(link, 0666, "daemon", methods, 1, NULL));
+	assert_int_equal(errno, EEXIST);
+	assert_int_equal(lstat(victim, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0600);
+	assert_int_equal(st.st_gid, getegid());
+	assert_int_equal(lstat(link, &st), 0);
+	assert_true(S_ISLNK(st.st_mode));
+}
+
+/* A group is set in a private directory, which goes afterwards. */
+static void
+test_group_and_mode(void **state)
+{
+	struct fixture *f = *state;
+	char path[128], cmd[256];
+	struct ctl_server *s2;
+	struct stat st;
+	struct group *gr = getgrnam("daemon");
+
+	if (gr == NULL || geteuid() != 0)
+		skip();
+	snprintf(path, sizeof(path), "%s/grp.sock", f->dir);
+	s2 = ctl_server_create(path, 0640, "daemon", methods, 1, NULL);
+	assert_non_null(s2);
+	assert_int_equal(lstat(path, &st), 0);
+	assert_true(S_ISSOCK(st.st_mode));
+	assert_int_equal(st.st_mode & 07777, 0640);
+	assert_int_equal(st.st_gid, gr->gr_gid);
+	/* nothing else is left in the directory */
+	snprintf(cmd, sizeof(cmd), "test \"$(ls -A %s | grep -c dplbd)\" = 0",
+		 f->dir);
+	assert_int_equal(system(cmd), 0);
+	ctl_server_destroy(s2);
+	assert_int_equal(access(path, F_OK), -1);
 }
 
 static void
@@ -674,6 +890,10 @@ main(void)
 		T(test_poll_budget),
 		T(test_client_limit),
 		T(test_poll_timeout),
+		T(test_idle_timeout),
+		T(test_uid_cap_and_root_slots),
+		T(test_symlink_not_followed),
+		T(test_group_and_mode),
 	};
 #undef T
 

@@ -158,7 +158,7 @@ test_svc_invalid(void **state)
 
 	assert_int_equal(lb_svc_add(st, &k, &c, msg, sizeof(msg)), -EINVAL);
 	assert_string_equal(msg, "sched: unknown scheduler 'nope' (rr wrr lc "
-			    "wlc sh mh fo)");
+			    "wlc sh mh fo dh lblc lblcr sed nq)");
 	c = C("rr", "");
 	c.flags = LB_SVC_F_ONE_PACKET;
 	assert_int_equal(lb_svc_add(st, &k, &c, msg, sizeof(msg)), -EINVAL);
@@ -360,6 +360,7 @@ test_sched_picks(void **state)
 {
 	struct lb_svc_key k = K(IPPROTO_TCP, "198.18.0.100", 80);
 	struct inet_addr client = A("203.0.113.9");
+	struct inet_addr vip = A("198.18.0.100");
 	const struct lb_svc_snap *ss;
 	const struct lb_dest_snap *ds;
 	unsigned int seen[3] = { 0 }, i;
@@ -367,7 +368,7 @@ test_sched_picks(void **state)
 
 	add_web();
 	ss = lookup(IPPROTO_TCP, "198.18.0.100", 80);
-	assert_null(lb_svc_pick(ss, 0, &client, htons(1234)));	/* no dest */
+	assert_null(lb_svc_pick(ss, 0, &client, htons(1234), &vip, 0));	/* no dest */
 	d = D("198.18.1.11", 0, 1, LB_FWD_FNAT);
 	assert_int_equal(lb_dest_add(st, &k, &d, msg, sizeof(msg)), 0);
 	d = D("198.18.1.12", 0, 1, LB_FWD_FNAT);
@@ -378,7 +379,7 @@ test_sched_picks(void **state)
 	assert_int_equal(ss->n_dests, 3);
 	assert_string_equal(sched_name(&ss->sched), "rr");
 	for (i = 0; i < 60; i++) {
-		ds = lb_svc_pick(ss, i % NW, &client, htons(1234));
+		ds = lb_svc_pick(ss, i % NW, &client, htons(1234), &vip, 0);
 		assert_non_null(ds);
 		assert_int_equal(ds->port, htons(80));
 		seen[ds - ss->dests]++;
@@ -398,10 +399,102 @@ test_sched_picks(void **state)
 	ss = lookup(IPPROTO_TCP, "198.18.0.100", 80);
 	memset(seen, 0, sizeof(seen));
 	for (i = 0; i < 400; i++)
-		seen[lb_svc_pick(ss, 1, &client, htons(1234)) - ss->dests]++;
+		seen[lb_svc_pick(ss, 1, &client, htons(1234), &vip, 0) - ss->dests]++;
 	assert_int_equal(seen[0], 300);
 	assert_int_equal(seen[1], 100);
 	assert_int_equal(seen[2], 0);
+}
+
+/* A connection's life on worker w, as lb.c counts it. */
+static void
+conn_open(struct lb_dest *d, unsigned int w)
+{
+	lb_dest_hold(d);
+	lb_dest_conn_count(d, w, 0, 1);		/* SYN: inactive */
+	lb_dest_conn_count(d, w, 1, -1);	/* established */
+}
+
+static void
+conn_close(struct lb_dest *d, unsigned int w)
+{
+	lb_dest_conn_count(d, w, -1, 0);
+	lb_dest_put(d);
+}
+
+static const struct lb_dest_snap *
+pick_w(unsigned int w, uint32_t now)
+{
+	struct inet_addr client = A("203.0.113.9");
+	struct inet_addr vip = A("198.18.0.100");
+
+	return lb_svc_pick(lookup(IPPROTO_TCP, "198.18.0.100", 80), w, &client,
+			   htons(1234), &vip, now);
+}
+
+/*
+ * wlc (and the other load schedulers) follow each worker's own counts
+ * through rebuilds, and a dest deleted with connections counted after
+ * its deletion, then freed, is never touched again (ASan checks).
+ */
+static void
+test_load_sched_per_worker(void **state)
+{
+	struct lb_svc_key k = K(IPPROTO_TCP, "198.18.0.100", 80);
+	struct lb_svc_conf c = C("wlc", "lg1");
+	struct lb_dest_conf d1 = D("198.18.1.11", 0, 1, LB_FWD_FNAT);
+	struct lb_dest_conf d2 = D("198.18.1.12", 0, 3, LB_FWD_FNAT);
+	struct lb_dest *dst[2];
+	unsigned int n[2] = { 0 }, i;
+	const struct lb_dest_snap *ds;
+
+	add_web();
+	assert_int_equal(lb_svc_edit(st, &k, &c, msg, sizeof(msg)), 0);
+	assert_int_equal(lb_dest_add(st, &k, &d1, msg, sizeof(msg)), 0);
+	assert_int_equal(lb_dest_add(st, &k, &d2, msg, sizeof(msg)), 0);
+	ds = lookup(IPPROTO_TCP, "198.18.0.100", 80)->dests;
+	dst[0] = ds[0].dest;
+	dst[1] = ds[1].dest;
+	/* worker 0: 8 held connections split by weight, 2:6 */
+	for (i = 0; i < 8; i++) {
+		ds = pick_w(0, 0);
+		conn_open(ds->dest, 0);
+		n[ds->dest == dst[1]]++;
+	}
+	assert_int_equal(n[0], 2);
+	assert_int_equal(n[1], 6);
+	/* ipvsadm's counts are the sum over workers */
+	assert_int_equal(dst[1]->load.active, 6);
+	/* worker 1 has its own: idle, the newest of equals */
+	assert_ptr_equal(pick_w(1, 0)->dest, dst[1]);
+	/* a rebuild (weight 1 -> 3) keeps worker 0's counts: 2/3 < 6/3 */
+	d1.weight = 3;
+	assert_int_equal(lb_dest_edit(st, &k, &d1, msg, sizeof(msg)), 0);
+	assert_ptr_equal(pick_w(0, 0)->dest, dst[0]);
+	/* dest 2 deleted with its 6 connections alive; they end after the
+	 * deletion, worker 0 not having picked since */
+	assert_int_equal(lb_dest_del(st, &k, &d2.addr, 0, msg, sizeof(msg)),
+			 0);
+	for (i = 0; i < 6; i++)
+		conn_close(dst[1], 0);
+	assert_int_equal(lb_store_gc(st), 0);		/* freed */
+	assert_ptr_equal(pick_w(0, 0)->dest, dst[0]);
+	conn_close(dst[0], 0);
+	conn_close(dst[0], 0);
+	assert_int_equal(dst[0]->pcpu[0].wl.active, 0);
+
+	/* lblc: each worker's table, kept across rebuilds, freed with the
+	 * service (LSan checks) */
+	c = C("lblc", "lg1");
+	assert_int_equal(lb_svc_edit(st, &k, &c, msg, sizeof(msg)), 0);
+	assert_int_equal(lb_dest_add(st, &k, &d2, msg, sizeof(msg)), 0);
+	ds = pick_w(0, 1000);
+	assert_non_null(ds);
+	dst[1] = ds->dest;	/* the snapshot goes with the rebuild */
+	d1.weight = 4;
+	assert_int_equal(lb_dest_edit(st, &k, &d1, msg, sizeof(msg)), 0);
+	assert_ptr_equal(pick_w(0, 2000)->dest, dst[1]);
+	c = C("rr", "lg1");
+	assert_int_equal(lb_svc_edit(st, &k, &c, msg, sizeof(msg)), 0);
 }
 
 /* What workers write survives every rebuild and the dest's deletion. */
@@ -696,6 +789,8 @@ main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_sched_picks, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_load_sched_per_worker,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_counters_survive, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_svc_del_with_held_dest,

@@ -18,7 +18,7 @@
 
 #include <cmocka.h>
 
-#include "lb/scheduler.h"
+#include "sched/scheduler.h"
 
 /* ---- allocation counting ---------------------------------------------- */
 
@@ -190,16 +190,25 @@ static void
 test_registry(void **state)
 {
 	static const char *const names[] = { "rr", "wrr", "lc", "wlc", "sh",
-					     "mh", "fo" };
+					     "mh", "fo", "dh", "lblc", "lblcr",
+					     "sed", "nq" };
+	char all[128] = "";
 	unsigned int i;
 
-	for (i = 0; i < 7; i++) {
+	for (i = 0; i < 12; i++) {
 		assert_string_equal(sched_name_at(i), names[i]);
 		assert_true(sched_known(names[i]));
 		assert_true(strlen(names[i]) < SCHED_NAME_MAX);
+		if (i > 0)
+			strcat(all, " ");
+		strcat(all, names[i]);
 	}
-	assert_null(sched_name_at(7));
-	assert_false(sched_known("lblc"));
+	assert_null(sched_name_at(12));
+	/* the list the error messages print is the registry */
+	assert_string_equal(SCHED_NAMES, all);
+	/* IPVS's ovf and twos are not here */
+	assert_false(sched_known("ovf"));
+	assert_false(sched_known("twos"));
 	assert_false(sched_known(NULL));
 }
 
@@ -268,7 +277,8 @@ test_input_errors(void **state)
 {
 	static const uint32_t w[] = { 1, 1 };
 	struct sched_input in = { 0 };
-	struct inet_addr unset = { 0 };
+	struct inet_addr unset = { 0 }, dst = client_v4(99);
+	struct sched_worker sw = { 0 };
 	struct sched_state st;
 
 	make_dests(2, w);
@@ -286,10 +296,40 @@ test_input_errors(void **state)
 	build_ok(&st, "mh", 2, 0);
 	assert_int_equal(sched_pick(&st, &in), -EINVAL);
 	sched_free(&st);
-	/* lc, wlc and fo need neither */
+	/* dh, lblc and lblcr need a destination, and lblc/lblcr their
+	 * worker's memory */
 	in.saddr = NULL;
+	build_ok(&st, "dh", 2, 0);
+	assert_int_equal(sched_pick(&st, &in), -EINVAL);
+	in.daddr = &unset;
+	assert_int_equal(sched_pick(&st, &in), -EINVAL);
+	sched_free(&st);
+	build_ok(&st, "lblc", 2, 0);
+	in.daddr = &dst;
+	assert_int_equal(sched_pick(&st, &in), -EINVAL);	/* no sw */
+	in.sw = &sw;
+	assert_int_equal(sched_pick(&st, &in), -EINVAL);	/* unprepared */
+	assert_int_equal(sched_worker_prepare(&sw, "lblc"), 0);
+	assert_int_equal(sched_pick(&st, &in), 1);
+	in.worker = 1;			/* built for one worker */
+	assert_int_equal(sched_pick(&st, &in), -EINVAL);
+	sched_free(&st);
+	build_ok(&st, "lblcr", 2, 0);
+	assert_int_equal(sched_pick(&st, &in), -EINVAL);
+	in.worker = 0;
+	assert_int_equal(sched_pick(&st, &in), 1);
+	sched_free(&st);
+	sched_worker_fini(&sw);
+	assert_int_equal(sched_worker_prepare(&sw, "nope"), -EINVAL);
+	/* lc, wlc, sed, nq and fo need nothing; equals go to the newest */
+	in = (struct sched_input){ 0 };
 	build_ok(&st, "wlc", 2, 0);
-	assert_int_equal(sched_pick(&st, &in), 0);
+	assert_int_equal(sched_pick(&st, &in), 1);
+	sched_free(&st);
+	/* but a worker the state was built for */
+	in.worker = 1;
+	build_ok(&st, "sed", 2, 0);
+	assert_int_equal(sched_pick(&st, &in), -EINVAL);
 	sched_free(&st);
 }
 
@@ -300,13 +340,17 @@ test_nothing_available(void **state)
 	static const uint32_t w[] = { 0, 0, 0 };
 	static const uint32_t w1[] = { 1, 2, 3 };
 	struct sched_cursor c = { 0 };
+	struct sched_worker sw = { 0 };
 	struct inet_addr a = client_v4(1);
-	struct sched_input in = { .saddr = &a, .cursor = &c };
+	struct sched_input in = { .saddr = &a, .cursor = &c, .daddr = &a,
+				  .sw = &sw };
 	struct sched_state st;
 	const char *name;
 	unsigned int i, j;
+	int r;
 
 	for (i = 0; (name = sched_name_at(i)) != NULL; i++) {
+		assert_int_equal(sched_worker_prepare(&sw, name), 0);
 		make_dests(3, w);
 		build_ok(&st, name, 0, 0);
 		assert_int_equal(sched_pick(&st, &in), -ENOENT);
@@ -321,9 +365,13 @@ test_nothing_available(void **state)
 		build_ok(&st, name, 3, SCHED_F_FALLBACK);
 		assert_int_equal(sched_pick(&st, &in), -ENOENT);
 		loads[1].overloaded = 0;	/* live: no rebuild needed */
-		assert_int_equal(sched_pick(&st, &in), 1);
+		r = sched_pick(&st, &in);
+		/* dh: only if the destination hashes to dest 1 */
+		if (strcmp(name, "dh") != 0 || r != -ENOENT)
+			assert_int_equal(r, 1);
 		sched_free(&st);
 	}
+	sched_worker_fini(&sw);
 }
 
 /* weight 0 is never picked, by any scheduler, over 1000 picks */
@@ -332,26 +380,38 @@ test_quiescent_never_picked(void **state)
 {
 	static const uint32_t w[] = { 0, 3, 0, 1, 0, 2 };
 	struct sched_cursor c = { 0 };
+	struct sched_worker sw = { 0 };
 	struct inet_addr a;
-	struct sched_input in = { .saddr = &a, .cursor = &c };
+	struct sched_input in = { .saddr = &a, .cursor = &c, .daddr = &a,
+				  .sw = &sw };
 	struct sched_state st;
 	const char *name;
-	unsigned int i, k;
+	unsigned int i, k, none;
 
 	for (i = 0; (name = sched_name_at(i)) != NULL; i++) {
+		assert_int_equal(sched_worker_prepare(&sw, name), 0);
 		make_dests(6, w);
 		build_ok(&st, name, 6, 0);
-		for (k = 0; k < 1000; k++) {
+		for (k = 0, none = 0; k < 1000; k++) {
 			int r;
 
 			a = client_v4(k);
 			r = sched_pick(&st, &in);
+			/* dh has no fallback: the buckets of a quiescent
+			 * dest give nothing (IPVS) */
+			if (r == -ENOENT && strcmp(name, "dh") == 0) {
+				none++;
+				continue;
+			}
 			assert_true(r == 1 || r == 3 || r == 5);
 			/* the lc family sees the load move */
 			loads[r].active++;
 		}
+		if (strcmp(name, "dh") == 0)	/* 3 of 6 dests: about half */
+			assert_true(none > 400 && none < 600);
 		sched_free(&st);
 	}
+	sched_worker_fini(&sw);
 }
 
 /* ---- rr, wrr ---------------------------------------------------------- */
@@ -514,18 +574,19 @@ test_lc(void **state)
 
 	make_dests(4, w);
 	build_ok(&st, "lc", 4, 0);
-	/* least overhead = active * 256 + inactive; ties to the first */
+	/* least overhead = active * 256 + inactive; equals go to the
+	 * newest dest (IPVS's list head): the highest index */
 	loads[0].active = 1;
 	loads[1].inactive = 300;
 	loads[2].active = 1;
 	loads[3].inactive = 255;
 	assert_int_equal(sched_pick(&st, &in), 3);
 	loads[3].inactive = 256;
-	assert_int_equal(sched_pick(&st, &in), 0);
-	loads[0].overloaded = 1;
+	assert_int_equal(sched_pick(&st, &in), 3);
+	loads[3].overloaded = 1;
 	assert_int_equal(sched_pick(&st, &in), 2);
 	loads[2].inactive = 1;
-	assert_int_equal(sched_pick(&st, &in), 3);
+	assert_int_equal(sched_pick(&st, &in), 0);
 	sched_free(&st);
 
 	/* from idle, weights play no part: an even share */
@@ -555,10 +616,10 @@ test_wlc(void **state)
 	loads[2].inactive = 88;
 	loads[3].active = 4;
 	assert_int_equal(sched_pick(&st, &in), 2);
-	loads[2].inactive = 256;	/* 768/3: four-way tie, first wins */
-	assert_int_equal(sched_pick(&st, &in), 0);
-	loads[0].overloaded = 1;
-	assert_int_equal(sched_pick(&st, &in), 1);
+	loads[2].inactive = 256;	/* 768/3: four-way tie, newest wins */
+	assert_int_equal(sched_pick(&st, &in), 3);
+	loads[3].overloaded = 1;
+	assert_int_equal(sched_pick(&st, &in), 2);
 	sched_free(&st);
 
 	/* from idle, shares follow the weights exactly */
@@ -880,45 +941,142 @@ test_fo(void **state)
 
 	make_dests(5, w);
 	build_ok(&st, "fo", 5, 0);
-	/* highest weight, the first of equals, every time */
+	/* highest weight, the newest of equals (IPVS's list head), every
+	 * time */
 	memset(counts, 0, sizeof(counts));
 	for (i = 0; i < 1000; i++)
 		counts[sched_pick(&st, &in)]++;
-	assert_int_equal(counts[1], 1000);
+	assert_int_equal(counts[2], 1000);
 	/* overloaded: the next best takes over, and gives back */
-	loads[1].overloaded = 1;
-	assert_int_equal(sched_pick(&st, &in), 2);
 	loads[2].overloaded = 1;
+	assert_int_equal(sched_pick(&st, &in), 1);
+	loads[1].overloaded = 1;
 	assert_int_equal(sched_pick(&st, &in), 0);
 	loads[0].overloaded = 1;
 	assert_int_equal(sched_pick(&st, &in), 3);
 	loads[3].overloaded = 1;
 	assert_int_equal(sched_pick(&st, &in), -ENOENT);
-	loads[1].overloaded = 0;
-	assert_int_equal(sched_pick(&st, &in), 1);
+	loads[2].overloaded = 0;
+	assert_int_equal(sched_pick(&st, &in), 2);
 	sched_free(&st);
 
 	/* drained (weight 0): the other 10 wins, and load plays no part */
 	make_dests(5, w);
-	dests[1].weight = 0;
-	loads[2].active = 1000000;
+	dests[2].weight = 0;
+	loads[1].active = 1000000;
 	build_ok(&st, "fo", 5, 0);
-	assert_int_equal(sched_pick(&st, &in), 2);
+	assert_int_equal(sched_pick(&st, &in), 1);
+	sched_free(&st);
+}
+
+/* ---- dh --------------------------------------------------------------- */
+
+static int
+pick_dst(const struct sched_state *st, const struct inet_addr *d)
+{
+	struct inet_addr c = client_v4(1);
+	struct sched_input in = { .saddr = &c, .daddr = d };
+
+	return sched_pick(st, &in);
+}
+
+static void
+test_dh(void **state)
+{
+	static const uint32_t w[] = { 1, 3, 1, 1 };
+	static const uint32_t w3[] = { 1, 1, 1 };
+	struct inet_addr d = inet_addr_v4(htonl(0x0a000001u));
+	unsigned int counts[MAXD], i, none = 0;
+	struct sched_state st;
+	int r;
+
+	make_dests(4, w);
+	build_ok(&st, "dh", 4, SCHED_F_FALLBACK);
+	/* IPVS's buckets: 10.0.0.1 hashes to bucket 39 of 256
+	 * (0x0a000001 * 0x61c88647 >> 24), dealt to the dests in turn
+	 * from the newest: 39 % 4 = 3 -> the fourth newest, dest 0 */
+	assert_int_equal(pick_dst(&st, &d), 0);
+	d = inet_addr_v4(htonl(0xc0a80101u));		/* bucket 136 */
+	assert_int_equal(pick_dst(&st, &d), 3);
+	/* every address keeps its dest; weights count only as 0 or not */
+	memset(counts, 0, sizeof(counts));
+	for (i = 0; i < 10000; i++) {
+		d = client_v4(i * 7919);
+		r = pick_dst(&st, &d);
+		assert_true(r >= 0 && r < 4);
+		assert_int_equal(pick_dst(&st, &d), r);
+		counts[r]++;
+	}
+	for (i = 0; i < 4; i++)
+		assert_true(counts[i] > 2250 && counts[i] < 2750);
+	/* IPv6 destinations, folded by XOR as IPVS, spread too */
+	memset(counts, 0, sizeof(counts));
+	for (i = 0; i < 10000; i++) {
+		d = client_v6(i * 7919);
+		counts[pick_dst(&st, &d)]++;
+	}
+	for (i = 0; i < 4; i++)
+		assert_true(counts[i] > 2000 && counts[i] < 3000);
+	/* overloaded: its destinations get nothing, fallback or not; the
+	 * others are unaffected */
+	loads[1].overloaded = 1;
+	for (i = 0; i < 1000; i++) {
+		d = client_v4(i * 7919);
+		loads[1].overloaded = 0;
+		r = pick_dst(&st, &d);
+		loads[1].overloaded = 1;
+		if (r == 1) {
+			assert_int_equal(pick_dst(&st, &d), -ENOENT);
+			none++;
+		} else {
+			assert_int_equal(pick_dst(&st, &d), r);
+		}
+	}
+	assert_true(none > 200 && none < 300);
+	loads[1].overloaded = 0;
+	sched_free(&st);
+
+	/* quiescent: it keeps its buckets, which give nothing (IPVS) */
+	make_dests(4, w);
+	dests[2].weight = 0;
+	build_ok(&st, "dh", 4, 0);
+	memset(counts, 0, sizeof(counts));
+	for (i = 0, none = 0; i < 1000; i++) {
+		d = client_v4(i * 7919);
+		r = pick_dst(&st, &d);
+		if (r < 0)
+			none++;
+		else
+			counts[r]++;
+	}
+	assert_int_equal(counts[2], 0);
+	assert_true(none > 200 && none < 300);
+	sched_free(&st);
+
+	/* three dests: bucket 39 % 3 = 0 -> the newest */
+	make_dests(3, w3);
+	build_ok(&st, "dh", 3, 0);
+	d = inet_addr_v4(htonl(0x0a000001u));
+	assert_int_equal(pick_dst(&st, &d), 2);
 	sched_free(&st);
 }
 
 /* ---- no allocation on the packet path --------------------------------- */
+
+#define N_SCHED 12
 
 static void
 test_pick_does_not_allocate(void **state)
 {
 	static const uint32_t w[] = { 3, 1, 0, 2, 5, 1, 1, 4 };
 	void *(*volatile do_malloc)(size_t) = malloc;
-	struct sched_state st[7];
+	static struct sched_wload wl[2 * N_SCHED][8];	/* each its own */
+	struct sched_state st[2 * N_SCHED];
+	struct sched_worker sw[2 * N_SCHED];
 	struct sched_cursor c = { 0 };
-	struct inet_addr a;
-	struct sched_input in = { .saddr = &a, .cursor = &c };
-	int results[7][200];
+	struct inet_addr a, dst;
+	struct sched_input in = { .saddr = &a, .cursor = &c, .daddr = &dst };
+	static int results[2 * N_SCHED][200];
 	unsigned long n;
 	unsigned int i, k;
 	void *p;
@@ -930,28 +1088,48 @@ test_pick_does_not_allocate(void **state)
 	free(p);
 	assert_int_equal(n, 1);
 
+	/* every scheduler, on shared counts and (the second half) on a
+	 * worker's counts with its index */
+	memset(sw, 0, sizeof(sw));
+	memset(wl, 0, sizeof(wl));
 	make_dests(8, w);
-	for (i = 0; i < 7; i++) {
+	for (i = 0; i < 2 * N_SCHED; i++) {
 		unsigned int flags = i % 2 ? SCHED_F_FALLBACK : 0;
+		const char *name = sched_name_at(i % N_SCHED);
 
-		assert_int_equal(sched_build(&st[i], sched_name_at(i), dests,
-					     8, flags | SCHED_F_HASH_PORT), 0);
+		for (k = 0; k < 8; k++)
+			dests[k].wload = i < N_SCHED ? NULL : &wl[i][k];
+		assert_int_equal(sched_build(&st[i], name, dests, 8,
+					     flags | SCHED_F_HASH_PORT), 0);
+		assert_int_equal(sched_worker_prepare(&sw[i], name), 0);
 	}
 	loads[4].overloaded = 1;	/* exercise the skip and fallback paths */
 	count_start();
 	for (k = 0; k < 200; k++) {
 		a = k % 2 ? client_v4(k) : client_v6(k);
+		dst = client_v4(k % 7);
 		in.sport = (uint16_t)k;
-		for (i = 0; i < 7; i++)
-			results[i][k] = sched_pick(&st[i], &in);
+		in.now_ms = k * 1000;
+		for (i = 0; i < 2 * N_SCHED; i++) {
+			int r;
+
+			in.sw = &sw[i];
+			r = results[i][k] = sched_pick(&st[i], &in);
+			if (r >= 0 && i >= N_SCHED)
+				sched_wload_add(&sw[i], &wl[i][r], k % 3 == 0,
+						1 - (k % 3 == 0));
+		}
+		if (k == 100)
+			loads[4].overloaded = 0;
 	}
 	n = count_stop();
 	assert_int_equal(n, 0);
-	for (i = 0; i < 7; i++) {
+	for (i = 0; i < 2 * N_SCHED; i++) {
 		for (k = 0; k < 200; k++)
 			assert_true(results[i][k] >= 0 ||
 				    results[i][k] == -ENOENT);
 		sched_free(&st[i]);
+		sched_worker_fini(&sw[i]);
 	}
 }
 
@@ -974,6 +1152,7 @@ main(void)
 		cmocka_unit_test(test_mh_weights),
 		cmocka_unit_test(test_mh_fallback_and_port),
 		cmocka_unit_test(test_fo),
+		cmocka_unit_test(test_dh),
 		cmocka_unit_test(test_pick_does_not_allocate),
 	};
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * config: the global, eal, dataplane, ip and timeouts groups of
+ * config: the global, eal, dataplane, ip, timeouts and sync groups of
  * dplbd.conf, and their JSON.
  */
 
@@ -83,6 +83,12 @@ static const struct key global_keys[] = {
 	FN_KEY("control_socket", global_control_socket),
 	FN_KEY("socket_mode", global_socket_mode),
 	FN_KEY("socket_group", global_socket_group),
+	UINT_KEY(struct dplb_config, "control_idle_timeout",
+		 control_idle_timeout, 0, 86400),
+	UINT_KEY(struct dplb_config, "control_max_per_uid",
+		 control_max_per_uid, 0, 1024),
+	UINT_KEY(struct dplb_config, "control_root_slots",
+		 control_root_slots, 0, 1023),
 };
 
 const struct key_table cfg_global_keys = KEY_TABLE(global_keys);
@@ -189,6 +195,13 @@ static const struct key ip_keys[] = {
 
 const struct key_table cfg_ip_keys = KEY_TABLE(ip_keys);
 
+/* ha: HA_LEASE_GRACE_MS_MAX of ha/vip.h */
+static const struct key ha_keys[] = {
+	UINT_KEY(struct dplb_config, "lease_grace_ms", lease_grace_ms, 0, 60000),
+};
+
+const struct key_table cfg_ha_keys = KEY_TABLE(ha_keys);
+
 /* The eal group, and what its keys mean together. */
 int
 cfg_top_eal(struct ctx *c, const config_setting_t *s, void *obj)
@@ -249,7 +262,75 @@ static const struct key timeout_keys[] = {
 
 const struct key_table cfg_timeout_keys = KEY_TABLE(timeout_keys);
 
+/* --- metrics -------------------------------------------------------- */
+
+/* Where the Prometheus endpoint listens: any address of the kernel side
+ * (loopback, a twin's address, a management interface's), IPv6 too. */
+static int
+metrics_address(struct ctx *c, const config_setting_t *s, void *obj)
+{
+	char *dst = c->cfg->metrics_address;
+	struct inet_addr a;
+
+	if (cfg_copy_string(c, s, dst, sizeof(c->cfg->metrics_address)) < 0)
+		return -EINVAL;
+	if (inet_addr_parse(dst, &a) < 0)
+		return cfg_err(c, s, NULL, "invalid address '%s' (expected "
+			       "e.g. \"127.0.0.1\" or \"::1\")", dst);
+	return 0;
+}
+
+static const struct key metrics_keys[] = {
+	BOOL_KEY(struct dplb_config, "enabled", metrics_enabled),
+	FN_KEY("address", metrics_address),
+	UINT_KEY(struct dplb_config, "port", metrics_port, 1, 65535),
+};
+
+const struct key_table cfg_metrics_keys = KEY_TABLE(metrics_keys);
+/* --- sync ---------------------------------------------------------- */
+
+static const struct key sync_keys[] = {
+	UINT_KEY(struct dplb_config, "threshold", sync_threshold, 0, 65534),
+	UINT_KEY(struct dplb_config, "period", sync_period, 0, 65534),
+	UINT_KEY(struct dplb_config, "refresh_period", sync_refresh_period, 0,
+		 3600),
+	UINT_KEY(struct dplb_config, "retries", sync_retries, 0, 3),
+	UINT_KEY(struct dplb_config, "full_refresh", sync_full_refresh, 0,
+		 86400),
+	UINT_KEY(struct dplb_config, "dump_rate", sync_dump_rate, 1000,
+		 100000000),
+};
+
+const struct key_table cfg_sync_keys = KEY_TABLE(sync_keys);
+
+/* The sync group: IPVS's sync_threshold is below its period. */
+int
+cfg_top_sync(struct ctx *c, const config_setting_t *s, void *obj)
+{
+	const struct dplb_config *cfg = c->cfg;
+	const config_setting_t *t;
+	int rc = PARSE_GROUP(c, s, sync_keys, obj);
+
+	if (rc != 0 || cfg->sync_period == 0 ||
+	    cfg->sync_threshold < cfg->sync_period)
+		return rc;
+	t = config_setting_get_member(s, "threshold");
+	return cfg_err(c, t != NULL ? t : s, t != NULL ? NULL : "threshold",
+		       "%u must be below period (%u)", cfg->sync_threshold,
+		       cfg->sync_period);
+}
+
 /* --- JSON ----------------------------------------------------------- */
+
+json_object *
+cfg_metrics_json(const struct dplb_config *cfg)
+{
+	json_object *o = json_object_new_object();
+
+	KEYS_TO_JSON(o, metrics_keys, cfg);
+	cfg_add_str(o, "address", cfg->metrics_address);
+	return o;
+}
 
 json_object *
 cfg_global_json(const struct dplb_config *cfg)
@@ -262,6 +343,7 @@ cfg_global_json(const struct dplb_config *cfg)
 	snprintf(mode, sizeof(mode), "%04o", (unsigned int)cfg->socket_mode);
 	cfg_add_str(o, "socket_mode", mode);
 	cfg_add_str(o, "socket_group", cfg->socket_group);
+	KEYS_TO_JSON(o, global_keys, cfg);
 	return o;
 }
 

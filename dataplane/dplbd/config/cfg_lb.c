@@ -157,8 +157,8 @@ svc_sched(struct ctx *c, const config_setting_t *s, void *obj)
 	if (v == NULL)
 		return -EINVAL;
 	if (strlen(v) >= sizeof(svc->conf.sched) || !sched_known(v))
-		return cfg_err(c, s, NULL, "unknown scheduler '%s' (rr wrr lc "
-				"wlc sh mh fo)", v);
+		return cfg_err(c, s, NULL, "unknown scheduler '%s' ("
+			       SCHED_NAMES ")", v);
 	strcpy(svc->conf.sched, v);
 	return 0;
 }

@@ -81,8 +81,8 @@ port_device(struct ctx *c, const config_setting_t *s, void *obj)
 {
 	char id[CFG_DEVARGS_LEN + 8], other[CFG_DEVARGS_LEN + 8];
 	struct cfg_port *port = obj;
-	unsigned int i;
-	const char *p;
+	unsigned int i, line;
+	const char *p, *file;
 
 	if (cfg_copy_string(c, s, port->device, sizeof(port->device)) < 0)
 		return -EINVAL;
@@ -91,6 +91,9 @@ port_device(struct ctx *c, const config_setting_t *s, void *obj)
 	for (p = port->device; *p != '\0'; p++)
 		if (isspace((unsigned char)*p))
 			return cfg_err(c, s, NULL, "must not contain spaces");
+	file = cfg_text_where(c->text, config_setting_source_line(s), &line);
+	snprintf(port->device_at, sizeof(port->device_at), "%s:%u: "
+		 "ports.[%u].device", file, line, CUR_PORT(c));
 	device_id(port->device, id, sizeof(id));
 	for (i = 0; i < CUR_PORT(c); i++) {
 		device_id(c->cfg->ports[i].device, other, sizeof(other));

@@ -170,10 +170,13 @@ json_object *cfg_group_json(const struct key_table *t, const void *obj);
 
 /* cfg_global.c */
 extern const struct key_table cfg_global_keys, cfg_dataplane_keys,
-	cfg_ip_keys, cfg_timeout_keys;
+	cfg_ip_keys, cfg_ha_keys, cfg_timeout_keys, cfg_sync_keys;
 int cfg_top_eal(struct ctx *c, const config_setting_t *s, void *obj);
+int cfg_top_sync(struct ctx *c, const config_setting_t *s, void *obj);
 json_object *cfg_global_json(const struct dplb_config *cfg);
 json_object *cfg_eal_json(const struct dplb_config *cfg);
+extern const struct key_table cfg_metrics_keys;
+json_object *cfg_metrics_json(const struct dplb_config *cfg);
 
 /* cfg_ports.c */
 int cfg_top_ports(struct ctx *c, const config_setting_t *s, void *obj);

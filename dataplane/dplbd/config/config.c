@@ -35,12 +35,15 @@ static const struct key top_keys[] = {
 	FN_KEY("eal", cfg_top_eal),
 	GROUP_KEY("dataplane", cfg_dataplane_keys),
 	GROUP_KEY("ip", cfg_ip_keys),
+	GROUP_KEY("ha", cfg_ha_keys),
 	FN_KEY("ports", cfg_top_ports),
 	GROUP_KEY("neigh", cfg_neigh_keys),
 	FN_KEY("routes", cfg_top_routes),
 	FN_KEY("laddr_groups", cfg_top_laddr_groups),
 	FN_KEY("services", cfg_top_services),
 	GROUP_KEY("timeouts", cfg_timeout_keys),
+	GROUP_KEY("metrics", cfg_metrics_keys),
+	FN_KEY("sync", cfg_top_sync),
 };
 
 void
@@ -51,6 +54,12 @@ config_defaults(struct dplb_config *cfg)
 	snprintf(cfg->control_socket, sizeof(cfg->control_socket), "%s",
 		 CFG_DEFAULT_SOCKET);
 	cfg->socket_mode = 0660;
+	cfg->control_idle_timeout = 60;
+	cfg->control_max_per_uid = 64;
+	cfg->control_root_slots = 64;
+	snprintf(cfg->metrics_address, sizeof(cfg->metrics_address), "%s",
+		 CFG_DEFAULT_METRICS_ADDRESS);
+	cfg->metrics_port = CFG_DEFAULT_METRICS_PORT;
 	cfg->hugepages = true;
 	cfg->workers = 1;
 	cfg->burst = 32;
@@ -65,11 +74,15 @@ config_defaults(struct dplb_config *cfg)
 	cfg->frag_max = 1024;
 	cfg->frag_mem_kb = 4096;
 	cfg->frag_timeout_ms = 30000;
+	cfg->sync_threshold = 3;	/* IPVS's defaults */
+	cfg->sync_period = 50;
+	cfg->sync_dump_rate = 500000;
 	cfg->neigh_max = 4096;
 	cfg->neigh_reachable_ms = 30000;
 	cfg->neigh_retrans_ms = 1000;
 	cfg->neigh_probes = 3;
 	cfg->neigh_queue_len = 8;
+	cfg->lease_grace_ms = 500;	/* HA_LEASE_GRACE_MS_DEFAULT */
 }
 
 static int
@@ -209,9 +222,12 @@ config_to_json(const struct dplb_config *cfg)
 	json_object_object_add(root, "dataplane",
 			       cfg_group_json(&cfg_dataplane_keys, cfg));
 	json_object_object_add(root, "ip", cfg_group_json(&cfg_ip_keys, cfg));
+	json_object_object_add(root, "ha", cfg_group_json(&cfg_ha_keys, cfg));
 	json_object_object_add(root, "neigh", cfg_neigh_json(cfg));
 	json_object_object_add(root, "timeouts",
 			       cfg_group_json(&cfg_timeout_keys, cfg));
+	json_object_object_add(root, "metrics", cfg_metrics_json(cfg));
+	json_object_object_add(root, "sync", cfg_group_json(&cfg_sync_keys, cfg));
 	for (i = 0; i < cfg->n_ports; i++)
 		json_object_array_add(ports, cfg_port_json(&cfg->ports[i]));
 	json_object_object_add(root, "ports", ports);

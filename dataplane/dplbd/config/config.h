@@ -35,13 +35,18 @@
 #define CFG_MAX_SVC_DESTS 4096	/* dests of all services together */
 #define CFG_MAX_LADDR_GROUPS 32
 #define CFG_ERR_LEN 512
+#define CFG_AT_LEN 320		/* "file:line: key" of a setting */
 
 #define CFG_DEFAULT_PATH "/etc/dplb/dplbd.conf"
 #define CFG_DEFAULT_SOCKET "/run/dplb/dplbd.sock"
+#define CFG_DEFAULT_METRICS_ADDRESS "127.0.0.1"
+#define CFG_DEFAULT_METRICS_PORT 9661
 
 struct cfg_port {
 	char name[CFG_IFNAMSIZ];	/* dplb's name, "dp0" */
 	char device[CFG_DEVARGS_LEN];	/* PCI address or vdev devargs */
+	char device_at[CFG_AT_LEN];	/* "file:line: ports.[N].device",
+					 * for checks against the host */
 	char twin[CFG_IFNAMSIZ];	/* kernel twin (net_tap) name, "" = none */
 	bool has_mac;			/* mac overrides the device's MAC */
 	uint8_t mac[6];
@@ -87,6 +92,9 @@ struct dplb_config {
 	char control_socket[108];	/* sun_path */
 	mode_t socket_mode;
 	char socket_group[32];		/* "" = keep the process group */
+	unsigned int control_idle_timeout;	/* s; 0 = never (ctl_limits) */
+	unsigned int control_max_per_uid;	/* 0 = no cap */
+	unsigned int control_root_slots;
 
 	/* eal */
 	bool hugepages;			/* false: --no-huge */
@@ -111,6 +119,14 @@ struct dplb_config {
 	unsigned int lport_guard;	/* s: a full-NAT tuple reused sooner
 					 * is counted (the server's TIME_WAIT) */
 
+	/* sync: the HA connection sync's IPVS sysctls (ha/sync.h) */
+	unsigned int sync_threshold;	/* sync_threshold[0] */
+	unsigned int sync_period;	/* sync_threshold[1] */
+	unsigned int sync_refresh_period;	/* seconds */
+	unsigned int sync_retries;
+	unsigned int sync_full_refresh;	/* seconds, 0 = never */
+	unsigned int sync_dump_rate;	/* records/s of a full dump */
+
 	/* ip */
 	bool ip_forward;
 	unsigned int icmp_rate;		/* ICMP errors per second per worker */
@@ -118,6 +134,9 @@ struct dplb_config {
 	unsigned int frag_max;		/* datagrams in reassembly per worker */
 	unsigned int frag_mem_kb;	/* their buffers, per worker */
 	unsigned int frag_timeout_ms;
+
+	/* ha: an owner's VIP lease outlives its connection by this (vip.h) */
+	unsigned int lease_grace_ms;
 
 	/* neigh */
 	unsigned int neigh_max;
@@ -132,6 +151,11 @@ struct dplb_config {
 	struct cfg_route routes[CFG_MAX_ROUTES];
 	unsigned int n_neighs;
 	struct cfg_neigh neighs[CFG_MAX_NEIGHS];
+
+	/* metrics: the Prometheus endpoint (ops/metrics.h) */
+	bool metrics_enabled;
+	char metrics_address[64];	/* IPv4 or IPv6 address to listen on */
+	uint16_t metrics_port;
 
 	/* load balancer (lb/lb_conf.h), applied by lb_svc_apply_config() */
 	unsigned int n_laddr_groups;

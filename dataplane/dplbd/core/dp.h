@@ -91,6 +91,54 @@ struct dp_txbuf {
 	struct rte_mbuf *pkts[64];
 };
 
+/*
+ * A worker's settings of the HA connection sync (lb/lb.h, lb_sync.c): which
+ * connections its packet path reports, as IPVS's sync_threshold,
+ * sync_period, sync_refresh_period and sync_retries say.  The main lcore
+ * writes them while the worker runs (naturally aligned stores; a worker
+ * may use the old values for a loop turn).
+ */
+struct dp_sync_conf {
+	uint8_t mode;			/* LB_SYNC_OFF (0): the packet path's
+					 * only test when sync is off */
+	uint8_t retries;		/* sync_retries, 0..3 */
+	uint16_t threshold;		/* sync_threshold[0] */
+	uint16_t period;		/* sync_threshold[1], 0 = none */
+	uint16_t wrap;			/* the packet count's modulus: period,
+					 * or 65535 without one */
+	uint16_t refresh_t;		/* sync_refresh_period in ticks of
+					 * 256 ms, 0 = none */
+};
+
+/*
+ * A worker's rings and counters of the HA connection sync.  `out` carries
+ * the records the worker emits to the main lcore (the worker produces,
+ * the main lcore consumes), `in` the records the main lcore received for
+ * the worker to install (the other way round): single producer, single
+ * consumer each.  `work` tells the worker's loop whether it has anything
+ * to do (LB_SYNC_WORK_*, set by the main lcore).
+ */
+struct dp_sync_worker {
+	struct rte_ring *out;
+	struct rte_ring *in;
+	uint32_t work;			/* main lcore: LB_SYNC_WORK_* */
+	uint32_t dump_req;		/* main lcore: bumped for a table walk */
+	uint32_t dump_done;		/* worker: dump_req once walked */
+	uint32_t dump_cursor;		/* worker: conn_foreach() cursor */
+	uint64_t dump_allow;		/* main lcore: `dumped` may reach
+					 * this (the dump's pace) */
+	/* the worker's counters */
+	uint64_t emitted;		/* records queued to the main lcore */
+	uint64_t ring_full;		/* records lost: `out` was full */
+	uint64_t dumped;		/* of which from table walks */
+	uint64_t installed;		/* records that added a connection */
+	uint64_t updated;		/* records that updated one */
+	uint64_t drops[SYNC_DROP_MAX];
+	uint64_t lag_sum_ms;		/* event on the master -> installed */
+	uint64_t lag_n;
+	uint32_t lag_max_ms;
+} __rte_cache_aligned;
+
 struct dp_worker {
 	unsigned int id;		/* 0..n_workers-1, also RCU thread id */
 	unsigned int lcore;
@@ -105,9 +153,11 @@ struct dp_worker {
 	struct conn_table *conns;	/* this worker's connections */
 	uint32_t now_ms;		/* coarse clock, once per loop */
 	uint32_t lport_seq;		/* rotates full-NAT port choices */
+	struct dp_sync_conf sync_conf;	/* HA sync: what to report */
 	uint32_t sleep_us;		/* current back-off */
 	uint32_t empty_streak;
 	struct lcore_stats stats;
+	struct dp_sync_worker sync;	/* HA sync: rings, counters */
 } __rte_cache_aligned;
 
 /* Why a packet went to the main lcore (kept in an mbuf dynfield). */

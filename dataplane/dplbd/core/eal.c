@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <rte_common.h>
 #include <rte_cycles.h>
 #include <rte_eal.h>
 #include <rte_errno.h>
@@ -48,6 +49,46 @@ write_all(const char *p, size_t n)
 }
 
 /*
+ * Errors of net_tap that are no error for dplbd: every twin logs them
+ * at start on kernels without the multiq qdisc (sch_multiq, absent from
+ * most distribution kernels), where the tap PMD gives up its own
+ * rte_flow support, which dplbd does not use on twins; and with
+ * --in-memory or --no-shconf there is no secondary process to tell
+ * about queue starts.  They are demoted to debug.
+ */
+static const char *const benign[] = {
+	"multiq qdisc",
+	"Specified qdisc kind is unknown",
+	"Disabling rte flow support",
+	"req to secondary",
+};
+
+static bool
+is_benign(const char *buf, size_t size)
+{
+	size_t i;
+
+	for (i = 0; i < RTE_DIM(benign); i++)
+		if (memmem(buf, size, benign[i], strlen(benign[i])) != NULL)
+			return true;
+	return false;
+}
+
+/*
+ * The message's syslog priority, or -1 to drop a demoted one below
+ * log_level (DPDK's own level filtered the others already).
+ */
+static int
+msg_priority(const char *buf, size_t size)
+{
+	int prio = cur_priority();
+
+	if (prio >= LOG_LVL_DEBUG || !is_benign(buf, size))
+		return prio;
+	return log_get_level() >= LOG_LVL_DEBUG ? LOG_LVL_DEBUG : -1;
+}
+
+/*
  * The stream is fully buffered and DPDK flushes it after each message,
  * so a call normally carries one whole message, possibly several lines;
  * each line gets the message's priority.
@@ -56,10 +97,12 @@ static ssize_t
 journal_write(void *cookie, const char *buf, size_t size)
 {
 	char out[512];
-	int prio = cur_priority();
+	int prio = msg_priority(buf, size);
 	size_t i, o = 0;
 
 	(void)cookie;
+	if (prio < 0)
+		return (ssize_t)size;
 	for (i = 0; i < size; i++) {
 		if (o > sizeof(out) - 8) {
 			write_all(out, o);
@@ -79,7 +122,8 @@ static ssize_t
 plain_write(void *cookie, const char *buf, size_t size)
 {
 	(void)cookie;
-	write_all(buf, size);
+	if (msg_priority(buf, size) >= 0)
+		write_all(buf, size);
 	return (ssize_t)size;
 }
 
@@ -187,7 +231,11 @@ eal_start(const struct dplb_config *cfg)
 	argv[argc] = NULL;
 	ret = rte_eal_init(argc, argv);
 	if (ret < 0) {
-		LOG_ERR("DPDK EAL init failed: %s", rte_strerror(rte_errno));
+		LOG_ERR("DPDK EAL init failed: %s (the EAL's messages above say "
+			"why; %s)", rte_strerror(rte_errno), cfg->hugepages ?
+			"without free 2 MiB hugepages, reserve some with "
+			"eal.nr_hugepages or set eal.hugepages = false" :
+			"check eal.args and eal.cpus");
 		return -rte_errno;
 	}
 	return 0;

@@ -83,7 +83,10 @@ probe_device(const char *device, unsigned int workers, uint16_t *port_id)
 	if (is_vdev(device)) {
 		ret = rte_dev_probe(devargs);
 		if (ret < 0 && ret != -EEXIST) {
-			LOG_ERR("cannot probe device '%s': %s", devargs,
+			LOG_ERR("cannot probe device '%s': %s (check the "
+				"device's arguments in ports[].device; for "
+				"af_packet and af_xdp the interface and the "
+				"CAP_NET_RAW/CAP_BPF capabilities)", devargs,
 				strerror(-ret));
 			return ret;
 		}

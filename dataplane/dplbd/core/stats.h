@@ -62,6 +62,37 @@ enum drop_reason {
 /** Stable JSON name of a drop reason. */
 const char *drop_reason_name(enum drop_reason r);
 
+/*
+ * Why a sync record or message was not installed (HA connection sync,
+ * ha/sync.h): the first ones are counted by the main lcore as it reads
+ * messages, the last ones by the worker that installs.  One line per
+ * reason: enum suffix, stable name used in JSON (docs/sync-protocol.md).
+ */
+#define DPLB_SYNC_DROPS(X)                                     \
+	X(SHORT, "short")                                      \
+	X(BAD_SIZE, "bad_size")                                \
+	X(BAD_VERSION, "bad_version")                          \
+	X(SYNCID, "syncid")                                    \
+	X(WRONG_PEER, "wrong_peer")                            \
+	X(BAD_ENTRY, "bad_entry")                              \
+	X(BAD_RECORD, "bad_record")                            \
+	X(UNKNOWN_SERVICE, "unknown_service")                  \
+	X(WORKERS, "workers")                                  \
+	X(MAILBOX_FULL, "mailbox_full")                        \
+	X(UNKNOWN_DEST, "unknown_dest")                        \
+	X(TABLE_FULL, "table_full")                            \
+	X(CONFLICT, "conflict")
+
+enum sync_drop {
+#define SYNC_DROP_ENUM(e, s) SYNC_DROP_##e,
+	DPLB_SYNC_DROPS(SYNC_DROP_ENUM)
+#undef SYNC_DROP_ENUM
+	SYNC_DROP_MAX
+};
+
+/** Stable JSON name of a sync drop reason. */
+const char *sync_drop_name(enum sync_drop r);
+
 /** Counters of one lcore (worker or main). */
 struct lcore_stats {
 	uint64_t rx_packets;
@@ -69,7 +100,8 @@ struct lcore_stats {
 	uint64_t tx_packets;
 	uint64_t tx_bytes;
 	uint64_t rx_bursts;
-	uint64_t empty_polls;
+	uint64_t polls;		/* turns of the worker loop */
+	uint64_t empty_polls;	/* turns that found nothing to do */
 	uint64_t sleeps;
 	uint64_t sleep_us;
 	uint64_t to_twin;

@@ -118,6 +118,7 @@ idle_sleep(struct dp_ctx *dp, struct dp_worker *w)
 static void
 account_idle(struct dp_ctx *dp, struct dp_worker *w, unsigned int work)
 {
+	w->stats.polls++;
 	if (work != 0) {
 		w->empty_streak = 0;
 		w->sleep_us = 0;
@@ -194,6 +195,7 @@ worker_main(void *arg)
 		work += drain_steer_ring(dp, w);
 		work += drain_tx_ring(w);
 		work += conn_ctl_serve(dp, w);	/* one page at most */
+		work += lb_sync_serve(dp, w);	/* HA sync records, dumps */
 		dp_tx_flush_all(dp, w);
 		rte_rcu_qsbr_quiescent(dp->qsv, w->id);
 		account_idle(dp, w, work);

@@ -46,6 +46,7 @@ entry_fill(const struct dp_worker *w, const struct conn *c,
 	e->state = c->state;
 	e->fwd = c->fwd;
 	e->is_template = (c->flags & LB_CONN_F_TEMPLATE) != 0;
+	e->synced = (c->flags & LB_CONN_F_SYNCED) != 0;
 	e->client = in->src_addr;
 	e->client_port = in->src_port;
 	e->vip = in->dst_addr;
@@ -89,6 +90,8 @@ conn_filter_match(const struct conn_filter *f, const struct conn_ctl_entry *e)
 	if ((h & CONN_FLT_DEST) && e->dest != f->dest)
 		return false;
 	if ((h & CONN_FLT_DPORT) && e->dport != f->dport)
+		return false;
+	if ((h & CONN_FLT_SYNCED) && e->synced != f->synced)
 		return false;
 	return true;
 }

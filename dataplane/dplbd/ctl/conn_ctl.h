@@ -45,12 +45,14 @@
 #define CONN_FLT_VPORT 0x20
 #define CONN_FLT_DEST 0x40
 #define CONN_FLT_DPORT 0x80
+#define CONN_FLT_SYNCED 0x100
 
 /** Which connections a request is about; network order. */
 struct conn_filter {
 	uint32_t have;			/* CONN_FLT_*; 0 = every connection */
 	uint8_t proto;
 	uint8_t state;			/* TCP state, or CONN_CTL_STATE_UDP */
+	bool synced;			/* from an HA peer, or not */
 	rte_be16_t client_port, vport, dport;
 	rte_be32_t client, vip, dest;
 };
@@ -64,6 +66,8 @@ struct conn_ctl_entry {
 	bool has_local;			/* FNAT, SNAT: local is the LIP */
 	bool is_template;		/* a persistence template: client
 					 * net:0 -> VIP:vport */
+	bool synced;			/* installed or updated from an HA
+					 * peer's sync record */
 };
 
 enum conn_ctl_op {

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "ctl/ctl_proto.h"
+#include "utf8.h"
 
 /* Requests are flat objects; 32 levels leave room for any sane params. */
 #define CTL_MAX_DEPTH 32
@@ -18,20 +19,36 @@
 /* PLAIN: one line.  NOSLASHESCAPE: prefixes stay "198.18.0.0/24". */
 #define CTL_JSON_FLAGS (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
 
-static void
-set_msg(char *msg, size_t msglen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+#define set_msg ctl_msg_format
 
-static void
-set_msg(char *msg, size_t msglen, const char *fmt, ...)
+void
+ctl_msg_format(char *msg, size_t msglen, const char *fmt, ...)
 {
 	va_list ap;
 
+	va_start(ap, fmt);
+	ctl_msg_vformat(msg, msglen, fmt, ap);
+	va_end(ap);
+}
+
+void
+ctl_msg_vformat(char *msg, size_t msglen, const char *fmt, va_list ap)
+{
+	size_t cut;
+	int n;
+
 	if (msg == NULL || msglen == 0)
 		return;
-	va_start(ap, fmt);
-	vsnprintf(msg, msglen, fmt, ap);
-	va_end(ap);
+	n = vsnprintf(msg, msglen, fmt, ap);
+	if (n < 0) {
+		msg[0] = '\0';
+		return;
+	}
+	if ((size_t)n < msglen || msglen < 8)
+		return;
+	/* cut: end on a whole character and say so */
+	cut = utf8_boundary(msg, msglen - 4);
+	memcpy(msg + cut, "...", 4);
 }
 
 /*
@@ -84,10 +101,100 @@ tokenize(const char *line, size_t len, json_object **root, char *msg,
 			return -EBADMSG;
 		}
 	}
+	/* json-c lets overlong forms, surrogates and > U+10FFFF through */
+	i = utf8_valid_prefix(line, len);
+	if (i < len) {
+		json_object_put(*root);
+		*root = NULL;
+		set_msg(msg, msglen, "malformed JSON: not UTF-8 at offset %zu",
+			i);
+		return -EBADMSG;
+	}
 	return 0;
 }
 
-/* id: a number, a string or null; anything else cannot be echoed. */
+/*
+ * JSON's number grammar (RFC 8259, section 6).  json-c also takes NaN,
+ * Infinity, "1." and "1.e5", and echoes them as it read them, which
+ * would make a reply that is not JSON.
+ */
+static bool
+json_number_ok(const char *s)
+{
+	if (*s == '-')
+		s++;
+	if (*s == '0')
+		s++;
+	else if (*s >= '1' && *s <= '9')
+		while (*s >= '0' && *s <= '9')
+			s++;
+	else
+		return false;
+	if (*s == '.') {
+		s++;
+		if (*s < '0' || *s > '9')
+			return false;
+		while (*s >= '0' && *s <= '9')
+			s++;
+	}
+	if (*s == 'e' || *s == 'E') {
+		s++;
+		if (*s == '+' || *s == '-')
+			s++;
+		if (*s < '0' || *s > '9')
+			return false;
+		while (*s >= '0' && *s <= '9')
+			s++;
+	}
+	return *s == '\0';
+}
+
+/* Every fractional number in v as it was written; 0 or -EBADMSG. */
+static int
+check_numbers(json_object *v, char *msg, size_t msglen)
+{
+	const char *text;
+	size_t i, n;
+	int rc;
+
+	switch (json_object_get_type(v)) {
+	case json_type_double:
+		/* the tokener keeps the text it read as the serialization */
+		text = json_object_get_string(v);
+		if (text != NULL && json_number_ok(text))
+			return 0;
+		set_msg(msg, msglen, "malformed JSON: '%.32s' is not a JSON number",
+			text != NULL ? text : "?");
+		return -EBADMSG;
+	case json_type_array:
+		n = json_object_array_length(v);
+		for (i = 0; i < n; i++) {
+			rc = check_numbers(json_object_array_get_idx(v, i), msg,
+					   msglen);
+			if (rc < 0)
+				return rc;
+		}
+		return 0;
+	case json_type_object: {
+		/* braces: the macro declares variables */
+		json_object_object_foreach(v, key, val) {
+			(void)key;
+			rc = check_numbers(val, msg, msglen);
+			if (rc < 0)
+				return rc;
+		}
+		return 0;
+	}
+	default:
+		return 0;
+	}
+}
+
+/*
+ * id: an integer, a string or null, echoed exactly.  json-c clamps
+ * integers beyond 64 bits to INT64_MIN or UINT64_MAX, so those two
+ * values may stand for another number: refused, as fractions are.
+ */
 static int
 parse_id(struct ctl_request *req, char *msg, size_t msglen)
 {
@@ -99,12 +206,23 @@ parse_id(struct ctl_request *req, char *msg, size_t msglen)
 	case json_type_null:
 		return 0;
 	case json_type_int:
-	case json_type_double:
+		if (json_object_get_int64(id) == INT64_MIN ||
+		    json_object_get_uint64(id) == UINT64_MAX) {
+			set_msg(msg, msglen, "id: an integer id must lie in "
+				"%" PRId64 "..%" PRIu64, INT64_MIN + 1,
+				UINT64_MAX - 1);
+			return -EINVAL;
+		}
+		/* fall through */
 	case json_type_string:
 		req->id = id;
 		return 0;
+	case json_type_double:
+		set_msg(msg, msglen, "id: must be an integer or a string, "
+			"not a fraction (%.32s)", json_object_get_string(id));
+		return -EINVAL;
 	default:
-		set_msg(msg, msglen, "id must be a number, a string or null");
+		set_msg(msg, msglen, "id: must be an integer, a string or null");
 		return -EINVAL;
 	}
 }
@@ -169,6 +287,12 @@ ctl_request_parse(const char *line, size_t len, struct ctl_request *req,
 	rc = tokenize(line, len, &req->root, msg, msglen);
 	if (rc < 0)
 		return rc;
+	rc = check_numbers(req->root, msg, msglen);
+	if (rc < 0) {
+		json_object_put(req->root);
+		req->root = NULL;
+		return rc;
+	}
 	if (!json_object_is_type(req->root, json_type_object)) {
 		set_msg(msg, msglen, "request must be a JSON object");
 		return -EINVAL;
@@ -251,6 +375,7 @@ static const struct errno_code errno_codes[] = {
 	{ EALREADY, "EALREADY" },
 	{ EINPROGRESS, "EINPROGRESS" },
 	{ ECANCELED, "ECANCELED" },
+	{ EUSERS, "EUSERS" },
 };
 
 const char *
@@ -266,25 +391,35 @@ ctl_errno_code(int errnum)
 	return "EIO";
 }
 
-/* Serialize and append the newline; consumes obj. */
+/*
+ * Serialize and append the newline; consumes obj.  A reply is always
+ * valid UTF-8: json-c copies string bytes as they are, so a string that
+ * came from elsewhere than a request (a config file, a cut message) has
+ * each byte that is not UTF-8 replaced by U+FFFD.  Outside strings JSON
+ * text is ASCII, so the repair never touches the structure.
+ */
 static char *
 to_line(json_object *obj)
 {
 	const char *s;
 	size_t len;
-	char *line = NULL;
+	char *line = NULL, *fixed;
 
 	if (obj == NULL)
 		return NULL;
 	s = json_object_to_json_string_ext(obj, CTL_JSON_FLAGS);
 	if (s != NULL) {
 		len = strlen(s);
+		fixed = utf8_valid(s, len) ? NULL : utf8_repair(s, len, &len);
+		if (fixed != NULL)
+			s = fixed;
 		line = malloc(len + 2);
 		if (line != NULL) {
 			memcpy(line, s, len);
 			line[len] = '\n';
 			line[len + 1] = '\0';
 		}
+		free(fixed);
 	}
 	json_object_put(obj);
 	return line;
@@ -341,7 +476,9 @@ ctl_reply_error(json_object *id, int errnum, const char *message)
 	}
 	json_object_object_add(e, "code", json_object_new_string(code));
 	json_object_object_add(e, "errno", json_object_new_int(errnum));
-	json_object_object_add(e, "message", json_object_new_string(message));
+	/* a message cut by a fixed buffer loses its last, partial character */
+	json_object_object_add(e, "message", json_object_new_string_len(
+		message, (int)utf8_trim_partial(message, strlen(message))));
 	json_object_object_add(r, "error", e);
 	return to_line(r);
 }

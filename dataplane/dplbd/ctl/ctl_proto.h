@@ -8,12 +8,17 @@
  * Reply:    {"id":1,"ok":true,"result":...}
  *           {"id":1,"ok":false,"error":{"code":"EEXIST","errno":17,
  *                                       "message":"..."}}
- * id may be any JSON number or string and is echoed; a missing or
- * unreadable id is echoed as null.  params is optional (an object).
+ * id is an integer (-(2^63-1) to 2^64-2) or a string, echoed exactly;
+ * a missing id is null.  A fraction, or an integer beyond that range,
+ * is refused (EINVAL, id null); a number JSON does not allow (NaN,
+ * Infinity, "1.", "1.e5"), anywhere in the request, is malformed JSON
+ * (EBADMSG).  params is optional (an object).  Every reply line is
+ * valid JSON and valid UTF-8.
  */
 #ifndef DPLB_CTL_PROTO_H
 #define DPLB_CTL_PROTO_H
 
+#include <stdarg.h>
 #include <stddef.h>
 
 #include <json-c/json.h>
@@ -40,6 +45,15 @@ struct ctl_request {
 int ctl_request_parse(const char *line, size_t len, struct ctl_request *req,
 		      char *msg, size_t msglen);
 void ctl_request_free(struct ctl_request *req);
+
+/**
+ * vsnprintf into msg for an error message; when the text does not fit,
+ * it is cut on a UTF-8 character boundary and ends with "...".
+ */
+void ctl_msg_vformat(char *msg, size_t msglen, const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
+void ctl_msg_format(char *msg, size_t msglen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 /** Stable code string for an errno value ("EEXIST"); "EIO" if unknown. */
 const char *ctl_errno_code(int errnum);

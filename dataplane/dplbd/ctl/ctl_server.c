@@ -12,7 +12,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -24,13 +24,13 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "ctl_listen_priv.h"
 #include "ctl/ctl_server.h"
 #include "log.h"
 
-#define CTL_MAX_CLIENTS 1024
-#define CTL_BACKLOG 128
 #define CTL_POLL_BUDGET 256		/* requests per ctl_server_poll() */
 #define CTL_ACCEPT_BUDGET 64		/* accepts per ctl_server_poll() */
 #define CTL_MAX_EVENTS 64
@@ -38,11 +38,23 @@
 #define CTL_IN_INIT 4096
 #define CTL_IN_CAP (CTL_MAX_LINE + 2)	/* a full line plus "\r\n" */
 #define CTL_CLOSE_HOOKS 4
+#define CTL_SWEEP_MAX_MS 1000		/* idle sweeps at least this often */
+#define CTL_SWEEP_MIN_MS 50
+#define CTL_NOTE_MS 10000		/* one warning per kind this often */
+
+/* A warning that may repeat: said at most once per CTL_NOTE_MS, with
+ * how many were held back since. */
+struct ctl_note {
+	uint64_t next_ms;
+	unsigned int held;
+};
 
 struct ctl_client {
 	struct ctl_server *srv;
 	int fd;
+	uid_t uid;			/* the peer's, from SO_PEERCRED */
 	uint64_t serial;		/* for logs and leases */
+	uint64_t active_ms;		/* last request read or reply sent */
 	uint32_t events;		/* current epoll mask */
 	bool eof;			/* peer shut down its write side */
 	bool closing;			/* close once the output is flushed */
@@ -68,13 +80,17 @@ struct ctl_server {
 	int epfd;
 	int spare_fd;			/* given up to shed clients on EMFILE */
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
-	dev_t dev;			/* of our socket inode, for destroy */
-	ino_t ino;
+	struct ctl_sock_id sock_id;	/* our socket file, for destroy */
 	struct ctl_method *methods;	/* sorted copy */
 	size_t n_methods;
 	void *ctx;
+	struct ctl_limits limits;
 	unsigned int n_clients;
+	unsigned int n_root;		/* of n_clients, uid 0 */
 	uint64_t next_serial;
+	uint64_t next_sweep_ms;		/* idle clients checked then */
+	struct ctl_note refused_note;
+	struct ctl_note idle_note;
 	struct client_list clients;
 	struct client_list backlog;
 };
@@ -89,9 +105,47 @@ ctl_call_fail(struct ctl_call *call, int errnum, const char *fmt, ...)
 	if (errnum < 0)
 		errnum = -errnum;
 	va_start(ap, fmt);
-	vsnprintf(call->errmsg, sizeof(call->errmsg), fmt, ap);
+	ctl_msg_vformat(call->errmsg, sizeof(call->errmsg), fmt, ap);
 	va_end(ap);
 	return -errnum;
+}
+
+static uint64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* " (and N more since the last such message)" after a note, or "". */
+static const char *
+held_text(unsigned int held)
+{
+	static char buf[64];
+
+	if (held == 0)
+		return "";
+	snprintf(buf, sizeof(buf), " (and %u more since the last such "
+		 "message)", held);
+	return buf;
+}
+
+/* Whether a repeatable warning about count events may be logged now;
+ * when not, the events are held for the next one. */
+static bool
+note_due(struct ctl_note *n, uint64_t now, unsigned int count,
+	 unsigned int *held)
+{
+	if (now < n->next_ms) {
+		n->held += count;
+		return false;
+	}
+	*held = n->held;
+	n->held = 0;
+	n->next_ms = now + CTL_NOTE_MS;
+	return true;
 }
 
 /* ---- methods ---------------------------------------------------------- */
@@ -134,133 +188,6 @@ method_find(const struct ctl_server *s, const char *name)
 		       method_cmp);
 }
 
-/* ---- listener --------------------------------------------------------- */
-
-/* mkdir -p of the directory part of path, new levels 0755. */
-static int
-mkdir_parents(const char *path)
-{
-	char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
-	char *p;
-
-	snprintf(dir, sizeof(dir), "%s", path);
-	p = strrchr(dir, '/');
-	if (p == NULL || p == dir)
-		return 0;
-	*p = '\0';
-	for (p = dir + 1; *p != '\0'; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-		return -errno;
-	return 0;
-}
-
-/*
- * Remove a socket left behind by a dead dplbd, but never the socket of
- * a live one (we probe it with connect) and never a non-socket file.
- */
-static int
-remove_stale(const struct sockaddr_un *sa)
-{
-	struct stat st;
-	int fd, rc;
-
-	if (lstat(sa->sun_path, &st) < 0)
-		return errno == ENOENT ? 0 : -errno;
-	if (!S_ISSOCK(st.st_mode))
-		return -EEXIST;
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0)
-		return -errno;
-	rc = connect(fd, (const struct sockaddr *)sa, sizeof(*sa));
-	close(fd);
-	if (rc == 0 || errno == EAGAIN)
-		return -EADDRINUSE;
-	if (unlink(sa->sun_path) < 0 && errno != ENOENT)
-		return -errno;
-	return 0;
-}
-
-static int
-set_owner_mode(const char *path, mode_t mode, const char *group,
-	       const char **step)
-{
-	static char unknown[128];
-	struct group *gr;
-
-	*step = "chmod";
-	if (chmod(path, mode) < 0)
-		return -errno;
-	if (group == NULL || group[0] == '\0')
-		return 0;
-	errno = 0;
-	gr = getgrnam(group);
-	if (gr == NULL && errno == 0) {
-		/* The usual cause on a machine set up by hand: say the fix. */
-		snprintf(unknown, sizeof(unknown), "socket_group: there is no "
-			 "group '%s' (groupadd -r %s, or socket_group = \"\")",
-			 group, group);
-		*step = unknown;
-		return -ENOENT;
-	}
-	*step = "looking up socket_group";
-	if (gr == NULL)
-		return -errno;
-	*step = "setting the group (socket_group)";
-	if (chown(path, (uid_t)-1, gr->gr_gid) < 0)
-		return -errno;
-	return 0;
-}
-
-/* Returns 0 or a negative errno with *step naming what failed. */
-static int
-listener_open(struct ctl_server *s, mode_t mode, const char *group,
-	      const char **step)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	struct stat st;
-	mode_t old_umask;
-	int rc;
-
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", s->path);
-	*step = "creating its directory";
-	rc = mkdir_parents(s->path);
-	if (rc < 0)
-		return rc;
-	*step = "removing a stale socket";
-	rc = remove_stale(&sa);
-	if (rc < 0)
-		return rc;
-	*step = "socket";
-	s->lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (s->lfd < 0)
-		return -errno;
-	/* never let the socket exist with wider permissions than asked */
-	*step = "bind";
-	old_umask = umask(~mode & 0777);
-	rc = bind(s->lfd, (struct sockaddr *)&sa, sizeof(sa));
-	umask(old_umask);
-	if (rc < 0)
-		return -errno;
-	if (stat(s->path, &st) == 0) {
-		s->dev = st.st_dev;
-		s->ino = st.st_ino;
-	}
-	rc = set_owner_mode(s->path, mode, group, step);
-	if (rc < 0)
-		return rc;
-	*step = "listen";
-	if (listen(s->lfd, CTL_BACKLOG) < 0)
-		return -errno;
-	return 0;
-}
-
 static int
 epoll_setup(struct ctl_server *s)
 {
@@ -297,16 +224,25 @@ ctl_server_create(const char *path, mode_t mode, const char *group,
 		return NULL;
 	s->lfd = s->epfd = -1;
 	s->ctx = ctx;
+	s->limits = (struct ctl_limits){
+		.max_clients = CTL_DEFAULT_MAX_CLIENTS,
+		.root_slots = CTL_DEFAULT_ROOT_SLOTS,
+		.max_per_uid = CTL_DEFAULT_MAX_PER_UID,
+		.idle_timeout_ms = CTL_DEFAULT_IDLE_TIMEOUT_MS,
+	};
 	TAILQ_INIT(&s->clients);
 	TAILQ_INIT(&s->backlog);
 	snprintf(s->path, sizeof(s->path), "%s", path);
 	s->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	rc = methods_init(s, methods, n_methods);
 	if (rc == 0) {
-		rc = listener_open(s, mode, group, &step);
+		rc = s->lfd = ctl_listen_open(path, mode, group, &s->sock_id,
+					      &step);
 		if (rc < 0)
 			LOG_ERR("control socket %s: %s: %s", path, step,
 				strerror(-rc));
+		else
+			rc = 0;
 	}
 	if (rc == 0)
 		rc = epoll_setup(s);
@@ -353,6 +289,8 @@ client_close(struct ctl_client *c, const char *why)
 		TAILQ_REMOVE(&s->backlog, c, bl_next);
 	TAILQ_REMOVE(&s->clients, c, next);
 	s->n_clients--;
+	if (c->uid == 0)
+		s->n_root--;
 	epoll_ctl(s->epfd, EPOLL_CTL_DEL, c->fd, NULL);
 	close(c->fd);
 	free(c->in);
@@ -361,7 +299,7 @@ client_close(struct ctl_client *c, const char *why)
 }
 
 static int
-client_add(struct ctl_server *s, int fd)
+client_add(struct ctl_server *s, int fd, uid_t uid)
 {
 	struct epoll_event ev = { .events = EPOLLIN | EPOLLRDHUP };
 	struct ctl_client *c = calloc(1, sizeof(*c));
@@ -374,8 +312,10 @@ client_add(struct ctl_server *s, int fd)
 	}
 	c->srv = s;
 	c->fd = fd;
+	c->uid = uid;
 	c->in_cap = CTL_IN_INIT;
 	c->serial = ++s->next_serial;
+	c->active_ms = now_ms();
 	c->events = ev.events;
 	ev.data.ptr = c;
 	if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
@@ -385,8 +325,11 @@ client_add(struct ctl_server *s, int fd)
 	}
 	TAILQ_INSERT_TAIL(&s->clients, c, next);
 	s->n_clients++;
-	LOG_DEBUG("control client %llu: connected (%u clients)",
-		  (unsigned long long)c->serial, s->n_clients);
+	if (uid == 0)
+		s->n_root++;
+	LOG_DEBUG("control client %llu: connected, uid %u (%u clients)",
+		  (unsigned long long)c->serial, (unsigned int)uid,
+		  s->n_clients);
 	return 0;
 }
 
@@ -406,9 +349,98 @@ accept_shed(struct ctl_server *s)
 	LOG_WARN("control socket: out of file descriptors, client refused");
 }
 
+/* The peer's uid; an unknown peer counts as an ordinary user. */
+static uid_t
+peer_uid(int fd)
+{
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 ||
+	    len != sizeof(cred))
+		return (uid_t)-1;
+	return cred.uid;
+}
+
+static unsigned int
+clients_of(const struct ctl_server *s, uid_t uid)
+{
+	const struct ctl_client *c;
+	unsigned int n = 0;
+
+	TAILQ_FOREACH(c, &s->clients, next)
+		n += c->uid == uid;
+	return n;
+}
+
+/*
+ * Whether uid may have one more connection: 0, or -EUSERS with why in
+ * msg.  root (keepalived, dplbctl run by an operator) is bound by the
+ * total only; everyone else by the slots left after root's and by the
+ * cap per uid, so that no user can lock root out.
+ */
+static int
+admit(const struct ctl_server *s, uid_t uid, char *msg, size_t len)
+{
+	const struct ctl_limits *l = &s->limits;
+	unsigned int n;
+
+	if (s->n_clients >= l->max_clients) {
+		snprintf(msg, len, "all %u control connections are taken",
+			 l->max_clients);
+		return -EUSERS;
+	}
+	if (uid == 0)
+		return 0;
+	if (s->n_clients - s->n_root + l->root_slots >= l->max_clients) {
+		snprintf(msg, len, "the %u control connections left are kept "
+			 "for root (control_root_slots)",
+			 l->max_clients - s->n_clients);
+		return -EUSERS;
+	}
+	if (l->max_per_uid != 0 &&
+	    (n = clients_of(s, uid)) >= l->max_per_uid) {
+		snprintf(msg, len, "uid %u has %u control connections, the "
+			 "most one user may have (control_max_per_uid)",
+			 (unsigned int)uid, n);
+		return -EUSERS;
+	}
+	return 0;
+}
+
+/*
+ * One error line with id null telling a client why it is closed; best
+ * effort, without waiting: the socket buffer of a connection with no
+ * reply pending takes it, and the close says the rest.
+ */
+static void
+send_note(int fd, int err, const char *why)
+{
+	char *line = ctl_reply_error(NULL, err, why);
+
+	if (line != NULL)
+		(void)send(fd, line, strlen(line), MSG_DONTWAIT | MSG_NOSIGNAL);
+	free(line);
+}
+
+/* Refuse a connection: say why, close, log at most once per CTL_NOTE_MS. */
+static void
+refuse(struct ctl_server *s, int fd, uid_t uid, const char *why)
+{
+	unsigned int held;
+
+	send_note(fd, EUSERS, why);
+	close(fd);
+	if (note_due(&s->refused_note, now_ms(), 1, &held))
+		LOG_WARN("control socket: connection of uid %u refused: %s%s",
+			 (unsigned int)uid, why, held_text(held));
+}
+
 static void
 accept_clients(struct ctl_server *s)
 {
+	char why[CTL_ERRMSG_LEN];
+	uid_t uid;
 	int i, fd;
 
 	for (i = 0; i < CTL_ACCEPT_BUDGET; i++) {
@@ -422,15 +454,68 @@ accept_clients(struct ctl_server *s)
 					 strerror(errno));
 			return;
 		}
-		if (s->n_clients >= CTL_MAX_CLIENTS) {
-			LOG_DEBUG("control socket: %d clients, refusing one",
-				  CTL_MAX_CLIENTS);
-			close(fd);
+		uid = peer_uid(fd);
+		if (admit(s, uid, why, sizeof(why)) < 0) {
+			refuse(s, fd, uid, why);
 			continue;
 		}
-		if (client_add(s, fd) < 0)
+		if (client_add(s, fd, uid) < 0)
 			close(fd);
 	}
+}
+
+/* ---- idle clients ----------------------------------------------------- */
+
+/* A client with a close hook has objects tied to it: a lease. */
+static bool
+holds_lease(const struct ctl_client *c)
+{
+	return c->close_hooks[0] != NULL;
+}
+
+/* A request that came in since the last epoll_wait: not idle after all. */
+static bool
+input_pending(const struct ctl_client *c)
+{
+	char b;
+
+	return recv(c->fd, &b, 1, MSG_PEEK | MSG_DONTWAIT) > 0;
+}
+
+/*
+ * Close the clients without a lease that sent no request and took no
+ * reply for idle_timeout_ms, each with one error line saying so.
+ */
+static void
+sweep_idle(struct ctl_server *s, uint64_t now)
+{
+	uint32_t timeout = s->limits.idle_timeout_ms, step;
+	struct ctl_client *c, *next;
+	char msg[CTL_ERRMSG_LEN];
+	unsigned int held, n = 0;
+
+	if (timeout == 0 || now < s->next_sweep_ms)
+		return;
+	step = timeout / 4;
+	step = step < CTL_SWEEP_MIN_MS ? CTL_SWEEP_MIN_MS :
+	       step > CTL_SWEEP_MAX_MS ? CTL_SWEEP_MAX_MS : step;
+	s->next_sweep_ms = now + step;
+	snprintf(msg, sizeof(msg), "idle for %u ms without a lease: closed "
+		 "(control_idle_timeout)", timeout);
+	for (c = TAILQ_FIRST(&s->clients); c != NULL; c = next) {
+		next = TAILQ_NEXT(c, next);
+		if (holds_lease(c) || c->backlogged || c->closing ||
+		    now - c->active_ms < timeout || input_pending(c))
+			continue;
+		/* with replies still queued the line would come out of order */
+		if (c->out_len == c->out_off)
+			send_note(c->fd, ETIMEDOUT, msg);
+		client_close(c, "idle");
+		n++;
+	}
+	if (n > 0 && note_due(&s->idle_note, now, n, &held))
+		LOG_INFO("control socket: %u idle clients closed%s", n,
+			 held_text(held));
 }
 
 /* ---- output ----------------------------------------------------------- */
@@ -453,6 +538,7 @@ client_flush(struct ctl_client *c)
 			return -1;
 		}
 		c->out_off += (size_t)n;
+		c->active_ms = now_ms();	/* it reads: not idle */
 	}
 	if (c->out_off == c->out_len) {
 		c->out_off = c->out_len = 0;
@@ -563,8 +649,9 @@ dispatch(struct ctl_client *c, const char *line, size_t len)
 	if (rc < 0) {
 		reply = ctl_reply_error(req.id, -rc, msg);
 	} else if ((m = method_find(c->srv, req.method)) == NULL) {
-		snprintf(msg, sizeof(msg), "unknown method '%.64s'",
-			 req.method);
+		/* cut on a character boundary if it is long */
+		ctl_msg_format(msg, sizeof(msg), "unknown method '%s'",
+			       req.method);
 		reply = ctl_reply_error(req.id, ENOSYS, msg);
 	} else {
 		reply = call_method(c, m, &req);
@@ -655,6 +742,7 @@ client_serve(struct ctl_client *c, int *budget, bool *closed)
 			continue;
 		served++;
 		(*budget)--;
+		c->active_ms = now_ms();
 		if (len > CTL_MAX_LINE) {
 			if (client_oversized(c) < 0)
 				goto gone;
@@ -798,7 +886,24 @@ ctl_server_poll(struct ctl_server *s, int timeout_ms)
 			served += client_event(evs[i].data.ptr,
 					       evs[i].events, &budget);
 	}
+	sweep_idle(s, now_ms());
 	return served;
+}
+
+int
+ctl_server_set_limits(struct ctl_server *s, const struct ctl_limits *l)
+{
+	if (l->max_clients == 0 || l->root_slots >= l->max_clients)
+		return -EINVAL;
+	s->limits = *l;
+	s->next_sweep_ms = 0;
+	return 0;
+}
+
+void
+ctl_server_get_limits(const struct ctl_server *s, struct ctl_limits *l)
+{
+	*l = s->limits;
 }
 
 unsigned int
@@ -832,19 +937,13 @@ ctl_client_id(const struct ctl_client *c)
 void
 ctl_server_destroy(struct ctl_server *s)
 {
-	struct stat st;
-
 	if (s == NULL)
 		return;
 	while (!TAILQ_EMPTY(&s->clients))
 		client_close(TAILQ_FIRST(&s->clients), "server shutdown");
-	if (s->lfd >= 0) {
+	if (s->lfd >= 0)
 		close(s->lfd);
-		/* only our own inode: a newer dplbd may own the path now */
-		if (s->ino != 0 && stat(s->path, &st) == 0 &&
-		    st.st_dev == s->dev && st.st_ino == s->ino)
-			unlink(s->path);
-	}
+	ctl_listen_unlink(s->path, &s->sock_id);
 	if (s->epfd >= 0)
 		close(s->epfd);
 	if (s->spare_fd >= 0)

@@ -8,7 +8,10 @@
  * answered with EMSGSIZE, then the connection is closed), unknown
  * methods (ENOSYS), wrong parameter types (EINVAL), clients that stop
  * reading (output capped, then dropped) and clients that vanish never
- * crash dplbd and never block the main loop for long.
+ * crash dplbd and never block the main loop for long.  Idle clients
+ * and greedy users cannot lock others out (struct ctl_limits): a
+ * connection refused or closed for that gets one error line with id
+ * null (EUSERS, ETIMEDOUT) before the close.
  */
 #ifndef DPLB_CTL_SERVER_H
 #define DPLB_CTL_SERVER_H
@@ -76,8 +79,36 @@ typedef void (*ctl_close_fn)(void *ctx, uint64_t client_id);
  * Run fn when c closes, however it closes (hangup, error, shutdown of
  * the server), so that objects tied to the connection (leases) go with
  * it.  Registering the same fn twice is a no-op.  -ENOSPC beyond a few.
+ * A client with a close hook holds a lease and is never closed for
+ * being idle.
  */
 int ctl_client_on_close(struct ctl_client *c, ctl_close_fn fn);
+
+/**
+ * Limits on control connections, so that idle or greedy clients cannot
+ * lock out the others (keepalived above all).
+ */
+struct ctl_limits {
+	unsigned int max_clients;	/* connections in all */
+	unsigned int root_slots;	/* of those, only uid 0 may take */
+	unsigned int max_per_uid;	/* per uid other than 0; 0 = no cap */
+	/* A client without a lease (no close hook) that sends no request
+	 * and reads no reply for this long is closed; 0 = never. */
+	unsigned int idle_timeout_ms;
+};
+
+#define CTL_DEFAULT_MAX_CLIENTS 1024
+#define CTL_DEFAULT_ROOT_SLOTS 64
+#define CTL_DEFAULT_MAX_PER_UID 64
+#define CTL_DEFAULT_IDLE_TIMEOUT_MS 60000
+
+/**
+ * Replace the limits (the defaults above until then).  Connections
+ * already open stay open.  -EINVAL when max_clients is 0 or root_slots
+ * leaves no connection for other users (root_slots >= max_clients).
+ */
+int ctl_server_set_limits(struct ctl_server *s, const struct ctl_limits *l);
+void ctl_server_get_limits(const struct ctl_server *s, struct ctl_limits *l);
 
 /** Number of connected clients. */
 unsigned int ctl_server_clients(const struct ctl_server *s);

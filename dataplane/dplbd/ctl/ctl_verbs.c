@@ -77,7 +77,9 @@ m_hello(struct ctl_call *c)
 {
 	static const char *const caps[] = { "port", "addr",  "route",  "neigh",
 					    "lcore", "drop", "config", "log",
-					    "vip", "lease", "sync" };
+					    "lease-owner",
+					    "vip", "lease", "sync",
+					    "conn-sync" };
 	static const char *const keys[] = { NULL };
 	json_object *r, *a;
 	size_t i;
@@ -526,6 +528,7 @@ lcore_stats_json(json_object *o, const struct lcore_stats *s)
 	ADD(o, "tx_packets", J_INT(s->tx_packets));
 	ADD(o, "tx_bytes", J_INT(s->tx_bytes));
 	ADD(o, "rx_bursts", J_INT(s->rx_bursts));
+	ADD(o, "polls", J_INT(s->polls));
 	ADD(o, "empty_polls", J_INT(s->empty_polls));
 	ADD(o, "sleeps", J_INT(s->sleeps));
 	ADD(o, "sleep_us", J_INT(s->sleep_us));
@@ -661,6 +664,7 @@ static const struct ctl_method methods[] = {
 	{ "sync.start", verb_sync_start },
 	{ "sync.stop", verb_sync_stop },
 	{ "sync.list", verb_sync_list },
+	{ "sync.stats", verb_sync_stats },
 };
 
 const struct ctl_method *

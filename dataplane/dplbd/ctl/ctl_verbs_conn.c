@@ -25,7 +25,8 @@
 #define J_STR(v) json_object_new_string(v)
 #define ADD(o, k, v) json_object_object_add(o, k, v)
 
-#define FILTER_KEYS "proto", "client", "vip", "dest", "state", "cursor"
+#define FILTER_KEYS "proto", "client", "vip", "dest", "state", "synced", \
+	"cursor"
 #define LIST_BUDGET_US 50000	/* a call lists for this long at most */
 #define FLUSH_BUDGET_US 200000	/* and flushes for this long */
 #define FLUSH_PAGE CONN_CTL_PAGE_MAX
@@ -124,14 +125,21 @@ param_filter(struct ctl_call *c, struct conn_filter *f)
 		  offsetof(struct conn_filter, dport) },
 	};
 	const char *proto = NULL, *state = NULL;
+	int synced = -1;
 	bool has_port;
 	size_t i;
 	int ret, v;
 
 	memset(f, 0, sizeof(*f));
 	if ((ret = call_param_str(c, "proto", 0, &proto)) != 0 ||
-	    (ret = call_param_str(c, "state", 0, &state)) != 0)
+	    (ret = call_param_str(c, "state", 0, &state)) != 0 ||
+	    (ret = ctl_param_bool(c->params, "synced", 0, &synced, c->errmsg,
+				  sizeof(c->errmsg))) != 0)
 		return ret;
+	if (synced >= 0) {
+		f->synced = synced != 0;
+		f->have |= CONN_FLT_SYNCED;
+	}
 	if (proto != NULL) {
 		v = lb_proto_parse(proto);
 		if (v < 0)
@@ -233,6 +241,7 @@ entry_json(const struct conn_ctl_entry *e, unsigned int worker)
 	ADD(o, "dest", addr_port_json(e->dest, e->dport));
 	ADD(o, "fwd", J_STR(fwd ? fwd : "?"));
 	ADD(o, "template", json_object_new_boolean(e->is_template));
+	ADD(o, "synced", json_object_new_boolean(e->synced));
 	ADD(o, "worker", J_INT(worker));
 	return o;
 }

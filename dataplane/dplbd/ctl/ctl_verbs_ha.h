@@ -4,9 +4,12 @@
  *
  *  - vip.add / vip.del / vip.list: VIPs (ha/vip.h); with "lease": true
  *    a VIP belongs to the control connection that added it and is
- *    withdrawn when that connection closes.
+ *    withdrawn when that connection closes; with "owner": NAME it
+ *    belongs to that owner, survives its connection by the grace period
+ *    (ha.lease_grace_ms) and is claimed by whoever adds it again as NAME.
  *  - sync.start / sync.stop / sync.list: the connection-sync daemon's
- *    roles (ha/sync.h) as keepalived's lvs_sync_daemon sets them.
+ *    roles (ha/sync.h) as keepalived's lvs_sync_daemon sets them;
+ *    sync.stats: its counters.
  *
  * Main lcore only.
  */
@@ -21,5 +24,6 @@ int verb_vip_list(struct ctl_call *c);
 int verb_sync_start(struct ctl_call *c);
 int verb_sync_stop(struct ctl_call *c);
 int verb_sync_list(struct ctl_call *c);
+int verb_sync_stats(struct ctl_call *c);
 
 #endif /* DPLB_CTL_VERBS_HA_H */

@@ -122,8 +122,8 @@ param_svc_conf(struct ctl_call *c, struct lb_svc_conf *conf)
 	if (sched != NULL) {
 		if (strlen(sched) >= sizeof(conf->sched) || !sched_known(sched))
 			return ctl_call_fail(c, EINVAL, "params.sched: unknown "
-					     "scheduler '%s' (rr wrr lc wlc sh "
-					     "mh fo)", sched);
+					     "scheduler '%s' (" SCHED_NAMES ")",
+					     sched);
 		strcpy(conf->sched, sched);
 	}
 	json_object_object_get_ex(c->params, "flags", &flags);

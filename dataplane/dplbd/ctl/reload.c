@@ -37,6 +37,8 @@ strip_live_keys(json_object *root)
 
 	if (json_object_object_get_ex(root, "global", &g))
 		json_object_object_del(g, "log_level");
+	if (json_object_object_get_ex(root, "ha", &g))
+		json_object_object_del(g, "lease_grace_ms");
 	if (json_object_object_get_ex(root, "neigh", &g))
 		for (i = 0; i < RTE_DIM(neigh_live); i++)
 			json_object_object_del(g, neigh_live[i]);
@@ -89,6 +91,7 @@ apply_scalars(struct dp_ctx *dp, struct dplb_config *cur,
 		log_set_level(cur->log_level);
 		rte_log_set_global_level(eal_log_level(cur->log_level));
 	}
+	cur->lease_grace_ms = nxt->lease_grace_ms;	/* read at each use */
 	cur->neigh_reachable_ms = nxt->neigh_reachable_ms;
 	cur->neigh_retrans_ms = nxt->neigh_retrans_ms;
 	cur->neigh_probes = nxt->neigh_probes;

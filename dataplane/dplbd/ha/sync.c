@@ -1,21 +1,38 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * sync: the sync daemon's roles, their sockets, the tunables and the
+ * counters (sync.h).  The master's path is sync_tx.c, the backup's
+ * sync_rx.c.
+ */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <arpa/inet.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 
 #include "core/dp.h"
-#include "ha/sync.h"
+#include "lb/lb.h"
 #include "log.h"
+#include "sync_priv.h"
+
+#define SOCK_BUF (4 << 20)	/* socket buffers: bursts of messages */
+#define UDP_IP_HDR 28
+
+struct sync_state sync_st = {
+	.role = { [HA_SYNC_MASTER] = { .fd = -1 },
+		  [HA_SYNC_BACKUP] = { .fd = -1 } },
+	.tun = { .threshold = 3, .period = 50, .dump_rate = 500000 },
+};
 
 static const char *const role_names[HA_SYNC_ROLES] = {
 	[HA_SYNC_MASTER] = "master",
 	[HA_SYNC_BACKUP] = "backup",
 };
-
-static struct {
-	bool running;
-	struct ha_sync_params params;
-	uint64_t since_ms;
-} roles[HA_SYNC_ROLES];
 
 const char *
 ha_sync_role_name(enum ha_sync_role role)
@@ -34,32 +51,392 @@ ha_sync_role_parse(const char *name)
 	return -EINVAL;
 }
 
-void
-ha_sync_start(enum ha_sync_role role, const struct ha_sync_params *p)
+uint32_t
+sync_wall_offset(void)
 {
-	roles[role].running = true;
-	roles[role].params = *p;
-	roles[role].since_ms = dp_now_ms();
-	LOG_NOTICE("sync daemon: %s role started (interface %s, syncid %u)",
-		   role_names[role], p->ifname[0] ? p->ifname : "-",
-		   p->syncid);
+	struct timespec ts;
+	uint64_t wall;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	wall = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	return (uint32_t)wall - lb_clock_ms();
+}
+
+/* ---- tunables ---- */
+
+void
+ha_sync_init(struct dp_ctx *dp)
+{
+	const struct dplb_config *cfg = dp->cfg;
+
+	sync_st.tun = (struct ha_sync_tunables){
+		.threshold = cfg->sync_threshold,
+		.period = cfg->sync_period,
+		.refresh_period = cfg->sync_refresh_period,
+		.retries = cfg->sync_retries,
+		.full_refresh = cfg->sync_full_refresh,
+		.dump_rate = cfg->sync_dump_rate,
+	};
 }
 
 int
-ha_sync_stop(enum ha_sync_role role)
+ha_sync_set_tunables(struct dp_ctx *dp, const struct ha_sync_tunables *t,
+		     char *msg, size_t len)
 {
-	if (!roles[role].running)
+	if (t->period > 65534 || (t->period != 0 && t->threshold >= t->period) ||
+	    t->threshold > 65534) {
+		snprintf(msg, len, "sync_threshold %u, sync_period %u: the threshold must be below the period (0..65534; period 0: none)",
+			 t->threshold, t->period);
+		return -EINVAL;
+	}
+	if (t->retries > 3) {
+		snprintf(msg, len, "sync_retries %u: 0..3", t->retries);
+		return -EINVAL;
+	}
+	if (t->refresh_period > 3600 || t->full_refresh > 86400) {
+		snprintf(msg, len, "sync_refresh_period at most 3600 s, full_refresh at most 86400 s");
+		return -EINVAL;
+	}
+	if (t->dump_rate < 1000 || t->dump_rate > 100000000) {
+		snprintf(msg, len, "dump_rate %u: 1000..100000000 records/s",
+			 t->dump_rate);
+		return -EINVAL;
+	}
+	sync_st.tun = *t;
+	if (sync_st.tun.full_refresh != 0)
+		sync_st.next_full_ms = dp_now_ms() + t->full_refresh * 1000ull;
+	sync_tx_apply(dp);
+	return 0;
+}
+
+void
+ha_sync_get_tunables(struct ha_sync_tunables *t)
+{
+	*t = sync_st.tun;
+}
+
+/* ---- parameters and sockets ---- */
+
+int
+ha_sync_params_check(const struct ha_sync_params *p, char *msg, size_t len)
+{
+	const struct inet_addr *g = &p->mcast_group, *u = &p->peer;
+
+	if (g->family == AF_INET6 || u->family == AF_INET6) {
+		snprintf(msg, len, "IPv6 sync groups and peers are not supported yet");
+		return -EAFNOSUPPORT;
+	}
+	if (g->family == AF_INET && !IN_MULTICAST(ntohl(g->v4.s_addr))) {
+		snprintf(msg, len, "mcast_group: not an IPv4 multicast address");
+		return -EINVAL;
+	}
+	if (u->family == AF_INET &&
+	    (IN_MULTICAST(ntohl(u->v4.s_addr)) || u->v4.s_addr == 0 ||
+	     u->v4.s_addr == INADDR_BROADCAST)) {
+		snprintf(msg, len, "peer: not an IPv4 unicast address");
+		return -EINVAL;
+	}
+	if (g->family != 0 && u->family != 0) {
+		snprintf(msg, len, "mcast_group and peer exclude each other");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* IPVS's defaults: group 224.0.0.81, port 8848, ttl 1, and messages of
+ * the interface's MTU up to 1500 (sync_maxlen clamped to a record). */
+static void
+role_resolve(struct sync_role *r, unsigned int mtu)
+{
+	const struct ha_sync_params *p = &r->p;
+	unsigned int maxlen;
+
+	r->unicast = p->peer.family == AF_INET;
+	r->dst = (struct sockaddr_in){
+		.sin_family = AF_INET,
+		.sin_port = htons(p->mcast_port ? p->mcast_port :
+						  SYNC_DEFAULT_PORT),
+		.sin_addr.s_addr = r->unicast ? p->peer.v4.s_addr :
+				   p->mcast_group.family == AF_INET ?
+				   p->mcast_group.v4.s_addr :
+				   htonl(SYNC_DEFAULT_GROUP),
+	};
+	r->ttl = p->mcast_ttl ? p->mcast_ttl : (r->unicast ? 64 : 1);
+	maxlen = p->maxlen ? p->maxlen :
+			     (mtu != 0 && mtu < 1500 ? mtu : 1500) - UDP_IP_HDR;
+	r->maxlen = (uint16_t)RTE_MAX(RTE_MIN(maxlen, (unsigned int)SYNC_MSG_MAX_LEN),
+				      (unsigned int)SYNC_MSG_MIN_LEN);
+}
+
+static unsigned int
+if_mtu(int fd, const char *ifname)
+{
+	struct ifreq ifr = { 0 };
+
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	return ioctl(fd, SIOCGIFMTU, &ifr) == 0 ? (unsigned int)ifr.ifr_mtu : 0;
+}
+
+static int
+sock_opt(int fd, int level, int name, const void *v, socklen_t len,
+	 const char *what, char *err, size_t errlen)
+{
+	if (setsockopt(fd, level, name, v, len) == 0)
+		return 0;
+	snprintf(err, errlen, "%s: %s", what, strerror(errno));
+	return -errno;
+}
+
+/* Bound to the group (or any address for a peer) and the port, on the
+ * interface: the master sends from it and hears dump requests on it,
+ * the backup reads the master's messages. */
+static int
+sock_setup(struct sync_role *r, int fd, unsigned int ifindex, char *err,
+	   size_t len)
+{
+	struct sockaddr_in local = r->dst;
+	struct ip_mreqn mr = { .imr_multiaddr = r->dst.sin_addr,
+			       .imr_ifindex = (int)ifindex };
+	int one = 1, zero = 0, big = SOCK_BUF, ttl = r->ttl;
+	int pmtu = IP_PMTUDISC_DONT;	/* as IPVS: fragment if need be */
+	int ret;
+
+	if ((ret = sock_opt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one),
+			    "SO_REUSEADDR", err, len)) != 0)
+		return ret;
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &big, sizeof(big)) != 0)
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &big, sizeof(big));
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &big, sizeof(big)) != 0)
+		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &big, sizeof(big));
+	if (r->p.ifname[0] != '\0')	/* needs CAP_NET_RAW: best effort */
+		setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, r->p.ifname,
+			   (socklen_t)strlen(r->p.ifname));
+	if (r->unicast)
+		local.sin_addr.s_addr = htonl(INADDR_ANY);
+	if (bind(fd, (struct sockaddr *)&local, sizeof(local)) != 0) {
+		snprintf(err, len, "bind %s:%u: %s", inet_ntoa(local.sin_addr),
+			 ntohs(local.sin_port), strerror(errno));
+		return -errno;
+	}
+	if ((ret = sock_opt(fd, IPPROTO_IP, IP_MTU_DISCOVER, &pmtu,
+			    sizeof(pmtu), "IP_MTU_DISCOVER", err, len)) != 0)
+		return ret;
+	if (r->unicast)
+		return sock_opt(fd, IPPROTO_IP, IP_TTL, &ttl, sizeof(ttl),
+				"IP_TTL", err, len);
+	if ((ret = sock_opt(fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, &mr, sizeof(mr),
+			    "IP_ADD_MEMBERSHIP", err, len)) != 0 ||
+	    (ret = sock_opt(fd, IPPROTO_IP, IP_MULTICAST_IF, &mr, sizeof(mr),
+			    "IP_MULTICAST_IF", err, len)) != 0 ||
+	    (ret = sock_opt(fd, IPPROTO_IP, IP_MULTICAST_LOOP, &zero,
+			    sizeof(zero), "IP_MULTICAST_LOOP", err, len)) != 0)
+		return ret;
+	return sock_opt(fd, IPPROTO_IP, IP_MULTICAST_TTL, &ttl, sizeof(ttl),
+			"IP_MULTICAST_TTL", err, len);
+}
+
+static int
+role_open(struct sync_role *r)
+{
+	unsigned int ifindex = 0, mtu = 0;
+	char err[sizeof(r->error)];
+	int fd, ret;
+
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		snprintf(err, sizeof(err), "socket: %s", strerror(errno));
+		ret = -errno;
+		goto fail;
+	}
+	if (r->p.ifname[0] != '\0') {
+		ifindex = if_nametoindex(r->p.ifname);
+		if (ifindex == 0) {
+			ret = -errno;
+			snprintf(err, sizeof(err), "interface %s: %s",
+				 r->p.ifname, strerror(errno));
+			goto fail;
+		}
+		mtu = if_mtu(fd, r->p.ifname);
+	} else if (!r->unicast) {
+		ret = -EINVAL;
+		snprintf(err, sizeof(err),
+			 "a multicast group needs an interface (ifname)");
+		goto fail;
+	}
+	role_resolve(r, mtu);
+	ret = sock_setup(r, fd, ifindex, err, sizeof(err));
+	if (ret != 0)
+		goto fail;
+	r->fd = fd;
+	if (r->error[0] != '\0')
+		LOG_NOTICE("sync daemon: %s socket open now",
+			   role_names[r - sync_st.role]);
+	r->error[0] = '\0';
+	return 0;
+fail:
+	if (fd >= 0)
+		close(fd);
+	/* log each new reason once, then retry quietly */
+	if (strcmp(err, r->error) != 0)
+		LOG_WARN("sync daemon: %s: %s (retrying every %u ms)",
+			 role_names[r - sync_st.role], err, SYNC_RETRY_MS);
+	snprintf(r->error, sizeof(r->error), "%s", err);
+	r->retry_ms = dp_now_ms() + SYNC_RETRY_MS;
+	return ret;
+}
+
+static void
+role_close(struct sync_role *r)
+{
+	if (r->fd >= 0)
+		close(r->fd);
+	r->fd = -1;
+	r->error[0] = '\0';
+}
+
+void
+sync_work(struct dp_ctx *dp, uint32_t bit, bool on)
+{
+	struct dp_sync_worker *s;
+	unsigned int i;
+
+	for (i = 0; i < dp->n_workers; i++) {
+		s = &dp->workers[i].sync;
+		__atomic_store_n(&s->work, on ? s->work | bit : s->work & ~bit,
+				 __ATOMIC_RELEASE);
+	}
+}
+
+int
+sync_send(struct sync_role *r, const uint8_t *buf, size_t len)
+{
+	if (r->fd < 0)
+		return -ENOTCONN;
+	if (sendto(r->fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL,
+		   (const struct sockaddr *)&r->dst, sizeof(r->dst)) < 0)
+		return -errno;
+	return 0;
+}
+
+/* ---- roles ---- */
+
+static void
+role_stop(struct dp_ctx *dp, enum ha_sync_role role)
+{
+	if (role == HA_SYNC_MASTER)
+		sync_tx_stop(dp);
+	else
+		sync_rx_stop(dp);
+	role_close(&sync_st.role[role]);
+	sync_st.role[role].running = false;
+}
+
+void
+ha_sync_start(struct dp_ctx *dp, enum ha_sync_role role,
+	      const struct ha_sync_params *p)
+{
+	struct sync_role *r = &sync_st.role[role];
+
+	if (r->running)
+		role_stop(dp, role);
+	*r = (struct sync_role){ .running = true, .p = *p, .fd = -1,
+				 .since_ms = dp_now_ms() };
+	role_resolve(r, 0);
+	role_open(r);
+	if (role == HA_SYNC_MASTER)
+		sync_tx_start(dp);
+	else
+		sync_rx_start(dp);
+	LOG_NOTICE("sync daemon: %s role started (interface %s, syncid %u, %s %s:%u)",
+		   role_names[role], p->ifname[0] ? p->ifname : "-", p->syncid,
+		   r->unicast ? "peer" : "group", inet_ntoa(r->dst.sin_addr),
+		   ntohs(r->dst.sin_port));
+}
+
+int
+ha_sync_stop(struct dp_ctx *dp, enum ha_sync_role role)
+{
+	if (!sync_st.role[role].running)
 		return -ESRCH;
-	roles[role].running = false;
+	role_stop(dp, role);
 	LOG_NOTICE("sync daemon: %s role stopped", role_names[role]);
 	return 0;
+}
+
+void
+ha_sync_shutdown(struct dp_ctx *dp)
+{
+	int i;
+
+	for (i = 0; i < HA_SYNC_ROLES; i++)
+		if (sync_st.role[i].running)
+			role_stop(dp, (enum ha_sync_role)i);
 }
 
 const struct ha_sync_params *
 ha_sync_get(enum ha_sync_role role, uint64_t *since_ms)
 {
-	if (!roles[role].running)
+	if (!sync_st.role[role].running)
 		return NULL;
-	*since_ms = roles[role].since_ms;
-	return &roles[role].params;
+	*since_ms = sync_st.role[role].since_ms;
+	return &sync_st.role[role].p;
+}
+
+void
+ha_sync_status(enum ha_sync_role role, struct ha_sync_status *st)
+{
+	const struct sync_role *r = &sync_st.role[role];
+
+	*st = (struct ha_sync_status){
+		.up = r->fd >= 0,
+		.maxlen = r->maxlen,
+		.dst = inet_addr_v4(r->dst.sin_addr.s_addr),
+		.port = ntohs(r->dst.sin_port),
+		.ttl = r->ttl,
+	};
+	snprintf(st->error, sizeof(st->error), "%s", r->error);
+}
+
+/* ---- counters and the main loop ---- */
+
+void
+ha_sync_get_stats(const struct dp_ctx *dp, struct ha_sync_stats *st)
+{
+	const struct dp_sync_worker *w;
+	unsigned int i, k;
+
+	*st = sync_st.st;
+	for (i = 0; i < dp->n_workers; i++) {
+		w = &dp->workers[i].sync;
+		st->records_emitted += w->emitted;
+		st->records_lost += w->ring_full;
+		st->records_dumped += w->dumped;
+		st->installed += w->installed;
+		st->updated += w->updated;
+		for (k = 0; k < SYNC_DROP_MAX; k++)
+			st->drops[k] += w->drops[k];
+		st->lag_sum_ms += w->lag_sum_ms;
+		st->lag_n += w->lag_n;
+		st->lag_max_ms = RTE_MAX(st->lag_max_ms, w->lag_max_ms);
+	}
+}
+
+unsigned int
+ha_sync_tick(struct dp_ctx *dp)
+{
+	uint64_t now = dp_now_ms();
+	unsigned int i, work = 0;
+	struct sync_role *r;
+
+	for (i = 0; i < HA_SYNC_ROLES; i++) {
+		r = &sync_st.role[i];
+		if (r->running && r->fd < 0 && now >= r->retry_ms)
+			role_open(r);
+	}
+	if (sync_st.role[HA_SYNC_MASTER].running)
+		work += sync_tx_tick(dp, now);
+	if (sync_st.role[HA_SYNC_MASTER].running ||
+	    sync_st.role[HA_SYNC_BACKUP].running)
+		work += sync_rx_tick(dp, now);
+	return work;
 }

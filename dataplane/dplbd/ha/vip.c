@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "ha/vip.h"
 #include "log.h"
@@ -10,8 +11,15 @@
 #define GARP_COUNT 3		/* gratuitous ARPs per VIP gained */
 #define GARP_INTERVAL_MS 1000
 
+static const char *const state_names[] = {
+	[HA_VIP_STATIC] = "static",
+	[HA_VIP_HELD] = "held",
+	[HA_VIP_ORPHANED] = "orphaned",
+};
+
 static struct ha_vip vips[HA_VIP_MAX];
 static unsigned int n_vips;
+static unsigned int n_orphans;	/* so that the tick is free without any */
 
 static int
 vip_find(unsigned int port, const struct inet_addr *a)
@@ -37,32 +45,80 @@ ha_vips(unsigned int *n)
 	return vips;
 }
 
+enum ha_vip_state
+ha_vip_state(const struct ha_vip *v)
+{
+	if (!v->leased)
+		return HA_VIP_STATIC;
+	return v->holder != 0 ? HA_VIP_HELD : HA_VIP_ORPHANED;
+}
+
+const char *
+ha_vip_state_name(enum ha_vip_state st)
+{
+	return st <= HA_VIP_ORPHANED ? state_names[st] : "?";
+}
+
 static int
 vip_remove(struct dp_ctx *dp, unsigned int i, char *msg, size_t len)
 {
 	struct inet_prefix p = { .addr = vips[i].addr, .len = 32 };
 	int ret;
 
+	if (ha_vip_state(&vips[i]) == HA_VIP_ORPHANED)
+		n_orphans--;
 	slowpath_announce_cancel(vips[i].port, vips[i].addr.v4.s_addr);
 	ret = netcfg_addr_del(dp, vips[i].port, &p, msg, len);
 	vips[i] = vips[--n_vips];
 	return ret;
 }
 
+/* An existing VIP i added again: the same owner's lease is claimed by
+ * the caller (1), anything else is EEXIST. */
+static int
+vip_claim(struct dp_ctx *dp, unsigned int i, const struct ha_lease *lease,
+	  const char *name, char *msg, size_t len)
+{
+	struct ha_vip *v = &vips[i];
+
+	if (lease == NULL || lease->owner[0] == '\0' || !v->leased ||
+	    strcmp(v->owner, lease->owner) != 0) {
+		snprintf(msg, len, "VIP %s on %s exists already%s%s", name,
+			 dp->ports[v->port].name,
+			 v->owner[0] ? ", leased by " : "", v->owner);
+		return -EEXIST;
+	}
+	if (v->holder == lease->client)
+		return 1;
+	if (v->holder == 0) {
+		n_orphans--;
+		LOG_NOTICE("VIP %s on %s: lease of '%s' claimed by control client %llu within its grace period",
+			   name, dp->ports[v->port].name, v->owner,
+			   (unsigned long long)lease->client);
+	} else {
+		LOG_NOTICE("VIP %s on %s: lease of '%s' moves from control client %llu to %llu",
+			   name, dp->ports[v->port].name, v->owner,
+			   (unsigned long long)v->holder,
+			   (unsigned long long)lease->client);
+	}
+	v->holder = lease->client;
+	v->expires_ms = 0;
+	return 1;
+}
+
 int
 ha_vip_add(struct dp_ctx *dp, unsigned int port, const struct inet_addr *addr,
-	   uint64_t owner, char *msg, size_t len)
+	   const struct ha_lease *lease, char *msg, size_t len)
 {
 	struct inet_prefix p = { .addr = *addr, .len = 32 };
 	char buf[INET_ADDRSTRLEN];
-	int ret;
+	struct ha_vip *v;
+	int i, ret;
 
 	inet_addr_fmt(addr, buf, sizeof(buf));
-	if (vip_find(port, addr) >= 0) {
-		snprintf(msg, len, "VIP %s on %s exists already", buf,
-			 dp->ports[port].name);
-		return -EEXIST;
-	}
+	i = vip_find(port, addr);
+	if (i >= 0)
+		return vip_claim(dp, (unsigned int)i, lease, buf, msg, len);
 	if (n_vips == HA_VIP_MAX) {
 		snprintf(msg, len, "%u VIPs at most", HA_VIP_MAX);
 		return -ENOSPC;
@@ -74,14 +130,26 @@ ha_vip_add(struct dp_ctx *dp, unsigned int port, const struct inet_addr *addr,
 			 buf);
 	if (ret != 0)
 		return ret;
-	vips[n_vips++] = (struct ha_vip){ .addr = *addr, .port = (uint16_t)port,
-					  .owner = owner,
-					  .since_ms = dp_now_ms() };
+	v = &vips[n_vips++];
+	*v = (struct ha_vip){ .addr = *addr, .port = (uint16_t)port,
+			      .leased = lease != NULL,
+			      .holder = lease ? lease->client : 0,
+			      .since_ms = dp_now_ms() };
+	if (lease != NULL)
+		snprintf(v->owner, sizeof(v->owner), "%s", lease->owner);
 	/* netcfg announced it once; a takeover deserves a few more */
 	slowpath_announce_burst(dp, (uint16_t)port, addr->v4.s_addr,
 				GARP_COUNT, GARP_INTERVAL_MS);
-	LOG_NOTICE("VIP %s added on %s%s", buf, dp->ports[port].name,
-		   owner ? " (leased by its control connection)" : "");
+	if (lease == NULL)
+		LOG_NOTICE("VIP %s added on %s", buf, dp->ports[port].name);
+	else if (v->owner[0] == '\0')
+		LOG_NOTICE("VIP %s added on %s (leased by control client %llu)",
+			   buf, dp->ports[port].name,
+			   (unsigned long long)lease->client);
+	else
+		LOG_NOTICE("VIP %s added on %s (leased by '%s', control client %llu)",
+			   buf, dp->ports[port].name, v->owner,
+			   (unsigned long long)lease->client);
 	return 0;
 }
 
@@ -108,19 +176,52 @@ ha_vip_del(struct dp_ctx *dp, int port, const struct inet_addr *addr,
 }
 
 void
-ha_vip_owner_gone(struct dp_ctx *dp, uint64_t owner)
+ha_vip_client_gone(struct dp_ctx *dp, uint64_t client, unsigned int grace_ms)
+{
+	char buf[INET_ADDRSTRLEN];
+	struct ha_vip *v;
+	unsigned int i = 0;
+
+	while (i < n_vips) {
+		v = &vips[i];
+		if (!v->leased || v->holder != client) {
+			i++;
+			continue;
+		}
+		inet_addr_fmt(&v->addr, buf, sizeof(buf));
+		if (v->owner[0] != '\0' && grace_ms > 0) {
+			LOG_NOTICE("VIP %s on %s: control client %llu of '%s' disconnected; withdrawn in %u ms unless '%s' claims it",
+				   buf, dp->ports[v->port].name,
+				   (unsigned long long)client, v->owner,
+				   grace_ms, v->owner);
+			v->holder = 0;
+			v->expires_ms = dp_now_ms() + grace_ms;
+			n_orphans++;
+			i++;
+			continue;
+		}
+		LOG_NOTICE("VIP %s withdrawn: its owner, control client %llu%s%s, disconnected",
+			   buf, (unsigned long long)client,
+			   v->owner[0] ? " of " : "", v->owner);
+		vip_remove(dp, i, NULL, 0);
+	}
+}
+
+void
+ha_vip_tick(struct dp_ctx *dp, uint64_t now_ms)
 {
 	char buf[INET_ADDRSTRLEN];
 	unsigned int i = 0;
 
-	while (i < n_vips) {
-		if (vips[i].owner != owner) {
+	while (n_orphans > 0 && i < n_vips) {
+		if (ha_vip_state(&vips[i]) != HA_VIP_ORPHANED ||
+		    vips[i].expires_ms > now_ms) {
 			i++;
 			continue;
 		}
-		LOG_NOTICE("VIP %s withdrawn: its owner, control client %llu, disconnected",
+		LOG_NOTICE("VIP %s withdrawn: its owner '%s' did not claim it within its grace period",
 			   inet_addr_fmt(&vips[i].addr, buf, sizeof(buf)),
-			   (unsigned long long)owner);
+			   vips[i].owner);
 		vip_remove(dp, i, NULL, 0);
 	}
 }

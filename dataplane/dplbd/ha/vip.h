@@ -1,11 +1,21 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * vip: the VIPs an HA pair moves between its nodes.  A VIP is a /32
+ * vip: the addresses an HA pair moves between its nodes (VIPs, and the
+ * full-NAT local addresses that move with them).  A VIP is a /32
  * address on a port (local route, twin address, gratuitous ARPs) that
- * may be leased: a leased VIP belongs to an owner (today the control
- * connection that added it) and is withdrawn when that owner goes, so
- * that a keepalived that dies takes its VIPs with it and the pair never
- * holds one twice.
+ * may be leased, so that a keepalived that dies takes its VIPs with it
+ * and the pair never holds one twice.  Two kinds of lease:
+ *
+ *  - a lease of a connection (no owner name): withdrawn as soon as the
+ *    control connection that took it closes;
+ *  - a lease of an owner (a name: keepalived's VRRP instance): held by
+ *    the connection that last added or claimed it.  When that
+ *    connection closes the VIP is orphaned, not withdrawn: a connection
+ *    that adds it again with the same owner within the grace period
+ *    claims it and nothing changes on the wire; otherwise it is
+ *    withdrawn when the grace period ends (ha_vip_tick()).  A reload or
+ *    a reconnect of keepalived thus keeps its VIPs, a dead keepalived
+ *    loses them after the grace period.
  *
  * Main lcore only; the table is private to this module.  Every function
  * returns 0 or a negative errno with the reason in msg (if not NULL).
@@ -21,30 +31,62 @@
 #include "inet.h"
 
 #define HA_VIP_MAX 256
+#define HA_OWNER_LEN 64		/* an owner's name, with its NUL */
+#define HA_LEASE_GRACE_MS_DEFAULT 500
+#define HA_LEASE_GRACE_MS_MAX 60000
+
+enum ha_vip_state {
+	HA_VIP_STATIC,		/* no lease: stays until vip.del */
+	HA_VIP_HELD,		/* leased, its holder connected */
+	HA_VIP_ORPHANED,	/* an owner's lease whose holder closed */
+};
 
 struct ha_vip {
 	struct inet_addr addr;
 	uint16_t port;		/* dplb port index */
-	uint64_t owner;		/* 0 = not leased */
+	bool leased;
+	char owner[HA_OWNER_LEN]; /* "" = a lease of the connection itself */
+	uint64_t holder;	/* the connection holding it, 0 = none */
+	uint64_t expires_ms;	/* HA_VIP_ORPHANED: withdrawn at (dp_now_ms) */
 	uint64_t since_ms;	/* dp_now_ms() when added */
 };
 
+/** Who takes a lease: the connection, and the owner's name ("" = none). */
+struct ha_lease {
+	uint64_t client;
+	const char *owner;
+};
+
 /**
- * Add addr on port, leased to owner (0: not leased): -EEXIST if it is a
- * VIP or an address there already, -ENOSPC past HA_VIP_MAX.  Announced
- * with a burst of gratuitous ARPs, as a takeover needs.
+ * Add addr on port, leased as lease says (NULL: no lease).  Announced
+ * with a burst of gratuitous ARPs, as a takeover needs.  Returns 0 when
+ * added, 1 when the VIP exists with the same owner's lease and the
+ * caller claimed it (nothing changes on the wire), -EEXIST if it is a
+ * VIP of another kind or owner or an address there already, -ENOSPC
+ * past HA_VIP_MAX.
  */
 int ha_vip_add(struct dp_ctx *dp, unsigned int port,
-	       const struct inet_addr *addr, uint64_t owner, char *msg,
-	       size_t len);
+	       const struct inet_addr *addr, const struct ha_lease *lease,
+	       char *msg, size_t len);
 
-/** Delete VIP addr from port (port < 0: whichever port has it);
- * -ENOENT if there is none. */
+/** Delete VIP addr from port (port < 0: whichever port has it), of any
+ * owner; -ENOENT if there is none. */
 int ha_vip_del(struct dp_ctx *dp, int port, const struct inet_addr *addr,
 	       char *msg, size_t len);
 
-/** Withdraw every VIP leased to owner (its owner is gone). */
-void ha_vip_owner_gone(struct dp_ctx *dp, uint64_t owner);
+/** Connection client closed: its own leases are withdrawn at once, the
+ * owners' leases it held are orphaned for grace_ms (0: withdrawn too). */
+void ha_vip_client_gone(struct dp_ctx *dp, uint64_t client,
+			unsigned int grace_ms);
+
+/** Withdraw the orphaned leases whose grace period ended by now_ms. */
+void ha_vip_tick(struct dp_ctx *dp, uint64_t now_ms);
+
+/** A VIP's state. */
+enum ha_vip_state ha_vip_state(const struct ha_vip *v);
+
+/** "static", "held", "orphaned". */
+const char *ha_vip_state_name(enum ha_vip_state st);
 
 /** Is addr on port a VIP (so that addr.del must not remove it)? */
 bool ha_is_vip(unsigned int port, const struct inet_addr *addr);

@@ -101,7 +101,7 @@ enum conn_fwd {
 /**
  * One connection: exactly one cache line.  The caller reads every
  * field and writes state (through conn_set_state()), fwd, the user
- * flags, dest_id, svc_id and priv; the rest belongs to the table.
+ * flags, aux, svc_id and priv; the rest belongs to the table.
  */
 struct conn {
 	union {
@@ -117,7 +117,8 @@ struct conn {
 	uint8_t fwd;			/* enum conn_fwd */
 	uint8_t flags;			/* CONN_F_* */
 	uint32_t last_seen;		/* ms, conn_touch() */
-	uint32_t dest_id;		/* the caller's real server id */
+	uint32_t aux;			/* the caller's, zeroed by conn_new()
+					 * (lb: the HA sync state) */
 	uint32_t svc_id;		/* the caller's service id */
 	uint32_t wheel_next;		/* table: wheel list or free list */
 	uint32_t wheel_prev;		/* table: wheel list */

@@ -67,6 +67,11 @@ lb_start(struct dp_ctx *dp, char *msg, size_t len)
 		snprintf(msg, len, "connection tables: %s", strerror(-ret));
 		return ret;
 	}
+	ret = lb_sync_init(dp);
+	if (ret != 0) {
+		snprintf(msg, len, "sync rings: %s", strerror(-ret));
+		return ret;
+	}
 	ret = lb_store_create(&dp->lb, dp->n_workers, dp->qsv);
 	if (ret != 0) {
 		snprintf(msg, len, "load balancer: %s", strerror(-ret));
@@ -423,6 +428,7 @@ lb_inbound(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 			(c->fwd == LB_FWD_DR || c->fwd == LB_FWD_TUNNEL) ?
 				CONN_DIR_INPUT_ONLY : CONN_DIR_INPUT);
 	conn_touch(c, w->now_ms);
+	lb_sync_in(w, c);
 	lb_count(w, svc, c, true, m);
 	lb_xmit_in(dp, w, m, ip, v, c);
 }

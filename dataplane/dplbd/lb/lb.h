@@ -138,6 +138,9 @@ struct lb_dest;
 /* conn->flags: a persistence template (client net -> VIP:vport, see
  * lb.c), not a connection. */
 #define LB_CONN_F_TEMPLATE 0x10
+/* conn->flags: installed or updated from an HA peer's sync record
+ * (the HA sync, below). */
+#define LB_CONN_F_SYNCED 0x20
 
 /* What the load balancer keeps in conn->priv (16 bytes). */
 struct lb_conn_priv {
@@ -160,5 +163,215 @@ conn_priv(struct conn *c)
 /** Drop c now (a flush), releasing it exactly as expiry does: its
  * dest's counts and reference; then the entry.  Its worker only. */
 void lb_conn_drop(struct dp_worker *w, struct conn *c);
+
+/* ---- HA connection sync -------------------------------------------- */
+
+/*
+ * The HA connection sync, the load balancer's half (lb_sync.c; the
+ * sockets, the wire format and the roles are ha/sync.h's).
+ *
+ * Master.  A worker reports a connection to the main lcore with a record
+ * (struct lb_sync_rec) on its `out` ring (dp_sync_worker, SP/SC) when
+ * IPVS's sync daemon would (ip_vs_sync_conn_needed() in the kernel's
+ * ip_vs_sync.c, sysctls in ipvs-sysctl.rst):
+ *  - a TCP connection only in ESTABLISHED, FIN_WAIT, CLOSE, CLOSE_WAIT
+ *    or TIME_WAIT; a change into one of the last four is sent at once;
+ *  - otherwise (ESTABLISHED, UDP) when its incoming packets, counted
+ *    modulo sync_period, reach sync_threshold (defaults 3 and 50: the
+ *    3rd packet, then every 50th);
+ *  - with sync_refresh_period, only when the connection's expiry moved
+ *    by that much (or by half its timeout, at least 10 s) since the last
+ *    record, plus up to sync_retries repeats every period / 8; with
+ *    sync_period 0 as well, on time alone; with both 0, once;
+ *  - a persistence template with each record of a connection it controls
+ *    (rate-limited by sync_refresh_period only).
+ * The packet path pays one predictable test when sync is off
+ * (lb_sync_in(): the worker's sync_conf.mode), and when it is on a
+ * counter in the connection's own cache line (conn->aux, struct
+ * lb_sync_cs) and a compare; the rest runs out of line.  The master also
+ * walks its table on demand (a full dump: dump_req), in bounded steps
+ * from the worker loop, onto the same ring.
+ *
+ * Backup.  The main lcore hands each received record to the worker that
+ * owns its flow (lb_sync_owner(): the same steering as live traffic) on
+ * that worker's `in` ring; the worker installs it (lb_sync_install()) as
+ * any connection, holding its dest and, for full NAT, its local address
+ * and port, in the record's state with that state's local timeout, and
+ * flags it LB_CONN_F_SYNCED.  Installed entries age out like any other;
+ * a later record updates them.
+ *
+ * Time on a worker is its now_ms (TSC milliseconds); a record carries it
+ * in `ms` and the main lcore converts it to and from the wall clock for
+ * the wire (the lag measure).
+ */
+
+/* dp_sync_conf.mode */
+enum lb_sync_mode {
+	LB_SYNC_OFF,	/* not a master: report nothing */
+	LB_SYNC_PKTS,	/* by packet counts (sync_period or once) */
+	LB_SYNC_TIME,	/* sync_period 0 and sync_refresh_period: by time */
+};
+
+/* dp_sync_worker.work: what the worker loop serves */
+#define LB_SYNC_WORK_INSTALL 0x1	/* drain `in` (a backup runs) */
+#define LB_SYNC_WORK_DUMP 0x2		/* a table walk was asked for */
+
+#define LB_SYNC_TICK_SHIFT 8		/* sync times in ticks of 256 ms */
+#define LB_SYNC_RING_SIZE 32768		/* records per ring */
+
+/* lb_sync_rec.flags */
+#define LB_SYNC_F_TEMPLATE 0x01	/* a persistence template: client net,
+				 * cport 0 -> VIP:vport */
+#define LB_SYNC_F_DUMP 0x02	/* from a table walk */
+#define LB_SYNC_F_PEER 0x04	/* the sender's entry came from its peer */
+
+/**
+ * A connection as the pair moves it (40 bytes, a ring element).
+ * Addresses and ports in network order.  laddr/lport: FNAT and SNAT
+ * only.  daddr/dport: the real server.  ms: the event's time, the
+ * sender's worker clock on the master's side, the receiver's worker
+ * clock once decoded (0: unknown).
+ */
+struct lb_sync_rec {
+	rte_be32_t caddr, vaddr, daddr, laddr;
+	rte_be16_t cport, vport, dport, lport;
+	uint8_t proto;
+	uint8_t state;		/* enum tcp_state, enum udp_state */
+	uint8_t fwd;		/* enum conn_fwd */
+	uint8_t flags;		/* LB_SYNC_F_* */
+	uint32_t timeout_s;	/* the sender's timeout of the state */
+	uint32_t ms;
+	uint16_t n_workers;	/* the sender's worker count (wire) */
+	uint16_t reserved;
+};
+
+/**
+ * A connection's sync state, in conn->aux.  pkts: LB_SYNC_PKTS, the
+ * incoming packets modulo sync_period; LB_SYNC_TIME, the tick from
+ * which the next packet may be reported.  endtime: as IPVS's
+ * sync_endtime, the connection's expiry in ticks when last reported,
+ * the low two bits counting the retries; 0 = never reported.
+ */
+struct lb_sync_cs {
+	uint16_t pkts;
+	uint16_t endtime;
+};
+
+static inline struct lb_sync_cs *
+lb_sync_cs(struct conn *c)
+{
+	RTE_BUILD_BUG_ON(sizeof(struct lb_sync_cs) != sizeof(c->aux));
+	return (struct lb_sync_cs *)&c->aux;
+}
+
+static inline uint16_t
+lb_sync_tick(uint32_t now_ms)
+{
+	return (uint16_t)(now_ms >> LB_SYNC_TICK_SHIFT);
+}
+
+/** The out-of-line half of lb_sync_in(): decide and report. */
+void lb_sync_check(struct dp_worker *w, struct conn *c);
+
+/**
+ * A packet from the client (INPUT, INPUT_ONLY) of connection c, after
+ * its state change: report c if IPVS's rules say so.  One test when
+ * sync is off.
+ */
+static __rte_always_inline void
+lb_sync_in(struct dp_worker *w, struct conn *c)
+{
+	const struct dp_sync_conf *sc = &w->sync_conf;
+	struct lb_sync_cs *s;
+	uint16_t n;
+
+	if (likely(sc->mode == LB_SYNC_OFF))
+		return;
+	s = lb_sync_cs(c);
+	if (sc->mode == LB_SYNC_PKTS) {
+		n = (uint16_t)(s->pkts + 1);
+		if (n >= sc->wrap)
+			n = 0;
+		s->pkts = n;
+		if (likely(n != sc->threshold))
+			return;
+	} else if (s->pkts != 0 &&
+		   (int16_t)(lb_sync_tick(w->now_ms) - s->pkts) < 0) {
+		return;
+	}
+	lb_sync_check(w, c);
+}
+
+/** c changed state (lb_set_state()) and lb_sync_state_wanted() says
+ * so: a TCP close state is reported at once. */
+void lb_sync_state(struct dp_worker *w, struct conn *c);
+
+/* TCP states a change into is reported at once (IPVS's forced sync). */
+#define LB_SYNC_FORCED_STATES                                        \
+	(1u << TCP_S_FIN_WAIT | 1u << TCP_S_CLOSE | 1u << TCP_S_CLOSE_WAIT | \
+	 1u << TCP_S_TIME_WAIT)
+
+/**
+ * Whether c's change of state is the sync's business: a TCP close
+ * state, or any change when reporting by time (the new state's timeout
+ * moves the next report).  A change into ESTABLISHED counting packets
+ * waits for sync_threshold, as in IPVS.
+ */
+static inline bool
+lb_sync_state_wanted(const struct dp_worker *w, const struct conn *c)
+{
+	if (likely(w->sync_conf.mode == LB_SYNC_OFF))
+		return false;
+	return w->sync_conf.mode == LB_SYNC_TIME ||
+	       (c->proto == IPPROTO_TCP &&
+		((1u << c->state) & LB_SYNC_FORCED_STATES));
+}
+
+/**
+ * Worker loop: install the records of `in` (a backup), take a step of
+ * a table walk (a master asked for a dump).  Returns the work done (0:
+ * none).  One load when there is nothing to do.
+ */
+unsigned int lb_sync_serve_slow(struct dp_ctx *dp, struct dp_worker *w);
+
+static inline unsigned int
+lb_sync_serve(struct dp_ctx *dp, struct dp_worker *w)
+{
+	if (likely(__atomic_load_n(&w->sync.work, __ATOMIC_RELAXED) == 0))
+		return 0;
+	return lb_sync_serve_slow(dp, w);
+}
+
+/** What lb_sync_install() did. */
+enum lb_sync_result {
+	LB_SYNC_ADDED,
+	LB_SYNC_UPDATED,
+	LB_SYNC_DROPPED,
+};
+
+/**
+ * Install record r on worker w (its owner, lb_sync_owner()): add the
+ * connection (or template) or update the one there, counting it in
+ * w->sync (installed, updated, drops by reason, lag).  Worker only.
+ */
+enum lb_sync_result lb_sync_install(struct dp_ctx *dp, struct dp_worker *w,
+				    const struct lb_sync_rec *r);
+
+/**
+ * Main lcore: the worker that owns r's flow here, as the packet path
+ * steers it (the client's hash; for a persistent service the client's
+ * net), into *owner; false with the reason in *why when r cannot be
+ * installed here: SYNC_DROP_UNKNOWN_SERVICE (no service for it),
+ * SYNC_DROP_WORKERS (a full-NAT local port outside that worker's slice:
+ * the peers run different worker counts), SYNC_DROP_BAD_RECORD.
+ */
+bool lb_sync_owner(const struct dp_ctx *dp, const struct lb_sync_rec *r,
+		   unsigned int *owner, enum sync_drop *why);
+
+/** Create every worker's rings.  0 or a negative errno. */
+int lb_sync_init(struct dp_ctx *dp);
+
+/** The worker clock (now_ms) as the workers read it. */
+uint32_t lb_clock_ms(void);
 
 #endif /* DPLB_LB_H */

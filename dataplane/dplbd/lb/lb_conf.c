@@ -216,7 +216,7 @@ lb_svc_conf_check(const struct lb_svc_key *k, const struct lb_svc_conf *c,
 	if (memchr(c->sched, '\0', sizeof(c->sched)) == NULL ||
 	    !sched_known(c->sched))
 		return lb_fail(msg, len, EINVAL, "sched: unknown scheduler '%.*s' "
-			    "(rr wrr lc wlc sh mh fo)",
+			    "(" SCHED_NAMES ")",
 			    (int)sizeof(c->sched), c->sched);
 	if (c->flags & ~LB_SVC_F_ALL)
 		return lb_fail(msg, len, EINVAL, "flags: unknown flag 0x%x",

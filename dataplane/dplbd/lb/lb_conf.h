@@ -13,7 +13,7 @@
 #include <stdint.h>
 
 #include "inet.h"
-#include "lb/scheduler.h"
+#include "sched/scheduler.h"
 
 #define LB_NAME_LEN 32			/* laddr group names, with NUL */
 #define LB_LADDR_MAX_ADDRS 64		/* addresses per laddr group */

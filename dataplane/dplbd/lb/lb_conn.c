@@ -22,6 +22,12 @@
 
 static uint64_t tsc_per_ms;
 
+uint32_t
+lb_clock_ms(void)
+{
+	return (uint32_t)(rte_rdtsc() / tsc_per_ms);
+}
+
 int
 lb_conn_init(struct dp_ctx *dp)
 {
@@ -50,7 +56,7 @@ lb_conn_init(struct dp_ctx *dp)
  * dest is overloaded (schedulers skip it) until it falls below
  * l_threshold, or 3/4 of u_threshold when no lower one is set.
  */
-static void
+void
 dest_check_overload(struct lb_dest *d)
 {
 	struct sched_dest_load *load = &d->load;
@@ -72,21 +78,26 @@ dest_check_overload(struct lb_dest *d)
 		__atomic_store_n(&load->overloaded, 0, __ATOMIC_RELAXED);
 }
 
-/* Move c to a new state, keeping the real server's active/inactive
- * counts. */
-__rte_noinline void
-lb_set_state(struct dp_worker *w, struct conn *c, uint8_t state)
+void
+lb_set_state_quiet(struct dp_worker *w, struct conn *c, uint8_t state)
 {
-	struct sched_dest_load *load = &conn_priv(c)->dest->load;
 	bool was = state_is_active(c);
 
 	conn_set_state(w->conns, c, state, w->now_ms);
 	if (was == state_is_active(c))
 		return;
-	__atomic_fetch_add(was ? &load->inactive : &load->active, 1,
-			   __ATOMIC_RELAXED);
-	__atomic_fetch_sub(was ? &load->active : &load->inactive, 1,
-			   __ATOMIC_RELAXED);
+	lb_dest_conn_count(conn_priv(c)->dest, w->id, was ? -1 : 1,
+			   was ? 1 : -1);
+}
+
+/* Move c to a new state, keeping the real server's active/inactive
+ * counts; a master reports the change to its peer. */
+__rte_noinline void
+lb_set_state(struct dp_worker *w, struct conn *c, uint8_t state)
+{
+	lb_set_state_quiet(w, c, state);
+	if (unlikely(lb_sync_state_wanted(w, c)))
+		lb_sync_state(w, c);
 }
 
 /* c ends: the template that made it (if still there) controls one
@@ -115,9 +126,8 @@ lb_conn_release(struct dp_worker *w, struct conn *c)
 	}
 	if (conn_priv(c)->tmpl != 0)
 		tmpl_uncontrol(w, c);
-	__atomic_fetch_sub(state_is_active(c) ? &d->load.active :
-						&d->load.inactive,
-			   1, __ATOMIC_RELAXED);
+	lb_dest_conn_count(d, w->id, state_is_active(c) ? -1 : 0,
+			   state_is_active(c) ? 0 : -1);
 	dest_check_overload(d);
 	lb_dest_put(d);
 	w->stats.conns_expired++;
@@ -160,7 +170,7 @@ lb_expire_tick(struct dp_ctx *dp, struct dp_worker *w)
  * client net to a persistent service on one worker (lb_svc_owner()), so
  * the template is in that worker's table and needs no sharing.
  */
-static void
+void
 tmpl_key(const struct lb_svc_snap *svc, const struct conn_key4 *in,
 	 struct conn_key4 *k)
 {
@@ -202,7 +212,7 @@ tmpl_dest(struct conn *t, struct lb_dest_snap *buf)
 }
 
 /* NULL when the table is full: the connection goes unpersisted. */
-static struct conn *
+struct conn *
 tmpl_new(struct dp_worker *w, const struct conn_key4 *k,
 	 const struct lb_svc_snap *svc, const struct lb_dest_snap *d)
 {
@@ -214,7 +224,6 @@ tmpl_new(struct dp_worker *w, const struct conn_key4 *k,
 	t->flags |= LB_CONN_F_TEMPLATE;
 	t->fwd = d->fwd;
 	t->svc_id = svc->id;
-	t->dest_id = d->dest->id;
 	*conn_priv(t) = (struct lb_conn_priv){ .dest = d->dest,
 					       .daddr = d->addr.v4.s_addr };
 	lb_dest_hold(d->dest);
@@ -229,13 +238,15 @@ lb_pick(struct dp_worker *w, const struct lb_svc_snap *svc,
 	struct conn **tmpl)
 {
 	struct inet_addr client = inet_addr_v4(in->src_addr);
+	struct inet_addr vip = inet_addr_v4(in->dst_addr);
 	const struct lb_dest_snap *d;
 	struct conn_key4 k;
 	struct conn *t;
 
 	*tmpl = NULL;
 	if (svc->persistent == 0)
-		return lb_svc_pick(svc, w->id, &client, in->src_port);
+		return lb_svc_pick(svc, w->id, &client, in->src_port, &vip,
+				   w->now_ms);
 	tmpl_key(svc, in, &k);
 	t = conn_lookup4(w->conns, &k, NULL);
 	if (t != NULL && is_template(t)) {
@@ -247,10 +258,29 @@ lb_pick(struct dp_worker *w, const struct lb_svc_snap *svc,
 		lb_conn_drop(w, t);
 		t = NULL;
 	}
-	d = lb_svc_pick(svc, w->id, &client, in->src_port);
+	d = lb_svc_pick(svc, w->id, &client, in->src_port, &vip, w->now_ms);
 	if (d != NULL && t == NULL)
 		*tmpl = tmpl_new(w, &k, svc, d);
 	return d;
+}
+
+void
+lb_conn_bind(struct dp_worker *w, struct conn *c, const struct lb_svc_snap *svc,
+	     const struct lb_dest_snap *d, struct conn *tmpl)
+{
+	bool active = state_is_active(c);
+
+	c->fwd = d->fwd;
+	c->svc_id = svc->id;
+	*conn_priv(c) = (struct lb_conn_priv){ .dest = d->dest,
+					       .daddr = d->addr.v4.s_addr };
+	if (tmpl != NULL) {
+		conn_priv(c)->tmpl = conn_ref(w->conns, tmpl);
+		conn_priv(tmpl)->n_control++;
+	}
+	lb_dest_hold(d->dest);
+	lb_dest_conn_count(d->dest, w->id, active ? 1 : 0, active ? 0 : 1);
+	dest_check_overload(d->dest);
 }
 
 __rte_noinline struct conn *
@@ -290,18 +320,7 @@ lb_schedule(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 		dp_drop(w, m, DROP_CONN_TABLE_FULL);
 		return NULL;
 	}
-	c->fwd = d->fwd;
-	c->svc_id = svc->id;
-	c->dest_id = d->dest->id;
-	*conn_priv(c) = (struct lb_conn_priv){ .dest = d->dest,
-					       .daddr = d->addr.v4.s_addr };
-	if (tmpl != NULL) {
-		conn_priv(c)->tmpl = conn_ref(w->conns, tmpl);
-		conn_priv(tmpl)->n_control++;
-	}
-	lb_dest_hold(d->dest);
-	__atomic_fetch_add(&d->dest->load.inactive, 1, __ATOMIC_RELAXED);
-	dest_check_overload(d->dest);
+	lb_conn_bind(w, c, svc, d, tmpl);
 	svc->svc->pcpu[w->id].st.conns++;
 	d->dest->pcpu[w->id].st.conns++;
 	w->stats.conns_new++;

@@ -157,6 +157,32 @@ is_template(const struct conn *c)
 /** Move c to a new state, keeping its dest's active/inactive counts. */
 void lb_set_state(struct dp_worker *w, struct conn *c, uint8_t state);
 
+/** lb_set_state() without reporting the change to an HA peer (a state
+ * the peer sent). */
+void lb_set_state_quiet(struct dp_worker *w, struct conn *c, uint8_t state);
+
+/** Recompute d's overload flag from its connection counts. */
+void dest_check_overload(struct lb_dest *d);
+
+/**
+ * Bind the new connection c (its state set) to its service and dest d
+ * (and template tmpl, or NULL): forwarding mode, the dest held and
+ * counted active or inactive by c's state.
+ */
+void lb_conn_bind(struct dp_worker *w, struct conn *c,
+		  const struct lb_svc_snap *svc, const struct lb_dest_snap *d,
+		  struct conn *tmpl);
+
+/** The key of svc's persistence template for the client of in. */
+void tmpl_key(const struct lb_svc_snap *svc, const struct conn_key4 *in,
+	      struct conn_key4 *k);
+
+/** A new template k -> d for svc, held as lb_schedule() holds it; NULL
+ * when the table is full. */
+struct conn *tmpl_new(struct dp_worker *w, const struct conn_key4 *k,
+		      const struct lb_svc_snap *svc,
+		      const struct lb_dest_snap *d);
+
 /* Most packets leave the state as it is: then this is a table read. */
 static __rte_always_inline void
 lb_follow_state(struct dp_worker *w, struct conn *c, const struct l4_view *v,

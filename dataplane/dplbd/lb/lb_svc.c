@@ -52,8 +52,12 @@ lb_dest_free(struct lb_dest *d)
 static void
 svc_free(struct lb_svc *s)
 {
+	unsigned int w;
+
 	svc_snap_free(s->next_snap);
 	svc_snap_free(s->snap);
+	for (w = 0; w < s->n_workers; w++)
+		sched_worker_fini(&s->pcpu[w].sw);
 	rte_free(s->pcpu);
 	rte_free(s);
 }
@@ -89,6 +93,7 @@ svc_alloc(const struct lb_store *st)
 		rte_free(s);
 		return NULL;
 	}
+	s->n_workers = st->n_workers;
 	/* Spread the workers' rr start so they do not all begin alike. */
 	for (w = 0; w < st->n_workers; w++)
 		sched_cursor_init(&s->pcpu[w].cursor, w * 0x9e3779b9u);
@@ -131,12 +136,38 @@ laddr_snap_build(const struct lb_laddr_group *g)
 	return ls;
 }
 
+/*
+ * The scheduler's view: the dests with their shared load and each
+ * worker's counts (struct lb_dest_pcpu, one per worker), and for lblc
+ * and lblcr the workers' destination tables, allocated here (main
+ * lcore) before any worker can pick from a state that uses them.
+ */
 static int
-svc_snap_build(const struct lb_svc *s, struct lb_svc_snap **out)
+svc_sched_build(struct lb_svc *s, struct lb_svc_snap *ss,
+		const struct sched_dest *sd, unsigned int n)
+{
+	struct sched_params p = {
+		.n_workers = s->n_workers,
+		.wload_stride = sizeof(struct lb_dest_pcpu),
+	};
+	unsigned int w;
+	int rc;
+
+	for (w = 0; w < s->n_workers; w++) {
+		rc = sched_worker_prepare(&s->pcpu[w].sw, s->conf.sched);
+		if (rc < 0)
+			return rc;
+	}
+	return sched_build_params(&ss->sched, s->conf.sched, sd, n,
+				  s->conf.flags & SCHED_F_ALL, &p);
+}
+
+static int
+svc_snap_build(struct lb_svc *s, struct lb_svc_snap **out)
 {
 	struct sched_dest *sd;
 	struct lb_svc_snap *ss;
-	const struct lb_dest *d;
+	struct lb_dest *d;
 	unsigned int i = 0;
 	int rc;
 
@@ -177,12 +208,12 @@ svc_snap_build(const struct lb_svc *s, struct lb_svc_snap **out)
 					     .port = ds->port,
 					     .weight = d->conf.weight,
 					     .id = d->id,
-					     .load = &d->load };
+					     .load = &d->load,
+					     .wload = &d->pcpu[0].wl };
 		i++;
 	}
 	ss->n_dests = i;
-	rc = sched_build(&ss->sched, s->conf.sched, sd, i,
-			 s->conf.flags & SCHED_F_ALL);
+	rc = svc_sched_build(s, ss, sd, i);
 	free(sd);
 	if (rc < 0) {
 		rte_free(ss);
@@ -692,12 +723,18 @@ lb_svc_flush(struct lb_store *st, char *msg, size_t len)
 
 const struct lb_dest_snap *
 lb_svc_pick(const struct lb_svc_snap *svc, unsigned int worker,
-	    const struct inet_addr *saddr, rte_be16_t sport)
+	    const struct inet_addr *saddr, rte_be16_t sport,
+	    const struct inet_addr *daddr, uint32_t now_ms)
 {
+	struct lb_svc_pcpu *pc = &svc->svc->pcpu[worker];
 	struct sched_input in = {
 		.saddr = saddr,
 		.sport = sport,
-		.cursor = &svc->svc->pcpu[worker].cursor,
+		.cursor = &pc->cursor,
+		.daddr = daddr,
+		.now_ms = now_ms,
+		.worker = worker,
+		.sw = &pc->sw,
 	};
 	int i = sched_pick(&svc->sched, &in);
 

@@ -54,7 +54,7 @@
 #include "inet.h"
 #include "lb/lb_conf.h"
 #include "lb/rate_est.h"
-#include "lb/scheduler.h"
+#include "sched/scheduler.h"
 
 struct rte_rcu_qsbr;
 struct dp_ctx;
@@ -74,11 +74,13 @@ struct lb_stats {
 /** One worker's block of a dest: written by that worker only. */
 struct lb_dest_pcpu {
 	struct lb_stats st;
+	struct sched_wload wl;		/* its connections on the worker */
 } __rte_cache_aligned;
 
-/** One worker's block of a service: its rr/wrr position and counters. */
+/** One worker's block of a service: its scheduler state and counters. */
 struct lb_svc_pcpu {
-	struct sched_cursor cursor;
+	struct sched_cursor cursor;	/* rr, wrr */
+	struct sched_worker sw;		/* lc wlc sed nq lblc lblcr */
 	struct lb_stats st;
 } __rte_cache_aligned;
 
@@ -155,6 +157,7 @@ struct lb_svc {
 	struct lb_svc_snap *snap, *next_snap;
 	struct lb_stats zero_base;
 	struct rate_est est;		/* lb_store_estimate() */
+	unsigned int n_workers;
 	struct lb_svc_pcpu *pcpu;	/* [n_workers] */
 };
 
@@ -427,14 +430,39 @@ lb_snap_has_addr(const struct lb_snap *s, enum lb_addr_kind kind,
 }
 
 /**
- * Schedule a new connection of svc from saddr:sport (network order) on
- * worker: the chosen dest, or NULL (-ENOENT from the scheduler: no
- * dest available).  Writes only the worker's own cursor.
+ * Schedule a new connection of svc from saddr:sport (network order) to
+ * daddr on worker, at now_ms (the worker's millisecond clock): the
+ * chosen dest, or NULL (-ENOENT from the scheduler: no dest available).
+ * Writes only the worker's own scheduler state.
  */
 const struct lb_dest_snap *lb_svc_pick(const struct lb_svc_snap *svc,
 				       unsigned int worker,
 				       const struct inet_addr *saddr,
-				       rte_be16_t sport);
+				       rte_be16_t sport,
+				       const struct inet_addr *daddr,
+				       uint32_t now_ms);
+
+/**
+ * A connection of worker to dest d changed: d_active and d_inactive are
+ * the changes of d's active and inactive counts (a new connection
+ * 0,+1; one that becomes established +1,-1; one that ends -1,0 or
+ * 0,-1).  Keeps the shared counts (ipvsadm's ActiveConn and InActConn,
+ * the thresholds) and the worker's own, which lc, wlc, sed, nq, lblc
+ * and lblcr follow.  Call it on the worker that owns the connection.
+ */
+static inline void
+lb_dest_conn_count(struct lb_dest *d, unsigned int worker, int32_t d_active,
+		   int32_t d_inactive)
+{
+	if (d_active != 0)
+		__atomic_fetch_add(&d->load.active, (uint32_t)d_active,
+				   __ATOMIC_RELAXED);
+	if (d_inactive != 0)
+		__atomic_fetch_add(&d->load.inactive, (uint32_t)d_inactive,
+				   __ATOMIC_RELAXED);
+	sched_wload_add(&d->svc->pcpu[worker].sw, &d->pcpu[worker].wl,
+			d_active, d_inactive);
+}
 
 /** A connection takes (hold) and releases (put) its dest. */
 static inline void

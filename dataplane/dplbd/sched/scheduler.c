@@ -4,36 +4,22 @@
  * snapshot into read-only arrays (control plane, may allocate and take
  * its time) and a pick that only reads them (packet path).  Three arrays
  * serve all of them:
- *   slots[n]     weight and live-load pointer of every dest, packed so a
- *                cache line holds four;
+ *   slots[n]     weight and live-load pointers of every dest, packed so
+ *                a cache line holds more than two;
  *   order[]      the weighted dests (weight > 0) in array order, or for
  *                fo best first: what rr cycles over and lc/wlc scan;
- *   table[]      wrr's precomputed cycle, sh's buckets, mh's lookup table.
+ *   table[]      wrr's precomputed cycle, sh's and dh's buckets, mh's
+ *                lookup table.
+ * This file holds the registry, the common build and the schedulers
+ * that read no connection counts; sched_load.c those that do (lc, wlc,
+ * sed, nq, lblc, lblcr) and the per-worker index they pick from.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <arpa/inet.h>
 
-#include "lb/scheduler.h"
-
-struct sched_slot {
-	const struct sched_dest_load *load;
-	uint32_t weight;
-};
-
-struct sched_build_ctx {
-	const struct sched_params *p;
-	const uint16_t *by_identity;	/* all n dests sorted by addr, port */
-};
-
-struct sched_ops {
-	const char *name;
-	int (*build)(struct sched_state *st, const struct sched_build_ctx *c);
-	int (*pick)(const struct sched_state *st, const struct sched_input *in);
-};
-
-#define TABLE_EMPTY UINT16_MAX
+#include "sched_priv.h"
 
 /*
  * Fixed seeds: the same dest set must give the same tables on both
@@ -55,109 +41,11 @@ struct sched_ops {
 /* wrr: cycle entries tried before falling back to a scan of the dests. */
 #define WRR_SCAN 16
 
-/* ---- hashing ---------------------------------------------------------- */
-
-/*
- * MurmurHash3 x86_32 over whole 32-bit words.  Each input bit reaches
- * every output bit, which matters twice: sh and mh take the low bits or
- * a multiply-shift range of the hash, and mh's offset and skip must be
- * independent of each other (a CRC with two seeds is not: CRC is linear,
- * so crc(s1, x) ^ crc(s2, x) is the same for every x).
- */
-static inline uint32_t
-rotl32(uint32_t x, unsigned int r)
-{
-	return (x << r) | (x >> (32 - r));
-}
-
-static inline uint32_t
-mm3_mix(uint32_t h, uint32_t k)
-{
-	k *= 0xcc9e2d51u;
-	k = rotl32(k, 15);
-	k *= 0x1b873593u;
-	h ^= k;
-	h = rotl32(h, 13);
-	return h * 5 + 0xe6546b64u;
-}
-
-static inline uint32_t
-mm3_fmix(uint32_t h)
-{
-	h ^= h >> 16;
-	h *= 0x85ebca6bu;
-	h ^= h >> 13;
-	h *= 0xc2b2ae35u;
-	h ^= h >> 16;
-	return h;
-}
-
-/* Explicitly little-endian, so the tables are the same on any host. */
-static inline uint32_t
-load_le32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	       (uint32_t)p[3] << 24;
-}
-
-/* Hash an address (and a port, network order, when with_port). */
-static inline uint32_t
-hash_addr_port(const struct inet_addr *a, uint16_t port, bool with_port,
-	       uint32_t seed)
-{
-	const uint8_t *b;
-	uint32_t h = seed;
-	uint32_t len;
-
-	if (a->family == AF_INET6) {
-		b = a->v6.s6_addr;
-		h = mm3_mix(h, load_le32(b));
-		h = mm3_mix(h, load_le32(b + 4));
-		h = mm3_mix(h, load_le32(b + 8));
-		h = mm3_mix(h, load_le32(b + 12));
-		len = 16;
-	} else {
-		b = (const uint8_t *)&a->v4.s_addr;
-		h = mm3_mix(h, load_le32(b));
-		len = 4;
-	}
-	if (with_port) {
-		b = (const uint8_t *)&port;
-		h = mm3_mix(h, (uint32_t)b[0] | (uint32_t)b[1] << 8);
-		len += 4;
-	}
-	return mm3_fmix(h ^ len);
-}
-
 /* Map a 32-bit hash onto [0, m) without a division (Lemire). */
 static inline uint32_t
 hash_range(uint32_t h, uint32_t m)
 {
 	return (uint32_t)(((uint64_t)h * m) >> 32);
-}
-
-/* ---- load ------------------------------------------------------------- */
-
-/*
- * Relaxed loads: the counters move under our feet and a slightly old
- * value only makes one choice slightly less good.
- */
-static inline bool
-slot_overloaded(const struct sched_slot *s)
-{
-	return s->load != NULL &&
-	       __atomic_load_n(&s->load->overloaded, __ATOMIC_RELAXED) != 0;
-}
-
-/* IPVS ip_vs_dest_conn_overhead(): an active connection costs 256 idle. */
-static inline uint64_t
-slot_overhead(const struct sched_slot *s)
-{
-	if (s->load == NULL)
-		return 0;
-	return ((uint64_t)__atomic_load_n(&s->load->active,
-					  __ATOMIC_RELAXED) << 8) +
-	       __atomic_load_n(&s->load->inactive, __ATOMIC_RELAXED);
 }
 
 /*
@@ -426,71 +314,12 @@ wrr_pick(const struct sched_state *st, const struct sched_input *in)
 	return scan_order(st, pos);
 }
 
-/* ---- lc, wlc ---------------------------------------------------------- */
-
-static int
-lc_build(struct sched_state *st, const struct sched_build_ctx *c)
-{
-	return 0;
-}
-
-/* IPVS lc: least overhead, weight ignored but for 0; ties to the first. */
-static int
-lc_pick(const struct sched_state *st, const struct sched_input *in)
-{
-	uint64_t best_oh = 0;
-	int best = -ENOENT;
-	uint32_t i;
-
-	for (i = 0; i < st->n_order; i++) {
-		const struct sched_slot *s = &st->slots[st->order[i]];
-		uint64_t oh;
-
-		if (slot_overloaded(s))
-			continue;
-		oh = slot_overhead(s);
-		if (best < 0 || oh < best_oh) {
-			best = st->order[i];
-			best_oh = oh;
-		}
-	}
-	return best;
-}
-
-/*
- * IPVS wlc: least overhead / weight, compared as cross products
- * (overhead < 2^40, weight < 2^16: no overflow); ties to the first.
- */
-static int
-wlc_pick(const struct sched_state *st, const struct sched_input *in)
-{
-	uint64_t best_oh = 0, best_w = 0;
-	int best = -ENOENT;
-	uint32_t i;
-
-	for (i = 0; i < st->n_order; i++) {
-		const struct sched_slot *s = &st->slots[st->order[i]];
-		uint64_t oh;
-
-		if (slot_overloaded(s))
-			continue;
-		oh = slot_overhead(s);
-		if (best < 0 || best_oh * s->weight > oh * best_w) {
-			best = st->order[i];
-			best_oh = oh;
-			best_w = s->weight;
-		}
-	}
-	return best;
-}
-
 /* ---- sh, mh ----------------------------------------------------------- */
 
 static inline bool
 input_hashable(const struct sched_input *in)
 {
-	return in->saddr != NULL && (in->saddr->family == AF_INET ||
-				     in->saddr->family == AF_INET6);
+	return addr_usable(in->saddr);
 }
 
 /*
@@ -677,6 +506,62 @@ mh_pick(const struct sched_state *st, const struct sched_input *in)
 	return hash_table_pick(st, in, true);
 }
 
+/* ---- dh --------------------------------------------------------------- */
+
+/*
+ * IPVS dh, bucket for bucket: SCHED_DH_TABLE_SIZE buckets dealt out in
+ * turn to every dest, quiescent ones included, in IPVS's list order
+ * (the most recently added first, which is the reverse of the array's
+ * order), and a destination address picks its bucket with IPVS's hash
+ * (the top 8 bits of the address, an IPv6 one folded by XOR, times
+ * 2^32 / phi).  So a destination reaches the same server as under IPVS
+ * with the same servers added in the same order.  Weights count only as
+ * 0 or not 0; with more dests than buckets, the oldest get none.
+ */
+static int
+dh_build(struct sched_state *st, const struct sched_build_ctx *c)
+{
+	uint32_t b;
+
+	if (st->n == 0)
+		return 0;
+	st->table = malloc(sizeof(*st->table) * SCHED_DH_TABLE_SIZE);
+	if (st->table == NULL)
+		return -ENOMEM;
+	st->table_len = SCHED_DH_TABLE_SIZE;
+	for (b = 0; b < SCHED_DH_TABLE_SIZE; b++)
+		st->table[b] = (uint16_t)(st->n - 1 - b % st->n);
+	return 0;
+}
+
+/* IPVS's dh hash of a destination address: the bucket. */
+static inline uint32_t
+dh_bucket(const struct inet_addr *a)
+{
+	uint32_t fold = a->v4.s_addr;
+
+	if (a->family == AF_INET6)
+		fold = a->v6.s6_addr32[0] ^ a->v6.s6_addr32[1] ^
+		       a->v6.s6_addr32[2] ^ a->v6.s6_addr32[3];
+	return (ntohl(fold) * 0x61c88647u) >> 24;
+}
+
+/* The destination's dest, or none: no fallback, as IPVS. */
+static int
+dh_pick(const struct sched_state *st, const struct sched_input *in)
+{
+	const struct sched_slot *s;
+	uint16_t idx;
+
+	if (!addr_usable(in->daddr))
+		return -EINVAL;
+	idx = st->table[dh_bucket(in->daddr) & (st->table_len - 1)];
+	s = &st->slots[idx];
+	if (s->weight == 0 || slot_overloaded(s))
+		return -ENOENT;
+	return idx;
+}
+
 /* ---- fo --------------------------------------------------------------- */
 
 static int
@@ -688,7 +573,8 @@ fo_cmp(const void *a, const void *b, void *arg)
 
 	if (wa != wb)
 		return wa > wb ? -1 : 1;
-	return ia < ib ? -1 : ia > ib;
+	/* IPVS's list has the newest dest first: it wins a tie */
+	return ia > ib ? -1 : ia < ib;
 }
 
 /* Sort the weighted dests best first, so a pick is usually one test. */
@@ -700,7 +586,7 @@ fo_build(struct sched_state *st, const struct sched_build_ctx *c)
 	return 0;
 }
 
-/* IPVS fo: the highest weight among the available, ties to the first. */
+/* IPVS fo: the highest weight among the available, ties to the newest. */
 static int
 fo_pick(const struct sched_state *st, const struct sched_input *in)
 {
@@ -715,13 +601,18 @@ fo_pick(const struct sched_state *st, const struct sched_input *in)
 /* ---- registry and common code ----------------------------------------- */
 
 static const struct sched_ops sched_registry[] = {
-	{ "rr", rr_build, rr_pick },
-	{ "wrr", wrr_build, wrr_pick },
-	{ "lc", lc_build, lc_pick },
-	{ "wlc", lc_build, wlc_pick },
-	{ "sh", sh_build, sh_pick },
-	{ "mh", mh_build, mh_pick },
-	{ "fo", fo_build, fo_pick },
+	{ "rr", rr_build, rr_pick, SCHED_KEY_NONE, false },
+	{ "wrr", wrr_build, wrr_pick, SCHED_KEY_NONE, false },
+	{ "lc", sched_load_build, sched_load_pick, SCHED_KEY_LC, false },
+	{ "wlc", sched_load_build, sched_load_pick, SCHED_KEY_WLC, false },
+	{ "sh", sh_build, sh_pick, SCHED_KEY_NONE, false },
+	{ "mh", mh_build, mh_pick, SCHED_KEY_NONE, false },
+	{ "fo", fo_build, fo_pick, SCHED_KEY_NONE, false },
+	{ "dh", dh_build, dh_pick, SCHED_KEY_NONE, false },
+	{ "lblc", sched_lbl_build, sched_lblc_pick, SCHED_KEY_WLC, true },
+	{ "lblcr", sched_lbl_build, sched_lblcr_pick, SCHED_KEY_WLC, true },
+	{ "sed", sched_load_build, sched_load_pick, SCHED_KEY_SED, false },
+	{ "nq", sched_load_build, sched_load_pick, SCHED_KEY_NQ, false },
 };
 
 #define N_SCHED (sizeof(sched_registry) / sizeof(sched_registry[0]))
@@ -784,11 +675,30 @@ identity_cmp(const void *a, const void *b, void *arg)
 	       ntohs(x->port) > ntohs(y->port);
 }
 
+/*
+ * A number no other build has: a worker tells by it whether the index
+ * it keeps belongs to the state it picks from.  0 is never given.
+ */
+static uint32_t
+gen_next(void)
+{
+	static uint32_t gen;
+	uint32_t g;
+
+	do
+		g = __atomic_add_fetch(&gen, 1, __ATOMIC_RELAXED);
+	while (g == 0);
+	return g;
+}
+
 static int
 params_check(const struct sched_params *p)
 {
 	if (p == NULL)
 		return 0;
+	if (p->n_workers > SCHED_MAX_WORKERS ||
+	    p->lbl_expire_ms > SCHED_LBL_EXPIRE_MAX)
+		return -EINVAL;
 	if (p->mh_table_size != 0 &&
 	    (p->mh_table_size > SCHED_MH_TABLE_MAX ||
 	     !is_prime(p->mh_table_size)))
@@ -821,7 +731,8 @@ sched_build_params(struct sched_state *st, const char *name,
 	for (i = 0; i < n; i++)
 		if ((dests[i].addr.family != AF_INET &&
 		     dests[i].addr.family != AF_INET6) ||
-		    dests[i].weight > SCHED_WEIGHT_MAX)
+		    dests[i].weight > SCHED_WEIGHT_MAX ||
+		    (dests[i].wload == NULL) != (dests[0].wload == NULL))
 			return -EINVAL;
 
 	/* calloc(0) may return NULL; allocate at least one of each */
@@ -838,6 +749,7 @@ sched_build_params(struct sched_state *st, const char *name,
 		memcpy(st->dests, dests, sizeof(*dests) * n);
 	for (i = 0; i < n; i++) {
 		st->slots[i].load = dests[i].load;
+		st->slots[i].wload = dests[i].wload;
 		st->slots[i].weight = dests[i].weight;
 		if (dests[i].weight > 0)
 			st->order[st->n_order++] = (uint16_t)i;
@@ -845,6 +757,11 @@ sched_build_params(struct sched_state *st, const char *name,
 	}
 	st->n = n;
 	st->flags = flags;
+	st->gen = gen_next();
+	st->n_workers = p != NULL && p->n_workers != 0 ? p->n_workers : 1;
+	st->wload_stride = p != NULL ? p->wload_stride : 0;
+	st->lbl_expire_ms = p != NULL && p->lbl_expire_ms != 0 ?
+			    p->lbl_expire_ms : SCHED_LBL_EXPIRE_DEFAULT;
 
 	/* A dest's identity is its address and port: one of each. */
 	if (n > 1)
@@ -855,11 +772,11 @@ sched_build_params(struct sched_state *st, const char *name,
 			goto fail;
 		}
 	ctx.by_identity = by_id;
+	st->ops = ops;		/* the builds read its key and lbl */
 	rc = ops->build(st, &ctx);
 	if (rc < 0)
 		goto fail;
 	free(by_id);
-	st->ops = ops;
 	return 0;
 fail:
 	free(by_id);
@@ -877,11 +794,32 @@ sched_build(struct sched_state *st, const char *name,
 void
 sched_free(struct sched_state *st)
 {
+	sched_load_free(st);
 	free(st->dests);
 	free(st->slots);
 	free(st->order);
 	free(st->table);
 	memset(st, 0, sizeof(*st));
+}
+
+int
+sched_worker_prepare(struct sched_worker *sw, const char *name)
+{
+	const struct sched_ops *ops = sched_lookup(name);
+
+	if (ops == NULL)
+		return -EINVAL;
+	if (!ops->lbl || sw->lbl != NULL)
+		return 0;
+	sw->lbl = sched_lbl_table_new();
+	return sw->lbl != NULL ? 0 : -ENOMEM;
+}
+
+void
+sched_worker_fini(struct sched_worker *sw)
+{
+	free(sw->lbl);
+	sw->lbl = NULL;
 }
 
 int

@@ -1,0 +1,550 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * lb_sync: which connections a master's worker reports and how, the
+ * table walk of a full dump, and a backup's worker installing records
+ * (lb.h)
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <rte_errno.h>
+#include <rte_ring.h>
+#include <rte_ring_elem.h>
+
+#include "lb/lb.h"
+#include "log.h"
+#include "lb_priv.h"
+
+#define DUMP_STEP 128		/* connections a walk visits per loop */
+#define INSTALL_BURST 256	/* records installed per loop at most */
+#define MIN_DIFF_T 39		/* IPVS's floor of the refresh: 10 s */
+#define TIMEOUT_T_MAX 0x3fff	/* ticks: wrap-safe in 16 bits */
+#define FAR_T 0x4000		/* "not before long": the state hook
+				 * re-arms earlier */
+
+int
+lb_sync_init(struct dp_ctx *dp)
+{
+	char name[RTE_RING_NAMESIZE];
+	struct dp_sync_worker *s;
+	unsigned int i;
+
+	for (i = 0; i < dp->n_workers; i++) {
+		s = &dp->workers[i].sync;
+		snprintf(name, sizeof(name), "dplb_sync_out%u", i);
+		s->out = rte_ring_create_elem(name, sizeof(struct lb_sync_rec),
+					      LB_SYNC_RING_SIZE,
+					      (int)rte_socket_id(),
+					      RING_F_SP_ENQ | RING_F_SC_DEQ);
+		snprintf(name, sizeof(name), "dplb_sync_in%u", i);
+		s->in = rte_ring_create_elem(name, sizeof(struct lb_sync_rec),
+					     LB_SYNC_RING_SIZE,
+					     (int)rte_socket_id(),
+					     RING_F_SP_ENQ | RING_F_SC_DEQ);
+		if (s->out == NULL || s->in == NULL)
+			return -rte_errno;
+	}
+	return 0;
+}
+
+/* IPVS syncs TCP connections in these states only. */
+static inline bool
+tcp_state_synced(uint8_t st)
+{
+	return st == TCP_S_ESTABLISHED || st == TCP_S_FIN_WAIT ||
+	       st == TCP_S_CLOSE || st == TCP_S_CLOSE_WAIT ||
+	       st == TCP_S_TIME_WAIT;
+}
+
+static inline bool
+conn_synced_state(const struct conn *c)
+{
+	return is_template(c) || c->proto != IPPROTO_TCP ||
+	       tcp_state_synced(c->state);
+}
+
+static inline uint16_t
+ticks_of(uint32_t timeout_ms)
+{
+	return (uint16_t)RTE_MIN(timeout_ms >> LB_SYNC_TICK_SHIFT,
+				 (uint32_t)TIMEOUT_T_MAX);
+}
+
+static uint16_t
+timeout_ticks(const struct dp_worker *w, const struct conn *c)
+{
+	return ticks_of(conn_timeout_of(w->conns, c));
+}
+
+/* ---- master: what to report ---- */
+
+/*
+ * IPVS's ip_vs_sync_conn_needed() on 16-bit ticks: whether to report c,
+ * whose timeout is timeout_ms, now.  changed: c has just changed state
+ * (IPVS's state != old_state).  Marks c reported (endtime) when it says
+ * yes.
+ */
+static bool
+sync_needed(struct dp_worker *w, struct conn *c, uint32_t timeout_ms,
+	    bool changed)
+{
+	const struct dp_sync_conf *sc = &w->sync_conf;
+	struct lb_sync_cs *s = lb_sync_cs(c);
+	uint16_t now = lb_sync_tick(w->now_ms), to = ticks_of(timeout_ms);
+	uint16_t orig = s->endtime, n = (uint16_t)((now + to) & ~3);
+	bool tmpl = is_template(c);
+	unsigned int retries;
+	int diff;
+
+	if (!tmpl && c->proto == IPPROTO_TCP) {
+		if (!tcp_state_synced(c->state))
+			return false;
+		if (changed && c->state != TCP_S_ESTABLISHED)
+			goto set;	/* a close state: at once */
+	}
+	if (sc->refresh_t != 0 && orig != 0) {
+		diff = abs((int16_t)(n - orig));
+		if (diff < RTE_MIN((int)sc->refresh_t,
+				   RTE_MAX((int)to / 2, MIN_DIFF_T))) {
+			retries = orig & 3;
+			if (retries >= sc->retries ||
+			    (int16_t)(now - (uint16_t)(orig - to +
+						       sc->refresh_t / 8)) < 0)
+				return false;
+			n |= (uint16_t)(retries + 1);
+		}
+	}
+	if (sc->period != 0) {
+		if (!tmpl && s->pkts % sc->period != sc->threshold)
+			return false;
+	} else if (sc->refresh_t == 0 && s->pkts != sc->threshold) {
+		return false;
+	}
+set:
+	s->endtime = n != 0 ? n : 4;
+	return true;
+}
+
+/* LB_SYNC_TIME: the tick from which c's next packet is worth a look. */
+static void
+time_rearm(struct dp_worker *w, struct conn *c, uint32_t timeout_ms)
+{
+	const struct dp_sync_conf *sc = &w->sync_conf;
+	struct lb_sync_cs *s = lb_sync_cs(c);
+	uint16_t now = lb_sync_tick(w->now_ms), to = ticks_of(timeout_ms);
+	uint16_t last = (uint16_t)(s->endtime - to), due;
+
+	if (!conn_synced_state(c)) {
+		due = (uint16_t)(now + FAR_T);
+	} else if (s->endtime == 0) {
+		due = now;
+	} else {
+		due = (uint16_t)(last + RTE_MIN((int)sc->refresh_t,
+						RTE_MAX((int)to / 2, MIN_DIFF_T)));
+		if ((s->endtime & 3) < sc->retries &&
+		    (int16_t)((uint16_t)(last + sc->refresh_t / 8) - due) < 0)
+			due = (uint16_t)(last + sc->refresh_t / 8);
+	}
+	s->pkts = due != 0 ? due : 1;	/* 0: "due now" */
+}
+
+static void
+rec_fill(const struct dp_worker *w, const struct conn *c, uint32_t timeout_ms,
+	 uint8_t flags, struct lb_sync_rec *r)
+{
+	const struct conn_tuple4 *in = &c->tuple[CONN_SIDE_IN];
+	const struct conn_tuple4 *out = &c->tuple[CONN_SIDE_OUT];
+	const struct lb_conn_priv *pv = conn_priv((struct conn *)c);
+
+	*r = (struct lb_sync_rec){
+		.caddr = in->src_addr,
+		.vaddr = in->dst_addr,
+		.cport = in->src_port,
+		.vport = in->dst_port,
+		.proto = c->proto,
+		.state = c->state,
+		.fwd = c->fwd,
+		.flags = flags,
+		.timeout_s = (timeout_ms + 999) / 1000,
+		.ms = w->now_ms,
+	};
+	if (is_template(c))
+		r->flags |= LB_SYNC_F_TEMPLATE;
+	if (c->flags & LB_CONN_F_SYNCED)
+		r->flags |= LB_SYNC_F_PEER;
+	if (c->flags & CONN_F_NO_OUT) {
+		/* DR, TUNNEL, templates: the dest they hold */
+		r->daddr = pv->daddr;
+		r->dport = pv->dest->conf.port != 0 ?
+				   rte_cpu_to_be_16(pv->dest->conf.port) :
+				   in->dst_port;
+		return;
+	}
+	r->daddr = out->src_addr;
+	r->dport = out->src_port;
+	if (c->fwd == CONN_FWD_FNAT || c->fwd == CONN_FWD_SNAT) {
+		r->laddr = out->dst_addr;
+		r->lport = out->dst_port;
+	}
+}
+
+static void
+sync_emit(struct dp_worker *w, const struct conn *c, uint32_t timeout_ms,
+	  uint8_t flags)
+{
+	struct lb_sync_rec r;
+
+	rec_fill(w, c, timeout_ms, flags, &r);
+	if (unlikely(rte_ring_sp_enqueue_elem(w->sync.out, &r,
+					      sizeof(r)) != 0)) {
+		w->sync.ring_full++;
+		return;
+	}
+	w->sync.emitted++;
+	if (flags & LB_SYNC_F_DUMP)
+		w->sync.dumped++;
+}
+
+/*
+ * The persistence template that controls c goes with c's record (IPVS
+ * checks it on every packet; here only when c was reported, so that a
+ * busy persistent connection does not resend it per packet).
+ */
+static void
+sync_control(struct dp_worker *w, struct conn *c)
+{
+	struct conn *t = conn_from_ref(w->conns, conn_priv(c)->tmpl);
+
+	if (conn_priv(c)->tmpl == 0 || t == NULL || !is_template(t) ||
+	    t->svc_id != c->svc_id)
+		return;
+	uint32_t to;
+
+	lb_sync_cs(t)->pkts++;
+	to = conn_timeout_of(w->conns, t);
+	if (sync_needed(w, t, to, false))
+		sync_emit(w, t, to, 0);
+}
+
+void
+lb_sync_check(struct dp_worker *w, struct conn *c)
+{
+	uint32_t to = conn_timeout_of(w->conns, c);
+
+	if (sync_needed(w, c, to, false)) {
+		sync_emit(w, c, to, 0);
+		sync_control(w, c);
+	}
+	if (w->sync_conf.mode == LB_SYNC_TIME)
+		time_rearm(w, c, to);
+}
+
+void
+lb_sync_state(struct dp_worker *w, struct conn *c)
+{
+	uint32_t to;
+
+	if (c->proto != IPPROTO_TCP || is_template(c))
+		return;		/* UDP: IPVS never forces one */
+	to = conn_timeout_of(w->conns, c);
+	if (tcp_state_synced(c->state) && sync_needed(w, c, to, true)) {
+		sync_emit(w, c, to, 0);
+		sync_control(w, c);
+	}
+	if (w->sync_conf.mode == LB_SYNC_TIME)
+		time_rearm(w, c, to);
+}
+
+/* ---- master: a full dump ---- */
+
+static int
+dump_one(const struct conn *c, void *arg)
+{
+	struct dp_worker *w = arg;
+
+	if (conn_synced_state(c))
+		sync_emit(w, c, conn_timeout_of(w->conns, c), LB_SYNC_F_DUMP);
+	return 0;
+}
+
+/*
+ * One step of the walk the main lcore asked for (dump_req), when `out`
+ * has room for it (the dump never crowds out live records) and the
+ * main lcore's pace allows (dump_allow: a dump of a million connections
+ * must not flood the peer).  A request that comes during a walk is
+ * answered by that walk.
+ */
+static unsigned int
+dump_step(struct dp_worker *w)
+{
+	struct dp_sync_worker *s = &w->sync;
+	uint32_t req = __atomic_load_n(&s->dump_req, __ATOMIC_ACQUIRE);
+	unsigned int n;
+
+	if (req == s->dump_done)
+		return 0;
+	if (s->dumped >= __atomic_load_n(&s->dump_allow, __ATOMIC_RELAXED) ||
+	    rte_ring_free_count(s->out) < 2 * DUMP_STEP)
+		return 0;
+	n = conn_foreach(w->conns, &s->dump_cursor, DUMP_STEP, dump_one, w);
+	if (s->dump_cursor == CONN_ITER_END) {
+		s->dump_cursor = 0;
+		__atomic_store_n(&s->dump_done, req, __ATOMIC_RELEASE);
+	}
+	return n + 1;
+}
+
+/* ---- backup: installing ---- */
+
+/* The dest of svc that r names, with r's forwarding mode. */
+static const struct lb_dest_snap *
+rec_dest(const struct lb_svc_snap *svc, const struct lb_sync_rec *r)
+{
+	const struct lb_dest_snap *d;
+	uint32_t i;
+
+	for (i = 0; i < svc->n_dests; i++) {
+		d = &svc->dests[i];
+		if (d->addr.v4.s_addr == r->daddr && d->fwd == r->fwd &&
+		    (d->port == r->dport ||
+		     (d->port == 0 && r->dport == r->vport)))
+			return d;
+	}
+	return NULL;
+}
+
+static enum lb_sync_result
+drop(struct dp_worker *w, enum sync_drop why)
+{
+	w->sync.drops[why]++;
+	return LB_SYNC_DROPPED;
+}
+
+/* r was just reported: the master's next report of it comes a period
+ * later, as IPVS sets in_pkts to the threshold on install. */
+static void
+mark_reported(struct dp_worker *w, struct conn *c)
+{
+	struct lb_sync_cs *s = lb_sync_cs(c);
+	uint16_t now = lb_sync_tick(w->now_ms);
+
+	s->pkts = w->sync_conf.threshold;
+	s->endtime = (uint16_t)((now + timeout_ticks(w, c)) & ~3);
+	if (s->endtime == 0)
+		s->endtime = 4;
+}
+
+static enum lb_sync_result
+install_tmpl(struct dp_worker *w, const struct lb_svc_snap *svc,
+	     const struct lb_dest_snap *d, const struct lb_sync_rec *r)
+{
+	struct conn_key4 in = { .src_addr = r->caddr, .dst_addr = r->vaddr,
+				.proto = r->proto }, k;
+	struct conn *t;
+
+	if (svc->persistent == 0)
+		return drop(w, SYNC_DROP_BAD_RECORD);
+	tmpl_key(svc, &in, &k);
+	t = conn_lookup4(w->conns, &k, NULL);
+	if (t != NULL && !is_template(t))
+		return drop(w, SYNC_DROP_CONFLICT);
+	if (t != NULL) {
+		/* its dest stays: connections it controls hold it too */
+		conn_touch(t, w->now_ms);
+		t->flags |= LB_CONN_F_SYNCED;
+		w->sync.updated++;
+		return LB_SYNC_UPDATED;
+	}
+	t = tmpl_new(w, &k, svc, d);
+	if (t == NULL)
+		return drop(w, rte_errno == EEXIST ? SYNC_DROP_CONFLICT :
+						     SYNC_DROP_TABLE_FULL);
+	t->flags |= LB_CONN_F_SYNCED;
+	mark_reported(w, t);
+	w->sync.installed++;
+	return LB_SYNC_ADDED;
+}
+
+/* Does c forward as r says: the same dest, mode and local side? */
+static bool
+same_binding(const struct conn *c, const struct lb_dest_snap *d,
+	     const struct conn_key4 *out)
+{
+	const struct conn_tuple4 *o = &c->tuple[CONN_SIDE_OUT];
+
+	if (conn_priv((struct conn *)c)->dest != d->dest || c->fwd != d->fwd)
+		return false;
+	return out == NULL || (o->dst_addr == out->dst_addr &&
+			       o->dst_port == out->dst_port);
+}
+
+/* The template of svc that c's client already has, or NULL. */
+static struct conn *
+tmpl_of(struct dp_worker *w, const struct lb_svc_snap *svc,
+	const struct conn_key4 *in)
+{
+	struct conn_key4 k;
+	struct conn *t;
+
+	if (svc->persistent == 0)
+		return NULL;
+	tmpl_key(svc, in, &k);
+	t = conn_lookup4(w->conns, &k, NULL);
+	return t != NULL && is_template(t) && t->svc_id == svc->id ? t : NULL;
+}
+
+static enum lb_sync_result
+install_conn(struct dp_ctx *dp, struct dp_worker *w,
+	     const struct lb_svc_snap *svc,
+	     const struct lb_dest_snap *d, const struct lb_sync_rec *r)
+{
+	struct conn_key4 in = { .src_addr = r->caddr, .dst_addr = r->vaddr,
+				.src_port = r->cport, .dst_port = r->vport,
+				.proto = r->proto };
+	struct conn_key4 out = { .src_addr = r->daddr, .src_port = r->dport,
+				 .proto = r->proto };
+	const struct conn_key4 *outp = &out;
+	struct conn *c;
+	bool reply;
+
+	if (r->fwd == CONN_FWD_FNAT || r->fwd == CONN_FWD_SNAT) {
+		/* the reply to LIP:lport is steered here by its port */
+		if (steer_lport_owner(rte_be_to_cpu_16(r->lport),
+				      dp->n_workers) != (int)w->id)
+			return drop(w, SYNC_DROP_WORKERS);
+		out.dst_addr = r->laddr;
+		out.dst_port = r->lport;
+	} else if (r->fwd == CONN_FWD_NAT) {
+		out.dst_addr = r->caddr;
+		out.dst_port = r->cport;
+	} else {
+		outp = NULL;
+	}
+	c = conn_lookup4(w->conns, &in, &reply);
+	if (c != NULL && (reply || is_template(c)))
+		return drop(w, SYNC_DROP_CONFLICT);
+	if (c != NULL && !same_binding(c, d, outp)) {
+		lb_conn_drop(w, c);	/* the master chose anew */
+		c = NULL;
+	}
+	if (c != NULL) {
+		if (c->state != r->state)
+			lb_set_state_quiet(w, c, r->state);
+		conn_touch(c, w->now_ms);
+		c->flags |= LB_CONN_F_SYNCED;
+		mark_reported(w, c);
+		w->sync.updated++;
+		return LB_SYNC_UPDATED;
+	}
+	c = conn_new(w->conns, &in, outp, r->state, w->now_ms);
+	if (c == NULL)
+		return drop(w, rte_errno == ENOSPC ? SYNC_DROP_TABLE_FULL :
+			       rte_errno == EEXIST ? SYNC_DROP_CONFLICT :
+						     SYNC_DROP_BAD_RECORD);
+	lb_conn_bind(w, c, svc, d, tmpl_of(w, svc, &in));
+	c->flags |= LB_CONN_F_SYNCED;
+	mark_reported(w, c);
+	w->sync.installed++;
+	return LB_SYNC_ADDED;
+}
+
+static bool
+rec_state_valid(const struct lb_sync_rec *r)
+{
+	if (r->flags & LB_SYNC_F_TEMPLATE)
+		return true;
+	if (r->proto == IPPROTO_TCP)
+		return r->state < TCP_STATE_COUNT;
+	return r->proto == IPPROTO_UDP && r->state < UDP_STATE_COUNT;
+}
+
+static void
+count_lag(struct dp_worker *w, const struct lb_sync_rec *r)
+{
+	int32_t lag = (int32_t)(w->now_ms - r->ms);
+
+	if (r->ms == 0)
+		return;
+	if (lag < 0)
+		lag = 0;
+	w->sync.lag_sum_ms += (uint32_t)lag;
+	w->sync.lag_n++;
+	if ((uint32_t)lag > w->sync.lag_max_ms)
+		w->sync.lag_max_ms = (uint32_t)lag;
+}
+
+enum lb_sync_result
+lb_sync_install(struct dp_ctx *dp, struct dp_worker *w,
+		const struct lb_sync_rec *r)
+{
+	const struct lb_svc_snap *svc;
+	const struct lb_dest_snap *d;
+	enum lb_sync_result res;
+
+	if (!rec_state_valid(r))
+		return drop(w, SYNC_DROP_BAD_RECORD);
+	svc = lb_svc_lookup(lb_snap_get(dp->lb), r->proto, r->vaddr,
+			    r->vport);
+	if (svc == NULL)
+		return drop(w, SYNC_DROP_UNKNOWN_SERVICE);
+	d = rec_dest(svc, r);
+	if (d == NULL)
+		return drop(w, SYNC_DROP_UNKNOWN_DEST);
+	if (r->flags & LB_SYNC_F_TEMPLATE)
+		res = install_tmpl(w, svc, d, r);
+	else
+		res = install_conn(dp, w, svc, d, r);
+	if (res != LB_SYNC_DROPPED)
+		count_lag(w, r);
+	return res;
+}
+
+bool
+lb_sync_owner(const struct dp_ctx *dp, const struct lb_sync_rec *r,
+	      unsigned int *owner, enum sync_drop *why)
+{
+	const struct lb_svc_snap *svc;
+	int lp;
+
+	svc = lb_svc_lookup(lb_snap_get(dp->lb), r->proto, r->vaddr,
+			    r->vport);
+	if (svc == NULL) {
+		*why = SYNC_DROP_UNKNOWN_SERVICE;
+		return false;
+	}
+	if (r->flags & LB_SYNC_F_TEMPLATE)
+		*owner = steer_by_client(r->caddr & svc->persist_mask, 0,
+					 dp->n_workers);
+	else
+		*owner = lb_svc_owner(svc, r->caddr, r->cport, dp->n_workers);
+	if (!(r->flags & LB_SYNC_F_TEMPLATE) &&
+	    (r->fwd == CONN_FWD_FNAT || r->fwd == CONN_FWD_SNAT)) {
+		lp = steer_lport_owner(rte_be_to_cpu_16(r->lport),
+				       dp->n_workers);
+		if (lp != (int)*owner) {
+			*why = SYNC_DROP_WORKERS;
+			return false;
+		}
+	}
+	return true;
+}
+
+unsigned int
+lb_sync_serve_slow(struct dp_ctx *dp, struct dp_worker *w)
+{
+	uint32_t work = __atomic_load_n(&w->sync.work, __ATOMIC_RELAXED);
+	struct lb_sync_rec recs[INSTALL_BURST];
+	unsigned int n = 0, i;
+
+	if (work & LB_SYNC_WORK_INSTALL) {
+		n = rte_ring_sc_dequeue_burst_elem(w->sync.in, recs,
+						   sizeof(recs[0]),
+						   INSTALL_BURST, NULL);
+		for (i = 0; i < n; i++)
+			lb_sync_install(dp, w, &recs[i]);
+	}
+	if (work & LB_SYNC_WORK_DUMP)
+		n += dump_step(w);
+	return n;
+}

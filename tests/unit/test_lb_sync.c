@@ -1,0 +1,641 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Unit tests of lb/lb_sync.c on two workers' real connection tables and
+ * a real service store: a backup's worker installing records (every
+ * forwarding mode, updates, a new dest, templates, the local-port slice
+ * check, conflicts, a full table, unknown services and dests, the lag),
+ * the owner of a record, and a master's worker choosing what to report
+ * as IPVS's sync_threshold, sync_period and sync_refresh_period say,
+ * close states at once, and a full dump.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <cmocka.h>
+
+#include <rte_malloc.h>
+#include <rte_ring.h>
+#include <rte_ring_elem.h>
+
+#include "eal_helper.h"
+#include "lb/lb.h"
+#include "lb/lb_svc.h"
+#include "net/steer.h"
+
+#define NW 2
+
+static struct dp_ctx dp;
+static char msg[256];
+
+static rte_be32_t
+ip(const char *s)
+{
+	struct in_addr a;
+
+	assert_int_equal(inet_pton(AF_INET, s, &a), 1);
+	return a.s_addr;
+}
+
+static struct inet_addr
+A(const char *s)
+{
+	return inet_addr_v4(ip(s));
+}
+
+static void
+svc(uint8_t proto, uint16_t port, uint8_t fwd, uint32_t persistent)
+{
+	struct lb_svc_key k = { .proto = proto, .port = port,
+				.vip = A("198.18.0.100") };
+	struct lb_svc_conf c;
+	struct lb_dest_conf d;
+	const char *rs[] = { "198.18.1.11", "198.18.1.12" };
+	unsigned int i;
+
+	lb_svc_conf_init(&c);
+	snprintf(c.sched, sizeof(c.sched), "rr");
+	snprintf(c.laddr_group, sizeof(c.laddr_group), "lg1");
+	c.persistent = persistent;
+	assert_int_equal(lb_svc_add(dp.lb, &k, &c, msg, sizeof(msg)), 0);
+	for (i = 0; i < RTE_DIM(rs); i++) {
+		lb_dest_conf_init(&d);
+		d.addr = A(rs[i]);
+		d.port = fwd == LB_FWD_DR ? port : 8080;	/* DR keeps it */
+		d.fwd = fwd;
+		if (lb_dest_add(dp.lb, &k, &d, msg, sizeof(msg)) != 0)
+			fail_msg("%s", msg);
+	}
+}
+
+static int
+setup(void **state)
+{
+	struct conn_timeouts to;
+	unsigned int i;
+
+	(void)state;
+	if (test_eal_init() != 0)
+		return -1;
+	dp.n_workers = NW;
+	dp.workers = rte_zmalloc("w", sizeof(*dp.workers) * NW, 64);
+	conn_timeouts_default(&to);
+	for (i = 0; i < NW; i++) {
+		dp.workers[i].id = i;
+		if (conn_table_create(&dp.workers[i].conns, i ? "t1" : "t0",
+				      4096, SOCKET_ID_ANY) != 0)
+			return -1;
+		conn_table_set_timeouts(dp.workers[i].conns, &to);
+		dp.workers[i].now_ms = 1000000;
+	}
+	if (lb_sync_init(&dp) != 0 || lb_store_create(&dp.lb, NW, NULL) != 0)
+		return -1;
+	assert_int_equal(lb_laddr_add(dp.lb, "lg1", NULL, msg, sizeof(msg)), 0);
+	{
+		struct inet_addr lip = A("198.18.1.100");
+
+		assert_int_equal(lb_laddr_add(dp.lb, "lg1", &lip, msg,
+					      sizeof(msg)), 0);
+	}
+	svc(IPPROTO_TCP, 80, LB_FWD_FNAT, 0);
+	svc(IPPROTO_TCP, 81, LB_FWD_NAT, 0);
+	svc(IPPROTO_TCP, 82, LB_FWD_DR, 0);
+	svc(IPPROTO_UDP, 53, LB_FWD_FNAT, 0);
+	svc(IPPROTO_TCP, 83, LB_FWD_NAT, 300);
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	unsigned int i;
+
+	(void)state;
+	lb_store_destroy(dp.lb);
+	for (i = 0; i < NW; i++) {
+		conn_table_free(dp.workers[i].conns);
+		rte_ring_free(dp.workers[i].sync.out);
+		rte_ring_free(dp.workers[i].sync.in);
+	}
+	rte_free(dp.workers);
+	return 0;
+}
+
+/* A record of client 198.18.0.2:cport to the VIP's port, for rs1. */
+static struct lb_sync_rec
+R(uint8_t proto, uint16_t vport, uint8_t fwd, uint8_t state, uint16_t cport)
+{
+	struct lb_sync_rec r = {
+		.caddr = ip("198.18.0.2"), .vaddr = ip("198.18.0.100"),
+		.daddr = ip("198.18.1.11"), .cport = htons(cport),
+		.vport = htons(vport),
+		.dport = htons(fwd == CONN_FWD_DR ? vport : 8080),
+		.proto = proto, .state = state, .fwd = fwd, .timeout_s = 90,
+	};
+
+	if (fwd == CONN_FWD_FNAT)
+		r.laddr = ip("198.18.1.100");
+	return r;
+}
+
+/* A full-NAT record whose local port is in owner's slice. */
+static struct lb_sync_rec
+R_fnat(uint8_t proto, uint16_t vport, uint8_t state, uint16_t cport)
+{
+	struct lb_sync_rec r = R(proto, vport, CONN_FWD_FNAT, state, cport);
+	unsigned int owner = steer_by_client(r.caddr, r.cport, NW);
+	uint16_t lo, hi;
+
+	steer_lport_range(owner, NW, &lo, &hi);
+	r.lport = htons((uint16_t)(lo + cport % 100));
+	return r;
+}
+
+/* Install r on the worker lb_sync_owner() names; that worker. */
+static struct dp_worker *
+install(const struct lb_sync_rec *r, enum lb_sync_result want)
+{
+	enum sync_drop why;
+	unsigned int owner;
+
+	assert_true(lb_sync_owner(&dp, r, &owner, &why));
+	assert_int_equal(lb_sync_install(&dp, &dp.workers[owner], r), want);
+	return &dp.workers[owner];
+}
+
+static struct conn *
+find(struct dp_worker *w, const struct lb_sync_rec *r)
+{
+	struct conn_key4 k = { .src_addr = r->caddr, .dst_addr = r->vaddr,
+			       .src_port = r->cport, .dst_port = r->vport,
+			       .proto = r->proto };
+
+	return conn_lookup4(w->conns, &k, NULL);
+}
+
+static const struct lb_dest *
+rs1(uint16_t vport, uint8_t proto)
+{
+	struct lb_svc_key k = { .proto = proto, .port = vport,
+				.vip = A("198.18.0.100") };
+	struct inet_addr a = A("198.18.1.11");
+
+	return lb_dest_find(lb_svc_find(dp.lb, &k), &a, 8080);
+}
+
+static void
+test_install_fnat(void **state)
+{
+	struct lb_sync_rec r = R_fnat(IPPROTO_TCP, 80, TCP_S_ESTABLISHED, 40000);
+	const struct lb_dest *d = rs1(80, IPPROTO_TCP);
+	struct dp_worker *w;
+	struct conn_key4 out = { .src_addr = r.daddr, .dst_addr = r.laddr,
+				 .src_port = r.dport, .dst_port = r.lport,
+				 .proto = IPPROTO_TCP };
+	struct conn *c;
+	bool reply;
+
+	(void)state;
+	w = install(&r, LB_SYNC_ADDED);
+	c = find(w, &r);
+	assert_non_null(c);
+	assert_int_equal(c->fwd, CONN_FWD_FNAT);
+	assert_int_equal(c->state, TCP_S_ESTABLISHED);
+	assert_true(c->flags & LB_CONN_F_SYNCED);
+	assert_ptr_equal(conn_priv(c)->dest, d);
+	/* the server's reply to LIP:lport finds it, on the same worker */
+	assert_ptr_equal(conn_lookup4(w->conns, &out, &reply), c);
+	assert_true(reply);
+	assert_int_equal(steer_lport_owner(ntohs(r.lport), NW), (int)w->id);
+	assert_int_equal(d->load.active, 1);
+	/* a later record updates it, the dest's counts follow */
+	r.state = TCP_S_FIN_WAIT;
+	assert_ptr_equal(install(&r, LB_SYNC_UPDATED), w);
+	assert_int_equal(c->state, TCP_S_FIN_WAIT);
+	assert_int_equal(d->load.active, 0);
+	assert_int_equal(d->load.inactive, 1);
+	assert_int_equal(w->sync.installed, 1);
+	assert_int_equal(w->sync.updated, 1);
+	lb_conn_drop(w, c);
+	assert_int_equal(d->load.inactive, 0);
+}
+
+static void
+test_install_modes(void **state)
+{
+	struct lb_sync_rec nat = R(IPPROTO_TCP, 81, CONN_FWD_NAT,
+				   TCP_S_ESTABLISHED, 40001);
+	struct lb_sync_rec dr = R(IPPROTO_TCP, 82, CONN_FWD_DR,
+				  TCP_S_SYN_RECV, 40002);
+	struct lb_sync_rec udp = R_fnat(IPPROTO_UDP, 53, UDP_NORMAL, 40003);
+	struct conn_key4 reply_key = { .src_addr = nat.daddr,
+				       .dst_addr = nat.caddr,
+				       .src_port = nat.dport,
+				       .dst_port = nat.cport,
+				       .proto = IPPROTO_TCP };
+	struct dp_worker *w;
+	struct conn *c;
+
+	(void)state;
+	w = install(&nat, LB_SYNC_ADDED);
+	c = find(w, &nat);
+	assert_int_equal(c->fwd, CONN_FWD_NAT);
+	assert_ptr_equal(conn_lookup4(w->conns, &reply_key, NULL), c);
+	lb_conn_drop(w, c);
+	w = install(&dr, LB_SYNC_ADDED);
+	c = find(w, &dr);
+	assert_int_equal(c->fwd, CONN_FWD_DR);
+	assert_true(c->flags & CONN_F_NO_OUT);
+	assert_int_equal(conn_priv(c)->daddr, dr.daddr);
+	lb_conn_drop(w, c);
+	w = install(&udp, LB_SYNC_ADDED);
+	c = find(w, &udp);
+	assert_int_equal(c->state, UDP_NORMAL);
+	lb_conn_drop(w, c);
+}
+
+static void
+test_install_refused(void **state)
+{
+	struct lb_sync_rec r = R_fnat(IPPROTO_TCP, 80, TCP_S_ESTABLISHED, 40010);
+	struct dp_worker *w = &dp.workers[0], *o;
+	enum sync_drop why;
+	unsigned int owner;
+	uint64_t before[SYNC_DROP_MAX], slice;
+	uint16_t lo, hi;
+
+	(void)state;
+	memcpy(before, w->sync.drops, sizeof(before));
+	/* a local port in the other worker's slice: the peers' worker
+	 * counts differ */
+	owner = steer_by_client(r.caddr, r.cport, NW);
+	o = &dp.workers[owner];
+	steer_lport_range(1 - owner, NW, &lo, &hi);
+	r.lport = htons(lo);
+	assert_false(lb_sync_owner(&dp, &r, &owner, &why));
+	assert_int_equal(why, SYNC_DROP_WORKERS);
+	slice = o->sync.drops[SYNC_DROP_WORKERS];
+	assert_int_equal(lb_sync_install(&dp, o, &r), LB_SYNC_DROPPED);
+	assert_int_equal(o->sync.drops[SYNC_DROP_WORKERS], slice + 1);
+	r = R_fnat(IPPROTO_TCP, 80, TCP_S_ESTABLISHED, 40010);
+	r.vport = htons(99);			/* no such service */
+	assert_false(lb_sync_owner(&dp, &r, &owner, &why));
+	assert_int_equal(why, SYNC_DROP_UNKNOWN_SERVICE);
+	assert_int_equal(lb_sync_install(&dp, w, &r), LB_SYNC_DROPPED);
+	r = R_fnat(IPPROTO_TCP, 80, TCP_S_ESTABLISHED, 40010);
+	r.daddr = ip("198.18.1.13");		/* no such dest */
+	assert_int_equal(lb_sync_install(&dp, w, &r), LB_SYNC_DROPPED);
+	r = R(IPPROTO_TCP, 81, CONN_FWD_DR, 1, 40010);	/* NAT dests */
+	assert_int_equal(lb_sync_install(&dp, w, &r), LB_SYNC_DROPPED);
+	r = R(IPPROTO_TCP, 81, CONN_FWD_NAT, TCP_STATE_COUNT, 40010);
+	assert_int_equal(lb_sync_install(&dp, w, &r), LB_SYNC_DROPPED);
+	assert_int_equal(w->sync.drops[SYNC_DROP_UNKNOWN_SERVICE] -
+			 before[SYNC_DROP_UNKNOWN_SERVICE], 1);
+	assert_int_equal(w->sync.drops[SYNC_DROP_UNKNOWN_DEST] -
+			 before[SYNC_DROP_UNKNOWN_DEST], 2);
+	assert_int_equal(w->sync.drops[SYNC_DROP_BAD_RECORD] -
+			 before[SYNC_DROP_BAD_RECORD], 1);
+}
+
+/* Two NAT connections whose replies would look alike: the second is
+ * refused (a reply must never reach the wrong client). */
+static void
+test_install_conflict(void **state)
+{
+	struct lb_sync_rec a = R(IPPROTO_TCP, 81, CONN_FWD_NAT, 1, 40020);
+	struct lb_sync_rec b = a;
+	struct dp_worker *w;
+
+	(void)state;
+	w = install(&a, LB_SYNC_ADDED);
+	b.vaddr = ip("198.18.0.101");	/* another VIP, the same reply */
+	{
+		struct lb_svc_key k = { .proto = IPPROTO_TCP, .port = 81,
+					.vip = A("198.18.0.101") };
+		struct lb_svc_conf c;
+		struct lb_dest_conf d;
+
+		lb_svc_conf_init(&c);
+		assert_int_equal(lb_svc_add(dp.lb, &k, &c, msg, sizeof(msg)), 0);
+		lb_dest_conf_init(&d);
+		d.addr = A("198.18.1.11");
+		d.port = 8080;
+		d.fwd = LB_FWD_NAT;
+		assert_int_equal(lb_dest_add(dp.lb, &k, &d, msg, sizeof(msg)),
+				 0);
+	}
+	assert_ptr_equal(install(&b, LB_SYNC_DROPPED), w);
+	assert_true(w->sync.drops[SYNC_DROP_CONFLICT] >= 1);
+	lb_conn_drop(w, find(w, &a));
+}
+
+/* The master chose another dest for the same client tuple: the old
+ * entry goes, released. */
+static void
+test_install_new_dest(void **state)
+{
+	struct lb_sync_rec r = R(IPPROTO_TCP, 81, CONN_FWD_NAT, 1, 40030);
+	const struct lb_dest *d1 = rs1(81, IPPROTO_TCP);
+	struct dp_worker *w;
+	struct conn *c;
+
+	(void)state;
+	w = install(&r, LB_SYNC_ADDED);
+	assert_int_equal(d1->load.active, 1);
+	r.daddr = ip("198.18.1.12");
+	assert_ptr_equal(install(&r, LB_SYNC_ADDED), w);
+	assert_int_equal(d1->load.active, 0);
+	c = find(w, &r);
+	assert_int_equal(c->tuple[CONN_SIDE_OUT].src_addr, r.daddr);
+	lb_conn_drop(w, c);
+}
+
+static void
+test_install_template(void **state)
+{
+	struct lb_sync_rec t = R(IPPROTO_TCP, 83, CONN_FWD_NAT, 0, 0);
+	struct lb_sync_rec c = R(IPPROTO_TCP, 83, CONN_FWD_NAT, 1, 40040);
+	struct conn_key4 tk = { .src_addr = t.caddr, .dst_addr = t.vaddr,
+				.dst_port = t.vport, .proto = IPPROTO_TCP };
+	struct dp_worker *w, *w2;
+	struct conn *tc, *cc;
+
+	(void)state;
+	t.flags = LB_SYNC_F_TEMPLATE;
+	t.timeout_s = 300;
+	w = install(&t, LB_SYNC_ADDED);
+	tc = conn_lookup4(w->conns, &tk, NULL);
+	assert_non_null(tc);
+	assert_true(tc->flags & LB_CONN_F_TEMPLATE);
+	assert_int_equal(conn_timeout_of(w->conns, tc), 300000);
+	assert_ptr_equal(install(&t, LB_SYNC_UPDATED), w);
+	/* its connection lands on the same worker (the client's net) and
+	 * is controlled by it */
+	w2 = install(&c, LB_SYNC_ADDED);
+	assert_ptr_equal(w2, w);
+	cc = find(w, &c);
+	assert_int_equal(conn_priv(cc)->tmpl, conn_ref(w->conns, tc));
+	assert_int_equal(conn_priv(tc)->n_control, 1);
+	lb_conn_drop(w, cc);
+	lb_conn_drop(w, tc);
+}
+
+static void
+test_lag(void **state)
+{
+	struct lb_sync_rec r = R(IPPROTO_TCP, 81, CONN_FWD_NAT, 1, 40050);
+	struct dp_worker *w;
+	uint64_t n;
+
+	(void)state;
+	w = &dp.workers[steer_by_client(r.caddr, r.cport, NW)];
+	n = w->sync.lag_n;
+	r.ms = w->now_ms - 25;
+	install(&r, LB_SYNC_ADDED);
+	assert_int_equal(w->sync.lag_n, n + 1);
+	assert_true(w->sync.lag_max_ms >= 25);
+	lb_conn_drop(w, find(w, &r));
+}
+
+static void
+test_table_full(void **state)
+{
+	struct conn_table *big, *small;
+	struct dp_worker *w = &dp.workers[0];
+	struct lb_sync_rec r;
+	unsigned int i, added = 0, full = 0;
+
+	(void)state;
+	assert_int_equal(conn_table_create(&small, "small", 4, SOCKET_ID_ANY),
+			 0);
+	big = w->conns;
+	w->conns = small;
+	for (i = 0; i < 8; i++) {
+		r = R(IPPROTO_TCP, 81, CONN_FWD_NAT, 1, (uint16_t)(41000 + i));
+		switch (lb_sync_install(&dp, w, &r)) {
+		case LB_SYNC_ADDED: added++; break;
+		case LB_SYNC_DROPPED: full++; break;
+		default: fail();
+		}
+	}
+	assert_int_equal(added, 4);
+	assert_int_equal(full, 4);
+	assert_true(w->sync.drops[SYNC_DROP_TABLE_FULL] >= 4);
+	for (i = 0; i < 4; i++) {
+		r = R(IPPROTO_TCP, 81, CONN_FWD_NAT, 1, (uint16_t)(41000 + i));
+		lb_conn_drop(w, find(w, &r));
+	}
+	w->conns = big;
+	conn_table_free(small);
+}
+
+/* ---- the master's side ---- */
+
+static unsigned int
+drain(struct dp_worker *w, struct lb_sync_rec *last)
+{
+	struct lb_sync_rec r;
+	unsigned int n = 0;
+
+	while (rte_ring_sc_dequeue_elem(w->sync.out, &r, sizeof(r)) == 0) {
+		n++;
+		if (last != NULL)
+			*last = r;
+	}
+	return n;
+}
+
+static void
+conf(struct dp_worker *w, uint8_t mode, uint16_t threshold, uint16_t period,
+     uint16_t refresh_t, uint8_t retries)
+{
+	w->sync_conf = (struct dp_sync_conf){
+		.mode = mode, .threshold = threshold, .period = period,
+		.wrap = period ? period : 0xffff, .refresh_t = refresh_t,
+		.retries = retries };
+}
+
+/* A fresh established connection on its worker, never reported. */
+static struct conn *
+fresh(struct lb_sync_rec *r, struct dp_worker **wp)
+{
+	struct conn *c;
+
+	*wp = install(r, LB_SYNC_ADDED);
+	c = find(*wp, r);
+	*lb_sync_cs(c) = (struct lb_sync_cs){ 0 };
+	drain(*wp, NULL);
+	return c;
+}
+
+static void
+test_report_period(void **state)
+{
+	struct lb_sync_rec r = R_fnat(IPPROTO_TCP, 80, TCP_S_ESTABLISHED, 40100);
+	struct lb_sync_rec got;
+	struct dp_worker *w;
+	struct conn *c = fresh(&r, &w);
+	unsigned int pkt, at[8], n = 0;
+
+	(void)state;
+	conf(w, LB_SYNC_PKTS, 3, 50, 0, 0);	/* IPVS's defaults */
+	for (pkt = 1; pkt <= 160; pkt++) {
+		lb_sync_in(w, c);
+		if (drain(w, &got) != 0 && n < RTE_DIM(at))
+			at[n++] = pkt;
+	}
+	assert_int_equal(n, 4);
+	assert_int_equal(at[0], 3);
+	assert_int_equal(at[1], 53);
+	assert_int_equal(at[2], 103);
+	assert_int_equal(at[3], 153);
+	/* the record is the connection as it forwards */
+	assert_int_equal(got.caddr, r.caddr);
+	assert_int_equal(got.cport, r.cport);
+	assert_int_equal(got.laddr, r.laddr);
+	assert_int_equal(got.lport, r.lport);
+	assert_int_equal(got.daddr, r.daddr);
+	assert_int_equal(got.fwd, CONN_FWD_FNAT);
+	assert_int_equal(got.state, TCP_S_ESTABLISHED);
+	assert_int_equal(got.timeout_s, 90);
+	assert_int_equal(got.ms, w->now_ms);
+	assert_true(got.flags & LB_SYNC_F_PEER);	/* it was installed */
+	/* sync off: nothing */
+	conf(w, LB_SYNC_OFF, 3, 50, 0, 0);
+	for (pkt = 0; pkt < 200; pkt++)
+		lb_sync_in(w, c);
+	assert_int_equal(drain(w, NULL), 0);
+	lb_conn_drop(w, c);
+}
+
+static void
+test_report_once_and_states(void **state)
+{
+	struct lb_sync_rec r = R(IPPROTO_TCP, 81, CONN_FWD_NAT, TCP_S_SYN_RECV,
+				 40110);
+	struct dp_worker *w;
+	struct conn *c = fresh(&r, &w);
+	unsigned int pkt, n = 0;
+
+	(void)state;
+	conf(w, LB_SYNC_PKTS, 3, 0, 0, 0);	/* period 0: once */
+	for (pkt = 0; pkt < 10; pkt++)
+		lb_sync_in(w, c);
+	assert_int_equal(drain(w, NULL), 0);	/* SYN_RECV: never */
+	lb_sync_cs(c)->pkts = 0;
+	c->state = TCP_S_ESTABLISHED;
+	for (pkt = 0; pkt < 500; pkt++) {
+		lb_sync_in(w, c);
+		n += drain(w, NULL);
+	}
+	assert_int_equal(n, 1);
+	/* a close state is reported at once, on the change */
+	c->state = TCP_S_FIN_WAIT;
+	lb_sync_state(w, c);
+	assert_int_equal(drain(w, NULL), 1);
+	c->state = TCP_S_LAST_ACK;	/* not a state IPVS syncs */
+	lb_sync_state(w, c);
+	assert_int_equal(drain(w, NULL), 0);
+	lb_conn_drop(w, c);
+}
+
+static void
+test_report_refresh(void **state)
+{
+	struct lb_sync_rec r = R_fnat(IPPROTO_UDP, 53, UDP_NORMAL, 40120);
+	struct dp_worker *w;
+	struct conn *c = fresh(&r, &w);
+	uint32_t t0 = w->now_ms;
+	unsigned int n;
+
+	(void)state;
+	/* sync_period 0, sync_refresh_period 2 s: by time alone */
+	conf(w, LB_SYNC_TIME, 3, 0, 8, 0);
+	lb_sync_in(w, c);
+	assert_int_equal(drain(w, NULL), 1);	/* never reported: now */
+	lb_sync_in(w, c);
+	w->now_ms += 1000;
+	lb_sync_in(w, c);
+	assert_int_equal(drain(w, NULL), 0);
+	w->now_ms = t0 + 2400;
+	lb_sync_in(w, c);
+	assert_int_equal(drain(w, NULL), 1);
+	for (n = 0; n < 100; n++)
+		lb_sync_in(w, c);
+	assert_int_equal(drain(w, NULL), 0);
+	/* sync_retries 2: repeats every refresh / 8 */
+	conf(w, LB_SYNC_TIME, 3, 0, 64, 2);
+	w->now_ms = t0 + 100000;
+	lb_sync_in(w, c);
+	assert_int_equal(drain(w, NULL), 1);
+	for (n = 1; n <= 3; n++) {
+		w->now_ms += 64 * 256 / 8 + 256;
+		lb_sync_in(w, c);
+		assert_int_equal(drain(w, NULL), n <= 2 ? 1 : 0);
+	}
+	w->now_ms = t0;
+	lb_conn_drop(w, c);
+}
+
+static void
+test_dump(void **state)
+{
+	struct lb_sync_rec rs[6];
+	struct dp_worker *w = &dp.workers[0];
+	unsigned int i, k, n, want = 0;
+
+	(void)state;
+	for (i = 0; i < RTE_DIM(rs); i++) {
+		rs[i] = R(IPPROTO_TCP, 81, CONN_FWD_NAT,
+			  i % 3 ? TCP_S_ESTABLISHED : TCP_S_SYN_RECV,
+			  (uint16_t)(42000 + i));
+		if (steer_by_client(rs[i].caddr, rs[i].cport, NW) != 0) {
+			rs[i].vport = 0;
+			continue;
+		}
+		assert_int_equal(lb_sync_install(&dp, w, &rs[i]), LB_SYNC_ADDED);
+		want += i % 3 ? 1 : 0;	/* SYN_RECV is never synced */
+	}
+	drain(w, NULL);
+	w->sync.work = LB_SYNC_WORK_DUMP;
+	w->sync.dump_allow = UINT64_MAX;	/* no pace here */
+	w->sync.dump_req++;
+	for (k = 0; k < 1000 && w->sync.dump_done != w->sync.dump_req; k++)
+		lb_sync_serve_slow(&dp, w);
+	assert_int_equal(w->sync.dump_done, w->sync.dump_req);
+	n = drain(w, NULL);
+	assert_int_equal(n, want);
+	w->sync.work = 0;
+	for (i = 0; i < RTE_DIM(rs); i++)
+		if (rs[i].vport != 0)
+			lb_conn_drop(w, find(w, &rs[i]));
+	assert_int_equal(conn_count(w->conns), 0);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_install_fnat),
+		cmocka_unit_test(test_install_modes),
+		cmocka_unit_test(test_install_refused),
+		cmocka_unit_test(test_install_conflict),
+		cmocka_unit_test(test_install_new_dest),
+		cmocka_unit_test(test_install_template),
+		cmocka_unit_test(test_lag),
+		cmocka_unit_test(test_table_full),
+		cmocka_unit_test(test_report_period),
+		cmocka_unit_test(test_report_once_and_states),
+		cmocka_unit_test(test_report_refresh),
+		cmocka_unit_test(test_dump),
+	};
+
+	return cmocka_run_group_tests_name("lb_sync", tests, setup, teardown);
+}
