@@ -25,9 +25,9 @@ roles_print(json_object *res)
 	char age[32], dst[64];
 	size_t i;
 
-	for (i = 0; i < json_object_array_length(res); i++) {
-		json_object *s = json_object_array_get_idx(res, i);
-		json_object *k = jget(s, "socket");
+	for (i = 0; i < jlen(res, "the result"); i++) {
+		json_object *s = jidx(res, i);
+		json_object *k = jobj(s, "socket");
 		const char *err = jstr(k, "error", NULL);
 		const char *row[] = { jstr(s, "state", NULL),
 				      jstr(s, "ifname", NULL),
@@ -50,6 +50,8 @@ drops_print(json_object *drops)
 {
 	const char *sep = "  dropped:";
 
+	if (drops == NULL)
+		return;
 	json_object_object_foreach(drops, k, v) {
 		if (json_object_get_int64(v) == 0)
 			continue;
@@ -63,8 +65,8 @@ drops_print(json_object *drops)
 static void
 stats_print(json_object *res)
 {
-	json_object *m = jget(res, "master"), *b = jget(res, "backup");
-	json_object *t = jget(res, "tunables"), *lag = jget(b, "lag_ms");
+	json_object *m = jobj(res, "master"), *b = jobj(res, "backup");
+	json_object *t = jobj(res, "tunables"), *lag = jobj(b, "lag_ms");
 
 	printf("master: %lld records (%lld lost, %lld from dumps), %lld sent in %lld messages (%lld bytes), %lld send errors; %lld dumps for %lld requests\n",
 	       jint(m, "records", 0), jint(m, "records_lost", 0),
@@ -79,7 +81,7 @@ stats_print(json_object *res)
 	       jstr(lag, "avg", "-"), jint(lag, "max", 0),
 	       jbool(b, "dump_complete") ? "received" :
 	       jbool(b, "running") ? "awaited" : "-");
-	drops_print(jget(b, "drops"));
+	drops_print(jobj(b, "drops"));
 	printf("sync_threshold %lld %lld, sync_refresh_period %lld, sync_retries %lld, full_refresh %lld, dump_rate %lld\n",
 	       jint(t, "sync_threshold", 0), jint(t, "sync_period", 0),
 	       jint(t, "sync_refresh_period", 0), jint(t, "sync_retries", 0),
@@ -90,6 +92,8 @@ static int
 sync_show(const struct opts *o, bool roles)
 {
 	json_object *list = NULL, *stats = NULL, *all;
+	char *rbuf = NULL, *st = NULL;
+	size_t n_roles = 0, n_st = 0;
 	int rc = EXIT_OK;
 
 	if (roles)
@@ -110,11 +114,19 @@ sync_show(const struct opts *o, bool roles)
 		return EXIT_OK;
 	}
 	if (list != NULL)
-		roles_print(list);
-	stats_print(stats);
+		rc = print_mem("sync.list", roles_print, list, &rbuf, &n_roles);
+	if (rc == EXIT_OK)
+		rc = print_mem("sync.stats", stats_print, stats, &st, &n_st);
+	if (rc == EXIT_OK) {
+		if (rbuf != NULL)
+			fwrite(rbuf, 1, n_roles, stdout);
+		fwrite(st, 1, n_st, stdout);
+	}
+	free(rbuf);
+	free(st);
 	json_object_put(list);
 	json_object_put(stats);
-	return EXIT_OK;
+	return rc;
 }
 
 /* keyword -> sync.start parameter; numbers are checked by dplbd */

@@ -72,6 +72,12 @@ typedef void (*print_fn)(json_object *result);
  */
 int run_call(const struct opts *o, const char *method, json_object *params,
 	     print_fn pr);
+/** pr(result) into *buf (*len bytes, the caller frees it) when it read
+ * result without a shape mismatch; else *buf NULL, "unexpected reply to
+ * METHOD" on stderr and EXIT_SERVER.  For commands that print more than
+ * one call's result: nothing reaches stdout unless every one is read. */
+int print_mem(const char *method, print_fn pr, json_object *result,
+	      char **buf, size_t *len);
 
 void print_json(json_object *obj);
 

@@ -59,6 +59,7 @@ COMMANDS = [
     (["conn", "show"], "conn.list", "object"),
     (["vip", "show"], "vip.list", "array"),
     (["sync", "show"], "sync.list", "array"),
+    (["sync", "show"], "sync.stats", "object"),
     (["config", "show"], "config.show", "any"),
     (["log", "set", "info"], "log.set", "any"),
     (["addr", "add", "198.18.0.1/24", "dev", "dp0"], "addr.add", "any"),
@@ -110,6 +111,8 @@ SANE = {
               "capabilities": ["port"]},
     "conn.list": {"conns": [], "cursor": None},
     "conn.flush": {"flushed": 0, "cursor": None},
+    # sync show reads both: each test poisons one, the other is sane
+    "sync.stats": {"master": {}, "backup": {}, "tunables": {}},
 }
 
 
