@@ -29,6 +29,16 @@ RS2_IP = "198.18.1.12"
 MGMT_PORT = 8080
 DR_CLIENT_IP = "198.18.1.2"  # the client's leg on the servers' side
 
+# The UDP echo services of Lab.udp_echo_services() (test_lb_udp,
+# test_lb_frag): full NAT on UDP_FNAT_PORT through UDP_LIP, NAT on
+# UDP_NAT_PORT, both to the echo servers of UDP_SERVERS on UDP_ECHO_PORT.
+UDP_VIP = "198.18.0.100"
+UDP_LIP = "198.18.1.100"
+UDP_FNAT_PORT = 53
+UDP_NAT_PORT = 9000
+UDP_ECHO_PORT = 5300
+UDP_SERVERS = (("rs1", RS1_IP), ("rs2", RS2_IP))
+
 class Lab:
     def __init__(self, prefix, workers=1, pmd="af_packet", forward=True,
                  conf_extra=""):
@@ -257,8 +267,9 @@ done | sort | uniq -c
             return [(a, int(p), int(n)) for a, p, n in
                     (line.split() for line in f if line.strip())]
 
-    def udp_echo_services(self, vip, lip, fnat_port, nat_port, echo_port,
-                          servers):
+    def udp_echo_services(self, vip=UDP_VIP, lip=UDP_LIP,
+                          fnat_port=UDP_FNAT_PORT, nat_port=UDP_NAT_PORT,
+                          echo_port=UDP_ECHO_PORT, servers=UDP_SERVERS):
         """UDP services vip:fnat_port (full NAT through lip, group lg1)
         and vip:nat_port (NAT), rr over servers ((node, addr)...) at
         echo_port, where a UDP echo server named NODEudp answers."""

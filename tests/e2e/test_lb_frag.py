@@ -16,19 +16,18 @@ import time
 
 import pytest
 
-from labtest import CLIENT_IP, RS1_IP, RS2_IP, wait_for
+from labtest import CLIENT_IP, wait_for
+from labtest import UDP_FNAT_PORT as FNAT_PORT
+from labtest import UDP_LIP as LIP
+from labtest import UDP_NAT_PORT as NAT_PORT
+from labtest import UDP_SERVERS as SERVERS
+from labtest import UDP_VIP as VIP
 
 LAB_PMD = "af_xdp"
 LAB_WORKERS = 2
 
-VIP = "198.18.0.100"
-LIP = "198.18.1.100"
-FNAT_PORT = 53
-NAT_PORT = 9000
-ECHO_PORT = 5300
 SIZE = 4000
 N = 40
-SERVERS = (("rs1", RS1_IP), ("rs2", RS2_IP))
 MODES = [pytest.param(FNAT_PORT, "fnat", id="fnat"),
          pytest.param(NAT_PORT, "nat", id="nat")]
 FRAG_DROPS = ("frag_timeout", "frag_table_full", "frag_memory",
@@ -38,7 +37,7 @@ FRAG_DROPS = ("frag_timeout", "frag_table_full", "frag_memory",
 
 @pytest.fixture(scope="module")
 def udp(lab):
-    lab.udp_echo_services(VIP, LIP, FNAT_PORT, NAT_PORT, ECHO_PORT, SERVERS)
+    lab.udp_echo_services()
     return lab
 
 

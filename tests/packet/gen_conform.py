@@ -243,13 +243,23 @@ def martian_cases():
     routed = g.build(g.from_client() /
                      IP(src="127.1.1.1", dst=g.RS1_IP, id=0x2345) /
                      UDP(sport=40000, dport=9000) / Raw(b"routed martian"))
+    dr_reply = g.build(Ether(dst=g.DP1_MAC, src=g.RS1_MAC) /
+                       IP(src=VIP, dst=g.CLIENT_IP, id=0x2346) /
+                       TCP(sport=80, dport=42200, flags="SA"))
+    dr_out = g.routed(dr_reply, g.DP0_MAC, g.CLIENT_MAC)
     return [case(
         "lb_martian_sources",
         "SYNs to the VIP from 127/8, 0/8, the broadcast, multicast, class E, "
         "the VIP, the LIP and dp0's own address, a datagram from 127/8 and a "
         "routed packet from 127/8: all martian_source, no connection",
         {"dp0": syns + [udp, routed]}, {}, {"martian_source": len(srcs) + 2},
-        conns={})]
+        conns={}),
+        case(
+        "route_from_vip",
+        "a direct-routing server's reply from the VIP, routed through "
+        "dplbd (its gateway): forwarded to the client one hop less, no "
+        "connection",
+        {"dp1": [dr_reply]}, {"dp0": [dr_out]}, {}, conns={})]
 
 
 def checksum_cases():

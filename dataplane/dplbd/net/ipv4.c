@@ -202,7 +202,11 @@ ipv4_forward(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 		dp_drop(w, m, DROP_FORWARD_DISABLED);
 		return;
 	}
-	if (unlikely(ipv4_src_bogus(dp, ip->src_addr))) {
+	/* Martians only: a source that is one of our addresses may pass
+	 * through, as a direct-routing server's reply from the VIP does
+	 * when its gateway is us (Linux needs accept_local for that); it
+	 * makes no connection (lb_may_create()). */
+	if (unlikely(ipv4_src_martian(ip->src_addr))) {
 		dp_drop(w, m, DROP_MARTIAN_SOURCE);
 		return;
 	}
