@@ -248,12 +248,14 @@ sort_services(json_object *res)
 {
 	size_t i;
 
+	if (jlen(res, NULL) == 0)
+		return;
 	json_object_array_sort(res, cmp_service);
-	for (i = 0; i < json_object_array_length(res); i++) {
+	for (i = 0; i < jlen(res, NULL); i++) {
 		json_object *ds = jget(json_object_array_get_idx(res, i),
 				       "dests");
 
-		if (ds != NULL)
+		if (jlen(ds, NULL) > 0)
 			json_object_array_sort(ds, cmp_dest);
 	}
 }

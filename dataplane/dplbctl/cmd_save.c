@@ -30,11 +30,11 @@ save_laddrs(json_object *groups)
 {
 	size_t i, j;
 
-	for (i = 0; i < json_object_array_length(groups); i++) {
-		json_object *g = json_object_array_get_idx(groups, i);
+	for (i = 0; i < jlen(groups, "laddr.list's result"); i++) {
+		json_object *g = jidx(groups, i);
 		json_object *as = jget(g, "addresses");
 		const char *name = jstr(g, "group", "?");
-		size_t n = as != NULL ? json_object_array_length(as) : 0;
+		size_t n = jlen(as, NULL);
 
 		if (n == 0)
 			printf("dplbctl laddr add %s\n", name);
@@ -70,7 +70,7 @@ save_service(json_object *s, const char *key)
 		if (strcmp(mask, "255.255.255.255") != 0)
 			printf(" -M %s", mask);
 	}
-	for (i = 0; fl != NULL && i < json_object_array_length(fl); i++) {
+	for (i = 0; i < jlen(fl, NULL); i++) {
 		const char *f = json_object_get_string(
 			json_object_array_get_idx(fl, i));
 
@@ -127,22 +127,32 @@ save_services(json_object *svcs)
 	char key[96];
 	size_t i, j;
 
-	for (i = 0; i < json_object_array_length(svcs); i++) {
-		json_object *s = json_object_array_get_idx(svcs, i);
+	for (i = 0; i < jlen(svcs, "service.list's result"); i++) {
+		json_object *s = jidx(svcs, i);
 		json_object *ds = jget(s, "dests");
 
 		svc_opt_text(s, key, sizeof(key));
 		save_service(s, key);
-		for (j = 0; ds != NULL && j < json_object_array_length(ds); j++)
-			save_dest(json_object_array_get_idx(ds, j), key,
+		for (j = 0; j < jlen(ds, NULL); j++)
+			save_dest(jidx(ds, j), key,
 				  jint(s, "port", 0));
 	}
+}
+
+/* {"laddrs": laddr.list's result, "services": service.list's} */
+static void
+save_print(json_object *both)
+{
+	printf("# dplbctl save (dplb %s): local address groups, "
+	       "services, dests\n", DPLB_VERSION);
+	save_laddrs(jget(both, "laddrs"));
+	save_services(jget(both, "services"));
 }
 
 static int
 save_run(const struct opts *o, int argc, char **argv)
 {
-	json_object *groups = NULL, *svcs = NULL;
+	json_object *groups = NULL, *svcs = NULL, *both;
 	struct opts quiet = *o;
 	int rc;
 
@@ -155,16 +165,18 @@ save_run(const struct opts *o, int argc, char **argv)
 	rc = ctl_call(&quiet, "laddr.list", NULL, &groups);
 	if (rc == EXIT_OK)
 		rc = ctl_call(&quiet, "service.list", NULL, &svcs);
-	if (rc == EXIT_OK) {
-		printf("# dplbctl save (dplb %s): local address groups, "
-		       "services, dests\n", DPLB_VERSION);
-		save_laddrs(groups);
-		save_services(svcs);
-		if (fflush(stdout) != 0)
-			rc = EXIT_SERVER;
+	if (rc != EXIT_OK) {
+		json_object_put(groups);
+		json_object_put(svcs);
+		return rc;
 	}
-	json_object_put(groups);
-	json_object_put(svcs);
+	both = json_object_new_object();
+	json_object_object_add(both, "laddrs", groups);
+	json_object_object_add(both, "services", svcs);
+	rc = print_checked("laddr.list and service.list", save_print, both);
+	json_object_put(both);
+	if (rc == EXIT_OK && fflush(stdout) != 0)
+		rc = EXIT_SERVER;
 	return rc;
 }
 

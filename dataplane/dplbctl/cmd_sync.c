@@ -25,9 +25,9 @@ roles_print(json_object *res)
 	char age[32], dst[64];
 	size_t i;
 
-	for (i = 0; i < jlen(res, "the result"); i++) {
+	for (i = 0; i < jlen(res, "sync.list's result"); i++) {
 		json_object *s = jidx(res, i);
-		json_object *k = jobj(s, "socket");
+		json_object *k = jget(s, "socket");
 		const char *err = jstr(k, "error", NULL);
 		const char *row[] = { jstr(s, "state", NULL),
 				      jstr(s, "ifname", NULL),
@@ -50,7 +50,7 @@ drops_print(json_object *drops)
 {
 	const char *sep = "  dropped:";
 
-	if (drops == NULL)
+	if (drops == NULL || !jisobj(drops, "\"drops\""))
 		return;
 	json_object_object_foreach(drops, k, v) {
 		if (json_object_get_int64(v) == 0)
@@ -61,12 +61,17 @@ drops_print(json_object *drops)
 	if (sep[0] == ',')
 		printf("\n");
 }
-
 static void
 stats_print(json_object *res)
 {
-	json_object *m = jobj(res, "master"), *b = jobj(res, "backup");
-	json_object *t = jobj(res, "tunables"), *lag = jobj(b, "lag_ms");
+	json_object *m, *b, *t, *lag;
+
+	if (!jisobj(res, "sync.stats's result"))
+		return;
+	m = jget(res, "master");
+	b = jget(res, "backup");
+	t = jget(res, "tunables");
+	lag = jget(b, "lag_ms");
 
 	printf("master: %lld records (%lld lost, %lld from dumps), %lld sent in %lld messages (%lld bytes), %lld send errors; %lld dumps for %lld requests\n",
 	       jint(m, "records", 0), jint(m, "records_lost", 0),
@@ -81,19 +86,28 @@ stats_print(json_object *res)
 	       jstr(lag, "avg", "-"), jint(lag, "max", 0),
 	       jbool(b, "dump_complete") ? "received" :
 	       jbool(b, "running") ? "awaited" : "-");
-	drops_print(jobj(b, "drops"));
+	drops_print(jget(b, "drops"));
 	printf("sync_threshold %lld %lld, sync_refresh_period %lld, sync_retries %lld, full_refresh %lld, dump_rate %lld\n",
 	       jint(t, "sync_threshold", 0), jint(t, "sync_period", 0),
 	       jint(t, "sync_refresh_period", 0), jint(t, "sync_retries", 0),
 	       jint(t, "full_refresh", 0), jint(t, "dump_rate", 0));
 }
 
+/* {"roles": sync.list's result (sync show only), "stats": sync.stats's} */
+static void
+sync_print(json_object *all)
+{
+	json_object *roles = jget(all, "roles");
+
+	if (roles != NULL)
+		roles_print(roles);
+	stats_print(jget(all, "stats"));
+}
+
 static int
 sync_show(const struct opts *o, bool roles)
 {
 	json_object *list = NULL, *stats = NULL, *all;
-	char *rbuf = NULL, *st = NULL;
-	size_t n_roles = 0, n_st = 0;
 	int rc = EXIT_OK;
 
 	if (roles)
@@ -104,28 +118,16 @@ sync_show(const struct opts *o, bool roles)
 		json_object_put(list);
 		return rc;
 	}
-	if (o->json) {
-		all = json_object_new_object();
-		if (list != NULL)
-			json_object_object_add(all, "roles", list);
-		json_object_object_add(all, "stats", stats);
-		print_json(all);
-		json_object_put(all);
-		return EXIT_OK;
-	}
+	all = json_object_new_object();
 	if (list != NULL)
-		rc = print_mem("sync.list", roles_print, list, &rbuf, &n_roles);
-	if (rc == EXIT_OK)
-		rc = print_mem("sync.stats", stats_print, stats, &st, &n_st);
-	if (rc == EXIT_OK) {
-		if (rbuf != NULL)
-			fwrite(rbuf, 1, n_roles, stdout);
-		fwrite(st, 1, n_st, stdout);
-	}
-	free(rbuf);
-	free(st);
-	json_object_put(list);
-	json_object_put(stats);
+		json_object_object_add(all, "roles", list);
+	json_object_object_add(all, "stats", stats);
+	if (o->json)
+		print_json(all);
+	else
+		rc = print_checked(roles ? "sync.list and sync.stats" :
+				   "sync.stats", sync_print, all);
+	json_object_put(all);
 	return rc;
 }
 

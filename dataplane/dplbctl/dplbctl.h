@@ -72,14 +72,15 @@ typedef void (*print_fn)(json_object *result);
  */
 int run_call(const struct opts *o, const char *method, json_object *params,
 	     print_fn pr);
-/** pr(result) into *buf (*len bytes, the caller frees it) when it read
- * result without a shape mismatch; else *buf NULL, "unexpected reply to
- * METHOD" on stderr and EXIT_SERVER.  For commands that print more than
- * one call's result: nothing reaches stdout unless every one is read. */
-int print_mem(const char *method, print_fn pr, json_object *result,
-	      char **buf, size_t *len);
 
 void print_json(json_object *obj);
+
+/**
+ * pr(result) for a reply to `method`, all or nothing: if a printer met
+ * a value of the wrong shape (jget, jlen...), nothing reaches stdout,
+ * stderr names the mismatch and EXIT_SERVER is returned.
+ */
+int print_checked(const char *method, print_fn pr, json_object *result);
 
 /** Print "dplbctl: <msg>" and the usage to stderr; returns EXIT_USAGE. */
 /** Copy src into dst (len bytes) in upper case: "tcp" -> "TCP". */

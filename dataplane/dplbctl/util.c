@@ -40,14 +40,13 @@ shape_failed(void)
  * glibc lets us point elsewhere for the call.
  */
 int
-print_mem(const char *method, print_fn pr, json_object *result, char **buf,
-	  size_t *len)
+print_checked(const char *method, print_fn pr, json_object *result)
 {
 	FILE *mem, *out = stdout;
+	char *buf = NULL;
+	size_t len = 0;
 
-	*buf = NULL;
-	*len = 0;
-	mem = open_memstream(buf, len);
+	mem = open_memstream(&buf, &len);
 	if (mem == NULL) {
 		fputs("dplbctl: out of memory\n", stderr);
 		return EXIT_SERVER;
@@ -57,27 +56,14 @@ print_mem(const char *method, print_fn pr, json_object *result, char **buf,
 	fclose(mem);
 	stdout = out;
 	if (shape_failed() != NULL) {
-		free(*buf);
-		*buf = NULL;
+		free(buf);
 		fprintf(stderr, "dplbctl: unexpected reply to %s: %s\n", method,
 			shape_failed());
 		return EXIT_SERVER;
 	}
+	fwrite(buf, 1, len, stdout);
+	free(buf);
 	return EXIT_OK;
-}
-
-static int
-print_checked(const char *method, print_fn pr, json_object *result)
-{
-	char *buf;
-	size_t len;
-	int rc = print_mem(method, pr, result, &buf, &len);
-
-	if (rc == EXIT_OK) {
-		fwrite(buf, 1, len, stdout);
-		free(buf);
-	}
-	return rc;
 }
 
 int

@@ -17,8 +17,10 @@ bound, and
 the flows that never leave their node (the master's during the backup's
 upgrade).  That established flows survive a move between the nodes needs
 connection sync (issue 11, item 1): those assertions run when both dplbd
-advertise hatest.CONN_SYNC_CAP in hello; otherwise the survivors are
-counted and printed only.
+advertise hatest.CONN_SYNC_CAP in hello, once the backup holds every
+live flow (as docs/keepalived.md's rolling upgrade asks: a flow opened a
+moment before a crash cannot be on the peer yet); otherwise the
+survivors are counted and printed only.
 
 DPLB_HA_ROUNDS=N repeats each fault N times (default 1) and prints the
 service gap's min/median/max over the rounds (docs/keepalived.md's
@@ -163,6 +165,8 @@ def measure(p, name, fault, holder, gap_max, stats, preempts=False):
     preempts: the fault ends in a preemption, whose handover may show
     an address on both nodes for up to OVERLAP_MAX."""
     flows = Flows(p)
+    if p.conn_sync():
+        p.wait_backup_holds(p.holder())
     with HolderLog(p, (VIP, LIP, GW)) as hl:
         tf = time.monotonic()
         fault()
@@ -181,9 +185,13 @@ def measure(p, name, fault, holder, gap_max, stats, preempts=False):
     print(f"\n{name}: service gap {gap:.2f} s; flows kept: {line}")
     assert gap <= gap_max, (name, gap)
     if p.conn_sync():
+        # a flow silent through an outage retransmits on TCP's backoff
+        # (RTO doubling): its silence may reach about twice the gap, and
+        # a loaded machine stretches the gap
+        stall_max = max(STALL_MAX, 2 * gap)
         for lab, (n, stall, errs) in surv.items():
             assert n == N, (name, lab, n, errs[:3])
-            assert stall <= STALL_MAX, (name, lab, stall)
+            assert stall <= stall_max, (name, lab, stall, gap)
             assert not [e for e in errs if "reset" in e.lower()], errs[:3]
     return surv
 

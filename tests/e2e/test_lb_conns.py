@@ -80,8 +80,9 @@ def test_list_fields(lb, held):
     assert len(conns) == N_CONNS
     for c in conns:
         assert set(c) == {"proto", "state", "expire_ms", "client", "vip",
-                          "local", "dest", "fwd", "template", "worker"}, c
-        assert c["template"] is False, c
+                          "local", "dest", "fwd", "template", "worker",
+                          "synced"}, c
+        assert c["template"] is False and c["synced"] is False, c
         assert c["proto"] == "tcp" and c["fwd"] == "fnat", c
         assert c["state"] == "ESTABLISHED", c
         assert 60000 < c["expire_ms"] <= 90000, c

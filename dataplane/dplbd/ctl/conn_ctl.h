@@ -30,10 +30,12 @@
 
 #define CONN_CTL_PAGE_MAX 4096		/* entries per page at most */
 #define CONN_CTL_PAGE_DEFAULT 512
-#define CONN_CTL_WAIT_MS 500		/* for one worker's answer, plus
+#define CONN_CTL_WAIT_MS 2000		/* for one worker's answer, plus
 					 * twice its longest idle sleep: a
 					 * worker sharing a busy CPU may not
-					 * run for a scheduler tick or more */
+					 * run for a scheduler tick or more
+					 * (500 ms was missed on 2 cores at
+					 * a load of 20) */
 #define CONN_CTL_STATE_UDP 0xff		/* state filter: every UDP state */
 
 /* What a filter compares (struct conn_filter.have). */

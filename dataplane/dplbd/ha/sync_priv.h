@@ -19,6 +19,8 @@
 #define SYNC_TX_QUEUE 32	/* messages sent per sendmmsg() at most */
 #define SYNC_DUMP_NONCES 8	/* backups waiting for one dump */
 #define SYNC_RETRY_MS 1000	/* socket retries, dump requests */
+#define SYNC_REDUMP_SETTLE_MS 500 /* the lb configuration unchanged for
+				   * this long before a new dump request */
 
 struct sync_role {
 	bool running;
@@ -56,6 +58,12 @@ struct sync_state {
 	uint8_t *rxbuf;			/* one datagram */
 	uint32_t nonce;			/* of this backup's dump request */
 	uint64_t next_request_ms;
+	/* backup: records dropped for want of a service or dest (its
+	 * keepalived had not pushed them yet) and the lb configuration's
+	 * generation, at the last dump request; the generation seen last
+	 * and since when */
+	uint64_t redump_misses, redump_gen, cfg_gen;
+	uint64_t cfg_gen_since_ms;
 };
 
 extern struct sync_state sync_st;

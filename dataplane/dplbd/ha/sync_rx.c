@@ -18,6 +18,7 @@
 
 #include "core/dp.h"
 #include "lb/lb.h"
+#include "lb/lb_svc.h"
 #include "log.h"
 #include "sync_priv.h"
 
@@ -151,6 +152,60 @@ rx_request(struct dp_ctx *dp, uint64_t now)
 		sync_st.st.send_errors++;
 }
 
+/* Records dropped because this node lacked their service or dest. */
+static uint64_t
+rx_config_misses(const struct dp_ctx *dp)
+{
+	uint64_t n = sync_st.st.drops[SYNC_DROP_UNKNOWN_SERVICE] +
+		     sync_st.st.drops[SYNC_DROP_UNKNOWN_DEST];
+	unsigned int i;
+
+	for (i = 0; i < dp->n_workers; i++)
+		n += dp->workers[i].sync.drops[SYNC_DROP_UNKNOWN_SERVICE] +
+		     dp->workers[i].sync.drops[SYNC_DROP_UNKNOWN_DEST];
+	return n;
+}
+
+static void
+rx_mark_request(const struct dp_ctx *dp)
+{
+	sync_st.redump_misses = rx_config_misses(dp);
+	sync_st.redump_gen = sync_st.cfg_gen;
+}
+
+/*
+ * A backup that starts with its keepalived gets the master's dump
+ * before the checkers have pushed every service and dest: those records
+ * are dropped, and an idle connection is not reported again.  So once
+ * the configuration has changed since the last request (and then held
+ * still for a moment), records dropped for want of it since then make
+ * the backup ask for a full dump again.  A service the master has and
+ * this node never gets costs no more than one extra dump.
+ */
+static void
+rx_redump_check(struct dp_ctx *dp, uint64_t now)
+{
+	uint64_t gen = dp->lb->gen, misses;
+
+	if (gen != sync_st.cfg_gen) {
+		sync_st.cfg_gen = gen;
+		sync_st.cfg_gen_since_ms = now;
+		return;
+	}
+	if (!sync_st.st.dump_complete || gen == sync_st.redump_gen ||
+	    now - sync_st.cfg_gen_since_ms < SYNC_REDUMP_SETTLE_MS)
+		return;
+	misses = rx_config_misses(dp);
+	if (misses == sync_st.redump_misses)
+		return;
+	LOG_NOTICE("sync daemon: %llu records were dropped for want of a service or dest configured since: asking the master for a full dump again",
+		   (unsigned long long)(misses - sync_st.redump_misses));
+	sync_st.nonce = (uint32_t)rte_rand() | 1;
+	sync_st.st.dump_complete = false;
+	sync_st.next_request_ms = 0;
+	rx_mark_request(dp);
+}
+
 int
 sync_rx_start(struct dp_ctx *dp)
 {
@@ -162,6 +217,9 @@ sync_rx_start(struct dp_ctx *dp)
 	sync_st.nonce = (uint32_t)rte_rand() | 1;
 	sync_st.st.dump_complete = false;
 	sync_st.next_request_ms = 0;
+	sync_st.cfg_gen = dp->lb->gen;
+	sync_st.cfg_gen_since_ms = dp_now_ms();
+	rx_mark_request(dp);
 	sync_work(dp, LB_SYNC_WORK_INSTALL, true);
 	return 0;
 }
@@ -190,6 +248,8 @@ sync_rx_tick(struct dp_ctx *dp, uint64_t now)
 		if (r->running && r->fd >= 0)
 			work += rx_socket(&x, r);
 	}
+	if (sync_st.role[HA_SYNC_BACKUP].running)
+		rx_redump_check(dp, now);
 	rx_request(dp, now);
 	return work;
 }
