@@ -55,7 +55,7 @@
 #define MAX_ROUNDS 15
 
 enum scenario { SC_FNAT, SC_UDP, SC_NAT, SC_DR, SC_TUNNEL, SC_CPS, SC_CPS3,
-		SC_INSTALL, SC_UPDATE, SC_DUMP };
+		SC_INSTALL, SC_UPDATE, SC_DUMP, SC_SNAT, SC_SNAT_CPS };
 
 static const struct {
 	const char *name;
@@ -72,13 +72,24 @@ static const struct {
 	[SC_INSTALL] = { "sync-install", IPPROTO_TCP, LB_FWD_FNAT },
 	[SC_UPDATE] = { "sync-update", IPPROTO_TCP, LB_FWD_FNAT },
 	[SC_DUMP] = { "sync-dump", IPPROTO_TCP, LB_FWD_FNAT },
+	/* SNAT: the clients are the inside hosts, the real servers the
+	 * outside ones; packets have full-NAT's shape on the int side. */
+	[SC_SNAT] = { "snat", IPPROTO_TCP, LB_FWD_FNAT },
+	[SC_SNAT_CPS] = { "snat-cps", IPPROTO_TCP, LB_FWD_FNAT },
 };
+
+/* Source NAT of the clients' flows to the servers, no service. */
+static bool
+is_snat(int sc)
+{
+	return sc == SC_SNAT || sc == SC_SNAT_CPS;
+}
 
 /* New connections per second: SYNs alone, or SYN, ACK, ACK. */
 static bool
 is_cps(int sc)
 {
-	return sc == SC_CPS || sc == SC_CPS3;
+	return sc == SC_CPS || sc == SC_CPS3 || sc == SC_SNAT_CPS;
 }
 
 /* Records a backup's worker installs, not packets. */
@@ -377,7 +388,7 @@ static void
 one_round(struct bench *b, struct round *r)
 {
 	const struct opts *o = &b->o;
-	enum gen_mode mode = o->sc == SC_CPS ? GEN_NEW :
+	enum gen_mode mode = o->sc == SC_CPS || o->sc == SC_SNAT_CPS ? GEN_NEW :
 			     o->sc == SC_CPS3 ? GEN_NEW3 : GEN_RUN;
 	uint64_t budget = o->packets ? o->packets : UINT64_MAX;
 	double warm = is_cps(o->sc) ? RTE_MAX(o->warmup, 1.5) : o->warmup;
@@ -519,7 +530,8 @@ conf_lips(const struct opts *o)
 static void
 conf_ports(FILE *f, const struct opts *o)
 {
-	bool replies = scenarios[o->sc].fwd <= LB_FWD_NAT && o->sc != SC_CPS;
+	bool replies = scenarios[o->sc].fwd <= LB_FWD_NAT && o->sc != SC_CPS &&
+		       o->sc != SC_SNAT_CPS;
 	unsigned int i, lips = conf_lips(o);
 
 	fprintf(f, "ports = (\n"
@@ -543,6 +555,14 @@ conf_service(FILE *f, const struct opts *o)
 {
 	uint32_t i;
 
+	if (is_snat(o->sc)) {
+		fprintf(f, "snat = ( { src = \"198.19.0.0/16\"; oif = \"int\";"
+			   " addresses = [ ");
+		for (i = 0; i < conf_lips(o); i++)
+			conf_addr(f, i ? ", " : "", BENCH_LIP_BASE + i);
+		fprintf(f, " ]; } );\n");
+		return;
+	}
 	fprintf(f, "services = ( { proto = \"%s\"; vip = \"198.18.0.100\"; port = %u;\n"
 		   "  sched = \"%s\"; laddr_group = \"lips\"; dests = (",
 		scenarios[o->sc].proto == IPPROTO_TCP ? "tcp" : "udp",
@@ -577,7 +597,8 @@ conf_text(const struct opts *o)
 	FILE *f = open_memstream(&text, &len);
 	/* CPS: SYNs (cps-est: established connections) expire after one
 	 * second, so the table is in steady state (as many expiring as
-	 * created) after about 1.5 s. */
+	 * created) after about 1.5 s.  SNAT's flows start OUTPUT first: a
+	 * SYN leaves them in SYN_SENT, which lives as long as SYN_RECV. */
 	unsigned int syn_recv = is_cps(o->sc) ? 1 : 900;
 	unsigned int est = o->sc == SC_CPS3 ? 1 : 900;
 
@@ -587,11 +608,11 @@ conf_text(const struct opts *o)
 		   "eal = { hugepages = %s; memory_mb = %u; cpus = \"%s\"; };\n"
 		   "dataplane = { workers = 1; idle_sleep_max_us = 0; burst = %u;\n"
 		   "  mbufs = 16383; max_conns = %u; };\n"
-		   "timeouts = { tcp = { syn_recv = %u; established = %u; };\n"
+		   "timeouts = { tcp = { syn_recv = %u; syn_sent = %u; established = %u; };\n"
 		   "  udp = { oneway = 900; normal = 900; }; };\n",
 		o->no_huge ? "false" : "true",
 		o->no_huge ? 256 + (unsigned int)((uint64_t)capacity(o) * 160 >> 20) : 0,
-		o->cpus, o->burst, capacity(o), syn_recv, est);
+		o->cpus, o->burst, capacity(o), syn_recv, syn_recv, est);
 	conf_neighs(f, o);
 	conf_ports(f, o);
 	conf_service(f, o);
@@ -649,6 +670,7 @@ start(struct bench *b)
 	ret = gen_init(&b->gen, scenarios[o->sc].proto, scenarios[o->sc].fwd,
 		       RTE_MAX(o->conns, 1u), o->dests,
 		       &b->dp->ports[0].mac, &b->dp->ports[1].mac);
+	b->gen.snat = is_snat(o->sc);
 	if (ret != 0)
 		return ret;
 	b->gen.quit = &b->dp->quit;
@@ -884,7 +906,9 @@ usage(FILE *f)
 		"  --scenario S   fnat (default), udp (UDP full-NAT), nat, dr, tunnel, cps,\n"
 		"                 cps-est (SYN, ACK, ACK per connection), sync-install,\n"
 		"                 sync-update (--conns records installed by a backup),\n"
-		"                 sync-dump (a full dump of --conns over loopback)\n"
+		"                 sync-dump (a full dump of --conns over loopback),\n"
+		"                 snat, snat-cps (SNAT of the clients' flows to the\n"
+		"                 servers, no service: established, new per second)\n"
 		"  --conns N      established flows (default 1000; cps: 0, beside the new ones)\n"
 		"  --dests N      real servers, 1..%u (default 100)\n"
 		"  --sched S      rr (default), wrr, lc, wlc, sh, mh, fo, dh, lblc,\n"

@@ -80,6 +80,8 @@ struct gen {
 	uint8_t proto;			/* IPPROTO_TCP, IPPROTO_UDP */
 	uint8_t fwd;			/* enum lb_fwd */
 	bool replies;			/* servers answer through us (FNAT, NAT) */
+	bool snat;			/* SNAT: clients send to server f % n_dests
+					 * (not the VIP), answers come from it */
 	uint32_t n_flows;
 	uint32_t n_dests;
 	uint32_t *reply;		/* per flow: rs | lip << 8 | lport << 16 */

@@ -38,6 +38,9 @@ SCENARIOS=(
 	"fnat --conns 1000 --sync"
 	"cps-est"
 	"cps-est --sync"
+	"snat --conns 1000"
+	"snat --conns 100000"
+	"snat-cps"
 )
 
 if [ -n "${BENCH_CG_ONLY:-}" ]; then

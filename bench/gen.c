@@ -227,10 +227,18 @@ gen_quota(struct gen *g, bool ext, uint16_t n)
 	return n;
 }
 
+/* Where flow f's client sends: the VIP, or (SNAT) its own server. */
+static inline rte_be32_t
+flow_dst(const struct gen *g, uint32_t f)
+{
+	if (!g->snat)
+		return RTE_BE32(BENCH_VIP);
+	return rte_cpu_to_be_32(BENCH_RS_BASE + f % g->n_dests);
+}
+
 static void
 make_in(struct gen *g, struct rte_mbuf **pkts, uint16_t n)
 {
-	const rte_be32_t vip = RTE_BE32(BENCH_VIP);
 	const rte_be16_t vport = RTE_BE16(BENCH_VPORT);
 	const struct gen_tmpl *t;
 	uint16_t i;
@@ -249,14 +257,14 @@ make_in(struct gen *g, struct rte_mbuf **pkts, uint16_t n)
 				t = &g->ack;
 			}
 			f = (uint32_t)((k * FILL_MULT) % g->n_flows);
-			pkt_make(pkts[i], t, client_addr(f), vip,
+			pkt_make(pkts[i], t, client_addr(f), flow_dst(g, f),
 				 client_port(f), vport, f);
 		}
 		break;
 	case GEN_NEW:
 		for (i = 0; i < n; i++) {
 			f = g->next_new++;
-			pkt_make(pkts[i], &g->syn, client_addr(f), vip,
+			pkt_make(pkts[i], &g->syn, client_addr(f), flow_dst(g, f),
 				 client_port(f), vport, f);
 		}
 		break;
@@ -266,7 +274,7 @@ make_in(struct gen *g, struct rte_mbuf **pkts, uint16_t n)
 
 			f = g->next_new + (uint32_t)(k / 3);
 			pkt_make(pkts[i], k % 3 ? &g->ack : &g->syn,
-				 client_addr(f), vip, client_port(f), vport, f);
+				 client_addr(f), flow_dst(g, f), client_port(f), vport, f);
 		}
 		break;
 	default:
@@ -274,7 +282,7 @@ make_in(struct gen *g, struct rte_mbuf **pkts, uint16_t n)
 			f = g->cur_in;
 			if (++g->cur_in == g->n_flows)
 				g->cur_in = 0;
-			pkt_make(pkts[i], &g->ack, client_addr(f), vip,
+			pkt_make(pkts[i], &g->ack, client_addr(f), flow_dst(g, f),
 				 client_port(f), vport, f);
 		}
 	}
@@ -448,9 +456,9 @@ check_to_client(const struct gen *g, struct seen *s)
 	if (!rte_is_same_ether_addr(&s->eth->dst_addr, &gw_mac) ||
 	    !rte_is_same_ether_addr(&s->eth->src_addr, &g->ext_mac))
 		return "reply: wrong MACs";
-	if (s->ip->src_addr != RTE_BE32(BENCH_VIP) ||
+	if (s->ip->src_addr != flow_dst(g, s->f) ||
 	    s->sport != RTE_BE16(BENCH_VPORT))
-		return "reply: source is not VIP:80";
+		return "reply: source is not VIP:80 (SNAT: the server)";
 	if (s->ip->dst_addr != client_addr(s->f) ||
 	    s->dport != client_port(s->f))
 		return "reply: not to the flow's client";

@@ -52,6 +52,9 @@ FULL=(
 	"sync-install --conns 1000000"
 	"sync-update --conns 1000000"
 	"sync-dump --conns 1000000"
+	"snat --conns 1000"
+	"snat --conns 1000000"
+	"snat-cps --conns 0"
 )
 SMOKE=(
 	"fnat --conns 1000"
@@ -65,6 +68,8 @@ SMOKE=(
 	"cps-est --conns 1000 --sync"
 	"fnat --conns 1000 --sync"
 	"sync-install --conns 10000"
+	"snat --conns 1000"
+	"snat-cps --conns 1000"
 )
 
 die() { echo "bench: $*" >&2; exit 1; }

@@ -13,7 +13,8 @@ libjson-c-dev libcmocka-dev libpcap-dev libmicrohttpd-dev"
 KEEPALIVED_DEPS="autoconf automake patch libssl-dev libnl-3-dev
 libnl-genl-3-dev"
 TEST_DEPS="python3 python3-scapy python3-pytest nginx-light iproute2 ethtool
-curl hping3 wrk iputils-ping tcpdump socat jq procps psmisc tshark nftables"
+curl hping3 wrk iputils-ping tcpdump socat jq procps psmisc tshark nftables
+traceroute"
 # the metrics endpoint's tests: promtool check metrics, and a real
 # Prometheus server scraping dplbd in the lab (Debian ships promtool in
 # the prometheus package)

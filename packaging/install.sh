@@ -38,8 +38,10 @@ subst() {
 inst 0755 "$BUILD/dplbd" "$PREFIX/sbin/dplbd"
 inst 0755 "$BUILD/dplbctl" "$PREFIX/bin/dplbctl"
 inst 0644 "$top/config/dplbd.conf" "$SYSCONFDIR/dplb/dplbd.conf"
-for f in "$top"/config/examples/*.conf; do
-	inst 0644 "$f" "$SYSCONFDIR/dplb/examples/$(basename "$f")"
+# examples/NAME.conf and examples/SETUP/dplbd.conf; each SETUP's
+# keepalived.conf belongs to dplb-keepalived (below)
+for f in "$top"/config/examples/*.conf "$top"/config/examples/*/dplbd.conf; do
+	inst 0644 "$f" "$SYSCONFDIR/dplb/examples/${f#"$top"/config/examples/}"
 done
 subst 0644 "$top/systemd/dplbd.service" "$UNITDIR/dplbd.service"
 inst 0644 "$top/systemd/dplb.tmpfiles" "$PREFIX/lib/tmpfiles.d/dplb.conf"
@@ -57,9 +59,16 @@ if [ ! -x "$KEEPALIVED_BIN" ]; then
 	exit 0
 fi
 inst 0755 "$KEEPALIVED_BIN" "$PREFIX/sbin/dplb-keepalived"
-inst 0640 "$top/packaging/keepalived/keepalived.conf" \
+# the single appliance's example, as the starting point (it may come to
+# hold VRRP passwords: root only)
+inst 0640 "$top/config/examples/single/keepalived.conf" \
 	"$SYSCONFDIR/dplb/keepalived.conf"
+for f in "$top"/config/examples/*/keepalived.conf; do
+	inst 0644 "$f" "$SYSCONFDIR/dplb/examples/${f#"$top"/config/examples/}"
+done
 subst 0644 "$top/systemd/dplb-keepalived.service" \
 	"$UNITDIR/dplb-keepalived.service"
 subst 0644 "$top/docs/man/dplb-keepalived.8" \
 	"$PREFIX/share/man/man8/dplb-keepalived.8"
+subst 0644 "$top/docs/man/dplb-keepalived.conf.5" \
+	"$PREFIX/share/man/man5/dplb-keepalived.conf.5"

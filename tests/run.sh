@@ -3,7 +3,8 @@
 # Runs every test suite and ends with one line "N passed, N failed".
 #   tests/run.sh               layout, unit, ASan unit, fuzzing (FUZZ_SECONDS,
 #                              default 20, per harness), benchmark smoke,
-#                              control, packet (also under ASan),
+#                              control, keepalived.conf checks
+#                              (examples, DPVS), packet (also under ASan),
 #                              end-to-end, packages (make deb/rpm, install
 #                              and boot; DPLB_SKIP_PACKAGING=1 skips)
 #   tests/run.sh --asan-only   the ASan part only
@@ -111,6 +112,7 @@ fi
 run_unit_dir "$BUILD/asan/unit" asan
 if [ "${1:-}" != "--asan-only" ]; then
 	[ -d tests/ctl ] && run_pytest ctl tests/ctl
+	[ -d tests/kaconf ] && run_pytest kaconf tests/kaconf
 	[ -d tests/packet ] && run_pytest packet tests/packet
 	[ -d tests/e2e ] && run_pytest e2e tests/e2e
 	[ -d tests/packaging ] && [ "${DPLB_SKIP_PACKAGING:-0}" != 1 ] &&

@@ -160,6 +160,8 @@ extern const struct command cmd_hello, cmd_port, cmd_addr, cmd_route,
 extern const struct command cmd_vip;
 /* cmd_sync.c: the connection-sync daemon */
 extern const struct command cmd_sync;
+/* cmd_snat.c: source NAT rules */
+extern const struct command cmd_snat;
 /* cmd_lb.c: the load balancer (service, its alias lb, dest, laddr) */
 extern const struct command cmd_service, cmd_lb, cmd_dest, cmd_laddr;
 /* cmd_conn.c: the load balancer's connections */

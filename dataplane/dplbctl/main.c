@@ -14,7 +14,7 @@
 static const struct command *const commands[] = {
 	&cmd_hello, &cmd_port, &cmd_addr, &cmd_route, &cmd_neigh,
 	&cmd_lcore, &cmd_drop, &cmd_config, &cmd_log, &cmd_service,
-	&cmd_lb, &cmd_dest, &cmd_laddr, &cmd_conn, &cmd_vip, &cmd_sync,
+	&cmd_lb, &cmd_dest, &cmd_laddr, &cmd_snat, &cmd_conn, &cmd_vip, &cmd_sync,
 	&cmd_save, &cmd_restore, &cmd_call,
 };
 

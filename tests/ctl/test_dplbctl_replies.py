@@ -56,6 +56,7 @@ COMMANDS = [
     (["service", "show"], "hello", "object"),
     (["dest", "show", "-t", "198.18.0.10:80"], "dest.list", "array"),
     (["laddr", "show"], "laddr.list", "array"),
+    (["snat", "show"], "snat.list", "array"),
     (["conn", "show"], "conn.list", "object"),
     (["vip", "show"], "vip.list", "array"),
     (["sync", "show"], "sync.list", "array"),

@@ -109,6 +109,30 @@ def test_check_config_names_a_missing_pci_device(tmp_path):
             break
 
 
+def test_check_config_names_a_driver_that_is_not_installed(tmp_path):
+    """A vdev whose DPDK plugin is missing (an af_packet port with
+    librte-net-af-packet23, a Recommends, left out) is named with its
+    package, by --check-config and so at start, instead of DPDK's
+    "failed to parse device" and EFAULT."""
+    r, conf = check(tmp_path, config("net_dplbnosuch0,iface=lo"))
+    assert r.returncode == 1, r
+    assert re.fullmatch(
+        rf"dplbd: {re.escape(str(conf))}:7: ports.\[0\].device: DPDK's "
+        r"net_dplbnosuch driver is not installed \(no \S+/librte_"
+        r"net_dplbnosuch\.so\*\): install it \(Debian: apt install "
+        r"librte-net-dplbnosuch23\)\n", r.stderr), r.stderr
+    # the drivers the tests use are there; -d (plugins from elsewhere)
+    # skips the check
+    for dev in ("net_null0", "net_tap0,iface=dplbchk0",
+                "net_af_packet0,iface=lo"):
+        r, _ = check(tmp_path, config(dev))
+        assert r.returncode == 0, (dev, r.stderr)
+    r, _ = check(tmp_path, config("net_dplbnosuch0",
+                                  extra="").replace(
+        "eal = {", 'eal = { args = [ "-d", "/nonexistent" ];'))
+    assert "not installed" not in r.stderr, r.stderr
+
+
 def test_start_with_a_missing_interface_fails_at_err_cause_first():
     d = Dplbd(config("net_af_packet0,iface=dplbnosuch2"))
     journal_run(d)

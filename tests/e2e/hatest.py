@@ -8,6 +8,7 @@ failover."""
 
 import os
 import signal
+import socket
 import subprocess
 import threading
 import time
@@ -228,7 +229,9 @@ class HolderLog:
     """Samples who holds each address every interval seconds in a
     thread, over connections of its own: with .both() (samples where
     both dplbd held one) and .gaps(addr) (intervals where nobody did).
-    A dplbd that does not answer (stopped, restarting) holds nothing."""
+    A dplbd that is not there (stopped, restarting: its socket refuses)
+    holds nothing; one that does not answer in time (a loaded machine)
+    is unknown, and the sample is left out."""
 
     def __init__(self, pair, addrs=(VIP,), interval=0.02):
         self.pair, self.addrs, self.interval = pair, addrs, interval
@@ -248,15 +251,18 @@ class HolderLog:
                     c[1].close()
                 c = self._ctl[node] = (d, d.connect(timeout=2.0))
             return [v["addr"] for v in c[1].result("vip.list")]
-        except Exception:
+        except Exception as e:
             if c is not None:
                 c[1].close()
             self._ctl.pop(node, None)
-            return []
+            return None if isinstance(e, (socket.timeout, TimeoutError)) \
+                else []
 
     def _run(self):
         while not self._stop.is_set():
             rows = {n: self._vips(n) for n in NODES}
+            if None in rows.values():
+                continue        # unknown: no sample
             snap = {}
             for a in self.addrs:
                 have = [n for n in NODES if a in (rows[n] or [])]

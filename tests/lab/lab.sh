@@ -18,6 +18,7 @@
 #   lab.sh direct-return VIP     DR/TUNNEL reply path: client leg c1 in the switch,
 #                                VIP on the servers (lo, ipip), replies bypass dplbd
 #   lab.sh start-udp-echo NAME NODE ADDR PORT TEXT   python3 UDP echo server
+#   lab.sh outside-up            SNAT: ${P}-out 198.19.9.2 behind the client ns as router
 #   lab.sh up-ha | config-ha NODE [OUT] | start-keepalived NAME NODE CONF [ARGS]
 #          | reload-keepalived NAME NODE CONF | keepalived-pids NAME
 #                                the HA pair and keepalived (ha.sh)
@@ -32,7 +33,7 @@ set -u
 . "$(dirname "$(readlink -f "$0")")/ha.sh"
 
 usage() {
-	sed -n '4,25p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '4,26p' "$0" | sed 's/^# \{0,1\}//'
 	exit 2
 }
 
@@ -73,6 +74,7 @@ start-web) [ $# = 5 ] || usage; lab_start_web "$@" ;;
 start-mgmt) lab_start_mgmt ;;
 stop-mgmt) lab_stop_mgmt ;;
 stop) [ $# = 1 ] || usage; lab_kill "$1" ;;
+outside-up) lab_outside_up ;;
 direct-return) [ $# = 1 ] || usage; lab_direct_return "$1" ;;
 start-udp-echo) [ $# = 5 ] || usage; lab_start_udp_echo "$@" ;;
 exec)

@@ -264,6 +264,31 @@ lab_up() {
 	lab_log "up: namespaces $(tr '\n' ' ' <"$LAB_STATE/netns")"
 }
 
+# lab_outside_up: an "outside" host for SNAT, beyond dplbd's first port
+# with the client namespace as the router between them (forwarding on),
+# so that TTL and unreachable errors come from a third party:
+#   ${P}-out  eth0 198.19.9.2/24, default via 198.19.9.1 (the router)
+#   ${P}-c    c-out 198.19.9.1/24, forwarding
+# The outside knows no route to the servers' net: it reaches them only
+# as dplbd's SNAT addresses.  dplbd needs a route to 198.19.9.0/24 via
+# 198.18.0.2 (the e2e test's config has it).
+OUT_IP=198.19.9.2
+ROUTER_OUT_IP=198.19.9.1
+lab_outside_up() {
+	lab_is_up || { lab_err "lab '$P' is not up" && return 1; }
+	_lab_ns_add "$P-out" || return 1
+	lab_in out ip link set lo up || return 1
+	_lab_sysctl out net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1 ||
+		return 1
+	ip link add name c-out netns "$NS_C" type veth peer name eth0 netns "$P-out" || return 1
+	_lab_sysctl c net.ipv4.ip_forward=1 || return 1
+	lab_in c ip addr add "$ROUTER_OUT_IP/24" dev c-out || return 1
+	lab_in c ethtool -K c-out tx off >/dev/null 2>&1 || true
+	lab_in c ip link set c-out up || return 1
+	_lab_host_iface out eth0 "$OUT_IP/24" "$ROUTER_OUT_IP" || return 1
+	lab_log "outside: $P-out $OUT_IP via router $P-c"
+}
+
 lab_down() {
 	local f name ns
 	if [ ! -d "$LAB_STATE" ]; then

@@ -15,6 +15,8 @@ import pytest
 from conftest import BUILD, LOCALTEST, REPO, VERSION
 
 DPLB_FILES = {
+    **{f"./etc/dplb/examples/{s}/dplbd.conf": "-rw-r--r--"
+       for s in ("single", "ha-master", "ha-backup", "nat", "dr")},
     # path: mode
     "./usr/sbin/dplbd": "-rwxr-xr-x",
     "./usr/bin/dplbctl": "-rwxr-xr-x",
@@ -31,11 +33,15 @@ DPLB_FILES = {
     "./usr/share/doc/dplb/config.md": "-rw-r--r--",
     "./usr/share/doc/dplb/copyright": "-rw-r--r--",
 }
+SETUPS = ("single", "ha-master", "ha-backup", "nat", "dr")
 KEEPALIVED_FILES = {
     "./usr/sbin/dplb-keepalived": "-rwxr-xr-x",
     "./etc/dplb/keepalived.conf": "-rw-r-----",
     "./lib/systemd/system/dplb-keepalived.service": "-rw-r--r--",
     "./usr/share/man/man8/dplb-keepalived.8.gz": "-rw-r--r--",
+    "./usr/share/man/man5/dplb-keepalived.conf.5.gz": "-rw-r--r--",
+    **{f"./etc/dplb/examples/{s}/keepalived.conf": "-rw-r--r--"
+       for s in ("single", "ha-master", "ha-backup", "nat", "dr")},
 }
 
 
@@ -114,8 +120,9 @@ def test_dplb_deb_dependencies(packages):
 
 def test_dplb_deb_conffiles_and_scripts(packages):
     conffiles = deb_control(packages.dplb_deb, "conffiles").split()
-    assert conffiles == ["/etc/dplb/dplbd.conf",
-                         "/etc/dplb/examples/two-port-router.conf"]
+    assert sorted(conffiles) == sorted(
+        ["/etc/dplb/dplbd.conf", "/etc/dplb/examples/two-port-router.conf"] +
+        [f"/etc/dplb/examples/{s}/dplbd.conf" for s in SETUPS])
     postinst = deb_control(packages.dplb_deb, "postinst")
     assert "systemd-sysusers" in postinst and "dplb.conf" in postinst
     assert "systemd-tmpfiles" in postinst
@@ -144,8 +151,9 @@ def test_keepalived_deb(packages):
                 and "dplb-" not in p]
     depends = sh("dpkg-deb", "-f", str(packages.keepalived_deb), "Depends")
     assert f"dplb (= {VERSION}-1)" in depends
-    assert deb_control(packages.keepalived_deb, "conffiles").split() == \
-        ["/etc/dplb/keepalived.conf"]
+    assert sorted(deb_control(packages.keepalived_deb, "conffiles").split()) \
+        == sorted(["/etc/dplb/keepalived.conf"] +
+                  [f"/etc/dplb/examples/{s}/keepalived.conf" for s in SETUPS])
 
 
 def test_lintian_reports_no_errors_or_warnings(packages):
@@ -253,7 +261,9 @@ def test_rpm_files(packages):
         if name.startswith("/etc/dplb/") and name.endswith(".conf"):
             config[name] = fl
     assert config == {"/etc/dplb/dplbd.conf": "cn",
-                      "/etc/dplb/examples/two-port-router.conf": "cn"}
+                      "/etc/dplb/examples/two-port-router.conf": "cn",
+                      **{f"/etc/dplb/examples/{s}/dplbd.conf": "cn"
+                         for s in SETUPS}}
 
 
 def test_rpm_dependencies(packages):
@@ -277,7 +287,9 @@ def test_keepalived_rpm(packages):
         pytest.skip("make keepalived has not run: dplb-keepalived not built")
     files = sh("rpm", "-qpl", str(packages.keepalived_rpm)).split()
     assert {"/usr/sbin/dplb-keepalived", "/etc/dplb/keepalived.conf",
-            "/usr/lib/systemd/system/dplb-keepalived.service"} <= set(files)
+            "/usr/lib/systemd/system/dplb-keepalived.service",
+            "/etc/dplb/examples/single/keepalived.conf"} <= set(files)
+    assert [f for f in files if "/man5/dplb-keepalived.conf.5" in f]
     req = sh("rpm", "-qpR", str(packages.keepalived_rpm))
     assert re.search(rf"^dplb\(x86-64\) = {VERSION}-1{re.escape(LOCALTEST)}$",
                      req, re.M), req

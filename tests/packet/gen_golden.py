@@ -342,6 +342,8 @@ services = ( {{ proto = "tcp"; vip = "{vip}"; port = 80; sched = "rr";
     # --- what a router drops, fragments and mbuf chains (issue 12)
     import gen_conform
     cs += gen_conform.cases()
+    import gen_snat
+    cs += gen_snat.cases()
     return cs
 
 

@@ -1322,7 +1322,8 @@ test_shipped_configs(void **state)
 	const char *top = getenv("DPLB_TOP");
 	char root[PATH_MAX], pattern[PATH_MAX + 32];
 	static const char *const globs[] = { "config/*.conf",
-					     "config/examples/*.conf" };
+					     "config/examples/*.conf",
+					     "config/examples/*/*.conf" };
 	size_t i, j, found = 0;
 	glob_t g;
 

@@ -529,9 +529,12 @@ test_timeouts_lookup(void **state)
 	t.tcp[TCP_S_LISTEN] = UINT32_MAX;
 	assert_true(conn_timeout_ms(&t, IPPROTO_TCP, TCP_S_LISTEN) ==
 		    (uint64_t)UINT32_MAX * 1000);
+	/* ICMP echo sessions (SNAT) take the UDP timeouts. */
+	assert_int_equal(conn_timeout_ms(&t, IPPROTO_ICMP, UDP_ONEWAY), 20000);
+	assert_int_equal(conn_timeout_ms(&t, IPPROTO_ICMP, UDP_NORMAL), 40000);
 	/* Anything else has none. */
 	assert_int_equal(conn_timeout_ms(&t, IPPROTO_UDP, UDP_STATE_COUNT), 0);
-	assert_int_equal(conn_timeout_ms(&t, IPPROTO_ICMP, 0), 0);
+	assert_int_equal(conn_timeout_ms(&t, IPPROTO_ICMP, UDP_STATE_COUNT), 0);
 	assert_int_equal(conn_timeout_ms(&t, IPPROTO_SCTP, 1), 0);
 }
 

@@ -197,6 +197,10 @@ json_object *cfg_laddr_group_json(const struct cfg_laddr_group *g);
 json_object *cfg_service_json(const struct dplb_config *cfg,
 			       const struct cfg_service *svc);
 
+/* cfg_snat.c */
+int cfg_top_snat(struct ctx *c, const config_setting_t *s, void *obj);
+json_object *cfg_snat_json(const struct lb_snat_conf *r);
+
 /* --- text (cfg_text.c) ---------------------------------------------- */
 
 /*

@@ -41,6 +41,7 @@ static const struct key top_keys[] = {
 	FN_KEY("routes", cfg_top_routes),
 	FN_KEY("laddr_groups", cfg_top_laddr_groups),
 	FN_KEY("services", cfg_top_services),
+	FN_KEY("snat", cfg_top_snat),
 	GROUP_KEY("timeouts", cfg_timeout_keys),
 	GROUP_KEY("metrics", cfg_metrics_keys),
 	FN_KEY("sync", cfg_top_sync),
@@ -244,5 +245,9 @@ config_to_json(const struct dplb_config *cfg)
 		json_object_array_add(list,
 				      cfg_service_json(cfg, &cfg->services[i]));
 	json_object_object_add(root, "services", list);
+	list = json_object_new_array();
+	for (i = 0; i < cfg->n_snat; i++)
+		json_object_array_add(list, cfg_snat_json(&cfg->snat[i]));
+	json_object_object_add(root, "snat", list);
 	return root;
 }

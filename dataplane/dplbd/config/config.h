@@ -164,6 +164,9 @@ struct dplb_config {
 	struct cfg_service services[CFG_MAX_SERVICES];
 	unsigned int n_svc_dests;
 	struct lb_dest_conf svc_dests[CFG_MAX_SVC_DESTS];
+	/* static SNAT rules (cfg_snat.c), applied by lb_snat_apply_config() */
+	unsigned int n_snat;
+	struct lb_snat_conf snat[LB_SNAT_MAX_RULES];
 };
 
 /** Fill cfg with every default (no ports, routes or neighbours). */

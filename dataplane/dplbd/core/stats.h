@@ -50,7 +50,8 @@
 	X(FRAG_TABLE_FULL, "frag_table_full")                  \
 	X(FRAG_MEMORY, "frag_memory")                          \
 	X(FRAG_OVERLAP, "frag_overlap")                        \
-	X(FRAG_INVALID, "frag_invalid")
+	X(FRAG_INVALID, "frag_invalid")                        \
+	X(SNAT_NO_PORT, "snat_no_port")
 
 enum drop_reason {
 #define DROP_ENUM(e, s) DROP_##e,

@@ -79,7 +79,7 @@ m_hello(struct ctl_call *c)
 					    "lcore", "drop", "config", "log",
 					    "lease-owner",
 					    "vip", "lease", "sync",
-					    "conn-sync" };
+					    "conn-sync", "snat" };
 	static const char *const keys[] = { NULL };
 	json_object *r, *a;
 	size_t i;

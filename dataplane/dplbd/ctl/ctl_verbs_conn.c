@@ -228,10 +228,12 @@ entry_json(const struct conn_ctl_entry *e, unsigned int worker)
 {
 	json_object *o = json_object_new_object();
 	const char *fwd = e->fwd == CONN_FWD_SNAT ? "snat" : lb_fwd_name(e->fwd);
-	const char *proto = lb_proto_name(e->proto);
+	const char *proto = e->proto == IPPROTO_ICMP ?
+				    "icmp" : lb_proto_name(e->proto);
 
 	ADD(o, "proto", J_STR(proto ? proto : "?"));
 	ADD(o, "state", J_STR(e->proto == IPPROTO_UDP ? "UDP" :
+			      e->proto == IPPROTO_ICMP ? "ICMP" :
 			      tcp_state_ipvs_name(e->state)));
 	ADD(o, "expire_ms", J_INT(e->expire_ms));
 	ADD(o, "client", addr_port_json(e->client, e->client_port));

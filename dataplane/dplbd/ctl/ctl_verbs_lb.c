@@ -16,6 +16,7 @@
 #include "ctl/ctl_verbs_lb.h"
 #include "core/dp.h"
 #include "lb/lb.h"
+#include "lb/lb_snat.h"
 #include "net/steer.h"
 #include "lb/lb_svc.h"
 #include "log.h"
@@ -560,7 +561,7 @@ m_laddr_del(struct ctl_call *c)
 	return laddr_change(c, false);
 }
 
-/* How the group's local ports fare (lb_lport.c): counters, and the
+/* How the group's local ports fare (lb_conn.c): counters, and the
  * verdict of the last lb_laddr_assess(), with a warning when it is too
  * small. */
 static void
@@ -701,6 +702,181 @@ m_stats_zero(struct ctl_call *c)
 	return 0;
 }
 
+/* ---- snat (lb_snat.h) --------------------------------------------------- */
+
+#define SNAT_KEYS "proto", "src", "dst", "iif", "oif"
+
+static int
+param_prefix(struct ctl_call *c, const char *key, int required,
+	     struct inet_prefix *p)
+{
+	const char *v = NULL;
+	int ret = call_param_str(c, key, required, &v);
+
+	if (ret != 0 || v == NULL)
+		return ret;
+	if (inet_prefix_parse(v, p) != 0)
+		return ctl_call_fail(c, EINVAL, "params.%s: not a prefix "
+				     "(198.18.1.0/24)", key);
+	return 0;
+}
+
+static int
+param_ifname(struct ctl_call *c, const char *key, char *out, size_t size)
+{
+	const char *v = NULL;
+	int ret = call_param_str(c, key, 0, &v);
+
+	if (ret != 0 || v == NULL)
+		return ret;
+	if (strlen(v) >= size)
+		return ctl_call_fail(c, EINVAL, "params.%s: name too long", key);
+	snprintf(out, size, "%s", v);
+	return 0;
+}
+
+/* The match of a rule (what snat.del names). */
+static int
+param_snat_match(struct ctl_call *c, struct lb_snat_conf *r)
+{
+	const char *proto = NULL;
+	int ret, p;
+
+	memset(r, 0, sizeof(*r));
+	if ((ret = param_prefix(c, "src", 1, &r->src)) != 0 ||
+	    (ret = param_prefix(c, "dst", 0, &r->dst)) != 0 ||
+	    (ret = param_ifname(c, "iif", r->iif, sizeof(r->iif))) != 0 ||
+	    (ret = param_ifname(c, "oif", r->oif, sizeof(r->oif))) != 0 ||
+	    (ret = call_param_str(c, "proto", 0, &proto)) != 0)
+		return ret;
+	p = lb_snat_proto_parse(proto);
+	if (p < 0)
+		return ctl_call_fail(c, EINVAL, "params.proto: tcp, udp, icmp "
+				     "or any");
+	r->proto = (uint8_t)p;
+	return 0;
+}
+
+/* "addrs": ["198.18.0.1", ...] (or one string). */
+static int
+param_snat_addrs(struct ctl_call *c, struct lb_snat_conf *r)
+{
+	json_object *v, *e;
+	size_t i, n;
+
+	if (!json_object_object_get_ex(c->params, "addrs", &v) || v == NULL)
+		return ctl_call_fail(c, EINVAL, "params.addrs: required");
+	n = json_object_is_type(v, json_type_array) ?
+		    json_object_array_length(v) : 1;
+	if (n == 0 || n > LB_SNAT_MAX_ADDRS)
+		return ctl_call_fail(c, EINVAL, "params.addrs: 1 to %u "
+				     "addresses", LB_SNAT_MAX_ADDRS);
+	for (i = 0; i < n; i++) {
+		e = json_object_is_type(v, json_type_array) ?
+			    json_object_array_get_idx(v, i) : v;
+		if (!json_object_is_type(e, json_type_string) ||
+		    inet_addr_parse(json_object_get_string(e),
+				    &r->addrs[i]) != 0)
+			return ctl_call_fail(c, EINVAL, "params.addrs[%zu]: not "
+					     "an address", i);
+	}
+	r->n_addrs = (uint32_t)n;
+	return 0;
+}
+
+static int
+m_snat_add(struct ctl_call *c)
+{
+	static const char *const keys[] = { SNAT_KEYS, "addrs",
+					    "ports_per_worker", NULL };
+	unsigned long long ppw = 0;
+	struct lb_snat_conf r;
+	int ret;
+
+	if ((ret = check_params(c, keys)) != 0 ||
+	    (ret = param_snat_match(c, &r)) != 0 ||
+	    (ret = param_snat_addrs(c, &r)) != 0 ||
+	    (ret = call_param_uint(c, "ports_per_worker", 0, 65535,
+				   &ppw)) != 0)
+		return ret;
+	r.ports_per_worker = (uint32_t)ppw;
+	ret = lb_snat_add(c->ctx, &r, c->errmsg, sizeof(c->errmsg));
+	return ret == 0 ? 0 : model_fail(c, ret);
+}
+
+static int
+m_snat_del(struct ctl_call *c)
+{
+	static const char *const keys[] = { SNAT_KEYS, NULL };
+	struct lb_snat_conf r;
+	int ret;
+
+	if ((ret = check_params(c, keys)) != 0 ||
+	    (ret = param_snat_match(c, &r)) != 0)
+		return ret;
+	ret = lb_snat_del(c->ctx, &r, c->errmsg, sizeof(c->errmsg));
+	return ret == 0 ? 0 : model_fail(c, ret);
+}
+
+static int
+m_snat_flush(struct ctl_call *c)
+{
+	static const char *const keys[] = { NULL };
+	int ret;
+
+	if ((ret = check_params(c, keys)) != 0)
+		return ret;
+	ret = lb_snat_flush(c->ctx, c->errmsg, sizeof(c->errmsg));
+	if (ret < 0)
+		return model_fail(c, ret);
+	c->result = json_object_new_object();
+	ADD(c->result, "deleted", J_INT(ret));
+	return 0;
+}
+
+static json_object *
+snat_json(const struct lb_snat_store *st, const struct lb_snat_rule *r)
+{
+	json_object *o = json_object_new_object(), *as;
+	char a[INET_PREFIX_STRLEN];
+	struct lb_snat_pcpu sum;
+	unsigned int i;
+
+	ADD(o, "id", J_INT(r->id));
+	ADD(o, "proto", J_STR(lb_snat_proto_name(r->conf.proto)));
+	ADD(o, "src", J_STR(inet_prefix_fmt(&r->conf.src, a, sizeof(a))));
+	ADD(o, "dst", J_STR(inet_prefix_fmt(&r->conf.dst, a, sizeof(a))));
+	ADD(o, "iif", J_STR(r->conf.iif));
+	ADD(o, "oif", J_STR(r->conf.oif));
+	as = json_object_new_array();
+	for (i = 0; i < r->conf.n_addrs; i++)
+		json_object_array_add(as, J_STR(inet_addr_fmt(
+			&r->conf.addrs[i], a, sizeof(a))));
+	ADD(o, "addrs", as);
+	ADD(o, "ports_per_worker", J_INT(r->conf.ports_per_worker));
+	lb_snat_rule_stats(st, r, &sum);
+	ADD(o, "conns", J_INT(sum.conns));
+	ADD(o, "no_port", J_INT(sum.no_port));
+	return o;
+}
+
+static int
+m_snat_list(struct ctl_call *c)
+{
+	static const char *const keys[] = { NULL };
+	const struct lb_snat_store *st;
+	const struct lb_snat_rule *r;
+	int ret;
+
+	if ((ret = check_params(c, keys)) != 0)
+		return ret;
+	st = store(c)->snat;
+	c->result = json_object_new_array();
+	TAILQ_FOREACH(r, &st->rules, next)
+		json_object_array_add(c->result, snat_json(st, r));
+	return 0;
+}
+
 static const struct ctl_method methods[] = {
 	{ "service.add", m_service_add },
 	{ "service.edit", m_service_edit },
@@ -716,6 +892,10 @@ static const struct ctl_method methods[] = {
 	{ "laddr.list", m_laddr_list },
 	{ "stats.show", m_stats_show },
 	{ "stats.zero", m_stats_zero },
+	{ "snat.add", m_snat_add },
+	{ "snat.del", m_snat_del },
+	{ "snat.flush", m_snat_flush },
+	{ "snat.list", m_snat_list },
 };
 
 const struct ctl_method *

@@ -98,7 +98,9 @@ conn_timeout_ms(const struct conn_timeouts *t, uint8_t proto,
 	/* 64 bits: any uint32_t seconds value converts without overflow. */
 	if (proto == IPPROTO_TCP && state < TCP_STATE_COUNT)
 		return (uint64_t)t->tcp[state] * 1000;
-	if (proto == IPPROTO_UDP && state < UDP_STATE_COUNT)
+	/* ICMP echo sessions (SNAT) live as UDP flows do. */
+	if ((proto == IPPROTO_UDP || proto == IPPROTO_ICMP) &&
+	    state < UDP_STATE_COUNT)
 		return (uint64_t)t->udp[state] * 1000;
 	return 0;
 }

@@ -172,8 +172,9 @@ void conn_timeouts_default(struct conn_timeouts *t);
 
 /**
  * The timeout in milliseconds of a connection of protocol proto
- * (IPPROTO_TCP, IPPROTO_UDP) in state (enum tcp_state or udp_state).
- * 0 for any other protocol or a state out of range.
+ * (IPPROTO_TCP, IPPROTO_UDP) in state (enum tcp_state or udp_state);
+ * IPPROTO_ICMP (SNAT's echo sessions) takes the UDP ones.  0 for any
+ * other protocol or a state out of range.
  */
 uint64_t conn_timeout_ms(const struct conn_timeouts *t, uint8_t proto,
 			 unsigned int state);

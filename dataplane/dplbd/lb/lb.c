@@ -16,6 +16,7 @@
 #include "core/tx.h"
 #include "lb/conn.h"
 #include "lb/lb.h"
+#include "lb/lb_snat.h"
 #include "lb/lb_svc.h"
 #include "log.h"
 #include "net/csum.h"
@@ -77,7 +78,14 @@ lb_start(struct dp_ctx *dp, char *msg, size_t len)
 		snprintf(msg, len, "load balancer: %s", strerror(-ret));
 		return ret;
 	}
+	ret = lb_snat_store_create(&dp->lb->snat, dp->n_workers, dp->qsv);
+	if (ret != 0) {
+		snprintf(msg, len, "SNAT rules: %s", strerror(-ret));
+		return ret;
+	}
 	ret = lb_svc_apply_config(dp->lb, dp->cfg, msg, len);
+	if (ret == 0)
+		ret = lb_snat_apply_config(dp, msg, len);
 	if (ret != 0)
 		return ret;
 	lb_flow_sync(dp);
@@ -90,6 +98,8 @@ lb_start(struct dp_ctx *dp, char *msg, size_t len)
 void
 lb_stop(struct dp_ctx *dp)
 {
+	if (dp->lb != NULL)
+		lb_snat_store_destroy(dp->lb->snat);
 	lb_store_destroy(dp->lb);
 	dp->lb = NULL;
 	lb_lport_free(dp);
@@ -516,8 +526,19 @@ lb_local_act(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 	}
 	if (c == NULL || !reply)
 		return LB_PASS;
-	lb_reply(dp, w, m, ip, v, c);
+	if (unlikely(c->fwd == CONN_FWD_SNAT))
+		lb_snat_in(dp, w, m, ip, v, c);
+	else
+		lb_reply(dp, w, m, ip, v, c);
 	return LB_CONSUMED;
+}
+
+/* Whether the load balancer has anything to do: services or SNAT. */
+static __rte_always_inline bool
+lb_idle(const struct dp_ctx *dp, const struct lb_snap *snap)
+{
+	return (snap == NULL || snap->n_svcs == 0) &&
+	       lb_snat_get(dp->lb->snat) == NULL;
 }
 
 /* The same for a transit packet: only a NAT reply is ours. */
@@ -568,10 +589,14 @@ lb_input_local(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
 	bool reply = false, steered;
 	unsigned int owner;
 
-	if (snap == NULL || snap->n_svcs == 0)
+	if (lb_idle(dp, snap))
 		return LB_PASS;
-	if (ip->next_proto_id == IPPROTO_ICMP)
+	if (ip->next_proto_id == IPPROTO_ICMP) {
+		if (lb_snat_get(dp->lb->snat) != NULL &&
+		    lb_snat_icmp(dp, w, port, m, ip, ihl, false) == LB_CONSUMED)
+			return LB_CONSUMED;
 		return lb_icmp(dp, w, port, m, ip, ihl, false);
+	}
 	if (ip->next_proto_id != IPPROTO_TCP && ip->next_proto_id != IPPROTO_UDP)
 		return LB_PASS;
 	if (!l4_parse(ip, ihl, &v, &why)) {
@@ -593,19 +618,35 @@ lb_input_transit(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
 {
 	const struct lb_snap *snap = lb_snap_get(dp->lb);
 	enum drop_reason why;
+	const struct lb_snat_snap *ss = lb_snat_get(dp->lb->snat);
+	const struct lb_snat_rule_snap *sr;
 	struct conn_key4 key;
 	struct l4_view v;
 	struct conn *c;
 	bool reply = false, steered;
 
-	if (snap == NULL || snap->n_svcs == 0)
+	if (lb_idle(dp, snap))
 		return LB_PASS;
-	if (ip->next_proto_id == IPPROTO_ICMP)
+	if (ip->next_proto_id == IPPROTO_ICMP) {
+		if (ss != NULL &&
+		    lb_snat_icmp(dp, w, port, m, ip, ihl, true) == LB_CONSUMED)
+			return LB_CONSUMED;
 		return lb_icmp(dp, w, port, m, ip, ihl, true);
+	}
 	if ((ip->next_proto_id != IPPROTO_TCP &&
 	     ip->next_proto_id != IPPROTO_UDP) || !l4_parse(ip, ihl, &v, &why))
 		return LB_PASS;
 	key_from_packet(ip, &v, &key);
+	sr = ss == NULL ? NULL : lb_snat_match_route(dp, ss, &key, port);
+	if (sr != NULL) {
+		c = lb_front(dp, w, port, m,
+			     steer_by_client(key.src_addr, key.src_port,
+					     dp->n_workers),
+			     &key, &reply, &steered);
+		if (steered)
+			return LB_CONSUMED;
+		return lb_snat_out(dp, w, m, ip, &v, sr, &key, c, reply);
+	}
 	/* A NAT reply goes to the client: the owner hashed its side. */
 	c = lb_reply_front(dp, w, port, m, snap, &key, &reply, &steered);
 	if (steered)
@@ -649,15 +690,25 @@ burst_hold(struct dp_ctx *dp, struct dp_worker *w, const struct lb_snap *snap,
 	h->ip = ip;
 	h->r = b->r[i];
 	h->transit = h->r->type != ROUTE_LOCAL;
+	h->snat = NULL;
 	if (h->transit) {
+		h->svc = NULL;
+		if (unlikely(b->snat != NULL) &&
+		    (h->snat = lb_snat_match(b->snat, key->proto, key->src_addr,
+					     key->dst_addr, b->port,
+					     h->r->port)) != NULL) {
+			owner = steer_by_client(key->src_addr, key->src_port,
+						dp->n_workers);
+			goto owned;
+		}
 		if (snap->nat_persist_lens != 0 && dp->n_workers > 1)
 			return;
-		h->svc = NULL;
 		owner = steer_by_client(key->dst_addr, key->dst_port,
 					dp->n_workers);
 	} else if (!lb_local_owner(dp, snap, key, &h->svc, &owner)) {
 		return;
 	}
+owned:
 	if (owner != w->id) {
 		/* held[j] is free again: no lookup here. */
 		b->kind[i] = BURST_STEER;
@@ -677,7 +728,8 @@ lb_burst_lookup(struct dp_ctx *dp, struct dp_worker *w, struct lb_burst *b)
 	unsigned int i;
 
 	b->n_held = 0;
-	if (unlikely(snap == NULL || snap->n_svcs == 0)) {
+	b->snat = lb_snat_get(dp->lb->snat);
+	if (unlikely(lb_idle(dp, snap))) {
 		memset(b->kind, BURST_FULL, b->n);
 		return;
 	}
@@ -701,6 +753,9 @@ burst_release(struct dp_ctx *dp, struct dp_worker *w, struct lb_burst *b,
 	if (unlikely(conn_table_gen(w->conns) != b->gen))
 		b->conns[j] = conn_lookup4(w->conns, &b->keys[j],
 					   &b->reply[j]);
+	if (unlikely(h->snat != NULL))
+		return lb_snat_out(dp, w, b->pkts[i], h->ip, &h->v, h->snat,
+				   &b->keys[j], b->conns[j], b->reply[j]);
 	if (h->transit)
 		return lb_transit_act(dp, w, b->pkts[i], h->ip, &h->v,
 				      b->conns[j], b->reply[j]);

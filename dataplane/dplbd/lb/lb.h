@@ -71,6 +71,8 @@ struct l4_view {
 };
 
 struct route_slot;
+struct lb_snat_rule_snap;
+struct lb_snat_snap;
 
 #define LB_BURST_MAX 32
 
@@ -81,6 +83,8 @@ struct lb_held {
 	const struct route_slot *r;
 	struct l4_view v;
 	bool transit;			/* not to a local address */
+	const struct lb_snat_rule_snap *snat;	/* transit: the SNAT rule
+						 * taking it, or NULL */
 };
 
 /**
@@ -98,6 +102,7 @@ struct lb_burst {
 	struct rte_ipv4_hdr *ip[LB_BURST_MAX];
 	const struct route_slot *r[LB_BURST_MAX];
 	/* the load balancer's */
+	const struct lb_snat_snap *snat;	/* SNAT rules, NULL = none */
 	uint32_t gen;			/* conn table generation after lookup */
 	unsigned int n_held;
 	uint8_t kind[LB_BURST_MAX];

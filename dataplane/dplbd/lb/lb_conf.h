@@ -102,4 +102,40 @@ int lb_svc_conf_check(const struct lb_svc_key *k, const struct lb_svc_conf *c,
 int lb_dest_conf_check(const struct lb_svc_key *k, const struct lb_svc_conf *c,
 		       const struct lb_dest_conf *d, char *msg, size_t len);
 
+
+/* ---- SNAT rules (lb_snat.h) ------------------------------------------ */
+
+#define LB_SNAT_MAX_RULES 256
+#define LB_SNAT_MAX_ADDRS 16		/* source addresses per rule */
+#define LB_SNAT_IFNAMSIZ 16		/* dplb port names, with NUL */
+
+/**
+ * A SNAT rule: outbound traffic from the servers that it matches leaves
+ * with a source address of the pool and a source port of the worker's
+ * slice.  Its identity (for del) is everything but the pool and the
+ * port limit.
+ */
+struct lb_snat_conf {
+	uint8_t proto;			/* IPPROTO_TCP, _UDP, _ICMP; 0 = all */
+	struct inet_prefix src;		/* the inside hosts */
+	struct inet_prefix dst;		/* /0 = any destination */
+	char iif[LB_SNAT_IFNAMSIZ];	/* dplb port received on, "" = any */
+	char oif[LB_SNAT_IFNAMSIZ];	/* dplb port routed to, "" = any */
+	uint32_t ports_per_worker;	/* 0 = the worker's whole slice */
+	uint32_t n_addrs;
+	struct inet_addr addrs[LB_SNAT_MAX_ADDRS];	/* the pool */
+};
+
+/** "tcp" "udp" "icmp" or "any"/"" (0). */
+int lb_snat_proto_parse(const char *s);
+/** "tcp" "udp" "icmp" "any". */
+const char *lb_snat_proto_name(uint8_t proto);
+
+/**
+ * Check a rule alone: IPv4 prefixes, protocol, 1..LB_SNAT_MAX_ADDRS
+ * unicast IPv4 pool addresses, no duplicate.  Host bits of the prefixes
+ * are cleared.  -EINVAL/-EAFNOSUPPORT with a message.
+ */
+int lb_snat_conf_check(struct lb_snat_conf *c, char *msg, size_t len);
+
 #endif /* DPLB_LB_CONF_H */

@@ -18,6 +18,7 @@
 #include "config/config.h"
 #include "core/dp.h"
 #include "lb/lb.h"
+#include "lb/lb_snat.h"
 #include "lb/lb_svc.h"
 #include "log.h"
 #include "net/flow.h"
@@ -331,6 +332,7 @@ wanted_addrs(const struct lb_store *st, unsigned int *n)
 
 	TAILQ_FOREACH(g, &st->groups, next)
 		total += g->n_addrs;
+	total += lb_snat_n_addrs(st->snat);	/* SNAT pools steer alike */
 	a = malloc((total ? total : 1) * sizeof(*a));
 	*n = 0;
 	if (a == NULL)
@@ -339,6 +341,7 @@ wanted_addrs(const struct lb_store *st, unsigned int *n)
 		for (i = 0; i < g->n_addrs; i++)
 			if (g->addrs[i].family == AF_INET)
 				a[(*n)++] = g->addrs[i].v4.s_addr;
+	*n += lb_snat_addrs(st->snat, a + *n, total - *n);
 	return a;
 }
 

@@ -17,6 +17,7 @@
 #include "net/net.h"
 #include "net/steer.h"
 #include "lb_priv.h"
+#include "lb/lb_snat.h"
 
 /*
  * ICMP errors about a tracked connection (destination unreachable,
@@ -142,7 +143,10 @@ lb_icmp_forward(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 		 * from the VIP (the server is no one the client knows). */
 		icmp_rewrite_inner(v, in);
 		odst = in->src_addr;
-		osrc = in->dst_addr;
+		/* SNAT: the router that reported is someone the inside
+		 * host may know; it keeps its address */
+		if (c->fwd != CONN_FWD_SNAT)
+			osrc = in->dst_addr;
 	} else {
 		/* About a packet we sent to the client: tell the server. */
 		icmp_rewrite_inner(v, out);
@@ -201,8 +205,12 @@ lb_icmp(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
 		} else {
 			lp = steer_lport_owner(rte_be_to_cpu_16(k.dst_port),
 					      dp->n_workers);
-			if (lp < 0 || !lb_snap_has_addr(snap, LB_ADDR_LIP,
-							k.dst_addr, 0, 0))
+			/* a LIP's port; or, with SNAT rules, a SNAT
+			 * connection's (an address that is no LIP) */
+			ours = lb_snap_has_addr(snap, LB_ADDR_LIP, k.dst_addr,
+						0, 0);
+			if (lp < 0 ||
+			    (!ours && lb_snat_get(dp->lb->snat) == NULL))
 				return LB_PASS;
 			owner = (unsigned int)lp;
 		}
@@ -223,8 +231,9 @@ lb_icmp(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
 		dp_drop(w, m, DROP_ICMP_BAD_CHECKSUM);
 		return LB_CONSUMED;
 	}
-	/* routed on: a hop (an error about an error is never sent) */
-	if (!ipv4_hop(dp, w, m, ip))
+	/* routed on: a hop (an error about an error is never sent); one
+	 * to a SNAT address ends here and starts anew toward the inside */
+	if ((transit || c->fwd != CONN_FWD_SNAT) && !ipv4_hop(dp, w, m, ip))
 		return LB_CONSUMED;
 	conn_touch(c, w->now_ms);
 	lb_icmp_forward(dp, w, m, ip, &v, c, reply);

@@ -27,7 +27,7 @@
 /** Create the workers' connection tables with the config's timeouts. */
 int lb_conn_init(struct dp_ctx *dp);
 
-/** The workers' local port state (lb_lport.c); 0 or -ENOMEM. */
+/** The workers' local port state (lb_conn.c); 0 or -ENOMEM. */
 int lb_lport_init(struct dp_ctx *dp);
 void lb_lport_free(struct dp_ctx *dp);
 
@@ -35,7 +35,7 @@ void lb_lport_free(struct dp_ctx *dp);
  * A local address and port of group g for the full-NAT connection whose
  * out key (server side: src, proto) is in out: true with out's local
  * side (dst) set to a tuple no connection of this worker uses, handed
- * out as late as possible since its last use (lb_lport.c).  false when
+ * out as late as possible since its last use (lb_conn.c).  false when
  * every LIP is full (counted as the group's exhausted).
  */
 bool lb_pick_lport(struct dp_ctx *dp, struct dp_worker *w,

@@ -112,7 +112,7 @@ struct lb_svc_snap;
 /* lb_laddr_assess() wants a group used to this share at most. */
 #define LB_LPORT_FILL_PCT 80u
 
-/** One worker's local port counters of a laddr group (lb_lport.c):
+/** One worker's local port counters of a laddr group (lb_conn.c):
  * written by that worker only, summed by lb_laddr_counts(). */
 struct lb_laddr_pcpu {
 	uint64_t conns;		/* local ports handed out */
@@ -165,6 +165,7 @@ TAILQ_HEAD(lb_svc_list, lb_svc);
 TAILQ_HEAD(lb_laddr_list, lb_laddr_group);
 
 struct lb_snap;
+struct lb_snat_store;
 
 struct lb_store {
 	unsigned int n_workers;
@@ -176,6 +177,7 @@ struct lb_store {
 	struct lb_dest_list trash;	/* deleted dests still referenced */
 	uint32_t next_svc_id;
 	uint64_t gen;			/* publications so far */
+	struct lb_snat_store *snat;	/* SNAT rules (lb_snat.h) */
 };
 
 /* ---- snapshots (immutable, read by workers) -------------------------- */

@@ -263,7 +263,8 @@ dump_one(const struct conn *c, void *arg)
 {
 	struct dp_worker *w = arg;
 
-	if (conn_synced_state(c))
+	/* SNAT connections stay local (docs/snat.md). */
+	if (c->fwd != CONN_FWD_SNAT && conn_synced_state(c))
 		sync_emit(w, c, conn_timeout_of(w->conns, c), LB_SYNC_F_DUMP);
 	return 0;
 }

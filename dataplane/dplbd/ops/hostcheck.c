@@ -4,6 +4,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <glob.h>
 #include <ifaddrs.h>
 #include <libgen.h>
 #include <limits.h>
@@ -22,6 +23,8 @@
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <linux/sockios.h>
+
+#include <rte_build_config.h>	/* RTE_EAL_PMD_PATH */
 
 #include "config/config.h"
 #include "log.h"
@@ -119,6 +122,55 @@ check_pci(const struct cfg_port *p, const char *addr, char *err, size_t len)
 	return -ENODEV;
 }
 
+/* DPDK loads its drivers as plugins from RTE_EAL_PMD_PATH; a vdev whose
+ * driver's package is missing fails to probe with "failed to parse
+ * device" and EFAULT, which names neither the driver nor the package.
+ * Skipped with EAL -d arguments (plugins from elsewhere) or without the
+ * directory (a static DPDK). */
+static int
+check_vdev_driver(const struct dplb_config *cfg, const struct cfg_port *p,
+		  char *err, size_t len)
+{
+#ifdef RTE_EAL_PMD_PATH
+	char drv[64], pattern[PATH_MAX], pkg[96];
+	size_t n = strcspn(p->device, ","), i;
+	struct stat st;
+	glob_t g;
+	int found;
+
+	if (!has_prefix(p->device, "net_") || n >= sizeof(drv) ||
+	    stat(RTE_EAL_PMD_PATH, &st) != 0)
+		return 0;
+	for (i = 0; i < cfg->n_eal_args; i++)
+		if (has_prefix(cfg->eal_args[i], "-d"))
+			return 0;
+	memcpy(drv, p->device, n);
+	while (n > 0 && isdigit((unsigned char)drv[n - 1]))
+		n--;
+	drv[n] = '\0';
+	snprintf(pattern, sizeof(pattern), RTE_EAL_PMD_PATH "/librte_%s.so*",
+		 drv);
+	found = glob(pattern, 0, NULL, &g) == 0;
+	if (found)
+		globfree(&g);
+	if (found)
+		return 0;
+	/* Debian's package: librte-net-af-packet23 for ABI 23 */
+	snprintf(pkg, sizeof(pkg), "librte-%s%s", drv,
+		 strstr(RTE_EAL_PMD_PATH, "pmds-23") ? "23" : "");
+	for (i = 0; pkg[i] != '\0'; i++)
+		if (pkg[i] == '_')
+			pkg[i] = '-';
+	snprintf(err, len, "%s: DPDK's %s driver is not installed (no %s): "
+		 "install it (Debian: apt install %s)", p->device_at, drv,
+		 pattern, pkg);
+	return -ENOENT;
+#else
+	(void)cfg, (void)p, (void)err, (void)len;
+	return 0;
+#endif
+}
+
 int
 hostcheck_devices(const struct dplb_config *cfg, char *err, size_t len)
 {
@@ -129,6 +181,9 @@ hostcheck_devices(const struct dplb_config *cfg, char *err, size_t len)
 	for (i = 0; i < cfg->n_ports; i++) {
 		const struct cfg_port *p = &cfg->ports[i];
 
+		ret = check_vdev_driver(cfg, p, err, len);
+		if (ret != 0)
+			return ret;
 		if (hostcheck_iface(p->device, ifname, sizeof(ifname))) {
 			if (if_nametoindex(ifname) != 0)
 				continue;
