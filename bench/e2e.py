@@ -820,7 +820,10 @@ def smoke_check(raw):
         u = r["udp"]
         if u["received"] < 1000:
             bad.append(f"{r['forwarder']}: {u['received']:.0f} datagrams arrived")
-        if abs(u["rs_rx"] - u["received"]) > 0.01 * u["rs_rx"] + 10:
+        # the sink's tally and the interface's counter are read at
+        # different moments: 1 % on a quiet machine, 7.6 % seen at a
+        # load of 11
+        if abs(u["rs_rx"] - u["received"]) > 0.1 * u["rs_rx"] + 10:
             bad.append(f"{r['forwarder']}: sink {u['received']:.0f} but rs1 "
                        f"received {u['rs_rx']} frames")
         # af_xdp: what the forwarder took off its ring all reached rs1
