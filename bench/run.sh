@@ -72,6 +72,12 @@ SMOKE=(
 	"sync-install --conns 10000"
 	"snat --conns 1000"
 	"snat-cps --conns 1000"
+)
+# Run in the smoke without --verify: the generator knows a flow by its
+# sequence number, which the SYN proxy changes (a cookie SYN-ACK, the
+# server's side translated), so it cannot check their packets yet; the
+# golden cases (tests/packet, lb_syn_proxy_*) check them byte for byte.
+SMOKE_UNVERIFIED=(
 	"syn-cookie --conns 0"
 	"fnat --conns 1000 --syn-proxy"
 )
@@ -83,9 +89,9 @@ die() { echo "bench: $*" >&2; exit 1; }
 smoke() {
 	local s passed=0 failed=0 log=$OUT/smoke.log
 	: >"$log"
-	for s in "${SMOKE[@]}"; do
+	for s in "${SMOKE[@]/%/ --verify}" "${SMOKE_UNVERIFIED[@]}"; do
 		# shellcheck disable=SC2086
-		if "$BIN" --scenario $s --verify --seconds 0.2 --warmup 0.05 \
+		if "$BIN" --scenario $s --seconds 0.2 --warmup 0.05 \
 			--rounds 1 $CPUS >>"$log" 2>&1; then
 			passed=$((passed + 1)); echo "ok   $s"
 		else
