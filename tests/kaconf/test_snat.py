@@ -162,3 +162,24 @@ virtual_server 198.18.0.100 81 {{
             f"keyword '{kw}' is not supported" in out, (kw, out)
     n = line_of(t, "protocol ICMP")
     assert f"Line {n}) Unknown protocol ICMP" in out, out
+
+
+def test_snat_in_a_service_is_refused(ka_test):
+    """lb_kind SNAT in a virtual server with a VIP: dplbd's SNAT is a
+    rule, the message says how to write it."""
+    text = """global_defs {
+    router_id kasnat
+}
+virtual_server 198.18.0.100 80 {
+    lb_kind SNAT
+    protocol TCP
+    real_server 198.18.1.11 80 {
+        weight 1
+    }
+}
+"""
+    rc, out = ka_test(text, DPLBD_CONF)
+    assert rc != 0, out
+    assert "Virtual server [198.18.0.100]:tcp:80: lb_kind SNAT: dplbd's " \
+        "SNAT is a rule, not a forwarding mode of a service: write it as " \
+        "virtual_server match NAME" in out, out
