@@ -11,7 +11,7 @@ import pytest
 
 from conftest import DPLBD, EXAMPLES, REPO
 
-SETUPS = ["single", "ha-master", "ha-backup", "nat", "dr"]
+SETUPS = ["single", "ha-master", "ha-backup", "nat", "dr", "snat"]
 
 
 def test_every_setup_is_shipped():

@@ -14,9 +14,10 @@ import pytest
 
 from conftest import BUILD, LOCALTEST, REPO, VERSION
 
+SETUPS = ("single", "ha-master", "ha-backup", "nat", "dr", "snat")
 DPLB_FILES = {
     **{f"./etc/dplb/examples/{s}/dplbd.conf": "-rw-r--r--"
-       for s in ("single", "ha-master", "ha-backup", "nat", "dr")},
+       for s in SETUPS},
     # path: mode
     "./usr/sbin/dplbd": "-rwxr-xr-x",
     "./usr/bin/dplbctl": "-rwxr-xr-x",
@@ -33,7 +34,6 @@ DPLB_FILES = {
     "./usr/share/doc/dplb/config.md": "-rw-r--r--",
     "./usr/share/doc/dplb/copyright": "-rw-r--r--",
 }
-SETUPS = ("single", "ha-master", "ha-backup", "nat", "dr")
 KEEPALIVED_FILES = {
     "./usr/sbin/dplb-keepalived": "-rwxr-xr-x",
     "./etc/dplb/keepalived.conf": "-rw-r-----",
@@ -41,7 +41,7 @@ KEEPALIVED_FILES = {
     "./usr/share/man/man8/dplb-keepalived.8.gz": "-rw-r--r--",
     "./usr/share/man/man5/dplb-keepalived.conf.5.gz": "-rw-r--r--",
     **{f"./etc/dplb/examples/{s}/keepalived.conf": "-rw-r--r--"
-       for s in ("single", "ha-master", "ha-backup", "nat", "dr")},
+       for s in SETUPS},
 }
 
 
