@@ -941,19 +941,38 @@ const struct command cmd_dest = {
 
 /* ---- laddr ---------------------------------------------------------------- */
 
+/* The groups dplbd finds too small for their servers' connection rate
+ * (laddr.list "warning"), after the table, on stderr. */
+static void
+laddr_warnings(json_object *res)
+{
+	size_t i;
+
+	for (i = 0; i < jlen(res, NULL); i++) {
+		json_object *g = jidx(res, i);
+		const char *w = jstr(g, "warning", NULL);
+
+		if (w != NULL)
+			fprintf(stderr, "warning: laddr group %s: %s\n",
+				jstr(g, "group", "?"), w);
+	}
+}
+
 static void
 laddr_print(json_object *res)
 {
 	static const char *const hdr[] = { "GROUP", ">SERVICES", "ADDRESSES",
-					   "PORTS PER WORKER" };
-	struct table *t = table_new(4, hdr);
-	char addrs[1024], ports[1024], svcs[16];
+					   ">CONNS", ">EARLY-REUSE",
+					   ">NEEDED", "PORTS PER WORKER" };
+	struct table *t = table_new(7, hdr);
+	char addrs[1024], ports[1024], svcs[16], conns[24], early[24],
+		needed[16];
 	size_t i, j;
 
 	for (i = 0; i < jlen(res, "the result"); i++) {
 		json_object *g = jidx(res, i);
 		json_object *as = jarr(g, "addresses"), *ps = jarr(g, "ports");
-		const char *row[4];
+		const char *row[7];
 
 		addrs[0] = ports[0] = '\0';
 		for (j = 0; j < jlen(as, NULL); j++)
@@ -969,13 +988,22 @@ laddr_print(json_object *res)
 				 jint(p, "lo", 0), jint(p, "hi", 0));
 		}
 		snprintf(svcs, sizeof(svcs), "%lld", jint(g, "services", 0));
+		snprintf(conns, sizeof(conns), "%lld", jint(g, "conns", 0));
+		snprintf(early, sizeof(early), "%lld",
+			 jint(g, "lport_reuse_early", 0));
+		snprintf(needed, sizeof(needed), "%lld",
+			 jint(g, "addresses_needed", 0));
 		row[0] = jstr(g, "group", "?");
 		row[1] = svcs;
 		row[2] = addrs[0] ? addrs : "-";
-		row[3] = ports;
+		row[3] = conns;
+		row[4] = early;
+		row[5] = needed;
+		row[6] = ports;
 		table_row(t, row);
 	}
 	table_print(t, stdout);
+	laddr_warnings(res);
 }
 
 static int

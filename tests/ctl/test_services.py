@@ -362,6 +362,7 @@ def test_dplbctl_ipvsadm_view(dplbd, ctl):
     assert j[0]["addresses"] == ["198.18.1.100"]
     out = dplbctl(dplbd, "laddr", check=0).stdout
     assert out.splitlines()[0].split() == ["GROUP", "SERVICES", "ADDRESSES",
+                                           "CONNS", "EARLY-REUSE", "NEEDED",
                                            "PORTS", "PER", "WORKER"]
     assert "lg1" in out and "0:1024-33279 1:33280-65535" in out
     out = dplbctl(dplbd, "dest", "show", "-t", f"{VIP}:80", check=0).stdout

@@ -29,6 +29,16 @@ RS2_IP = "198.18.1.12"
 MGMT_PORT = 8080
 DR_CLIENT_IP = "198.18.1.2"  # the client's leg on the servers' side
 
+# The UDP echo services of Lab.udp_echo_services() (test_lb_udp,
+# test_lb_frag): full NAT on UDP_FNAT_PORT through UDP_LIP, NAT on
+# UDP_NAT_PORT, both to the echo servers of UDP_SERVERS on UDP_ECHO_PORT.
+UDP_VIP = "198.18.0.100"
+UDP_LIP = "198.18.1.100"
+UDP_FNAT_PORT = 53
+UDP_NAT_PORT = 9000
+UDP_ECHO_PORT = 5300
+UDP_SERVERS = (("rs1", RS1_IP), ("rs2", RS2_IP))
+
 class Lab:
     def __init__(self, prefix, workers=1, pmd="af_packet", forward=True,
                  conf_extra=""):
@@ -257,6 +267,27 @@ done | sort | uniq -c
             return [(a, int(p), int(n)) for a, p, n in
                     (line.split() for line in f if line.strip())]
 
+    def udp_echo_services(self, vip=UDP_VIP, lip=UDP_LIP,
+                          fnat_port=UDP_FNAT_PORT, nat_port=UDP_NAT_PORT,
+                          echo_port=UDP_ECHO_PORT, servers=UDP_SERVERS):
+        """UDP services vip:fnat_port (full NAT through lip, group lg1)
+        and vip:nat_port (NAT), rr over servers ((node, addr)...) at
+        echo_port, where a UDP echo server named NODEudp answers."""
+        self.call("addr.add", {"addr": f"{vip}/32", "dev": "dp0"})
+        self.call("addr.add", {"addr": f"{lip}/32", "dev": "dp1"})
+        self.call("laddr.add", {"group": "lg1", "addr": lip})
+        for port, fwd, extra in ((fnat_port, "fnat", {"laddr_group": "lg1"}),
+                                 (nat_port, "nat", {})):
+            self.call("service.add", {"proto": "udp", "vip": vip,
+                                      "port": port, "sched": "rr", **extra})
+            for _, addr in servers:
+                self.call("dest.add", {"proto": "udp", "vip": vip,
+                                       "port": port, "addr": addr,
+                                       "dport": echo_port, "fwd": fwd})
+        for node, _ in servers:
+            self.start_udp_echo(f"{node}udp", node, "0.0.0.0", echo_port,
+                                node)
+
     def fnat_service(self, vip, lip, port=80, sched="rr", group="lg1"):
         """A full-NAT TCP service vip:port over rs1 and rs2 (port 80),
         with lip (on dp1) as its local address group `group`."""
@@ -379,3 +410,32 @@ def wait_for(pred, timeout=5.0, interval=0.1):
         if v or time.monotonic() > deadline:
             return v
         time.sleep(interval)
+
+
+# argv: VIP PORT SRC FIRST N PPS: N SYNs to VIP:PORT from SRC, source
+# ports FIRST.., about PPS a second (raw IP socket, right checksums);
+# prints the seconds it took.
+SYN_FLOOD = r"""
+import socket, struct, sys, time
+vip, port, src, first, n, pps = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6])
+s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
+sa, da = socket.inet_aton(src), socket.inet_aton(vip)
+def csum(b):
+    t = sum(struct.unpack(f"!{len(b) // 2}H", b))
+    while t >> 16:
+        t = (t & 0xffff) + (t >> 16)
+    return ~t & 0xffff
+t0 = time.monotonic()
+for i in range(n):
+    sport = first + i
+    tcp = struct.pack("!HHIIBBHHH", sport, port, 1000 + i, 0, 5 << 4, 0x02, 64240, 0, 0)
+    ck = csum(sa + da + struct.pack("!BBH", 0, 6, len(tcp)) + tcp)
+    tcp = tcp[:16] + struct.pack("!H", ck) + tcp[18:]
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 40, 0, 0, 64, 6, 0, sa, da)
+    s.sendto(ip + tcp, (vip, 0))
+    if i % 100 == 99:
+        ahead = t0 + (i + 1) / pps - time.monotonic()
+        if ahead > 0:
+            time.sleep(ahead)
+print(time.monotonic() - t0)
+"""

@@ -17,7 +17,7 @@ import time
 
 import pytest
 
-from labtest import CLIENT_IP, RS1_IP, RS2_IP, Holder, wait_for
+from labtest import CLIENT_IP, RS1_IP, RS2_IP, SYN_FLOOD, Holder, wait_for
 
 LAB_WORKERS = 2
 ESTABLISHED_S = 3
@@ -286,30 +286,6 @@ def test_idle_established_connections_expire(lb):
 
 # argv: VIP PORT SRC FIRST_SPORT N PPS.  N TCP SYNs from SRC, source ports
 # FIRST_SPORT.., through a raw socket, paced at PPS.
-SYN_FLOOD = r"""
-import socket, struct, sys, time
-vip, port, src, first, n, pps = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6])
-s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
-sa, da = socket.inet_aton(src), socket.inet_aton(vip)
-def csum(b):
-    t = sum(struct.unpack(f"!{len(b) // 2}H", b))
-    while t >> 16:
-        t = (t & 0xffff) + (t >> 16)
-    return ~t & 0xffff
-t0 = time.monotonic()
-for i in range(n):
-    sport = first + i
-    tcp = struct.pack("!HHIIBBHHH", sport, port, 1000 + i, 0, 5 << 4, 0x02, 64240, 0, 0)
-    ck = csum(sa + da + struct.pack("!BBH", 0, 6, len(tcp)) + tcp)
-    tcp = tcp[:16] + struct.pack("!H", ck) + tcp[18:]
-    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 40, 0, 0, 64, 6, 0, sa, da)
-    s.sendto(ip + tcp, (vip, 0))
-    if i % 100 == 99:
-        ahead = t0 + (i + 1) / pps - time.monotonic()
-        if ahead > 0:
-            time.sleep(ahead)
-print(time.monotonic() - t0)
-"""
 
 
 def test_expired_connections_give_their_local_ports_back(lb):

@@ -9,17 +9,17 @@ import json
 
 import pytest
 
-from labtest import CLIENT_IP, RS1_IP, RS2_IP
+from labtest import CLIENT_IP
+from labtest import UDP_ECHO_PORT as ECHO_PORT
+from labtest import UDP_FNAT_PORT as FNAT_PORT
+from labtest import UDP_LIP as LIP
+from labtest import UDP_NAT_PORT as NAT_PORT
+from labtest import UDP_SERVERS as SERVERS
+from labtest import UDP_VIP as VIP
 
 LAB_WORKERS = 2
 
-VIP = "198.18.0.100"
-LIP = "198.18.1.100"
-FNAT_PORT = 53
-NAT_PORT = 9000
-ECHO_PORT = 5300
 N = 200
-SERVERS = (("rs1", RS1_IP), ("rs2", RS2_IP))
 MODES = [pytest.param(FNAT_PORT, "fnat", id="fnat"),
          pytest.param(NAT_PORT, "nat", id="nat")]
 LB_DROPS = ("not_syn", "no_dest", "no_lport", "conn_table_full",
@@ -28,19 +28,7 @@ LB_DROPS = ("not_syn", "no_dest", "no_lport", "conn_table_full",
 
 @pytest.fixture(scope="module")
 def udp(lab):
-    lab.call("addr.add", {"addr": f"{VIP}/32", "dev": "dp0"})
-    lab.call("addr.add", {"addr": f"{LIP}/32", "dev": "dp1"})
-    lab.call("laddr.add", {"group": "lg1", "addr": LIP})
-    for port, fwd, extra in ((FNAT_PORT, "fnat", {"laddr_group": "lg1"}),
-                             (NAT_PORT, "nat", {})):
-        lab.call("service.add", {"proto": "udp", "vip": VIP, "port": port,
-                                 "sched": "rr", **extra})
-        for _, addr in SERVERS:
-            lab.call("dest.add", {"proto": "udp", "vip": VIP, "port": port,
-                                  "addr": addr, "dport": ECHO_PORT,
-                                  "fwd": fwd})
-    for node, _ in SERVERS:
-        lab.start_udp_echo(f"{node}udp", node, "0.0.0.0", ECHO_PORT, node)
+    lab.udp_echo_services()
     # (service port, client port) of every flow sent: a later client may
     # get an ephemeral port again and then reuses that flow's connection
     lab.udp_flows = set()

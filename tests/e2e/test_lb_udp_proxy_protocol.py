@@ -149,32 +149,52 @@ def test_server_sees_each_clients_address_and_port(ppu, lab):
     assert d.get("pp_too_big", 0) == drops0.get("pp_too_big", 0)
 
 
-def test_too_big_first_datagram_dropped_and_counted(ppu, lab):
-    """1472 bytes of payload fill a 1500-byte MTU: with the header they
-    would not fit, so the datagram is dropped (pp_too_big) and no
-    connection stays; a smaller datagram from the same port then gets
-    through with its header."""
+def test_too_big_first_datagram(ppu, lab):
+    """1472 bytes of payload fill a 1500-byte MTU, so the header takes
+    the first datagram past it.  With DF (IP_PMTUDISC_DO) it is dropped
+    (pp_too_big), no connection stays, and the client hears
+    fragmentation needed (1472): its next send of that size fails
+    locally (EMSGSIZE) and a smaller one gets through with its header.
+    Without DF it leaves in fragments, which the server's kernel
+    reassembles: the whole datagram is answered, naming the client."""
     before = lab.drops().get("pp_too_big", 0)
     script = r"""
 import socket, sys
+vip, port = sys.argv[1], int(sys.argv[2])
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.IPPROTO_IP, 10, 2)  # IP_MTU_DISCOVER = IP_PMTUDISC_DO
 s.bind(("0.0.0.0", 0))
 s.settimeout(1)
-s.sendto(b"x" * 1472, (sys.argv[1], int(sys.argv[2])))
+s.sendto(b"x" * 1472, (vip, port))
 try:
     s.recvfrom(65535)
     print("answered")
 except socket.timeout:
     print("none")
+try:
+    s.sendto(b"x" * 1472, (vip, port))
+    print("sent")
+except OSError as e:
+    print("emsgsize" if e.errno == 90 else repr(e))
 s.settimeout(3)
-s.sendto(b"small", (sys.argv[1], int(sys.argv[2])))
+s.sendto(b"small", (vip, port))
 data, _ = s.recvfrom(65535)
-print(s.getsockname()[1], data.decode())
+print(s.getsockname()[1], data.split()[0].decode())
+t = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+t.setsockopt(socket.IPPROTO_IP, 10, 0)  # IP_PMTUDISC_DONT: no DF
+t.bind(("0.0.0.0", 0))
+t.settimeout(3)
+t.sendto(b"y" * 1472, (vip, port))
+data, _ = t.recvfrom(65535)
+seen, via, echo = data.split(b" ", 2)
+print(t.getsockname()[1], seen.decode(), echo == b"y" * 1472)
 """
     r = lab.run("c", "python3", "-c", script, VIP, str(VPORT), timeout=30)
     assert r.returncode == 0, r.stderr
-    first, second = r.stdout.splitlines()
-    assert first == "none", r.stdout
-    sport, seen = second.split()[0], second.split()[1]
-    assert seen == f"{CLIENT_IP}:{sport}", second
+    lines = r.stdout.splitlines()
+    assert lines[:2] == ["none", "emsgsize"], r.stdout
+    sport, seen = lines[2].split()
+    assert seen == f"{CLIENT_IP}:{sport}", r.stdout
+    sport, seen, whole = lines[3].split()
+    assert (seen, whole) == (f"{CLIENT_IP}:{sport}", "True"), r.stdout
     assert lab.drops().get("pp_too_big", 0) == before + 1

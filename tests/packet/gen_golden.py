@@ -66,6 +66,8 @@ class Case:
     addrs: dict = field(default_factory=dict)  # port -> extra "a.b.c.d/len"
     extra_conf: str = ""  # appended to dplbd.conf (services...)
     neigh: list = field(default_factory=list)  # extra static (ip, mac, dev)
+    mtu: dict = field(default_factory=dict)  # port -> MTU (default 1500)
+    ip_extra: str = ""  # more keys of the ip group ("icmp_rate = 1;")
     # conn.list after the run, keyed by client "addr:port": every entry's
     # expected fields; None = not checked.  conn_why: what each
     # connection tests, for failure messages.
@@ -129,6 +131,21 @@ def routed(pkt, out_src, out_dst):
     q[IP].ttl -= 1
     del q[IP].chksum
     return build(q)
+
+
+def icmp_error(orig, typ, code, src, mtu=0, ipid=0, eth_dst=CLIENT_MAC,
+               eth_src=DP0_MAC):
+    """dplbd's own ICMP error about frame orig as it was received: TOS
+    0xc0 (RFC 1812 4.3.2.5), TTL 64, DF clear, ids counted from 0 per
+    worker, quoting the IP packet up to 576 bytes of error in all."""
+    raw = bytes(orig)
+    o = Ether(raw)[IP]
+    quote = raw[14:14 + min(o.len, 576 - 28)]
+    icmp = (ICMP(type=typ, code=code, nexthopmtu=mtu) if typ == 3
+            else ICMP(type=typ, code=code))
+    return build(Ether(dst=eth_dst, src=eth_src) /
+                 IP(src=src, dst=o.src, tos=0xc0, id=ipid, ttl=64) /
+                 icmp / Raw(quote))
 
 
 def cases():
@@ -219,7 +236,7 @@ services = ( {{ proto = "tcp"; vip = "{vip}"; port = 80; sched = "rr";
                     window=64240))
     # worker 0 of 1 owns 1024..65535; its first choice is the lowest port
     syn_out = build(Ether(dst=RS1_MAC, src=DP1_MAC) /
-                    IP(src=lip, dst=RS1_IP, id=0x3456) /
+                    IP(src=lip, dst=RS1_IP, id=0x3456, ttl=63) /
                     TCP(sport=1024, dport=80, flags="S", seq=1000,
                         window=64240))
     synack = build(Ether(dst=DP1_MAC, src=RS1_MAC) /
@@ -227,7 +244,7 @@ services = ( {{ proto = "tcp"; vip = "{vip}"; port = 80; sched = "rr";
                    TCP(sport=80, dport=1024, flags="SA", seq=5000, ack=1001,
                        window=65160))
     synack_out = build(Ether(dst=CLIENT_MAC, src=DP0_MAC) /
-                       IP(src=vip, dst=CLIENT_IP, id=0x1111) /
+                       IP(src=vip, dst=CLIENT_IP, id=0x1111, ttl=63) /
                        TCP(sport=80, dport=40000, flags="SA", seq=5000,
                            ack=1001, window=65160))
 
@@ -240,15 +257,20 @@ services = ( {{ proto = "tcp"; vip = "{vip}"; port = 80; sched = "rr";
                     IP(src=RS1_IP, dst=lip, id=0x2222) /
                     ICMP(type=3, code=4, nexthopmtu=1400) /
                     Raw(quoted(syn_out)))
+    # the quote is the client's SYN as rs1 got it but for the addresses
+    # and ports: one hop less
+    syn_hop = Ether(bytes(syn))
+    syn_hop[IP].ttl -= 1
+    del syn_hop[IP].chksum
     unreach_out = build(Ether(dst=CLIENT_MAC, src=DP0_MAC) /
-                        IP(src=vip, dst=CLIENT_IP, id=0x2222) /
+                        IP(src=vip, dst=CLIENT_IP, id=0x2222, ttl=63) /
                         ICMP(type=3, code=4, nexthopmtu=1400) /
-                        Raw(quoted(syn)))
+                        Raw(quoted(build(syn_hop))))
     cs.append(Case("lb_fnat_handshake_and_icmp",
                    "SYN to a full-NAT VIP leaves from LIP:1024 to rs1, the "
                    "SYN-ACK returns from the VIP, and rs1's 'fragmentation "
                    "needed' about our SYN reaches the client quoting its own "
-                   "SYN",
+                   "SYN; everything routed on leaves one hop less",
                    {"dp0": [syn], "dp1": [synack, unreach]},
                    {"dp1": [syn_out], "dp0": [synack_out, unreach_out]},
                    addrs={"dp0": [f"{vip}/32"], "dp1": [f"{lip}/32"]},
@@ -280,14 +302,21 @@ services = ( {{ proto = "tcp"; vip = "{vip}"; port = 80; sched = "rr";
     drop("ipv4_bad_checksum", "echo request with a wrong IPv4 checksum",
          echo_request(DP0_IP, chksum=0xbad0), "ipv4_bad_checksum")
 
-    drop("ipv4_fragment", "first fragment (MF) of an echo request",
-         echo_request(DP0_IP, flags="MF"), "ipv4_fragment")
+    ttl1 = build(udp_to(RS1_IP, ttl=1))
+    cs.append(Case("drop_ttl_exceeded",
+                   "routed UDP with TTL 1: dropped, and time exceeded goes "
+                   "back from dp0's address",
+                   {"dp0": [ttl1]},
+                   {"dp0": [icmp_error(ttl1, 11, 0, DP0_IP)]},
+                   {"ttl_exceeded": 1}))
 
-    drop("ttl_exceeded", "routed UDP with TTL 1",
-         udp_to(RS1_IP, ttl=1), "ttl_exceeded")
-
-    drop("no_route", "UDP to 198.19.5.5, outside every route",
-         udp_to("198.19.5.5"), "no_route")
+    lost = build(udp_to("198.19.5.5"))
+    cs.append(Case("drop_no_route",
+                   "UDP to 198.19.5.5, outside every route: dropped, and "
+                   "net unreachable goes back from dp0's address",
+                   {"dp0": [lost]},
+                   {"dp0": [icmp_error(lost, 3, 0, DP0_IP)]},
+                   {"no_route": 1}))
 
     drop("forward_disabled", "routed UDP while ip.forward = false",
          udp_to(RS1_IP), "forward_disabled", forward=False)
@@ -309,6 +338,9 @@ services = ( {{ proto = "tcp"; vip = "{vip}"; port = 80; sched = "rr";
 
     # --- load balancing: each mode's rewrite, every TCP state-table cell
     import gen_lb
+    # --- what a router drops, fragments and mbuf chains (issue 12)
+    import gen_conform
+    cs += gen_conform.cases()
     import gen_snat
     import gen_synproxy
     import gen_tcpx
@@ -326,12 +358,14 @@ def config(case, sock, paths):
     device = "net_pcap{name[-1]},rx_pcap={rx},tx_pcap={tx}";
     twin = "";
     mac = "{mac}";
+    mtu = {case.mtu.get(name, 1500)};
     addresses = [ {", ".join(f'"{a}"' for a in [ip + "/24"] + case.addrs.get(name, []))} ]; }}""")
     return f"""# golden packet case {case.name}: {case.doc}
 global = {{ log_level = "info"; control_socket = "{sock}"; }};
 eal = {{ hugepages = false; memory_mb = 256; }};
-dataplane = {{ workers = 1; idle_sleep_max_us = 100; mbufs = 4095; }};
-ip = {{ forward = {"true" if case.forward else "false"}; }};
+dataplane = {{ workers = 1; idle_sleep_max_us = 100; mbufs = 4095;
+  lport_random = false; }};
+ip = {{ forward = {"true" if case.forward else "false"}; {case.ip_extra} }};
 neigh = {{
   retrans_ms = 60000;
   static = (

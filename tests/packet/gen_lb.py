@@ -146,6 +146,8 @@ class LbRun:
         c = self._client_state(cport, flags)
         if c is None:
             return None
+        # every mode routes the packet on: one hop less (as IPVS)
+        ipkw["ttl"] = ttl - 1
         l4 = l4.copy()
         if self.mode == "fnat":
             l4.sport = c.lport
@@ -207,12 +209,10 @@ class LbRun:
             c.state = tt.next_state(c.state, "OUTPUT", flags)
         l4 = l4.copy()
         l4.dport = cport
-        # a NAT reply is routed through dplbd: one hop less
+        # a reply is routed through dplbd: one hop less
         self.out.append(self._frame(g.DP0_MAC, g.CLIENT_MAC,
                                     IP(src=VIP, dst=g.CLIENT_IP,
-                                       id=self.ipid,
-                                       ttl=63 if self.mode == "nat" else 64)
-                                    / l4))
+                                       id=self.ipid, ttl=63) / l4))
         return c
 
     def send(self, cport, sender, flags):
@@ -331,7 +331,7 @@ def mode_cases():
         "lb_nat_conversation",
         "NAT: the client's SYN, ACK and request leave with the server as "
         "destination (source kept); the server's SYN-ACK and answer leave "
-        "from VIP:80; the connection is ESTABLISHED",
+        "from VIP:80; TTL one less both ways; the connection is ESTABLISHED",
         run))
 
     for mode in ("dr", "tunnel"):
@@ -348,10 +348,10 @@ def mode_cases():
         cs.append(g.Case(
             f"lb_{mode}_forward",
             ("DR: frames to rs1's MAC from dp1, IP header and TCP untouched "
-             "(TTL too)" if mode == "dr" else
+             "but the TTL, one less (IPVS too)" if mode == "dr" else
              "TUNNEL: IPIP to rs1 from dp1's address, outer TOS and DF "
              "copied from the inner header, id as the inner, TTL 64; inner packet "
-             "untouched") + "; the connection is ESTABLISHED",
+             "untouched but its TTL, one less") + "; the connection is ESTABLISHED",
             {"dp0": run.inp}, {"dp1": run.out},
             addrs={"dp0": [f"{VIP}/32"]},
             extra_conf=lb_conf(mode, dest=g.RS1_IP),
@@ -374,7 +374,7 @@ def mode_cases():
         cs.append(one_port_case(
             f"lb_udp_{mode}",
             f"UDP through {mode.upper()}: a query and its answer rewritten "
-            f"both ways; a datagram without checksum keeps 0; one whose "
+            f"both ways, one hop less; a datagram without checksum keeps 0; one whose "
             f"updated checksum is 0 leaves with 0xffff",
             run))
     return cs

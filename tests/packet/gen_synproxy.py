@@ -103,18 +103,21 @@ class SpRun(tx.TcpxRun):
         self.inp.append(bytes(f))
         return self.ipid
 
+    # What goes through a connection's forwarding path is routed: one hop
+    # less (issue 12), dplbd's own segments to the server included (they
+    # take that path); the cookie SYN-ACK leaves from dplbd with TTL 64.
     def to_client(self, cport, flags, seq, ack, payload=b"", opts=(),
-                  win=8192, ipid=0, df=False):
+                  win=8192, ipid=0, df=False, ttl=63):
         self.out.append(bytes(Ether(src=g.DP0_MAC, dst=g.CLIENT_MAC) / IP(
-            src=lb.VIP, dst=g.CLIENT_IP, id=ipid,
+            src=lb.VIP, dst=g.CLIENT_IP, id=ipid, ttl=ttl,
             flags="DF" if df else 0) / TCP(
             sport=lb.VPORT, dport=cport, flags=flags, seq=seq, ack=ack,
             window=win, options=list(opts)) / Raw(payload)))
 
     def to_server(self, lport, flags, seq, ack, payload=b"", opts=(),
-                  win=8192, ipid=0, df=False):
+                  win=8192, ipid=0, df=False, ttl=63):
         self.out.append(bytes(Ether(src=g.DP0_MAC, dst=lb.RS_MAC) / IP(
-            src=lb.LIP, dst=lb.RS_IP, id=ipid,
+            src=lb.LIP, dst=lb.RS_IP, id=ipid, ttl=ttl,
             flags="DF" if df else 0) / TCP(
             sport=lport, dport=lb.VPORT, flags=flags, seq=seq, ack=ack,
             window=win, options=list(opts)) / Raw(payload)))
@@ -132,7 +135,7 @@ def ts(val, ecr):
 def synack_to_client(r, cport, ck, tsecr=100):
     """dplbd's cookie SYN-ACK: MSS 1460, SACK, timestamps (TSval the
     cookie), wscale 7; window two segments; DF, TTL 64, id 0."""
-    r.to_client(cport, "SA", ck, C_ISN + 1, win=2 * 1460, df=True,
+    r.to_client(cport, "SA", ck, C_ISN + 1, win=2 * 1460, df=True, ttl=64,
                 opts=[("MSS", 1460), ("SAckOK", b""),
                       ("Timestamp", (ck, tsecr)), ("NOP", None),
                       ("WScale", 7)])
@@ -188,7 +191,7 @@ def data_in_ack_case():
     ck = cookie(g.CLIENT_IP, cport, lb.VIP, lb.VPORT, C_ISN, 1460, None,
                 False, False)
     r.c_in(cport, "S", C_ISN, opts=[("MSS", 1460)])
-    r.to_client(cport, "SA", ck, C_ISN + 1, win=2 * 1460, df=True,
+    r.to_client(cport, "SA", ck, C_ISN + 1, win=2 * 1460, df=True, ttl=64,
                 opts=[("MSS", 1460)])
     i = r.c_in(cport, "PA", C_ISN + 1, ck + 1, GET)
     r.to_server(lport, "S", C_ISN, 0, win=8192, ipid=i, df=True,

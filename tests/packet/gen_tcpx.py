@@ -13,6 +13,7 @@ from scapy.all import IP, TCP, UDP, Ether, Raw
 
 import gen_golden as g
 import gen_lb as lb
+from gen_conform import ip_frags
 
 CPORT = 40000
 C_ISN = 1000
@@ -183,22 +184,30 @@ def pp_udp_case():
     # a first datagram without checksum (0) leaves with one
     r.client(CPORT + 1, payload=b"no checksum", udp_cksum=0)
     udp_prefix(r, pp_v2(CPORT + 1, 0x12, vp))
-    # a first datagram that fits the MTU (1500) only without the header:
-    # dropped and counted, its connection gone
-    r.client(CPORT + 2, payload=b"x" * (1500 - 28 - 20))
-    r.out.pop()
+    # a first datagram with DF that fits the MTU (1500) only without the
+    # header: dropped and counted, its connection gone, fragmentation
+    # needed from the VIP with the MTU less the header (28)
+    big = b"x" * (1500 - 28 - 20)
+    r.client(CPORT + 2, payload=big, df=True)
+    r.out[-1] = g.icmp_error(r.inp[-1], 3, 4, lb.VIP, mtu=1500 - 28)
     del r.conns[CPORT + 2]
     # the client's next datagram is a new connection, with the header
-    r.client(CPORT + 2, payload=b"smaller")
+    r.client(CPORT + 2, payload=b"smaller", df=True)
     udp_prefix(r, pp_v2(CPORT + 2, 0x12, vp))
+    # without DF, the prefixed datagram leaves in two fragments
+    r.client(CPORT + 3, payload=big)
+    udp_prefix(r, pp_v2(CPORT + 3, 0x12, vp))
+    e = Ether(r.out[-1])
+    r.out[-1:] = ip_frags(r.out[-1], 1500, e.src, e.dst)
     case = lb.one_port_case(
         "lb_fnat_udp_proxy_protocol_v2",
         "UDP FNAT with proxy-protocol-v2: the datagram that creates a "
         "connection gets the 28-byte v2 header (DGRAM, client and VIP) "
         "before its payload, UDP/IP lengths and checksum fixed (a "
         "datagram without checksum gets one); later datagrams and replies "
-        "are plain full-NAT; a first datagram that would pass the MTU "
-        "with the header is dropped (pp_too_big) with its connection",
+        "are plain full-NAT; a first datagram that the header takes past "
+        "the MTU: with DF dropped (pp_too_big) with its connection, "
+        "fragmentation needed (1472) sent; without DF in fragments",
         r, flags=["proxy-protocol-v2"])
     case.drops = {"pp_too_big": 1}
     return case

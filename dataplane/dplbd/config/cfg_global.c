@@ -178,12 +178,19 @@ static const struct key dataplane_keys[] = {
 	UINT_KEY(struct dplb_config, "mbufs", mbufs, 1023, 16777215),
 	UINT_KEY(struct dplb_config, "max_routes", max_routes, 16, 1048576),
 	UINT_KEY(struct dplb_config, "max_conns", max_conns, 1024, 1u << 28),
+	BOOL_KEY(struct dplb_config, "lport_random", lport_random),
 };
 
 const struct key_table cfg_dataplane_keys = KEY_TABLE(dataplane_keys);
 
 static const struct key ip_keys[] = {
 	BOOL_KEY(struct dplb_config, "forward", ip_forward),
+	UINT_KEY(struct dplb_config, "icmp_rate", icmp_rate, 0, 1000000),
+	UINT_KEY(struct dplb_config, "icmp_burst", icmp_burst, 1, 1000000),
+	UINT_KEY(struct dplb_config, "frag_max", frag_max, 0, 65536),
+	UINT_KEY(struct dplb_config, "frag_mem_kb", frag_mem_kb, 64, 1048576),
+	UINT_KEY(struct dplb_config, "frag_timeout_ms", frag_timeout_ms, 100,
+		 120000),
 };
 
 const struct key_table cfg_ip_keys = KEY_TABLE(ip_keys);
@@ -259,6 +266,7 @@ static const struct key_table timeout_udp = KEY_TABLE(timeout_udp_keys);
 static const struct key timeout_keys[] = {
 	GROUP_KEY("tcp", timeout_tcp),
 	GROUP_KEY("udp", timeout_udp),
+	UINT_KEY(struct dplb_config, "lport_guard", lport_guard, 1, 3600),
 };
 
 const struct key_table cfg_timeout_keys = KEY_TABLE(timeout_keys);

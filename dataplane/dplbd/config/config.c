@@ -71,7 +71,14 @@ config_defaults(struct dplb_config *cfg)
 	cfg->synproxy_period = 64;
 	cfg->synproxy_mss = 1460;
 	cfg->synproxy_wscale = 7;
+	cfg->lport_random = true;
 	conn_timeouts_default(&cfg->timeouts);
+	cfg->lport_guard = 60;
+	cfg->icmp_rate = 1000;
+	cfg->icmp_burst = 50;
+	cfg->frag_max = 1024;
+	cfg->frag_mem_kb = 4096;
+	cfg->frag_timeout_ms = 30000;
 	cfg->sync_threshold = 3;	/* IPVS's defaults */
 	cfg->sync_period = 50;
 	cfg->sync_dump_rate = 500000;

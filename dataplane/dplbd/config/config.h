@@ -112,9 +112,12 @@ struct dplb_config {
 	unsigned int mbufs;		/* per NUMA socket */
 	unsigned int max_routes;
 	unsigned int max_conns;		/* per worker */
+	bool lport_random;		/* full-NAT ports start at random */
 
 	/* timeouts: seconds per connection state */
 	struct conn_timeouts timeouts;
+	unsigned int lport_guard;	/* s: a full-NAT tuple reused sooner
+					 * is counted (the server's TIME_WAIT) */
 
 	/* sync: the HA connection sync's IPVS sysctls (ha/sync.h) */
 	unsigned int sync_threshold;	/* sync_threshold[0] */
@@ -126,6 +129,11 @@ struct dplb_config {
 
 	/* ip */
 	bool ip_forward;
+	unsigned int icmp_rate;		/* ICMP errors per second per worker */
+	unsigned int icmp_burst;	/* ... at most this many at once */
+	unsigned int frag_max;		/* datagrams in reassembly per worker */
+	unsigned int frag_mem_kb;	/* their buffers, per worker */
+	unsigned int frag_timeout_ms;
 
 	/* syn_proxy: the SYN proxy's cookies and handshake (lb/lb_synproxy.c) */
 	unsigned int synproxy_period;	/* s per secret generation; 0 = one */

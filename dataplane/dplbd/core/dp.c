@@ -22,6 +22,7 @@
 #include "core/worker.h"
 #include "lb/lb.h"
 #include "log.h"
+#include "net/net.h"
 #include "net/netcfg.h"
 #include "net/slowpath.h"
 
@@ -101,6 +102,8 @@ dp_tables_init(struct dp_ctx *dp)
 	if (ret == 0)
 		ret = neigh_table_init(&dp->neigh, "dplb_neigh", cfg->neigh_max,
 				       &np, &ops, dp->qsv);
+	if (ret == 0)
+		ret = frag_init(dp);
 	if (ret != 0)
 		LOG_ERR("cannot create routing tables: %s", strerror(-ret));
 	return ret;
@@ -167,5 +170,6 @@ dp_stop(struct dp_ctx *dp)
 	dp_wait_workers(dp);
 	lb_stop(dp);
 	port_close_all(dp);
+	frag_free(dp);
 	rte_eal_cleanup();
 }

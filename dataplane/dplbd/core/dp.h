@@ -50,6 +50,14 @@ struct dp_port {
 	bool tx_ipv4_cksum;		/* hardware fills the IPv4 checksum */
 	bool tx_l4_cksum;		/* hardware fills TCP/UDP checksums */
 	bool rx_cksum;			/* hardware checks rx checksums */
+	uint16_t tx_mtu;		/* largest IPv4 packet sent whole: the
+					 * MTU, or less when the device sends
+					 * no mbuf chains and the MTU exceeds
+					 * one mbuf */
+	rte_be32_t addr4;		/* the port's first IPv4 address: the
+					 * source of what workers originate
+					 * (ICMP errors, tunnels); 0 = none.
+					 * netcfg stores it atomically */
 	uint16_t q_base;		/* queue q belongs to worker
 					 * (q + q_base) % n_workers */
 	uint16_t twin_nq;		/* twin queue pairs; q: worker q */
@@ -175,6 +183,9 @@ struct dp_ctx {
 	struct route_table routes;
 	struct neigh_table neigh;
 	unsigned int n_ports;
+	uint32_t tx_frame_max;		/* the least tx_mtu of the ports plus
+					 * the Ethernet header: a frame up to
+					 * this fits any port (one compare) */
 	struct dp_port ports[DP_MAX_PORTS];
 	int16_t port_of[RTE_MAX_ETHPORTS];	/* DPDK id -> index, -1 */
 	unsigned int n_workers;

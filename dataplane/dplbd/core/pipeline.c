@@ -48,18 +48,20 @@ input(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
 		trace_net(t, nv);
 	switch (nv) {
 	case NET_LOCAL:
-		lv = lb_input_local(dp, w, port, m, in.ip, in.ihl);
+		/* in.m: l2_input() may have made the packet whole (fragments,
+		 * a chain) */
+		lv = lb_input_local(dp, w, port, in.m, in.ip, in.ihl);
 		if (t != NULL)
 			trace_lb(t, lv);
 		if (lv == LB_PASS)
-			dp_to_twin(dp, w, port, m);
+			dp_to_twin(dp, w, port, in.m);
 		break;
 	case NET_TRANSIT:
-		lv = lb_input_transit(dp, w, port, m, in.ip, in.ihl);
+		lv = lb_input_transit(dp, w, port, in.m, in.ip, in.ihl);
 		if (t != NULL)
 			trace_lb(t, lv);
 		if (lv == LB_PASS)
-			ipv4_forward(dp, w, m, in.ip, in.r);
+			ipv4_forward(dp, w, in.m, in.ip, in.r);
 		break;
 	case NET_CONSUMED:
 		break;

@@ -11,7 +11,7 @@
 #include "net/flow.h"
 #include "log.h"
 #include "core/port.h"
-#include "net/twin.h"
+#include "net/netcfg.h"
 
 #define OFFLOAD_TX_IPV4 RTE_ETH_TX_OFFLOAD_IPV4_CKSUM
 #define OFFLOAD_TX_L4 (RTE_ETH_TX_OFFLOAD_TCP_CKSUM | RTE_ETH_TX_OFFLOAD_UDP_CKSUM)
@@ -124,6 +124,32 @@ setup_queues(uint16_t port_id, const char *what, struct rte_mempool *pool,
 	return ret;
 }
 
+/*
+ * The largest IPv4 packet the port sends whole.  Packets fit one mbuf
+ * up to its data room; a larger MTU needs chains, which the device
+ * must send (the multi-segment offload, asked for only then, as it
+ * costs some devices their fastest tx path).  Without it the port's
+ * packets stay within one mbuf, larger ones are fragmented.
+ */
+static uint16_t
+port_tx_mtu(const struct dp_ctx *dp, const struct dp_port *p,
+	    const struct cfg_port *c, const struct rte_eth_dev_info *info,
+	    struct rte_eth_conf *conf)
+{
+	unsigned int room = rte_pktmbuf_data_room_size(dp->pool) -
+			    RTE_PKTMBUF_HEADROOM - RTE_ETHER_HDR_LEN;
+
+	if (c->mtu <= room)
+		return c->mtu;
+	if (info->tx_offload_capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS) {
+		conf->txmode.offloads |= RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
+		return c->mtu;
+	}
+	LOG_INFO("port %s: sends no mbuf chains: packets over %u bytes leave in fragments",
+		 p->name, room);
+	return (uint16_t)room;
+}
+
 static int
 port_configure(struct dp_ctx *dp, struct dp_port *p, const struct cfg_port *c)
 {
@@ -147,6 +173,7 @@ port_configure(struct dp_ctx *dp, struct dp_port *p, const struct cfg_port *c)
 			 p->name, p->nb_rxq, p->nb_txq, dp->n_workers);
 	conf.txmode.offloads = info.tx_offload_capa &
 			       (OFFLOAD_TX_IPV4 | OFFLOAD_TX_L4);
+	p->tx_mtu = port_tx_mtu(dp, p, c, &info, &conf);
 	conf.rxmode.offloads = info.rx_offload_capa & OFFLOAD_RX_CKSUM;
 	p->tx_ipv4_cksum = conf.txmode.offloads & OFFLOAD_TX_IPV4;
 	p->tx_l4_cksum = (conf.txmode.offloads & OFFLOAD_TX_L4) == OFFLOAD_TX_L4;
@@ -282,11 +309,15 @@ port_init_all(struct dp_ctx *dp)
 
 	for (i = 0; i < RTE_MAX_ETHPORTS; i++)
 		dp->port_of[i] = -1;
+	dp->tx_frame_max = UINT32_MAX;
 	for (i = 0; i < dp->cfg->n_ports; i++) {
 		ret = port_init_one(dp, i);
 		if (ret != 0)
 			return ret;
 		dp->n_ports = i + 1;
+		dp->tx_frame_max = RTE_MIN(dp->tx_frame_max,
+					   dp->ports[i].tx_mtu +
+					   (uint32_t)RTE_ETHER_HDR_LEN);
 	}
 	return 0;
 }

@@ -40,6 +40,17 @@
 	X(NO_LPORT, "no_lport")                                \
 	X(CONN_TABLE_FULL, "conn_table_full")                  \
 	X(DEST_QUIESCENT, "dest_quiescent")                    \
+	X(MARTIAN_SOURCE, "martian_source")                    \
+	X(L4_BAD_CHECKSUM, "l4_bad_checksum")                  \
+	X(UDP_BAD_LENGTH, "udp_bad_length")                    \
+	X(ICMP_UNRELATED, "icmp_unrelated")                    \
+	X(ICMP_BAD_CHECKSUM, "icmp_bad_checksum")              \
+	X(SEGMENTED_HEADER, "segmented_header")                \
+	X(FRAG_TIMEOUT, "frag_timeout")                        \
+	X(FRAG_TABLE_FULL, "frag_table_full")                  \
+	X(FRAG_MEMORY, "frag_memory")                          \
+	X(FRAG_OVERLAP, "frag_overlap")                        \
+	X(FRAG_INVALID, "frag_invalid")                        \
 	X(SNAT_NO_PORT, "snat_no_port")                        \
 	X(SYN_COOKIE_BAD, "syn_cookie_bad")                    \
 	X(SYN_PROXY_WAIT, "syn_proxy_wait")                    \
@@ -115,9 +126,16 @@ struct lcore_stats {
 	uint64_t conns_expired;
 	uint64_t conns_peak;	/* most table entries at once */
 	uint64_t icmp_related;	/* ICMP errors passed to the other side */
-	uint64_t icmp_unrelated;	/* ICMP errors about no connection */
 	uint64_t syn_cookies;	/* SYN proxy: SYN-ACKs with a cookie sent */
 	uint64_t syn_proxied;	/* SYN proxy: cookies returned, connected */
+	uint64_t icmp_errors_sent;	/* ICMP errors of our own (TTL, MTU,
+					 * no route) */
+	uint64_t icmp_ratelimited;	/* ... not sent: over the rate */
+	uint64_t linearized;	/* mbuf chains gathered into one mbuf, or
+				 * their headers into the first segment */
+	uint64_t frags_in;	/* fragments taken for reassembly */
+	uint64_t reassembled;	/* datagrams made whole */
+	uint64_t frags_out;	/* fragments made for a smaller MTU */
 	uint64_t drops[DROP_MAX];
 } __rte_cache_aligned;
 

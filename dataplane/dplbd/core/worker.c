@@ -12,6 +12,7 @@
 #include "ctl/conn_ctl.h"
 #include "lb/lb.h"
 #include "log.h"
+#include "net/net.h"
 #include "core/pipeline.h"
 #include "core/tx.h"
 #include "core/worker.h"
@@ -187,6 +188,7 @@ worker_main(void *arg)
 	rte_rcu_qsbr_thread_online(dp->qsv, w->id);
 	while (!dp->quit) {
 		lb_expire_tick(dp, w);
+		frag_expire_tick(dp, w);
 		/* After a sleep the twin is due anyway: it may have waited. */
 		work = poll_queues(dp, w, ++loops % TWIN_POLL_EVERY == 0 ||
 						  w->sleep_us != 0);

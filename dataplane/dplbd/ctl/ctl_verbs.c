@@ -550,9 +550,14 @@ lcore_stats_json(json_object *o, const struct lcore_stats *s)
 	ADD(o, "conns_expired", J_INT(s->conns_expired));
 	ADD(o, "conns_peak", J_INT(s->conns_peak));
 	ADD(o, "icmp_related", J_INT(s->icmp_related));
-	ADD(o, "icmp_unrelated", J_INT(s->icmp_unrelated));
 	ADD(o, "syn_cookies", J_INT(s->syn_cookies));
 	ADD(o, "syn_proxied", J_INT(s->syn_proxied));
+	ADD(o, "icmp_errors_sent", J_INT(s->icmp_errors_sent));
+	ADD(o, "icmp_ratelimited", J_INT(s->icmp_ratelimited));
+	ADD(o, "linearized", J_INT(s->linearized));
+	ADD(o, "frags_in", J_INT(s->frags_in));
+	ADD(o, "reassembled", J_INT(s->reassembled));
+	ADD(o, "frags_out", J_INT(s->frags_out));
 	drops_add(d, s);
 	ADD(o, "drops", d);
 }

@@ -624,8 +624,42 @@ m_laddr_del(struct ctl_call *c)
 	return laddr_change(c, false);
 }
 
+/* How the group's local ports fare (lb_conn.c): counters, and the
+ * verdict of the last lb_laddr_assess(), with a warning when it is too
+ * small. */
+static void
+laddr_health_json(json_object *o, const struct lb_store *st,
+		  const struct lb_laddr_group *g, unsigned int guard_s)
+{
+	const struct lb_laddr_health *h = &g->health;
+	struct lb_laddr_pcpu sum;
+	char why[256];
+
+	lb_laddr_counts(st, g, &sum);
+	ADD(o, "conns", J_INT(sum.conns));
+	ADD(o, "lport_reuse_early", J_INT(sum.reuse_early));
+	ADD(o, "lport_exhausted", J_INT(sum.exhausted));
+	ADD(o, "guard_s", J_INT(guard_s));
+	ADD(o, "peak_dest_cps", J_INT(h->peak_cps));
+	ADD(o, "addresses_needed", J_INT(h->needed));
+	ADD(o, "too_small", json_object_new_boolean(h->too_small));
+	if (!h->too_small) {
+		ADD(o, "warning", NULL);
+		return;
+	}
+	snprintf(why, sizeof(why),
+		 "%u local address%s for up to %lu new connections/s to one "
+		 "real server: full-NAT tuples come back within its TIME_WAIT "
+		 "(%us); %u needed, %lu reused early so far",
+		 g->n_addrs, g->n_addrs == 1 ? "" : "es",
+		 (unsigned long)h->peak_cps, guard_s, h->needed,
+		 (unsigned long)sum.reuse_early);
+	ADD(o, "warning", J_STR(why));
+}
+
 static json_object *
-laddr_json(const struct lb_store *st, const struct lb_laddr_group *g)
+laddr_json(const struct lb_store *st, const struct lb_laddr_group *g,
+	   unsigned int guard_s)
 {
 	json_object *o = json_object_new_object(), *as, *rs;
 	char a[INET_ADDR_STRLEN];
@@ -651,6 +685,7 @@ laddr_json(const struct lb_store *st, const struct lb_laddr_group *g)
 		json_object_array_add(rs, r);
 	}
 	ADD(o, "ports", rs);
+	laddr_health_json(o, st, g, guard_s);
 	return o;
 }
 
@@ -671,7 +706,8 @@ m_laddr_list(struct ctl_call *c)
 	a = json_object_new_array();
 	TAILQ_FOREACH(g, &store(c)->groups, next)
 		if (group == NULL || strcmp(group, g->name) == 0)
-			json_object_array_add(a, laddr_json(store(c), g));
+			json_object_array_add(a, laddr_json(store(c), g,
+							    ((struct dp_ctx *)c->ctx)->cfg->lport_guard));
 	c->result = a;
 	return 0;
 }

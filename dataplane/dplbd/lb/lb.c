@@ -62,6 +62,8 @@ lb_start(struct dp_ctx *dp, char *msg, size_t len)
 		return ret;
 	}
 	ret = lb_conn_init(dp);
+	if (ret == 0)
+		ret = lb_lport_init(dp);
 	if (ret != 0) {
 		snprintf(msg, len, "connection tables: %s", strerror(-ret));
 		return ret;
@@ -105,6 +107,7 @@ lb_stop(struct dp_ctx *dp)
 		lb_snat_store_destroy(dp->lb->snat);
 	lb_store_destroy(dp->lb);
 	dp->lb = NULL;
+	lb_lport_free(dp);
 }
 
 static __rte_always_inline void
@@ -132,23 +135,117 @@ lb_count(struct dp_worker *w, const struct lb_svc_snap *svc, struct conn *c,
 		count(&d->svc->pcpu[w->id].st, in, m);
 }
 
-/* IP-in-IP toward the real server (RFC 2003). */
+/*
+ * Leaving: a load-balanced packet is routed on, so it gets what a router
+ * gives it (as IPVS does in every mode): its TTL checked on arrival (a
+ * packet with TTL 1 or 0 dies with an ICMP time exceeded and makes no
+ * connection) and decremented on the way out, in the checksum update of
+ * the rewrite; and the egress MTU.  The route is looked up before the
+ * rewrite, so that fragmentation needed quotes the packet as its
+ * sender sent it.
+ *
+ * L4 checksums: a port that checked them says so in the rx flags, and
+ * a packet it found wrong is dropped here whatever its connection.
+ * Where no port checked them, the software checks the first packet of
+ * a connection (the SYN, the first datagram: lb_may_create()) and not
+ * the others: every rewrite updates the checksum incrementally (RFC
+ * 1624), which keeps a wrong checksum exactly as wrong, so the end host
+ * drops a corrupted segment of an established flow as it would have
+ * without us, while a pass over every payload would cost each packet
+ * per byte.  What must not happen, a bad packet making a connection,
+ * cannot.
+ */
+
+/* The address of ours a packet of connection c was sent to, the source
+ * of the ICMP errors about it: the VIP, or the LIP of a full-NAT reply;
+ * a NAT reply only passes through (0: the port's address). */
+static inline rte_be32_t
+lb_us(const struct conn *c, const struct rte_ipv4_hdr *ip, bool reply)
+{
+	return !reply || c->fwd == LB_FWD_FNAT ? ip->dst_addr : 0;
+}
+
+/* The TTL of a packet routed on without a rewrite: one less. */
+static __rte_always_inline void
+lb_hop(struct rte_ipv4_hdr *ip)
+{
+	ip->time_to_live--;
+	ip->hdr_checksum = csum_update16(ip->hdr_checksum, RTE_BE16(0x0100), 0);
+}
+
+/*
+ * m, grow bytes larger (tunnel), exceeds the smallest MTU of the ports:
+ * does it fit r's?  0 if it does, 1 when it must leave in fragments, -1
+ * after dropping it as it has DF (fragmentation needed sent from our
+ * address it was sent to, lb_us()).
+ */
+static __rte_noinline int
+lb_fits(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
+	const struct rte_ipv4_hdr *ip, const struct route_slot *r,
+	unsigned int grow, const struct conn *c, bool reply)
+{
+	uint16_t mtu = dp->ports[r->port].tx_mtu;
+
+	if (rte_pktmbuf_pkt_len(m) - RTE_ETHER_HDR_LEN + grow <= mtu)
+		return 0;
+	if (ip->fragment_offset & RTE_BE16(RTE_IPV4_HDR_DF_FLAG)) {
+		ipv4_too_big(dp, w, m, ip, (uint16_t)(mtu - grow),
+			     lb_us(c, ip, reply));
+		return -1;
+	}
+	return 1;
+}
+
+/*
+ * The route toward dst for m (of connection c, a reply or not), which
+ * will leave grow bytes larger (tunnel).  NULL after dropping m: no
+ * route, or too big (lb_fits()).  *frag: it must leave in fragments
+ * (lb_output()).
+ */
+static __rte_always_inline const struct route_slot *
+lb_route(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
+	 const struct rte_ipv4_hdr *ip, rte_be32_t dst, unsigned int grow,
+	 const struct conn *c, bool reply, bool *frag)
+{
+	const struct route_slot *r = route_lookup(&dp->routes, dst);
+
+	if (unlikely(r == NULL || r->type == ROUTE_LOCAL)) {
+		dp_drop(w, m, DROP_NO_ROUTE);
+		return NULL;
+	}
+	*frag = false;
+	if (unlikely(rte_pktmbuf_pkt_len(m) + grow > dp->tx_frame_max)) {
+		int fit = lb_fits(dp, w, m, ip, r, grow, c, reply);
+
+		if (fit < 0)
+			return NULL;
+		*frag = fit;
+	}
+	return r;
+}
+
+static __rte_always_inline void
+lb_output(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
+	  const struct route_slot *r, rte_be32_t dst, bool frag)
+{
+	if (likely(!frag))
+		ipv4_output(dp, w, m, r, dst);
+	else
+		ipv4_output_frag(dp, w, m, r, dst, dp->ports[r->port].tx_mtu);
+}
+
+/* IP-in-IP toward the real server (RFC 2003), along r. */
 static void
 lb_tunnel_xmit(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
-	       rte_be32_t daddr)
+	       const struct route_slot *r, rte_be32_t daddr, bool frag)
 {
-	const struct route_slot *r = route_lookup(&dp->routes, daddr);
+	rte_be32_t src = __atomic_load_n(&dp->ports[r->port].addr4,
+					 __ATOMIC_RELAXED);
 	struct rte_ipv4_hdr *inner, *outer;
 	struct rte_ether_hdr *eth;
-	const struct dp_port *p;
 
-	if (r == NULL || r->type == ROUTE_LOCAL) {
-		dp_drop(w, m, DROP_NO_ROUTE);
-		return;
-	}
-	p = &dp->ports[r->port];
 	eth = (struct rte_ether_hdr *)rte_pktmbuf_prepend(m, sizeof(*outer));
-	if (eth == NULL || p->n_addrs == 0) {
+	if (eth == NULL || src == 0) {
 		dp_drop(w, m, eth == NULL ? DROP_NO_MBUF : DROP_NO_ROUTE);
 		return;
 	}
@@ -167,11 +264,11 @@ lb_tunnel_xmit(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 				   RTE_BE16(RTE_IPV4_HDR_DF_FLAG),
 		.time_to_live = 64,
 		.next_proto_id = IPPROTO_IPIP,
-		.src_addr = p->addrs[0].addr.v4.s_addr,
+		.src_addr = src,
 		.dst_addr = daddr,
 	};
 	outer->hdr_checksum = csum_compute(outer, sizeof(*outer));
-	ipv4_output(dp, w, m, r, daddr);
+	lb_output(dp, w, m, r, daddr, frag);
 }
 
 /* Client -> real server, by the connection's forwarding mode. */
@@ -180,27 +277,43 @@ lb_xmit_in(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 	   struct rte_ipv4_hdr *ip, struct l4_view *v, struct conn *c)
 {
 	const struct conn_tuple4 *o = &c->tuple[CONN_SIDE_OUT];
-	const struct lb_conn_priv *pv = conn_priv(c);
+	rte_be32_t dst = conn_priv(c)->daddr;	/* the real server */
+	const struct route_slot *r;
+	bool frag;
 
+	/* grow: a constant per mode, so the usual MTU test is one compare */
+#define LB_ROUTE(grow)							\
+	do {								\
+		r = lb_route(dp, w, m, ip, dst, (grow), c, false, &frag); \
+		if (r == NULL)						\
+			return;						\
+	} while (0)
 	switch (c->fwd) {
 	case LB_FWD_FNAT:
 		if (unlikely(c->flags & LB_CONN_F_TCPX) &&
 		    !lb_tcpx_in(w, m, &ip, v, c))
 			return;
+		LB_ROUTE(0);
 		rewrite4(ip, v, o->dst_addr, o->dst_port, o->src_addr,
-			 o->src_port);
+			 o->src_port, true);
 		break;
 	case LB_FWD_NAT:
+		LB_ROUTE(0);
 		rewrite4(ip, v, ip->src_addr, *v->sport, o->src_addr,
-			 o->src_port);
+			 o->src_port, true);
 		break;
 	case LB_FWD_TUNNEL:
-		lb_tunnel_xmit(dp, w, m, pv->daddr);
+		LB_ROUTE(sizeof(struct rte_ipv4_hdr));
+		lb_hop(ip);
+		lb_tunnel_xmit(dp, w, m, r, dst, frag);
 		return;
 	default:		/* DR: only the frame's destination changes */
+		LB_ROUTE(0);
+		lb_hop(ip);
 		break;
 	}
-	ipv4_send(dp, w, m, c->fwd == LB_FWD_DR ? pv->daddr : ip->dst_addr);
+#undef LB_ROUTE
+	lb_output(dp, w, m, r, dst, frag);
 }
 
 __rte_noinline void
@@ -245,8 +358,22 @@ lb_reply(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 	 struct rte_ipv4_hdr *ip, struct l4_view *v, struct conn *c)
 {
 	const struct conn_tuple4 *i = &c->tuple[CONN_SIDE_IN];
+	const struct route_slot *r;
+	bool frag;
 
+	if (unlikely(ip->time_to_live <= 1)) {
+		ipv4_ttl_exceeded(dp, w, m, ip, lb_us(c, ip, true));
+		return;
+	}
+	if (unlikely(net_l4_cksum_flag_maybe_bad(m)) &&
+	    net_l4_cksum_flag_bad(m)) {
+		dp_drop(w, m, DROP_L4_BAD_CHECKSUM);
+		return;
+	}
 	if (lb_expire_quiescent(w, m, c))
+		return;
+	r = lb_route(dp, w, m, ip, i->src_addr, 0, c, true, &frag);
+	if (r == NULL)
 		return;
 	lb_follow_state(w, c, v, CONN_DIR_OUTPUT);
 	conn_touch(c, w->now_ms);
@@ -254,8 +381,32 @@ lb_reply(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 	if (unlikely(c->flags & LB_CONN_F_TCPX) &&
 	    !lb_tcpx_out(dp, w, m, ip, v, c))
 		return;
-	rewrite4(ip, v, i->dst_addr, i->dst_port, i->src_addr, i->src_port);
-	ipv4_send(dp, w, m, ip->dst_addr);
+	rewrite4(ip, v, i->dst_addr, i->dst_port, i->src_addr, i->src_port,
+		 true);
+	lb_output(dp, w, m, r, i->src_addr, frag);
+}
+
+/*
+ * What must hold of the packet that makes a connection, beyond its
+ * flags: a source that may send (not martian, not one of our addresses,
+ * the VIP included) and a right L4 checksum, from the port's flags or
+ * checked here.  false after dropping m.
+ */
+static __rte_noinline bool
+lb_may_create(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
+	      const struct rte_ipv4_hdr *ip, const struct l4_view *v)
+{
+	if (ipv4_src_bogus(dp, ip->src_addr)) {
+		dp_drop(w, m, DROP_MARTIAN_SOURCE);
+		return false;
+	}
+	if (!net_l4_cksum_ok(m, ip,
+			     (unsigned int)((const char *)v->sport -
+					    (const char *)ip))) {
+		dp_drop(w, m, DROP_L4_BAD_CHECKSUM);
+		return false;
+	}
+	return true;
 }
 
 static void
@@ -270,14 +421,15 @@ lb_inbound(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 		dp_drop(w, m, DROP_L4_BAD_HEADER);
 		return;
 	}
-	if (c != NULL && !v->udp && tcp_syn_reschedules(c->state, v->flags)) {
-		/* A new connection reuses the tuple: no one-second drop. */
-		lb_conn_release(w, c);
-		conn_del(w->conns, c);
-		c = NULL;
-	}
-	if (c != NULL && lb_expire_quiescent(w, m, c))
+	if (unlikely(ip->time_to_live <= 1)) {
+		ipv4_ttl_exceeded(dp, w, m, ip, ip->dst_addr);
 		return;
+	}
+	if (unlikely(net_l4_cksum_flag_maybe_bad(m)) &&
+	    net_l4_cksum_flag_bad(m)) {
+		dp_drop(w, m, DROP_L4_BAD_CHECKSUM);
+		return;
+	}
 	if (c == NULL) {
 		if (unlikely(svc->flags & LB_SVC_F_SYN_PROXY)) {
 			lb_synproxy_in(dp, w, m, ip, v, svc, key);
@@ -287,13 +439,26 @@ lb_inbound(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 			dp_drop(w, m, DROP_NOT_SYN);
 			return;
 		}
+		if (!lb_may_create(dp, w, m, ip, v))
+			return;
+	} else if (!v->udp && tcp_syn_reschedules(c->state, v->flags)) {
+		/* A new connection reuses the tuple: no one-second drop. */
+		if (!lb_may_create(dp, w, m, ip, v))
+			return;
+		lb_conn_release(w, c);
+		conn_del(w->conns, c);
+		c = NULL;
+	} else if (lb_expire_quiescent(w, m, c)) {
+		return;
+	}
+	if (c == NULL) {
 		c = lb_schedule(dp, w, m, key, svc);
 		if (c == NULL)
 			return;
 		if (unlikely(svc->flags & LB_SVC_F_TCPX)) {
 			if (!v->udp)
 				lb_tcpx_start(w, c, svc, v);
-			else if (!lb_ppudp_first(dp, w, m, ip, v, c))
+			else if (!lb_ppudp_first(dp, w, m, &ip, v, c))
 				return;
 		}
 	}
@@ -413,8 +578,7 @@ lb_transit_act(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 	if (c == NULL || !reply || c->fwd != LB_FWD_NAT)
 		return LB_PASS;
 	/* A NAT reply passes through us as through a router. */
-	if (ipv4_hop(w, m, ip))
-		lb_reply(dp, w, m, ip, v, c);
+	lb_reply(dp, w, m, ip, v, c);
 	return LB_CONSUMED;
 }
 
@@ -446,6 +610,7 @@ lb_input_local(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
 {
 	const struct lb_snap *snap = lb_snap_get(dp->lb);
 	const struct lb_svc_snap *svc;
+	enum drop_reason why;
 	struct conn_key4 key;
 	struct l4_view v;
 	struct conn *c;
@@ -462,8 +627,8 @@ lb_input_local(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
 	}
 	if (ip->next_proto_id != IPPROTO_TCP && ip->next_proto_id != IPPROTO_UDP)
 		return LB_PASS;
-	if (!l4_parse(ip, ihl, &v)) {
-		dp_drop(w, m, DROP_L4_BAD_HEADER);
+	if (!l4_parse(ip, ihl, &v, &why)) {
+		dp_drop(w, m, why);
 		return LB_CONSUMED;
 	}
 	key_from_packet(ip, &v, &key);
@@ -480,6 +645,7 @@ lb_input_transit(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
 		 struct rte_mbuf *m, struct rte_ipv4_hdr *ip, unsigned int ihl)
 {
 	const struct lb_snap *snap = lb_snap_get(dp->lb);
+	enum drop_reason why;
 	const struct lb_snat_snap *ss = lb_snat_get(dp->lb->snat);
 	const struct lb_snat_rule_snap *sr;
 	struct conn_key4 key;
@@ -496,7 +662,7 @@ lb_input_transit(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
 		return lb_icmp(dp, w, port, m, ip, ihl, true);
 	}
 	if ((ip->next_proto_id != IPPROTO_TCP &&
-	     ip->next_proto_id != IPPROTO_UDP) || !l4_parse(ip, ihl, &v))
+	     ip->next_proto_id != IPPROTO_UDP) || !l4_parse(ip, ihl, &v, &why))
 		return LB_PASS;
 	key_from_packet(ip, &v, &key);
 	sr = ss == NULL ? NULL : lb_snat_match_route(dp, ss, &key, port);
@@ -540,12 +706,13 @@ burst_hold(struct dp_ctx *dp, struct dp_worker *w, const struct lb_snap *snap,
 	struct rte_ipv4_hdr *ip = b->ip[i];
 	struct lb_held *h = &b->held[j];
 	struct conn_key4 *key = &b->keys[j];
+	enum drop_reason why;
 
 	b->kind[i] = BURST_FULL;
 	if (b->r[i] == NULL ||
 	    (ip->next_proto_id != IPPROTO_TCP &&
 	     ip->next_proto_id != IPPROTO_UDP) ||
-	    !l4_parse(ip, sizeof(*ip), &h->v))
+	    !l4_parse(ip, sizeof(*ip), &h->v, &why))
 		return;
 	key_from_packet(ip, &h->v, key);
 	h->ip = ip;

@@ -251,8 +251,15 @@ lb_laddr_add(struct lb_store *st, const char *name,
 	}
 	if (g == NULL) {
 		g = rte_zmalloc("lb_laddr_group", sizeof(*g), 0);
-		if (g == NULL)
+		if (g != NULL)
+			g->pcpu = rte_zmalloc("lb_laddr_pcpu",
+					      sizeof(*g->pcpu) * st->n_workers,
+					      RTE_CACHE_LINE_SIZE);
+		if (g == NULL || g->pcpu == NULL) {
+			if (g != NULL)
+				lb_group_free(g);
 			return lb_fail(msg, len, ENOMEM, "out of memory");
+		}
 		snprintf(g->name, sizeof(g->name), "%s", name);
 		TAILQ_INSERT_TAIL(&st->groups, g, next);
 		created = true;
@@ -497,8 +504,10 @@ dp_estimate_tick(struct dp_ctx *dp, uint64_t now_ms)
 	next_ms = now_ms + RATE_EST_INTERVAL_MS;
 	for (i = 0; i < dp->n_workers && i < DP_MAX_WORKERS; i++)
 		worker_sample(&dp->workers[i], now_ms);
-	if (dp->lb != NULL)
+	if (dp->lb != NULL) {
 		lb_store_estimate(dp->lb, now_ms);
+		lb_laddr_assess(dp->lb, dp->cfg->lport_guard, now_ms);
+	}
 }
 
 const struct rate_est *

@@ -17,16 +17,23 @@
 #include "net/net.h"
 #include "net/steer.h"
 #include "lb_priv.h"
+#include "lb/lb_snat.h"
 
 /*
  * ICMP errors about a tracked connection (destination unreachable,
  * including fragmentation needed, source quench, time exceeded) go to
  * the other side of the connection, with the quoted packet rewritten to
- * what that side sent and every checksum fixed.
+ * what that side sent and every checksum fixed; from the VIP when they
+ * go to the client (full NAT and NAT, as IPVS does), from the LIP when
+ * they go to a full-NAT server.  An error whose checksum is wrong is
+ * dropped (icmp_bad_checksum): ours is computed afresh and would make
+ * it right.  An error about no connection that quotes one of the load
+ * balancer's endpoints (a service, a LIP's port, a NAT dest) is dropped
+ * too (icmp_unrelated): it has no one to go to; any other goes where it
+ * would without the load balancer (the twin, plain forwarding).
  */
-#define ICMP_DEST_UNREACH 3
-#define ICMP_SOURCE_QUENCH 4
-#define ICMP_TIME_EXCEEDED 11
+#define ICMP_PULLUP (RTE_ETHER_HDR_LEN + 60 + sizeof(struct rte_icmp_hdr) + \
+		     60 + sizeof(struct rte_tcp_hdr))
 
 struct icmp_view {
 	struct rte_icmp_hdr *icmp;
@@ -104,7 +111,22 @@ icmp_rewrite_inner(struct icmp_view *v, const struct conn_tuple4 *t)
 	};
 
 	rewrite4(v->inner, &l4, t->src_addr, t->src_port, t->dst_addr,
-		 t->dst_port);
+		 t->dst_port, false);
+}
+
+/* Ones' complement sum of the ICMP message of m (every segment). */
+static uint16_t
+icmp_sum(const struct rte_mbuf *m, const struct rte_ipv4_hdr *ip,
+	 unsigned int len)
+{
+	uint32_t off = (uint32_t)((const char *)ip -
+				  rte_pktmbuf_mtod(m, const char *)) +
+		       (ip->version_ihl & 0x0f) * 4u;
+	uint16_t sum;
+
+	if (rte_raw_cksum_mbuf(m, off, len, &sum) != 0)
+		return 0;
+	return sum;
 }
 
 static void
@@ -117,10 +139,13 @@ lb_icmp_forward(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 	rte_be32_t osrc = ip->src_addr, odst;
 
 	if (from_server) {
-		/* About a packet we sent to the server: tell the client. */
+		/* About a packet we sent to the server: tell the client,
+		 * from the VIP (the server is no one the client knows). */
 		icmp_rewrite_inner(v, in);
 		odst = in->src_addr;
-		if (c->fwd == LB_FWD_FNAT)
+		/* SNAT: the router that reported is someone the inside
+		 * host may know; it keeps its address */
+		if (c->fwd != CONN_FWD_SNAT)
 			osrc = in->dst_addr;
 	} else {
 		/* About a packet we sent to the client: tell the server. */
@@ -133,9 +158,10 @@ lb_icmp_forward(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 	ip->hdr_checksum = csum_update32(ip->hdr_checksum, ip->dst_addr, odst);
 	ip->src_addr = osrc;
 	ip->dst_addr = odst;
-	/* Errors are rare and short: recompute rather than track deltas. */
+	/* Errors are rare: recompute (over every segment) rather than
+	 * track deltas; icmp_cksum_ok() checked the one that came. */
 	v->icmp->icmp_cksum = 0;
-	v->icmp->icmp_cksum = csum_compute(v->icmp, v->icmp_len);
+	v->icmp->icmp_cksum = ~icmp_sum(m, ip, v->icmp_len);
 	w->stats.icmp_related++;
 	ipv4_send(dp, w, m, odst);
 }
@@ -155,15 +181,22 @@ lb_icmp(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
 	struct icmp_view v;
 	struct conn_key4 k;
 	struct conn *c;
-	bool reply = false, steered;
+	bool reply = false, steered, ours = true;
 	unsigned int owner;
 	int lp;
 
+	if (!net_pullup(w, m, ICMP_PULLUP)) {
+		dp_drop(w, m, DROP_SEGMENTED_HEADER);
+		return LB_CONSUMED;
+	}
 	if (!icmp_error_parse(ip, ihl, &v))
 		return LB_PASS;
 	icmp_key(&v, &k);
 	svc = lb_svc_lookup(snap, k.proto, k.dst_addr, k.dst_port);
 	if (svc == NULL && transit) {
+		/* about a packet a NAT dest received */
+		ours = lb_snap_has_addr(snap, LB_ADDR_NAT_DEST, k.src_addr,
+					k.src_port, k.proto);
 		c = lb_reply_front(dp, w, port, m, snap, &k, &reply, &steered);
 	} else {
 		if (svc != NULL) {
@@ -172,7 +205,12 @@ lb_icmp(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
 		} else {
 			lp = steer_lport_owner(rte_be_to_cpu_16(k.dst_port),
 					      dp->n_workers);
-			if (lp < 0)
+			/* a LIP's port; or, with SNAT rules, a SNAT
+			 * connection's (an address that is no LIP) */
+			ours = lb_snap_has_addr(snap, LB_ADDR_LIP, k.dst_addr,
+						0, 0);
+			if (lp < 0 ||
+			    (!ours && lb_snat_get(dp->lb->snat) == NULL))
 				return LB_PASS;
 			owner = (unsigned int)lp;
 		}
@@ -180,13 +218,24 @@ lb_icmp(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
 	}
 	if (steered)
 		return LB_CONSUMED;
-	if (c == NULL || c->fwd == LB_FWD_DR || c->fwd == LB_FWD_TUNNEL ||
-	    (!reply && c->flags & CONN_F_NO_OUT)) {
-		w->stats.icmp_unrelated++;
-		return LB_PASS;
+	if (c == NULL) {
+		if (!ours)
+			return LB_PASS;
+		dp_drop(w, m, DROP_ICMP_UNRELATED);
+		return LB_CONSUMED;
 	}
+	if (c->fwd == LB_FWD_DR || c->fwd == LB_FWD_TUNNEL ||
+	    (!reply && c->flags & CONN_F_NO_OUT))
+		return LB_PASS;
+	if (icmp_sum(m, ip, v.icmp_len) != 0xffff) {
+		dp_drop(w, m, DROP_ICMP_BAD_CHECKSUM);
+		return LB_CONSUMED;
+	}
+	/* routed on: a hop (an error about an error is never sent); one
+	 * to a SNAT address ends here and starts anew toward the inside */
+	if ((transit || c->fwd != CONN_FWD_SNAT) && !ipv4_hop(dp, w, m, ip))
+		return LB_CONSUMED;
 	conn_touch(c, w->now_ms);
-	if (!transit || ipv4_hop(w, m, ip))
-		lb_icmp_forward(dp, w, m, ip, &v, c, reply);
+	lb_icmp_forward(dp, w, m, ip, &v, c, reply);
 	return LB_CONSUMED;
 }

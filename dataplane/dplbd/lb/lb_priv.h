@@ -27,12 +27,35 @@
 /** Create the workers' connection tables with the config's timeouts. */
 int lb_conn_init(struct dp_ctx *dp);
 
+/** The workers' local port state (lb_conn.c); 0 or -ENOMEM. */
+int lb_lport_init(struct dp_ctx *dp);
+void lb_lport_free(struct dp_ctx *dp);
+
+/**
+ * A local address and port of group g for the full-NAT connection whose
+ * out key (server side: src, proto) is in out: true with out's local
+ * side (dst) set to a tuple no connection of this worker uses, handed
+ * out as late as possible since its last use (lb_conn.c).  false when
+ * every LIP is full (counted as the group's exhausted).
+ */
+bool lb_pick_lport(struct dp_ctx *dp, struct dp_worker *w,
+		   const struct lb_laddr_snap *g, struct conn_key4 *out);
+
+/*
+ * The TCP or UDP header of a packet whose IPv4 header net/ checked:
+ * false with the reason in *why when it is cut short or, for UDP, its
+ * length is not the IP payload's (RFC 768; a longer one would make a
+ * rewrite's checksum cover bytes that are not there, a shorter one
+ * hides bytes that the rewrite passes on).
+ */
 static __rte_always_inline bool
-l4_parse(struct rte_ipv4_hdr *ip, unsigned int ihl, struct l4_view *v)
+l4_parse(struct rte_ipv4_hdr *ip, unsigned int ihl, struct l4_view *v,
+	 enum drop_reason *why)
 {
 	unsigned int len = rte_be_to_cpu_16(ip->total_length) - ihl;
 	char *l4 = (char *)ip + ihl;
 
+	*why = DROP_L4_BAD_HEADER;
 	if (ip->next_proto_id == IPPROTO_TCP) {
 		struct rte_tcp_hdr *t = (struct rte_tcp_hdr *)l4;
 
@@ -46,14 +69,27 @@ l4_parse(struct rte_ipv4_hdr *ip, unsigned int ihl, struct l4_view *v)
 	if (ip->next_proto_id == IPPROTO_UDP) {
 		struct rte_udp_hdr *u = (struct rte_udp_hdr *)l4;
 
-		if (len < sizeof(*u) || rte_be_to_cpu_16(u->dgram_len) < sizeof(*u))
+		if (len < sizeof(*u))
 			return false;
+		if (rte_be_to_cpu_16(u->dgram_len) != len) {
+			*why = DROP_UDP_BAD_LENGTH;
+			return false;
+		}
 		*v = (struct l4_view){ &u->src_port, &u->dst_port,
 				       u->dgram_cksum ? &u->dgram_cksum : NULL,
 				       0, true };
 		return true;
 	}
 	return false;
+}
+
+/* The view of a packet dplbd made or already checked (valid). */
+static __rte_always_inline void
+l4_view_own(struct rte_ipv4_hdr *ip, unsigned int ihl, struct l4_view *v)
+{
+	enum drop_reason why;
+
+	(void)l4_parse(ip, ihl, v, &why);
 }
 
 static inline void
@@ -69,14 +105,23 @@ key_from_packet(const struct rte_ipv4_hdr *ip, const struct l4_view *v,
 	};
 }
 
+/* The TTL's part of the IPv4 header checksum when it drops by one:
+ * ~old + new of its 16-bit word, the same for every old value. */
+#define CSUM_TTL_DEC ((uint16_t)~RTE_BE16(0x0100))
+
 /*
  * Rewrite addresses and ports, updating both checksums incrementally
  * with one sum of the changes.  The two ports are adjacent in TCP, UDP
  * and the quoted headers of ICMP errors, so they change as one word.
+ * hop: the packet is routed on (not a quoted header): its TTL, which
+ * the caller checked is above 1, drops by one in the same update.
+ * A checksum that was wrong stays wrong by as much: the receiver drops
+ * the packet as it would have without us (lb.c says why that is enough
+ * for established flows).
  */
 static __rte_always_inline void
 rewrite4(struct rte_ipv4_hdr *ip, struct l4_view *v, rte_be32_t saddr,
-	 rte_be16_t sport, rte_be32_t daddr, rte_be16_t dport)
+	 rte_be16_t sport, rte_be32_t daddr, rte_be16_t dport, bool hop)
 {
 	uint64_t diff = csum_diff32(ip->src_addr, saddr) +
 			csum_diff32(ip->dst_addr, daddr);
@@ -85,7 +130,14 @@ rewrite4(struct rte_ipv4_hdr *ip, struct l4_view *v, rte_be32_t saddr,
 
 	RTE_BUILD_BUG_ON(offsetof(struct rte_tcp_hdr, dst_port) != 2 ||
 			 offsetof(struct rte_udp_hdr, dst_port) != 2);
-	ip->hdr_checksum = csum_apply(ip->hdr_checksum, diff);
+	if (hop) {
+		ip->time_to_live--;
+		/* not in the pseudo header: the IPv4 checksum alone */
+		ip->hdr_checksum = csum_apply(ip->hdr_checksum,
+					      diff + CSUM_TTL_DEC);
+	} else {
+		ip->hdr_checksum = csum_apply(ip->hdr_checksum, diff);
+	}
 	ip->src_addr = saddr;
 	ip->dst_addr = daddr;
 	memcpy(&oports, v->sport, sizeof(oports));
@@ -289,12 +341,12 @@ bool lb_tcpx_out(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 /**
  * The datagram m that created UDP connection c of a proxy-protocol-v2
  * service: for a full-NAT dest, the PROXY v2 header in front of its
- * payload, lengths and checksum fixed, v parsed again (lb_ppudp.c).
- * False when m was dropped (counted: pp_too_big past the egress MTU,
- * no_mbuf) and c with it.
+ * payload, lengths and checksum fixed; *ip and v follow the headers,
+ * which move (lb_ppudp.c).  False when m was dropped (counted:
+ * pp_too_big past the egress MTU with DF, no_mbuf) and c with it.
  */
 bool lb_ppudp_first(struct dp_ctx *dp, struct dp_worker *w,
-		    struct rte_mbuf *m, struct rte_ipv4_hdr *ip,
+		    struct rte_mbuf *m, struct rte_ipv4_hdr **ip,
 		    struct l4_view *v, struct conn *c);
 
 /** c goes: free what its editing state holds (held segments). */

@@ -532,7 +532,7 @@ lb_snat_out(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 
 	if (unlikely(c != NULL && (reply || c->fwd != CONN_FWD_SNAT)))
 		return LB_PASS;
-	if (!ipv4_hop(w, m, ip))
+	if (!ipv4_hop(dp, w, m, ip))
 		return LB_CONSUMED;
 	if (c != NULL && !v->udp && tcp_syn_reschedules(c->state, v->flags)) {
 		/* The inside host reuses its port: a new flow at once. */
@@ -551,7 +551,8 @@ lb_snat_out(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 	}
 	snat_state(w, c, v->flags, true);
 	o = &c->tuple[CONN_SIDE_OUT];
-	rewrite4(ip, v, o->dst_addr, o->dst_port, ip->dst_addr, *v->dport);
+	rewrite4(ip, v, o->dst_addr, o->dst_port, ip->dst_addr, *v->dport,
+		 false);
 	ipv4_send(dp, w, m, ip->dst_addr);
 	return LB_CONSUMED;
 }
@@ -562,10 +563,11 @@ lb_snat_in(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 {
 	const struct conn_tuple4 *i = &c->tuple[CONN_SIDE_IN];
 
-	if (!ipv4_hop(w, m, ip))
+	if (!ipv4_hop(dp, w, m, ip))
 		return;
 	snat_state(w, c, v->flags, false);
-	rewrite4(ip, v, ip->src_addr, *v->sport, i->src_addr, i->src_port);
+	rewrite4(ip, v, ip->src_addr, *v->sport, i->src_addr, i->src_port,
+		 false);
 	ipv4_send(dp, w, m, i->src_addr);
 }
 
@@ -641,7 +643,7 @@ echo_out(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
 		return LB_CONSUMED;
 	if (c != NULL && (reply || c->fwd != CONN_FWD_SNAT))
 		return LB_PASS;
-	if (!ipv4_hop(w, m, ip))
+	if (!ipv4_hop(dp, w, m, ip))
 		return LB_CONSUMED;
 	if (c == NULL && (c = snat_new(dp, w, m, r, &key)) == NULL)
 		return LB_CONSUMED;
@@ -698,7 +700,7 @@ echo_in(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
 		return LB_CONSUMED;
 	if (c == NULL)
 		return LB_PASS;
-	if (!ipv4_hop(w, m, ip))
+	if (!ipv4_hop(dp, w, m, ip))
 		return LB_CONSUMED;
 	snat_state(w, c, 0, false);
 	i = &c->tuple[CONN_SIDE_IN];

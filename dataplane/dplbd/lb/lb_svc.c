@@ -67,6 +67,7 @@ lb_group_free(struct lb_laddr_group *g)
 {
 	laddr_snap_free(g->next_snap);
 	laddr_snap_free(g->snap);
+	rte_free(g->pcpu);
 	rte_free(g);
 }
 
@@ -129,6 +130,7 @@ laddr_snap_build(const struct lb_laddr_group *g)
 	if (ls == NULL)
 		return NULL;
 	ls->name = g->name;
+	ls->pcpu = g->pcpu;
 	ls->n = g->n_addrs;
 	memcpy(ls->addrs, g->addrs, sizeof(ls->addrs[0]) * g->n_addrs);
 	return ls;
@@ -241,21 +243,88 @@ svc_snap_has_nat_persist(const struct lb_svc_snap *ss)
 	return false;
 }
 
+static const struct lb_svc_snap *
+svc_next_snap(const struct lb_svc *s)
+{
+	return s->next_snap ? s->next_snap : s->snap;
+}
+
+/* LIPs and NAT dests there will be (duplicates included). */
+static uint32_t
+addrs_count(const struct lb_store *st)
+{
+	const struct lb_laddr_group *g;
+	const struct lb_svc *s;
+	uint32_t n = 0, i;
+
+	TAILQ_FOREACH(g, &st->groups, next)
+		n += g->n_addrs;
+	TAILQ_FOREACH(s, &st->svcs, next)
+		for (i = 0; i < svc_next_snap(s)->n_dests; i++)
+			n += svc_next_snap(s)->dests[i].fwd == LB_FWD_NAT;
+	return n;
+}
+
+static void
+addr_insert(struct lb_snap *t, struct lb_addr_slot *slots,
+	    const struct lb_addr_slot *a)
+{
+	uint32_t i = lb_addr_hash(a->addr, a->port, a->proto) & t->addr_mask;
+
+	if (lb_snap_has_addr(t, a->kind, a->addr, a->port, a->proto))
+		return;
+	while (slots[i].kind != LB_ADDR_NONE)
+		i = (i + 1) & t->addr_mask;
+	slots[i] = *a;
+}
+
+static void
+addrs_fill(const struct lb_store *st, struct lb_snap *t,
+	   struct lb_addr_slot *slots)
+{
+	const struct lb_laddr_group *g;
+	const struct lb_svc *s;
+	uint32_t i;
+
+	t->addrs = slots;
+	TAILQ_FOREACH(g, &st->groups, next)
+		for (i = 0; i < g->n_addrs; i++)
+			if (g->addrs[i].family == AF_INET)
+				addr_insert(t, slots, &(struct lb_addr_slot){
+					.addr = g->addrs[i].v4.s_addr,
+					.kind = LB_ADDR_LIP });
+	TAILQ_FOREACH(s, &st->svcs, next) {
+		const struct lb_svc_snap *ss = svc_next_snap(s);
+
+		for (i = 0; i < ss->n_dests; i++)
+			if (ss->dests[i].fwd == LB_FWD_NAT)
+				addr_insert(t, slots, &(struct lb_addr_slot){
+					.addr = ss->dests[i].addr.v4.s_addr,
+					.port = ss->dests[i].port,
+					.proto = ss->proto,
+					.kind = LB_ADDR_NAT_DEST });
+	}
+}
+
 static struct lb_snap *
 table_build(const struct lb_store *st)
 {
-	uint32_t n_slots = 16, i;
+	uint32_t n_slots = 16, n_addrs = 16, i;
 	const struct lb_svc *s;
 	struct lb_snap *t;
 
 	while (n_slots < 2 * st->n_svcs)
 		n_slots <<= 1;
-	t = rte_zmalloc("lb_snap", sizeof(*t) + sizeof(t->slots[0]) * n_slots,
-			RTE_CACHE_LINE_SIZE);
+	while (n_addrs < 2 * addrs_count(st))
+		n_addrs <<= 1;
+	t = rte_zmalloc("lb_snap", sizeof(*t) + sizeof(t->slots[0]) * n_slots +
+			sizeof(t->addrs[0]) * n_addrs, RTE_CACHE_LINE_SIZE);
 	if (t == NULL)
 		return NULL;
 	t->slots = (const struct lb_svc_snap **)(t + 1);
 	t->mask = n_slots - 1;
+	t->addr_mask = n_addrs - 1;
+	addrs_fill(st, t, (struct lb_addr_slot *)(t->slots + n_slots));
 	TAILQ_FOREACH(s, &st->svcs, next) {
 		const struct lb_svc_snap *ss = s->next_snap ? s->next_snap :
 							      s->snap;

@@ -107,6 +107,31 @@ TAILQ_HEAD(lb_dest_list, lb_dest);
 struct lb_laddr_snap;
 struct lb_svc_snap;
 
+/* Full-NAT tuples one local address offers one real server (port) per
+ * guard period: the ports 1024-65535 of all workers' slices. */
+#define LB_LPORT_PER_ADDR 64512u
+/* lb_laddr_assess() wants a group used to this share at most. */
+#define LB_LPORT_FILL_PCT 80u
+
+/** One worker's local port counters of a laddr group (lb_conn.c):
+ * written by that worker only, summed by lb_laddr_counts(). */
+struct lb_laddr_pcpu {
+	uint64_t conns;		/* local ports handed out */
+	uint64_t reuse_early;	/* ... a tuple again within the guard */
+	uint64_t exhausted;	/* none free: the SYN dropped, no_lport */
+} __rte_cache_aligned;
+
+/** What lb_laddr_assess() last concluded of a group (main lcore). */
+struct lb_laddr_health {
+	uint64_t early_seen;	/* reuse_early at the last assessment */
+	uint64_t peak_cps;	/* the busiest full-NAT dest's rate */
+	uint32_t needed;	/* addresses that rate needs */
+	uint64_t early_ms;	/* last assessment that found early reuses */
+	bool too_small;		/* needed > n, or early reuses within the
+				 * last guard period */
+	uint64_t warned_ms;	/* last warning in the log */
+};
+
 struct lb_laddr_group {
 	TAILQ_ENTRY(lb_laddr_group) next;
 	char name[LB_NAME_LEN];
@@ -115,6 +140,8 @@ struct lb_laddr_group {
 	unsigned int users;		/* services naming the group */
 	bool dirty;			/* changed since the last publication */
 	struct lb_laddr_snap *snap, *next_snap;
+	struct lb_laddr_pcpu *pcpu;	/* [n_workers] */
+	struct lb_laddr_health health;
 };
 
 struct lb_svc {
@@ -158,6 +185,7 @@ struct lb_store {
 
 struct lb_laddr_snap {
 	const char *name;		/* the group's, for logs */
+	struct lb_laddr_pcpu *pcpu;	/* the group's counters */
 	uint32_t n;
 	struct inet_addr addrs[];
 };
@@ -192,6 +220,20 @@ struct lb_svc_snap {
 	struct sched_state sched;
 };
 
+/* An address the load balancer speaks for without a service on it. */
+enum lb_addr_kind {
+	LB_ADDR_NONE,		/* a free slot */
+	LB_ADDR_LIP,		/* a local address of a laddr group */
+	LB_ADDR_NAT_DEST,	/* a NAT dest: addr, port, proto */
+};
+
+struct lb_addr_slot {
+	rte_be32_t addr;
+	rte_be16_t port;	/* NAT dest; 0 for a LIP */
+	uint8_t proto;		/* NAT dest; 0 for a LIP */
+	uint8_t kind;		/* enum lb_addr_kind */
+};
+
 struct lb_snap {
 	uint64_t gen;
 	uint64_t nat_persist_lens;	/* bit n: a persistent service with a
@@ -200,6 +242,10 @@ struct lb_snap {
 	uint32_t n_port0;		/* services of port 0 (every port) */
 	uint32_t mask;			/* slots - 1 (a power of two) */
 	const struct lb_svc_snap **slots;	/* open addressing, NULL = free */
+	/* Every LIP and NAT dest, open addressing by lb_addr_hash(): ICMP
+	 * errors quoting one of them are ours even without a connection. */
+	uint32_t addr_mask;
+	const struct lb_addr_slot *addrs;
 };
 
 /* ---- the store ------------------------------------------------------- */
@@ -257,6 +303,19 @@ int lb_laddr_del(struct lb_store *st, const char *name,
 		 const struct inet_addr *addr, char *msg, size_t len);
 struct lb_laddr_group *lb_laddr_find(const struct lb_store *st,
 				     const char *name);
+
+/** A laddr group's local port counters, summed over the workers. */
+void lb_laddr_counts(const struct lb_store *st, const struct lb_laddr_group *g,
+		     struct lb_laddr_pcpu *sum);
+
+/**
+ * Judge every laddr group against the connection rates of the full-NAT
+ * dests that use it (after lb_store_estimate()) and the tuples reused
+ * early since the last call (g->health); warn in the log, at most once a
+ * minute per group, when one is too small.  Main lcore.
+ */
+void lb_laddr_assess(struct lb_store *st, unsigned int guard_s,
+		     uint64_t now_ms);
 
 /** Counters summed over the workers, minus the last stats.zero. */
 void lb_svc_stats(const struct lb_store *st, const struct lb_svc *s,
@@ -350,6 +409,30 @@ lb_svc_lookup(const struct lb_snap *s, uint8_t proto, rte_be32_t vip,
 	if (v != NULL || vport == 0 || s->n_port0 == 0)
 		return v;
 	return lb_snap_find(s, proto, vip, 0);
+}
+
+static inline uint32_t
+lb_addr_hash(rte_be32_t addr, rte_be16_t port, uint8_t proto)
+{
+	return lb_svc_hash(proto, addr, port);
+}
+
+/** Is addr:port (proto) a LIP of a laddr group (port and proto 0) or a
+ * NAT dest of a service?  Lock-free, for the ICMP error path. */
+static inline bool
+lb_snap_has_addr(const struct lb_snap *s, enum lb_addr_kind kind,
+		 rte_be32_t addr, rte_be16_t port, uint8_t proto)
+{
+	uint32_t i;
+
+	if (s == NULL || s->addrs == NULL)
+		return false;
+	i = lb_addr_hash(addr, port, proto) & s->addr_mask;
+	for (; s->addrs[i].kind != LB_ADDR_NONE; i = (i + 1) & s->addr_mask)
+		if (s->addrs[i].kind == kind && s->addrs[i].addr == addr &&
+		    s->addrs[i].port == port && s->addrs[i].proto == proto)
+			return true;
+	return false;
 }
 
 /**

@@ -148,7 +148,7 @@ sp_syn(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 static void
 sp_view(struct rte_ipv4_hdr *ip, struct l4_view *v)
 {
-	l4_parse(ip, sizeof(*ip), v);
+	l4_view_own(ip, sizeof(*ip), v);
 }
 
 /* A segment of c in the client's terms, made in m, through the
@@ -377,7 +377,7 @@ lb_synproxy_synack(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 			h, struct rte_ipv4_hdr *, sizeof(struct rte_ether_hdr));
 		struct l4_view hv;
 
-		l4_parse(hip, rte_ipv4_hdr_len(hip), &hv);
+		l4_view_own(hip, rte_ipv4_hdr_len(hip), &hv);
 		lb_follow_state(w, c, &hv, CONN_DIR_INPUT);
 		lb_xmit_in_ext(dp, w, h, hip, &hv, c);
 	}

@@ -131,7 +131,7 @@ tcpx_insert(struct dp_worker *w, struct rte_mbuf *m, struct rte_ipv4_hdr **ip,
 			goto no_room;
 		tcpx_pp(c, (enum pp_version)x->pp, room);
 	}
-	l4_parse(*ip, rte_ipv4_hdr_len(*ip), v);
+	l4_view_own(*ip, rte_ipv4_hdr_len(*ip), v);
 	tcp_csum_full(m, *ip);
 	return true;
 no_room:

@@ -44,10 +44,29 @@ ipv4_check(struct dp_worker *w, struct rte_mbuf *m, struct rte_ipv4_hdr *ip)
 		return 0;
 	}
 	if (tot < avail)
-		rte_pktmbuf_trim(m, avail - tot);
+		net_trim(m, ETH_LEN + tot);
 	if (ihl > sizeof(*ip))
 		w->stats.ipv4_options++;
 	return ihl;
+}
+
+/* A reply larger than the port's MTU (its request came in fragments or
+ * in a jumbo frame) leaves in fragments, as the kernel would send it,
+ * along the route back (its DF cleared: it is ours to cut). */
+static __rte_noinline void
+echo_reply_big(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
+	       struct rte_ipv4_hdr *ip, unsigned int ihl)
+{
+	const struct route_slot *r = route_lookup(&dp->routes, ip->dst_addr);
+
+	if (r == NULL || r->type == ROUTE_LOCAL) {
+		dp_drop(w, m, DROP_NO_ROUTE);
+		return;
+	}
+	ip->fragment_offset &= ~RTE_BE16(RTE_IPV4_HDR_DF_FLAG);
+	ip->hdr_checksum = 0;
+	ip->hdr_checksum = csum_compute(ip, ihl);
+	ipv4_output_frag(dp, w, m, r, ip->dst_addr, dp->ports[r->port].tx_mtu);
 }
 
 static void
@@ -65,11 +84,16 @@ icmp_echo_reply(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
 	ip->src_addr = ip->dst_addr;
 	ip->dst_addr = src;
 	ip->time_to_live = 64;
+	w->stats.icmp_echo_replies++;
+	if (unlikely(rte_be_to_cpu_16(ip->total_length) >
+		     dp->ports[port].tx_mtu)) {
+		echo_reply_big(dp, w, m, ip, ihl);
+		return;
+	}
 	ip->hdr_checksum = 0;
 	ip->hdr_checksum = csum_compute(ip, ihl);
 	eth->dst_addr = eth->src_addr;
 	eth->src_addr = dp->ports[port].mac;
-	w->stats.icmp_echo_replies++;
 	dp_tx(w, dp->ports[port].port_id, m);
 }
 
@@ -124,6 +148,22 @@ ipv4_output(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 	output(dp, w, m, r, dst);
 }
 
+/* Sent whole, or in fragments when it is too big and may be cut. */
+static void
+output_sized(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
+	     const struct rte_ipv4_hdr *ip, const struct route_slot *r,
+	     rte_be32_t dst)
+{
+	uint16_t mtu = dp->ports[r->port].tx_mtu;
+
+	if (likely(rte_be_to_cpu_16(ip->total_length) <= mtu))
+		output(dp, w, m, r, dst);
+	else if (ip->fragment_offset & RTE_BE16(RTE_IPV4_HDR_DF_FLAG))
+		dp_drop(w, m, DROP_TOO_BIG);
+	else
+		ipv4_output_frag(dp, w, m, r, dst, mtu);
+}
+
 void
 ipv4_send(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 	  rte_be32_t dst)
@@ -134,14 +174,17 @@ ipv4_send(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 		dp_drop(w, m, DROP_NO_ROUTE);
 		return;
 	}
-	output(dp, w, m, r, dst);
+	output_sized(dp, w, m,
+		     rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, ETH_LEN),
+		     r, dst);
 }
 
 bool
-ipv4_hop(struct dp_worker *w, struct rte_mbuf *m, struct rte_ipv4_hdr *ip)
+ipv4_hop(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
+	 struct rte_ipv4_hdr *ip)
 {
 	if (unlikely(ip->time_to_live <= 1)) {
-		dp_drop(w, m, DROP_TTL_EXCEEDED);
+		ipv4_ttl_exceeded(dp, w, m, ip, 0);
 		return false;
 	}
 	ip->time_to_live--;
@@ -153,19 +196,29 @@ void
 ipv4_forward(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 	     struct rte_ipv4_hdr *ip, const struct route_slot *r)
 {
+	uint16_t mtu = dp->ports[r->port].tx_mtu;
+
 	if (unlikely(!dp->ip_forward)) {
 		dp_drop(w, m, DROP_FORWARD_DISABLED);
 		return;
 	}
-	if (unlikely(rte_be_to_cpu_16(ip->total_length) >
-		     dp->ports[r->port].mtu)) {
-		dp_drop(w, m, DROP_TOO_BIG);
+	/* Martians only: a source that is one of our addresses may pass
+	 * through, as a direct-routing server's reply from the VIP does
+	 * when its gateway is us (Linux needs accept_local for that); it
+	 * makes no connection (lb_may_create()). */
+	if (unlikely(ipv4_src_martian(ip->src_addr))) {
+		dp_drop(w, m, DROP_MARTIAN_SOURCE);
 		return;
 	}
-	if (!ipv4_hop(w, m, ip))
+	if (unlikely(rte_be_to_cpu_16(ip->total_length) > mtu &&
+		     (ip->fragment_offset & RTE_BE16(RTE_IPV4_HDR_DF_FLAG)))) {
+		ipv4_too_big(dp, w, m, ip, mtu, 0);
+		return;
+	}
+	if (!ipv4_hop(dp, w, m, ip))
 		return;
 	w->stats.forwarded++;
-	ipv4_output(dp, w, m, r, ip->dst_addr);
+	output_sized(dp, w, m, ip, r, ip->dst_addr);
 }
 
 enum net_verdict
@@ -176,6 +229,8 @@ ipv4_input(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
 	const struct route_slot *r;
 	unsigned int ihl;
 
+	if (unlikely(m->nb_segs > 1) && (m = net_gather(dp, w, m)) == NULL)
+		return NET_CONSUMED;
 	if (unlikely(rte_pktmbuf_data_len(m) < ETH_LEN + sizeof(*ip))) {
 		dp_drop(w, m, DROP_IPV4_BAD_HEADER);
 		return NET_CONSUMED;
@@ -184,10 +239,19 @@ ipv4_input(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
 	ihl = ipv4_check(w, m, ip);
 	if (ihl == 0)
 		return NET_CONSUMED;
+	/* without its padding, a chain may fit one mbuf after all */
+	if (unlikely(m->nb_segs > 1)) {
+		m = net_gather(dp, w, m);
+		if (m == NULL)
+			return NET_CONSUMED;
+		ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, ETH_LEN);
+	}
 	if (unlikely(ip->fragment_offset &
 		     RTE_BE16(RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK))) {
-		dp_drop(w, m, DROP_IPV4_FRAGMENT);
-		return NET_CONSUMED;
+		m = ipv4_reassemble(dp, w, port, m);
+		if (m == NULL)
+			return NET_CONSUMED;
+		ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, ETH_LEN);
 	}
 	/* 224.0.0.0/4 (DPDK's RTE_IS_IPV4_MCAST overflows an int shift) */
 	if (unlikely((rte_be_to_cpu_32(ip->dst_addr) >> 28) == 0xe ||
@@ -197,9 +261,14 @@ ipv4_input(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
 	}
 	r = route_lookup(&dp->routes, ip->dst_addr);
 	if (unlikely(r == NULL)) {
+		/* a packet to route, as nothing of ours has that address */
+		if (dp->ip_forward)
+			icmp_error(dp, w, m, ip, ICMP_DEST_UNREACH,
+				   ICMP_NET_UNREACH, 0, 0);
 		dp_drop(w, m, DROP_NO_ROUTE);
 		return NET_CONSUMED;
 	}
+	in->m = m;
 	in->ip = ip;
 	in->ihl = ihl;
 	in->r = r;

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-#include "net/neigh_fsm.h"
+#include "net/neigh.h"
 
 unsigned int
 neigh_fsm_start(struct neigh_fsm *f, const struct neigh_params *p,

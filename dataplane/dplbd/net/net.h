@@ -27,6 +27,7 @@
 #include <rte_ether.h>
 #include <rte_ip.h>
 #include <rte_mbuf.h>
+#include <rte_udp.h>
 
 #include "core/dp.h"
 #include "net/csum.h"
@@ -40,8 +41,10 @@ enum net_verdict {
 };
 
 /** The IPv4 packet behind NET_LOCAL or NET_TRANSIT: header checked,
- * Ethernet padding trimmed. */
+ * Ethernet padding trimmed.  m is the packet to go on with: the frame
+ * received, or the datagram its fragments made (ipv4_reassemble()). */
 struct net_ipv4 {
+	struct rte_mbuf *m;
 	struct rte_ipv4_hdr *ip;
 	unsigned int ihl;		/* header length in bytes */
 	const struct route_slot *r;	/* its route */
@@ -70,9 +73,154 @@ void ipv4_forward(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 void ipv4_send(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 	       rte_be32_t dst);
 /** A router's hop for a packet it forwards: false when its TTL runs out
- * (m dropped as ttl_exceeded), else TTL decremented, checksum fixed. */
-bool ipv4_hop(struct dp_worker *w, struct rte_mbuf *m,
+ * (ipv4_ttl_exceeded()), else TTL decremented, checksum fixed. */
+bool ipv4_hop(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 	      struct rte_ipv4_hdr *ip);
+
+/* ---- what a router tells a sender (icmp.c) ---- */
+
+#define ICMP_DEST_UNREACH 3
+#define ICMP_SOURCE_QUENCH 4
+#define ICMP_TIME_EXCEEDED 11
+#define ICMP_NET_UNREACH 0		/* codes of ICMP_DEST_UNREACH */
+#define ICMP_FRAG_NEEDED 4
+#define ICMP_EXC_TTL 0			/* code of ICMP_TIME_EXCEEDED */
+
+/**
+ * Tell the sender of m (its IPv4 header ip, as received) why it was
+ * not delivered: an ICMP error of type and code (RFC 792), mtu the
+ * next-hop MTU of ICMP_FRAG_NEEDED (RFC 1191), quoting the header and
+ * as much of the packet as keeps the error within 576 bytes (RFC 1812
+ * 4.3.2.3), from src: the address the packet was sent to when it is
+ * ours, 0 for the address of our port toward the sender.  Nothing is
+ * sent where RFC 1812 4.3.2.7 forbids it (about an ICMP error, a
+ * fragment but the first, a broadcast or multicast, a martian or local
+ * source), nor beyond the worker's token bucket (ip.icmp_rate and
+ * icmp_burst, like the kernel's icmp_ratelimit; counted as
+ * icmp_ratelimited).  m stays the caller's.  No allocation but the
+ * error's mbuf, no lock, no syscall.
+ */
+void icmp_error(struct dp_ctx *dp, struct dp_worker *w,
+		const struct rte_mbuf *m, const struct rte_ipv4_hdr *ip,
+		uint8_t type, uint8_t code, uint16_t mtu, rte_be32_t src);
+
+/** m's TTL ran out: ICMP time exceeded (icmp_error() from src), m
+ * dropped as ttl_exceeded. */
+void ipv4_ttl_exceeded(struct dp_ctx *dp, struct dp_worker *w,
+		       struct rte_mbuf *m, const struct rte_ipv4_hdr *ip,
+		       rte_be32_t src);
+
+/** m is larger than mtu and may not be fragmented (DF): ICMP
+ * fragmentation needed with mtu (from src), m dropped as too_big. */
+void ipv4_too_big(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
+		  const struct rte_ipv4_hdr *ip, uint16_t mtu, rte_be32_t src);
+
+/* ---- sizes: fragments, mbuf chains (frag.c) ---- */
+
+/**
+ * ipv4_output() of m (Ethernet header present, IPv4 header ip) in
+ * fragments of at most mtu bytes (RFC 791): each a new mbuf of one
+ * segment, options copied where their copy flag says so; m is freed.
+ * For packets without DF larger than the egress MTU.  Counted as
+ * frags_out; no_mbuf for fragments that could not be made.
+ */
+void ipv4_output_frag(struct dp_ctx *dp, struct dp_worker *w,
+		      struct rte_mbuf *m, const struct route_slot *r,
+		      rte_be32_t dst, uint16_t mtu);
+
+/**
+ * Make the first len bytes of m (or all of it, if shorter) lie in its
+ * first segment, moving bytes from the segments behind it (counted as
+ * linearized).  false when the first segment has no room for them: m
+ * is untouched and the caller drops it (segmented_header).
+ */
+bool net_pullup(struct dp_worker *w, struct rte_mbuf *m, uint32_t len);
+
+/** Create the workers' reassembly tables (ip.frag_*), main lcore, at
+ * start; 0 or -ENOMEM. */
+int frag_init(struct dp_ctx *dp);
+
+/** Free what frag_init() made and the fragments still held (workers
+ * stopped). */
+void frag_free(struct dp_ctx *dp);
+
+/** Drop the worker's datagrams whose fragments are too old
+ * (frag_timeout); call once per loop turn, costs a compare when idle. */
+void frag_expire_tick(struct dp_ctx *dp, struct dp_worker *w);
+
+/* ---- sources a router refuses ---- */
+
+/** A source no packet may carry (RFC 1122 3.2.1.3, RFC 1812 5.3.7):
+ * 0/8, 127/8, multicast, class E and the limited broadcast. */
+static inline bool
+ipv4_src_martian(rte_be32_t src)
+{
+	uint32_t a = rte_be_to_cpu_32(src);
+
+	return (a >> 24) == 0 || (a >> 24) == 127 || a >= 0xe0000000u;
+}
+
+/** ipv4_src_martian(), or one of our own addresses (a VIP, a local
+ * address): no one else may send from it. */
+static inline bool
+ipv4_src_bogus(const struct dp_ctx *dp, rte_be32_t src)
+{
+	const struct route_slot *r;
+
+	if (ipv4_src_martian(src))
+		return true;
+	r = route_lookup(&dp->routes, src);
+	return r != NULL && r->type == ROUTE_LOCAL;
+}
+
+/* ---- the L4 checksum ---- */
+
+/** The TCP or UDP checksum of the IPv4 packet m (header ip of ihl
+ * bytes) is right, by the port's rx flags when it checked it, else in
+ * software over the whole segment (mbuf chains too).  A UDP checksum of
+ * 0 (none) is right. */
+static inline bool
+net_l4_cksum_ok(const struct rte_mbuf *m, const struct rte_ipv4_hdr *ip,
+		unsigned int ihl)
+{
+	uint64_t f = m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK;
+	const struct rte_udp_hdr *u;
+
+	if (f != RTE_MBUF_F_RX_L4_CKSUM_UNKNOWN)
+		return f != RTE_MBUF_F_RX_L4_CKSUM_BAD;
+	u = (const struct rte_udp_hdr *)((const char *)ip + ihl);
+	if (ip->next_proto_id == IPPROTO_UDP && u->dgram_cksum == 0)
+		return true;
+	if (likely(m->nb_segs == 1)) {
+		uint32_t len = rte_be_to_cpu_16(ip->total_length) - ihl;
+		/* the pseudo header (RFC 793, 768), then the segment */
+		uint64_t sum = (uint64_t)ip->src_addr + ip->dst_addr +
+			       rte_cpu_to_be_16((uint16_t)ip->next_proto_id) +
+			       rte_cpu_to_be_16((uint16_t)len) +
+			       csum_raw(u, len);
+
+		return csum_fold64(sum) == 0xffff;
+	}
+	return rte_ipv4_udptcp_cksum_mbuf_verify(
+		       m, ip, (uint16_t)((const char *)ip + ihl -
+					 rte_pktmbuf_mtod(m, const char *))) == 0;
+}
+
+/** The port found the L4 checksum wrong.  One bit test in the usual
+ * case: the BAD bit is also set in NONE, which the caller tells apart
+ * in the rare case (net_l4_cksum_flag_bad()). */
+static inline bool
+net_l4_cksum_flag_maybe_bad(const struct rte_mbuf *m)
+{
+	return m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_BAD;
+}
+
+static inline bool
+net_l4_cksum_flag_bad(const struct rte_mbuf *m)
+{
+	return (m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) ==
+	       RTE_MBUF_F_RX_L4_CKSUM_BAD;
+}
 
 /* The software check when the port did not check the header. */
 static inline bool
@@ -86,7 +234,7 @@ net_ipv4_cksum_good(const struct rte_mbuf *m, const struct rte_ipv4_hdr *ip)
 
 /**
  * The burst path's classification (core/pipeline.c): for a unicast
- * frame to port's MAC with an IPv4 header of 20 bytes that l2_input()
+ * frame of one mbuf segment to port's MAC with an IPv4 header of 20 bytes that l2_input()
  * accepts whole (lengths, checksum, not a fragment), to a unicast
  * address whose route l2_input() would return as NET_LOCAL or
  * NET_TRANSIT (local, or transit but not a subnet broadcast): the
@@ -106,8 +254,8 @@ net_ipv4_usual(const struct dp_ctx *dp, uint16_t port, struct rte_mbuf *m,
 	uint32_t avail, tot;
 
 	*ipp = ip;
-	if (unlikely(rte_pktmbuf_data_len(m) <
-			     sizeof(*eth) + sizeof(*ip) ||
+	if (unlikely(rte_pktmbuf_data_len(m) != rte_pktmbuf_pkt_len(m) ||
+		     rte_pktmbuf_data_len(m) < sizeof(*eth) + sizeof(*ip) ||
 		     eth->ether_type != RTE_BE16(RTE_ETHER_TYPE_IPV4) ||
 		     !rte_is_same_ether_addr(&eth->dst_addr,
 					     &dp->ports[port].mac) ||

@@ -6,7 +6,6 @@
 #include "log.h"
 #include "net/netcfg.h"
 #include "net/slowpath.h"
-#include "net/twin.h"
 
 #define SAY(...)                                                               \
 	do {                                                                   \
@@ -23,6 +22,20 @@ find_addr(const struct dp_port *p, const struct inet_prefix *a)
 		if (inet_addr_equal(&p->addrs[i].addr, &a->addr))
 			return (int)i;
 	return -1;
+}
+
+/* The address workers originate packets from (dp.h): the first IPv4
+ * one, stored atomically as workers read it without a lock. */
+static void
+port_addr4_sync(struct dp_port *p)
+{
+	rte_be32_t a = 0;
+	unsigned int i;
+
+	for (i = 0; i < p->n_addrs && a == 0; i++)
+		if (p->addrs[i].addr.family == AF_INET)
+			a = p->addrs[i].addr.v4.s_addr;
+	__atomic_store_n(&p->addr4, a, __ATOMIC_RELAXED);
 }
 
 static struct inet_prefix
@@ -95,6 +108,7 @@ netcfg_addr_add(struct dp_ctx *dp, unsigned int port,
 	if (ret != 0)
 		return ret;
 	dpp->addrs[dpp->n_addrs++] = *p;
+	port_addr4_sync(dpp);
 	twin_sync_addr(dp, port, p, true);
 	slowpath_announce(dp, (uint16_t)port, p->addr.v4.s_addr);
 	LOG_INFO("port %s: address %s added", dpp->name, buf);
@@ -122,7 +136,10 @@ netcfg_addr_del(struct dp_ctx *dp, unsigned int port,
 	if (have.len < 32)
 		route_del(&dp->routes, net.addr.v4.s_addr, net.len,
 			  ROUTE_CONNECTED);
-	dpp->addrs[i] = dpp->addrs[--dpp->n_addrs];
+	/* Keep the order: the first address stays the port's source. */
+	memmove(&dpp->addrs[i], &dpp->addrs[i + 1],
+		sizeof(dpp->addrs[0]) * (--dpp->n_addrs - (unsigned int)i));
+	port_addr4_sync(dpp);
 	twin_sync_addr(dp, port, &have, false);
 	LOG_INFO("port %s: address %s deleted", dpp->name, buf);
 	return 0;

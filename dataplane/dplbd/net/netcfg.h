@@ -8,6 +8,7 @@
 #ifndef DPLB_NETCFG_H
 #define DPLB_NETCFG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "core/dp.h"
@@ -31,5 +32,20 @@ int netcfg_route_del(struct dp_ctx *dp, const struct inet_prefix *dst,
 
 /** Apply the addresses, routes and static neighbours of dp->cfg. */
 int netcfg_apply_config(struct dp_ctx *dp, char *msg, size_t len);
+
+/*
+ * The kernel side of a port's exception path (twin.c).  The twin is a
+ * net_tap interface with the port's MAC; these set it up from the
+ * kernel's point of view (link up, addresses, sysctls) over rtnetlink
+ * and procfs.
+ */
+
+/** Bring the interface up and stop the kernel from answering ARP
+ *  (dplbd answers for the twin's addresses). */
+int twin_prepare(const char *ifname);
+
+/** Add (add=true) or delete an address on the interface. 0 or -errno;
+ *  adding an existing or deleting a missing address is not an error. */
+int twin_addr(const char *ifname, const struct inet_prefix *p, bool add);
 
 #endif /* DPLB_NETCFG_H */

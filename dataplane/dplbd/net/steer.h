@@ -44,6 +44,17 @@ steer_by_client(rte_be32_t addr, rte_be16_t port, unsigned int n_workers)
 	return (unsigned int)(((h >> 32) * n_workers) >> 32);
 }
 
+/** Owner of an IPv4 datagram's fragments (reassembly): by source,
+ * destination and id, which every fragment carries, in [0, n_workers). */
+static inline unsigned int
+steer_frag(rte_be32_t src, rte_be32_t dst, rte_be16_t id,
+	   unsigned int n_workers)
+{
+	uint64_t h = (((uint64_t)src << 32 | dst) ^ id) * 0x9e3779b97f4a7c15ULL;
+
+	return (unsigned int)(((h >> 32) * n_workers) >> 32);
+}
+
 /**
  * The local ports worker (0..n_workers-1) owns on every local address:
  * worker w gets [MIN + floor(w*S/n), MIN + floor((w+1)*S/n) - 1], so the

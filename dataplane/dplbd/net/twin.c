@@ -12,7 +12,7 @@
 #include <linux/rtnetlink.h>
 
 #include "log.h"
-#include "net/twin.h"
+#include "net/netcfg.h"
 
 static int
 write_sysctl(const char *path, const char *value)

@@ -115,18 +115,11 @@ tcp_mss_clamp(struct rte_tcp_hdr *t, const struct tcp_opts *o, uint16_t mss)
 uint8_t *
 tcp_open_room(struct rte_mbuf *m, struct rte_ipv4_hdr **ip, unsigned int len)
 {
+	struct rte_ipv4_hdr *h = *ip;
 	const struct rte_tcp_hdr *t = (const struct rte_tcp_hdr *)
-		((char *)*ip + rte_ipv4_hdr_len(*ip));
-
-	return l4_open_room(m, *ip, tcp_hdr_len(t), len);
-}
-
-uint8_t *
-l4_open_room(struct rte_mbuf *m, struct rte_ipv4_hdr *h, unsigned int l4_hdr,
-	     unsigned int len)
-{
+		((char *)h + rte_ipv4_hdr_len(h));
 	size_t l2 = (size_t)((char *)h - rte_pktmbuf_mtod(m, char *));
-	size_t hdrs = l2 + rte_ipv4_hdr_len(h) + l4_hdr;
+	size_t hdrs = l2 + rte_ipv4_hdr_len(h) + tcp_hdr_len(t);
 	char *room;
 
 	/* The rest moves toward the tail, not the headers toward the

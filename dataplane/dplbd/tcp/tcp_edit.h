@@ -155,11 +155,6 @@ bool tcp_mss_clamp(struct rte_tcp_hdr *t, const struct tcp_opts *o,
 uint8_t *tcp_open_room(struct rte_mbuf *m, struct rte_ipv4_hdr **ip,
 		       unsigned int len);
 
-/** The same after an L4 header of l4_hdr bytes, whatever the protocol
- * (a UDP datagram's payload: lb_ppudp.c). */
-uint8_t *l4_open_room(struct rte_mbuf *m, struct rte_ipv4_hdr *h,
-		      unsigned int l4_hdr, unsigned int len);
-
 /** Options of a SYN or SYN-ACK that dplbd writes (tcp_syn_opts_write). */
 struct tcp_syn_opts {
 	uint16_t mss;
