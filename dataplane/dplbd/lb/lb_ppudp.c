@@ -35,7 +35,6 @@
  */
 #include <string.h>
 
-#include <rte_icmp.h>
 #include <rte_ip.h>
 #include <rte_udp.h>
 
