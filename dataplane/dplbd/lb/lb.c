@@ -458,7 +458,8 @@ lb_inbound(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 		if (unlikely(svc->flags & LB_SVC_F_TCPX)) {
 			if (!v->udp)
 				lb_tcpx_start(w, c, svc, v);
-			else if (!lb_ppudp_first(dp, w, m, &ip, v, c))
+			else if ((ip = lb_ppudp_first(dp, w, m, ip, v, c)) ==
+				 NULL)
 				return;
 		}
 	}

@@ -58,12 +58,11 @@ egress_mtu(const struct dp_ctx *dp, rte_be32_t dst)
 	return dp->ports[r->port].tx_mtu;
 }
 
-bool
+struct rte_ipv4_hdr *
 lb_ppudp_first(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
-	       struct rte_ipv4_hdr **ipp, struct l4_view *v, struct conn *c)
+	       struct rte_ipv4_hdr *ip, struct l4_view *v, struct conn *c)
 {
 	const struct conn_tuple4 *i = &c->tuple[CONN_SIDE_IN];
-	struct rte_ipv4_hdr *ip = *ipp;
 	unsigned int ihl = rte_ipv4_hdr_len(ip);
 	unsigned int len = rte_be_to_cpu_16(ip->total_length);
 	size_t l3 = (size_t)((char *)ip - rte_pktmbuf_mtod(m, char *));
@@ -73,21 +72,21 @@ lb_ppudp_first(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 	char *head;
 
 	if (c->fwd != LB_FWD_FNAT)
-		return true;
+		return ip;
 	if (mtu != 0 && len + PP_V2_V4_LEN > mtu &&
 	    (ip->fragment_offset & RTE_BE16(RTE_IPV4_HDR_DF_FLAG))) {
 		icmp_error(dp, w, m, ip, ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED,
 			   (uint16_t)(mtu - PP_V2_V4_LEN), ip->dst_addr);
 		lb_conn_drop(w, c);
 		dp_drop(w, m, DROP_PP_TOO_BIG);
-		return false;
+		return NULL;
 	}
 	head = rte_pktmbuf_mtod(m, char *);
 	if (rte_pktmbuf_data_len(m) < hdrs ||
 	    rte_pktmbuf_prepend(m, PP_V2_V4_LEN) == NULL) {
 		lb_conn_drop(w, c);
 		dp_drop(w, m, DROP_NO_MBUF);
-		return false;
+		return NULL;
 	}
 	memmove(head - PP_V2_V4_LEN, head, hdrs);
 	ip = (struct rte_ipv4_hdr *)(head - PP_V2_V4_LEN + l3);
@@ -104,6 +103,5 @@ lb_ppudp_first(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 	u->dgram_cksum = 0;
 	u->dgram_cksum = rte_ipv4_udptcp_cksum_mbuf(m, ip, (uint16_t)(l3 + ihl));
 	l4_view_own(ip, ihl, v);
-	*ipp = ip;
-	return true;
+	return ip;
 }
