@@ -15,6 +15,15 @@ sys.path.insert(0, str(REPO / "tests" / "pylib"))
 from dplbd import Dplbd  # noqa: E402
 
 DPLBD = Path(os.environ.get("DPLBD_BIN", REPO / "build" / "dplbd"))
+DPLBCTL = Path(os.environ.get("DPLBCTL_BIN", REPO / "build" / "dplbctl"))
+
+# A CONFIG's usual start: one net_null port without a twin, two workers.
+NULL_PORT_2W = """
+global = { log_level = "info"; control_socket = "@SOCKET@"; };
+eal = { hugepages = false; memory_mb = 256; };
+dataplane = { workers = 2; idle_sleep_max_us = 100; };
+ports = ( { name = "dp0"; device = "net_null0"; twin = ""; } );
+"""
 
 
 @pytest.fixture(scope="module")

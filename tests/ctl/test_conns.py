@@ -19,14 +19,9 @@ sys.path.insert(0, str(REPO / "tests" / "pylib"))
 
 
 DPLBD = Path(os.environ.get("DPLBD_BIN", REPO / "build" / "dplbd"))
-DPLBCTL = Path(os.environ.get("DPLBCTL_BIN", REPO / "build" / "dplbctl"))
+from conftest import DPLBCTL, NULL_PORT_2W  # noqa: E402
 
-CONFIG = """
-global = { log_level = "info"; control_socket = "@SOCKET@"; };
-eal = { hugepages = false; memory_mb = 256; };
-dataplane = { workers = 2; idle_sleep_max_us = 100; };
-ports = ( { name = "dp0"; device = "net_null0"; twin = ""; } );
-"""
+CONFIG = NULL_PORT_2W
 
 HEADER = ("IPVS connection entries\n"
           "pro expire state       source             virtual            "

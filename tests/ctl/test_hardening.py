@@ -17,7 +17,6 @@ import socket
 import stat
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -26,7 +25,7 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "tests" / "pylib"))
 
-from dplbd import Dplbd, DplbdError  # noqa: E402
+from dplbd import Dplbd  # noqa: E402
 
 NOBODY = 65534
 IDLE_S = 2

@@ -21,14 +21,9 @@ sys.path.insert(0, str(REPO / "tests" / "pylib"))
 
 from dplbd import Dplbd  # noqa: E402
 
-DPLBCTL = Path(os.environ.get("DPLBCTL_BIN", REPO / "build" / "dplbctl"))
+from conftest import DPLBCTL, NULL_PORT_2W  # noqa: E402
 
-CONFIG = """
-global = { log_level = "info"; control_socket = "@SOCKET@"; };
-eal = { hugepages = false; memory_mb = 256; };
-dataplane = { workers = 2; idle_sleep_max_us = 100; };
-ports = ( { name = "dp0"; device = "net_null0"; twin = ""; } );
-"""
+CONFIG = NULL_PORT_2W
 
 # One of everything a service can carry, in the order a user typed it.
 SETUP = [

@@ -19,15 +19,10 @@ sys.path.insert(0, str(REPO / "tests" / "pylib"))
 
 
 DPLBD = Path(os.environ.get("DPLBD_BIN", REPO / "build" / "dplbd"))
-DPLBCTL = Path(os.environ.get("DPLBCTL_BIN", REPO / "build" / "dplbctl"))
+from conftest import DPLBCTL, NULL_PORT_2W  # noqa: E402
 VERSION = (REPO / "VERSION").read_text().strip()
 
-CONFIG = """
-global = { log_level = "info"; control_socket = "@SOCKET@"; };
-eal = { hugepages = false; memory_mb = 256; };
-dataplane = { workers = 2; idle_sleep_max_us = 100; };
-ports = ( { name = "dp0"; device = "net_null0"; twin = ""; } );
-laddr_groups = ( { name = "cfg"; addresses = [ "198.18.9.100" ]; } );
+CONFIG = NULL_PORT_2W + """laddr_groups = ( { name = "cfg"; addresses = [ "198.18.9.100" ]; } );
 services = (
   { proto = "tcp"; vip = "198.18.9.1"; port = 80; sched = "rr";
     laddr_group = "cfg";

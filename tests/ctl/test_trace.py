@@ -7,22 +7,14 @@ tests/e2e/test_trace.py.
 Run as root: /usr/bin/python3 -m pytest tests/ctl/test_trace.py
 """
 
-import os
 import subprocess
 import time
-from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
-DPLBCTL = Path(os.environ.get("DPLBCTL_BIN", REPO / "build" / "dplbctl"))
+from conftest import DPLBCTL, NULL_PORT_2W
 
-CONFIG = """
-global = { log_level = "info"; control_socket = "@SOCKET@"; };
-eal = { hugepages = false; memory_mb = 256; };
-dataplane = { workers = 2; idle_sleep_max_us = 100; };
-ports = ( { name = "dp0"; device = "net_null0"; twin = ""; } );
-"""
+CONFIG = NULL_PORT_2W
 
 
 def err(ctl, method, params=None, code="EINVAL"):

@@ -6,7 +6,6 @@ through `lab.sh start-keepalived`, so that `lab.sh down` stops it too."""
 import os
 import signal
 import subprocess
-import time
 from pathlib import Path
 
 from labtest import REPO, wait_for

@@ -12,7 +12,6 @@ af_packet, full-NAT, timeouts shortened in dplbd.conf:
   from the VIP, quoting the client's own segment, every checksum valid,
   and the client's kernel takes it (its path MTU to the VIP drops)."""
 
-import json
 import time
 
 import pytest

@@ -16,7 +16,6 @@ af_packet (docs/load-balancing.md, "Local ports").
    through dplbd (the kernel's own sockets end to end)."""
 
 import re
-import time
 
 import pytest
 

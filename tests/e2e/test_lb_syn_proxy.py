@@ -15,7 +15,6 @@ import time
 
 import pytest
 
-from labtest import wait_for
 
 LAB_WORKERS = 2
 # a plain service's half-open entries (the comparison) must not outlive
@@ -257,7 +256,7 @@ def test_limits_set_shown_and_saved(sp):
     assert re.search(rf"{VIP}:{RATE_PORT} rr.*conn-rate 10/24", out), out
     assert re.search(rf"{VIP}:{HALF_PORT} rr.*half-open-max 20", out), out
     saved = sp.ctl_cli("save").stdout
-    assert f"--conn-rate 10 --conn-rate-prefix 24" in saved, saved
+    assert "--conn-rate 10 --conn-rate-prefix 24" in saved, saved
     assert "--half-open-max 20" in saved, saved
 
 

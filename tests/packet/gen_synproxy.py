@@ -10,7 +10,6 @@ computes the same cookies (SipHash-2-4, tcp/syncookie.h's layout).
 """
 
 import socket
-import struct
 
 from scapy.all import IP, TCP, Ether, Raw
 
