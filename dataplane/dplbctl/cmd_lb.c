@@ -748,7 +748,7 @@ service_run(const struct opts *go, int argc, char **argv)
 	"  -b, --sched-flags    sh-port sh-fallback mh-port mh-fallback\n"     \
 	"  -o, --ops            one-packet scheduling (UDP)\n"                 \
 	"  -l, --laddr-group    local addresses for full-NAT dests\n"          \
-	"  --proxy-protocol V   TCP, full NAT: PROXY header v1 or v2 first\n"  \
+	"  --proxy-protocol V   full NAT: PROXY header v1|v2 first (UDP: v2)\n"\
 	"  --toa                TCP, full NAT: client address in a TCP option\n"\
 	"  --syn-proxy          TCP: answer SYNs with cookies, then connect\n"  \
 	"  --half-open-max N    at most N connections in SYN_RECV (0 = any)\n" \

@@ -435,3 +435,50 @@ def test_tcp_proxy_flags_and_limits(ctl):
                                  "flags": ["syn-proxy"]}, "EINVAL")
     assert "TCP services only" in e["message"], e
     ctl.result("service.del", WEB)
+
+
+def test_udp_proxy_protocol_v2_only(dplbd, ctl, tmp_path):
+    """UDP services take the PROXY protocol v2 (the header in front of a
+    connection's first datagram) by flag, keepalived's param and dplbctl;
+    v1 (TCP-only by its spec) is refused by each with the reason, and by
+    dplbd.conf with its file and line."""
+    dns = {"proto": "udp", "vip": VIP, "port": 53}
+    ctl.result("laddr.add", {"group": "lg1", "addr": "198.18.1.100"})
+    ctl.result("service.add", dict(dns, laddr_group="lg1",
+                                   flags=["proxy-protocol-v2"]))
+    assert svc(ctl, dns)["flags"] == ["proxy-protocol-v2"]
+    ctl.result("service.edit", dict(dns, proxy_protocol="none"))
+    assert svc(ctl, dns)["flags"] == []
+    ctl.result("service.edit", dict(dns, proxy_protocol="v2"))
+    assert svc(ctl, dns)["flags"] == ["proxy-protocol-v2"]
+    for params in (dict(dns, proxy_protocol="v1"),
+                   dict(dns, flags=["proxy-protocol-v1"])):
+        e = err(ctl, "service.edit", params, "EINVAL")
+        assert "proxy-protocol-v1 is for TCP services only" in \
+            e["message"] and "proxy-protocol-v2" in e["message"], e
+    assert svc(ctl, dns)["flags"] == ["proxy-protocol-v2"]  # unchanged
+    e = err(ctl, "service.add", dict(dns, port=54, proxy_protocol="v1"),
+            "EINVAL")
+    assert "proxy-protocol-v1 is for TCP services only" in e["message"], e
+    e = err(ctl, "service.add", dict(dns, port=54, toa=True), "EINVAL")
+    assert "toa and syn-proxy are for TCP services only" in e["message"], e
+    # dplbctl: v2 accepted, v1 refused with dplbd's reason
+    dplbctl(dplbd, "service", "add", "-u", f"{VIP}:55", "-l", "lg1",
+            "--proxy-protocol", "v2", check=0)
+    assert svc(ctl, dict(dns, port=55))["flags"] == ["proxy-protocol-v2"]
+    p = dplbctl(dplbd, "service", "add", "-u", f"{VIP}:56", "-l", "lg1",
+                "--proxy-protocol", "v1")
+    assert p.returncode != 0 and "proxy-protocol-v1 is for TCP services " \
+        "only" in p.stderr, p
+    ctl.result("service.del", dns)
+    ctl.result("service.del", dict(dns, port=55))
+    # dplbd.conf
+    conf = tmp_path / "dplbd.conf"
+    conf.write_text('services = (\n  { proto = "udp"; vip = "198.18.0.100";'
+                    ' port = 53;\n    flags = [ "proxy-protocol-v1" ]; }\n'
+                    ');\n')
+    r = subprocess.run([str(DPLBD), "--check-config", "-c", str(conf)],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 1, r
+    assert f"{conf}:3: services.[0].flags: proxy-protocol-v1 is for TCP " \
+        "services only" in r.stderr, r.stderr

@@ -9,10 +9,11 @@ Every expected frame is the plain full-NAT rewrite of its input (gen_lb's
 LbRun) with the edits this feature makes written out by hand here.
 """
 
-from scapy.all import IP, TCP, Ether, Raw
+from scapy.all import IP, TCP, UDP, Ether, Raw
 
 import gen_golden as g
 import gen_lb as lb
+from gen_conform import ip_frags
 
 CPORT = 40000
 C_ISN = 1000
@@ -29,12 +30,13 @@ def pp_v1(cport=CPORT):
             .encode())
 
 
-def pp_v2(cport=CPORT):
+def pp_v2(cport=CPORT, fam=0x11, vport=lb.VPORT):
+    """fam 0x11: TCP over IPv4, 0x12: UDP over IPv4."""
     import socket
     import struct
-    return (b"\r\n\r\n\x00\r\nQUIT\n" + bytes([0x21, 0x11]) +
+    return (b"\r\n\r\n\x00\r\nQUIT\n" + bytes([0x21, fam]) +
             struct.pack("!H", 12) + socket.inet_aton(g.CLIENT_IP) +
-            socket.inet_aton(lb.VIP) + struct.pack("!HH", cport, lb.VPORT))
+            socket.inet_aton(lb.VIP) + struct.pack("!HH", cport, vport))
 
 
 def toa(cport=CPORT):
@@ -153,5 +155,63 @@ def toa_case():
         r, flags=["toa"])
 
 
+def udp_prefix(run, hdr):
+    """The last expected datagram with hdr before its payload; its
+    length and checksum computed again (scapy's, checked by bytes)."""
+    q = Ether(run.out[-1])
+    u = q[UDP]
+    pay = hdr + bytes(u.payload)
+    u.remove_payload()
+    u.add_payload(Raw(pay))
+    del q[IP].len, q[IP].chksum, u.len, u.chksum
+    q = Ether(bytes(q))
+    # the checksum scapy computed is the true one: check it anyway
+    ck = q[UDP].chksum
+    q[UDP].chksum = None
+    assert Ether(bytes(q))[UDP].chksum == ck
+    run.out[-1] = bytes(Ether(bytes(q)))
+
+
+def pp_udp_case():
+    vp = lb.UDP_VPORT
+    r = lb.LbRun("fnat", proto="udp", vport=vp)
+    # the first datagram of a connection carries the header
+    r.client(CPORT, payload=b"first")
+    udp_prefix(r, pp_v2(CPORT, 0x12, vp))
+    # later datagrams and the replies pass as plain full-NAT
+    r.client(CPORT, payload=b"second")
+    r.server(CPORT, payload=b"echo")
+    # a first datagram without checksum (0) leaves with one
+    r.client(CPORT + 1, payload=b"no checksum", udp_cksum=0)
+    udp_prefix(r, pp_v2(CPORT + 1, 0x12, vp))
+    # a first datagram with DF that fits the MTU (1500) only without the
+    # header: dropped and counted, its connection gone, fragmentation
+    # needed from the VIP with the MTU less the header (28)
+    big = b"x" * (1500 - 28 - 20)
+    r.client(CPORT + 2, payload=big, df=True)
+    r.out[-1] = g.icmp_error(r.inp[-1], 3, 4, lb.VIP, mtu=1500 - 28)
+    del r.conns[CPORT + 2]
+    # the client's next datagram is a new connection, with the header
+    r.client(CPORT + 2, payload=b"smaller", df=True)
+    udp_prefix(r, pp_v2(CPORT + 2, 0x12, vp))
+    # without DF, the prefixed datagram leaves in two fragments
+    r.client(CPORT + 3, payload=big)
+    udp_prefix(r, pp_v2(CPORT + 3, 0x12, vp))
+    e = Ether(r.out[-1])
+    r.out[-1:] = ip_frags(r.out[-1], 1500, e.src, e.dst)
+    case = lb.one_port_case(
+        "lb_fnat_udp_proxy_protocol_v2",
+        "UDP FNAT with proxy-protocol-v2: the datagram that creates a "
+        "connection gets the 28-byte v2 header (DGRAM, client and VIP) "
+        "before its payload, UDP/IP lengths and checksum fixed (a "
+        "datagram without checksum gets one); later datagrams and replies "
+        "are plain full-NAT; a first datagram that the header takes past "
+        "the MTU: with DF dropped (pp_too_big) with its connection, "
+        "fragmentation needed (1472) sent; without DF in fragments",
+        r, flags=["proxy-protocol-v2"])
+    case.drops = {"pp_too_big": 1}
+    return case
+
+
 def cases():
-    return [pp_case(1), pp_case(2), toa_case()]
+    return [pp_case(1), pp_case(2), toa_case(), pp_udp_case()]

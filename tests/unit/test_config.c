@@ -971,8 +971,13 @@ test_lb_services_errors(void **state)
 		   "toa, syn-proxy)");
 	ASSERT_ERR("services = ( { proto = \"udp\"; vip = \"198.18.0.100\"; "
 		   "port = 80;\n flags = [ \"toa\" ]; } );",
-		   "t.conf:2: services.[0].flags: proxy-protocol, toa and "
-		   "syn-proxy are for TCP services only");
+		   "t.conf:2: services.[0].flags: toa and syn-proxy are for "
+		   "TCP services only");
+	ASSERT_ERR("services = ( { proto = \"udp\"; vip = \"198.18.0.100\"; "
+		   "port = 80;\n flags = [ \"proxy-protocol-v1\" ]; } );",
+		   "t.conf:2: services.[0].flags: proxy-protocol-v1 is for TCP "
+		   "services only (its text header has no UDP form); UDP "
+		   "services take proxy-protocol-v2");
 	ASSERT_ERR(SVC "\n flags = [ \"proxy-protocol-v1\", "
 		   "\"proxy-protocol-v2\" ]; } );",
 		   "t.conf:2: services.[0].flags: proxy-protocol-v1 and "

@@ -163,6 +163,14 @@ test_proxy_headers(void **state)
 	assert_int_equal(n, PP_V2_V4_LEN);
 	assert_memory_equal(buf, v2, n);
 	assert_int_equal(pp_build(PP_NONE, buf, 0, 0, 0, 0), 0);
+	/* UDP: the same but for the transport nibble (DGRAM) */
+	memset(buf, 0xaa, sizeof(buf));
+	n = pp_build_dgram(buf, tup.saddr, tup.sport, tup.daddr, tup.dport);
+	assert_int_equal(n, PP_V2_V4_LEN);
+	assert_int_equal(buf[13], 0x12);
+	assert_memory_equal(buf, v2, 13);
+	assert_memory_equal(buf + 14, v2 + 14, n - 14);
+	assert_int_equal(buf[n], 0xaa);
 	toa_build(opt, tup.saddr, tup.sport);
 	assert_int_equal(opt[0], 254);
 	assert_int_equal(opt[1], 8);

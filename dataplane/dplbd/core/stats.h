@@ -56,7 +56,8 @@
 	X(SYN_PROXY_WAIT, "syn_proxy_wait")                    \
 	X(SYN_PROXY_HOLD_FULL, "syn_proxy_hold_full")          \
 	X(HALF_OPEN_LIMIT, "half_open_limit")                  \
-	X(CONN_RATE_LIMIT, "conn_rate_limit")
+	X(CONN_RATE_LIMIT, "conn_rate_limit")                  \
+	X(PP_TOO_BIG, "pp_too_big")
 
 enum drop_reason {
 #define DROP_ENUM(e, s) DROP_##e,

@@ -455,8 +455,13 @@ lb_inbound(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 		c = lb_schedule(dp, w, m, key, svc);
 		if (c == NULL)
 			return;
-		if (unlikely(svc->flags & LB_SVC_F_TCPX))
-			lb_tcpx_start(w, c, svc, v);
+		if (unlikely(svc->flags & LB_SVC_F_TCPX)) {
+			if (!v->udp)
+				lb_tcpx_start(w, c, svc, v);
+			else if ((ip = lb_ppudp_first(dp, w, m, ip, v, c)) ==
+				 NULL)
+				return;
+		}
 	}
 	lb_follow_state(w, c, v,
 			(c->fwd == LB_FWD_DR || c->fwd == LB_FWD_TUNNEL) ?

@@ -237,9 +237,14 @@ lb_svc_conf_check(const struct lb_svc_key *k, const struct lb_svc_conf *c,
 	if ((c->flags & LB_SVC_F_ONE_PACKET) && k->proto != IPPROTO_UDP)
 		return lb_fail(msg, len, EINVAL,
 			    "flags: one-packet is for UDP services only");
-	if ((c->flags & LB_SVC_F_TCPX) && k->proto != IPPROTO_TCP)
-		return lb_fail(msg, len, EINVAL, "flags: proxy-protocol, toa "
-			    "and syn-proxy are for TCP services only");
+	if ((c->flags & LB_SVC_F_PP_V1) && k->proto != IPPROTO_TCP)
+		return lb_fail(msg, len, EINVAL, "flags: proxy-protocol-v1 is "
+			    "for TCP services only (its text header has no "
+			    "UDP form); UDP services take proxy-protocol-v2");
+	if ((c->flags & (LB_SVC_F_TCPX & ~LB_SVC_F_PP_V2 & ~LB_SVC_F_PP_V1)) &&
+	    k->proto != IPPROTO_TCP)
+		return lb_fail(msg, len, EINVAL, "flags: toa and syn-proxy "
+			    "are for TCP services only");
 	if ((c->flags & LB_SVC_F_PP_V1) && (c->flags & LB_SVC_F_PP_V2))
 		return lb_fail(msg, len, EINVAL, "flags: proxy-protocol-v1 "
 			    "and proxy-protocol-v2 exclude each other");

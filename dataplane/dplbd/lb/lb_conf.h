@@ -29,7 +29,8 @@
 #define LB_SVC_F_HASH_PORT SCHED_F_HASH_PORT	/* sh-port, mh-port */
 #define LB_SVC_F_ONE_PACKET 0x100	/* UDP: one datagram per connection */
 #define LB_SVC_F_EXPIRE_QUIESCENT 0x200	/* drop connections of weight-0 dests */
-/* TCP, full-NAT dests: tell the server who the client is (proxy_hdr.h) */
+/* Full-NAT dests: tell the server who the client is (proxy_hdr.h); TCP
+ * only but PP_V2, which UDP services take too (lb_ppudp.c) */
 #define LB_SVC_F_PP_V1 0x400		/* PROXY protocol v1 header */
 #define LB_SVC_F_PP_V2 0x800		/* PROXY protocol v2 header */
 #define LB_SVC_F_TOA 0x1000		/* TOA option on the first segments */

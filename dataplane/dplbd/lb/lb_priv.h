@@ -338,6 +338,20 @@ bool lb_tcpx_in(struct dp_worker *w, struct rte_mbuf *m,
 bool lb_tcpx_out(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 		 struct rte_ipv4_hdr *ip, struct l4_view *v, struct conn *c);
 
+/**
+ * The datagram m that created UDP connection c of a proxy-protocol-v2
+ * service: for a full-NAT dest, the PROXY v2 header in front of its
+ * payload, lengths and checksum fixed, v parsed again (lb_ppudp.c).
+ * Returns where the IPv4 header is now (the headers move; returned, not
+ * passed by address, so the caller's pointer stays in a register on
+ * every other packet), NULL when m was dropped (counted: pp_too_big
+ * past the egress MTU with DF, no_mbuf) and c with it.
+ */
+struct rte_ipv4_hdr *lb_ppudp_first(struct dp_ctx *dp, struct dp_worker *w,
+				    struct rte_mbuf *m,
+				    struct rte_ipv4_hdr *ip,
+				    struct l4_view *v, struct conn *c);
+
 /** c goes: free what its editing state holds (held segments). */
 void lb_tcpx_release(struct dp_worker *w, struct conn *c);
 

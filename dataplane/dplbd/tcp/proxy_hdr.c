@@ -16,6 +16,7 @@ static const uint8_t pp2_sig[12] = {
 
 #define PP2_VER_PROXY 0x21	/* version 2, command PROXY */
 #define PP2_TCP4 0x11		/* AF_INET, SOCK_STREAM */
+#define PP2_UDP4 0x12		/* AF_INET, SOCK_DGRAM */
 
 static unsigned int
 pp_v1(uint8_t *buf, rte_be32_t src, rte_be16_t sport, rte_be32_t dst,
@@ -36,14 +37,14 @@ pp_v1(uint8_t *buf, rte_be32_t src, rte_be16_t sport, rte_be32_t dst,
 }
 
 static unsigned int
-pp_v2(uint8_t *buf, rte_be32_t src, rte_be16_t sport, rte_be32_t dst,
-      rte_be16_t dport)
+pp_v2(uint8_t *buf, uint8_t fam, rte_be32_t src, rte_be16_t sport,
+      rte_be32_t dst, rte_be16_t dport)
 {
 	rte_be16_t len = RTE_BE16(12);
 
 	memcpy(buf, pp2_sig, sizeof(pp2_sig));
 	buf[12] = PP2_VER_PROXY;
-	buf[13] = PP2_TCP4;
+	buf[13] = fam;
 	memcpy(buf + 14, &len, 2);
 	memcpy(buf + 16, &src, 4);
 	memcpy(buf + 20, &dst, 4);
@@ -60,10 +61,17 @@ pp_build(enum pp_version ver, uint8_t *buf, rte_be32_t src, rte_be16_t sport,
 	case PP_V1:
 		return pp_v1(buf, src, sport, dst, dport);
 	case PP_V2:
-		return pp_v2(buf, src, sport, dst, dport);
+		return pp_v2(buf, PP2_TCP4, src, sport, dst, dport);
 	default:
 		return 0;
 	}
+}
+
+unsigned int
+pp_build_dgram(uint8_t *buf, rte_be32_t src, rte_be16_t sport, rte_be32_t dst,
+	       rte_be16_t dport)
+{
+	return pp_v2(buf, PP2_UDP4, src, sport, dst, dport);
 }
 
 void

@@ -40,6 +40,14 @@ enum pp_version {
 unsigned int pp_build(enum pp_version ver, uint8_t *buf, rte_be32_t src,
 		      rte_be16_t sport, rte_be32_t dst, rte_be16_t dport);
 
+/**
+ * Write the v2 header for a UDP flow src -> dst (family AF_INET,
+ * transport DGRAM) into buf (PP_V2_V4_LEN bytes); returns its length.
+ * v1 has no form for UDP (its protocol field is TCP4, TCP6 or UNKNOWN).
+ */
+unsigned int pp_build_dgram(uint8_t *buf, rte_be32_t src, rte_be16_t sport,
+			    rte_be32_t dst, rte_be16_t dport);
+
 /** Write the TOA option for client addr:port into opt (8 bytes). */
 void toa_build(uint8_t *opt, rte_be32_t addr, rte_be16_t port);
 
