@@ -277,11 +277,18 @@ def test_conn_rate_per_source_network(sp):
 def test_half_open_limit(sp):
     """Spoofed SYNs at a service without the proxy but with
     half-open-max 20: at most 20 SYN_RECV entries, the rest dropped."""
-    drop0 = sp.drops()["half_open_limit"]
+    all0 = sp.drops()
+    drop0 = all0["half_open_limit"]
     sp.run("c", "hping3", "-q", "-S", "--rand-source", "-c", "500", "-i",
            "u2000", "-p", str(HALF_PORT), VIP, timeout=60)
     n = svc_conns(sp, HALF_PORT)
-    dropped = sp.drops()["half_open_limit"] - drop0
-    print(f"\nhalf-open-max 20: {n} entries, {dropped} dropped")
+    drops = {k: v - all0.get(k, 0) for k, v in sp.drops().items()}
+    dropped = drops["half_open_limit"]
+    # about 1 in 8 random sources is martian (0/8, 127/8, multicast,
+    # class E): those make no connection and never count against the
+    # limit (issue 12)
+    martian = drops["martian_source"]
+    print(f"\nhalf-open-max 20: {n} entries, {dropped} dropped, "
+          f"{martian} martian sources")
     assert n <= 20, n
-    assert dropped >= 400, dropped
+    assert dropped >= 300 and dropped + martian + n >= 400, drops
