@@ -18,6 +18,15 @@ BUILD = Path(os.environ.get("BUILD", REPO / "build"))
 DPLBD = Path(os.environ.get("DPLBD_BIN", BUILD / "dplbd"))
 KEEPALIVED = BUILD / "keepalived" / "install" / "usr" / "sbin" / "keepalived"
 EXAMPLES = REPO / "config" / "examples"
+DPLBD_CONF = EXAMPLES / "single" / "dplbd.conf"     # ports dp0, dp1
+
+
+def line_of(text, needle):
+    """The number of the first line of text holding needle."""
+    for n, ln in enumerate(text.splitlines(), 1):
+        if needle in ln:
+            return n
+    raise AssertionError(needle)
 
 # the twins the examples' dplbd.conf make, with their ports' addresses
 TWINS = {"dp0": "198.18.0.1/24", "dp1": "198.18.1.1/24"}

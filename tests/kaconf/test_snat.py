@@ -11,17 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import EXAMPLES
+from conftest import DPLBD_CONF, EXAMPLES, line_of
 
 HERE = Path(__file__).resolve().parent
-DPLBD_CONF = EXAMPLES / "single" / "dplbd.conf"     # ports dp0, dp1
-
-
-def line_of(text, needle):
-    for n, ln in enumerate(text.splitlines(), 1):
-        if needle in ln:
-            return n
-    raise AssertionError(needle)
 
 
 def test_dpvs_snat_sample_is_accepted(ka_test):
