@@ -13,8 +13,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 DP = ROOT / "dataplane"
 DPLBD = DP / "dplbd"
-FOLDERS = ["core", "net", "lb", "conn", "sched", "tcp", "ctl", "ha", "config",
-           "ops"]
+FOLDERS = ["core", "net", "lb", "conn", "sched", "tcp", "xlat", "ctl", "ha",
+           "config", "ops"]
 MAX_LINES = 1200
 MAX_FILES = 20
 
@@ -29,14 +29,17 @@ LB_TYPES = {"lb/lb_conf.h", "conn/conn_state.h", "sched/scheduler.h"}
 ALLOWED = {
     "config": lambda h: h.startswith("config/") or h in LB_TYPES,
     "net": lambda h: h.startswith("net/") or h in BASE,
-    "lb": lambda h: h.split("/")[0] in ("lb", "conn", "net", "sched", "tcp") or
-    h in BASE,
+    "lb": lambda h: h.split("/")[0] in ("lb", "conn", "net", "sched", "tcp",
+                                        "xlat") or h in BASE,
     # the connection table and the state table: knows no service
     "conn": lambda h: h.startswith("conn/") or h in BASE,
     "sched": lambda h: h.startswith("sched/"),
     # TCP mechanics (options, sequence edits, SYN cookies, PROXY
     # headers): a pure library on packets, with net/'s checksums
     "tcp": lambda h: h.startswith("tcp/") or h == "net/csum.h",
+    # IPv6 rewrites, tunnels and NAT64 (RFC 7915): a pure library on
+    # packets as tcp/ is
+    "xlat": lambda h: h.startswith("xlat/") or h == "net/csum.h",
     "ha": lambda h: h.split("/")[0] in ("ha", "lb", "conn", "net", "sched") or
     h in BASE,
     "ctl": lambda h: True,
