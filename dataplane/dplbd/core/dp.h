@@ -165,7 +165,9 @@ struct dp_worker {
 enum slow_kind {
 	SLOW_ARP,	/* learn the sender; pass to the twin */
 	SLOW_RESOLVE,	/* waiting for the next hop's MAC */
-	SLOW_LEARN,	/* nexthop is at mac (Neighbor Discovery, net6/) */
+	SLOW_LEARN,	/* nexthop is at the MAC prepended to the frame
+			 * (Neighbor Discovery, net6/): the mbuf's dynamic
+			 * fields have no room for it */
 };
 
 #define SLOW_LEARN_CREATE 0x1	/* may make a new neighbour entry */
@@ -176,7 +178,6 @@ struct slow_meta {
 	uint8_t learn;		/* SLOW_LEARN: SLOW_LEARN_* */
 	uint16_t port;		/* dplb port index */
 	struct inet_addr nexthop;
-	struct rte_ether_addr mac;	/* SLOW_LEARN */
 };
 
 struct lb_store;

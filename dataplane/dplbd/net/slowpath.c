@@ -213,13 +213,17 @@ arp_learn(struct dp_ctx *dp, uint16_t port, struct rte_mbuf *m)
 }
 
 /* What a worker read in a Neighbor Discovery message (net6/): confirm
- * the neighbour, then pass the frame on as ARP replies are. */
+ * the neighbour at the MAC it prepended, then pass the frame on as ARP
+ * replies are. */
 static void
 learn(struct dp_ctx *dp, const struct slow_meta *meta, struct rte_mbuf *m)
 {
 	uint16_t twin = dp->ports[meta->port].twin_id;
+	struct rte_ether_addr mac =
+		*rte_pktmbuf_mtod(m, const struct rte_ether_addr *);
 
-	neigh_confirm(&dp->neigh, meta->port, &meta->nexthop, &meta->mac,
+	rte_pktmbuf_adj(m, RTE_ETHER_ADDR_LEN);
+	neigh_confirm(&dp->neigh, meta->port, &meta->nexthop, &mac,
 		      meta->learn & SLOW_LEARN_CREATE, dp_now_ms());
 	if ((meta->learn & SLOW_LEARN_TWIN) && twin != DP_NO_PORT)
 		main_xmit(dp, twin, m);

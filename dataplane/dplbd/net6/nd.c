@@ -112,13 +112,19 @@ to_learn(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 	 const struct rte_ether_addr *mac, uint8_t how)
 {
 	struct slow_meta *meta = slow_meta(dp, m);
+	struct rte_ether_addr *at = (struct rte_ether_addr *)rte_pktmbuf_prepend(
+		m, RTE_ETHER_ADDR_LEN);
 
+	if (at == NULL) {
+		dp_drop(w, m, DROP_NO_MBUF);
+		return;
+	}
+	*at = *mac;
 	meta->kind = SLOW_LEARN;
 	meta->learn = how;
 	meta->port = port;
 	meta->nexthop.family = AF_INET6;
 	memcpy(&meta->nexthop.v6, addr, 16);
-	meta->mac = *mac;
 	if (rte_ring_mp_enqueue(dp->slow_ring, m) != 0) {
 		dp_drop(w, m, DROP_SLOW_RING_FULL);
 		return;
