@@ -160,6 +160,9 @@ netcfg6_addr_add(struct dp_ctx *dp, unsigned int port,
 	ret = addr_routes_add(dp, port, p);
 	if (ret == -EEXIST)
 		SAY("%s: address or route exists already", buf);
+	else if (ret == -ENOMEM)
+		SAY("%s: no memory for the IPv6 routing table (two FIBs of "
+		    "about 40 MB each; see eal.memory_mb)", buf);
 	else if (ret != 0)
 		SAY("%s: %s", buf, strerror(-ret));
 	if (ret != 0)
@@ -253,6 +256,9 @@ netcfg6_route_add(struct dp_ctx *dp, const struct inet_prefix *dst,
 			 via->family != 0 ? v6(via) : NULL, (uint16_t)port);
 	if (ret == -EEXIST)
 		SAY("%s: a route to this prefix exists already", buf);
+	else if (ret == -ENOMEM)
+		SAY("%s: no memory for the IPv6 routing table (two FIBs of "
+		    "about 40 MB each; see eal.memory_mb)", buf);
 	else if (ret != 0)
 		SAY("%s: %s", buf, strerror(-ret));
 	return ret;
