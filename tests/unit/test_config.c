@@ -403,11 +403,11 @@ test_bad_address(void **state)
 	ASSERT_ERR("ports = ( { name = \"dp0\"; device = \"x\";\n"
 		   "  addresses = [ \"198.18.0.1/24\",\n \"198.18.0.300/24\" ]; } );",
 		   "t.conf:3: ports.[0].addresses.[1]: invalid prefix "
-		   "'198.18.0.300/24' (expected a.b.c.d/len)");
+		   "'198.18.0.300/24' (expected a.b.c.d/len or x:x::x/len)");
 	ASSERT_ERR("ports = ( { name = \"dp0\"; device = \"x\"; "
 		   "addresses = [ \"198.18.0.1/33\" ]; } );",
 		   "t.conf:1: ports.[0].addresses.[0]: invalid prefix "
-		   "'198.18.0.1/33' (expected a.b.c.d/len)");
+		   "'198.18.0.1/33' (expected a.b.c.d/len or x:x::x/len)");
 	ASSERT_ERR("ports = ( { name = \"dp0\"; device = \"x\"; "
 		   "addresses = [ \"224.0.0.1/24\" ]; } );",
 		   "t.conf:1: ports.[0].addresses.[0]: '224.0.0.1/24' is not "
