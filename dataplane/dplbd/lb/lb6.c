@@ -1,22 +1,625 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * lb6: the load balancer's IPv6 entry points (lb.h).  A pass-through
- * for now: every IPv6 packet to us goes on to the kernel twin.  IPv6
- * services, their connections and NAT64 fill this in.
+ * lb6: the load balancer's IPv6 packet path (lb_input_local6(), lb.h)
+ * and NAT64's IPv4 half (lb6_reply4(), lb_priv.h).
+ *
+ * A TCP or UDP packet to one of our IPv6 addresses finds its connection
+ * in the worker's conn6 table (conn/conn6.h), by its client key or its
+ * server key; a miss on an IPv6 service (lb_svc_lookup6()) schedules a
+ * dest with the service's scheduler (pure SYNs and first datagrams
+ * only, their checksum checked) and makes one.  Modes:
+ *   FNAT   IPv6 dest: client -> VIP becomes LIP6:lport -> dest; the
+ *          local port from the worker's slice of the group's IPv6 LIPs;
+ *          IPv4 dest (NAT64): the packet is translated (xlat/nat64.h)
+ *          from an IPv4 LIP and local port (lb_pick_lport(), the same
+ *          slices as IPv4 full NAT, so the server's answers reach this
+ *          worker by the IPv4 steering), its answers back to IPv6 by
+ *          lb6_reply4(), which lb.c calls for an IPv4 packet to a local
+ *          address that no IPv4 connection owns;
+ *   NAT    the destination becomes the dest; answers pass back;
+ *   DR     the frame goes to the dest's MAC, the packet unchanged;
+ *   TUNNEL the packet inside an outer IPv6 header to an IPv6 dest.
+ * The rewrites are xlat/'s (incremental checksums, no header checksum
+ * in IPv6).  Output: net6's ipv6_output() along route6_lookup(), or
+ * net/'s ipv4_output() for NAT64.
+ *
+ * Not yet (docs/load-balancing.md, IPv6): persistence templates, HA
+ * sync of IPv6 entries, ICMPv6 errors about connections, IPv6 in IPv4
+ * tunnels, steering a FNAT6 answer that lands on another worker
+ * (without it, run FNAT6 on one worker or with symmetric RSS).
+ *
+ * No locks, no allocation, no logging per packet: per-worker tables.
  */
+#include <string.h>
+
+#include <rte_ip.h>
+#include <rte_mbuf.h>
+#include <rte_tcp.h>
+#include <rte_udp.h>
+
+#include "conn/conn6.h"
+#include "core/dp.h"
+#include "core/stats.h"
+#include "core/tx.h"
 #include "lb/lb.h"
+#include "lb_priv.h"
+#include "lb/lb_svc.h"
+#include "net/net.h"
+#include "net/route.h"
+#include "net/steer.h"
+#include "net6/net6.h"
+#include "net6/route6.h"
+#include "tcp/tcp_edit.h"
+#include "xlat/nat64.h"
+#include "xlat/xlat.h"
+
+#define LB6_EXPIRE_BUDGET 256
+#define LB6_LPORT_TRIES 64
+#define LB6_MIN_CONNS 1024u
+
+/* Per worker, written by that worker only. */
+static struct conn6_table *tables[DP_MAX_WORKERS];
+static uint32_t lport_seq[DP_MAX_WORKERS];
+static uint16_t ip_ids[DP_MAX_WORKERS];
+
+int
+lb6_init(struct dp_ctx *dp)
+{
+	uint32_t cap = RTE_MAX(dp->cfg->max_conns / 8, LB6_MIN_CONNS);
+	char name[32];
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < dp->n_workers; i++) {
+		snprintf(name, sizeof(name), "dplb_conn6_%u", i);
+		ret = conn6_table_create(&tables[i], name, cap,
+					 (int)rte_socket_id());
+		if (ret != 0)
+			return ret;
+		conn_table_set_timeouts(conn6_life(tables[i]),
+					&dp->cfg->timeouts);
+	}
+	return 0;
+}
+
+void
+lb6_free(struct dp_ctx *dp)
+{
+	for (unsigned int i = 0; i < DP_MAX_WORKERS; i++) {
+		conn6_table_free(tables[i]);
+		tables[i] = NULL;
+	}
+	RTE_SET_USED(dp);
+}
+
+struct conn6_table *
+lb6_table(const struct dp_worker *w)
+{
+	return tables[w->id];
+}
+
+static bool
+lb6_expire_cb(void *ctx, struct conn *c)
+{
+	lb_conn_release(ctx, c);
+	return false;
+}
+
+void
+lb6_expire_tick(struct dp_worker *w)
+{
+	struct conn6_table *t = tables[w->id];
+
+	if (t != NULL && conn6_count(t) != 0)
+		conn6_expire_tick(t, w->now_ms, LB6_EXPIRE_BUDGET,
+				  lb6_expire_cb, w);
+}
+
+/* lb_set_state_quiet() on the IPv6 table: the dest's active and
+ * inactive counts follow. */
+static void
+lb6_set_state(struct dp_worker *w, struct conn *c, uint8_t state)
+{
+	bool was = state_is_active(c);
+
+	conn_set_state(conn6_life(tables[w->id]), c, state, w->now_ms);
+	if (was != state_is_active(c))
+		lb_dest_conn_count(conn_priv(c)->dest, w->id, was ? -1 : 1,
+				   was ? 1 : -1);
+}
+
+static void
+lb6_follow(struct dp_worker *w, struct conn *c, const struct l4_view *v,
+	   enum conn_dir dir)
+{
+	uint8_t next = v->udp ? udp_state_next(c->state, dir) :
+				tcp_state_next(c->state, dir, v->flags);
+
+	if (unlikely(next != c->state))
+		lb6_set_state(w, c, next);
+}
+
+/* The service's and the dest's counters, and the connection's. */
+static void
+lb6_count(struct dp_worker *w, struct conn *c, bool in, uint32_t bytes)
+{
+	struct lb_dest *d = conn_priv(c)->dest;
+	struct lb_stats *ds = &d->pcpu[w->id].st;
+	struct lb_stats *ss = &d->svc->pcpu[w->id].st;
+	struct conn_counters *cc = conn_counters(conn6_life(tables[w->id]), c);
+
+	cc->pkts[in ? CONN_SIDE_IN : CONN_SIDE_OUT]++;
+	cc->bytes[in ? CONN_SIDE_IN : CONN_SIDE_OUT] += bytes;
+	if (in) {
+		ds->inpkts++;
+		ds->inbytes += bytes;
+		ss->inpkts++;
+		ss->inbytes += bytes;
+	} else {
+		ds->outpkts++;
+		ds->outbytes += bytes;
+		ss->outpkts++;
+		ss->outbytes += bytes;
+	}
+	conn_touch(c, w->now_ms);
+}
+
+/* The TCP or UDP header at l4 (len bytes to the end of the packet):
+ * false with the reason when short, a UDP length not the payload's, or
+ * a UDP checksum of zero (RFC 8200 8.1). */
+static bool
+l4_parse6(uint8_t proto, uint8_t *l4, uint32_t len, struct l4_view *v,
+	  enum drop_reason *why)
+{
+	*why = DROP_L4_BAD_HEADER;
+	if (proto == IPPROTO_TCP) {
+		struct rte_tcp_hdr *t = (struct rte_tcp_hdr *)l4;
+
+		if (len < sizeof(*t) || (t->data_off >> 4) * 4u < sizeof(*t) ||
+		    (t->data_off >> 4) * 4u > len)
+			return false;
+		*v = (struct l4_view){ &t->src_port, &t->dst_port, &t->cksum,
+				       t->tcp_flags, false };
+		return true;
+	}
+	if (proto == IPPROTO_UDP) {
+		struct rte_udp_hdr *u = (struct rte_udp_hdr *)l4;
+
+		if (len < sizeof(*u))
+			return false;
+		if (rte_be_to_cpu_16(u->dgram_len) != len) {
+			*why = DROP_UDP_BAD_LENGTH;
+			return false;
+		}
+		if (u->dgram_cksum == 0) {
+			*why = DROP_IPV6_UDP_ZERO_CHECKSUM;
+			return false;
+		}
+		*v = (struct l4_view){ &u->src_port, &u->dst_port,
+				       &u->dgram_cksum, 0, true };
+		return true;
+	}
+	return false;
+}
+
+/* ---- output ------------------------------------------------------------ */
+
+/* Route m (IPv6 at ip) toward dst and send it, one hop further. */
+static void
+lb6_xmit6(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
+	  struct rte_ipv6_hdr *ip, const uint8_t dst[16], unsigned int grow)
+{
+	const struct route6_slot *r = route6_lookup(&dp->routes6, dst);
+	uint32_t len = XLAT_IPV6_HDR + rte_be_to_cpu_16(ip->payload_len);
+	uint16_t mtu;
+
+	if (unlikely(r == NULL)) {
+		dp_drop(w, m, DROP_NO_ROUTE);
+		return;
+	}
+	mtu = dp->ports[r->port].tx_mtu;
+	if (unlikely(len + grow > mtu)) {
+		icmp6_error(dp, w, m, ip, ICMP6_PACKET_TOO_BIG, 0, mtu - grow);
+		dp_drop(w, m, DROP_TOO_BIG);
+		return;
+	}
+	ipv6_output(dp, w, m, r, dst);
+}
+
+/* The tuple of a packet sent along key k's reverse: k's dst -> k's src. */
+static void
+tuple6_back(const struct conn6_key *k, struct xlat_tuple6 *t)
+{
+	memcpy(t->src, k->dst, 16);
+	memcpy(t->dst, k->src, 16);
+	t->sport = k->dport;
+	t->dport = k->sport;
+}
+
+/* TUNNEL to an IPv6 dest: ip6ip6 from the egress port's address. */
+static void
+lb6_tunnel(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
+	   struct rte_ipv6_hdr *ip, const uint8_t dst[16])
+{
+	const struct route6_slot *r = route6_lookup(&dp->routes6, dst);
+	size_t inner = XLAT_IPV6_HDR + rte_be_to_cpu_16(ip->payload_len);
+	uint8_t src[16];
+	char *p;
+
+	if (unlikely(r == NULL || !net6_port_src(r->port, src))) {
+		dp_drop(w, m, DROP_NO_ROUTE);
+		return;
+	}
+	if (unlikely(inner + XLAT_IPV6_HDR > dp->ports[r->port].tx_mtu)) {
+		icmp6_error(dp, w, m, ip, ICMP6_PACKET_TOO_BIG, 0,
+			    dp->ports[r->port].tx_mtu - XLAT_IPV6_HDR);
+		dp_drop(w, m, DROP_TOO_BIG);
+		return;
+	}
+	p = rte_pktmbuf_prepend(m, XLAT_IPV6_HDR);
+	if (unlikely(p == NULL)) {
+		dp_drop(w, m, DROP_NO_MBUF);
+		return;
+	}
+	xlat6_encap((struct rte_ipv6_hdr *)(p + RTE_ETHER_HDR_LEN), src, dst,
+		    XLAT_PROTO_IPV6, ip, inner, 64);
+	ipv6_output(dp, w, m, r, dst);
+}
+
+/* ---- NAT64 ------------------------------------------------------------- */
+
+/* A SYN-ACK from an IPv4 server toward an IPv6 client: its MSS lowered
+ * by the 20 bytes the IPv6 header adds, so the client's segments fit
+ * the links the server's would (checksum recomputed: the option may sit
+ * at an odd offset). */
+static void
+nat64_clamp_mss(struct rte_ipv6_hdr *ip6, uint8_t *l4, uint32_t len)
+{
+	struct rte_tcp_hdr *t = (struct rte_tcp_hdr *)l4;
+	struct tcp_opts o;
+
+	if (!(t->tcp_flags & RTE_TCP_SYN_FLAG) || !tcp_opts_parse(t, &o) ||
+	    o.mss <= XLAT_IPV6_HDR - XLAT_IPV4_HDR)
+		return;
+	if (tcp_mss_clamp(t, &o, o.mss - (XLAT_IPV6_HDR - XLAT_IPV4_HDR)))
+		t->cksum = xlat_l4_csum6(ip6->src_addr, ip6->dst_addr,
+					 IPPROTO_TCP, l4, len);
+}
+
+/* A client packet of a NAT64 connection: translated to IPv4 from the
+ * connection's LIP and port (its out key, reversed) and routed. */
+static void
+lb6_nat64_in(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
+	     struct rte_ipv6_hdr *ip, uint8_t proto, uint16_t l4_off,
+	     uint32_t l4_len, const struct conn6_key *out)
+{
+	struct xlat_tuple4 t;
+	struct rte_ipv4_hdr *ip4;
+	const struct route_slot *r;
+	uint32_t total = l4_len + XLAT_IPV4_HDR;
+	uint16_t mtu;
+	int rc;
+
+	memcpy(&t.src, out->dst, 4);
+	memcpy(&t.dst, out->src, 4);
+	t.sport = out->dport;
+	t.dport = out->sport;
+	r = route_lookup(&dp->routes, t.dst);
+	if (unlikely(r == NULL || r->type == ROUTE_LOCAL)) {
+		dp_drop(w, m, DROP_NO_ROUTE);
+		return;
+	}
+	mtu = dp->ports[r->port].tx_mtu;
+	/* past 1260 bytes the IPv4 packet has DF (nat64.h): the client
+	 * learns the IPv4 path's MTU + 20, never below 1280 */
+	if (unlikely(total > mtu && total > NAT64_DF_ABOVE)) {
+		icmp6_error(dp, w, m, ip, ICMP6_PACKET_TOO_BIG, 0,
+			    nat64_mtu_4to6(mtu, (uint16_t)total, NULL));
+		dp_drop(w, m, DROP_TOO_BIG);
+		return;
+	}
+	rc = nat64_6to4((uint8_t *)ip, l4_off, proto, l4_len, &t,
+			rte_cpu_to_be_16(ip_ids[w->id]++), &ip4);
+	if (unlikely(rc < 0)) {
+		dp_drop(w, m, DROP_NAT64_UNTRANSLATABLE);
+		return;
+	}
+	rte_pktmbuf_adj(m, (uint16_t)(l4_off - XLAT_IPV4_HDR));
+	rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->ether_type =
+		RTE_BE16(RTE_ETHER_TYPE_IPV4);
+	if (total > mtu)
+		ipv4_output_frag(dp, w, m, r, t.dst, mtu);
+	else
+		ipv4_output(dp, w, m, r, t.dst);
+}
+
+enum lb_verdict
+lb6_reply4(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
+	   struct rte_ipv4_hdr *ip, struct l4_view *v,
+	   const struct conn_key4 *key)
+{
+	struct conn6_table *tb = tables[w->id];
+	unsigned int ihl = (ip->version_ihl & 0xf) * 4u;
+	uint32_t l4_len = rte_be_to_cpu_16(ip->total_length) - ihl;
+	const struct route6_slot *r;
+	struct conn6_key k, in;
+	struct xlat_tuple6 t;
+	struct rte_ipv6_hdr *ip6;
+	struct conn *c;
+	bool reply;
+
+	if (tb == NULL || conn6_count(tb) == 0)
+		return LB_PASS;
+	conn6_key4(&k, key->src_addr, key->dst_addr, key->src_port,
+		   key->dst_port, key->proto);
+	c = conn6_lookup(tb, &k, &reply);
+	if (c == NULL || !reply)
+		return LB_PASS;
+	conn6_key_get(tb, c, CONN_SIDE_IN, &in);
+	tuple6_back(&in, &t);
+	r = route6_lookup(&dp->routes6, t.dst);
+	if (unlikely(r == NULL)) {
+		dp_drop(w, m, DROP_NO_ROUTE);
+		return LB_CONSUMED;
+	}
+	if (unlikely(ip->time_to_live <= 1)) {
+		dp_drop(w, m, DROP_TTL_EXCEEDED);
+		return LB_CONSUMED;
+	}
+	if (unlikely(l4_len + XLAT_IPV6_HDR > dp->ports[r->port].tx_mtu)) {
+		/* the server learns the IPv6 path's MTU - 20 (with DF;
+		 * without it IPv6 would need a fragment header: dropped) */
+		if (ip->fragment_offset & RTE_BE16(RTE_IPV4_HDR_DF_FLAG))
+			ipv4_too_big(dp, w, m, ip,
+				     nat64_mtu_6to4(dp->ports[r->port].tx_mtu,
+						    NULL), ip->dst_addr);
+		dp_drop(w, m, DROP_TOO_BIG);
+		return LB_CONSUMED;
+	}
+	lb6_count(w, c, false, l4_len + XLAT_IPV6_HDR);
+	lb6_follow(w, c, v, CONN_DIR_OUTPUT);
+	ip->time_to_live--;	/* the header is rebuilt: no checksum */
+	if (nat64_4to6((uint8_t *)ip, ihl + l4_len, &t, &ip6) < 0 ||
+	    rte_pktmbuf_prepend(m, (uint16_t)(XLAT_IPV6_HDR - ihl)) == NULL) {
+		dp_drop(w, m, DROP_NAT64_UNTRANSLATABLE);
+		return LB_CONSUMED;
+	}
+	if (key->proto == IPPROTO_TCP)
+		nat64_clamp_mss(ip6, (uint8_t *)(ip6 + 1), l4_len);
+	rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->ether_type =
+		RTE_BE16(RTE_ETHER_TYPE_IPV6);
+	ipv6_output(dp, w, m, r, t.dst);
+	return LB_CONSUMED;
+}
+
+/* ---- new connections --------------------------------------------------- */
+
+/* A local port of an IPv6 LIP of g for the server side out (src set):
+ * from this worker's slice, free in its table. */
+static bool
+lb6_pick_lport6(struct dp_ctx *dp, struct dp_worker *w,
+		const struct lb_laddr_snap *g, struct conn6_key *out)
+{
+	struct conn6_table *tb = tables[w->id];
+	uint16_t lo, hi;
+	uint32_t i, n6 = 0, span;
+
+	if (g == NULL || steer_lport_range(w->id, dp->n_workers, &lo, &hi) != 0)
+		return false;
+	for (i = 0; i < g->n; i++)
+		n6 += g->addrs[i].family == AF_INET6;
+	if (n6 == 0)
+		return false;
+	span = (uint32_t)(hi - lo) + 1;
+	for (i = 0; i < LB6_LPORT_TRIES; i++) {
+		uint32_t s = lport_seq[w->id]++;
+		const struct inet_addr *a = &g->addrs[s % g->n];
+
+		if (a->family != AF_INET6)
+			continue;
+		memcpy(out->dst, a->v6.s6_addr, 16);
+		out->dport = rte_cpu_to_be_16((uint16_t)(lo + (s / g->n) % span));
+		if (conn6_lookup(tb, out, NULL) == NULL) {
+			g->pcpu[w->id].conns++;
+			return true;
+		}
+	}
+	g->pcpu[w->id].exhausted++;
+	return false;
+}
+
+/* The server side of a new connection to d: NULL for DR and TUNNEL;
+ * false when no local port is free. */
+static bool
+lb6_out_key(struct dp_ctx *dp, struct dp_worker *w,
+	    const struct lb_svc_snap *svc, const struct lb_dest_snap *d,
+	    const struct conn6_key *in, struct conn6_key *out, bool *has_out)
+{
+	rte_be16_t dport = d->port ? d->port : in->dport;
+	struct conn_key4 k4 = { .proto = in->proto };
+
+	*has_out = d->fwd == LB_FWD_FNAT || d->fwd == LB_FWD_NAT;
+	if (!*has_out)
+		return true;
+	if (d->addr.family == AF_INET) {	/* NAT64 */
+		k4.src_addr = d->addr.v4.s_addr;
+		k4.src_port = dport;
+		for (int i = 0; i < 4; i++) {
+			if (!lb_pick_lport(dp, w, svc->laddr, &k4))
+				return false;
+			conn6_key4(out, k4.src_addr, k4.dst_addr, k4.src_port,
+				   k4.dst_port, in->proto);
+			if (conn6_lookup(tables[w->id], out, NULL) == NULL)
+				return true;
+		}
+		return false;
+	}
+	conn6_key6(out, d->addr.v6.s6_addr, in->src, dport, in->sport,
+		   in->proto);
+	return d->fwd == LB_FWD_NAT || lb6_pick_lport6(dp, w, svc->laddr, out);
+}
+
+static struct conn *
+lb6_schedule(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
+	     const struct lb_svc_snap *svc, const struct conn6_key *in,
+	     const struct l4_view *v)
+{
+	struct inet_addr sa = { .family = AF_INET6 }, da = sa;
+	const struct lb_dest_snap *d;
+	struct conn6_key out;
+	struct conn *c;
+	bool has_out;
+	uint8_t state;
+
+	memcpy(sa.v6.s6_addr, in->src, 16);
+	memcpy(da.v6.s6_addr, in->dst, 16);
+	d = lb_svc_pick(svc, w->id, &sa, in->sport, &da, w->now_ms);
+	if (d == NULL) {
+		dp_drop(w, m, DROP_NO_DEST);
+		return NULL;
+	}
+	if (!lb6_out_key(dp, w, svc, d, in, &out, &has_out)) {
+		dp_drop(w, m, DROP_NO_LPORT);
+		return NULL;
+	}
+	state = v->udp ? UDP_ONEWAY : TCP_S_NONE;
+	c = conn6_new(tables[w->id], in, has_out ? &out : NULL, state,
+		      w->now_ms);
+	if (c == NULL) {
+		dp_drop(w, m, DROP_CONN_TABLE_FULL);
+		return NULL;
+	}
+	lb_conn_bind(w, c, svc, d, NULL);
+	d->dest->pcpu[w->id].st.conns++;
+	svc->svc->pcpu[w->id].st.conns++;
+	return c;
+}
+
+/* A new connection only from a pure SYN or a datagram whose checksum
+ * holds (a bad packet never makes one; later ones keep theirs). */
+static bool
+lb6_may_create(struct dp_worker *w, struct rte_mbuf *m,
+	       struct rte_ipv6_hdr *ip, uint16_t l4_off,
+	       const struct l4_view *v)
+{
+	if (!v->udp && !tcp_flags_new_conn(v->flags)) {
+		dp_drop(w, m, DROP_NOT_SYN);
+		return false;
+	}
+	if (l4_off == XLAT_IPV6_HDR &&
+	    rte_ipv6_udptcp_cksum_mbuf_verify(m, ip,
+		(uint16_t)((char *)ip - rte_pktmbuf_mtod(m, char *) + l4_off))
+	    != 0) {
+		dp_drop(w, m, DROP_L4_BAD_CHECKSUM);
+		return false;
+	}
+	return true;
+}
+
+/* ---- the packet path --------------------------------------------------- */
+
+/* A client packet of c toward its dest. */
+static void
+lb6_in(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
+       struct rte_ipv6_hdr *ip, uint8_t proto, uint16_t l4_off,
+       uint32_t l4_len, struct l4_view *v, struct conn *c)
+{
+	struct conn6_table *tb = tables[w->id];
+	const struct lb_dest *d = conn_priv(c)->dest;
+	struct conn6_key out;
+	struct xlat_tuple6 t;
+
+	lb6_count(w, c, true, XLAT_IPV6_HDR + rte_be_to_cpu_16(ip->payload_len));
+	lb6_follow(w, c, v, c->fwd == CONN_FWD_DR || c->fwd == CONN_FWD_TUNNEL ?
+		   CONN_DIR_INPUT_ONLY : CONN_DIR_INPUT);
+	if (unlikely(xlat6_hop_dec(ip) < 0)) {
+		icmp6_error(dp, w, m, ip, ICMP6_TIME_EXCEEDED, 0, 0);
+		dp_drop(w, m, DROP_IPV6_HOP_LIMIT);
+		return;
+	}
+	switch (c->fwd) {
+	case CONN_FWD_FNAT:
+	case CONN_FWD_NAT:
+		conn6_key_get(tb, c, CONN_SIDE_OUT, &out);
+		if (out.family == AF_INET) {
+			lb6_nat64_in(dp, w, m, ip, proto, l4_off, l4_len, &out);
+			return;
+		}
+		tuple6_back(&out, &t);
+		xlat6_rewrite(ip, proto, (uint8_t *)ip + l4_off, l4_len, &t);
+		lb6_xmit6(dp, w, m, ip, t.dst, 0);
+		return;
+	case CONN_FWD_DR:
+		lb6_xmit6(dp, w, m, ip, d->conf.addr.v6.s6_addr, 0);
+		return;
+	default:
+		lb6_tunnel(dp, w, m, ip, d->conf.addr.v6.s6_addr);
+		return;
+	}
+}
+
+/* A server packet of c (NAT, FNAT over IPv6) back to the client. */
+static void
+lb6_out(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
+	struct rte_ipv6_hdr *ip, uint8_t proto, uint16_t l4_off,
+	uint32_t l4_len, struct l4_view *v, struct conn *c)
+{
+	struct conn6_key in;
+	struct xlat_tuple6 t;
+
+	lb6_count(w, c, false, XLAT_IPV6_HDR + rte_be_to_cpu_16(ip->payload_len));
+	lb6_follow(w, c, v, CONN_DIR_OUTPUT);
+	if (unlikely(xlat6_hop_dec(ip) < 0)) {
+		dp_drop(w, m, DROP_IPV6_HOP_LIMIT);
+		return;
+	}
+	conn6_key_get(tables[w->id], c, CONN_SIDE_IN, &in);
+	tuple6_back(&in, &t);
+	xlat6_rewrite(ip, proto, (uint8_t *)ip + l4_off, l4_len, &t);
+	lb6_xmit6(dp, w, m, ip, t.dst, 0);
+}
 
 enum lb_verdict
 lb_input_local6(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
 		struct rte_mbuf *m, struct rte_ipv6_hdr *ip, uint8_t proto,
 		uint16_t l4_off)
 {
-	RTE_SET_USED(dp);
-	RTE_SET_USED(w);
+	const struct lb_snap *snap = lb_snap_get(dp->lb);
+	struct conn6_table *tb = tables[w->id];
+	uint32_t l4_len = XLAT_IPV6_HDR + rte_be_to_cpu_16(ip->payload_len) -
+			  l4_off;
+	uint8_t *l4 = (uint8_t *)ip + l4_off;
+	const struct lb_svc_snap *svc;
+	enum drop_reason why;
+	struct conn6_key key;
+	struct l4_view v;
+	struct conn *c;
+	bool reply;
+
 	RTE_SET_USED(port);
-	RTE_SET_USED(m);
-	RTE_SET_USED(ip);
-	RTE_SET_USED(proto);
-	RTE_SET_USED(l4_off);
-	return LB_PASS;
+	if (tb == NULL || (proto != IPPROTO_TCP && proto != IPPROTO_UDP) ||
+	    ((snap == NULL || snap->n_svcs6 == 0) && conn6_count(tb) == 0))
+		return LB_PASS;
+	if (!l4_parse6(proto, l4, l4_len, &v, &why)) {
+		dp_drop(w, m, why);
+		return LB_CONSUMED;
+	}
+	conn6_key6(&key, ip->src_addr, ip->dst_addr, *v.sport, *v.dport, proto);
+	c = conn6_lookup(tb, &key, &reply);
+	if (c != NULL && reply) {
+		lb6_out(dp, w, m, ip, proto, l4_off, l4_len, &v, c);
+		return LB_CONSUMED;
+	}
+	if (c == NULL) {
+		svc = lb_svc_lookup6(snap, proto, ip->dst_addr, *v.dport);
+		if (svc == NULL)
+			return LB_PASS;
+		if (!lb6_may_create(w, m, ip, l4_off, &v))
+			return LB_CONSUMED;
+		c = lb6_schedule(dp, w, m, svc, &key, &v);
+		if (c == NULL)
+			return LB_CONSUMED;
+	}
+	lb6_in(dp, w, m, ip, proto, l4_off, l4_len, &v, c);
+	return LB_CONSUMED;
 }

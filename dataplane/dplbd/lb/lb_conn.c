@@ -185,6 +185,7 @@ lb_expire_tick(struct dp_ctx *dp, struct dp_worker *w)
 	if (w->conns != NULL && conn_count(w->conns) != 0)
 		conn_expire_tick(w->conns, w->now_ms, EXPIRE_BUDGET,
 				 lb_expire_cb, w);
+	lb6_expire_tick(w);
 }
 
 /*
@@ -542,10 +543,15 @@ lb_pick_lport(struct dp_ctx *dp, struct dp_worker *w,
 	if (g == NULL || g->n == 0 || lw[w->id].slots == NULL)
 		return false;
 	/* the group's LIPs take turns; a full one passes to the next */
-	for (i = 0; i < g->n; i++)
-		if (lport_try(w, g, g->addrs[w->lport_seq++ % g->n].v4.s_addr,
-			      dp->cfg->lport_guard * 1000u, out))
+	for (i = 0; i < g->n; i++) {
+		const struct inet_addr *a = &g->addrs[w->lport_seq++ % g->n];
+
+		/* a group may hold IPv6 LIPs too (lb6.c's) */
+		if (a->family == AF_INET &&
+		    lport_try(w, g, a->v4.s_addr, dp->cfg->lport_guard * 1000u,
+			      out))
 			return true;
+	}
 	g->pcpu[w->id].exhausted++;
 	return false;
 }
