@@ -174,5 +174,28 @@ def nat64():
                  conf([(RS4, "fnat")]))]
 
 
+def persistence():
+    """Two dests, rr, persistent 60 s with the IPv6 default /64: clients
+    of one /64 stay on the first dest; one of another /64 gets the
+    next."""
+    rs6b = "2001:2:0:2::12"
+    text = conf([(RS6, "fnat"), (rs6b, "fnat")]).replace(
+        'sched = "rr";', 'sched = "rr"; persistent = 60;')
+    inp, out = [], []
+    for i, (src, dst) in enumerate((("2001:2::2", RS6), ("2001:2::3", RS6),
+                                    ("2001:2::2", RS6),
+                                    ("2001:3::5", rs6b))):
+        syn = tcp(41000 + i, 80, "S", 0x5000 + i)
+        inp.append(f6(g.CLIENT_MAC, g.DP0_MAC, src, VIP6, syn))
+        out.append(f6(g.DP0_MAC, RS_MAC, LIP6, dst,
+                      tcp(1024 + i, 80, "S", 0x5000 + i), hlim=63))
+    c = case("lb6_persistence",
+             "IPv6 persistence: 2001:2::2 and 2001:2::3 (one /64, the "
+             "default netmask) both go to rs6 by the template; "
+             "2001:3::5 (another /64) gets rr's next dest", inp, out, text)
+    c.neigh = NEIGH + [(rs6b, RS_MAC, "dp0")]
+    return [c]
+
+
 def cases():
-    return fnat_nat() + dr_tunnel() + nat64()
+    return fnat_nat() + dr_tunnel() + nat64() + persistence()

@@ -23,8 +23,9 @@
  * in IPv6).  Output: net6's ipv6_output() along route6_lookup(), or
  * net/'s ipv4_output() for NAT64.
  *
- * Not yet (docs/load-balancing.md, IPv6): persistence templates, HA
- * sync of IPv6 entries, ICMPv6 errors about connections, IPv6 in IPv4
+ * Persistence: templates per client net (a prefix length) in the same
+ * table, living their timeout after the last connection they made.
+ * Not yet (docs/load-balancing.md, IPv6): HA sync of IPv6 entries, ICMPv6 errors about connections, IPv6 in IPv4
  * tunnels, steering a FNAT6 answer that lands on another worker
  * (without it, run FNAT6 on one worker or with symmetric RSS).
  *
@@ -459,21 +460,99 @@ lb6_out_key(struct dp_ctx *dp, struct dp_worker *w,
 	return d->fwd == LB_FWD_NAT || lb6_pick_lport6(dp, w, svc->laddr, out);
 }
 
+/* ---- persistence (ipvsadm -p, -M: a prefix length for IPv6) ----------- */
+
+/* The template key of in's client net: client/netmask_len:0 -> VIP:vport
+ * (vport 0 for a port-0 service).  No connection has it: a client's
+ * source port 0 never makes one (lb_input_local6()). */
+static void
+tmpl6_key(const struct lb_svc_snap *svc, const struct conn6_key *in,
+	  struct conn6_key *k)
+{
+	uint8_t net[16];
+	unsigned int bits = svc->netmask_len, i;
+
+	memcpy(net, in->src, 16);
+	for (i = 0; i < 16; i++, bits = bits > 8 ? bits - 8 : 0)
+		net[i] &= bits >= 8 ? 0xff : (uint8_t)(0xff00 >> bits);
+	conn6_key6(k, net, in->dst, 0, svc->vport, in->proto);
+}
+
+/* The template's dest while the service still has it with a weight. */
+static const struct lb_dest_snap *
+tmpl6_dest(struct conn *t, const struct lb_svc_snap *svc)
+{
+	for (uint32_t i = 0; i < svc->n_dests; i++)
+		if (svc->dests[i].dest == conn_priv(t)->dest &&
+		    svc->dests[i].weight > 0)
+			return &svc->dests[i];
+	return NULL;
+}
+
+/* A template k -> d living svc->persistent seconds after its last use
+ * (held and counted as lb_conn.c's; made connections do not extend it:
+ * IPv4's n_control counts references into the IPv4 table). */
+static void
+tmpl6_new(struct dp_worker *w, const struct conn6_key *k,
+	  const struct lb_svc_snap *svc, const struct lb_dest_snap *d)
+{
+	struct conn *t = conn6_new_timed(tables[w->id], k,
+					 svc->persistent * 1000u, w->now_ms);
+
+	if (t == NULL)
+		return;		/* full: this connection goes unremembered */
+	t->flags |= LB_CONN_F_TEMPLATE;
+	t->fwd = d->fwd;
+	t->svc_id = svc->id;
+	*conn_priv(t) = (struct lb_conn_priv){ .dest = d->dest };
+	lb_dest_hold(d->dest);
+	__atomic_fetch_add(&d->dest->load.persistent, 1, __ATOMIC_RELAXED);
+}
+
+/* The dest of a new connection: its client net's template's, else the
+ * scheduler's (and a new template when the service is persistent). */
+static const struct lb_dest_snap *
+lb6_pick(struct dp_worker *w, const struct lb_svc_snap *svc,
+	 const struct conn6_key *in)
+{
+	struct inet_addr sa = { .family = AF_INET6 }, da = sa;
+	const struct lb_dest_snap *d = NULL;
+	struct conn6_key tk;
+	struct conn *t = NULL;
+
+	memcpy(sa.v6.s6_addr, in->src, 16);
+	memcpy(da.v6.s6_addr, in->dst, 16);
+	if (svc->persistent == 0)
+		return lb_svc_pick(svc, w->id, &sa, in->sport, &da, w->now_ms);
+	tmpl6_key(svc, in, &tk);
+	t = conn6_lookup(tables[w->id], &tk, NULL);
+	if (t != NULL && is_template(t)) {
+		d = tmpl6_dest(t, svc);
+		if (d != NULL) {
+			conn_touch(t, w->now_ms);
+			return d;
+		}
+		lb_conn_release(w, t);
+		conn6_del(tables[w->id], t);
+	}
+	d = lb_svc_pick(svc, w->id, &sa, in->sport, &da, w->now_ms);
+	if (d != NULL)
+		tmpl6_new(w, &tk, svc, d);
+	return d;
+}
+
 static struct conn *
 lb6_schedule(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 	     const struct lb_svc_snap *svc, const struct conn6_key *in,
 	     const struct l4_view *v)
 {
-	struct inet_addr sa = { .family = AF_INET6 }, da = sa;
 	const struct lb_dest_snap *d;
 	struct conn6_key out;
 	struct conn *c;
 	bool has_out;
 	uint8_t state;
 
-	memcpy(sa.v6.s6_addr, in->src, 16);
-	memcpy(da.v6.s6_addr, in->dst, 16);
-	d = lb_svc_pick(svc, w->id, &sa, in->sport, &da, w->now_ms);
+	d = lb6_pick(w, svc, in);
 	if (d == NULL) {
 		dp_drop(w, m, DROP_NO_DEST);
 		return NULL;
@@ -600,8 +679,14 @@ lb_input_local6(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
 	if (tb == NULL || (proto != IPPROTO_TCP && proto != IPPROTO_UDP) ||
 	    ((snap == NULL || snap->n_svcs6 == 0) && conn6_count(tb) == 0))
 		return LB_PASS;
+	/* source port 0: no sender uses it, and it is a template's key
+	 * (tmpl6_key()) */
 	if (!l4_parse6(proto, l4, l4_len, &v, &why)) {
 		dp_drop(w, m, why);
+		return LB_CONSUMED;
+	}
+	if (unlikely(*v.sport == 0)) {
+		dp_drop(w, m, DROP_L4_BAD_HEADER);
 		return LB_CONSUMED;
 	}
 	conn6_key6(&key, ip->src_addr, ip->dst_addr, *v.sport, *v.dport, proto);
