@@ -161,8 +161,9 @@ def test_mixed_family_dests_refused_as_ipvs(ctl):
         "NAT46) is not supported")
     err(ctl, "dest.add", dict(v4, addr="2001:db8:1::11", fwd="nat"),
         "EINVAL", "(IPv4)")
-    ctl.result("dest.add", dict(v4, addr="2001:db8:1::11", fwd="tunnel"))
-    assert ctl.result("dest.list", v4)[0]["addr"] == "2001:db8:1::11"
+    err(ctl, "dest.add", dict(v4, addr="2001:db8:1::11", fwd="tunnel"),
+        "EAFNOSUPPORT", "params.addr: an IPv6 tunnel dest of an IPv4 "
+        "service (IPv4 in IPv6) is not supported yet")
     err(ctl, "dest.add", dict(WEB6, addr="fe80::5", fwd="nat"), "EINVAL",
         "params.addr")
     ctl.result("service.del", v4)

@@ -145,6 +145,16 @@ def dr_tunnel():
                           IPv6(src=DP1_6, dst=RS1_6, hlim=64, nh=41) /
                           inner)],
                    conf([(RS1_6, "tunnel")], group=False), out_port="dp1"))
+    cs.append(case("lb6_tunnel_6in4",
+                   "IPv6 service, IPv4 TUNNEL dest (IPv6 in IPv4, RFC 4213): "
+                   "an outer IPv4 header from dp1's address to rs1, protocol "
+                   "41, DF, TTL 64, id 0; the inner packet untouched but its "
+                   "hop limit", [client(syn)],
+                   [bytes(Ether(src=g.DP1_MAC, dst=g.RS1_MAC) /
+                          IP(src=g.DP1_IP, dst=g.RS1_IP, ttl=64, id=0,
+                             flags="DF", proto=41) / inner)],
+                   conf([(g.RS1_IP, "tunnel")], group=False),
+                   out_port="dp1"))
     return cs
 
 

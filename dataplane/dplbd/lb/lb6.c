@@ -18,7 +18,8 @@
  *          address that no IPv4 connection owns;
  *   NAT    the destination becomes the dest; answers pass back;
  *   DR     the frame goes to the dest's MAC, the packet unchanged;
- *   TUNNEL the packet inside an outer IPv6 header to an IPv6 dest.
+ *   TUNNEL the packet inside an outer IPv6 header to an IPv6 dest, or
+ *          an outer IPv4 header (protocol 41) to an IPv4 dest.
  * The rewrites are xlat/'s (incremental checksums, no header checksum
  * in IPv6).  Output: net6's ipv6_output() along route6_lookup(), or
  * net/'s ipv4_output() for NAT64.
@@ -205,9 +206,11 @@ l4_parse6(uint8_t proto, uint8_t *l4, uint32_t len, struct l4_view *v,
 
 /* ---- output ------------------------------------------------------------ */
 
-/* Route m (IPv6 at ip) toward dst and send it, one hop further. */
-static void
-lb6_xmit6(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
+/* The route toward dst for m (IPv6 at ip, as received), which will
+ * leave grow bytes larger: NULL after dropping m (no route; too big,
+ * with a packet too big to its sender: IPv6 routers never fragment). */
+static const struct route6_slot *
+lb6_route(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 	  struct rte_ipv6_hdr *ip, const uint8_t dst[16], unsigned int grow)
 {
 	const struct route6_slot *r = route6_lookup(&dp->routes6, dst);
@@ -216,15 +219,29 @@ lb6_xmit6(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 
 	if (unlikely(r == NULL)) {
 		dp_drop(w, m, DROP_NO_ROUTE);
-		return;
+		return NULL;
 	}
 	mtu = dp->ports[r->port].tx_mtu;
 	if (unlikely(len + grow > mtu)) {
 		icmp6_error(dp, w, m, ip, ICMP6_PACKET_TOO_BIG, 0, mtu - grow);
 		dp_drop(w, m, DROP_TOO_BIG);
-		return;
+		return NULL;
 	}
-	ipv6_output(dp, w, m, r, dst);
+	return r;
+}
+
+/* NAT, FNAT: the addresses and ports of t, then out along its route. */
+static void
+lb6_rewrite_xmit(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
+		 struct rte_ipv6_hdr *ip, uint8_t proto, uint16_t l4_off,
+		 uint32_t l4_len, const struct xlat_tuple6 *t)
+{
+	const struct route6_slot *r = lb6_route(dp, w, m, ip, t->dst, 0);
+
+	if (r == NULL)
+		return;
+	xlat6_rewrite(ip, proto, (uint8_t *)ip + l4_off, l4_len, t);
+	ipv6_output(dp, w, m, r, t->dst);
 }
 
 /* The tuple of a packet sent along key k's reverse: k's dst -> k's src. */
@@ -239,22 +256,19 @@ tuple6_back(const struct conn6_key *k, struct xlat_tuple6 *t)
 
 /* TUNNEL to an IPv6 dest: ip6ip6 from the egress port's address. */
 static void
-lb6_tunnel(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
-	   struct rte_ipv6_hdr *ip, const uint8_t dst[16])
+lb6_tunnel6(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
+	    struct rte_ipv6_hdr *ip, const uint8_t dst[16])
 {
-	const struct route6_slot *r = route6_lookup(&dp->routes6, dst);
+	const struct route6_slot *r = lb6_route(dp, w, m, ip, dst,
+						XLAT_IPV6_HDR);
 	size_t inner = XLAT_IPV6_HDR + rte_be_to_cpu_16(ip->payload_len);
 	uint8_t src[16];
 	char *p;
 
-	if (unlikely(r == NULL || !net6_port_src(r->port, src))) {
-		dp_drop(w, m, DROP_NO_ROUTE);
+	if (r == NULL)
 		return;
-	}
-	if (unlikely(inner + XLAT_IPV6_HDR > dp->ports[r->port].tx_mtu)) {
-		icmp6_error(dp, w, m, ip, ICMP6_PACKET_TOO_BIG, 0,
-			    dp->ports[r->port].tx_mtu - XLAT_IPV6_HDR);
-		dp_drop(w, m, DROP_TOO_BIG);
+	if (unlikely(!net6_port_src(r->port, src))) {
+		dp_drop(w, m, DROP_NO_ROUTE);
 		return;
 	}
 	p = rte_pktmbuf_prepend(m, XLAT_IPV6_HDR);
@@ -265,6 +279,40 @@ lb6_tunnel(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 	xlat6_encap((struct rte_ipv6_hdr *)(p + RTE_ETHER_HDR_LEN), src, dst,
 		    XLAT_PROTO_IPV6, ip, inner, 64);
 	ipv6_output(dp, w, m, r, dst);
+}
+
+/* TUNNEL to an IPv4 dest (IPv6 in IPv4, RFC 4213 3.5, as IPVS's mixed
+ * tunnels): from the egress port's IPv4 address, DF set. */
+static void
+lb6_tunnel4(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
+	    struct rte_ipv6_hdr *ip, rte_be32_t dst)
+{
+	const struct route_slot *r = route_lookup(&dp->routes, dst);
+	size_t inner = XLAT_IPV6_HDR + rte_be_to_cpu_16(ip->payload_len);
+	rte_be32_t src;
+	char *p;
+
+	if (unlikely(r == NULL || r->type == ROUTE_LOCAL)) {
+		dp_drop(w, m, DROP_NO_ROUTE);
+		return;
+	}
+	if (unlikely(inner + XLAT_IPV4_HDR > dp->ports[r->port].tx_mtu)) {
+		icmp6_error(dp, w, m, ip, ICMP6_PACKET_TOO_BIG, 0,
+			    RTE_MAX(dp->ports[r->port].tx_mtu - XLAT_IPV4_HDR,
+				    XLAT_IPV6_MIN_MTU));
+		dp_drop(w, m, DROP_TOO_BIG);
+		return;
+	}
+	src = __atomic_load_n(&dp->ports[r->port].addr4, __ATOMIC_RELAXED);
+	p = src ? rte_pktmbuf_prepend(m, XLAT_IPV4_HDR) : NULL;
+	if (unlikely(p == NULL)) {
+		dp_drop(w, m, src ? DROP_NO_MBUF : DROP_NO_ROUTE);
+		return;
+	}
+	xlat4_encap6((struct rte_ipv4_hdr *)(p + RTE_ETHER_HDR_LEN), src, dst, ip,
+		     inner, 64, rte_cpu_to_be_16(ip_ids[w->id]++));
+	((struct rte_ether_hdr *)p)->ether_type = RTE_BE16(RTE_ETHER_TYPE_IPV4);
+	ipv4_output(dp, w, m, r, dst);
 }
 
 /* ---- NAT64 ------------------------------------------------------------- */
@@ -625,14 +673,21 @@ lb6_in(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 			return;
 		}
 		tuple6_back(&out, &t);
-		xlat6_rewrite(ip, proto, (uint8_t *)ip + l4_off, l4_len, &t);
-		lb6_xmit6(dp, w, m, ip, t.dst, 0);
+		lb6_rewrite_xmit(dp, w, m, ip, proto, l4_off, l4_len, &t);
 		return;
-	case CONN_FWD_DR:
-		lb6_xmit6(dp, w, m, ip, d->conf.addr.v6.s6_addr, 0);
+	case CONN_FWD_DR: {
+		const struct route6_slot *r = lb6_route(dp, w, m, ip,
+			d->conf.addr.v6.s6_addr, 0);
+
+		if (r != NULL)
+			ipv6_output(dp, w, m, r, d->conf.addr.v6.s6_addr);
 		return;
+	}
 	default:
-		lb6_tunnel(dp, w, m, ip, d->conf.addr.v6.s6_addr);
+		if (d->conf.addr.family == AF_INET)
+			lb6_tunnel4(dp, w, m, ip, d->conf.addr.v4.s_addr);
+		else
+			lb6_tunnel6(dp, w, m, ip, d->conf.addr.v6.s6_addr);
 		return;
 	}
 }
@@ -654,8 +709,7 @@ lb6_out(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 	}
 	conn6_key_get(tables[w->id], c, CONN_SIDE_IN, &in);
 	tuple6_back(&in, &t);
-	xlat6_rewrite(ip, proto, (uint8_t *)ip + l4_off, l4_len, &t);
-	lb6_xmit6(dp, w, m, ip, t.dst, 0);
+	lb6_rewrite_xmit(dp, w, m, ip, proto, l4_off, l4_len, &t);
 }
 
 enum lb_verdict

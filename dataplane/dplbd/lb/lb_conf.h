@@ -136,8 +136,9 @@ int lb_svc_conf_check(const struct lb_svc_key *k, const struct lb_svc_conf *c,
  * Check a dest description against its service: unicast address,
  * weight, thresholds (lower <= upper), full-NAT only with a laddr
  * group, DR and TUNNEL only to the service's port.  Families: the
- * VIP's, or IPv4 dests of an IPv6 VIP in full-NAT (NAT64), or either
- * family in TUNNEL (as IPVS allows mixed families for tunnels only).
+ * VIP's, or IPv4 dests of an IPv6 VIP in full-NAT (NAT64) or TUNNEL
+ * (IPv6 in IPv4: IPVS allows mixed families for tunnels only; IPv4 in
+ * IPv6 is not on the packet path yet).
  * -EINVAL/-EAFNOSUPPORT with msg.
  */
 int lb_dest_conf_check(const struct lb_svc_key *k, const struct lb_svc_conf *c,
