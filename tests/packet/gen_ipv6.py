@@ -132,6 +132,10 @@ def drops():
          from_client(src="::1") / udp, "ipv6_martian_source")
     drop("ipv6_src_unspecified", "UDP from :: (only ND may use it)",
          from_client(src="::") / udp, "ipv6_martian_source")
+    drop("ipv6_forward_linklocal_src", "transit packet from fe80::2: a "
+         "link-local source stays on its link",
+         from_client(src="fe80::2", dst=RS1_IP6) / udp,
+         "ipv6_martian_source")
     drop("ipv6_hbh_not_first", "Hop-by-Hop options after Destination "
          "options", from_client() / IPv6ExtHdrDestOpt() /
          IPv6ExtHdrHopByHop() / udp, "ipv6_bad_ext")

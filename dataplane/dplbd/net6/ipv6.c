@@ -68,6 +68,12 @@ ipv6_forward(struct dp_ctx *dp, struct dp_worker *w, const struct net_ipv6 *in)
 		dp_drop(w, m, DROP_NO_ROUTE);
 		return;
 	}
+	/* RFC 4291 2.5.6: a link-local source never leaves its link
+	 * (and an error to it would need the link it came from) */
+	if (unlikely(ip6_addr_is_linklocal(ip->src_addr))) {
+		dp_drop(w, m, DROP_IPV6_MARTIAN_SOURCE);
+		return;
+	}
 	/* RFC 8200 4.5: routers never fragment; the sender learns the
 	 * path MTU from us */
 	mtu = dp->ports[in->r->port].tx_mtu;

@@ -84,7 +84,6 @@ void ipv6_forward(struct dp_ctx *dp, struct dp_worker *w,
 #define ND_REDIRECT 137
 
 #define ICMP6_NO_ROUTE 0		/* codes of ICMP6_DST_UNREACH */
-#define ICMP6_ADDR_UNREACH 3
 #define ICMP6_HOPLIMIT_EXCEEDED 0	/* code of ICMP6_TIME_EXCEEDED */
 
 /**
