@@ -97,6 +97,17 @@ def answers():
                    {"dp0": [error(hl1, ICMPv6TimeExceeded(code=0))]},
                    {"ipv6_hop_limit": 1}))
 
+    lims = [g.build(from_client(dst=RS1_IP6, hlim=1) /
+                    UDP(sport=41000 + i, dport=9000) / Raw(PAYLOAD))
+            for i in range(5)]
+    cs.append(case("ipv6_icmp_ratelimit", "five transit packets with hop "
+                   "limit 1 under ip.icmp_rate = 1, icmp_burst = 2: all "
+                   "dropped, two time exceeded sent", lims,
+                   {"dp0": [error(lims[i], ICMPv6TimeExceeded(code=0))
+                            for i in range(2)]},
+                   {"ipv6_hop_limit": 5},
+                   ip_extra="icmp_rate = 1; icmp_burst = 2;"))
+
     big = g.build(from_client(dst=RS1_IP6) / UDP(sport=40000, dport=9000) /
                   Raw(b"b" * 1300))
     cs.append(case("ipv6_packet_too_big", "1348-byte packet toward dp1 of "
