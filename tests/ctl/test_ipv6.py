@@ -3,11 +3,16 @@
 dplbctl (net6/netcfg6.c), with the precise errors of bad ones, and IPv6
 in dplbd.conf (--check-config names file:line:key)."""
 
+import os
+import re
+import signal
 import subprocess
+import time
 
 import pytest
 
 from conftest import DPLBCTL, DPLBD, NULL_PORT_2W
+from dplbd import Dplbd
 
 # the IPv6 FIB's two copies take about 80 MB (net6/route6.h)
 CONFIG = NULL_PORT_2W.replace("memory_mb = 256", "memory_mb = 512")
@@ -206,3 +211,54 @@ def test_config_names_bad_ipv6(tmp_path, addr, dst, via, want):
     conf, r = check_config(tmp_path, addr, dst, via)
     assert r.returncode == 1, r
     assert f"{conf}{want}" in r.stderr, r.stderr
+
+
+RELOAD_CONF = """global = { log_level = "info"; control_socket = "@SOCKET@"; };
+eal = { hugepages = false; memory_mb = 512; };
+dataplane = { workers = 1; idle_sleep_max_us = 100; };
+ports = ( { name = "dp0"; device = "net_null0"; twin = "";
+    addresses = [ %s ]; } );
+routes = ( %s );
+"""
+
+
+def test_sighup_adds_and_removes_ipv6(tmp_path):
+    """SIGHUP applies the file's IPv6 addresses and routes as it does
+    IPv4's (ctl/reload.c through net6/netcfg6.c)."""
+    def wait_reloaded(d, n):
+        end = time.monotonic() + 15
+        while time.monotonic() < end:
+            if len(re.findall(r"notice: reloaded ", d.stderr)) >= n:
+                return
+            time.sleep(0.05)
+        raise AssertionError(d.stderr)
+
+    def gateways(d):
+        return {(r["dst"], r["via"]) for r in d.ctl.result("route.list")
+                if r["type"] == "gateway"}
+
+    d = Dplbd(RELOAD_CONF % ('"198.18.0.1/24"', ""))
+    d.start()
+    try:
+        with open(d.config_path, "w") as f:
+            f.write((RELOAD_CONF % (
+                '"198.18.0.1/24", "2001:db8::1/64"',
+                '{ dst = "2001:db8:5::/48"; via = "2001:db8::fe"; }')
+            ).replace("@SOCKET@", d.socket))
+        os.kill(d.pid, signal.SIGHUP)
+        wait_reloaded(d, 1)
+        assert "2001:db8::1/64" in {a["addr"] for a in
+                                    d.ctl.result("addr.list")}
+        assert gateways(d) == {("2001:db8:5::/48", "2001:db8::fe")}
+        with open(d.config_path, "w") as f:
+            f.write((RELOAD_CONF % ('"198.18.0.1/24"', "")).replace(
+                "@SOCKET@", d.socket))
+        os.kill(d.pid, signal.SIGHUP)
+        wait_reloaded(d, 2)
+        assert {a["addr"] for a in d.ctl.result("addr.list")} == \
+            {"198.18.0.1/24"}
+        assert gateways(d) == set()
+        assert "2001:db8::/64" not in {r["dst"] for r in
+                                       d.ctl.result("route.list")}
+    finally:
+        assert d.stop() == 0, d.stderr

@@ -97,6 +97,17 @@ def answers():
                    {"dp0": [error(hl1, ICMPv6TimeExceeded(code=0))]},
                    {"ipv6_hop_limit": 1}))
 
+    lims = [g.build(from_client(dst=RS1_IP6, hlim=1) /
+                    UDP(sport=41000 + i, dport=9000) / Raw(PAYLOAD))
+            for i in range(5)]
+    cs.append(case("ipv6_icmp_ratelimit", "five transit packets with hop "
+                   "limit 1 under ip.icmp_rate = 1, icmp_burst = 2: all "
+                   "dropped, two time exceeded sent", lims,
+                   {"dp0": [error(lims[i], ICMPv6TimeExceeded(code=0))
+                            for i in range(2)]},
+                   {"ipv6_hop_limit": 5},
+                   ip_extra="icmp_rate = 1; icmp_burst = 2;"))
+
     big = g.build(from_client(dst=RS1_IP6) / UDP(sport=40000, dport=9000) /
                   Raw(b"b" * 1300))
     cs.append(case("ipv6_packet_too_big", "1348-byte packet toward dp1 of "
@@ -132,6 +143,10 @@ def drops():
          from_client(src="::1") / udp, "ipv6_martian_source")
     drop("ipv6_src_unspecified", "UDP from :: (only ND may use it)",
          from_client(src="::") / udp, "ipv6_martian_source")
+    drop("ipv6_forward_linklocal_src", "transit packet from fe80::2: a "
+         "link-local source stays on its link",
+         from_client(src="fe80::2", dst=RS1_IP6) / udp,
+         "ipv6_martian_source")
     drop("ipv6_hbh_not_first", "Hop-by-Hop options after Destination "
          "options", from_client() / IPv6ExtHdrDestOpt() /
          IPv6ExtHdrHopByHop() / udp, "ipv6_bad_ext")

@@ -109,6 +109,36 @@ test_resolve_solicits_then_confirm_flushes(void **state)
 			 -ENOENT);
 }
 
+static struct neigh6_cache cache;
+
+static void
+test_worker_cache_follows_the_table(void **state)
+{
+	struct inet_addr ip = v6("2001:2:0:1::11"), other = v6("2001:2::11");
+	const uint8_t *a = (const uint8_t *)&ip.v6;
+	const struct rte_ether_addr mac2 = { { 2, 0, 0, 0, 2, 2 } };
+	const struct rte_ether_addr *got;
+
+	(void)state;
+	memset(&cache, 0, sizeof(cache));
+	assert_null(neigh6_cache_get(&nt, &cache, 1, a));
+	neigh_confirm(&nt, 1, &ip, &MAC, true, 0);
+	got = neigh6_cache_get(&nt, &cache, 1, a);
+	assert_non_null(got);
+	assert_memory_equal(got, &MAC, sizeof(MAC));
+	/* the same address on another port, another address: misses */
+	assert_null(neigh6_cache_get(&nt, &cache, 0, a));
+	assert_null(neigh6_cache_get(&nt, &cache, 1,
+				     (const uint8_t *)&other.v6));
+	/* a new MAC is seen at the next lookup, a removal too */
+	neigh_add_static(&nt, 1, &ip, &mac2, 5);
+	got = neigh6_cache_get(&nt, &cache, 1, a);
+	assert_non_null(got);
+	assert_memory_equal(got, &mac2, sizeof(mac2));
+	assert_int_equal(neigh_del(&nt, 1, &ip), 0);
+	assert_null(neigh6_cache_get(&nt, &cache, 1, a));
+}
+
 static void
 test_unsolicited_advert_creates_nothing(void **state)
 {
@@ -245,6 +275,7 @@ main(void)
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 		T(test_resolve_solicits_then_confirm_flushes),
 		T(test_unsolicited_advert_creates_nothing),
+		T(test_worker_cache_follows_the_table),
 		T(test_expiry),
 		T(test_unanswered_resolution_drops),
 		cmocka_unit_test(test_solicited_node_group),

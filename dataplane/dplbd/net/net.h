@@ -13,7 +13,9 @@
  *                echo is): the load balancer's, else the twin's
  *                (dp_to_twin());
  *   NET_TRANSIT  to be routed along in->r: the load balancer's (a NAT
- *                reply), else forwarded as a router does (ipv4_forward()).
+ *                reply), else forwarded as a router does (ipv4_forward());
+ *   NET_IPV6     an IPv6 frame to us, untouched: the IPv6 stack's
+ *                (net6/net6.h).
  *
  * The output half (ipv4_send/ipv4_output/ipv4_hop) serves every stage.
  * No locks, no syscalls, no allocation (except copying an ARP request

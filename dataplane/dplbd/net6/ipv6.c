@@ -32,20 +32,25 @@ to_resolve(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 	w->stats.slow_path++;
 }
 
+/* Each worker's IPv6 neighbour cache (neigh6.h), by worker id. */
+static struct neigh6_cache nh6_cache[DP_MAX_WORKERS];
+
 void
 ipv6_output(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 	    const struct route6_slot *r, const uint8_t dst[16])
 {
 	const uint8_t *nexthop = route6_nexthop(r, dst);
+	const struct rte_ether_addr *mac;
 	struct rte_ether_hdr *eth;
-	struct rte_ether_addr mac;
 
-	if (neigh_lookup6(&dp->neigh, r->port, nexthop, &mac) != 0) {
+	mac = neigh6_cache_get(&dp->neigh, &nh6_cache[w->id], r->port,
+			       nexthop);
+	if (unlikely(mac == NULL)) {
 		to_resolve(dp, w, m, r->port, nexthop);
 		return;
 	}
 	eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
-	eth->dst_addr = mac;
+	eth->dst_addr = *mac;
 	eth->src_addr = dp->ports[r->port].mac;
 	eth->ether_type = RTE_BE16(RTE_ETHER_TYPE_IPV6);
 	dp_tx(w, dp->ports[r->port].port_id, m);
@@ -66,6 +71,12 @@ ipv6_forward(struct dp_ctx *dp, struct dp_worker *w, const struct net_ipv6 *in)
 	if (unlikely(in->r == NULL)) {
 		icmp6_error(dp, w, m, ip, ICMP6_DST_UNREACH, ICMP6_NO_ROUTE, 0);
 		dp_drop(w, m, DROP_NO_ROUTE);
+		return;
+	}
+	/* RFC 4291 2.5.6: a link-local source never leaves its link
+	 * (and an error to it would need the link it came from) */
+	if (unlikely(ip6_addr_is_linklocal(ip->src_addr))) {
+		dp_drop(w, m, DROP_IPV6_MARTIAN_SOURCE);
 		return;
 	}
 	/* RFC 8200 4.5: routers never fragment; the sender learns the

@@ -31,6 +31,7 @@
 #include "core/dp.h"
 #include "net/csum.h"
 #include "net6/ip6_parse.h"
+#include "net6/neigh6.h"
 #include "net6/route6.h"
 
 enum net6_verdict {
@@ -84,7 +85,6 @@ void ipv6_forward(struct dp_ctx *dp, struct dp_worker *w,
 #define ND_REDIRECT 137
 
 #define ICMP6_NO_ROUTE 0		/* codes of ICMP6_DST_UNREACH */
-#define ICMP6_ADDR_UNREACH 3
 #define ICMP6_HOPLIMIT_EXCEEDED 0	/* code of ICMP6_TIME_EXCEEDED */
 
 /**
@@ -132,36 +132,6 @@ icmp6_sum(const struct rte_ipv6_hdr *ip, const void *l4, uint32_t len)
  */
 void nd_input(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
 	      struct rte_mbuf *m, struct rte_ipv6_hdr *ip, uint16_t l4_off);
-
-/** The neighbour table's key of an IPv6 address on port. */
-static inline void
-neigh_key_v6(struct neigh_key *k, uint16_t port, const uint8_t ip[16])
-{
-	memset(k, 0, sizeof(*k));
-	memcpy(k->addr, ip, 16);
-	k->port = port;
-	k->family = AF_INET6;
-}
-
-/** Worker lookup of ip's MAC on port: 0, or -ENOENT if not resolved. */
-static inline int
-neigh_lookup6(const struct neigh_table *nt, uint16_t port,
-	      const uint8_t ip[16], struct rte_ether_addr *mac)
-{
-	struct neigh_key k;
-	uint64_t w;
-	int pos;
-
-	neigh_key_v6(&k, port, ip);
-	pos = rte_hash_lookup(nt->hash, &k);
-	if (pos < 0)
-		return -ENOENT;
-	w = __atomic_load_n(&nt->entries[pos].mac_word, __ATOMIC_ACQUIRE);
-	if (!(w & NEIGH_MAC_VALID))
-		return -ENOENT;
-	memcpy(mac->addr_bytes, &w, RTE_ETHER_ADDR_LEN);
-	return 0;
-}
 
 /** ip is one of our addresses on port (its /128 local route). */
 static inline bool
