@@ -2,7 +2,7 @@
 """Full-NAT local ports against the servers' TIME_WAIT, two workers on
 af_packet (docs/load-balancing.md, "Local ports").
 
-1. One local address, one real server: a SYN flood of 72,000 connections
+1. One local address, one real server: a SYN flood of 72,000 connections or more
    (RST by the server, gone from dplbd within a second or two) walks every
    port of the (LIP, server) pair and comes back to ports used seconds
    ago, well within the 60 s guard: the group counts early reuses,
@@ -34,6 +34,7 @@ VIP = "198.18.0.100"
 FLOOD_LIP = "198.18.1.100"
 WRK_LIPS = [f"198.18.1.{i}" for i in range(101, 117)]
 WAVE = 36000
+MAX_WAVES = 4
 
 
 @pytest.fixture(scope="module")
@@ -65,13 +66,17 @@ def test_one_address_reuses_early_and_warns(lb):
     g0 = group(lb, "one")
     assert g0["guard_s"] == 60 and not g0["too_small"], g0
     drops0 = lb.drops()
-    for wave in range(2):
+    # a busy machine loses some SYNs on the veths (af_packet's ring is
+    # full): flood waves until the pair's tuples have all been walked
+    for wave in range(1, MAX_WAVES + 1):
         addr = lb.add_client_addrs(1)[-1]
         p = lb.spawn("c", "/usr/bin/python3", "-c", SYN_FLOOD, VIP, "93",
                      addr, "20000", str(WAVE), "30000")
         assert p.wait(timeout=120) == 0, p.stderr.read()
-    g = group(lb, "one")
-    print(f"after {2 * WAVE} SYNs: {g}")
+        g = group(lb, "one")
+        if wave >= 2 and g["conns"] - g0["conns"] > 64512:
+            break
+    print(f"after {wave * WAVE} SYNs: {g}")
     # more connections than the pair's 64,512 tuples within the guard
     assert g["conns"] - g0["conns"] > 64512, g
     assert g["lport_reuse_early"] > 0, g
