@@ -26,9 +26,9 @@
  *
  * Persistence: templates per client net (a prefix length) in the same
  * table, living their timeout after the last connection they made.
- * Not yet (docs/load-balancing.md, IPv6): HA sync of IPv6 entries, ICMPv6 errors about connections, IPv6 in IPv4
- * tunnels, steering a FNAT6 answer that lands on another worker
- * (without it, run FNAT6 on one worker or with symmetric RSS).
+ * Packets are steered to their owner worker as IPv4's (lb6_owner()).
+ * Not yet (docs/load-balancing.md, IPv6): HA sync of IPv6 entries,
+ * ICMPv6 errors about connections, NAT answers (transit for net6).
  *
  * No locks, no allocation, no logging per packet: per-worker tables.
  */
@@ -617,6 +617,7 @@ lb6_schedule(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 		return NULL;
 	}
 	lb_conn_bind(w, c, svc, d, NULL);
+	w->stats.conns_new++;
 	d->dest->pcpu[w->id].st.conns++;
 	svc->svc->pcpu[w->id].st.conns++;
 	return c;
@@ -644,6 +645,37 @@ lb6_may_create(struct dp_worker *w, struct rte_mbuf *m,
 }
 
 /* ---- the packet path --------------------------------------------------- */
+
+/*
+ * The worker that owns a packet, as lb.c's lb_local_owner(): for a
+ * service, by the client's address (folded to 32 bits) and port, or its
+ * net alone when persistent, so its template and connections meet; for
+ * a full-NAT answer to LIP6:lport, the owner of lport's slice.  false:
+ * neither (the twin's).
+ */
+static bool
+lb6_owner(const struct dp_ctx *dp, const struct lb_svc_snap *svc,
+	  const struct conn6_key *k, unsigned int *owner)
+{
+	struct conn6_key net;
+	uint32_t w4[4];
+	int lp;
+
+	if (svc != NULL) {
+		if (svc->persistent != 0)
+			tmpl6_key(svc, k, &net);
+		memcpy(w4, svc->persistent != 0 ? net.src : k->src, 16);
+		*owner = steer_by_client(w4[0] ^ w4[1] ^ w4[2] ^ w4[3],
+					 svc->persistent != 0 ? 0 : k->sport,
+					 dp->n_workers);
+		return true;
+	}
+	lp = steer_lport_owner(rte_be_to_cpu_16(k->dport), dp->n_workers);
+	if (lp < 0)
+		return false;
+	*owner = (unsigned int)lp;
+	return true;
+}
 
 /* A client packet of c toward its dest. */
 static void
@@ -726,10 +758,10 @@ lb_input_local6(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
 	enum drop_reason why;
 	struct conn6_key key;
 	struct l4_view v;
+	unsigned int owner;
 	struct conn *c;
 	bool reply;
 
-	RTE_SET_USED(port);
 	if (tb == NULL || (proto != IPPROTO_TCP && proto != IPPROTO_UDP) ||
 	    ((snap == NULL || snap->n_svcs6 == 0) && conn6_count(tb) == 0))
 		return LB_PASS;
@@ -744,13 +776,19 @@ lb_input_local6(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
 		return LB_CONSUMED;
 	}
 	conn6_key6(&key, ip->src_addr, ip->dst_addr, *v.sport, *v.dport, proto);
+	svc = lb_svc_lookup6(snap, proto, ip->dst_addr, *v.dport);
+	if (!lb6_owner(dp, svc, &key, &owner))
+		return LB_PASS;
+	if (owner != w->id) {
+		dp_steer(dp, w, owner, port, m);
+		return LB_CONSUMED;
+	}
 	c = conn6_lookup(tb, &key, &reply);
 	if (c != NULL && reply) {
 		lb6_out(dp, w, m, ip, proto, l4_off, l4_len, &v, c);
 		return LB_CONSUMED;
 	}
 	if (c == NULL) {
-		svc = lb_svc_lookup6(snap, proto, ip->dst_addr, *v.dport);
 		if (svc == NULL)
 			return LB_PASS;
 		if (!lb6_may_create(w, m, ip, l4_off, &v))
