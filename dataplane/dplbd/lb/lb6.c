@@ -102,6 +102,13 @@ lb6_table(const struct dp_worker *w)
 	return tables[w->id];
 }
 
+void
+lb6_conn_drop(struct dp_worker *w, struct conn *c)
+{
+	lb_conn_release(w, c);
+	conn6_del(tables[w->id], c);
+}
+
 static bool
 lb6_expire_cb(void *ctx, struct conn *c)
 {
