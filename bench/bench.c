@@ -120,6 +120,7 @@ struct opts {
 	bool sync;		/* run as a sync master */
 	bool synproxy;		/* established flows made SYN-proxied */
 	unsigned int dump_rate;	/* sync-dump: records/s, 0 = dplbd's */
+	unsigned int workers;	/* > 1: the scaling scenario (scale.c) */
 	char cpus[64];
 };
 
@@ -492,7 +493,7 @@ static const char csv_header[] =
 	"scenario,proto,fwd,sched,dests,conns,capacity,rounds,seconds,"
 	"base_mpps,lb_mpps,ratio,base_mpps_wall,lb_mpps_wall,cps,cps_wall,"
 	"live_conns,drops,table_bytes,bytes_per_conn,mem_kb,verified,sync,"
-	"sync_records";
+	"sync_records,workers";
 
 static void
 report(const struct bench *b, const struct round *r, unsigned int n)
@@ -500,13 +501,16 @@ report(const struct bench *b, const struct round *r, unsigned int n)
 	const struct opts *o = &b->o;
 	const struct conn_table *t = b->w->conns;
 	uint64_t drops = 0;
+	uint32_t live = 0;
 	unsigned int i;
 
 	for (i = 0; i < n; i++)
 		drops += r[i].drops;
+	for (i = 0; i < b->dp->n_workers; i++)
+		live += conn_count(b->dp->workers[i].conns);
 	if (o->header)
 		printf("%s\n", csv_header);
-	printf("%s%s,%s,%s,%s,%u,%u,%u,%u,%.2f,%.3f,%.3f,%.3f,%.3f,%.3f,%.0f,%.0f,%u,%lu,%zu,%.1f,%lu,%lu,%d,%.0f\n",
+	printf("%s%s,%s,%s,%s,%u,%u,%u,%u,%.2f,%.3f,%.3f,%.3f,%.3f,%.3f,%.0f,%.0f,%u,%lu,%zu,%.1f,%lu,%lu,%d,%.0f,%u\n",
 	       scenarios[o->sc].name,
 	       o->sync ? "+sync" : o->synproxy ? "+synproxy" : "",
 	       scenarios[o->sc].proto == IPPROTO_TCP ? "tcp" : "udp",
@@ -518,10 +522,10 @@ report(const struct bench *b, const struct round *r, unsigned int n)
 	       MEDIAN(r, n, pipe_pps_wall) / 1e6,
 	       is_cps(o->sc) || is_install(o->sc) ? MEDIAN(r, n, cps) : 0,
 	       is_cps(o->sc) || is_install(o->sc) ? MEDIAN(r, n, cps_wall) : 0,
-	       conn_count(t), drops, conn_table_memory(t),
+	       live, drops, conn_table_memory(t),
 	       (double)conn_table_memory(t) / t->capacity, b->mem_kb,
 	       o->verify ? b->gen.checked : 0, o->sync,
-	       MEDIAN(r, n, records));
+	       MEDIAN(r, n, records), o->workers);
 	fflush(stdout);
 }
 
@@ -644,13 +648,14 @@ conf_text(const struct opts *o)
 		return NULL;
 	fprintf(f, "global = { log_level = \"warning\"; };\n"
 		   "eal = { hugepages = %s; memory_mb = %u; cpus = \"%s\"; };\n"
-		   "dataplane = { workers = 1; idle_sleep_max_us = 0; burst = %u;\n"
+		   "dataplane = { workers = %u; idle_sleep_max_us = 0; burst = %u;\n"
 		   "  mbufs = 16383; max_conns = %u; };\n"
 		   "timeouts = { tcp = { syn_recv = %u; syn_sent = %u; established = %u; };\n"
 		   "  udp = { oneway = 900; normal = 900; }; };\n",
 		o->no_huge ? "false" : "true",
 		o->no_huge ? 256 + (unsigned int)((uint64_t)capacity(o) * 160 >> 20) : 0,
-		o->cpus, o->burst, capacity(o), syn_recv, syn_recv, est);
+		o->cpus, o->workers, o->burst, capacity(o), syn_recv, syn_recv,
+		est);
 	conf_neighs(f, o);
 	conf_ports(f, o);
 	conf_service(f, o);
@@ -713,7 +718,8 @@ start(struct bench *b)
 		return ret;
 	b->gen.quit = &b->dp->quit;
 	b->gen.next_new = o->conns;	/* new tuples, never an established one */
-	ret = gen_attach(&b->gen, b->ext_port, b->int_port);
+	/* --workers: scale.c attaches a generator to each worker's queues */
+	ret = o->workers > 1 ? 0 : gen_attach(&b->gen, b->ext_port, b->int_port);
 	if (ret != 0)
 		return ret;
 	launch(b, bench_lcore_hello);
@@ -965,8 +971,11 @@ usage(FILE *f)
 		"  --dump-rate N  sync-dump: records/s (default dplbd's)\n"
 		"  --syn-proxy    fnat: the established flows as SYN-proxied ones\n"
 		"                 (sequence translation on every packet)\n"
+		"  --workers N    fnat on N workers (1..%u, default 1), each fed on\n"
+		"                 its own queues with the flows it owns; rates\n"
+		"                 summed over the workers (bench/scale.c)\n"
 		"  --header       print the CSV header first\n",
-		BENCH_MAX_DESTS, MAX_ROUNDS);
+		BENCH_MAX_DESTS, MAX_ROUNDS, BENCH_WORKERS_MAX);
 }
 
 static int
@@ -1014,6 +1023,7 @@ parse_opt(struct opts *o, int c, const char *arg)
 	case 'y': o->sync = true; break;
 	case 'P': o->synproxy = true; break;
 	case 'D': ret = parse_num(arg, 1000, 1e8, &v); o->dump_rate = (unsigned int)v; break;
+	case 'W': ret = parse_num(arg, 1, BENCH_WORKERS_MAX, &v); o->workers = (unsigned int)v; break;
 	default: return -EINVAL;
 	}
 	return ret;
@@ -1039,6 +1049,7 @@ parse_args(int argc, char **argv, struct opts *o)
 		{ "sync", no_argument, NULL, 'y' },
 		{ "syn-proxy", no_argument, NULL, 'P' },
 		{ "dump-rate", required_argument, NULL, 'D' },
+		{ "workers", required_argument, NULL, 'W' },
 		{ "help", no_argument, NULL, '?' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -1046,7 +1057,7 @@ parse_args(int argc, char **argv, struct opts *o)
 
 	*o = (struct opts){ .sc = SC_FNAT, .dests = 100, .sched = "rr",
 			    .seconds = 1, .warmup = 0.2, .rounds = 3,
-			    .burst = 32 };
+			    .burst = 32, .workers = 1 };
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		if (c == '?' || parse_opt(o, c, optarg) != 0) {
 			if (c != '?')
@@ -1062,7 +1073,54 @@ parse_args(int argc, char **argv, struct opts *o)
 	}
 	if (o->conns == 0 && !is_cps(o->sc))
 		o->conns = 1000;
+	if (o->workers > 1 && (o->sc != SC_FNAT || o->sync || o->synproxy ||
+			       o->packets != 0)) {
+		fprintf(stderr, "dplb-bench: --workers is for fnat alone, timed\n");
+		return -EINVAL;
+	}
 	return 0;
+}
+
+/* --workers: the scaling scenario's rounds and row (scale.c). */
+static int
+scale_main(struct bench *b)
+{
+	struct scale_opts so = { .seconds = b->o.seconds,
+				 .warmup = b->o.warmup, .burst = b->o.burst,
+				 .verify = b->o.verify };
+	struct round r[MAX_ROUNDS];
+	struct scale_figures f;
+	const char *first_bad = "";
+	unsigned int i;
+	int ret;
+
+	ret = scale_setup(b->dp, &b->gen, b->ext_port, b->int_port, &so);
+	for (i = 0; ret == 0 && i < b->o.rounds; i++) {
+		scale_round(&f);
+		r[i] = (struct round){ .base_pps = f.base_pps,
+				       .base_pps_wall = f.base_pps_wall,
+				       .pipe_pps = f.pipe_pps,
+				       .pipe_pps_wall = f.pipe_pps_wall,
+				       .drops = f.drops };
+		if (f.drops != 0 && b->o.verify)
+			ret = -EIO;
+	}
+	if (ret == 0 || ret == -EIO) {
+		report(b, r, i);
+		scale_checked(&b->gen.checked, &b->gen.bad, &first_bad);
+		if (b->o.verify)
+			fprintf(stderr, "bench: verified %lu packets, %lu wrong%s%s\n",
+				b->gen.checked, b->gen.bad,
+				b->gen.bad ? ": " : "", first_bad);
+		if (b->gen.bad != 0 || (b->o.verify && b->gen.checked == 0))
+			ret = -EIO;
+	}
+	if (ret != 0)
+		fprintf(stderr, "bench: fnat on %u workers failed: %s\n",
+			b->o.workers, strerror(-ret));
+	gen_free(&b->gen);
+	dp_stop(b->dp);
+	return ret == 0 ? 0 : 1;
 }
 
 int
@@ -1076,6 +1134,8 @@ main(int argc, char **argv)
 	if (parse_args(argc, argv, &b->o) != 0)
 		return 2;
 	ret = start(b);
+	if (ret == 0 && b->o.workers > 1)
+		return scale_main(b);
 	if (ret == 0 && b->o.conns != 0 &&
 	    (!is_install(b->o.sc) || b->o.sc == SC_DUMP))
 		ret = fill(b);
