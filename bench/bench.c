@@ -640,7 +640,10 @@ conf_text(const struct opts *o)
 	/* CPS: SYNs (cps-est: established connections) expire after one
 	 * second, so the table is in steady state (as many expiring as
 	 * created) after about 1.5 s.  SNAT's flows start OUTPUT first: a
-	 * SYN leaves them in SYN_SENT, which lives as long as SYN_RECV. */
+	 * SYN leaves them in SYN_SENT, which lives as long as SYN_RECV.
+	 * NONE, a connection's state before its first packet moves it,
+	 * lives no longer than SYN_RECV, as with dplbd's defaults (2 s and
+	 * 60 s): else every SYN would pay for moving its timer sooner. */
 	unsigned int syn_recv = is_cps(o->sc) ? 1 : 900;
 	unsigned int est = o->sc == SC_CPS3 ? 1 : 900;
 
@@ -650,12 +653,13 @@ conf_text(const struct opts *o)
 		   "eal = { hugepages = %s; memory_mb = %u; cpus = \"%s\"; };\n"
 		   "dataplane = { workers = %u; idle_sleep_max_us = 0; burst = %u;\n"
 		   "  mbufs = 16383; max_conns = %u; };\n"
-		   "timeouts = { tcp = { syn_recv = %u; syn_sent = %u; established = %u; };\n"
+		   "timeouts = { tcp = { none = %u; syn_recv = %u; syn_sent = %u;\n"
+		   "  established = %u; };\n"
 		   "  udp = { oneway = 900; normal = 900; }; };\n",
 		o->no_huge ? "false" : "true",
 		o->no_huge ? 256 + (unsigned int)((uint64_t)capacity(o) * 160 >> 20) : 0,
-		o->cpus, o->workers, o->burst, capacity(o), syn_recv, syn_recv,
-		est);
+		o->cpus, o->workers, o->burst, capacity(o), RTE_MIN(syn_recv, 2u),
+		syn_recv, syn_recv, est);
 	conf_neighs(f, o);
 	conf_ports(f, o);
 	conf_service(f, o);
