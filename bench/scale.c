@@ -26,9 +26,11 @@
 #include <rte_lcore.h>
 
 #include "bench.h"
+#include "harness.h"
 #include "conn/conn.h"
 #include "core/dp.h"
 #include "core/worker.h"
+#include "lb/lb.h"
 
 struct scale_worker {
 	struct dp_worker *w;
@@ -366,4 +368,46 @@ scale_checked(uint64_t *checked, uint64_t *bad, const char **first_bad)
 			*first_bad = S.sw[i].gen.first_bad;
 		*bad += S.sw[i].gen.bad;
 	}
+}
+
+/* The scaling scenario's rounds and row. */
+int
+scale_main(struct bench *b)
+{
+	struct scale_opts so = { .seconds = b->o.seconds,
+				 .warmup = b->o.warmup, .burst = b->o.burst,
+				 .verify = b->o.verify };
+	struct round r[MAX_ROUNDS];
+	struct scale_figures f;
+	const char *first_bad = "";
+	unsigned int i;
+	int ret;
+
+	ret = scale_setup(b->dp, &b->gen, b->ext_port, b->int_port, &so);
+	for (i = 0; ret == 0 && i < b->o.rounds; i++) {
+		scale_round(&f);
+		r[i] = (struct round){ .base_pps = f.base_pps,
+				       .base_pps_wall = f.base_pps_wall,
+				       .pipe_pps = f.pipe_pps,
+				       .pipe_pps_wall = f.pipe_pps_wall,
+				       .drops = f.drops };
+		if (f.drops != 0 && b->o.verify)
+			ret = -EIO;
+	}
+	if (ret == 0 || ret == -EIO) {
+		report(b, r, i);
+		scale_checked(&b->gen.checked, &b->gen.bad, &first_bad);
+		if (b->o.verify)
+			fprintf(stderr, "bench: verified %lu packets, %lu wrong%s%s\n",
+				b->gen.checked, b->gen.bad,
+				b->gen.bad ? ": " : "", first_bad);
+		if (b->gen.bad != 0 || (b->o.verify && b->gen.checked == 0))
+			ret = -EIO;
+	}
+	if (ret != 0)
+		fprintf(stderr, "bench: fnat on %u workers failed: %s\n",
+			b->o.workers, strerror(-ret));
+	gen_free(&b->gen);
+	dp_stop(b->dp);
+	return ret == 0 ? 0 : 1;
 }
