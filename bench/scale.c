@@ -194,6 +194,7 @@ fill_all(const struct gen *g)
 	const void *cap[BENCH_WORKERS_MAX];
 	uint64_t captured = 0, bad = 0;
 	unsigned int i, in_tables = 0;
+	double waited = 0;	/* s, at least */
 	bool ok = true;
 
 	for (i = 0; i < S.n; i++) {
@@ -207,8 +208,10 @@ fill_all(const struct gen *g)
 	}
 	launch_all(scale_lcore_pipe);
 	for (i = 0; i < S.n; i++)
-		while (!S.sw[i].done)
+		while (!S.sw[i].done && waited < 120) {
 			nap(0.001);
+			waited += 0.001;
+		}
 	nap(0.05);	/* the last bursts through the pipeline */
 	stop_all();
 	for (i = 0; i < S.n; i++) {
@@ -222,7 +225,10 @@ fill_all(const struct gen *g)
 		fprintf(stderr, "bench: worker %u: %u flows, %u in its table\n",
 			i, sw->gen.n_mine, conn_count(sw->w->conns));
 	}
-	if (!ok || bad != 0 || (g->replies && captured != g->n_flows)) {
+	if (waited >= 120)
+		fprintf(stderr, "bench: fill: a generator still had packets to make after 120 s\n");
+	if (waited >= 120 || !ok || bad != 0 ||
+	    (g->replies && captured != g->n_flows)) {
 		fprintf(stderr,
 			"bench: fill on %u workers: %u connections in the tables, %lu reply tuples learnt, %lu wrong (want %u, %u, 0)\n",
 			S.n, in_tables, captured, bad, g->n_flows,
