@@ -27,7 +27,6 @@
 #include "conn/conn.h"
 #include "core/dp.h"
 #include "eal_helper.h"
-#include "lb/lb_priv.h"
 #include "lb/lb_svc.h"
 #include "net/steer.h"
 

@@ -27,24 +27,6 @@
 /** Create the workers' connection tables with the config's timeouts. */
 int lb_conn_init(struct dp_ctx *dp);
 
-/** The workers' local port state (lb_conn.c); 0 or -ENOMEM. */
-int lb_lport_init(struct dp_ctx *dp);
-void lb_lport_free(struct dp_ctx *dp);
-
-/**
- * The full-NAT connection for client key in, whose out key (server side:
- * src, proto) is in out: a local address and port of group g set in
- * out's local side (dst), a tuple no connection of this worker uses,
- * handed out as late as possible since its last use, and the connection
- * made with it in the worker's table (conn_new(), state).  NULL with
- * *why DROP_NO_LPORT when every LIP is full (counted as the group's
- * exhausted), DROP_CONN_TABLE_FULL when the table is (or in is there).
- */
-struct conn *lb_fnat_conn_new(struct dp_ctx *dp, struct dp_worker *w,
-			      const struct lb_laddr_snap *g,
-			      const struct conn_key4 *in, struct conn_key4 *out,
-			      uint8_t state, enum drop_reason *why);
-
 /*
  * The TCP or UDP header of a packet whose IPv4 header net/ checked:
  * false with the reason in *why when it is cut short or, for UDP, its
