@@ -688,7 +688,7 @@ _lab_udp_echo_py() {
 		# reply: "TEXT SRC_IP:SRC_PORT PAYLOAD"; one log line per datagram
 		import socket, sys
 		addr, port, text, log = sys.argv[1], int(sys.argv[2]), sys.argv[3].encode(), sys.argv[4]
-		s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+		s = socket.socket(socket.AF_INET6 if ":" in addr else socket.AF_INET, socket.SOCK_DGRAM)
 		s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 		s.bind((addr, port))
 		with open(log, "a", buffering=1) as f:
@@ -699,7 +699,8 @@ _lab_udp_echo_py() {
 	PYEOF
 }
 
-# lab_start_udp_echo NAME NODE ADDR PORT TEXT: a UDP echo server in NODE;
+# lab_start_udp_echo NAME NODE ADDR PORT TEXT: a UDP echo server in NODE
+# (IPv6 when ADDR has a colon, e.g. ::);
 # it logs "SRC_IP SRC_PORT LEN" per datagram to $LAB_STATE/NAME/peers.log
 lab_start_udp_echo() {
 	local name=$1 node=$2 addr=$3 port=$4 text=$5 d=$LAB_STATE/$1 i

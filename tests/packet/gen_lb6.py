@@ -123,6 +123,22 @@ def fnat_nat():
                    "leaves for rs6 with the client's source, the header "
                    "kept", inp, out, conf([(RS6, "nat")], group=False)))
 
+    # NAT answers: transit for net6, un-NATed by lb_input_transit6()
+    syn = tcp(40005, 80, "S", 0x2100)
+    sa = tcp(80, 40005, "SA", 0x9100, 0x2101)
+    inp = [client(syn), f6(RS_MAC, g.DP0_MAC, RS6, CLIENT6, sa.copy())]
+    out = [f6(g.DP0_MAC, RS_MAC, CLIENT6, RS6, tcp(40005, 80, "S", 0x2100),
+              hlim=63),
+           to_client(tcp(80, 40005, "SA", 0x9100, 0x2101))]
+    cs.append(case("lb6_nat_reply",
+                   "IPv6 NAT: the server's SYN-ACK to the client (transit "
+                   "for net6, the lb its gateway) leaves from VIP6:80, hop "
+                   "limit one less, checksum updated; conn.list shows the "
+                   "connection in SYN_RECV", inp, out,
+                   conf([(RS6, "nat")], group=False),
+                   conns=listed(40005, "SYN_RECV", f"[{RS6}]:80", None,
+                                "nat")))
+
     # UDP FNAT, and a zero checksum refused (RFC 8200 8.1)
     q = UDP(sport=5353, dport=53) / Raw(b"dplb udp6 query")
     bad = bytes(Ether(src=g.CLIENT_MAC, dst=g.DP0_MAC) /

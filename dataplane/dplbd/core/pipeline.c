@@ -36,7 +36,7 @@
 #define PREFETCH_AHEAD 3	/* packets whose headers load ahead */
 
 /* An IPv6 frame (NET_IPV6): net6/'s verdict, then the load balancer's
- * for a local packet.  Out of line: IPv4 packets never come here. */
+ * for a local or transit packet.  Out of line: IPv4 packets never come here. */
 static __rte_noinline void
 input6(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
        struct rte_mbuf *m, struct trace_pkt *t)
@@ -54,7 +54,12 @@ input6(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
 			dp_to_twin(dp, w, port, in.m);
 		break;
 	case NET6_TRANSIT:
-		ipv6_forward(dp, w, &in);
+		lv = lb_input_transit6(dp, w, port, in.m, in.ip, in.proto,
+				       in.l4_off);
+		if (t != NULL)
+			trace_lb(t, lv);
+		if (lv == LB_PASS)
+			ipv6_forward(dp, w, &in);
 		break;
 	case NET6_CONSUMED:
 		break;

@@ -64,13 +64,23 @@ enum lb_verdict lb_input_transit(struct dp_ctx *dp, struct dp_worker *w,
 /**
  * An IPv6 packet to one of our addresses (net6/'s NET6_LOCAL): header
  * and extension headers checked, proto the upper-layer protocol at
- * l4_off bytes from ip.  LB_PASS hands it to the twin.  (lb/lb6.c: a
- * pass-through until IPv6 services land.)
+ * l4_off bytes from ip.  LB_PASS hands it to the twin.
  */
 enum lb_verdict lb_input_local6(struct dp_ctx *dp, struct dp_worker *w,
 				uint16_t port, struct rte_mbuf *m,
 				struct rte_ipv6_hdr *ip, uint8_t proto,
 				uint16_t l4_off);
+
+/**
+ * An IPv6 transit packet (net6/'s NET6_TRANSIT), as lb_input_transit() for
+ * IPv4 ones: an IPv6 NAT real server's answer to a client, or an ICMPv6
+ * error about an IPv6 connection, is the load balancer's; proto
+ * IP6_NH_FRAGMENT for a fragment.  LB_PASS: forwarded as a router does.
+ */
+enum lb_verdict lb_input_transit6(struct dp_ctx *dp, struct dp_worker *w,
+				  uint16_t port, struct rte_mbuf *m,
+				  struct rte_ipv6_hdr *ip, uint8_t proto,
+				  uint16_t l4_off);
 
 /* The L4 fields a rewrite touches (dport is always sport + 1). */
 struct l4_view {

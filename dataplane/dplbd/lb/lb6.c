@@ -29,8 +29,10 @@
  * Packets are steered to their owner worker as IPv4's (lb6_owner()).
  * ICMPv4 errors about a NAT64 connection's packets (lb6_icmp4(), from
  * lb_icmp.c) go back to the client as ICMPv6 (RFC 7915 4.2).
+ * IPv6 NAT answers are transit for net6: lb_input_transit6() takes
+ * them (steered by the client's side, as IPv4's).
  * Not yet (docs/load-balancing.md, IPv6): HA sync of IPv6 entries,
- * ICMPv6 errors about IPv6 connections, NAT answers (transit for net6).
+ * ICMPv6 errors about IPv6 connections.
  *
  * No locks, no allocation, no logging per packet: per-worker tables.
  */
@@ -746,6 +748,20 @@ lb6_may_create(struct dp_worker *w, struct rte_mbuf *m,
 
 /* ---- the packet path --------------------------------------------------- */
 
+/* The worker that owns a client's side addr:port (its net and port 0
+ * for a persistent service). */
+static unsigned int
+lb6_client_owner(const struct dp_ctx *dp, const uint8_t addr[16],
+		 rte_be16_t port)
+{
+	uint32_t w4[4];
+
+	memcpy(w4, addr, 16);
+	return steer_by_client(w4[0] ^ w4[1] ^ w4[2] ^ w4[3], port,
+			       dp->n_workers);
+}
+
+
 /*
  * The worker that owns a packet, as lb.c's lb_local_owner(): for a
  * service, by the client's address (folded to 32 bits) and port, or its
@@ -758,16 +774,15 @@ lb6_owner(const struct dp_ctx *dp, const struct lb_svc_snap *svc,
 	  const struct conn6_key *k, unsigned int *owner)
 {
 	struct conn6_key net;
-	uint32_t w4[4];
 	int lp;
 
 	if (svc != NULL) {
-		if (svc->persistent != 0)
-			tmpl6_key(svc, k, &net);
-		memcpy(w4, svc->persistent != 0 ? net.src : k->src, 16);
-		*owner = steer_by_client(w4[0] ^ w4[1] ^ w4[2] ^ w4[3],
-					 svc->persistent != 0 ? 0 : k->sport,
-					 dp->n_workers);
+		if (svc->persistent == 0) {
+			*owner = lb6_client_owner(dp, k->src, k->sport);
+			return true;
+		}
+		tmpl6_key(svc, k, &net);
+		*owner = lb6_client_owner(dp, net.src, 0);
 		return true;
 	}
 	lp = steer_lport_owner(rte_be_to_cpu_16(k->dport), dp->n_workers);
@@ -898,5 +913,41 @@ lb_input_local6(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
 			return LB_CONSUMED;
 	}
 	lb6_in(dp, w, m, ip, proto, l4_off, l4_len, &v, c);
+	return LB_CONSUMED;
+}
+
+enum lb_verdict
+lb_input_transit6(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
+		  struct rte_mbuf *m, struct rte_ipv6_hdr *ip, uint8_t proto,
+		  uint16_t l4_off)
+{
+	const struct lb_snap *snap = lb_snap_get(dp->lb);
+	struct conn6_table *tb = tables[w->id];
+	uint32_t l4_len = XLAT_IPV6_HDR + rte_be_to_cpu_16(ip->payload_len) -
+			  l4_off;
+	enum drop_reason why;
+	struct conn6_key key;
+	struct l4_view v;
+	unsigned int owner;
+	struct conn *c;
+	bool reply;
+
+	if (tb == NULL || (proto != IPPROTO_TCP && proto != IPPROTO_UDP) ||
+	    ((snap == NULL || snap->n_svcs6 == 0) && conn6_count(tb) == 0))
+		return LB_PASS;
+	/* not a connection's if unreadable: the router's to judge */
+	if (!l4_parse6(proto, (uint8_t *)ip + l4_off, l4_len, &v, &why))
+		return LB_PASS;
+	/* a NAT answer: server -> client, owned by the client's side */
+	owner = lb6_client_owner(dp, ip->dst_addr, *v.dport);
+	if (owner != w->id) {
+		dp_steer(dp, w, owner, port, m);
+		return LB_CONSUMED;
+	}
+	conn6_key6(&key, ip->src_addr, ip->dst_addr, *v.sport, *v.dport, proto);
+	c = conn6_lookup(tb, &key, &reply);
+	if (c == NULL || !reply)
+		return LB_PASS;
+	lb6_out(dp, w, m, ip, proto, l4_off, l4_len, &v, c);
 	return LB_CONSUMED;
 }

@@ -239,5 +239,7 @@ ipv6_input(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
 		dp_drop(w, m, DROP_IPV6_MARTIAN_SOURCE);
 		return NET6_CONSUMED;
 	}
+	if (pi.frag_off != 0)
+		in->proto = IP6_NH_FRAGMENT;
 	return NET6_TRANSIT;
 }

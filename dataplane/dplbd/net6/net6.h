@@ -13,7 +13,9 @@
  *   NET6_LOCAL    to one of our addresses and not answered here: the
  *                 load balancer's (lb_input_local6()), else the twin's;
  *   NET6_TRANSIT  to be routed along in->r (NULL: no route): the load
- *                 balancer's, else forwarded (ipv6_forward()).
+ *                 balancer's (lb_input_transit6(): NAT answers, ICMPv6
+ *                 errors about connections), else forwarded
+ *                 (ipv6_forward()).
  *
  * No locks, no syscalls, no allocation but the replies' and errors'
  * mbufs, no logging.
@@ -48,7 +50,10 @@ struct net_ipv6 {
 	struct rte_ipv6_hdr *ip;
 	uint16_t l4_off;		/* the L4 header, from ip */
 	uint8_t proto;			/* the L4 protocol (after the
-					 * extension headers) */
+					 * extension headers); for a
+					 * transit fragment
+					 * IP6_NH_FRAGMENT: what follows
+					 * is not an L4 header to read */
 	const struct route6_slot *r;	/* its route; NULL for a transit
 					 * packet without one */
 };

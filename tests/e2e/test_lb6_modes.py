@@ -1,0 +1,153 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""IPv6 NAT, DR, wrk and UDP through dplbd with two workers (issue 15),
+net_af_packet:
+
+  NAT6  curl -6 to VIP6:82, nginx on the servers' IPv6 addresses; the
+        servers' IPv6 default route is dplbd (the lab's), so their
+        answers are transit for dplbd's IPv6 stack and the load balancer
+        takes them back from the VIP (lb_input_transit6());
+  DR6   VIP6 on the servers' loopback, nginx on [::]:83; their answers
+        from the VIP go back through dplbd's IPv6 forwarding (no
+        direct-return leg for IPv6 in the lab);
+  wrk   30 s over IPv6 full NAT, every request answered;
+  UDP   datagrams from distinct ports through IPv6 full NAT to echo
+        servers on [::], every one answered, the servers seeing LIP6.
+"""
+
+import json
+import re
+
+import pytest
+
+from labtest import CLIENT_IP6, RS1_IP6, RS2_IP6
+
+LAB_WORKERS = 2
+
+VIP6 = "2001:2::100"
+LIP6 = "2001:2:0:1::100"
+WEB_PORT = 8080
+FNAT_PORT, NAT_PORT, DR_PORT, UDP_PORT, ECHO_PORT = 80, 82, 83, 53, 5353
+SERVERS = (("rs1", RS1_IP6), ("rs2", RS2_IP6))
+
+
+def add_service(lab, proto, port, fwd, dport, group=None):
+    extra = {"laddr_group": group} if group else {}
+    lab.call("service.add", {"proto": proto, "vip": VIP6, "port": port,
+                             "sched": "rr", **extra})
+    for _, addr in SERVERS:
+        lab.call("dest.add", {"proto": proto, "vip": VIP6, "port": port,
+                              "addr": addr, "dport": dport, "fwd": fwd})
+
+
+@pytest.fixture(scope="module")
+def lb6(lab):
+    lab.call("addr.add", {"addr": f"{VIP6}/128", "dev": "dp0"})
+    lab.call("addr.add", {"addr": f"{LIP6}/128", "dev": "dp1"})
+    lab.call("laddr.add", {"group": "lg6", "addr": LIP6})
+    for node, addr in SERVERS:
+        lab.start_web(f"{node}v6", node, f"[{addr}]", WEB_PORT, f"{node}v6")
+        lab.start_web(f"{node}dr6", node, "[::]", DR_PORT, f"{node}dr6")
+        lab.start_udp_echo(f"{node}udp6", node, "::", ECHO_PORT, node)
+        # DR: the VIP on lo (no duplicate address detection there)
+        lab.run(node, "ip", "-6", "addr", "add", f"{VIP6}/128", "dev", "lo",
+                check=True)
+    add_service(lab, "tcp", FNAT_PORT, "fnat", WEB_PORT, "lg6")
+    add_service(lab, "tcp", NAT_PORT, "nat", WEB_PORT)
+    add_service(lab, "tcp", DR_PORT, "dr", DR_PORT)
+    add_service(lab, "udp", UDP_PORT, "fnat", ECHO_PORT, "lg6")
+    return lab
+
+
+def sources(lab, server):
+    with open(f"{lab.state}/{server}/access.log") as f:
+        return {line.split()[0] for line in f if line.strip()}
+
+
+def svc_stats(lab, proto, port):
+    (s,) = lab.call("stats.show", {"proto": proto, "vip": VIP6,
+                                   "port": port})
+    return s["stats"]
+
+
+def test_nat6_answers_come_back_from_the_vip(lb6):
+    out0 = svc_stats(lb6, "tcp", NAT_PORT)["outpkts"]
+    counts = lb6.curl_counts(f"-6 http://[{VIP6}]:{NAT_PORT}/", 40)
+    # every curl answered (by the VIP: curl would not take another
+    # source), both servers used (rr per worker)
+    assert sum(counts.values()) == 40 and set(counts) == \
+        {"rs1v6", "rs2v6"}, counts
+    # NAT: the servers saw the client itself
+    assert CLIENT_IP6 in sources(lb6, "rs1v6")
+    # the answers went through the load balancer (un-NATed), not around
+    assert svc_stats(lb6, "tcp", NAT_PORT)["outpkts"] - out0 >= 40 * 3
+
+
+def test_nat6_conns_listed_with_the_client(lb6):
+    lb6.curl_counts(f"-6 http://[{VIP6}]:{NAT_PORT}/", 4)
+    mine = [c for c in lb6.conns() if c["vip"] == f"[{VIP6}]:{NAT_PORT}"]
+    assert mine and all(c["fwd"] == "nat" and
+                        c["client"].startswith(f"[{CLIENT_IP6}]:")
+                        for c in mine), mine
+
+
+def test_dr6_curls_round_robin(lb6):
+    in0 = svc_stats(lb6, "tcp", DR_PORT)["inpkts"]
+    counts = lb6.curl_counts(f"-6 http://[{VIP6}]:{DR_PORT}/", 40)
+    assert sum(counts.values()) == 40 and set(counts) == \
+        {"rs1dr6", "rs2dr6"}, counts
+    assert CLIENT_IP6 in sources(lb6, "rs1dr6")
+    assert svc_stats(lb6, "tcp", DR_PORT)["inpkts"] - in0 >= 40 * 3
+
+
+def test_wrk_over_ipv6_fnat_without_errors(lb6):
+    r = lb6.run("c", "wrk", "-t2", "-c16", "-d30s",
+                f"http://[{VIP6}]:{FNAT_PORT}/", timeout=90)
+    assert r.returncode == 0, r.stderr
+    assert "Socket errors" not in r.stdout, r.stdout
+    assert "Non-2xx" not in r.stdout, r.stdout
+    m = re.search(r"(\d+) requests in", r.stdout)
+    assert m and int(m.group(1)) > 1000, r.stdout
+    print(r.stdout)
+
+
+# argv: VIP PORT N.  N sockets on their own source ports, one datagram
+# each (lengths vary up to 1400 bytes); one JSON object per datagram.
+UDP_CLIENT = r"""
+import json, os, socket, sys
+vip, port, n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+socks = []
+for i in range(n):
+    s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+    s.bind(("::", 0))
+    s.settimeout(2)
+    socks.append(s)
+    size = 1 + (i * 131) % 1400
+    payload = os.urandom(size).hex()[:size].encode()
+    s.sendto(payload, (vip, port))
+    r = {"i": i, "sport": s.getsockname()[1]}
+    try:
+        data, peer = s.recvfrom(65535)
+        head, _, rest = data.partition(b" ")
+        seen, _, echo = rest.partition(b" ")
+        r.update(peer=f"[{peer[0]}]:{peer[1]}", server=head.decode(),
+                 seen=seen.decode(), ok=echo == payload)
+    except socket.timeout:
+        r.update(timeout=True, ok=False)
+    print(json.dumps(r), flush=True)
+"""
+
+
+def test_udp_echo_over_ipv6_fnat(lb6):
+    n = 100
+    r = lb6.run("c", "/usr/bin/python3", "-c", UDP_CLIENT, VIP6,
+                str(UDP_PORT), str(n), timeout=n * 2 + 30)
+    assert r.returncode == 0, r.stderr
+    results = [json.loads(line) for line in r.stdout.splitlines()]
+    bad = [x for x in results if not x["ok"]]
+    assert len(results) == n and not bad, (bad[:3], lb6.drops())
+    assert {x["peer"] for x in results} == {f"[{VIP6}]:{UDP_PORT}"}
+    assert {x["server"] for x in results} == {"rs1", "rs2"}
+    # full NAT: the servers saw LIP6 (the echo's "addr:port")
+    assert {x["seen"].rsplit(":", 1)[0] for x in results} == {LIP6}
+    conns = [c for c in lb6.conns() if c["vip"] == f"[{VIP6}]:{UDP_PORT}"]
+    assert len(conns) >= n and all(c["proto"] == "udp" for c in conns)
