@@ -14,8 +14,8 @@ Expected frames are scapy's, checksums computed in full by scapy: the
 incremental updates of dplbd must come out the same.
 """
 
-from scapy.all import (ICMP, IP, TCP, UDP, Ether, ICMPv6PacketTooBig, IPv6,
-                       IPv6ExtHdrDestOpt, Raw)
+from scapy.all import (ICMP, IP, TCP, UDP, Ether, ICMPv6DestUnreach,
+                       ICMPv6PacketTooBig, IPv6, IPv6ExtHdrDestOpt, Raw)
 
 import gen_golden as g
 
@@ -28,6 +28,7 @@ DP1_6 = "2001:2:0:1::1"
 RS4 = "198.18.2.11"
 LIP4 = "198.18.2.100"
 RS_MAC = "02:00:00:00:02:11"
+ROUTER6 = "2001:2:0:2::fe"  # a router on the servers' side
 ADDRS = {"dp0": ["2001:2::1/64", "2001:2:0:2::1/64", VIP6 + "/128",
                  LIP6 + "/128", "198.18.2.1/24", LIP4 + "/32"],
          "dp1": [DP1_6 + "/64"]}
@@ -246,6 +247,102 @@ def nat64_icmp():
                  conf([(RS4, "fnat")]))]
 
 
+def err6(esrc, edst, src, dst, icmp, quoted, hlim=64):
+    """An ICMPv6 error frame quoting the bytes of the packet quoted."""
+    return f6(esrc, edst, src, dst, icmp / Raw(bytes(quoted)), hlim=hlim)
+
+
+def icmp6_errors():
+    """ICMPv6 errors about IPv6 and NAT64 connections go to the other
+    side, the quoted packet rewritten to what that side sent."""
+    cs = []
+    # FNAT: a packet too big from a router about the SYN sent to rs6
+    syn = tcp(40010, 80, "S", 0x7000)
+    sent = IPv6(src=LIP6, dst=RS6, hlim=63) / tcp(1024, 80, "S", 0x7000)
+    as_sent = IPv6(src=CLIENT6, dst=VIP6, hlim=63) / tcp(40010, 80, "S",
+                                                         0x7000)
+    cs.append(case(
+        "lb6_fnat_packet_too_big",
+        "IPv6 FNAT: a router's packet too big (MTU 1400) to LIP6 about the "
+        "SYN sent to rs6 goes to the client from the VIP, hop limit one "
+        "less, quoting the SYN as the client sent it (addresses, ports, "
+        "TCP checksum), ICMPv6 checksum recomputed",
+        [client(syn), err6(RS_MAC, g.DP0_MAC, ROUTER6, LIP6,
+                           ICMPv6PacketTooBig(mtu=1400), sent)],
+        [bytes(Ether(src=g.DP0_MAC, dst=RS_MAC) / sent),
+         err6(g.DP0_MAC, g.CLIENT_MAC, VIP6, CLIENT6,
+              ICMPv6PacketTooBig(mtu=1400), as_sent, hlim=63)],
+        conf([(RS6, "fnat")])))
+
+    # NAT: a router's destination unreachable to the client (transit)
+    syn = tcp(40011, 80, "S", 0x7100)
+    sent = IPv6(src=CLIENT6, dst=RS6, hlim=63) / tcp(40011, 80, "S", 0x7100)
+    as_sent = IPv6(src=CLIENT6, dst=VIP6, hlim=63) / tcp(40011, 80, "S",
+                                                         0x7100)
+    cs.append(case(
+        "lb6_nat_dest_unreachable",
+        "IPv6 NAT: a router's destination unreachable (address) to the "
+        "client about the SYN sent to rs6, transit for net6, reaches the "
+        "client from the VIP quoting the SYN to the VIP",
+        [client(syn), err6(RS_MAC, g.DP0_MAC, ROUTER6, CLIENT6,
+                           ICMPv6DestUnreach(code=3), sent)],
+        [bytes(Ether(src=g.DP0_MAC, dst=RS_MAC) / sent),
+         err6(g.DP0_MAC, g.CLIENT_MAC, VIP6, CLIENT6,
+              ICMPv6DestUnreach(code=3), as_sent, hlim=63)],
+        conf([(RS6, "nat")], group=False)))
+
+    # FNAT: the client refuses the server's SYN-ACK (port unreachable)
+    syn = tcp(40012, 80, "S", 0x7200)
+    sa = tcp(80, 1024, "SA", 0x9200, 0x7201)
+    got = IPv6(src=VIP6, dst=CLIENT6, hlim=63) / tcp(80, 40012, "SA",
+                                                     0x9200, 0x7201)
+    # quoted as the client got it: hop limit 63
+    server_sent = IPv6(src=RS6, dst=LIP6, hlim=63) / tcp(80, 1024, "SA",
+                                                         0x9200, 0x7201)
+    cs.append(case(
+        "lb6_fnat_client_unreachable",
+        "IPv6 FNAT: the client's port unreachable about the SYN-ACK it got "
+        "from the VIP goes to rs6 from LIP6, hop limit one less, quoting "
+        "the SYN-ACK as rs6 sent it (but the hop limit the client saw)",
+        [client(syn), f6(RS_MAC, g.DP0_MAC, RS6, LIP6, sa.copy()),
+         err6(g.CLIENT_MAC, g.DP0_MAC, CLIENT6, VIP6,
+              ICMPv6DestUnreach(code=4), got)],
+        [bytes(Ether(src=g.DP0_MAC, dst=RS_MAC) /
+               IPv6(src=LIP6, dst=RS6, hlim=63) /
+               tcp(1024, 80, "S", 0x7200)),
+         bytes(Ether(src=g.DP0_MAC, dst=g.CLIENT_MAC) / got),
+         err6(g.DP0_MAC, RS_MAC, LIP6, RS6, ICMPv6DestUnreach(code=4),
+              server_sent, hlim=63)],
+        conf([(RS6, "fnat")])))
+
+    # NAT64: the client refuses the server's SYN-ACK: ICMPv4 to rs4
+    syn = tcp(40013, 80, "S", 0x7300)
+    sa = tcp(80, 1024, "SA", 0xa300, 0x7301)
+    got = IPv6(src=VIP6, dst=CLIENT6, hlim=63) / tcp(80, 40013, "SA",
+                                                     0xa300, 0x7301)
+    server_sent = (IP(src=RS4, dst=LIP4, ttl=63, id=0, flags=0) /
+                   tcp(80, 1024, "SA", 0xa300, 0x7301))
+    cs.append(case(
+        "lb6_nat64_client_unreachable",
+        "NAT64, RFC 7915 5.2: the client's ICMPv6 port unreachable about "
+        "the SYN-ACK it got becomes an ICMPv4 port unreachable from LIP4 "
+        "to rs4, TTL the hop limit less one, quoting the SYN-ACK as rs4 "
+        "sent it (IPv4 addresses and ports, TCP checksum)",
+        [client(syn), bytes(Ether(src=RS_MAC, dst=g.DP0_MAC) /
+                            IP(src=RS4, dst=LIP4, ttl=64, id=5) / sa),
+         err6(g.CLIENT_MAC, g.DP0_MAC, CLIENT6, VIP6,
+              ICMPv6DestUnreach(code=4), got)],
+        [bytes(Ether(src=g.DP0_MAC, dst=RS_MAC) /
+               IP(src=LIP4, dst=RS4, ttl=63, id=0, flags=0) /
+               tcp(1024, 80, "S", 0x7300)),
+         bytes(Ether(src=g.DP0_MAC, dst=g.CLIENT_MAC) / got),
+         bytes(Ether(src=g.DP0_MAC, dst=RS_MAC) /
+               IP(src=LIP4, dst=RS4, ttl=63, id=1) /
+               ICMP(type=3, code=3) / Raw(bytes(server_sent)))],
+        conf([(RS4, "fnat")])))
+    return cs
+
+
 def persistence():
     """Two dests, rr, persistent 60 s with the IPv6 default /64: clients
     of one /64 stay on the first dest; one of another /64 gets the
@@ -271,4 +368,4 @@ def persistence():
 
 def cases():
     return (fnat_nat() + dr_tunnel() + nat64() + nat64_icmp() +
-            persistence())
+            icmp6_errors() + persistence())
