@@ -261,7 +261,7 @@ const struct command cmd_conn = {
 	"local address:port of full-NAT connections.  flush drops them as if\n"
 	"they had expired (the real servers are not told).\n"
 	"  -p, --proto tcp|udp     (-t, -u: the same)\n"
-	"  -c, --client ADDR[:PORT]\n"
+	"  -c, --client ADDR[:PORT]  (IPv6: ADDR or [ADDR]:PORT)\n"
 	"  -v, --vip ADDR[:PORT]\n"
 	"  -d, --dest ADDR[:PORT]  the real server\n"
 	"  -s, --state STATE       ESTABLISHED, SYN_RECV, FIN_WAIT, "

@@ -108,9 +108,21 @@ def test_flush_bad_params(ctl, params):
 
 
 def test_ipv6_filters(ctl):
-    for v in ("2001:db8::1", "[2001:db8::1]:80"):
-        err(ctl, "conn.list", {"client": v}, "EAFNOSUPPORT")
-        err(ctl, "conn.flush", {"dest": v}, "EAFNOSUPPORT")
+    """IPv6 addresses filter like IPv4 ones (matching is tested with
+    connections in tests/e2e/test_lb6_modes.py)."""
+    for v in ("2001:db8::1", "[2001:db8::1]:80", "[2001:db8::1]"):
+        for key in ("client", "vip", "dest"):
+            assert ctl.result("conn.list", {key: v})["conns"] == []
+        assert ctl.result("conn.flush", {"dest": v})["flushed"] == 0
+
+
+@pytest.mark.parametrize("v", [
+    "[2001:db8::1", "[2001:db8::1]80", "[198.18.0.1]:80", "2001:db8::1]",
+    "[2001:db8::1]:", "[2001:db8::1]:99999", "2001:db8::g",
+])
+def test_bad_ipv6_filters(ctl, v):
+    e = err(ctl, "conn.list", {"client": v})
+    assert e["message"].startswith("params.client: "), e
 
 
 def test_flush_empty(ctl):

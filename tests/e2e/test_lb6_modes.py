@@ -151,3 +151,29 @@ def test_udp_echo_over_ipv6_fnat(lb6):
     assert {x["seen"].rsplit(":", 1)[0] for x in results} == {LIP6}
     conns = [c for c in lb6.conns() if c["vip"] == f"[{VIP6}]:{UDP_PORT}"]
     assert len(conns) >= n and all(c["proto"] == "udp" for c in conns)
+
+
+def test_conn_filters_by_ipv6_address(lb6):
+    lb6.curl_counts(f"-6 http://[{VIP6}]:{NAT_PORT}/", 6)
+    by_vip = lb6.conns(vip=f"[{VIP6}]:{NAT_PORT}")
+    assert by_vip and all(c["vip"] == f"[{VIP6}]:{NAT_PORT}"
+                          for c in by_vip), by_vip
+    by_dest = lb6.conns(dest=RS1_IP6, proto="tcp")
+    assert by_dest and all(c["dest"].startswith(f"[{RS1_IP6}]:")
+                           for c in by_dest), by_dest
+    by_client = lb6.conns(client=CLIENT_IP6)
+    assert len(by_client) >= len(by_vip) and all(
+        c["client"].startswith(f"[{CLIENT_IP6}]:") for c in by_client)
+    # an IPv4 address never matches an IPv6 connection
+    assert all(not c["client"].startswith("[")
+               for c in lb6.conns(client="198.18.0.2"))
+    # dplbctl conn -c [ADDR]:PORT shows one connection
+    port = by_vip[0]["client"].rsplit(":", 1)[1]
+    r = lb6.ctl_cli("conn", "show", "-c", f"[{CLIENT_IP6}]:{port}")
+    assert r.returncode == 0, r.stderr
+    assert f"[{CLIENT_IP6}]:{port}" in r.stdout, r.stdout
+    # and flushes by IPv6 dest
+    r = lb6.ctl_cli("conn", "flush", "-d", f"[{RS2_IP6}]:{WEB_PORT}")
+    assert r.returncode == 0, r.stderr
+    assert lb6.conns(dest=f"[{RS2_IP6}]:{WEB_PORT}") == []
+    assert lb6.conns(dest=RS1_IP6, proto="tcp")

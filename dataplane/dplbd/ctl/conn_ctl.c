@@ -113,6 +113,18 @@ entry_fill6(const struct dp_worker *w, const struct conn6_table *t,
 	}
 }
 
+/* Does the filter's address a match an entry's of family fam (the
+ * IPv4 word a4 or the IPv6 bytes a6)? */
+static bool
+addr_match(const struct inet_addr *a, uint8_t fam, rte_be32_t a4,
+	   const uint8_t a6[16])
+{
+	if (a->family != fam)
+		return false;
+	return fam == AF_INET ? a->v4.s_addr == a4 :
+				memcmp(a->v6.s6_addr, a6, 16) == 0;
+}
+
 bool
 conn_filter_match(const struct conn_filter *f, const struct conn_ctl_entry *e)
 {
@@ -120,11 +132,6 @@ conn_filter_match(const struct conn_filter *f, const struct conn_ctl_entry *e)
 
 	if (h == 0)
 		return true;
-	/* address filters are IPv4's (an IPv6 one is refused) */
-	if ((h & (CONN_FLT_CLIENT | CONN_FLT_VIP)) && e->family != AF_INET)
-		return false;
-	if ((h & CONN_FLT_DEST) && e->out_family != AF_INET)
-		return false;
 	if ((h & CONN_FLT_PROTO) && e->proto != f->proto)
 		return false;
 	if ((h & CONN_FLT_STATE) &&
@@ -132,15 +139,18 @@ conn_filter_match(const struct conn_filter *f, const struct conn_ctl_entry *e)
 		     e->proto != IPPROTO_UDP :
 		     e->proto != IPPROTO_TCP || e->state != f->state))
 		return false;
-	if ((h & CONN_FLT_CLIENT) && e->client != f->client)
+	if ((h & CONN_FLT_CLIENT) &&
+	    !addr_match(&f->client, e->family, e->client, e->client6))
 		return false;
 	if ((h & CONN_FLT_CLIENT_PORT) && e->client_port != f->client_port)
 		return false;
-	if ((h & CONN_FLT_VIP) && e->vip != f->vip)
+	if ((h & CONN_FLT_VIP) &&
+	    !addr_match(&f->vip, e->family, e->vip, e->vip6))
 		return false;
 	if ((h & CONN_FLT_VPORT) && e->vport != f->vport)
 		return false;
-	if ((h & CONN_FLT_DEST) && e->dest != f->dest)
+	if ((h & CONN_FLT_DEST) &&
+	    !addr_match(&f->dest, e->out_family, e->dest, e->dest6))
 		return false;
 	if ((h & CONN_FLT_DPORT) && e->dport != f->dport)
 		return false;

@@ -26,6 +26,7 @@
 #include <rte_byteorder.h>
 #include <rte_common.h>
 
+#include "inet.h"
 #include "core/dp.h"
 
 #define CONN_CTL_PAGE_MAX 4096		/* entries per page at most */
@@ -57,7 +58,7 @@ struct conn_filter {
 	uint8_t state;			/* TCP state, or CONN_CTL_STATE_UDP */
 	bool synced;			/* from an HA peer, or not */
 	rte_be16_t client_port, vport, dport;
-	rte_be32_t client, vip, dest;
+	struct inet_addr client, vip, dest;	/* IPv4 or IPv6 */
 };
 
 /** One connection as a listing shows it; addresses in network order. */

@@ -46,15 +46,42 @@ now_us(void)
 	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }
 
-/* "198.18.0.2" or "198.18.0.2:40000" into addr and (if given) port. */
+/* Split "[v6]:port", "[v6]", "v4:port" at the port (written over buf):
+ * the address in buf, the port's digits in *port_s (NULL: none); false
+ * when malformed.  A bare IPv6 address has no port. */
+static bool
+addr_port_split(char *buf, char **port_s)
+{
+	char *colon, *close;
+
+	*port_s = NULL;
+	if (buf[0] == '[') {
+		close = strchr(buf, ']');
+		if (close == NULL || (close[1] != '\0' && close[1] != ':'))
+			return false;
+		if (close[1] == ':')
+			*port_s = close + 2;
+		*close = '\0';
+		memmove(buf, buf + 1, strlen(buf + 1) + 1);
+		return true;
+	}
+	colon = strchr(buf, ':');
+	if (colon != NULL && colon == strrchr(buf, ':')) {
+		*colon = '\0';
+		*port_s = colon + 1;
+	}
+	return true;
+}
+
+/* "198.18.0.2", "198.18.0.2:40000", "2001:2::2" or "[2001:2::2]:40000"
+ * into addr and (if given) port; 1 when the key is absent. */
 static int
-param_addr_port(struct ctl_call *c, const char *key, rte_be32_t *addr,
+param_addr_port(struct ctl_call *c, const char *key, struct inet_addr *addr,
 		rte_be16_t *port, bool *has_port)
 {
 	char buf[INET_ADDR_STRLEN + 8];
-	struct inet_addr a;
 	const char *s = NULL;
-	char *colon, *end;
+	char *port_s, *end;
 	unsigned long p;
 	int ret = call_param_str(c, key, 0, &s);
 
@@ -64,31 +91,24 @@ param_addr_port(struct ctl_call *c, const char *key, rte_be32_t *addr,
 	if (strlen(s) >= sizeof(buf))
 		goto bad;
 	strcpy(buf, s);
-	if (buf[0] == '[' || strchr(buf, ':') != strrchr(buf, ':')) {
-		if (inet_addr_parse(buf, &a) == 0 || buf[0] == '[')
-			return ctl_call_fail(c, EAFNOSUPPORT, "params.%s: IPv6 "
-					     "is not supported by the dataplane "
-					     "yet", key);
+	if (!addr_port_split(buf, &port_s))
 		goto bad;
-	}
-	colon = strchr(buf, ':');
-	if (colon != NULL) {
-		*colon = '\0';
-		if (colon[1] < '0' || colon[1] > '9')
+	if (port_s != NULL) {
+		if (*port_s < '0' || *port_s > '9')
 			goto bad;
-		p = strtoul(colon + 1, &end, 10);
+		p = strtoul(port_s, &end, 10);
 		if (*end != '\0' || p > 65535)
 			goto bad;
 		*port = rte_cpu_to_be_16((uint16_t)p);
 		*has_port = true;
 	}
-	if (inet_addr_parse(buf, &a) != 0 || a.family != AF_INET)
+	if (inet_addr_parse(buf, addr) != 0 ||
+	    (s[0] == '[' && addr->family != AF_INET6))
 		goto bad;
-	*addr = a.v4.s_addr;
 	return 0;
 bad:
-	return ctl_call_fail(c, EINVAL, "params.%s: '%s' is not ADDR or "
-			     "ADDR:PORT", key, s);
+	return ctl_call_fail(c, EINVAL, "params.%s: '%s' is not ADDR, "
+			     "ADDR:PORT or [IPV6]:PORT", key, s);
 }
 
 /* TCP states by ipvsadm's name or the config's, any case; "UDP". */
@@ -161,7 +181,7 @@ param_filter(struct ctl_call *c, struct conn_filter *f)
 	}
 	for (i = 0; i < RTE_DIM(addrs); i++) {
 		ret = param_addr_port(c, addrs[i].key,
-				      (rte_be32_t *)((char *)f + addrs[i].addr_off),
+				      (struct inet_addr *)((char *)f + addrs[i].addr_off),
 				      (rte_be16_t *)((char *)f + addrs[i].port_off),
 				      &has_port);
 		if (ret < 0)
