@@ -220,6 +220,11 @@ class LbRun:
             cport, flags)
 
     # -- expectations ---------------------------------------------------
+    @staticmethod
+    def client_key(cport):
+        """conn.list's client of the connection from cport."""
+        return f"{g.CLIENT_IP}:{cport}"
+
     def listing(self):
         """conn.list's entries the run must leave, keyed by client."""
         out = {}
@@ -239,13 +244,14 @@ def fmt(steps):
     return ", ".join(f"{s} {f or '(none)'}" for s, f in steps) or "nothing"
 
 
-def state_case(mode, sender):
+def state_case(mode, sender, run_cls=None, make_case=None, prefix="tcp"):
     """Every reachable cell of mode's table for sender's packets, plus
     the packets that keep the state and, for the client, the first
-    packets of a connection (NONE)."""
+    packets of a connection (NONE).  run_cls and make_case: another
+    family's LbRun and Case maker (gen_lb6.py), prefix its name's."""
     direction = tt.MODE_DIRS[mode][sender]
     walks = tt.walks(mode)
-    run = LbRun(mode)
+    run = (run_cls or LbRun)(mode)
     covered = set()
     cport = CPORT0
 
@@ -273,7 +279,7 @@ def state_case(mode, sender):
                 why += (f"{row or 'no-flag'} on {tt.IPVS_NAME[col]} -> "
                         f"{tt.IPVS_NAME[exp]}{rs}: walk {fmt(walk)}, then "
                         f"{sender} {flags or '(none)'}")
-        run.why[f"{g.CLIENT_IP}:{cport}"] = why
+        run.why[run.client_key(cport)] = why
         cport += 1
 
     if sender == "client":
@@ -290,8 +296,8 @@ def state_case(mode, sender):
             check(col, walks[col], (sender, flags))
     want = tt.reachable_cells(mode)[direction]
     assert covered == want, (mode, direction, want ^ covered)
-    return one_port_case(
-        f"tcp_states_{mode}_{direction.lower().replace('-', '_')}",
+    return (make_case or one_port_case)(
+        f"{prefix}_states_{mode}_{direction.lower().replace('-', '_')}",
         f"{mode.upper()} {direction}: each of the {len(covered)} reachable "
         f"cells, walked to by packets, with the row's flag alone and with "
         f"ACK; flagless packets keep the state; conn.list checked",

@@ -18,6 +18,8 @@ from scapy.all import (ICMP, IP, TCP, UDP, Ether, ICMPv6DestUnreach,
                        ICMPv6PacketTooBig, IPv6, IPv6ExtHdrDestOpt, Raw)
 
 import gen_golden as g
+import gen_lb
+import tcp_table as tt
 
 CLIENT6 = "2001:2::2"
 VIP6 = "2001:2::100"
@@ -366,6 +368,81 @@ def persistence():
     return [c]
 
 
+# ---- the TCP state table over IPv6 (gen_lb.py's state cases) -----------
+
+DP0_6 = "2001:2::1"  # dp0's first IPv6 address: TUNNEL's outer source
+
+
+class LbRun6(gen_lb.LbRun):
+    """gen_lb.LbRun over IPv6: client, VIP, LIP6 and rs6 (on dp0) as in
+    the cases above; the same packets, walks and expected states."""
+
+    def __init__(self, mode):
+        super().__init__(mode)
+        self.rs, self.rs_mac = RS6, RS_MAC
+
+    def client(self, cport, flags="", payload=b"", tos=0, ttl=64, df=False,
+               udp_cksum=None):
+        l4 = self._l4(cport, self.vport, flags, payload)
+        self.inp.append(f6(g.CLIENT_MAC, g.DP0_MAC, CLIENT6, VIP6, l4,
+                           hlim=ttl, tc=tos))
+        c = self._client_state(cport, flags)
+        if c is None:
+            return None
+        l4 = l4.copy()
+        src, dst = {"fnat": (LIP6, RS6), "nat": (CLIENT6, RS6)}.get(
+            self.mode, (CLIENT6, VIP6))
+        if self.mode == "fnat":
+            l4.sport = c.lport
+        pkt = IPv6(src=src, dst=dst, hlim=ttl - 1, tc=tos) / l4
+        if self.mode == "tunnel":  # ip6ip6 from dp0's address
+            pkt = IPv6(src=DP0_6, dst=RS6, hlim=64, nh=41) / pkt
+        self.out.append(bytes(Ether(src=g.DP0_MAC, dst=RS_MAC) / pkt))
+        return c
+
+    def server(self, cport, flags="", payload=b"", udp_cksum=None):
+        c = self.conns[cport]
+        dst, dport = ((LIP6, c.lport) if self.mode == "fnat"
+                      else (CLIENT6, cport))
+        l4 = self._l4(self.vport, dport, flags, payload)
+        self.inp.append(f6(RS_MAC, g.DP0_MAC, RS6, dst, l4))
+        c.state = tt.next_state(c.state, "OUTPUT", flags)
+        l4 = l4.copy()
+        l4.dport = cport
+        self.out.append(to_client(l4))
+        return c
+
+    @staticmethod
+    def client_key(cport):
+        return f"[{CLIENT6}]:{cport}"
+
+    def listing(self):
+        return {self.client_key(p): {
+            "proto": "tcp", "state": tt.IPVS_NAME[c.state],
+            "vip": f"[{VIP6}]:80", "dest": f"[{RS6}]:80",
+            "local": f"[{LIP6}]:{c.lport}" if self.mode == "fnat" else None,
+            "fwd": self.mode} for p, c in self.conns.items()}
+
+
+def state_case6(name, doc, run):
+    lg = ('laddr_groups = ( { name = "lg6"; addresses = [ "%s" ]; } );\n'
+          % LIP6 if run.mode == "fnat" else "")
+    text = lg + conf([(RS6, run.mode)], group=False).replace(
+        'sched = "rr";', 'sched = "rr";' + (' laddr_group = "lg6";'
+                                           if run.mode == "fnat" else ""))
+    return g.Case(name, "IPv6 " + doc, {"dp0": run.inp}, {"dp0": run.out},
+                  drops=({"not_syn": run.not_syn} if run.not_syn else {}),
+                  addrs=ADDRS, neigh=NEIGH, extra_conf=text,
+                  conns=run.listing(), conn_why=dict(run.why))
+
+
+def state_cases6():
+    """tcp_table's walks and cells over IPv6, every mode and direction
+    (tcp6_states_MODE_DIRECTION)."""
+    return [gen_lb.state_case(mode, sender, LbRun6, state_case6, "tcp6")
+            for mode, senders in tt.MODE_DIRS.items() for sender in senders]
+
+
 def cases():
     return (fnat_nat() + dr_tunnel() + nat64() + nat64_icmp() +
-            icmp6_errors() + persistence())
+            icmp6_errors() + persistence() + state_cases6())

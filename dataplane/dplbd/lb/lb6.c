@@ -1083,11 +1083,20 @@ lb_input_local6(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
 		lb6_out(dp, w, m, ip, proto, l4_off, l4_len, &v, c);
 		return LB_CONSUMED;
 	}
-	if (c == NULL) {
+	if (c != NULL && !v.udp && svc != NULL &&
+	    tcp_syn_reschedules(c->state, v.flags)) {
+		/* a new connection reuses the tuple (TIME_WAIT, CLOSE) */
+		if (!lb6_may_create(w, m, ip, l4_off, &v))
+			return LB_CONSUMED;
+		lb6_conn_drop(w, c);
+		c = NULL;
+	} else if (c == NULL) {
 		if (svc == NULL)
 			return LB_PASS;
 		if (!lb6_may_create(w, m, ip, l4_off, &v))
 			return LB_CONSUMED;
+	}
+	if (c == NULL) {
 		c = lb6_schedule(dp, w, m, svc, &key, &v);
 		if (c == NULL)
 			return LB_CONSUMED;
