@@ -14,7 +14,8 @@ Expected frames are scapy's, checksums computed in full by scapy: the
 incremental updates of dplbd must come out the same.
 """
 
-from scapy.all import IP, TCP, UDP, Ether, IPv6, IPv6ExtHdrDestOpt, Raw
+from scapy.all import (ICMP, IP, TCP, UDP, Ether, ICMPv6PacketTooBig, IPv6,
+                       IPv6ExtHdrDestOpt, Raw)
 
 import gen_golden as g
 
@@ -184,6 +185,34 @@ def nat64():
                  conf([(RS4, "fnat")]))]
 
 
+def nat64_icmp():
+    """A router on the servers' side says fragmentation needed (MTU 1000)
+    about the SYN dplbd sent as IPv4, quoting it whole: the client gets
+    a packet too big from the VIP, MTU 1280 (1000 + 20 is below IPv6's
+    minimum), quoting its own SYN as it sent it."""
+    syn = tcp(40004, 80, "S", 0x6000, opts=[("MSS", 1440)])
+    sent4 = (IP(src=LIP4, dst=RS4, ttl=63, id=0, tos=0x20, flags=0) /
+             tcp(1024, 80, "S", 0x6000, opts=[("MSS", 1440)]))
+    err4 = bytes(Ether(src=RS_MAC, dst=g.DP0_MAC) /
+                 IP(src="198.18.2.254", dst=LIP4, ttl=64, id=9) /
+                 ICMP(type=3, code=4, nexthopmtu=1000) / bytes(sent4))
+    quoted6 = bytes(IPv6(src=CLIENT6, dst=VIP6, hlim=63, tc=0x20) /
+                    tcp(40004, 80, "S", 0x6000, opts=[("MSS", 1440)]))
+    ptb = bytes(Ether(src=g.DP0_MAC, dst=g.CLIENT_MAC) /
+                IPv6(src=VIP6, dst=CLIENT6, hlim=63) /
+                ICMPv6PacketTooBig(mtu=1280) / Raw(quoted6))
+    return [case("lb6_nat64_frag_needed",
+                 "NAT64, RFC 7915 4.2: an ICMPv4 fragmentation needed (MTU "
+                 "1000) about a NAT64 connection's IPv4 SYN becomes an "
+                 "ICMPv6 packet too big from the VIP to the client, MTU "
+                 "1280 (IPv6's minimum), hop limit the TTL less one, the "
+                 "quoted SYN translated back to what the client sent "
+                 "(addresses, ports, traffic class, checksum)",
+                 [client(syn, tc=0x20), err4],
+                 [bytes(Ether(src=g.DP0_MAC, dst=RS_MAC) / sent4), ptb],
+                 conf([(RS4, "fnat")]))]
+
+
 def persistence():
     """Two dests, rr, persistent 60 s with the IPv6 default /64: clients
     of one /64 stay on the first dest; one of another /64 gets the
@@ -208,4 +237,5 @@ def persistence():
 
 
 def cases():
-    return fnat_nat() + dr_tunnel() + nat64() + persistence()
+    return (fnat_nat() + dr_tunnel() + nat64() + nat64_icmp() +
+            persistence())

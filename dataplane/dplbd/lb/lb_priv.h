@@ -406,4 +406,14 @@ enum lb_verdict lb6_reply4(struct dp_ctx *dp, struct dp_worker *w,
 			   struct rte_mbuf *m, struct rte_ipv4_hdr *ip,
 			   struct l4_view *v, const struct conn_key4 *key);
 
+/**
+ * An ICMPv4 error to a local address quoting a packet that no IPv4
+ * connection owns (k: its connection seen from our side, server ->
+ * LIP): about a NAT64 connection, it goes to the IPv6 client translated
+ * (RFC 7915 4.2, LB_CONSUMED); anything else LB_PASS.
+ */
+enum lb_verdict lb6_icmp4(struct dp_ctx *dp, struct dp_worker *w,
+			  struct rte_mbuf *m, struct rte_ipv4_hdr *ip,
+			  const struct conn_key4 *k);
+
 #endif /* DPLB_LB_PRIV_H */
