@@ -392,8 +392,6 @@ struct conn6_table;
 /** Every worker's IPv6 connection table; 0 or a negative errno. */
 int lb6_init(struct dp_ctx *dp);
 void lb6_free(struct dp_ctx *dp);
-/** Worker w's IPv6 connection table (NULL before lb6_init()). */
-struct conn6_table *lb6_table(const struct dp_worker *w);
 /** The IPv6 table's share of lb_expire_tick(). */
 void lb6_expire_tick(struct dp_worker *w);
 

@@ -357,6 +357,11 @@ struct conn *lb_fnat_conn_new(struct dp_ctx *dp, struct dp_worker *w,
 bool lb_pick_lport(struct dp_ctx *dp, struct dp_worker *w,
 		   const struct lb_laddr_snap *g, struct conn_key4 *out);
 
+struct conn6_table;
+/** Worker w's IPv6 connection table (NULL before lb6_init()): lb6.c's,
+ * read by the benchmark for its counts and memory. */
+struct conn6_table *lb6_table(const struct dp_worker *w);
+
 /** Counters summed over the workers, minus the last stats.zero. */
 void lb_svc_stats(const struct lb_store *st, const struct lb_svc *s,
 		  struct lb_stats *out);
