@@ -228,7 +228,7 @@ targets() {
 	# capacity), checked by the RSS+hugetlb growth from 1k to 1M less
 	# the IPv4 table (8 entries per IPv6 one: lb6.c sizes it so) at the
 	# bytes per entry of the IPv4 1M run
-	function ipv6(   s, n) {
+	function ipv6(   s, n, grow) {
 		split("fnat6 nat64", s, " ")
 		for (n = 1; n <= 2; n++) {
 			if (v6[s[n], 1000] == "")
@@ -238,11 +238,12 @@ targets() {
 				v6r[s[n], 1000], v6r[s[n], 1000000]
 			printf "%-5s bytes per IPv6 connection (table)  %8.1f\n", s[n],
 				v6b[s[n], 1000000]
-			if (v6c[s[n], 1000000] > v6c[s[n], 1000] && v4bpc[1000000] > 0)
-				printf "%-5s bytes per IPv6 connection (RSS)    %8.1f\n", s[n],
-					((v6m[s[n], 1000000] - v6m[s[n], 1000]) * 1024 -
-					 (v4c[s[n], 1000000] - v4c[s[n], 1000]) * v4bpc[1000000]) /
-					(v6c[s[n], 1000000] - v6c[s[n], 1000])
+			if (v6c[s[n], 1000000] <= v6c[s[n], 1000] || v4bpc[1000000] <= 0)
+				continue
+			grow = (v6m[s[n], 1000000] - v6m[s[n], 1000]) * 1024
+			grow -= (v4c[s[n], 1000000] - v4c[s[n], 1000]) * v4bpc[1000000]
+			printf "%-5s bytes per IPv6 connection (RSS)    %8.1f\n", s[n],
+				grow / (v6c[s[n], 1000000] - v6c[s[n], 1000])
 		}
 		for (n in cps6)
 			printf "%-5s new connections/s/core           %8.0f\n", n, cps6[n]
