@@ -11,9 +11,9 @@
  *   FNAT   IPv6 dest: client -> VIP becomes LIP6:lport -> dest; the
  *          local port from the worker's slice of the group's IPv6 LIPs;
  *          IPv4 dest (NAT64): the packet is translated (xlat/nat64.h)
- *          from an IPv4 LIP and local port (lb_pick_lport(), the same
- *          slices as IPv4 full NAT, so the server's answers reach this
- *          worker by the IPv4 steering), its answers back to IPv6 by
+ *          from an IPv4 LIP and a local port of the worker's slice (as
+ *          IPv4 full NAT's, so the server's answers reach this worker
+ *          by the IPv4 steering), its answers back to IPv6 by
  *          lb6_reply4(), which lb.c calls for an IPv4 packet to a local
  *          address that no IPv4 connection owns;
  *   NAT    the destination becomes the dest; answers pass back;
@@ -100,6 +100,13 @@ struct conn6_table *
 lb6_table(const struct dp_worker *w)
 {
 	return tables[w->id];
+}
+
+void
+lb6_conn_drop(struct dp_worker *w, struct conn *c)
+{
+	lb_conn_release(w, c);
+	conn6_del(tables[w->id], c);
 }
 
 static bool
@@ -523,32 +530,55 @@ lb6_icmp4(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 
 /* ---- new connections --------------------------------------------------- */
 
-/* A local port of an IPv6 LIP of g for the server side out (src set):
- * from this worker's slice, free in its table. */
+/* Is the full-NAT tuple out (server side, its local side set) used by
+ * a connection of this worker: an IPv6 one, or for an IPv4 LIP an IPv4
+ * one too (IPv4 full NAT shares the group's IPv4 LIPs). */
 static bool
-lb6_pick_lport6(struct dp_ctx *dp, struct dp_worker *w,
-		const struct lb_laddr_snap *g, struct conn6_key *out)
+lport_used(struct dp_worker *w, const struct conn6_key *out)
 {
-	struct conn6_table *tb = tables[w->id];
+	struct conn_key4 k4 = { .proto = out->proto };
+
+	if (conn6_lookup(tables[w->id], out, NULL) != NULL)
+		return true;
+	if (out->family != AF_INET)
+		return false;
+	memcpy(&k4.src_addr, out->src, 4);
+	memcpy(&k4.dst_addr, out->dst, 4);
+	k4.src_port = out->sport;
+	k4.dst_port = out->dport;
+	return conn_lookup4(w->conns, &k4, NULL) != NULL;
+}
+
+/* A local address of out's family from g and a local port of this
+ * worker's slice (so answers to it are steered here) for the server
+ * side out (src set): true with out's local side set to a free tuple. */
+static bool
+lb6_pick_lport(struct dp_ctx *dp, struct dp_worker *w,
+	       const struct lb_laddr_snap *g, struct conn6_key *out)
+{
 	uint16_t lo, hi;
-	uint32_t i, n6 = 0, span;
+	uint32_t i, n = 0, span;
 
 	if (g == NULL || steer_lport_range(w->id, dp->n_workers, &lo, &hi) != 0)
 		return false;
 	for (i = 0; i < g->n; i++)
-		n6 += g->addrs[i].family == AF_INET6;
-	if (n6 == 0)
+		n += g->addrs[i].family == out->family;
+	if (n == 0)
 		return false;
 	span = (uint32_t)(hi - lo) + 1;
 	for (i = 0; i < LB6_LPORT_TRIES; i++) {
 		uint32_t s = lport_seq[w->id]++;
 		const struct inet_addr *a = &g->addrs[s % g->n];
 
-		if (a->family != AF_INET6)
+		if (a->family != out->family)
 			continue;
-		memcpy(out->dst, a->v6.s6_addr, 16);
+		memset(out->dst, 0, 16);
+		memcpy(out->dst, a->family == AF_INET6 ?
+				 (const void *)a->v6.s6_addr :
+				 (const void *)&a->v4.s_addr,
+		       a->family == AF_INET6 ? 16 : 4);
 		out->dport = rte_cpu_to_be_16((uint16_t)(lo + (s / g->n) % span));
-		if (conn6_lookup(tb, out, NULL) == NULL) {
+		if (!lport_used(w, out)) {
 			g->pcpu[w->id].conns++;
 			return true;
 		}
@@ -557,35 +587,25 @@ lb6_pick_lport6(struct dp_ctx *dp, struct dp_worker *w,
 	return false;
 }
 
-/* The server side of a new connection to d: NULL for DR and TUNNEL;
- * false when no local port is free. */
+/* The server side of a new connection to d (none for DR and TUNNEL:
+ * *has_out false); false when no local port is free. */
 static bool
 lb6_out_key(struct dp_ctx *dp, struct dp_worker *w,
 	    const struct lb_svc_snap *svc, const struct lb_dest_snap *d,
 	    const struct conn6_key *in, struct conn6_key *out, bool *has_out)
 {
 	rte_be16_t dport = d->port ? d->port : in->dport;
-	struct conn_key4 k4 = { .proto = in->proto };
 
 	*has_out = d->fwd == LB_FWD_FNAT || d->fwd == LB_FWD_NAT;
 	if (!*has_out)
 		return true;
-	if (d->addr.family == AF_INET) {	/* NAT64 */
-		k4.src_addr = d->addr.v4.s_addr;
-		k4.src_port = dport;
-		for (int i = 0; i < 4; i++) {
-			if (!lb_pick_lport(dp, w, svc->laddr, &k4))
-				return false;
-			conn6_key4(out, k4.src_addr, k4.dst_addr, k4.src_port,
-				   k4.dst_port, in->proto);
-			if (conn6_lookup(tables[w->id], out, NULL) == NULL)
-				return true;
-		}
-		return false;
+	if (d->addr.family == AF_INET) {	/* NAT64: an IPv4 LIP */
+		conn6_key4(out, d->addr.v4.s_addr, 0, dport, 0, in->proto);
+		return lb6_pick_lport(dp, w, svc->laddr, out);
 	}
 	conn6_key6(out, d->addr.v6.s6_addr, in->src, dport, in->sport,
 		   in->proto);
-	return d->fwd == LB_FWD_NAT || lb6_pick_lport6(dp, w, svc->laddr, out);
+	return d->fwd == LB_FWD_NAT || lb6_pick_lport(dp, w, svc->laddr, out);
 }
 
 /* ---- persistence (ipvsadm -p, -M: a prefix length for IPv6) ----------- */

@@ -500,8 +500,7 @@ lport_early(const struct lport_slot *s, uint32_t k, uint32_t span,
  * conn_new() checks that the tuple is free (one lookup, not a second
  * one here), and a port still in use is skipped.  1 with *c made, 0
  * when LPORT_TRIES ports of lip were in use, -EEXIST when in itself is
- * in the table, -ENOSPC when the table is full.  With in NULL
- * (lb_pick_lport()), a free tuple only: no connection is made.
+ * in the table, -ENOSPC when the table is full.
  */
 static int
 lport_try(struct dp_worker *w, const struct lb_laddr_snap *g, rte_be32_t lip,
@@ -530,11 +529,8 @@ lport_try(struct dp_worker *w, const struct lb_laddr_snap *g, rte_be32_t lip,
 		if (p >= span)
 			p -= span;
 		out->dst_port = rte_cpu_to_be_16((uint16_t)(me->lo + p));
-		if (unlikely(in == NULL)) {	/* lb_pick_lport(): free only */
-			if (conn_lookup4(w->conns, out, NULL) != NULL)
-				continue;
-		} else if (unlikely((*c = conn_new(w->conns, in, out, state,
-						    w->now_ms)) == NULL)) {
+		*c = conn_new(w->conns, in, out, state, w->now_ms);
+		if (unlikely(*c == NULL)) {
 			if (rte_errno != EEXIST)
 				return -ENOSPC;
 			if (conn_lookup4(w->conns, in, NULL) != NULL)
@@ -566,11 +562,10 @@ lb_fnat_conn_new(struct dp_ctx *dp, struct dp_worker *w,
 	for (i = 0; i < g->n; i++) {
 		const struct inet_addr *a = &g->addrs[w->lport_seq++ % g->n];
 
-		/* a group may hold IPv6 LIPs too (lb6.c's) */
-		if (a->family != AF_INET)
+		if (a->family != AF_INET)	/* lb6.c's IPv6 LIPs */
 			continue;
-		ret = lport_try(w, g, a->v4.s_addr,
-				dp->cfg->lport_guard * 1000u, in, out, state, &c);
+		ret = lport_try(w, g, a->v4.s_addr, dp->cfg->lport_guard * 1000u,
+				in, out, state, &c);
 		if (ret > 0)
 			return c;
 		if (ret < 0) {
@@ -580,26 +575,6 @@ lb_fnat_conn_new(struct dp_ctx *dp, struct dp_worker *w,
 	}
 	g->pcpu[w->id].exhausted++;
 	return NULL;
-}
-
-bool
-lb_pick_lport(struct dp_ctx *dp, struct dp_worker *w,
-	      const struct lb_laddr_snap *g, struct conn_key4 *out)
-{
-	unsigned int i;
-
-	if (g == NULL || g->n == 0 || lw[w->id].slots == NULL)
-		return false;
-	for (i = 0; i < g->n; i++) {
-		const struct inet_addr *a = &g->addrs[w->lport_seq++ % g->n];
-
-		if (a->family == AF_INET &&
-		    lport_try(w, g, a->v4.s_addr, dp->cfg->lport_guard * 1000u,
-			      NULL, out, 0, NULL) > 0)
-			return true;
-	}
-	g->pcpu[w->id].exhausted++;
-	return false;
 }
 
 /* ---- the main lcore's view ----------------------------------------- */

@@ -347,21 +347,6 @@ struct conn *lb_fnat_conn_new(struct dp_ctx *dp, struct dp_worker *w,
 			      const struct conn_key4 *in, struct conn_key4 *out,
 			      uint8_t state, enum drop_reason *why);
 
-/**
- * A local address and port of group g for out (server side: src,
- * proto), as lb_fnat_conn_new() picks them, without making the
- * connection: true with out's local side (dst) set to a tuple no IPv4
- * connection of this worker uses (lb6.c's NAT64 keeps its entry in
- * conn6's table).  false when every IPv4 LIP is full (exhausted).
- */
-bool lb_pick_lport(struct dp_ctx *dp, struct dp_worker *w,
-		   const struct lb_laddr_snap *g, struct conn_key4 *out);
-
-struct conn6_table;
-/** Worker w's IPv6 connection table (NULL before lb6_init()): lb6.c's,
- * read by the benchmark for its counts and memory. */
-struct conn6_table *lb6_table(const struct dp_worker *w);
-
 /** Counters summed over the workers, minus the last stats.zero. */
 void lb_svc_stats(const struct lb_store *st, const struct lb_svc *s,
 		  struct lb_stats *out);
