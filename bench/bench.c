@@ -630,21 +630,27 @@ conf_service(FILE *f, const struct opts *o)
 /* CPS: room for the established flows and for about three seconds of
  * new ones, which expire after one. */
 #define CPS_ROOM 4194304u
-/* IPv6: lb6.c's table holds max_conns / 8 (the IPv4 table's size is
- * what dplbd.conf sets); new IPv6 connections are fewer a second, and
- * under valgrind (--no-huge) a few thousand. */
+/* IPv6: lb6.c's own table (dataplane.max_conns6); new IPv6 connections
+ * are fewer a second, and under valgrind (--no-huge) a few thousand.
+ * The IPv4 table of an IPv6 scenario stays at its minimum. */
 #define CPS6_ROOM 1048576u
 #define CPS6_ROOM_NO_HUGE 262144u
-#define CONNS_PER_CONN6 8u
+
+static uint32_t
+capacity6(const struct opts *o)
+{
+	uint32_t room6 = o->no_huge ? CPS6_ROOM_NO_HUGE : CPS6_ROOM;
+
+	if (!is_v6(o->sc))
+		return 0;
+	return is_cps(o->sc) ? o->conns + room6 : RTE_MAX(o->conns, 1024u);
+}
 
 static uint32_t
 capacity(const struct opts *o)
 {
-	uint32_t room6 = o->no_huge ? CPS6_ROOM_NO_HUGE : CPS6_ROOM;
-
 	if (is_v6(o->sc))
-		return CONNS_PER_CONN6 * (is_cps(o->sc) ? o->conns + room6 :
-					  RTE_MAX(o->conns, 1024u));
+		return 1024u;
 	if (is_cps(o->sc))
 		return o->conns + CPS_ROOM;
 	return RTE_MAX(o->conns, 1024u);
@@ -658,7 +664,7 @@ nohuge_mb(const struct opts *o)
 	uint64_t mb = 256 + ((uint64_t)capacity(o) * 160 >> 20);
 
 	if (is_v6(o->sc))
-		mb += 128 + ((uint64_t)capacity(o) / CONNS_PER_CONN6 * 400 >> 20);
+		mb += 128 + ((uint64_t)capacity6(o) * 400 >> 20);
 	return (unsigned int)mb;
 }
 
@@ -683,13 +689,14 @@ conf_text(const struct opts *o)
 	fprintf(f, "global = { log_level = \"warning\"; };\n"
 		   "eal = { hugepages = %s; memory_mb = %u; cpus = \"%s\"; };\n"
 		   "dataplane = { workers = %u; idle_sleep_max_us = 0; burst = %u;\n"
-		   "  mbufs = 16383; max_conns = %u; };\n"
+		   "  mbufs = 16383; max_conns = %u; max_conns6 = %u; };\n"
 		   "timeouts = { tcp = { none = %u; syn_recv = %u; syn_sent = %u;\n"
 		   "  established = %u; };\n"
 		   "  udp = { oneway = 900; normal = 900; }; };\n",
 		o->no_huge ? "false" : "true",
 		o->no_huge ? nohuge_mb(o) : 0,
-		o->cpus, o->workers, o->burst, capacity(o), RTE_MIN(syn_recv, 2u),
+		o->cpus, o->workers, o->burst, capacity(o), capacity6(o),
+		RTE_MIN(syn_recv, 2u),
 		syn_recv, syn_recv, est);
 	if (is_v6(o->sc)) {
 		conf6(f, o, scenarios[o->sc].family, conf_replies(o));
