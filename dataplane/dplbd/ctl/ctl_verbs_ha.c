@@ -28,6 +28,15 @@ vip_client_closed(void *ctx, uint64_t client)
 	ha_vip_client_gone(dp, client, dp->cfg->lease_grace_ms);
 }
 
+/* An IPv6 VIP is global unicast: a link-local one has no zone here. */
+static bool
+vip6_ok(const struct in6_addr *a)
+{
+	return !IN6_IS_ADDR_UNSPECIFIED(a) && !IN6_IS_ADDR_LOOPBACK(a) &&
+	       !IN6_IS_ADDR_MULTICAST(a) && !IN6_IS_ADDR_LINKLOCAL(a) &&
+	       !IN6_IS_ADDR_V4MAPPED(a);
+}
+
 /* "addr" as one address, bare or as a host prefix (/32, IPv6 /128), and
  * "dev". */
 static int
@@ -45,6 +54,10 @@ vip_params(struct ctl_call *c, struct inet_addr *a, int *port, bool dev_needed)
 	if (ret != 0 || p.len != inet_max_len(p.addr.family))
 		return ctl_call_fail(c, EINVAL,
 				     "params.addr: '%s' is not an IP address (a VIP is one address, /32 or IPv6 /128)",
+				     s);
+	if (p.addr.family == AF_INET6 && !vip6_ok(&p.addr.v6))
+		return ctl_call_fail(c, EINVAL,
+				     "params.addr: '%s' is not a global unicast IPv6 address (not ::, ::1, multicast, link-local or IPv4-mapped)",
 				     s);
 	*a = p.addr;
 	*port = -1;
