@@ -168,9 +168,12 @@ def drops():
          "ipv6_ext_limit")
     drop("ipv6_unknown_next_header", "next header 253 to 2001:2::1",
          from_client(nh=253) / Raw(bytes(8)), "ipv6_unknown_next_header")
-    drop("ipv6_fragment_for_us", "a fragment to 2001:2::1 without a twin",
-         from_client() / IPv6ExtHdrFragment(m=1, id=7) / udp,
-         "ipv6_fragment")
+    # (a Fragment header right after the IPv6 one is reassembled:
+    # gen_lb6.py's lb6_udp_fragments_reassembled)
+    drop("ipv6_fragment_for_us", "a fragment behind a destination-options "
+         "header to 2001:2::1 without a twin (not reassembled by dplbd)",
+         from_client() / IPv6ExtHdrDestOpt() / IPv6ExtHdrFragment(m=1, id=7)
+         / udp, "ipv6_fragment")
     drop("ipv6_icmp_bad_checksum", "echo request with a wrong checksum",
          from_client() / ICMPv6EchoRequest(cksum=0x1234, data=PAYLOAD),
          "ipv6_icmp_bad_checksum")

@@ -15,7 +15,8 @@ incremental updates of dplbd must come out the same.
 """
 
 from scapy.all import (ICMP, IP, TCP, UDP, Ether, ICMPv6DestUnreach,
-                       ICMPv6PacketTooBig, IPv6, IPv6ExtHdrDestOpt, Raw)
+                       ICMPv6PacketTooBig, IPv6, IPv6ExtHdrDestOpt,
+                       IPv6ExtHdrFragment, Raw, fragment6)
 
 import gen_golden as g
 import gen_lb
@@ -345,6 +346,27 @@ def icmp6_errors():
     return cs
 
 
+def fragments():
+    """IPv6 fragments to a VIP are reassembled (net6/frag6.c) before the
+    load balancer sees the datagram: its ports are in the first fragment
+    only, its checksum covers all of them."""
+    payload = bytes(range(256)) * 4  # 1024 bytes
+    dgram = (IPv6(src=CLIENT6, dst=VIP6) / IPv6ExtHdrFragment(id=0x1234) /
+             UDP(sport=5360, dport=53) / Raw(payload))
+    frags = fragment6(dgram, 600)
+    assert len(frags) == 2
+    inp = [bytes(Ether(src=g.CLIENT_MAC, dst=g.DP0_MAC) / f)
+           for f in reversed(frags)]  # the last one first
+    out = [f6(g.DP0_MAC, RS_MAC, LIP6, RS6,
+              UDP(sport=1024, dport=53) / Raw(payload), hlim=63)]
+    return [case("lb6_udp_fragments_reassembled",
+                 "IPv6 UDP FNAT: a 1032-byte datagram in two fragments "
+                 "(the last one first) is reassembled and leaves whole "
+                 "from LIP6:1024 to rs6:53, hop limit one less, checksum "
+                 "updated over the whole datagram",
+                 inp, out, conf([(RS6, "fnat")], proto="udp", port=53))]
+
+
 def persistence():
     """Two dests, rr, persistent 60 s with the IPv6 default /64: clients
     of one /64 stay on the first dest; one of another /64 gets the
@@ -445,4 +467,5 @@ def state_cases6():
 
 def cases():
     return (fnat_nat() + dr_tunnel() + nat64() + nat64_icmp() +
-            icmp6_errors() + persistence() + state_cases6())
+            icmp6_errors() + fragments() + persistence() +
+            state_cases6())

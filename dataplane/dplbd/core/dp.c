@@ -25,6 +25,7 @@
 #include "net/net.h"
 #include "net/netcfg.h"
 #include "net/slowpath.h"
+#include "net6/frag6.h"
 #include "net6/nd.h"
 #include "net6/netcfg6.h"
 
@@ -109,6 +110,8 @@ dp_tables_init(struct dp_ctx *dp)
 				       &np, &ops, dp->qsv);
 	if (ret == 0)
 		ret = frag_init(dp);
+	if (ret == 0)
+		ret = frag6_init(dp);
 	if (ret != 0)
 		LOG_ERR("cannot create routing tables: %s", strerror(-ret));
 	return ret;
@@ -176,5 +179,6 @@ dp_stop(struct dp_ctx *dp)
 	lb_stop(dp);
 	port_close_all(dp);
 	frag_free(dp);
+	frag6_free(dp);
 	rte_eal_cleanup();
 }

@@ -7,6 +7,7 @@
 
 #include "core/tx.h"
 #include "net/net.h"
+#include "net6/frag6.h"
 #include "net6/net6.h"
 
 #define ETH_LEN sizeof(struct rte_ether_hdr)
@@ -168,8 +169,15 @@ ipv6_local(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
 	struct rte_mbuf *m = in->m;
 	struct rte_ipv6_hdr *ip = in->ip;
 
+	if (pi->frag_off == IP6_HDR_LEN && unicast) {
+		/* made whole on its owner worker, then parsed anew (no
+		 * Fragment header left: no second turn here) */
+		m = ipv6_reassemble(dp, w, port, m, ip);
+		return m == NULL ? NET6_CONSUMED : ipv6_input(dp, w, port, m, in);
+	}
 	if (pi->frag_off != 0) {
-		/* Reassembly of IPv6 is the kernel's for now. */
+		/* other fragments (behind extension headers, to a group):
+		 * the kernel twin reassembles them */
 		if (dp->ports[port].twin_id == DP_NO_PORT) {
 			dp_drop(w, m, DROP_IPV6_FRAGMENT);
 			return NET6_CONSUMED;
