@@ -364,7 +364,30 @@ def fragments():
                  "(the last one first) is reassembled and leaves whole "
                  "from LIP6:1024 to rs6:53, hop limit one less, checksum "
                  "updated over the whole datagram",
-                 inp, out, conf([(RS6, "fnat")], proto="udp", port=53))]
+                 inp, out, conf([(RS6, "fnat")], proto="udp", port=53)),
+            big_fragments()]
+
+
+def big_fragments():
+    """A reassembled datagram larger than the egress MTU (1500) leaves
+    in fragments again, dplbd being its sender's proxy: 1448 bytes of
+    payload per fragment, a new identification (1, the worker's
+    first)."""
+    payload = bytes(range(250)) * 12  # 3000 bytes
+    sent = (IPv6(src=CLIENT6, dst=VIP6) / IPv6ExtHdrFragment(id=0x4321) /
+            UDP(sport=5361, dport=53) / Raw(payload))
+    out = (IPv6(src=LIP6, dst=RS6, hlim=63) / IPv6ExtHdrFragment(id=1) /
+           UDP(sport=1024, dport=53) / Raw(payload))
+    return case("lb6_udp_fragments_refragmented",
+                "IPv6 UDP FNAT: a 3048-byte datagram sent in three "
+                "fragments of 1280 bytes is reassembled, rewritten, and "
+                "leaves for rs6 in fragments of at most 1500 bytes (1448 "
+                "bytes of payload each) with identification 1",
+                [bytes(Ether(src=g.CLIENT_MAC, dst=g.DP0_MAC) / f)
+                 for f in fragment6(sent, 1280)],
+                [bytes(Ether(src=g.DP0_MAC, dst=RS_MAC) / f)
+                 for f in fragment6(out, 1500)],
+                conf([(RS6, "fnat")], proto="udp", port=53))
 
 
 def persistence():

@@ -54,6 +54,7 @@
 #include "net/net.h"
 #include "net/route.h"
 #include "net/steer.h"
+#include "net6/frag6.h"
 #include "net6/net6.h"
 #include "net6/route6.h"
 #include "tcp/tcp_edit.h"
@@ -237,7 +238,9 @@ lb6_route(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 		return NULL;
 	}
 	mtu = dp->ports[r->port].tx_mtu;
-	if (unlikely(len + grow > mtu)) {
+	/* a datagram dplbd reassembled leaves in fragments (frag6.h) */
+	if (unlikely(len + grow > mtu) &&
+	    (grow != 0 || !(m->ol_flags & frag6_whole_flag))) {
 		icmp6_error(dp, w, m, ip, ICMP6_PACKET_TOO_BIG, 0, mtu - grow);
 		dp_drop(w, m, DROP_TOO_BIG);
 		return NULL;

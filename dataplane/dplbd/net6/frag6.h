@@ -14,7 +14,9 @@
  * RTE_LIBRTE_IP_FRAG_MAX_FRAG fragments; the Fragment header must
  * follow the IPv6 header (rte_ip_frag's rule), other fragments go to
  * the twin as before.  What the library gives up (overlaps, expiry,
- * too many fragments) is dropped as ipv6_fragment.
+ * too many fragments) is dropped as ipv6_fragment.  A datagram made
+ * whole that is larger than its egress MTU leaves in fragments again
+ * (ipv6_output_frags(), from ipv6_output()).
  */
 #ifndef DPLB_FRAG6_H
 #define DPLB_FRAG6_H
@@ -23,6 +25,7 @@
 #include <rte_mbuf.h>
 
 #include "core/dp.h"
+#include "net6/route6.h"
 
 /** The workers' tables (main lcore, at start); 0 or -errno. */
 int frag6_init(struct dp_ctx *dp);
@@ -39,5 +42,19 @@ void frag6_free(struct dp_ctx *dp);
 struct rte_mbuf *ipv6_reassemble(struct dp_ctx *dp, struct dp_worker *w,
 				 uint16_t port, struct rte_mbuf *m,
 				 struct rte_ipv6_hdr *ip);
+
+/** Set on a datagram ipv6_reassemble() made whole (an mbuf dynflag). */
+extern uint64_t frag6_whole_flag;
+
+/**
+ * Send m (Ethernet header in), a reassembled datagram larger than the
+ * egress MTU, in fragments of at most mtu bytes along r toward dst:
+ * dplbd took the datagram as its sender's proxy, so it fragments it as
+ * its sender did (RFC 8200 4.5; IPVS's kernel does the same), with a
+ * new identification.  m is consumed.
+ */
+void ipv6_output_frags(struct dp_ctx *dp, struct dp_worker *w,
+		       struct rte_mbuf *m, const struct route6_slot *r,
+		       const uint8_t dst[16], uint16_t mtu);
 
 #endif /* DPLB_FRAG6_H */

@@ -44,6 +44,11 @@ ipv6_output(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 	const struct rte_ether_addr *mac;
 	struct rte_ether_hdr *eth;
 
+	if (unlikely(m->ol_flags & frag6_whole_flag) &&
+	    rte_pktmbuf_pkt_len(m) - ETH_LEN > dp->ports[r->port].tx_mtu) {
+		ipv6_output_frags(dp, w, m, r, dst, dp->ports[r->port].tx_mtu);
+		return;
+	}
 	mac = neigh6_cache_get(&dp->neigh, &nh6_cache[w->id], r->port,
 			       nexthop);
 	if (unlikely(mac == NULL)) {
