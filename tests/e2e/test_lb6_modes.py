@@ -110,18 +110,18 @@ def test_wrk_over_ipv6_fnat_without_errors(lb6):
     print(r.stdout)
 
 
-# argv: VIP PORT N.  N sockets on their own source ports, one datagram
-# each (lengths vary up to 1400 bytes); one JSON object per datagram.
+# argv: VIP PORT N BASE.  N sockets on their own source ports, one
+# datagram each (BASE + up to 1400 bytes); one JSON object per datagram.
 UDP_CLIENT = r"""
 import json, os, socket, sys
-vip, port, n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+vip, port, n, base = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
 socks = []
 for i in range(n):
     s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
     s.bind(("::", 0))
     s.settimeout(2)
     socks.append(s)
-    size = 1 + (i * 131) % 1400
+    size = base + 1 + (i * 131) % 1400
     payload = os.urandom(size).hex()[:size].encode()
     s.sendto(payload, (vip, port))
     r = {"i": i, "sport": s.getsockname()[1]}
@@ -137,10 +137,33 @@ for i in range(n):
 """
 
 
+def udp_echo(lb6, n, base):
+    r = lb6.run("c", "/usr/bin/python3", "-c", UDP_CLIENT, VIP6,
+                str(UDP_PORT), str(n), str(base), timeout=n * 2 + 30)
+    assert r.returncode == 0, r.stderr
+    return [json.loads(line) for line in r.stdout.splitlines()]
+
+
+def test_fragmented_udp_echo_over_ipv6_fnat(lb6):
+    """Datagrams of 2 to 3.4 kB leave the client in fragments: dplbd
+    reassembles them, sends them to the server in fragments again, and
+    the same for the server's echo (both ways through frag6)."""
+    # the neighbours resolved first (a fragment waiting for its next
+    # hop's address may be dropped, as any packet)
+    udp_echo(lb6, 4, 0)
+    before = sum(w["reassembled"] for w in lb6.workers_stats())
+    results = udp_echo(lb6, 20, 2000)
+    bad = [x for x in results if not x["ok"]]
+    assert len(results) == 20 and not bad, (bad[:3], lb6.drops())
+    after = lb6.workers_stats()
+    assert sum(w["reassembled"] for w in after) - before >= 40
+    assert sum(w["frags_out"] for w in after) >= 40
+
+
 def test_udp_echo_over_ipv6_fnat(lb6):
     n = 100
     r = lb6.run("c", "/usr/bin/python3", "-c", UDP_CLIENT, VIP6,
-                str(UDP_PORT), str(n), timeout=n * 2 + 30)
+                str(UDP_PORT), str(n), "0", timeout=n * 2 + 30)
     assert r.returncode == 0, r.stderr
     results = [json.loads(line) for line in r.stdout.splitlines()]
     bad = [x for x in results if not x["ok"]]
