@@ -763,8 +763,28 @@ test_option_checks(void **state)
 	}
 }
 
-/* Mutations of valid messages: never a crash, never an item that is not
- * a valid record, drops counted for whatever is refused. */
+/* A message of IPv4, IPv6 and NAT64 records in turn. */
+static size_t
+mixed_msg(uint8_t *buf, size_t max, unsigned int recs)
+{
+	struct lb_sync_rec r;
+	struct sync_msg m;
+	unsigned int i;
+
+	sync_msg_init(&m, buf, (uint16_t)max, 1);
+	for (i = 0; i < recs; i++) {
+		r = i % 3 == 0 ? rec(IPPROTO_TCP, CONN_FWD_FNAT, 1, 1) :
+		    i % 3 == 1 ? rec6(IPPROTO_UDP, CONN_FWD_FNAT, 1, 1) :
+				 rec64(IPPROTO_TCP, 1, 1);
+		r.cport = htons((uint16_t)(1000 + i));
+		assert_int_equal(sync_msg_add(&m, &r, 1, 1), 0);
+	}
+	return m.len;
+}
+
+/* Mutations of valid messages (IPv4 only, then mixed with IPv6 and
+ * NAT64): never a crash, never an item that is not a valid record,
+ * drops counted for whatever is refused. */
 static void
 test_fuzz(void **state)
 {
@@ -778,7 +798,9 @@ test_fuzz(void **state)
 	(void)state;
 	srand(12345);
 	glen = good_msg(good, SYNC_MSG_MAX_LEN, 40);
-	for (iter = 0; iter < 20000; iter++) {
+	for (iter = 0; iter < 40000; iter++) {
+		if (iter == 20000)
+			glen = mixed_msg(good, SYNC_MSG_MAX_LEN, 40);
 		len = glen;
 		memcpy(buf, good, len);
 		flips = 1 + (unsigned int)rand() % 8;
@@ -804,6 +826,9 @@ test_fuzz(void **state)
 			assert_true(r->fwd <= CONN_FWD_SNAT);
 			if (!(r->flags & LB_SYNC_F_TEMPLATE))
 				assert_true(r->state < TCP_STATE_COUNT);
+			/* NAT64's IPv4 server only on an IPv6 record */
+			if (r->flags & LB_SYNC_F_SERVER4)
+				assert_true(r->flags & LB_SYNC_F_IPV6);
 		}
 	}
 }
