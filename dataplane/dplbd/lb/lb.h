@@ -193,6 +193,17 @@ int lb_synproxy_adopt(struct dp_worker *w, struct conn *c, uint32_t s_delta,
  * dest's counts and reference; then the entry.  Its worker only. */
 void lb_conn_drop(struct dp_worker *w, struct conn *c);
 
+/* IPv6 connections (lb6.c): one conn6 table per worker (conn/conn6.h). */
+struct conn6_table;
+
+/** Every worker's IPv6 connection table; 0 or a negative errno. */
+int lb6_init(struct dp_ctx *dp);
+void lb6_free(struct dp_ctx *dp);
+/** Worker w's IPv6 connection table (NULL before lb6_init()). */
+struct conn6_table *lb6_table(const struct dp_worker *w);
+/** lb_conn_drop() for an entry of w's IPv6 table. */
+void lb6_conn_drop(struct dp_worker *w, struct conn *c);
+
 /* ---- HA connection sync -------------------------------------------- */
 
 /*

@@ -100,6 +100,13 @@ lb6_table(const struct dp_worker *w)
 	return tables[w->id];
 }
 
+void
+lb6_conn_drop(struct dp_worker *w, struct conn *c)
+{
+	lb_conn_release(w, c);
+	conn6_del(tables[w->id], c);
+}
+
 static bool
 lb6_expire_cb(void *ctx, struct conn *c)
 {
@@ -584,8 +591,7 @@ lb6_pick(struct dp_worker *w, const struct lb_svc_snap *svc,
 			conn_touch(t, w->now_ms);
 			return d;
 		}
-		lb_conn_release(w, t);
-		conn6_del(tables[w->id], t);
+		lb6_conn_drop(w, t);
 	}
 	d = lb_svc_pick(svc, w->id, &sa, in->sport, &da, w->now_ms);
 	if (d != NULL)

@@ -401,13 +401,7 @@ void lb_synproxy_synack(struct dp_ctx *dp, struct dp_worker *w,
 
 /* ---- IPv6 (lb6.c) ------------------------------------------------- */
 
-struct conn6_table;
-
-/** Every worker's IPv6 connection table; 0 or a negative errno. */
-int lb6_init(struct dp_ctx *dp);
-void lb6_free(struct dp_ctx *dp);
-/** Worker w's IPv6 connection table (NULL before lb6_init()). */
-struct conn6_table *lb6_table(const struct dp_worker *w);
+/* lb6_init(), lb6_free(), lb6_table(), lb6_conn_drop(): lb.h */
 /** The IPv6 table's share of lb_expire_tick(). */
 void lb6_expire_tick(struct dp_worker *w);
 /** Move IPv6 connection c to state, keeping its dest's active and

@@ -662,8 +662,7 @@ install_conn6(struct dp_ctx *dp, struct dp_worker *w,
 	if (c != NULL && (reply || is_template(c)))
 		return drop(w, SYNC_DROP_CONFLICT);
 	if (c != NULL && !same_binding6(tb, c, d, outp)) {
-		lb_conn_release(w, c);	/* the master chose anew */
-		conn6_del(tb, c);
+		lb6_conn_drop(w, c);	/* the master chose anew */
 		c = NULL;
 	}
 	if (c != NULL)
