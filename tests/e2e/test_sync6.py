@@ -40,6 +40,10 @@ FNAT6, NAT64 = 80, 81
 ECHO_PORT = 9000
 SERVERS = (("rs1", RS1_IP6, RS1_IP), ("rs2", RS2_IP6, RS2_IP))
 NODES = ("lb", "lb2")
+# the nodes' own addresses on dp0 and dp1 (config/lab.conf, lab.sh
+# config-ha)
+TWIN6 = {"lb": ("2001:2::1", "2001:2:0:1::1"),
+         "lb2": ("2001:2::3", "2001:2:0:1::3")}
 
 # the IPv4 test's echo server, on a dual-stack socket (IPv6 and, for
 # NAT64, IPv4 clients)
@@ -75,10 +79,16 @@ class Pair6(base.Pair):
         self.call(node, "vip.del", {"addr": LIP4, "dev": "dp1"})
 
     def check_servers(self, node):
-        for _, a6, a4 in SERVERS:
+        """test_sync.py's warm-up (keepalived's checks) for both
+        families.  dplbd learns an IPv6 neighbour from a solicitation or
+        from an advertisement it asked for (RFC 4861 7.2.5), not from the
+        answers to its twin's own pings: so the servers and the client
+        ping the node's addresses, whose answers dplbd resolves."""
+        for srv, _, a4 in SERVERS:
             self.lab.run(node, "ping", "-c", "1", "-W", "1", a4)
-            self.lab.run(node, "ping", "-6", "-c", "1", "-W", "1", a6)
-        self.lab.run(node, "ping", "-6", "-c", "1", "-W", "1", CLIENT_IP6)
+            self.lab.run(srv, "ping", "-6", "-c", "1", "-W", "1",
+                         TWIN6[node][1])
+        self.lab.run("c", "ping", "-6", "-c", "1", "-W", "1", TWIN6[node][0])
 
     def backup(self, node):
         return self.stats(node)["backup"]
@@ -208,6 +218,8 @@ def test_failover_keeps_ipv6_and_nat64_flows(pair6):
     assert wait_for(lambda: pair6.backup("lb2")["installed"] - before
                     >= 40, 10), pair6.stats("lb2")
     pair6.check_servers("lb2")
+    neigh = json.dumps(pair6.call("lb2", "neigh.list"))
+    print("lb2 neighbours before the failover:", neigh[:600])
     drops0 = pair6.call("lb2", "drop.list")
     t_fail = c.since()
     pair6.release("lb")
@@ -225,3 +237,22 @@ def test_failover_keeps_ipv6_and_nat64_flows(pair6):
     # lb2 forwarded them on the entries it had from lb: a mid-flow
     # segment without one would have been dropped as not a SYN
     assert drops.get("not_syn", 0) == 0, drops
+
+
+def test_restarted_backup_gets_ipv6_flows_by_full_dump(pair6):
+    """The old master comes back as a fresh backup while the master (lb2)
+    reports its flows only every 1000 packets: the full dump it asks for
+    walks the IPv6 table too and gives it every IPv6 and NAT64 flow."""
+    pair6.role("lb2", "master", sync_period=1000)
+    c = flows(pair6.lab, 10, 10, 8)
+    time.sleep(1.5)
+    pair6.start_dplbd("lb")
+    pair6.role("lb", "backup")
+    assert wait_for(lambda: pair6.backup("lb")["dump_complete"], 8), \
+        pair6.stats("lb")
+    st = pair6.backup("lb")
+    assert st["dumps"] == 1 and st["installed"] >= 20, st
+    assert st["dropped"] == 0, st
+    assert pair6.stats("lb2")["master"]["dumps"] >= 1
+    base.assert_all_kept(c.report(), 7)
+    pair6.role("lb2", "master", sync_period=50)
