@@ -104,3 +104,28 @@ def test_ipvsadm_view_counts_ipv6_connections(lb6):
     assert conns >= 100, lines[svc[0]]
     r = lb6.ctl_cli("service", "show", "-t", f"[{VIP6}]:80")
     assert f"[{RS1_IP6}]:{V6_PORT}" in r.stdout, r.stdout
+
+
+def test_conn_list_and_flush_ipv6_connections(lb6):
+    lb6.curl_counts(f"-6 http://[{VIP6}]/", 6)
+    lb6.curl_counts(f"-6 http://[{VIP6}]:81/", 6)
+    mine = [c for c in lb6.conns() if c["vip"].startswith(f"[{VIP6}]:")]
+    fnat6 = [c for c in mine if c["vip"] == f"[{VIP6}]:80"]
+    nat64 = [c for c in mine if c["vip"] == f"[{VIP6}]:81"]
+    assert len(fnat6) >= 6 and len(nat64) >= 6, mine
+    assert all(c["local"].startswith(f"[{LIP6}]:") and
+               c["client"].startswith("[2001:2::") for c in fnat6), fnat6
+    assert all(c["local"].startswith(f"{LIP4}:") and
+               c["dest"] in (f"{RS1_IP}:80", f"{RS2_IP}:80")
+               for c in nat64), nat64
+    out = lb6.ctl_cli("conn", "show").stdout
+    assert f"[{VIP6}]:81" in out and f"{LIP4}:" in out, out
+    # flushed as on expiry: gone from the listing, the dests' counts back
+    r = lb6.ctl_cli("conn", "flush", "--proto", "tcp")
+    assert r.returncode == 0, r.stderr
+    left = [c for c in lb6.conns() if c["vip"].startswith(f"[{VIP6}]:")]
+    assert left == [], left
+    for port in (80, 81):
+        for d in lb6.call("dest.list", {"proto": "tcp", "vip": VIP6,
+                                        "port": port}):
+            assert d["active_conns"] == 0 and d["inactive_conns"] == 0, d

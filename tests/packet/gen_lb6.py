@@ -14,7 +14,8 @@ Expected frames are scapy's, checksums computed in full by scapy: the
 incremental updates of dplbd must come out the same.
 """
 
-from scapy.all import IP, TCP, UDP, Ether, IPv6, IPv6ExtHdrDestOpt, Raw
+from scapy.all import (ICMP, IP, TCP, UDP, Ether, ICMPv6PacketTooBig, IPv6,
+                       IPv6ExtHdrDestOpt, Raw)
 
 import gen_golden as g
 
@@ -68,9 +69,18 @@ def to_client(l4, hlim=63, tc=0):
     return f6(g.DP0_MAC, g.CLIENT_MAC, VIP6, CLIENT6, l4, hlim=hlim, tc=tc)
 
 
-def case(name, doc, inp, out, conf_text, drops=None, out_port="dp0"):
+def case(name, doc, inp, out, conf_text, drops=None, out_port="dp0",
+         conns=None):
     return g.Case(name, doc, {"dp0": inp}, {out_port: out}, drops or {},
-                  addrs=ADDRS, neigh=NEIGH, extra_conf=conf_text)
+                  addrs=ADDRS, neigh=NEIGH, extra_conf=conf_text,
+                  conns=conns)
+
+
+def listed(cport, state, dest, local, fwd, proto="tcp", vport=80):
+    """conn.list's entry of the client's connection from port cport."""
+    return {f"[{CLIENT6}]:{cport}": {
+        "proto": proto, "state": state, "vip": f"[{VIP6}]:{vport}",
+        "dest": dest, "local": local, "fwd": fwd}}
 
 
 def fnat_nat():
@@ -97,7 +107,10 @@ def fnat_nat():
                    "LIP6:1024 to rs6 (traffic class kept), the server's "
                    "SYN-ACK from VIP6:80 to the client; hop limit one less "
                    "both ways; TCP checksums updated over the 128-bit "
-                   "pseudo header", inp, out, conf([(RS6, "fnat")])))
+                   "pseudo header; conn.list shows it with [addr]:port",
+                   inp, out, conf([(RS6, "fnat")]),
+                   conns=listed(40000, "ESTABLISHED", f"[{RS6}]:80",
+                                f"[{LIP6}]:1024", "fnat")))
 
     # NAT: the destination only; an extension header stays in place
     syn = tcp(40001, 80, "S", 0x2000)
@@ -135,7 +148,9 @@ def dr_tunnel():
                    "IPv6 DR: the frame to rs1's MAC from dp1, the packet "
                    "untouched but its hop limit", [client(syn)],
                    [bytes(Ether(src=g.DP1_MAC, dst=g.RS1_MAC) / inner)],
-                   conf([(RS1_6, "dr")], group=False), out_port="dp1"))
+                   conf([(RS1_6, "dr")], group=False), out_port="dp1",
+                   conns=listed(40002, "SYN_RECV", f"[{RS1_6}]:80", None,
+                                "dr")))
     cs.append(case("lb6_tunnel_forward",
                    "IPv6 TUNNEL (ip6ip6, RFC 2473): an outer IPv6 header "
                    "from dp1's address to rs1, next header 41, hop limit "
@@ -180,7 +195,38 @@ def nat64():
                  "TTL the hop limit less one, DF clear at this size, ids "
                  "0, 1); the server's IPv4 SYN-ACK comes back as IPv6 from "
                  "VIP6:80 with its MSS lowered by 20 (1460 -> 1440) and its "
-                 "TOS as the traffic class", inp, out,
+                 "TOS as the traffic class; conn.list shows the IPv4 local "
+                 "address and server", inp, out,
+                 conf([(RS4, "fnat")]),
+                 conns=listed(40003, "ESTABLISHED", f"{RS4}:80",
+                              f"{LIP4}:1024", "fnat"))]
+
+
+def nat64_icmp():
+    """A router on the servers' side says fragmentation needed (MTU 1000)
+    about the SYN dplbd sent as IPv4, quoting it whole: the client gets
+    a packet too big from the VIP, MTU 1280 (1000 + 20 is below IPv6's
+    minimum), quoting its own SYN as it sent it."""
+    syn = tcp(40004, 80, "S", 0x6000, opts=[("MSS", 1440)])
+    sent4 = (IP(src=LIP4, dst=RS4, ttl=63, id=0, tos=0x20, flags=0) /
+             tcp(1024, 80, "S", 0x6000, opts=[("MSS", 1440)]))
+    err4 = bytes(Ether(src=RS_MAC, dst=g.DP0_MAC) /
+                 IP(src="198.18.2.254", dst=LIP4, ttl=64, id=9) /
+                 ICMP(type=3, code=4, nexthopmtu=1000) / bytes(sent4))
+    quoted6 = bytes(IPv6(src=CLIENT6, dst=VIP6, hlim=63, tc=0x20) /
+                    tcp(40004, 80, "S", 0x6000, opts=[("MSS", 1440)]))
+    ptb = bytes(Ether(src=g.DP0_MAC, dst=g.CLIENT_MAC) /
+                IPv6(src=VIP6, dst=CLIENT6, hlim=63) /
+                ICMPv6PacketTooBig(mtu=1280) / Raw(quoted6))
+    return [case("lb6_nat64_frag_needed",
+                 "NAT64, RFC 7915 4.2: an ICMPv4 fragmentation needed (MTU "
+                 "1000) about a NAT64 connection's IPv4 SYN becomes an "
+                 "ICMPv6 packet too big from the VIP to the client, MTU "
+                 "1280 (IPv6's minimum), hop limit the TTL less one, the "
+                 "quoted SYN translated back to what the client sent "
+                 "(addresses, ports, traffic class, checksum)",
+                 [client(syn, tc=0x20), err4],
+                 [bytes(Ether(src=g.DP0_MAC, dst=RS_MAC) / sent4), ptb],
                  conf([(RS4, "fnat")]))]
 
 
@@ -208,4 +254,5 @@ def persistence():
 
 
 def cases():
-    return fnat_nat() + dr_tunnel() + nat64() + persistence()
+    return (fnat_nat() + dr_tunnel() + nat64() + nat64_icmp() +
+            persistence())

@@ -193,17 +193,6 @@ int lb_synproxy_adopt(struct dp_worker *w, struct conn *c, uint32_t s_delta,
  * dest's counts and reference; then the entry.  Its worker only. */
 void lb_conn_drop(struct dp_worker *w, struct conn *c);
 
-/* IPv6 connections (lb6.c): one conn6 table per worker (conn/conn6.h). */
-struct conn6_table;
-
-/** Every worker's IPv6 connection table; 0 or a negative errno. */
-int lb6_init(struct dp_ctx *dp);
-void lb6_free(struct dp_ctx *dp);
-/** Worker w's IPv6 connection table (NULL before lb6_init()). */
-struct conn6_table *lb6_table(const struct dp_worker *w);
-/** lb_conn_drop() for an entry of w's IPv6 table. */
-void lb6_conn_drop(struct dp_worker *w, struct conn *c);
-
 /* ---- HA connection sync -------------------------------------------- */
 
 /*
@@ -421,5 +410,17 @@ int lb_sync_init(struct dp_ctx *dp);
 
 /** The worker clock (now_ms) as the workers read it. */
 uint32_t lb_clock_ms(void);
+
+/* ---- IPv6 connections (lb6.c), for the control plane's listings -- */
+
+struct conn6_table;
+/** Every worker's IPv6 connection table (lb_start(); unit tests);
+ * 0 or a negative errno. */
+int lb6_init(struct dp_ctx *dp);
+void lb6_free(struct dp_ctx *dp);
+/** Worker w's IPv6 connection table (NULL before lb_start()). */
+struct conn6_table *lb6_table(const struct dp_worker *w);
+/** Flush one IPv6 connection of w now, as expiry would (lb_conn_drop()). */
+void lb6_conn_drop(struct dp_worker *w, struct conn *c);
 
 #endif /* DPLB_LB_H */

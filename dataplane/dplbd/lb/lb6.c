@@ -11,9 +11,9 @@
  *   FNAT   IPv6 dest: client -> VIP becomes LIP6:lport -> dest; the
  *          local port from the worker's slice of the group's IPv6 LIPs;
  *          IPv4 dest (NAT64): the packet is translated (xlat/nat64.h)
- *          from an IPv4 LIP and local port (lb_pick_lport(), the same
- *          slices as IPv4 full NAT, so the server's answers reach this
- *          worker by the IPv4 steering), its answers back to IPv6 by
+ *          from an IPv4 LIP and a local port of the worker's slice (as
+ *          IPv4 full NAT's, so the server's answers reach this worker
+ *          by the IPv4 steering), its answers back to IPv6 by
  *          lb6_reply4(), which lb.c calls for an IPv4 packet to a local
  *          address that no IPv4 connection owns;
  *   NAT    the destination becomes the dest; answers pass back;
@@ -27,8 +27,11 @@
  * Persistence: templates per client net (a prefix length) in the same
  * table, living their timeout after the last connection they made.
  * Packets are steered to their owner worker as IPv4's (lb6_owner()).
+ * ICMPv4 errors about a NAT64 connection's packets (lb6_icmp4(), from
+ * lb_icmp.c) go back to the client as ICMPv6 (RFC 7915 4.2).
  * A master reports connections to its HA peer as lb.c does (lb_sync.c).
- * Not yet (docs/load-balancing.md, IPv6): ICMPv6 errors about connections, NAT answers (transit for net6).
+ * Not yet (docs/load-balancing.md, IPv6): ICMPv6 errors about IPv6
+ * connections, NAT answers (transit for net6).
  *
  * No locks, no allocation, no logging per packet: per-worker tables.
  */
@@ -452,34 +455,135 @@ lb6_reply4(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 	return LB_CONSUMED;
 }
 
-/* ---- new connections --------------------------------------------------- */
+#define NAT64_ICMP_IN_MAX 1514	/* an ICMPv4 error we translate, at most */
 
-/* A local port of an IPv6 LIP of g for the server side out (src set):
- * from this worker's slice, free in its table. */
+/* Write the translated error over m's packet: n bytes at ip (m single
+ * segment); false when it has no room (then m is dropped). */
 static bool
-lb6_pick_lport6(struct dp_ctx *dp, struct dp_worker *w,
-		const struct lb_laddr_snap *g, struct conn6_key *out)
+nat64_icmp_room(struct rte_mbuf *m, const void *ip, size_t *room)
+{
+	size_t off = (size_t)((const char *)ip - rte_pktmbuf_mtod(m, char *));
+
+	if (m->nb_segs != 1)
+		return false;
+	*room = rte_pktmbuf_data_len(m) + rte_pktmbuf_tailroom(m) - off;
+	return true;
+}
+
+enum lb_verdict
+lb6_icmp4(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
+	  struct rte_ipv4_hdr *ip, const struct conn_key4 *k)
 {
 	struct conn6_table *tb = tables[w->id];
+	uint32_t len = rte_be_to_cpu_16(ip->total_length);
+	unsigned int ihl = (ip->version_ihl & 0xf) * 4u;
+	uint8_t copy[NAT64_ICMP_IN_MAX];
+	struct xlat_tuple6 outer, inner;
+	const struct route6_slot *r;
+	struct nat64_mtus mtus = { 0, 0 };
+	struct rte_ipv6_hdr *ip6;
+	struct conn6_key key, in;
+	struct conn *c;
+	size_t room;
+	bool reply;
+	int n;
+
+	if (tb == NULL || conn6_count(tb) == 0)
+		return LB_PASS;
+	conn6_key4(&key, k->src_addr, k->dst_addr, k->src_port, k->dst_port,
+		   k->proto);
+	c = conn6_lookup(tb, &key, &reply);
+	if (c == NULL || !reply)
+		return LB_PASS;
+	if (len > sizeof(copy) || !nat64_icmp_room(m, ip, &room) ||
+	    rte_pktmbuf_data_len(m) < len + ((char *)ip - rte_pktmbuf_mtod(m, char *))) {
+		dp_drop(w, m, DROP_NAT64_UNTRANSLATABLE);
+		return LB_CONSUMED;
+	}
+	if (rte_raw_cksum((char *)ip + ihl, len - ihl) != 0xffff) {
+		dp_drop(w, m, DROP_ICMP_BAD_CHECKSUM);
+		return LB_CONSUMED;
+	}
+	conn6_key_get(tb, c, CONN_SIDE_IN, &in);
+	tuple6_back(&in, &outer);		/* VIP -> client */
+	memcpy(inner.src, in.src, 16);		/* what the client sent */
+	memcpy(inner.dst, in.dst, 16);
+	inner.sport = in.sport;
+	inner.dport = in.dport;
+	r = route6_lookup(&dp->routes6, outer.dst);
+	if (unlikely(r == NULL || ip->time_to_live <= 1)) {
+		dp_drop(w, m, r == NULL ? DROP_NO_ROUTE : DROP_TTL_EXCEEDED);
+		return LB_CONSUMED;
+	}
+	mtus.v6 = dp->ports[r->port].tx_mtu;
+	memcpy(copy, ip, len);
+	n = nat64_icmp_4to6(copy, len, (uint8_t *)ip, room, &outer, &inner,
+			    &mtus);
+	if (n < 0) {
+		dp_drop(w, m, DROP_NAT64_UNTRANSLATABLE);
+		return LB_CONSUMED;
+	}
+	ip6 = (struct rte_ipv6_hdr *)ip;
+	ip6->hop_limits--;		/* not in the ICMPv6 checksum */
+	rte_pktmbuf_data_len(m) = (uint16_t)((char *)ip -
+					     rte_pktmbuf_mtod(m, char *) + n);
+	rte_pktmbuf_pkt_len(m) = rte_pktmbuf_data_len(m);
+	conn_touch(c, w->now_ms);
+	ipv6_output(dp, w, m, r, outer.dst);
+	return LB_CONSUMED;
+}
+
+/* ---- new connections --------------------------------------------------- */
+
+/* Is the full-NAT tuple out (server side, its local side set) used by
+ * a connection of this worker: an IPv6 one, or for an IPv4 LIP an IPv4
+ * one too (IPv4 full NAT shares the group's IPv4 LIPs). */
+static bool
+lport_used(struct dp_worker *w, const struct conn6_key *out)
+{
+	struct conn_key4 k4 = { .proto = out->proto };
+
+	if (conn6_lookup(tables[w->id], out, NULL) != NULL)
+		return true;
+	if (out->family != AF_INET)
+		return false;
+	memcpy(&k4.src_addr, out->src, 4);
+	memcpy(&k4.dst_addr, out->dst, 4);
+	k4.src_port = out->sport;
+	k4.dst_port = out->dport;
+	return conn_lookup4(w->conns, &k4, NULL) != NULL;
+}
+
+/* A local address of out's family from g and a local port of this
+ * worker's slice (so answers to it are steered here) for the server
+ * side out (src set): true with out's local side set to a free tuple. */
+static bool
+lb6_pick_lport(struct dp_ctx *dp, struct dp_worker *w,
+	       const struct lb_laddr_snap *g, struct conn6_key *out)
+{
 	uint16_t lo, hi;
-	uint32_t i, n6 = 0, span;
+	uint32_t i, n = 0, span;
 
 	if (g == NULL || steer_lport_range(w->id, dp->n_workers, &lo, &hi) != 0)
 		return false;
 	for (i = 0; i < g->n; i++)
-		n6 += g->addrs[i].family == AF_INET6;
-	if (n6 == 0)
+		n += g->addrs[i].family == out->family;
+	if (n == 0)
 		return false;
 	span = (uint32_t)(hi - lo) + 1;
 	for (i = 0; i < LB6_LPORT_TRIES; i++) {
 		uint32_t s = lport_seq[w->id]++;
 		const struct inet_addr *a = &g->addrs[s % g->n];
 
-		if (a->family != AF_INET6)
+		if (a->family != out->family)
 			continue;
-		memcpy(out->dst, a->v6.s6_addr, 16);
+		memset(out->dst, 0, 16);
+		memcpy(out->dst, a->family == AF_INET6 ?
+				 (const void *)a->v6.s6_addr :
+				 (const void *)&a->v4.s_addr,
+		       a->family == AF_INET6 ? 16 : 4);
 		out->dport = rte_cpu_to_be_16((uint16_t)(lo + (s / g->n) % span));
-		if (conn6_lookup(tb, out, NULL) == NULL) {
+		if (!lport_used(w, out)) {
 			g->pcpu[w->id].conns++;
 			return true;
 		}
@@ -488,35 +592,25 @@ lb6_pick_lport6(struct dp_ctx *dp, struct dp_worker *w,
 	return false;
 }
 
-/* The server side of a new connection to d: NULL for DR and TUNNEL;
- * false when no local port is free. */
+/* The server side of a new connection to d (none for DR and TUNNEL:
+ * *has_out false); false when no local port is free. */
 static bool
 lb6_out_key(struct dp_ctx *dp, struct dp_worker *w,
 	    const struct lb_svc_snap *svc, const struct lb_dest_snap *d,
 	    const struct conn6_key *in, struct conn6_key *out, bool *has_out)
 {
 	rte_be16_t dport = d->port ? d->port : in->dport;
-	struct conn_key4 k4 = { .proto = in->proto };
 
 	*has_out = d->fwd == LB_FWD_FNAT || d->fwd == LB_FWD_NAT;
 	if (!*has_out)
 		return true;
-	if (d->addr.family == AF_INET) {	/* NAT64 */
-		k4.src_addr = d->addr.v4.s_addr;
-		k4.src_port = dport;
-		for (int i = 0; i < 4; i++) {
-			if (!lb_pick_lport(dp, w, svc->laddr, &k4))
-				return false;
-			conn6_key4(out, k4.src_addr, k4.dst_addr, k4.src_port,
-				   k4.dst_port, in->proto);
-			if (conn6_lookup(tables[w->id], out, NULL) == NULL)
-				return true;
-		}
-		return false;
+	if (d->addr.family == AF_INET) {	/* NAT64: an IPv4 LIP */
+		conn6_key4(out, d->addr.v4.s_addr, 0, dport, 0, in->proto);
+		return lb6_pick_lport(dp, w, svc->laddr, out);
 	}
 	conn6_key6(out, d->addr.v6.s6_addr, in->src, dport, in->sport,
 		   in->proto);
-	return d->fwd == LB_FWD_NAT || lb6_pick_lport6(dp, w, svc->laddr, out);
+	return d->fwd == LB_FWD_NAT || lb6_pick_lport(dp, w, svc->laddr, out);
 }
 
 /* ---- persistence (ipvsadm -p, -M: a prefix length for IPv6) ----------- */

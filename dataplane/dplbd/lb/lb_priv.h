@@ -27,20 +27,6 @@
 /** Create the workers' connection tables with the config's timeouts. */
 int lb_conn_init(struct dp_ctx *dp);
 
-/** The workers' local port state (lb_conn.c); 0 or -ENOMEM. */
-int lb_lport_init(struct dp_ctx *dp);
-void lb_lport_free(struct dp_ctx *dp);
-
-/**
- * A local address and port of group g for the full-NAT connection whose
- * out key (server side: src, proto) is in out: true with out's local
- * side (dst) set to a tuple no connection of this worker uses, handed
- * out as late as possible since its last use (lb_conn.c).  false when
- * every LIP is full (counted as the group's exhausted).
- */
-bool lb_pick_lport(struct dp_ctx *dp, struct dp_worker *w,
-		   const struct lb_laddr_snap *g, struct conn_key4 *out);
-
 /*
  * The TCP or UDP header of a packet whose IPv4 header net/ checked:
  * false with the reason in *why when it is cut short or, for UDP, its
@@ -422,5 +408,15 @@ bool lb6_owner(const struct dp_ctx *dp, const struct lb_svc_snap *svc,
 enum lb_verdict lb6_reply4(struct dp_ctx *dp, struct dp_worker *w,
 			   struct rte_mbuf *m, struct rte_ipv4_hdr *ip,
 			   struct l4_view *v, const struct conn_key4 *key);
+
+/**
+ * An ICMPv4 error to a local address quoting a packet that no IPv4
+ * connection owns (k: its connection seen from our side, server ->
+ * LIP): about a NAT64 connection, it goes to the IPv6 client translated
+ * (RFC 7915 4.2, LB_CONSUMED); anything else LB_PASS.
+ */
+enum lb_verdict lb6_icmp4(struct dp_ctx *dp, struct dp_worker *w,
+			  struct rte_mbuf *m, struct rte_ipv4_hdr *ip,
+			  const struct conn_key4 *k);
 
 #endif /* DPLB_LB_PRIV_H */
