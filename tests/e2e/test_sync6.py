@@ -13,8 +13,8 @@ addresses: VIP6 on the client side, LIP6 and LIP4 on the servers' side.
   dissector: IPVS's IPv6 entries (the client, VIP and server as sent,
   NAT64's IPv4 server IPv4-mapped) and dplb's IPv6 extension (version 2)
   with the local address;
-- the backup installs every IPv6 and NAT64 flow of the master, nothing
-  dropped;
+- the backup holds every IPv6 and NAT64 flow of the master (conn.list),
+  flagged synced, with its local address and port, nothing dropped;
 - failover: long-lived TCP flows over IPv6 full NAT and NAT64 (a byte
   every 100 ms each) while the addresses move to the backup and the
   master's dplbd is killed -9: every flow survives, no reset, no stall
@@ -198,12 +198,33 @@ def test_ipv6_sync_message_decodes_with_tshark(pair6):
     assert seen == {FNAT6, NAT64}, seen
 
 
-def test_backup_installs_ipv6_and_nat64_flows(pair6):
+def addr_port(s):
+    """conn.list's "addr:port" or "[addr6]:port"."""
+    a, p = s.rsplit(":", 1)
+    return ipaddress.ip_address(a.strip("[]")), int(p)
+
+
+def test_backup_holds_the_masters_ipv6_and_nat64_flows(pair6):
+    """conn.list on the backup: every live flow of the master, flagged
+    synced, with the master's real server and local address and port
+    (IPv6 for full NAT, IPv4 for NAT64)."""
     before = pair6.backup("lb2")
-    c = flows(pair6.lab, 10, 10, 3)
-    assert wait_for(lambda: pair6.backup("lb2")["installed"] -
-                    before["installed"] >= 20, 8), pair6.stats("lb2")
-    base.assert_all_kept(c.report(), 2.5)
+    c = flows(pair6.lab, 10, 10, 4)
+    time.sleep(1.5)
+    master = base.live(pair6, "lb", c)
+    assert len(master) == 20, master
+    assert wait_for(lambda: master <= base.held(pair6, "lb2"), 5), \
+        master - base.held(pair6, "lb2")
+    synced = {base.key(x) for x in pair6.conns("lb2", synced=True)}
+    assert master <= synced
+    for k in master:
+        vip, vport = addr_port(k[1])
+        assert vip == ipaddress.ip_address(VIP6)
+        lip, lport = addr_port(k[3])
+        assert lip == ipaddress.ip_address(LIP6 if vport == FNAT6 else LIP4)
+        assert lport >= 1024
+    assert pair6.backup("lb2")["installed"] - before["installed"] >= 20
+    base.assert_all_kept(c.report(), 3.5)
     st = pair6.backup("lb2")
     assert st["dropped"] == 0, st
     m = pair6.stats("lb")["master"]
