@@ -366,17 +366,12 @@ conn_table_create(struct conn_table **tp, const char *name,
 	t->entries = rte_zmalloc_socket("conn_entries",
 					((size_t)capacity + 1) * sizeof(struct conn),
 					RTE_CACHE_LINE_SIZE, socket);
-	t->counters = rte_zmalloc_socket("conn_counters",
-					 ((size_t)capacity + 1) *
-						 sizeof(struct conn_counters),
-					 RTE_CACHE_LINE_SIZE, socket);
-	if (t->buckets == NULL || t->entries == NULL || t->counters == NULL) {
+	if (t->buckets == NULL || t->entries == NULL) {
 		conn_table_free(t);
 		return -ENOMEM;
 	}
 	t->memory = sizeof(*t) + nb * sizeof(struct conn_bucket) +
-		    ((size_t)capacity + 1) *
-			    (sizeof(struct conn) + sizeof(struct conn_counters));
+		    ((size_t)capacity + 1) * sizeof(struct conn);
 	t->seed[0] = rte_rand();
 	t->seed[1] = rte_rand();
 	t->seed[2] = rte_rand();
@@ -392,7 +387,6 @@ conn_table_free(struct conn_table *t)
 		return;
 	rte_free(t->buckets);
 	rte_free(t->entries);
-	rte_free(t->counters);
 	rte_free(t);
 }
 
@@ -484,7 +478,6 @@ entry_new(struct conn_table *t, const struct conn_key4 *in,
 		c->own_timeout = RTE_MIN(timeout, CONN_MAX_TIMEOUT_MS);
 	}
 	c->last_seen = now;
-	memset(&t->counters[idx], 0, sizeof(t->counters[idx]));
 
 	index_insert(t, in, idx << 1 | CONN_SIDE_IN);
 	if (out != NULL)
