@@ -23,6 +23,7 @@
 #define DPLB_NET_H
 
 #include <stdbool.h>
+#include <string.h>
 
 #include <rte_ether.h>
 #include <rte_ip.h>
@@ -30,6 +31,7 @@
 #include <rte_udp.h>
 
 #include "core/dp.h"
+#include "core/tx.h"
 #include "net/csum.h"
 #include "net/route.h"
 
@@ -63,9 +65,34 @@ void dp_to_twin(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
 void dp_to_slow(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 		enum slow_kind kind, uint16_t port, rte_be32_t nexthop);
 
-/** Send an IPv4 packet (Ethernet header present) along route r to dst. */
-void ipv4_output(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
-		 const struct route_slot *r, rte_be32_t dst);
+/* Each worker's neighbour cache (neigh.h), by worker id: a worker
+ * touches only its own.  Its slots hold the next hop's MAC and the out
+ * port's, so a send writes them as one 12-byte copy. */
+extern struct neigh_cache net_nh_cache[DP_MAX_WORKERS];
+
+/**
+ * Send an IPv4 packet (Ethernet header present) along route r to dst:
+ * the next hop's MAC and our source MAC from the worker's neighbour
+ * cache, then the port's tx buffer; a next hop not resolved yet goes
+ * to the main lcore (dp_to_slow()).  Inline: every packet leaves here.
+ */
+static __rte_always_inline void
+ipv4_output(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
+	    const struct route_slot *r, rte_be32_t dst)
+{
+	const struct dp_port *out = &dp->ports[r->port];
+	rte_be32_t nexthop = r->gw != 0 ? r->gw : dst;
+	const struct neigh_cache_slot *s;
+
+	s = neigh_cache_get4_l2(&dp->neigh, &net_nh_cache[w->id], r->port,
+				nexthop, &out->mac, out->port_id);
+	if (unlikely(s == NULL)) {
+		dp_to_slow(dp, w, m, SLOW_RESOLVE, r->port, nexthop);
+		return;
+	}
+	memcpy(rte_pktmbuf_mtod(m, void *), &s->mac, 2 * RTE_ETHER_ADDR_LEN);
+	dp_tx(w, s->tx_port, m);
+}
 /** Forward a transit packet along its route r as a router does. */
 void ipv4_forward(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 		  struct rte_ipv4_hdr *ip, const struct route_slot *r);
