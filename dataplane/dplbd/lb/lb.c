@@ -272,7 +272,7 @@ lb_tunnel_xmit(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 }
 
 /* Client -> real server, by the connection's forwarding mode. */
-static void
+static __rte_always_inline void
 lb_xmit_in(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 	   struct rte_ipv4_hdr *ip, struct l4_view *v, struct conn *c)
 {
@@ -353,7 +353,7 @@ lb_expire_quiescent(struct dp_worker *w, struct rte_mbuf *m, struct conn *c)
 }
 
 /* Real server -> client (FNAT, NAT): back to the VIP's face. */
-static void
+static __rte_always_inline void
 lb_reply(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 	 struct rte_ipv4_hdr *ip, struct l4_view *v, struct conn *c)
 {
@@ -409,7 +409,7 @@ lb_may_create(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 	return true;
 }
 
-static void
+static __rte_always_inline void
 lb_inbound(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 	   struct rte_ipv4_hdr *ip, struct l4_view *v,
 	   const struct lb_svc_snap *svc, const struct conn_key4 *key,
