@@ -331,8 +331,11 @@ net_ipv4_usual(const struct dp_ctx *dp, uint16_t port, struct rte_mbuf *m,
 	r = memo->r;
 	if (unlikely(r == NULL))
 		return NULL;
-	if (tot < avail)
-		rte_pktmbuf_trim(m, (uint16_t)(avail - tot));
+	if (tot < avail) {
+		/* one segment (checked above): no walk to the last */
+		m->data_len = (uint16_t)(sizeof(*eth) + tot);
+		m->pkt_len = sizeof(*eth) + tot;
+	}
 	return r;
 }
 
