@@ -31,6 +31,12 @@ reserve_hugepages() {
 
 add() { PASSED=$((PASSED + $1)); FAILED=$((FAILED + $2)); }
 
+# What failed, repeated at the end beside the totals: CI shows only the
+# output's tail, and a suite's own report may have scrolled out of it.
+FAILURES=$RESULTS/failures.txt
+: >"$FAILURES"
+failure() { printf '%s\n' "$*" | cut -c1-400 >>"$FAILURES"; }
+
 # cmocka binaries: count "[  PASSED  ] N" / "[  FAILED  ] N" lines.
 run_unit_dir() {
 	local dir=$1 label=$2 t out p f rc
@@ -47,7 +53,10 @@ run_unit_dir() {
 			f=1	# crashed or sanitizer abort
 		fi
 		echo "unit[$label] $(basename "$t"): $p passed, $f failed"
-		[ "$f" != 0 ] && sed 's/^/    /' "$out" | tail -40
+		if [ "$f" != 0 ]; then
+			sed 's/^/    /' "$out" | tail -40
+			failure "unit[$label] $(basename "$t"): $(grep -m1 -E '^\[  FAILED  \] |ERROR|Sanitizer' "$out")"
+		fi
 		add "$p" "$f"
 	done
 }
@@ -58,14 +67,21 @@ run_pytest() {
 	local xml=$RESULTS/$label.xml counts
 	"$PY" -m pytest -q -p no:cacheprovider --junitxml="$xml" "$@" 2>&1 |
 		tail -25 | sed "s/^/  [$label] /"
-	counts=$("$PY" - "$xml" <<'PYEOF'
+	counts=$("$PY" - "$xml" "$FAILURES" "$label" <<'PYEOF'
 import sys, xml.etree.ElementTree as ET
 try:
     root = ET.parse(sys.argv[1]).getroot()
 except Exception:
+    with open(sys.argv[2], "a") as out:
+        out.write(f"{sys.argv[3]}: no JUnit XML (pytest crashed)\n")
     print("0 1"); sys.exit()
 suites = [root] if root.tag == "testsuite" else list(root)
 t = sum(int(s.get("tests", 0)) for s in suites)
+with open(sys.argv[2], "a") as out:
+    for case in root.iter("testcase"):
+        for bad in list(case.findall("failure")) + list(case.findall("error")):
+            msg = " ".join((bad.get("message") or "").split())
+            out.write(f"{sys.argv[3]}: {case.get('classname')}::{case.get('name')}: {msg}"[:400] + "\n")
 f = sum(int(s.get("failures", 0)) + int(s.get("errors", 0)) for s in suites)
 sk = sum(int(s.get("skipped", 0)) for s in suites)
 print(t - f - sk, f)
@@ -85,7 +101,10 @@ run_fuzz() {
 	[ -z "$p" ] && { p=0; f=1; }
 	grep '^fuzz\[' "$out" | sed 's/^/  /'
 	echo "fuzz: $p passed, $f failed"
-	[ "$f" != 0 ] && sed 's/^/    /' "$out" | tail -20
+	if [ "$f" != 0 ]; then
+		sed 's/^/    /' "$out" | tail -20
+		failure "fuzz: $(grep -m1 -iE 'fail|crash|error' "$out")"
+	fi
 	add "$p" "$f"
 }
 
@@ -98,7 +117,10 @@ run_bench_smoke() {
 	f=$(sed -n 's/^bench-smoke: \([0-9]*\) passed, \([0-9]*\) failed$/\2/p' "$out")
 	[ -z "$p" ] && { p=0; f=1; }
 	echo "bench[smoke]: $p passed, $f failed"
-	[ "$f" != 0 ] && sed 's/^/    /' "$out" | tail -20
+	if [ "$f" != 0 ]; then
+		sed 's/^/    /' "$out" | tail -20
+		failure "bench[smoke]: $(grep -m1 -iE 'fail|error' "$out")"
+	fi
 	add "$p" "$f"
 }
 
@@ -120,6 +142,10 @@ if [ "${1:-}" != "--asan-only" ]; then
 fi
 [ -d tests/packet ] && DPLBD_BIN=$BUILD/asan/dplbd run_pytest packet-asan tests/packet
 
+if [ -s "$FAILURES" ]; then
+	echo "failures:"
+	sed 's/^/  /' "$FAILURES"
+fi
 echo "time: $(( $(date +%s) - START )) s"
 echo "$PASSED passed, $FAILED failed"
 [ "$FAILED" = 0 ]
