@@ -49,6 +49,7 @@ struct dplb_config;
  * so some are still dropped (no_lport); the instruction counts of
  * make bench-callgrind, at a lower rate, are not affected. */
 #define BENCH_LIPS_MAX 31
+#define BENCH_WORKERS_MAX 2		/* --workers: the scaling scenario */
 #define BENCH_FRAME_LEN 60		/* 64 bytes on the wire with the FCS */
 
 /* ---- the generator (gen.c) ---- */
@@ -84,6 +85,9 @@ struct gen {
 					 * (not the VIP), answers come from it */
 	uint32_t n_flows;
 	uint32_t n_dests;
+	uint32_t *mine;			/* --workers: the flows this generator
+					 * makes (its worker's), NULL: all */
+	uint32_t n_mine;		/* their number (n_flows without) */
 	uint32_t *reply;		/* per flow: rs | lip << 8 | lport << 16 */
 	struct rte_ether_addr ext_mac, int_mac;
 	struct gen_tmpl syn, ack, out;	/* client SYN, client ACK, reply */
@@ -110,18 +114,61 @@ int gen_init(struct gen *g, uint8_t proto, uint8_t fwd, uint32_t n_flows,
 	     const struct rte_ether_addr *int_mac);
 void gen_free(struct gen *g);
 
+/** part: a copy of g (sharing its reply table) that makes only the
+ * flows worker owns among n_workers (net/steer.h); free part->mine. */
+int gen_split(const struct gen *g, unsigned int worker,
+	      unsigned int n_workers, struct gen *part);
+
 /** Start a phase: mode, and how many packets at most (UINT64_MAX). */
 void gen_phase(struct gen *g, enum gen_mode mode, uint64_t budget);
 
 /** Install the generator on both ports' rx queue 0. */
 int gen_attach(struct gen *g, uint16_t ext_port, uint16_t int_port);
 
+/** The generator on one rx queue: client packets (ext) or replies. */
+int gen_attach_queue(struct gen *g, uint16_t port, uint16_t queue, bool ext);
+
 /** Learn each flow's real server and local port from what dplbd sends
  * to the servers (during the fill); returns the callback handle. */
 const void *gen_capture_attach(struct gen *g, uint16_t int_port);
 void gen_capture_detach(uint16_t int_port, const void *cb);
+const void *gen_capture_attach_queue(struct gen *g, uint16_t int_port,
+				     uint16_t queue);
+void gen_capture_detach_queue(uint16_t int_port, uint16_t queue,
+			      const void *cb);
 
 /** Check every packet dplbd sends: addresses, ports, MACs, checksums. */
 int gen_verify_attach(struct gen *g, uint16_t ext_port, uint16_t int_port);
+int gen_verify_attach_queue(struct gen *g, uint16_t port, uint16_t queue,
+			    bool ext);
+
+/* ---- two workers (scale.c) ---- */
+
+/* The scaling scenario's figures: sums over the workers of each one's
+ * packets per CPU second of its own thread (and per wall second). */
+struct scale_figures {
+	double base_pps, base_pps_wall;
+	double pipe_pps, pipe_pps_wall;
+	uint64_t drops;
+};
+
+struct scale_opts {
+	double seconds, warmup;
+	unsigned int burst;
+	bool verify;
+};
+
+/**
+ * Full NAT on every worker of dp (dp->n_workers, up to
+ * BENCH_WORKERS_MAX), each fed on its own queues of both ports by its
+ * own copy of g making only the flows that worker owns.  scale_setup
+ * attaches the generators and establishes g's flows through the
+ * workers; scale_round measures one baseline/dplbd round pair.
+ */
+int scale_setup(struct dp_ctx *dp, struct gen *g, uint16_t ext_port,
+		uint16_t int_port, const struct scale_opts *o);
+void scale_round(struct scale_figures *r);
+/** Packets checked and found wrong over all generators (--verify). */
+void scale_checked(uint64_t *checked, uint64_t *bad, const char **first_bad);
 
 #endif /* DPLB_BENCH_H */

@@ -20,6 +20,7 @@
 
 #include "bench.h"
 #include "lb/lb_svc.h"
+#include "net/steer.h"
 
 #define ETH_LEN 14
 #define IP_LEN 20
@@ -42,7 +43,20 @@ struct gen_port {
 	bool ext;
 };
 
-static struct gen_port gen_ports[2];
+/* Queue 0 of both ports (gen_attach), or every worker's queues of both
+ * (gen_attach_queue, --workers). */
+#define GEN_PORTS_MAX (2 + 4 * BENCH_WORKERS_MAX)
+
+static struct gen_port gen_ports[GEN_PORTS_MAX];
+static unsigned int n_gen_ports = 2;
+
+/* Flow f's number: the k-th of this generator's flows (--workers: the
+ * flows its worker owns; else all). */
+static inline uint32_t
+flow_nth(const struct gen *g, uint32_t k)
+{
+	return g->mine != NULL ? g->mine[k] : k;
+}
 
 /* ---- checksums ---- */
 
@@ -180,6 +194,7 @@ gen_init(struct gen *g, uint8_t proto, uint8_t fwd, uint32_t n_flows,
 	g->fwd = fwd;
 	g->replies = fwd == LB_FWD_FNAT || fwd == LB_FWD_NAT;
 	g->n_flows = n_flows;
+	g->n_mine = n_flows;
 	g->n_dests = n_dests;
 	g->ext_mac = *ext_mac;
 	g->int_mac = *int_mac;
@@ -197,6 +212,24 @@ gen_free(struct gen *g)
 {
 	free(g->reply);
 	g->reply = NULL;
+}
+
+int
+gen_split(const struct gen *g, unsigned int worker, unsigned int n_workers,
+	  struct gen *part)
+{
+	uint32_t f;
+
+	*part = *g;
+	part->mine = malloc(sizeof(*part->mine) * (g->n_flows ? g->n_flows : 1));
+	if (part->mine == NULL)
+		return -ENOMEM;
+	part->n_mine = 0;
+	for (f = 0; f < g->n_flows; f++)
+		if (steer_by_client(client_addr(f), client_port(f),
+				    n_workers) == worker)
+			part->mine[part->n_mine++] = f;
+	return part->n_mine != 0 ? 0 : -EINVAL;
 }
 
 void
@@ -256,7 +289,8 @@ make_in(struct gen *g, struct rte_mbuf **pkts, uint16_t n)
 			} else {
 				t = &g->ack;
 			}
-			f = (uint32_t)((k * FILL_MULT) % g->n_flows);
+			f = g->mine != NULL ? g->mine[k % g->n_mine] :
+				(uint32_t)((k * FILL_MULT) % g->n_flows);
 			pkt_make(pkts[i], t, client_addr(f), flow_dst(g, f),
 				 client_port(f), vport, f);
 		}
@@ -279,8 +313,8 @@ make_in(struct gen *g, struct rte_mbuf **pkts, uint16_t n)
 		break;
 	default:
 		for (i = 0; i < n; i++) {
-			f = g->cur_in;
-			if (++g->cur_in == g->n_flows)
+			f = flow_nth(g, g->cur_in);
+			if (++g->cur_in == g->n_mine)
 				g->cur_in = 0;
 			pkt_make(pkts[i], &g->ack, client_addr(f), flow_dst(g, f),
 				 client_port(f), vport, f);
@@ -297,10 +331,10 @@ make_out(struct gen *g, struct rte_mbuf **pkts, uint16_t n)
 	uint16_t i;
 
 	for (i = 0; i < n; i++) {
-		uint32_t f = g->cur_out, r = g->reply[f];
+		uint32_t f = flow_nth(g, g->cur_out), r = g->reply[f];
 		rte_be32_t rs = rte_cpu_to_be_32(BENCH_RS_BASE + (r & 0xff));
 
-		if (++g->cur_out == g->n_flows)
+		if (++g->cur_out == g->n_mine)
 			g->cur_out = 0;
 		if (fnat)
 			pkt_make(pkts[i], &g->out, rs,
@@ -333,6 +367,28 @@ gen_rx(uint16_t port, uint16_t queue, struct rte_mbuf **pkts, uint16_t n,
 	else
 		make_out(g, pkts, k);
 	return k;
+}
+
+/* A gen_port for (g, ext) from the pool: NULL when it is used up. */
+static struct gen_port *
+gen_port_new(struct gen *g, bool ext)
+{
+	if (n_gen_ports == GEN_PORTS_MAX)
+		return NULL;
+	gen_ports[n_gen_ports] = (struct gen_port){ g, ext };
+	return &gen_ports[n_gen_ports++];
+}
+
+int
+gen_attach_queue(struct gen *g, uint16_t port, uint16_t queue, bool ext)
+{
+	struct gen_port *gp = gen_port_new(g, ext);
+
+	if (gp == NULL)
+		return -ENOSPC;
+	if (rte_eth_add_rx_callback(port, queue, gen_rx, gp) == NULL)
+		return -rte_errno;
+	return 0;
 }
 
 int
@@ -396,14 +452,26 @@ gen_capture(uint16_t port, uint16_t queue, struct rte_mbuf **pkts,
 const void *
 gen_capture_attach(struct gen *g, uint16_t int_port)
 {
-	return rte_eth_add_tx_callback(int_port, 0, gen_capture, g);
+	return gen_capture_attach_queue(g, int_port, 0);
+}
+
+const void *
+gen_capture_attach_queue(struct gen *g, uint16_t int_port, uint16_t queue)
+{
+	return rte_eth_add_tx_callback(int_port, queue, gen_capture, g);
 }
 
 void
 gen_capture_detach(uint16_t int_port, const void *cb)
 {
+	gen_capture_detach_queue(int_port, 0, cb);
+}
+
+void
+gen_capture_detach_queue(uint16_t int_port, uint16_t queue, const void *cb)
+{
 	/* The callback's memory stays allocated (it is ours anyway). */
-	rte_eth_remove_tx_callback(int_port, 0, cb);
+	rte_eth_remove_tx_callback(int_port, queue, cb);
 }
 
 /* ---- checking what dplbd sends ---- */
@@ -580,6 +648,18 @@ gen_verify_attach(struct gen *g, uint16_t ext_port, uint16_t int_port)
 	gen_ports[1].g = g;
 	if (rte_eth_add_tx_callback(ext_port, 0, gen_verify, &gen_ports[0]) == NULL ||
 	    rte_eth_add_tx_callback(int_port, 0, gen_verify, &gen_ports[1]) == NULL)
+		return -rte_errno;
+	return 0;
+}
+
+int
+gen_verify_attach_queue(struct gen *g, uint16_t port, uint16_t queue, bool ext)
+{
+	struct gen_port *gp = gen_port_new(g, ext);
+
+	if (gp == NULL)
+		return -ENOSPC;
+	if (rte_eth_add_tx_callback(port, queue, gen_verify, gp) == NULL)
 		return -rte_errno;
 	return 0;
 }

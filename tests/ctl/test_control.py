@@ -279,9 +279,6 @@ def test_neigh_add_list_del(ctl, with_addr):
     ("neigh.list", {"dev": "nope0"}, "ENODEV"),
     ("neigh.list", {"dev": True}, "EINVAL"),
     ("neigh.flush", {"dev": "nope0"}, "ENODEV"),
-    ("neigh.add", {"ip": "2001:db8::2", "mac": "02:00:00:00:00:02",
-                   "dev": "dp0"}, "EAFNOSUPPORT"),
-    ("addr.add", {"addr": "2001:db8::1/64", "dev": "dp0"}, "EAFNOSUPPORT"),
 ])
 def test_neigh_errors(ctl, method, params, code):
     err(ctl, method, params, code)

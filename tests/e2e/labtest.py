@@ -27,6 +27,12 @@ DP1_IP = "198.18.1.1"
 RS1_IP = "198.18.1.11"
 RS2_IP = "198.18.1.12"
 MGMT_PORT = 8080
+# IPv6 on every link (tests/lab/lib.sh)
+CLIENT_IP6 = "2001:2::2"
+DP0_IP6 = "2001:2::1"
+DP1_IP6 = "2001:2:0:1::1"
+RS1_IP6 = "2001:2:0:1::11"
+RS2_IP6 = "2001:2:0:1::12"
 DR_CLIENT_IP = "198.18.1.2"  # the client's leg on the servers' side
 
 # The UDP echo services of Lab.udp_echo_services() (test_lb_udp,

@@ -92,7 +92,9 @@ lab_up_ha() {
 # socket and addresses)
 lab_config_ha() {
 	local node=$1 out=${2:-$LAB_STATE/dplbd-$1.conf}
-	lab_config "$out.base" >/dev/null || return 1
+	lab_config "$out.base.6" >/dev/null || return 1
+	# the HA pair's links have no IPv6: its addresses out
+	sed -E 's/, "[0-9a-f:]+\/64"//' "$out.base.6" >"$out.base" && rm -f "$out.base.6" || return 1
 	case $node in
 	lb) mv "$out.base" "$out" ;;
 	lb2)

@@ -6,11 +6,17 @@
 # variables only.
 #
 #   ${P}-c    client  c0   198.18.0.2/24, default via 198.18.0.1
+#                          2001:2::2/64, default via 2001:2::1
 #   ${P}-lb   dplbd   lb0 (to the client), lb1 (to the switch); no IPs, no IPv6;
-#                     dplbd's twins dp0 198.18.0.1/24 and dp1 198.18.1.1/24
-#   ${P}-sw   bridge  br0 joining s-lb (peer of lb1), s-rs1, s-rs2
+#                     dplbd's twins dp0 198.18.0.1/24 2001:2::1/64 and
+#                     dp1 198.18.1.1/24 2001:2:0:1::1/64 (kernel IPv6 on
+#                     for the twins only)
+#   ${P}-sw   bridge  br0 joining s-lb (peer of lb1), s-rs1, s-rs2 (no IPv6)
 #   ${P}-rs1  server  eth0 198.18.1.11/24, default via 198.18.1.1
+#                          2001:2:0:1::11/64, default via 2001:2:0:1::1
 #   ${P}-rs2  server  eth0 198.18.1.12/24, default via 198.18.1.1
+#                          2001:2:0:1::12/64, default via 2001:2:0:1::1
+# IPv6 addresses come from 2001:2::/48, the benchmarking range (RFC 5180).
 #
 # Everything the lab creates is recorded under $LAB_STATE
 # (/run/dplb-lab/$P): the namespaces in "netns", one file per started
@@ -54,6 +60,11 @@ DP1_IP=198.18.1.1
 RS1_IP=198.18.1.11
 RS2_IP=198.18.1.12
 MGMT_PORT=8080
+CLIENT_IP6=2001:2::2
+DP0_IP6=2001:2::1
+DP1_IP6=2001:2:0:1::1
+RS1_IP6=2001:2:0:1::11
+RS2_IP6=2001:2:0:1::12
 
 # Colours only on a terminal.
 if [ -t 1 ]; then
@@ -188,13 +199,24 @@ _lab_sysctl() {
 }
 
 _lab_host_iface() {
-	# _lab_host_iface NODE IFACE ADDR/LEN GW
-	local node=$1 ifc=$2 addr=$3 gw=$4
+	# _lab_host_iface NODE IFACE ADDR/LEN GW [ADDR6/LEN GW6]
+	local node=$1 ifc=$2 addr=$3 gw=$4 addr6=${5:-} gw6=${6:-}
 	lab_in "$node" ethtool -K "$ifc" tx off >/dev/null 2>&1 ||
 		lab_warn "ethtool -K $ifc tx off failed in $P-$node"
 	lab_in "$node" ip addr add "$addr" dev "$ifc"
+	[ -z "$addr6" ] || lab_in "$node" ip addr add "$addr6" dev "$ifc" nodad
 	lab_in "$node" ip link set "$ifc" up
 	lab_in "$node" ip route add default via "$gw"
+	[ -z "$gw6" ] || lab_in "$node" ip -6 route add default via "$gw6"
+}
+
+# IPv6 on in the hosts and, for dplbd's twins, in the lb namespace;
+# no duplicate address detection (addresses usable at once) and no
+# router solicitations (the lab has no router advertisements).
+_lab_ipv6_on() {
+	_lab_sysctl "$1" net.ipv6.conf.all.disable_ipv6=0 net.ipv6.conf.default.disable_ipv6=0 \
+		net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0 \
+		net.ipv6.conf.all.router_solicitations=0 net.ipv6.conf.default.router_solicitations=0
 }
 
 lab_up() {
@@ -220,9 +242,12 @@ lab_up() {
 	for node in $LAB_NODES; do
 		_lab_ns_add "$P-$node" || return 1
 		lab_in "$node" ip link set lo up || return 1
-		# no IPv6 anywhere: no RS/ND/MLD noise in dplbd's counters
-		_lab_sysctl "$node" net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1 ||
-			return 1
+		case $node in
+		sw) # a switch: no IPv6 of its own (no MLD noise)
+			_lab_sysctl "$node" net.ipv6.conf.all.disable_ipv6=1 \
+				net.ipv6.conf.default.disable_ipv6=1 || return 1 ;;
+		*) _lab_ipv6_on "$node" || return 1 ;;
+		esac
 	done
 
 	# veth pairs, created directly inside the namespaces (no name clash in
@@ -257,9 +282,9 @@ lab_up() {
 	done
 
 	# hosts
-	_lab_host_iface c c0 "$CLIENT_IP/24" "$DP0_IP" || return 1
-	_lab_host_iface rs1 eth0 "$RS1_IP/24" "$DP1_IP" || return 1
-	_lab_host_iface rs2 eth0 "$RS2_IP/24" "$DP1_IP" || return 1
+	_lab_host_iface c c0 "$CLIENT_IP/24" "$DP0_IP" "$CLIENT_IP6/64" "$DP0_IP6" || return 1
+	_lab_host_iface rs1 eth0 "$RS1_IP/24" "$DP1_IP" "$RS1_IP6/64" "$DP1_IP6" || return 1
+	_lab_host_iface rs2 eth0 "$RS2_IP/24" "$DP1_IP" "$RS2_IP6/64" "$DP1_IP6" || return 1
 
 	lab_log "up: namespaces $(tr '\n' ' ' <"$LAB_STATE/netns")"
 }

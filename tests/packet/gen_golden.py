@@ -92,12 +92,24 @@ def garp(port_mac, ip):
                 pdst=ip))
 
 
+def unsolicited_na(port_mac, ip, router):
+    """dplbd's announcement of one of its IPv6 addresses (net6/nd.c)."""
+    from scapy.all import ICMPv6ND_NA, ICMPv6NDOptDstLLAddr, IPv6
+    return build(Ether(dst="33:33:00:00:00:01", src=port_mac) /
+                 IPv6(src=ip, dst="ff02::1", hlim=255) /
+                 ICMPv6ND_NA(R=int(router), S=0, O=1, tgt=ip) /
+                 ICMPv6NDOptDstLLAddr(lladdr=port_mac))
+
+
 def announcements(port, case=None):
-    """The gratuitous ARPs dplbd sends at start on port."""
+    """The gratuitous ARPs (IPv6: unsolicited advertisements) dplbd sends
+    at start on port."""
     for name, mac, ip in PORTS:
         if name == port:
             extra = case.addrs.get(port, []) if case else []
-            return [garp(mac, a.split("/")[0]) for a in [ip] + extra]
+            router = case.forward if case else True
+            return [unsolicited_na(mac, a.split("/")[0], router) if ":" in a
+                    else garp(mac, a.split("/")[0]) for a in [ip] + extra]
     return []
 
 
@@ -344,6 +356,9 @@ services = ( {{ proto = "tcp"; vip = "{vip}"; port = 80; sched = "rr";
     import gen_snat
     import gen_synproxy
     import gen_tcpx
+    # --- the IPv6 stack (issue 15)
+    import gen_ipv6
+    cs += gen_ipv6.cases()
     cs += gen_lb.cases() + gen_tcpx.cases() + gen_synproxy.cases()
     cs += gen_snat.cases()
     return cs

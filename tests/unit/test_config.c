@@ -403,11 +403,11 @@ test_bad_address(void **state)
 	ASSERT_ERR("ports = ( { name = \"dp0\"; device = \"x\";\n"
 		   "  addresses = [ \"198.18.0.1/24\",\n \"198.18.0.300/24\" ]; } );",
 		   "t.conf:3: ports.[0].addresses.[1]: invalid prefix "
-		   "'198.18.0.300/24' (expected a.b.c.d/len)");
+		   "'198.18.0.300/24' (expected a.b.c.d/len or x:x::x/len)");
 	ASSERT_ERR("ports = ( { name = \"dp0\"; device = \"x\"; "
 		   "addresses = [ \"198.18.0.1/33\" ]; } );",
 		   "t.conf:1: ports.[0].addresses.[0]: invalid prefix "
-		   "'198.18.0.1/33' (expected a.b.c.d/len)");
+		   "'198.18.0.1/33' (expected a.b.c.d/len or x:x::x/len)");
 	ASSERT_ERR("ports = ( { name = \"dp0\"; device = \"x\"; "
 		   "addresses = [ \"224.0.0.1/24\" ]; } );",
 		   "t.conf:1: ports.[0].addresses.[0]: '224.0.0.1/24' is not "
@@ -438,23 +438,36 @@ test_duplicate_address(void **state)
 }
 
 static void
-test_ipv6_rejected(void **state)
+test_ipv6_taken(void **state)
 {
+	ASSERT_OK(TWO_PORTS);
+	ASSERT_OK("ports = ( { name = \"dp0\"; device = \"x\"; "
+		  "addresses = [ \"198.18.0.1/24\", \"2001:db8::1/64\", "
+		  "\"2001:db8:1::1\" ]; } );\n"
+		  "routes = ( { dst = \"2001:db8:5::/48\"; via = \"2001:db8::fe\"; },\n"
+		  " { dst = \"::/0\"; via = \"fe80::1\"; dev = \"dp0\"; } );\n"
+		  "neigh = { static = ( { ip = \"fe80::1\"; "
+		  "mac = \"02:00:00:00:00:01\"; dev = \"dp0\"; } ); };");
+	assert_int_equal(cfg.ports[0].addrs[1].addr.family, AF_INET6);
+	assert_int_equal(cfg.ports[0].addrs[1].len, 64);
+	assert_int_equal(cfg.ports[0].addrs[2].len, 128);
+	assert_int_equal(cfg.routes[1].dst.len, 0);
+	assert_int_equal(cfg.neighs[0].ip.family, AF_INET6);
 	ASSERT_ERR("ports = ( { name = \"dp0\"; device = \"x\"; "
-		   "addresses = [ \"2001:db8::1/64\" ]; } );",
-		   "t.conf:1: ports.[0].addresses.[0]: IPv6 is not supported "
-		   "by the dataplane yet");
-	ASSERT_ERR(TWO_PORTS "routes = ( { dst = \"2001:db8::/32\"; dev = \"dp0\"; } );",
-		   "t.conf:3: routes.[0].dst: IPv6 is not supported by the "
-		   "dataplane yet");
+		   "addresses = [ \"ff02::1/64\" ]; } );",
+		   "t.conf:1: ports.[0].addresses.[0]: 'ff02::1/64' is not a "
+		   "unicast address");
+	ASSERT_ERR("ports = ( { name = \"dp0\"; device = \"x\"; "
+		   "addresses = [ \"2001:db8::1/0\" ]; } );",
+		   "t.conf:1: ports.[0].addresses.[0]: prefix length of "
+		   "'2001:db8::1/0' must be 1 to 128");
 	ASSERT_ERR(TWO_PORTS "routes = ( { dst = \"198.19.0.0/24\"; "
-		   "via = \"2001:db8::1\"; } );",
-		   "t.conf:3: routes.[0].via: IPv6 is not supported by the "
-		   "dataplane yet");
-	ASSERT_ERR(TWO_PORTS "neigh = { static = ( { ip = \"fe80::1\"; "
-		   "mac = \"02:00:00:00:00:01\"; dev = \"dp0\"; } ); };",
-		   "t.conf:3: neigh.static.[0].ip: IPv6 is not supported by "
-		   "the dataplane yet");
+		   "via = \"2001:db8::1\"; dev = \"dp0\"; } );",
+		   "t.conf:3: routes.[0].via: must be of the same family as "
+		   "dst");
+	ASSERT_ERR(TWO_PORTS "routes = ( { dst = \"2001:db8:5::1/48\"; "
+		   "dev = \"dp0\"; } );",
+		   "t.conf:3: routes.[0].dst: host bits set in 2001:db8:5::1/48");
 }
 
 static void
@@ -1391,7 +1404,7 @@ main(void)
 		cmocka_unit_test(test_duplicate_twin),
 		cmocka_unit_test(test_bad_address),
 		cmocka_unit_test(test_duplicate_address),
-		cmocka_unit_test(test_ipv6_rejected),
+		cmocka_unit_test(test_ipv6_taken),
 		cmocka_unit_test(test_route_host_bits),
 		cmocka_unit_test(test_route_unknown_dev),
 		cmocka_unit_test(test_routes_before_ports),

@@ -4,7 +4,8 @@
  * contract keepalived relies on, snapshot lookup (with the port-0
  * fallback), built schedulers that pick, counters and loads that
  * survive rebuilds and deletions, laddr groups, the local-port slices
- * and their inverse, and applying a config.
+ * and their inverse, full-NAT connections with their local ports
+ * (lb_conn.c), and applying a config.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -23,6 +24,8 @@
 #include <rte_rcu_qsbr.h>
 
 #include "config/config.h"
+#include "conn/conn.h"
+#include "core/dp.h"
 #include "eal_helper.h"
 #include "lb/lb_svc.h"
 #include "net/steer.h"
@@ -698,6 +701,94 @@ test_port_slices(void **state)
 
 /* ---- publication with RCU ----------------------------------------------- */
 
+/* ---- full-NAT local ports (lb_conn.c) -------------------------------------- */
+
+static struct conn_key4
+key4(const char *src, uint16_t sport, const char *dst, uint16_t dport)
+{
+	return (struct conn_key4){ .src_addr = A(src).v4.s_addr,
+				   .dst_addr = A(dst).v4.s_addr,
+				   .src_port = htons(sport),
+				   .dst_port = htons(dport),
+				   .proto = IPPROTO_TCP };
+}
+
+/* A full-NAT connection from client port cport to the server 198.18.1.10:80
+ * through g: its local port (host order), or -1 with *why. */
+static int
+fnat_new(struct dp_ctx *dp, const struct lb_laddr_snap *g, uint16_t cport,
+	 enum drop_reason *why)
+{
+	struct conn_key4 in = key4("198.19.0.1", cport, "198.18.0.100", 80);
+	struct conn_key4 out = { .src_addr = A("198.18.1.10").v4.s_addr,
+				 .src_port = htons(80), .proto = IPPROTO_TCP };
+	struct conn *c;
+
+	c = lb_fnat_conn_new(dp, &dp->workers[0], g, &in, &out, TCP_S_NONE,
+			     why);
+	if (c == NULL)
+		return -1;
+	assert_true(out.dst_addr == g->addrs[0].v4.s_addr);
+	assert_non_null(conn_lookup4(dp->workers[0].conns, &in, NULL));
+	assert_ptr_equal(conn_lookup4(dp->workers[0].conns, &out, NULL), c);
+	return ntohs(out.dst_port);
+}
+
+/*
+ * Ports without randomness (lport_random false): one LIP and server take
+ * the slice's ports in turn; a port whose tuple a connection still holds
+ * is skipped (conn_new() finds it); a client already in the table gets
+ * nothing (as a full table), and without a LIP there is no port.
+ */
+static void
+test_fnat_lports(void **state)
+{
+	static struct dplb_config cfg;
+	static struct dp_worker wk;
+	struct dp_ctx dp = { .cfg = &cfg, .n_workers = 1, .workers = &wk };
+	struct lb_laddr_pcpu pcpu = { 0 };
+	struct lb_laddr_snap *g = calloc(1, sizeof(*g) + sizeof(g->addrs[0]));
+	struct conn_key4 held_in, held_out;
+	enum drop_reason why;
+	uint16_t lo, hi;
+
+	assert_non_null(g);
+	g->name = "lg1";
+	g->pcpu = &pcpu;
+	g->n = 1;
+	g->addrs[0] = A("198.18.1.200");
+	cfg.lport_random = false;
+	cfg.lport_guard = 60;
+	wk.id = 0;
+	assert_int_equal(conn_table_create(&wk.conns, "lports", 1024,
+					   SOCKET_ID_ANY), 0);
+	assert_int_equal(lb_lport_init(&dp), 0);
+	assert_int_equal(steer_lport_range(0, 1, &lo, &hi), 0);
+
+	assert_int_equal(fnat_new(&dp, g, 1000, &why), lo);
+	assert_int_equal(fnat_new(&dp, g, 1001, &why), lo + 1);
+	/* another connection holds the next tuple: it is skipped */
+	held_in = key4("198.19.0.2", 2000, "198.18.0.100", 80);
+	held_out = key4("198.18.1.10", 80, "198.18.1.200", lo + 2);
+	assert_non_null(conn_new(wk.conns, &held_in, &held_out, TCP_S_NONE, 0));
+	assert_int_equal(fnat_new(&dp, g, 1002, &why), lo + 3);
+	assert_int_equal(pcpu.conns, 3);
+	/* the client's key is there already */
+	assert_int_equal(fnat_new(&dp, g, 1000, &why), -1);
+	assert_int_equal(why, DROP_CONN_TABLE_FULL);
+	assert_int_equal(pcpu.conns, 3);
+	assert_int_equal(pcpu.exhausted, 0);
+	assert_int_equal(conn_count(wk.conns), 4);
+	/* no address in the group */
+	g->n = 0;
+	assert_int_equal(fnat_new(&dp, g, 1003, &why), -1);
+	assert_int_equal(why, DROP_NO_LPORT);
+
+	lb_lport_free(&dp);
+	conn_table_free(wk.conns);
+	free(g);
+}
+
 static void
 test_rcu_publication(void **state)
 {
@@ -799,6 +890,7 @@ main(void)
 						teardown),
 		cmocka_unit_test(test_port_slices),
 		cmocka_unit_test(test_rcu_publication),
+		cmocka_unit_test(test_fnat_lports),
 		cmocka_unit_test_setup_teardown(test_apply_config, setup,
 						teardown),
 	};

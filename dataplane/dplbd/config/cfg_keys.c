@@ -281,9 +281,8 @@ cfg_name_index(const void *items, size_t size, unsigned int n, size_t off,
 	return -1;
 }
 
-/* One parse for every IPv4-only address key; 0 or -EINVAL reported. */
 int
-cfg_addr(struct ctx *c, const config_setting_t *s, struct inet_addr *a)
+cfg_addr_any(struct ctx *c, const config_setting_t *s, struct inet_addr *a)
 {
 	const char *v = cfg_string(c, s);
 
@@ -291,6 +290,55 @@ cfg_addr(struct ctx *c, const config_setting_t *s, struct inet_addr *a)
 		return -EINVAL;
 	if (inet_addr_parse(v, a) < 0)
 		return cfg_err(c, s, NULL, "invalid address '%s'", v);
+	return 0;
+}
+
+int
+cfg_prefix_any(struct ctx *c, const config_setting_t *s,
+	       struct inet_prefix *p)
+{
+	const char *v = cfg_string(c, s);
+
+	if (v == NULL)
+		return -EINVAL;
+	if (inet_prefix_parse(v, p) < 0)
+		return cfg_err(c, s, NULL, "invalid prefix '%s' (expected "
+			       "a.b.c.d/len or x:x::x/len)", v);
+	return 0;
+}
+
+bool
+cfg_inet_unicast(const struct inet_addr *a)
+{
+	static const uint8_t loopback[16] = { [15] = 1 };
+	static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
+	static const uint8_t zero[16];
+	const uint8_t *b = (const uint8_t *)&a->v6;
+
+	if (a->family == AF_INET)
+		return cfg_ipv4_unicast(a);
+	return b[0] != 0xff && memcmp(b, zero, 16) != 0 &&
+	       memcmp(b, loopback, 16) != 0 && memcmp(b, mapped, 12) != 0;
+}
+
+int
+cfg_unicast_addr_any(struct ctx *c, const config_setting_t *s,
+		     struct inet_addr *a)
+{
+	if (cfg_addr_any(c, s, a) < 0)
+		return -EINVAL;
+	if (!cfg_inet_unicast(a))
+		return cfg_err(c, s, NULL, "'%s' is not a unicast address",
+			       config_setting_get_string(s));
+	return 0;
+}
+
+/* One parse for every IPv4-only address key; 0 or -EINVAL reported. */
+int
+cfg_addr(struct ctx *c, const config_setting_t *s, struct inet_addr *a)
+{
+	if (cfg_addr_any(c, s, a) < 0)
+		return -EINVAL;
 	if (a->family != AF_INET)
 		return cfg_err(c, s, NULL,
 			       "IPv6 is not supported by the dataplane yet");

@@ -24,7 +24,7 @@ neigh_ip(struct ctx *c, const config_setting_t *s, void *obj)
 {
 	struct cfg_neigh *nb = obj;
 
-	return cfg_addr(c, s, &nb->ip);
+	return cfg_addr_any(c, s, &nb->ip);
 }
 
 static int
@@ -106,7 +106,7 @@ route_dst(struct ctx *c, const config_setting_t *s, void *obj)
 	struct cfg_route *r = obj;
 	struct inet_prefix masked;
 
-	if (cfg_prefix(c, s, &r->dst) < 0)
+	if (cfg_prefix_any(c, s, &r->dst) < 0)
 		return -EINVAL;
 	/* 198.19.0.1/24 is usually a typo for an address, not a network. */
 	masked = r->dst;
@@ -127,7 +127,7 @@ route_via(struct ctx *c, const config_setting_t *s, void *obj)
 		return -EINVAL;
 	if (*v == '\0')		/* "" = directly connected, as in the JSON */
 		return 0;
-	return cfg_unicast_addr(c, s, &r->via);
+	return cfg_unicast_addr_any(c, s, &r->via);
 }
 
 static int

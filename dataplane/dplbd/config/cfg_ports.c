@@ -152,14 +152,15 @@ port_addresses(struct ctx *c, const config_setting_t *s, void *obj)
 		const config_setting_t *e = config_setting_get_elem(s, i);
 		const char *v = config_setting_get_string(e);
 
-		if (cfg_prefix(c, e, &p) < 0)
+		if (cfg_prefix_any(c, e, &p) < 0)
 			return -EINVAL;
-		if (!cfg_ipv4_unicast(&p.addr))
+		if (!cfg_inet_unicast(&p.addr))
 			return cfg_err(c, e, NULL, "'%s' is not a unicast "
 					"address", v);
 		if (p.len == 0)
 			return cfg_err(c, e, NULL, "prefix length of '%s' "
-					"must be 1 to 32", v);
+					"must be 1 to %u", v,
+					inet_max_len(p.addr.family));
 		owner = addr_owner(c->cfg, port, &p.addr);
 		if (owner != NULL)
 			return cfg_err(c, e, NULL, "duplicate address '%s' "

@@ -147,6 +147,16 @@ int cfg_string_list(struct ctx *c, const config_setting_t *s, int max,
 		    const char *what);
 int cfg_addr(struct ctx *c, const config_setting_t *s, struct inet_addr *a);
 int cfg_prefix(struct ctx *c, const config_setting_t *s, struct inet_prefix *p);
+/* Keys of either family (ports' addresses, routes, static neighbours:
+ * the IPv6 stack takes them): parse only, or a unicast address of
+ * either family (cfg_inet_unicast()), errors reported. */
+int cfg_addr_any(struct ctx *c, const config_setting_t *s,
+		 struct inet_addr *a);
+int cfg_prefix_any(struct ctx *c, const config_setting_t *s,
+		   struct inet_prefix *p);
+bool cfg_inet_unicast(const struct inet_addr *a);
+int cfg_unicast_addr_any(struct ctx *c, const config_setting_t *s,
+			 struct inet_addr *a);
 bool cfg_ipv4_unicast(const struct inet_addr *a);
 /* cfg_addr(), and a unicast address (cfg_ipv4_unicast()). */
 int cfg_unicast_addr(struct ctx *c, const config_setting_t *s,

@@ -25,6 +25,8 @@
 #include "net/net.h"
 #include "net/netcfg.h"
 #include "net/slowpath.h"
+#include "net6/nd.h"
+#include "net6/netcfg6.h"
 
 uint64_t
 dp_now_ms(void)
@@ -94,11 +96,14 @@ dp_tables_init(struct dp_ctx *dp)
 		.probes = cfg->neigh_probes,
 		.queue_len = cfg->neigh_queue_len,
 	};
-	struct neigh_ops ops = slowpath_neigh_ops(dp);
+	struct neigh_ops ops = nd_neigh_ops(dp);
 	int ret;
 
 	ret = route_table_init(&dp->routes, "dplb_routes", cfg->max_routes,
 			       dp->qsv);
+	if (ret == 0)
+		ret = route6_table_init(&dp->routes6, "dplb_rt6",
+					cfg->max_routes, dp->qsv);
 	if (ret == 0)
 		ret = neigh_table_init(&dp->neigh, "dplb_neigh", cfg->neigh_max,
 				       &np, &ops, dp->qsv);
@@ -132,7 +137,7 @@ dp_init(struct dp_ctx *dp, struct dplb_config *cfg)
 	    (ret = worker_init_all(dp)) != 0 || (ret = port_init_all(dp)) != 0)
 		return ret;
 	port_assign_queues(dp);
-	ret = netcfg_apply_config(dp, msg, sizeof(msg));
+	ret = netcfg6_apply_config(dp, msg, sizeof(msg));
 	if (ret == 0)
 		ret = lb_start(dp, msg, sizeof(msg));
 	if (ret != 0)

@@ -27,6 +27,7 @@
 #include "config/config.h"
 #include "net/neigh.h"
 #include "net/route.h"
+#include "net6/route6.h"
 #include "core/stats.h"
 
 #define DP_MAX_WORKERS 64
@@ -164,10 +165,17 @@ struct dp_worker {
 enum slow_kind {
 	SLOW_ARP,	/* learn the sender; pass to the twin */
 	SLOW_RESOLVE,	/* waiting for the next hop's MAC */
+	SLOW_LEARN,	/* nexthop is at the MAC prepended to the frame
+			 * (Neighbor Discovery, net6/): the mbuf's dynamic
+			 * fields have no room for it */
 };
+
+#define SLOW_LEARN_CREATE 0x1	/* may make a new neighbour entry */
+#define SLOW_LEARN_TWIN 0x2	/* then pass the frame to the twin */
 
 struct slow_meta {
 	uint8_t kind;		/* enum slow_kind */
+	uint8_t learn;		/* SLOW_LEARN: SLOW_LEARN_* */
 	uint16_t port;		/* dplb port index */
 	struct inet_addr nexthop;
 };
@@ -181,7 +189,8 @@ struct dp_ctx {
 	struct rte_rcu_qsbr *qsv;
 	struct rte_ring *slow_ring;	/* workers -> main */
 	struct route_table routes;
-	struct neigh_table neigh;
+	struct route6_table routes6;	/* IPv6 (net6/route6.h) */
+	struct neigh_table neigh;	/* both families */
 	unsigned int n_ports;
 	uint32_t tx_frame_max;		/* the least tx_mtu of the ports plus
 					 * the Ethernet header: a frame up to

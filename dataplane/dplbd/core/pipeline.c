@@ -30,9 +30,36 @@
 #include "core/tx.h"
 #include "lb/lb.h"
 #include "net/net.h"
+#include "net6/net6.h"
 #include "ops/trace.h"
 
 #define PREFETCH_AHEAD 3	/* packets whose headers load ahead */
+
+/* An IPv6 frame (NET_IPV6): net6/'s verdict, then the load balancer's
+ * for a local packet.  Out of line: IPv4 packets never come here. */
+static __rte_noinline void
+input6(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
+       struct rte_mbuf *m, struct trace_pkt *t)
+{
+	struct net_ipv6 in;
+	enum lb_verdict lv;
+
+	switch (ipv6_input(dp, w, port, m, &in)) {
+	case NET6_LOCAL:
+		lv = lb_input_local6(dp, w, port, in.m, in.ip, in.proto,
+				     in.l4_off);
+		if (t != NULL)
+			trace_lb(t, lv);
+		if (lv == LB_PASS)
+			dp_to_twin(dp, w, port, in.m);
+		break;
+	case NET6_TRANSIT:
+		ipv6_forward(dp, w, &in);
+		break;
+	case NET6_CONSUMED:
+		break;
+	}
+}
 
 /* The full path of one packet; t (a constant NULL but for traced
  * packets, so the compiler drops the recording) notes the verdicts. */
@@ -62,6 +89,9 @@ input(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
 			trace_lb(t, lv);
 		if (lv == LB_PASS)
 			ipv4_forward(dp, w, in.m, in.ip, in.r);
+		break;
+	case NET_IPV6:
+		input6(dp, w, port, m, t);
 		break;
 	case NET_CONSUMED:
 		break;

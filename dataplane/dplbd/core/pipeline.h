@@ -7,9 +7,12 @@
  * a counted reason) or returns a verdict, and the pipeline acts on the
  * verdict, as a graph node hands a packet to its next node:
  *
- *   l2_input()        NET_CONSUMED | NET_LOCAL | NET_TRANSIT
+ *   l2_input()        NET_CONSUMED | NET_LOCAL | NET_TRANSIT | NET_IPV6
  *   NET_LOCAL    ->   lb_input_local():   LB_CONSUMED | LB_PASS -> dp_to_twin()
  *   NET_TRANSIT  ->   lb_input_transit(): LB_CONSUMED | LB_PASS -> ipv4_forward()
+ *   NET_IPV6     ->   ipv6_input() (net6/): NET6_CONSUMED | NET6_LOCAL | NET6_TRANSIT
+ *   NET6_LOCAL   ->   lb_input_local6():  LB_CONSUMED | LB_PASS -> dp_to_twin()
+ *   NET6_TRANSIT ->   ipv6_forward()
  *
  * Lower layers never call up: net/ knows nothing of lb/, and neither
  * calls back into the pipeline.  No locks, no syscalls, no allocation

@@ -57,7 +57,24 @@
 	X(SYN_PROXY_HOLD_FULL, "syn_proxy_hold_full")          \
 	X(HALF_OPEN_LIMIT, "half_open_limit")                  \
 	X(CONN_RATE_LIMIT, "conn_rate_limit")                  \
-	X(PP_TOO_BIG, "pp_too_big")
+	X(PP_TOO_BIG, "pp_too_big")                            \
+	DPLB_DROP_REASONS_IPV6(X)
+
+/* The IPv6 stack's reasons (net6/): header, extension headers, the
+ * upper layer, fragments, Neighbor Discovery, ICMPv6. */
+#define DPLB_DROP_REASONS_IPV6(X)                              \
+	X(IPV6_BAD_HEADER, "ipv6_bad_header")                  \
+	X(IPV6_SRC_MULTICAST, "ipv6_src_multicast")            \
+	X(IPV6_MARTIAN_SOURCE, "ipv6_martian_source")          \
+	X(IPV6_BAD_EXT, "ipv6_bad_ext")                        \
+	X(IPV6_EXT_LIMIT, "ipv6_ext_limit")                    \
+	X(IPV6_UNKNOWN_NEXT_HEADER, "ipv6_unknown_next_header") \
+	X(IPV6_FRAGMENT, "ipv6_fragment")                      \
+	X(IPV6_HOP_LIMIT, "ipv6_hop_limit")                    \
+	X(IPV6_ND_INVALID, "ipv6_nd_invalid")                  \
+	X(IPV6_ND_NOT_FOR_US, "ipv6_nd_not_for_us")            \
+	X(IPV6_ICMP_BAD_CHECKSUM, "ipv6_icmp_bad_checksum")    \
+	X(IPV6_NOT_FOR_US, "ipv6_not_for_us")
 
 enum drop_reason {
 #define DROP_ENUM(e, s) DROP_##e,
@@ -136,6 +153,9 @@ struct lcore_stats {
 	uint64_t frags_in;	/* fragments taken for reassembly */
 	uint64_t reassembled;	/* datagrams made whole */
 	uint64_t frags_out;	/* fragments made for a smaller MTU */
+	uint64_t nd_adverts;	/* IPv6 neighbour advertisements sent */
+	uint64_t ipv6_frags_to_twin;	/* IPv6 fragments for us, to the
+					 * kernel twin (net6/) */
 	uint64_t drops[DROP_MAX];
 } __rte_cache_aligned;
 

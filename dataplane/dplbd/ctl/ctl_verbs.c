@@ -16,6 +16,7 @@
 #include "net/flow.h"
 #include "log.h"
 #include "net/netcfg.h"
+#include "net6/netcfg6.h"
 #include "ops/trace.h"
 #include "core/port.h"
 #include "version.h"
@@ -295,9 +296,9 @@ addr_change(struct ctl_call *c, bool add)
 				     "params.addr: %s is a VIP; delete it with vip.del",
 				     inet_prefix_fmt(&p, buf, sizeof(buf)));
 	}
-	ret = add ? netcfg_addr_add(ctx(c), port, &p, c->errmsg,
+	ret = add ? netcfg6_addr_add(ctx(c), port, &p, c->errmsg,
 				    sizeof(c->errmsg)) :
-		    netcfg_addr_del(ctx(c), port, &p, c->errmsg,
+		    netcfg6_addr_del(ctx(c), port, &p, c->errmsg,
 				    sizeof(c->errmsg));
 	return ret == 0 ? 0 : fail_errno(c, ret);
 }
@@ -315,6 +316,36 @@ m_addr_del(struct ctl_call *c)
 }
 
 /* ---- routes ---- */
+
+/* The IPv6 routes, after the IPv4 ones, in the same form. */
+static void
+route6_list(const struct dp_ctx *dp, json_object *a)
+{
+	const struct route6_table *rt = &dp->routes6;
+	char buf[INET_PREFIX_STRLEN];
+	uint32_t i;
+
+	for (i = 0; i < rt->n_slots; i++) {
+		const struct route6_slot *s = &rt->slots[i];
+		struct inet_prefix p = { .addr.family = AF_INET6,
+					 .len = s->depth };
+		struct inet_addr gw = { .family = AF_INET6 };
+		json_object *o;
+
+		if (!s->in_use)
+			continue;
+		memcpy(&p.addr.v6, s->prefix, 16);
+		memcpy(&gw.v6, s->gw, 16);
+		o = json_object_new_object();
+		ADD(o, "dst", J_STR(inet_prefix_fmt(&p, buf, sizeof(buf))));
+		ADD(o, "via", s->has_gw ?
+				      J_STR(inet_addr_fmt(&gw, buf, sizeof(buf))) :
+				      NULL);
+		ADD(o, "dev", J_STR(dp->ports[s->port].name));
+		ADD(o, "type", J_STR(route_type_name(s->type)));
+		json_object_array_add(a, o);
+	}
+}
 
 static int
 m_route_list(struct ctl_call *c)
@@ -346,6 +377,7 @@ m_route_list(struct ctl_call *c)
 		ADD(o, "type", J_STR(route_type_name(s->type)));
 		json_object_array_add(a, o);
 	}
+	route6_list(ctx(c), a);
 	c->result = a;
 	return 0;
 }
@@ -371,7 +403,7 @@ m_route_add(struct ctl_call *c)
 	port = param_port(c, 0);
 	if (port < 0 && port != -ENOENT)
 		return port;
-	ret = netcfg_route_add(ctx(c), &dst, &via, port < 0 ? -1 : port,
+	ret = netcfg6_route_add(ctx(c), &dst, &via, port < 0 ? -1 : port,
 			       c->errmsg, sizeof(c->errmsg));
 	return ret == 0 ? 0 : fail_errno(c, ret);
 }
@@ -386,7 +418,7 @@ m_route_del(struct ctl_call *c)
 	if ((ret = call_params_only(c, keys)) != 0 ||
 	    (ret = param_prefix(c, "dst", &dst)) != 0)
 		return ret;
-	ret = netcfg_route_del(ctx(c), &dst, c->errmsg, sizeof(c->errmsg));
+	ret = netcfg6_route_del(ctx(c), &dst, c->errmsg, sizeof(c->errmsg));
 	return ret == 0 ? 0 : fail_errno(c, ret);
 }
 
@@ -457,9 +489,6 @@ m_neigh_add(struct ctl_call *c)
 	if (mac_parse(smac, mac.addr_bytes) != 0)
 		return ctl_call_fail(c, EINVAL, "params.mac: '%s' is not a MAC",
 				     smac);
-	if (ip.family != AF_INET)
-		return ctl_call_fail(c, EAFNOSUPPORT,
-				     "params.ip: only IPv4 neighbours are supported yet");
 	port = param_port(c, 1);
 	if (port < 0)
 		return port;
@@ -558,6 +587,8 @@ lcore_stats_json(json_object *o, const struct lcore_stats *s)
 	ADD(o, "frags_in", J_INT(s->frags_in));
 	ADD(o, "reassembled", J_INT(s->reassembled));
 	ADD(o, "frags_out", J_INT(s->frags_out));
+	ADD(o, "nd_adverts", J_INT(s->nd_adverts));
+	ADD(o, "ipv6_frags_to_twin", J_INT(s->ipv6_frags_to_twin));
 	drops_add(d, s);
 	ADD(o, "drops", d);
 }

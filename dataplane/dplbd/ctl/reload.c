@@ -20,6 +20,7 @@
 #include "log.h"
 #include "net/neigh.h"
 #include "net/netcfg.h"
+#include "net6/netcfg6.h"
 #include "ctl/reload.h"
 
 /* The file being applied; main lcore only, and too big for the stack. */
@@ -142,7 +143,7 @@ addrs_drop(struct dp_ctx *dp, struct dplb_config *cur,
 				j++;
 				continue;
 			}
-			ret = netcfg_addr_del(dp, i, &p->addrs[j], msg,
+			ret = netcfg6_addr_del(dp, i, &p->addrs[j], msg,
 					      sizeof(msg));
 			if (ret != 0 && ret != -ENOENT) {
 				LOG_ERR("reload: port %s: %s", p->name, msg);
@@ -174,7 +175,7 @@ addrs_add(struct dp_ctx *dp, struct dplb_config *cur,
 			if (prefix_in(&np->addrs[j], p->addrs, p->n_addrs))
 				continue;
 			ret = p->n_addrs < CFG_MAX_PORT_ADDRS ?
-				netcfg_addr_add(dp, i, &np->addrs[j], msg,
+				netcfg6_addr_add(dp, i, &np->addrs[j], msg,
 						sizeof(msg)) : -ENOSPC;
 			if (ret != 0) {
 				LOG_ERR("reload: port %s: %s", p->name,
@@ -221,7 +222,7 @@ routes_drop(struct dp_ctx *dp, struct dplb_config *cur,
 			i++;
 			continue;
 		}
-		ret = netcfg_route_del(dp, &r->dst, msg, sizeof(msg));
+		ret = netcfg6_route_del(dp, &r->dst, msg, sizeof(msg));
 		if (ret != 0 && ret != -ENOENT) {
 			LOG_ERR("reload: %s", msg);
 			first = first ? first : ret;
@@ -259,7 +260,7 @@ routes_add(struct dp_ctx *dp, struct dplb_config *cur,
 			ret = -ENOSPC;
 			snprintf(msg, sizeof(msg), "too many routes");
 		} else {
-			ret = netcfg_route_add(dp, &r->dst, &r->via, port, msg,
+			ret = netcfg6_route_add(dp, &r->dst, &r->via, port, msg,
 					       sizeof(msg));
 		}
 		if (ret != 0) {

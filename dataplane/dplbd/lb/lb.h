@@ -61,6 +61,17 @@ enum lb_verdict lb_input_transit(struct dp_ctx *dp, struct dp_worker *w,
 				 uint16_t port, struct rte_mbuf *m,
 				 struct rte_ipv4_hdr *ip, unsigned int ihl);
 
+/**
+ * An IPv6 packet to one of our addresses (net6/'s NET6_LOCAL): header
+ * and extension headers checked, proto the upper-layer protocol at
+ * l4_off bytes from ip.  LB_PASS hands it to the twin.  (lb/lb6.c: a
+ * pass-through until IPv6 services land.)
+ */
+enum lb_verdict lb_input_local6(struct dp_ctx *dp, struct dp_worker *w,
+				uint16_t port, struct rte_mbuf *m,
+				struct rte_ipv6_hdr *ip, uint8_t proto,
+				uint16_t l4_off);
+
 /* The L4 fields a rewrite touches (dport is always sport + 1). */
 struct l4_view {
 	rte_be16_t *sport;

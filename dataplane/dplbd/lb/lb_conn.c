@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include <rte_cycles.h>
+#include <rte_errno.h>
 #include <rte_malloc.h>
 #include <rte_random.h>
 
@@ -316,6 +317,8 @@ lb_schedule(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 {
 	struct conn_key4 out = { .proto = in->proto };
 	const struct conn_key4 *outp = &out;
+	uint8_t state = in->proto == IPPROTO_TCP ? TCP_S_NONE : UDP_ONEWAY;
+	enum drop_reason full = DROP_CONN_TABLE_FULL;
 	const struct lb_dest_snap *d;
 	struct lb_dest_snap dbuf;
 	struct conn *c, *tmpl;
@@ -336,21 +339,18 @@ lb_schedule(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 	out.src_addr = d->addr.v4.s_addr;
 	out.src_port = dport;
 	if (d->fwd == LB_FWD_FNAT) {
-		if (!lb_pick_lport(dp, w, svc->laddr, &out)) {
-			dp_drop(w, m, DROP_NO_LPORT);
-			return NULL;
-		}
-	} else if (d->fwd == LB_FWD_NAT) {
-		out.dst_addr = in->src_addr;
-		out.dst_port = in->src_port;
+		c = lb_fnat_conn_new(dp, w, svc->laddr, in, &out, state, &full);
 	} else {
-		outp = NULL;	/* DR, TUNNEL: replies bypass us */
+		if (d->fwd == LB_FWD_NAT) {
+			out.dst_addr = in->src_addr;
+			out.dst_port = in->src_port;
+		} else {
+			outp = NULL;	/* DR, TUNNEL: replies bypass us */
+		}
+		c = conn_new(w->conns, in, outp, state, w->now_ms);
 	}
-	c = conn_new(w->conns, in, outp,
-		     in->proto == IPPROTO_TCP ? TCP_S_NONE : UDP_ONEWAY,
-		     w->now_ms);
 	if (c == NULL) {
-		dp_drop(w, m, DROP_CONN_TABLE_FULL);
+		dp_drop(w, m, full);
 		return NULL;
 	}
 	lb_conn_bind(w, c, svc, d, tmpl);
@@ -389,7 +389,8 @@ lb_schedule(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
  * before a port comes back, whatever the other pairs do (unless two
  * share a counter of the table, which only makes a pair walk faster),
  * and a restart starts elsewhere.  A port still used by a connection
- * to the same server is skipped.  The LIPs of the group take turns.
+ * to the same server is skipped (conn_new() finds it: the tuple is
+ * looked up once, by the table).  The LIPs of the group take turns.
  *
  * A pair can therefore make span connections per worker before it
  * reuses a tuple, 64,512 per LIP and server over all workers; faster
@@ -493,11 +494,17 @@ lport_early(const struct lport_slot *s, uint32_t k, uint32_t span,
 	return now - prev < guard_ms;
 }
 
-/* Try the ports of lip for out (its server side set): true with the
- * local side filled. */
-static bool
+/*
+ * Try the ports of lip for in's connection, out's server side set:
+ * conn_new() checks that the tuple is free (one lookup, not a second
+ * one here), and a port still in use is skipped.  1 with *c made, 0
+ * when LPORT_TRIES ports of lip were in use, -EEXIST when in itself is
+ * in the table, -ENOSPC when the table is full.
+ */
+static int
 lport_try(struct dp_worker *w, const struct lb_laddr_snap *g, rte_be32_t lip,
-	  uint32_t guard_ms, struct conn_key4 *out)
+	  uint32_t guard_ms, const struct conn_key4 *in, struct conn_key4 *out,
+	  uint8_t state, struct conn **c)
 {
 	const struct lport_worker *me = &lw[w->id];
 	uint64_t h = lport_hash(me, lip, out);
@@ -505,7 +512,6 @@ lport_try(struct dp_worker *w, const struct lb_laddr_snap *g, rte_be32_t lip,
 	uint32_t span = me->span, off = me->random ? (uint32_t)h % span : 0;
 	uint32_t k, p;
 	unsigned int try;
-	bool reply;
 
 	out->dst_addr = lip;
 	for (try = 0; try < LPORT_TRIES; try++) {
@@ -522,32 +528,48 @@ lport_try(struct dp_worker *w, const struct lb_laddr_snap *g, rte_be32_t lip,
 		if (p >= span)
 			p -= span;
 		out->dst_port = rte_cpu_to_be_16((uint16_t)(me->lo + p));
-		if (conn_lookup4(w->conns, out, &reply) != NULL)
-			continue;
+		*c = conn_new(w->conns, in, out, state, w->now_ms);
+		if (unlikely(*c == NULL)) {
+			if (rte_errno != EEXIST)
+				return -ENOSPC;
+			if (conn_lookup4(w->conns, in, NULL) != NULL)
+				return -EEXIST;
+			continue;	/* the port is in use */
+		}
 		if ((s->rounds > 1 || (s->rounds == 1 && s->pos != 0)) &&
 		    lport_early(s, k, span, w->now_ms, guard_ms))
 			g->pcpu[w->id].reuse_early++;
 		g->pcpu[w->id].conns++;
-		return true;
+		return 1;
 	}
-	return false;
+	return 0;
 }
 
-bool
-lb_pick_lport(struct dp_ctx *dp, struct dp_worker *w,
-	      const struct lb_laddr_snap *g, struct conn_key4 *out)
+struct conn *
+lb_fnat_conn_new(struct dp_ctx *dp, struct dp_worker *w,
+		 const struct lb_laddr_snap *g, const struct conn_key4 *in,
+		 struct conn_key4 *out, uint8_t state, enum drop_reason *why)
 {
+	struct conn *c = NULL;
 	unsigned int i;
+	int ret;
 
+	*why = DROP_NO_LPORT;
 	if (g == NULL || g->n == 0 || lw[w->id].slots == NULL)
-		return false;
+		return NULL;
 	/* the group's LIPs take turns; a full one passes to the next */
-	for (i = 0; i < g->n; i++)
-		if (lport_try(w, g, g->addrs[w->lport_seq++ % g->n].v4.s_addr,
-			      dp->cfg->lport_guard * 1000u, out))
-			return true;
+	for (i = 0; i < g->n; i++) {
+		ret = lport_try(w, g, g->addrs[w->lport_seq++ % g->n].v4.s_addr,
+				dp->cfg->lport_guard * 1000u, in, out, state, &c);
+		if (ret > 0)
+			return c;
+		if (ret < 0) {
+			*why = DROP_CONN_TABLE_FULL;
+			return NULL;
+		}
+	}
 	g->pcpu[w->id].exhausted++;
-	return false;
+	return NULL;
 }
 
 /* ---- the main lcore's view ----------------------------------------- */

@@ -27,20 +27,6 @@
 /** Create the workers' connection tables with the config's timeouts. */
 int lb_conn_init(struct dp_ctx *dp);
 
-/** The workers' local port state (lb_conn.c); 0 or -ENOMEM. */
-int lb_lport_init(struct dp_ctx *dp);
-void lb_lport_free(struct dp_ctx *dp);
-
-/**
- * A local address and port of group g for the full-NAT connection whose
- * out key (server side: src, proto) is in out: true with out's local
- * side (dst) set to a tuple no connection of this worker uses, handed
- * out as late as possible since its last use (lb_conn.c).  false when
- * every LIP is full (counted as the group's exhausted).
- */
-bool lb_pick_lport(struct dp_ctx *dp, struct dp_worker *w,
-		   const struct lb_laddr_snap *g, struct conn_key4 *out);
-
 /*
  * The TCP or UDP header of a packet whose IPv4 header net/ checked:
  * false with the reason in *why when it is cut short or, for UDP, its

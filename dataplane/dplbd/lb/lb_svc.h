@@ -51,13 +51,17 @@
 #include <rte_byteorder.h>
 #include <rte_common.h>
 
+#include "core/stats.h"
 #include "inet.h"
 #include "lb/lb_conf.h"
 #include "lb/rate_est.h"
 #include "sched/scheduler.h"
 
 struct rte_rcu_qsbr;
+struct conn;
+struct conn_key4;
 struct dp_ctx;
+struct dp_worker;
 struct dplb_config;
 
 /* ---- mutable objects (main lcore, except the fields marked) ---------- */
@@ -316,6 +320,26 @@ void lb_laddr_counts(const struct lb_store *st, const struct lb_laddr_group *g,
  */
 void lb_laddr_assess(struct lb_store *st, unsigned int guard_s,
 		     uint64_t now_ms);
+
+/* ---- full-NAT local ports of the workers (lb_conn.c) ---- */
+
+/** The workers' local port state (lb_conn.c); 0 or -ENOMEM. */
+int lb_lport_init(struct dp_ctx *dp);
+void lb_lport_free(struct dp_ctx *dp);
+
+/**
+ * The full-NAT connection for client key in, whose out key (server side:
+ * src, proto) is in out: a local address and port of group g set in
+ * out's local side (dst), a tuple no connection of this worker uses,
+ * handed out as late as possible since its last use, and the connection
+ * made with it in the worker's table (conn_new(), state).  NULL with
+ * *why DROP_NO_LPORT when every LIP is full (counted as the group's
+ * exhausted), DROP_CONN_TABLE_FULL when the table is (or in is there).
+ */
+struct conn *lb_fnat_conn_new(struct dp_ctx *dp, struct dp_worker *w,
+			      const struct lb_laddr_snap *g,
+			      const struct conn_key4 *in, struct conn_key4 *out,
+			      uint8_t state, enum drop_reason *why);
 
 /** Counters summed over the workers, minus the last stats.zero. */
 void lb_svc_stats(const struct lb_store *st, const struct lb_svc *s,

@@ -64,6 +64,15 @@ bucket_take(const struct dplb_config *cfg, struct icmp_bucket *b)
 	return true;
 }
 
+bool
+icmp_ratelimit_pass(struct dp_ctx *dp, struct dp_worker *w)
+{
+	if (bucket_take(dp->cfg, &buckets[w->id]))
+		return true;
+	w->stats.icmp_ratelimited++;
+	return false;
+}
+
 /* ICMP types that are queries, which may draw an error (RFC 1122
  * 3.2.2: never about an error; unknown types count as errors). */
 static bool
@@ -170,10 +179,8 @@ icmp_error(struct dp_ctx *dp, struct dp_worker *w, const struct rte_mbuf *m,
 				      __ATOMIC_RELAXED);
 	if (src == 0)
 		return;
-	if (!bucket_take(dp->cfg, b)) {
-		w->stats.icmp_ratelimited++;
+	if (!icmp_ratelimit_pass(dp, w))
 		return;
-	}
 	e = rte_pktmbuf_alloc(dp->pool);
 	if (e == NULL)
 		return;

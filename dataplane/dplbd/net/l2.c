@@ -142,12 +142,7 @@ l2_input(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
 		arp_input(dp, w, port, m);
 		return NET_CONSUMED;
 	case RTE_BE16(RTE_ETHER_TYPE_IPV6):
-		/* Until the IPv6 stack lands the kernel twin handles it. */
-		if (dp->ports[port].twin_id != DP_NO_PORT) {
-			dp_to_twin(dp, w, port, m);
-			return NET_CONSUMED;
-		}
-		/* fall through */
+		return NET_IPV6;
 	default:
 		dp_drop(w, m, DROP_UNSUPPORTED_L3);
 		return NET_CONSUMED;

@@ -13,7 +13,9 @@
  *                echo is): the load balancer's, else the twin's
  *                (dp_to_twin());
  *   NET_TRANSIT  to be routed along in->r: the load balancer's (a NAT
- *                reply), else forwarded as a router does (ipv4_forward()).
+ *                reply), else forwarded as a router does (ipv4_forward());
+ *   NET_IPV6     an IPv6 frame to us, untouched: the IPv6 stack's
+ *                (net6/net6.h).
  *
  * The output half (ipv4_send/ipv4_output/ipv4_hop) serves every stage.
  * No locks, no syscalls, no allocation (except copying an ARP request
@@ -40,6 +42,7 @@ enum net_verdict {
 	NET_CONSUMED,
 	NET_LOCAL,
 	NET_TRANSIT,
+	NET_IPV6,	/* an IPv6 frame to us: net6/'s (ipv6_input()) */
 };
 
 /** The IPv4 packet behind NET_LOCAL or NET_TRANSIT: header checked,
@@ -130,6 +133,11 @@ bool ipv4_hop(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 void icmp_error(struct dp_ctx *dp, struct dp_worker *w,
 		const struct rte_mbuf *m, const struct rte_ipv4_hdr *ip,
 		uint8_t type, uint8_t code, uint16_t mtu, rte_be32_t src);
+
+/** The worker's ICMP token bucket has a token for one more error of
+ * ours (taken), else false, counted as icmp_ratelimited.  IPv6's errors
+ * (net6/) draw on the same bucket. */
+bool icmp_ratelimit_pass(struct dp_ctx *dp, struct dp_worker *w);
 
 /** m's TTL ran out: ICMP time exceeded (icmp_error() from src), m
  * dropped as ttl_exceeded. */

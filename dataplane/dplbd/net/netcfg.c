@@ -226,8 +226,12 @@ apply_port_addrs(struct dp_ctx *dp, char *msg, size_t len)
 
 	for (i = 0; i < dp->n_ports; i++)
 		for (j = 0; j < dp->cfg->ports[i].n_addrs; j++) {
-			ret = netcfg_addr_add(dp, i, &dp->cfg->ports[i].addrs[j],
-					      msg, len);
+			/* IPv6: net6/netcfg6.c, after these */
+			ret = dp->cfg->ports[i].addrs[j].addr.family != AF_INET ?
+				      0 :
+				      netcfg_addr_add(dp, i,
+						      &dp->cfg->ports[i].addrs[j],
+						      msg, len);
 			if (ret != 0)
 				return ret;
 		}
@@ -244,6 +248,8 @@ apply_routes(struct dp_ctx *dp, char *msg, size_t len)
 		const struct cfg_route *r = &dp->cfg->routes[i];
 		int port = r->dev[0] ? dp_port_by_name(dp, r->dev) : -1;
 
+		if (r->dst.addr.family != AF_INET)
+			continue;	/* net6/netcfg6.c */
 		ret = netcfg_route_add(dp, &r->dst, &r->via, port, msg, len);
 		if (ret != 0)
 			return ret;

@@ -40,6 +40,12 @@ main_xmit(struct dp_ctx *dp, uint16_t port_id, struct rte_mbuf *m)
 	dp->main_stats.tx_packets++;
 }
 
+void
+slowpath_xmit(struct dp_ctx *dp, uint16_t port_id, struct rte_mbuf *m)
+{
+	main_xmit(dp, port_id, m);
+}
+
 static void
 neigh_xmit(void *ctx, uint16_t port, struct rte_mbuf *m,
 	   const struct rte_ether_addr *mac)
@@ -206,6 +212,25 @@ arp_learn(struct dp_ctx *dp, uint16_t port, struct rte_mbuf *m)
 		rte_pktmbuf_free(m);
 }
 
+/* What a worker read in a Neighbor Discovery message (net6/): confirm
+ * the neighbour at the MAC it prepended, then pass the frame on as ARP
+ * replies are. */
+static void
+learn(struct dp_ctx *dp, const struct slow_meta *meta, struct rte_mbuf *m)
+{
+	uint16_t twin = dp->ports[meta->port].twin_id;
+	struct rte_ether_addr mac =
+		*rte_pktmbuf_mtod(m, const struct rte_ether_addr *);
+
+	rte_pktmbuf_adj(m, RTE_ETHER_ADDR_LEN);
+	neigh_confirm(&dp->neigh, meta->port, &meta->nexthop, &mac,
+		      meta->learn & SLOW_LEARN_CREATE, dp_now_ms());
+	if ((meta->learn & SLOW_LEARN_TWIN) && twin != DP_NO_PORT)
+		main_xmit(dp, twin, m);
+	else
+		rte_pktmbuf_free(m);
+}
+
 unsigned int
 slowpath_drain(struct dp_ctx *dp)
 {
@@ -220,6 +245,8 @@ slowpath_drain(struct dp_ctx *dp)
 		dp->main_stats.rx_packets++;
 		if (meta->kind == SLOW_ARP)
 			arp_learn(dp, meta->port, pkts[i]);
+		else if (meta->kind == SLOW_LEARN)
+			learn(dp, meta, pkts[i]);
 		else
 			neigh_resolve(&dp->neigh, meta->port, &meta->nexthop,
 				      pkts[i], dp_now_ms());

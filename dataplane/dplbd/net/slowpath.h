@@ -14,6 +14,10 @@
 /** The neigh_ops that route neighbour actions to this module. */
 struct neigh_ops slowpath_neigh_ops(struct dp_ctx *dp);
 
+/** Send a finished frame on DPDK port port_id from the main lcore
+ * (through worker 0's tx ring); counted, or dropped as tx_full. */
+void slowpath_xmit(struct dp_ctx *dp, uint16_t port_id, struct rte_mbuf *m);
+
 /** Serve up to a burst of packets from the workers. Returns the count. */
 unsigned int slowpath_drain(struct dp_ctx *dp);
 

@@ -130,6 +130,10 @@ twin_addr(const char *ifname, const struct inet_prefix *p, bool add)
 	req.ifa.ifa_family = p->addr.family;
 	req.ifa.ifa_prefixlen = p->len;
 	req.ifa.ifa_index = ifindex;
+	/* dplbd answers Neighbor Discovery for the address and defends it:
+	 * the kernel's duplicate address detection would only delay it */
+	if (p->addr.family == AF_INET6)
+		req.ifa.ifa_flags = IFA_F_NODAD;
 	nl_put_attr(&req.nh, IFA_LOCAL, &p->addr.v6, alen);
 	nl_put_attr(&req.nh, IFA_ADDRESS, &p->addr.v6, alen);
 	ret = nl_transact(&req.nh);

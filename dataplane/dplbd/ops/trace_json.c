@@ -214,7 +214,8 @@ static json_object *
 rec_json(const struct dp_ctx *dp, const struct trace_session *s,
 	 const struct trace_rec *t)
 {
-	static const char *const net_v[] = { "consumed", "local", "transit" };
+	static const char *const net_v[] = { "consumed", "local", "transit",
+					     "ipv6" };
 	static const char *const lb_v[] = { "consumed", "pass", "pass",
 					    "pass" };
 	json_object *r = json_object_new_object();

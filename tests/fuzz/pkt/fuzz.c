@@ -57,7 +57,7 @@
 
 static const char CONF[] =
 	"global = { log_level = \"err\"; control_socket = \"/nonexistent\"; };\n"
-	"eal = { hugepages = false; memory_mb = 256; };\n"
+	"eal = { hugepages = false; memory_mb = 512; };\n"
 	"dataplane = { workers = 1; mbufs = 8191; max_conns = 4096;\n"
 	"  lport_random = false; };\n"
 	"ip = { forward = true; icmp_rate = 1000000; icmp_burst = 1000;\n"
@@ -67,12 +67,16 @@ static const char CONF[] =
 	"  lport_guard = 1; };\n"
 	"neigh = { static = (\n"
 	"  { ip = \"198.18.0.2\"; mac = \"02:00:00:00:00:02\"; dev = \"ext\"; },\n"
-	"  { ip = \"198.18.1.11\"; mac = \"02:00:00:00:01:11\"; dev = \"int\"; } ); };\n"
+	"  { ip = \"198.18.1.11\"; mac = \"02:00:00:00:01:11\"; dev = \"int\"; },\n"
+	"  { ip = \"2001:2::2\"; mac = \"02:00:00:00:00:02\"; dev = \"ext\"; },\n"
+	"  { ip = \"2001:2:0:1::11\"; mac = \"02:00:00:00:01:11\"; dev = \"int\"; } ); };\n"
 	"ports = (\n"
 	"  { name = \"ext\"; device = \"net_null0\"; mac = \"02:00:00:00:00:01\";\n"
-	"    mtu = 1500; addresses = [ \"198.18.0.1/24\", \"198.18.0.100\" ]; },\n"
+	"    mtu = 1500; addresses = [ \"198.18.0.1/24\", \"198.18.0.100\",\n"
+	"      \"2001:2::1/64\" ]; },\n"
 	"  { name = \"int\"; device = \"net_null1\"; mac = \"02:00:00:00:01:01\";\n"
-	"    mtu = 1500; addresses = [ \"198.18.1.1/24\", \"198.18.1.100\" ]; } );\n"
+	"    mtu = 1500; addresses = [ \"198.18.1.1/24\", \"198.18.1.100\",\n"
+	"      \"2001:2:0:1::1/64\" ]; } );\n"
 	"laddr_groups = ( { name = \"lg\"; addresses = [ \"198.18.1.100\" ]; } );\n"
 	"services = (\n"
 	"  { proto = \"tcp\"; vip = \"198.18.0.100\"; port = 80; sched = \"rr\";\n"
@@ -204,6 +208,26 @@ check_l4(const uint8_t *ip, unsigned int ihl, unsigned int tot)
 		     ip[9]);
 }
 
+/* An IPv6 frame (net6/): the payload length is the frame's, a hop
+ * limit left, within the egress MTU. */
+static void
+check_ipv6(const struct dp_port *p, const uint8_t *f, uint32_t len)
+{
+	const uint8_t *ip = f + ETH_LEN;
+	unsigned int plen;
+
+	if (len < ETH_LEN + 40 || (ip[0] >> 4) != 6)
+		FAIL("IPv6 header %02x in a frame of %u\n", ip[0], len);
+	plen = (unsigned int)ip[4] << 8 | ip[5];
+	if (plen + 40 != len - ETH_LEN)
+		FAIL("IPv6 payload length %u in a frame of %u\n", plen, len);
+	if (ip[7] == 0)
+		FAIL("IPv6 hop limit 0 sent\n");
+	if (plen + 40 > p->tx_mtu)
+		FAIL("%u bytes of IPv6 sent on %s, MTU %u\n", plen + 40,
+		     p->name, p->tx_mtu);
+}
+
 static void
 check_frame(uint16_t port_id, const struct rte_mbuf *m)
 {
@@ -221,6 +245,10 @@ check_frame(uint16_t port_id, const struct rte_mbuf *m)
 	if (f[12] == 0x08 && f[13] == 0x06) {
 		if (len < ETH_LEN + 28)
 			FAIL("ARP frame of %u bytes\n", len);
+		return;
+	}
+	if (f[12] == 0x86 && f[13] == 0xdd) {
+		check_ipv6(p, f, len);
 		return;
 	}
 	if (f[12] != 0x08 || f[13] != 0x00)

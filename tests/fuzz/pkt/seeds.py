@@ -91,7 +91,37 @@ def seeds():
     over.frag -= 1
     add(0, Ether(dst=EXT, src=CLIENT_MAC) / over)
     add(SEG128, Ether(dst=EXT, src=CLIENT_MAC) / big)
+    ipv6_seeds(add)
     return out
+
+
+def ipv6_seeds(add):
+    """IPv6 (net6/): ext 2001:2::1, int 2001:2:0:1::1, client 2001:2::2,
+    server 2001:2:0:1::11: echo, Neighbor Discovery, transit, hop limit
+    1, packet too big, extension headers, a fragment."""
+    from scapy.all import (ICMPv6EchoRequest, ICMPv6ND_NA, ICMPv6ND_NS,
+                           ICMPv6NDOptSrcLLAddr, IPv6, IPv6ExtHdrDestOpt,
+                           IPv6ExtHdrFragment, IPv6ExtHdrHopByHop)
+
+    def c6(pkt, dst="2001:2::1", **ip):
+        return Ether(dst=EXT, src=CLIENT_MAC) / \
+            IPv6(src="2001:2::2", dst=dst, **ip) / pkt
+    add(0, c6(ICMPv6EchoRequest(id=1, seq=1, data=b"ping6")))
+    add(0, Ether(dst="33:33:ff:00:00:01", src=CLIENT_MAC) /
+        IPv6(src="2001:2::2", dst="ff02::1:ff00:1", hlim=255) /
+        ICMPv6ND_NS(tgt="2001:2::1") /
+        ICMPv6NDOptSrcLLAddr(lladdr=CLIENT_MAC))
+    add(PORT_INT, Ether(dst=INT, src=RS_MAC) /
+        IPv6(src="2001:2:0:1::11", dst="2001:2:0:1::1", hlim=255) /
+        ICMPv6ND_NA(tgt="2001:2:0:1::11", S=1, O=1))
+    add(0, c6(UDP(sport=40030, dport=9) / Raw(b"x" * 64),
+              dst="2001:2:0:1::11"))
+    add(0, c6(UDP(sport=40031, dport=9), dst="2001:2:0:1::11", hlim=1))
+    add(0, c6(UDP(sport=40032, dport=9) / Raw(bytes(1500)),
+              dst="2001:2:0:1::11"))
+    add(0, c6(IPv6ExtHdrHopByHop() / IPv6ExtHdrDestOpt() /
+              UDP(sport=40033, dport=53) / Raw(b"dns")))
+    add(0, c6(IPv6ExtHdrFragment(m=1, id=9) / UDP(sport=40034, dport=53)))
 
 
 def main(argv):
