@@ -81,6 +81,9 @@ parse_addr_port(const char *s, char *addr, size_t alen, long *port,
 	if (s[0] == '[') {
 		colon = strstr(s, "]:");
 		n = colon ? (size_t)(colon - s - 1) : 0;
+		/* "[2001:db8::5]": a bracketed address without a port */
+		if (colon == NULL && strlen(s) > 2 && s[strlen(s) - 1] == ']')
+			n = strlen(s) - 2;
 		s++;
 		if (colon != NULL)
 			colon++;

@@ -13,8 +13,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 DP = ROOT / "dataplane"
 DPLBD = DP / "dplbd"
-FOLDERS = ["core", "net", "net6", "lb", "conn", "sched", "tcp", "ctl", "ha", "config",
-           "ops"]
+FOLDERS = ["core", "net", "net6", "lb", "conn", "sched", "tcp", "xlat", "ctl",
+           "ha", "config", "ops"]
 MAX_LINES = 1200
 MAX_FILES = 20
 
@@ -33,7 +33,7 @@ ALLOWED = {
     # checksums; never the load balancer
     "net6": lambda h: h.split("/")[0] in ("net6", "net") or h in BASE,
     "lb": lambda h: h.split("/")[0] in ("lb", "conn", "net", "net6", "sched",
-                                        "tcp") or
+                                        "tcp", "xlat") or
     h in BASE,
     # the connection table and the state table: knows no service
     "conn": lambda h: h.startswith("conn/") or h in BASE,
@@ -41,6 +41,9 @@ ALLOWED = {
     # TCP mechanics (options, sequence edits, SYN cookies, PROXY
     # headers): a pure library on packets, with net/'s checksums
     "tcp": lambda h: h.startswith("tcp/") or h == "net/csum.h",
+    # IPv6 rewrites, tunnels and NAT64 (RFC 7915): a pure library on
+    # packets as tcp/ is
+    "xlat": lambda h: h.startswith("xlat/") or h == "net/csum.h",
     "ha": lambda h: h.split("/")[0] in ("ha", "lb", "conn", "net", "net6",
                                         "sched") or
     h in BASE,

@@ -359,6 +359,8 @@ services = ( {{ proto = "tcp"; vip = "{vip}"; port = 80; sched = "rr";
     # --- the IPv6 stack (issue 15)
     import gen_ipv6
     cs += gen_ipv6.cases()
+    import gen_lb6
+    cs += gen_lb6.cases()
     cs += gen_lb.cases() + gen_tcpx.cases() + gen_synproxy.cases()
     cs += gen_snat.cases()
     return cs

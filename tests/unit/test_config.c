@@ -966,10 +966,10 @@ test_lb_services_errors(void **state)
 	ASSERT_ERR("services = ( { proto = \"tcp\"; vip = \"198.18.0.100\"; "
 		   "port = 65536; } );",
 		   "t.conf:1: services.[0].port: must be between 0 and 65535");
-	ASSERT_ERR("services = ( { proto = \"tcp\"; vip = \"2001:db8::1\"; "
+	ASSERT_ERR("services = ( { proto = \"tcp\"; vip = \"ff02::1\"; "
 		   "port = 1; } );",
-		   "t.conf:1: services.[0].vip: IPv6 is not supported by the "
-		   "dataplane yet");
+		   "t.conf:1: services.[0].vip: not a global or unique local "
+		   "IPv6 unicast address");
 	ASSERT_ERR("services = ( { proto = \"tcp\"; vip = \"224.0.0.1\"; "
 		   "port = 1; } );",
 		   "t.conf:1: services.[0].vip: '224.0.0.1' is not a unicast "
@@ -1003,7 +1003,8 @@ test_lb_services_errors(void **state)
 		   "ipvsadm -M)");
 	ASSERT_ERR(SVC "persistent = 300; netmask = \"255.0.255.0\"; } );",
 		   "t.conf:1: services.[0].netmask: invalid netmask "
-		   "'255.0.255.0' (expected e.g. \"255.255.255.0\")");
+		   "'255.0.255.0' (expected e.g. \"255.255.255.0\", or a "
+		   "prefix length such as \"/64\" for IPv6)");
 	ASSERT_ERR(SVC "persistent = 4294968; } );",
 		   "t.conf:1: services.[0].persistent: must be between 0 and "
 		   "4294967");
@@ -1047,6 +1048,72 @@ test_lb_services_errors(void **state)
 		   "198.18.0.100:80 (see services.[0])");
 	ASSERT_ERR("services = { };",
 		   "t.conf:1: services: must be a list ( ... )");
+}
+
+#define SVC6 "services = ( { proto = \"tcp\"; vip = \"2001:db8::1\"; port = 80; "
+#define LG6 "laddr_groups = ( { name = \"lg6\"; addresses = [ \"2001:db8:1::100\", " \
+	"\"198.18.1.100\" ]; } );\n"
+
+/* IPv6 and NAT64 services (issue 15): what the file says, its defaults,
+ * and the refusals named by file:line:key. */
+static void
+test_lb_ipv6_services(void **state)
+{
+	const struct cfg_service *s;
+
+	ASSERT_OK(LG6 SVC6 "laddr_group = \"lg6\";\n"
+		  " dests = ( { addr = \"2001:db8:1::11\"; },\n"
+		  " { addr = \"198.18.1.11\"; port = 8080; },\n"
+		  " { addr = \"2001:db8:1::12\"; fwd = \"dr\"; },\n"
+		  " { addr = \"198.18.1.13\"; fwd = \"tunnel\"; } ); },\n"
+		  " { proto = \"udp\"; vip = \"2001:db8::2\"; port = 53;\n"
+		  " persistent = 60; netmask = \"/56\"; } );");
+	assert_int_equal(cfg.n_laddr_groups, 1);
+	assert_int_equal(cfg.laddr_groups[0].addrs[0].family, AF_INET6);
+	assert_int_equal(cfg.n_services, 2);
+	s = &cfg.services[0];
+	assert_int_equal(s->key.vip.family, AF_INET6);
+	assert_int_equal(s->conf.netmask_len, 64);	/* IPv6's default */
+	assert_int_equal(s->n_dests, 4);
+	assert_int_equal(cfg.svc_dests[s->first_dest + 1].addr.family, AF_INET);
+	assert_int_equal(cfg.services[1].conf.netmask_len, 56);
+	/* IPv4 services keep /32 */
+	ASSERT_OK(SVC "persistent = 9; } );");
+	assert_int_equal(cfg.services[0].conf.netmask_len, 32);
+
+	ASSERT_ERR(SVC6 "\n flags = [ \"toa\" ]; } );",
+		   "t.conf:2: services.[0].flags: proxy-protocol, toa and "
+		   "syn-proxy are for IPv4 services only (not yet on the IPv6 "
+		   "packet path)");
+	ASSERT_ERR(SVC6 "persistent = 5;\n netmask = \"/129\"; } );",
+		   "t.conf:2: services.[0].netmask: invalid netmask '/129' "
+		   "(expected e.g. \"255.255.255.0\", or a prefix length such "
+		   "as \"/64\" for IPv6)");
+	ASSERT_ERR(SVC "persistent = 5;\n netmask = \"/64\"; } );",
+		   "t.conf:2: services.[0].netmask: must be /0 to /32 for an "
+		   "IPv4 service");
+	ASSERT_ERR(SVC6 "\n netmask = \"/48\"; } );",
+		   "t.conf:2: services.[0].netmask: only with persistent (as "
+		   "ipvsadm -M)");
+	ASSERT_ERR(SVC6 "\n  dests = ( { addr = \"198.18.1.11\"; fwd = \"nat\";"
+		   " } ); } );",
+		   "t.conf:2: services.[0].dests.[0].addr: nat dests must have "
+		   "the VIP's address family (IPv6); mixed families are for "
+		   "fnat (NAT64: IPv6 VIP, IPv4 dests) and tunnel only");
+	ASSERT_ERR(LG SVC "laddr_group = \"lg1\";\n"
+		   "  dests = ( { addr = \"2001:db8::11\"; } ); } );",
+		   "t.conf:3: services.[0].dests.[0].addr: an IPv6 dest of an "
+		   "IPv4 service (NAT46) is not supported; full-NAT translates "
+		   "IPv6 VIPs to IPv4 dests only (NAT64)");
+	ASSERT_ERR(SVC6 "} ,\n { proto = \"tcp\"; vip = \"2001:db8::1\"; "
+		   "port = 80; } );",
+		   "t.conf:2: services.[1]: duplicate service tcp "
+		   "[2001:db8::1]:80 (see services.[0])");
+	ASSERT_ERR("laddr_groups = ( { name = \"a\"; addresses = [ "
+		   "\"2001:db8::5\" ]; },\n { name = \"b\"; addresses = [ "
+		   "\"2001:db8::5\" ]; } );",
+		   "t.conf:2: laddr_groups.[1].addresses.[0]: duplicate address "
+		   "'2001:db8::5' (see laddr_groups.[0])");
 }
 
 static void
@@ -1425,6 +1492,7 @@ main(void)
 		cmocka_unit_test(test_json_round_trip),
 		cmocka_unit_test(test_lb_services),
 		cmocka_unit_test(test_lb_services_errors),
+		cmocka_unit_test(test_lb_ipv6_services),
 		cmocka_unit_test(test_lb_laddr_groups_errors),
 		cmocka_unit_test(test_lb_json_round_trip),
 		cmocka_unit_test(test_load_missing),

@@ -178,9 +178,10 @@ test_svc_invalid(void **state)
 	assert_int_equal(lookup(IPPROTO_TCP, "198.18.0.100", 80)->persist_mask,
 			 htonl(0xffffff00));
 
-	k = K(IPPROTO_TCP, "2001:db8::1", 80);
-	assert_int_equal(lb_svc_add(st, &k, &c, msg, sizeof(msg)),
-			 -EAFNOSUPPORT);
+	k = K(IPPROTO_TCP, "ff02::1", 80);
+	assert_int_equal(lb_svc_add(st, &k, &c, msg, sizeof(msg)), -EINVAL);
+	assert_string_equal(msg, "vip: not a global or unique local IPv6 "
+			    "unicast address");
 	k = K(IPPROTO_TCP, "0.0.0.0", 80);
 	assert_int_equal(lb_svc_add(st, &k, &c, msg, sizeof(msg)), -EINVAL);
 	k = K(IPPROTO_ICMP, "198.18.0.101", 80);
@@ -216,7 +217,14 @@ test_names(void **state)
 	assert_int_equal(lb_netmask_parse("255.255.255.0"), 24);
 	assert_int_equal(lb_netmask_parse("0.0.0.0"), 0);
 	assert_int_equal(lb_netmask_parse("255.0.255.0"), -EINVAL);
-	assert_int_equal(lb_netmask_parse("24"), -EINVAL);
+	/* a prefix length, ipvsadm -M's form for IPv6 */
+	assert_int_equal(lb_netmask_parse("24"), 24);
+	assert_int_equal(lb_netmask_parse("/64"), 64);
+	assert_int_equal(lb_netmask_parse("128"), 128);
+	assert_int_equal(lb_netmask_parse("/129"), -EINVAL);
+	assert_int_equal(lb_netmask_parse("/"), -EINVAL);
+	assert_int_equal(lb_netmask_parse("/6x"), -EINVAL);
+	assert_int_equal(lb_netmask_parse(""), -EINVAL);
 }
 
 /* ---- dests --------------------------------------------------------------- */
@@ -300,6 +308,85 @@ test_dest_invalid(void **state)
 }
 
 /* ---- snapshots ----------------------------------------------------------- */
+
+static const struct lb_svc_snap *
+lookup6(uint8_t proto, const char *vip, uint16_t port)
+{
+	struct inet_addr a = A(vip);
+
+	return lb_svc_lookup6(lb_snap_get(st), proto, a.v6.s6_addr, htons(port));
+}
+
+/* IPv6 services in their own slots: found by lb_svc_lookup6() only,
+ * never by an IPv4 VIP equal to their first word; port 0 as IPv4's;
+ * the schedulers on IPv6 clients, NAT64 dests picked like the others. */
+static void
+test_ipv6_lookup_and_sched(void **state)
+{
+	struct lb_svc_key k6 = K(IPPROTO_TCP, "2001:db8::100", 80);
+	struct lb_svc_key k4 = K(IPPROTO_TCP, "32.1.13.184", 80); /* 2001:db8 */
+	struct lb_svc_key k0 = K(IPPROTO_UDP, "2001:db8::100", 0);
+	struct lb_svc_conf c = C("sh", "lg6");
+	struct inet_addr lip6 = A("2001:db8:1::100"), lip4 = A("198.18.1.100");
+	struct lb_dest_conf d6 = D("2001:db8:1::11", 8080, 1, LB_FWD_FNAT);
+	struct lb_dest_conf d4 = D("198.18.1.11", 8080, 1, LB_FWD_FNAT);
+	struct inet_addr cli = A("2001:db8:5::7"), vip = A("2001:db8::100");
+	const struct lb_dest_snap *first, *d;
+	const struct lb_svc_snap *ss;
+
+	assert_int_equal(lb_laddr_add(st, "lg6", &lip6, msg, sizeof(msg)), 0);
+	assert_int_equal(lb_laddr_add(st, "lg6", &lip4, msg, sizeof(msg)), 0);
+	c.persistent = 60;
+	c.netmask_len = lb_netmask_default(AF_INET6);
+	assert_int_equal(lb_svc_add(st, &k6, &c, msg, sizeof(msg)), 0);
+	assert_int_equal(lb_dest_add(st, &k6, &d6, msg, sizeof(msg)), 0);
+	assert_int_equal(lb_dest_add(st, &k6, &d4, msg, sizeof(msg)), 0);
+	/* not seen by the IPv4 lookup of its first word */
+	assert_null(lookup(IPPROTO_TCP, "32.1.13.184", 80));
+	c = C("rr", "");
+	assert_int_equal(lb_svc_add(st, &k4, &c, msg, sizeof(msg)), 0);
+	/* without persistence an IPv6 service keeps IPv6's default /64 */
+	assert_int_equal(lb_svc_add(st, &k0, &c, msg, sizeof(msg)), -EINVAL);
+	assert_string_equal(msg, "netmask: only with persistent (as ipvsadm -M)");
+	c.netmask_len = lb_netmask_default(AF_INET6);
+	assert_int_equal(lb_svc_add(st, &k0, &c, msg, sizeof(msg)), 0);
+
+	ss = lookup6(IPPROTO_TCP, "2001:db8::100", 80);
+	assert_non_null(ss);
+	assert_int_equal(ss->vip.family, AF_INET6);
+	assert_int_equal(ss->netmask_len, 64);
+	assert_int_equal(ss->n_dests, 2);
+	assert_int_equal(lookup(IPPROTO_TCP, "32.1.13.184", 80)->vip.family,
+			 AF_INET);
+	assert_null(lookup6(IPPROTO_TCP, "2001:db8::101", 80));
+	assert_null(lookup6(IPPROTO_TCP, "2001:db8::100", 81));
+	/* UDP: the port-0 service takes every port */
+	assert_int_equal(lookup6(IPPROTO_UDP, "2001:db8::100", 53)->vport, 0);
+	assert_int_equal(lb_snap_get(st)->n_svcs, 1);
+	assert_int_equal(lb_snap_get(st)->n_svcs6, 2);
+
+	/* sh on an IPv6 client: the same dest every time */
+	first = lb_svc_pick(ss, 0, &cli, htons(40000), &vip, 0);
+	assert_non_null(first);
+	for (int i = 1; i < 20; i++) {
+		d = lb_svc_pick(ss, (unsigned int)i % NW, &cli,
+				htons(40000 + i), &vip, 0);
+		assert_ptr_equal(d->dest, first->dest);
+	}
+	/* both families of dests are picked over many clients */
+	unsigned int fam[2] = { 0, 0 };
+
+	for (int i = 0; i < 64; i++) {
+		cli.v6.s6_addr[i % 16] ^= (uint8_t)(i * 37 + 1);
+		d = lb_svc_pick(ss, 0, &cli, htons(1), &vip, 0);
+		fam[d->addr.family == AF_INET6]++;
+	}
+	assert_true(fam[0] > 0 && fam[1] > 0);
+
+	assert_int_equal(lb_svc_del(st, &k6, msg, sizeof(msg)), 0);
+	assert_null(lookup6(IPPROTO_TCP, "2001:db8::100", 80));
+	assert_non_null(lookup(IPPROTO_TCP, "32.1.13.184", 80));
+}
 
 static void
 test_lookup_and_port0(void **state)
@@ -878,6 +965,8 @@ main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_lookup_and_port0, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_ipv6_lookup_and_sched,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sched_picks, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_load_sched_per_worker,

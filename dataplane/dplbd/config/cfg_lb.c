@@ -73,6 +73,20 @@ laddr_owner(const struct dplb_config *cfg, const struct cfg_laddr_group *cur,
 	return -1;
 }
 
+/* A load balancer address (VIP, dest, local address): IPv4 unicast as
+ * cfg_unicast_addr() says, or IPv6, which lb_conf.c's checks judge. */
+static int
+lb_addr(struct ctx *c, const config_setting_t *s, struct inet_addr *a)
+{
+	const char *v = cfg_string(c, s);
+
+	if (v == NULL)
+		return -EINVAL;
+	if (inet_addr_parse(v, a) == 0 && a->family == AF_INET6)
+		return 0;
+	return cfg_unicast_addr(c, s, a);
+}
+
 static int
 lg_addresses(struct ctx *c, const config_setting_t *s, void *obj)
 {
@@ -87,7 +101,7 @@ lg_addresses(struct ctx *c, const config_setting_t *s, void *obj)
 		const config_setting_t *e = config_setting_get_elem(s, i);
 		const char *v = config_setting_get_string(e);
 
-		if (cfg_unicast_addr(c, e, &a) < 0)
+		if (lb_addr(c, e, &a) < 0)
 			return -EINVAL;
 		/* Two groups handing out one LIP's ports would collide. */
 		owner = laddr_owner(c->cfg, g, &a);
@@ -145,7 +159,7 @@ svc_vip(struct ctx *c, const config_setting_t *s, void *obj)
 {
 	struct cfg_service *svc = obj;
 
-	return cfg_unicast_addr(c, s, &svc->key.vip);
+	return lb_addr(c, s, &svc->key.vip);
 }
 
 static int
@@ -199,7 +213,8 @@ svc_netmask(struct ctx *c, const config_setting_t *s, void *obj)
 	len = lb_netmask_parse(v);
 	if (len < 0)
 		return cfg_err(c, s, NULL, "invalid netmask '%s' (expected "
-				"e.g. \"255.255.255.0\")", v);
+				"e.g. \"255.255.255.0\", or a prefix length "
+				"such as \"/64\" for IPv6)", v);
 	svc->conf.netmask_len = (uint8_t)len;
 	return 0;
 }
@@ -225,7 +240,7 @@ dest_addr(struct ctx *c, const config_setting_t *s, void *obj)
 {
 	struct lb_dest_conf *d = obj;
 
-	return cfg_unicast_addr(c, s, &d->addr);
+	return lb_addr(c, s, &d->addr);
 }
 
 static int
@@ -340,7 +355,7 @@ static const struct key svc_keys[] = {
 static int
 svc_check(struct ctx *c, const config_setting_t *e, unsigned int idx)
 {
-	const struct cfg_service *svc = &c->cfg->services[idx];
+	struct cfg_service *svc = &c->cfg->services[idx];
 	char why[CFG_ERR_LEN], a[INET_ADDR_STRLEN];
 	const config_setting_t *d;
 	unsigned int i;
@@ -351,6 +366,8 @@ svc_check(struct ctx *c, const config_setting_t *e, unsigned int idx)
 		return cfg_err(c, e, "vip", "is required");
 	if (config_setting_get_member(e, "port") == NULL)
 		return cfg_err(c, e, "port", "is required (0 = every port)");
+	if (svc->conf.netmask_len == LB_NETMASK_UNSET)
+		svc->conf.netmask_len = lb_netmask_default(svc->key.vip.family);
 	if (lb_svc_conf_check(&svc->key, &svc->conf, why, sizeof(why)) != 0)
 		return model_err(c, e, why);
 	for (i = 0; i < idx; i++)
@@ -358,8 +375,10 @@ svc_check(struct ctx *c, const config_setting_t *e, unsigned int idx)
 		    c->cfg->services[i].key.port == svc->key.port &&
 		    inet_addr_equal(&c->cfg->services[i].key.vip,
 				    &svc->key.vip))
-			return cfg_err(c, e, NULL, "duplicate service %s "
-				       "%s:%u (see services.[%u])",
+			return cfg_err(c, e, NULL, svc->key.vip.family ==
+				       AF_INET6 ? "duplicate service %s [%s]:%u "
+				       "(see services.[%u])" : "duplicate "
+				       "service %s %s:%u (see services.[%u])",
 				       lb_proto_name(svc->key.proto),
 				       inet_addr_fmt(&svc->key.vip, a,
 						     sizeof(a)),
@@ -376,6 +395,7 @@ svc_init(void *elem)
 	struct cfg_service *svc = elem;
 
 	lb_svc_conf_init(&svc->conf);
+	svc->conf.netmask_len = LB_NETMASK_UNSET;	/* by the VIP's family */
 }
 
 static const struct key_table svc_table = KEY_TABLE(svc_keys);
@@ -418,7 +438,6 @@ cfg_service_json(const struct dplb_config *cfg, const struct cfg_service *svc)
 	json_object *flags = json_object_new_array();
 	json_object *dests = json_object_new_array();
 	char a[INET_ADDR_STRLEN];
-	struct inet_addr mask;
 	uint32_t f;
 	unsigned int i;
 
@@ -433,9 +452,9 @@ cfg_service_json(const struct dplb_config *cfg, const struct cfg_service *svc)
 	json_object_object_add(o, "flags", flags);
 	json_object_object_add(o, "persistent",
 			       json_object_new_int64(svc->conf.persistent));
-	mask = inet_addr_v4(htonl(svc->conf.netmask_len ?
-				  ~0u << (32 - svc->conf.netmask_len) : 0));
-	cfg_add_str(o, "netmask", inet_addr_fmt(&mask, a, sizeof(a)));
+	cfg_add_str(o, "netmask", lb_netmask_fmt(svc->key.vip.family,
+						 svc->conf.netmask_len, a,
+						 sizeof(a)));
 	cfg_add_str(o, "laddr_group", svc->conf.laddr_group);
 	json_object_object_add(o, "half_open_max",
 			       json_object_new_int64(svc->conf.half_open_max));

@@ -74,7 +74,14 @@
 	X(IPV6_ND_INVALID, "ipv6_nd_invalid")                  \
 	X(IPV6_ND_NOT_FOR_US, "ipv6_nd_not_for_us")            \
 	X(IPV6_ICMP_BAD_CHECKSUM, "ipv6_icmp_bad_checksum")    \
-	X(IPV6_NOT_FOR_US, "ipv6_not_for_us")
+	X(IPV6_NOT_FOR_US, "ipv6_not_for_us")                  \
+	DPLB_DROP_REASONS_LB6(X)
+
+/* The IPv6 load balancer's (lb/lb6.c): a UDP checksum of zero, which
+ * IPv6 forbids; a packet NAT64 cannot translate (RFC 7915). */
+#define DPLB_DROP_REASONS_LB6(X)                               \
+	X(IPV6_UDP_ZERO_CHECKSUM, "ipv6_udp_zero_checksum")    \
+	X(NAT64_UNTRANSLATABLE, "nat64_untranslatable")
 
 enum drop_reason {
 #define DROP_ENUM(e, s) DROP_##e,

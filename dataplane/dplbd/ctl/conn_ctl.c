@@ -6,6 +6,7 @@
 #include <rte_malloc.h>
 
 #include "conn/conn.h"
+#include "conn/conn6.h"
 #include "ctl/conn_ctl.h"
 #include "lb/lb.h"
 #include "lb/lb_svc.h"
@@ -52,6 +53,7 @@ entry_fill(const struct dp_worker *w, const struct conn *c,
 	e->vip = in->dst_addr;
 	e->vport = in->dst_port;
 	e->expire_ms = left > 0 ? (uint32_t)left : 0;
+	e->family = e->out_family = AF_INET;
 	if (c->flags & CONN_F_NO_OUT) {
 		conn_dest_from_priv(c, e);
 		return;
@@ -65,6 +67,52 @@ entry_fill(const struct dp_worker *w, const struct conn *c,
 	}
 }
 
+/* The same for an entry of the IPv6 table (lb6): its keys are kept
+ * apart (conn6.h); a NAT64 one's local and dest are IPv4. */
+static void
+entry_fill6(const struct dp_worker *w, const struct conn6_table *t,
+	    const struct conn *c, struct conn_ctl_entry *e)
+{
+	struct conn6_key in, out;
+	uint32_t timeout = conn_timeout_of(conn6_life(t), c);
+	int64_t left = (int64_t)(int32_t)(c->last_seen + timeout - w->now_ms);
+	const struct lb_dest *d = conn_priv((struct conn *)c)->dest;
+
+	memset(e, 0, sizeof(*e));
+	e->proto = c->proto;
+	e->state = c->state;
+	e->fwd = c->fwd;
+	e->is_template = (c->flags & LB_CONN_F_TEMPLATE) != 0;
+	e->expire_ms = left > 0 ? (uint32_t)left : 0;
+	conn6_key_get(t, c, CONN_SIDE_IN, &in);
+	e->family = AF_INET6;
+	memcpy(e->client6, in.src, 16);
+	memcpy(e->vip6, in.dst, 16);
+	e->client_port = in.sport;
+	e->vport = in.dport;
+	if (!conn6_has_out(t, c)) {	/* DR, TUNNEL, template */
+		if (d == NULL)
+			return;
+		e->out_family = d->conf.addr.family;
+		memcpy(e->dest6, &d->conf.addr.v6, 16);
+		e->dest = d->conf.addr.v4.s_addr;
+		e->dport = d->conf.port ? rte_cpu_to_be_16(d->conf.port) :
+					  e->vport;
+		return;
+	}
+	conn6_key_get(t, c, CONN_SIDE_OUT, &out);
+	e->out_family = out.family;
+	memcpy(e->dest6, out.src, 16);
+	memcpy(&e->dest, out.src, 4);
+	e->dport = out.sport;
+	if (c->fwd == CONN_FWD_FNAT) {
+		e->has_local = true;
+		memcpy(e->local6, out.dst, 16);
+		memcpy(&e->local, out.dst, 4);
+		e->local_port = out.dport;
+	}
+}
+
 bool
 conn_filter_match(const struct conn_filter *f, const struct conn_ctl_entry *e)
 {
@@ -72,6 +120,11 @@ conn_filter_match(const struct conn_filter *f, const struct conn_ctl_entry *e)
 
 	if (h == 0)
 		return true;
+	/* address filters are IPv4's (an IPv6 one is refused) */
+	if ((h & (CONN_FLT_CLIENT | CONN_FLT_VIP)) && e->family != AF_INET)
+		return false;
+	if ((h & CONN_FLT_DEST) && e->out_family != AF_INET)
+		return false;
 	if ((h & CONN_FLT_PROTO) && e->proto != f->proto)
 		return false;
 	if ((h & CONN_FLT_STATE) &&
@@ -100,6 +153,7 @@ conn_filter_match(const struct conn_filter *f, const struct conn_ctl_entry *e)
 
 struct serve_arg {
 	const struct dp_worker *w;
+	const struct conn6_table *t6;	/* NULL: an IPv4 entry */
 	struct conn_ctl_req *req;
 };
 
@@ -110,7 +164,10 @@ serve_one(const struct conn *c, void *arg)
 	struct conn_ctl_req *req = a->req;
 	struct conn_ctl_entry e;
 
-	entry_fill(a->w, c, &e);
+	if (a->t6 != NULL)
+		entry_fill6(a->w, a->t6, c, &e);
+	else
+		entry_fill(a->w, c, &e);
 	if (!conn_filter_match(&req->f, &e))
 		return 0;
 	if (req->op == CONN_CTL_LIST)
@@ -120,12 +177,44 @@ serve_one(const struct conn *c, void *arg)
 	return req->n >= req->max;
 }
 
+/* One page of the IPv4 table, then of the IPv6 one: the cursor's
+ * CONN_CTL_CURSOR_V6 bit says which. */
+static void
+serve_page(struct dp_worker *w, struct conn_ctl_req *req)
+{
+	struct conn6_table *t6 = lb6_table(w);
+	struct serve_arg a = { w, NULL, req };
+	uint32_t cur;
+	uint32_t i;
+
+	if (!(req->cursor & CONN_CTL_CURSOR_V6)) {
+		conn_foreach(w->conns, &req->cursor, req->max, serve_one, &a);
+		if (req->op == CONN_CTL_FLUSH)
+			for (i = 0; i < req->n; i++)
+				lb_conn_drop(w, ((struct conn **)req->buf)[i]);
+		if (req->cursor == CONN_ITER_END && t6 != NULL &&
+		    conn6_count(t6) != 0)
+			req->cursor = CONN_CTL_CURSOR_V6;	/* its first page next */
+		return;
+	}
+	if (t6 == NULL) {
+		req->cursor = CONN_ITER_END;
+		return;
+	}
+	a.t6 = t6;
+	cur = req->cursor & ~CONN_CTL_CURSOR_V6;
+	conn_foreach(conn6_life(t6), &cur, req->max, serve_one, &a);
+	req->cursor = cur == CONN_ITER_END ? CONN_ITER_END :
+		      cur | CONN_CTL_CURSOR_V6;
+	if (req->op == CONN_CTL_FLUSH)
+		for (i = 0; i < req->n; i++)
+			lb6_conn_drop(w, ((struct conn **)req->buf)[i]);
+}
+
 unsigned int
 conn_ctl_serve_slow(struct dp_ctx *dp, struct dp_worker *w)
 {
 	struct conn_ctl_req *req;
-	struct serve_arg a;
-	uint32_t i;
 
 	RTE_SET_USED(dp);
 	/* Take it; the main lcore may have taken it back meanwhile. */
@@ -134,15 +223,10 @@ conn_ctl_serve_slow(struct dp_ctx *dp, struct dp_worker *w)
 	if (req == NULL)
 		return 0;
 	req->n = 0;
-	if (w->conns == NULL) {
+	if (w->conns == NULL)
 		req->cursor = CONN_ITER_END;
-	} else {
-		a = (struct serve_arg){ w, req };
-		conn_foreach(w->conns, &req->cursor, req->max, serve_one, &a);
-		if (req->op == CONN_CTL_FLUSH)
-			for (i = 0; i < req->n; i++)
-				lb_conn_drop(w, ((struct conn **)req->buf)[i]);
-	}
+	else
+		serve_page(w, req);
 	__atomic_store_n(&req->done, 1, __ATOMIC_RELEASE);
 	return 1;
 }

@@ -36,7 +36,8 @@
 					 * run for a scheduler tick or more
 					 * (500 ms was missed on 2 cores at
 					 * a load of 20) */
-#define CONN_CTL_STATE_UDP 0xff		/* state filter: every UDP state */
+#define CONN_CTL_STATE_UDP 0xff
+#define CONN_CTL_CURSOR_V6 0x80000000u	/* above CONN_MAX_CAPACITY */		/* state filter: every UDP state */
 
 /* What a filter compares (struct conn_filter.have). */
 #define CONN_FLT_PROTO 0x01
@@ -70,6 +71,11 @@ struct conn_ctl_entry {
 					 * net:0 -> VIP:vport */
 	bool synced;			/* installed or updated from an HA
 					 * peer's sync record */
+	/* family of client and vip (AF_INET: the fields above; AF_INET6:
+	 * client6, vip6) and of local and dest (AF_INET for NAT64) */
+	uint8_t family;
+	uint8_t out_family;
+	uint8_t client6[16], vip6[16], local6[16], dest6[16];
 };
 
 enum conn_ctl_op {
@@ -85,7 +91,9 @@ struct conn_ctl_req {
 	uint8_t op;			/* enum conn_ctl_op */
 	struct conn_filter f;
 	uint32_t cursor;		/* in: where to start (0: first page);
-					 * out: the next page, CONN_ITER_END */
+					 * out: the next page, CONN_ITER_END;
+					 * CONN_CTL_CURSOR_V6 set: in the IPv6
+					 * table (lb6), after the IPv4 one */
 	uint32_t max;			/* 1..CONN_CTL_PAGE_MAX */
 	uint32_t n;			/* out: entries listed or flushed */
 	void *buf;			/* max entries (LIST) or max

@@ -214,12 +214,19 @@ cursor_json(const struct dp_ctx *dp, unsigned int worker, uint32_t index)
 }
 
 static json_object *
-addr_port_json(rte_be32_t addr, rte_be16_t port)
+addr_port_json(uint8_t family, rte_be32_t addr, const uint8_t *addr6,
+	       rte_be16_t port)
 {
-	char a[INET_ADDRSTRLEN], buf[INET_ADDRSTRLEN + 8];
+	char a[INET6_ADDRSTRLEN], buf[INET6_ADDRSTRLEN + 10];
 
-	inet_ntop(AF_INET, &addr, a, sizeof(a));
-	snprintf(buf, sizeof(buf), "%s:%u", a, rte_be_to_cpu_16(port));
+	if (family == AF_INET6) {
+		inet_ntop(AF_INET6, addr6, a, sizeof(a));
+		snprintf(buf, sizeof(buf), "[%s]:%u", a,
+			 rte_be_to_cpu_16(port));
+	} else {
+		inet_ntop(AF_INET, &addr, a, sizeof(a));
+		snprintf(buf, sizeof(buf), "%s:%u", a, rte_be_to_cpu_16(port));
+	}
 	return J_STR(buf);
 }
 
@@ -236,11 +243,14 @@ entry_json(const struct conn_ctl_entry *e, unsigned int worker)
 			      e->proto == IPPROTO_ICMP ? "ICMP" :
 			      tcp_state_ipvs_name(e->state)));
 	ADD(o, "expire_ms", J_INT(e->expire_ms));
-	ADD(o, "client", addr_port_json(e->client, e->client_port));
-	ADD(o, "vip", addr_port_json(e->vip, e->vport));
-	ADD(o, "local", e->has_local ? addr_port_json(e->local, e->local_port) :
-				       NULL);
-	ADD(o, "dest", addr_port_json(e->dest, e->dport));
+	ADD(o, "client", addr_port_json(e->family, e->client, e->client6,
+					e->client_port));
+	ADD(o, "vip", addr_port_json(e->family, e->vip, e->vip6, e->vport));
+	ADD(o, "local", e->has_local ?
+		addr_port_json(e->out_family, e->local, e->local6,
+			       e->local_port) : NULL);
+	ADD(o, "dest", addr_port_json(e->out_family, e->dest, e->dest6,
+				      e->dport));
 	ADD(o, "fwd", J_STR(fwd ? fwd : "?"));
 	ADD(o, "template", json_object_new_boolean(e->is_template));
 	ADD(o, "synced", json_object_new_boolean(e->synced));

@@ -97,9 +97,6 @@ param_svc_key(struct ctl_call *c, int required, struct lb_svc_key *k)
 	if (p < 0)
 		return ctl_call_fail(c, EINVAL,
 				     "params.proto: must be \"tcp\" or \"udp\"");
-	if (k->vip.family == AF_INET6)
-		return ctl_call_fail(c, EAFNOSUPPORT, "params.vip: IPv6 is not "
-				     "supported by the dataplane yet");
 	k->proto = (uint8_t)p;
 	k->port = (uint16_t)port;
 	return 0;
@@ -152,7 +149,7 @@ param_svc_tcpx(struct ctl_call *c, struct lb_svc_conf *conf)
 /* The attributes given in params over conf (the defaults or the
  * service's current ones). */
 static int
-param_svc_conf(struct ctl_call *c, struct lb_svc_conf *conf)
+param_svc_conf(struct ctl_call *c, uint8_t family, struct lb_svc_conf *conf)
 {
 	unsigned long long persistent = conf->persistent;
 	unsigned long long half_open = conf->half_open_max;
@@ -214,13 +211,14 @@ param_svc_conf(struct ctl_call *c, struct lb_svc_conf *conf)
 		conf->persistent = (uint32_t)persistent;
 		/* turning persistence off forgets its granularity */
 		if (persistent == 0 && mask == NULL)
-			conf->netmask_len = 32;
+			conf->netmask_len = lb_netmask_default(family);
 	}
 	if (mask != NULL) {
 		f = lb_netmask_parse(mask);
 		if (f < 0)
 			return ctl_call_fail(c, EINVAL, "params.netmask: '%s' is "
-					     "not a netmask", mask);
+					     "not a netmask (a.b.c.d, or a "
+					     "prefix length /N)", mask);
 		conf->netmask_len = (uint8_t)f;
 	}
 	if (group != NULL) {
@@ -274,9 +272,6 @@ param_dest_key(struct ctl_call *c, struct lb_dest_conf *d)
 	if ((ret = call_param_addr(c, "addr", 1, &d->addr)) != 0 ||
 	    (ret = call_param_uint(c, "dport", 0, 65535, &port)) != 0)
 		return ret;
-	if (d->addr.family == AF_INET6)
-		return ctl_call_fail(c, EAFNOSUPPORT, "params.addr: IPv6 is not "
-				     "supported by the dataplane yet");
 	d->port = (uint16_t)port;
 	return 0;
 }
@@ -323,7 +318,6 @@ svc_json(const struct lb_store *st, const struct lb_svc *s)
 	json_object *o = json_object_new_object(), *fl, *ds;
 	char a[INET_ADDR_STRLEN];
 	const struct lb_dest *d;
-	struct inet_addr mask;
 	uint32_t f;
 
 	svc_key_json(o, s);
@@ -335,9 +329,9 @@ svc_json(const struct lb_store *st, const struct lb_svc *s)
 				f, s->conf.sched)));
 	ADD(o, "flags", fl);
 	ADD(o, "persistent", J_INT(s->conf.persistent));
-	mask = inet_addr_v4(htonl(s->conf.netmask_len ?
-				  ~0u << (32 - s->conf.netmask_len) : 0));
-	ADD(o, "netmask", J_STR(inet_addr_fmt(&mask, a, sizeof(a))));
+	ADD(o, "netmask", J_STR(lb_netmask_fmt(s->key.vip.family,
+					       s->conf.netmask_len, a,
+					       sizeof(a))));
 	ADD(o, "laddr_group", s->conf.laddr_group[0] ?
 				      J_STR(s->conf.laddr_group) : NULL);
 	ADD(o, "half_open_max", J_INT(s->conf.half_open_max));
@@ -390,8 +384,10 @@ m_service_add(struct ctl_call *c)
 
 	lb_svc_conf_init(&conf);
 	if ((ret = check_params(c, keys)) != 0 ||
-	    (ret = param_svc_key(c, 1, &k)) != 0 ||
-	    (ret = param_svc_conf(c, &conf)) != 0)
+	    (ret = param_svc_key(c, 1, &k)) != 0)
+		return ret;
+	conf.netmask_len = lb_netmask_default(k.vip.family);
+	if ((ret = param_svc_conf(c, k.vip.family, &conf)) != 0)
 		return ret;
 	ret = lb_svc_add(store(c), &k, &conf, c->errmsg, sizeof(c->errmsg));
 	if (ret != 0)
@@ -417,7 +413,7 @@ m_service_edit(struct ctl_call *c)
 	if ((s = find_svc(c, &k)) == NULL)
 		return -ENOENT;
 	conf = s->conf;
-	if ((ret = param_svc_conf(c, &conf)) != 0)
+	if ((ret = param_svc_conf(c, k.vip.family, &conf)) != 0)
 		return ret;
 	ret = lb_svc_edit(store(c), &k, &conf, c->errmsg, sizeof(c->errmsg));
 	return ret == 0 ? 0 : model_fail(c, ret);

@@ -64,6 +64,8 @@ lb_start(struct dp_ctx *dp, char *msg, size_t len)
 	ret = lb_conn_init(dp);
 	if (ret == 0)
 		ret = lb_lport_init(dp);
+	if (ret == 0)
+		ret = lb6_init(dp);
 	if (ret != 0) {
 		snprintf(msg, len, "connection tables: %s", strerror(-ret));
 		return ret;
@@ -108,6 +110,7 @@ lb_stop(struct dp_ctx *dp)
 	lb_store_destroy(dp->lb);
 	dp->lb = NULL;
 	lb_lport_free(dp);
+	lb6_free(dp);
 }
 
 static __rte_always_inline void
@@ -553,7 +556,9 @@ lb_local_act(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 		lb_inbound(dp, w, m, ip, v, svc, key, reply ? NULL : c);
 		return LB_CONSUMED;
 	}
-	if (c == NULL || !reply)
+	if (c == NULL)	/* a NAT64 answer to an IPv4 LIP? (lb6.c) */
+		return lb6_reply4(dp, w, m, ip, v, key);
+	if (!reply)
 		return LB_PASS;
 	if (unlikely(c->fwd == CONN_FWD_SNAT))
 		lb_snat_in(dp, w, m, ip, v, c);
@@ -566,7 +571,7 @@ lb_local_act(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 static __rte_always_inline bool
 lb_idle(const struct dp_ctx *dp, const struct lb_snap *snap)
 {
-	return (snap == NULL || snap->n_svcs == 0) &&
+	return (snap == NULL || (snap->n_svcs == 0 && snap->n_svcs6 == 0)) &&
 	       lb_snat_get(dp->lb->snat) == NULL;
 }
 

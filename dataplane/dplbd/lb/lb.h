@@ -403,4 +403,12 @@ int lb_sync_init(struct dp_ctx *dp);
 /** The worker clock (now_ms) as the workers read it. */
 uint32_t lb_clock_ms(void);
 
+/* ---- IPv6 connections (lb6.c), for the control plane's listings -- */
+
+struct conn6_table;
+/** Worker w's IPv6 connection table (NULL before lb_start()). */
+struct conn6_table *lb6_table(const struct dp_worker *w);
+/** Flush one IPv6 connection of w now, as expiry would (lb_conn_drop()). */
+void lb6_conn_drop(struct dp_worker *w, struct conn *c);
+
 #endif /* DPLB_LB_H */

@@ -1,22 +1,902 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * lb6: the load balancer's IPv6 entry points (lb.h).  A pass-through
- * for now: every IPv6 packet to us goes on to the kernel twin.  IPv6
- * services, their connections and NAT64 fill this in.
+ * lb6: the load balancer's IPv6 packet path (lb_input_local6(), lb.h)
+ * and NAT64's IPv4 half (lb6_reply4(), lb_priv.h).
+ *
+ * A TCP or UDP packet to one of our IPv6 addresses finds its connection
+ * in the worker's conn6 table (conn/conn6.h), by its client key or its
+ * server key; a miss on an IPv6 service (lb_svc_lookup6()) schedules a
+ * dest with the service's scheduler (pure SYNs and first datagrams
+ * only, their checksum checked) and makes one.  Modes:
+ *   FNAT   IPv6 dest: client -> VIP becomes LIP6:lport -> dest; the
+ *          local port from the worker's slice of the group's IPv6 LIPs;
+ *          IPv4 dest (NAT64): the packet is translated (xlat/nat64.h)
+ *          from an IPv4 LIP and a local port of the worker's slice (as
+ *          IPv4 full NAT's, so the server's answers reach this worker
+ *          by the IPv4 steering), its answers back to IPv6 by
+ *          lb6_reply4(), which lb.c calls for an IPv4 packet to a local
+ *          address that no IPv4 connection owns;
+ *   NAT    the destination becomes the dest; answers pass back;
+ *   DR     the frame goes to the dest's MAC, the packet unchanged;
+ *   TUNNEL the packet inside an outer IPv6 header to an IPv6 dest, or
+ *          an outer IPv4 header (protocol 41) to an IPv4 dest.
+ * The rewrites are xlat/'s (incremental checksums, no header checksum
+ * in IPv6).  Output: net6's ipv6_output() along route6_lookup(), or
+ * net/'s ipv4_output() for NAT64.
+ *
+ * Persistence: templates per client net (a prefix length) in the same
+ * table, living their timeout after the last connection they made.
+ * Packets are steered to their owner worker as IPv4's (lb6_owner()).
+ * ICMPv4 errors about a NAT64 connection's packets (lb6_icmp4(), from
+ * lb_icmp.c) go back to the client as ICMPv6 (RFC 7915 4.2).
+ * Not yet (docs/load-balancing.md, IPv6): HA sync of IPv6 entries,
+ * ICMPv6 errors about IPv6 connections, NAT answers (transit for net6).
+ *
+ * No locks, no allocation, no logging per packet: per-worker tables.
  */
+#include <string.h>
+
+#include <rte_ip.h>
+#include <rte_mbuf.h>
+#include <rte_tcp.h>
+#include <rte_udp.h>
+
+#include "conn/conn6.h"
+#include "core/dp.h"
+#include "core/stats.h"
+#include "core/tx.h"
 #include "lb/lb.h"
+#include "lb_priv.h"
+#include "lb/lb_svc.h"
+#include "net/net.h"
+#include "net/route.h"
+#include "net/steer.h"
+#include "net6/net6.h"
+#include "net6/route6.h"
+#include "tcp/tcp_edit.h"
+#include "xlat/nat64.h"
+#include "xlat/xlat.h"
+
+#define LB6_EXPIRE_BUDGET 256
+#define LB6_LPORT_TRIES 64
+#define LB6_MIN_CONNS 1024u
+
+/* Per worker, written by that worker only. */
+static struct conn6_table *tables[DP_MAX_WORKERS];
+static uint32_t lport_seq[DP_MAX_WORKERS];
+static uint16_t ip_ids[DP_MAX_WORKERS];
+
+int
+lb6_init(struct dp_ctx *dp)
+{
+	uint32_t cap = RTE_MAX(dp->cfg->max_conns / 8, LB6_MIN_CONNS);
+	char name[32];
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < dp->n_workers; i++) {
+		snprintf(name, sizeof(name), "dplb_conn6_%u", i);
+		ret = conn6_table_create(&tables[i], name, cap,
+					 (int)rte_socket_id());
+		if (ret != 0)
+			return ret;
+		conn_table_set_timeouts(conn6_life(tables[i]),
+					&dp->cfg->timeouts);
+	}
+	return 0;
+}
+
+void
+lb6_free(struct dp_ctx *dp)
+{
+	for (unsigned int i = 0; i < DP_MAX_WORKERS; i++) {
+		conn6_table_free(tables[i]);
+		tables[i] = NULL;
+	}
+	RTE_SET_USED(dp);
+}
+
+struct conn6_table *
+lb6_table(const struct dp_worker *w)
+{
+	return tables[w->id];
+}
+
+void
+lb6_conn_drop(struct dp_worker *w, struct conn *c)
+{
+	lb_conn_release(w, c);
+	conn6_del(tables[w->id], c);
+}
+
+static bool
+lb6_expire_cb(void *ctx, struct conn *c)
+{
+	lb_conn_release(ctx, c);
+	return false;
+}
+
+void
+lb6_expire_tick(struct dp_worker *w)
+{
+	struct conn6_table *t = tables[w->id];
+
+	if (t != NULL && conn6_count(t) != 0)
+		conn6_expire_tick(t, w->now_ms, LB6_EXPIRE_BUDGET,
+				  lb6_expire_cb, w);
+}
+
+/* lb_set_state_quiet() on the IPv6 table: the dest's active and
+ * inactive counts follow. */
+static void
+lb6_set_state(struct dp_worker *w, struct conn *c, uint8_t state)
+{
+	bool was = state_is_active(c);
+
+	conn_set_state(conn6_life(tables[w->id]), c, state, w->now_ms);
+	if (was != state_is_active(c))
+		lb_dest_conn_count(conn_priv(c)->dest, w->id, was ? -1 : 1,
+				   was ? 1 : -1);
+}
+
+static void
+lb6_follow(struct dp_worker *w, struct conn *c, const struct l4_view *v,
+	   enum conn_dir dir)
+{
+	uint8_t next = v->udp ? udp_state_next(c->state, dir) :
+				tcp_state_next(c->state, dir, v->flags);
+
+	if (unlikely(next != c->state))
+		lb6_set_state(w, c, next);
+}
+
+/* The service's and the dest's counters, and the connection's. */
+static void
+lb6_count(struct dp_worker *w, struct conn *c, bool in, uint32_t bytes)
+{
+	struct lb_dest *d = conn_priv(c)->dest;
+	struct lb_stats *ds = &d->pcpu[w->id].st;
+	struct lb_stats *ss = &d->svc->pcpu[w->id].st;
+	struct conn_counters *cc = conn_counters(conn6_life(tables[w->id]), c);
+
+	cc->pkts[in ? CONN_SIDE_IN : CONN_SIDE_OUT]++;
+	cc->bytes[in ? CONN_SIDE_IN : CONN_SIDE_OUT] += bytes;
+	if (in) {
+		ds->inpkts++;
+		ds->inbytes += bytes;
+		ss->inpkts++;
+		ss->inbytes += bytes;
+	} else {
+		ds->outpkts++;
+		ds->outbytes += bytes;
+		ss->outpkts++;
+		ss->outbytes += bytes;
+	}
+	conn_touch(c, w->now_ms);
+}
+
+/* The TCP or UDP header at l4 (len bytes to the end of the packet):
+ * false with the reason when short, a UDP length not the payload's, or
+ * a UDP checksum of zero (RFC 8200 8.1). */
+static bool
+l4_parse6(uint8_t proto, uint8_t *l4, uint32_t len, struct l4_view *v,
+	  enum drop_reason *why)
+{
+	*why = DROP_L4_BAD_HEADER;
+	if (proto == IPPROTO_TCP) {
+		struct rte_tcp_hdr *t = (struct rte_tcp_hdr *)l4;
+
+		if (len < sizeof(*t) || (t->data_off >> 4) * 4u < sizeof(*t) ||
+		    (t->data_off >> 4) * 4u > len)
+			return false;
+		*v = (struct l4_view){ &t->src_port, &t->dst_port, &t->cksum,
+				       t->tcp_flags, false };
+		return true;
+	}
+	if (proto == IPPROTO_UDP) {
+		struct rte_udp_hdr *u = (struct rte_udp_hdr *)l4;
+
+		if (len < sizeof(*u))
+			return false;
+		if (rte_be_to_cpu_16(u->dgram_len) != len) {
+			*why = DROP_UDP_BAD_LENGTH;
+			return false;
+		}
+		if (u->dgram_cksum == 0) {
+			*why = DROP_IPV6_UDP_ZERO_CHECKSUM;
+			return false;
+		}
+		*v = (struct l4_view){ &u->src_port, &u->dst_port,
+				       &u->dgram_cksum, 0, true };
+		return true;
+	}
+	return false;
+}
+
+/* ---- output ------------------------------------------------------------ */
+
+/* The route toward dst for m (IPv6 at ip, as received), which will
+ * leave grow bytes larger: NULL after dropping m (no route; too big,
+ * with a packet too big to its sender: IPv6 routers never fragment). */
+static const struct route6_slot *
+lb6_route(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
+	  struct rte_ipv6_hdr *ip, const uint8_t dst[16], unsigned int grow)
+{
+	const struct route6_slot *r = route6_lookup(&dp->routes6, dst);
+	uint32_t len = XLAT_IPV6_HDR + rte_be_to_cpu_16(ip->payload_len);
+	uint16_t mtu;
+
+	if (unlikely(r == NULL)) {
+		dp_drop(w, m, DROP_NO_ROUTE);
+		return NULL;
+	}
+	mtu = dp->ports[r->port].tx_mtu;
+	if (unlikely(len + grow > mtu)) {
+		icmp6_error(dp, w, m, ip, ICMP6_PACKET_TOO_BIG, 0, mtu - grow);
+		dp_drop(w, m, DROP_TOO_BIG);
+		return NULL;
+	}
+	return r;
+}
+
+/* NAT, FNAT: the addresses and ports of t, then out along its route. */
+static void
+lb6_rewrite_xmit(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
+		 struct rte_ipv6_hdr *ip, uint8_t proto, uint16_t l4_off,
+		 uint32_t l4_len, const struct xlat_tuple6 *t)
+{
+	const struct route6_slot *r = lb6_route(dp, w, m, ip, t->dst, 0);
+
+	if (r == NULL)
+		return;
+	xlat6_rewrite(ip, proto, (uint8_t *)ip + l4_off, l4_len, t);
+	ipv6_output(dp, w, m, r, t->dst);
+}
+
+/* The tuple of a packet sent along key k's reverse: k's dst -> k's src. */
+static void
+tuple6_back(const struct conn6_key *k, struct xlat_tuple6 *t)
+{
+	memcpy(t->src, k->dst, 16);
+	memcpy(t->dst, k->src, 16);
+	t->sport = k->dport;
+	t->dport = k->sport;
+}
+
+/* TUNNEL to an IPv6 dest: ip6ip6 from the egress port's address. */
+static void
+lb6_tunnel6(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
+	    struct rte_ipv6_hdr *ip, const uint8_t dst[16])
+{
+	const struct route6_slot *r = lb6_route(dp, w, m, ip, dst,
+						XLAT_IPV6_HDR);
+	size_t inner = XLAT_IPV6_HDR + rte_be_to_cpu_16(ip->payload_len);
+	uint8_t src[16];
+	char *p;
+
+	if (r == NULL)
+		return;
+	if (unlikely(!net6_port_src(r->port, src))) {
+		dp_drop(w, m, DROP_NO_ROUTE);
+		return;
+	}
+	p = rte_pktmbuf_prepend(m, XLAT_IPV6_HDR);
+	if (unlikely(p == NULL)) {
+		dp_drop(w, m, DROP_NO_MBUF);
+		return;
+	}
+	xlat6_encap((struct rte_ipv6_hdr *)(p + RTE_ETHER_HDR_LEN), src, dst,
+		    XLAT_PROTO_IPV6, ip, inner, 64);
+	ipv6_output(dp, w, m, r, dst);
+}
+
+/* TUNNEL to an IPv4 dest (IPv6 in IPv4, RFC 4213 3.5, as IPVS's mixed
+ * tunnels): from the egress port's IPv4 address, DF set. */
+static void
+lb6_tunnel4(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
+	    struct rte_ipv6_hdr *ip, rte_be32_t dst)
+{
+	const struct route_slot *r = route_lookup(&dp->routes, dst);
+	size_t inner = XLAT_IPV6_HDR + rte_be_to_cpu_16(ip->payload_len);
+	rte_be32_t src;
+	char *p;
+
+	if (unlikely(r == NULL || r->type == ROUTE_LOCAL)) {
+		dp_drop(w, m, DROP_NO_ROUTE);
+		return;
+	}
+	if (unlikely(inner + XLAT_IPV4_HDR > dp->ports[r->port].tx_mtu)) {
+		icmp6_error(dp, w, m, ip, ICMP6_PACKET_TOO_BIG, 0,
+			    RTE_MAX(dp->ports[r->port].tx_mtu - XLAT_IPV4_HDR,
+				    XLAT_IPV6_MIN_MTU));
+		dp_drop(w, m, DROP_TOO_BIG);
+		return;
+	}
+	src = __atomic_load_n(&dp->ports[r->port].addr4, __ATOMIC_RELAXED);
+	p = src ? rte_pktmbuf_prepend(m, XLAT_IPV4_HDR) : NULL;
+	if (unlikely(p == NULL)) {
+		dp_drop(w, m, src ? DROP_NO_MBUF : DROP_NO_ROUTE);
+		return;
+	}
+	xlat4_encap6((struct rte_ipv4_hdr *)(p + RTE_ETHER_HDR_LEN), src, dst, ip,
+		     inner, 64, rte_cpu_to_be_16(ip_ids[w->id]++));
+	((struct rte_ether_hdr *)p)->ether_type = RTE_BE16(RTE_ETHER_TYPE_IPV4);
+	ipv4_output(dp, w, m, r, dst);
+}
+
+/* ---- NAT64 ------------------------------------------------------------- */
+
+/* A SYN-ACK from an IPv4 server toward an IPv6 client: its MSS lowered
+ * by the 20 bytes the IPv6 header adds, so the client's segments fit
+ * the links the server's would (checksum recomputed: the option may sit
+ * at an odd offset). */
+static void
+nat64_clamp_mss(struct rte_ipv6_hdr *ip6, uint8_t *l4, uint32_t len)
+{
+	struct rte_tcp_hdr *t = (struct rte_tcp_hdr *)l4;
+	struct tcp_opts o;
+
+	if (!(t->tcp_flags & RTE_TCP_SYN_FLAG) || !tcp_opts_parse(t, &o) ||
+	    o.mss <= XLAT_IPV6_HDR - XLAT_IPV4_HDR)
+		return;
+	if (tcp_mss_clamp(t, &o, o.mss - (XLAT_IPV6_HDR - XLAT_IPV4_HDR)))
+		t->cksum = xlat_l4_csum6(ip6->src_addr, ip6->dst_addr,
+					 IPPROTO_TCP, l4, len);
+}
+
+/* A client packet of a NAT64 connection: translated to IPv4 from the
+ * connection's LIP and port (its out key, reversed) and routed. */
+static void
+lb6_nat64_in(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
+	     struct rte_ipv6_hdr *ip, uint8_t proto, uint16_t l4_off,
+	     uint32_t l4_len, const struct conn6_key *out)
+{
+	struct xlat_tuple4 t;
+	struct rte_ipv4_hdr *ip4;
+	const struct route_slot *r;
+	uint32_t total = l4_len + XLAT_IPV4_HDR;
+	uint16_t mtu;
+	int rc;
+
+	memcpy(&t.src, out->dst, 4);
+	memcpy(&t.dst, out->src, 4);
+	t.sport = out->dport;
+	t.dport = out->sport;
+	r = route_lookup(&dp->routes, t.dst);
+	if (unlikely(r == NULL || r->type == ROUTE_LOCAL)) {
+		dp_drop(w, m, DROP_NO_ROUTE);
+		return;
+	}
+	mtu = dp->ports[r->port].tx_mtu;
+	/* past 1260 bytes the IPv4 packet has DF (nat64.h): the client
+	 * learns the IPv4 path's MTU + 20, never below 1280 */
+	if (unlikely(total > mtu && total > NAT64_DF_ABOVE)) {
+		icmp6_error(dp, w, m, ip, ICMP6_PACKET_TOO_BIG, 0,
+			    nat64_mtu_4to6(mtu, (uint16_t)total, NULL));
+		dp_drop(w, m, DROP_TOO_BIG);
+		return;
+	}
+	rc = nat64_6to4((uint8_t *)ip, l4_off, proto, l4_len, &t,
+			rte_cpu_to_be_16(ip_ids[w->id]++), &ip4);
+	if (unlikely(rc < 0)) {
+		dp_drop(w, m, DROP_NAT64_UNTRANSLATABLE);
+		return;
+	}
+	rte_pktmbuf_adj(m, (uint16_t)(l4_off - XLAT_IPV4_HDR));
+	rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->ether_type =
+		RTE_BE16(RTE_ETHER_TYPE_IPV4);
+	if (total > mtu)
+		ipv4_output_frag(dp, w, m, r, t.dst, mtu);
+	else
+		ipv4_output(dp, w, m, r, t.dst);
+}
+
+enum lb_verdict
+lb6_reply4(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
+	   struct rte_ipv4_hdr *ip, struct l4_view *v,
+	   const struct conn_key4 *key)
+{
+	struct conn6_table *tb = tables[w->id];
+	unsigned int ihl = (ip->version_ihl & 0xf) * 4u;
+	uint32_t l4_len = rte_be_to_cpu_16(ip->total_length) - ihl;
+	const struct route6_slot *r;
+	struct conn6_key k, in;
+	struct xlat_tuple6 t;
+	struct rte_ipv6_hdr *ip6;
+	struct conn *c;
+	bool reply;
+
+	if (tb == NULL || conn6_count(tb) == 0)
+		return LB_PASS;
+	conn6_key4(&k, key->src_addr, key->dst_addr, key->src_port,
+		   key->dst_port, key->proto);
+	c = conn6_lookup(tb, &k, &reply);
+	if (c == NULL || !reply)
+		return LB_PASS;
+	conn6_key_get(tb, c, CONN_SIDE_IN, &in);
+	tuple6_back(&in, &t);
+	r = route6_lookup(&dp->routes6, t.dst);
+	if (unlikely(r == NULL)) {
+		dp_drop(w, m, DROP_NO_ROUTE);
+		return LB_CONSUMED;
+	}
+	if (unlikely(ip->time_to_live <= 1)) {
+		dp_drop(w, m, DROP_TTL_EXCEEDED);
+		return LB_CONSUMED;
+	}
+	if (unlikely(l4_len + XLAT_IPV6_HDR > dp->ports[r->port].tx_mtu)) {
+		/* the server learns the IPv6 path's MTU - 20 (with DF;
+		 * without it IPv6 would need a fragment header: dropped) */
+		if (ip->fragment_offset & RTE_BE16(RTE_IPV4_HDR_DF_FLAG))
+			ipv4_too_big(dp, w, m, ip,
+				     nat64_mtu_6to4(dp->ports[r->port].tx_mtu,
+						    NULL), ip->dst_addr);
+		dp_drop(w, m, DROP_TOO_BIG);
+		return LB_CONSUMED;
+	}
+	lb6_count(w, c, false, l4_len + XLAT_IPV6_HDR);
+	lb6_follow(w, c, v, CONN_DIR_OUTPUT);
+	ip->time_to_live--;	/* the header is rebuilt: no checksum */
+	if (nat64_4to6((uint8_t *)ip, ihl + l4_len, &t, &ip6) < 0 ||
+	    rte_pktmbuf_prepend(m, (uint16_t)(XLAT_IPV6_HDR - ihl)) == NULL) {
+		dp_drop(w, m, DROP_NAT64_UNTRANSLATABLE);
+		return LB_CONSUMED;
+	}
+	if (key->proto == IPPROTO_TCP)
+		nat64_clamp_mss(ip6, (uint8_t *)(ip6 + 1), l4_len);
+	rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->ether_type =
+		RTE_BE16(RTE_ETHER_TYPE_IPV6);
+	ipv6_output(dp, w, m, r, t.dst);
+	return LB_CONSUMED;
+}
+
+#define NAT64_ICMP_IN_MAX 1514	/* an ICMPv4 error we translate, at most */
+
+/* Write the translated error over m's packet: n bytes at ip (m single
+ * segment); false when it has no room (then m is dropped). */
+static bool
+nat64_icmp_room(struct rte_mbuf *m, const void *ip, size_t *room)
+{
+	size_t off = (size_t)((const char *)ip - rte_pktmbuf_mtod(m, char *));
+
+	if (m->nb_segs != 1)
+		return false;
+	*room = rte_pktmbuf_data_len(m) + rte_pktmbuf_tailroom(m) - off;
+	return true;
+}
+
+enum lb_verdict
+lb6_icmp4(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
+	  struct rte_ipv4_hdr *ip, const struct conn_key4 *k)
+{
+	struct conn6_table *tb = tables[w->id];
+	uint32_t len = rte_be_to_cpu_16(ip->total_length);
+	unsigned int ihl = (ip->version_ihl & 0xf) * 4u;
+	uint8_t copy[NAT64_ICMP_IN_MAX];
+	struct xlat_tuple6 outer, inner;
+	const struct route6_slot *r;
+	struct nat64_mtus mtus = { 0, 0 };
+	struct rte_ipv6_hdr *ip6;
+	struct conn6_key key, in;
+	struct conn *c;
+	size_t room;
+	bool reply;
+	int n;
+
+	if (tb == NULL || conn6_count(tb) == 0)
+		return LB_PASS;
+	conn6_key4(&key, k->src_addr, k->dst_addr, k->src_port, k->dst_port,
+		   k->proto);
+	c = conn6_lookup(tb, &key, &reply);
+	if (c == NULL || !reply)
+		return LB_PASS;
+	if (len > sizeof(copy) || !nat64_icmp_room(m, ip, &room) ||
+	    rte_pktmbuf_data_len(m) < len + ((char *)ip - rte_pktmbuf_mtod(m, char *))) {
+		dp_drop(w, m, DROP_NAT64_UNTRANSLATABLE);
+		return LB_CONSUMED;
+	}
+	if (rte_raw_cksum((char *)ip + ihl, len - ihl) != 0xffff) {
+		dp_drop(w, m, DROP_ICMP_BAD_CHECKSUM);
+		return LB_CONSUMED;
+	}
+	conn6_key_get(tb, c, CONN_SIDE_IN, &in);
+	tuple6_back(&in, &outer);		/* VIP -> client */
+	memcpy(inner.src, in.src, 16);		/* what the client sent */
+	memcpy(inner.dst, in.dst, 16);
+	inner.sport = in.sport;
+	inner.dport = in.dport;
+	r = route6_lookup(&dp->routes6, outer.dst);
+	if (unlikely(r == NULL || ip->time_to_live <= 1)) {
+		dp_drop(w, m, r == NULL ? DROP_NO_ROUTE : DROP_TTL_EXCEEDED);
+		return LB_CONSUMED;
+	}
+	mtus.v6 = dp->ports[r->port].tx_mtu;
+	memcpy(copy, ip, len);
+	n = nat64_icmp_4to6(copy, len, (uint8_t *)ip, room, &outer, &inner,
+			    &mtus);
+	if (n < 0) {
+		dp_drop(w, m, DROP_NAT64_UNTRANSLATABLE);
+		return LB_CONSUMED;
+	}
+	ip6 = (struct rte_ipv6_hdr *)ip;
+	ip6->hop_limits--;		/* not in the ICMPv6 checksum */
+	rte_pktmbuf_data_len(m) = (uint16_t)((char *)ip -
+					     rte_pktmbuf_mtod(m, char *) + n);
+	rte_pktmbuf_pkt_len(m) = rte_pktmbuf_data_len(m);
+	conn_touch(c, w->now_ms);
+	ipv6_output(dp, w, m, r, outer.dst);
+	return LB_CONSUMED;
+}
+
+/* ---- new connections --------------------------------------------------- */
+
+/* Is the full-NAT tuple out (server side, its local side set) used by
+ * a connection of this worker: an IPv6 one, or for an IPv4 LIP an IPv4
+ * one too (IPv4 full NAT shares the group's IPv4 LIPs). */
+static bool
+lport_used(struct dp_worker *w, const struct conn6_key *out)
+{
+	struct conn_key4 k4 = { .proto = out->proto };
+
+	if (conn6_lookup(tables[w->id], out, NULL) != NULL)
+		return true;
+	if (out->family != AF_INET)
+		return false;
+	memcpy(&k4.src_addr, out->src, 4);
+	memcpy(&k4.dst_addr, out->dst, 4);
+	k4.src_port = out->sport;
+	k4.dst_port = out->dport;
+	return conn_lookup4(w->conns, &k4, NULL) != NULL;
+}
+
+/* A local address of out's family from g and a local port of this
+ * worker's slice (so answers to it are steered here) for the server
+ * side out (src set): true with out's local side set to a free tuple. */
+static bool
+lb6_pick_lport(struct dp_ctx *dp, struct dp_worker *w,
+	       const struct lb_laddr_snap *g, struct conn6_key *out)
+{
+	uint16_t lo, hi;
+	uint32_t i, n = 0, span;
+
+	if (g == NULL || steer_lport_range(w->id, dp->n_workers, &lo, &hi) != 0)
+		return false;
+	for (i = 0; i < g->n; i++)
+		n += g->addrs[i].family == out->family;
+	if (n == 0)
+		return false;
+	span = (uint32_t)(hi - lo) + 1;
+	for (i = 0; i < LB6_LPORT_TRIES; i++) {
+		uint32_t s = lport_seq[w->id]++;
+		const struct inet_addr *a = &g->addrs[s % g->n];
+
+		if (a->family != out->family)
+			continue;
+		memset(out->dst, 0, 16);
+		memcpy(out->dst, a->family == AF_INET6 ?
+				 (const void *)a->v6.s6_addr :
+				 (const void *)&a->v4.s_addr,
+		       a->family == AF_INET6 ? 16 : 4);
+		out->dport = rte_cpu_to_be_16((uint16_t)(lo + (s / g->n) % span));
+		if (!lport_used(w, out)) {
+			g->pcpu[w->id].conns++;
+			return true;
+		}
+	}
+	g->pcpu[w->id].exhausted++;
+	return false;
+}
+
+/* The server side of a new connection to d (none for DR and TUNNEL:
+ * *has_out false); false when no local port is free. */
+static bool
+lb6_out_key(struct dp_ctx *dp, struct dp_worker *w,
+	    const struct lb_svc_snap *svc, const struct lb_dest_snap *d,
+	    const struct conn6_key *in, struct conn6_key *out, bool *has_out)
+{
+	rte_be16_t dport = d->port ? d->port : in->dport;
+
+	*has_out = d->fwd == LB_FWD_FNAT || d->fwd == LB_FWD_NAT;
+	if (!*has_out)
+		return true;
+	if (d->addr.family == AF_INET) {	/* NAT64: an IPv4 LIP */
+		conn6_key4(out, d->addr.v4.s_addr, 0, dport, 0, in->proto);
+		return lb6_pick_lport(dp, w, svc->laddr, out);
+	}
+	conn6_key6(out, d->addr.v6.s6_addr, in->src, dport, in->sport,
+		   in->proto);
+	return d->fwd == LB_FWD_NAT || lb6_pick_lport(dp, w, svc->laddr, out);
+}
+
+/* ---- persistence (ipvsadm -p, -M: a prefix length for IPv6) ----------- */
+
+/* The template key of in's client net: client/netmask_len:0 -> VIP:vport
+ * (vport 0 for a port-0 service).  No connection has it: a client's
+ * source port 0 never makes one (lb_input_local6()). */
+static void
+tmpl6_key(const struct lb_svc_snap *svc, const struct conn6_key *in,
+	  struct conn6_key *k)
+{
+	uint8_t net[16];
+	unsigned int bits = svc->netmask_len, i;
+
+	memcpy(net, in->src, 16);
+	for (i = 0; i < 16; i++, bits = bits > 8 ? bits - 8 : 0)
+		net[i] &= bits >= 8 ? 0xff : (uint8_t)(0xff00 >> bits);
+	conn6_key6(k, net, in->dst, 0, svc->vport, in->proto);
+}
+
+/* The template's dest while the service still has it with a weight. */
+static const struct lb_dest_snap *
+tmpl6_dest(struct conn *t, const struct lb_svc_snap *svc)
+{
+	for (uint32_t i = 0; i < svc->n_dests; i++)
+		if (svc->dests[i].dest == conn_priv(t)->dest &&
+		    svc->dests[i].weight > 0)
+			return &svc->dests[i];
+	return NULL;
+}
+
+/* A template k -> d living svc->persistent seconds after its last use
+ * (held and counted as lb_conn.c's; made connections do not extend it:
+ * IPv4's n_control counts references into the IPv4 table). */
+static void
+tmpl6_new(struct dp_worker *w, const struct conn6_key *k,
+	  const struct lb_svc_snap *svc, const struct lb_dest_snap *d)
+{
+	struct conn *t = conn6_new_timed(tables[w->id], k,
+					 svc->persistent * 1000u, w->now_ms);
+
+	if (t == NULL)
+		return;		/* full: this connection goes unremembered */
+	t->flags |= LB_CONN_F_TEMPLATE;
+	t->fwd = d->fwd;
+	t->svc_id = svc->id;
+	*conn_priv(t) = (struct lb_conn_priv){ .dest = d->dest };
+	lb_dest_hold(d->dest);
+	__atomic_fetch_add(&d->dest->load.persistent, 1, __ATOMIC_RELAXED);
+}
+
+/* The dest of a new connection: its client net's template's, else the
+ * scheduler's (and a new template when the service is persistent). */
+static const struct lb_dest_snap *
+lb6_pick(struct dp_worker *w, const struct lb_svc_snap *svc,
+	 const struct conn6_key *in)
+{
+	struct inet_addr sa = { .family = AF_INET6 }, da = sa;
+	const struct lb_dest_snap *d = NULL;
+	struct conn6_key tk;
+	struct conn *t = NULL;
+
+	memcpy(sa.v6.s6_addr, in->src, 16);
+	memcpy(da.v6.s6_addr, in->dst, 16);
+	if (svc->persistent == 0)
+		return lb_svc_pick(svc, w->id, &sa, in->sport, &da, w->now_ms);
+	tmpl6_key(svc, in, &tk);
+	t = conn6_lookup(tables[w->id], &tk, NULL);
+	if (t != NULL && is_template(t)) {
+		d = tmpl6_dest(t, svc);
+		if (d != NULL) {
+			conn_touch(t, w->now_ms);
+			return d;
+		}
+		lb_conn_release(w, t);
+		conn6_del(tables[w->id], t);
+	}
+	d = lb_svc_pick(svc, w->id, &sa, in->sport, &da, w->now_ms);
+	if (d != NULL)
+		tmpl6_new(w, &tk, svc, d);
+	return d;
+}
+
+static struct conn *
+lb6_schedule(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
+	     const struct lb_svc_snap *svc, const struct conn6_key *in,
+	     const struct l4_view *v)
+{
+	const struct lb_dest_snap *d;
+	struct conn6_key out;
+	struct conn *c;
+	bool has_out;
+	uint8_t state;
+
+	d = lb6_pick(w, svc, in);
+	if (d == NULL) {
+		dp_drop(w, m, DROP_NO_DEST);
+		return NULL;
+	}
+	if (!lb6_out_key(dp, w, svc, d, in, &out, &has_out)) {
+		dp_drop(w, m, DROP_NO_LPORT);
+		return NULL;
+	}
+	state = v->udp ? UDP_ONEWAY : TCP_S_NONE;
+	c = conn6_new(tables[w->id], in, has_out ? &out : NULL, state,
+		      w->now_ms);
+	if (c == NULL) {
+		dp_drop(w, m, DROP_CONN_TABLE_FULL);
+		return NULL;
+	}
+	lb_conn_bind(w, c, svc, d, NULL);
+	w->stats.conns_new++;
+	d->dest->pcpu[w->id].st.conns++;
+	svc->svc->pcpu[w->id].st.conns++;
+	return c;
+}
+
+/* A new connection only from a pure SYN or a datagram whose checksum
+ * holds (a bad packet never makes one; later ones keep theirs). */
+static bool
+lb6_may_create(struct dp_worker *w, struct rte_mbuf *m,
+	       struct rte_ipv6_hdr *ip, uint16_t l4_off,
+	       const struct l4_view *v)
+{
+	if (!v->udp && !tcp_flags_new_conn(v->flags)) {
+		dp_drop(w, m, DROP_NOT_SYN);
+		return false;
+	}
+	if (l4_off == XLAT_IPV6_HDR &&
+	    rte_ipv6_udptcp_cksum_mbuf_verify(m, ip,
+		(uint16_t)((char *)ip - rte_pktmbuf_mtod(m, char *) + l4_off))
+	    != 0) {
+		dp_drop(w, m, DROP_L4_BAD_CHECKSUM);
+		return false;
+	}
+	return true;
+}
+
+/* ---- the packet path --------------------------------------------------- */
+
+/*
+ * The worker that owns a packet, as lb.c's lb_local_owner(): for a
+ * service, by the client's address (folded to 32 bits) and port, or its
+ * net alone when persistent, so its template and connections meet; for
+ * a full-NAT answer to LIP6:lport, the owner of lport's slice.  false:
+ * neither (the twin's).
+ */
+static bool
+lb6_owner(const struct dp_ctx *dp, const struct lb_svc_snap *svc,
+	  const struct conn6_key *k, unsigned int *owner)
+{
+	struct conn6_key net;
+	uint32_t w4[4];
+	int lp;
+
+	if (svc != NULL) {
+		if (svc->persistent != 0)
+			tmpl6_key(svc, k, &net);
+		memcpy(w4, svc->persistent != 0 ? net.src : k->src, 16);
+		*owner = steer_by_client(w4[0] ^ w4[1] ^ w4[2] ^ w4[3],
+					 svc->persistent != 0 ? 0 : k->sport,
+					 dp->n_workers);
+		return true;
+	}
+	lp = steer_lport_owner(rte_be_to_cpu_16(k->dport), dp->n_workers);
+	if (lp < 0)
+		return false;
+	*owner = (unsigned int)lp;
+	return true;
+}
+
+/* A client packet of c toward its dest. */
+static void
+lb6_in(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
+       struct rte_ipv6_hdr *ip, uint8_t proto, uint16_t l4_off,
+       uint32_t l4_len, struct l4_view *v, struct conn *c)
+{
+	struct conn6_table *tb = tables[w->id];
+	const struct lb_dest *d = conn_priv(c)->dest;
+	struct conn6_key out;
+	struct xlat_tuple6 t;
+
+	lb6_count(w, c, true, XLAT_IPV6_HDR + rte_be_to_cpu_16(ip->payload_len));
+	lb6_follow(w, c, v, c->fwd == CONN_FWD_DR || c->fwd == CONN_FWD_TUNNEL ?
+		   CONN_DIR_INPUT_ONLY : CONN_DIR_INPUT);
+	if (unlikely(xlat6_hop_dec(ip) < 0)) {
+		icmp6_error(dp, w, m, ip, ICMP6_TIME_EXCEEDED, 0, 0);
+		dp_drop(w, m, DROP_IPV6_HOP_LIMIT);
+		return;
+	}
+	switch (c->fwd) {
+	case CONN_FWD_FNAT:
+	case CONN_FWD_NAT:
+		conn6_key_get(tb, c, CONN_SIDE_OUT, &out);
+		if (out.family == AF_INET) {
+			lb6_nat64_in(dp, w, m, ip, proto, l4_off, l4_len, &out);
+			return;
+		}
+		tuple6_back(&out, &t);
+		lb6_rewrite_xmit(dp, w, m, ip, proto, l4_off, l4_len, &t);
+		return;
+	case CONN_FWD_DR: {
+		const struct route6_slot *r = lb6_route(dp, w, m, ip,
+			d->conf.addr.v6.s6_addr, 0);
+
+		if (r != NULL)
+			ipv6_output(dp, w, m, r, d->conf.addr.v6.s6_addr);
+		return;
+	}
+	default:
+		if (d->conf.addr.family == AF_INET)
+			lb6_tunnel4(dp, w, m, ip, d->conf.addr.v4.s_addr);
+		else
+			lb6_tunnel6(dp, w, m, ip, d->conf.addr.v6.s6_addr);
+		return;
+	}
+}
+
+/* A server packet of c (NAT, FNAT over IPv6) back to the client. */
+static void
+lb6_out(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
+	struct rte_ipv6_hdr *ip, uint8_t proto, uint16_t l4_off,
+	uint32_t l4_len, struct l4_view *v, struct conn *c)
+{
+	struct conn6_key in;
+	struct xlat_tuple6 t;
+
+	lb6_count(w, c, false, XLAT_IPV6_HDR + rte_be_to_cpu_16(ip->payload_len));
+	lb6_follow(w, c, v, CONN_DIR_OUTPUT);
+	if (unlikely(xlat6_hop_dec(ip) < 0)) {
+		dp_drop(w, m, DROP_IPV6_HOP_LIMIT);
+		return;
+	}
+	conn6_key_get(tables[w->id], c, CONN_SIDE_IN, &in);
+	tuple6_back(&in, &t);
+	lb6_rewrite_xmit(dp, w, m, ip, proto, l4_off, l4_len, &t);
+}
 
 enum lb_verdict
 lb_input_local6(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
 		struct rte_mbuf *m, struct rte_ipv6_hdr *ip, uint8_t proto,
 		uint16_t l4_off)
 {
-	RTE_SET_USED(dp);
-	RTE_SET_USED(w);
-	RTE_SET_USED(port);
-	RTE_SET_USED(m);
-	RTE_SET_USED(ip);
-	RTE_SET_USED(proto);
-	RTE_SET_USED(l4_off);
-	return LB_PASS;
+	const struct lb_snap *snap = lb_snap_get(dp->lb);
+	struct conn6_table *tb = tables[w->id];
+	uint32_t l4_len = XLAT_IPV6_HDR + rte_be_to_cpu_16(ip->payload_len) -
+			  l4_off;
+	uint8_t *l4 = (uint8_t *)ip + l4_off;
+	const struct lb_svc_snap *svc;
+	enum drop_reason why;
+	struct conn6_key key;
+	struct l4_view v;
+	unsigned int owner;
+	struct conn *c;
+	bool reply;
+
+	if (tb == NULL || (proto != IPPROTO_TCP && proto != IPPROTO_UDP) ||
+	    ((snap == NULL || snap->n_svcs6 == 0) && conn6_count(tb) == 0))
+		return LB_PASS;
+	/* source port 0: no sender uses it, and it is a template's key
+	 * (tmpl6_key()) */
+	if (!l4_parse6(proto, l4, l4_len, &v, &why)) {
+		dp_drop(w, m, why);
+		return LB_CONSUMED;
+	}
+	if (unlikely(*v.sport == 0)) {
+		dp_drop(w, m, DROP_L4_BAD_HEADER);
+		return LB_CONSUMED;
+	}
+	conn6_key6(&key, ip->src_addr, ip->dst_addr, *v.sport, *v.dport, proto);
+	svc = lb_svc_lookup6(snap, proto, ip->dst_addr, *v.dport);
+	if (!lb6_owner(dp, svc, &key, &owner))
+		return LB_PASS;
+	if (owner != w->id) {
+		dp_steer(dp, w, owner, port, m);
+		return LB_CONSUMED;
+	}
+	c = conn6_lookup(tb, &key, &reply);
+	if (c != NULL && reply) {
+		lb6_out(dp, w, m, ip, proto, l4_off, l4_len, &v, c);
+		return LB_CONSUMED;
+	}
+	if (c == NULL) {
+		if (svc == NULL)
+			return LB_PASS;
+		if (!lb6_may_create(w, m, ip, l4_off, &v))
+			return LB_CONSUMED;
+		c = lb6_schedule(dp, w, m, svc, &key, &v);
+		if (c == NULL)
+			return LB_CONSUMED;
+	}
+	lb6_in(dp, w, m, ip, proto, l4_off, l4_len, &v, c);
+	return LB_CONSUMED;
 }

@@ -36,13 +36,24 @@ lb_fail(char *msg, size_t len, int err, const char *fmt, ...)
 
 /* "tcp 198.18.0.100:80" for messages. */
 const char *
+lb_host_fmt(const struct inet_addr *a, char *buf, size_t len)
+{
+	char s[INET_ADDR_STRLEN];
+
+	if (a->family != AF_INET6)
+		return inet_addr_fmt(a, buf, len);
+	snprintf(buf, len, "[%s]", inet_addr_fmt(a, s, sizeof(s)));
+	return buf;
+}
+
+const char *
 lb_key_fmt(const struct lb_svc_key *k, char *buf, size_t len)
 {
 	char a[INET_ADDR_STRLEN];
 	const char *p = lb_proto_name(k->proto);
 
 	snprintf(buf, len, "%s %s:%u", p ? p : "?",
-		 inet_addr_fmt(&k->vip, a, sizeof(a)), k->port);
+		 lb_host_fmt(&k->vip, a, sizeof(a)), k->port);
 	return buf;
 }
 
@@ -174,10 +185,22 @@ int
 lb_netmask_parse(const char *s)
 {
 	struct inet_addr a;
+	unsigned long n;
 	uint32_t m;
+	char *end;
 	int len;
 
-	if (s == NULL || inet_addr_parse(s, &a) != 0 || a.family != AF_INET)
+	if (s == NULL)
+		return -EINVAL;
+	if (s[0] == '/' || (s[0] >= '0' && s[0] <= '9' && !strchr(s, '.'))) {
+		const char *d = s + (s[0] == '/');
+
+		if (*d < '0' || *d > '9')
+			return -EINVAL;
+		n = strtoul(d, &end, 10);
+		return *end == '\0' && n <= 128 ? (int)n : -EINVAL;
+	}
+	if (inet_addr_parse(s, &a) != 0 || a.family != AF_INET)
 		return -EINVAL;
 	m = ntohl(a.v4.s_addr);
 	len = m ? __builtin_popcount(m) : 0;
@@ -185,6 +208,19 @@ lb_netmask_parse(const char *s)
 	if (len != 32 && m != (len ? ~0u << (32 - len) : 0))
 		return -EINVAL;
 	return len;
+}
+
+const char *
+lb_netmask_fmt(uint8_t family, uint8_t len, char *buf, size_t size)
+{
+	struct inet_addr m;
+
+	if (family == AF_INET6 || len > 32) {
+		snprintf(buf, size, "/%u", len);
+		return buf;
+	}
+	m = inet_addr_v4(htonl(len ? ~0u << (32 - len) : 0));
+	return inet_addr_fmt(&m, buf, size);
 }
 
 /* Group names: safe in messages, logs and config files. */
@@ -198,21 +234,65 @@ lb_name_valid(const char *s)
 			 "0123456789_.-") == n;
 }
 
+/* IPv6 unicast as a VIP, a server or a local address: not ::, ::1,
+ * multicast, link-local (no zone to say which link), nor an IPv4-mapped
+ * address (that is an IPv4 address: write it so). */
+static int
+check_v6(const struct inet_addr *a, const char *what, char *msg, size_t len)
+{
+	const uint8_t *b = a->v6.s6_addr;
+	static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
+
+	if (IN6_IS_ADDR_UNSPECIFIED(&a->v6) || IN6_IS_ADDR_LOOPBACK(&a->v6) ||
+	    b[0] == 0xff || (b[0] == 0xfe && (b[1] & 0xc0) == 0x80))
+		return lb_fail(msg, len, EINVAL, "%s: not a global or unique "
+			    "local IPv6 unicast address", what);
+	if (memcmp(b, mapped, sizeof(mapped)) == 0)
+		return lb_fail(msg, len, EINVAL, "%s: an IPv4-mapped address: "
+			    "write the IPv4 address", what);
+	return 0;
+}
+
 int
-lb_check_v4(const struct inet_addr *a, const char *what, char *msg, size_t len)
+lb_check_addr(const struct inet_addr *a, const char *what, char *msg,
+	      size_t len)
 {
 	uint32_t h;
 
 	if (a->family == AF_INET6)
-		return lb_fail(msg, len, EAFNOSUPPORT,
-			    "%s: IPv6 is not supported by the dataplane yet",
-			    what);
+		return check_v6(a, what, msg, len);
 	if (a->family != AF_INET)
 		return lb_fail(msg, len, EINVAL, "%s: missing address", what);
 	h = ntohl(a->v4.s_addr);
 	if (h == 0 || (h >> 24) == 127 || (h >> 28) >= 0xe)
 		return lb_fail(msg, len, EINVAL, "%s: not a unicast address",
 			    what);
+	return 0;
+}
+
+int
+lb_check_v4(const struct inet_addr *a, const char *what, char *msg, size_t len)
+{
+	if (a->family == AF_INET6)
+		return lb_fail(msg, len, EAFNOSUPPORT,
+			    "%s: IPv6 is not supported by the dataplane yet",
+			    what);
+	return lb_check_addr(a, what, msg, len);
+}
+
+/* What IPv6 services do not have yet (lb/lb6.c): the TCP mechanics
+ * over tcp/ and the SYN flood defence are IPv4's. */
+static int
+check_v6_svc(const struct lb_svc_conf *c, char *msg, size_t len)
+{
+	if (c->flags & LB_SVC_F_TCPX)
+		return lb_fail(msg, len, EINVAL, "flags: proxy-protocol, toa "
+			    "and syn-proxy are for IPv4 services only (not "
+			    "yet on the IPv6 packet path)");
+	if (c->half_open_max != 0 || c->conn_rate != 0)
+		return lb_fail(msg, len, EINVAL, "half_open_max, conn_rate: "
+			    "for IPv4 services only (not yet on the IPv6 "
+			    "packet path)");
 	return 0;
 }
 
@@ -224,7 +304,10 @@ lb_svc_conf_check(const struct lb_svc_key *k, const struct lb_svc_conf *c,
 
 	if (lb_proto_name(k->proto) == NULL)
 		return lb_fail(msg, len, EINVAL, "proto: must be tcp or udp");
-	if ((rc = lb_check_v4(&k->vip, "vip", msg, len)) != 0)
+	if ((rc = lb_check_addr(&k->vip, "vip", msg, len)) != 0)
+		return rc;
+	if (k->vip.family == AF_INET6 &&
+	    (rc = check_v6_svc(c, msg, len)) != 0)
 		return rc;
 	if (memchr(c->sched, '\0', sizeof(c->sched)) == NULL ||
 	    !sched_known(c->sched))
@@ -255,9 +338,12 @@ lb_svc_conf_check(const struct lb_svc_key *k, const struct lb_svc_conf *c,
 	if (c->conn_rate_prefix > 32)
 		return lb_fail(msg, len, EINVAL,
 			    "conn_rate_prefix: must be /0 to /32");
-	if (c->netmask_len > 32)
-		return lb_fail(msg, len, EINVAL, "netmask: must be /0 to /32");
-	if (c->persistent == 0 && c->netmask_len != 32)
+	if (c->netmask_len > inet_max_len(k->vip.family))
+		return lb_fail(msg, len, EINVAL, "netmask: must be /0 to /%u "
+			    "for an %s service", inet_max_len(k->vip.family),
+			    k->vip.family == AF_INET6 ? "IPv6" : "IPv4");
+	if (c->persistent == 0 &&
+	    c->netmask_len != lb_netmask_default(k->vip.family))
 		return lb_fail(msg, len, EINVAL,
 			    "netmask: only with persistent (as ipvsadm -M)");
 	if (c->laddr_group[0] != '\0' && !lb_name_valid(c->laddr_group))
@@ -267,13 +353,45 @@ lb_svc_conf_check(const struct lb_svc_key *k, const struct lb_svc_conf *c,
 	return 0;
 }
 
+/* Mixed families: NAT64 in full NAT, IPv6 in IPv4 tunnels (IPVS's one
+ * exception; the other way round not yet); NAT and DR keep the
+ * client's packet, so its family. */
+static int
+check_families(const struct lb_svc_key *k, const struct lb_dest_conf *d,
+	       char *msg, size_t len)
+{
+	if (d->addr.family == k->vip.family || d->fwd >= LB_FWD_COUNT)
+		return 0;
+	if (d->fwd == LB_FWD_TUNNEL && k->vip.family == AF_INET6)
+		return 0;	/* IPv6 in IPv4 (lb6.c) */
+	if (d->fwd == LB_FWD_TUNNEL)
+		return lb_fail(msg, len, EAFNOSUPPORT, "addr: an IPv6 tunnel "
+			    "dest of an IPv4 service (IPv4 in IPv6) is not "
+			    "supported yet; IPv6 services take IPv4 tunnel "
+			    "dests");
+	if (d->fwd == LB_FWD_FNAT && k->vip.family == AF_INET6)
+		return 0;	/* NAT64 */
+	if (d->fwd == LB_FWD_FNAT)
+		return lb_fail(msg, len, EAFNOSUPPORT, "addr: an IPv6 dest of "
+			    "an IPv4 service (NAT46) is not supported; "
+			    "full-NAT translates IPv6 VIPs to IPv4 dests "
+			    "only (NAT64)");
+	return lb_fail(msg, len, EINVAL, "addr: %s dests must have the "
+		    "VIP's address family (%s); mixed families are for "
+		    "fnat (NAT64: IPv6 VIP, IPv4 dests) and tunnel only",
+		    lb_fwd_name(d->fwd),
+		    k->vip.family == AF_INET6 ? "IPv6" : "IPv4");
+}
+
 int
 lb_dest_conf_check(const struct lb_svc_key *k, const struct lb_svc_conf *c,
 		   const struct lb_dest_conf *d, char *msg, size_t len)
 {
 	int rc;
 
-	if ((rc = lb_check_v4(&d->addr, "addr", msg, len)) != 0)
+	if ((rc = lb_check_addr(&d->addr, "addr", msg, len)) != 0)
+		return rc;
+	if ((rc = check_families(k, d, msg, len)) != 0)
 		return rc;
 	if (d->weight > SCHED_WEIGHT_MAX)
 		return lb_fail(msg, len, EINVAL, "weight: must be between 0 and %u",

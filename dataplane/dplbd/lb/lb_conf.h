@@ -63,7 +63,8 @@ struct lb_svc_conf {
 	char sched[SCHED_NAME_MAX];	/* a sched_known() name */
 	uint32_t flags;			/* LB_SVC_F_* */
 	uint32_t persistent;		/* seconds, 0 = not persistent */
-	uint8_t netmask_len;		/* persistence granularity, /0../32 */
+	uint8_t netmask_len;		/* persistence granularity, a prefix
+					 * length of the VIP's family */
 	char laddr_group[LB_NAME_LEN];	/* "" = none */
 	/* SYN flood defence (lb_synproxy.c), 0 = none: connections in
 	 * SYN_RECV at once, and new connections per second from one
@@ -100,23 +101,45 @@ int lb_svc_flag_parse(const char *s);
 /** The name of flag bit f for a service scheduled by sched ("sh-port"
  * for sh and the others, "mh-port" for mh). NULL for an unknown bit. */
 const char *lb_svc_flag_name(uint32_t f, const char *sched);
-/** "255.255.255.0" -> 24; -EINVAL unless a contiguous IPv4 mask. */
+/** "255.255.255.0" -> 24, or a prefix length "64" or "/64" (0..128,
+ * ipvsadm -M's form for IPv6); -EINVAL for anything else.  Whether the
+ * length fits the service's family is lb_svc_conf_check()'s. */
 int lb_netmask_parse(const char *s);
 
+#define LB_NETMASK_UNSET 0xff	/* parsers: none given yet */
+
+/** How listings and saved configs show a netmask: "255.255.255.0" for
+ * an IPv4 service, "/64" for an IPv6 one.  Returns buf. */
+const char *lb_netmask_fmt(uint8_t family, uint8_t len, char *buf,
+			   size_t size);
+
+/** The persistence granularity when none is given: /32 for IPv4
+ * (ipvsadm's), /64 for IPv6 (one site's subnet, issue 15). */
+static inline uint8_t
+lb_netmask_default(uint8_t family)
+{
+	return family == AF_INET6 ? 64 : 32;
+}
+
 /**
- * Check a service description alone: protocol, IPv4 VIP, known
- * scheduler, flags (one-packet only for UDP; the proxy protocol, TOA
- * and the SYN proxy only for TCP, one proxy protocol version),
- * persistence range and
- * netmask.  -EINVAL or -EAFNOSUPPORT with a message in msg.
+ * Check a service description alone: protocol, unicast IPv4 or IPv6
+ * VIP, known scheduler, flags (one-packet only for UDP; the proxy
+ * protocol, TOA and the SYN proxy only for TCP, one proxy protocol
+ * version, none of them nor the SYN flood limits for IPv6 yet),
+ * persistence range and netmask (a prefix of the VIP's family).
+ * -EINVAL or -EAFNOSUPPORT with a message in msg.
  */
 int lb_svc_conf_check(const struct lb_svc_key *k, const struct lb_svc_conf *c,
 		      char *msg, size_t len);
 
 /**
- * Check a dest description against its service: IPv4 address, weight,
- * thresholds (lower <= upper), full-NAT only with a laddr group, DR and
- * TUNNEL only to the service's port.  -EINVAL/-EAFNOSUPPORT with msg.
+ * Check a dest description against its service: unicast address,
+ * weight, thresholds (lower <= upper), full-NAT only with a laddr
+ * group, DR and TUNNEL only to the service's port.  Families: the
+ * VIP's, or IPv4 dests of an IPv6 VIP in full-NAT (NAT64) or TUNNEL
+ * (IPv6 in IPv4: IPVS allows mixed families for tunnels only; IPv4 in
+ * IPv6 is not on the packet path yet).
+ * -EINVAL/-EAFNOSUPPORT with msg.
  */
 int lb_dest_conf_check(const struct lb_svc_key *k, const struct lb_svc_conf *c,
 		       const struct lb_dest_conf *d, char *msg, size_t len);

@@ -186,6 +186,7 @@ lb_expire_tick(struct dp_ctx *dp, struct dp_worker *w)
 	if (w->conns != NULL && conn_count(w->conns) != 0)
 		conn_expire_tick(w->conns, w->now_ms, EXPIRE_BUDGET,
 				 lb_expire_cb, w);
+	lb6_expire_tick(w);
 }
 
 /*
@@ -559,8 +560,12 @@ lb_fnat_conn_new(struct dp_ctx *dp, struct dp_worker *w,
 		return NULL;
 	/* the group's LIPs take turns; a full one passes to the next */
 	for (i = 0; i < g->n; i++) {
-		ret = lport_try(w, g, g->addrs[w->lport_seq++ % g->n].v4.s_addr,
-				dp->cfg->lport_guard * 1000u, in, out, state, &c);
+		const struct inet_addr *a = &g->addrs[w->lport_seq++ % g->n];
+
+		if (a->family != AF_INET)	/* lb6.c's IPv6 LIPs */
+			continue;
+		ret = lport_try(w, g, a->v4.s_addr, dp->cfg->lport_guard * 1000u,
+				in, out, state, &c);
 		if (ret > 0)
 			return c;
 		if (ret < 0) {

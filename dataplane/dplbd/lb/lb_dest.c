@@ -88,7 +88,7 @@ lb_dest_add(struct lb_store *st, const struct lb_svc_key *k,
 	if (lb_dest_find(s, &dc.addr, dc.port) != NULL)
 		return lb_fail(msg, len, EEXIST, "dest %s:%u of service %s "
 			    "exists already",
-			    inet_addr_fmt(&dc.addr, a, sizeof(a)), dc.port,
+			    lb_host_fmt(&dc.addr, a, sizeof(a)), dc.port,
 			    lb_key_fmt(k, name, sizeof(name)));
 	if (s->n_dests >= LB_MAX_DESTS_PER_SVC)
 		return lb_fail(msg, len, ENOSPC, "at most %u dests per service",
@@ -122,7 +122,7 @@ lb_dest_add(struct lb_store *st, const struct lb_svc_key *k,
 			s->refs--;
 		}
 		return lb_fail(msg, len, -rc, "dest %s:%u: %s",
-			    inet_addr_fmt(&dc.addr, a, sizeof(a)), dc.port,
+			    lb_host_fmt(&dc.addr, a, sizeof(a)), dc.port,
 			    strerror(-rc));
 	}
 	return 0;
@@ -146,7 +146,7 @@ lb_dest_edit(struct lb_store *st, const struct lb_svc_key *k,
 	ed = lb_dest_find(s, &dc.addr, dc.port);
 	if (ed == NULL)
 		return lb_fail(msg, len, ENOENT, "no dest %s:%u in service %s",
-			    inet_addr_fmt(&dc.addr, a, sizeof(a)), dc.port,
+			    lb_host_fmt(&dc.addr, a, sizeof(a)), dc.port,
 			    lb_key_fmt(k, name, sizeof(name)));
 	old = ed->conf;
 	ed->conf = dc;
@@ -155,7 +155,7 @@ lb_dest_edit(struct lb_store *st, const struct lb_svc_key *k,
 	if (rc < 0) {
 		ed->conf = old;
 		return lb_fail(msg, len, -rc, "dest %s:%u: %s",
-			    inet_addr_fmt(&dc.addr, a, sizeof(a)), dc.port,
+			    lb_host_fmt(&dc.addr, a, sizeof(a)), dc.port,
 			    strerror(-rc));
 	}
 	return 0;
@@ -178,7 +178,7 @@ lb_dest_del(struct lb_store *st, const struct lb_svc_key *k,
 	d = lb_dest_find(s, addr, port);
 	if (d == NULL)
 		return lb_fail(msg, len, ENOENT, "no dest %s:%u in service %s",
-			    inet_addr_fmt(addr, a, sizeof(a)),
+			    lb_host_fmt(addr, a, sizeof(a)),
 			    port ? port : k->port,
 			    lb_key_fmt(k, name, sizeof(name)));
 	after = TAILQ_NEXT(d, next);
@@ -193,7 +193,7 @@ lb_dest_del(struct lb_store *st, const struct lb_svc_key *k,
 			TAILQ_INSERT_TAIL(&s->dests, d, next);
 		s->n_dests++;
 		return lb_fail(msg, len, -rc, "dest %s:%u: %s",
-			    inet_addr_fmt(addr, a, sizeof(a)), d->conf.port,
+			    lb_host_fmt(addr, a, sizeof(a)), d->conf.port,
 			    strerror(-rc));
 	}
 	/* No snapshot reaches it now; connections may still hold it. */
@@ -238,7 +238,7 @@ lb_laddr_add(struct lb_store *st, const char *name,
 		return lb_fail(msg, len, EEXIST, "laddr group '%s' exists already",
 			    name);
 	if (addr != NULL) {
-		if ((rc = lb_check_v4(addr, "addr", msg, len)) != 0)
+		if ((rc = lb_check_addr(addr, "addr", msg, len)) != 0)
 			return rc;
 		inet_addr_fmt(addr, a, sizeof(a));
 		owner = addr_group(st, addr, &idx);

@@ -218,6 +218,9 @@ lb_icmp(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
 	}
 	if (steered)
 		return LB_CONSUMED;
+	if (c == NULL && !transit && ours &&	/* a NAT64 connection's? */
+	    lb6_icmp4(dp, w, m, ip, &k) == LB_CONSUMED)
+		return LB_CONSUMED;
 	if (c == NULL) {
 		if (!ours)
 			return LB_PASS;

@@ -385,4 +385,33 @@ void lb_synproxy_synack(struct dp_ctx *dp, struct dp_worker *w,
 			struct rte_mbuf *m, struct rte_ipv4_hdr *ip,
 			struct l4_view *v, struct conn *c, struct lb_tcpx *x);
 
+/* ---- IPv6 (lb6.c) ------------------------------------------------- */
+
+struct conn6_table;
+
+/** Every worker's IPv6 connection table; 0 or a negative errno. */
+int lb6_init(struct dp_ctx *dp);
+void lb6_free(struct dp_ctx *dp);
+/** The IPv6 table's share of lb_expire_tick(). */
+void lb6_expire_tick(struct dp_worker *w);
+
+/**
+ * An IPv4 packet to a local address (key, its view v) that no IPv4
+ * connection owns: a NAT64 server's answer (server -> IPv4 LIP) goes
+ * back to its IPv6 client (LB_CONSUMED), anything else LB_PASS.
+ */
+enum lb_verdict lb6_reply4(struct dp_ctx *dp, struct dp_worker *w,
+			   struct rte_mbuf *m, struct rte_ipv4_hdr *ip,
+			   struct l4_view *v, const struct conn_key4 *key);
+
+/**
+ * An ICMPv4 error to a local address quoting a packet that no IPv4
+ * connection owns (k: its connection seen from our side, server ->
+ * LIP): about a NAT64 connection, it goes to the IPv6 client translated
+ * (RFC 7915 4.2, LB_CONSUMED); anything else LB_PASS.
+ */
+enum lb_verdict lb6_icmp4(struct dp_ctx *dp, struct dp_worker *w,
+			  struct rte_mbuf *m, struct rte_ipv4_hdr *ip,
+			  const struct conn_key4 *k);
+
 #endif /* DPLB_LB_PRIV_H */

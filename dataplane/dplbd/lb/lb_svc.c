@@ -186,7 +186,8 @@ svc_snap_build(struct lb_svc *s, struct lb_svc_snap **out)
 	ss->flags = s->conf.flags;
 	ss->persistent = s->conf.persistent;
 	ss->netmask_len = s->conf.netmask_len;
-	ss->persist_mask = rte_cpu_to_be_32(s->conf.netmask_len ?
+	ss->persist_mask = rte_cpu_to_be_32(s->conf.netmask_len &&
+					    s->conf.netmask_len <= 32 ?
 					    ~0u << (32 - s->conf.netmask_len) :
 					    0);
 	ss->half_open_max = s->conf.half_open_max;
@@ -297,7 +298,8 @@ addrs_fill(const struct lb_store *st, struct lb_snap *t,
 		const struct lb_svc_snap *ss = svc_next_snap(s);
 
 		for (i = 0; i < ss->n_dests; i++)
-			if (ss->dests[i].fwd == LB_FWD_NAT)
+			if (ss->dests[i].fwd == LB_FWD_NAT &&
+			    ss->dests[i].addr.family == AF_INET)
 				addr_insert(t, slots, &(struct lb_addr_slot){
 					.addr = ss->dests[i].addr.v4.s_addr,
 					.port = ss->dests[i].port,
@@ -318,17 +320,23 @@ table_build(const struct lb_store *st)
 	while (n_addrs < 2 * addrs_count(st))
 		n_addrs <<= 1;
 	t = rte_zmalloc("lb_snap", sizeof(*t) + sizeof(t->slots[0]) * n_slots +
-			sizeof(t->addrs[0]) * n_addrs, RTE_CACHE_LINE_SIZE);
+			sizeof(t->addrs[0]) * n_addrs +
+			sizeof(t->slots6[0]) * n_slots, RTE_CACHE_LINE_SIZE);
 	if (t == NULL)
 		return NULL;
 	t->slots = (const struct lb_svc_snap **)(t + 1);
 	t->mask = n_slots - 1;
 	t->addr_mask = n_addrs - 1;
 	addrs_fill(st, t, (struct lb_addr_slot *)(t->slots + n_slots));
+	t->slots6 = (const struct lb_svc_snap **)(t->addrs + n_addrs);
 	TAILQ_FOREACH(s, &st->svcs, next) {
 		const struct lb_svc_snap *ss = s->next_snap ? s->next_snap :
 							      s->snap;
 
+		if (ss->vip.family == AF_INET6) {
+			lb_snap_insert6(t, ss);
+			continue;
+		}
 		i = lb_svc_hash(ss->proto, ss->vip.v4.s_addr, ss->vport) & t->mask;
 		while (t->slots[i] != NULL)
 			i = (i + 1) & t->mask;
@@ -621,7 +629,7 @@ lb_svc_edit(struct lb_store *st, const struct lb_svc_key *k,
 		rc = lb_dest_conf_check(k, c, &d->conf, why, sizeof(why));
 		if (rc != 0)
 			return lb_fail(msg, len, -rc, "dest %s:%u: %s",
-				    inet_addr_fmt(&d->conf.addr, a, sizeof(a)),
+				    lb_host_fmt(&d->conf.addr, a, sizeof(a)),
 				    d->conf.port, why);
 	}
 	if ((rc = group_resolve(st, c, &g, msg, len)) != 0)

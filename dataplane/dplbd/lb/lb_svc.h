@@ -37,7 +37,8 @@
  * full-NAT return traffic (server -> LIP:lport) is steered to its owner
  * by the destination port alone (steer_lport_owner()).
  *
- * IPv4 only for now; addresses are struct inet_addr so that IPv6 fits.
+ * IPv6 services live in their own slots of the snapshot
+ * (lb_svc_lookup6()), so the IPv4 lookup compares one word as before.
  */
 #ifndef DPLB_LB_SVC_H
 #define DPLB_LB_SVC_H
@@ -46,6 +47,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <sys/queue.h>
 
 #include <rte_byteorder.h>
@@ -250,6 +252,10 @@ struct lb_snap {
 	 * errors quoting one of them are ours even without a connection. */
 	uint32_t addr_mask;
 	const struct lb_addr_slot *addrs;
+	/* IPv6 services, open addressing by lb_svc_hash6(), mask's size */
+	uint32_t n_svcs6;
+	uint32_t n_port0_6;
+	const struct lb_svc_snap **slots6;
 };
 
 /* ---- the store ------------------------------------------------------- */
@@ -433,6 +439,61 @@ lb_svc_lookup(const struct lb_snap *s, uint8_t proto, rte_be32_t vip,
 	if (v != NULL || vport == 0 || s->n_port0 == 0)
 		return v;
 	return lb_snap_find(s, proto, vip, 0);
+}
+
+/* IPv6 services: the VIP's four words folded into lb_svc_hash(). */
+static inline uint32_t
+lb_svc_hash6(uint8_t proto, const uint8_t vip[16], rte_be16_t vport)
+{
+	uint32_t w[4];
+
+	memcpy(w, vip, 16);
+	return lb_svc_hash(proto, w[0] ^ w[1] ^ w[2] ^ w[3], vport);
+}
+
+static inline const struct lb_svc_snap *
+lb_snap_find6(const struct lb_snap *s, uint8_t proto, const uint8_t vip[16],
+	      rte_be16_t vport)
+{
+	uint32_t i = lb_svc_hash6(proto, vip, vport) & s->mask;
+	const struct lb_svc_snap *v;
+
+	while ((v = s->slots6[i]) != NULL) {
+		if (v->vport == vport && v->proto == proto &&
+		    memcmp(v->vip.v6.s6_addr, vip, 16) == 0)
+			return v;
+		i = (i + 1) & s->mask;
+	}
+	return NULL;
+}
+
+/** lb_svc_lookup() for an IPv6 VIP (16 bytes, network order). */
+static inline const struct lb_svc_snap *
+lb_svc_lookup6(const struct lb_snap *s, uint8_t proto, const uint8_t vip[16],
+	       rte_be16_t vport)
+{
+	const struct lb_svc_snap *v;
+
+	if (s == NULL || s->n_svcs6 == 0)
+		return NULL;
+	v = lb_snap_find6(s, proto, vip, vport);
+	if (v != NULL || vport == 0 || s->n_port0_6 == 0)
+		return v;
+	return lb_snap_find6(s, proto, vip, 0);
+}
+
+/** Put an IPv6 service in a snapshot being built (lb_svc.c). */
+static inline void
+lb_snap_insert6(struct lb_snap *t, const struct lb_svc_snap *ss)
+{
+	uint32_t i = lb_svc_hash6(ss->proto, ss->vip.v6.s6_addr, ss->vport) &
+		     t->mask;
+
+	while (t->slots6[i] != NULL)
+		i = (i + 1) & t->mask;
+	t->slots6[i] = ss;
+	t->n_svcs6++;
+	t->n_port0_6 += ss->vport == 0;
 }
 
 static inline uint32_t

@@ -26,6 +26,11 @@ const char *lb_key_fmt(const struct lb_svc_key *k, char *buf, size_t len);
 bool lb_name_valid(const char *s);
 
 /** 0 for a unicast IPv4 address, else -errno with "what: why" in msg. */
+/* An address as it stands before ":port": IPv6 in brackets. */
+const char *lb_host_fmt(const struct inet_addr *a, char *buf, size_t len);
+/* A unicast IPv4 or IPv6 address, or -EINVAL with msg. */
+int lb_check_addr(const struct inet_addr *a, const char *what, char *msg,
+		  size_t len);
 int lb_check_v4(const struct inet_addr *a, const char *what, char *msg,
 		size_t len);
 

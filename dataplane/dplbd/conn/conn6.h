@@ -1,0 +1,139 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * conn6: the per-worker table of IPv6 connections (and NAT64 ones,
+ * whose server side is IPv4), kept apart so that IPv4 entries stay one
+ * 64-byte cache line (conn.h).
+ *
+ * The life cycle is conn.c's, through its public API: every IPv6
+ * connection owns one entry of a private conn_table (`life`), indexed
+ * there under a synthetic IPv4 key that names its slot here and
+ * nothing else, with no out key.  That entry carries what the load
+ * balancer reads and writes for any connection (state, fwd, flags,
+ * svc_id, aux, priv, last_seen, counters); conn_touch(),
+ * conn_set_state(), conn_counters() and the timing wheel work on it
+ * unchanged, against conn6_life(t).  The entry is marked CONN_F_IPV6;
+ * it also has CONN_F_NO_OUT (in life), whatever its keys here:
+ * conn6_has_out() tells whether it has a server-side key.
+ *
+ * What IPv6 adds lives here, by slot: the two 40-byte keys (client ->
+ * VIP, server -> local address; either side IPv4 for NAT64) and an
+ * rte_hash of both keys to the slot and side.  Per connection: the
+ * 64-byte entry and its 32 bytes of counters, 80 bytes of keys, 8 of
+ * slot maps, and rte_hash's two keys (docs/conn-table.md measures it).
+ *
+ * One table per worker, no locks; functions return 0 or a negative
+ * errno, pointers NULL with rte_errno set.  Nothing allocates after
+ * conn6_table_create().
+ */
+#ifndef DPLB_CONN6_H
+#define DPLB_CONN6_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "conn/conn.h"
+
+/**
+ * One side of a connection as its packets carry it: src -> dst.
+ * family AF_INET6, or AF_INET with the addresses in the first 4 bytes
+ * and the other 12 zero (the NAT64 server side).  pad must be zero.
+ */
+struct conn6_key {
+	uint8_t src[16];
+	uint8_t dst[16];
+	rte_be16_t sport;
+	rte_be16_t dport;
+	uint8_t proto;
+	uint8_t family;
+	uint8_t pad[2];
+};
+
+struct rte_hash;
+struct conn6_table {
+	struct conn_table *life;	/* entries, states, timing wheel */
+	struct rte_hash *index;		/* conn6_key -> slot << 1 | side */
+	struct conn6_key (*keys)[2];	/* [slot][enum conn_side] */
+	uint32_t *ref_of_slot;		/* slot -> conn_ref() in life */
+	uint32_t *free_slots;		/* stack of free slots */
+	uint32_t n_free;
+	uint32_t capacity;
+	size_t memory;			/* bytes allocated here (not life) */
+};
+
+/** Build an IPv4 (NAT64 server side) key. */
+void conn6_key4(struct conn6_key *k, rte_be32_t src, rte_be32_t dst,
+		rte_be16_t sport, rte_be16_t dport, uint8_t proto);
+/** Build an IPv6 key. */
+void conn6_key6(struct conn6_key *k, const uint8_t src[16],
+		const uint8_t dst[16], rte_be16_t sport, rte_be16_t dport,
+		uint8_t proto);
+
+/**
+ * Create a table for capacity connections on socket with conn.c's
+ * default timeouts.  0, -EINVAL (capacity 0 or over CONN_MAX_CAPACITY)
+ * or -ENOMEM.
+ */
+int conn6_table_create(struct conn6_table **t, const char *name,
+		       uint32_t capacity, int socket);
+void conn6_table_free(struct conn6_table *t);
+
+/** The conn_table holding the entries: for conn_touch(),
+ * conn_set_state(), conn_counters(), conn_table_set_timeouts(). */
+static inline struct conn_table *
+conn6_life(const struct conn6_table *t)
+{
+	return t->life;
+}
+
+/**
+ * Add a connection with its in key and out key (NULL for DR and
+ * TUNNEL), same protocol, in state, seen at now.  NULL with rte_errno
+ * ENOSPC (full), EEXIST (a key is there), EINVAL (protocols differ,
+ * keys equal, a family unknown or pad not zero).
+ */
+struct conn *conn6_new(struct conn6_table *t, const struct conn6_key *in,
+		       const struct conn6_key *out, uint8_t state,
+		       uint32_t now);
+
+/** A persistence template: in key only, its own timeout (ms). */
+struct conn *conn6_new_timed(struct conn6_table *t, const struct conn6_key *in,
+			     uint32_t timeout_ms, uint32_t now);
+
+/** The connection of k or NULL; *is_reply (may be NULL): k is its out key. */
+struct conn *conn6_lookup(const struct conn6_table *t,
+			  const struct conn6_key *k, bool *is_reply);
+
+/** The key of one side of c (zero for the out side of an entry made
+ * without one). */
+void conn6_key_get(const struct conn6_table *t, const struct conn *c,
+		   enum conn_side side, struct conn6_key *k);
+
+/** True when c was made with an out key (not DR, TUNNEL, template). */
+static inline bool
+conn6_has_out(const struct conn6_table *t, const struct conn *c)
+{
+	return t->keys[rte_be_to_cpu_32(c->tuple[CONN_SIDE_IN].src_addr)]
+		      [CONN_SIDE_OUT].family != 0;
+}
+
+/** Remove c and its keys now, without the expire callback. */
+void conn6_del(struct conn6_table *t, struct conn *c);
+
+/** conn_expire_tick() for IPv6 entries: the keys of an expired entry
+ * go with it unless expire keeps it. */
+unsigned int conn6_expire_tick(struct conn6_table *t, uint32_t now,
+			       unsigned int budget, conn_expire_cb expire,
+			       void *ctx);
+
+static inline uint32_t
+conn6_count(const struct conn6_table *t)
+{
+	return conn_count(t->life);
+}
+
+/** Bytes this table allocated itself, life included; rte_hash's
+ * memory is not reported by DPDK and not counted. */
+size_t conn6_table_memory(const struct conn6_table *t);
+
+#endif /* DPLB_CONN6_H */
