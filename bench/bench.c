@@ -46,6 +46,7 @@
 #include "harness.h"
 #include "config/config.h"
 #include "conn/conn.h"
+#include "conn/conn6.h"
 #include "core/dp.h"
 #include "lb/lb_svc.h"
 #include "core/worker.h"
@@ -57,6 +58,7 @@ static const struct {
 	const char *name;
 	uint8_t proto;
 	uint8_t fwd;
+	uint8_t family;		/* enum gen_family: the clients', servers' */
 } scenarios[] = {
 	[SC_FNAT] = { "fnat", IPPROTO_TCP, LB_FWD_FNAT },
 	[SC_UDP] = { "udp", IPPROTO_UDP, LB_FWD_FNAT },
@@ -73,7 +75,20 @@ static const struct {
 	[SC_SNAT] = { "snat", IPPROTO_TCP, LB_FWD_FNAT },
 	[SC_SNAT_CPS] = { "snat-cps", IPPROTO_TCP, LB_FWD_FNAT },
 	[SC_COOKIE] = { "syn-cookie", IPPROTO_TCP, LB_FWD_FNAT },
+	/* IPv6 clients (bench6.c): full NAT to IPv6 servers, NAT64 to
+	 * IPv4 ones (an IPv6 VIP, IPv4 LIPs) */
+	[SC_FNAT6] = { "fnat6", IPPROTO_TCP, LB_FWD_FNAT, GEN_IPV6 },
+	[SC_NAT64] = { "nat64", IPPROTO_TCP, LB_FWD_FNAT, GEN_NAT64 },
+	[SC_CPS6] = { "cps6", IPPROTO_TCP, LB_FWD_FNAT, GEN_IPV6 },
+	[SC_CPS64] = { "cps64", IPPROTO_TCP, LB_FWD_FNAT, GEN_NAT64 },
 };
+
+/* IPv6 clients: their connections live in lb6.c's table. */
+static bool
+is_v6(int sc)
+{
+	return scenarios[sc].family != GEN_IPV4;
+}
 
 /* Source NAT of the clients' flows to the servers, no service. */
 static bool
@@ -87,7 +102,7 @@ static bool
 is_cps(int sc)
 {
 	return sc == SC_CPS || sc == SC_CPS3 || sc == SC_SNAT_CPS ||
-	       sc == SC_COOKIE;
+	       sc == SC_COOKIE || sc == SC_CPS6 || sc == SC_CPS64;
 }
 
 /* Records a backup's worker installs, not packets. */
@@ -307,6 +322,13 @@ run_phase(struct bench *b, lcore_function_t *fn, bool pipe, double warm,
 
 /* ---- establishing the flows ---- */
 
+/* The connections of worker w's table (IPv6 scenarios: lb6.c's). */
+static uint32_t
+live_conns(const struct bench *b, const struct dp_worker *w)
+{
+	return is_v6(b->o.sc) ? conn6_count(lb6_table(w)) : conn_count(w->conns);
+}
+
 /* The first packets of every flow through the pipeline: SYN and ACK
  * (TCP) or one datagram (UDP) per flow, so that every flow is
  * established before anything is measured. */
@@ -325,12 +347,12 @@ fill(struct bench *b)
 	if (cap != NULL)
 		gen_capture_detach(b->int_port, cap);
 	if (d.made != want || d.out != want || d.drops != 0 ||
-	    d.conns_new != g->n_flows || conn_count(b->w->conns) != g->n_flows ||
+	    d.conns_new != g->n_flows || live_conns(b, b->w) != g->n_flows ||
 	    (g->replies && g->captured != g->n_flows) || g->bad != 0) {
 		fprintf(stderr,
 			"bench: fill: %lu packets made, %lu sent, %lu dropped, %lu connections new, %u in the table, %lu reply tuples learnt (want %lu, %lu, 0, %u, %u, %u)\n",
 			d.made, d.out, d.drops, d.conns_new,
-			conn_count(b->w->conns), g->captured, want, want,
+			live_conns(b, b->w), g->captured, want, want,
 			g->n_flows, g->n_flows, g->replies ? g->n_flows : 0);
 		return -EIO;
 	}
@@ -392,9 +414,8 @@ static void
 one_round(struct bench *b, struct round *r)
 {
 	const struct opts *o = &b->o;
-	enum gen_mode mode = o->sc == SC_CPS || o->sc == SC_SNAT_CPS ||
-			     o->sc == SC_COOKIE ? GEN_NEW :
-			     o->sc == SC_CPS3 ? GEN_NEW3 : GEN_RUN;
+	enum gen_mode mode = o->sc == SC_CPS3 ? GEN_NEW3 :
+			     is_cps(o->sc) ? GEN_NEW : GEN_RUN;
 	uint64_t budget = o->packets ? o->packets : UINT64_MAX;
 	double warm = is_cps(o->sc) ? RTE_MAX(o->warmup, 1.5) : o->warmup;
 	struct snap d;
@@ -476,14 +497,19 @@ report(const struct bench *b, const struct round *r, unsigned int n)
 {
 	const struct opts *o = &b->o;
 	const struct conn_table *t = b->w->conns;
+	uint32_t live = 0, cap = t->capacity;
+	size_t bytes = conn_table_memory(t);
 	uint64_t drops = 0;
-	uint32_t live = 0;
 	unsigned int i;
 
 	for (i = 0; i < n; i++)
 		drops += r[i].drops;
 	for (i = 0; i < b->dp->n_workers; i++)
-		live += conn_count(b->dp->workers[i].conns);
+		live += live_conns(b, &b->dp->workers[i]);
+	if (is_v6(o->sc)) {	/* the IPv6 table's (bench6.c) */
+		cap = lb6_table(b->w)->capacity;
+		bytes = b->table6_bytes;
+	}
 	if (o->header)
 		printf("%s\n", csv_header);
 	printf("%s%s,%s,%s,%s,%u,%u,%u,%u,%.2f,%.3f,%.3f,%.3f,%.3f,%.3f,%.0f,%.0f,%u,%lu,%zu,%.1f,%lu,%lu,%d,%.0f,%u\n",
@@ -491,15 +517,14 @@ report(const struct bench *b, const struct round *r, unsigned int n)
 	       o->sync ? "+sync" : o->synproxy ? "+synproxy" : "",
 	       scenarios[o->sc].proto == IPPROTO_TCP ? "tcp" : "udp",
 	       fwd_names[scenarios[o->sc].fwd], o->sched, o->dests,
-	       o->conns, t->capacity, n,
+	       o->conns, cap, n,
 	       o->packets ? 0 : o->seconds,
 	       MEDIAN(r, n, base_pps) / 1e6, MEDIAN(r, n, pipe_pps) / 1e6,
 	       median_ratio(r, n), MEDIAN(r, n, base_pps_wall) / 1e6,
 	       MEDIAN(r, n, pipe_pps_wall) / 1e6,
 	       is_cps(o->sc) || is_install(o->sc) ? MEDIAN(r, n, cps) : 0,
 	       is_cps(o->sc) || is_install(o->sc) ? MEDIAN(r, n, cps_wall) : 0,
-	       live, drops, conn_table_memory(t),
-	       (double)conn_table_memory(t) / t->capacity, b->mem_kb,
+	       live, drops, bytes, (double)bytes / cap, b->mem_kb,
 	       o->verify ? b->gen.checked : 0, o->sync,
 	       MEDIAN(r, n, records), o->workers);
 	fflush(stdout);
@@ -544,11 +569,18 @@ conf_lips(const struct opts *o)
 	return BENCH_LIPS;
 }
 
+/* Do the servers answer (the int port receives)? */
+static bool
+conf_replies(const struct opts *o)
+{
+	return scenarios[o->sc].fwd <= LB_FWD_NAT &&
+	       (!is_cps(o->sc) || o->sc == SC_CPS3);
+}
+
 static void
 conf_ports(FILE *f, const struct opts *o)
 {
-	bool replies = scenarios[o->sc].fwd <= LB_FWD_NAT && o->sc != SC_CPS &&
-		       o->sc != SC_SNAT_CPS && o->sc != SC_COOKIE;
+	bool replies = conf_replies(o);
 	unsigned int i, lips = conf_lips(o);
 
 	fprintf(f, "ports = (\n"
@@ -598,13 +630,42 @@ conf_service(FILE *f, const struct opts *o)
 /* CPS: room for the established flows and for about three seconds of
  * new ones, which expire after one. */
 #define CPS_ROOM 4194304u
+/* IPv6: lb6.c's own table (dataplane.max_conns6); new IPv6 connections
+ * are fewer a second, and under valgrind (--no-huge) a few thousand.
+ * The IPv4 table of an IPv6 scenario stays at its minimum. */
+#define CPS6_ROOM 1048576u
+#define CPS6_ROOM_NO_HUGE 262144u
+
+static uint32_t
+capacity6(const struct opts *o)
+{
+	uint32_t room6 = o->no_huge ? CPS6_ROOM_NO_HUGE : CPS6_ROOM;
+
+	if (!is_v6(o->sc))
+		return 0;
+	return is_cps(o->sc) ? o->conns + room6 : RTE_MAX(o->conns, 1024u);
+}
 
 static uint32_t
 capacity(const struct opts *o)
 {
+	if (is_v6(o->sc))
+		return 1024u;
 	if (is_cps(o->sc))
 		return o->conns + CPS_ROOM;
 	return RTE_MAX(o->conns, 1024u);
+}
+
+/* Without hugepages (valgrind) the memory is fixed: the tables, and for
+ * IPv6 its two FIBs (docs/config.md) and its own table. */
+static unsigned int
+nohuge_mb(const struct opts *o)
+{
+	uint64_t mb = 256 + ((uint64_t)capacity(o) * 160 >> 20);
+
+	if (is_v6(o->sc))
+		mb += 128 + ((uint64_t)capacity6(o) * 400 >> 20);
+	return (unsigned int)mb;
 }
 
 static char *
@@ -628,17 +689,22 @@ conf_text(const struct opts *o)
 	fprintf(f, "global = { log_level = \"warning\"; };\n"
 		   "eal = { hugepages = %s; memory_mb = %u; cpus = \"%s\"; };\n"
 		   "dataplane = { workers = %u; idle_sleep_max_us = 0; burst = %u;\n"
-		   "  mbufs = 16383; max_conns = %u; };\n"
+		   "  mbufs = 16383; max_conns = %u; max_conns6 = %u; };\n"
 		   "timeouts = { tcp = { none = %u; syn_recv = %u; syn_sent = %u;\n"
 		   "  established = %u; };\n"
 		   "  udp = { oneway = 900; normal = 900; }; };\n",
 		o->no_huge ? "false" : "true",
-		o->no_huge ? 256 + (unsigned int)((uint64_t)capacity(o) * 160 >> 20) : 0,
-		o->cpus, o->workers, o->burst, capacity(o), RTE_MIN(syn_recv, 2u),
+		o->no_huge ? nohuge_mb(o) : 0,
+		o->cpus, o->workers, o->burst, capacity(o), capacity6(o),
+		RTE_MIN(syn_recv, 2u),
 		syn_recv, syn_recv, est);
-	conf_neighs(f, o);
-	conf_ports(f, o);
-	conf_service(f, o);
+	if (is_v6(o->sc)) {
+		conf6(f, o, scenarios[o->sc].family, conf_replies(o));
+	} else {
+		conf_neighs(f, o);
+		conf_ports(f, o);
+		conf_service(f, o);
+	}
 	fclose(f);
 	return text;
 }
@@ -694,6 +760,10 @@ start(struct bench *b)
 		       RTE_MAX(o->conns, 1u), o->dests,
 		       &b->dp->ports[0].mac, &b->dp->ports[1].mac);
 	b->gen.snat = is_snat(o->sc);
+	if (ret == 0 && is_v6(o->sc)) {
+		ret = gen6_init(&b->gen, scenarios[o->sc].family);
+		b->table6_bytes = table6_bytes(lb6_table(b->w)->capacity);
+	}
 	if (ret != 0)
 		return ret;
 	b->gen.quit = &b->dp->quit;
@@ -933,7 +1003,10 @@ usage(FILE *f)
 		"                 sync-update (--conns records installed by a backup),\n"
 		"                 sync-dump (a full dump of --conns over loopback),\n"
 		"                 snat, snat-cps (SNAT of the clients' flows to the\n"
-		"                 servers, no service: established, new per second)\n"
+		"                 servers, no service: established, new per second),\n"
+		"                 fnat6, cps6 (IPv6 clients and servers, full NAT:\n"
+		"                 established, new per second), nat64, cps64 (IPv6\n"
+		"                 clients, IPv4 servers; bench/bench6.c)\n"
 		"  --conns N      established flows (default 1000; cps: 0, beside the new ones)\n"
 		"  --dests N      real servers, 1..%u (default 100)\n"
 		"  --sched S      rr (default), wrr, lc, wlc, sh, mh, fo, dh, lblc,\n"
@@ -1053,6 +1126,10 @@ parse_args(int argc, char **argv, struct opts *o)
 	}
 	if (o->conns == 0 && !is_cps(o->sc))
 		o->conns = 1000;
+	if (is_v6(o->sc) && (o->sync || o->synproxy)) {
+		fprintf(stderr, "dplb-bench: --sync and --syn-proxy are IPv4's\n");
+		return -EINVAL;
+	}
 	if (o->workers > 1 && (o->sc != SC_FNAT || o->sync || o->synproxy ||
 			       o->packets != 0)) {
 		fprintf(stderr, "dplb-bench: --workers is for fnat alone, timed\n");

@@ -18,12 +18,22 @@
  *   VIP 198.18.0.100:80 -- dplbd -- int 198.18.1.1/24, LIPs
  *   198.18.1.200+i -- real servers 198.18.1.10+i:80.
  * Flow f's client is 198.19.(f & 0xffff):(1024 + (f >> 16) % 64512).
+ *
+ * IPv6 (fnat6, nat64, cps6, cps64; gen6.c, bench6.c), 2001:2::/48 (the
+ * benchmarking range of RFC 5180):
+ *   clients 2001:2:c::/64 via gateway 2001:2::fe -- ext 2001:2::1/64,
+ *   VIP [2001:2::100]:80 -- dplbd -- int 2001:2:1::1/64, LIPs
+ *   2001:2:1::c8+i -- real servers 2001:2:1::a+i:80; NAT64: the IPv4
+ *   LIPs and servers above.  Flow f's client is 2001:2:c::(f & 0xffff)
+ *   with the IPv4 flow's port.  IPv6 frames are 74 bytes (TCP, no
+ *   payload), NAT64's IPv4 side 60.
  */
 #ifndef DPLB_BENCH_H
 #define DPLB_BENCH_H
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <rte_ether.h>
 #include <rte_mbuf.h>
@@ -51,6 +61,29 @@ struct dplb_config;
 #define BENCH_LIPS_MAX 31
 #define BENCH_WORKERS_MAX 2		/* --workers: the scaling scenario */
 #define BENCH_FRAME_LEN 60		/* 64 bytes on the wire with the FCS */
+#define BENCH6_NET_EXT 0x0		/* 2001:2:0::/64, the ext link */
+#define BENCH6_NET_INT 0x1		/* 2001:2:1::/64, the int link */
+#define BENCH6_NET_CLIENTS 0xc		/* 2001:2:c::/64 */
+#define BENCH6_HOST_GW 0xfe
+#define BENCH6_HOST_VIP 0x100
+#define BENCH6_HOST_RS 0xa		/* + i */
+#define BENCH6_HOST_LIP 0xc8		/* + i */
+
+/** 2001:2:net::host, the IPv6 topology's addresses. */
+static inline void
+bench_addr6(uint8_t a[16], uint16_t net, uint32_t host)
+{
+	memset(a, 0, 16);
+	a[0] = 0x20;
+	a[1] = 0x01;
+	a[3] = 0x02;
+	a[4] = (uint8_t)(net >> 8);
+	a[5] = (uint8_t)net;
+	a[12] = (uint8_t)(host >> 24);
+	a[13] = (uint8_t)(host >> 16);
+	a[14] = (uint8_t)(host >> 8);
+	a[15] = (uint8_t)host;
+}
 
 /* ---- the generator (gen.c) ---- */
 
@@ -64,6 +97,15 @@ enum gen_mode {
 			 * packet of an established connection is what a
 			 * sync master reports (sync_threshold 3) */
 };
+
+/* The clients' and the servers' address families. */
+enum gen_family {
+	GEN_IPV4,	/* both IPv4 */
+	GEN_IPV6,	/* both IPv6 (fnat6, cps6) */
+	GEN_NAT64,	/* IPv6 clients, IPv4 servers (nat64, cps64) */
+};
+
+struct gen6_tmpls;
 
 /* A packet with its variable fields zero, and their checksum parts. */
 struct gen_tmpl {
@@ -81,6 +123,8 @@ struct gen {
 	uint8_t proto;			/* IPPROTO_TCP, IPPROTO_UDP */
 	uint8_t fwd;			/* enum lb_fwd */
 	bool replies;			/* servers answer through us (FNAT, NAT) */
+	uint8_t family;			/* enum gen_family */
+	struct gen6_tmpls *t6;		/* IPv6 clients' templates (gen6.c) */
 	bool snat;			/* SNAT: clients send to server f % n_dests
 					 * (not the VIP), answers come from it */
 	uint32_t n_flows;
@@ -113,6 +157,10 @@ int gen_init(struct gen *g, uint8_t proto, uint8_t fwd, uint32_t n_flows,
 	     uint32_t n_dests, const struct rte_ether_addr *ext_mac,
 	     const struct rte_ether_addr *int_mac);
 void gen_free(struct gen *g);
+
+/** IPv6 clients (family GEN_IPV6 or GEN_NAT64) for g, after gen_init():
+ * their templates; 0 or -ENOMEM (gen_free() frees them). */
+int gen6_init(struct gen *g, enum gen_family family);
 
 /** part: a copy of g (sharing its reply table) that makes only the
  * flows worker owns among n_workers (net/steer.h); free part->mine. */

@@ -43,6 +43,10 @@ SCENARIOS=(
 	"snat-cps"
 	"fnat --conns 1000 --syn-proxy"
 	"syn-cookie"
+	"fnat6 --conns 1000"
+	"nat64 --conns 1000"
+	"cps6"
+	"cps64"
 )
 
 if [ -n "${BENCH_CG_ONLY:-}" ]; then

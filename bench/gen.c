@@ -19,23 +19,13 @@
 #include <rte_udp.h>
 
 #include "bench.h"
+#include "gen_priv.h"
 #include "lb/lb_svc.h"
 #include "net/steer.h"
 
-#define ETH_LEN 14
-#define IP_LEN 20
-#define L4_OFF (ETH_LEN + IP_LEN)
-#define TCP_LEN 20
-#define UDP_PAYLOAD (BENCH_FRAME_LEN - L4_OFF - 8)
-/* A prime above any flow count: k -> k * FILL_MULT mod n is a
- * permutation, so flows are created in an order unrelated to the
- * order they are later sent in, and entries are reached at random. */
-#define FILL_MULT 2654435761u
-#define CLIENT_PORTS 64512u
-
-static const struct rte_ether_addr gw_mac = {
+const struct rte_ether_addr gw_mac = {
 	.addr_bytes = { 0x02, 0, 0, 0, 0x00, 0xfe } };
-static const struct rte_ether_addr rs_mac0 = {
+const struct rte_ether_addr rs_mac0 = {
 	.addr_bytes = { 0x02, 0, 0, 0, 0x02, 0x00 } };
 
 struct gen_port {
@@ -49,65 +39,6 @@ struct gen_port {
 
 static struct gen_port gen_ports[GEN_PORTS_MAX];
 static unsigned int n_gen_ports = 2;
-
-/* Flow f's number: the k-th of this generator's flows (--workers: the
- * flows its worker owns; else all). */
-static inline uint32_t
-flow_nth(const struct gen *g, uint32_t k)
-{
-	return g->mine != NULL ? g->mine[k] : k;
-}
-
-/* ---- checksums ---- */
-
-static uint32_t
-raw_sum(const void *buf, unsigned int len)
-{
-	const uint16_t *w = buf;
-	uint32_t s = 0;
-
-	for (; len > 1; len -= 2)
-		s += *w++;
-	return s;
-}
-
-static inline uint16_t
-fold(uint32_t s)
-{
-	s = (s & 0xffff) + (s >> 16);
-	s = (s & 0xffff) + (s >> 16);
-	return (uint16_t)s;
-}
-
-static inline uint32_t
-sum32(uint32_t v)
-{
-	return (v & 0xffff) + (v >> 16);
-}
-
-/* ---- flows ---- */
-
-static inline rte_be32_t
-client_addr(uint32_t f)
-{
-	return rte_cpu_to_be_32(BENCH_CLIENT_NET | (f & 0xffff));
-}
-
-static inline rte_be16_t
-client_port(uint32_t f)
-{
-	uint32_t hi = f >> 16;
-
-	if (hi >= CLIENT_PORTS)
-		hi -= CLIENT_PORTS;
-	return rte_cpu_to_be_16((uint16_t)(1024 + hi));
-}
-
-static inline uint32_t
-reply_pack(uint32_t rs, uint32_t lip, rte_be16_t lport)
-{
-	return rs | lip << 8 | (uint32_t)lport << 16;
-}
 
 /* ---- templates ---- */
 
@@ -211,7 +142,9 @@ void
 gen_free(struct gen *g)
 {
 	free(g->reply);
+	free(g->t6);
 	g->reply = NULL;
+	g->t6 = NULL;
 }
 
 int
@@ -269,10 +202,22 @@ flow_dst(const struct gen *g, uint32_t f)
 	return rte_cpu_to_be_32(BENCH_RS_BASE + f % g->n_dests);
 }
 
-static void
-make_in(struct gen *g, struct rte_mbuf **pkts, uint16_t n)
+/* Flow f's client packet t: IPv4 (pkt_make), or IPv6 to the IPv6 VIP
+ * (v6, a constant where make_in() is inlined). */
+static __rte_always_inline void
+make_client(const struct gen *g, struct rte_mbuf *m, const struct gen_tmpl *t,
+	    uint32_t f, bool v6)
 {
-	const rte_be16_t vport = RTE_BE16(BENCH_VPORT);
+	if (v6)
+		gen6_client(g, m, t == &g->syn, f);
+	else
+		pkt_make(m, t, client_addr(f), flow_dst(g, f), client_port(f),
+			 RTE_BE16(BENCH_VPORT), f);
+}
+
+static __rte_always_inline void
+make_in(struct gen *g, struct rte_mbuf **pkts, uint16_t n, bool v6)
+{
 	const struct gen_tmpl *t;
 	uint16_t i;
 	uint32_t f;
@@ -291,15 +236,13 @@ make_in(struct gen *g, struct rte_mbuf **pkts, uint16_t n)
 			}
 			f = g->mine != NULL ? g->mine[k % g->n_mine] :
 				(uint32_t)((k * FILL_MULT) % g->n_flows);
-			pkt_make(pkts[i], t, client_addr(f), flow_dst(g, f),
-				 client_port(f), vport, f);
+			make_client(g, pkts[i], t, f, v6);
 		}
 		break;
 	case GEN_NEW:
 		for (i = 0; i < n; i++) {
 			f = g->next_new++;
-			pkt_make(pkts[i], &g->syn, client_addr(f), flow_dst(g, f),
-				 client_port(f), vport, f);
+			make_client(g, pkts[i], &g->syn, f, v6);
 		}
 		break;
 	case GEN_NEW3:
@@ -307,8 +250,8 @@ make_in(struct gen *g, struct rte_mbuf **pkts, uint16_t n)
 			uint64_t k = g->fill_k++;
 
 			f = g->next_new + (uint32_t)(k / 3);
-			pkt_make(pkts[i], k % 3 ? &g->ack : &g->syn,
-				 client_addr(f), flow_dst(g, f), client_port(f), vport, f);
+			make_client(g, pkts[i], k % 3 ? &g->ack : &g->syn, f,
+				    v6);
 		}
 		break;
 	default:
@@ -316,8 +259,7 @@ make_in(struct gen *g, struct rte_mbuf **pkts, uint16_t n)
 			f = flow_nth(g, g->cur_in);
 			if (++g->cur_in == g->n_mine)
 				g->cur_in = 0;
-			pkt_make(pkts[i], &g->ack, client_addr(f), flow_dst(g, f),
-				 client_port(f), vport, f);
+			make_client(g, pkts[i], &g->ack, f, v6);
 		}
 	}
 }
@@ -330,6 +272,11 @@ make_out(struct gen *g, struct rte_mbuf **pkts, uint16_t n)
 	bool fnat = g->fwd == LB_FWD_FNAT;
 	uint16_t i;
 
+	if (g->family == GEN_IPV6) {
+		gen6_replies(g, pkts, n);
+		return;
+	}
+	/* NAT64's servers answer as IPv4 full-NAT's */
 	for (i = 0; i < n; i++) {
 		uint32_t f = flow_nth(g, g->cur_out), r = g->reply[f];
 		rte_be32_t rs = rte_cpu_to_be_32(BENCH_RS_BASE + (r & 0xff));
@@ -362,8 +309,10 @@ gen_rx(uint16_t port, uint16_t queue, struct rte_mbuf **pkts, uint16_t n,
 		rte_pktmbuf_free_bulk(pkts + k, n - k);
 	if (k == 0)
 		return 0;
-	if (gp->ext)
-		make_in(g, pkts, k);
+	if (gp->ext && g->t6 != NULL)
+		make_in(g, pkts, k, true);
+	else if (gp->ext)
+		make_in(g, pkts, k, false);
 	else
 		make_out(g, pkts, k);
 	return k;
@@ -404,17 +353,6 @@ gen_attach(struct gen *g, uint16_t ext_port, uint16_t int_port)
 
 /* ---- learning the replies' tuples ---- */
 
-static inline uint32_t
-pkt_flow(const struct gen *g, const uint8_t *l4)
-{
-	rte_be32_t id;
-
-	memcpy(&id, l4 + (g->proto == IPPROTO_TCP ?
-				  offsetof(struct rte_tcp_hdr, sent_seq) : 8),
-	       4);
-	return rte_be_to_cpu_32(id);
-}
-
 static uint16_t
 gen_capture(uint16_t port, uint16_t queue, struct rte_mbuf **pkts,
 	    uint16_t n, void *arg)
@@ -424,7 +362,9 @@ gen_capture(uint16_t port, uint16_t queue, struct rte_mbuf **pkts,
 
 	RTE_SET_USED(port);
 	RTE_SET_USED(queue);
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n && g->family == GEN_IPV6; i++)
+		gen6_capture(g, rte_pktmbuf_mtod(pkts[i], uint8_t *));
+	for (i = 0; i < n && g->family != GEN_IPV6; i++) {
 		uint8_t *p = rte_pktmbuf_mtod(pkts[i], uint8_t *);
 		struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(p + ETH_LEN);
 		uint32_t f = pkt_flow(g, p + L4_OFF);
@@ -439,12 +379,7 @@ gen_capture(uint16_t port, uint16_t queue, struct rte_mbuf **pkts,
 			lip = 0;
 		else if (lip >= BENCH_LIPS_MAX)
 			continue;
-		/* The ACK must follow its SYN; lport is never 0. */
-		if (g->reply[f] == 0)
-			g->captured++;
-		else if (g->reply[f] != reply_pack(rs, lip, lport))
-			g->bad++;
-		g->reply[f] = reply_pack(rs, lip, lport);
+		capture_record(g, f, rs, lip, lport);
 	}
 	return n;
 }
@@ -510,13 +445,6 @@ is_rs(const struct gen *g, rte_be32_t a, uint32_t *rs)
 	return *rs < g->n_dests;
 }
 
-static bool
-mac_is_rs(const struct rte_ether_addr *m, uint32_t rs)
-{
-	return memcmp(m->addr_bytes, rs_mac0.addr_bytes, 5) == 0 &&
-	       m->addr_bytes[5] == rs;
-}
-
 /* A reply dplbd sent back to a client. */
 static const char *
 check_to_client(const struct gen *g, struct seen *s)
@@ -533,13 +461,6 @@ check_to_client(const struct gen *g, struct seen *s)
 	return NULL;
 }
 
-/* Known once the fill captured the flow's tuple. */
-static bool
-reply_known(const struct gen *g)
-{
-	return g->mode == GEN_RUN;
-}
-
 static const char *
 check_fnat_nat(const struct gen *g, struct seen *s, uint32_t rs)
 {
@@ -549,6 +470,8 @@ check_fnat_nat(const struct gen *g, struct seen *s, uint32_t rs)
 		return "to server: not to port 80";
 	if (reply_known(g) && (r & 0xff) != rs)
 		return "to server: the flow changed server";
+	if (g->family == GEN_NAT64 && s->ip->time_to_live != 63)
+		return "NAT64: TTL is not the hop limit less one";
 	if (g->fwd == LB_FWD_NAT) {
 		if (s->ip->src_addr != client_addr(s->f) ||
 		    s->sport != client_port(s->f))
@@ -607,6 +530,8 @@ check_pkt(const struct gen *g, bool ext, struct rte_mbuf *m)
 	struct seen s = { .eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *) };
 	const char *err;
 
+	if (g->family == GEN_IPV6 || (ext && g->family == GEN_NAT64))
+		return gen6_check(g, ext, m);
 	if (ext) {
 		err = check_l3l4(g, (struct rte_ipv4_hdr *)(s.eth + 1), &s);
 		return err != NULL ? err : check_to_client(g, &s);

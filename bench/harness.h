@@ -8,7 +8,9 @@
 #define DPLB_BENCH_HARNESS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <time.h>
 
 #include "bench.h"
@@ -20,7 +22,7 @@ struct lb_sync_rec;
 
 enum scenario { SC_FNAT, SC_UDP, SC_NAT, SC_DR, SC_TUNNEL, SC_CPS, SC_CPS3,
 		SC_INSTALL, SC_UPDATE, SC_DUMP, SC_SNAT, SC_SNAT_CPS,
-		SC_COOKIE };
+		SC_COOKIE, SC_FNAT6, SC_NAT64, SC_CPS6, SC_CPS64 };
 
 struct opts {
 	enum scenario sc;
@@ -55,6 +57,7 @@ struct bench {
 	uint64_t mem_kb;		/* RSS + hugetlb after start */
 	int sink;			/* the sync peer's socket, never read */
 	struct lb_sync_rec *recs;	/* sync-install, sync-update */
+	size_t table6_bytes;		/* IPv6 scenarios: the table's heap */
 };
 
 struct round {
@@ -71,5 +74,15 @@ void report(const struct bench *b, const struct round *r, unsigned int n);
 /** --workers: the scaling scenario's rounds and row (scale.c); the exit
  * status. */
 int scale_main(struct bench *b);
+
+/* ---- the IPv6 scenarios (bench6.c) ---- */
+
+/** An IPv6 scenario's neighbours, ports, route, laddr group and service
+ * (family fam, the int port receiving when replies). */
+void conf6(FILE *f, const struct opts *o, enum gen_family fam, bool replies);
+
+/** The DPDK heap bytes of an IPv6 connection table of capacity
+ * (conn6_table_create(), rte_hash included); 0 when it cannot be made. */
+size_t table6_bytes(uint32_t capacity);
 
 #endif /* DPLB_BENCH_HARNESS_H */

@@ -13,7 +13,9 @@
 #                          dpdk-testpmd); ends with "bench-smoke: N passed, N failed"
 # Environment: BENCH_SECONDS (1) and BENCH_ROUNDS (3) per scenario,
 # BENCH_OUT (build/bench), BENCH_CPUS (lcore cpus, default the affinity),
-# BENCH_E2E=0 (as --no-e2e); E2E_* for bench/e2e.py (see its --help).
+# BENCH_E2E=0 (as --no-e2e), BENCH_ONLY ("fnat6 --conns 1000;nat64
+# --conns 1000": these scenarios of the full set alone); E2E_* for
+# bench/e2e.py (see its --help).
 set -u
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-$PWD/build}
@@ -58,6 +60,12 @@ FULL=(
 	"snat-cps --conns 0"
 	"syn-cookie --conns 0"
 	"fnat --conns 100000 --syn-proxy"
+	"fnat6 --conns 1000"
+	"fnat6 --conns 1000000"
+	"nat64 --conns 1000"
+	"nat64 --conns 1000000"
+	"cps6 --conns 0"
+	"cps64 --conns 0"
 )
 SMOKE=(
 	"fnat --conns 1000"
@@ -74,6 +82,10 @@ SMOKE=(
 	"sync-install --conns 10000"
 	"snat --conns 1000"
 	"snat-cps --conns 1000"
+	"fnat6 --conns 1000"
+	"nat64 --conns 1000"
+	"cps6 --conns 1000"
+	"cps64 --conns 1000"
 )
 # Run in the smoke without --verify: the generator knows a flow by its
 # sequence number, which the SYN proxy changes (a cookie SYN-ACK, the
@@ -83,6 +95,10 @@ SMOKE_UNVERIFIED=(
 	"syn-cookie --conns 0"
 	"fnat --conns 1000 --syn-proxy"
 )
+
+if [ -n "${BENCH_ONLY:-}" ]; then
+	IFS=';' read -r -a FULL <<<"$BENCH_ONLY"
+fi
 
 die() { echo "bench: $*" >&2; exit 1; }
 
@@ -169,6 +185,11 @@ targets() {
 	$1 == "sync-install" { inst = $15 }
 	$1 == "sync-update" { upd = $15 }
 	$1 == "sync-dump" && $16 > 0 { dump_s = $6 / $16; dump_n = $6 }
+	$1 == "fnat6" || $1 == "nat64" { v6[$1, $6] = $11; v6r[$1, $6] = $12;
+		v6b[$1, $6] = $20; v6m[$1, $6] = $21; v6c[$1, $6] = $7;
+		v6t[$1, $6] = $19; v4c[$1, $6] = $7 * 8 }
+	$1 == "fnat" { v4bpc[$6] = $20 }
+	$1 == "cps6" || $1 == "cps64" { cps6[$1] = $15 }
 	END {
 		printf "\nfigure                                   measured      target\n"
 		printf "FNAT established, 1M conns, Mpps/core    %8.2f      >= 10\n", mpps[1000000]
@@ -200,6 +221,32 @@ targets() {
 		if (dump_s > 0)
 			printf "sync: full backup of %d conns, s     %8.2f      (dump_rate: 2 s for 1M)\n",
 				dump_n, dump_s
+		ipv6()
+	}
+	# IPv6 (bench6.c): Mpps and ratio at 1k and 1M, new connections/s,
+	# bytes per IPv6 connection (the table on the DPDK heap over its
+	# capacity), checked by the RSS+hugetlb growth from 1k to 1M less
+	# the IPv4 table (8 entries per IPv6 one: lb6.c sizes it so) at the
+	# bytes per entry of the IPv4 1M run
+	function ipv6(   s, n, grow) {
+		split("fnat6 nat64", s, " ")
+		for (n = 1; n <= 2; n++) {
+			if (v6[s[n], 1000] == "")
+				continue
+			printf "%-5s established, 1k / 1M, Mpps       %6.2f / %-6.2f (ratio %.3f / %.3f)\n",
+				s[n], v6[s[n], 1000], v6[s[n], 1000000],
+				v6r[s[n], 1000], v6r[s[n], 1000000]
+			printf "%-5s bytes per IPv6 connection (table)  %8.1f\n", s[n],
+				v6b[s[n], 1000000]
+			if (v6c[s[n], 1000000] <= v6c[s[n], 1000] || v4bpc[1000000] <= 0)
+				continue
+			grow = (v6m[s[n], 1000000] - v6m[s[n], 1000]) * 1024
+			grow -= (v4c[s[n], 1000000] - v4c[s[n], 1000]) * v4bpc[1000000]
+			printf "%-5s bytes per IPv6 connection (RSS)    %8.1f\n", s[n],
+				grow / (v6c[s[n], 1000000] - v6c[s[n], 1000])
+		}
+		for (n in cps6)
+			printf "%-5s new connections/s/core           %8.0f\n", n, cps6[n]
 	}' "$1"
 }
 

@@ -96,8 +96,10 @@ def test_plain_vip_stays_and_is_deleted_by_anyone(dplbd, ctl):
     ({"addr": VIP}, "EINVAL", "dev"),
     ({"addr": VIP, "dev": "dp9"}, "ENODEV", "no port named 'dp9'"),
     ({"addr": "198.18.0.0/24", "dev": "dp0"}, "EINVAL", "/32"),
-    ({"addr": "bogus", "dev": "dp0"}, "EINVAL", "not an IPv4 address"),
-    ({"addr": "2001:db8::1", "dev": "dp0"}, "EAFNOSUPPORT", "IPv4"),
+    ({"addr": "bogus", "dev": "dp0"}, "EINVAL", "not an IP address"),
+    ({"addr": "2001:db8::/64", "dev": "dp0"}, "EINVAL", "/128"),
+    ({"addr": "fe80::1", "dev": "dp0"}, "EINVAL", "global unicast IPv6"),
+    ({"addr": "ff02::1", "dev": "dp0"}, "EINVAL", "global unicast IPv6"),
     ({"addr": VIP, "dev": "dp0", "lease": 1}, "EINVAL", "true or false"),
     ({"addr": VIP, "dev": "dp0", "owner": 3}, "EINVAL", "owner"),
     ({"addr": VIP, "dev": "dp0", "owner": ""}, "EINVAL", "must not be empty"),
@@ -110,6 +112,23 @@ def test_plain_vip_stays_and_is_deleted_by_anyone(dplbd, ctl):
 def test_vip_add_errors(ctl, params, code, text):
     e = ctl.error("vip.add", params)
     assert e["code"] == code and text in e["message"], e
+
+
+def test_ipv6_vip_leased_like_ipv4(dplbd, ctl):
+    """An IPv6 VIP (keepalived's VRRPv3 instances for IPv6): a /128 of
+    the port while held, withdrawn with its connection's lease."""
+    v6 = "2001:db8::100"
+    a = dplbd.connect()
+    assert a.result("vip.add", {"addr": v6, "dev": "dp0",
+                                "lease": True}) == {}
+    v = vips(ctl)[v6]
+    assert (v["dev"], v["lease"], v["state"]) == ("dp0", True, "held")
+    assert {"dev": "dp0", "addr": f"{v6}/128"} in ctl.result("addr.list")
+    e = ctl.error("addr.del", {"addr": f"{v6}/128", "dev": "dp0"})
+    assert e["code"] == "EBUSY", e
+    a.close()
+    assert wait_gone(ctl, v6)
+    assert {"dev": "dp0", "addr": f"{v6}/128"} not in ctl.result("addr.list")
 
 
 # ------------------------------------------------------- owners' leases

@@ -399,7 +399,7 @@ BAD = [
     ("local_address_group bad/name {\n 198.18.1.100\n}\n",
      "local_address_group 'bad/name': a name is"),
     ("local_address_group lg1 {\n 198.18.1.300\n}\n",
-     "'198.18.1.300' is not an IPv4 address"),
+     "'198.18.1.300' is not an IPv4 or IPv6 address"),
     ("local_address_group lg1 {\n 198.18.1.100-50\n}\n",
      "range '198.18.1.100-50' ends before it starts"),
     ("local_address_group lg1 {\n 198.18.1.100 dp1 x\n}\n",

@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """keepalived -t fails on what dplbd would refuse when keepalived pushes
-it (issue 16, item 3): addresses that are not unicast IPv4, a local
+it (issue 16, item 3): addresses that are not unicast, a local
 address twice, a port name that dplbd.conf does not have, firewall-mark
 and SCTP services.  dplbd.conf is global_defs' dplbd_config, else
 /etc/dplb/dplbd.conf for the default socket."""
@@ -57,11 +57,11 @@ BAD = [
     ("local_address_group lg1 {\n    198.18.1.0-63\n    198.18.2.1\n}\n",
      "'198.18.2.1': dplbd takes at most 64 addresses per group"),
     # virtual and real servers
-    (vs(vip="2001:db8::1", rs="2001:db8::2"),
-     "dplbd takes unicast IPv4 VIPs only"),
-    (vs(vip="0.0.0.0"), "dplbd takes unicast IPv4 VIPs only"),
+    (vs(vip="ff05::1", rs="2001:db8::2"),
+     "Virtual server [ff05::1]:tcp:80: dplbd takes unicast VIPs only"),
+    (vs(vip="0.0.0.0"), "dplbd takes unicast VIPs only"),
     (vs(rs="224.0.0.5"), "real server [224.0.0.5]:tcp:80: dplbd takes "
-     "unicast IPv4 real servers only"),
+     "unicast real servers only"),
     (vs(proto="SCTP"), "dplbd's services are TCP or UDP"),
     ("virtual_server fwmark 7 {\n    lb_algo rr\n    lb_kind NAT\n"
      "    real_server 198.18.1.11 80 {\n        weight 1\n    }\n}\n",
@@ -71,7 +71,7 @@ BAD = [
      "dataplane_interface dp5: dplbd has no port of that name"),
     (VRRP.format(port="dp0", vips="198.18.1.100/32 dev dp0\n        "
                  "255.255.255.255/32"),
-     "(VI_1) virtual_ipaddress 255.255.255.255: dplbd takes unicast IPv4 "
+     "(VI_1) virtual_ipaddress 255.255.255.255: dplbd takes unicast "
      "addresses only"),
 ]
 

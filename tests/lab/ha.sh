@@ -5,15 +5,18 @@
 #
 # `lab.sh up-ha` builds the pair instead of `up`'s single lb:
 #
-#   ${P}-c    c0 198.18.0.2/24 -- on the client segment (no gateway: the
-#             VIPs are on 198.18.0.0/24, whoever holds one answers ARP)
-#   ${P}-lb   lb0 (client segment), lb1 (server segment); dplbd's twins
-#             dp0 198.18.0.1/24, dp1 198.18.1.1/24 (config/lab.conf)
-#   ${P}-lb2  the same, dp0 198.18.0.3/24, dp1 198.18.1.3/24
+#   ${P}-c    c0 198.18.0.2/24 and 2001:2::2/64 -- on the client segment
+#             (no gateway: the VIPs are on 198.18.0.0/24 and 2001:2::/64,
+#             whoever holds one answers ARP or Neighbor Solicitations)
+#   ${P}-lb   lb0 (client segment), lb1 (server segment), both without
+#             kernel IPv6; dplbd's twins dp0 198.18.0.1/24 2001:2::1/64,
+#             dp1 198.18.1.1/24 2001:2:0:1::1/64 (config/lab.conf)
+#   ${P}-lb2  the same, dp0 198.18.0.3/24 2001:2::3/64, dp1 198.18.1.3/24
+#             2001:2:0:1::3/64
 #   ${P}-sw   brc: the client segment (s-c, s-lb0, s-lb20), carrying VRRP
 #             between the twins dp0; br0: the servers' segment (s-lb,
 #             s-lb2, s-rs1, s-rs2)
-#   rs1, rs2  as in `up` (their replies go to the LIPs, on-link)
+#   rs1, rs2  as in `up`, IPv6 too (their replies go to the LIPs, on-link)
 #
 #   lab.sh config-ha NODE [OUT]    dplbd config for lb or lb2
 #   lab.sh start-keepalived NAME NODE CONF [ARGS...]
@@ -32,6 +35,8 @@
 KEEPALIVED=${KEEPALIVED:-$LAB_REPO/build/keepalived/install/usr/sbin/keepalived}
 DP0_IP2=198.18.0.3
 DP1_IP2=198.18.1.3
+DP0_IP6_2=2001:2::3
+DP1_IP6_2=2001:2:0:1::3
 
 _lab_ha_port() {
 	# _lab_ha_port NODE IFNAME PEER BRIDGE
@@ -62,8 +67,13 @@ lab_up_ha() {
 	for node in c lb lb2 sw rs1 rs2; do
 		_lab_ns_add "$P-$node" || return 1
 		lab_in "$node" ip link set lo up || return 1
-		_lab_sysctl "$node" net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1 ||
-			return 1
+		case $node in
+		sw) # a switch: no IPv6 of its own (no MLD noise)
+			_lab_sysctl "$node" net.ipv6.conf.all.disable_ipv6=1 \
+				net.ipv6.conf.default.disable_ipv6=1 || return 1 ;;
+		*) # the twins' and hosts' IPv6; dplbd's veths turn it off
+			_lab_ipv6_on "$node" || return 1 ;;
+		esac
 	done
 	lab_in sw ip link add br0 type bridge stp_state 0 forward_delay 0 || return 1
 	lab_in sw ip link add brc type bridge stp_state 0 forward_delay 0 || return 1
@@ -82,9 +92,10 @@ lab_up_ha() {
 	lab_in sw ip link set brc up || return 1
 	lab_in c ethtool -K c0 tx off >/dev/null 2>&1 || true
 	lab_in c ip addr add "$CLIENT_IP/24" dev c0 || return 1
+	lab_in c ip addr add "$CLIENT_IP6/64" dev c0 nodad || return 1
 	lab_in c ip link set c0 up || return 1
-	_lab_host_iface rs1 eth0 "$RS1_IP/24" "$DP1_IP" || return 1
-	_lab_host_iface rs2 eth0 "$RS2_IP/24" "$DP1_IP" || return 1
+	_lab_host_iface rs1 eth0 "$RS1_IP/24" "$DP1_IP" "$RS1_IP6/64" "$DP1_IP6" || return 1
+	_lab_host_iface rs2 eth0 "$RS2_IP/24" "$DP1_IP" "$RS2_IP6/64" "$DP1_IP6" || return 1
 	lab_log "up (HA pair): namespaces $(tr '\n' ' ' <"$LAB_STATE/netns")"
 }
 
@@ -92,16 +103,16 @@ lab_up_ha() {
 # socket and addresses)
 lab_config_ha() {
 	local node=$1 out=${2:-$LAB_STATE/dplbd-$1.conf}
-	lab_config "$out.base.6" >/dev/null || return 1
-	# the HA pair's links have no IPv6: its addresses out
-	sed -E 's/, "[0-9a-f:]+\/64"//' "$out.base.6" >"$out.base" && rm -f "$out.base.6" || return 1
+	lab_config "$out.base" >/dev/null || return 1
 	case $node in
 	lb) mv "$out.base" "$out" ;;
 	lb2)
 		sed -e "s|\"$LAB_SOCK\"|\"$LAB_STATE/dplbd-lb2.sock\"|" \
 			-e "s|\"$DP0_IP/24\"|\"$DP0_IP2/24\"|" -e "s|\"$DP1_IP/24\"|\"$DP1_IP2/24\"|" \
+			-e "s|\"$DP0_IP6/64\"|\"$DP0_IP6_2/64\"|" -e "s|\"$DP1_IP6/64\"|\"$DP1_IP6_2/64\"|" \
 			"$out.base" >"$out" && rm -f "$out.base"
-		grep -q "\"$DP0_IP2/24\"" "$out" && grep -q "\"$DP1_IP2/24\"" "$out" || {
+		grep -q "\"$DP0_IP2/24\"" "$out" && grep -q "\"$DP1_IP2/24\"" "$out" &&
+			grep -q "\"$DP0_IP6_2/64\"" "$out" && grep -q "\"$DP1_IP6_2/64\"" "$out" || {
 			lab_err "config/lab.conf no longer matches config-ha's patterns"
 			return 1
 		}

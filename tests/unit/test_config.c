@@ -106,6 +106,7 @@ test_defaults(void **state)
 	assert_int_equal(cfg.burst, 32);
 	assert_int_equal(cfg.mbufs, 16383);
 	assert_int_equal(cfg.max_routes, 1024);
+	assert_int_equal(cfg.max_conns6, 0);
 	assert_false(cfg.ip_forward);
 	assert_int_equal(cfg.neigh_max, 4096);
 	assert_int_equal(cfg.neigh_reachable_ms, 30000);
@@ -318,6 +319,10 @@ test_range_edges(void **state)
 		  "  mtu = 9600; rx_desc = 16384; tx_desc = 16384; } );\n");
 	assert_int_equal(cfg.mbufs, 16777215);
 	assert_int_equal(cfg.ports[0].rx_desc, 16384);
+	ASSERT_OK("dataplane = { max_conns6 = 67108864; };\n");
+	assert_int_equal(cfg.max_conns6, 67108864);
+	ASSERT_ERR("dataplane = { max_conns6 = 67108865; };",
+		   "t.conf:1: dataplane.max_conns6: must be between 0 and 67108864");
 }
 
 /* libconfig 1.5 wraps 32-bit overflow: 4294983679 would read as 16383. */

@@ -178,6 +178,7 @@ static const struct key dataplane_keys[] = {
 	UINT_KEY(struct dplb_config, "mbufs", mbufs, 1023, 16777215),
 	UINT_KEY(struct dplb_config, "max_routes", max_routes, 16, 1048576),
 	UINT_KEY(struct dplb_config, "max_conns", max_conns, 1024, 1u << 28),
+	UINT_KEY(struct dplb_config, "max_conns6", max_conns6, 0, 1u << 26),
 	BOOL_KEY(struct dplb_config, "lport_random", lport_random),
 };
 

@@ -112,6 +112,7 @@ struct dplb_config {
 	unsigned int mbufs;		/* per NUMA socket */
 	unsigned int max_routes;
 	unsigned int max_conns;		/* per worker */
+	unsigned int max_conns6;	/* IPv6 and NAT64, per worker; 0: max_conns / 8 */
 	bool lport_random;		/* full-NAT ports start at random */
 
 	/* timeouts: seconds per connection state */

@@ -28,7 +28,17 @@ vip_client_closed(void *ctx, uint64_t client)
 	ha_vip_client_gone(dp, client, dp->cfg->lease_grace_ms);
 }
 
-/* "addr" as "A.B.C.D" or "A.B.C.D/32", and "dev". */
+/* An IPv6 VIP is global unicast: a link-local one has no zone here. */
+static bool
+vip6_ok(const struct in6_addr *a)
+{
+	return !IN6_IS_ADDR_UNSPECIFIED(a) && !IN6_IS_ADDR_LOOPBACK(a) &&
+	       !IN6_IS_ADDR_MULTICAST(a) && !IN6_IS_ADDR_LINKLOCAL(a) &&
+	       !IN6_IS_ADDR_V4MAPPED(a);
+}
+
+/* "addr" as one address, bare or as a host prefix (/32, IPv6 /128), and
+ * "dev". */
 static int
 vip_params(struct ctl_call *c, struct inet_addr *a, int *port, bool dev_needed)
 {
@@ -41,12 +51,13 @@ vip_params(struct ctl_call *c, struct inet_addr *a, int *port, bool dev_needed)
 	    (ret = call_param_str(c, "dev", dev_needed, &dev)) != 0)
 		return ret;
 	ret = inet_prefix_parse(s, &p);
-	if (ret == 0 && p.addr.family != AF_INET)
-		return ctl_call_fail(c, EAFNOSUPPORT,
-				     "params.addr: '%s': VIPs are IPv4 only yet", s);
-	if (ret != 0 || p.len != 32)
+	if (ret != 0 || p.len != inet_max_len(p.addr.family))
 		return ctl_call_fail(c, EINVAL,
-				     "params.addr: '%s' is not an IPv4 address (a VIP is one address, /32)",
+				     "params.addr: '%s' is not an IP address (a VIP is one address, /32 or IPv6 /128)",
+				     s);
+	if (p.addr.family == AF_INET6 && !vip6_ok(&p.addr.v6))
+		return ctl_call_fail(c, EINVAL,
+				     "params.addr: '%s' is not a global unicast IPv6 address (not ::, ::1, multicast, link-local or IPv4-mapped)",
 				     s);
 	*a = p.addr;
 	*port = -1;
@@ -139,7 +150,7 @@ vip_json(const struct dp_ctx *dp, const struct ha_vip *v, uint64_t now)
 {
 	enum ha_vip_state st = ha_vip_state(v);
 	json_object *o = json_object_new_object();
-	char buf[INET_ADDRSTRLEN];
+	char buf[INET6_ADDRSTRLEN];
 
 	ADD(o, "addr", J_STR(inet_addr_fmt(&v->addr, buf, sizeof(buf))));
 	ADD(o, "dev", J_STR(dp->ports[v->port].name));

@@ -5,8 +5,9 @@
 
 #include "ha/vip.h"
 #include "log.h"
-#include "net/netcfg.h"
 #include "net/slowpath.h"
+#include "net6/nd.h"
+#include "net6/netcfg6.h"
 
 #define GARP_COUNT 3		/* gratuitous ARPs per VIP gained */
 #define GARP_INTERVAL_MS 1000
@@ -62,13 +63,16 @@ ha_vip_state_name(enum ha_vip_state st)
 static int
 vip_remove(struct dp_ctx *dp, unsigned int i, char *msg, size_t len)
 {
-	struct inet_prefix p = { .addr = vips[i].addr, .len = 32 };
+	struct inet_prefix p = {
+		.addr = vips[i].addr,
+		.len = (uint8_t)inet_max_len(vips[i].addr.family) };
 	int ret;
 
 	if (ha_vip_state(&vips[i]) == HA_VIP_ORPHANED)
 		n_orphans--;
-	slowpath_announce_cancel(vips[i].port, vips[i].addr.v4.s_addr);
-	ret = netcfg_addr_del(dp, vips[i].port, &p, msg, len);
+	if (vips[i].addr.family == AF_INET)
+		slowpath_announce_cancel(vips[i].port, vips[i].addr.v4.s_addr);
+	ret = netcfg6_addr_del(dp, vips[i].port, &p, msg, len);
 	vips[i] = vips[--n_vips];
 	return ret;
 }
@@ -110,8 +114,9 @@ int
 ha_vip_add(struct dp_ctx *dp, unsigned int port, const struct inet_addr *addr,
 	   const struct ha_lease *lease, char *msg, size_t len)
 {
-	struct inet_prefix p = { .addr = *addr, .len = 32 };
-	char buf[INET_ADDRSTRLEN];
+	struct inet_prefix p = { .addr = *addr,
+				 .len = (uint8_t)inet_max_len(addr->family) };
+	char buf[INET6_ADDRSTRLEN];
 	struct ha_vip *v;
 	int i, ret;
 
@@ -123,7 +128,7 @@ ha_vip_add(struct dp_ctx *dp, unsigned int port, const struct inet_addr *addr,
 		snprintf(msg, len, "%u VIPs at most", HA_VIP_MAX);
 		return -ENOSPC;
 	}
-	ret = netcfg_addr_add(dp, port, &p, msg, len);
+	ret = netcfg6_addr_add(dp, port, &p, msg, len);
 	if (ret == -EEXIST)
 		snprintf(msg, len,
 			 "%s: the address exists already (an address or route, not a VIP)",
@@ -137,9 +142,13 @@ ha_vip_add(struct dp_ctx *dp, unsigned int port, const struct inet_addr *addr,
 			      .since_ms = dp_now_ms() };
 	if (lease != NULL)
 		snprintf(v->owner, sizeof(v->owner), "%s", lease->owner);
-	/* netcfg announced it once; a takeover deserves a few more */
-	slowpath_announce_burst(dp, (uint16_t)port, addr->v4.s_addr,
-				GARP_COUNT, GARP_INTERVAL_MS);
+	/* netcfg announced it once; a takeover deserves a few more (IPv6:
+	 * one more unsolicited NA now, no timer for a spaced burst yet) */
+	if (addr->family == AF_INET)
+		slowpath_announce_burst(dp, (uint16_t)port, addr->v4.s_addr,
+					GARP_COUNT, GARP_INTERVAL_MS);
+	else
+		nd_announce(dp, (uint16_t)port, addr->v6.s6_addr);
 	if (lease == NULL)
 		LOG_NOTICE("VIP %s added on %s", buf, dp->ports[port].name);
 	else if (v->owner[0] == '\0')
@@ -157,7 +166,7 @@ int
 ha_vip_del(struct dp_ctx *dp, int port, const struct inet_addr *addr,
 	   char *msg, size_t len)
 {
-	char buf[INET_ADDRSTRLEN];
+	char buf[INET6_ADDRSTRLEN];
 	unsigned int k;
 
 	inet_addr_fmt(addr, buf, sizeof(buf));
@@ -178,7 +187,7 @@ ha_vip_del(struct dp_ctx *dp, int port, const struct inet_addr *addr,
 void
 ha_vip_client_gone(struct dp_ctx *dp, uint64_t client, unsigned int grace_ms)
 {
-	char buf[INET_ADDRSTRLEN];
+	char buf[INET6_ADDRSTRLEN];
 	struct ha_vip *v;
 	unsigned int i = 0;
 
@@ -210,7 +219,7 @@ ha_vip_client_gone(struct dp_ctx *dp, uint64_t client, unsigned int grace_ms)
 void
 ha_vip_tick(struct dp_ctx *dp, uint64_t now_ms)
 {
-	char buf[INET_ADDRSTRLEN];
+	char buf[INET6_ADDRSTRLEN];
 	unsigned int i = 0;
 
 	while (n_orphans > 0 && i < n_vips) {

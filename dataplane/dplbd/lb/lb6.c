@@ -69,10 +69,13 @@ static uint16_t ip_ids[DP_MAX_WORKERS];
 int
 lb6_init(struct dp_ctx *dp)
 {
-	uint32_t cap = RTE_MAX(dp->cfg->max_conns / 8, LB6_MIN_CONNS);
+	uint32_t cap = dp->cfg->max_conns6 != 0 ? dp->cfg->max_conns6 :
+		       dp->cfg->max_conns / 8;
 	char name[32];
 	unsigned int i;
 	int ret;
+
+	cap = RTE_MAX(cap, LB6_MIN_CONNS);
 
 	for (i = 0; i < dp->n_workers; i++) {
 		snprintf(name, sizeof(name), "dplb_conn6_%u", i);
