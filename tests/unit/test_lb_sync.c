@@ -6,7 +6,10 @@
  * check, conflicts, a full table, unknown services and dests, the lag),
  * the owner of a record, and a master's worker choosing what to report
  * as IPVS's sync_threshold, sync_period and sync_refresh_period say,
- * close states at once, and a full dump.
+ * close states at once, and a full dump.  IPv6: IPv6 full-NAT and NAT64
+ * records installed into the owner's conn6 table (both keys, updates,
+ * the slice check, refusals), and an IPv6 connection reported and
+ * dumped as the same record.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -25,14 +28,22 @@
 #include <rte_ring.h>
 #include <rte_ring_elem.h>
 
+#include "config/config.h"
+#include "conn/conn6.h"
 #include "eal_helper.h"
 #include "lb/lb.h"
 #include "lb/lb_svc.h"
 #include "net/steer.h"
 
 #define NW 2
+#define VIP6 "2001:2::100"
+#define LIP6 "2001:2:0:1::100"
+#define RS1_6 "2001:2:0:1::11"
+#define FNAT6 90
+#define NAT64 91
 
 static struct dp_ctx dp;
+static struct dplb_config cfg = { .max_conns = 4096 };
 static char msg[256];
 
 static rte_be32_t
@@ -48,6 +59,38 @@ static struct inet_addr
 A(const char *s)
 {
 	return inet_addr_v4(ip(s));
+}
+
+static struct inet_addr
+A6(const char *s)
+{
+	struct inet_addr a = { .family = AF_INET6 };
+
+	assert_int_equal(inet_pton(AF_INET6, s, a.v6.s6_addr), 1);
+	return a;
+}
+
+/* An IPv6 full-NAT service to dest (IPv6, or IPv4: NAT64) over group. */
+static void
+svc6(uint16_t port, const char *group, struct inet_addr dest)
+{
+	struct lb_svc_key k = { .proto = IPPROTO_TCP, .port = port,
+				.vip = A6(VIP6) };
+	struct lb_svc_conf c;
+	struct lb_dest_conf d;
+
+	lb_svc_conf_init(&c);
+	snprintf(c.sched, sizeof(c.sched), "rr");
+	snprintf(c.laddr_group, sizeof(c.laddr_group), "%s", group);
+	c.netmask_len = lb_netmask_default(AF_INET6);
+	if (lb_svc_add(dp.lb, &k, &c, msg, sizeof(msg)) != 0)
+		fail_msg("%s", msg);
+	lb_dest_conf_init(&d);
+	d.addr = dest;
+	d.port = 8080;
+	d.fwd = LB_FWD_FNAT;
+	if (lb_dest_add(dp.lb, &k, &d, msg, sizeof(msg)) != 0)
+		fail_msg("%s", msg);
 }
 
 static void
@@ -85,6 +128,7 @@ setup(void **state)
 	if (test_eal_init() != 0)
 		return -1;
 	dp.n_workers = NW;
+	dp.cfg = &cfg;
 	dp.workers = rte_zmalloc("w", sizeof(*dp.workers) * NW, 64);
 	conn_timeouts_default(&to);
 	for (i = 0; i < NW; i++) {
@@ -95,7 +139,8 @@ setup(void **state)
 		conn_table_set_timeouts(dp.workers[i].conns, &to);
 		dp.workers[i].now_ms = 1000000;
 	}
-	if (lb_sync_init(&dp) != 0 || lb_store_create(&dp.lb, NW, NULL) != 0)
+	if (lb_sync_init(&dp) != 0 || lb_store_create(&dp.lb, NW, NULL) != 0 ||
+	    lb6_init(&dp) != 0)
 		return -1;
 	assert_int_equal(lb_laddr_add(dp.lb, "lg1", NULL, msg, sizeof(msg)), 0);
 	{
@@ -109,6 +154,15 @@ setup(void **state)
 	svc(IPPROTO_TCP, 82, LB_FWD_DR, 0);
 	svc(IPPROTO_UDP, 53, LB_FWD_FNAT, 0);
 	svc(IPPROTO_TCP, 83, LB_FWD_NAT, 300);
+	assert_int_equal(lb_laddr_add(dp.lb, "lg6", NULL, msg, sizeof(msg)), 0);
+	{
+		struct inet_addr lip6 = A6(LIP6);
+
+		assert_int_equal(lb_laddr_add(dp.lb, "lg6", &lip6, msg,
+					      sizeof(msg)), 0);
+	}
+	svc6(FNAT6, "lg6", A6(RS1_6));
+	svc6(NAT64, "lg1", A("198.18.1.11"));
 	return 0;
 }
 
@@ -118,6 +172,7 @@ teardown(void **state)
 	unsigned int i;
 
 	(void)state;
+	lb6_free(&dp);
 	lb_store_destroy(dp.lb);
 	for (i = 0; i < NW; i++) {
 		conn_table_free(dp.workers[i].conns);
@@ -619,6 +674,214 @@ test_dump(void **state)
 	assert_int_equal(conn_count(w->conns), 0);
 }
 
+/* ---- IPv6 and NAT64 ---- */
+
+/* An IPv6 full-NAT record (nat64: to the IPv4 rs1 from the IPv4 LIP)
+ * whose local port lies in its owner's slice. */
+static struct lb_sync_rec
+R6(bool nat64, uint8_t state, uint16_t cport)
+{
+	struct lb_sync_rec r = {
+		.cport = htons(cport), .vport = htons(nat64 ? NAT64 : FNAT6),
+		.dport = htons(8080), .proto = IPPROTO_TCP, .state = state,
+		.fwd = CONN_FWD_FNAT, .timeout_s = 90, .flags = LB_SYNC_F_IPV6,
+	};
+	enum sync_drop why;
+	unsigned int owner = 0;
+	uint16_t lo = 0, hi;
+
+	memcpy(r.caddr6, A6("2001:2::2").v6.s6_addr, 16);
+	memcpy(r.vaddr6, A6(VIP6).v6.s6_addr, 16);
+	if (nat64) {
+		r.flags |= LB_SYNC_F_SERVER4;
+		r.daddr = ip("198.18.1.11");
+		r.laddr = ip("198.18.1.100");
+	} else {
+		memcpy(r.daddr6, A6(RS1_6).v6.s6_addr, 16);
+		memcpy(r.laddr6, A6(LIP6).v6.s6_addr, 16);
+	}
+	r.lport = htons(1024);		/* for the owner's look-up only */
+	assert_true(lb_sync_owner(&dp, &r, &owner, &why) ||
+		    why == SYNC_DROP_WORKERS);
+	assert_int_equal(steer_lport_range(owner, NW, &lo, &hi), 0);
+	r.lport = htons((uint16_t)(lo + cport % 100));
+	return r;
+}
+
+static struct conn *
+find6(struct dp_worker *w, const struct lb_sync_rec *r, bool server_side,
+      bool *reply)
+{
+	struct conn6_key k;
+
+	if (!server_side)
+		conn6_key6(&k, r->caddr6, r->vaddr6, r->cport, r->vport,
+			   r->proto);
+	else if (r->flags & LB_SYNC_F_SERVER4)
+		conn6_key4(&k, r->daddr, r->laddr, r->dport, r->lport,
+			   r->proto);
+	else
+		conn6_key6(&k, r->daddr6, r->laddr6, r->dport, r->lport,
+			   r->proto);
+	return conn6_lookup(lb6_table(w), &k, reply);
+}
+
+static void
+test_install6(void **state)
+{
+	struct lb_sync_rec rs[2] = { R6(false, TCP_S_ESTABLISHED, 41000),
+				     R6(true, TCP_S_ESTABLISHED, 41001) };
+	struct dp_worker *w;
+	struct conn *c;
+	unsigned int i;
+	bool reply;
+
+	(void)state;
+	for (i = 0; i < RTE_DIM(rs); i++) {
+		uint64_t installed;
+
+		w = install(&rs[i], LB_SYNC_ADDED);
+		installed = w->sync.installed;
+		c = find6(w, &rs[i], false, &reply);
+		assert_non_null(c);
+		assert_false(reply);
+		assert_true(c->flags & CONN_F_IPV6);
+		assert_true(c->flags & LB_CONN_F_SYNCED);
+		assert_int_equal(c->fwd, CONN_FWD_FNAT);
+		assert_int_equal(c->state, TCP_S_ESTABLISHED);
+		assert_int_equal(conn_priv(c)->dest->conf.addr.family,
+				 i ? AF_INET : AF_INET6);
+		/* the server's answer to the local address finds it */
+		assert_ptr_equal(find6(w, &rs[i], true, &reply), c);
+		assert_true(reply);
+		/* not in the IPv4 table */
+		assert_int_equal(conn_count(w->conns), 0);
+		/* a later record updates it */
+		rs[i].state = TCP_S_FIN_WAIT;
+		assert_ptr_equal(install(&rs[i], LB_SYNC_UPDATED), w);
+		assert_int_equal(c->state, TCP_S_FIN_WAIT);
+		assert_int_equal(w->sync.installed, installed);
+		/* another local port: the master chose anew, replaced */
+		rs[i].lport = htons((uint16_t)(ntohs(rs[i].lport) + 1));
+		assert_ptr_equal(install(&rs[i], LB_SYNC_ADDED), w);
+		assert_int_equal(conn6_count(lb6_table(w)), 1);
+		c = find6(w, &rs[i], true, &reply);
+		assert_non_null(c);
+		assert_true(reply);
+		lb6_conn_drop(w, c);
+		assert_int_equal(conn6_count(lb6_table(w)), 0);
+	}
+}
+
+static void
+test_install6_refused(void **state)
+{
+	struct lb_sync_rec r = R6(false, TCP_S_ESTABLISHED, 41002), x;
+	enum sync_drop why;
+	unsigned int owner = 0;
+	uint16_t lo = 0, hi;
+
+	(void)state;
+	/* a local port outside the owner's slice: the peers' worker
+	 * counts differ */
+	x = r;
+	assert_true(lb_sync_owner(&dp, &x, &owner, &why));
+	assert_int_equal(steer_lport_range(owner ^ 1, NW, &lo, &hi), 0);
+	x.lport = htons(lo);
+	assert_false(lb_sync_owner(&dp, &x, &owner, &why));
+	assert_int_equal(why, SYNC_DROP_WORKERS);
+	assert_int_equal(lb_sync_install(&dp, &dp.workers[owner], &x),
+			 LB_SYNC_DROPPED);
+	assert_int_equal(dp.workers[owner].sync.drops[SYNC_DROP_WORKERS], 1);
+	/* no such IPv6 service */
+	x = r;
+	x.vport = htons(99);
+	assert_false(lb_sync_owner(&dp, &x, &owner, &why));
+	assert_int_equal(why, SYNC_DROP_UNKNOWN_SERVICE);
+	/* no such dest: another server, or the IPv4 one on the IPv6
+	 * service */
+	x = r;
+	x.daddr6[15] ^= 1;
+	install(&x, LB_SYNC_DROPPED);
+	x = R6(true, TCP_S_ESTABLISHED, 41003);
+	x.vport = htons(FNAT6);
+	install(&x, LB_SYNC_DROPPED);
+	/* an IPv6 template */
+	x = r;
+	x.flags |= LB_SYNC_F_TEMPLATE;
+	assert_false(lb_sync_owner(&dp, &x, &owner, &why));
+	assert_int_equal(why, SYNC_DROP_BAD_RECORD);
+	for (owner = 0; owner < NW; owner++) {
+		assert_int_equal(conn6_count(lb6_table(&dp.workers[owner])), 0);
+		dp.workers[owner].sync.drops[SYNC_DROP_WORKERS] = 0;
+	}
+}
+
+/* A master reports an IPv6 connection as the record it was installed
+ * from, on packets and in a full dump. */
+static void
+test_report6(void **state)
+{
+	struct lb_sync_rec rs[2] = { R6(false, TCP_S_ESTABLISHED, 41004),
+				     R6(true, TCP_S_ESTABLISHED, 41005) }, got;
+	struct dp_worker *w;
+	struct conn *c;
+	unsigned int i, k;
+
+	(void)state;
+	for (i = 0; i < RTE_DIM(rs); i++) {
+		w = install(&rs[i], LB_SYNC_ADDED);
+		c = find6(w, &rs[i], false, NULL);
+		*lb_sync_cs(c) = (struct lb_sync_cs){ 0 };
+		drain(w, NULL);
+		conf(w, LB_SYNC_PKTS, 3, 50, 0, 0);
+		for (k = 0; k < 3; k++)
+			lb_sync_in(w, c);
+		assert_int_equal(drain(w, &got), 1);
+		assert_true(got.flags & LB_SYNC_F_IPV6);
+		assert_true(got.flags & LB_SYNC_F_PEER);	/* synced here */
+		assert_memory_equal(got.caddr6, rs[i].caddr6, 16);
+		assert_memory_equal(got.vaddr6, rs[i].vaddr6, 16);
+		assert_int_equal(got.cport, rs[i].cport);
+		assert_int_equal(got.vport, rs[i].vport);
+		assert_int_equal(got.dport, rs[i].dport);
+		assert_int_equal(got.lport, rs[i].lport);
+		assert_int_equal(got.fwd, CONN_FWD_FNAT);
+		assert_int_equal(got.state, TCP_S_ESTABLISHED);
+		if (i) {
+			assert_true(got.flags & LB_SYNC_F_SERVER4);
+			assert_int_equal(got.daddr, rs[i].daddr);
+			assert_int_equal(got.laddr, rs[i].laddr);
+		} else {
+			assert_false(got.flags & LB_SYNC_F_SERVER4);
+			assert_memory_equal(got.daddr6, rs[i].daddr6, 16);
+			assert_memory_equal(got.laddr6, rs[i].laddr6, 16);
+		}
+		/* a close state at once (here by a record: the backup's
+		 * worker moves the entry without reporting it) */
+		rs[i].state = TCP_S_CLOSE_WAIT;
+		install(&rs[i], LB_SYNC_UPDATED);
+		assert_int_equal(drain(w, NULL), 0);
+		lb_sync_state(w, c);
+		assert_int_equal(drain(w, &got), 1);
+		assert_int_equal(got.state, TCP_S_CLOSE_WAIT);
+		/* a full dump walks the IPv6 table too */
+		w->sync.work = LB_SYNC_WORK_DUMP;
+		w->sync.dump_allow = UINT64_MAX;
+		w->sync.dump_req++;
+		for (k = 0; k < 1000 && w->sync.dump_done != w->sync.dump_req;
+		     k++)
+			lb_sync_serve_slow(&dp, w);
+		assert_int_equal(w->sync.dump_done, w->sync.dump_req);
+		assert_int_equal(drain(w, &got), 1);
+		assert_true(got.flags & LB_SYNC_F_DUMP);
+		assert_true(got.flags & LB_SYNC_F_IPV6);
+		w->sync.work = 0;
+		conf(w, LB_SYNC_OFF, 0, 0, 0, 0);
+		lb6_conn_drop(w, c);
+	}
+}
+
 int
 main(void)
 {
@@ -635,6 +898,9 @@ main(void)
 		cmocka_unit_test(test_report_once_and_states),
 		cmocka_unit_test(test_report_refresh),
 		cmocka_unit_test(test_dump),
+		cmocka_unit_test(test_install6),
+		cmocka_unit_test(test_install6_refused),
+		cmocka_unit_test(test_report6),
 	};
 
 	return cmocka_run_group_tests_name("lb_sync", tests, setup, teardown);

@@ -6,7 +6,10 @@
  * entries; byte layout against IPVS's structures; messages as a Linux
  * master sends them (no extension, options); and the receiver's checks
  * on malformed input, each drop counted by its reason, with a mutation
- * fuzzer over valid messages (run it under ASan).
+ * fuzzer over valid messages (run it under ASan).  IPv6: round trips of
+ * IPv6 records in every mode and NAT64's (IPVS's IPv6 entry and the
+ * version 2 extension), their bytes, a Linux master's IPv6 entry, and
+ * the extension's checks (family, version, NAT64's mapped address).
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -62,6 +65,47 @@ rec(uint8_t proto, uint8_t fwd, uint8_t state, uint16_t cport)
 		r.laddr = ip("198.18.1.100");
 		r.lport = htons(1024 + cport % 1000);
 	}
+	return r;
+}
+
+static void
+ip6(const char *s, uint8_t a[16])
+{
+	assert_int_equal(inet_pton(AF_INET6, s, a), 1);
+}
+
+/* An IPv6 record: full NAT with an IPv6 local address, NAT, DR,
+ * TUNNEL to an IPv6 dest. */
+static struct lb_sync_rec
+rec6(uint8_t proto, uint8_t fwd, uint8_t state, uint16_t cport)
+{
+	struct lb_sync_rec r = {
+		.cport = htons(cport), .vport = htons(80), .dport = htons(8080),
+		.proto = proto, .state = state, .fwd = fwd, .timeout_s = 90,
+		.flags = LB_SYNC_F_IPV6,
+	};
+
+	ip6("2001:db8::2", r.caddr6);
+	ip6("2001:db8::100", r.vaddr6);
+	ip6("2001:db8:1::11", r.daddr6);
+	if (fwd == CONN_FWD_FNAT) {
+		ip6("2001:db8:1::100", r.laddr6);
+		r.lport = htons(1024 + cport % 1000);
+	}
+	return r;
+}
+
+/* NAT64: an IPv6 client side, an IPv4 real server and local address. */
+static struct lb_sync_rec
+rec64(uint8_t proto, uint8_t state, uint16_t cport)
+{
+	struct lb_sync_rec r = rec6(proto, CONN_FWD_FNAT, state, cport);
+
+	memset(r.daddr6, 0, 16);
+	memset(r.laddr6, 0, 16);
+	r.flags |= LB_SYNC_F_SERVER4;
+	r.daddr = ip("198.18.1.11");
+	r.laddr = ip("198.18.1.100");
 	return r;
 }
 
@@ -198,6 +242,188 @@ test_layout(void **state)
 	assert_int_equal(buf[8 + 36 + 9], UDP_NORMAL);	/* in the extension */
 }
 
+/* ---- IPv6 and NAT64 ---- */
+
+static void
+roundtrip6(struct lb_sync_rec r)
+{
+	uint8_t buf[1500];
+	struct sync_msg m;
+	uint64_t drops[SYNC_DROP_MAX];
+	struct got g;
+
+	sync_msg_init(&m, buf, sizeof(buf), 7);
+	assert_int_equal(sync_msg_add(&m, &r, 42, 2), 0);
+	assert_int_equal(m.len, SYNC_MSG_HDR_LEN + SYNC_MSG_REC6_LEN);
+	assert_int_equal(m.count, 2);
+	assert_int_equal(parse(buf, m.len, &g, drops), 1);
+	assert_int_equal(total(drops), 0);
+	assert_true(g.items[0].extended);
+	r.ms = 42;
+	r.n_workers = 2;
+	assert_memory_equal(&g.items[0].rec, &r, sizeof(r));
+}
+
+static void
+test_roundtrip6(void **state)
+{
+	struct lb_sync_rec r;
+	uint8_t fwd;
+
+	(void)state;
+	for (fwd = CONN_FWD_FNAT; fwd <= CONN_FWD_TUNNEL; fwd++) {
+		roundtrip6(rec6(IPPROTO_TCP, fwd, TCP_S_ESTABLISHED, 40000));
+		roundtrip6(rec6(IPPROTO_TCP, fwd, TCP_S_CLOSE_WAIT, 40001));
+		roundtrip6(rec6(IPPROTO_UDP, fwd, UDP_NORMAL, 40002));
+	}
+	roundtrip6(rec64(IPPROTO_TCP, TCP_S_ESTABLISHED, 40003));
+	roundtrip6(rec64(IPPROTO_UDP, UDP_ONEWAY, 40004));
+	r = rec64(IPPROTO_TCP, TCP_S_FIN_WAIT, 40005);
+	r.flags |= LB_SYNC_F_DUMP | LB_SYNC_F_PEER;
+	roundtrip6(r);
+	/* an IPv6 service tunnelling to an IPv4 dest (6in4): no local side */
+	r = rec6(IPPROTO_TCP, CONN_FWD_TUNNEL, TCP_S_ESTABLISHED, 40006);
+	memset(r.daddr6, 0, 16);
+	r.flags |= LB_SYNC_F_SERVER4;
+	r.daddr = ip("198.18.1.12");
+	roundtrip6(r);
+	/* IPv4 and IPv6 records in one message */
+	{
+		uint8_t buf[1500];
+		struct sync_msg m;
+		uint64_t drops[SYNC_DROP_MAX];
+		struct got g;
+		struct lb_sync_rec a = rec(IPPROTO_TCP, CONN_FWD_FNAT, 1, 1);
+		struct lb_sync_rec b = rec64(IPPROTO_TCP, 1, 2);
+
+		sync_msg_init(&m, buf, sizeof(buf), 1);
+		assert_int_equal(sync_msg_add(&m, &a, 0, 1), 0);
+		assert_int_equal(sync_msg_add(&m, &b, 0, 1), 0);
+		assert_int_equal(sync_msg_add(&m, &a, 0, 1), 0);
+		assert_int_equal(parse(buf, m.len, &g, drops), 3);
+		assert_int_equal(total(drops), 0);
+		assert_false(g.items[0].rec.flags & LB_SYNC_F_IPV6);
+		assert_true(g.items[1].rec.flags & LB_SYNC_F_SERVER4);
+		assert_int_equal(g.items[1].rec.laddr, b.laddr);
+		assert_false(g.items[2].rec.flags & LB_SYNC_F_IPV6);
+	}
+}
+
+/* The bytes: IPVS's ip_vs_sync_v6, then the IPv6-shaped extension. */
+static void
+test_layout6(void **state)
+{
+	struct lb_sync_rec r = rec6(IPPROTO_TCP, CONN_FWD_FNAT,
+				    TCP_S_ESTABLISHED, 40000);
+	static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
+	uint8_t buf[256];
+	struct sync_msg m;
+	const uint8_t *e, *x;
+
+	(void)state;
+	sync_msg_init(&m, buf, sizeof(buf), 9);
+	assert_int_equal(sync_msg_add(&m, &r, 0x01020304, 2), 0);
+	assert_int_equal(buf[2] << 8 | buf[3], 8 + 144);
+	assert_int_equal(buf[4], 2);
+	e = buf + 8;
+	assert_int_equal(e[0], IPVS_STYPE_F_INET6);	/* type: IPv6 */
+	assert_int_equal(e[1], IPPROTO_TCP);
+	assert_int_equal(e[2] << 8 | e[3], 72);
+	assert_int_equal(e[4] | e[5] | e[6] | e[7], 0);	/* MASQ, active */
+	assert_int_equal(e[10] << 8 | e[11], 40000);
+	assert_int_equal(e[20] << 24 | e[21] << 16 | e[22] << 8 | e[23], 90);
+	assert_memory_equal(e + 24, r.caddr6, 16);
+	assert_memory_equal(e + 40, r.vaddr6, 16);
+	assert_memory_equal(e + 56, r.daddr6, 16);
+	x = e + 72;
+	assert_int_equal(x[0], IPVS_STYPE_F_INET6);
+	assert_int_equal(x[1], SYNC_EXT_PROTO);
+	assert_int_equal(x[2] << 8 | x[3], 72);
+	assert_int_equal(x[4], SYNC_EXT_CONN);
+	assert_int_equal(x[6], CONN_FWD_FNAT);
+	assert_int_equal(x[7], SYNC_EXT_F_LOCAL);
+	assert_memory_equal(x + 10, &r.lport, 2);
+	assert_int_equal(x[12] << 8 | x[13], SYNC_EXT_VERSION6);
+	assert_memory_equal(x + 24, r.laddr6, 16);
+	/* NAT64: the real server IPv4-mapped in the entry, IPv4 in the
+	 * extension with the IPv4 local address */
+	r = rec64(IPPROTO_TCP, TCP_S_ESTABLISHED, 40000);
+	sync_msg_init(&m, buf, sizeof(buf), 9);
+	assert_int_equal(sync_msg_add(&m, &r, 0, 2), 0);
+	assert_memory_equal(e + 56, mapped, 12);
+	assert_memory_equal(e + 68, &r.daddr, 4);
+	assert_int_equal(x[7], SYNC_EXT_F_LOCAL | SYNC_EXT_F_SERVER4);
+	assert_memory_equal(x + 24, &r.laddr, 4);
+	assert_memory_equal(x + 40, &r.daddr, 4);
+}
+
+/* One IPv6 record, its entry or extension damaged: nothing arrives and
+ * the record is counted bad_record (entries stay well-formed). */
+static void
+expect6_refused(struct lb_sync_rec r, void (*damage)(uint8_t *e,
+						     uint8_t *x))
+{
+	uint8_t buf[512];
+	struct sync_msg m;
+	uint64_t drops[SYNC_DROP_MAX];
+	struct got g;
+	struct lb_sync_rec ok = rec(IPPROTO_TCP, CONN_FWD_NAT, 1, 7);
+
+	sync_msg_init(&m, buf, sizeof(buf), 1);
+	assert_int_equal(sync_msg_add(&m, &r, 0, 1), 0);
+	assert_int_equal(sync_msg_add(&m, &ok, 0, 1), 0);	/* survives */
+	damage(buf + 8, buf + 8 + 72);
+	assert_int_equal(parse(buf, m.len, &g, drops), 1);
+	assert_int_equal(g.items[0].rec.cport, ok.cport);
+	assert_int_equal(drops[SYNC_DROP_BAD_RECORD], 1);
+	assert_int_equal(total(drops), 1);
+}
+
+/* an extension of version 1 in an IPv6 entry (or of a version this
+ * peer does not know): an old peer sees version 2 the same way */
+static void d6_version1(uint8_t *e, uint8_t *x) { (void)e; x[13] = 1; }
+static void d6_version9(uint8_t *e, uint8_t *x) { (void)e; x[13] = 9; }
+/* NAT64's real server not the one the entry has IPv4-mapped */
+static void d6_mapped(uint8_t *e, uint8_t *x) { (void)x; e[71] ^= 1; }
+static void d6_unmapped(uint8_t *e, uint8_t *x) { (void)x; e[66] = 0; }
+/* server side IPv4 for direct routing (IPv4 in an IPv6 frame: no) */
+static void d6_server4_dr(uint8_t *e, uint8_t *x)
+{
+	(void)e;
+	x[6] = CONN_FWD_DR;
+	x[7] = SYNC_EXT_F_SERVER4;
+}
+static void d6_no_local(uint8_t *e, uint8_t *x) { (void)e; x[7] = 0; }
+static void d6_kind(uint8_t *e, uint8_t *x)
+{
+	(void)e;
+	x[4] = SYNC_EXT_DUMP_REQUEST;
+}
+/* the entry IPv4 shaped in the first 36 bytes, an IPv6 extension after:
+ * families differ */
+static void d6_v4_entry(uint8_t *e, uint8_t *x)
+{
+	(void)x;
+	e[0] = 0;	/* 72 bytes: IPv4's 36, one optional option of 36 */
+	e[36] = IPVS_OPT_F_PARAM | 5;
+	e[37] = 34;
+}
+
+static void
+test_ext6_checks(void **state)
+{
+	(void)state;
+	expect6_refused(rec6(IPPROTO_TCP, CONN_FWD_FNAT, 1, 1), d6_version1);
+	expect6_refused(rec6(IPPROTO_TCP, CONN_FWD_FNAT, 1, 1), d6_version9);
+	expect6_refused(rec64(IPPROTO_TCP, 1, 1), d6_mapped);
+	expect6_refused(rec64(IPPROTO_TCP, 1, 1), d6_unmapped);
+	expect6_refused(rec6(IPPROTO_TCP, CONN_FWD_DR, 1, 1), d6_server4_dr);
+	expect6_refused(rec6(IPPROTO_TCP, CONN_FWD_FNAT, 1, 1), d6_no_local);
+	expect6_refused(rec64(IPPROTO_UDP, 1, 1), d6_no_local);
+	expect6_refused(rec6(IPPROTO_TCP, CONN_FWD_FNAT, 1, 1), d6_kind);
+	expect6_refused(rec6(IPPROTO_TCP, CONN_FWD_NAT, 1, 1), d6_v4_entry);
+}
+
 static void
 test_control(void **state)
 {
@@ -251,9 +477,21 @@ test_batching(void **state)
 			 -ENOSPC);
 	assert_int_equal(parse(buf, m.len, &g, drops), 128);
 	assert_int_equal(total(drops), 0);
-	sync_msg_init(&m, buf, SYNC_MSG_MIN_LEN, 1);	/* one record */
+	/* the smallest message holds one IPv6 record, or two IPv4 ones */
+	sync_msg_init(&m, buf, SYNC_MSG_MIN_LEN, 1);
+	assert_int_equal(sync_msg_add(&m, &r, 0, 1), 0);
 	assert_int_equal(sync_msg_add(&m, &r, 0, 1), 0);
 	assert_int_equal(sync_msg_add(&m, &r, 0, 1), -ENOSPC);
+	r = rec6(IPPROTO_TCP, CONN_FWD_FNAT, TCP_S_ESTABLISHED, 1);
+	sync_msg_init(&m, buf, SYNC_MSG_MIN_LEN, 1);
+	assert_int_equal(sync_msg_add(&m, &r, 0, 1), 0);
+	assert_int_equal(sync_msg_add(&m, &r, 0, 1), -ENOSPC);
+	sync_msg_init(&m, buf, 1472, 1);
+	for (n = 0; sync_msg_add(&m, &r, 0, 1) == 0; n++)
+		r.cport = htons(ntohs(r.cport) + 1);
+	assert_int_equal(n, (1472 - 8) / 144);		/* 10 */
+	assert_int_equal(parse(buf, m.len, &g, drops), n);
+	assert_int_equal(total(drops), 0);
 }
 
 /* ---- a Linux master's messages ---- */
@@ -444,8 +682,8 @@ test_entry_checks(void **state)
 	expect_entry(dmg_size_big, 2, 1, SYNC_DROP_BAD_ENTRY);
 	expect_entry(dmg_type, 2, 1, SYNC_DROP_BAD_ENTRY);
 	expect_entry(dmg_version, 0, 0, SYNC_DROP_BAD_ENTRY);
-	/* an IPv6 entry (72 bytes, one entry) in record 2's place: skipped,
-	 * the others arrive */
+	/* an IPv6 entry (72 bytes, one entry) in record 2's place, without
+	 * an extension, as a Linux master sends: read as IPv6 */
 	{
 		uint8_t buf[512];
 		size_t len = good_msg(buf, sizeof(buf), 3);
@@ -454,9 +692,15 @@ test_entry_checks(void **state)
 
 		dmg_ipv6(buf + 8 + 72);
 		buf[4] = 5;
-		assert_int_equal(parse(buf, len, &g, drops), 2);
-		assert_int_equal(drops[SYNC_DROP_BAD_RECORD], 1);
-		assert_int_equal(total(drops), 1);
+		assert_int_equal(parse(buf, len, &g, drops), 3);
+		assert_int_equal(total(drops), 0);
+		assert_true(g.items[1].rec.flags & LB_SYNC_F_IPV6);
+		assert_false(g.items[1].extended);
+		assert_int_equal(g.items[1].rec.fwd, CONN_FWD_NAT);
+		/* an IPv6 entry shorter than IPVS's 72 bytes is malformed */
+		buf[8 + 72 + 3] = 36;
+		assert_int_equal(parse(buf, len, &g, drops), 1);
+		assert_int_equal(drops[SYNC_DROP_BAD_ENTRY], 1);
 	}
 	/* unusable: that record goes, the others arrive */
 	expect_entry(dmg_proto, 2, 2, SYNC_DROP_BAD_RECORD);
@@ -519,8 +763,28 @@ test_option_checks(void **state)
 	}
 }
 
-/* Mutations of valid messages: never a crash, never an item that is not
- * a valid record, drops counted for whatever is refused. */
+/* A message of IPv4, IPv6 and NAT64 records in turn. */
+static size_t
+mixed_msg(uint8_t *buf, size_t max, unsigned int recs)
+{
+	struct lb_sync_rec r;
+	struct sync_msg m;
+	unsigned int i;
+
+	sync_msg_init(&m, buf, (uint16_t)max, 1);
+	for (i = 0; i < recs; i++) {
+		r = i % 3 == 0 ? rec(IPPROTO_TCP, CONN_FWD_FNAT, 1, 1) :
+		    i % 3 == 1 ? rec6(IPPROTO_UDP, CONN_FWD_FNAT, 1, 1) :
+				 rec64(IPPROTO_TCP, 1, 1);
+		r.cport = htons((uint16_t)(1000 + i));
+		assert_int_equal(sync_msg_add(&m, &r, 1, 1), 0);
+	}
+	return m.len;
+}
+
+/* Mutations of valid messages (IPv4 only, then mixed with IPv6 and
+ * NAT64): never a crash, never an item that is not a valid record,
+ * drops counted for whatever is refused. */
 static void
 test_fuzz(void **state)
 {
@@ -534,7 +798,9 @@ test_fuzz(void **state)
 	(void)state;
 	srand(12345);
 	glen = good_msg(good, SYNC_MSG_MAX_LEN, 40);
-	for (iter = 0; iter < 20000; iter++) {
+	for (iter = 0; iter < 40000; iter++) {
+		if (iter == 20000)
+			glen = mixed_msg(good, SYNC_MSG_MAX_LEN, 40);
 		len = glen;
 		memcpy(buf, good, len);
 		flips = 1 + (unsigned int)rand() % 8;
@@ -560,6 +826,9 @@ test_fuzz(void **state)
 			assert_true(r->fwd <= CONN_FWD_SNAT);
 			if (!(r->flags & LB_SYNC_F_TEMPLATE))
 				assert_true(r->state < TCP_STATE_COUNT);
+			/* NAT64's IPv4 server only on an IPv6 record */
+			if (r->flags & LB_SYNC_F_SERVER4)
+				assert_true(r->flags & LB_SYNC_F_IPV6);
 		}
 	}
 }
@@ -571,6 +840,9 @@ main(void)
 		cmocka_unit_test(test_roundtrip_modes),
 		cmocka_unit_test(test_roundtrip_flags_template),
 		cmocka_unit_test(test_layout),
+		cmocka_unit_test(test_roundtrip6),
+		cmocka_unit_test(test_layout6),
+		cmocka_unit_test(test_ext6_checks),
 		cmocka_unit_test(test_control),
 		cmocka_unit_test(test_batching),
 		cmocka_unit_test(test_linux_master),

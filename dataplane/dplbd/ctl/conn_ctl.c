@@ -83,6 +83,7 @@ entry_fill6(const struct dp_worker *w, const struct conn6_table *t,
 	e->state = c->state;
 	e->fwd = c->fwd;
 	e->is_template = (c->flags & LB_CONN_F_TEMPLATE) != 0;
+	e->synced = (c->flags & LB_CONN_F_SYNCED) != 0;	/* HA sync */
 	e->expire_ms = left > 0 ? (uint32_t)left : 0;
 	conn6_key_get(t, c, CONN_SIDE_IN, &in);
 	e->family = AF_INET6;

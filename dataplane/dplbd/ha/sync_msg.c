@@ -52,6 +52,20 @@ enum {
 	E_TIMEOUT = 20, E_CADDR = 24, E_VADDR = 28, E_DADDR = 32,
 };
 
+/* In an IPv6 entry (struct ip_vs_sync_v6): the same up to the timeout. */
+enum { E6_CADDR = 24, E6_VADDR = 40, E6_DADDR = 56 };
+
+/* ::ffff:a.b.c.d (RFC 4291, 2.5.5.2): how an IPv6 entry names NAT64's
+ * IPv4 real server, for IPVS and tshark; the extension says it is one. */
+static void
+v4_mapped(uint8_t *p, rte_be32_t a)
+{
+	memset(p, 0, 10);
+	p[10] = 0xff;
+	p[11] = 0xff;
+	PUT_RAW(p + 12, a);
+}
+
 /* ---- building ---- */
 
 void
@@ -66,10 +80,10 @@ sync_msg_init(struct sync_msg *m, uint8_t *buf, uint16_t max, uint8_t syncid)
 }
 
 static uint8_t *
-msg_room(struct sync_msg *m, unsigned int entries)
+msg_room(struct sync_msg *m, unsigned int entries, unsigned int entry_len)
 {
 	uint8_t *p = m->buf + m->len;
-	unsigned int bytes = entries * SYNC_MSG_ENTRY_LEN;
+	unsigned int bytes = entries * entry_len;
 
 	if (m->len + bytes > m->max ||
 	    m->count + entries > SYNC_MSG_MAX_ENTRIES)
@@ -105,13 +119,14 @@ ipvs_flags(const struct lb_sync_rec *r)
 	return f;
 }
 
+/* The fields IPv4 and IPv6 entries share: all but the addresses. */
 static void
-put_entry(uint8_t *p, const struct lb_sync_rec *r)
+put_common(uint8_t *p, const struct lb_sync_rec *r, uint16_t size)
 {
 	bool tcp = r->proto == IPPROTO_TCP;
 
 	p[E_PROTO] = r->proto;
-	put16(p + E_VER_SIZE, SYNC_MSG_ENTRY_LEN);
+	put16(p + E_VER_SIZE, size);
 	put32(p + E_FLAGS, ipvs_flags(r));
 	/* IPVS has one UDP state and none for templates */
 	put16(p + E_STATE, tcp && !(r->flags & LB_SYNC_F_TEMPLATE) ?
@@ -120,47 +135,98 @@ put_entry(uint8_t *p, const struct lb_sync_rec *r)
 	PUT_RAW(p + E_VPORT, r->vport);
 	PUT_RAW(p + E_DPORT, r->dport);
 	put32(p + E_TIMEOUT, r->timeout_s);
+}
+
+static void
+put_entry(uint8_t *p, const struct lb_sync_rec *r)
+{
+	put_common(p, r, SYNC_MSG_ENTRY_LEN);
 	PUT_RAW(p + E_CADDR, r->caddr);
 	PUT_RAW(p + E_VADDR, r->vaddr);
 	PUT_RAW(p + E_DADDR, r->daddr);
 }
 
 static void
-put_ext(uint8_t *p, enum sync_ext_kind kind, uint32_t flags, uint16_t state,
-	uint32_t wall_ms, uint32_t nonce, uint16_t n_workers)
+put_entry6(uint8_t *p, const struct lb_sync_rec *r)
 {
+	p[E_TYPE] = IPVS_STYPE_F_INET6;
+	put_common(p, r, SYNC_MSG_ENTRY6_LEN);
+	memcpy(p + E6_CADDR, r->caddr6, 16);
+	memcpy(p + E6_VADDR, r->vaddr6, 16);
+	if (r->flags & LB_SYNC_F_SERVER4)
+		v4_mapped(p + E6_DADDR, r->daddr);
+	else
+		memcpy(p + E6_DADDR, r->daddr6, 16);
+}
+
+/* An extension entry, IPv4 shaped (version 1) or IPv6 (version 2). */
+static void
+put_ext(uint8_t *p, bool v6, enum sync_ext_kind kind, uint32_t flags,
+	uint16_t state, uint32_t wall_ms, uint32_t nonce, uint16_t n_workers)
+{
+	p[E_TYPE] = v6 ? IPVS_STYPE_F_INET6 : 0;
 	p[E_PROTO] = SYNC_EXT_PROTO;
-	put16(p + E_VER_SIZE, SYNC_MSG_ENTRY_LEN);
+	put16(p + E_VER_SIZE, v6 ? SYNC_MSG_ENTRY6_LEN : SYNC_MSG_ENTRY_LEN);
 	put32(p + E_FLAGS, flags | (uint32_t)kind << SYNC_EXT_KIND_SHIFT);
 	put16(p + E_STATE, state);
-	put16(p + E_VPORT, SYNC_EXT_VERSION);
+	put16(p + E_VPORT, v6 ? SYNC_EXT_VERSION6 : SYNC_EXT_VERSION);
 	put16(p + E_DPORT, n_workers);
 	put32(p + E_FWMARK, wall_ms);
 	put32(p + E_TIMEOUT, nonce);
+}
+
+/* The local side in extension x: the local address in caddr (IPv4 in
+ * its first 4 bytes but for an IPv6 local address). */
+static void
+put_ext_local(uint8_t *x, const struct lb_sync_rec *r, bool v6)
+{
+	PUT_RAW(x + E_CPORT, r->lport);
+	if (!v6 || (r->flags & LB_SYNC_F_SERVER4))
+		PUT_RAW(x + E_CADDR, r->laddr);
+	else
+		memcpy(x + E6_CADDR, r->laddr6, 16);
+}
+
+/* Whether a record has a local side: full NAT, SNAT, and an IPv6
+ * service's NAT to an IPv4 dest (NAT64 needs a local address). */
+static bool
+has_local(unsigned int fwd, bool server4)
+{
+	return fwd == CONN_FWD_FNAT || fwd == CONN_FWD_SNAT ||
+	       (server4 && fwd == CONN_FWD_NAT);
 }
 
 int
 sync_msg_add(struct sync_msg *m, const struct lb_sync_rec *r,
 	     uint32_t wall_ms, uint16_t n_workers)
 {
-	uint8_t *p = msg_room(m, 2), *x;
+	bool v6 = r->flags & LB_SYNC_F_IPV6;
+	unsigned int elen = v6 ? SYNC_MSG_ENTRY6_LEN : SYNC_MSG_ENTRY_LEN;
+	uint8_t *p = msg_room(m, 2, elen), *x;
 	uint32_t flags = (uint32_t)r->fwd << SYNC_EXT_FWD_SHIFT;
+	bool server4 = v6 && (r->flags & LB_SYNC_F_SERVER4);
 
 	if (p == NULL)
 		return -ENOSPC;
-	put_entry(p, r);
-	x = p + SYNC_MSG_ENTRY_LEN;
-	if (r->fwd == CONN_FWD_FNAT || r->fwd == CONN_FWD_SNAT)
+	if (v6)
+		put_entry6(p, r);
+	else
+		put_entry(p, r);
+	x = p + elen;
+	if (has_local(r->fwd, server4))
 		flags |= SYNC_EXT_F_LOCAL;
+	if (server4) {		/* the IPv4 real server, which the entry
+				 * has IPv4-mapped */
+		flags |= SYNC_EXT_F_SERVER4;
+		PUT_RAW(x + E6_VADDR, r->daddr);
+	}
 	if (r->flags & LB_SYNC_F_DUMP)
 		flags |= SYNC_EXT_F_DUMP;
 	if (r->flags & LB_SYNC_F_PEER)
 		flags |= SYNC_EXT_F_PEER;
-	put_ext(x, SYNC_EXT_CONN, flags, r->state, wall_ms, 0, n_workers);
-	if (flags & SYNC_EXT_F_LOCAL) {
-		PUT_RAW(x + E_CPORT, r->lport);
-		PUT_RAW(x + E_CADDR, r->laddr);
-	}
+	put_ext(x, v6, SYNC_EXT_CONN, flags, r->state, wall_ms, 0, n_workers);
+	if (flags & SYNC_EXT_F_LOCAL)
+		put_ext_local(x, r, v6);
 	return 0;
 }
 
@@ -172,10 +238,10 @@ sync_msg_add_ctl(struct sync_msg *m, enum sync_ext_kind kind, uint32_t nonce,
 
 	if (kind == SYNC_EXT_CONN || kind >= SYNC_EXT_KINDS)
 		return -EINVAL;
-	p = msg_room(m, 1);
+	p = msg_room(m, 1, SYNC_MSG_ENTRY_LEN);
 	if (p == NULL)
 		return -ENOSPC;
-	put_ext(p, kind, 0, 0, wall_ms, nonce, n_workers);
+	put_ext(p, false, kind, 0, 0, wall_ms, nonce, n_workers);
 	return 0;
 }
 
@@ -252,12 +318,14 @@ entry_options(const uint8_t *q, const uint8_t *end)
 }
 
 static enum entry_verdict
-parse_conn(const uint8_t *p, unsigned int size, struct sync_item *it)
+parse_conn(const uint8_t *p, unsigned int size, bool v6, struct sync_item *it)
 {
 	struct lb_sync_rec *r = &it->rec;
 	uint32_t flags = get32(p + E_FLAGS);
 	uint16_t state = get16(p + E_STATE);
-	enum entry_verdict v = entry_options(p + SYNC_MSG_ENTRY_LEN, p + size);
+	enum entry_verdict v = entry_options(p + (v6 ? SYNC_MSG_ENTRY6_LEN :
+						       SYNC_MSG_ENTRY_LEN),
+					     p + size);
 
 	if (v != ENTRY_OK)
 		return v;
@@ -279,7 +347,7 @@ parse_conn(const uint8_t *p, unsigned int size, struct sync_item *it)
 		return ENTRY_SKIP;
 	}
 	if (flags & IPVS_CONN_F_TEMPLATE)
-		r->flags = LB_SYNC_F_TEMPLATE;
+		r->flags |= LB_SYNC_F_TEMPLATE;
 	else if (r->proto == IPPROTO_TCP && state >= TCP_STATE_COUNT)
 		return ENTRY_SKIP;
 	else if (r->proto == IPPROTO_UDP && state != 0)
@@ -292,6 +360,13 @@ parse_conn(const uint8_t *p, unsigned int size, struct sync_item *it)
 	GET_RAW(r->vport, p + E_VPORT);
 	GET_RAW(r->dport, p + E_DPORT);
 	r->timeout_s = get32(p + E_TIMEOUT);
+	if (v6) {
+		r->flags |= LB_SYNC_F_IPV6;
+		memcpy(r->caddr6, p + E6_CADDR, 16);
+		memcpy(r->vaddr6, p + E6_VADDR, 16);
+		memcpy(r->daddr6, p + E6_DADDR, 16);
+		return ENTRY_OK;
+	}
 	GET_RAW(r->caddr, p + E_CADDR);
 	GET_RAW(r->vaddr, p + E_VADDR);
 	GET_RAW(r->daddr, p + E_DADDR);
@@ -307,23 +382,49 @@ ext_state_valid(const struct lb_sync_rec *r, uint16_t state)
 						  UDP_STATE_COUNT);
 }
 
-/* The extension completes the pending entry: false if it cannot. */
+/* An IPv6 extension's IPv4 real server (NAT64, 6in4), which must be
+ * the one the entry has IPv4-mapped: false if not. */
 static bool
-ext_complete(struct sync_item *it, const uint8_t *p, uint32_t flags)
+ext_server4(struct lb_sync_rec *r, const uint8_t *p)
+{
+	uint8_t mapped[16];
+
+	GET_RAW(r->daddr, p + E6_VADDR);
+	v4_mapped(mapped, r->daddr);
+	if (memcmp(mapped, r->daddr6, 16) != 0)
+		return false;
+	memset(r->daddr6, 0, 16);
+	r->flags |= LB_SYNC_F_SERVER4;
+	return true;
+}
+
+/* The extension (v6: IPv6 shaped) completes the pending entry: false if
+ * it cannot (another family, mode, state, local side). */
+static bool
+ext_complete(struct sync_item *it, const uint8_t *p, uint32_t flags, bool v6)
 {
 	struct lb_sync_rec *r = &it->rec;
 	unsigned int fwd = (flags >> SYNC_EXT_FWD_SHIFT) & 0xf;
 	uint16_t state = get16(p + E_STATE);
-	bool local = fwd == CONN_FWD_FNAT || fwd == CONN_FWD_SNAT;
+	bool server4 = flags & SYNC_EXT_F_SERVER4;
+	bool local = has_local(fwd, server4);
 
+	/* an IPv4 server side: NAT64 (full NAT, NAT) or a 6in4 tunnel */
 	if (fwd > CONN_FWD_SNAT || !ext_state_valid(r, state) ||
-	    local != !!(flags & SYNC_EXT_F_LOCAL))
+	    local != !!(flags & SYNC_EXT_F_LOCAL) ||
+	    v6 != !!(r->flags & LB_SYNC_F_IPV6) ||
+	    (server4 && (!v6 || fwd == CONN_FWD_DR || fwd == CONN_FWD_SNAT)))
 		return false;
 	r->fwd = (uint8_t)fwd;
 	r->state = (uint8_t)state;
+	if (server4 && !ext_server4(r, p))
+		return false;
 	if (local) {
 		GET_RAW(r->lport, p + E_CPORT);
-		GET_RAW(r->laddr, p + E_CADDR);
+		if (!v6 || server4)
+			GET_RAW(r->laddr, p + E_CADDR);
+		else
+			memcpy(r->laddr6, p + E6_CADDR, 16);
 	}
 	if (flags & SYNC_EXT_F_DUMP)
 		r->flags |= LB_SYNC_F_DUMP;
@@ -336,14 +437,17 @@ ext_complete(struct sync_item *it, const uint8_t *p, uint32_t flags)
 	return true;
 }
 
+/* An extension entry (v6: IPv6 shaped, which only completes a
+ * connection). */
 static void
-parse_ext(struct parse *ps, const uint8_t *p)
+parse_ext(struct parse *ps, const uint8_t *p, bool v6)
 {
 	uint32_t flags = get32(p + E_FLAGS);
 	unsigned int kind = flags >> SYNC_EXT_KIND_SHIFT;
 	struct sync_item ctl;
 
-	if (get16(p + E_VPORT) != SYNC_EXT_VERSION || kind >= SYNC_EXT_KINDS) {
+	if (get16(p + E_VPORT) != (v6 ? SYNC_EXT_VERSION6 : SYNC_EXT_VERSION) ||
+	    kind >= SYNC_EXT_KINDS || (v6 && kind != SYNC_EXT_CONN)) {
 		ps->pending = false;	/* an extension we cannot read */
 		ps->drops[SYNC_DROP_BAD_RECORD]++;
 		return;
@@ -351,7 +455,7 @@ parse_ext(struct parse *ps, const uint8_t *p)
 	if (kind == SYNC_EXT_CONN) {
 		if (!ps->pending && ps->skipped)
 			return;
-		if (!ps->pending || !ext_complete(&ps->item, p, flags)) {
+		if (!ps->pending || !ext_complete(&ps->item, p, flags, v6)) {
 			ps->pending = false;
 			ps->drops[SYNC_DROP_BAD_RECORD]++;
 			return;
@@ -372,26 +476,20 @@ parse_entry(struct parse *ps, const uint8_t *p, unsigned int size)
 {
 	enum entry_verdict v;
 	bool skipped = ps->skipped;
+	bool v6 = p[E_TYPE] & IPVS_STYPE_F_INET6;
 
 	ps->skipped = false;
-	if (p[E_TYPE] & 1) {		/* IPv6 (STYPE_F_INET6) */
-		if (size < SYNC_MSG_ENTRY6_LEN)
-			return ENTRY_BAD;
-		flush_pending(ps);
-		ps->drops[SYNC_DROP_BAD_RECORD]++;
-		ps->skipped = true;
-		return ENTRY_SKIP;
-	}
-	if (p[E_TYPE] != 0)
+	if ((p[E_TYPE] & ~IPVS_STYPE_F_INET6) != 0 ||
+	    (v6 && size < SYNC_MSG_ENTRY6_LEN))
 		return ENTRY_BAD;
 	if (p[E_PROTO] == SYNC_EXT_PROTO) {
 		ps->skipped = skipped;
-		parse_ext(ps, p);
+		parse_ext(ps, p, v6);
 		ps->skipped = false;
 		return ENTRY_OK;
 	}
 	flush_pending(ps);
-	v = parse_conn(p, size, &ps->item);
+	v = parse_conn(p, size, v6, &ps->item);
 	if (v == ENTRY_OK) {
 		ps->pending = true;
 	} else if (v == ENTRY_SKIP) {

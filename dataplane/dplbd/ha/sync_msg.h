@@ -16,6 +16,12 @@
  *             full-NAT local address and port, the event's time, the
  *             sender's worker count); alone it is a control message (a
  *             backup asking for a full dump, a master saying it ended)
+ *   IPv6      an IPv6 connection is IPVS's 72-byte IPv6 entry (type 1,
+ *             16-byte addresses) and an IPv6-shaped extension (72
+ *             bytes, extension version 2): the IPv6 local address, or
+ *             for NAT64 (an IPv4 server side, which IPVS cannot say) the
+ *             IPv4 real server and local address; a peer that reads
+ *             version 1 only skips both (bad_record)
  *
  * Every record is a connection entry and its extension (72 bytes), so a
  * Linux IPVS backup installs the standard part and skips the extension
@@ -40,13 +46,18 @@
 #define SYNC_MSG_ENTRY_LEN 36		/* struct ip_vs_sync_v4 */
 #define SYNC_MSG_ENTRY6_LEN 72		/* struct ip_vs_sync_v6 */
 #define SYNC_MSG_REC_LEN (2 * SYNC_MSG_ENTRY_LEN)
+#define SYNC_MSG_REC6_LEN (2 * SYNC_MSG_ENTRY6_LEN)
 #define SYNC_MSG_MAX_ENTRIES 255
 #define SYNC_MSG_VERSION 1
-#define SYNC_MSG_MIN_LEN (SYNC_MSG_HDR_LEN + SYNC_MSG_REC_LEN)
+/* the smallest sync_maxlen: room for an IPv6 record */
+#define SYNC_MSG_MIN_LEN (SYNC_MSG_HDR_LEN + SYNC_MSG_REC6_LEN)
 #define SYNC_MSG_MAX_LEN 65507		/* a UDP payload */
 
 #define SYNC_EXT_PROTO 253		/* the extension entry's protocol */
-#define SYNC_EXT_VERSION 1
+#define SYNC_EXT_VERSION 1		/* in an IPv4 entry */
+#define SYNC_EXT_VERSION6 2		/* in an IPv6 entry: completes an
+					 * IPv6 connection entry */
+#define IPVS_STYPE_F_INET6 0x01		/* an entry's type: IPv6 */
 
 #define SYNC_DEFAULT_PORT 8848
 #define SYNC_DEFAULT_GROUP 0xe0000051u	/* 224.0.0.81, host order */
@@ -72,6 +83,8 @@
 #define SYNC_EXT_F_LOCAL 0x01		/* laddr and lport are set */
 #define SYNC_EXT_F_DUMP 0x02		/* from a full dump */
 #define SYNC_EXT_F_PEER 0x04		/* the sender had it from its peer */
+#define SYNC_EXT_F_SERVER4 0x08		/* IPv6 extension: the server side is
+					 * IPv4 (NAT64) */
 #define SYNC_EXT_FWD_SHIFT 8		/* enum conn_fwd, 4 bits */
 #define SYNC_EXT_KIND_SHIFT 24		/* enum sync_ext_kind, 8 bits */
 
@@ -95,7 +108,8 @@ void sync_msg_init(struct sync_msg *m, uint8_t *buf, uint16_t max,
 		   uint8_t syncid);
 
 /**
- * Append record r as a connection entry and its extension; wall_ms is
+ * Append record r as a connection entry and its extension (IPv4 or,
+ * LB_SYNC_F_IPV6, IPv6 shaped); wall_ms is
  * r's event on the wall clock (ms, low 32 bits), n_workers the sender's.
  * 0, or -ENOSPC when the message has no room left for it.
  */

@@ -253,11 +253,18 @@ enum lb_sync_mode {
 				 * cport 0 -> VIP:vport */
 #define LB_SYNC_F_DUMP 0x02	/* from a table walk */
 #define LB_SYNC_F_PEER 0x04	/* the sender's entry came from its peer */
+#define LB_SYNC_F_IPV6 0x08	/* an IPv6 connection (the conn6 table):
+				 * caddr6, vaddr6; the server side in
+				 * daddr6, laddr6 ... */
+#define LB_SYNC_F_SERVER4 0x10	/* ... or, NAT64, in daddr, laddr */
 
 /**
- * A connection as the pair moves it (40 bytes, a ring element).
+ * A connection as the pair moves it (104 bytes, a ring element).
  * Addresses and ports in network order.  laddr/lport: FNAT and SNAT
- * only.  daddr/dport: the real server.  ms: the event's time, the
+ * only (and NAT64).  daddr/dport: the real server.  An IPv6 connection
+ * (LB_SYNC_F_IPV6) has its client side in caddr6/vaddr6 and its server
+ * side in daddr6/laddr6, or for NAT64 (LB_SYNC_F_SERVER4) in the IPv4
+ * daddr/laddr; the fields of the other family are zero.  ms: the event's time, the
  * sender's worker clock on the master's side, the receiver's worker
  * clock once decoded (0: unknown).
  */
@@ -272,6 +279,7 @@ struct lb_sync_rec {
 	uint32_t ms;
 	uint16_t n_workers;	/* the sender's worker count (wire) */
 	uint16_t reserved;
+	uint8_t caddr6[16], vaddr6[16], daddr6[16], laddr6[16];
 };
 
 /**
@@ -406,6 +414,10 @@ uint32_t lb_clock_ms(void);
 /* ---- IPv6 connections (lb6.c), for the control plane's listings -- */
 
 struct conn6_table;
+/** Every worker's IPv6 connection table (lb_start(); unit tests);
+ * 0 or a negative errno. */
+int lb6_init(struct dp_ctx *dp);
+void lb6_free(struct dp_ctx *dp);
 /** Worker w's IPv6 connection table (NULL before lb_start()). */
 struct conn6_table *lb6_table(const struct dp_worker *w);
 /** Flush one IPv6 connection of w now, as expiry would (lb_conn_drop()). */

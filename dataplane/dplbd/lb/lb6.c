@@ -29,8 +29,9 @@
  * Packets are steered to their owner worker as IPv4's (lb6_owner()).
  * ICMPv4 errors about a NAT64 connection's packets (lb6_icmp4(), from
  * lb_icmp.c) go back to the client as ICMPv6 (RFC 7915 4.2).
- * Not yet (docs/load-balancing.md, IPv6): HA sync of IPv6 entries,
- * ICMPv6 errors about IPv6 connections, NAT answers (transit for net6).
+ * A master reports connections to its HA peer as lb.c does (lb_sync.c).
+ * Not yet (docs/load-balancing.md, IPv6): ICMPv6 errors about IPv6
+ * connections, NAT answers (transit for net6).
  *
  * No locks, no allocation, no logging per packet: per-worker tables.
  */
@@ -131,7 +132,7 @@ lb6_expire_tick(struct dp_worker *w)
 
 /* lb_set_state_quiet() on the IPv6 table: the dest's active and
  * inactive counts follow. */
-static void
+void
 lb6_set_state(struct dp_worker *w, struct conn *c, uint8_t state)
 {
 	bool was = state_is_active(c);
@@ -149,8 +150,12 @@ lb6_follow(struct dp_worker *w, struct conn *c, const struct l4_view *v,
 	uint8_t next = v->udp ? udp_state_next(c->state, dir) :
 				tcp_state_next(c->state, dir, v->flags);
 
-	if (unlikely(next != c->state))
+	if (unlikely(next != c->state)) {
 		lb6_set_state(w, c, next);
+		/* a master reports it as lb_set_state() does */
+		if (unlikely(lb_sync_state_wanted(w, c)))
+			lb_sync_state(w, c);
+	}
 }
 
 /* The service's and the dest's counters. */
@@ -680,8 +685,7 @@ lb6_pick(struct dp_worker *w, const struct lb_svc_snap *svc,
 			conn_touch(t, w->now_ms);
 			return d;
 		}
-		lb_conn_release(w, t);
-		conn6_del(tables[w->id], t);
+		lb6_conn_drop(w, t);
 	}
 	d = lb_svc_pick(svc, w->id, &sa, in->sport, &da, w->now_ms);
 	if (d != NULL)
@@ -753,7 +757,7 @@ lb6_may_create(struct dp_worker *w, struct rte_mbuf *m,
  * a full-NAT answer to LIP6:lport, the owner of lport's slice.  false:
  * neither (the twin's).
  */
-static bool
+bool
 lb6_owner(const struct dp_ctx *dp, const struct lb_svc_snap *svc,
 	  const struct conn6_key *k, unsigned int *owner)
 {
@@ -791,6 +795,7 @@ lb6_in(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 	lb6_count(w, c, true, XLAT_IPV6_HDR + rte_be_to_cpu_16(ip->payload_len));
 	lb6_follow(w, c, v, c->fwd == CONN_FWD_DR || c->fwd == CONN_FWD_TUNNEL ?
 		   CONN_DIR_INPUT_ONLY : CONN_DIR_INPUT);
+	lb_sync_in(w, c);	/* a master reports it (HA sync) */
 	if (unlikely(xlat6_hop_dec(ip) < 0)) {
 		icmp6_error(dp, w, m, ip, ICMP6_TIME_EXCEEDED, 0, 0);
 		dp_drop(w, m, DROP_IPV6_HOP_LIMIT);

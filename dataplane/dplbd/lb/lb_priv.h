@@ -387,13 +387,18 @@ void lb_synproxy_synack(struct dp_ctx *dp, struct dp_worker *w,
 
 /* ---- IPv6 (lb6.c) ------------------------------------------------- */
 
-struct conn6_table;
-
-/** Every worker's IPv6 connection table; 0 or a negative errno. */
-int lb6_init(struct dp_ctx *dp);
-void lb6_free(struct dp_ctx *dp);
+/* lb6_init(), lb6_free(), lb6_table(), lb6_conn_drop(): lb.h */
 /** The IPv6 table's share of lb_expire_tick(). */
 void lb6_expire_tick(struct dp_worker *w);
+/** Move IPv6 connection c to state, keeping its dest's active and
+ * inactive counts (lb_set_state_quiet()'s twin: no sync report). */
+void lb6_set_state(struct dp_worker *w, struct conn *c, uint8_t state);
+struct conn6_key;
+/** The worker owning an IPv6 packet k: by its client for svc (lb.c's
+ * rule, the client's net when persistent), else for a full-NAT answer
+ * by its local port's slice; false: neither. */
+bool lb6_owner(const struct dp_ctx *dp, const struct lb_svc_snap *svc,
+	       const struct conn6_key *k, unsigned int *owner);
 
 /**
  * An IPv4 packet to a local address (key, its view v) that no IPv4

@@ -2,7 +2,10 @@
 /*
  * lb_sync: which connections a master's worker reports and how, the
  * table walk of a full dump, and a backup's worker installing records
- * (lb.h)
+ * (lb.h).  IPv6 and NAT64 connections (the conn6 table, lb6.c) go the
+ * same way: the same decisions on their entries in conn6's life table,
+ * records flagged LB_SYNC_F_IPV6, installed into the owner's conn6
+ * table; their persistence templates are not synced.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -12,7 +15,9 @@
 #include <rte_ring.h>
 #include <rte_ring_elem.h>
 
+#include "conn/conn6.h"
 #include "lb/lb.h"
+#include "lb/lb_svc.h"
 #include "log.h"
 #include "lb_priv.h"
 
@@ -71,10 +76,19 @@ ticks_of(uint32_t timeout_ms)
 				 (uint32_t)TIMEOUT_T_MAX);
 }
 
+/* The table that holds c's timing: the IPv4 one, or conn6's life. */
+static struct conn_table *
+sync_table(const struct dp_worker *w, const struct conn *c)
+{
+	if (c->flags & CONN_F_IPV6)
+		return conn6_life(lb6_table(w));
+	return w->conns;
+}
+
 static uint16_t
 timeout_ticks(const struct dp_worker *w, const struct conn *c)
 {
-	return ticks_of(conn_timeout_of(w->conns, c));
+	return ticks_of(conn_timeout_of(sync_table(w, c), c));
 }
 
 /* ---- master: what to report ---- */
@@ -149,6 +163,56 @@ time_rearm(struct dp_worker *w, struct conn *c, uint32_t timeout_ms)
 	s->pkts = due != 0 ? due : 1;	/* 0: "due now" */
 }
 
+/* The server side of an IPv6 connection without an out key (DR,
+ * TUNNEL): its dest, IPv6 or (a 6in4 tunnel) IPv4. */
+static void
+rec6_dest(const struct lb_dest *d, const struct conn6_key *in,
+	  struct lb_sync_rec *r)
+{
+	r->dport = d->conf.port != 0 ? rte_cpu_to_be_16(d->conf.port) :
+				       in->dport;
+	if (d->conf.addr.family == AF_INET) {
+		r->flags |= LB_SYNC_F_SERVER4;
+		r->daddr = d->conf.addr.v4.s_addr;
+	} else {
+		memcpy(r->daddr6, d->conf.addr.v6.s6_addr, 16);
+	}
+}
+
+/* rec_fill() for an entry of the conn6 table. */
+static void
+rec_fill6(const struct dp_worker *w, const struct conn *c,
+	  struct lb_sync_rec *r)
+{
+	const struct conn6_table *tb = lb6_table(w);
+	struct conn6_key in, out;
+
+	conn6_key_get(tb, c, CONN_SIDE_IN, &in);
+	r->flags |= LB_SYNC_F_IPV6;
+	memcpy(r->caddr6, in.src, 16);
+	memcpy(r->vaddr6, in.dst, 16);
+	r->cport = in.sport;
+	r->vport = in.dport;
+	if (!conn6_has_out(tb, c)) {
+		rec6_dest(conn_priv((struct conn *)c)->dest, &in, r);
+		return;
+	}
+	conn6_key_get(tb, c, CONN_SIDE_OUT, &out);
+	r->dport = out.sport;
+	if (out.family == AF_INET) {	/* NAT64: server side IPv4 */
+		r->flags |= LB_SYNC_F_SERVER4;
+		memcpy(&r->daddr, out.src, 4);
+		memcpy(&r->laddr, out.dst, 4);
+		r->lport = out.dport;
+		return;
+	}
+	memcpy(r->daddr6, out.src, 16);
+	if (c->fwd == CONN_FWD_FNAT) {
+		memcpy(r->laddr6, out.dst, 16);
+		r->lport = out.dport;
+	}
+}
+
 static void
 rec_fill(const struct dp_worker *w, const struct conn *c, uint32_t timeout_ms,
 	 uint8_t flags, struct lb_sync_rec *r)
@@ -173,6 +237,12 @@ rec_fill(const struct dp_worker *w, const struct conn *c, uint32_t timeout_ms,
 		r->flags |= LB_SYNC_F_TEMPLATE;
 	if (c->flags & LB_CONN_F_SYNCED)
 		r->flags |= LB_SYNC_F_PEER;
+	if (c->flags & CONN_F_IPV6) {
+		r->caddr = r->vaddr = 0;
+		r->cport = r->vport = 0;
+		rec_fill6(w, c, r);
+		return;
+	}
 	if (c->flags & CONN_F_NO_OUT) {
 		/* DR, TUNNEL, templates: the dest they hold */
 		r->daddr = pv->daddr;
@@ -222,7 +292,7 @@ sync_control(struct dp_worker *w, struct conn *c)
 	uint32_t to;
 
 	lb_sync_cs(t)->pkts++;
-	to = conn_timeout_of(w->conns, t);
+	to = conn_timeout_of(sync_table(w, t), t);
 	if (sync_needed(w, t, to, false))
 		sync_emit(w, t, to, 0);
 }
@@ -230,7 +300,7 @@ sync_control(struct dp_worker *w, struct conn *c)
 void
 lb_sync_check(struct dp_worker *w, struct conn *c)
 {
-	uint32_t to = conn_timeout_of(w->conns, c);
+	uint32_t to = conn_timeout_of(sync_table(w, c), c);
 
 	if (sync_needed(w, c, to, false)) {
 		sync_emit(w, c, to, 0);
@@ -247,7 +317,7 @@ lb_sync_state(struct dp_worker *w, struct conn *c)
 
 	if (c->proto != IPPROTO_TCP || is_template(c))
 		return;		/* UDP: IPVS never forces one */
-	to = conn_timeout_of(w->conns, c);
+	to = conn_timeout_of(sync_table(w, c), c);
 	if (tcp_state_synced(c->state) && sync_needed(w, c, to, true)) {
 		sync_emit(w, c, to, 0);
 		sync_control(w, c);
@@ -263,10 +333,44 @@ dump_one(const struct conn *c, void *arg)
 {
 	struct dp_worker *w = arg;
 
-	/* SNAT connections stay local (docs/snat.md). */
-	if (c->fwd != CONN_FWD_SNAT && conn_synced_state(c))
-		sync_emit(w, c, conn_timeout_of(w->conns, c), LB_SYNC_F_DUMP);
+	/* SNAT connections stay local (docs/snat.md); IPv6 templates are
+	 * not synced (lb6.c's connections do not link to them). */
+	if (c->fwd == CONN_FWD_SNAT || !conn_synced_state(c) ||
+	    ((c->flags & CONN_F_IPV6) && is_template(c)))
+		return 0;
+	sync_emit(w, c, conn_timeout_of(sync_table(w, c), c), LB_SYNC_F_DUMP);
 	return 0;
+}
+
+/* Per worker: the walk is in the IPv6 table (after the IPv4 one). */
+static bool dump_in6[DP_MAX_WORKERS];
+
+/* One step of the walk over the IPv4 table, then the IPv6 one: true
+ * when both are done. */
+static bool
+dump_walk(struct dp_worker *w, unsigned int *n)
+{
+	struct dp_sync_worker *s = &w->sync;
+	struct conn6_table *t6 = lb6_table(w);
+
+	if (!dump_in6[w->id]) {
+		*n = conn_foreach(w->conns, &s->dump_cursor, DUMP_STEP,
+				  dump_one, w);
+		if (s->dump_cursor != CONN_ITER_END)
+			return false;
+		s->dump_cursor = 0;
+		if (t6 == NULL)
+			return true;
+		dump_in6[w->id] = true;
+		return false;
+	}
+	*n = conn_foreach(conn6_life(t6), &s->dump_cursor, DUMP_STEP,
+			  dump_one, w);
+	if (s->dump_cursor != CONN_ITER_END)
+		return false;
+	s->dump_cursor = 0;
+	dump_in6[w->id] = false;
+	return true;
 }
 
 /*
@@ -288,11 +392,8 @@ dump_step(struct dp_worker *w)
 	if (s->dumped >= __atomic_load_n(&s->dump_allow, __ATOMIC_RELAXED) ||
 	    rte_ring_free_count(s->out) < 2 * DUMP_STEP)
 		return 0;
-	n = conn_foreach(w->conns, &s->dump_cursor, DUMP_STEP, dump_one, w);
-	if (s->dump_cursor == CONN_ITER_END) {
-		s->dump_cursor = 0;
+	if (dump_walk(w, &n))
 		__atomic_store_n(&s->dump_done, req, __ATOMIC_RELEASE);
-	}
 	return n + 1;
 }
 
@@ -450,6 +551,158 @@ install_conn(struct dp_ctx *dp, struct dp_worker *w,
 	return LB_SYNC_ADDED;
 }
 
+/* ---- backup: installing an IPv6 (or NAT64) connection ---- */
+
+/* Does d have r's server address (IPv6, or NAT64's IPv4)? */
+static bool
+dest_addr_is(const struct lb_dest_snap *d, const struct lb_sync_rec *r)
+{
+	if (r->flags & LB_SYNC_F_SERVER4)
+		return d->addr.family == AF_INET &&
+		       d->addr.v4.s_addr == r->daddr;
+	return d->addr.family == AF_INET6 &&
+	       memcmp(d->addr.v6.s6_addr, r->daddr6, 16) == 0;
+}
+
+static const struct lb_dest_snap *
+rec_dest6(const struct lb_svc_snap *svc, const struct lb_sync_rec *r)
+{
+	const struct lb_dest_snap *d;
+	uint32_t i;
+
+	for (i = 0; i < svc->n_dests; i++) {
+		d = &svc->dests[i];
+		if (dest_addr_is(d, r) && d->fwd == r->fwd &&
+		    (d->port == r->dport ||
+		     (d->port == 0 && r->dport == r->vport)))
+			return d;
+	}
+	return NULL;
+}
+
+/* Whether r has a local address and port (full NAT, NAT64). */
+static bool
+rec_local(const struct lb_sync_rec *r)
+{
+	return r->fwd == CONN_FWD_FNAT || r->fwd == CONN_FWD_SNAT ||
+	       (r->fwd == CONN_FWD_NAT && (r->flags & LB_SYNC_F_SERVER4));
+}
+
+/* r's server-side key as lb6.c makes it: server -> local address
+ * (full NAT, NAT64), server -> client (NAT); false: none (DR, TUNNEL). */
+static bool
+rec6_out_key(const struct lb_sync_rec *r, struct conn6_key *out)
+{
+	if (r->flags & LB_SYNC_F_SERVER4) {
+		if (!rec_local(r))
+			return false;
+		conn6_key4(out, r->daddr, r->laddr, r->dport, r->lport,
+			   r->proto);
+	} else if (r->fwd == CONN_FWD_FNAT) {
+		conn6_key6(out, r->daddr6, r->laddr6, r->dport, r->lport,
+			   r->proto);
+	} else if (r->fwd == CONN_FWD_NAT) {
+		conn6_key6(out, r->daddr6, r->caddr6, r->dport, r->cport,
+			   r->proto);
+	} else {
+		return false;
+	}
+	return true;
+}
+
+static bool
+same_binding6(const struct conn6_table *tb, const struct conn *c,
+	      const struct lb_dest_snap *d, const struct conn6_key *out)
+{
+	struct conn6_key o;
+
+	if (conn_priv((struct conn *)c)->dest != d->dest || c->fwd != d->fwd ||
+	    (out != NULL) != conn6_has_out(tb, c))
+		return false;
+	if (out == NULL)
+		return true;
+	conn6_key_get(tb, c, CONN_SIDE_OUT, &o);
+	return memcmp(&o, out, sizeof(o)) == 0;
+}
+
+/* An existing entry c bound as r says: r's state, seen now. */
+static enum lb_sync_result
+update6(struct dp_worker *w, struct conn *c, const struct lb_sync_rec *r)
+{
+	if (c->state != r->state)
+		lb6_set_state(w, c, r->state);
+	conn_touch(c, w->now_ms);
+	c->flags |= LB_CONN_F_SYNCED;
+	mark_reported(w, c);
+	w->sync.updated++;
+	return LB_SYNC_UPDATED;
+}
+
+static enum lb_sync_result
+install_conn6(struct dp_ctx *dp, struct dp_worker *w,
+	      const struct lb_svc_snap *svc, const struct lb_dest_snap *d,
+	      const struct lb_sync_rec *r)
+{
+	struct conn6_table *tb = lb6_table(w);
+	struct conn6_key in, out;
+	const struct conn6_key *outp = NULL;
+	struct conn *c;
+	bool reply;
+
+	if (tb == NULL)
+		return drop(w, SYNC_DROP_TABLE_FULL);
+	/* the reply to LIP:lport is steered here by its port */
+	if (rec_local(r) && steer_lport_owner(rte_be_to_cpu_16(r->lport),
+					      dp->n_workers) != (int)w->id)
+		return drop(w, SYNC_DROP_WORKERS);
+	conn6_key6(&in, r->caddr6, r->vaddr6, r->cport, r->vport, r->proto);
+	if (rec6_out_key(r, &out))
+		outp = &out;
+	c = conn6_lookup(tb, &in, &reply);
+	if (c != NULL && (reply || is_template(c)))
+		return drop(w, SYNC_DROP_CONFLICT);
+	if (c != NULL && !same_binding6(tb, c, d, outp)) {
+		lb6_conn_drop(w, c);	/* the master chose anew */
+		c = NULL;
+	}
+	if (c != NULL)
+		return update6(w, c, r);
+	c = conn6_new(tb, &in, outp, r->state, w->now_ms);
+	if (c == NULL)
+		return drop(w, rte_errno == ENOSPC ? SYNC_DROP_TABLE_FULL :
+			       rte_errno == EEXIST ? SYNC_DROP_CONFLICT :
+						     SYNC_DROP_BAD_RECORD);
+	lb_conn_bind(w, c, svc, d, NULL);
+	c->flags |= LB_CONN_F_SYNCED;
+	mark_reported(w, c);
+	w->sync.installed++;
+	return LB_SYNC_ADDED;
+}
+
+static const struct lb_svc_snap *
+rec6_svc(const struct dp_ctx *dp, const struct lb_sync_rec *r)
+{
+	return lb_svc_lookup6(lb_snap_get(dp->lb), r->proto, r->vaddr6,
+			      r->vport);
+}
+
+static enum lb_sync_result
+install6(struct dp_ctx *dp, struct dp_worker *w, const struct lb_sync_rec *r)
+{
+	const struct lb_svc_snap *svc;
+	const struct lb_dest_snap *d;
+
+	if (r->flags & LB_SYNC_F_TEMPLATE)
+		return drop(w, SYNC_DROP_BAD_RECORD);
+	svc = rec6_svc(dp, r);
+	if (svc == NULL)
+		return drop(w, SYNC_DROP_UNKNOWN_SERVICE);
+	d = rec_dest6(svc, r);
+	if (d == NULL)
+		return drop(w, SYNC_DROP_UNKNOWN_DEST);
+	return install_conn6(dp, w, svc, d, r);
+}
+
 static bool
 rec_state_valid(const struct lb_sync_rec *r)
 {
@@ -485,6 +738,10 @@ lb_sync_install(struct dp_ctx *dp, struct dp_worker *w,
 
 	if (!rec_state_valid(r))
 		return drop(w, SYNC_DROP_BAD_RECORD);
+	if (r->flags & LB_SYNC_F_IPV6) {
+		res = install6(dp, w, r);
+		goto out;
+	}
 	svc = lb_svc_lookup(lb_snap_get(dp->lb), r->proto, r->vaddr,
 			    r->vport);
 	if (svc == NULL)
@@ -496,18 +753,44 @@ lb_sync_install(struct dp_ctx *dp, struct dp_worker *w,
 		res = install_tmpl(w, svc, d, r);
 	else
 		res = install_conn(dp, w, svc, d, r);
+out:
 	if (res != LB_SYNC_DROPPED)
 		count_lag(w, r);
 	return res;
+}
+
+/* lb_sync_owner() for an IPv6 record: lb6.c's rule for its client. */
+static bool
+owner6(const struct dp_ctx *dp, const struct lb_sync_rec *r,
+       unsigned int *owner, enum sync_drop *why)
+{
+	const struct lb_svc_snap *svc = rec6_svc(dp, r);
+	struct conn6_key k;
+
+	if (r->flags & LB_SYNC_F_TEMPLATE) {
+		*why = SYNC_DROP_BAD_RECORD;
+		return false;
+	}
+	if (svc == NULL) {
+		*why = SYNC_DROP_UNKNOWN_SERVICE;
+		return false;
+	}
+	conn6_key6(&k, r->caddr6, r->vaddr6, r->cport, r->vport, r->proto);
+	return lb6_owner(dp, svc, &k, owner);
 }
 
 bool
 lb_sync_owner(const struct dp_ctx *dp, const struct lb_sync_rec *r,
 	      unsigned int *owner, enum sync_drop *why)
 {
-	const struct lb_svc_snap *svc;
+	const struct lb_svc_snap *svc = NULL;
 	int lp;
 
+	if (r->flags & LB_SYNC_F_IPV6) {
+		if (!owner6(dp, r, owner, why))
+			return false;
+		goto lport;
+	}
 	svc = lb_svc_lookup(lb_snap_get(dp->lb), r->proto, r->vaddr,
 			    r->vport);
 	if (svc == NULL) {
@@ -519,8 +802,8 @@ lb_sync_owner(const struct dp_ctx *dp, const struct lb_sync_rec *r,
 					 dp->n_workers);
 	else
 		*owner = lb_svc_owner(svc, r->caddr, r->cport, dp->n_workers);
-	if (!(r->flags & LB_SYNC_F_TEMPLATE) &&
-	    (r->fwd == CONN_FWD_FNAT || r->fwd == CONN_FWD_SNAT)) {
+lport:
+	if (!(r->flags & LB_SYNC_F_TEMPLATE) && rec_local(r)) {
 		lp = steer_lport_owner(rte_be_to_cpu_16(r->lport),
 				       dp->n_workers);
 		if (lp != (int)*owner) {
