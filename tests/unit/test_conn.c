@@ -124,7 +124,6 @@ test_both_keys(void **state)
 	assert_int_equal(c->last_seen, 5000);
 	assert_int_equal(c->flags, CONN_F_LIVE);
 	assert_int_equal(c->aux, 0);
-	assert_int_equal(conn_counters(t, c)->pkts[CONN_SIDE_IN], 0);
 
 	assert_ptr_equal(conn_lookup4(t, &in, &reply), c);
 	assert_false(reply);
@@ -640,12 +639,11 @@ test_memory_per_conn(void **state)
 	per = (double)conn_table_memory(t) / cap;
 	per_heap = (double)heap / cap;
 	printf("[ INFO     ] conn table, %u IPv4 connections: %zu bytes, "
-	       "%.2f bytes per connection (heap: %.2f); entry %zu, counters "
-	       "%zu, index %.2f\n", cap, conn_table_memory(t), per, per_heap,
-	       sizeof(struct conn), sizeof(struct conn_counters),
-	       per - sizeof(struct conn) - sizeof(struct conn_counters));
-	assert_true(per <= 128.0);
-	assert_true(per_heap <= 128.0);
+	       "%.2f bytes per connection (heap: %.2f); entry %zu, index %.2f\n",
+	       cap, conn_table_memory(t), per, per_heap, sizeof(struct conn),
+	       per - sizeof(struct conn));
+	assert_true(per <= 96.0);
+	assert_true(per_heap <= 96.0);
 	/* what was promised holds when full: every insert and lookup */
 	for (i = 0; i < cap; i++)
 		assert_non_null(add_fnat(t, i, TCP_S_ESTABLISHED, 0));
@@ -685,7 +683,6 @@ test_no_alloc(void **state)
 		conn_touch(c, i + 1);
 		conn_set_state(t, c, i & 1 ? TCP_S_ESTABLISHED : TCP_S_CLOSE,
 			       i + 1);
-		conn_counters(t, c)->pkts[CONN_SIDE_IN]++;
 	}
 	for (i = 0; i < 32; i++) {
 		struct conn_key4 in, out;

@@ -366,17 +366,12 @@ conn_table_create(struct conn_table **tp, const char *name,
 	t->entries = rte_zmalloc_socket("conn_entries",
 					((size_t)capacity + 1) * sizeof(struct conn),
 					RTE_CACHE_LINE_SIZE, socket);
-	t->counters = rte_zmalloc_socket("conn_counters",
-					 ((size_t)capacity + 1) *
-						 sizeof(struct conn_counters),
-					 RTE_CACHE_LINE_SIZE, socket);
-	if (t->buckets == NULL || t->entries == NULL || t->counters == NULL) {
+	if (t->buckets == NULL || t->entries == NULL) {
 		conn_table_free(t);
 		return -ENOMEM;
 	}
 	t->memory = sizeof(*t) + nb * sizeof(struct conn_bucket) +
-		    ((size_t)capacity + 1) *
-			    (sizeof(struct conn) + sizeof(struct conn_counters));
+		    ((size_t)capacity + 1) * sizeof(struct conn);
 	t->seed[0] = rte_rand();
 	t->seed[1] = rte_rand();
 	t->seed[2] = rte_rand();
@@ -392,7 +387,6 @@ conn_table_free(struct conn_table *t)
 		return;
 	rte_free(t->buckets);
 	rte_free(t->entries);
-	rte_free(t->counters);
 	rte_free(t);
 }
 
@@ -484,7 +478,6 @@ entry_new(struct conn_table *t, const struct conn_key4 *in,
 		c->own_timeout = RTE_MIN(timeout, CONN_MAX_TIMEOUT_MS);
 	}
 	c->last_seen = now;
-	memset(&t->counters[idx], 0, sizeof(t->counters[idx]));
 
 	index_insert(t, in, idx << 1 | CONN_SIDE_IN);
 	if (out != NULL)
@@ -524,16 +517,19 @@ conn_lookup4(struct conn_table *t, const struct conn_key4 *k, bool *is_reply)
  * Three passes over a chunk, so that each pass's cache misses overlap:
  * hash and prefetch the buckets; match signatures and prefetch the
  * first candidate entry (or, when none matches in a bucket that
- * overflowed, the next bucket); compare keys.  A key whose home bucket
- * has overflowed finishes with the ordinary probe.
+ * overflowed, the next bucket); compare keys.  The second pass keeps
+ * the first candidate's reference, so the usual hit (one candidate, the
+ * right one) reads the bucket once and costs one compare; other
+ * candidates and overflowed buckets finish with the ordinary probe.
  */
 unsigned int
 conn_lookup4_bulk(struct conn_table *t, const struct conn_key4 *keys,
 		  unsigned int n, struct conn **conns, bool *is_reply)
 {
-	uint32_t b[BULK_CHUNK];
+	const struct conn_bucket *bk[BULK_CHUNK];
+	uint32_t ref[BULK_CHUNK];
 	uint16_t sig[BULK_CHUNK];
-	uint8_t match[BULK_CHUNK];
+	struct conn *const entries = t->entries;
 	unsigned int base, i, cnt, hits = 0;
 
 	for (base = 0; base < n; base += cnt) {
@@ -543,43 +539,38 @@ conn_lookup4_bulk(struct conn_table *t, const struct conn_key4 *keys,
 		for (i = 0; i < cnt; i++) {
 			uint64_t h = key_hash(t, &k[i]);
 
-			b[i] = hash_bucket(t, h);
+			bk[i] = &t->buckets[hash_bucket(t, h)];
 			sig[i] = hash_sig(h);
-			rte_prefetch0(&t->buckets[b[i]]);
+			rte_prefetch0(bk[i]);
 		}
 		for (i = 0; i < cnt; i++) {
-			const struct conn_bucket *bk = &t->buckets[b[i]];
-			unsigned int m = sig_match(bk, sig[i]);
+			unsigned int m = sig_match(bk[i], sig[i]);
 
-			match[i] = (uint8_t)m;
-			if (likely(m != 0))
-				rte_prefetch0(slot_conn(t,
-						bk->ref[__builtin_ctz(m)]));
-			else if (bk->ovf != 0)
-				rte_prefetch0(&t->buckets[bucket_next(t, b[i])]);
-		}
-		for (i = 0; i < cnt; i++) {
-			const struct conn_bucket *bk = &t->buckets[b[i]];
-			unsigned int m = match[i];
-			struct conn *c = NULL;
-			bool reply = false;
-
-			for (; m != 0; m &= m - 1) {
-				uint32_t ref = bk->ref[__builtin_ctz(m)];
-				struct conn *e = slot_conn(t, ref);
-
-				if (entry_has_key(e, ref & 1, &k[i])) {
-					c = e;
-					reply = ref & 1;
-					break;
-				}
+			if (likely(m != 0)) {
+				ref[i] = bk[i]->ref[__builtin_ctz(m)];
+				rte_prefetch0(&entries[ref[i] >> 1]);
+			} else {
+				/* ref 0 (entry 0 is never used): none */
+				ref[i] = 0;
+				if (bk[i]->ovf != 0)
+					rte_prefetch0(&t->buckets[bucket_next(t,
+						(uint32_t)(bk[i] - t->buckets))]);
 			}
-			if (c == NULL && unlikely(bk->ovf != 0))
-				c = probe_find(t, bucket_next(t, b[i]), sig[i],
-					       &k[i], &reply);
+		}
+		for (i = 0; i < cnt; i++) {
+			struct conn *c = &entries[ref[i] >> 1];
+			bool reply = ref[i] & 1;
+
+			if (unlikely(ref[i] == 0 ||
+				     !entry_has_key(c, reply, &k[i]))) {
+				uint32_t b = (uint32_t)(bk[i] - t->buckets);
+
+				reply = false;
+				c = probe_find(t, b, sig[i], &k[i], &reply);
+			}
 			conns[base + i] = c;
 			if (is_reply != NULL)
-				is_reply[base + i] = c != NULL && reply;
+				is_reply[base + i] = reply;
 			hits += c != NULL;
 		}
 	}

@@ -127,16 +127,6 @@ struct conn {
 } __rte_cache_aligned;
 
 /**
- * Traffic counters of a connection, kept beside the entries (same
- * index) so the entry stays one cache line.  [enum conn_side]: IN
- * counts client->server packets, OUT the replies.
- */
-struct conn_counters {
-	uint64_t pkts[2];
-	uint64_t bytes[2];
-};
-
-/**
  * Called for each connection that times out.  Returns false to let the
  * table free it, true to keep it for another timeout (a persistence
  * template that still controls connections).
@@ -148,7 +138,6 @@ struct conn_bucket;
 struct conn_table {
 	struct conn_bucket *buckets;
 	struct conn *entries;		/* capacity + 1; [0] is never used */
-	struct conn_counters *counters;	/* same index as entries */
 	uint32_t n_buckets;
 	uint32_t capacity;
 	uint32_t count;
@@ -185,8 +174,7 @@ void conn_table_set_timeouts(struct conn_table *t,
 /**
  * Add a connection with its in key and its out key (NULL: none, for DR
  * and TUNNEL), both of the same protocol, in the given initial state,
- * seen at now.  Every field not set from the arguments is zero, the
- * counters too.  NULL with rte_errno ENOSPC when the table is full (the
+ * seen at now.  Every field not set from the arguments is zero.  NULL with rte_errno ENOSPC when the table is full (the
  * caller counts it), EEXIST when a key is already there, EINVAL when
  * the two keys differ in protocol or are the same.
  */
@@ -269,13 +257,6 @@ conn_from_ref(const struct conn_table *t, uint32_t ref)
 	return (c->flags & CONN_F_LIVE) ? c : NULL;
 }
 
-/** The counters of c. */
-static inline struct conn_counters *
-conn_counters(const struct conn_table *t, const struct conn *c)
-{
-	return &t->counters[c - t->entries];
-}
-
 /** Rebuild the key of one side of c (the out key of a NO_OUT entry is
  * zero but for the protocol). */
 void conn_key4_get(const struct conn *c, enum conn_side side,
@@ -331,7 +312,7 @@ unsigned int conn_foreach(const struct conn_table *t, uint32_t *cursor,
  */
 int conn_table_check(struct conn_table *t);
 
-/** Bytes of memory the table holds, index and counters included. */
+/** Bytes of memory the table holds, index included. */
 size_t conn_table_memory(const struct conn_table *t);
 
 #endif /* DPLB_CONN_H */

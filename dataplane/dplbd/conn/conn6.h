@@ -9,8 +9,8 @@
  * there under a synthetic IPv4 key that names its slot here and
  * nothing else, with no out key.  That entry carries what the load
  * balancer reads and writes for any connection (state, fwd, flags,
- * svc_id, aux, priv, last_seen, counters); conn_touch(),
- * conn_set_state(), conn_counters() and the timing wheel work on it
+ * svc_id, aux, priv, last_seen); conn_touch(),
+ * conn_set_state() and the timing wheel work on it
  * unchanged, against conn6_life(t).  The entry is marked CONN_F_IPV6;
  * it also has CONN_F_NO_OUT (in life), whatever its keys here:
  * conn6_has_out() tells whether it has a server-side key.
@@ -18,7 +18,7 @@
  * What IPv6 adds lives here, by slot: the two 40-byte keys (client ->
  * VIP, server -> local address; either side IPv4 for NAT64) and an
  * rte_hash of both keys to the slot and side.  Per connection: the
- * 64-byte entry and its 32 bytes of counters, 80 bytes of keys, 8 of
+ * 64-byte entry (and its index slot in life), 80 bytes of keys, 8 of
  * slot maps, and rte_hash's two keys (docs/conn-table.md measures it).
  *
  * One table per worker, no locks; functions return 0 or a negative
@@ -79,7 +79,7 @@ int conn6_table_create(struct conn6_table **t, const char *name,
 void conn6_table_free(struct conn6_table *t);
 
 /** The conn_table holding the entries: for conn_touch(),
- * conn_set_state(), conn_counters(), conn_table_set_timeouts(). */
+ * conn_set_state(), conn_table_set_timeouts(). */
 static inline struct conn_table *
 conn6_life(const struct conn6_table *t)
 {

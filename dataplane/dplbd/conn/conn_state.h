@@ -105,8 +105,16 @@ tcp_state_row(uint8_t tcp_flags)
 static inline enum tcp_state
 tcp_state_next(enum tcp_state cur, enum conn_dir dir, uint8_t tcp_flags)
 {
-	int row = tcp_state_row(tcp_flags);
+	int row;
 
+	/* The established flow's usual segment, the table's own answer in
+	 * every direction (ACK row, or no row: unchanged), without
+	 * choosing a row: test_conn_state checks all 256 flag bytes. */
+	if (__builtin_expect(cur == TCP_S_ESTABLISHED &&
+			     !(tcp_flags & (CONN_TCP_RST | CONN_TCP_SYN |
+					    CONN_TCP_FIN)), 1))
+		return cur;
+	row = tcp_state_row(tcp_flags);
 	if (row < 0 || __builtin_expect((unsigned int)cur >= TCP_STATE_COUNT ||
 					(unsigned int)dir >= CONN_DIR_COUNT, 0))
 		return cur;

@@ -189,6 +189,7 @@ pipeline_rx_burst(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
 		  struct rte_mbuf **pkts, uint16_t n)
 {
 	struct trace_session *s = trace_armed(w);	/* once a burst */
+	struct net_dst_memo memo = { 0, NULL };
 	struct lb_burst b;
 	unsigned int base, i;
 
@@ -205,7 +206,7 @@ pipeline_rx_burst(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
 					pkts[base + i + PREFETCH_AHEAD], void *));
 			w->stats.rx_bytes += rte_pktmbuf_pkt_len(m);
 			b.pkts[i] = m;
-			b.r[i] = net_ipv4_usual(dp, port, m, &b.ip[i]);
+			b.r[i] = net_ipv4_usual(dp, port, m, &b.ip[i], &memo);
 		}
 		lb_burst_lookup(dp, w, &b);
 		pipeline_finish(dp, w, &b);

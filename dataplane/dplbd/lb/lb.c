@@ -275,7 +275,7 @@ lb_tunnel_xmit(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 }
 
 /* Client -> real server, by the connection's forwarding mode. */
-static void
+static __rte_always_inline void
 lb_xmit_in(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 	   struct rte_ipv4_hdr *ip, struct l4_view *v, struct conn *c)
 {
@@ -356,7 +356,7 @@ lb_expire_quiescent(struct dp_worker *w, struct rte_mbuf *m, struct conn *c)
 }
 
 /* Real server -> client (FNAT, NAT): back to the VIP's face. */
-static void
+static __rte_always_inline void
 lb_reply(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 	 struct rte_ipv4_hdr *ip, struct l4_view *v, struct conn *c)
 {
@@ -412,7 +412,7 @@ lb_may_create(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 	return true;
 }
 
-static void
+static __rte_always_inline void
 lb_inbound(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 	   struct rte_ipv4_hdr *ip, struct l4_view *v,
 	   const struct lb_svc_snap *svc, const struct conn_key4 *key,
@@ -588,16 +588,41 @@ lb_transit_act(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 	return LB_CONSUMED;
 }
 
+/*
+ * The last service lookup of a burst: packets in a row to the same
+ * VIP:port (the usual client burst) look it up once.  k is 0 before
+ * the first: no held packet has protocol 0.
+ */
+struct svc_memo {
+	uint64_t k;
+	const struct lb_svc_snap *svc;
+};
+
+static __rte_always_inline const struct lb_svc_snap *
+svc_memo_lookup(struct svc_memo *memo, const struct lb_snap *snap,
+		const struct conn_key4 *key)
+{
+	uint64_t k = (uint64_t)key->dst_addr << 32 |
+		     (uint32_t)key->dst_port << 8 | key->proto;
+
+	if (k != memo->k) {
+		memo->k = k;
+		memo->svc = lb_svc_lookup(snap, key->proto, key->dst_addr,
+					  key->dst_port);
+	}
+	return memo->svc;
+}
+
 /* The owner of a local packet and its service; false when it is not
  * load-balanced traffic (no service, not a full-NAT port). */
 static __rte_always_inline bool
 lb_local_owner(struct dp_ctx *dp, const struct lb_snap *snap,
-	       const struct conn_key4 *key, const struct lb_svc_snap **svc,
-	       unsigned int *owner)
+	       struct svc_memo *memo, const struct conn_key4 *key,
+	       const struct lb_svc_snap **svc, unsigned int *owner)
 {
 	int lp;
 
-	*svc = lb_svc_lookup(snap, key->proto, key->dst_addr, key->dst_port);
+	*svc = svc_memo_lookup(memo, snap, key);
 	if (*svc != NULL) {
 		*owner = lb_svc_owner(*svc, key->src_addr, key->src_port,
 				      dp->n_workers);
@@ -638,7 +663,8 @@ lb_input_local(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
 		return LB_CONSUMED;
 	}
 	key_from_packet(ip, &v, &key);
-	if (!lb_local_owner(dp, snap, &key, &svc, &owner))
+	if (!lb_local_owner(dp, snap, &(struct svc_memo){ 0, NULL }, &key,
+			    &svc, &owner))
 		return LB_PASS;
 	c = lb_front(dp, w, port, m, owner, &key, &reply, &steered);
 	if (steered)
@@ -706,7 +732,7 @@ enum burst_kind {
  */
 static __rte_always_inline void
 burst_hold(struct dp_ctx *dp, struct dp_worker *w, const struct lb_snap *snap,
-	   struct lb_burst *b, unsigned int i)
+	   struct svc_memo *memo, struct lb_burst *b, unsigned int i)
 {
 	unsigned int j = b->n_held, owner;
 	struct rte_ipv4_hdr *ip = b->ip[i];
@@ -739,7 +765,7 @@ burst_hold(struct dp_ctx *dp, struct dp_worker *w, const struct lb_snap *snap,
 			return;
 		owner = steer_by_client(key->dst_addr, key->dst_port,
 					dp->n_workers);
-	} else if (!lb_local_owner(dp, snap, key, &h->svc, &owner)) {
+	} else if (!lb_local_owner(dp, snap, memo, key, &h->svc, &owner)) {
 		return;
 	}
 owned:
@@ -759,6 +785,7 @@ lb_burst_lookup(struct dp_ctx *dp, struct dp_worker *w, struct lb_burst *b)
 {
 	const struct lb_snap *snap = lb_snap_get(dp->lb);
 	struct conn_table *t = w->conns;
+	struct svc_memo memo = { 0, NULL };
 	unsigned int i;
 
 	b->n_held = 0;
@@ -768,7 +795,7 @@ lb_burst_lookup(struct dp_ctx *dp, struct dp_worker *w, struct lb_burst *b)
 		return;
 	}
 	for (i = 0; i < b->n; i++)
-		burst_hold(dp, w, snap, b, i);
+		burst_hold(dp, w, snap, &memo, b, i);
 	if (b->n_held != 0)
 		conn_lookup4_bulk(t, b->keys, b->n_held, b->conns, b->reply);
 	/* An earlier packet of the burst may add or remove a connection:

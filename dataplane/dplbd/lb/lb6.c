@@ -161,17 +161,14 @@ lb6_follow(struct dp_worker *w, struct conn *c, const struct l4_view *v,
 	}
 }
 
-/* The service's and the dest's counters, and the connection's. */
+/* The service's and the dest's counters. */
 static void
 lb6_count(struct dp_worker *w, struct conn *c, bool in, uint32_t bytes)
 {
 	struct lb_dest *d = conn_priv(c)->dest;
 	struct lb_stats *ds = &d->pcpu[w->id].st;
 	struct lb_stats *ss = &d->svc->pcpu[w->id].st;
-	struct conn_counters *cc = conn_counters(conn6_life(tables[w->id]), c);
 
-	cc->pkts[in ? CONN_SIDE_IN : CONN_SIDE_OUT]++;
-	cc->bytes[in ? CONN_SIDE_IN : CONN_SIDE_OUT] += bytes;
 	if (in) {
 		ds->inpkts++;
 		ds->inbytes += bytes;

@@ -9,9 +9,7 @@
 
 #define ETH_LEN sizeof(struct rte_ether_hdr)
 
-/* Each worker's neighbour cache (neigh.h), by worker id: a worker
- * touches only its own. */
-static struct neigh_cache nh_cache[DP_MAX_WORKERS];
+struct neigh_cache net_nh_cache[DP_MAX_WORKERS];
 
 /* The software check, unrolled for the usual header without options. */
 static inline bool
@@ -120,34 +118,6 @@ ipv4_local(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
 	return NET_CONSUMED;
 }
 
-/* Route-resolved send: next hop's MAC, our source MAC, our tx queue. */
-static __rte_always_inline void
-output(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
-       const struct route_slot *r, rte_be32_t dst)
-{
-	const struct dp_port *out = &dp->ports[r->port];
-	rte_be32_t nexthop = r->gw != 0 ? r->gw : dst;
-	const struct rte_ether_addr *mac;
-	struct rte_ether_hdr *eth;
-
-	mac = neigh_cache_get4(&dp->neigh, &nh_cache[w->id], r->port, nexthop);
-	if (unlikely(mac == NULL)) {
-		dp_to_slow(dp, w, m, SLOW_RESOLVE, r->port, nexthop);
-		return;
-	}
-	eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
-	eth->dst_addr = *mac;
-	eth->src_addr = out->mac;
-	dp_tx(w, out->port_id, m);
-}
-
-void
-ipv4_output(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
-	    const struct route_slot *r, rte_be32_t dst)
-{
-	output(dp, w, m, r, dst);
-}
-
 /* Sent whole, or in fragments when it is too big and may be cut. */
 static void
 output_sized(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
@@ -157,7 +127,7 @@ output_sized(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 	uint16_t mtu = dp->ports[r->port].tx_mtu;
 
 	if (likely(rte_be_to_cpu_16(ip->total_length) <= mtu))
-		output(dp, w, m, r, dst);
+		ipv4_output(dp, w, m, r, dst);
 	else if (ip->fragment_offset & RTE_BE16(RTE_IPV4_HDR_DF_FLAG))
 		dp_drop(w, m, DROP_TOO_BIG);
 	else

@@ -16,6 +16,7 @@
 #define DPLB_NEIGH_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -146,8 +147,11 @@ struct neigh_cache_slot {
 		};
 		uint64_t tag;		/* the three, compared at once */
 	};
-	struct rte_ether_addr mac;
-	uint16_t pad;
+	/* mac then src: the frame's first 12 bytes, written as one copy */
+	struct rte_ether_addr mac;	/* the neighbour's */
+	struct rte_ether_addr src;	/* the caller's, given at the fill */
+	uint16_t tx_port;		/* the caller's, given at the fill */
+	uint8_t pad[10];
 };
 
 struct neigh_cache {
@@ -208,10 +212,12 @@ neigh_cache_slot4(struct neigh_cache *c, uint16_t port, rte_be32_t ip)
 			(32 - NEIGH_CACHE_BITS)];
 }
 
-/* The miss: from the table into slot s. */
-static inline const struct rte_ether_addr *
+/* The miss: from the table into slot s, with the caller's source MAC
+ * and tx port (src NULL: zero). */
+static inline const struct neigh_cache_slot *
 neigh_cache_fill4(const struct neigh_table *nt, struct neigh_cache_slot *s,
-		  uint16_t port, rte_be32_t ip)
+		  uint16_t port, rte_be32_t ip,
+		  const struct rte_ether_addr *src, uint16_t tx_port)
 {
 	struct rte_ether_addr mac;
 
@@ -222,30 +228,54 @@ neigh_cache_fill4(const struct neigh_table *nt, struct neigh_cache_slot *s,
 		return NULL;
 	s->tag = neigh_cache_tag4(port, ip);
 	s->mac = mac;
-	return &s->mac;
+	if (src != NULL)
+		s->src = *src;
+	else
+		memset(&s->src, 0, sizeof(s->src));
+	s->tx_port = tx_port;
+	return s;
 }
 
 /**
- * The MAC of ip on port through a worker's cache c (c is the caller's
- * own, zeroed before first use), or NULL when it is not resolved: the
- * answer of neigh_lookup4(), valid until the caller's next lookup.
+ * The slot of ip on port in a worker's cache c (c is the caller's own,
+ * zeroed before first use), or NULL when it is not resolved: its mac is
+ * the answer of neigh_lookup4(), valid until the caller's next lookup.
+ * A miss fills the slot with src (the caller's source MAC for this
+ * port, which must not change while the generation holds) and tx_port,
+ * so that mac and src are a ready Ethernet header's first 12 bytes.
+ * All of c's users must pass the same src and tx_port for a port.
  */
-static inline const struct rte_ether_addr *
-neigh_cache_get4(const struct neigh_table *nt, struct neigh_cache *c,
-		 uint16_t port, rte_be32_t ip)
+static __rte_always_inline const struct neigh_cache_slot *
+neigh_cache_get4_l2(const struct neigh_table *nt, struct neigh_cache *c,
+		    uint16_t port, rte_be32_t ip,
+		    const struct rte_ether_addr *src, uint16_t tx_port)
 {
 	uint32_t gen = __atomic_load_n(&nt->gen, __ATOMIC_ACQUIRE);
 	struct neigh_cache_slot *s;
 
-	RTE_BUILD_BUG_ON(sizeof(struct neigh_cache_slot) != 16);
+	RTE_BUILD_BUG_ON(sizeof(struct neigh_cache_slot) != 32);
+	RTE_BUILD_BUG_ON(offsetof(struct neigh_cache_slot, src) !=
+			 offsetof(struct neigh_cache_slot, mac) + 6);
 	if (unlikely(gen != c->gen)) {
 		memset(c->slot, 0, sizeof(c->slot));
 		c->gen = gen;
 	}
 	s = neigh_cache_slot4(c, port, ip);
 	if (likely(s->tag == neigh_cache_tag4(port, ip)))
-		return &s->mac;
-	return neigh_cache_fill4(nt, s, port, ip);
+		return s;
+	return neigh_cache_fill4(nt, s, port, ip, src, tx_port);
+}
+
+/** The MAC of ip on port through a worker's cache c, or NULL when it is
+ * not resolved (neigh_cache_get4_l2() without a source). */
+static inline const struct rte_ether_addr *
+neigh_cache_get4(const struct neigh_table *nt, struct neigh_cache *c,
+		 uint16_t port, rte_be32_t ip)
+{
+	const struct neigh_cache_slot *s =
+		neigh_cache_get4_l2(nt, c, port, ip, NULL, 0);
+
+	return s != NULL ? &s->mac : NULL;
 }
 
 /** neigh_lookup4() through a worker's cache c (same answers). */

@@ -25,6 +25,7 @@
 #define DPLB_NET_H
 
 #include <stdbool.h>
+#include <string.h>
 
 #include <rte_ether.h>
 #include <rte_ip.h>
@@ -32,6 +33,7 @@
 #include <rte_udp.h>
 
 #include "core/dp.h"
+#include "core/tx.h"
 #include "net/csum.h"
 #include "net/route.h"
 
@@ -66,9 +68,34 @@ void dp_to_twin(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
 void dp_to_slow(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 		enum slow_kind kind, uint16_t port, rte_be32_t nexthop);
 
-/** Send an IPv4 packet (Ethernet header present) along route r to dst. */
-void ipv4_output(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
-		 const struct route_slot *r, rte_be32_t dst);
+/* Each worker's neighbour cache (neigh.h), by worker id: a worker
+ * touches only its own.  Its slots hold the next hop's MAC and the out
+ * port's, so a send writes them as one 12-byte copy. */
+extern struct neigh_cache net_nh_cache[DP_MAX_WORKERS];
+
+/**
+ * Send an IPv4 packet (Ethernet header present) along route r to dst:
+ * the next hop's MAC and our source MAC from the worker's neighbour
+ * cache, then the port's tx buffer; a next hop not resolved yet goes
+ * to the main lcore (dp_to_slow()).  Inline: every packet leaves here.
+ */
+static __rte_always_inline void
+ipv4_output(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
+	    const struct route_slot *r, rte_be32_t dst)
+{
+	const struct dp_port *out = &dp->ports[r->port];
+	rte_be32_t nexthop = r->gw != 0 ? r->gw : dst;
+	const struct neigh_cache_slot *s;
+
+	s = neigh_cache_get4_l2(&dp->neigh, &net_nh_cache[w->id], r->port,
+				nexthop, &out->mac, out->port_id);
+	if (unlikely(s == NULL)) {
+		dp_to_slow(dp, w, m, SLOW_RESOLVE, r->port, nexthop);
+		return;
+	}
+	memcpy(rte_pktmbuf_mtod(m, void *), &s->mac, 2 * RTE_ETHER_ADDR_LEN);
+	dp_tx(w, s->tx_port, m);
+}
 /** Forward a transit packet along its route r as a router does. */
 void ipv4_forward(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 		  struct rte_ipv4_hdr *ip, const struct route_slot *r);
@@ -241,6 +268,35 @@ net_ipv4_cksum_good(const struct rte_mbuf *m, const struct rte_ipv4_hdr *ip)
 }
 
 /**
+ * What net_ipv4_usual() found of the last destination of a burst, so
+ * that packets in a row to one address (a client burst to a VIP) route
+ * once.  Per burst: the route table may change between bursts, never
+ * while a worker holds one.  Zeroed before the burst's first packet
+ * (0.0.0.0 never passes).
+ */
+struct net_dst_memo {
+	rte_be32_t dst;
+	const struct route_slot *r;	/* NULL: not the burst path's */
+};
+
+/* The destination's part of net_ipv4_usual(): a unicast address whose
+ * route is local, or transit but not a subnet broadcast. */
+static __rte_always_inline const struct route_slot *
+net_ipv4_usual_dst(const struct dp_ctx *dp, rte_be32_t dst)
+{
+	const struct route_slot *r;
+
+	if (unlikely((rte_be_to_cpu_32(dst) >> 28) == 0xe ||
+		     dst == RTE_BE32(0xffffffff)))
+		return NULL;
+	r = route_lookup(&dp->routes, dst);
+	if (unlikely(r == NULL || (r->type != ROUTE_LOCAL &&
+				   route_is_subnet_broadcast(r, dst))))
+		return NULL;
+	return r;
+}
+
+/**
  * The burst path's classification (core/pipeline.c): for a unicast
  * frame of one mbuf segment to port's MAC with an IPv4 header of 20 bytes that l2_input()
  * accepts whole (lengths, checksum, not a fragment), to a unicast
@@ -249,11 +305,11 @@ net_ipv4_cksum_good(const struct rte_mbuf *m, const struct rte_ipv4_hdr *ip)
  * route, with *ipp set and the Ethernet padding trimmed as l2_input()
  * does.  NULL for anything else, untouched: it takes l2_input().
  * ICMP echo requests to us are not excluded: the load balancer passes
- * ICMP back to the full path.
+ * ICMP back to the full path.  memo: the burst's (struct net_dst_memo).
  */
 static inline const struct route_slot *
 net_ipv4_usual(const struct dp_ctx *dp, uint16_t port, struct rte_mbuf *m,
-	       struct rte_ipv4_hdr **ipp)
+	       struct rte_ipv4_hdr **ipp, struct net_dst_memo *memo)
 {
 	const struct rte_ether_hdr *eth =
 		rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
@@ -274,16 +330,20 @@ net_ipv4_usual(const struct dp_ctx *dp, uint16_t port, struct rte_mbuf *m,
 	if (unlikely(tot < sizeof(*ip) || tot > avail ||
 		     !net_ipv4_cksum_good(m, ip) ||
 		     (ip->fragment_offset &
-		      RTE_BE16(RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK)) ||
-		     (rte_be_to_cpu_32(ip->dst_addr) >> 28) == 0xe ||
-		     ip->dst_addr == RTE_BE32(0xffffffff)))
+		      RTE_BE16(RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK))))
 		return NULL;
-	r = route_lookup(&dp->routes, ip->dst_addr);
-	if (unlikely(r == NULL || (r->type != ROUTE_LOCAL &&
-				   route_is_subnet_broadcast(r, ip->dst_addr))))
+	if (ip->dst_addr != memo->dst) {
+		memo->dst = ip->dst_addr;
+		memo->r = net_ipv4_usual_dst(dp, ip->dst_addr);
+	}
+	r = memo->r;
+	if (unlikely(r == NULL))
 		return NULL;
-	if (tot < avail)
-		rte_pktmbuf_trim(m, (uint16_t)(avail - tot));
+	if (tot < avail) {
+		/* one segment (checked above): no walk to the last */
+		m->data_len = (uint16_t)(sizeof(*eth) + tot);
+		m->pkt_len = sizeof(*eth) + tot;
+	}
 	return r;
 }
 

@@ -38,8 +38,11 @@
 static inline unsigned int
 steer_by_client(rte_be32_t addr, rte_be16_t port, unsigned int n_workers)
 {
-	uint64_t h = ((uint64_t)addr << 16 | port) * 0x9e3779b97f4a7c15ULL;
+	uint64_t h;
 
+	if (n_workers == 1)	/* the whole answer of one worker */
+		return 0;
+	h = ((uint64_t)addr << 16 | port) * 0x9e3779b97f4a7c15ULL;
 	/* Multiply-shift: the top bits are the well-mixed ones. */
 	return (unsigned int)(((h >> 32) * n_workers) >> 32);
 }
