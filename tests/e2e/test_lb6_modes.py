@@ -31,13 +31,14 @@ LIP6 = "2001:2:0:1::100"
 WEB_PORT = 8080
 FNAT_PORT, NAT_PORT, DR_PORT, UDP_PORT, ECHO_PORT = 80, 82, 83, 53, 5353
 UDP_NAT_PORT, UDP_DR_PORT = 54, 5354
+PNAT_PORT = 84      # NAT, persistent (the client's /64)
 SERVERS = (("rs1", RS1_IP6), ("rs2", RS2_IP6))
 
 
-def add_service(lab, proto, port, fwd, dport, group=None):
+def add_service(lab, proto, port, fwd, dport, group=None, **conf):
     extra = {"laddr_group": group} if group else {}
     lab.call("service.add", {"proto": proto, "vip": VIP6, "port": port,
-                             "sched": "rr", **extra})
+                             "sched": "rr", **extra, **conf})
     for _, addr in SERVERS:
         lab.call("dest.add", {"proto": proto, "vip": VIP6, "port": port,
                               "addr": addr, "dport": dport, "fwd": fwd})
@@ -59,6 +60,7 @@ def lb6(lab):
     add_service(lab, "tcp", FNAT_PORT, "fnat", WEB_PORT, "lg6")
     add_service(lab, "tcp", NAT_PORT, "nat", WEB_PORT)
     add_service(lab, "tcp", DR_PORT, "dr", DR_PORT)
+    add_service(lab, "tcp", PNAT_PORT, "nat", WEB_PORT, persistent=60)
     add_service(lab, "udp", UDP_PORT, "fnat", ECHO_PORT, "lg6")
     add_service(lab, "udp", UDP_NAT_PORT, "nat", ECHO_PORT)
     add_service(lab, "udp", UDP_DR_PORT, "dr", UDP_DR_PORT)
@@ -95,6 +97,17 @@ def test_nat6_conns_listed_with_the_client(lb6):
     assert mine and all(c["fwd"] == "nat" and
                         c["client"].startswith(f"[{CLIENT_IP6}]:")
                         for c in mine), mine
+
+
+def test_persistent_nat6_answers_found_on_the_nets_worker(lb6):
+    """The connections of a persistent service live with the owner of
+    the client's net, its answers first reach the owner of the client's
+    address and port: each candidate looks in turn (two workers)."""
+    out0 = svc_stats(lb6, "tcp", PNAT_PORT)["outpkts"]
+    counts = lb6.curl_counts(f"-6 http://[{VIP6}]:{PNAT_PORT}/", 30)
+    # every curl answered by the VIP, all by the net's one server
+    assert sum(counts.values()) == 30 and len(counts) == 1, counts
+    assert svc_stats(lb6, "tcp", PNAT_PORT)["outpkts"] - out0 >= 30 * 3
 
 
 def test_dr6_curls_round_robin(lb6):

@@ -504,6 +504,19 @@ reply_owners(const struct lb_snap *snap, rte_be32_t addr, rte_be16_t port,
 	return n;
 }
 
+uint8_t *
+lb_reply_hop(struct rte_mbuf *m, bool *fresh)
+{
+	uint8_t *hop = RTE_MBUF_DYNFIELD(m, hop_offset, uint8_t *);
+
+	*fresh = !(m->ol_flags & hop_flag);
+	if (*fresh) {
+		m->ol_flags |= hop_flag;
+		*hop = 0;
+	}
+	return hop;
+}
+
 /*
  * lb_front() for a packet to client addr:port that may be a NAT reply.
  * A reply does not name its service, and a persistent service's
@@ -521,6 +534,7 @@ lb_reply_front(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
 	uint8_t owners[LB_MAX_WORKERS], *hop;
 	unsigned int n;
 	struct conn *c;
+	bool fresh;
 
 	if (likely(snap->nat_persist_lens == 0 || dp->n_workers == 1))
 		return lb_front(dp, w, port, m,
@@ -528,10 +542,8 @@ lb_reply_front(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
 						dp->n_workers),
 				k, is_reply, steered);
 	n = reply_owners(snap, k->dst_addr, k->dst_port, dp->n_workers, owners);
-	hop = RTE_MBUF_DYNFIELD(m, hop_offset, uint8_t *);
-	if (!(m->ol_flags & hop_flag)) {
-		m->ol_flags |= hop_flag;
-		*hop = 0;
+	hop = lb_reply_hop(m, &fresh);
+	if (fresh) {
 		if (owners[0] != w->id)
 			return lb_front(dp, w, port, m, owners[0], k, is_reply,
 					steered);

@@ -620,6 +620,17 @@ lb6_out_key(struct dp_ctx *dp, struct dp_worker *w,
 
 /* ---- persistence (ipvsadm -p, -M: a prefix length for IPv6) ----------- */
 
+/* addr's first bits bits, the rest zero: a client's net */
+static void
+net6_mask(uint8_t net[16], const uint8_t addr[16], unsigned int bits)
+{
+	unsigned int i;
+
+	memcpy(net, addr, 16);
+	for (i = 0; i < 16; i++, bits = bits > 8 ? bits - 8 : 0)
+		net[i] &= bits >= 8 ? 0xff : (uint8_t)(0xff00 >> bits);
+}
+
 /* The template key of in's client net: client/netmask_len:0 -> VIP:vport
  * (vport 0 for a port-0 service).  No connection has it: a client's
  * source port 0 never makes one (lb_input_local6()). */
@@ -628,11 +639,8 @@ tmpl6_key(const struct lb_svc_snap *svc, const struct conn6_key *in,
 	  struct conn6_key *k)
 {
 	uint8_t net[16];
-	unsigned int bits = svc->netmask_len, i;
 
-	memcpy(net, in->src, 16);
-	for (i = 0; i < 16; i++, bits = bits > 8 ? bits - 8 : 0)
-		net[i] &= bits >= 8 ? 0xff : (uint8_t)(0xff00 >> bits);
+	net6_mask(net, in->src, svc->netmask_len);
 	conn6_key6(k, net, in->dst, 0, svc->vport, in->proto);
 }
 
@@ -768,6 +776,33 @@ lb6_client_owner(const struct dp_ctx *dp, const uint8_t addr[16],
 			       dp->n_workers);
 }
 
+/*
+ * Where a NAT connection to client addr:port may live, deduplicated (as
+ * lb.c's reply_owners()): owners[0] for plain services, then the owner
+ * of the client's net for each prefix of the persistent IPv6 services
+ * with NAT dests.  Returns how many.
+ */
+static unsigned int
+reply6_owners(const struct dp_ctx *dp, const struct lb_snap *snap,
+	      const uint8_t addr[16], rte_be16_t port, uint8_t *owners)
+{
+	unsigned int n = 1, i, bits, o;
+	uint64_t lens;
+	uint8_t net[16];
+
+	owners[0] = (uint8_t)lb6_client_owner(dp, addr, port);
+	for (i = 0; i < RTE_DIM(snap->nat_persist_lens6); i++) {
+		for (lens = snap->nat_persist_lens6[i];
+		     lens != 0 && n < dp->n_workers; lens &= lens - 1) {
+			bits = i * 64 + rte_bsf64(lens);
+			net6_mask(net, addr, bits);
+			o = lb6_client_owner(dp, net, 0);
+			if (memchr(owners, (int)o, n) == NULL)
+				owners[n++] = (uint8_t)o;
+		}
+	}
+	return n;
+}
 
 /*
  * The worker that owns a packet, as lb.c's lb_local_owner(): for a
@@ -1121,12 +1156,13 @@ lb_input_transit6(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
 	struct conn6_table *tb = tables[w->id];
 	uint32_t l4_len = XLAT_IPV6_HDR + rte_be_to_cpu_16(ip->payload_len) -
 			  l4_off;
+	uint8_t owners[LB_MAX_WORKERS], first = 0, *hop;
 	enum drop_reason why;
 	struct conn6_key key;
 	struct l4_view v;
-	unsigned int owner;
+	unsigned int owner, n;
 	struct conn *c;
-	bool reply;
+	bool reply, fresh;
 
 	if (tb == NULL ||
 	    ((snap == NULL || snap->n_svcs6 == 0) && conn6_count(tb) == 0))
@@ -1138,14 +1174,32 @@ lb_input_transit6(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
 	/* not a connection's if unreadable: the router's to judge */
 	if (!l4_parse6(proto, (uint8_t *)ip + l4_off, l4_len, &v, &why))
 		return LB_PASS;
-	/* a NAT answer: server -> client, owned by the client's side */
-	owner = lb6_client_owner(dp, ip->dst_addr, *v.dport);
+	/* a NAT answer: server -> client, owned by the client's side, or
+	 * by its net's for a persistent service: the candidates in turn
+	 * (lb_reply_front()) */
+	n = 0;
+	if (unlikely(snap != NULL && dp->n_workers > 1 &&
+		     (snap->nat_persist_lens6[0] | snap->nat_persist_lens6[1] |
+		      snap->nat_persist_lens6[2]) != 0))
+		n = reply6_owners(dp, snap, ip->dst_addr, *v.dport, owners);
+	if (n <= 1) {
+		owner = lb6_client_owner(dp, ip->dst_addr, *v.dport);
+		hop = &first;
+	} else {
+		hop = lb_reply_hop(m, &fresh);
+		owner = fresh ? owners[0] : w->id;
+	}
 	if (owner != w->id) {
 		dp_steer(dp, w, owner, port, m);
 		return LB_CONSUMED;
 	}
 	conn6_key6(&key, ip->src_addr, ip->dst_addr, *v.sport, *v.dport, proto);
 	c = conn6_lookup(tb, &key, &reply);
+	if (c == NULL && *hop + 1u < n && owners[*hop] == w->id) {
+		++*hop;
+		dp_steer(dp, w, owners[*hop], port, m);
+		return LB_CONSUMED;
+	}
 	if (c == NULL || !reply)
 		return LB_PASS;
 	lb6_out(dp, w, m, ip, proto, l4_off, l4_len, &v, c);

@@ -230,6 +230,14 @@ lb_svc_owner(const struct lb_svc_snap *svc, rte_be32_t addr, rte_be16_t port,
 }
 
 /**
+ * Which candidate owner a possible NAT reply has reached (lb.c's
+ * lb_reply_front() and lb6.c's transit path): the hop number riding in
+ * m, *fresh and set to 0 when m has not been steered along that detour
+ * yet.
+ */
+uint8_t *lb_reply_hop(struct rte_mbuf *m, bool *fresh);
+
+/**
  * lb_front() for a packet to client k->dst that may be a NAT reply
  * (lb.c says how the candidate owners are tried).
  */

@@ -335,6 +335,9 @@ table_build(const struct lb_store *st)
 
 		if (ss->vip.family == AF_INET6) {
 			lb_snap_insert6(t, ss);
+			if (svc_snap_has_nat_persist(ss))
+				t->nat_persist_lens6[ss->netmask_len / 64] |=
+					1ull << (ss->netmask_len % 64);
 			continue;
 		}
 		i = lb_svc_hash(ss->proto, ss->vip.v4.s_addr, ss->vport) & t->mask;

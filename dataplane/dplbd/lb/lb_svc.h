@@ -256,6 +256,9 @@ struct lb_snap {
 	uint32_t n_svcs6;
 	uint32_t n_port0_6;
 	const struct lb_svc_snap **slots6;
+	uint64_t nat_persist_lens6[3];	/* bit n of 0..128: a persistent
+					 * IPv6 service with a NAT dest
+					 * uses prefix /n */
 };
 
 /* ---- the store ------------------------------------------------------- */
