@@ -624,10 +624,8 @@ lb6_out_key(struct dp_ctx *dp, struct dp_worker *w,
 static void
 net6_mask(uint8_t net[16], const uint8_t addr[16], unsigned int bits)
 {
-	unsigned int i;
-
 	memcpy(net, addr, 16);
-	for (i = 0; i < 16; i++, bits = bits > 8 ? bits - 8 : 0)
+	for (unsigned int i = 0; i < 16; i++, bits = bits > 8 ? bits - 8 : 0)
 		net[i] &= bits >= 8 ? 0xff : (uint8_t)(0xff00 >> bits);
 }
 
@@ -776,12 +774,9 @@ lb6_client_owner(const struct dp_ctx *dp, const uint8_t addr[16],
 			       dp->n_workers);
 }
 
-/*
- * Where a NAT connection to client addr:port may live, deduplicated (as
- * lb.c's reply_owners()): owners[0] for plain services, then the owner
- * of the client's net for each prefix of the persistent IPv6 services
- * with NAT dests.  Returns how many.
- */
+/* Where a NAT connection to client addr:port may live, deduplicated, as
+ * lb.c's reply_owners(): owners[0], then its net's owner for each prefix
+ * of the persistent IPv6 services with NAT dests.  Returns how many. */
 static unsigned int
 reply6_owners(const struct dp_ctx *dp, const struct lb_snap *snap,
 	      const uint8_t addr[16], rte_be16_t port, uint8_t *owners)
@@ -791,7 +786,7 @@ reply6_owners(const struct dp_ctx *dp, const struct lb_snap *snap,
 	uint8_t net[16];
 
 	owners[0] = (uint8_t)lb6_client_owner(dp, addr, port);
-	for (i = 0; i < RTE_DIM(snap->nat_persist_lens6); i++) {
+	for (i = 0; snap != NULL && i < RTE_DIM(snap->nat_persist_lens6); i++) {
 		for (lens = snap->nat_persist_lens6[i];
 		     lens != 0 && n < dp->n_workers; lens &= lens - 1) {
 			bits = i * 64 + rte_bsf64(lens);
@@ -1160,9 +1155,9 @@ lb_input_transit6(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
 	enum drop_reason why;
 	struct conn6_key key;
 	struct l4_view v;
-	unsigned int owner, n;
+	bool reply, fresh = true;
+	unsigned int n;
 	struct conn *c;
-	bool reply, fresh;
 
 	if (tb == NULL ||
 	    ((snap == NULL || snap->n_svcs6 == 0) && conn6_count(tb) == 0))
@@ -1177,20 +1172,10 @@ lb_input_transit6(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
 	/* a NAT answer: server -> client, owned by the client's side, or
 	 * by its net's for a persistent service: the candidates in turn
 	 * (lb_reply_front()) */
-	n = 0;
-	if (unlikely(snap != NULL && dp->n_workers > 1 &&
-		     (snap->nat_persist_lens6[0] | snap->nat_persist_lens6[1] |
-		      snap->nat_persist_lens6[2]) != 0))
-		n = reply6_owners(dp, snap, ip->dst_addr, *v.dport, owners);
-	if (n <= 1) {
-		owner = lb6_client_owner(dp, ip->dst_addr, *v.dport);
-		hop = &first;
-	} else {
-		hop = lb_reply_hop(m, &fresh);
-		owner = fresh ? owners[0] : w->id;
-	}
-	if (owner != w->id) {
-		dp_steer(dp, w, owner, port, m);
+	n = reply6_owners(dp, snap, ip->dst_addr, *v.dport, owners);
+	hop = n > 1 ? lb_reply_hop(m, &fresh) : &first;
+	if (fresh && owners[0] != w->id) {
+		dp_steer(dp, w, owners[0], port, m);
 		return LB_CONSUMED;
 	}
 	conn6_key6(&key, ip->src_addr, ip->dst_addr, *v.sport, *v.dport, proto);
