@@ -8,6 +8,7 @@ follow."""
 
 import hashlib
 import os
+import subprocess
 
 import pytest
 
@@ -129,3 +130,88 @@ def test_conn_list_and_flush_ipv6_connections(lb6):
         for d in lb6.call("dest.list", {"proto": "tcp", "vip": VIP6,
                                         "port": port}):
             assert d["active_conns"] == 0 and d["inactive_conns"] == 0, d
+
+
+# A NAT64 server behind rs1 over a 1400-byte link: rs1 routes to it
+FAR_PORT = 5400
+FAR_LINK = ("10.99.0.1", "10.99.0.2")     # rs1's end, the far server's
+FAR_ECHO = r"""
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("0.0.0.0", 5400))
+while True:
+    data, peer = s.recvfrom(65535)
+    s.sendto(data, peer)
+"""
+# argv: VIP PORT SIZE; prints the echo's length, or "timeout"
+UDP6_ONCE = r"""
+import socket, sys
+s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+s.settimeout(2)
+s.sendto(b"x" * int(sys.argv[3]), (sys.argv[1], int(sys.argv[2])))
+try:
+    print(len(s.recv(65535)))
+except socket.timeout:
+    print("timeout")
+"""
+
+
+@pytest.fixture
+def far_server(lb6):
+    far = lb6.ns("far")
+    subprocess.run(["ip", "netns", "add", far], check=True)
+    echo = None
+    try:
+        lb6.run("rs1", "ip", "link", "add", "fx0", "mtu", "1400", "type",
+                "veth", "peer", "name", "fx1", "mtu", "1400", "netns", far,
+                check=True)
+        for node, dev, addr in (("rs1", "fx0", FAR_LINK[0]),
+                                ("far", "fx1", FAR_LINK[1])):
+            lb6.run(node, "ip", "addr", "add", f"{addr}/30", "dev", dev,
+                    check=True)
+            lb6.run(node, "ip", "link", "set", dev, "up", check=True)
+        lb6.run("far", "ip", "link", "set", "lo", "up", check=True)
+        lb6.run("far", "ip", "route", "add", "default", "via", FAR_LINK[0],
+                check=True)
+        lb6.run("rs1", "sysctl", "-qw", "net.ipv4.ip_forward=1", check=True)
+        echo = subprocess.Popen(["ip", "netns", "exec", far,
+                                 "/usr/bin/python3", "-c", FAR_ECHO])
+        lb6.call("route.add", {"dst": f"{FAR_LINK[1]}/32", "via": RS1_IP,
+                               "dev": "dp1"})
+        lb6.call("service.add", {"proto": "udp", "vip": VIP6,
+                                 "port": FAR_PORT, "sched": "rr",
+                                 "laddr_group": "lg6"})
+        lb6.call("dest.add", {"proto": "udp", "vip": VIP6, "port": FAR_PORT,
+                              "addr": FAR_LINK[1], "dport": FAR_PORT,
+                              "fwd": "fnat"})
+        yield lb6
+    finally:
+        if echo is not None:
+            echo.kill()
+            echo.wait()
+        lb6.run("rs1", "ip", "link", "del", "fx0")
+        subprocess.run(["ip", "netns", "del", far])
+
+
+def udp6_once(lab, size):
+    r = lab.run("c", "/usr/bin/python3", "-c", UDP6_ONCE, VIP6,
+                str(FAR_PORT), str(size), timeout=20)
+    assert r.returncode == 0, r.stderr
+    return r.stdout.strip()
+
+
+def test_nat64_packet_too_big_from_a_small_mtu_link(far_server):
+    """A 1500-byte IPv6 datagram through NAT64 leaves dplbd as 1480 bytes
+    of IPv4 with DF; rs1 cannot forward it over its 1400-byte link and
+    answers LIP4 a fragmentation needed of MTU 1400, which dplbd sends
+    the client as a packet too big from the VIP of MTU 1420, the quoted
+    packet translated back: the client's kernel takes it (its path MTU
+    to the VIP drops to 1420)."""
+    lab = far_server
+    # the path works for what fits (and every neighbour is resolved)
+    assert udp6_once(lab, 100) == "100", lab.drops()
+    related0 = sum(w["icmp_related"] for w in lab.workers_stats())
+    udp6_once(lab, 1452)
+    r = lab.run("c", "ip", "-6", "route", "get", VIP6, check=True)
+    assert "mtu 1420" in r.stdout, (r.stdout, lab.drops())
+    assert sum(w["icmp_related"] for w in lab.workers_stats()) > related0

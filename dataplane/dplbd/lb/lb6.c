@@ -534,6 +534,7 @@ lb6_icmp4(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 					     rte_pktmbuf_mtod(m, char *) + n);
 	rte_pktmbuf_pkt_len(m) = rte_pktmbuf_data_len(m);
 	conn_touch(c, w->now_ms);
+	w->stats.icmp_related++;
 	ipv6_output(dp, w, m, r, outer.dst);
 	return LB_CONSUMED;
 }
