@@ -4,6 +4,8 @@
  */
 #include <errno.h>
 
+#include <string.h>
+
 #include <rte_cycles.h>
 #include <rte_errno.h>
 #include <rte_ip_frag.h>
@@ -69,12 +71,14 @@ static unsigned int
 frag6_owner(const struct dp_ctx *dp, const struct rte_ipv6_hdr *ip,
 	    const struct rte_ipv6_fragment_ext *f)
 {
-	const rte_be32_t *s = (const void *)ip->src_addr;
-	const rte_be32_t *d = (const void *)ip->dst_addr;
+	/* the IPv6 header is only 2-byte aligned behind Ethernet: copy */
+	rte_be32_t s[4], d[4], id;
 
+	memcpy(s, ip->src_addr, sizeof(s));
+	memcpy(d, ip->dst_addr, sizeof(d));
+	memcpy(&id, &f->id, sizeof(id));
 	return steer_frag(s[0] ^ s[1] ^ s[2] ^ s[3], d[0] ^ d[1] ^ d[2] ^ d[3],
-			  (rte_be16_t)(f->id ^ (f->id >> 16)),
-			  dp->n_workers);
+			  (rte_be16_t)(id ^ (id >> 16)), dp->n_workers);
 }
 
 /* What the library gave up on (expired, overlapping, too many
@@ -135,7 +139,7 @@ ipv6_output_frags(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 							   struct rte_ipv6_hdr *);
 		struct rte_ipv6_fragment_ext *f = (void *)(ip + 1);
 
-		f->id = id;
+		memcpy(&f->id, &id, sizeof(id));
 		if (rte_pktmbuf_prepend(out[i], RTE_ETHER_HDR_LEN) == NULL) {
 			dp_drop(w, out[i], DROP_NO_MBUF);
 			continue;
