@@ -103,7 +103,7 @@ run_fuzz() {
 	echo "fuzz: $p passed, $f failed"
 	if [ "$f" != 0 ]; then
 		sed 's/^/    /' "$out" | tail -20
-		failure "fuzz: $(grep -m1 -iE 'fail|crash|error' "$out")"
+		failure "fuzz: $(grep -m1 -E 'fails|crash-|runtime error|Sanitizer' "$out")"
 	fi
 	add "$p" "$f"
 }
