@@ -614,9 +614,12 @@ static __rte_always_inline const struct lb_svc_snap *
 svc_memo_lookup(struct svc_memo *memo, const struct lb_snap *snap,
 		const struct conn_key4 *key)
 {
-	uint64_t k = (uint64_t)key->dst_addr << 32 |
-		     (uint32_t)key->dst_port << 8 | key->proto;
+	uint64_t k;
 
+	if (lb_snap_port_free(snap, key->dst_port))
+		return NULL;	/* a full-NAT reply, usually */
+	k = (uint64_t)key->dst_addr << 32 | (uint32_t)key->dst_port << 8 |
+	    key->proto;
 	if (k != memo->k) {
 		memo->k = k;
 		memo->svc = lb_svc_lookup(snap, key->proto, key->dst_addr,

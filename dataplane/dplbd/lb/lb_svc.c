@@ -346,6 +346,7 @@ table_build(const struct lb_store *st)
 		t->slots[i] = ss;
 		t->n_svcs++;
 		t->n_port0 += ss->vport == 0;
+		t->port_bloom |= ss->vport == 0 ? ~0ull : lb_port_bit(ss->vport);
 		if (svc_snap_has_nat_persist(ss))
 			t->nat_persist_lens |= 1ull << ss->netmask_len;
 	}

@@ -246,6 +246,11 @@ struct lb_snap {
 					 * NAT dest uses netmask /n */
 	uint32_t n_svcs;
 	uint32_t n_port0;		/* services of port 0 (every port) */
+	/* bit lb_port_bit(vport) for each IPv4 service's port, all of
+	 * them when a port-0 service exists: a clear bit proves that no
+	 * service takes the port (a full-NAT reply to LIP:lport), one
+	 * test instead of a lookup */
+	uint64_t port_bloom;
 	uint32_t mask;			/* slots - 1 (a power of two) */
 	const struct lb_svc_snap **slots;	/* open addressing, NULL = free */
 	/* Every LIP and NAT dest, open addressing by lb_addr_hash(): ICMP
@@ -408,6 +413,20 @@ lb_svc_hash(uint8_t proto, rte_be32_t vip, rte_be16_t vport)
 	return (uint32_t)((k * 0x9e3779b97f4a7c15ULL) >> 32);
 }
 
+/* A port's bit in lb_snap.port_bloom. */
+static inline uint64_t
+lb_port_bit(rte_be16_t port)
+{
+	return 1ull << (((uint32_t)port * 0x9e3779b1u) >> 26);
+}
+
+/* No IPv4 service can take port (false: one may). */
+static inline bool
+lb_snap_port_free(const struct lb_snap *s, rte_be16_t port)
+{
+	return !(s->port_bloom & lb_port_bit(port));
+}
+
 static inline const struct lb_svc_snap *
 lb_snap_find(const struct lb_snap *s, uint8_t proto, rte_be32_t vip,
 	     rte_be16_t vport)
@@ -436,7 +455,7 @@ lb_svc_lookup(const struct lb_snap *s, uint8_t proto, rte_be32_t vip,
 {
 	const struct lb_svc_snap *v;
 
-	if (s == NULL || s->n_svcs == 0)
+	if (s == NULL || lb_snap_port_free(s, vport))
 		return NULL;
 	v = lb_snap_find(s, proto, vip, vport);
 	if (v != NULL || vport == 0 || s->n_port0 == 0)
