@@ -638,6 +638,11 @@ lb_local_owner(struct dp_ctx *dp, const struct lb_snap *snap,
 	int lp;
 
 	*svc = svc_memo_lookup(memo, snap, key);
+	if (dp->n_workers == 1) {	/* the owner of everything */
+		*owner = 0;
+		return *svc != NULL || rte_be_to_cpu_16(key->dst_port) >=
+					       STEER_LPORT_MIN;
+	}
 	if (*svc != NULL) {
 		*owner = lb_svc_owner(*svc, key->src_addr, key->src_port,
 				      dp->n_workers);
