@@ -89,6 +89,8 @@ struct dp_txbuf {
 	uint16_t queue;			/* own tx queue, if via is NULL */
 	uint16_t via_worker;		/* else: the queue owner, */
 	struct rte_ring *via;		/* its tx_ring */
+	uint64_t bytes;			/* of pkts[0..n), counted as they
+					 * queue, while the mbuf is at hand */
 	struct rte_mbuf *pkts[64];
 };
 

@@ -18,6 +18,7 @@ tx_handoff(struct dp_worker *w, struct dp_txbuf *b, uint16_t port_id)
 	for (i = n; i < b->n; i++)
 		dp_drop(w, b->pkts[i], DROP_TX_HANDOFF_FULL);
 	b->n = 0;
+	b->bytes = 0;	/* the owner counts what it sends */
 }
 
 void
@@ -31,12 +32,14 @@ dp_tx_flush_port(struct dp_worker *w, uint16_t port_id)
 		return;
 	}
 	sent = rte_eth_tx_burst(port_id, b->queue, b->pkts, b->n);
-	for (i = 0; i < sent; i++)
-		w->stats.tx_bytes += rte_pktmbuf_pkt_len(b->pkts[i]);
 	w->stats.tx_packets += sent;
-	for (i = sent; i < b->n; i++)
+	for (i = sent; i < b->n; i++) {
+		b->bytes -= rte_pktmbuf_pkt_len(b->pkts[i]);
 		dp_drop(w, b->pkts[i], DROP_TX_FULL);
+	}
+	w->stats.tx_bytes += b->bytes;
 	b->n = 0;
+	b->bytes = 0;
 }
 
 void

@@ -30,6 +30,7 @@ dp_tx(struct dp_worker *w, uint16_t port_id, struct rte_mbuf *m)
 {
 	struct dp_txbuf *b = &w->txb[port_id];
 
+	b->bytes += rte_pktmbuf_pkt_len(m);
 	b->pkts[b->n++] = m;
 	if (unlikely(b->n == RTE_DIM(b->pkts)))
 		dp_tx_flush_port(w, port_id);
