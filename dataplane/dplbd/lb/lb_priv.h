@@ -78,17 +78,19 @@ l4_view_own(struct rte_ipv4_hdr *ip, unsigned int ihl, struct l4_view *v)
 	(void)l4_parse(ip, ihl, v, &why);
 }
 
-static inline void
+/* The addresses and the ports lie side by side in the packet as in the
+ * key: two copies (the key's padding is ignored, not zeroed). */
+static __rte_always_inline void
 key_from_packet(const struct rte_ipv4_hdr *ip, const struct l4_view *v,
 		struct conn_key4 *k)
 {
-	*k = (struct conn_key4){
-		.src_addr = ip->src_addr,
-		.dst_addr = ip->dst_addr,
-		.src_port = *v->sport,
-		.dst_port = *v->dport,
-		.proto = ip->next_proto_id,
-	};
+	RTE_BUILD_BUG_ON(offsetof(struct rte_ipv4_hdr, dst_addr) !=
+			 offsetof(struct rte_ipv4_hdr, src_addr) + 4 ||
+			 offsetof(struct conn_key4, dst_addr) != 4 ||
+			 offsetof(struct conn_key4, dst_port) != 10);
+	memcpy(&k->src_addr, &ip->src_addr, 8);
+	memcpy(&k->src_port, v->sport, 4);
+	k->proto = ip->next_proto_id;
 }
 
 /* The TTL's part of the IPv4 header checksum when it drops by one:
