@@ -187,6 +187,7 @@ worker_main(void *arg)
 	w->lcore = rte_lcore_id();
 	rte_rcu_qsbr_thread_online(dp->qsv, w->id);
 	while (!dp->quit) {
+		net_turn(dp, w);
 		lb_expire_tick(dp, w);
 		frag_expire_tick(dp, w);
 		/* After a sleep the twin is due anyway: it may have waited. */

@@ -245,25 +245,45 @@ neigh_cache_fill4(const struct neigh_table *nt, struct neigh_cache_slot *s,
  * so that mac and src are a ready Ethernet header's first 12 bytes.
  * All of c's users must pass the same src and tx_port for a port.
  */
-static __rte_always_inline const struct neigh_cache_slot *
-neigh_cache_get4_l2(const struct neigh_table *nt, struct neigh_cache *c,
-		    uint16_t port, rte_be32_t ip,
-		    const struct rte_ether_addr *src, uint16_t tx_port)
+/** Drop what c holds when the table changed since c last looked
+ * (its generation moved). */
+static __rte_always_inline void
+neigh_cache_sync(const struct neigh_table *nt, struct neigh_cache *c)
 {
 	uint32_t gen = __atomic_load_n(&nt->gen, __ATOMIC_ACQUIRE);
+
+	if (unlikely(gen != c->gen)) {
+		memset(c->slot, 0, sizeof(c->slot));
+		c->gen = gen;
+	}
+}
+
+/** neigh_cache_get4_l2() for a caller that ran neigh_cache_sync() on c
+ * since its last lookup or lately (a worker: once a loop turn, so that
+ * a change of the table reaches its packets a turn later at most). */
+static __rte_always_inline const struct neigh_cache_slot *
+neigh_cache_get4_l2_synced(const struct neigh_table *nt, struct neigh_cache *c,
+			   uint16_t port, rte_be32_t ip,
+			   const struct rte_ether_addr *src, uint16_t tx_port)
+{
 	struct neigh_cache_slot *s;
 
 	RTE_BUILD_BUG_ON(sizeof(struct neigh_cache_slot) != 32);
 	RTE_BUILD_BUG_ON(offsetof(struct neigh_cache_slot, src) !=
 			 offsetof(struct neigh_cache_slot, mac) + 6);
-	if (unlikely(gen != c->gen)) {
-		memset(c->slot, 0, sizeof(c->slot));
-		c->gen = gen;
-	}
 	s = neigh_cache_slot4(c, port, ip);
 	if (likely(s->tag == neigh_cache_tag4(port, ip)))
 		return s;
 	return neigh_cache_fill4(nt, s, port, ip, src, tx_port);
+}
+
+static __rte_always_inline const struct neigh_cache_slot *
+neigh_cache_get4_l2(const struct neigh_table *nt, struct neigh_cache *c,
+		    uint16_t port, rte_be32_t ip,
+		    const struct rte_ether_addr *src, uint16_t tx_port)
+{
+	neigh_cache_sync(nt, c);
+	return neigh_cache_get4_l2_synced(nt, c, port, ip, src, tx_port);
 }
 
 /** The MAC of ip on port through a worker's cache c, or NULL when it is

@@ -73,10 +73,19 @@ void dp_to_slow(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
  * port's, so a send writes them as one 12-byte copy. */
 extern struct neigh_cache net_nh_cache[DP_MAX_WORKERS];
 
+/** The start of a worker's loop turn (and of the fuzzer's input): its
+ * neighbour cache catches up with the table, once for every packet of
+ * the turn (ipv4_output()). */
+static inline void
+net_turn(struct dp_ctx *dp, struct dp_worker *w)
+{
+	neigh_cache_sync(&dp->neigh, &net_nh_cache[w->id]);
+}
+
 /**
  * Send an IPv4 packet (Ethernet header present) along route r to dst:
  * the next hop's MAC and our source MAC from the worker's neighbour
- * cache, then the port's tx buffer; a next hop not resolved yet goes
+ * cache (synced this loop turn: net_turn()), then the port's tx buffer; a next hop not resolved yet goes
  * to the main lcore (dp_to_slow()).  Inline: every packet leaves here.
  */
 static __rte_always_inline void
@@ -87,8 +96,9 @@ ipv4_output(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 	rte_be32_t nexthop = r->gw != 0 ? r->gw : dst;
 	const struct neigh_cache_slot *s;
 
-	s = neigh_cache_get4_l2(&dp->neigh, &net_nh_cache[w->id], r->port,
-				nexthop, &out->mac, out->port_id);
+	s = neigh_cache_get4_l2_synced(&dp->neigh, &net_nh_cache[w->id],
+				       r->port, nexthop, &out->mac,
+				       out->port_id);
 	if (unlikely(s == NULL)) {
 		dp_to_slow(dp, w, m, SLOW_RESOLVE, r->port, nexthop);
 		return;

@@ -406,6 +406,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	input_sound = ipv4_sound(data + 1, len);
 	m = frame_mbuf(data + 1, len, ctl);
 	rx_flags(m, data + 1, len, ctl);
+	net_turn(&the_dp, w);	/* as worker_main() starts a turn */
 	pipeline_rx_burst(&the_dp, w, (uint16_t)(ctl & 1), &m, 1);
 	worker_turn();
 	return 0;
