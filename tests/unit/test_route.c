@@ -111,6 +111,40 @@ test_connected_routes_are_refcounted(void **state)
 	assert_null(route_lookup(&rt, ip("198.18.0.9")));
 }
 
+/* A kept answer (lb.c's per-dest route) is valid while the generation
+ * holds: every change of an answer moves it, a shared connected route
+ * and failed calls do not. */
+static void
+test_generation_moves_with_answers(void **state)
+{
+	uint32_t g0 = route_gen(&rt), g1, g2;
+
+	(void)state;
+	assert_int_not_equal(g0, 0);
+	assert_int_equal(route_add(&rt, ip("198.18.0.0"), 24, ROUTE_CONNECTED,
+				   0, 2), 0);
+	g1 = route_gen(&rt);
+	assert_int_not_equal(g1, g0);
+	assert_int_equal(route_add(&rt, ip("198.18.0.0"), 24, ROUTE_CONNECTED,
+				   0, 2), 0);
+	assert_int_equal(route_add(&rt, ip("198.18.0.0"), 24, ROUTE_CONNECTED,
+				   0, 3), -EEXIST);
+	assert_int_equal(route_del(&rt, ip("198.18.0.0"), 24, ROUTE_CONNECTED),
+			 0);
+	assert_int_equal(route_gen(&rt), g1);	/* still routed */
+	assert_int_equal(route_add(&rt, ip("0.0.0.0"), 0, ROUTE_GATEWAY,
+				   ip("198.18.0.1"), 2), 0);
+	g2 = route_gen(&rt);
+	assert_int_not_equal(g2, g1);
+	assert_int_equal(route_del(&rt, ip("0.0.0.0"), 0, ROUTE_GATEWAY), 0);
+	assert_int_not_equal(route_gen(&rt), g2);
+	g2 = route_gen(&rt);
+	assert_int_equal(route_del(&rt, ip("198.18.0.0"), 24, ROUTE_CONNECTED),
+			 0);
+	assert_int_not_equal(route_gen(&rt), g2);
+	assert_null(route_lookup(&rt, ip("198.18.0.9")));
+}
+
 static void
 test_delete_wrong_type_or_missing(void **state)
 {
@@ -169,6 +203,7 @@ main(void)
 		T(test_delete_falls_back_to_covering_route),
 		T(test_duplicate_is_eexist),
 		T(test_connected_routes_are_refcounted),
+		T(test_generation_moves_with_answers),
 		T(test_delete_wrong_type_or_missing),
 		T(test_table_full_is_enospc),
 		T(test_slot_reused_after_delete),

@@ -200,18 +200,16 @@ lb_fits(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 }
 
 /*
- * The route toward dst for m (of connection c, a reply or not), which
- * will leave grow bytes larger (tunnel).  NULL after dropping m: no
- * route, or too big (lb_fits()).  *frag: it must leave in fragments
- * (lb_output()).
+ * The route r (route_lookup()'s answer) for m (of connection c, a reply
+ * or not), which will leave grow bytes larger (tunnel).  NULL after
+ * dropping m: no route, or too big (lb_fits()).  *frag: it must leave
+ * in fragments (lb_output()).
  */
 static __rte_always_inline const struct route_slot *
 lb_route(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
-	 const struct rte_ipv4_hdr *ip, rte_be32_t dst, unsigned int grow,
-	 const struct conn *c, bool reply, bool *frag)
+	 const struct rte_ipv4_hdr *ip, const struct route_slot *r,
+	 unsigned int grow, const struct conn *c, bool reply, bool *frag)
 {
-	const struct route_slot *r = route_lookup(&dp->routes, dst);
-
 	if (unlikely(r == NULL || r->type == ROUTE_LOCAL)) {
 		dp_drop(w, m, DROP_NO_ROUTE);
 		return NULL;
@@ -225,6 +223,27 @@ lb_route(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 		*frag = fit;
 	}
 	return r;
+}
+
+/*
+ * The route toward c's real server, dst: a client's packets all go
+ * there, so the worker keeps the answer in the dest's block of its own
+ * until the route table changes (struct route_table's gen), one compare
+ * instead of a longest-prefix match per packet.
+ */
+static __rte_always_inline const struct route_slot *
+lb_dest_route(struct dp_ctx *dp, struct dp_worker *w, const struct conn *c,
+	      rte_be32_t dst)
+{
+	struct lb_dest_pcpu *pc = &conn_priv((struct conn *)c)->dest->pcpu[w->id];
+	uint32_t gen = route_gen(&dp->routes);
+
+	if (likely(pc->route_gen == gen && pc->route_dst == dst))
+		return pc->route;
+	pc->route = route_lookup(&dp->routes, dst);
+	pc->route_dst = dst;
+	pc->route_gen = gen;
+	return pc->route;
 }
 
 static __rte_always_inline void
@@ -287,7 +306,8 @@ lb_xmit_in(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 	/* grow: a constant per mode, so the usual MTU test is one compare */
 #define LB_ROUTE(grow)							\
 	do {								\
-		r = lb_route(dp, w, m, ip, dst, (grow), c, false, &frag); \
+		r = lb_route(dp, w, m, ip, lb_dest_route(dp, w, c, dst), \
+			     (grow), c, false, &frag);			\
 		if (r == NULL)						\
 			return;						\
 	} while (0)
@@ -375,7 +395,8 @@ lb_reply(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 	}
 	if (lb_expire_quiescent(w, m, c))
 		return;
-	r = lb_route(dp, w, m, ip, i->src_addr, 0, c, true, &frag);
+	r = lb_route(dp, w, m, ip, route_lookup(&dp->routes, i->src_addr), 0,
+		     c, true, &frag);
 	if (r == NULL)
 		return;
 	lb_follow_state(w, c, v, CONN_DIR_OUTPUT);

@@ -60,6 +60,7 @@
 #include "sched/scheduler.h"
 
 struct rte_rcu_qsbr;
+struct route_slot;
 struct conn;
 struct conn_key4;
 struct dp_ctx;
@@ -81,6 +82,12 @@ struct lb_stats {
 struct lb_dest_pcpu {
 	struct lb_stats st;
 	struct sched_wload wl;		/* its connections on the worker */
+	/* The worker's route toward route_dst (the dest: lb.c's
+	 * lb_dest_route()), kept while the route table's generation is
+	 * route_gen (0: none yet) */
+	const struct route_slot *route;
+	uint32_t route_gen;
+	rte_be32_t route_dst;
 } __rte_cache_aligned;
 
 /** One worker's block of a service: its scheduler state and counters. */

@@ -38,6 +38,7 @@ route_table_init(struct route_table *rt, const char *name,
 	rt->n_slots = max_routes;
 	rt->default_nh = ROUTE_NO_DEFAULT;
 	rt->qsv = qsv;
+	rt->gen = 1;
 	return 0;
 }
 
@@ -78,6 +79,15 @@ route_find(const struct route_table *rt, rte_be32_t prefix, uint8_t depth)
 	int i = slot_find(rt, prefix, depth);
 
 	return i < 0 ? NULL : &rt->slots[i];
+}
+
+/* What route_lookup() answers changed: a kept answer is stale. */
+static void
+gen_bump(struct route_table *rt)
+{
+	uint32_t gen = rt->gen + 1;
+
+	__atomic_store_n(&rt->gen, gen != 0 ? gen : 1, __ATOMIC_RELEASE);
 }
 
 int
@@ -121,6 +131,7 @@ route_add(struct route_table *rt, rte_be32_t prefix, uint8_t depth,
 		s->in_use = 0;
 		return ret;
 	}
+	gen_bump(rt);
 	rt->n_used++;
 	return 0;
 }
@@ -147,6 +158,7 @@ route_del(struct route_table *rt, rte_be32_t prefix, uint8_t depth,
 		s->refcnt++;
 		return ret;
 	}
+	gen_bump(rt);
 	/* Workers may still hold a pointer to the slot: wait them out. */
 	if (rt->qsv != NULL)
 		rte_rcu_qsbr_synchronize(rt->qsv, RTE_QSBR_THRID_INVALID);

@@ -44,6 +44,11 @@ struct route_table {
 	uint32_t n_used;
 	uint32_t default_nh;	/* slot of 0.0.0.0/0 (rte_lpm has no depth 0) */
 	struct rte_rcu_qsbr *qsv;
+	/* Bumped by every change of what route_lookup() answers (never 0),
+	 * before the grace period that frees a deleted route's slot: a
+	 * worker may keep a lookup's answer while it reads the same gen
+	 * (route_gen()). */
+	uint32_t gen;
 };
 
 #define ROUTE_NO_DEFAULT UINT32_MAX
@@ -72,6 +77,14 @@ int route_del(struct route_table *rt, rte_be32_t prefix, uint8_t depth,
 /** Exact-match find (control plane); NULL if absent. */
 const struct route_slot *route_find(const struct route_table *rt,
 				    rte_be32_t prefix, uint8_t depth);
+
+/** The table's generation, read before a lookup whose answer is kept
+ * (struct route_table's gen). */
+static inline uint32_t
+route_gen(const struct route_table *rt)
+{
+	return __atomic_load_n(&rt->gen, __ATOMIC_ACQUIRE);
+}
 
 /** Longest-prefix match; NULL if no route.  Lock-free, for workers. */
 static inline const struct route_slot *
