@@ -306,6 +306,10 @@ lb_xmit_in(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 			 o->src_port, true);
 		break;
 	case LB_FWD_TUNNEL:
+		if (unlikely(conn_priv(c)->dest->conf.addr.family == AF_INET6)) {
+			lb6_tunnel46(dp, w, m, ip, c);	/* IPv4 in IPv6 */
+			return;
+		}
 		LB_ROUTE(sizeof(struct rte_ipv4_hdr));
 		lb_hop(ip);
 		lb_tunnel_xmit(dp, w, m, r, dst, frag);

@@ -427,4 +427,15 @@ enum lb_verdict lb6_icmp4(struct dp_ctx *dp, struct dp_worker *w,
 			  struct rte_mbuf *m, struct rte_ipv4_hdr *ip,
 			  const struct conn_key4 *k);
 
+/**
+ * TUNNEL of an IPv4 service to c's IPv6 dest (IPv4 in IPv6, RFC 2473,
+ * as IPVS's tunnels of the other family; lb6_xmit.c): m (IPv4 at ip, a
+ * client's packet) leaves inside an outer IPv6 header from the egress
+ * port's IPv6 address, its TTL one less.  Too big for the egress MTU:
+ * with DF the client gets fragmentation needed (MTU - 40) from the VIP,
+ * without it the tunnel packet leaves in IPv6 fragments.  m is consumed.
+ */
+void lb6_tunnel46(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
+		  struct rte_ipv4_hdr *ip, struct conn *c);
+
 #endif /* DPLB_LB_PRIV_H */

@@ -4,8 +4,9 @@
  * are one module split by concern:
  *   lb6.c       the tables, new connections, persistence, owners and
  *               the packet path (lb_input_local6(), lb_input_transit6());
- *   lb6_xmit.c  routes, rewrites, tunnels and NAT64 (lb6_reply4() and
- *               lb6_icmp4() for lb/lb.c, declared in lb/lb_priv.h);
+ *   lb6_xmit.c  routes, rewrites, tunnels and NAT64 (lb6_reply4(),
+ *               lb6_icmp4() and lb6_tunnel46() for lb/lb.c, declared in
+ *               lb/lb_priv.h);
  *   lb6_icmp.c  ICMPv6 errors about connections.
  * Everything here runs on the worker that owns the connection; nothing
  * takes a lock or allocates.
