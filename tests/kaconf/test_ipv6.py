@@ -77,6 +77,21 @@ def test_ipv6_site_is_accepted(ka_test):
     assert rc == 0, out
 
 
+def test_tunnels_of_the_other_family_are_accepted(ka_test):
+    """lb_kind TUN takes real servers of the other family, as IPVS does:
+    an IPv4 virtual server with IPv6 real servers (IPv4 in IPv6) beside
+    an IPv4 one, and an IPv6 one with IPv4 real servers (IPv6 in IPv4)."""
+    text = (vs6(kind="TUN", vip="198.18.0.100") +
+            vs6(kind="TUN", rs="198.18.1.11").replace(" 80 {", " 81 {", 1))
+    text = text.replace("    real_server 2001:2:0:1::11 80 {",
+                        "    real_server 198.18.1.12 80 {\n"
+                        "        weight 1\n    }\n"
+                        "    real_server 2001:2:0:1::11 80 {", 1)
+    assert text.count("real_server") == 3, text
+    rc, out = ka_test(text, DPLBD_CONF)
+    assert rc == 0, out
+
+
 def vs6(kind="FNAT", rs="2001:2:0:1::11", vip="2001:2::100", extra=""):
     return (f"virtual_server {vip} 80 {{\n    lb_algo rr\n"
             f"    lb_kind {kind}\n    protocol TCP\n    {extra}\n"
@@ -107,8 +122,13 @@ BAD = [
      "::zz"),
     (vs6(kind="NAT", rs="198.18.1.11"),
      "Virtual server [2001:2::100]:tcp:80: real server [198.18.1.11]:tcp:80: "
-     "IPv4 real servers of an IPv6 virtual server (NAT64) need lb_kind FNAT",
-     None),
+     "IPv4 real servers of an IPv6 virtual server need lb_kind FNAT "
+     "(NAT64) or TUN", None),
+    (vs6(kind="DR", vip="198.18.0.100"),
+     "real server [2001:2:0:1::11]:tcp:80: dplbd has no NAT46 (IPv6 real "
+     "servers of an IPv4 virtual server; lb_kind TUN takes them)", None),
+    (vs6(kind="NAT", vip="198.18.0.100"),
+     "real server [2001:2:0:1::11]:tcp:80: dplbd has no NAT46", None),
     (LG6 + vs6(vip="198.18.0.100", extra="laddr_group_name lg6"),
      "real server [2001:2:0:1::11]:tcp:80: dplbd has no NAT46", None),
     (LG4 + vs6(extra="laddr_group_name lg4"),

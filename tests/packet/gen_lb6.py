@@ -422,6 +422,68 @@ def icmp6_errors():
     return cs
 
 
+def icmp6_errors_ext():
+    """ICMPv6 errors with extension headers, before the ICMPv6 header or
+    in the quoted packet (walked with net6's limits): the headers stay,
+    addresses, ports and checksums are rewritten as without them."""
+    cs = []
+    # NAT: the quoted SYN carries the client's destination options
+    syn = IPv6ExtHdrDestOpt() / tcp(40014, 80, "S", 0x7400)
+    sent = IPv6(src=CLIENT6, dst=RS6, hlim=63) / syn.copy()
+    as_sent = IPv6(src=CLIENT6, dst=VIP6, hlim=63) / syn.copy()
+    cs.append(case(
+        "lb6_nat_dest_unreachable_quoted_ext",
+        "IPv6 NAT: a router's destination unreachable (transit, to the "
+        "client) about a SYN that carried a destination-options header "
+        "reaches the client from the VIP, the quoted SYN's addresses and "
+        "TCP checksum rewritten behind its kept header",
+        [f6(g.CLIENT_MAC, g.DP0_MAC, CLIENT6, VIP6, syn),
+         err6(RS_MAC, g.DP0_MAC, ROUTER6, CLIENT6,
+              ICMPv6DestUnreach(code=3), sent)],
+        [bytes(Ether(src=g.DP0_MAC, dst=RS_MAC) / sent),
+         err6(g.DP0_MAC, g.CLIENT_MAC, VIP6, CLIENT6,
+              ICMPv6DestUnreach(code=3), as_sent, hlim=63)],
+        conf([(RS6, "nat")], group=False)))
+
+    # FNAT: a packet too big with destination options before its ICMPv6
+    # header, quoting the first fragment dplbd sent of a datagram it
+    # fragmented again (a Fragment header in the quote)
+    payload = bytes(range(250)) * 12  # 3000 bytes
+    dgram = (IPv6(src=CLIENT6, dst=VIP6) / IPv6ExtHdrFragment(id=0x4444) /
+             UDP(sport=5362, dport=53) / Raw(payload))
+    inp = [bytes(Ether(src=g.CLIENT_MAC, dst=g.DP0_MAC) / f)
+           for f in fragment6(dgram, 1280)]
+    out = [bytes(Ether(src=g.DP0_MAC, dst=RS_MAC) / f)
+           for f in fragment6(IPv6(src=LIP6, dst=RS6, hlim=63) /
+                              IPv6ExtHdrFragment(id=1) /
+                              UDP(sport=1024, dport=53) / Raw(payload),
+                              1500)]
+    quote = bytearray(out[0][14:14 + 1280 - 56])  # a 1280-byte error
+    err = (Ether(src=RS_MAC, dst=g.DP0_MAC) /
+           IPv6(src=ROUTER6, dst=LIP6) / IPv6ExtHdrDestOpt() /
+           ICMPv6PacketTooBig(mtu=1400) / Raw(bytes(quote)))
+    # the client's view: its addresses, port and its datagram's checksum
+    client_sum = IPv6(bytes(dgram))[UDP].chksum
+    back = IPv6(src=VIP6, dst=CLIENT6)
+    quote[8:40] = bytes(back)[24:40] + bytes(back)[8:24]
+    quote[48:50] = (5362).to_bytes(2, "big")
+    quote[54:56] = client_sum.to_bytes(2, "big")
+    fwd = (Ether(src=g.DP0_MAC, dst=g.CLIENT_MAC) /
+           IPv6(src=VIP6, dst=CLIENT6, hlim=63) / IPv6ExtHdrDestOpt() /
+           ICMPv6PacketTooBig(mtu=1400) / Raw(bytes(quote)))
+    cs.append(case(
+        "lb6_fnat_packet_too_big_ext_and_fragment",
+        "IPv6 UDP FNAT: a router's packet too big to LIP6 with a "
+        "destination-options header before its ICMPv6 header, quoting "
+        "the first fragment dplbd sent of a 3000-byte datagram (a Fragment "
+        "header in the quote), reaches the client from the VIP: both "
+        "headers kept, the quote's addresses, port and UDP checksum the "
+        "client's, ICMPv6 checksum recomputed past the outer header",
+        inp + [bytes(err)], out + [bytes(fwd)],
+        conf([(RS6, "fnat")], proto="udp", port=53)))
+    return cs
+
+
 def fragments():
     """IPv6 fragments to a VIP are reassembled (net6/frag6.c) before the
     load balancer sees the datagram: its ports are in the first fragment
@@ -567,5 +629,6 @@ def state_cases6():
 def cases():
     return (fnat_nat() + dr_tunnel() + tunnel_4in6() + nat64() +
             nat64_icmp() +
-            icmp6_errors() + fragments() + persistence() +
+            icmp6_errors() + icmp6_errors_ext() + fragments() +
+            persistence() +
             state_cases6())

@@ -160,27 +160,28 @@ xlat4_encap6(struct rte_ipv4_hdr *outer, rte_be32_t src, rte_be32_t dst,
 	return 0;
 }
 
-/* The quoted packet of an ICMPv6 error: its addresses and ports become
- * t's, its transport checksum (when quoted) updated to match. */
+/* The quoted packet of an ICMPv6 error (qlen bytes, its upper layer
+ * proto at l4_off): its addresses and ports become t's, its transport
+ * checksum (when quoted) updated to match. */
 static int
-rewrite_quoted6(struct rte_ipv6_hdr *q, size_t qlen,
-		const struct xlat_tuple6 *t)
+rewrite_quoted6(struct rte_ipv6_hdr *q, size_t qlen, size_t l4_off,
+		uint8_t proto, const struct xlat_tuple6 *t)
 {
-	uint8_t *l4 = (uint8_t *)(q + 1);
-	size_t l4_len = qlen - XLAT_IPV6_HDR, at, n;
-	int off = xlat_csum_off(q->proto);
+	uint8_t *l4 = (uint8_t *)q + l4_off;
+	size_t l4_len = qlen - l4_off, at, n;
+	int off = xlat_csum_off(proto);
 	rte_be16_t ck, ports[2] = { t->sport, t->dport };
 	uint64_t old_sum, new_sum;
 
-	if (off < 0 || q->proto == IPPROTO_ICMP || l4_len < 8)
+	if (off < 0 || proto == IPPROTO_ICMP || qlen < l4_off + 8)
 		return -EINVAL;
-	n = ports_at(q->proto, l4, &at);
+	n = ports_at(proto, l4, &at);
 	old_sum = xlat_sum_addr6(q->src_addr, q->dst_addr) + csum_raw(l4 + at, n);
 	new_sum = xlat_sum_addr6(t->src, t->dst) + csum_raw(ports, n);
 	if ((size_t)off + 2 <= l4_len) {
 		memcpy(&ck, l4 + off, 2);
 		/* a zero UDP checksum is quoted as it was sent */
-		if (!(q->proto == IPPROTO_UDP && ck == 0)) {
+		if (!(proto == IPPROTO_UDP && ck == 0)) {
 			ck = xlat_csum_replace(ck, csum_fold64(old_sum),
 					       csum_fold64(new_sum));
 			memcpy(l4 + off, &ck, 2);
@@ -193,26 +194,44 @@ rewrite_quoted6(struct rte_ipv6_hdr *q, size_t qlen,
 }
 
 int
-xlat6_icmp_error_rewrite(struct rte_ipv6_hdr *ip6, size_t len,
-			 const struct xlat_tuple6 *outer,
-			 const struct xlat_tuple6 *inner)
+xlat6_icmp_error_rewrite_at(struct rte_ipv6_hdr *ip6, size_t len,
+			    const struct xlat_icmp6_at *at,
+			    const struct xlat_tuple6 *outer,
+			    const struct xlat_tuple6 *inner)
 {
-	uint8_t *icmp = (uint8_t *)(ip6 + 1);
-	size_t plen = rte_be_to_cpu_16(ip6->payload_len);
+	size_t end = XLAT_IPV6_HDR + rte_be_to_cpu_16(ip6->payload_len);
+	uint8_t *icmp = (uint8_t *)ip6 + at->icmp_off;
 	rte_be16_t ck;
 	int rc;
 
-	if (len < XLAT_IPV6_HDR + 8 + XLAT_IPV6_HDR + 8 ||
-	    plen > len - XLAT_IPV6_HDR || plen < 8 + XLAT_IPV6_HDR + 8 ||
-	    ip6->proto != IPPROTO_ICMPV6 || !xlat_icmp6_is_error(icmp[0]))
+	if (end > len || at->icmp_off < XLAT_IPV6_HDR ||
+	    end < (size_t)at->icmp_off + 8 + XLAT_IPV6_HDR + 8 ||
+	    !xlat_icmp6_is_error(icmp[0]))
 		return -EINVAL;
-	rc = rewrite_quoted6((struct rte_ipv6_hdr *)(icmp + 8), plen - 8, inner);
+	rc = rewrite_quoted6((struct rte_ipv6_hdr *)(icmp + 8),
+			     end - at->icmp_off - 8, at->quoted_l4_off,
+			     at->quoted_proto, inner);
 	if (rc < 0)
 		return rc;
 	memcpy(ip6->src_addr, outer->src, 16);
 	memcpy(ip6->dst_addr, outer->dst, 16);
 	ck = xlat_l4_csum6(ip6->src_addr, ip6->dst_addr, IPPROTO_ICMPV6, icmp,
-			   plen);
+			   end - at->icmp_off);
 	memcpy(icmp + 2, &ck, 2);
 	return 0;
+}
+
+int
+xlat6_icmp_error_rewrite(struct rte_ipv6_hdr *ip6, size_t len,
+			 const struct xlat_tuple6 *outer,
+			 const struct xlat_tuple6 *inner)
+{
+	const struct rte_ipv6_hdr *q = (const void *)((const uint8_t *)(ip6 + 1) + 8);
+	struct xlat_icmp6_at at = { XLAT_IPV6_HDR, XLAT_IPV6_HDR, 0 };
+
+	if (len < XLAT_IPV6_HDR + 8 + XLAT_IPV6_HDR + 8 ||
+	    ip6->proto != IPPROTO_ICMPV6)
+		return -EINVAL;
+	at.quoted_proto = q->proto;
+	return xlat6_icmp_error_rewrite_at(ip6, len, &at, outer, inner);
 }
