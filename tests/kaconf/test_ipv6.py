@@ -82,7 +82,7 @@ def test_tunnels_of_the_other_family_are_accepted(ka_test):
     an IPv4 virtual server with IPv6 real servers (IPv4 in IPv6) beside
     an IPv4 one, and an IPv6 one with IPv4 real servers (IPv6 in IPv4)."""
     text = (vs6(kind="TUN", vip="198.18.0.100") +
-            vs6(kind="TUN", rs="198.18.1.11").replace(" 80 {", " 81 {", 1))
+            vs6(kind="TUN", rs="198.18.1.11").replace(" 80 {", " 81 {"))
     text = text.replace("    real_server 2001:2:0:1::11 80 {",
                         "    real_server 198.18.1.12 80 {\n"
                         "        weight 1\n    }\n"

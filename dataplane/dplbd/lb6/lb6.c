@@ -479,6 +479,34 @@ reply6_owners(const struct dp_ctx *dp, const struct lb_snap *snap,
 	return n;
 }
 
+bool
+lb6_reply_start(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
+		struct rte_mbuf *m, const struct lb_snap *snap,
+		const uint8_t addr[16], rte_be16_t cport, struct lb6_hops *h)
+{
+	bool fresh = true;
+
+	h->n = reply6_owners(dp, snap, addr, cport, h->owners);
+	h->first = 0;
+	h->hop = h->n > 1 ? lb_reply_hop(m, &fresh) : &h->first;
+	if (fresh && h->owners[0] != w->id) {
+		dp_steer(dp, w, h->owners[0], port, m);
+		return true;
+	}
+	return false;
+}
+
+bool
+lb6_reply_next(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
+	       struct rte_mbuf *m, struct lb6_hops *h)
+{
+	if (*h->hop + 1u >= h->n || h->owners[*h->hop] != w->id)
+		return false;
+	++*h->hop;
+	dp_steer(dp, w, h->owners[*h->hop], port, m);
+	return true;
+}
+
 /*
  * The worker that owns a packet, as lb.c's lb_local_owner(): for a
  * service, by the client's address (folded to 32 bits) and port, or its
@@ -656,13 +684,12 @@ lb_input_transit6(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
 	struct conn6_table *tb = lb6_tables[w->id];
 	uint32_t l4_len = XLAT_IPV6_HDR + rte_be_to_cpu_16(ip->payload_len) -
 			  l4_off;
-	uint8_t owners[LB_MAX_WORKERS], first = 0, *hop;
 	enum drop_reason why;
 	struct conn6_key key;
+	struct lb6_hops hops;
 	struct l4_view v;
-	bool reply, fresh = true;
-	unsigned int n;
 	struct conn *c;
+	bool reply;
 
 	if (tb == NULL ||
 	    ((snap == NULL || snap->n_svcs6 == 0) && conn6_count(tb) == 0))
@@ -677,19 +704,13 @@ lb_input_transit6(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
 	/* a NAT answer: server -> client, owned by the client's side, or
 	 * by its net's for a persistent service: the candidates in turn
 	 * (lb_reply_front()) */
-	n = reply6_owners(dp, snap, ip->dst_addr, *v.dport, owners);
-	hop = n > 1 ? lb_reply_hop(m, &fresh) : &first;
-	if (fresh && owners[0] != w->id) {
-		dp_steer(dp, w, owners[0], port, m);
+	if (lb6_reply_start(dp, w, port, m, snap, ip->dst_addr, *v.dport,
+			    &hops))
 		return LB_CONSUMED;
-	}
 	conn6_key6(&key, ip->src_addr, ip->dst_addr, *v.sport, *v.dport, proto);
 	c = conn6_lookup(tb, &key, &reply);
-	if (c == NULL && *hop + 1u < n && owners[*hop] == w->id) {
-		++*hop;
-		dp_steer(dp, w, owners[*hop], port, m);
+	if (c == NULL && lb6_reply_next(dp, w, port, m, &hops))
 		return LB_CONSUMED;
-	}
 	if (c == NULL || !reply)
 		return LB_PASS;
 	lb6_out(dp, w, m, ip, proto, l4_off, l4_len, &v, c);

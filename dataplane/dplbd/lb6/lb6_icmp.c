@@ -174,6 +174,7 @@ lb6_icmp6(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
 	const struct lb_svc_snap *svc;
 	struct xlat_icmp6_at at = { .icmp_off = l4_off };
 	struct conn6_key key;
+	struct lb6_hops hops;
 	unsigned int owner;
 	struct conn *c;
 	bool reply;
@@ -181,15 +182,25 @@ lb6_icmp6(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
 	if (!icmp6_quoted_key(ip, len, &at, &key))
 		return LB_PASS;
 	svc = lb_svc_lookup6(snap, key.proto, key.dst, key.dport);
-	if (svc == NULL && transit)	/* about what a NAT dest received */
-		owner = lb6_client_owner(dp, key.dst, key.dport);
-	else if (!lb6_owner(dp, svc, &key, &owner))
-		return LB_PASS;
-	if (owner != w->id) {
-		dp_steer(dp, w, owner, port, m);
-		return LB_CONSUMED;
+	if (svc == NULL && transit) {
+		/* about what a NAT dest received: the client's side owns
+		 * it, or its net's for a persistent service (each
+		 * candidate in turn, as for the answers) */
+		if (lb6_reply_start(dp, w, port, m, snap, key.dst, key.dport,
+				    &hops))
+			return LB_CONSUMED;
+		c = conn6_lookup(lb6_tables[w->id], &key, &reply);
+		if (c == NULL && lb6_reply_next(dp, w, port, m, &hops))
+			return LB_CONSUMED;
+	} else {
+		if (!lb6_owner(dp, svc, &key, &owner))
+			return LB_PASS;
+		if (owner != w->id) {
+			dp_steer(dp, w, owner, port, m);
+			return LB_CONSUMED;
+		}
+		c = conn6_lookup(lb6_tables[w->id], &key, &reply);
 	}
-	c = conn6_lookup(lb6_tables[w->id], &key, &reply);
 	if (c == NULL || c->fwd == CONN_FWD_DR || c->fwd == CONN_FWD_TUNNEL)
 		return LB_PASS;
 	if ((char *)ip - rte_pktmbuf_mtod(m, char *) + len >
