@@ -208,14 +208,24 @@ probe_find(struct conn_table *t, uint32_t b, uint16_t sig,
 }
 
 /*
- * File a reference.  There are more slots than keys can ever be
- * (CONN_LOAD_PCT < 100), so a free slot is always found.
+ * Where a key is filed or would be: its home bucket, its signature and
+ * the first bucket with a free slot from home on (probe_place()).
+ */
+struct index_probe {
+	uint32_t home;
+	uint32_t free_b;
+	uint16_t sig;
+};
+
+/*
+ * File a reference in the first free slot from bucket b on, counting
+ * the overflow in every full bucket passed.  There are more slots than
+ * keys can ever be (CONN_LOAD_PCT < 100), so a free slot is always
+ * found.
  */
 static void
-index_insert(struct conn_table *t, const struct conn_key4 *k, uint32_t ref)
+index_file(struct conn_table *t, uint32_t b, uint16_t sig, uint32_t ref)
 {
-	uint64_t h = key_hash(t, k);
-	uint32_t b = hash_bucket(t, h);
 	struct conn_bucket *bk;
 	unsigned int room;
 
@@ -228,8 +238,62 @@ index_insert(struct conn_table *t, const struct conn_key4 *k, uint32_t ref)
 			bk->ovf++;
 		b = bucket_next(t, b);
 	}
-	bk->sig[__builtin_ctz(room)] = hash_sig(h);
+	bk->sig[__builtin_ctz(room)] = sig;
 	bk->ref[__builtin_ctz(room)] = ref;
+}
+
+/*
+ * Look k up and note where it would be filed, in one walk from its home
+ * bucket: the walk a lookup makes passes the first free slot (the
+ * buckets before it are full, so they overflowed and the walk went on).
+ * The entry k names, or NULL with *p ready for index_place().
+ */
+static struct conn *
+probe_place(struct conn_table *t, const struct conn_key4 *k,
+	    struct index_probe *p)
+{
+	uint64_t h = key_hash(t, k);
+	uint32_t b = hash_bucket(t, h), n;
+	struct conn *c;
+
+	p->home = b;
+	p->sig = hash_sig(h);
+	p->free_b = UINT32_MAX;
+	for (n = 0; n < t->n_buckets; n++) {
+		const struct conn_bucket *bk = &t->buckets[b];
+
+		c = bucket_find(t, bk, p->sig, k, NULL);
+		if (c != NULL)
+			return c;
+		if (p->free_b == UINT32_MAX && sig_match(bk, 0) != 0)
+			p->free_b = b;
+		if (bk->ovf == 0)
+			break;
+		b = bucket_next(t, b);
+	}
+	return NULL;
+}
+
+/* File ref where probe_place() found room, unless another key took the
+ * slot since (the other key of the same connection). */
+static void
+index_place(struct conn_table *t, const struct index_probe *p, uint32_t ref)
+{
+	uint32_t b = p->home;
+	struct conn_bucket *bk;
+	unsigned int room;
+
+	if (p->free_b != UINT32_MAX &&
+	    (room = sig_match(&t->buckets[p->free_b], 0)) != 0) {
+		for (; b != p->free_b; b = bucket_next(t, b))
+			if (t->buckets[b].ovf != UINT16_MAX)
+				t->buckets[b].ovf++;
+		bk = &t->buckets[b];
+		bk->sig[__builtin_ctz(room)] = p->sig;
+		bk->ref[__builtin_ctz(room)] = ref;
+		return;
+	}
+	index_file(t, b, p->sig, ref);
 }
 
 /* Remove a reference filed under k (it must be there). */
@@ -444,6 +508,7 @@ entry_new(struct conn_table *t, const struct conn_key4 *in,
 	  const struct conn_key4 *out, uint8_t state, uint32_t timeout,
 	  uint32_t now)
 {
+	struct index_probe pin, pout;
 	struct conn *c;
 	uint32_t idx;
 
@@ -452,11 +517,11 @@ entry_new(struct conn_table *t, const struct conn_key4 *in,
 		rte_errno = EINVAL;
 		return NULL;
 	}
-	/* The caller normally just missed on in; checking again is a
-	 * bucket already in cache.  out must be checked: a NAT reply
-	 * tuple can clash with another connection's. */
-	if (conn_lookup4(t, in, NULL) != NULL ||
-	    (out != NULL && conn_lookup4(t, out, NULL) != NULL)) {
+	/* One walk per key finds it or where it goes.  The caller
+	 * normally just missed on in: its bucket is in cache.  out must be
+	 * checked: a NAT reply tuple can clash with another connection's. */
+	if (probe_place(t, in, &pin) != NULL ||
+	    (out != NULL && probe_place(t, out, &pout) != NULL)) {
 		rte_errno = EEXIST;
 		return NULL;
 	}
@@ -479,9 +544,9 @@ entry_new(struct conn_table *t, const struct conn_key4 *in,
 	}
 	c->last_seen = now;
 
-	index_insert(t, in, idx << 1 | CONN_SIDE_IN);
+	index_place(t, &pin, idx << 1 | CONN_SIDE_IN);
 	if (out != NULL)
-		index_insert(t, out, idx << 1 | CONN_SIDE_OUT);
+		index_place(t, &pout, idx << 1 | CONN_SIDE_OUT);
 	wheel_start(t, now);
 	wheel_file(t, c, now + conn_timeout_of(t, c), t->wheel_cursor);
 	t->count++;
