@@ -493,6 +493,7 @@ entry_release(struct conn_table *t, struct conn *c)
 	t->free_head = idx;
 	t->count--;
 	t->gen++;
+	t->removed++;
 }
 
 static inline bool
@@ -500,6 +501,15 @@ key_same(const struct conn_key4 *a, const struct conn_key4 *b)
 {
 	return a->proto == b->proto &&
 	       memcmp(a, b, sizeof(struct conn_tuple4)) == 0;
+}
+
+/* k is added: conn_answer_stale() says so. */
+static inline void
+watch_add(struct conn_table *t, const struct conn_key4 *k)
+{
+	unsigned int m = conn_key_mark(k);
+
+	t->added[m >> 6] |= 1ULL << (m & 63);
 }
 
 /* conn_new() and conn_new_timed(): timeout 0 means "by state". */
@@ -545,8 +555,11 @@ entry_new(struct conn_table *t, const struct conn_key4 *in,
 	c->last_seen = now;
 
 	index_place(t, &pin, idx << 1 | CONN_SIDE_IN);
-	if (out != NULL)
+	watch_add(t, in);
+	if (out != NULL) {
 		index_place(t, &pout, idx << 1 | CONN_SIDE_OUT);
+		watch_add(t, out);
+	}
 	wheel_start(t, now);
 	wheel_file(t, c, now + conn_timeout_of(t, c), t->wheel_cursor);
 	t->count++;

@@ -144,6 +144,10 @@ struct conn_table {
 	uint32_t free_head;		/* freed entries, via wheel_next */
 	uint32_t hwm;			/* entries 1..hwm were handed out */
 	uint32_t gen;			/* bumped by every insert and removal */
+	uint32_t removed;		/* removals, ever */
+	uint32_t watch_removed;		/* removed at conn_watch() */
+	uint64_t added[4];		/* keys added since conn_watch(), by
+					 * conn_key_mark() */
 	uint32_t wheel_cursor;		/* ms: start of the next slot to check */
 	bool wheel_started;
 	uint64_t seed[3];		/* keyed hash against collision floods */
@@ -219,6 +223,47 @@ static inline uint32_t
 conn_table_gen(const struct conn_table *t)
 {
 	return t->gen;
+}
+
+/* A bit of a 256-bit filter for key k: a multiply-shift of its tuple. */
+static inline unsigned int
+conn_key_mark(const struct conn_key4 *k)
+{
+	uint64_t a = (uint64_t)k->src_addr << 32 | k->dst_addr;
+	uint64_t p = (uint64_t)k->src_port << 16 | k->dst_port;
+
+	return (unsigned int)(((a ^ p) * 0x9e3779b97f4a7c15ULL) >> 56);
+}
+
+/**
+ * Start watching the table for changes that could alter the answers
+ * of lookups made now (a burst's bulk lookup), for conn_answer_stale().
+ */
+static inline void
+conn_watch(struct conn_table *t)
+{
+	t->watch_removed = t->removed;
+	t->added[0] = t->added[1] = t->added[2] = t->added[3] = 0;
+}
+
+/**
+ * Whether the answer `found` (NULL: a miss) that a lookup of k gave
+ * when conn_watch() was called may have changed since: a hit, when any
+ * connection was removed (it may be this one, or its entry reused); a
+ * miss, when a key that may be k was added (a filter of the keys added,
+ * so an unrelated key says so now and then: look again).  Cheaper than
+ * looking every answer up again once the burst made a connection.
+ */
+static inline bool
+conn_answer_stale(const struct conn_table *t, const struct conn_key4 *k,
+		  const struct conn *found)
+{
+	unsigned int m;
+
+	if (found != NULL)
+		return t->removed != t->watch_removed;
+	m = conn_key_mark(k);
+	return (t->added[m >> 6] >> (m & 63)) & 1;
 }
 
 /** The packet path's only timer work: one store. */
