@@ -639,8 +639,12 @@ conn_lookup4_bulk(struct conn_table *t, const struct conn_key4 *keys,
 			struct conn *c = &entries[ref[i] >> 1];
 			bool reply = ref[i] & 1;
 
-			if (unlikely(ref[i] == 0 ||
-				     !entry_has_key(c, reply, &k[i]))) {
+			if (ref[i] == 0 && bk[i]->ovf == 0) {
+				/* no candidate, nothing probed past: a miss
+				 * (a new connection's first packet) */
+				c = NULL;
+			} else if (unlikely(ref[i] == 0 ||
+					    !entry_has_key(c, reply, &k[i]))) {
 				uint32_t b = (uint32_t)(bk[i] - t->buckets);
 
 				reply = false;
