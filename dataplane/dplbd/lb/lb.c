@@ -455,7 +455,8 @@ lb_inbound(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 		return;
 	}
 	if (c == NULL) {
-		c = lb_schedule(dp, w, m, key, svc);
+		/* a pure SYN: NONE -> SYN_RECV on either direction */
+		c = lb_schedule(dp, w, m, key, svc, TCP_S_SYN_RECV);
 		if (c == NULL)
 			return;
 		if (unlikely(svc->flags & LB_SVC_F_TCPX)) {
