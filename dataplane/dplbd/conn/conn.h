@@ -43,6 +43,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <rte_byteorder.h>
 #include <rte_common.h>
@@ -225,14 +226,15 @@ conn_table_gen(const struct conn_table *t)
 	return t->gen;
 }
 
-/* A bit of a 256-bit filter for key k: a multiply-shift of its tuple. */
+/* A bit of a 256-bit filter for key k: a multiply-shift of its tuple
+ * folded to 32 bits (the protocol left out: rarely the only change). */
 static inline unsigned int
 conn_key_mark(const struct conn_key4 *k)
 {
-	uint64_t a = (uint64_t)k->src_addr << 32 | k->dst_addr;
-	uint64_t p = (uint64_t)k->src_port << 16 | k->dst_port;
+	uint32_t ports;
 
-	return (unsigned int)(((a ^ p) * 0x9e3779b97f4a7c15ULL) >> 56);
+	memcpy(&ports, &k->src_port, sizeof(ports));
+	return ((k->src_addr ^ k->dst_addr ^ ports) * 0x9e3779b1u) >> 24;
 }
 
 /**
