@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
-"""IPv6 load-balancing golden cases (lb/lb6.c over xlat/): each mode's
+"""IPv6 load-balancing golden cases (lb6/lb6.c over xlat/): each mode's
 rewrite of an IPv6 connection, and NAT64 both ways.  One worker (local
 ports from 1024), client and servers behind dp0 (one pcap, one order)
 but DR and TUNNEL, whose server rs1 sits behind dp1.

@@ -77,7 +77,7 @@
 	X(IPV6_NOT_FOR_US, "ipv6_not_for_us")                  \
 	DPLB_DROP_REASONS_LB6(X)
 
-/* The IPv6 load balancer's (lb/lb6.c): a UDP checksum of zero, which
+/* The IPv6 load balancer's (lb6/lb6.c): a UDP checksum of zero, which
  * IPv6 forbids; a packet NAT64 cannot translate (RFC 7915). */
 #define DPLB_DROP_REASONS_LB6(X)                               \
 	X(IPV6_UDP_ZERO_CHECKSUM, "ipv6_udp_zero_checksum")    \

@@ -280,7 +280,7 @@ lb_check_v4(const struct inet_addr *a, const char *what, char *msg, size_t len)
 	return lb_check_addr(a, what, msg, len);
 }
 
-/* What IPv6 services do not have yet (lb/lb6.c): the TCP mechanics
+/* What IPv6 services do not have yet (lb6/lb6.c): the TCP mechanics
  * over tcp/ and the SYN flood defence are IPv4's. */
 static int
 check_v6_svc(const struct lb_svc_conf *c, char *msg, size_t len)

@@ -2,7 +2,7 @@
 /*
  * xlat: IPv6 header rewrites for the load balancer's forwarding modes,
  * a pure library on packets (no state, no allocation, no logging) that
- * lb/lb6.c calls, as lb/lb.c calls tcp/:
+ * lb6/lb6.c calls, as lb/lb.c calls tcp/:
  *   - NAT and full NAT: addresses and transport ports replaced, the
  *     transport checksum updated incrementally (RFC 1624 over the
  *     128-bit pseudo-header addresses; IPv6 has no header checksum);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * lb6: the load balancer's IPv6 packet path (lb_input_local6(), lb.h)
- * and NAT64's IPv4 half (lb6_reply4(), lb_priv.h).
+ * (its files: lb6_priv.h) and NAT64 (lb6_xmit.c).
  *
  * A TCP or UDP packet to one of our IPv6 addresses finds its connection
  * in the worker's conn6 table (conn/conn6.h), by its client key or its
@@ -49,15 +49,13 @@
 #include "core/stats.h"
 #include "core/tx.h"
 #include "lb/lb.h"
-#include "lb_priv.h"
+#include "lb/lb_priv.h"
 #include "lb/lb_svc.h"
+#include "lb6_priv.h"
 #include "net/net.h"
-#include "net/route.h"
 #include "net/steer.h"
-#include "net6/frag6.h"
 #include "net6/net6.h"
 #include "net6/route6.h"
-#include "tcp/tcp_edit.h"
 #include "xlat/nat64.h"
 #include "xlat/xlat.h"
 
@@ -66,9 +64,8 @@
 #define LB6_MIN_CONNS 1024u
 
 /* Per worker, written by that worker only. */
-static struct conn6_table *tables[DP_MAX_WORKERS];
+struct conn6_table *lb6_tables[DP_MAX_WORKERS];
 static uint32_t lport_seq[DP_MAX_WORKERS];
-static uint16_t ip_ids[DP_MAX_WORKERS];
 
 int
 lb6_init(struct dp_ctx *dp)
@@ -83,11 +80,11 @@ lb6_init(struct dp_ctx *dp)
 
 	for (i = 0; i < dp->n_workers; i++) {
 		snprintf(name, sizeof(name), "dplb_conn6_%u", i);
-		ret = conn6_table_create(&tables[i], name, cap,
+		ret = conn6_table_create(&lb6_tables[i], name, cap,
 					 (int)rte_socket_id());
 		if (ret != 0)
 			return ret;
-		conn_table_set_timeouts(conn6_life(tables[i]),
+		conn_table_set_timeouts(conn6_life(lb6_tables[i]),
 					&dp->cfg->timeouts);
 	}
 	return 0;
@@ -97,8 +94,8 @@ void
 lb6_free(struct dp_ctx *dp)
 {
 	for (unsigned int i = 0; i < DP_MAX_WORKERS; i++) {
-		conn6_table_free(tables[i]);
-		tables[i] = NULL;
+		conn6_table_free(lb6_tables[i]);
+		lb6_tables[i] = NULL;
 	}
 	RTE_SET_USED(dp);
 }
@@ -106,14 +103,14 @@ lb6_free(struct dp_ctx *dp)
 struct conn6_table *
 lb6_table(const struct dp_worker *w)
 {
-	return tables[w->id];
+	return lb6_tables[w->id];
 }
 
 void
 lb6_conn_drop(struct dp_worker *w, struct conn *c)
 {
 	lb_conn_release(w, c);
-	conn6_del(tables[w->id], c);
+	conn6_del(lb6_tables[w->id], c);
 }
 
 static bool
@@ -126,7 +123,7 @@ lb6_expire_cb(void *ctx, struct conn *c)
 void
 lb6_expire_tick(struct dp_worker *w)
 {
-	struct conn6_table *t = tables[w->id];
+	struct conn6_table *t = lb6_tables[w->id];
 
 	if (t != NULL && conn6_count(t) != 0)
 		conn6_expire_tick(t, w->now_ms, LB6_EXPIRE_BUDGET,
@@ -140,13 +137,13 @@ lb6_set_state(struct dp_worker *w, struct conn *c, uint8_t state)
 {
 	bool was = state_is_active(c);
 
-	conn_set_state(conn6_life(tables[w->id]), c, state, w->now_ms);
+	conn_set_state(conn6_life(lb6_tables[w->id]), c, state, w->now_ms);
 	if (was != state_is_active(c))
 		lb_dest_conn_count(conn_priv(c)->dest, w->id, was ? -1 : 1,
 				   was ? 1 : -1);
 }
 
-static void
+void
 lb6_follow(struct dp_worker *w, struct conn *c, const struct l4_view *v,
 	   enum conn_dir dir)
 {
@@ -162,7 +159,7 @@ lb6_follow(struct dp_worker *w, struct conn *c, const struct l4_view *v,
 }
 
 /* The service's and the dest's counters. */
-static void
+void
 lb6_count(struct dp_worker *w, struct conn *c, bool in, uint32_t bytes)
 {
 	struct lb_dest *d = conn_priv(c)->dest;
@@ -221,324 +218,6 @@ l4_parse6(uint8_t proto, uint8_t *l4, uint32_t len, struct l4_view *v,
 	return false;
 }
 
-/* ---- output ------------------------------------------------------------ */
-
-/* The route toward dst for m (IPv6 at ip, as received), which will
- * leave grow bytes larger: NULL after dropping m (no route; too big,
- * with a packet too big to its sender: IPv6 routers never fragment). */
-static const struct route6_slot *
-lb6_route(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
-	  struct rte_ipv6_hdr *ip, const uint8_t dst[16], unsigned int grow)
-{
-	const struct route6_slot *r = route6_lookup(&dp->routes6, dst);
-	uint32_t len = XLAT_IPV6_HDR + rte_be_to_cpu_16(ip->payload_len);
-	uint16_t mtu;
-
-	if (unlikely(r == NULL)) {
-		dp_drop(w, m, DROP_NO_ROUTE);
-		return NULL;
-	}
-	mtu = dp->ports[r->port].tx_mtu;
-	/* a datagram dplbd reassembled leaves in fragments (frag6.h) */
-	if (unlikely(len + grow > mtu) &&
-	    (grow != 0 || !(m->ol_flags & frag6_whole_flag))) {
-		icmp6_error(dp, w, m, ip, ICMP6_PACKET_TOO_BIG, 0, mtu - grow);
-		dp_drop(w, m, DROP_TOO_BIG);
-		return NULL;
-	}
-	return r;
-}
-
-/* NAT, FNAT: the addresses and ports of t, then out along its route. */
-static void
-lb6_rewrite_xmit(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
-		 struct rte_ipv6_hdr *ip, uint8_t proto, uint16_t l4_off,
-		 uint32_t l4_len, const struct xlat_tuple6 *t)
-{
-	const struct route6_slot *r = lb6_route(dp, w, m, ip, t->dst, 0);
-
-	if (r == NULL)
-		return;
-	xlat6_rewrite(ip, proto, (uint8_t *)ip + l4_off, l4_len, t);
-	ipv6_output(dp, w, m, r, t->dst);
-}
-
-/* The tuple of a packet sent along key k's reverse: k's dst -> k's src. */
-static void
-tuple6_back(const struct conn6_key *k, struct xlat_tuple6 *t)
-{
-	memcpy(t->src, k->dst, 16);
-	memcpy(t->dst, k->src, 16);
-	t->sport = k->dport;
-	t->dport = k->sport;
-}
-
-/* TUNNEL to an IPv6 dest: ip6ip6 from the egress port's address. */
-static void
-lb6_tunnel6(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
-	    struct rte_ipv6_hdr *ip, const uint8_t dst[16])
-{
-	const struct route6_slot *r = lb6_route(dp, w, m, ip, dst,
-						XLAT_IPV6_HDR);
-	size_t inner = XLAT_IPV6_HDR + rte_be_to_cpu_16(ip->payload_len);
-	uint8_t src[16];
-	char *p;
-
-	if (r == NULL)
-		return;
-	if (unlikely(!net6_port_src(r->port, src))) {
-		dp_drop(w, m, DROP_NO_ROUTE);
-		return;
-	}
-	p = rte_pktmbuf_prepend(m, XLAT_IPV6_HDR);
-	if (unlikely(p == NULL)) {
-		dp_drop(w, m, DROP_NO_MBUF);
-		return;
-	}
-	xlat6_encap((struct rte_ipv6_hdr *)(p + RTE_ETHER_HDR_LEN), src, dst,
-		    XLAT_PROTO_IPV6, ip, inner, 64);
-	ipv6_output(dp, w, m, r, dst);
-}
-
-/* TUNNEL to an IPv4 dest (IPv6 in IPv4, RFC 4213 3.5, as IPVS's mixed
- * tunnels): from the egress port's IPv4 address, DF set. */
-static void
-lb6_tunnel4(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
-	    struct rte_ipv6_hdr *ip, rte_be32_t dst)
-{
-	const struct route_slot *r = route_lookup(&dp->routes, dst);
-	size_t inner = XLAT_IPV6_HDR + rte_be_to_cpu_16(ip->payload_len);
-	rte_be32_t src;
-	char *p;
-
-	if (unlikely(r == NULL || r->type == ROUTE_LOCAL)) {
-		dp_drop(w, m, DROP_NO_ROUTE);
-		return;
-	}
-	if (unlikely(inner + XLAT_IPV4_HDR > dp->ports[r->port].tx_mtu)) {
-		icmp6_error(dp, w, m, ip, ICMP6_PACKET_TOO_BIG, 0,
-			    RTE_MAX(dp->ports[r->port].tx_mtu - XLAT_IPV4_HDR,
-				    XLAT_IPV6_MIN_MTU));
-		dp_drop(w, m, DROP_TOO_BIG);
-		return;
-	}
-	src = __atomic_load_n(&dp->ports[r->port].addr4, __ATOMIC_RELAXED);
-	p = src ? rte_pktmbuf_prepend(m, XLAT_IPV4_HDR) : NULL;
-	if (unlikely(p == NULL)) {
-		dp_drop(w, m, src ? DROP_NO_MBUF : DROP_NO_ROUTE);
-		return;
-	}
-	xlat4_encap6((struct rte_ipv4_hdr *)(p + RTE_ETHER_HDR_LEN), src, dst, ip,
-		     inner, 64, rte_cpu_to_be_16(ip_ids[w->id]++));
-	((struct rte_ether_hdr *)p)->ether_type = RTE_BE16(RTE_ETHER_TYPE_IPV4);
-	ipv4_output(dp, w, m, r, dst);
-}
-
-/* ---- NAT64 ------------------------------------------------------------- */
-
-/* A SYN-ACK from an IPv4 server toward an IPv6 client: its MSS lowered
- * by the 20 bytes the IPv6 header adds, so the client's segments fit
- * the links the server's would (checksum recomputed: the option may sit
- * at an odd offset). */
-static void
-nat64_clamp_mss(struct rte_ipv6_hdr *ip6, uint8_t *l4, uint32_t len)
-{
-	struct rte_tcp_hdr *t = (struct rte_tcp_hdr *)l4;
-	struct tcp_opts o;
-
-	if (!(t->tcp_flags & RTE_TCP_SYN_FLAG) || !tcp_opts_parse(t, &o) ||
-	    o.mss <= XLAT_IPV6_HDR - XLAT_IPV4_HDR)
-		return;
-	if (tcp_mss_clamp(t, &o, o.mss - (XLAT_IPV6_HDR - XLAT_IPV4_HDR)))
-		t->cksum = xlat_l4_csum6(ip6->src_addr, ip6->dst_addr,
-					 IPPROTO_TCP, l4, len);
-}
-
-/* A client packet of a NAT64 connection: translated to IPv4 from the
- * connection's LIP and port (its out key, reversed) and routed. */
-static void
-lb6_nat64_in(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
-	     struct rte_ipv6_hdr *ip, uint8_t proto, uint16_t l4_off,
-	     uint32_t l4_len, const struct conn6_key *out)
-{
-	struct xlat_tuple4 t;
-	struct rte_ipv4_hdr *ip4;
-	const struct route_slot *r;
-	uint32_t total = l4_len + XLAT_IPV4_HDR;
-	uint16_t mtu;
-	int rc;
-
-	memcpy(&t.src, out->dst, 4);
-	memcpy(&t.dst, out->src, 4);
-	t.sport = out->dport;
-	t.dport = out->sport;
-	r = route_lookup(&dp->routes, t.dst);
-	if (unlikely(r == NULL || r->type == ROUTE_LOCAL)) {
-		dp_drop(w, m, DROP_NO_ROUTE);
-		return;
-	}
-	mtu = dp->ports[r->port].tx_mtu;
-	/* past 1260 bytes the IPv4 packet has DF (nat64.h): the client
-	 * learns the IPv4 path's MTU + 20, never below 1280 */
-	if (unlikely(total > mtu && total > NAT64_DF_ABOVE)) {
-		icmp6_error(dp, w, m, ip, ICMP6_PACKET_TOO_BIG, 0,
-			    nat64_mtu_4to6(mtu, (uint16_t)total, NULL));
-		dp_drop(w, m, DROP_TOO_BIG);
-		return;
-	}
-	rc = nat64_6to4((uint8_t *)ip, l4_off, proto, l4_len, &t,
-			rte_cpu_to_be_16(ip_ids[w->id]++), &ip4);
-	if (unlikely(rc < 0)) {
-		dp_drop(w, m, DROP_NAT64_UNTRANSLATABLE);
-		return;
-	}
-	rte_pktmbuf_adj(m, (uint16_t)(l4_off - XLAT_IPV4_HDR));
-	rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->ether_type =
-		RTE_BE16(RTE_ETHER_TYPE_IPV4);
-	if (total > mtu)
-		ipv4_output_frag(dp, w, m, r, t.dst, mtu);
-	else
-		ipv4_output(dp, w, m, r, t.dst);
-}
-
-enum lb_verdict
-lb6_reply4(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
-	   struct rte_ipv4_hdr *ip, struct l4_view *v,
-	   const struct conn_key4 *key)
-{
-	struct conn6_table *tb = tables[w->id];
-	unsigned int ihl = (ip->version_ihl & 0xf) * 4u;
-	uint32_t l4_len = rte_be_to_cpu_16(ip->total_length) - ihl;
-	const struct route6_slot *r;
-	struct conn6_key k, in;
-	struct xlat_tuple6 t;
-	struct rte_ipv6_hdr *ip6;
-	struct conn *c;
-	bool reply;
-
-	if (tb == NULL || conn6_count(tb) == 0)
-		return LB_PASS;
-	conn6_key4(&k, key->src_addr, key->dst_addr, key->src_port,
-		   key->dst_port, key->proto);
-	c = conn6_lookup(tb, &k, &reply);
-	if (c == NULL || !reply)
-		return LB_PASS;
-	conn6_key_get(tb, c, CONN_SIDE_IN, &in);
-	tuple6_back(&in, &t);
-	r = route6_lookup(&dp->routes6, t.dst);
-	if (unlikely(r == NULL)) {
-		dp_drop(w, m, DROP_NO_ROUTE);
-		return LB_CONSUMED;
-	}
-	if (unlikely(ip->time_to_live <= 1)) {
-		dp_drop(w, m, DROP_TTL_EXCEEDED);
-		return LB_CONSUMED;
-	}
-	if (unlikely(l4_len + XLAT_IPV6_HDR > dp->ports[r->port].tx_mtu)) {
-		/* the server learns the IPv6 path's MTU - 20 (with DF;
-		 * without it IPv6 would need a fragment header: dropped) */
-		if (ip->fragment_offset & RTE_BE16(RTE_IPV4_HDR_DF_FLAG))
-			ipv4_too_big(dp, w, m, ip,
-				     nat64_mtu_6to4(dp->ports[r->port].tx_mtu,
-						    NULL), ip->dst_addr);
-		dp_drop(w, m, DROP_TOO_BIG);
-		return LB_CONSUMED;
-	}
-	lb6_count(w, c, false, l4_len + XLAT_IPV6_HDR);
-	lb6_follow(w, c, v, CONN_DIR_OUTPUT);
-	ip->time_to_live--;	/* the header is rebuilt: no checksum */
-	if (nat64_4to6((uint8_t *)ip, ihl + l4_len, &t, &ip6) < 0 ||
-	    rte_pktmbuf_prepend(m, (uint16_t)(XLAT_IPV6_HDR - ihl)) == NULL) {
-		dp_drop(w, m, DROP_NAT64_UNTRANSLATABLE);
-		return LB_CONSUMED;
-	}
-	if (key->proto == IPPROTO_TCP)
-		nat64_clamp_mss(ip6, (uint8_t *)(ip6 + 1), l4_len);
-	rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->ether_type =
-		RTE_BE16(RTE_ETHER_TYPE_IPV6);
-	ipv6_output(dp, w, m, r, t.dst);
-	return LB_CONSUMED;
-}
-
-#define NAT64_ICMP_IN_MAX 1514	/* an ICMPv4 error we translate, at most */
-
-/* Write the translated error over m's packet: n bytes at ip (m single
- * segment); false when it has no room (then m is dropped). */
-static bool
-nat64_icmp_room(struct rte_mbuf *m, const void *ip, size_t *room)
-{
-	size_t off = (size_t)((const char *)ip - rte_pktmbuf_mtod(m, char *));
-
-	if (m->nb_segs != 1)
-		return false;
-	*room = rte_pktmbuf_data_len(m) + rte_pktmbuf_tailroom(m) - off;
-	return true;
-}
-
-enum lb_verdict
-lb6_icmp4(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
-	  struct rte_ipv4_hdr *ip, const struct conn_key4 *k)
-{
-	struct conn6_table *tb = tables[w->id];
-	uint32_t len = rte_be_to_cpu_16(ip->total_length);
-	unsigned int ihl = (ip->version_ihl & 0xf) * 4u;
-	uint8_t copy[NAT64_ICMP_IN_MAX];
-	struct xlat_tuple6 outer, inner;
-	const struct route6_slot *r;
-	struct nat64_mtus mtus = { 0, 0 };
-	struct rte_ipv6_hdr *ip6;
-	struct conn6_key key, in;
-	struct conn *c;
-	size_t room;
-	bool reply;
-	int n;
-
-	if (tb == NULL || conn6_count(tb) == 0)
-		return LB_PASS;
-	conn6_key4(&key, k->src_addr, k->dst_addr, k->src_port, k->dst_port,
-		   k->proto);
-	c = conn6_lookup(tb, &key, &reply);
-	if (c == NULL || !reply)
-		return LB_PASS;
-	if (len > sizeof(copy) || !nat64_icmp_room(m, ip, &room) ||
-	    rte_pktmbuf_data_len(m) < len + ((char *)ip - rte_pktmbuf_mtod(m, char *))) {
-		dp_drop(w, m, DROP_NAT64_UNTRANSLATABLE);
-		return LB_CONSUMED;
-	}
-	if (rte_raw_cksum((char *)ip + ihl, len - ihl) != 0xffff) {
-		dp_drop(w, m, DROP_ICMP_BAD_CHECKSUM);
-		return LB_CONSUMED;
-	}
-	conn6_key_get(tb, c, CONN_SIDE_IN, &in);
-	tuple6_back(&in, &outer);		/* VIP -> client */
-	memcpy(inner.src, in.src, 16);		/* what the client sent */
-	memcpy(inner.dst, in.dst, 16);
-	inner.sport = in.sport;
-	inner.dport = in.dport;
-	r = route6_lookup(&dp->routes6, outer.dst);
-	if (unlikely(r == NULL || ip->time_to_live <= 1)) {
-		dp_drop(w, m, r == NULL ? DROP_NO_ROUTE : DROP_TTL_EXCEEDED);
-		return LB_CONSUMED;
-	}
-	mtus.v6 = dp->ports[r->port].tx_mtu;
-	memcpy(copy, ip, len);
-	n = nat64_icmp_4to6(copy, len, (uint8_t *)ip, room, &outer, &inner,
-			    &mtus);
-	if (n < 0) {
-		dp_drop(w, m, DROP_NAT64_UNTRANSLATABLE);
-		return LB_CONSUMED;
-	}
-	ip6 = (struct rte_ipv6_hdr *)ip;
-	ip6->hop_limits--;		/* not in the ICMPv6 checksum */
-	rte_pktmbuf_data_len(m) = (uint16_t)((char *)ip -
-					     rte_pktmbuf_mtod(m, char *) + n);
-	rte_pktmbuf_pkt_len(m) = rte_pktmbuf_data_len(m);
-	conn_touch(c, w->now_ms);
-	w->stats.icmp_related++;
-	ipv6_output(dp, w, m, r, outer.dst);
-	return LB_CONSUMED;
-}
-
 /* ---- new connections --------------------------------------------------- */
 
 /* Is the full-NAT tuple out (server side, its local side set) used by
@@ -549,7 +228,7 @@ lport_used(struct dp_worker *w, const struct conn6_key *out)
 {
 	struct conn_key4 k4 = { .proto = out->proto };
 
-	if (conn6_lookup(tables[w->id], out, NULL) != NULL)
+	if (conn6_lookup(lb6_tables[w->id], out, NULL) != NULL)
 		return true;
 	if (out->family != AF_INET)
 		return false;
@@ -661,7 +340,7 @@ static void
 tmpl6_new(struct dp_worker *w, const struct conn6_key *k,
 	  const struct lb_svc_snap *svc, const struct lb_dest_snap *d)
 {
-	struct conn *t = conn6_new_timed(tables[w->id], k,
+	struct conn *t = conn6_new_timed(lb6_tables[w->id], k,
 					 svc->persistent * 1000u, w->now_ms);
 
 	if (t == NULL)
@@ -690,7 +369,7 @@ lb6_pick(struct dp_worker *w, const struct lb_svc_snap *svc,
 	if (svc->persistent == 0)
 		return lb_svc_pick(svc, w->id, &sa, in->sport, &da, w->now_ms);
 	tmpl6_key(svc, in, &tk);
-	t = conn6_lookup(tables[w->id], &tk, NULL);
+	t = conn6_lookup(lb6_tables[w->id], &tk, NULL);
 	if (t != NULL && is_template(t)) {
 		d = tmpl6_dest(t, svc);
 		if (d != NULL) {
@@ -726,7 +405,7 @@ lb6_schedule(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 		return NULL;
 	}
 	state = v->udp ? UDP_ONEWAY : TCP_S_NONE;
-	c = conn6_new(tables[w->id], in, has_out ? &out : NULL, state,
+	c = conn6_new(lb6_tables[w->id], in, has_out ? &out : NULL, state,
 		      w->now_ms);
 	if (c == NULL) {
 		dp_drop(w, m, DROP_CONN_TABLE_FULL);
@@ -764,7 +443,7 @@ lb6_may_create(struct dp_worker *w, struct rte_mbuf *m,
 
 /* The worker that owns a client's side addr:port (its net and port 0
  * for a persistent service). */
-static unsigned int
+unsigned int
 lb6_client_owner(const struct dp_ctx *dp, const uint8_t addr[16],
 		 rte_be16_t port)
 {
@@ -836,7 +515,7 @@ lb6_in(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
        struct rte_ipv6_hdr *ip, uint8_t proto, uint16_t l4_off,
        uint32_t l4_len, struct l4_view *v, struct conn *c)
 {
-	struct conn6_table *tb = tables[w->id];
+	struct conn6_table *tb = lb6_tables[w->id];
 	const struct lb_dest *d = conn_priv(c)->dest;
 	struct conn6_key out;
 	struct xlat_tuple6 t;
@@ -893,184 +572,9 @@ lb6_out(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 		dp_drop(w, m, DROP_IPV6_HOP_LIMIT);
 		return;
 	}
-	conn6_key_get(tables[w->id], c, CONN_SIDE_IN, &in);
+	conn6_key_get(lb6_tables[w->id], c, CONN_SIDE_IN, &in);
 	tuple6_back(&in, &t);
 	lb6_rewrite_xmit(dp, w, m, ip, proto, l4_off, l4_len, &t);
-}
-
-/* ---- ICMPv6 errors about IPv6 and NAT64 connections -------------------- */
-
-/*
- * An ICMPv6 error (destination unreachable, packet too big, time
- * exceeded, parameter problem) about a packet of a connection goes to
- * the connection's other side, as lb_icmp.c's IPv4 ones: the quoted
- * packet rewritten to what that side sent, from the VIP to the client,
- * from the LIP (full NAT) to a server; one from the client side about
- * a NAT64 connection goes to the IPv4 server as ICMPv4 (RFC 7915 5.2).
- * Only errors without extension headers before the ICMPv6 one nor in
- * the quoted packet (xlat/'s rewrites); others go on as without the
- * load balancer.  Errors are rare: checksums are recomputed in full.
- */
-
-/* The quoted packet's connection key seen from our side (its reverse),
- * from an error whose L4 starts at 40; false when it is none. */
-static bool
-icmp6_quoted_key(const struct rte_ipv6_hdr *ip, uint32_t len,
-		 struct conn6_key *k)
-{
-	const uint8_t *icmp = (const uint8_t *)(ip + 1);
-	const struct rte_ipv6_hdr *q = (const void *)(icmp + 8);
-	const rte_be16_t *ports = (const void *)(q + 1);
-
-	if (len < XLAT_IPV6_HDR + 8 + XLAT_IPV6_HDR + 8 ||
-	    !xlat_icmp6_is_error(icmp[0]) ||
-	    (q->proto != IPPROTO_TCP && q->proto != IPPROTO_UDP))
-		return false;
-	conn6_key6(k, q->dst_addr, q->src_addr, ports[1], ports[0], q->proto);
-	return true;
-}
-
-/* To the IPv4 server of NAT64 connection out: the error translated
- * (RFC 7915 5.2) from its LIP4, about what the server sent. */
-static void
-lb6_icmp_6to4(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
-	      struct rte_ipv6_hdr *ip, uint32_t len,
-	      const struct conn6_key *out)
-{
-	uint8_t copy[NAT64_ICMP_IN_MAX];
-	struct xlat_tuple4 outer, inner;
-	struct nat64_mtus mtus = { 0, 0 };
-	const struct route_slot *r;
-	size_t room;
-	int n;
-
-	memcpy(&inner.src, out->src, 4);
-	memcpy(&inner.dst, out->dst, 4);
-	inner.sport = out->sport;
-	inner.dport = out->dport;
-	outer.src = inner.dst;
-	outer.dst = inner.src;
-	r = route_lookup(&dp->routes, outer.dst);
-	if (unlikely(r == NULL || r->type == ROUTE_LOCAL)) {
-		dp_drop(w, m, DROP_NO_ROUTE);
-		return;
-	}
-	mtus.v4 = dp->ports[r->port].tx_mtu;
-	if (len > sizeof(copy) || !nat64_icmp_room(m, ip, &room)) {
-		dp_drop(w, m, DROP_NAT64_UNTRANSLATABLE);
-		return;
-	}
-	memcpy(copy, ip, len);
-	n = nat64_icmp_6to4(copy, len, (uint8_t *)ip, room, &outer, &inner,
-			    &mtus, rte_cpu_to_be_16(ip_ids[w->id]++));
-	if (n < 0) {
-		dp_drop(w, m, DROP_NAT64_UNTRANSLATABLE);
-		return;
-	}
-	rte_pktmbuf_data_len(m) = (uint16_t)((char *)ip -
-					     rte_pktmbuf_mtod(m, char *) + n);
-	rte_pktmbuf_pkt_len(m) = rte_pktmbuf_data_len(m);
-	rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->ether_type =
-		RTE_BE16(RTE_ETHER_TYPE_IPV4);
-	w->stats.icmp_related++;
-	ipv4_output(dp, w, m, r, outer.dst);
-}
-
-/* The error (len bytes at ip, whole in the first segment) about c's
- * packet to the server (from_server) or to the client, to the other
- * side. */
-static void
-lb6_icmp_forward(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
-		 struct rte_ipv6_hdr *ip, uint32_t len, struct conn *c,
-		 bool from_server)
-{
-	struct conn6_table *tb = tables[w->id];
-	struct xlat_tuple6 outer, inner;
-	const struct route6_slot *r;
-	struct conn6_key in, out;
-
-	conn6_key_get(tb, c, CONN_SIDE_IN, &in);
-	if (from_server) {
-		/* tell the client, from the VIP, about what it sent */
-		tuple6_back(&in, &outer);
-		memcpy(inner.src, in.src, 16);
-		memcpy(inner.dst, in.dst, 16);
-		inner.sport = in.sport;
-		inner.dport = in.dport;
-	} else {
-		/* tell the server about what it sent; from the LIP for
-		 * full NAT, NAT keeps the reporter's address */
-		conn6_key_get(tb, c, CONN_SIDE_OUT, &out);
-		if (out.family == AF_INET) {
-			lb6_icmp_6to4(dp, w, m, ip, len, &out);
-			return;
-		}
-		tuple6_back(&out, &outer);
-		if (c->fwd != CONN_FWD_FNAT)
-			memcpy(outer.src, ip->src_addr, 16);
-		memcpy(inner.src, out.src, 16);
-		memcpy(inner.dst, out.dst, 16);
-		inner.sport = out.sport;
-		inner.dport = out.dport;
-	}
-	r = route6_lookup(&dp->routes6, outer.dst);
-	if (unlikely(r == NULL)) {
-		dp_drop(w, m, DROP_NO_ROUTE);
-		return;
-	}
-	if (xlat6_icmp_error_rewrite(ip, len, &outer, &inner) < 0) {
-		dp_drop(w, m, DROP_IPV6_BAD_HEADER);
-		return;
-	}
-	w->stats.icmp_related++;
-	ipv6_output(dp, w, m, r, outer.dst);
-}
-
-/* An ICMPv6 message to us or through us (transit): LB_PASS unless it is
- * an error about one of our connections. */
-static enum lb_verdict
-lb6_icmp6(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
-	  struct rte_mbuf *m, struct rte_ipv6_hdr *ip, uint16_t l4_off,
-	  bool transit)
-{
-	const struct lb_snap *snap = lb_snap_get(dp->lb);
-	uint32_t len = XLAT_IPV6_HDR + rte_be_to_cpu_16(ip->payload_len);
-	const struct lb_svc_snap *svc;
-	struct conn6_key key;
-	unsigned int owner;
-	struct conn *c;
-	bool reply;
-
-	if (l4_off != XLAT_IPV6_HDR || !icmp6_quoted_key(ip, len, &key))
-		return LB_PASS;
-	svc = lb_svc_lookup6(snap, key.proto, key.dst, key.dport);
-	if (svc == NULL && transit)	/* about what a NAT dest received */
-		owner = lb6_client_owner(dp, key.dst, key.dport);
-	else if (!lb6_owner(dp, svc, &key, &owner))
-		return LB_PASS;
-	if (owner != w->id) {
-		dp_steer(dp, w, owner, port, m);
-		return LB_CONSUMED;
-	}
-	c = conn6_lookup(tables[w->id], &key, &reply);
-	if (c == NULL || c->fwd == CONN_FWD_DR || c->fwd == CONN_FWD_TUNNEL)
-		return LB_PASS;
-	if ((char *)ip - rte_pktmbuf_mtod(m, char *) + len >
-	    rte_pktmbuf_data_len(m)) {
-		dp_drop(w, m, DROP_SEGMENTED_HEADER);
-		return LB_CONSUMED;
-	}
-	if (icmp6_sum(ip, ip + 1, len - XLAT_IPV6_HDR) != 0xffff) {
-		dp_drop(w, m, DROP_IPV6_ICMP_BAD_CHECKSUM);
-		return LB_CONSUMED;
-	}
-	if (xlat6_hop_dec(ip) < 0) {
-		dp_drop(w, m, DROP_IPV6_HOP_LIMIT);
-		return LB_CONSUMED;
-	}
-	conn_touch(c, w->now_ms);
-	lb6_icmp_forward(dp, w, m, ip, len, c, reply);
-	return LB_CONSUMED;
 }
 
 enum lb_verdict
@@ -1079,7 +583,7 @@ lb_input_local6(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
 		uint16_t l4_off)
 {
 	const struct lb_snap *snap = lb_snap_get(dp->lb);
-	struct conn6_table *tb = tables[w->id];
+	struct conn6_table *tb = lb6_tables[w->id];
 	uint32_t l4_len = XLAT_IPV6_HDR + rte_be_to_cpu_16(ip->payload_len) -
 			  l4_off;
 	uint8_t *l4 = (uint8_t *)ip + l4_off;
@@ -1149,7 +653,7 @@ lb_input_transit6(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
 		  uint16_t l4_off)
 {
 	const struct lb_snap *snap = lb_snap_get(dp->lb);
-	struct conn6_table *tb = tables[w->id];
+	struct conn6_table *tb = lb6_tables[w->id];
 	uint32_t l4_len = XLAT_IPV6_HDR + rte_be_to_cpu_16(ip->payload_len) -
 			  l4_off;
 	uint8_t owners[LB_MAX_WORKERS], first = 0, *hop;

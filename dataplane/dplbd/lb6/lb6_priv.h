@@ -1,0 +1,114 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * lb6_priv: the contract between the IPv6 load balancer's files, which
+ * are one module split by concern:
+ *   lb6.c       the tables, new connections, persistence, owners and
+ *               the packet path (lb_input_local6(), lb_input_transit6());
+ *   lb6_xmit.c  routes, rewrites, tunnels and NAT64 (lb6_reply4() and
+ *               lb6_icmp4() for lb/lb.c, declared in lb/lb_priv.h);
+ *   lb6_icmp.c  ICMPv6 errors about connections.
+ * Everything here runs on the worker that owns the connection; nothing
+ * takes a lock or allocates.
+ */
+#ifndef DPLB_LB6_PRIV_H
+#define DPLB_LB6_PRIV_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <rte_ip.h>
+#include <rte_mbuf.h>
+
+#include "conn/conn6.h"
+#include "core/dp.h"
+#include "lb/lb_priv.h"
+#include "net6/route6.h"
+#include "xlat/xlat.h"
+
+/* Each worker's IPv6 connection table (lb6_table() for other modules). */
+extern struct conn6_table *lb6_tables[DP_MAX_WORKERS];
+
+/* The tuple of a packet sent along key k's reverse: k's dst -> k's src. */
+static inline void
+tuple6_back(const struct conn6_key *k, struct xlat_tuple6 *t)
+{
+	memcpy(t->src, k->dst, 16);
+	memcpy(t->dst, k->src, 16);
+	t->sport = k->dport;
+	t->dport = k->sport;
+}
+
+#define NAT64_ICMP_IN_MAX 1514	/* an ICMPv4 error we translate, at most */
+
+/* Write the translated error over m's packet: n bytes at ip (m single
+ * segment); false when it has no room (then m is dropped). */
+static inline bool
+nat64_icmp_room(struct rte_mbuf *m, const void *ip, size_t *room)
+{
+	size_t off = (size_t)((const char *)ip - rte_pktmbuf_mtod(m, char *));
+
+	if (m->nb_segs != 1)
+		return false;
+	*room = rte_pktmbuf_data_len(m) + rte_pktmbuf_tailroom(m) - off;
+	return true;
+}
+
+/* ---- lb6.c ---- */
+
+/* The connection's state after a packet in direction dir (a master
+ * reports a change to its peer). */
+void lb6_follow(struct dp_worker *w, struct conn *c, const struct l4_view *v,
+		enum conn_dir dir);
+
+/* The service's and the dest's counters for a packet of bytes, and the
+ * connection's timer. */
+void lb6_count(struct dp_worker *w, struct conn *c, bool in, uint32_t bytes);
+
+/* The worker that owns a client's side addr:port (its net and port 0
+ * for a persistent service). */
+unsigned int lb6_client_owner(const struct dp_ctx *dp, const uint8_t addr[16],
+			      rte_be16_t port);
+
+/* ---- lb6_xmit.c ---- */
+
+/* The next IPv4 identification of this worker, big-endian. */
+uint16_t lb6_next_ip_id(struct dp_worker *w);
+
+/* The route toward dst for m (IPv6 at ip, as received), which will
+ * leave grow bytes larger: NULL after dropping m (no route; too big,
+ * with a packet too big to its sender). */
+const struct route6_slot *lb6_route(struct dp_ctx *dp, struct dp_worker *w,
+				    struct rte_mbuf *m,
+				    struct rte_ipv6_hdr *ip,
+				    const uint8_t dst[16], unsigned int grow);
+
+/* NAT, FNAT: the addresses and ports of t, then out along its route. */
+void lb6_rewrite_xmit(struct dp_ctx *dp, struct dp_worker *w,
+		      struct rte_mbuf *m, struct rte_ipv6_hdr *ip,
+		      uint8_t proto, uint16_t l4_off, uint32_t l4_len,
+		      const struct xlat_tuple6 *t);
+
+/* TUNNEL: inside an outer IPv6 header to an IPv6 dest (ip6ip6), or an
+ * outer IPv4 header to an IPv4 dest (RFC 4213). */
+void lb6_tunnel6(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
+		 struct rte_ipv6_hdr *ip, const uint8_t dst[16]);
+void lb6_tunnel4(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
+		 struct rte_ipv6_hdr *ip, rte_be32_t dst);
+
+/* A client packet of a NAT64 connection, translated to IPv4 from the
+ * connection's LIP and port (its out key, reversed) and routed. */
+void lb6_nat64_in(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
+		  struct rte_ipv6_hdr *ip, uint8_t proto, uint16_t l4_off,
+		  uint32_t l4_len, const struct conn6_key *out);
+
+/* ---- lb6_icmp.c ---- */
+
+/* An ICMPv6 message to us or through us (transit): LB_PASS unless it is
+ * an error about one of our connections. */
+enum lb_verdict lb6_icmp6(struct dp_ctx *dp, struct dp_worker *w,
+			  uint16_t port, struct rte_mbuf *m,
+			  struct rte_ipv6_hdr *ip, uint16_t l4_off,
+			  bool transit);
+
+#endif /* DPLB_LB6_PRIV_H */
