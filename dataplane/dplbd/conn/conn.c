@@ -5,6 +5,7 @@
  */
 #include <assert.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
@@ -332,12 +333,32 @@ found:
 
 /* ---- the wheel ---- */
 
+/* conn_timeout_ms() capped, by state: read for every new, expiring or
+ * changed entry, so kept in ms beside the seconds. */
+static void
+timeouts_cache(struct conn_table *t)
+{
+	unsigned int s;
+	uint64_t ms;
+
+	for (s = 0; s < TCP_STATE_COUNT; s++) {
+		ms = conn_timeout_ms(&t->timeouts, IPPROTO_TCP, s);
+		t->tcp_ms[s] = (uint32_t)RTE_MIN(ms, (uint64_t)CONN_MAX_TIMEOUT_MS);
+	}
+	for (s = 0; s < UDP_STATE_COUNT; s++) {
+		ms = conn_timeout_ms(&t->timeouts, IPPROTO_UDP, s);
+		t->udp_ms[s] = (uint32_t)RTE_MIN(ms, (uint64_t)CONN_MAX_TIMEOUT_MS);
+	}
+}
+
 static inline uint32_t
 timeout_of(const struct conn_table *t, uint8_t proto, uint8_t state)
 {
-	uint64_t ms = conn_timeout_ms(&t->timeouts, proto, state);
-
-	return ms < CONN_MAX_TIMEOUT_MS ? (uint32_t)ms : CONN_MAX_TIMEOUT_MS;
+	if (likely(proto == IPPROTO_TCP))
+		return state < TCP_STATE_COUNT ? t->tcp_ms[state] : 0;
+	if (proto == IPPROTO_UDP || proto == IPPROTO_ICMP)
+		return state < UDP_STATE_COUNT ? t->udp_ms[state] : 0;
+	return 0;
 }
 
 uint32_t
@@ -440,6 +461,7 @@ conn_table_create(struct conn_table **tp, const char *name,
 	t->seed[1] = rte_rand();
 	t->seed[2] = rte_rand();
 	conn_timeouts_default(&t->timeouts);
+	timeouts_cache(t);
 	*tp = t;
 	return 0;
 }
@@ -458,6 +480,7 @@ void
 conn_table_set_timeouts(struct conn_table *t, const struct conn_timeouts *to)
 {
 	t->timeouts = *to;
+	timeouts_cache(t);
 }
 
 size_t

@@ -154,6 +154,8 @@ struct conn_table {
 	uint64_t seed[3];		/* keyed hash against collision floods */
 	size_t memory;			/* bytes allocated */
 	struct conn_timeouts timeouts;
+	uint32_t tcp_ms[TCP_STATE_COUNT];	/* timeouts in ms, capped */
+	uint32_t udp_ms[UDP_STATE_COUNT];	/* (UDP and ICMP) */
 	uint32_t wheel[CONN_WHEEL_SLOTS];	/* list heads, entry index */
 	char name[32];
 };
