@@ -90,15 +90,23 @@ mum(uint64_t a, uint64_t b)
  * bits), which a 32-bit CRC could not for large tables.
  */
 static inline uint64_t
-key_hash(const struct conn_table *t, const struct conn_key4 *k)
+tuple_hash(const struct conn_table *t, const struct conn_tuple4 *tp,
+	   uint8_t proto)
 {
 	uint64_t w0, h;
 	uint32_t ports;
 
-	memcpy(&w0, &k->src_addr, 8);
-	memcpy(&ports, &k->src_port, 4);
-	h = mum(w0 ^ t->seed[0], ((uint64_t)k->proto << 32 | ports) ^ t->seed[1]);
+	memcpy(&w0, &tp->src_addr, 8);
+	memcpy(&ports, &tp->src_port, 4);
+	h = mum(w0 ^ t->seed[0], ((uint64_t)proto << 32 | ports) ^ t->seed[1]);
 	return mum(h ^ t->seed[2], h ^ 0x9e3779b97f4a7c15ULL);
+}
+
+/* A key starts with its tuple (static_assert above). */
+static inline uint64_t
+key_hash(const struct conn_table *t, const struct conn_key4 *k)
+{
+	return tuple_hash(t, (const struct conn_tuple4 *)k, k->proto);
 }
 
 static inline uint32_t
@@ -297,11 +305,10 @@ index_place(struct conn_table *t, const struct index_probe *p, uint32_t ref)
 	index_file(t, b, p->sig, ref);
 }
 
-/* Remove a reference filed under k (it must be there). */
+/* Remove a reference filed under the key of hash h (it must be there). */
 static void
-index_remove(struct conn_table *t, const struct conn_key4 *k, uint32_t ref)
+index_remove(struct conn_table *t, uint64_t h, uint32_t ref)
 {
-	uint64_t h = key_hash(t, k);
 	uint32_t home = hash_bucket(t, h), b = home;
 	uint16_t sig = hash_sig(h);
 	struct conn_bucket *bk;
@@ -711,14 +718,13 @@ static void
 entry_remove(struct conn_table *t, struct conn *c)
 {
 	uint32_t idx = conn_ref(t, c);
-	struct conn_key4 k;
 
-	conn_key4_get(c, CONN_SIDE_IN, &k);
-	index_remove(t, &k, idx << 1 | CONN_SIDE_IN);
-	if (!(c->flags & CONN_F_NO_OUT)) {
-		conn_key4_get(c, CONN_SIDE_OUT, &k);
-		index_remove(t, &k, idx << 1 | CONN_SIDE_OUT);
-	}
+	index_remove(t, tuple_hash(t, &c->tuple[CONN_SIDE_IN], c->proto),
+		     idx << 1 | CONN_SIDE_IN);
+	if (!(c->flags & CONN_F_NO_OUT))
+		index_remove(t, tuple_hash(t, &c->tuple[CONN_SIDE_OUT],
+					   c->proto),
+			     idx << 1 | CONN_SIDE_OUT);
 	entry_release(t, c);
 }
 
