@@ -257,7 +257,7 @@ index_file(struct conn_table *t, uint32_t b, uint16_t sig, uint32_t ref)
  * buckets before it are full, so they overflowed and the walk went on).
  * The entry k names, or NULL with *p ready for index_place().
  */
-static struct conn *
+static __rte_always_inline struct conn *
 probe_place(struct conn_table *t, const struct conn_key4 *k,
 	    struct index_probe *p)
 {
@@ -285,7 +285,7 @@ probe_place(struct conn_table *t, const struct conn_key4 *k,
 
 /* File ref where probe_place() found room, unless another key took the
  * slot since (the other key of the same connection). */
-static void
+static __rte_always_inline void
 index_place(struct conn_table *t, const struct index_probe *p, uint32_t ref)
 {
 	uint32_t b = p->home;
@@ -548,7 +548,7 @@ entry_new(struct conn_table *t, const struct conn_key4 *in,
 	  const struct conn_key4 *out, uint8_t state, uint32_t timeout,
 	  uint32_t now)
 {
-	struct index_probe pin, pout;
+	struct index_probe pin, pout = { 0 };	/* pout: only with out */
 	struct conn *c;
 	uint32_t idx;
 
