@@ -306,7 +306,7 @@ index_place(struct conn_table *t, const struct index_probe *p, uint32_t ref)
 }
 
 /* Remove a reference filed under the key of hash h (it must be there). */
-static void
+static __rte_always_inline void
 index_remove(struct conn_table *t, uint64_t h, uint32_t ref)
 {
 	uint32_t home = hash_bucket(t, h), b = home;
