@@ -346,9 +346,11 @@ def capture_sync(lab, node, start_flows, count=20, name="sync"):
     cap = f"{lab.state}/{name}.pcap"
     dump = lab.spawn(node, "tcpdump", "-i", "dp0", "-U", "-c", str(count),
                      "-w", cap, "udp", "port", "8848")
-    time.sleep(1)
+    # "listening on dp0" once it captures (a busy machine may take a
+    # while to get there)
+    assert "listening on" in dump.stderr.readline()
     got = start_flows()
-    time.sleep(0.5)
+    time.sleep(1)
     dump.terminate()
     dump.wait(10)
     r = subprocess.run(["tshark", "-r", cap, "-d", "udp.port==8848,ipvs",

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <arpa/inet.h>
+#include <ifaddrs.h>
 #include <net/if.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
@@ -299,7 +300,53 @@ sock_common(struct sync_role *r, int fd, char *err, size_t len)
 	return 0;
 }
 
-/* Bound to the group (or any address for a peer) and the port. */
+/* Is a in the subnet of address n (mask m)? */
+static bool
+same_net6(const struct in6_addr *a, const struct in6_addr *n,
+	  const struct in6_addr *m)
+{
+	for (unsigned int i = 0; i < 16; i++)
+		if ((a->s6_addr[i] ^ n->s6_addr[i]) & m->s6_addr[i])
+			return false;
+	return true;
+}
+
+/*
+ * The address an IPv6 unicast role sends from: the interface's own
+ * address on the peer's subnet, not a /128 on it.  The kernel would
+ * prefer a floating /128 (a VIP the twin holds: RFC 6724's longest
+ * match), whose owner moves and which the peer does not expect
+ * (wrong_peer); IPv4 sends from the subnet's primary address anyway.
+ * any: none found (the kernel chooses).
+ */
+static struct in6_addr
+unicast_src6(const struct sync_role *r)
+{
+	const struct in6_addr *peer = &r->dst.in6.sin6_addr;
+	struct in6_addr src = in6addr_any;
+	struct ifaddrs *all, *i;
+
+	if (r->p.ifname[0] == '\0' || getifaddrs(&all) != 0)
+		return src;
+	for (i = all; i != NULL; i = i->ifa_next) {
+		const struct sockaddr_in6 *a = (void *)i->ifa_addr;
+		const struct sockaddr_in6 *m = (void *)i->ifa_netmask;
+
+		if (a == NULL || m == NULL || a->sin6_family != AF_INET6 ||
+		    strcmp(i->ifa_name, r->p.ifname) != 0 ||
+		    IN6_ARE_ADDR_EQUAL(&m->sin6_addr, &(struct in6_addr){
+			.s6_addr = { [0 ... 15] = 0xff } }) ||
+		    !same_net6(peer, &a->sin6_addr, &m->sin6_addr))
+			continue;
+		src = a->sin6_addr;
+		break;
+	}
+	freeifaddrs(all);
+	return src;
+}
+
+/* Bound to the group (or for a peer: any address, or IPv6 this node's
+ * own on the peer's subnet) and the port. */
 static int
 sock_bind(struct sync_role *r, int fd, char *err, size_t len)
 {
@@ -307,8 +354,9 @@ sock_bind(struct sync_role *r, int fd, char *err, size_t len)
 	struct sync_role local = *r;
 
 	if (r->unicast && r->dst.sa.sa_family == AF_INET6) {
-		local.dst.in6.sin6_addr = in6addr_any;
-		local.dst.in6.sin6_scope_id = 0;
+		local.dst.in6.sin6_addr = unicast_src6(r);
+		if (!IN6_IS_ADDR_LINKLOCAL(&local.dst.in6.sin6_addr))
+			local.dst.in6.sin6_scope_id = 0;
 	} else if (r->unicast) {
 		local.dst.in.sin_addr.s_addr = htonl(INADDR_ANY);
 	}
