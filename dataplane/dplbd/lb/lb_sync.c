@@ -437,6 +437,29 @@ mark_reported(struct dp_worker *w, struct conn *c)
 		s->endtime = 4;
 }
 
+/* t, the template a record names, is there: seen now. */
+static enum lb_sync_result
+tmpl_refreshed(struct dp_worker *w, struct conn *t)
+{
+	conn_touch(t, w->now_ms);
+	t->flags |= LB_CONN_F_SYNCED;
+	w->sync.updated++;
+	return LB_SYNC_UPDATED;
+}
+
+/* t, a template just made for a record (NULL: it could not be). */
+static enum lb_sync_result
+tmpl_installed(struct dp_worker *w, struct conn *t)
+{
+	if (t == NULL)
+		return drop(w, rte_errno == EEXIST ? SYNC_DROP_CONFLICT :
+						     SYNC_DROP_TABLE_FULL);
+	t->flags |= LB_CONN_F_SYNCED;
+	mark_reported(w, t);
+	w->sync.installed++;
+	return LB_SYNC_ADDED;
+}
+
 static enum lb_sync_result
 install_tmpl(struct dp_worker *w, const struct lb_svc_snap *svc,
 	     const struct lb_dest_snap *d, const struct lb_sync_rec *r)
@@ -453,19 +476,9 @@ install_tmpl(struct dp_worker *w, const struct lb_svc_snap *svc,
 		return drop(w, SYNC_DROP_CONFLICT);
 	if (t != NULL) {
 		/* its dest stays: connections it controls hold it too */
-		conn_touch(t, w->now_ms);
-		t->flags |= LB_CONN_F_SYNCED;
-		w->sync.updated++;
-		return LB_SYNC_UPDATED;
+		return tmpl_refreshed(w, t);
 	}
-	t = tmpl_new(w, &k, svc, d);
-	if (t == NULL)
-		return drop(w, rte_errno == EEXIST ? SYNC_DROP_CONFLICT :
-						     SYNC_DROP_TABLE_FULL);
-	t->flags |= LB_CONN_F_SYNCED;
-	mark_reported(w, t);
-	w->sync.installed++;
-	return LB_SYNC_ADDED;
+	return tmpl_installed(w, tmpl_new(w, &k, svc, d));
 }
 
 /* Does c forward as r says: the same dest, mode and local side? */
@@ -721,20 +734,9 @@ install_tmpl6(struct dp_worker *w, const struct lb_svc_snap *svc,
 		lb6_conn_drop(w, t);
 		t = NULL;
 	}
-	if (t != NULL) {
-		conn_touch(t, w->now_ms);
-		t->flags |= LB_CONN_F_SYNCED;
-		w->sync.updated++;
-		return LB_SYNC_UPDATED;
-	}
-	t = lb6_tmpl_add(w, svc, &in, d);
-	if (t == NULL)
-		return drop(w, rte_errno == EEXIST ? SYNC_DROP_CONFLICT :
-						     SYNC_DROP_TABLE_FULL);
-	t->flags |= LB_CONN_F_SYNCED;
-	mark_reported(w, t);
-	w->sync.installed++;
-	return LB_SYNC_ADDED;
+	if (t != NULL)
+		return tmpl_refreshed(w, t);
+	return tmpl_installed(w, lb6_tmpl_add(w, svc, &in, d));
 }
 
 static const struct lb_svc_snap *
