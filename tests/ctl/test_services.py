@@ -40,13 +40,7 @@ def ctl(dplbd):
     c = dplbd.connect()
     yield c
     # each test starts from the config's state: only its service stays
-    for s in c.result("service.list"):
-        key = {k: s[k] for k in ("proto", "vip", "port")}
-        if key != CFG_SVC:
-            c.result("service.del", key)
-    for g in c.result("laddr.list"):
-        if g["group"] != "cfg":
-            c.result("laddr.del", {"group": g["group"]})
+    c.keep_only([CFG_SVC], ["cfg"])
     c.close()
     assert dplbd.alive(), f"dplbd died:\n{dplbd.stderr}"
 

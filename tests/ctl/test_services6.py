@@ -40,13 +40,7 @@ CFG_KEYS = [{"proto": "tcp", "vip": "2001:db8:9::1", "port": 80},
 def ctl(dplbd):
     c = dplbd.connect()
     yield c
-    for s in c.result("service.list"):
-        key = {k: s[k] for k in ("proto", "vip", "port")}
-        if key not in CFG_KEYS:
-            c.result("service.del", key)
-    for g in c.result("laddr.list"):
-        if g["group"] not in ("v6", "n64"):
-            c.result("laddr.del", {"group": g["group"]})
+    c.keep_only(CFG_KEYS, ["v6", "n64"])
     c.close()
     assert dplbd.alive(), f"dplbd died:\n{dplbd.stderr}"
 

@@ -113,6 +113,18 @@ class Ctl:
             raise AssertionError(f"{method} {params} succeeded: {reply}")
         return reply["error"]
 
+    def keep_only(self, services, groups):
+        """Delete every service whose key (proto, vip, port) is not in
+        services and every laddr group not named in groups: back to a
+        config's state between tests."""
+        for s in self.result("service.list"):
+            key = {k: s[k] for k in ("proto", "vip", "port")}
+            if key not in services:
+                self.result("service.del", key)
+        for g in self.result("laddr.list"):
+            if g["group"] not in groups:
+                self.result("laddr.del", {"group": g["group"]})
+
     # -- raw I/O --------------------------------------------------------
     def send_raw(self, data):
         if isinstance(data, str):

@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Route table: longest-prefix match, types, refcounts, limits. */
+/* The IPv4 route table (net/route.h): route_suite.h's behaviours, and
+ * what is IPv4's own: the default route (rte_lpm has no depth 0), the
+ * gateway a slot keeps, the types' names. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <setjmp.h>
@@ -11,20 +13,71 @@
 
 #include "eal_helper.h"
 #include "net/route.h"
+#include "route_suite.h"
 
 static struct route_table rt;
 
 static rte_be32_t
 ip(const char *s)
 {
-	return inet_addr(s);
+	return route_suite_addr(s).v4.s_addr;
 }
+
+static int
+add4(const struct inet_prefix *p, enum route_type type,
+     const struct inet_addr *gw, uint16_t port)
+{
+	return route_add(&rt, p->addr.v4.s_addr, p->len, type,
+			 gw != NULL ? gw->v4.s_addr : 0, port);
+}
+
+static int
+del4(const struct inet_prefix *p, enum route_type type)
+{
+	return route_del(&rt, p->addr.v4.s_addr, p->len, type);
+}
+
+static int
+lookup4(const struct inet_addr *a, uint16_t *port)
+{
+	const struct route_slot *r = route_lookup(&rt, a->v4.s_addr);
+
+	if (r != NULL)
+		*port = r->port;
+	return r != NULL ? r->type : -ENOENT;
+}
+
+static int
+find4(const struct inet_prefix *p)
+{
+	const struct route_slot *r = route_find(&rt, p->addr.v4.s_addr, p->len);
+
+	return r != NULL ? r->type : -ENOENT;
+}
+
+static const struct route_suite suite4 = {
+	.add = add4,
+	.del = del4,
+	.lookup = lookup4,
+	.find = find4,
+	.n_used = &rt.n_used,
+	.max_routes = 64,
+	.nth_prefix_fmt = "10.0.%u.0/24",
+	.wide = "198.18.0.0/16",
+	.sub = "198.18.1.0/24",
+	.host = "198.18.1.1",
+	.in_sub = "198.18.1.9",
+	.in_wide = "198.18.5.5",
+	.outside = "198.20.0.1",
+	.other = "198.19.0.0/24",
+	.gw = "198.18.0.254",
+};
 
 static int
 setup(void **state)
 {
 	(void)state;
-	return route_table_init(&rt, "t_routes", 64, NULL);
+	return route_table_init(&rt, "t_routes", suite4.max_routes, NULL);
 }
 
 static int
@@ -36,118 +89,23 @@ teardown(void **state)
 }
 
 static void
-test_empty_lookup_misses(void **state)
+test_default_route_and_gateways(void **state)
 {
 	(void)state;
-	assert_null(route_lookup(&rt, ip("198.18.0.1")));
-}
-
-static void
-test_longest_prefix_wins(void **state)
-{
-	const struct route_slot *r;
-
-	(void)state;
-	assert_int_equal(route_add(&rt, ip("198.18.0.0"), 16, ROUTE_GATEWAY,
-				   ip("198.18.0.254"), 0), 0);
-	assert_int_equal(route_add(&rt, ip("198.18.1.0"), 24, ROUTE_CONNECTED,
-				   0, 1), 0);
-	assert_int_equal(route_add(&rt, ip("198.18.1.1"), 32, ROUTE_LOCAL, 0, 1),
+	assert_int_equal(rs_add(&suite4, "0.0.0.0/0", ROUTE_GATEWAY, "198.18.0.1", 0), 0);
+	assert_int_equal(rs_add(&suite4, "198.19.0.0/24", ROUTE_GATEWAY, "198.18.0.2", 0),
 			 0);
-	r = route_lookup(&rt, ip("198.18.5.5"));
-	assert_non_null(r);
-	assert_int_equal(r->type, ROUTE_GATEWAY);
-	assert_int_equal(r->gw, ip("198.18.0.254"));
-	r = route_lookup(&rt, ip("198.18.1.9"));
-	assert_int_equal(r->type, ROUTE_CONNECTED);
-	assert_int_equal(r->port, 1);
-	r = route_lookup(&rt, ip("198.18.1.1"));
-	assert_int_equal(r->type, ROUTE_LOCAL);
-	assert_null(route_lookup(&rt, ip("198.20.0.1")));
-}
-
-static void
-test_delete_falls_back_to_covering_route(void **state)
-{
-	(void)state;
-	route_add(&rt, ip("0.0.0.0"), 0, ROUTE_GATEWAY, ip("198.18.0.1"), 0);
-	route_add(&rt, ip("198.19.0.0"), 24, ROUTE_GATEWAY, ip("198.18.0.2"), 0);
 	assert_int_equal(route_lookup(&rt, ip("198.19.0.7"))->gw,
 			 ip("198.18.0.2"));
-	assert_int_equal(route_del(&rt, ip("198.19.0.0"), 24, ROUTE_GATEWAY), 0);
+	assert_int_equal(route_lookup(&rt, ip("203.0.113.1"))->gw,
+			 ip("198.18.0.1"));
+	assert_int_equal(rs_del(&suite4, "198.19.0.0/24", ROUTE_GATEWAY), 0);
 	assert_int_equal(route_lookup(&rt, ip("198.19.0.7"))->gw,
 			 ip("198.18.0.1"));
-	assert_int_equal(rt.n_used, 1);
-}
-
-static void
-test_duplicate_is_eexist(void **state)
-{
-	(void)state;
-	assert_int_equal(route_add(&rt, ip("198.19.0.0"), 24, ROUTE_GATEWAY,
-				   ip("198.18.0.2"), 0), 0);
-	assert_int_equal(route_add(&rt, ip("198.19.0.0"), 24, ROUTE_GATEWAY,
-				   ip("198.18.0.3"), 0), -EEXIST);
-	assert_int_equal(route_add(&rt, ip("198.19.0.0"), 24, ROUTE_CONNECTED,
-				   0, 0), -EEXIST);
-}
-
-static void
-test_connected_routes_are_refcounted(void **state)
-{
-	(void)state;
-	assert_int_equal(route_add(&rt, ip("198.18.0.0"), 24, ROUTE_CONNECTED,
-				   0, 2), 0);
-	assert_int_equal(route_add(&rt, ip("198.18.0.0"), 24, ROUTE_CONNECTED,
-				   0, 2), 0);
-	/* Another port cannot share the subnet. */
-	assert_int_equal(route_add(&rt, ip("198.18.0.0"), 24, ROUTE_CONNECTED,
-				   0, 3), -EEXIST);
-	assert_int_equal(route_del(&rt, ip("198.18.0.0"), 24, ROUTE_CONNECTED),
-			 0);
-	assert_non_null(route_lookup(&rt, ip("198.18.0.9")));
-	assert_int_equal(route_del(&rt, ip("198.18.0.0"), 24, ROUTE_CONNECTED),
-			 0);
-	assert_null(route_lookup(&rt, ip("198.18.0.9")));
-}
-
-static void
-test_delete_wrong_type_or_missing(void **state)
-{
-	(void)state;
-	assert_int_equal(route_del(&rt, ip("198.19.0.0"), 24, ROUTE_GATEWAY),
-			 -ENOENT);
-	route_add(&rt, ip("198.19.0.1"), 32, ROUTE_LOCAL, 0, 0);
-	assert_int_equal(route_del(&rt, ip("198.19.0.1"), 32, ROUTE_GATEWAY),
-			 -ENOENT);
-	assert_non_null(route_find(&rt, ip("198.19.0.1"), 32));
-}
-
-static void
-test_table_full_is_enospc(void **state)
-{
-	uint32_t i;
-
-	(void)state;
-	for (i = 0; i < 64; i++)
-		assert_int_equal(route_add(&rt, htonl(0xc6120000 + (i << 8)), 24,
-					   ROUTE_GATEWAY, ip("198.18.0.1"), 0),
-				 0);
-	assert_int_equal(route_add(&rt, ip("198.19.0.0"), 24, ROUTE_GATEWAY,
-				   ip("198.18.0.1"), 0), -ENOSPC);
-}
-
-static void
-test_slot_reused_after_delete(void **state)
-{
-	(void)state;
-	route_add(&rt, ip("198.19.0.0"), 24, ROUTE_GATEWAY, ip("198.18.0.1"), 0);
-	route_del(&rt, ip("198.19.0.0"), 24, ROUTE_GATEWAY);
+	assert_int_equal(rs_find(&suite4, "0.0.0.0/0"), ROUTE_GATEWAY);
+	assert_int_equal(rs_del(&suite4, "0.0.0.0/0", ROUTE_GATEWAY), 0);
+	assert_null(route_lookup(&rt, ip("198.19.0.7")));
 	assert_int_equal(rt.n_used, 0);
-	assert_int_equal(route_add(&rt, ip("198.19.1.0"), 24, ROUTE_GATEWAY,
-				   ip("198.18.0.9"), 0), 0);
-	assert_int_equal(route_lookup(&rt, ip("198.19.1.1"))->gw,
-			 ip("198.18.0.9"));
 }
 
 static void
@@ -163,16 +121,10 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
-		T(test_empty_lookup_misses),
-		T(test_longest_prefix_wins),
-		T(test_delete_falls_back_to_covering_route),
-		T(test_duplicate_is_eexist),
-		T(test_connected_routes_are_refcounted),
-		T(test_delete_wrong_type_or_missing),
-		T(test_table_full_is_enospc),
-		T(test_slot_reused_after_delete),
-		T(test_type_names),
+		ROUTE_SUITE_TESTS(setup, teardown, &suite4),
+		cmocka_unit_test_setup_teardown(test_default_route_and_gateways,
+						setup, teardown),
+		cmocka_unit_test(test_type_names),
 	};
 
 	if (test_eal_init() != 0)

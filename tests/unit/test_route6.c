@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* The IPv6 FIB (net6/route6.h): longest-prefix match over both copies,
- * the default route, types, refcounts, limits, slot reuse. */
+/* The IPv6 FIB (net6/route6.h): route_suite.h's behaviours over both
+ * copies, and what is IPv6's own: no memory until the first route, the
+ * default route, the next hop of a route with and without a gateway. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <setjmp.h>
@@ -12,25 +13,88 @@
 
 #include "eal_helper.h"
 #include "net6/route6.h"
+#include "route_suite.h"
 
 static struct route6_table rt;
 
+/* The 16 bytes of s, valid until four more calls. */
 static const uint8_t *
 a6(const char *s)
 {
-	static uint8_t buf[4][16];
+	static struct inet_addr buf[4];
 	static unsigned int n;
-	uint8_t *b = buf[n++ % 4];
+	struct inet_addr *a = &buf[n++ % 4];
 
-	assert_int_equal(inet_pton(AF_INET6, s, b), 1);
-	return b;
+	*a = route_suite_addr(s);
+	assert_int_equal(a->family, AF_INET6);
+	return (const uint8_t *)&a->v6;
 }
+
+static const uint8_t *
+v6(const struct inet_addr *a)
+{
+	return (const uint8_t *)&a->v6;
+}
+
+static int
+add6(const struct inet_prefix *p, enum route_type type,
+     const struct inet_addr *gw, uint16_t port)
+{
+	return route6_add(&rt, v6(&p->addr), p->len, type,
+			  gw != NULL ? v6(gw) : NULL, port);
+}
+
+static int
+del6(const struct inet_prefix *p, enum route_type type)
+{
+	return route6_del(&rt, v6(&p->addr), p->len, type);
+}
+
+/* Also checks that the copy live now is one of the two (each change
+ * publishes the other). */
+static int
+lookup6(const struct inet_addr *a, uint16_t *port)
+{
+	const struct route6_slot *r = route6_lookup(&rt, v6(a));
+
+	assert_true(rt.live == NULL || rt.live == rt.fib[0] ||
+		    rt.live == rt.fib[1]);
+	if (r != NULL)
+		*port = r->port;
+	return r != NULL ? r->type : -ENOENT;
+}
+
+static int
+find6(const struct inet_prefix *p)
+{
+	const struct route6_slot *r = route6_find(&rt, v6(&p->addr), p->len);
+
+	return r != NULL ? r->type : -ENOENT;
+}
+
+static const struct route_suite suite6 = {
+	.add = add6,
+	.del = del6,
+	.lookup = lookup6,
+	.find = find6,
+	.n_used = &rt.n_used,
+	.max_routes = 8,
+	.nth_prefix_fmt = "2001:2:%x::/48",
+	.wide = "2001:2::/48",
+	.sub = "2001:2:0:5::/64",
+	.host = "2001:2:0:5::1",
+	.in_sub = "2001:2:0:5::77",
+	.in_wide = "2001:2:0:9::9",
+	.outside = "2001:db8:1::9",
+	.other = "2001:3::/64",
+	.gw = "fe80::1",
+};
 
 static int
 setup(void **state)
 {
 	(void)state;
-	return route6_table_init(&rt, "t_rt6", 8, NULL);
+	return route6_table_init(&rt, "t_rt6", suite6.max_routes, NULL);
 }
 
 static int
@@ -42,29 +106,23 @@ teardown(void **state)
 }
 
 static void
-test_empty_lookup_misses(void **state)
+test_no_memory_until_the_first_route(void **state)
 {
 	(void)state;
 	assert_null(route6_lookup(&rt, a6("2001:2::1")));
-	/* no memory until the first route */
 	assert_null(rt.fib[0]);
+	assert_int_equal(rs_add(&suite6, "2001:2::/64", ROUTE_CONNECTED, NULL, 0), 0);
+	assert_non_null(rt.fib[0]);
 }
 
 static void
-test_longest_prefix_wins(void **state)
+test_default_route_and_next_hops(void **state)
 {
 	const struct route6_slot *r;
 
 	(void)state;
-	assert_int_equal(route6_add(&rt, a6("2001:2::"), 64, ROUTE_CONNECTED,
-				    NULL, 0), 0);
-	assert_int_equal(route6_add(&rt, a6("2001:2::1"), 128, ROUTE_LOCAL,
-				    NULL, 0), 0);
-	assert_int_equal(route6_add(&rt, a6("::"), 0, ROUTE_GATEWAY,
-				    a6("2001:2::fe"), 1), 0);
-	r = route6_lookup(&rt, a6("2001:2::1"));
-	assert_non_null(r);
-	assert_int_equal(r->type, ROUTE_LOCAL);
+	assert_int_equal(rs_add(&suite6, "2001:2::/64", ROUTE_CONNECTED, NULL, 0), 0);
+	assert_int_equal(rs_add(&suite6, "::/0", ROUTE_GATEWAY, "2001:2::fe", 1), 0);
 	r = route6_lookup(&rt, a6("2001:2::77"));
 	assert_int_equal(r->type, ROUTE_CONNECTED);
 	assert_memory_equal(route6_nexthop(r, a6("2001:2::77")),
@@ -75,95 +133,20 @@ test_longest_prefix_wins(void **state)
 	assert_int_equal(r->port, 1);
 	assert_memory_equal(route6_nexthop(r, a6("2001:db8:1::9")),
 			    a6("2001:2::fe"), 16);
-	assert_int_equal(rt.n_used, 3);
-	/* both copies agree: the one live now and the other */
-	assert_true(rt.live == rt.fib[0] || rt.live == rt.fib[1]);
-}
-
-static void
-test_delete_falls_back(void **state)
-{
-	(void)state;
-	route6_add(&rt, a6("2001:2::"), 48, ROUTE_GATEWAY, a6("fe80::1"), 0);
-	route6_add(&rt, a6("2001:2:0:5::"), 64, ROUTE_GATEWAY, a6("fe80::2"),
-		   1);
-	assert_int_equal(route6_lookup(&rt, a6("2001:2:0:5::1"))->port, 1);
-	assert_int_equal(route6_del(&rt, a6("2001:2:0:5::"), 64,
-				    ROUTE_GATEWAY), 0);
-	/* twice: each delete publishes the other copy */
-	assert_int_equal(route6_lookup(&rt, a6("2001:2:0:5::1"))->port, 0);
-	assert_int_equal(route6_del(&rt, a6("2001:2::"), 48, ROUTE_GATEWAY),
-			 0);
-	assert_null(route6_lookup(&rt, a6("2001:2:0:5::1")));
-	assert_int_equal(rt.n_used, 0);
-}
-
-static void
-test_duplicate_and_wrong_type(void **state)
-{
-	(void)state;
-	assert_int_equal(route6_add(&rt, a6("2001:2::"), 64, ROUTE_GATEWAY,
-				    NULL, 0), 0);
-	assert_int_equal(route6_add(&rt, a6("2001:2::"), 64, ROUTE_GATEWAY,
-				    NULL, 1), -EEXIST);
-	assert_int_equal(route6_del(&rt, a6("2001:2::"), 64, ROUTE_LOCAL),
-			 -ENOENT);
-	assert_int_equal(route6_del(&rt, a6("2001:3::"), 64, ROUTE_GATEWAY),
-			 -ENOENT);
-	assert_non_null(route6_find(&rt, a6("2001:2::"), 64));
-	assert_null(route6_find(&rt, a6("2001:2::"), 63));
-}
-
-static void
-test_connected_routes_are_refcounted(void **state)
-{
-	(void)state;
-	route6_add(&rt, a6("2001:2::"), 64, ROUTE_CONNECTED, NULL, 0);
-	assert_int_equal(route6_add(&rt, a6("2001:2::"), 64, ROUTE_CONNECTED,
-				    NULL, 0), 0);
-	assert_int_equal(route6_del(&rt, a6("2001:2::"), 64, ROUTE_CONNECTED),
-			 0);
-	assert_non_null(route6_lookup(&rt, a6("2001:2::5")));
-	assert_int_equal(route6_del(&rt, a6("2001:2::"), 64, ROUTE_CONNECTED),
-			 0);
-	assert_null(route6_lookup(&rt, a6("2001:2::5")));
-}
-
-static void
-test_full_then_slot_reused(void **state)
-{
-	uint8_t p[16] = { 0x20, 0x01, 0, 2 };
-	unsigned int i;
-
-	(void)state;
-	for (i = 0; i < 8; i++) {
-		p[5] = (uint8_t)i;
-		assert_int_equal(route6_add(&rt, p, 48, ROUTE_GATEWAY, NULL,
-					    0), 0);
-	}
-	p[5] = 99;
-	assert_int_equal(route6_add(&rt, p, 48, ROUTE_GATEWAY, NULL, 0),
-			 -ENOSPC);
-	p[5] = 3;
-	assert_int_equal(route6_del(&rt, p, 48, ROUTE_GATEWAY), 0);
-	p[5] = 99;
-	assert_int_equal(route6_add(&rt, p, 48, ROUTE_GATEWAY, NULL, 2), 0);
-	assert_int_equal(route6_lookup(&rt, p)->port, 2);
-	p[5] = 3;
-	assert_null(route6_lookup(&rt, p));
+	assert_int_equal(rs_del(&suite6, "::/0", ROUTE_GATEWAY), 0);
+	assert_null(route6_lookup(&rt, a6("2001:db8:1::9")));
+	assert_non_null(route6_lookup(&rt, a6("2001:2::77")));
 }
 
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
-		T(test_empty_lookup_misses),
-		T(test_longest_prefix_wins),
-		T(test_delete_falls_back),
-		T(test_duplicate_and_wrong_type),
-		T(test_connected_routes_are_refcounted),
-		T(test_full_then_slot_reused),
+		ROUTE_SUITE_TESTS(setup, teardown, &suite6),
+		cmocka_unit_test_setup_teardown(
+			test_no_memory_until_the_first_route, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_default_route_and_next_hops, setup, teardown),
 	};
 
 	if (test_eal_init() != 0)

@@ -64,13 +64,13 @@ bucket_take(const struct dplb_config *cfg, struct icmp_bucket *b)
 	return true;
 }
 
-bool
-icmp_ratelimit_pass(struct dp_ctx *dp, struct dp_worker *w)
+struct rte_mbuf *
+icmp_error_mbuf(struct dp_ctx *dp, struct dp_worker *w)
 {
 	if (bucket_take(dp->cfg, &buckets[w->id]))
-		return true;
+		return rte_pktmbuf_alloc(dp->pool);
 	w->stats.icmp_ratelimited++;
-	return false;
+	return NULL;
 }
 
 /* ICMP types that are queries, which may draw an error (RFC 1122
@@ -179,9 +179,7 @@ icmp_error(struct dp_ctx *dp, struct dp_worker *w, const struct rte_mbuf *m,
 				      __ATOMIC_RELAXED);
 	if (src == 0)
 		return;
-	if (!icmp_ratelimit_pass(dp, w))
-		return;
-	e = rte_pktmbuf_alloc(dp->pool);
+	e = icmp_error_mbuf(dp, w);
 	if (e == NULL)
 		return;
 	if (!icmp_build(e, m, ip, type, code, mtu, src, b->ip_id++)) {

@@ -173,17 +173,17 @@ neigh_key_v4(struct neigh_key *k, uint16_t port, rte_be32_t ip)
 	k->family = AF_INET;
 }
 
-/** Worker lookup: 0 and the MAC, or -ENOENT if not resolved. */
-static inline int
-neigh_lookup4(const struct neigh_table *nt, uint16_t port, rte_be32_t ip,
-	      struct rte_ether_addr *mac)
+/** Worker lookup of a key of either family (neigh_key_v4(),
+ *  net6/neigh6.h's neigh_key_v6()): 0 and the MAC, or -ENOENT if not
+ *  resolved.  Inlined whole, so that each family's lookup compiles as
+ *  its own code did. */
+static __rte_always_inline int
+neigh_lookup_key(const struct neigh_table *nt, const struct neigh_key *k,
+		 struct rte_ether_addr *mac)
 {
-	struct neigh_key k;
+	int pos = rte_hash_lookup(nt->hash, k);
 	uint64_t w;
-	int pos;
 
-	neigh_key_v4(&k, port, ip);
-	pos = rte_hash_lookup(nt->hash, &k);
 	if (pos < 0)
 		return -ENOENT;
 	w = __atomic_load_n(&nt->entries[pos].mac_word, __ATOMIC_ACQUIRE);
@@ -191,6 +191,17 @@ neigh_lookup4(const struct neigh_table *nt, uint16_t port, rte_be32_t ip,
 		return -ENOENT;
 	memcpy(mac->addr_bytes, &w, RTE_ETHER_ADDR_LEN);
 	return 0;
+}
+
+/** Worker lookup: 0 and the MAC, or -ENOENT if not resolved. */
+static inline int
+neigh_lookup4(const struct neigh_table *nt, uint16_t port, rte_be32_t ip,
+	      struct rte_ether_addr *mac)
+{
+	struct neigh_key k;
+
+	neigh_key_v4(&k, port, ip);
+	return neigh_lookup_key(nt, &k, mac);
 }
 
 static inline uint64_t

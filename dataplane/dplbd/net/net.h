@@ -134,10 +134,11 @@ void icmp_error(struct dp_ctx *dp, struct dp_worker *w,
 		const struct rte_mbuf *m, const struct rte_ipv4_hdr *ip,
 		uint8_t type, uint8_t code, uint16_t mtu, rte_be32_t src);
 
-/** The worker's ICMP token bucket has a token for one more error of
- * ours (taken), else false, counted as icmp_ratelimited.  IPv6's errors
+/** An mbuf for one more ICMP error of ours when the worker's ICMP
+ * token bucket has a token for it (taken), else NULL, counted as
+ * icmp_ratelimited; NULL too when the pool is empty.  IPv6's errors
  * (net6/) draw on the same bucket. */
-bool icmp_ratelimit_pass(struct dp_ctx *dp, struct dp_worker *w);
+struct rte_mbuf *icmp_error_mbuf(struct dp_ctx *dp, struct dp_worker *w);
 
 /** m's TTL ran out: ICMP time exceeded (icmp_error() from src), m
  * dropped as ttl_exceeded. */

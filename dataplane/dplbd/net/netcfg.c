@@ -13,6 +13,30 @@
 			snprintf(msg, len, __VA_ARGS__);                       \
 	} while (0)
 
+/* "p: why" into msg; returns err. */
+static int
+refuse(const struct inet_prefix *p, int err, const char *why, char *msg,
+       size_t len)
+{
+	char buf[INET_PREFIX_STRLEN];
+
+	SAY("%s: %s", inet_prefix_fmt(p, buf, sizeof(buf)), why);
+	return err;
+}
+
+/* What a routing table's error means to the operator. */
+static void
+say_route_error(const struct netcfg_family *f, int ret, const char *what,
+		const char *exists, char *msg, size_t len)
+{
+	if (ret == -EEXIST)
+		SAY("%s: %s", what, exists);
+	else if (ret == -ENOMEM && f->enomem_hint != NULL)
+		SAY("%s: %s", what, f->enomem_hint);
+	else if (ret != 0)
+		SAY("%s: %s", what, strerror(-ret));
+}
+
 static int
 find_addr(const struct dp_port *p, const struct inet_prefix *a)
 {
@@ -24,20 +48,6 @@ find_addr(const struct dp_port *p, const struct inet_prefix *a)
 	return -1;
 }
 
-/* The address workers originate packets from (dp.h): the first IPv4
- * one, stored atomically as workers read it without a lock. */
-static void
-port_addr4_sync(struct dp_port *p)
-{
-	rte_be32_t a = 0;
-	unsigned int i;
-
-	for (i = 0; i < p->n_addrs && a == 0; i++)
-		if (p->addrs[i].addr.family == AF_INET)
-			a = p->addrs[i].addr.v4.s_addr;
-	__atomic_store_n(&p->addr4, a, __ATOMIC_RELAXED);
-}
-
 static struct inet_prefix
 masked(const struct inet_prefix *p)
 {
@@ -47,22 +57,37 @@ masked(const struct inet_prefix *p)
 	return m;
 }
 
+/* An address's routes: its local host route and, unless it is a host
+ * prefix, its connected subnet (both or neither). */
 static int
-addr_routes_add(struct dp_ctx *dp, unsigned int port,
-		const struct inet_prefix *p)
+addr_routes_add(const struct netcfg_family *f, struct dp_ctx *dp,
+		unsigned int port, const struct inet_prefix *p)
 {
+	uint8_t host = (uint8_t)inet_max_len(f->family);
 	struct inet_prefix net = masked(p);
 	int ret;
 
-	ret = route_add(&dp->routes, p->addr.v4.s_addr, 32, ROUTE_LOCAL, 0,
-			(uint16_t)port);
-	if (ret != 0 || p->len == 32)
+	ret = f->route_add(dp, &p->addr, host, ROUTE_LOCAL, NULL,
+			   (uint16_t)port);
+	if (ret != 0 || p->len == host)
 		return ret;
-	ret = route_add(&dp->routes, net.addr.v4.s_addr, net.len,
-			ROUTE_CONNECTED, 0, (uint16_t)port);
+	ret = f->route_add(dp, &net.addr, net.len, ROUTE_CONNECTED, NULL,
+			   (uint16_t)port);
 	if (ret != 0)
-		route_del(&dp->routes, p->addr.v4.s_addr, 32, ROUTE_LOCAL);
+		f->route_del(dp, &p->addr, host, ROUTE_LOCAL);
 	return ret;
+}
+
+static void
+addr_routes_del(const struct netcfg_family *f, struct dp_ctx *dp,
+		const struct inet_prefix *p)
+{
+	uint8_t host = (uint8_t)inet_max_len(f->family);
+	struct inet_prefix net = masked(p);
+
+	f->route_del(dp, &p->addr, host, ROUTE_LOCAL);
+	if (p->len < host)
+		f->route_del(dp, &net.addr, net.len, ROUTE_CONNECTED);
 }
 
 static void
@@ -83,45 +108,44 @@ twin_sync_addr(struct dp_ctx *dp, unsigned int port,
 }
 
 int
-netcfg_addr_add(struct dp_ctx *dp, unsigned int port,
-		const struct inet_prefix *p, char *msg, size_t len)
+netcfg_family_addr_add(const struct netcfg_family *f, struct dp_ctx *dp,
+		       unsigned int port, const struct inet_prefix *p,
+		       char *msg, size_t len)
 {
 	struct dp_port *dpp = &dp->ports[port];
 	char buf[INET_PREFIX_STRLEN];
+	const char *why;
 	int ret;
 
 	inet_prefix_fmt(p, buf, sizeof(buf));
-	if (p->addr.family != AF_INET) {
-		SAY("%s: only IPv4 addresses are supported yet", buf);
-		return -EAFNOSUPPORT;
-	}
+	if (f->addr_refused != NULL && (why = f->addr_refused(p)) != NULL)
+		return refuse(p, -EINVAL, why, msg, len);
 	if (dpp->n_addrs == CFG_MAX_PORT_ADDRS) {
 		SAY("%s: port %s has %u addresses already", buf, dpp->name,
 		    dpp->n_addrs);
 		return -ENOSPC;
 	}
-	ret = addr_routes_add(dp, port, p);
-	if (ret == -EEXIST)
-		SAY("%s: address or route exists already", buf);
-	else if (ret != 0)
-		SAY("%s: %s", buf, strerror(-ret));
+	ret = addr_routes_add(f, dp, port, p);
+	say_route_error(f, ret, buf, "address or route exists already", msg,
+			len);
 	if (ret != 0)
 		return ret;
 	dpp->addrs[dpp->n_addrs++] = *p;
-	port_addr4_sync(dpp);
+	f->src_sync(dp, port);
 	twin_sync_addr(dp, port, p, true);
-	slowpath_announce(dp, (uint16_t)port, p->addr.v4.s_addr);
+	f->announce(dp, (uint16_t)port, &p->addr);
 	LOG_INFO("port %s: address %s added", dpp->name, buf);
 	return 0;
 }
 
 int
-netcfg_addr_del(struct dp_ctx *dp, unsigned int port,
-		const struct inet_prefix *p, char *msg, size_t len)
+netcfg_family_addr_del(const struct netcfg_family *f, struct dp_ctx *dp,
+		       unsigned int port, const struct inet_prefix *p,
+		       char *msg, size_t len)
 {
 	struct dp_port *dpp = &dp->ports[port];
 	char buf[INET_PREFIX_STRLEN];
-	struct inet_prefix have, net;
+	struct inet_prefix have;
 	int i = find_addr(dpp, p);
 
 	inet_prefix_fmt(p, buf, sizeof(buf));
@@ -131,130 +155,208 @@ netcfg_addr_del(struct dp_ctx *dp, unsigned int port,
 		return -ENOENT;
 	}
 	have = dpp->addrs[i];
-	net = masked(&have);
-	route_del(&dp->routes, have.addr.v4.s_addr, 32, ROUTE_LOCAL);
-	if (have.len < 32)
-		route_del(&dp->routes, net.addr.v4.s_addr, net.len,
-			  ROUTE_CONNECTED);
+	addr_routes_del(f, dp, &have);
 	/* Keep the order: the first address stays the port's source. */
 	memmove(&dpp->addrs[i], &dpp->addrs[i + 1],
 		sizeof(dpp->addrs[0]) * (--dpp->n_addrs - (unsigned int)i));
-	port_addr4_sync(dpp);
+	f->src_sync(dp, port);
 	twin_sync_addr(dp, port, &have, false);
 	LOG_INFO("port %s: address %s deleted", dpp->name, buf);
 	return 0;
 }
 
-/* The port whose connected subnet holds via, or -1. */
+/* The port of a route via a gateway (port < 0: the port of via's
+ * subnet), or a negative errno with the reason in msg. */
 static int
-port_of_gateway(const struct dp_ctx *dp, rte_be32_t via)
+gateway_port(const struct netcfg_family *f, const struct dp_ctx *dp,
+	     const struct inet_prefix *dst, const struct inet_addr *via,
+	     int port, char *msg, size_t len)
 {
-	const struct route_slot *r = route_lookup(&dp->routes, via);
+	char buf[INET_PREFIX_STRLEN];
+	const char *why;
 
-	if (r == NULL || r->type != ROUTE_CONNECTED)
-		return -1;
-	return r->port;
+	if (via->family != f->family) {
+		SAY("%s: the gateway of an %s route must be %s",
+		    inet_prefix_fmt(dst, buf, sizeof(buf)), f->name, f->name);
+		return -EINVAL;
+	}
+	if (f->gateway_refused != NULL &&
+	    (why = f->gateway_refused(via, port)) != NULL)
+		return refuse(dst, -EINVAL, why, msg, len);
+	if (port < 0)
+		port = f->connected_port(dp, via);
+	if (port < 0)
+		return refuse(dst, -ENETUNREACH,
+			      "gateway is not on a connected subnet", msg, len);
+	return port;
+}
+
+int
+netcfg_family_route_add(const struct netcfg_family *f, struct dp_ctx *dp,
+			const struct inet_prefix *dst,
+			const struct inet_addr *via, int port, char *msg,
+			size_t len)
+{
+	char buf[INET_PREFIX_STRLEN];
+	int ret;
+
+	if (via->family != 0) {
+		port = gateway_port(f, dp, dst, via, port, msg, len);
+		if (port < 0)
+			return port;
+	}
+	if (port < 0)
+		return refuse(dst, -EINVAL,
+			      "a route needs a gateway or a device", msg, len);
+	ret = f->route_add(dp, &dst->addr, dst->len, ROUTE_GATEWAY,
+			   via->family != 0 ? via : NULL, (uint16_t)port);
+	say_route_error(f, ret, inet_prefix_fmt(dst, buf, sizeof(buf)),
+			"a route to this prefix exists already", msg, len);
+	return ret;
+}
+
+int
+netcfg_family_route_del(const struct netcfg_family *f, struct dp_ctx *dp,
+			const struct inet_prefix *dst, char *msg, size_t len)
+{
+	int type = f->route_type(dp, &dst->addr, dst->len);
+
+	if (type < 0)
+		return refuse(dst, -ENOENT, "no such route", msg, len);
+	if (type != ROUTE_GATEWAY)
+		return refuse(dst, -EPERM,
+			      "the route belongs to an address; delete the "
+			      "address", msg, len);
+	return f->route_del(dp, &dst->addr, dst->len, ROUTE_GATEWAY);
+}
+
+/* IPv4's table. */
+
+/* The address workers originate packets from (dp.h): the first IPv4
+ * one, stored atomically as workers read it without a lock. */
+static void
+port_addr4_sync(struct dp_ctx *dp, unsigned int port)
+{
+	struct dp_port *p = &dp->ports[port];
+	rte_be32_t a = 0;
+	unsigned int i;
+
+	for (i = 0; i < p->n_addrs && a == 0; i++)
+		if (p->addrs[i].addr.family == AF_INET)
+			a = p->addrs[i].addr.v4.s_addr;
+	__atomic_store_n(&p->addr4, a, __ATOMIC_RELAXED);
+}
+
+static int
+route4_add(struct dp_ctx *dp, const struct inet_addr *dst, uint8_t depth,
+	   enum route_type type, const struct inet_addr *gw, uint16_t port)
+{
+	return route_add(&dp->routes, dst->v4.s_addr, depth, type,
+			 gw != NULL ? gw->v4.s_addr : 0, port);
+}
+
+static int
+route4_del(struct dp_ctx *dp, const struct inet_addr *dst, uint8_t depth,
+	   enum route_type type)
+{
+	return route_del(&dp->routes, dst->v4.s_addr, depth, type);
+}
+
+static int
+route4_type(const struct dp_ctx *dp, const struct inet_addr *dst,
+	    uint8_t depth)
+{
+	const struct route_slot *r =
+		route_find(&dp->routes, dst->v4.s_addr, depth);
+
+	return r != NULL ? r->type : -ENOENT;
+}
+
+static int
+route4_connected_port(const struct dp_ctx *dp, const struct inet_addr *a)
+{
+	const struct route_slot *r = route_lookup(&dp->routes, a->v4.s_addr);
+
+	return r != NULL && r->type == ROUTE_CONNECTED ? r->port : -1;
+}
+
+static void
+announce4(struct dp_ctx *dp, uint16_t port, const struct inet_addr *a)
+{
+	slowpath_announce(dp, port, a->v4.s_addr);
+}
+
+static const struct netcfg_family inet4 = {
+	.family = AF_INET,
+	.name = "IPv4",
+	.route_add = route4_add,
+	.route_del = route4_del,
+	.route_type = route4_type,
+	.connected_port = route4_connected_port,
+	.src_sync = port_addr4_sync,
+	.announce = announce4,
+};
+
+int
+netcfg_addr_add(struct dp_ctx *dp, unsigned int port,
+		const struct inet_prefix *p, char *msg, size_t len)
+{
+	if (p->addr.family != AF_INET)
+		return refuse(p, -EAFNOSUPPORT,
+			      "only IPv4 addresses are supported yet", msg, len);
+	return netcfg_family_addr_add(&inet4, dp, port, p, msg, len);
+}
+
+int
+netcfg_addr_del(struct dp_ctx *dp, unsigned int port,
+		const struct inet_prefix *p, char *msg, size_t len)
+{
+	return netcfg_family_addr_del(&inet4, dp, port, p, msg, len);
 }
 
 int
 netcfg_route_add(struct dp_ctx *dp, const struct inet_prefix *dst,
 		 const struct inet_addr *via, int port, char *msg, size_t len)
 {
-	char buf[INET_PREFIX_STRLEN];
-	rte_be32_t gw = 0;
-	int ret;
-
-	inet_prefix_fmt(dst, buf, sizeof(buf));
 	if (dst->addr.family != AF_INET ||
-	    (via->family != 0 && via->family != AF_INET)) {
-		SAY("%s: only IPv4 routes are supported yet", buf);
-		return -EAFNOSUPPORT;
-	}
-	if (via->family != 0) {
-		gw = via->v4.s_addr;
-		if (port < 0)
-			port = port_of_gateway(dp, gw);
-		if (port < 0) {
-			SAY("%s: gateway is not on a connected subnet", buf);
-			return -ENETUNREACH;
-		}
-	}
-	if (port < 0) {
-		SAY("%s: a route needs a gateway or a device", buf);
-		return -EINVAL;
-	}
-	ret = route_add(&dp->routes, dst->addr.v4.s_addr, dst->len,
-			ROUTE_GATEWAY, gw, (uint16_t)port);
-	if (ret == -EEXIST)
-		SAY("%s: a route to this prefix exists already", buf);
-	else if (ret != 0)
-		SAY("%s: %s", buf, strerror(-ret));
-	return ret;
+	    (via->family != 0 && via->family != AF_INET))
+		return refuse(dst, -EAFNOSUPPORT,
+			      "only IPv4 routes are supported yet", msg, len);
+	return netcfg_family_route_add(&inet4, dp, dst, via, port, msg, len);
 }
 
 int
 netcfg_route_del(struct dp_ctx *dp, const struct inet_prefix *dst, char *msg,
 		 size_t len)
 {
-	const struct route_slot *r;
-	char buf[INET_PREFIX_STRLEN];
-
-	inet_prefix_fmt(dst, buf, sizeof(buf));
-	if (dst->addr.family != AF_INET) {
-		SAY("%s: no such route", buf);
-		return -ENOENT;
-	}
-	r = route_find(&dp->routes, dst->addr.v4.s_addr, dst->len);
-	if (r == NULL) {
-		SAY("%s: no such route", buf);
-		return -ENOENT;
-	}
-	if (r->type != ROUTE_GATEWAY) {
-		SAY("%s: the route belongs to an address; delete the address",
-		    buf);
-		return -EPERM;
-	}
-	return route_del(&dp->routes, dst->addr.v4.s_addr, dst->len,
-			 ROUTE_GATEWAY);
+	if (dst->addr.family != AF_INET)
+		return refuse(dst, -ENOENT, "no such route", msg, len);
+	return netcfg_family_route_del(&inet4, dp, dst, msg, len);
 }
 
-static int
-apply_port_addrs(struct dp_ctx *dp, char *msg, size_t len)
+int
+netcfg_family_apply(const struct netcfg_family *f, struct dp_ctx *dp,
+		    char *msg, size_t len)
 {
+	const struct dplb_config *cfg = dp->cfg;
 	unsigned int i, j;
-	int ret;
+	int ret = 0;
 
-	for (i = 0; i < dp->n_ports; i++)
-		for (j = 0; j < dp->cfg->ports[i].n_addrs; j++) {
-			/* IPv6: net6/netcfg6.c, after these */
-			ret = dp->cfg->ports[i].addrs[j].addr.family != AF_INET ?
-				      0 :
-				      netcfg_addr_add(dp, i,
-						      &dp->cfg->ports[i].addrs[j],
-						      msg, len);
-			if (ret != 0)
-				return ret;
-		}
-	return 0;
-}
-
-static int
-apply_routes(struct dp_ctx *dp, char *msg, size_t len)
-{
-	unsigned int i;
-	int ret;
-
-	for (i = 0; i < dp->cfg->n_routes; i++) {
-		const struct cfg_route *r = &dp->cfg->routes[i];
+	for (i = 0; i < dp->n_ports && ret == 0; i++)
+		for (j = 0; j < cfg->ports[i].n_addrs && ret == 0; j++)
+			if (cfg->ports[i].addrs[j].addr.family == f->family)
+				ret = netcfg_family_addr_add(
+					f, dp, i, &cfg->ports[i].addrs[j], msg,
+					len);
+	for (i = 0; i < cfg->n_routes && ret == 0; i++) {
+		const struct cfg_route *r = &cfg->routes[i];
 		int port = r->dev[0] ? dp_port_by_name(dp, r->dev) : -1;
 
-		if (r->dst.addr.family != AF_INET)
-			continue;	/* net6/netcfg6.c */
-		ret = netcfg_route_add(dp, &r->dst, &r->via, port, msg, len);
-		if (ret != 0)
-			return ret;
+		if (r->dst.addr.family == f->family)
+			ret = netcfg_family_route_add(f, dp, &r->dst, &r->via,
+						      port, msg, len);
 	}
-	return 0;
+	return ret;
 }
 
 static int
@@ -282,10 +384,9 @@ apply_neighs(struct dp_ctx *dp, char *msg, size_t len)
 int
 netcfg_apply_config(struct dp_ctx *dp, char *msg, size_t len)
 {
-	int ret = apply_port_addrs(dp, msg, len);
+	/* IPv6's: net6/netcfg6.c, after these */
+	int ret = netcfg_family_apply(&inet4, dp, msg, len);
 
-	if (ret == 0)
-		ret = apply_routes(dp, msg, len);
 	if (ret == 0)
 		ret = apply_neighs(dp, msg, len);
 	return ret;

@@ -111,9 +111,7 @@ icmp6_error(struct dp_ctx *dp, struct dp_worker *w, const struct rte_mbuf *m,
 		memcpy(src, ip->dst_addr, 16);
 	else if (!net6_port_src(back->port, src))
 		return;
-	if (!icmp_ratelimit_pass(dp, w))
-		return;
-	e = rte_pktmbuf_alloc(dp->pool);
+	e = icmp_error_mbuf(dp, w);
 	if (e == NULL)
 		return;
 	if (!error_build(e, m, ip, src, type, code, param)) {

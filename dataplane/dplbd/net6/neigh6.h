@@ -36,18 +36,9 @@ neigh_lookup6(const struct neigh_table *nt, uint16_t port,
 	      const uint8_t ip[16], struct rte_ether_addr *mac)
 {
 	struct neigh_key k;
-	uint64_t w;
-	int pos;
 
 	neigh_key_v6(&k, port, ip);
-	pos = rte_hash_lookup(nt->hash, &k);
-	if (pos < 0)
-		return -ENOENT;
-	w = __atomic_load_n(&nt->entries[pos].mac_word, __ATOMIC_ACQUIRE);
-	if (!(w & NEIGH_MAC_VALID))
-		return -ENOENT;
-	memcpy(mac->addr_bytes, &w, RTE_ETHER_ADDR_LEN);
-	return 0;
+	return neigh_lookup_key(nt, &k, mac);
 }
 
 #define NEIGH6_CACHE_BITS 8

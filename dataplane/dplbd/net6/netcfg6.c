@@ -1,19 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
-#include <stdio.h>
 #include <string.h>
 
-#include "log.h"
 #include "net/netcfg.h"
 #include "net6/nd.h"
 #include "net6/net6.h"
 #include "net6/netcfg6.h"
-
-#define SAY(...)                                                               \
-	do {                                                                   \
-		if (msg != NULL)                                               \
-			snprintf(msg, len, __VA_ARGS__);                       \
-	} while (0)
 
 #define SRC_SET 0x2u	/* in port_src.cur: an address is there */
 
@@ -37,8 +29,9 @@ net6_port_src(uint16_t port, uint8_t out[16])
 }
 
 static void
-port_src_sync(const struct dp_port *p, unsigned int port)
+port_src_sync(struct dp_ctx *dp, unsigned int port)
 {
+	const struct dp_port *p = &dp->ports[port];
 	struct port_src *s = &port_src[port];
 	uint32_t next = (s->cur & 1) ^ 1;
 	unsigned int i;
@@ -81,233 +74,111 @@ addr_refused(const struct inet_prefix *p)
 	return NULL;
 }
 
-static int
-find_addr(const struct dp_port *p, const struct inet_prefix *a)
+/* Why via cannot be the gateway of a route on port (-1: not given). */
+static const char *
+gateway_refused(const struct inet_addr *via, int port)
 {
-	unsigned int i;
-
-	for (i = 0; i < p->n_addrs; i++)
-		if (inet_addr_equal(&p->addrs[i].addr, &a->addr))
-			return (int)i;
-	return -1;
-}
-
-static struct inet_prefix
-masked(const struct inet_prefix *p)
-{
-	struct inet_prefix m = *p;
-
-	inet_prefix_mask(&m);
-	return m;
+	if (ip6_addr_is_multicast(v6(via)) || ip6_addr_is_unspecified(v6(via)))
+		return "the gateway must be a unicast address";
+	if (port < 0 && ip6_addr_is_linklocal(v6(via)))
+		return "a link-local gateway needs a device";
+	return NULL;
 }
 
 static int
-addr_routes_add(struct dp_ctx *dp, unsigned int port,
-		const struct inet_prefix *p)
+route6_add_addr(struct dp_ctx *dp, const struct inet_addr *dst, uint8_t depth,
+		enum route_type type, const struct inet_addr *gw,
+		uint16_t port)
 {
-	struct inet_prefix net = masked(p);
-	int ret;
+	return route6_add(&dp->routes6, v6(dst), depth, type,
+			  gw != NULL ? v6(gw) : NULL, port);
+}
 
-	ret = route6_add(&dp->routes6, v6(&p->addr), 128, ROUTE_LOCAL, NULL,
-			 (uint16_t)port);
-	if (ret != 0 || p->len == 128)
-		return ret;
-	ret = route6_add(&dp->routes6, v6(&net.addr), net.len, ROUTE_CONNECTED,
-			 NULL, (uint16_t)port);
-	if (ret != 0)
-		route6_del(&dp->routes6, v6(&p->addr), 128, ROUTE_LOCAL);
-	return ret;
+static int
+route6_del_addr(struct dp_ctx *dp, const struct inet_addr *dst, uint8_t depth,
+		enum route_type type)
+{
+	return route6_del(&dp->routes6, v6(dst), depth, type);
+}
+
+static int
+route6_type(const struct dp_ctx *dp, const struct inet_addr *dst,
+	    uint8_t depth)
+{
+	const struct route6_slot *r = route6_find(&dp->routes6, v6(dst), depth);
+
+	return r != NULL ? r->type : -ENOENT;
+}
+
+static int
+route6_connected_port(const struct dp_ctx *dp, const struct inet_addr *a)
+{
+	const struct route6_slot *r = route6_lookup(&dp->routes6, v6(a));
+
+	return r != NULL && r->type == ROUTE_CONNECTED ? r->port : -1;
 }
 
 static void
-twin_sync_addr(struct dp_ctx *dp, unsigned int port,
-	       const struct inet_prefix *p, bool add)
+announce6(struct dp_ctx *dp, uint16_t port, const struct inet_addr *a)
 {
-	const char *twin = dp->cfg->ports[port].twin;
-	char buf[INET_PREFIX_STRLEN];
-	int ret;
-
-	if (twin[0] == '\0' || dp->ports[port].twin_id == DP_NO_PORT)
-		return;
-	ret = twin_addr(twin, p, add);
-	if (ret != 0)
-		LOG_WARN("twin %s: cannot %s %s: %s", twin,
-			 add ? "add" : "delete",
-			 inet_prefix_fmt(p, buf, sizeof(buf)), strerror(-ret));
+	nd_announce(dp, port, v6(a));
 }
+
+static const struct netcfg_family inet6 = {
+	.family = AF_INET6,
+	.name = "IPv6",
+	.enomem_hint = "no memory for the IPv6 routing table (two FIBs of "
+		       "about 40 MB each; see eal.memory_mb)",
+	.addr_refused = addr_refused,
+	.gateway_refused = gateway_refused,
+	.route_add = route6_add_addr,
+	.route_del = route6_del_addr,
+	.route_type = route6_type,
+	.connected_port = route6_connected_port,
+	.src_sync = port_src_sync,
+	.announce = announce6,
+};
 
 int
 netcfg6_addr_add(struct dp_ctx *dp, unsigned int port,
 		 const struct inet_prefix *p, char *msg, size_t len)
 {
-	struct dp_port *dpp = &dp->ports[port];
-	char buf[INET_PREFIX_STRLEN];
-	const char *why;
-	int ret;
-
 	if (p->addr.family != AF_INET6)
 		return netcfg_addr_add(dp, port, p, msg, len);
-	inet_prefix_fmt(p, buf, sizeof(buf));
-	if ((why = addr_refused(p)) != NULL) {
-		SAY("%s: %s", buf, why);
-		return -EINVAL;
-	}
-	if (dpp->n_addrs == CFG_MAX_PORT_ADDRS) {
-		SAY("%s: port %s has %u addresses already", buf, dpp->name,
-		    dpp->n_addrs);
-		return -ENOSPC;
-	}
-	ret = addr_routes_add(dp, port, p);
-	if (ret == -EEXIST)
-		SAY("%s: address or route exists already", buf);
-	else if (ret == -ENOMEM)
-		SAY("%s: no memory for the IPv6 routing table (two FIBs of "
-		    "about 40 MB each; see eal.memory_mb)", buf);
-	else if (ret != 0)
-		SAY("%s: %s", buf, strerror(-ret));
-	if (ret != 0)
-		return ret;
-	dpp->addrs[dpp->n_addrs++] = *p;
-	port_src_sync(dpp, port);
-	twin_sync_addr(dp, port, p, true);
-	nd_announce(dp, (uint16_t)port, v6(&p->addr));
-	LOG_INFO("port %s: address %s added", dpp->name, buf);
-	return 0;
+	return netcfg_family_addr_add(&inet6, dp, port, p, msg, len);
 }
 
 int
 netcfg6_addr_del(struct dp_ctx *dp, unsigned int port,
 		 const struct inet_prefix *p, char *msg, size_t len)
 {
-	struct dp_port *dpp = &dp->ports[port];
-	char buf[INET_PREFIX_STRLEN];
-	struct inet_prefix have, net;
-	int i;
-
 	if (p->addr.family != AF_INET6)
 		return netcfg_addr_del(dp, port, p, msg, len);
-	i = find_addr(dpp, p);
-	inet_prefix_fmt(p, buf, sizeof(buf));
-	if (i < 0 || (p->len != 128 && dpp->addrs[i].len != p->len)) {
-		SAY("%s: no such address on %s", buf, dpp->name);
-		return -ENOENT;
-	}
-	have = dpp->addrs[i];
-	net = masked(&have);
-	route6_del(&dp->routes6, v6(&have.addr), 128, ROUTE_LOCAL);
-	if (have.len < 128)
-		route6_del(&dp->routes6, v6(&net.addr), net.len,
-			   ROUTE_CONNECTED);
-	memmove(&dpp->addrs[i], &dpp->addrs[i + 1],
-		sizeof(dpp->addrs[0]) * (--dpp->n_addrs - (unsigned int)i));
-	port_src_sync(dpp, port);
-	twin_sync_addr(dp, port, &have, false);
-	LOG_INFO("port %s: address %s deleted", dpp->name, buf);
-	return 0;
-}
-
-/* The port whose connected subnet holds via, or -1. */
-static int
-port_of_gateway(const struct dp_ctx *dp, const uint8_t via[16])
-{
-	const struct route6_slot *r = route6_lookup(&dp->routes6, via);
-
-	if (r == NULL || r->type != ROUTE_CONNECTED)
-		return -1;
-	return r->port;
+	return netcfg_family_addr_del(&inet6, dp, port, p, msg, len);
 }
 
 int
 netcfg6_route_add(struct dp_ctx *dp, const struct inet_prefix *dst,
 		  const struct inet_addr *via, int port, char *msg, size_t len)
 {
-	char buf[INET_PREFIX_STRLEN];
-	int ret;
-
 	if (dst->addr.family != AF_INET6)
 		return netcfg_route_add(dp, dst, via, port, msg, len);
-	inet_prefix_fmt(dst, buf, sizeof(buf));
-	if (via->family != 0 && via->family != AF_INET6) {
-		SAY("%s: the gateway of an IPv6 route must be IPv6", buf);
-		return -EINVAL;
-	}
-	if (via->family != 0) {
-		if (ip6_addr_is_multicast(v6(via)) ||
-		    ip6_addr_is_unspecified(v6(via))) {
-			SAY("%s: the gateway must be a unicast address", buf);
-			return -EINVAL;
-		}
-		if (port < 0 && ip6_addr_is_linklocal(v6(via))) {
-			SAY("%s: a link-local gateway needs a device", buf);
-			return -EINVAL;
-		}
-		if (port < 0)
-			port = port_of_gateway(dp, v6(via));
-		if (port < 0) {
-			SAY("%s: gateway is not on a connected subnet", buf);
-			return -ENETUNREACH;
-		}
-	}
-	if (port < 0) {
-		SAY("%s: a route needs a gateway or a device", buf);
-		return -EINVAL;
-	}
-	ret = route6_add(&dp->routes6, v6(&dst->addr), dst->len, ROUTE_GATEWAY,
-			 via->family != 0 ? v6(via) : NULL, (uint16_t)port);
-	if (ret == -EEXIST)
-		SAY("%s: a route to this prefix exists already", buf);
-	else if (ret == -ENOMEM)
-		SAY("%s: no memory for the IPv6 routing table (two FIBs of "
-		    "about 40 MB each; see eal.memory_mb)", buf);
-	else if (ret != 0)
-		SAY("%s: %s", buf, strerror(-ret));
-	return ret;
+	return netcfg_family_route_add(&inet6, dp, dst, via, port, msg, len);
 }
 
 int
 netcfg6_route_del(struct dp_ctx *dp, const struct inet_prefix *dst, char *msg,
 		  size_t len)
 {
-	const struct route6_slot *r;
-	char buf[INET_PREFIX_STRLEN];
-
 	if (dst->addr.family != AF_INET6)
 		return netcfg_route_del(dp, dst, msg, len);
-	inet_prefix_fmt(dst, buf, sizeof(buf));
-	r = route6_find(&dp->routes6, v6(&dst->addr), dst->len);
-	if (r == NULL) {
-		SAY("%s: no such route", buf);
-		return -ENOENT;
-	}
-	if (r->type != ROUTE_GATEWAY) {
-		SAY("%s: the route belongs to an address; delete the address",
-		    buf);
-		return -EPERM;
-	}
-	return route6_del(&dp->routes6, v6(&dst->addr), dst->len,
-			  ROUTE_GATEWAY);
+	return netcfg_family_route_del(&inet6, dp, dst, msg, len);
 }
 
 int
 netcfg6_apply_config(struct dp_ctx *dp, char *msg, size_t len)
 {
-	const struct dplb_config *cfg = dp->cfg;
-	unsigned int i, j;
 	int ret = netcfg_apply_config(dp, msg, len);
 
-	for (i = 0; i < dp->n_ports && ret == 0; i++)
-		for (j = 0; j < cfg->ports[i].n_addrs && ret == 0; j++)
-			if (cfg->ports[i].addrs[j].addr.family == AF_INET6)
-				ret = netcfg6_addr_add(dp, i,
-						       &cfg->ports[i].addrs[j],
-						       msg, len);
-	for (i = 0; i < cfg->n_routes && ret == 0; i++) {
-		const struct cfg_route *r = &cfg->routes[i];
-
-		if (r->dst.addr.family == AF_INET6)
-			ret = netcfg6_route_add(dp, &r->dst, &r->via,
-						r->dev[0] ? dp_port_by_name(dp, r->dev) : -1,
-						msg, len);
-	}
-	return ret;
+	return ret != 0 ? ret : netcfg_family_apply(&inet6, dp, msg, len);
 }

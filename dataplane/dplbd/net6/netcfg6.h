@@ -2,9 +2,10 @@
 /*
  * netcfg6: addresses and routes of either family, for the config
  * loader, SIGHUP reload and the control socket.  IPv4 goes on to
- * net/netcfg.h as before; IPv6 is handled here: an address makes its
- * local /128 and connected routes (net6/route6.h), goes to the kernel
- * twin (without duplicate address detection: dplbd defends it) and is
+ * net/netcfg.h as before; IPv6 takes net/netcfg.h's same flows with
+ * IPv6's table (struct netcfg_family): an address makes its local /128
+ * and connected routes (net6/route6.h), goes to the kernel twin
+ * (without duplicate address detection: dplbd defends it) and is
  * announced with an unsolicited Neighbor Advertisement.  Main lcore
  * only; each returns 0 or a negative errno with a reason in msg that
  * names the offending object.

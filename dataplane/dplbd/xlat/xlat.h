@@ -75,11 +75,8 @@ struct xlat_tuple4 {
 static inline rte_be16_t
 xlat_csum_replace(rte_be16_t cksum, uint16_t old_sum, uint16_t new_sum)
 {
-	uint32_t sum = (uint16_t)~cksum;
-
-	sum += (uint16_t)~old_sum;
-	sum += new_sum;
-	return (rte_be16_t)~csum_fold(sum);
+	/* one 16-bit word's update: the sums stand for the fields */
+	return csum_update16(cksum, old_sum, new_sum);
 }
 
 /** The sum of the two 128-bit addresses of a pseudo header. */

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* xlat6: IPv6 NAT and full-NAT rewrites, tunnels, ICMPv6 errors about
  * a connection (xlat.h). */
+#include <stdbool.h>
+
 #include "xlat/xlat.h"
 
 static uint16_t
@@ -80,32 +82,44 @@ ports_at(uint8_t proto, const uint8_t *l4, size_t *at)
 	return 0;
 }
 
+/* ip6's addresses and the ports of its transport header at l4 become
+ * t's; returns ck, that header's checksum, updated to match (the
+ * caller writes it, as a zero UDP checksum and a quoted header that
+ * lacks one want their own handling). */
+static rte_be16_t
+move_tuple6(struct rte_ipv6_hdr *ip6, uint8_t proto, uint8_t *l4,
+	    const struct xlat_tuple6 *t, rte_be16_t ck)
+{
+	rte_be16_t ports[2] = { t->sport, t->dport };
+	uint64_t old_sum, new_sum;
+	size_t at, n = ports_at(proto, l4, &at);
+
+	old_sum = xlat_sum_addr6(ip6->src_addr, ip6->dst_addr) +
+		  csum_raw(l4 + at, n);
+	new_sum = xlat_sum_addr6(t->src, t->dst) + csum_raw(ports, n);
+	memcpy(l4 + at, ports, n);
+	memcpy(ip6->src_addr, t->src, 16);
+	memcpy(ip6->dst_addr, t->dst, 16);
+	return xlat_csum_replace(ck, csum_fold64(old_sum), csum_fold64(new_sum));
+}
+
 int
 xlat6_rewrite(struct rte_ipv6_hdr *ip6, uint8_t proto, void *l4,
 	      size_t l4_len, const struct xlat_tuple6 *t)
 {
 	uint8_t *p = l4;
 	int off = xlat_csum_off(proto);
-	rte_be16_t ck, ports[2] = { t->sport, t->dport };
-	uint64_t old_sum, new_sum;
-	size_t at, n;
+	rte_be16_t ck;
 
 	if (off < 0 || proto == IPPROTO_ICMP || l4_len < l4_min(proto))
 		return -EINVAL;
 	memcpy(&ck, p + off, 2);
 	if (proto == IPPROTO_UDP && ck == 0)
 		return -EBADMSG;
-	n = ports_at(proto, p, &at);
-	old_sum = xlat_sum_addr6(ip6->src_addr, ip6->dst_addr) +
-		  csum_raw(p + at, n);
-	new_sum = xlat_sum_addr6(t->src, t->dst) + csum_raw(ports, n);
-	ck = xlat_csum_replace(ck, csum_fold64(old_sum), csum_fold64(new_sum));
+	ck = move_tuple6(ip6, proto, p, t, ck);
 	if (proto == IPPROTO_UDP && ck == 0)
 		ck = 0xffff;
 	memcpy(p + off, &ck, 2);
-	memcpy(p + at, ports, n);
-	memcpy(ip6->src_addr, t->src, 16);
-	memcpy(ip6->dst_addr, t->dst, 16);
 	return 0;
 }
 
@@ -167,28 +181,21 @@ rewrite_quoted6(struct rte_ipv6_hdr *q, size_t qlen,
 		const struct xlat_tuple6 *t)
 {
 	uint8_t *l4 = (uint8_t *)(q + 1);
-	size_t l4_len = qlen - XLAT_IPV6_HDR, at, n;
+	size_t l4_len = qlen - XLAT_IPV6_HDR;
 	int off = xlat_csum_off(q->proto);
-	rte_be16_t ck, ports[2] = { t->sport, t->dport };
-	uint64_t old_sum, new_sum;
+	rte_be16_t ck = 0;
+	bool update;
 
 	if (off < 0 || q->proto == IPPROTO_ICMP || l4_len < 8)
 		return -EINVAL;
-	n = ports_at(q->proto, l4, &at);
-	old_sum = xlat_sum_addr6(q->src_addr, q->dst_addr) + csum_raw(l4 + at, n);
-	new_sum = xlat_sum_addr6(t->src, t->dst) + csum_raw(ports, n);
-	if ((size_t)off + 2 <= l4_len) {
+	update = (size_t)off + 2 <= l4_len;	/* the checksum is quoted */
+	if (update)
 		memcpy(&ck, l4 + off, 2);
-		/* a zero UDP checksum is quoted as it was sent */
-		if (!(q->proto == IPPROTO_UDP && ck == 0)) {
-			ck = xlat_csum_replace(ck, csum_fold64(old_sum),
-					       csum_fold64(new_sum));
-			memcpy(l4 + off, &ck, 2);
-		}
-	}
-	memcpy(l4 + at, ports, n);
-	memcpy(q->src_addr, t->src, 16);
-	memcpy(q->dst_addr, t->dst, 16);
+	/* a zero UDP checksum is quoted as it was sent */
+	update = update && !(q->proto == IPPROTO_UDP && ck == 0);
+	ck = move_tuple6(q, q->proto, l4, t, ck);
+	if (update)
+		memcpy(l4 + off, &ck, 2);
 	return 0;
 }
 
