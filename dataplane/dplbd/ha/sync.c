@@ -322,6 +322,9 @@ same_net6(const struct in6_addr *a, const struct in6_addr *n,
 static struct in6_addr
 unicast_src6(const struct sync_role *r)
 {
+	static const uint8_t host[16] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+					  0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+					  0xff, 0xff, 0xff, 0xff };	/* /128 */
 	const struct in6_addr *peer = &r->dst.in6.sin6_addr;
 	struct in6_addr src = in6addr_any;
 	struct ifaddrs *all, *i;
@@ -334,8 +337,7 @@ unicast_src6(const struct sync_role *r)
 
 		if (a == NULL || m == NULL || a->sin6_family != AF_INET6 ||
 		    strcmp(i->ifa_name, r->p.ifname) != 0 ||
-		    IN6_ARE_ADDR_EQUAL(&m->sin6_addr, &(struct in6_addr){
-			.s6_addr = { [0 ... 15] = 0xff } }) ||
+		    memcmp(&m->sin6_addr, host, sizeof(host)) == 0 ||
 		    !same_net6(peer, &a->sin6_addr, &m->sin6_addr))
 			continue;
 		src = a->sin6_addr;
