@@ -26,6 +26,7 @@ from labtest import Lab, wait_for
 NODES = ("lb", "lb2")
 
 SYNCID = 11
+PCAP_HDR = 24       # a pcap file's header: what tcpdump writes first
 
 TCP_ECHO = r"""
 import selectors, socket, sys
@@ -350,6 +351,9 @@ def capture_sync(lab, node, start_flows, count=20, name="sync"):
     # while to get there)
     assert "listening on" in dump.stderr.readline()
     got = start_flows()
+    # the first message (a busy machine may delay it), then the others
+    # of the moment
+    wait_for(lambda: os.path.getsize(cap) > PCAP_HDR, 5)
     time.sleep(1)
     dump.terminate()
     dump.wait(10)
