@@ -485,6 +485,19 @@ def kv(line):
     return {k: float(v) for k, v in re.findall(r"(\w+)=([\d.]+)", line)}
 
 
+def settle_rx(lab, key, quiet=0.3, limit=10):
+    """Until interface key's rx counter stops moving (a forwarder that a
+    busy machine descheduled still empties its tx ring after the flood:
+    1,023 frames were in flight at a load of 20)."""
+    prev, deadline = None, time.monotonic() + limit
+    while time.monotonic() < deadline:
+        n = lab.link(*LINKS[key])["rx_packets"]
+        if n == prev:
+            return
+        prev = n
+        time.sleep(quiet)
+
+
 def udp_window(lab, fwd, args, macs, cpus, tag):
     """One UDP flood of args.seconds; returns the measurements."""
     sink = lab.spawn("rs1", "taskset", "-c", str(cpus[0]), str(E2E_UDP),
@@ -501,7 +514,7 @@ def udp_window(lab, fwd, args, macs, cpus, tag):
     sender = lab.spawn("c", *udp_send_cmd(args, macs, cpus[0], args.seconds))
     sout, s_cpu = wait_rusage(sender, args.seconds + 20)
     cpu = win.stop()
-    time.sleep(0.2)  # what is still in flight reaches the sink
+    settle_rx(lab, "rs1")  # what is still in flight reaches the sink
     links1 = {k: lab.link(n, i) for k, (n, i) in LINKS.items()}
     ctr1 = fwd.counters()
     sn1 = softnet_drops()
