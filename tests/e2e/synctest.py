@@ -21,6 +21,7 @@ import signal
 import subprocess
 import time
 
+from hatest import record_pid, start_node_dplbd
 from labtest import Lab, wait_for
 
 NODES = ("lb", "lb2")
@@ -141,21 +142,10 @@ class Pair:
 
     def record_pid(self, name, node, pid):
         """Let `lab.sh down` kill it too, should this test die."""
-        with open(f"/proc/{pid}/stat") as f:
-            st = f.read().rsplit(")", 1)[1].split()[19]
-        with open(f"{self.lab.state}/pids/{name}.pid", "w") as f:
-            f.write(f"{pid} {st} {node} {name} (tests/e2e)\n")
+        record_pid(self.lab, name, node, pid)
 
     def start_dplbd(self, node):
-        from dplbd import Dplbd  # tests/pylib
-
-        out = self.lab.sh("config-ha", node).stdout.strip().splitlines()[-1]
-        with open(out) as f:
-            d = Dplbd(f.read(), netns=self.lab.ns(node))
-        d.start()
-        self.d[node] = d
-        self.record_pid("dplbd" if node == "lb" else "dplbd-lb2", node,
-                        d.pid)
+        d = self.d[node] = start_node_dplbd(self.lab, node)
         self.services(node)
         return d
 
