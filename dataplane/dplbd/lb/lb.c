@@ -455,7 +455,8 @@ lb_inbound(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 		return;
 	}
 	if (c == NULL) {
-		c = lb_schedule(dp, w, m, key, svc);
+		/* a pure SYN: NONE -> SYN_RECV on either direction */
+		c = lb_schedule(dp, w, m, key, svc, TCP_S_SYN_RECV);
 		if (c == NULL)
 			return;
 		if (unlikely(svc->flags & LB_SVC_F_TCPX)) {
@@ -811,8 +812,8 @@ lb_burst_lookup(struct dp_ctx *dp, struct dp_worker *w, struct lb_burst *b)
 	if (b->n_held != 0)
 		conn_lookup4_bulk(t, b->keys, b->n_held, b->conns, b->reply);
 	/* An earlier packet of the burst may add or remove a connection:
-	 * then the answers of the bulk lookup are looked up again. */
-	b->gen = conn_table_gen(t);
+	 * then the answers it may change are looked up again. */
+	conn_watch(t);
 }
 
 /* The rest of a held packet's path with what its key looks up to. */
@@ -823,7 +824,7 @@ burst_release(struct dp_ctx *dp, struct dp_worker *w, struct lb_burst *b,
 	unsigned int j = b->arg[i];
 	struct lb_held *h = &b->held[j];
 
-	if (unlikely(conn_table_gen(w->conns) != b->gen))
+	if (unlikely(conn_answer_stale(w->conns, &b->keys[j], b->conns[j])))
 		b->conns[j] = conn_lookup4(w->conns, &b->keys[j],
 					   &b->reply[j]);
 	if (unlikely(h->snat != NULL))

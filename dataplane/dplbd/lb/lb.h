@@ -124,7 +124,6 @@ struct lb_burst {
 	const struct route_slot *r[LB_BURST_MAX];
 	/* the load balancer's */
 	const struct lb_snat_snap *snat;	/* SNAT rules, NULL = none */
-	uint32_t gen;			/* conn table generation after lookup */
 	unsigned int n_held;
 	uint8_t kind[LB_BURST_MAX];
 	uint8_t arg[LB_BURST_MAX];	/* held: index in held[] and keys[];

@@ -197,11 +197,14 @@ void lb_conn_release(struct dp_worker *w, struct conn *c);
 /**
  * A new connection for the packet m (its key in): a dest picked (through
  * a persistence template when the service has one), for full NAT a
- * local port; NULL after dropping m with the reason.
+ * local port; NULL after dropping m with the reason.  A TCP connection
+ * starts in tcp_state (TCP_S_NONE, or the state m leads NONE to: the
+ * SYN's TCP_S_SYN_RECV, as lb_set_state() would have made it), UDP in
+ * UDP_ONEWAY.
  */
 struct conn *lb_schedule(struct dp_ctx *dp, struct dp_worker *w,
 			 struct rte_mbuf *m, const struct conn_key4 *in,
-			 const struct lb_svc_snap *svc);
+			 const struct lb_svc_snap *svc, uint8_t tcp_state);
 
 /* Common front: steer to the owner, find the connection. */
 static __rte_always_inline struct conn *
