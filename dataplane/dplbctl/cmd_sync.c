@@ -36,8 +36,11 @@ roles_print(json_object *res)
 				      jbool(k, "up") ? "up" : err ? err : "down",
 				      age };
 
-		snprintf(dst, sizeof(dst), "%s%s:%lld",
-			 jget(s, "peer") ? "peer " : "", jstr(k, "addr", "?"),
+		const char *addr = jstr(k, "addr", "?");
+		bool v6 = strchr(addr, ':') != NULL;
+
+		snprintf(dst, sizeof(dst), v6 ? "%s[%s]:%lld" : "%s%s:%lld",
+			 jget(s, "peer") ? "peer " : "", addr,
 			 jint(k, "port", 0));
 		snprintf(age, sizeof(age), "%lld", jint(s, "age_ms", 0) / 1000);
 		table_row(t, row);
@@ -227,8 +230,9 @@ const struct command cmd_sync = {
 		 "                 [threshold N] [period N] [refresh S] [retries N]\n"
 		 "                 [full_refresh S] [dump_rate N]\n"
 		 "       dplbctl sync stop master|backup\n"
-		 "group/port/ttl: the multicast group (224.0.0.81:8848, ttl 1);\n"
-		 "peer: a unicast peer instead.  threshold, period, refresh,\n"
+		 "group/port/ttl: the multicast group (224.0.0.81:8848, ttl 1;\n"
+		 "IPv6: ff02::/ff05:: style, ttl the hop limit);\n"
+		 "peer: a unicast peer (IPv4 or IPv6) instead.  threshold, period, refresh,\n"
 		 "retries: IPVS's sync_threshold, sync_refresh_period and\n"
 		 "sync_retries for this node; full_refresh: a full dump every S s;\n"
 		 "dump_rate: records/s a full dump sends at most.\n",

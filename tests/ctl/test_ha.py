@@ -287,9 +287,58 @@ def test_sync_start_errors(ctl, params, text):
     assert ctl.result("sync.list") == []
 
 
-def test_sync_start_ipv6_group(ctl):
-    e = ctl.error("sync.start", {"state": "backup", "mcast_group": "ff02::81"})
-    assert e["code"] == "EAFNOSUPPORT", e
+@pytest.mark.parametrize("params,text", [
+    ({"mcast_group": "2001:db8::81"},
+     "mcast_group 2001:db8::81: not an IPv6 multicast address"),
+    ({"mcast_group": "ff01::81"},
+     "mcast_group ff01::81: interface-local scope never leaves"),
+    ({"mcast_group": "ff00::81"}, "a reserved scope never leaves"),
+    ({"peer": "ff02::81"}, "peer ff02::81: not an IPv6 unicast address "
+     "(a group is mcast_group)"),
+    ({"peer": "::"}, "peer ::: not an IPv6 unicast address"),
+    ({"peer": "::ffff:198.18.0.3"}, "an IPv4-mapped address: give the IPv4"),
+    ({"peer": "fe80::3"}, "peer fe80::3: a link-local peer needs ifname"),
+    ({"peer": "2001:db8::3", "mcast_group": "ff02::81"},
+     "exclude each other"),
+    ({"peer": "198.18.0.3", "mcast_group": "ff02::81"},
+     "exclude each other"),
+])
+def test_sync_start_ipv6_errors(ctl, params, text):
+    e = ctl.error("sync.start", dict(state="backup", **params))
+    assert e["code"] == "EINVAL" and text in e["message"], e
+    assert ctl.result("sync.list") == []
+
+
+def test_sync_start_ipv6_group_and_peer(ctl):
+    """An IPv6 group (as IPVS's mcast_group) and an IPv6 unicast peer:
+    the socket's address, port and hop limit, messages of 1500 - 48
+    bytes (IPv6 and UDP headers)."""
+    ctl.result("sync.start", {"state": "backup", "ifname": "nosuchif0",
+                              "mcast_group": "ff02::81", "syncid": 5})
+    (b,) = ctl.result("sync.list")
+    k = b["socket"]
+    assert b["mcast_group"] == "ff02::81"
+    assert (k["addr"], k["port"], k["ttl"], k["maxlen"]) == \
+        ("ff02::81", 8848, 1, 1452), k
+    assert k["up"] is False and "nosuchif0" in k["error"], k
+    ctl.result("sync.start", {"state": "backup", "ifname": "nosuchif0",
+                              "mcast_group": "ff05::1:3", "mcast_ttl": 4})
+    (b,) = ctl.result("sync.list")
+    assert (b["socket"]["addr"], b["socket"]["ttl"]) == ("ff05::1:3", 4)
+    ctl.result("sync.start", {"state": "master", "peer": "2001:db8::3",
+                              "mcast_port": 9000})
+    m = {s["state"]: s for s in ctl.result("sync.list")}["master"]
+    k = m["socket"]
+    assert m["peer"] == "2001:db8::3"
+    assert (k["addr"], k["port"], k["ttl"], k["maxlen"]) == \
+        ("2001:db8::3", 9000, 64, 1452), k
+    # no interface needed for a global unicast peer: the socket is up
+    assert k["up"] is True, k
+    # a link-local peer with its interface
+    ctl.result("sync.start", {"state": "master", "peer": "fe80::3",
+                              "ifname": "lo"})
+    for st in ("master", "backup"):
+        assert ctl.result("sync.stop", {"state": st}) == {}
 
 
 def test_sync_socket_status(ctl):
@@ -442,6 +491,14 @@ def test_dplbctl_sync_options_and_stats(dplbd, ctl):
     assert r.returncode == 0 and r.stdout.startswith("master:"), r
     r = dplbctl(dplbd, "--json", "sync", "stats")
     assert json.loads(r.stdout)["stats"]["tunables"]["sync_period"] == 20
+    # IPv6: the group as [addr]:port
+    r = dplbctl(dplbd, "sync", "start", "master", "ifname", "nosuchif1",
+                "group", "ff02::81", "port", "8851")
+    assert r.returncode == 0, r.stderr
+    out = dplbctl(dplbd, "sync", "show").stdout.splitlines()
+    assert out[1].split()[3] == "[ff02::81]:8851", out
+    r = dplbctl(dplbd, "sync", "start", "master", "peer", "fe80::3")
+    assert r.returncode == 1 and "link-local peer needs ifname" in r.stderr
     r = dplbctl(dplbd, "sync", "start", "master", "threshold", "3",
                 "period", "50")
     assert r.returncode == 0, r.stderr

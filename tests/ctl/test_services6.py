@@ -26,14 +26,17 @@ services = (
               { addr = "2001:db8:9::12"; fwd = "nat"; } ); },
   { proto = "udp"; vip = "2001:db8:9::2"; port = 53; sched = "sh";
     laddr_group = "n64"; persistent = 60; netmask = "/56";
-    dests = ( { addr = "198.18.9.21"; fwd = "fnat"; } ); }
+    dests = ( { addr = "198.18.9.21"; fwd = "fnat"; } ); },
+  { proto = "tcp"; vip = "198.18.9.1"; port = 80; sched = "rr";
+    dests = ( { addr = "2001:db8:9::31"; fwd = "tunnel"; } ); }
 );
 """
 
 VIP6 = "2001:db8::100"
 WEB6 = {"proto": "tcp", "vip": VIP6, "port": 80}
 CFG_KEYS = [{"proto": "tcp", "vip": "2001:db8:9::1", "port": 80},
-            {"proto": "udp", "vip": "2001:db8:9::2", "port": 53}]
+            {"proto": "udp", "vip": "2001:db8:9::2", "port": 53},
+            {"proto": "tcp", "vip": "198.18.9.1", "port": 80}]
 
 
 @pytest.fixture
@@ -72,7 +75,12 @@ def test_config_ipv6_and_nat64_services(ctl):
     assert g["n64"]["services"] == 1
     shown = ctl.result("config.show")
     assert [x["vip"] for x in shown["services"]] == ["2001:db8:9::1",
-                                                     "2001:db8:9::2"]
+                                                     "2001:db8:9::2",
+                                                     "198.18.9.1"]
+    # an IPv4 service's IPv6 tunnel dest from the file (IPv4 in IPv6)
+    t = ctl.result("service.list", CFG_KEYS[2])[0]["dests"]
+    assert [(d["addr"], d["fwd"]) for d in t] == [("2001:db8:9::31",
+                                                   "tunnel")]
     assert shown["services"][1]["netmask"] == "/56"
 
 
@@ -155,11 +163,39 @@ def test_mixed_family_dests_refused_as_ipvs(ctl):
         "NAT46) is not supported")
     err(ctl, "dest.add", dict(v4, addr="2001:db8:1::11", fwd="nat"),
         "EINVAL", "(IPv4)")
-    err(ctl, "dest.add", dict(v4, addr="2001:db8:1::11", fwd="tunnel"),
-        "EAFNOSUPPORT", "params.addr: an IPv6 tunnel dest of an IPv4 "
-        "service (IPv4 in IPv6) is not supported yet")
+    for fwd in ("nat", "dr"):
+        err(ctl, "dest.add", dict(v4, addr="2001:db8:1::11", fwd=fwd),
+            "EINVAL", "params.addr: %s dests must have the VIP's address "
+            "family (IPv4)" % fwd)
+    assert ctl.result("dest.list", v4) == []
     err(ctl, "dest.add", dict(WEB6, addr="fe80::5", fwd="nat"), "EINVAL",
         "params.addr")
+    ctl.result("service.del", v4)
+
+
+def test_ipv4_service_ipv6_tunnel_dest(dplbd, ctl):
+    """IPv4 in IPv6 (IPVS's tunnels of the other family): an IPv4
+    service takes an IPv6 tunnel dest by the socket and by dplbctl, beside
+    IPv4 ones, and lists it; a NAT, DR or full-NAT IPv6 dest of the same
+    service is still refused."""
+    v4 = {"proto": "tcp", "vip": "198.18.0.100", "port": 80}
+    ctl.result("service.add", v4)
+    ctl.result("dest.add", dict(v4, addr="2001:db8:1::11", fwd="tunnel"))
+    dplbctl(dplbd, "dest", "add", "-t", "198.18.0.100:80", "-r",
+            "[2001:db8:1::12]", "-i")
+    ctl.result("dest.add", dict(v4, addr="198.18.1.13", fwd="tunnel"))
+    assert [(d["addr"], d["port"], d["fwd"])
+            for d in ctl.result("dest.list", v4)] == [
+        ("2001:db8:1::11", 80, "tunnel"), ("2001:db8:1::12", 80, "tunnel"),
+        ("198.18.1.13", 80, "tunnel")]
+    out = dplbctl(dplbd, "service", "show", "-t", "198.18.0.100:80").stdout
+    assert ["->", "[2001:db8:1::11]:80", "Tunnel", "1", "0", "0"] in \
+        [ln.split() for ln in out.splitlines()], out
+    p = dplbctl(dplbd, "dest", "add", "-t", "198.18.0.100:80", "-r",
+                "[2001:db8:1::14]", "-g", check=1)
+    assert "VIP's address family (IPv4)" in p.stderr, p.stderr
+    err(ctl, "dest.add", dict(v4, addr="2001:db8:1::15", fwd="tunnel",
+                              dport=8080), "EINVAL", "keep the service's port")
     ctl.result("service.del", v4)
 
 

@@ -48,6 +48,28 @@ def ka_conf(node, sock, extra_vips=(), extra=""):
     return text + extra
 
 
+def record_pid(lab, name, node, pid, what=None):
+    """Let `lab.sh down` kill pid too, should the test die."""
+    with open(f"/proc/{pid}/stat") as f:
+        st = f.read().rsplit(")", 1)[1].split()[19]
+    with open(f"{lab.state}/pids/{name}.pid", "w") as f:
+        f.write(f"{pid} {st} {node} {what or name} (tests/e2e)\n")
+
+
+def start_node_dplbd(lab, node):
+    """node's dplbd on the HA lab's config (lab.sh config-ha), started,
+    its pid recorded."""
+    from dplbd import Dplbd  # tests/pylib
+
+    out = lab.sh("config-ha", node).stdout.strip().splitlines()[-1]
+    with open(out) as f:
+        d = Dplbd(f.read(), netns=lab.ns(node))
+    d.start()
+    record_pid(lab, "dplbd" if node == "lb" else "dplbd-lb2", node, d.pid,
+               "dplbd")
+    return d
+
+
 class Pair:
     def __init__(self, lab):
         self.lab = lab
@@ -57,19 +79,7 @@ class Pair:
 
     # -- dplbd
     def start_dplbd(self, node):
-        from dplbd import Dplbd  # tests/pylib
-
-        out = self.lab.sh("config-ha", node).stdout.strip().splitlines()[-1]
-        with open(out) as f:
-            d = Dplbd(f.read(), netns=self.lab.ns(node))
-        d.start()
-        self.d[node] = d
-        pid = d.pid
-        with open(f"/proc/{pid}/stat") as f:
-            st = f.read().rsplit(")", 1)[1].split()[19]
-        name = "dplbd" if node == "lb" else "dplbd-lb2"
-        with open(f"{self.lab.state}/pids/{name}.pid", "w") as f:
-            f.write(f"{pid} {st} {node} dplbd (tests/e2e)\n")
+        d = self.d[node] = start_node_dplbd(self.lab, node)
         return d
 
     def stop_dplbd(self, node):

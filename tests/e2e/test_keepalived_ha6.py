@@ -6,7 +6,10 @@ VIP and the IPv6 full-NAT local address (dev dp1) in and out of dplbd as
 leases of VI_6; an IPv6 full-NAT virtual server with IPv6 real servers
 answers curl -6 through the master; kill -9 of the master's keepalived
 withdraws them there after dplbd's grace period, the backup takes them,
-and curl -6 to the IPv6 VIP is answered again, through the backup."""
+and curl -6 to the IPv6 VIP is answered again, through the backup.
+lvs_sync_daemon runs over the IPv6 group ff02::81 (`group ff02::81`,
+keepalived patch 0013): both nodes' sync roles on that group, the
+backup's full dump received over it."""
 
 import itertools
 import os
@@ -27,12 +30,14 @@ V6_PORT = 8080
 SRC6 = {"lb": ("2001:2::1", "2001:2::3", 150),
         "lb2": ("2001:2::3", "2001:2::1", 100)}
 _seq = itertools.count()
+SYNC = "lvs_sync_daemon dp0 VI_1 id 7"
+GROUP6 = "ff02::81"
 
 
 def ka_text6(node, sock):
     src, peer, prio = SRC6[node]
     state = "MASTER" if node == "lb" else "BACKUP"
-    return ka_conf(node, sock, extra=f"""
+    text = ka_conf(node, sock, extra=f"""
 local_address_group lg6 {{
     {LIP6}
 }}
@@ -68,6 +73,8 @@ virtual_server {VIP6} 80 {{
     }}
 }}
 """)
+    assert text.count(SYNC) == 1
+    return text.replace(SYNC, f"{SYNC} group {GROUP6}")
 
 
 @pytest.fixture(scope="module")
@@ -114,6 +121,20 @@ def test_master_holds_ipv6_vip_and_lip_and_serves(pair6):
         assert wait_for(lambda: len(dests6(p, node)) == 2, 10)
     got = {curl6(p, 3) for _ in range(6)}
     assert got == {"rs1v6", "rs2v6"}, got
+
+
+def test_sync_daemon_over_the_ipv6_group(pair6):
+    """keepalived's lvs_sync_daemon with an IPv6 group: dplbd's roles on
+    ff02::81 (sockets up), and the backup's full dump arrives over it."""
+    p = pair6
+    for node, state in (("lb", "master"), ("lb2", "backup")):
+        assert wait_for(lambda: [s["state"] for s in
+                                 p.call(node, "sync.list")] == [state], 10)
+        (s,) = p.call(node, "sync.list")
+        assert s["mcast_group"] == GROUP6 and s["ifname"] == "dp0", s
+        assert s["socket"]["up"] and s["socket"]["addr"] == GROUP6, s
+    assert wait_for(lambda: p.call("lb2", "sync.stats")["backup"]
+                    ["dump_complete"], 10), p.call("lb2", "sync.stats")
 
 
 def test_kill9_master_moves_ipv6_vip_to_backup(pair6):

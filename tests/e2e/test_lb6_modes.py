@@ -32,6 +32,7 @@ WEB_PORT = 8080
 FNAT_PORT, NAT_PORT, DR_PORT, UDP_PORT, ECHO_PORT = 80, 82, 83, 53, 5353
 UDP_NAT_PORT, UDP_DR_PORT = 54, 5354
 PNAT_PORT = 84      # NAT, persistent (the client's /64)
+UDP_PNAT_PORT, CLOSED_PORT = 55, 5355   # no server listens on 5355
 SERVERS = (("rs1", RS1_IP6), ("rs2", RS2_IP6))
 
 
@@ -64,6 +65,8 @@ def lb6(lab):
     add_service(lab, "udp", UDP_PORT, "fnat", ECHO_PORT, "lg6")
     add_service(lab, "udp", UDP_NAT_PORT, "nat", ECHO_PORT)
     add_service(lab, "udp", UDP_DR_PORT, "dr", UDP_DR_PORT)
+    add_service(lab, "udp", UDP_PNAT_PORT, "nat", CLOSED_PORT,
+                persistent=60)
     return lab
 
 
@@ -226,3 +229,47 @@ def test_conn_filters_by_ipv6_address(lb6):
     assert r.returncode == 0, r.stderr
     assert lb6.conns(dest=f"[{RS2_IP6}]:{WEB_PORT}") == []
     assert lb6.conns(dest=RS1_IP6, proto="tcp")
+
+
+# argv: VIP PORT N.  N connected sockets on their own source ports, one
+# datagram each; how each ended: "refused" (an ICMPv6 port unreachable
+# that matched the socket), "answer" or "timeout".
+UDP_REFUSED = r"""
+import socket, sys
+vip, port, n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+for i in range(n):
+    s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+    s.settimeout(2)
+    s.connect((vip, port))
+    s.send(b"anyone there?")
+    try:
+        s.recv(100)
+        print("answer", flush=True)
+    except ConnectionRefusedError:
+        print("refused", flush=True)
+    except socket.timeout:
+        print("timeout", flush=True)
+    s.close()
+"""
+
+
+def test_persistent_nat6_port_unreachable_reaches_the_client(lb6):
+    """No server listens on the persistent NAT service's port: each
+    server's kernel answers the client's datagram with an ICMPv6 port
+    unreachable to the client, transit for dplbd, about what the server
+    received.  dplbd must find the connection (it lives with the owner of
+    the client's /64, the error first reaches the owner of the client's
+    address and port: each candidate looks in turn, two workers) and
+    send the error from the VIP quoting the datagram to the VIP: only
+    then does the client's connected socket see ECONNREFUSED."""
+    for node, _ in SERVERS:     # one error per datagram, not rate-limited
+        lb6.run(node, "sysctl", "-qw", "net.ipv6.icmp.ratelimit=0",
+                check=True)
+    related0 = lb6.lcore_total("icmp_related")
+    n = 24
+    r = lb6.run("c", "/usr/bin/python3", "-c", UDP_REFUSED, VIP6,
+                str(UDP_PNAT_PORT), str(n), timeout=n * 2 + 30)
+    assert r.returncode == 0, r.stderr
+    ends = r.stdout.split()
+    assert ends == ["refused"] * n, ends
+    assert lb6.lcore_total("icmp_related") - related0 >= n

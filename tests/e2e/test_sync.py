@@ -25,170 +25,26 @@ servers route to it, so that NAT and DR replies follow the master).
   the old master keeps its entries when it turns backup.
 """
 
-import json
-import os
 import re
-import signal
 import subprocess
 import time
 
 import pytest
 
-from labtest import CLIENT_IP, DPLBCTL, RS1_IP, RS2_IP, Lab, wait_for
+from labtest import CLIENT_IP, DPLBCTL, RS1_IP, RS2_IP, wait_for
+from synctest import SYNCID, TCP_ECHO, Client, Pair, assert_all_kept, \
+    capture_sync, entries, held, key, live, start_echo, sync_lab
 
 VIP = "198.18.0.100"
 LIP = "198.18.1.100"
 GW = "198.18.1.254"          # the servers' gateway, floating
-SYNCID = 11
 FNAT, NAT, DR, UDP = 9000, 9001, 9002, 9003
 FLOATING = ((VIP, "dp0"), (LIP, "dp1"), (GW, "dp1"))
 SERVERS = (("rs1", RS1_IP), ("rs2", RS2_IP))
-NODES = ("lb", "lb2")
-
-TCP_ECHO = r"""
-import selectors, socket, sys
-sel = selectors.DefaultSelector()
-for port in map(int, sys.argv[1:]):
-    ls = socket.socket()
-    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    ls.bind(("0.0.0.0", port))
-    ls.listen(512)
-    ls.setblocking(False)
-    sel.register(ls, selectors.EVENT_READ, None)
-print("listening", flush=True)
-while True:
-    for key, _ in sel.select():
-        if key.data is None:
-            c, _ = key.fileobj.accept()
-            c.setblocking(False)
-            sel.register(c, selectors.EVENT_READ, 1)
-            continue
-        try:
-            b = key.fileobj.recv(4096)
-        except OSError:
-            b = b""
-        if not b:
-            sel.unregister(key.fileobj)
-            key.fileobj.close()
-            continue
-        try:
-            key.fileobj.sendall(b)
-        except OSError:
-            pass
-"""
-
-# Long-lived flows: spec {"tcp": [[vip, port, n]...], "udp": [...],
-# "duration": s}; a byte (a datagram) every 100 ms per flow, echoes
-# timed.  Prints "ready [local ports]" once connected, then one JSON
-# report.
-CLIENT = r"""
-import json, selectors, socket, sys, time
-spec = json.loads(sys.argv[1])
-sel = selectors.DefaultSelector()
-flows = []
-for proto in ("tcp", "udp"):
-    for vip, port, n in spec.get(proto, []):
-        for i in range(n):
-            if proto == "tcp":
-                s = socket.create_connection((vip, port), timeout=5)
-            else:
-                s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-                s.connect((vip, port))
-            s.setblocking(False)
-            f = {"proto": proto, "port": port, "local": s.getsockname()[1],
-                 "sent": 0, "echoes": 0, "error": None, "max_gap": 0.0,
-                 "last": None, "sock": s}
-            flows.append(f)
-            sel.register(s, selectors.EVENT_READ, f)
-t0 = time.monotonic()
-for f in flows:
-    f["last"] = t0
-print("ready", json.dumps([f["local"] for f in flows]), flush=True)
-tick = t0
-end = t0 + spec["duration"]
-while time.monotonic() < end:
-    now = time.monotonic()
-    if now >= tick:
-        tick += 0.1
-        for f in flows:
-            if f["error"] is None:
-                try:
-                    f["sock"].send(b"x")
-                    f["sent"] += 1
-                except OSError as e:
-                    f["error"] = f"send: {e}"
-    for key, _ in sel.select(max(0.0, min(tick, end) - time.monotonic())):
-        f = key.data
-        try:
-            b = f["sock"].recv(65536)
-        except BlockingIOError:
-            continue
-        except OSError as e:
-            f["error"] = f"recv: {e}"
-            sel.unregister(f["sock"])
-            continue
-        if not b and f["proto"] == "tcp":
-            f["error"] = "closed by the peer"
-            sel.unregister(f["sock"])
-            continue
-        now = time.monotonic()
-        f["max_gap"] = max(f["max_gap"], now - f["last"])
-        f["last"] = now
-        f["echoes"] += 1
-now = time.monotonic()
-for f in flows:
-    f["max_gap"] = round(max(f["max_gap"], now - f["last"]), 3)
-    f["last"] = round(f["last"] - t0, 3)
-    del f["sock"]
-print(json.dumps(flows), flush=True)
-"""
 
 
-class Pair:
-    """Two dplbd of the HA lab, their control sockets, what they hold."""
-
-    def __init__(self, lab):
-        self.lab = lab
-        self.d = {}
-
-    def record_pid(self, name, node, pid):
-        """Let `lab.sh down` kill it too, should this test die."""
-        with open(f"/proc/{pid}/stat") as f:
-            st = f.read().rsplit(")", 1)[1].split()[19]
-        with open(f"{self.lab.state}/pids/{name}.pid", "w") as f:
-            f.write(f"{pid} {st} {node} {name} (tests/e2e)\n")
-
-    def start_dplbd(self, node):
-        from dplbd import Dplbd  # tests/pylib
-
-        out = self.lab.sh("config-ha", node).stdout.strip().splitlines()[-1]
-        with open(out) as f:
-            d = Dplbd(f.read(), netns=self.lab.ns(node))
-        d.start()
-        self.d[node] = d
-        self.record_pid("dplbd" if node == "lb" else "dplbd-lb2", node,
-                        d.pid)
-        self.services(node)
-        return d
-
-    def kill9(self, node):
-        d = self.d.pop(node)
-        os.kill(d.pid, signal.SIGKILL)
-        d.proc.wait(10)
-        d.stop()
-
-    def call(self, node, method, params=None):
-        from ctl import CtlError  # tests/pylib
-
-        for attempt in range(5):
-            try:
-                return self.d[node].ctl.result(method, params)
-            except CtlError as e:
-                # a worker that a busy machine did not schedule in time
-                # (conn.list waits 500 ms): ask again
-                if e.code != "ETIMEDOUT" or attempt == 4:
-                    raise
-                time.sleep(0.2)
+class Pair4(Pair):
+    """The pair with full-NAT, NAT and DR services over IPv4."""
 
     def services(self, node):
         c = lambda m, p: self.call(node, m, p)  # noqa: E731
@@ -223,146 +79,29 @@ class Pair:
         for addr, dev in FLOATING:
             self.call(node, "vip.del", {"addr": addr, "dev": dev})
 
-    def role(self, node, state, **params):
-        """keepalived's lvs_sync_daemon at a VRRP transition: the other
-        role stops, this one starts."""
-        other = "backup" if state == "master" else "master"
-        try:
-            self.call(node, "sync.stop", {"state": other})
-        except Exception:
-            pass
-        self.call(node, "sync.start", dict(state=state, ifname="dp0",
-                                           syncid=SYNCID, **params))
 
-    def stats(self, node):
-        return self.call(node, "sync.stats")
-
-    def conns(self, node, **filters):
-        out, cursor = [], None
-        while True:
-            p = dict(filters, max=4096)
-            if cursor:
-                p["cursor"] = cursor
-            r = self.call(node, "conn.list", p)
-            out += r["conns"]
-            cursor = r["cursor"]
-            if cursor is None:
-                return [c for c in out if not c["template"]]
-
-
-def key(c):
-    return (c["client"], c["vip"], c["dest"], c["local"], c["fwd"])
-
-
-def live(pair, node, client):
-    """node's connections of client's flows carrying traffic.  A client
-    port the kernel gave out again may still have an idle entry of an
-    earlier test's flow (a DR one stays ESTABLISHED): per client tuple,
-    the entry that expires last is the one carrying traffic."""
-    latest = {}
-    for c in pair.conns(node):
-        if (c["state"] in ("ESTABLISHED", "UDP") and
-                int(c["client"].rsplit(":", 1)[1]) in client.ports):
-            t = (c["proto"], c["client"])
-            if t not in latest or c["expire_ms"] > latest[t]["expire_ms"]:
-                latest[t] = c
-    return {key(c) for c in latest.values()}
-
-
-def held(pair, node):
-    return {key(c) for c in pair.conns(node)}
+def start_servers(lab, pair):
+    procs = []
+    for node, addr in SERVERS:
+        procs.append(start_echo(lab, pair, "tcp-echo", node, TCP_ECHO,
+                                9000, DR))
+        lab.start_udp_echo(f"udp-echo-{node}", node, "0.0.0.0", UDP, node)
+        # the gateway floats with the master; DR: the VIP on lo
+        lab.run(node, "ip", "route", "replace", "default", "via", GW,
+                "dev", "eth0", "onlink", check=True)
+        lab.run(node, "ip", "addr", "add", f"{VIP}/32", "dev", "lo",
+                check=True)
+        for k in ("all", "eth0"):
+            lab.run(node, "sysctl", "-qw",
+                    f"net.ipv4.conf.{k}.arp_ignore=1",
+                    f"net.ipv4.conf.{k}.arp_announce=2", check=True)
+    return procs
 
 
 @pytest.fixture(scope="module")
 def pair():
-    lab = Lab(f"sy{os.getpid() % 100000}")
-    p = Pair(lab)
-    procs = []
-    try:
-        lab.sh("down", check=False)
-        lab.sh("up-ha")
-        script = f"{lab.state}/tcp-echo.py"
-        with open(script, "w") as f:
-            f.write(TCP_ECHO)
-        for node, addr in SERVERS:
-            pr = lab.spawn(node, "/usr/bin/python3", "-u", script,
-                           "9000", str(DR))
-            assert pr.stdout.readline().strip() == "listening", \
-                pr.stderr.read()
-            procs.append(pr)
-            p.record_pid(f"tcp-echo-{node}", node, pr.pid)
-            lab.start_udp_echo(f"udp-echo-{node}", node, "0.0.0.0", UDP,
-                               node)
-            # the gateway floats with the master; DR: the VIP on lo
-            lab.run(node, "ip", "route", "replace", "default", "via", GW,
-                    "dev", "eth0", "onlink", check=True)
-            lab.run(node, "ip", "addr", "add", f"{VIP}/32", "dev", "lo",
-                    check=True)
-            for k in ("all", "eth0"):
-                lab.run(node, "sysctl", "-qw",
-                        f"net.ipv4.conf.{k}.arp_ignore=1",
-                        f"net.ipv4.conf.{k}.arp_announce=2", check=True)
-        for node in NODES:
-            p.start_dplbd(node)
-        p.take("lb")
-        p.role("lb", "master")
-        p.role("lb2", "backup")
-        assert wait_for(lambda: p.stats("lb2")["backup"]["dump_complete"],
-                        10), p.stats("lb2")
+    with sync_lab("sy", Pair4, start_servers) as p:
         yield p
-    finally:
-        bad = []
-        for node in list(p.d):
-            d = p.d.pop(node)
-            try:
-                rc = d.stop()
-            except Exception as e:
-                rc = e
-            if rc != 0 or "Sanitizer" in d.stderr:
-                bad.append((node, rc, d.stderr[-3000:]))
-        for pr in procs:
-            pr.kill()
-            pr.wait()
-        lab.sh("down", check=False)
-    # a dplbd that did not stop cleanly (or an ASan build that found
-    # something) fails the module's last test
-    assert not bad, bad
-
-
-class Client:
-    """Long-lived flows from the client namespace."""
-
-    def __init__(self, lab, spec):
-        self.path = f"{lab.state}/sync-client.py"
-        with open(self.path, "w") as f:
-            f.write(CLIENT)
-        self.proc = lab.spawn("c", "/usr/bin/python3", "-u", self.path,
-                              json.dumps(spec))
-        line = self.proc.stdout.readline().strip()
-        assert line.startswith("ready "), (line, self.proc.stderr.read())
-        self.ports = set(json.loads(line[6:]))
-        self.t0 = time.monotonic()
-
-    def since(self):
-        return time.monotonic() - self.t0
-
-    def report(self, timeout=120):
-        out, err = self.proc.communicate(timeout=timeout)
-        assert self.proc.returncode == 0, err
-        return json.loads(out.strip().splitlines()[-1])
-
-
-def assert_all_kept(flows, after, what=""):
-    """Every flow alive to the end, echoed after `after` s, no stall."""
-    bad = [f for f in flows if f["error"] is not None or
-           f["max_gap"] >= 3.0 or f["last"] <= after or f["echoes"] == 0]
-    if what:
-        gaps = sorted(f["max_gap"] for f in flows)
-        print(f"{what}: {len(flows) - len(bad)} of {len(flows)} flows kept; "
-              f"longest pause per flow min {gaps[0]:.2f} s, median "
-              f"{gaps[len(gaps) // 2]:.2f} s, max {gaps[-1]:.2f} s")
-    assert not bad, (f"{len(bad)} of {len(flows)} flows broken",
-                     bad[:5])
 
 
 # ---------------------------------------------------------------- tests
@@ -370,35 +109,18 @@ def assert_all_kept(flows, after, what=""):
 def test_sync_message_decodes_with_tshark(pair):
     """A message captured on the backup's twin: tshark's ipvs dissector
     reads its header and every entry, ours and the extension."""
-    lab = pair.lab
-    cap = f"{lab.state}/sync.pcap"
-    dump = lab.spawn("lb2", "tcpdump", "-i", "dp0", "-U", "-c", "20", "-w",
-                     cap, "udp", "port", "8848")
-    time.sleep(1)
-    c = Client(lab, {"tcp": [[VIP, FNAT, 3]], "duration": 2})
-    flows = c.report()
-    time.sleep(0.5)
-    dump.terminate()
-    dump.wait(10)
-    r = subprocess.run(["tshark", "-r", cap, "-d", "udp.port==8848,ipvs",
-                        "-T", "json", "-V"], capture_output=True, text=True,
-                       timeout=60)
-    assert r.returncode == 0, r.stderr
-    assert "Malformed" not in r.stdout and "Exception" not in r.stdout
-    msgs = [p["_source"]["layers"]["ipvs"] for p in json.loads(r.stdout)]
-    assert msgs, "no sync message captured"
-    entries = []
-    for m in msgs:
+    packets, flows = capture_sync(pair.lab, "lb2", lambda: Client(
+        pair.lab, {"tcp": [[VIP, FNAT, 3]], "duration": 2}).report())
+    sent = []
+    for layers in packets:
+        m = layers["ipvs"]
         assert m["ipvs.syncid"] == str(SYNCID)
-        assert m["ipvs.version"] == "1"
-        conns = [v for k, v in m.items() if k.startswith("Connection #")]
-        assert len(conns) == int(m["ipvs.conncount"]) > 0
-        assert int(m["ipvs.size"]) == 8 + 36 * len(conns)
-        entries += conns
+        assert int(m["ipvs.size"]) == 8 + 36 * len(entries(m))
+        sent += entries(m)
     ports = {f["local"] for f in flows}
-    ours = [e for e in entries if e["ipvs.proto"] == "0x06"
+    ours = [e for e in sent if e["ipvs.proto"] == "0x06"
             and int(e["ipvs.cport"]) in ports]
-    assert ours, entries[:4]
+    assert ours, sent[:4]
     for e in ours:
         assert e["ipvs.caddr"] == CLIENT_IP and e["ipvs.vaddr"] == VIP
         assert int(e["ipvs.vport"]) == FNAT and int(e["ipvs.dport"]) == 9000
@@ -406,7 +128,7 @@ def test_sync_message_decodes_with_tshark(pair):
         assert e["ipvs.timeout"] != "0"
     # each connection entry has its extension (kind 0 in the top byte
     # of the flags) right after it: the local address and port
-    for a, b in zip(entries, entries[1:]):
+    for a, b in zip(sent, sent[1:]):
         if a["ipvs.proto"] != "0x06":
             continue
         assert b["ipvs.proto"] == "0xfd", (a, b)

@@ -11,7 +11,8 @@ import pytest
 
 from conftest import DPLBD, EXAMPLES, REPO
 
-SETUPS = ["single", "ha-master", "ha-backup", "nat", "dr", "snat"]
+SETUPS = ["single", "ha-master", "ha-backup", "nat", "dr", "snat",
+          "ipv6-nat64"]
 
 
 def test_every_setup_is_shipped():
@@ -84,3 +85,22 @@ def test_a_port_missing_from_dplbd_conf_fails(ka_test, tmp_path):
     assert rc != 0, out
     assert re.search(r"Line \d+\) local_address_group lg1: port dp1: dplbd "
                      r"has no port of that name", out), out
+
+
+def test_ipv6_example_serves_ipv6_and_nat64():
+    """The IPv6 site: an IPv6 VIP by VRRPv3, its local address group of
+    both families, one virtual server of IPv4 real servers (NAT64) and
+    one of IPv6 real servers."""
+    text = (EXAMPLES / "ipv6-nat64" / "keepalived.conf").read_text()
+    assert "version 3" in text and "2001:db8::100/128" in text
+    assert re.search(r"local_address_group lg1 \{\n\s+2001:db8:0:1::100 "
+                     r"dp1\n\s+198\.18\.1\.100 dp1", text), text
+    vs = dict(re.findall(r"virtual_server 2001:db8::100 (\d+) \{(.*?)\n\}",
+                         text, re.S))
+    assert set(vs) == {"80", "443"}, vs
+    assert re.findall(r"real_server (\S+)", vs["80"]) == ["198.18.1.21",
+                                                         "198.18.1.22"]
+    assert re.findall(r"real_server (\S+)", vs["443"]) == [
+        "2001:db8:0:1::11", "2001:db8:0:1::12"]
+    conf = (EXAMPLES / "ipv6-nat64" / "dplbd.conf").read_text()
+    assert '"2001:db8::1/64"' in conf and '"2001:db8:0:1::1/64"' in conf

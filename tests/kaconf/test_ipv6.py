@@ -3,8 +3,9 @@
 (doc/samples/keepalived.conf.IPv6 of the orig tarball) and a realistic
 IPv6 site (an IPv6 full-NAT service, a NAT64 service, IPv6 persistence
 granularity, a local_address_group with IPv6 and IPv4 addresses, a VRRPv3
-instance with IPv6 VIPs on dataplane_interface) are accepted; what dplbd
-would refuse of IPv6 is named, with the line."""
+instance with IPv6 VIPs on dataplane_interface, lvs_sync_daemon over an
+IPv6 group) are accepted; what dplbd would refuse of IPv6 is named, with
+the line."""
 
 import pytest
 
@@ -77,6 +78,35 @@ def test_ipv6_site_is_accepted(ka_test):
     assert rc == 0, out
 
 
+def test_tunnels_of_the_other_family_are_accepted(ka_test):
+    """lb_kind TUN takes real servers of the other family, as IPVS does:
+    an IPv4 virtual server with IPv6 real servers (IPv4 in IPv6) beside
+    an IPv4 one, and an IPv6 one with IPv4 real servers (IPv6 in IPv4)."""
+    text = (vs6(kind="TUN", vip="198.18.0.100") +
+            vs6(kind="TUN", rs="198.18.1.11").replace(" 80 {", " 81 {"))
+    text = text.replace("    real_server 2001:2:0:1::11 80 {",
+                        "    real_server 198.18.1.12 80 {\n"
+                        "        weight 1\n    }\n"
+                        "    real_server 2001:2:0:1::11 80 {", 1)
+    assert text.count("real_server") == 3, text
+    rc, out = ka_test(text, DPLBD_CONF)
+    assert rc == 0, out
+
+
+def sync6(group):
+    """lvs_sync_daemon of VRRP6's instance over an IPv6 group."""
+    return (f"global_defs {{\n    lvs_sync_daemon dp0 VI_6 id 7 group "
+            f"{group}\n}}\n")
+
+
+@pytest.mark.parametrize("group", ["ff02::81", "ff05::1:3"])
+def test_ipv6_sync_group_is_accepted(ka_test, group):
+    """lvs_sync_daemon with an IPv6 group, as IPVS takes it (dplbd's
+    connection sync runs over IPv6)."""
+    rc, out = ka_test(sync6(group) + VRRP6, DPLBD_CONF)
+    assert rc == 0, out
+
+
 def vs6(kind="FNAT", rs="2001:2:0:1::11", vip="2001:2::100", extra=""):
     return (f"virtual_server {vip} 80 {{\n    lb_algo rr\n"
             f"    lb_kind {kind}\n    protocol TCP\n    {extra}\n"
@@ -107,8 +137,13 @@ BAD = [
      "::zz"),
     (vs6(kind="NAT", rs="198.18.1.11"),
      "Virtual server [2001:2::100]:tcp:80: real server [198.18.1.11]:tcp:80: "
-     "IPv4 real servers of an IPv6 virtual server (NAT64) need lb_kind FNAT",
-     None),
+     "IPv4 real servers of an IPv6 virtual server need lb_kind FNAT "
+     "(NAT64) or TUN", None),
+    (vs6(kind="DR", vip="198.18.0.100"),
+     "real server [2001:2:0:1::11]:tcp:80: dplbd has no NAT46 (IPv6 real "
+     "servers of an IPv4 virtual server; lb_kind TUN takes them)", None),
+    (vs6(kind="NAT", vip="198.18.0.100"),
+     "real server [2001:2:0:1::11]:tcp:80: dplbd has no NAT46", None),
     (LG6 + vs6(vip="198.18.0.100", extra="laddr_group_name lg6"),
      "real server [2001:2:0:1::11]:tcp:80: dplbd has no NAT46", None),
     (LG4 + vs6(extra="laddr_group_name lg4"),
@@ -122,6 +157,12 @@ BAD = [
     (vs6(kind="NAT", rs="::1"),
      "real server [::1]:tcp:80: dplbd takes unicast real servers only",
      None),
+    (sync6("ff01::81") + VRRP6,
+     "lvs_sync_daemon group ff01::81: interface-local scope never leaves "
+     "this node", "ff01::81"),
+    (sync6("ff00::81") + VRRP6,
+     "lvs_sync_daemon group ff00::81: a reserved scope never leaves",
+     "ff00::81"),
     (VRRP6.replace("2001:2::100/128", "ff02::1/128"),
      "(VI_6) virtual_ipaddress ff02::1: dplbd takes unicast addresses only",
      None),

@@ -14,7 +14,8 @@ import pytest
 
 from conftest import BUILD, LOCALTEST, REPO, VERSION
 
-SETUPS = ("single", "ha-master", "ha-backup", "nat", "dr", "snat")
+SETUPS = ("single", "ha-master", "ha-backup", "nat", "dr", "snat",
+          "ipv6-nat64")
 DPLB_FILES = {
     **{f"./etc/dplb/examples/{s}/dplbd.conf": "-rw-r--r--"
        for s in SETUPS},

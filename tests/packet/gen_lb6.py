@@ -193,6 +193,82 @@ def dr_tunnel():
     return cs
 
 
+VIP4 = "198.18.0.100"
+
+
+def conf4(dests):
+    """An IPv4 service at VIP4:80 with dests [(addr, fwd)]."""
+    ds = ", ".join(f'{{ addr = "{a}"; fwd = "{m}"; }}' for a, m in dests)
+    return (f'services = ( {{ proto = "tcp"; vip = "{VIP4}"; port = 80; '
+            f'sched = "rr";\n  dests = ( {ds} ); }} );\n' + TIMEOUTS)
+
+
+def client4(l4, **ipkw):
+    return bytes(Ether(src=g.CLIENT_MAC, dst=g.DP0_MAC) /
+                 IP(src=g.CLIENT_IP, dst=VIP4, **ipkw) / l4)
+
+
+def case4(name, doc, inp, out, drops=None, conns=None):
+    """A case of VIP4 (on dp0) with rs1's IPv6 address its TUNNEL dest;
+    out: port -> frames."""
+    return g.Case(name, doc, {"dp0": inp}, out, drops or {},
+                  addrs=dict(ADDRS, dp0=ADDRS["dp0"] + [VIP4 + "/32"]),
+                  neigh=NEIGH,
+                  extra_conf=conf4([(RS1_6, "tunnel")]), conns=conns)
+
+
+def tunnelled(frame, tc=0, frag=None):
+    """frame's IPv4 packet inside IPv4 in IPv6 to rs1, its TTL one less
+    (frag: with a Fragment header of that identification)."""
+    inner = IP(frame[14:])
+    inner.ttl -= 1
+    del inner.chksum
+    outer = IPv6(src=DP1_6, dst=RS1_6, hlim=64, tc=tc)
+    if frag is not None:
+        outer = outer / IPv6ExtHdrFragment(id=frag)
+    return outer / inner
+
+
+def tunnel_4in6():
+    """IPv4 in IPv6 (RFC 2473): an IPv4 service's TUNNEL dest is rs1's
+    IPv6 address, as IPVS's tunnels of the other family."""
+    to_rs1 = Ether(src=g.DP1_MAC, dst=g.RS1_MAC)
+    payload = bytes(range(240)) * 6  # IPv4: 1480 bytes
+    syn = client4(tcp(40020, 80, "S", 0x8000), id=0x77, tos=0x28)
+    big = client4(tcp(40020, 80, "PA", 0x8001, 0x1, payload), id=0x99,
+                  tos=0x28)  # DF clear
+    out = ([bytes(to_rs1 / tunnelled(syn, tc=0x28))] +
+           [bytes(to_rs1 / f)
+            for f in fragment6(tunnelled(big, tc=0x28, frag=1), 1500)])
+    conns = {f"{g.CLIENT_IP}:40020": {
+        "proto": "tcp", "state": "ESTABLISHED", "vip": f"{VIP4}:80",
+        "dest": f"[{RS1_6}]:80", "local": None, "fwd": "tunnel"}}
+    cs = [case4("lb6_tunnel_4in6",
+                "IPv4 service, IPv6 TUNNEL dest (IPv4 in IPv6, RFC 2473): "
+                "the client's SYN leaves inside an outer IPv6 header from "
+                "dp1's address to rs1, next header 4, hop limit 64, traffic "
+                "class the inner TOS; the inner packet untouched but its TTL "
+                "(checksum updated).  A 1480-byte segment without DF, 1520 "
+                "bytes once encapsulated, leaves in IPv6 fragments of at "
+                "most 1500 bytes (RFC 2473 7.2 b), identification 1; "
+                "conn.list names the IPv6 dest",
+                [syn, big], {"dp1": out}, conns=conns)]
+    # DF set: too big for the tunnel, fragmentation needed with 1460
+    syn = client4(tcp(40021, 80, "S", 0x8100), id=0x78)
+    df = client4(tcp(40021, 80, "PA", 0x8101, 0x1, payload), id=0x9a,
+                 flags="DF")
+    cs.append(case4(
+        "lb6_tunnel_4in6_frag_needed",
+        "IPv4 in IPv6: a 1480-byte segment with DF does not fit dp1's MTU "
+        "with the 40-byte outer header: ICMP fragmentation needed, MTU "
+        "1460, from the VIP to the client (RFC 2473 7.2 a), dropped as "
+        "too_big; the SYN before it went through the tunnel",
+        [syn, df], {"dp1": [bytes(to_rs1 / tunnelled(syn))],
+                    "dp0": [bytes(g.icmp_error(df, 3, 4, VIP4, mtu=1460))]},
+        drops={"too_big": 1}))
+    return cs
+
+
 def nat64():
     syn = tcp(40003, 80, "S", 0x4000, opts=[("MSS", 1440)])
     sa = tcp(80, 1024, "SA", 0xa000, 0x4001, opts=[("MSS", 1460)])
@@ -346,6 +422,68 @@ def icmp6_errors():
     return cs
 
 
+def icmp6_errors_ext():
+    """ICMPv6 errors with extension headers, before the ICMPv6 header or
+    in the quoted packet (walked with net6's limits): the headers stay,
+    addresses, ports and checksums are rewritten as without them."""
+    cs = []
+    # NAT: the quoted SYN carries the client's destination options
+    syn = IPv6ExtHdrDestOpt() / tcp(40014, 80, "S", 0x7400)
+    sent = IPv6(src=CLIENT6, dst=RS6, hlim=63) / syn.copy()
+    as_sent = IPv6(src=CLIENT6, dst=VIP6, hlim=63) / syn.copy()
+    cs.append(case(
+        "lb6_nat_dest_unreachable_quoted_ext",
+        "IPv6 NAT: a router's destination unreachable (transit, to the "
+        "client) about a SYN that carried a destination-options header "
+        "reaches the client from the VIP, the quoted SYN's addresses and "
+        "TCP checksum rewritten behind its kept header",
+        [f6(g.CLIENT_MAC, g.DP0_MAC, CLIENT6, VIP6, syn),
+         err6(RS_MAC, g.DP0_MAC, ROUTER6, CLIENT6,
+              ICMPv6DestUnreach(code=3), sent)],
+        [bytes(Ether(src=g.DP0_MAC, dst=RS_MAC) / sent),
+         err6(g.DP0_MAC, g.CLIENT_MAC, VIP6, CLIENT6,
+              ICMPv6DestUnreach(code=3), as_sent, hlim=63)],
+        conf([(RS6, "nat")], group=False)))
+
+    # FNAT: a packet too big with destination options before its ICMPv6
+    # header, quoting the first fragment dplbd sent of a datagram it
+    # fragmented again (a Fragment header in the quote)
+    payload = bytes(range(250)) * 12  # 3000 bytes
+    dgram = (IPv6(src=CLIENT6, dst=VIP6) / IPv6ExtHdrFragment(id=0x4444) /
+             UDP(sport=5362, dport=53) / Raw(payload))
+    inp = [bytes(Ether(src=g.CLIENT_MAC, dst=g.DP0_MAC) / f)
+           for f in fragment6(dgram, 1280)]
+    out = [bytes(Ether(src=g.DP0_MAC, dst=RS_MAC) / f)
+           for f in fragment6(IPv6(src=LIP6, dst=RS6, hlim=63) /
+                              IPv6ExtHdrFragment(id=1) /
+                              UDP(sport=1024, dport=53) / Raw(payload),
+                              1500)]
+    quote = bytearray(out[0][14:14 + 1280 - 56])  # a 1280-byte error
+    err = (Ether(src=RS_MAC, dst=g.DP0_MAC) /
+           IPv6(src=ROUTER6, dst=LIP6) / IPv6ExtHdrDestOpt() /
+           ICMPv6PacketTooBig(mtu=1400) / Raw(bytes(quote)))
+    # the client's view: its addresses, port and its datagram's checksum
+    client_sum = IPv6(bytes(dgram))[UDP].chksum
+    back = IPv6(src=VIP6, dst=CLIENT6)
+    quote[8:40] = bytes(back)[24:40] + bytes(back)[8:24]
+    quote[48:50] = (5362).to_bytes(2, "big")
+    quote[54:56] = client_sum.to_bytes(2, "big")
+    fwd = (Ether(src=g.DP0_MAC, dst=g.CLIENT_MAC) /
+           IPv6(src=VIP6, dst=CLIENT6, hlim=63) / IPv6ExtHdrDestOpt() /
+           ICMPv6PacketTooBig(mtu=1400) / Raw(bytes(quote)))
+    cs.append(case(
+        "lb6_fnat_packet_too_big_ext_and_fragment",
+        "IPv6 UDP FNAT: a router's packet too big to LIP6 with a "
+        "destination-options header before its ICMPv6 header, quoting "
+        "the first fragment dplbd sent of a 3000-byte datagram (a Fragment "
+        "header in the quote), reaches the client from the VIP: both "
+        "headers kept, the quote's addresses, port and UDP checksum the "
+        "client's, ICMPv6 checksum recomputed past the outer header",
+        inp + [bytes(err)], out + [bytes(fwd)],
+        conf([(RS6, "fnat")], proto="udp", port=53)))
+    return cs
+
+
 def fragments():
     """IPv6 fragments to a VIP are reassembled (net6/frag6.c) before the
     load balancer sees the datagram: its ports are in the first fragment
@@ -489,6 +627,8 @@ def state_cases6():
 
 
 def cases():
-    return (fnat_nat() + dr_tunnel() + nat64() + nat64_icmp() +
-            icmp6_errors() + fragments() + persistence() +
+    return (fnat_nat() + dr_tunnel() + tunnel_4in6() + nat64() +
+            nat64_icmp() +
+            icmp6_errors() + icmp6_errors_ext() + fragments() +
+            persistence() +
             state_cases6())

@@ -524,6 +524,78 @@ test_bulk_equals_single(void **state)
 	conn_table_free(t);
 }
 
+/* A burst's answers stay right: whatever conn_answer_stale() does not
+ * flag is what a lookup now says, after connections were added (some
+ * of them keys the burst missed) and removed (some it found). */
+static void
+test_answer_stale(void **state)
+{
+	enum { N = 4000, K = 32 };
+	struct conn_table *t = table(N * 2);
+	struct conn_key4 keys[K];
+	struct conn *got[K];
+	bool reply[K];
+	uint32_t i, round, kept_misses = 0, kept_hits = 0;
+
+	(void)state;
+	for (i = 0; i < N; i++)
+		assert_non_null(add_fnat(t, i, TCP_S_ESTABLISHED, 0));
+	for (round = 0; round < 300; round++) {
+		for (i = 0; i < K; i++) {
+			struct conn_key4 in, out;
+
+			fnat_keys(rte_rand_max(N * 2), IPPROTO_TCP, &in, &out);
+			keys[i] = rte_rand() & 1 ? in : out;
+		}
+		conn_lookup4_bulk(t, keys, K, got, reply);
+		conn_watch(t);
+		for (i = 0; i < 4; i++) {
+			struct conn_key4 in, out;
+			uint32_t j = rte_rand_max(N * 2);
+			struct conn *c;
+
+			/* a key the burst looked up, or any other */
+			if (rte_rand() & 1) {
+				c = conn_lookup4(t, &keys[i * 7], NULL);
+				if (c != NULL && round % 3 == 0)
+					conn_del(t, c);
+			}
+			fnat_keys(j, IPPROTO_TCP, &in, &out);
+			if (i == 0)
+				in = keys[round % K];
+			if (conn_lookup4(t, &in, NULL) == NULL)
+				(void)conn_new(t, &in, NULL, TCP_S_SYN_RECV, 0);
+		}
+		for (i = 0; i < K; i++) {
+			bool r = false;
+			struct conn *now = conn_lookup4(t, &keys[i], &r);
+
+			if (conn_answer_stale(t, &keys[i], got[i]))
+				continue;
+			assert_ptr_equal(got[i], now);
+			if (now != NULL)
+				assert_int_equal(reply[i], r);
+			kept_misses += now == NULL;
+			kept_hits += now != NULL;
+		}
+		/* keep the table from filling up */
+		while (conn_count(t) > N + N / 2) {
+			struct conn_key4 in, out;
+			struct conn *c;
+
+			fnat_keys(rte_rand_max(N * 2), IPPROTO_TCP, &in, &out);
+			c = conn_lookup4(t, &in, NULL);
+			if (c != NULL)
+				conn_del(t, c);
+		}
+	}
+	/* the filter passes most answers */
+	assert_true(kept_misses > 300 * K / 8);
+	assert_true(kept_hits > 0);
+	assert_int_equal(conn_table_check(t), 0);
+	conn_table_free(t);
+}
+
 struct visit {
 	uint8_t *seen;
 	uint32_t n;
@@ -773,6 +845,7 @@ main(void)
 		cmocka_unit_test(test_clock_wrap),
 		cmocka_unit_test(test_long_stall),
 		cmocka_unit_test(test_bulk_equals_single),
+		cmocka_unit_test(test_answer_stale),
 		cmocka_unit_test(test_foreach_paging),
 		cmocka_unit_test(test_memory_per_conn),
 		cmocka_unit_test(test_no_alloc),

@@ -220,6 +220,82 @@ test_fragment_stops_the_walk(void **state)
 	assert_int_equal(pi.l4_off, 56);
 }
 
+/* A quoted packet (an ICMPv6 error's): its payload length says more than
+ * the quote holds, the walk is bounded by the quote. */
+static void
+test_quoted_walk(void **state)
+{
+	struct ip6_info pi;
+
+	(void)state;
+	start(60);
+	ext(6, 1);		/* destination options, 16 bytes, then TCP */
+	finish(1200);		/* the packet as sent */
+	assert_false(ip6_parse(pkt, 96, &pi));	/* cut: not a packet */
+	assert_true(ip6_parse_quoted(pkt, 96, &pi));
+	assert_int_equal(pi.proto, 6);
+	assert_int_equal(pi.l4_off, 56);
+	assert_int_equal(pi.n_ext, 1);
+	/* the ports must be in the quote: 8 bytes of the upper layer */
+	assert_true(ip6_parse_quoted(pkt, 64, &pi));
+	assert_false(ip6_parse_quoted(pkt, 63, &pi));
+	assert_int_equal(pi.why, DROP_IPV6_BAD_EXT);
+	/* cut inside the extension header */
+	assert_false(ip6_parse_quoted(pkt, 50, &pi));
+	assert_int_equal(pi.why, DROP_IPV6_BAD_EXT);
+	assert_false(ip6_parse_quoted(pkt, 39, &pi));
+	assert_int_equal(pi.why, DROP_IPV6_BAD_HEADER);
+}
+
+static void
+test_quoted_fragments(void **state)
+{
+	struct ip6_info pi;
+
+	(void)state;
+	start(44);
+	pkt[len] = 17;		/* Fragment header: UDP, offset 0, M */
+	pkt[len + 3] = 1;
+	len += 8;
+	finish(1400);
+	assert_true(ip6_parse_quoted(pkt, 200, &pi));	/* the first */
+	assert_int_equal(pi.frag_off, 40);
+	assert_int_equal(pi.proto, 17);
+	assert_int_equal(pi.l4_off, 48);
+	/* offset 1448 (181 units of 8): a later fragment, no ports */
+	pkt[43] = (uint8_t)(181 << 3 | 1);
+	pkt[42] = (uint8_t)(181 >> 5);
+	assert_false(ip6_parse_quoted(pkt, 200, &pi));
+	assert_int_equal(pi.why, DROP_IPV6_FRAGMENT);
+}
+
+/* The quote gets the same limits as a packet. */
+static void
+test_quoted_limits(void **state)
+{
+	struct ip6_info pi;
+	int i;
+
+	(void)state;
+	start(60);
+	for (i = 0; i < IP6_EXT_MAX; i++)
+		ext(i + 1 < IP6_EXT_MAX ? 60 : 6, 0);
+	finish(20);
+	assert_true(ip6_parse_quoted(pkt, len, &pi));
+	assert_int_equal(pi.n_ext, IP6_EXT_MAX);
+	start(60);
+	for (i = 0; i <= IP6_EXT_MAX; i++)
+		ext(i < IP6_EXT_MAX ? 60 : 6, 0);
+	finish(20);
+	assert_false(ip6_parse_quoted(pkt, len, &pi));
+	assert_int_equal(pi.why, DROP_IPV6_EXT_LIMIT);
+	start(0);
+	ext(0, 0);		/* Hop-by-Hop twice */
+	finish(20);
+	assert_false(ip6_parse_quoted(pkt, len, &pi));
+	assert_int_equal(pi.why, DROP_IPV6_BAD_EXT);
+}
+
 static void
 test_known_protocols(void **state)
 {
@@ -245,6 +321,9 @@ main(void)
 		cmocka_unit_test(test_routing_type0_refused),
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_fragment_stops_the_walk),
+		cmocka_unit_test(test_quoted_walk),
+		cmocka_unit_test(test_quoted_fragments),
+		cmocka_unit_test(test_quoted_limits),
 		cmocka_unit_test(test_known_protocols),
 	};
 

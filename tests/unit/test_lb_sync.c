@@ -9,7 +9,8 @@
  * close states at once, and a full dump.  IPv6: IPv6 full-NAT and NAT64
  * records installed into the owner's conn6 table (both keys, updates,
  * the slice check, refusals), and an IPv6 connection reported and
- * dumped as the same record.
+ * dumped as the same record; IPv6 and NAT64 persistence templates
+ * installed, linked to their connections, refused, reported and dumped.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -41,6 +42,8 @@
 #define RS1_6 "2001:2:0:1::11"
 #define FNAT6 90
 #define NAT64 91
+#define FNAT6P 92	/* persistent (300 s, /64) */
+#define NAT64P 93
 
 static struct dp_ctx dp;
 static struct dplb_config cfg = { .max_conns = 4096 };
@@ -70,9 +73,11 @@ A6(const char *s)
 	return a;
 }
 
-/* An IPv6 full-NAT service to dest (IPv6, or IPv4: NAT64) over group. */
+/* An IPv6 full-NAT service to dest (IPv6, or IPv4: NAT64) over group,
+ * persistent for that many seconds (0: not). */
 static void
-svc6(uint16_t port, const char *group, struct inet_addr dest)
+svc6(uint16_t port, const char *group, struct inet_addr dest,
+     uint32_t persistent)
 {
 	struct lb_svc_key k = { .proto = IPPROTO_TCP, .port = port,
 				.vip = A6(VIP6) };
@@ -83,6 +88,7 @@ svc6(uint16_t port, const char *group, struct inet_addr dest)
 	snprintf(c.sched, sizeof(c.sched), "rr");
 	snprintf(c.laddr_group, sizeof(c.laddr_group), "%s", group);
 	c.netmask_len = lb_netmask_default(AF_INET6);
+	c.persistent = persistent;
 	if (lb_svc_add(dp.lb, &k, &c, msg, sizeof(msg)) != 0)
 		fail_msg("%s", msg);
 	lb_dest_conf_init(&d);
@@ -161,8 +167,10 @@ setup(void **state)
 		assert_int_equal(lb_laddr_add(dp.lb, "lg6", &lip6, msg,
 					      sizeof(msg)), 0);
 	}
-	svc6(FNAT6, "lg6", A6(RS1_6));
-	svc6(NAT64, "lg1", A("198.18.1.11"));
+	svc6(FNAT6, "lg6", A6(RS1_6), 0);
+	svc6(NAT64, "lg1", A("198.18.1.11"), 0);
+	svc6(FNAT6P, "lg6", A6(RS1_6), 300);
+	svc6(NAT64P, "lg1", A("198.18.1.11"), 300);
 	return 0;
 }
 
@@ -676,6 +684,21 @@ test_dump(void **state)
 
 /* ---- IPv6 and NAT64 ---- */
 
+/* r's local port: one (by cport) of the slice of r's owner. */
+static void
+slice6(struct lb_sync_rec *r, uint16_t cport)
+{
+	enum sync_drop why;
+	unsigned int owner = 0;
+	uint16_t lo = 0, hi;
+
+	r->lport = htons(1024);		/* for the owner's look-up only */
+	assert_true(lb_sync_owner(&dp, r, &owner, &why) ||
+		    why == SYNC_DROP_WORKERS);
+	assert_int_equal(steer_lport_range(owner, NW, &lo, &hi), 0);
+	r->lport = htons((uint16_t)(lo + cport % 100));
+}
+
 /* An IPv6 full-NAT record (nat64: to the IPv4 rs1 from the IPv4 LIP)
  * whose local port lies in its owner's slice. */
 static struct lb_sync_rec
@@ -686,10 +709,6 @@ R6(bool nat64, uint8_t state, uint16_t cport)
 		.dport = htons(8080), .proto = IPPROTO_TCP, .state = state,
 		.fwd = CONN_FWD_FNAT, .timeout_s = 90, .flags = LB_SYNC_F_IPV6,
 	};
-	enum sync_drop why;
-	unsigned int owner = 0;
-	uint16_t lo = 0, hi;
-
 	memcpy(r.caddr6, A6("2001:2::2").v6.s6_addr, 16);
 	memcpy(r.vaddr6, A6(VIP6).v6.s6_addr, 16);
 	if (nat64) {
@@ -700,11 +719,7 @@ R6(bool nat64, uint8_t state, uint16_t cport)
 		memcpy(r.daddr6, A6(RS1_6).v6.s6_addr, 16);
 		memcpy(r.laddr6, A6(LIP6).v6.s6_addr, 16);
 	}
-	r.lport = htons(1024);		/* for the owner's look-up only */
-	assert_true(lb_sync_owner(&dp, &r, &owner, &why) ||
-		    why == SYNC_DROP_WORKERS);
-	assert_int_equal(steer_lport_range(owner, NW, &lo, &hi), 0);
-	r.lport = htons((uint16_t)(lo + cport % 100));
+	slice6(&r, cport);
 	return r;
 }
 
@@ -806,7 +821,7 @@ test_install6_refused(void **state)
 	x = R6(true, TCP_S_ESTABLISHED, 41003);
 	x.vport = htons(FNAT6);
 	install(&x, LB_SYNC_DROPPED);
-	/* an IPv6 template */
+	/* an IPv6 template of a service without persistence */
 	x = r;
 	x.flags |= LB_SYNC_F_TEMPLATE;
 	assert_false(lb_sync_owner(&dp, &x, &owner, &why));
@@ -882,6 +897,202 @@ test_report6(void **state)
 	}
 }
 
+/* ---- IPv6 persistence templates ---- */
+
+/* A template record of client net 2001:2:0:7::/64 to port vport's rs1
+ * (IPv6, or NAT64's IPv4 one), as a master sends it. */
+static struct lb_sync_rec
+T6(uint16_t vport)
+{
+	struct lb_sync_rec t = R6(vport == NAT64P, 0, 0);
+
+	t.flags |= LB_SYNC_F_TEMPLATE;
+	t.vport = htons(vport);
+	t.cport = 0;
+	t.lport = 0;
+	t.laddr = 0;
+	memset(t.laddr6, 0, 16);
+	t.timeout_s = 300;
+	memcpy(t.caddr6, A6("2001:2:0:7::").v6.s6_addr, 16);
+	return t;
+}
+
+/* The connection record of client 2001:2:0:7::cport:cport of t's net. */
+static struct lb_sync_rec
+C6(const struct lb_sync_rec *t, uint16_t cport)
+{
+	struct lb_sync_rec r = R6(t->flags & LB_SYNC_F_SERVER4,
+				  TCP_S_ESTABLISHED, cport);
+
+	r.vport = t->vport;
+	r.caddr6[14] = (uint8_t)(cport >> 8);
+	r.caddr6[15] = (uint8_t)cport;
+	memcpy(r.caddr6, t->caddr6, 8);
+	slice6(&r, cport);
+	return r;
+}
+
+static const struct lb_svc_snap *
+svc6_snap(uint16_t vport)
+{
+	return lb_svc_lookup6(lb_snap_get(dp.lb), IPPROTO_TCP,
+			      A6(VIP6).v6.s6_addr, htons(vport));
+}
+
+static struct conn *
+tmpl6_of(struct dp_worker *w, const struct lb_sync_rec *r)
+{
+	struct conn6_key k;
+
+	conn6_key6(&k, r->caddr6, r->vaddr6, r->cport, r->vport, r->proto);
+	return lb6_tmpl_get(w, svc6_snap(ntohs(r->vport)), &k);
+}
+
+/* An IPv6 (and a NAT64) template installed in the owner's conn6 table
+ * with the service's persistence timeout, the connections of its net
+ * on the same worker linked to it (also one that came before it). */
+static void
+test_install6_template(void **state)
+{
+	static const uint16_t ports[] = { FNAT6P, NAT64P };
+	struct lb_sync_rec t, a, b;
+	struct dp_worker *w;
+	struct conn *tc, *ca, *cb;
+	unsigned int i;
+
+	(void)state;
+	for (i = 0; i < RTE_DIM(ports); i++) {
+		t = T6(ports[i]);
+		a = C6(&t, 41100);
+		b = C6(&t, 41101);
+		/* b comes before its template: installed, not linked */
+		w = install(&b, LB_SYNC_ADDED);
+		cb = find6(w, &b, false, NULL);
+		assert_int_equal(conn_priv(cb)->tmpl, 0);
+		assert_ptr_equal(install(&t, LB_SYNC_ADDED), w);
+		tc = tmpl6_of(w, &a);
+		assert_non_null(tc);
+		assert_true(tc->flags & LB_CONN_F_TEMPLATE);
+		assert_true(tc->flags & LB_CONN_F_SYNCED);
+		assert_true(tc->flags & CONN_F_IPV6);
+		assert_int_equal(conn_timeout_of(conn6_life(lb6_table(w)), tc),
+				 300000);
+		assert_int_equal(conn_priv(tc)->dest->conf.addr.family,
+				 i ? AF_INET : AF_INET6);
+		assert_ptr_equal(install(&t, LB_SYNC_UPDATED), w);
+		/* a, after it: linked at once; b at its next record */
+		assert_ptr_equal(install(&a, LB_SYNC_ADDED), w);
+		ca = find6(w, &a, false, NULL);
+		assert_int_equal(conn_priv(ca)->tmpl,
+				 conn_ref(conn6_life(lb6_table(w)), tc));
+		assert_int_equal(conn_priv(tc)->n_control, 1);
+		assert_ptr_equal(install(&b, LB_SYNC_UPDATED), w);
+		assert_int_equal(conn_priv(cb)->tmpl, conn_priv(ca)->tmpl);
+		assert_int_equal(conn_priv(tc)->n_control, 2);
+		/* connections that end release their template */
+		lb6_conn_drop(w, ca);
+		lb6_conn_drop(w, cb);
+		assert_int_equal(conn_priv(tc)->n_control, 0);
+		assert_int_equal(conn_priv(tc)->dest->load.persistent, 1);
+		lb6_conn_drop(w, tc);
+		assert_int_equal(conn6_count(lb6_table(w)), 0);
+	}
+}
+
+/* Templates a backup cannot take: a net with bits past this node's
+ * prefix (the master's is longer), a service without persistence, a
+ * dest it lacks. */
+static void
+test_install6_template_refused(void **state)
+{
+	struct lb_sync_rec t = T6(FNAT6P), x;
+	enum sync_drop why;
+	unsigned int owner;
+
+	(void)state;
+	x = t;
+	x.caddr6[9] = 1;	/* a /80 net: not a /64 here */
+	assert_false(lb_sync_owner(&dp, &x, &owner, &why));
+	assert_int_equal(why, SYNC_DROP_BAD_RECORD);
+	assert_true(lb_sync_owner(&dp, &t, &owner, &why));
+	assert_int_equal(lb_sync_install(&dp, &dp.workers[owner], &x),
+			 LB_SYNC_DROPPED);
+	x = t;
+	x.vport = htons(FNAT6);
+	assert_false(lb_sync_owner(&dp, &x, &owner, &why));
+	assert_int_equal(why, SYNC_DROP_BAD_RECORD);
+	x = t;
+	x.daddr6[15] ^= 1;
+	install(&x, LB_SYNC_DROPPED);
+	for (owner = 0; owner < NW; owner++)
+		assert_int_equal(conn6_count(lb6_table(&dp.workers[owner])), 0);
+}
+
+/* A master's persistent IPv6 connection reports its template with it:
+ * IPVS's template entry, the client's net and cport 0; a dump too. */
+static void
+test_report6_template(void **state)
+{
+	struct lb_sync_rec t = T6(NAT64P), a = C6(&t, 41110), got[4];
+	struct dp_worker *w;
+	struct conn *ca, *tc;
+	unsigned int k, n;
+
+	(void)state;
+	w = install(&t, LB_SYNC_ADDED);
+	install(&a, LB_SYNC_ADDED);
+	ca = find6(w, &a, false, NULL);
+	tc = tmpl6_of(w, &a);
+	*lb_sync_cs(ca) = (struct lb_sync_cs){ 0 };
+	*lb_sync_cs(tc) = (struct lb_sync_cs){ 0 };
+	drain(w, NULL);
+	conf(w, LB_SYNC_PKTS, 3, 50, 0, 0);
+	for (k = 0; k < 3; k++)
+		lb_sync_in(w, ca);
+	for (n = 0; n < RTE_DIM(got) &&
+	     rte_ring_sc_dequeue_elem(w->sync.out, &got[n],
+				      sizeof(got[0])) == 0; n++)
+		;
+	assert_int_equal(n, 2);
+	assert_false(got[0].flags & LB_SYNC_F_TEMPLATE);
+	assert_true(got[1].flags & LB_SYNC_F_TEMPLATE);
+	assert_true(got[1].flags & LB_SYNC_F_IPV6);
+	assert_true(got[1].flags & LB_SYNC_F_SERVER4);
+	assert_memory_equal(got[1].caddr6, t.caddr6, 16);
+	assert_memory_equal(got[1].vaddr6, t.vaddr6, 16);
+	assert_int_equal(got[1].cport, 0);
+	assert_int_equal(got[1].vport, t.vport);
+	assert_int_equal(got[1].daddr, t.daddr);
+	assert_int_equal(got[1].dport, t.dport);
+	assert_int_equal(got[1].timeout_s, 300);
+	/* what the master sent installs as it was on a backup's worker */
+	lb6_conn_drop(w, ca);
+	lb6_conn_drop(w, tc);
+	assert_ptr_equal(install(&got[1], LB_SYNC_ADDED), w);
+	assert_ptr_equal(install(&got[0], LB_SYNC_ADDED), w);
+	ca = find6(w, &a, false, NULL);
+	tc = tmpl6_of(w, &a);
+	assert_int_equal(conn_priv(tc)->n_control, 1);
+	/* a full dump sends the template too */
+	drain(w, NULL);
+	w->sync.work = LB_SYNC_WORK_DUMP;
+	w->sync.dump_allow = UINT64_MAX;
+	w->sync.dump_req++;
+	for (k = 0; k < 1000 && w->sync.dump_done != w->sync.dump_req; k++)
+		lb_sync_serve_slow(&dp, w);
+	for (n = 0; n < RTE_DIM(got) &&
+	     rte_ring_sc_dequeue_elem(w->sync.out, &got[n],
+				      sizeof(got[0])) == 0; n++)
+		;
+	assert_int_equal(n, 2);
+	assert_int_equal(!!(got[0].flags & LB_SYNC_F_TEMPLATE) +
+			 !!(got[1].flags & LB_SYNC_F_TEMPLATE), 1);
+	w->sync.work = 0;
+	conf(w, LB_SYNC_OFF, 0, 0, 0, 0);
+	lb6_conn_drop(w, ca);
+	lb6_conn_drop(w, tc);
+}
+
 int
 main(void)
 {
@@ -901,6 +1112,9 @@ main(void)
 		cmocka_unit_test(test_install6),
 		cmocka_unit_test(test_install6_refused),
 		cmocka_unit_test(test_report6),
+		cmocka_unit_test(test_install6_template),
+		cmocka_unit_test(test_install6_template_refused),
+		cmocka_unit_test(test_report6_template),
 	};
 
 	return cmocka_run_group_tests_name("lb_sync", tests, setup, teardown);

@@ -494,6 +494,73 @@ test_batching(void **state)
 	assert_int_equal(total(drops), 0);
 }
 
+/* An IPv6 persistence template as a master sends it: IPVS's IPv6
+ * template entry (the client's net under the service's prefix, cport 0,
+ * TEMPLATE, state 0, the persistence timeout), the extension after it;
+ * NAT64's names its IPv4 server (SERVER4).  A Linux master's IPv6
+ * template (no extension) reads as a NAT one. */
+static void
+test_template6(void **state)
+{
+	struct lb_sync_rec t = rec6(IPPROTO_TCP, CONN_FWD_FNAT, 0, 0), t64;
+	uint64_t drops[SYNC_DROP_MAX];
+	uint8_t buf[512];
+	struct sync_msg m;
+	uint8_t *e, *x;
+	uint8_t net[16];
+	struct got g;
+
+	(void)state;
+	t.flags |= LB_SYNC_F_TEMPLATE;
+	t.lport = 0;
+	memset(t.laddr6, 0, 16);
+	t.timeout_s = 300;
+	ip6("2001:db8:0:7::", t.caddr6);
+	roundtrip6(t);
+	t64 = rec64(IPPROTO_TCP, 0, 0);
+	t64.flags |= LB_SYNC_F_TEMPLATE;
+	t64.lport = 0;
+	t64.laddr = 0;
+	t64.timeout_s = 300;
+	memcpy(t64.caddr6, t.caddr6, 16);
+	roundtrip6(t64);
+	/* the bytes */
+	sync_msg_init(&m, buf, sizeof(buf), 3);
+	assert_int_equal(sync_msg_add(&m, &t64, 0, 2), 0);
+	e = buf + 8;
+	x = e + 72;
+	assert_int_equal(e[0], IPVS_STYPE_F_INET6);
+	assert_int_equal(e[4] << 24 | e[5] << 16 | e[6] << 8 | e[7],
+			 IPVS_CONN_F_TEMPLATE | IPVS_CONN_F_MASQ);
+	assert_int_equal(e[8] | e[9], 0);		/* state */
+	assert_int_equal(e[10] | e[11], 0);		/* cport */
+	assert_int_equal(e[12] << 8 | e[13], 80);	/* vport */
+	assert_int_equal(e[20] << 24 | e[21] << 16 | e[22] << 8 | e[23], 300);
+	ip6("2001:db8:0:7::", net);
+	assert_memory_equal(e + 24, net, 16);
+	assert_int_equal(e[56 + 10], 0xff);		/* ::ffff:198.18.1.11 */
+	assert_memory_equal(e + 56 + 12, &t64.daddr, 4);
+	assert_int_equal(x[1], SYNC_EXT_PROTO);
+	assert_int_equal(x[7] & SYNC_EXT_F_SERVER4, SYNC_EXT_F_SERVER4);
+	assert_memory_equal(x + 40, &t64.daddr, 4);
+	assert_int_equal(x[8] | x[9], 0);		/* dplb's state: 0 */
+	/* the IPv6 entry alone, as Linux sends it */
+	buf[2] = 0;
+	buf[3] = 8 + 72;
+	buf[4] = 1;
+	memset(e + 56, 0, 16);
+	ip6("2001:db8:1::11", e + 56);
+	e[7] = 0;				/* MASQ */
+	e[6] = IPVS_CONN_F_TEMPLATE >> 8;
+	assert_int_equal(parse(buf, 8 + 72, &g, drops), 1);
+	assert_int_equal(total(drops), 0);
+	assert_false(g.items[0].extended);
+	assert_true(g.items[0].rec.flags & LB_SYNC_F_TEMPLATE);
+	assert_true(g.items[0].rec.flags & LB_SYNC_F_IPV6);
+	assert_int_equal(g.items[0].rec.fwd, CONN_FWD_NAT);
+	assert_memory_equal(g.items[0].rec.caddr6, net, 16);
+}
+
 /* ---- a Linux master's messages ---- */
 
 static size_t
@@ -843,6 +910,7 @@ main(void)
 		cmocka_unit_test(test_roundtrip6),
 		cmocka_unit_test(test_layout6),
 		cmocka_unit_test(test_ext6_checks),
+		cmocka_unit_test(test_template6),
 		cmocka_unit_test(test_control),
 		cmocka_unit_test(test_batching),
 		cmocka_unit_test(test_linux_master),

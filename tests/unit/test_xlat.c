@@ -349,6 +349,90 @@ test_icmp6_error_rewrite(void **state)
 			 -EINVAL);
 }
 
+/* p (an IPv6 packet with nh proto) with an 8-byte destination-options
+ * header inserted before its upper layer; its new length.  The upper
+ * layer's checksum holds still: its pseudo header does not change. */
+static size_t
+insert_opts(uint8_t *p, size_t len)
+{
+	struct rte_ipv6_hdr *ip6 = (void *)p;
+
+	memmove(p + 48, p + 40, len - 40);
+	memset(p + 40, 0, 8);
+	p[40] = ip6->proto;
+	p[42] = 1;		/* PadN of 4 bytes */
+	p[43] = 4;
+	ip6->proto = 60;
+	ip6->payload_len = rte_cpu_to_be_16(rte_be_to_cpu_16(ip6->payload_len) + 8);
+	return len + 8;
+}
+
+/* p without the destination-options header insert_opts() put in, copied
+ * to out (len bytes of p), to check its checksums as a plain packet. */
+static struct rte_ipv6_hdr *
+strip_opts(const uint8_t *p, size_t len, uint8_t *out)
+{
+	struct rte_ipv6_hdr *ip6 = (void *)out;
+
+	memcpy(out, p, 40);
+	memcpy(out + 40, p + 48, len - 48);
+	ip6->proto = p[40];
+	ip6->payload_len = rte_cpu_to_be_16(rte_be_to_cpu_16(ip6->payload_len) - 8);
+	return ip6;
+}
+
+/* The same packet too big with destination options before the ICMPv6
+ * header and in the quoted packet (xlat6_icmp_error_rewrite_at()): the
+ * headers stay, the checksums hold as without them. */
+static void
+test_icmp6_error_rewrite_at(void **state)
+{
+	static uint8_t plain[512], qplain[512];
+	struct rte_ipv6_hdr *ip6 = (void *)buf;
+	uint8_t *icmp = buf + 48, *q = icmp + 8;
+	size_t qlen = insert_opts(q, build6(q, IPPROTO_TCP, LIP6, RS6, 5001,
+					    8080, 40));
+	struct xlat_tuple6 outer = tuple6(VIP6, CLIENT6, 0, 0);
+	struct xlat_tuple6 inner = tuple6(CLIENT6, VIP6, 40000, 80);
+	struct xlat_icmp6_at at = { 48, 48, IPPROTO_TCP };
+	size_t len = 48 + 8 + qlen;
+	uint16_t ck;
+
+	(void)state;
+	memset(plain, 0, sizeof(plain));
+	build6(buf, IPPROTO_ICMPV6, RS6, LIP6, 0, 0, 0);
+	ip6->payload_len = rte_cpu_to_be_16(8 + 8 + qlen);
+	ip6->proto = 60;
+	memset(buf + 40, 0, 8);
+	buf[40] = IPPROTO_ICMPV6;
+	buf[42] = 1;
+	buf[43] = 4;
+	memset(icmp, 0, 8);
+	icmp[0] = XLAT_ICMP6_PKT_TOO_BIG;
+	icmp[6] = 0x05;		/* MTU 1400 */
+	icmp[7] = 0x78;
+	ck = rte_ipv6_udptcp_cksum(strip_opts(buf, len, plain), plain + 40);
+	memcpy(icmp + 2, &ck, 2);
+	assert_int_equal(xlat6_icmp_error_rewrite_at(ip6, len, &at, &outer,
+						     &inner), 0);
+	assert_memory_equal(ip6->src_addr, VIP6, 16);
+	assert_memory_equal(ip6->dst_addr, CLIENT6, 16);
+	assert_int_equal(ip6->proto, 60);	/* the header stays */
+	assert_valid6(strip_opts(buf, len, plain));
+	assert_int_equal(q[40], IPPROTO_TCP);
+	assert_int_equal(be16_at(q + 48), 40000);
+	assert_int_equal(be16_at(q + 50), 80);
+	assert_valid6(strip_opts(q, qlen, qplain));
+	/* a layout past the packet, or not an error */
+	at.icmp_off = (uint16_t)(len - 8);
+	assert_int_equal(xlat6_icmp_error_rewrite_at(ip6, len, &at, &outer,
+						     &inner), -EINVAL);
+	at.icmp_off = 48;
+	icmp[0] = XLAT_ICMP6_ECHO_REPLY;
+	assert_int_equal(xlat6_icmp_error_rewrite_at(ip6, len, &at, &outer,
+						     &inner), -EINVAL);
+}
+
 /* ---- NAT64, in place ------------------------------------------------ */
 
 static void
@@ -794,6 +878,7 @@ main(void)
 		cmocka_unit_test(test_encap_ip6ip6_and_4in6),
 		cmocka_unit_test(test_encap_6in4),
 		cmocka_unit_test(test_icmp6_error_rewrite),
+		cmocka_unit_test(test_icmp6_error_rewrite_at),
 		cmocka_unit_test(test_nat64_6to4_tcp_udp),
 		cmocka_unit_test(test_nat64_6to4_refusals),
 		cmocka_unit_test(test_nat64_echo_both_ways),

@@ -5,6 +5,7 @@
  */
 #include <assert.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
@@ -89,15 +90,23 @@ mum(uint64_t a, uint64_t b)
  * bits), which a 32-bit CRC could not for large tables.
  */
 static inline uint64_t
-key_hash(const struct conn_table *t, const struct conn_key4 *k)
+tuple_hash(const struct conn_table *t, const struct conn_tuple4 *tp,
+	   uint8_t proto)
 {
 	uint64_t w0, h;
 	uint32_t ports;
 
-	memcpy(&w0, &k->src_addr, 8);
-	memcpy(&ports, &k->src_port, 4);
-	h = mum(w0 ^ t->seed[0], ((uint64_t)k->proto << 32 | ports) ^ t->seed[1]);
+	memcpy(&w0, &tp->src_addr, 8);
+	memcpy(&ports, &tp->src_port, 4);
+	h = mum(w0 ^ t->seed[0], ((uint64_t)proto << 32 | ports) ^ t->seed[1]);
 	return mum(h ^ t->seed[2], h ^ 0x9e3779b97f4a7c15ULL);
+}
+
+/* A key starts with its tuple (static_assert above). */
+static inline uint64_t
+key_hash(const struct conn_table *t, const struct conn_key4 *k)
+{
+	return tuple_hash(t, (const struct conn_tuple4 *)k, k->proto);
 }
 
 static inline uint32_t
@@ -208,14 +217,24 @@ probe_find(struct conn_table *t, uint32_t b, uint16_t sig,
 }
 
 /*
- * File a reference.  There are more slots than keys can ever be
- * (CONN_LOAD_PCT < 100), so a free slot is always found.
+ * Where a key is filed or would be: its home bucket, its signature and
+ * the first bucket with a free slot from home on (probe_place()).
+ */
+struct index_probe {
+	uint32_t home;
+	uint32_t free_b;
+	uint16_t sig;
+};
+
+/*
+ * File a reference in the first free slot from bucket b on, counting
+ * the overflow in every full bucket passed.  There are more slots than
+ * keys can ever be (CONN_LOAD_PCT < 100), so a free slot is always
+ * found.
  */
 static void
-index_insert(struct conn_table *t, const struct conn_key4 *k, uint32_t ref)
+index_file(struct conn_table *t, uint32_t b, uint16_t sig, uint32_t ref)
 {
-	uint64_t h = key_hash(t, k);
-	uint32_t b = hash_bucket(t, h);
 	struct conn_bucket *bk;
 	unsigned int room;
 
@@ -228,15 +247,68 @@ index_insert(struct conn_table *t, const struct conn_key4 *k, uint32_t ref)
 			bk->ovf++;
 		b = bucket_next(t, b);
 	}
-	bk->sig[__builtin_ctz(room)] = hash_sig(h);
+	bk->sig[__builtin_ctz(room)] = sig;
 	bk->ref[__builtin_ctz(room)] = ref;
 }
 
-/* Remove a reference filed under k (it must be there). */
-static void
-index_remove(struct conn_table *t, const struct conn_key4 *k, uint32_t ref)
+/*
+ * Look k up and note where it would be filed, in one walk from its home
+ * bucket: the walk a lookup makes passes the first free slot (the
+ * buckets before it are full, so they overflowed and the walk went on).
+ * The entry k names, or NULL with *p ready for index_place().
+ */
+static __rte_always_inline struct conn *
+probe_place(struct conn_table *t, const struct conn_key4 *k,
+	    struct index_probe *p)
 {
 	uint64_t h = key_hash(t, k);
+	uint32_t b = hash_bucket(t, h), n;
+	struct conn *c;
+
+	p->home = b;
+	p->sig = hash_sig(h);
+	p->free_b = UINT32_MAX;
+	for (n = 0; n < t->n_buckets; n++) {
+		const struct conn_bucket *bk = &t->buckets[b];
+
+		c = bucket_find(t, bk, p->sig, k, NULL);
+		if (c != NULL)
+			return c;
+		if (p->free_b == UINT32_MAX && sig_match(bk, 0) != 0)
+			p->free_b = b;
+		if (bk->ovf == 0)
+			break;
+		b = bucket_next(t, b);
+	}
+	return NULL;
+}
+
+/* File ref where probe_place() found room, unless another key took the
+ * slot since (the other key of the same connection). */
+static __rte_always_inline void
+index_place(struct conn_table *t, const struct index_probe *p, uint32_t ref)
+{
+	uint32_t b = p->home;
+	struct conn_bucket *bk;
+	unsigned int room;
+
+	if (p->free_b != UINT32_MAX &&
+	    (room = sig_match(&t->buckets[p->free_b], 0)) != 0) {
+		for (; b != p->free_b; b = bucket_next(t, b))
+			if (t->buckets[b].ovf != UINT16_MAX)
+				t->buckets[b].ovf++;
+		bk = &t->buckets[b];
+		bk->sig[__builtin_ctz(room)] = p->sig;
+		bk->ref[__builtin_ctz(room)] = ref;
+		return;
+	}
+	index_file(t, b, p->sig, ref);
+}
+
+/* Remove a reference filed under the key of hash h (it must be there). */
+static __rte_always_inline void
+index_remove(struct conn_table *t, uint64_t h, uint32_t ref)
+{
 	uint32_t home = hash_bucket(t, h), b = home;
 	uint16_t sig = hash_sig(h);
 	struct conn_bucket *bk;
@@ -268,12 +340,32 @@ found:
 
 /* ---- the wheel ---- */
 
+/* conn_timeout_ms() capped, by state: read for every new, expiring or
+ * changed entry, so kept in ms beside the seconds. */
+static void
+timeouts_cache(struct conn_table *t)
+{
+	unsigned int s;
+	uint64_t ms;
+
+	for (s = 0; s < TCP_STATE_COUNT; s++) {
+		ms = conn_timeout_ms(&t->timeouts, IPPROTO_TCP, s);
+		t->tcp_ms[s] = (uint32_t)RTE_MIN(ms, (uint64_t)CONN_MAX_TIMEOUT_MS);
+	}
+	for (s = 0; s < UDP_STATE_COUNT; s++) {
+		ms = conn_timeout_ms(&t->timeouts, IPPROTO_UDP, s);
+		t->udp_ms[s] = (uint32_t)RTE_MIN(ms, (uint64_t)CONN_MAX_TIMEOUT_MS);
+	}
+}
+
 static inline uint32_t
 timeout_of(const struct conn_table *t, uint8_t proto, uint8_t state)
 {
-	uint64_t ms = conn_timeout_ms(&t->timeouts, proto, state);
-
-	return ms < CONN_MAX_TIMEOUT_MS ? (uint32_t)ms : CONN_MAX_TIMEOUT_MS;
+	if (likely(proto == IPPROTO_TCP))
+		return state < TCP_STATE_COUNT ? t->tcp_ms[state] : 0;
+	if (proto == IPPROTO_UDP || proto == IPPROTO_ICMP)
+		return state < UDP_STATE_COUNT ? t->udp_ms[state] : 0;
+	return 0;
 }
 
 uint32_t
@@ -376,6 +468,7 @@ conn_table_create(struct conn_table **tp, const char *name,
 	t->seed[1] = rte_rand();
 	t->seed[2] = rte_rand();
 	conn_timeouts_default(&t->timeouts);
+	timeouts_cache(t);
 	*tp = t;
 	return 0;
 }
@@ -394,6 +487,7 @@ void
 conn_table_set_timeouts(struct conn_table *t, const struct conn_timeouts *to)
 {
 	t->timeouts = *to;
+	timeouts_cache(t);
 }
 
 size_t
@@ -429,6 +523,7 @@ entry_release(struct conn_table *t, struct conn *c)
 	t->free_head = idx;
 	t->count--;
 	t->gen++;
+	t->removed++;
 }
 
 static inline bool
@@ -438,12 +533,22 @@ key_same(const struct conn_key4 *a, const struct conn_key4 *b)
 	       memcmp(a, b, sizeof(struct conn_tuple4)) == 0;
 }
 
+/* k is added: conn_answer_stale() says so. */
+static inline void
+watch_add(struct conn_table *t, const struct conn_key4 *k)
+{
+	unsigned int m = conn_key_mark(k);
+
+	t->added[m >> 6] |= 1ULL << (m & 63);
+}
+
 /* conn_new() and conn_new_timed(): timeout 0 means "by state". */
 static struct conn *
 entry_new(struct conn_table *t, const struct conn_key4 *in,
 	  const struct conn_key4 *out, uint8_t state, uint32_t timeout,
 	  uint32_t now)
 {
+	struct index_probe pin, pout = { 0 };	/* pout: only with out */
 	struct conn *c;
 	uint32_t idx;
 
@@ -452,11 +557,11 @@ entry_new(struct conn_table *t, const struct conn_key4 *in,
 		rte_errno = EINVAL;
 		return NULL;
 	}
-	/* The caller normally just missed on in; checking again is a
-	 * bucket already in cache.  out must be checked: a NAT reply
-	 * tuple can clash with another connection's. */
-	if (conn_lookup4(t, in, NULL) != NULL ||
-	    (out != NULL && conn_lookup4(t, out, NULL) != NULL)) {
+	/* One walk per key finds it or where it goes.  The caller
+	 * normally just missed on in: its bucket is in cache.  out must be
+	 * checked: a NAT reply tuple can clash with another connection's. */
+	if (probe_place(t, in, &pin) != NULL ||
+	    (out != NULL && probe_place(t, out, &pout) != NULL)) {
 		rte_errno = EEXIST;
 		return NULL;
 	}
@@ -479,9 +584,12 @@ entry_new(struct conn_table *t, const struct conn_key4 *in,
 	}
 	c->last_seen = now;
 
-	index_insert(t, in, idx << 1 | CONN_SIDE_IN);
-	if (out != NULL)
-		index_insert(t, out, idx << 1 | CONN_SIDE_OUT);
+	index_place(t, &pin, idx << 1 | CONN_SIDE_IN);
+	watch_add(t, in);
+	if (out != NULL) {
+		index_place(t, &pout, idx << 1 | CONN_SIDE_OUT);
+		watch_add(t, out);
+	}
 	wheel_start(t, now);
 	wheel_file(t, c, now + conn_timeout_of(t, c), t->wheel_cursor);
 	t->count++;
@@ -561,8 +669,12 @@ conn_lookup4_bulk(struct conn_table *t, const struct conn_key4 *keys,
 			struct conn *c = &entries[ref[i] >> 1];
 			bool reply = ref[i] & 1;
 
-			if (unlikely(ref[i] == 0 ||
-				     !entry_has_key(c, reply, &k[i]))) {
+			if (ref[i] == 0 && bk[i]->ovf == 0) {
+				/* no candidate, nothing probed past: a miss
+				 * (a new connection's first packet) */
+				c = NULL;
+			} else if (unlikely(ref[i] == 0 ||
+					    !entry_has_key(c, reply, &k[i]))) {
 				uint32_t b = (uint32_t)(bk[i] - t->buckets);
 
 				reply = false;
@@ -606,14 +718,13 @@ static void
 entry_remove(struct conn_table *t, struct conn *c)
 {
 	uint32_t idx = conn_ref(t, c);
-	struct conn_key4 k;
 
-	conn_key4_get(c, CONN_SIDE_IN, &k);
-	index_remove(t, &k, idx << 1 | CONN_SIDE_IN);
-	if (!(c->flags & CONN_F_NO_OUT)) {
-		conn_key4_get(c, CONN_SIDE_OUT, &k);
-		index_remove(t, &k, idx << 1 | CONN_SIDE_OUT);
-	}
+	index_remove(t, tuple_hash(t, &c->tuple[CONN_SIDE_IN], c->proto),
+		     idx << 1 | CONN_SIDE_IN);
+	if (!(c->flags & CONN_F_NO_OUT))
+		index_remove(t, tuple_hash(t, &c->tuple[CONN_SIDE_OUT],
+					   c->proto),
+			     idx << 1 | CONN_SIDE_OUT);
 	entry_release(t, c);
 }
 

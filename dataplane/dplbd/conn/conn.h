@@ -43,6 +43,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <rte_byteorder.h>
 #include <rte_common.h>
@@ -144,11 +145,17 @@ struct conn_table {
 	uint32_t free_head;		/* freed entries, via wheel_next */
 	uint32_t hwm;			/* entries 1..hwm were handed out */
 	uint32_t gen;			/* bumped by every insert and removal */
+	uint32_t removed;		/* removals, ever */
+	uint32_t watch_removed;		/* removed at conn_watch() */
+	uint64_t added[4];		/* keys added since conn_watch(), by
+					 * conn_key_mark() */
 	uint32_t wheel_cursor;		/* ms: start of the next slot to check */
 	bool wheel_started;
 	uint64_t seed[3];		/* keyed hash against collision floods */
 	size_t memory;			/* bytes allocated */
 	struct conn_timeouts timeouts;
+	uint32_t tcp_ms[TCP_STATE_COUNT];	/* timeouts in ms, capped */
+	uint32_t udp_ms[UDP_STATE_COUNT];	/* (UDP and ICMP) */
 	uint32_t wheel[CONN_WHEEL_SLOTS];	/* list heads, entry index */
 	char name[32];
 };
@@ -219,6 +226,48 @@ static inline uint32_t
 conn_table_gen(const struct conn_table *t)
 {
 	return t->gen;
+}
+
+/* A bit of a 256-bit filter for key k: a multiply-shift of its tuple
+ * folded to 32 bits (the protocol left out: rarely the only change). */
+static inline unsigned int
+conn_key_mark(const struct conn_key4 *k)
+{
+	uint32_t ports;
+
+	memcpy(&ports, &k->src_port, sizeof(ports));
+	return ((k->src_addr ^ k->dst_addr ^ ports) * 0x9e3779b1u) >> 24;
+}
+
+/**
+ * Start watching the table for changes that could alter the answers
+ * of lookups made now (a burst's bulk lookup), for conn_answer_stale().
+ */
+static inline void
+conn_watch(struct conn_table *t)
+{
+	t->watch_removed = t->removed;
+	t->added[0] = t->added[1] = t->added[2] = t->added[3] = 0;
+}
+
+/**
+ * Whether the answer `found` (NULL: a miss) that a lookup of k gave
+ * when conn_watch() was called may have changed since: a hit, when any
+ * connection was removed (it may be this one, or its entry reused); a
+ * miss, when a key that may be k was added (a filter of the keys added,
+ * so an unrelated key says so now and then: look again).  Cheaper than
+ * looking every answer up again once the burst made a connection.
+ */
+static inline bool
+conn_answer_stale(const struct conn_table *t, const struct conn_key4 *k,
+		  const struct conn *found)
+{
+	unsigned int m;
+
+	if (found != NULL)
+		return t->removed != t->watch_removed;
+	m = conn_key_mark(k);
+	return (t->added[m >> 6] >> (m & 63)) & 1;
 }
 
 /** The packet path's only timer work: one store. */

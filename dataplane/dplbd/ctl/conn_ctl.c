@@ -28,6 +28,8 @@ conn_dest_from_priv(const struct conn *c, struct conn_ctl_entry *e)
 
 	if (d == NULL)
 		return;
+	e->out_family = d->conf.addr.family;	/* IPv4 in IPv6 tunnels */
+	memcpy(e->dest6, &d->conf.addr.v6, 16);
 	e->dest = d->conf.addr.v4.s_addr;
 	e->dport = d->conf.port != 0 ? rte_cpu_to_be_16(d->conf.port) :
 				       e->vport;

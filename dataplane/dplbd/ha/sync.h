@@ -8,8 +8,9 @@
  *           rings; the main lcore batches the records into IPVS sync v1
  *           messages (ha/sync_msg.h) of at most sync_maxlen bytes and
  *           sends them with a UDP socket through the kernel: to the
- *           multicast group (224.0.0.81:8848 by default) on the
- *           interface ifname (a twin), or to a unicast peer.  It answers
+ *           multicast group (224.0.0.81:8848 by default, or an IPv6
+ *           group such as ff02::81) on the interface ifname (a twin),
+ *           or to a unicast peer (IPv4 or IPv6).  It answers
  *           a backup's request for a full dump by having every worker
  *           walk its table onto the same rings, then says the dump ended.
  *   backup  the main lcore reads messages on that group or port,
@@ -117,9 +118,10 @@ int ha_sync_role_parse(const char *name);
 void ha_sync_init(struct dp_ctx *dp);
 
 /**
- * Check p: 0, or -EINVAL / -EAFNOSUPPORT with the reason in msg (a
- * group that is not IPv4 multicast, a peer that is not an IPv4 unicast
- * address, both at once).
+ * Check p: 0, or -EINVAL with the reason in msg: a group that is not
+ * multicast, or (IPv6) of interface-local or reserved scope; a peer that
+ * is not unicast, IPv4-mapped, or link-local without ifname; both at
+ * once.  Either family, as IPVS's (the messages are the same).
  */
 int ha_sync_params_check(const struct ha_sync_params *p, char *msg,
 			 size_t len);

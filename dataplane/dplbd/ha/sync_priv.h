@@ -27,7 +27,13 @@ struct sync_role {
 	struct ha_sync_params p;	/* as given */
 	uint64_t since_ms;
 	/* resolved */
-	struct sockaddr_in dst;		/* the group or the peer, and port */
+	union {
+		struct sockaddr sa;
+		struct sockaddr_in in;
+		struct sockaddr_in6 in6;	/* scope: the interface's for
+						 * link-local ones */
+	} dst;				/* the group or the peer, and port */
+	socklen_t dst_len;
 	bool unicast;
 	uint16_t maxlen;
 	uint8_t ttl;

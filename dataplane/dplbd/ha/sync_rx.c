@@ -96,17 +96,27 @@ rx_item(void *arg, const struct sync_item *it)
 	}
 }
 
-/* A unicast role takes messages from its peer only. */
+/* A unicast role takes messages from its peer only (IPv4, or IPv6:
+ * the socket is IPv6-only, so no IPv4-mapped source). */
 static bool
-rx_from_peer(const struct sync_role *r, const struct sockaddr_in *src)
+rx_from_peer(const struct sync_role *r, const struct sockaddr_storage *src)
 {
-	return !r->unicast || src->sin_addr.s_addr == r->dst.sin_addr.s_addr;
+	const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)src;
+	const struct sockaddr_in *s4 = (const struct sockaddr_in *)src;
+
+	if (!r->unicast)
+		return true;
+	if (src->ss_family != r->dst.sa.sa_family)
+		return false;
+	if (src->ss_family == AF_INET)
+		return s4->sin_addr.s_addr == r->dst.in.sin_addr.s_addr;
+	return memcmp(&s6->sin6_addr, &r->dst.in6.sin6_addr, 16) == 0;
 }
 
 static unsigned int
 rx_socket(struct rx_ctx *x, struct sync_role *r)
 {
-	struct sockaddr_in src;
+	struct sockaddr_storage src;
 	socklen_t sl;
 	unsigned int n;
 	ssize_t len;

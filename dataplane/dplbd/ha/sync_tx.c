@@ -95,7 +95,7 @@ tx_send(void)
 		iov[i] = (struct iovec){ slot(i), (size_t)(slot(i)[2] << 8 |
 							   slot(i)[3]) };
 		mh[i] = (struct mmsghdr){ .msg_hdr = {
-			.msg_name = &r->dst, .msg_namelen = sizeof(r->dst),
+			.msg_name = &r->dst, .msg_namelen = r->dst_len,
 			.msg_iov = &iov[i], .msg_iovlen = 1 } };
 	}
 	if (n != 0 && r->fd >= 0)

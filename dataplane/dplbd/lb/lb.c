@@ -326,6 +326,10 @@ lb_xmit_in(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 			 o->src_port, true);
 		break;
 	case LB_FWD_TUNNEL:
+		if (unlikely(conn_priv(c)->dest->conf.addr.family == AF_INET6)) {
+			lb6_tunnel46(dp, w, m, ip, c);	/* IPv4 in IPv6 */
+			return;
+		}
 		LB_ROUTE(sizeof(struct rte_ipv4_hdr));
 		lb_hop(ip);
 		lb_tunnel_xmit(dp, w, m, r, dst, frag);
@@ -476,7 +480,8 @@ lb_inbound(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 		return;
 	}
 	if (c == NULL) {
-		c = lb_schedule(dp, w, m, key, svc);
+		/* a pure SYN: NONE -> SYN_RECV on either direction */
+		c = lb_schedule(dp, w, m, key, svc, TCP_S_SYN_RECV);
 		if (c == NULL)
 			return;
 		if (unlikely(svc->flags & LB_SVC_F_TCPX)) {
@@ -840,8 +845,8 @@ lb_burst_lookup(struct dp_ctx *dp, struct dp_worker *w, struct lb_burst *b)
 	if (b->n_held != 0)
 		conn_lookup4_bulk(t, b->keys, b->n_held, b->conns, b->reply);
 	/* An earlier packet of the burst may add or remove a connection:
-	 * then the answers of the bulk lookup are looked up again. */
-	b->gen = conn_table_gen(t);
+	 * then the answers it may change are looked up again. */
+	conn_watch(t);
 }
 
 /* The rest of a held packet's path with what its key looks up to. */
@@ -852,7 +857,7 @@ burst_release(struct dp_ctx *dp, struct dp_worker *w, struct lb_burst *b,
 	unsigned int j = b->arg[i];
 	struct lb_held *h = &b->held[j];
 
-	if (unlikely(conn_table_gen(w->conns) != b->gen))
+	if (unlikely(conn_answer_stale(w->conns, &b->keys[j], b->conns[j])))
 		b->conns[j] = conn_lookup4(w->conns, &b->keys[j],
 					   &b->reply[j]);
 	if (unlikely(h->snat != NULL))

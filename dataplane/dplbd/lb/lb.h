@@ -124,7 +124,6 @@ struct lb_burst {
 	const struct route_slot *r[LB_BURST_MAX];
 	/* the load balancer's */
 	const struct lb_snat_snap *snat;	/* SNAT rules, NULL = none */
-	uint32_t gen;			/* conn table generation after lookup */
 	unsigned int n_held;
 	uint8_t kind[LB_BURST_MAX];
 	uint8_t arg[LB_BURST_MAX];	/* held: index in held[] and keys[];
@@ -432,5 +431,22 @@ void lb6_free(struct dp_ctx *dp);
 struct conn6_table *lb6_table(const struct dp_worker *w);
 /** Flush one IPv6 connection of w now, as expiry would (lb_conn_drop()). */
 void lb6_conn_drop(struct dp_worker *w, struct conn *c);
+
+/* IPv6 persistence templates (lb6.c), for the HA sync's installs. */
+struct conn6_key;
+struct lb_svc_snap;
+struct lb_dest_snap;
+/** The template of persistent svc for the client of in (in w's conn6
+ * table), or NULL. */
+struct conn *lb6_tmpl_get(struct dp_worker *w, const struct lb_svc_snap *svc,
+			  const struct conn6_key *in);
+/** A new template of svc for in's client net (svc's prefix) to d, held
+ * and counted as a scheduled one; NULL (rte_errno) when it cannot be. */
+struct conn *lb6_tmpl_add(struct dp_worker *w, const struct lb_svc_snap *svc,
+			  const struct conn6_key *in,
+			  const struct lb_dest_snap *d);
+/** Link IPv6 connection c to template t (NULL: nothing), unless it is
+ * linked already: t lives while c does. */
+void lb6_tmpl_link(struct dp_worker *w, struct conn *c, struct conn *t);
 
 #endif /* DPLB_LB_H */

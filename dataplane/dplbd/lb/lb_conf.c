@@ -353,8 +353,8 @@ lb_svc_conf_check(const struct lb_svc_key *k, const struct lb_svc_conf *c,
 	return 0;
 }
 
-/* Mixed families: NAT64 in full NAT, IPv6 in IPv4 tunnels (IPVS's one
- * exception; the other way round not yet); NAT and DR keep the
+/* Mixed families: NAT64 in full NAT, and tunnels both ways (IPv6 in
+ * IPv4, IPv4 in IPv6: IPVS's one exception); NAT and DR keep the
  * client's packet, so its family. */
 static int
 check_families(const struct lb_svc_key *k, const struct lb_dest_conf *d,
@@ -362,13 +362,8 @@ check_families(const struct lb_svc_key *k, const struct lb_dest_conf *d,
 {
 	if (d->addr.family == k->vip.family || d->fwd >= LB_FWD_COUNT)
 		return 0;
-	if (d->fwd == LB_FWD_TUNNEL && k->vip.family == AF_INET6)
-		return 0;	/* IPv6 in IPv4 (lb6.c) */
 	if (d->fwd == LB_FWD_TUNNEL)
-		return lb_fail(msg, len, EAFNOSUPPORT, "addr: an IPv6 tunnel "
-			    "dest of an IPv4 service (IPv4 in IPv6) is not "
-			    "supported yet; IPv6 services take IPv4 tunnel "
-			    "dests");
+		return 0;	/* IPv6 in IPv4, IPv4 in IPv6 (lb6/lb6_xmit.c) */
 	if (d->fwd == LB_FWD_FNAT && k->vip.family == AF_INET6)
 		return 0;	/* NAT64 */
 	if (d->fwd == LB_FWD_FNAT)

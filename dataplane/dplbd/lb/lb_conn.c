@@ -314,11 +314,12 @@ lb_conn_bind(struct dp_worker *w, struct conn *c, const struct lb_svc_snap *svc,
 
 __rte_noinline struct conn *
 lb_schedule(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
-	    const struct conn_key4 *in, const struct lb_svc_snap *svc)
+	    const struct conn_key4 *in, const struct lb_svc_snap *svc,
+	    uint8_t tcp_state)
 {
 	struct conn_key4 out = { .proto = in->proto };
 	const struct conn_key4 *outp = &out;
-	uint8_t state = in->proto == IPPROTO_TCP ? TCP_S_NONE : UDP_ONEWAY;
+	uint8_t state = in->proto == IPPROTO_TCP ? tcp_state : UDP_ONEWAY;
 	enum drop_reason full = DROP_CONN_TABLE_FULL;
 	const struct lb_dest_snap *d;
 	struct lb_dest_snap dbuf;
@@ -355,6 +356,12 @@ lb_schedule(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 		return NULL;
 	}
 	lb_conn_bind(w, c, svc, d, tmpl);
+	if (state != TCP_S_NONE && c->proto == IPPROTO_TCP) {
+		/* what lb_set_state() does on leaving NONE */
+		half_open_count(w, c, 1);
+		if (unlikely(lb_sync_state_wanted(w, c)))
+			lb_sync_state(w, c);
+	}
 	svc->svc->pcpu[w->id].st.conns++;
 	d->dest->pcpu[w->id].st.conns++;
 	w->stats.conns_new++;

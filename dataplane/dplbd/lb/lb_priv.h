@@ -199,11 +199,14 @@ void lb_conn_release(struct dp_worker *w, struct conn *c);
 /**
  * A new connection for the packet m (its key in): a dest picked (through
  * a persistence template when the service has one), for full NAT a
- * local port; NULL after dropping m with the reason.
+ * local port; NULL after dropping m with the reason.  A TCP connection
+ * starts in tcp_state (TCP_S_NONE, or the state m leads NONE to: the
+ * SYN's TCP_S_SYN_RECV, as lb_set_state() would have made it), UDP in
+ * UDP_ONEWAY.
  */
 struct conn *lb_schedule(struct dp_ctx *dp, struct dp_worker *w,
 			 struct rte_mbuf *m, const struct conn_key4 *in,
-			 const struct lb_svc_snap *svc);
+			 const struct lb_svc_snap *svc, uint8_t tcp_state);
 
 /* Common front: steer to the owner, find the connection. */
 static __rte_always_inline struct conn *
@@ -428,5 +431,16 @@ enum lb_verdict lb6_reply4(struct dp_ctx *dp, struct dp_worker *w,
 enum lb_verdict lb6_icmp4(struct dp_ctx *dp, struct dp_worker *w,
 			  struct rte_mbuf *m, struct rte_ipv4_hdr *ip,
 			  const struct conn_key4 *k);
+
+/**
+ * TUNNEL of an IPv4 service to c's IPv6 dest (IPv4 in IPv6, RFC 2473,
+ * as IPVS's tunnels of the other family; lb6_xmit.c): m (IPv4 at ip, a
+ * client's packet) leaves inside an outer IPv6 header from the egress
+ * port's IPv6 address, its TTL one less.  Too big for the egress MTU:
+ * with DF the client gets fragmentation needed (MTU - 40) from the VIP,
+ * without it the tunnel packet leaves in IPv6 fragments.  m is consumed.
+ */
+void lb6_tunnel46(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
+		  struct rte_ipv4_hdr *ip, struct conn *c);
 
 #endif /* DPLB_LB_PRIV_H */

@@ -5,7 +5,9 @@
  * (lb.h).  IPv6 and NAT64 connections (the conn6 table, lb6.c) go the
  * same way: the same decisions on their entries in conn6's life table,
  * records flagged LB_SYNC_F_IPV6, installed into the owner's conn6
- * table; their persistence templates are not synced.
+ * table, their persistence templates too (IPVS's IPv6 template entry:
+ * the client's net, cport 0), which synced connections link to as
+ * lb6.c's do.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -284,7 +286,7 @@ sync_emit(struct dp_worker *w, const struct conn *c, uint32_t timeout_ms,
 static void
 sync_control(struct dp_worker *w, struct conn *c)
 {
-	struct conn *t = conn_from_ref(w->conns, conn_priv(c)->tmpl);
+	struct conn *t = conn_from_ref(sync_table(w, c), conn_priv(c)->tmpl);
 
 	if (conn_priv(c)->tmpl == 0 || t == NULL || !is_template(t) ||
 	    t->svc_id != c->svc_id)
@@ -333,10 +335,8 @@ dump_one(const struct conn *c, void *arg)
 {
 	struct dp_worker *w = arg;
 
-	/* SNAT connections stay local (docs/snat.md); IPv6 templates are
-	 * not synced (lb6.c's connections do not link to them). */
-	if (c->fwd == CONN_FWD_SNAT || !conn_synced_state(c) ||
-	    ((c->flags & CONN_F_IPV6) && is_template(c)))
+	/* SNAT connections stay local (docs/snat.md) */
+	if (c->fwd == CONN_FWD_SNAT || !conn_synced_state(c))
 		return 0;
 	sync_emit(w, c, conn_timeout_of(sync_table(w, c), c), LB_SYNC_F_DUMP);
 	return 0;
@@ -437,6 +437,29 @@ mark_reported(struct dp_worker *w, struct conn *c)
 		s->endtime = 4;
 }
 
+/* t, the template a record names, is there: seen now. */
+static enum lb_sync_result
+tmpl_refreshed(struct dp_worker *w, struct conn *t)
+{
+	conn_touch(t, w->now_ms);
+	t->flags |= LB_CONN_F_SYNCED;
+	w->sync.updated++;
+	return LB_SYNC_UPDATED;
+}
+
+/* t, a template just made for a record (NULL: it could not be). */
+static enum lb_sync_result
+tmpl_installed(struct dp_worker *w, struct conn *t)
+{
+	if (t == NULL)
+		return drop(w, rte_errno == EEXIST ? SYNC_DROP_CONFLICT :
+						     SYNC_DROP_TABLE_FULL);
+	t->flags |= LB_CONN_F_SYNCED;
+	mark_reported(w, t);
+	w->sync.installed++;
+	return LB_SYNC_ADDED;
+}
+
 static enum lb_sync_result
 install_tmpl(struct dp_worker *w, const struct lb_svc_snap *svc,
 	     const struct lb_dest_snap *d, const struct lb_sync_rec *r)
@@ -453,19 +476,9 @@ install_tmpl(struct dp_worker *w, const struct lb_svc_snap *svc,
 		return drop(w, SYNC_DROP_CONFLICT);
 	if (t != NULL) {
 		/* its dest stays: connections it controls hold it too */
-		conn_touch(t, w->now_ms);
-		t->flags |= LB_CONN_F_SYNCED;
-		w->sync.updated++;
-		return LB_SYNC_UPDATED;
+		return tmpl_refreshed(w, t);
 	}
-	t = tmpl_new(w, &k, svc, d);
-	if (t == NULL)
-		return drop(w, rte_errno == EEXIST ? SYNC_DROP_CONFLICT :
-						     SYNC_DROP_TABLE_FULL);
-	t->flags |= LB_CONN_F_SYNCED;
-	mark_reported(w, t);
-	w->sync.installed++;
-	return LB_SYNC_ADDED;
+	return tmpl_installed(w, tmpl_new(w, &k, svc, d));
 }
 
 /* Does c forward as r says: the same dest, mode and local side? */
@@ -665,18 +678,65 @@ install_conn6(struct dp_ctx *dp, struct dp_worker *w,
 		lb6_conn_drop(w, c);	/* the master chose anew */
 		c = NULL;
 	}
-	if (c != NULL)
+	if (c != NULL) {
+		/* its template may have come after it (a master reports a
+		 * connection, then the template that controls it) */
+		lb6_tmpl_link(w, c, lb6_tmpl_get(w, svc, &in));
 		return update6(w, c, r);
+	}
 	c = conn6_new(tb, &in, outp, r->state, w->now_ms);
 	if (c == NULL)
 		return drop(w, rte_errno == ENOSPC ? SYNC_DROP_TABLE_FULL :
 			       rte_errno == EEXIST ? SYNC_DROP_CONFLICT :
 						     SYNC_DROP_BAD_RECORD);
 	lb_conn_bind(w, c, svc, d, NULL);
+	lb6_tmpl_link(w, c, lb6_tmpl_get(w, svc, &in));
 	c->flags |= LB_CONN_F_SYNCED;
 	mark_reported(w, c);
 	w->sync.installed++;
 	return LB_SYNC_ADDED;
+}
+
+/* Is r's client net (IPVS's template caddr: the address under the
+ * master's prefix) one of svc's nets here?  Not when the master's
+ * prefix is longer than this node's (the services differ). */
+static bool
+rec6_net_fits(const struct lb_svc_snap *svc, const struct lb_sync_rec *r)
+{
+	unsigned int bits = svc->netmask_len, i;
+
+	for (i = 0; i < 16; i++, bits = bits > 8 ? bits - 8 : 0)
+		if (r->caddr6[i] &
+		    (uint8_t)~(bits >= 8 ? 0xff : (0xff00 >> bits)))
+			return false;
+	return true;
+}
+
+/* An IPv6 persistence template (client net, cport 0 -> VIP:vport, its
+ * dest), in the owner's conn6 table as lb6.c makes them. */
+static enum lb_sync_result
+install_tmpl6(struct dp_worker *w, const struct lb_svc_snap *svc,
+	      const struct lb_dest_snap *d, const struct lb_sync_rec *r)
+{
+	struct conn6_table *tb = lb6_table(w);
+	struct conn6_key in;
+	struct conn *t;
+
+	if (svc->persistent == 0 || !rec6_net_fits(svc, r))
+		return drop(w, SYNC_DROP_BAD_RECORD);
+	if (tb == NULL)
+		return drop(w, SYNC_DROP_TABLE_FULL);
+	conn6_key6(&in, r->caddr6, r->vaddr6, 0, r->vport, r->proto);
+	t = lb6_tmpl_get(w, svc, &in);
+	if (t != NULL && conn_priv(t)->dest != d->dest) {
+		/* the master's net went elsewhere (its dest was removed
+		 * or quiesced there): follow it */
+		lb6_conn_drop(w, t);
+		t = NULL;
+	}
+	if (t != NULL)
+		return tmpl_refreshed(w, t);
+	return tmpl_installed(w, lb6_tmpl_add(w, svc, &in, d));
 }
 
 static const struct lb_svc_snap *
@@ -692,14 +752,14 @@ install6(struct dp_ctx *dp, struct dp_worker *w, const struct lb_sync_rec *r)
 	const struct lb_svc_snap *svc;
 	const struct lb_dest_snap *d;
 
-	if (r->flags & LB_SYNC_F_TEMPLATE)
-		return drop(w, SYNC_DROP_BAD_RECORD);
 	svc = rec6_svc(dp, r);
 	if (svc == NULL)
 		return drop(w, SYNC_DROP_UNKNOWN_SERVICE);
 	d = rec_dest6(svc, r);
 	if (d == NULL)
 		return drop(w, SYNC_DROP_UNKNOWN_DEST);
+	if (r->flags & LB_SYNC_F_TEMPLATE)
+		return install_tmpl6(w, svc, d, r);
 	return install_conn6(dp, w, svc, d, r);
 }
 
@@ -767,12 +827,14 @@ owner6(const struct dp_ctx *dp, const struct lb_sync_rec *r,
 	const struct lb_svc_snap *svc = rec6_svc(dp, r);
 	struct conn6_key k;
 
-	if (r->flags & LB_SYNC_F_TEMPLATE) {
-		*why = SYNC_DROP_BAD_RECORD;
-		return false;
-	}
 	if (svc == NULL) {
 		*why = SYNC_DROP_UNKNOWN_SERVICE;
+		return false;
+	}
+	/* a template's owner is its net's (lb6_owner() masks it) */
+	if ((r->flags & LB_SYNC_F_TEMPLATE) &&
+	    (svc->persistent == 0 || !rec6_net_fits(svc, r))) {
+		*why = SYNC_DROP_BAD_RECORD;
 		return false;
 	}
 	conn6_key6(&k, r->caddr6, r->vaddr6, r->cport, r->vport, r->proto);

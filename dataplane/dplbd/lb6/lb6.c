@@ -25,7 +25,10 @@
  * net/'s ipv4_output() for NAT64.
  *
  * Persistence: templates per client net (a prefix length) in the same
- * table, living their timeout after the last connection they made.
+ * table, living their timeout after the last connection they made and
+ * while connections they made are alive (linked as lb_conn.c links
+ * IPv4's, by a reference into this table; the HA sync installs synced
+ * ones through lb6_tmpl_get(), lb6_tmpl_add(), lb6_tmpl_link()).
  * Packets are steered to their owner worker as IPv4's (lb6_owner()).
  * ICMPv4 errors about a NAT64 connection's packets (lb6_icmp4(), from
  * lb_icmp.c) go back to the client as ICMPv6 (RFC 7915 4.2).
@@ -106,9 +109,27 @@ lb6_table(const struct dp_worker *w)
 	return lb6_tables[w->id];
 }
 
+/* c ends: the template that made it (in this conn6 table) controls one
+ * fewer.  lb_conn_release() would look for it in the IPv4 table, so the
+ * link goes here first.  The reference may name a recycled entry. */
+static void
+tmpl6_uncontrol(struct dp_worker *w, struct conn *c)
+{
+	struct conn *t;
+
+	if (is_template(c) || conn_priv(c)->tmpl == 0)
+		return;
+	t = conn_from_ref(conn6_life(lb6_tables[w->id]), conn_priv(c)->tmpl);
+	if (t != NULL && is_template(t) && t->svc_id == c->svc_id &&
+	    conn_priv(t)->n_control > 0)
+		conn_priv(t)->n_control--;
+	conn_priv(c)->tmpl = 0;
+}
+
 void
 lb6_conn_drop(struct dp_worker *w, struct conn *c)
 {
+	tmpl6_uncontrol(w, c);
 	lb_conn_release(w, c);
 	conn6_del(lb6_tables[w->id], c);
 }
@@ -116,6 +137,11 @@ lb6_conn_drop(struct dp_worker *w, struct conn *c)
 static bool
 lb6_expire_cb(void *ctx, struct conn *c)
 {
+	/* As IPVS (and lb_conn.c): a template outlives its timeout while
+	 * connections it made are alive. */
+	if (is_template(c) && conn_priv(c)->n_control > 0)
+		return true;
+	tmpl6_uncontrol(ctx, c);
 	lb_conn_release(ctx, c);
 	return false;
 }
@@ -333,10 +359,10 @@ tmpl6_dest(struct conn *t, const struct lb_svc_snap *svc)
 	return NULL;
 }
 
-/* A template k -> d living svc->persistent seconds after its last use
- * (held and counted as lb_conn.c's; made connections do not extend it:
- * IPv4's n_control counts references into the IPv4 table). */
-static void
+/* A template k -> d living svc->persistent seconds after its last use,
+ * and while connections it made are alive (held and counted as
+ * lb_conn.c's); NULL when the table is full. */
+static struct conn *
 tmpl6_new(struct dp_worker *w, const struct conn6_key *k,
 	  const struct lb_svc_snap *svc, const struct lb_dest_snap *d)
 {
@@ -344,26 +370,62 @@ tmpl6_new(struct dp_worker *w, const struct conn6_key *k,
 					 svc->persistent * 1000u, w->now_ms);
 
 	if (t == NULL)
-		return;		/* full: this connection goes unremembered */
+		return NULL;	/* full: this connection goes unremembered */
 	t->flags |= LB_CONN_F_TEMPLATE;
 	t->fwd = d->fwd;
 	t->svc_id = svc->id;
 	*conn_priv(t) = (struct lb_conn_priv){ .dest = d->dest };
 	lb_dest_hold(d->dest);
 	__atomic_fetch_add(&d->dest->load.persistent, 1, __ATOMIC_RELAXED);
+	return t;
+}
+
+struct conn *
+lb6_tmpl_get(struct dp_worker *w, const struct lb_svc_snap *svc,
+	     const struct conn6_key *in)
+{
+	struct conn6_key tk;
+	struct conn *t;
+
+	if (svc->persistent == 0)
+		return NULL;
+	tmpl6_key(svc, in, &tk);
+	t = conn6_lookup(lb6_tables[w->id], &tk, NULL);
+	return t != NULL && is_template(t) && t->svc_id == svc->id ? t : NULL;
+}
+
+struct conn *
+lb6_tmpl_add(struct dp_worker *w, const struct lb_svc_snap *svc,
+	     const struct conn6_key *in, const struct lb_dest_snap *d)
+{
+	struct conn6_key tk;
+
+	tmpl6_key(svc, in, &tk);
+	return tmpl6_new(w, &tk, svc, d);
+}
+
+void
+lb6_tmpl_link(struct dp_worker *w, struct conn *c, struct conn *t)
+{
+	if (t == NULL || conn_priv(c)->tmpl != 0)
+		return;
+	conn_priv(c)->tmpl = conn_ref(conn6_life(lb6_tables[w->id]), t);
+	conn_priv(t)->n_control++;
 }
 
 /* The dest of a new connection: its client net's template's, else the
- * scheduler's (and a new template when the service is persistent). */
+ * scheduler's (and a new template when the service is persistent), in
+ * *tmpl (NULL: none) for the connection to link to. */
 static const struct lb_dest_snap *
 lb6_pick(struct dp_worker *w, const struct lb_svc_snap *svc,
-	 const struct conn6_key *in)
+	 const struct conn6_key *in, struct conn **tmpl)
 {
 	struct inet_addr sa = { .family = AF_INET6 }, da = sa;
 	const struct lb_dest_snap *d = NULL;
 	struct conn6_key tk;
 	struct conn *t = NULL;
 
+	*tmpl = NULL;
 	memcpy(sa.v6.s6_addr, in->src, 16);
 	memcpy(da.v6.s6_addr, in->dst, 16);
 	if (svc->persistent == 0)
@@ -374,13 +436,14 @@ lb6_pick(struct dp_worker *w, const struct lb_svc_snap *svc,
 		d = tmpl6_dest(t, svc);
 		if (d != NULL) {
 			conn_touch(t, w->now_ms);
+			*tmpl = t;
 			return d;
 		}
 		lb6_conn_drop(w, t);
 	}
 	d = lb_svc_pick(svc, w->id, &sa, in->sport, &da, w->now_ms);
 	if (d != NULL)
-		tmpl6_new(w, &tk, svc, d);
+		*tmpl = tmpl6_new(w, &tk, svc, d);
 	return d;
 }
 
@@ -391,11 +454,11 @@ lb6_schedule(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 {
 	const struct lb_dest_snap *d;
 	struct conn6_key out;
-	struct conn *c;
+	struct conn *c, *tmpl;
 	bool has_out;
 	uint8_t state;
 
-	d = lb6_pick(w, svc, in);
+	d = lb6_pick(w, svc, in, &tmpl);
 	if (d == NULL) {
 		dp_drop(w, m, DROP_NO_DEST);
 		return NULL;
@@ -411,7 +474,8 @@ lb6_schedule(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 		dp_drop(w, m, DROP_CONN_TABLE_FULL);
 		return NULL;
 	}
-	lb_conn_bind(w, c, svc, d, NULL);
+	lb_conn_bind(w, c, svc, d, NULL);	/* its ref is to IPv4's table */
+	lb6_tmpl_link(w, c, tmpl);
 	w->stats.conns_new++;
 	d->dest->pcpu[w->id].st.conns++;
 	svc->svc->pcpu[w->id].st.conns++;
@@ -477,6 +541,34 @@ reply6_owners(const struct dp_ctx *dp, const struct lb_snap *snap,
 		}
 	}
 	return n;
+}
+
+bool
+lb6_reply_start(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
+		struct rte_mbuf *m, const struct lb_snap *snap,
+		const uint8_t addr[16], rte_be16_t cport, struct lb6_hops *h)
+{
+	bool fresh = true;
+
+	h->n = reply6_owners(dp, snap, addr, cport, h->owners);
+	h->first = 0;
+	h->hop = h->n > 1 ? lb_reply_hop(m, &fresh) : &h->first;
+	if (fresh && h->owners[0] != w->id) {
+		dp_steer(dp, w, h->owners[0], port, m);
+		return true;
+	}
+	return false;
+}
+
+bool
+lb6_reply_next(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
+	       struct rte_mbuf *m, struct lb6_hops *h)
+{
+	if (*h->hop + 1u >= h->n || h->owners[*h->hop] != w->id)
+		return false;
+	++*h->hop;
+	dp_steer(dp, w, h->owners[*h->hop], port, m);
+	return true;
 }
 
 /*
@@ -656,13 +748,12 @@ lb_input_transit6(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
 	struct conn6_table *tb = lb6_tables[w->id];
 	uint32_t l4_len = XLAT_IPV6_HDR + rte_be_to_cpu_16(ip->payload_len) -
 			  l4_off;
-	uint8_t owners[LB_MAX_WORKERS], first = 0, *hop;
 	enum drop_reason why;
 	struct conn6_key key;
+	struct lb6_hops hops;
 	struct l4_view v;
-	bool reply, fresh = true;
-	unsigned int n;
 	struct conn *c;
+	bool reply;
 
 	if (tb == NULL ||
 	    ((snap == NULL || snap->n_svcs6 == 0) && conn6_count(tb) == 0))
@@ -677,19 +768,13 @@ lb_input_transit6(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
 	/* a NAT answer: server -> client, owned by the client's side, or
 	 * by its net's for a persistent service: the candidates in turn
 	 * (lb_reply_front()) */
-	n = reply6_owners(dp, snap, ip->dst_addr, *v.dport, owners);
-	hop = n > 1 ? lb_reply_hop(m, &fresh) : &first;
-	if (fresh && owners[0] != w->id) {
-		dp_steer(dp, w, owners[0], port, m);
+	if (lb6_reply_start(dp, w, port, m, snap, ip->dst_addr, *v.dport,
+			    &hops))
 		return LB_CONSUMED;
-	}
 	conn6_key6(&key, ip->src_addr, ip->dst_addr, *v.sport, *v.dport, proto);
 	c = conn6_lookup(tb, &key, &reply);
-	if (c == NULL && *hop + 1u < n && owners[*hop] == w->id) {
-		++*hop;
-		dp_steer(dp, w, owners[*hop], port, m);
+	if (c == NULL && lb6_reply_next(dp, w, port, m, &hops))
 		return LB_CONSUMED;
-	}
 	if (c == NULL || !reply)
 		return LB_PASS;
 	lb6_out(dp, w, m, ip, proto, l4_off, l4_len, &v, c);

@@ -18,6 +18,7 @@
 #include "lb6_priv.h"
 #include "net/net.h"
 #include "net/route.h"
+#include "net6/ip6_parse.h"
 #include "net6/net6.h"
 #include "net6/route6.h"
 #include "xlat/nat64.h"
@@ -30,26 +31,37 @@
  * packet rewritten to what that side sent, from the VIP to the client,
  * from the LIP (full NAT) to a server; one from the client side about
  * a NAT64 connection goes to the IPv4 server as ICMPv4 (RFC 7915 5.2).
- * Only errors without extension headers before the ICMPv6 one nor in
- * the quoted packet (xlat/'s rewrites); others go on as without the
- * load balancer.  Errors are rare: checksums are recomputed in full.
+ * Extension headers before the ICMPv6 header (walked by net6) and in
+ * the quoted packet (walked here with net6's limits, ip6_parse_quoted())
+ * stay as they are; only addresses, ports and checksums change.  A
+ * quote that is a later fragment or cut before its ports names no
+ * connection and goes on as without the load balancer.  NAT64's
+ * translation takes no extension headers (nat64_untranslatable).
+ * Errors are rare: checksums are recomputed in full.
  */
 
 /* The quoted packet's connection key seen from our side (its reverse),
- * from an error whose L4 starts at 40; false when it is none. */
+ * from an error (len bytes at ip) whose ICMPv6 header is at at->icmp_off;
+ * the rest of at found by walking the quoted packet's extension headers
+ * with net6's limits.  false when it is none. */
 static bool
 icmp6_quoted_key(const struct rte_ipv6_hdr *ip, uint32_t len,
-		 struct conn6_key *k)
+		 struct xlat_icmp6_at *at, struct conn6_key *k)
 {
-	const uint8_t *icmp = (const uint8_t *)(ip + 1);
+	const uint8_t *icmp = (const uint8_t *)ip + at->icmp_off;
 	const struct rte_ipv6_hdr *q = (const void *)(icmp + 8);
-	const rte_be16_t *ports = (const void *)(q + 1);
+	const rte_be16_t *ports;
+	struct ip6_info qi;
 
-	if (len < XLAT_IPV6_HDR + 8 + XLAT_IPV6_HDR + 8 ||
+	if (len < at->icmp_off + 8u + XLAT_IPV6_HDR + 8 ||
 	    !xlat_icmp6_is_error(icmp[0]) ||
-	    (q->proto != IPPROTO_TCP && q->proto != IPPROTO_UDP))
+	    !ip6_parse_quoted((const uint8_t *)q, len - at->icmp_off - 8, &qi) ||
+	    (qi.proto != IPPROTO_TCP && qi.proto != IPPROTO_UDP))
 		return false;
-	conn6_key6(k, q->dst_addr, q->src_addr, ports[1], ports[0], q->proto);
+	at->quoted_l4_off = qi.l4_off;
+	at->quoted_proto = qi.proto;
+	ports = (const void *)((const uint8_t *)q + qi.l4_off);
+	conn6_key6(k, q->dst_addr, q->src_addr, ports[1], ports[0], qi.proto);
 	return true;
 }
 
@@ -104,7 +116,8 @@ lb6_icmp_6to4(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
  * side. */
 static void
 lb6_icmp_forward(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
-		 struct rte_ipv6_hdr *ip, uint32_t len, struct conn *c,
+		 struct rte_ipv6_hdr *ip, uint32_t len,
+		 const struct xlat_icmp6_at *at, struct conn *c,
 		 bool from_server)
 {
 	struct conn6_table *tb = lb6_tables[w->id];
@@ -141,7 +154,7 @@ lb6_icmp_forward(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 		dp_drop(w, m, DROP_NO_ROUTE);
 		return;
 	}
-	if (xlat6_icmp_error_rewrite(ip, len, &outer, &inner) < 0) {
+	if (xlat6_icmp_error_rewrite_at(ip, len, at, &outer, &inner) < 0) {
 		dp_drop(w, m, DROP_IPV6_BAD_HEADER);
 		return;
 	}
@@ -159,23 +172,35 @@ lb6_icmp6(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
 	const struct lb_snap *snap = lb_snap_get(dp->lb);
 	uint32_t len = XLAT_IPV6_HDR + rte_be_to_cpu_16(ip->payload_len);
 	const struct lb_svc_snap *svc;
+	struct xlat_icmp6_at at = { .icmp_off = l4_off };
 	struct conn6_key key;
+	struct lb6_hops hops;
 	unsigned int owner;
 	struct conn *c;
 	bool reply;
 
-	if (l4_off != XLAT_IPV6_HDR || !icmp6_quoted_key(ip, len, &key))
+	if (!icmp6_quoted_key(ip, len, &at, &key))
 		return LB_PASS;
 	svc = lb_svc_lookup6(snap, key.proto, key.dst, key.dport);
-	if (svc == NULL && transit)	/* about what a NAT dest received */
-		owner = lb6_client_owner(dp, key.dst, key.dport);
-	else if (!lb6_owner(dp, svc, &key, &owner))
-		return LB_PASS;
-	if (owner != w->id) {
-		dp_steer(dp, w, owner, port, m);
-		return LB_CONSUMED;
+	if (svc == NULL && transit) {
+		/* about what a NAT dest received: the client's side owns
+		 * it, or its net's for a persistent service (each
+		 * candidate in turn, as for the answers) */
+		if (lb6_reply_start(dp, w, port, m, snap, key.dst, key.dport,
+				    &hops))
+			return LB_CONSUMED;
+		c = conn6_lookup(lb6_tables[w->id], &key, &reply);
+		if (c == NULL && lb6_reply_next(dp, w, port, m, &hops))
+			return LB_CONSUMED;
+	} else {
+		if (!lb6_owner(dp, svc, &key, &owner))
+			return LB_PASS;
+		if (owner != w->id) {
+			dp_steer(dp, w, owner, port, m);
+			return LB_CONSUMED;
+		}
+		c = conn6_lookup(lb6_tables[w->id], &key, &reply);
 	}
-	c = conn6_lookup(lb6_tables[w->id], &key, &reply);
 	if (c == NULL || c->fwd == CONN_FWD_DR || c->fwd == CONN_FWD_TUNNEL)
 		return LB_PASS;
 	if ((char *)ip - rte_pktmbuf_mtod(m, char *) + len >
@@ -183,7 +208,7 @@ lb6_icmp6(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
 		dp_drop(w, m, DROP_SEGMENTED_HEADER);
 		return LB_CONSUMED;
 	}
-	if (icmp6_sum(ip, ip + 1, len - XLAT_IPV6_HDR) != 0xffff) {
+	if (icmp6_sum(ip, (uint8_t *)ip + l4_off, len - l4_off) != 0xffff) {
 		dp_drop(w, m, DROP_IPV6_ICMP_BAD_CHECKSUM);
 		return LB_CONSUMED;
 	}
@@ -192,6 +217,6 @@ lb6_icmp6(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
 		return LB_CONSUMED;
 	}
 	conn_touch(c, w->now_ms);
-	lb6_icmp_forward(dp, w, m, ip, len, c, reply);
+	lb6_icmp_forward(dp, w, m, ip, len, &at, c, reply);
 	return LB_CONSUMED;
 }

@@ -4,8 +4,9 @@
  * are one module split by concern:
  *   lb6.c       the tables, new connections, persistence, owners and
  *               the packet path (lb_input_local6(), lb_input_transit6());
- *   lb6_xmit.c  routes, rewrites, tunnels and NAT64 (lb6_reply4() and
- *               lb6_icmp4() for lb/lb.c, declared in lb/lb_priv.h);
+ *   lb6_xmit.c  routes, rewrites, tunnels and NAT64 (lb6_reply4(),
+ *               lb6_icmp4() and lb6_tunnel46() for lb/lb.c, declared in
+ *               lb/lb_priv.h);
  *   lb6_icmp.c  ICMPv6 errors about connections.
  * Everything here runs on the worker that owns the connection; nothing
  * takes a lock or allocates.
@@ -69,6 +70,28 @@ void lb6_count(struct dp_worker *w, struct conn *c, bool in, uint32_t bytes);
  * for a persistent service). */
 unsigned int lb6_client_owner(const struct dp_ctx *dp, const uint8_t addr[16],
 			      rte_be16_t port);
+
+/* A transit packet to a client that may be a NAT answer (or an error
+ * about one): the workers where its connection may live, and which one
+ * it has reached (lb.c's lb_reply_front(), lb_reply_hop()). */
+struct lb6_hops {
+	uint8_t owners[LB_MAX_WORKERS];
+	unsigned int n;
+	uint8_t *hop;		/* in the mbuf, or first */
+	uint8_t first;
+};
+
+/* Start the walk for client addr:cport: true when m was steered to the
+ * first candidate (consumed); else look it up here. */
+bool lb6_reply_start(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
+		     struct rte_mbuf *m, const struct lb_snap *snap,
+		     const uint8_t addr[16], rte_be16_t cport,
+		     struct lb6_hops *h);
+
+/* After a miss here: true when m was steered to the next candidate
+ * (consumed); false when none is left (the packet is not ours). */
+bool lb6_reply_next(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
+		    struct rte_mbuf *m, struct lb6_hops *h);
 
 /* ---- lb6_xmit.c ---- */
 

@@ -2,7 +2,8 @@
 /*
  * lb6_xmit: how the IPv6 load balancer's packets leave (lb6_priv.h):
  * the route and its MTU (packet too big: IPv6 routers never fragment),
- * the NAT and full-NAT rewrite, the two tunnels to IPv6 and IPv4 dests,
+ * the NAT and full-NAT rewrite, the two tunnels of IPv6 services to
+ * IPv6 and IPv4 dests and the tunnel of IPv4 services to IPv6 dests,
  * and NAT64 both ways (a client's packet translated to IPv4, a server's
  * answer and its ICMPv4 errors translated back, RFC 7915).
  *
@@ -141,6 +142,59 @@ lb6_tunnel4(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 		     inner, 64, lb6_next_ip_id(w));
 	((struct rte_ether_hdr *)p)->ether_type = RTE_BE16(RTE_ETHER_TYPE_IPV4);
 	ipv4_output(dp, w, m, r, dst);
+}
+
+/*
+ * TUNNEL of an IPv4 service to an IPv6 dest (IPv4 in IPv6, RFC 2473):
+ * the dest's address comes from the dest, the IPv4 entry keeping only 4
+ * bytes of it.  Too big for the egress MTU: with DF the client learns
+ * MTU - 40 (fragmentation needed from the VIP, RFC 2473 7.2 a); without
+ * it the tunnel packet leaves in IPv6 fragments (7.2 b), which the far
+ * end reassembles before decapsulating: the inner packet arrives whole,
+ * where IPVS fragments the inner one.
+ */
+void
+lb6_tunnel46(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
+	     struct rte_ipv4_hdr *ip, struct conn *c)
+{
+	const uint8_t *dst = conn_priv(c)->dest->conf.addr.v6.s6_addr;
+	const struct route6_slot *r = route6_lookup(&dp->routes6, dst);
+	uint32_t inner = rte_be_to_cpu_16(ip->total_length);
+	uint32_t pad = rte_pktmbuf_pkt_len(m) - RTE_ETHER_HDR_LEN - inner;
+	uint8_t src[16];
+	uint16_t mtu;
+	char *p;
+
+	if (unlikely(r == NULL || !net6_port_src(r->port, src))) {
+		dp_drop(w, m, DROP_NO_ROUTE);
+		return;
+	}
+	mtu = dp->ports[r->port].tx_mtu;
+	if (unlikely(inner + XLAT_IPV6_HDR > mtu) &&
+	    (ip->fragment_offset & RTE_BE16(RTE_IPV4_HDR_DF_FLAG))) {
+		ipv4_too_big(dp, w, m, ip, (uint16_t)(mtu - XLAT_IPV6_HDR),
+			     ip->dst_addr);
+		return;
+	}
+	/* a frame's Ethernet padding would trail the outer packet */
+	if (unlikely(pad != 0) && rte_pktmbuf_trim(m, (uint16_t)pad) < 0) {
+		dp_drop(w, m, DROP_SEGMENTED_HEADER);
+		return;
+	}
+	ip->time_to_live--;
+	ip->hdr_checksum = csum_update16(ip->hdr_checksum, RTE_BE16(0x0100), 0);
+	p = rte_pktmbuf_prepend(m, XLAT_IPV6_HDR);
+	if (unlikely(p == NULL)) {
+		dp_drop(w, m, DROP_NO_MBUF);
+		return;
+	}
+	xlat6_encap((struct rte_ipv6_hdr *)(p + RTE_ETHER_HDR_LEN), src, dst,
+		    XLAT_PROTO_IPV4, ip, inner, 64);
+	((struct rte_ether_hdr *)p)->ether_type = RTE_BE16(RTE_ETHER_TYPE_IPV6);
+	if (unlikely(inner + XLAT_IPV6_HDR > mtu))
+		ipv6_output_frags(dp, w, m, r, dst, mtu);
+	else
+		ipv6_output(dp, w, m, r, dst);
 }
 
 /* ---- NAT64 ------------------------------------------------------------- */

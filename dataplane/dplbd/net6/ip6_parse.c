@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <string.h>
 
+#include <rte_common.h>
+
 #include "net6/ip6_parse.h"
 
 /* The fields of the IPv6 header this file reads (RFC 8200 3). */
@@ -74,25 +76,23 @@ ext_len(uint8_t nh, const uint8_t *h)
 	return ((uint32_t)h[1] + 1) * 8;	/* 8-octet units, minus 1 */
 }
 
-bool
-ip6_parse(const uint8_t *ip, uint32_t avail, struct ip6_info *out)
+/* The extension headers of the IPv6 packet at ip, up to its upper layer
+ * or its Fragment header, within its first end bytes. */
+static bool
+walk_ext(const uint8_t *ip, uint32_t end, struct ip6_info *out)
 {
 	uint32_t off = IP6_HDR_LEN, len;
-	uint8_t nh;
+	uint8_t nh = ip[OFF_NH];
 
-	memset(out, 0, sizeof(*out));
-	if (!header_ok(ip, avail, out))
-		return false;
-	nh = ip[OFF_NH];
 	while (is_extension(nh)) {
 		const uint8_t *h = ip + off;
 
 		if (nh == IP6_NH_HOP && off != IP6_HDR_LEN)
 			return fail(out, DROP_IPV6_BAD_EXT);
-		if (off + 2 > out->pkt_len)
+		if (off + 2 > end)
 			return fail(out, DROP_IPV6_BAD_EXT);
 		len = ext_len(nh, h);
-		if (off + len > out->pkt_len)
+		if (off + len > end)
 			return fail(out, DROP_IPV6_BAD_EXT);
 		if (++out->n_ext > IP6_EXT_MAX ||
 		    off + len - IP6_HDR_LEN > IP6_EXT_BYTES_MAX)
@@ -111,6 +111,36 @@ ip6_parse(const uint8_t *ip, uint32_t avail, struct ip6_info *out)
 	}
 	out->proto = nh;
 	out->l4_off = (uint16_t)off;
+	return true;
+}
+
+bool
+ip6_parse(const uint8_t *ip, uint32_t avail, struct ip6_info *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (!header_ok(ip, avail, out))
+		return false;
+	return walk_ext(ip, out->pkt_len, out);
+}
+
+bool
+ip6_parse_quoted(const uint8_t *ip, uint32_t avail, struct ip6_info *out)
+{
+	uint32_t plen;
+
+	memset(out, 0, sizeof(*out));
+	if (avail < IP6_HDR_LEN || (ip[0] >> 4) != 6)
+		return fail(out, DROP_IPV6_BAD_HEADER);
+	plen = (uint32_t)ip[OFF_PLEN] << 8 | ip[OFF_PLEN + 1];
+	out->pkt_len = (uint16_t)RTE_MIN(IP6_HDR_LEN + plen, avail);
+	if (!walk_ext(ip, out->pkt_len, out))
+		return false;
+	/* a later fragment carries no upper-layer header */
+	if (out->frag_off != 0 &&
+	    ((ip[out->frag_off + 2] << 8 | ip[out->frag_off + 3]) & 0xfff8))
+		return fail(out, DROP_IPV6_FRAGMENT);
+	if (out->l4_off + 8u > out->pkt_len)
+		return fail(out, DROP_IPV6_BAD_EXT);
 	return true;
 }
 

@@ -58,6 +58,18 @@ struct ip6_info {
  */
 bool ip6_parse(const uint8_t *ip, uint32_t avail, struct ip6_info *out);
 
+/**
+ * Walk the extension headers of the IPv6 packet quoted in an ICMPv6
+ * error (avail bytes of the quote at ip): as ip6_parse() with its
+ * limits, but a quote holds as much of the packet as fitted (RFC 4443
+ * 2.4), so its payload length bounds the walk without having to match.
+ * false (out->why) when it is not IPv6, an extension header is cut or
+ * bad, the limits are passed, it is a fragment but the first
+ * (DROP_IPV6_FRAGMENT: no upper-layer header), or the quote ends before
+ * the upper layer's first 8 bytes (DROP_IPV6_BAD_EXT).
+ */
+bool ip6_parse_quoted(const uint8_t *ip, uint32_t avail, struct ip6_info *out);
+
 /** An upper-layer protocol dplbd or its kernel twin may be asked to
  * take (false: DROP_IPV6_UNKNOWN_NEXT_HEADER for a local packet). */
 bool ip6_proto_known(uint8_t proto);

@@ -193,6 +193,25 @@ int xlat6_icmp_error_rewrite(struct rte_ipv6_hdr *ip6, size_t len,
 			     const struct xlat_tuple6 *outer,
 			     const struct xlat_tuple6 *inner);
 
+/** Where the parts of an ICMPv6 error lie when extension headers come
+ * before its ICMPv6 header or in the packet it quotes. */
+struct xlat_icmp6_at {
+	uint16_t icmp_off;	/* the ICMPv6 header, from the IPv6 one */
+	uint16_t quoted_l4_off;	/* the quoted upper layer, from the quoted
+				 * IPv6 header */
+	uint8_t quoted_proto;	/* its protocol */
+};
+
+/**
+ * xlat6_icmp_error_rewrite() of an error laid out as at says (the
+ * extension headers found by the caller's walk, left as they are): the
+ * ICMPv6 checksum covers from at->icmp_off.  -EINVAL as it.
+ */
+int xlat6_icmp_error_rewrite_at(struct rte_ipv6_hdr *ip6, size_t len,
+				const struct xlat_icmp6_at *at,
+				const struct xlat_tuple6 *outer,
+				const struct xlat_tuple6 *inner);
+
 /** True for the ICMPv6 types that quote a packet (1..4). */
 static inline int
 xlat_icmp6_is_error(uint8_t type)

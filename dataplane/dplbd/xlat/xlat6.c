@@ -174,28 +174,57 @@ xlat4_encap6(struct rte_ipv4_hdr *outer, rte_be32_t src, rte_be32_t dst,
 	return 0;
 }
 
-/* The quoted packet of an ICMPv6 error: its addresses and ports become
- * t's, its transport checksum (when quoted) updated to match. */
+/* The quoted packet of an ICMPv6 error (qlen bytes, its upper layer
+ * proto at l4_off): its addresses and ports become t's, its transport
+ * checksum (when quoted) updated to match. */
 static int
-rewrite_quoted6(struct rte_ipv6_hdr *q, size_t qlen,
-		const struct xlat_tuple6 *t)
+rewrite_quoted6(struct rte_ipv6_hdr *q, size_t qlen, size_t l4_off,
+		uint8_t proto, const struct xlat_tuple6 *t)
 {
-	uint8_t *l4 = (uint8_t *)(q + 1);
-	size_t l4_len = qlen - XLAT_IPV6_HDR;
-	int off = xlat_csum_off(q->proto);
+	uint8_t *l4 = (uint8_t *)q + l4_off;
+	size_t l4_len = qlen - l4_off;
+	int off = xlat_csum_off(proto);
 	rte_be16_t ck = 0;
 	bool update;
 
-	if (off < 0 || q->proto == IPPROTO_ICMP || l4_len < 8)
+	if (off < 0 || proto == IPPROTO_ICMP || qlen < l4_off + 8)
 		return -EINVAL;
 	update = (size_t)off + 2 <= l4_len;	/* the checksum is quoted */
 	if (update)
 		memcpy(&ck, l4 + off, 2);
 	/* a zero UDP checksum is quoted as it was sent */
-	update = update && !(q->proto == IPPROTO_UDP && ck == 0);
-	ck = move_tuple6(q, q->proto, l4, t, ck);
+	update = update && !(proto == IPPROTO_UDP && ck == 0);
+	ck = move_tuple6(q, proto, l4, t, ck);
 	if (update)
 		memcpy(l4 + off, &ck, 2);
+	return 0;
+}
+
+int
+xlat6_icmp_error_rewrite_at(struct rte_ipv6_hdr *ip6, size_t len,
+			    const struct xlat_icmp6_at *at,
+			    const struct xlat_tuple6 *outer,
+			    const struct xlat_tuple6 *inner)
+{
+	size_t end = XLAT_IPV6_HDR + rte_be_to_cpu_16(ip6->payload_len);
+	uint8_t *icmp = (uint8_t *)ip6 + at->icmp_off;
+	rte_be16_t ck;
+	int rc;
+
+	if (end > len || at->icmp_off < XLAT_IPV6_HDR ||
+	    end < (size_t)at->icmp_off + 8 + XLAT_IPV6_HDR + 8 ||
+	    !xlat_icmp6_is_error(icmp[0]))
+		return -EINVAL;
+	rc = rewrite_quoted6((struct rte_ipv6_hdr *)(icmp + 8),
+			     end - at->icmp_off - 8, at->quoted_l4_off,
+			     at->quoted_proto, inner);
+	if (rc < 0)
+		return rc;
+	memcpy(ip6->src_addr, outer->src, 16);
+	memcpy(ip6->dst_addr, outer->dst, 16);
+	ck = xlat_l4_csum6(ip6->src_addr, ip6->dst_addr, IPPROTO_ICMPV6, icmp,
+			   end - at->icmp_off);
+	memcpy(icmp + 2, &ck, 2);
 	return 0;
 }
 
@@ -204,22 +233,12 @@ xlat6_icmp_error_rewrite(struct rte_ipv6_hdr *ip6, size_t len,
 			 const struct xlat_tuple6 *outer,
 			 const struct xlat_tuple6 *inner)
 {
-	uint8_t *icmp = (uint8_t *)(ip6 + 1);
-	size_t plen = rte_be_to_cpu_16(ip6->payload_len);
-	rte_be16_t ck;
-	int rc;
+	const struct rte_ipv6_hdr *q = (const void *)((const uint8_t *)(ip6 + 1) + 8);
+	struct xlat_icmp6_at at = { XLAT_IPV6_HDR, XLAT_IPV6_HDR, 0 };
 
 	if (len < XLAT_IPV6_HDR + 8 + XLAT_IPV6_HDR + 8 ||
-	    plen > len - XLAT_IPV6_HDR || plen < 8 + XLAT_IPV6_HDR + 8 ||
-	    ip6->proto != IPPROTO_ICMPV6 || !xlat_icmp6_is_error(icmp[0]))
+	    ip6->proto != IPPROTO_ICMPV6)
 		return -EINVAL;
-	rc = rewrite_quoted6((struct rte_ipv6_hdr *)(icmp + 8), plen - 8, inner);
-	if (rc < 0)
-		return rc;
-	memcpy(ip6->src_addr, outer->src, 16);
-	memcpy(ip6->dst_addr, outer->dst, 16);
-	ck = xlat_l4_csum6(ip6->src_addr, ip6->dst_addr, IPPROTO_ICMPV6, icmp,
-			   plen);
-	memcpy(icmp + 2, &ck, 2);
-	return 0;
+	at.quoted_proto = q->proto;
+	return xlat6_icmp_error_rewrite_at(ip6, len, &at, outer, inner);
 }
