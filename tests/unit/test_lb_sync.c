@@ -1093,6 +1093,72 @@ test_report6_template(void **state)
 	lb6_conn_drop(w, tc);
 }
 
+/* ---- IPv4 in IPv6 tunnels ---- */
+
+/* An IPv4 service tunnelling to two IPv6 dests whose first 4 bytes are
+ * the same (an IPv4 record's daddr could not tell them apart): the
+ * record names the dest by its IPv6 address, both ways. */
+static void
+test_sync_4in6_tunnel(void **state)
+{
+	struct lb_svc_key k = { .proto = IPPROTO_TCP, .port = 86,
+				.vip = A("198.18.0.100") };
+	const char *rs[] = { "2001:2:0:1::11", "2001:2:0:1::12" };
+	struct lb_sync_rec r = R(IPPROTO_TCP, 86, CONN_FWD_TUNNEL,
+				 TCP_S_ESTABLISHED, 41100), got;
+	struct lb_svc_conf c;
+	struct lb_dest_conf d;
+	struct dp_worker *w;
+	struct conn *cn;
+	unsigned int i;
+
+	(void)state;
+	lb_svc_conf_init(&c);
+	snprintf(c.sched, sizeof(c.sched), "rr");
+	assert_int_equal(lb_svc_add(dp.lb, &k, &c, msg, sizeof(msg)), 0);
+	for (i = 0; i < RTE_DIM(rs); i++) {
+		lb_dest_conf_init(&d);
+		d.addr = A6(rs[i]);
+		d.port = 86;	/* a tunnel keeps the port */
+		d.fwd = LB_FWD_TUNNEL;
+		if (lb_dest_add(dp.lb, &k, &d, msg, sizeof(msg)) != 0)
+			fail_msg("%s", msg);
+	}
+	/* backup: the record of the second dest installs on it */
+	r.dport = htons(86);
+	r.daddr = 0;
+	r.flags |= LB_SYNC_F_CLIENT4;
+	memcpy(r.daddr6, A6(rs[1]).v6.s6_addr, 16);
+	w = install(&r, LB_SYNC_ADDED);
+	cn = find(w, &r);
+	assert_non_null(cn);
+	assert_int_equal(cn->fwd, CONN_FWD_TUNNEL);
+	assert_int_equal(conn_priv(cn)->dest->conf.addr.family, AF_INET6);
+	assert_memory_equal(conn_priv(cn)->dest->conf.addr.v6.s6_addr,
+			    r.daddr6, 16);
+	/* an IPv4 record (no CLIENT4) names no IPv6 dest */
+	r.flags &= (uint8_t)~LB_SYNC_F_CLIENT4;
+	memcpy(&r.daddr, A6(rs[1]).v6.s6_addr, 4);
+	assert_int_equal(lb_sync_install(&dp, w, &r), LB_SYNC_DROPPED);
+	/* master: its report names the IPv6 dest */
+	*lb_sync_cs(cn) = (struct lb_sync_cs){ 0 };
+	drain(w, NULL);
+	conf(w, LB_SYNC_PKTS, 3, 50, 0, 0);
+	for (i = 0; i < 3; i++)
+		lb_sync_in(w, cn);
+	assert_int_equal(drain(w, &got), 1);
+	assert_true(got.flags & LB_SYNC_F_CLIENT4);
+	assert_false(got.flags & LB_SYNC_F_IPV6);
+	assert_int_equal(got.caddr, r.caddr);
+	assert_int_equal(got.vaddr, r.vaddr);
+	assert_int_equal(got.daddr, 0);
+	assert_memory_equal(got.daddr6, A6(rs[1]).v6.s6_addr, 16);
+	assert_int_equal(got.fwd, CONN_FWD_TUNNEL);
+	conf(w, LB_SYNC_OFF, 0, 0, 0, 0);
+	lb_conn_drop(w, cn);
+	assert_int_equal(lb_svc_del(dp.lb, &k, msg, sizeof(msg)), 0);
+}
+
 int
 main(void)
 {
@@ -1115,6 +1181,7 @@ main(void)
 		cmocka_unit_test(test_install6_template),
 		cmocka_unit_test(test_install6_template_refused),
 		cmocka_unit_test(test_report6_template),
+		cmocka_unit_test(test_sync_4in6_tunnel),
 	};
 
 	return cmocka_run_group_tests_name("lb_sync", tests, setup, teardown);

@@ -95,6 +95,18 @@ rec6(uint8_t proto, uint8_t fwd, uint8_t state, uint16_t cport)
 	return r;
 }
 
+/* An IPv4 connection tunnelled to an IPv6 dest (IPv4 in IPv6). */
+static struct lb_sync_rec
+rec4in6(uint8_t proto, uint8_t state, uint16_t cport)
+{
+	struct lb_sync_rec r = rec(proto, CONN_FWD_TUNNEL, state, cport);
+
+	r.daddr = 0;
+	r.flags |= LB_SYNC_F_CLIENT4;
+	ip6("2001:2:0:1::11", r.daddr6);
+	return r;
+}
+
 /* NAT64: an IPv6 client side, an IPv4 real server and local address. */
 static struct lb_sync_rec
 rec64(uint8_t proto, uint8_t state, uint16_t cport)
@@ -287,6 +299,13 @@ test_roundtrip6(void **state)
 	r.flags |= LB_SYNC_F_SERVER4;
 	r.daddr = ip("198.18.1.12");
 	roundtrip6(r);
+	/* an IPv4 service tunnelling to an IPv6 dest (4in6): an IPv6
+	 * entry with the client and VIP IPv4-mapped, an IPv4 record again */
+	roundtrip6(rec4in6(IPPROTO_TCP, TCP_S_ESTABLISHED, 40007));
+	roundtrip6(rec4in6(IPPROTO_UDP, UDP_NORMAL, 40008));
+	r = rec4in6(IPPROTO_TCP, 0, 0);
+	r.flags |= LB_SYNC_F_TEMPLATE;
+	roundtrip6(r);
 	/* IPv4 and IPv6 records in one message */
 	{
 		uint8_t buf[1500];
@@ -393,6 +412,17 @@ static void d6_server4_dr(uint8_t *e, uint8_t *x)
 	x[6] = CONN_FWD_DR;
 	x[7] = SYNC_EXT_F_SERVER4;
 }
+/* client side IPv4 for anything but a tunnel, or not IPv4-mapped */
+static void d6_client4_dr(uint8_t *e, uint8_t *x)
+{
+	(void)e;
+	x[6] = CONN_FWD_DR;
+}
+static void d6_client4_unmapped(uint8_t *e, uint8_t *x)
+{
+	(void)x;
+	e[34] = 0;
+}
 static void d6_no_local(uint8_t *e, uint8_t *x) { (void)e; x[7] = 0; }
 static void d6_kind(uint8_t *e, uint8_t *x)
 {
@@ -418,6 +448,8 @@ test_ext6_checks(void **state)
 	expect6_refused(rec64(IPPROTO_TCP, 1, 1), d6_mapped);
 	expect6_refused(rec64(IPPROTO_TCP, 1, 1), d6_unmapped);
 	expect6_refused(rec6(IPPROTO_TCP, CONN_FWD_DR, 1, 1), d6_server4_dr);
+	expect6_refused(rec4in6(IPPROTO_TCP, 1, 1), d6_client4_dr);
+	expect6_refused(rec4in6(IPPROTO_TCP, 1, 1), d6_client4_unmapped);
 	expect6_refused(rec6(IPPROTO_TCP, CONN_FWD_FNAT, 1, 1), d6_no_local);
 	expect6_refused(rec64(IPPROTO_UDP, 1, 1), d6_no_local);
 	expect6_refused(rec6(IPPROTO_TCP, CONN_FWD_FNAT, 1, 1), d6_kind);

@@ -151,8 +151,13 @@ put_entry6(uint8_t *p, const struct lb_sync_rec *r)
 {
 	p[E_TYPE] = IPVS_STYPE_F_INET6;
 	put_common(p, r, SYNC_MSG_ENTRY6_LEN);
-	memcpy(p + E6_CADDR, r->caddr6, 16);
-	memcpy(p + E6_VADDR, r->vaddr6, 16);
+	if (r->flags & LB_SYNC_F_CLIENT4) {
+		v4_mapped(p + E6_CADDR, r->caddr);
+		v4_mapped(p + E6_VADDR, r->vaddr);
+	} else {
+		memcpy(p + E6_CADDR, r->caddr6, 16);
+		memcpy(p + E6_VADDR, r->vaddr6, 16);
+	}
 	if (r->flags & LB_SYNC_F_SERVER4)
 		v4_mapped(p + E6_DADDR, r->daddr);
 	else
@@ -200,7 +205,7 @@ int
 sync_msg_add(struct sync_msg *m, const struct lb_sync_rec *r,
 	     uint32_t wall_ms, uint16_t n_workers)
 {
-	bool v6 = r->flags & LB_SYNC_F_IPV6;
+	bool v6 = r->flags & (LB_SYNC_F_IPV6 | LB_SYNC_F_CLIENT4);
 	unsigned int elen = v6 ? SYNC_MSG_ENTRY6_LEN : SYNC_MSG_ENTRY_LEN;
 	uint8_t *p = msg_room(m, 2, elen), *x;
 	uint32_t flags = (uint32_t)r->fwd << SYNC_EXT_FWD_SHIFT;
@@ -220,6 +225,8 @@ sync_msg_add(struct sync_msg *m, const struct lb_sync_rec *r,
 		flags |= SYNC_EXT_F_SERVER4;
 		PUT_RAW(x + E6_VADDR, r->daddr);
 	}
+	if (r->flags & LB_SYNC_F_CLIENT4)
+		flags |= SYNC_EXT_F_CLIENT4;
 	if (r->flags & LB_SYNC_F_DUMP)
 		flags |= SYNC_EXT_F_DUMP;
 	if (r->flags & LB_SYNC_F_PEER)
@@ -398,6 +405,26 @@ ext_server4(struct lb_sync_rec *r, const uint8_t *p)
 	return true;
 }
 
+/* An IPv4 connection to an IPv6 tunnel dest, which the IPv6 entry
+ * gives with its client and VIP IPv4-mapped: r becomes an IPv4 record
+ * (LB_SYNC_F_CLIENT4).  False if they are not IPv4-mapped. */
+static bool
+ext_client4(struct lb_sync_rec *r)
+{
+	uint8_t c[16], v[16];
+
+	GET_RAW(r->caddr, r->caddr6 + 12);
+	GET_RAW(r->vaddr, r->vaddr6 + 12);
+	v4_mapped(c, r->caddr);
+	v4_mapped(v, r->vaddr);
+	if (memcmp(c, r->caddr6, 16) != 0 || memcmp(v, r->vaddr6, 16) != 0)
+		return false;
+	memset(r->caddr6, 0, 16);
+	memset(r->vaddr6, 0, 16);
+	r->flags = (uint8_t)((r->flags & ~LB_SYNC_F_IPV6) | LB_SYNC_F_CLIENT4);
+	return true;
+}
+
 /* The extension (v6: IPv6 shaped) completes the pending entry: false if
  * it cannot (another family, mode, state, local side). */
 static bool
@@ -407,17 +434,19 @@ ext_complete(struct sync_item *it, const uint8_t *p, uint32_t flags, bool v6)
 	unsigned int fwd = (flags >> SYNC_EXT_FWD_SHIFT) & 0xf;
 	uint16_t state = get16(p + E_STATE);
 	bool server4 = flags & SYNC_EXT_F_SERVER4;
+	bool client4 = flags & SYNC_EXT_F_CLIENT4;
 	bool local = has_local(fwd, server4);
 
 	/* an IPv4 server side: NAT64 (full NAT, NAT) or a 6in4 tunnel */
 	if (fwd > CONN_FWD_SNAT || !ext_state_valid(r, state) ||
 	    local != !!(flags & SYNC_EXT_F_LOCAL) ||
 	    v6 != !!(r->flags & LB_SYNC_F_IPV6) ||
-	    (server4 && (!v6 || fwd == CONN_FWD_DR || fwd == CONN_FWD_SNAT)))
+	    (server4 && (!v6 || fwd == CONN_FWD_DR || fwd == CONN_FWD_SNAT)) ||
+	    (client4 && (!v6 || server4 || fwd != CONN_FWD_TUNNEL)))
 		return false;
 	r->fwd = (uint8_t)fwd;
 	r->state = (uint8_t)state;
-	if (server4 && !ext_server4(r, p))
+	if ((server4 && !ext_server4(r, p)) || (client4 && !ext_client4(r)))
 		return false;
 	if (local) {
 		GET_RAW(r->lport, p + E_CPORT);

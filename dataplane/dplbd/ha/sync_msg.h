@@ -20,7 +20,9 @@
  *             16-byte addresses) and an IPv6-shaped extension (72
  *             bytes, extension version 2): the IPv6 local address, or
  *             for NAT64 (an IPv4 server side, which IPVS cannot say) the
- *             IPv4 real server and local address; a peer that reads
+ *             IPv4 real server and local address; an IPv4 connection
+ *             to an IPv6 tunnel dest goes the same way, its client and
+ *             VIP IPv4-mapped (flag CLIENT4); a peer that reads
  *             version 1 only skips both (bad_record)
  *
  * Every record is a connection entry and its extension (72 bytes), so a
@@ -85,6 +87,9 @@
 #define SYNC_EXT_F_PEER 0x04		/* the sender had it from its peer */
 #define SYNC_EXT_F_SERVER4 0x08		/* IPv6 extension: the server side is
 					 * IPv4 (NAT64) */
+#define SYNC_EXT_F_CLIENT4 0x10		/* IPv6 extension: the client side is
+					 * IPv4, IPv4-mapped in the entry (an
+					 * IPv4-in-IPv6 tunnel) */
 #define SYNC_EXT_FWD_SHIFT 8		/* enum conn_fwd, 4 bits */
 #define SYNC_EXT_KIND_SHIFT 24		/* enum sync_ext_kind, 8 bits */
 

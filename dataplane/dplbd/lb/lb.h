@@ -266,6 +266,9 @@ enum lb_sync_mode {
 				 * caddr6, vaddr6; the server side in
 				 * daddr6, laddr6 ... */
 #define LB_SYNC_F_SERVER4 0x10	/* ... or, NAT64, in daddr, laddr */
+#define LB_SYNC_F_CLIENT4 0x20	/* an IPv4 connection to an IPv6 dest (an
+				 * IPv4-in-IPv6 tunnel): caddr, vaddr; the
+				 * server in daddr6 */
 
 /**
  * A connection as the pair moves it (104 bytes, a ring element).
@@ -273,7 +276,8 @@ enum lb_sync_mode {
  * only (and NAT64).  daddr/dport: the real server.  An IPv6 connection
  * (LB_SYNC_F_IPV6) has its client side in caddr6/vaddr6 and its server
  * side in daddr6/laddr6, or for NAT64 (LB_SYNC_F_SERVER4) in the IPv4
- * daddr/laddr; the fields of the other family are zero.  ms: the event's time, the
+ * daddr/laddr; an IPv4 one to an IPv6 tunnel dest (LB_SYNC_F_CLIENT4)
+ * has its server in daddr6; the fields of the other family are zero.  ms: the event's time, the
  * sender's worker clock on the master's side, the receiver's worker
  * clock once decoded (0: unknown).
  */

@@ -246,8 +246,14 @@ rec_fill(const struct dp_worker *w, const struct conn *c, uint32_t timeout_ms,
 		return;
 	}
 	if (c->flags & CONN_F_NO_OUT) {
-		/* DR, TUNNEL, templates: the dest they hold */
-		r->daddr = pv->daddr;
+		/* DR, TUNNEL, templates: the dest they hold (IPv6 for an
+		 * IPv4-in-IPv6 tunnel) */
+		if (pv->dest->conf.addr.family == AF_INET6) {
+			r->flags |= LB_SYNC_F_CLIENT4;
+			memcpy(r->daddr6, pv->dest->conf.addr.v6.s6_addr, 16);
+		} else {
+			r->daddr = pv->daddr;
+		}
 		r->dport = pv->dest->conf.port != 0 ?
 				   rte_cpu_to_be_16(pv->dest->conf.port) :
 				   in->dst_port;
@@ -399,6 +405,27 @@ dump_step(struct dp_worker *w)
 
 /* ---- backup: installing ---- */
 
+/* Whether r's server side is IPv4: an IPv4 connection's but for an
+ * IPv4-in-IPv6 tunnel's, an IPv6 one's for NAT64 and a 6in4 tunnel. */
+static bool
+rec_server4(const struct lb_sync_rec *r)
+{
+	if (r->flags & LB_SYNC_F_IPV6)
+		return r->flags & LB_SYNC_F_SERVER4;
+	return !(r->flags & LB_SYNC_F_CLIENT4);
+}
+
+/* Does d have r's server address? */
+static bool
+dest_addr_is(const struct lb_dest_snap *d, const struct lb_sync_rec *r)
+{
+	if (rec_server4(r))
+		return d->addr.family == AF_INET &&
+		       d->addr.v4.s_addr == r->daddr;
+	return d->addr.family == AF_INET6 &&
+	       memcmp(d->addr.v6.s6_addr, r->daddr6, 16) == 0;
+}
+
 /* The dest of svc that r names, with r's forwarding mode. */
 static const struct lb_dest_snap *
 rec_dest(const struct lb_svc_snap *svc, const struct lb_sync_rec *r)
@@ -408,7 +435,7 @@ rec_dest(const struct lb_svc_snap *svc, const struct lb_sync_rec *r)
 
 	for (i = 0; i < svc->n_dests; i++) {
 		d = &svc->dests[i];
-		if (d->addr.v4.s_addr == r->daddr && d->fwd == r->fwd &&
+		if (dest_addr_is(d, r) && d->fwd == r->fwd &&
 		    (d->port == r->dport ||
 		     (d->port == 0 && r->dport == r->vport)))
 			return d;
@@ -565,33 +592,6 @@ install_conn(struct dp_ctx *dp, struct dp_worker *w,
 }
 
 /* ---- backup: installing an IPv6 (or NAT64) connection ---- */
-
-/* Does d have r's server address (IPv6, or NAT64's IPv4)? */
-static bool
-dest_addr_is(const struct lb_dest_snap *d, const struct lb_sync_rec *r)
-{
-	if (r->flags & LB_SYNC_F_SERVER4)
-		return d->addr.family == AF_INET &&
-		       d->addr.v4.s_addr == r->daddr;
-	return d->addr.family == AF_INET6 &&
-	       memcmp(d->addr.v6.s6_addr, r->daddr6, 16) == 0;
-}
-
-static const struct lb_dest_snap *
-rec_dest6(const struct lb_svc_snap *svc, const struct lb_sync_rec *r)
-{
-	const struct lb_dest_snap *d;
-	uint32_t i;
-
-	for (i = 0; i < svc->n_dests; i++) {
-		d = &svc->dests[i];
-		if (dest_addr_is(d, r) && d->fwd == r->fwd &&
-		    (d->port == r->dport ||
-		     (d->port == 0 && r->dport == r->vport)))
-			return d;
-	}
-	return NULL;
-}
 
 /* Whether r has a local address and port (full NAT, NAT64). */
 static bool
@@ -755,7 +755,7 @@ install6(struct dp_ctx *dp, struct dp_worker *w, const struct lb_sync_rec *r)
 	svc = rec6_svc(dp, r);
 	if (svc == NULL)
 		return drop(w, SYNC_DROP_UNKNOWN_SERVICE);
-	d = rec_dest6(svc, r);
+	d = rec_dest(svc, r);
 	if (d == NULL)
 		return drop(w, SYNC_DROP_UNKNOWN_DEST);
 	if (r->flags & LB_SYNC_F_TEMPLATE)
