@@ -28,21 +28,19 @@
 int lb_conn_init(struct dp_ctx *dp);
 
 /*
- * The TCP or UDP header of a packet whose IPv4 header net/ checked:
- * false with the reason in *why when it is cut short or, for UDP, its
- * length is not the IP payload's (RFC 768; a longer one would make a
+ * The TCP or UDP header of proto at l4, len bytes to the end of the IP
+ * payload (whose IP header net/ checked): false with the reason in
+ * *why when it is cut short or, for UDP, its length is not the IP
+ * payload's (RFC 768; a longer one would make a
  * rewrite's checksum cover bytes that are not there, a shorter one
  * hides bytes that the rewrite passes on).
  */
 static __rte_always_inline bool
-l4_parse(struct rte_ipv4_hdr *ip, unsigned int ihl, struct l4_view *v,
-	 enum drop_reason *why)
+l4_parse_at(uint8_t proto, char *l4, unsigned int len, struct l4_view *v,
+	    enum drop_reason *why)
 {
-	unsigned int len = rte_be_to_cpu_16(ip->total_length) - ihl;
-	char *l4 = (char *)ip + ihl;
-
 	*why = DROP_L4_BAD_HEADER;
-	if (ip->next_proto_id == IPPROTO_TCP) {
+	if (proto == IPPROTO_TCP) {
 		struct rte_tcp_hdr *t = (struct rte_tcp_hdr *)l4;
 
 		if (len < sizeof(*t) || (t->data_off >> 4) * 4u < sizeof(*t) ||
@@ -52,7 +50,7 @@ l4_parse(struct rte_ipv4_hdr *ip, unsigned int ihl, struct l4_view *v,
 				       t->tcp_flags, false };
 		return true;
 	}
-	if (ip->next_proto_id == IPPROTO_UDP) {
+	if (proto == IPPROTO_UDP) {
 		struct rte_udp_hdr *u = (struct rte_udp_hdr *)l4;
 
 		if (len < sizeof(*u))
@@ -67,6 +65,15 @@ l4_parse(struct rte_ipv4_hdr *ip, unsigned int ihl, struct l4_view *v,
 		return true;
 	}
 	return false;
+}
+
+/* l4_parse_at() for the TCP or UDP header after IPv4 header ip. */
+static __rte_always_inline bool
+l4_parse(struct rte_ipv4_hdr *ip, unsigned int ihl, struct l4_view *v,
+	 enum drop_reason *why)
+{
+	return l4_parse_at(ip->next_proto_id, (char *)ip + ihl,
+			   rte_be_to_cpu_16(ip->total_length) - ihl, v, why);
 }
 
 /* The view of a packet dplbd made or already checked (valid). */

@@ -213,35 +213,13 @@ static bool
 l4_parse6(uint8_t proto, uint8_t *l4, uint32_t len, struct l4_view *v,
 	  enum drop_reason *why)
 {
-	*why = DROP_L4_BAD_HEADER;
-	if (proto == IPPROTO_TCP) {
-		struct rte_tcp_hdr *t = (struct rte_tcp_hdr *)l4;
-
-		if (len < sizeof(*t) || (t->data_off >> 4) * 4u < sizeof(*t) ||
-		    (t->data_off >> 4) * 4u > len)
-			return false;
-		*v = (struct l4_view){ &t->src_port, &t->dst_port, &t->cksum,
-				       t->tcp_flags, false };
-		return true;
+	if (!l4_parse_at(proto, (char *)l4, len, v, why))
+		return false;
+	if (v->udp && v->cksum == NULL) {
+		*why = DROP_IPV6_UDP_ZERO_CHECKSUM;
+		return false;
 	}
-	if (proto == IPPROTO_UDP) {
-		struct rte_udp_hdr *u = (struct rte_udp_hdr *)l4;
-
-		if (len < sizeof(*u))
-			return false;
-		if (rte_be_to_cpu_16(u->dgram_len) != len) {
-			*why = DROP_UDP_BAD_LENGTH;
-			return false;
-		}
-		if (u->dgram_cksum == 0) {
-			*why = DROP_IPV6_UDP_ZERO_CHECKSUM;
-			return false;
-		}
-		*v = (struct l4_view){ &u->src_port, &u->dst_port,
-				       &u->dgram_cksum, 0, true };
-		return true;
-	}
-	return false;
+	return true;
 }
 
 /* ---- new connections --------------------------------------------------- */
@@ -669,6 +647,29 @@ lb6_out(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 	lb6_rewrite_xmit(dp, w, m, ip, proto, l4_off, l4_len, &t);
 }
 
+/* What both entry points do first: false with *first the verdict for
+ * what no IPv6 service nor connection of this worker can own, and for
+ * an ICMPv6 error about a connection (lb6_icmp6()); true for TCP and
+ * UDP, which the caller takes on. */
+static bool
+lb6_is_tcp_udp(struct dp_ctx *dp, struct dp_worker *w,
+	       const struct lb_snap *snap, uint16_t port, struct rte_mbuf *m,
+	       struct rte_ipv6_hdr *ip, uint8_t proto, uint16_t l4_off,
+	       bool transit, enum lb_verdict *first)
+{
+	struct conn6_table *tb = lb6_tables[w->id];
+
+	*first = LB_PASS;
+	if (tb == NULL ||
+	    ((snap == NULL || snap->n_svcs6 == 0) && conn6_count(tb) == 0))
+		return false;
+	if (proto == IPPROTO_ICMPV6) {
+		*first = lb6_icmp6(dp, w, port, m, ip, l4_off, transit);
+		return false;
+	}
+	return proto == IPPROTO_TCP || proto == IPPROTO_UDP;
+}
+
 enum lb_verdict
 lb_input_local6(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
 		struct rte_mbuf *m, struct rte_ipv6_hdr *ip, uint8_t proto,
@@ -682,18 +683,15 @@ lb_input_local6(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
 	const struct lb_svc_snap *svc;
 	enum drop_reason why;
 	struct conn6_key key;
+	enum lb_verdict first;
 	struct l4_view v;
 	unsigned int owner;
 	struct conn *c;
 	bool reply;
 
-	if (tb == NULL ||
-	    ((snap == NULL || snap->n_svcs6 == 0) && conn6_count(tb) == 0))
-		return LB_PASS;
-	if (proto == IPPROTO_ICMPV6)
-		return lb6_icmp6(dp, w, port, m, ip, l4_off, false);
-	if (proto != IPPROTO_TCP && proto != IPPROTO_UDP)
-		return LB_PASS;
+	if (!lb6_is_tcp_udp(dp, w, snap, port, m, ip, proto, l4_off, false,
+			    &first))
+		return first;
 	/* source port 0: no sender uses it, and it is a template's key
 	 * (tmpl6_key()) */
 	if (!l4_parse6(proto, l4, l4_len, &v, &why)) {
@@ -750,18 +748,15 @@ lb_input_transit6(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
 			  l4_off;
 	enum drop_reason why;
 	struct conn6_key key;
+	enum lb_verdict first;
 	struct lb6_hops hops;
 	struct l4_view v;
 	struct conn *c;
 	bool reply;
 
-	if (tb == NULL ||
-	    ((snap == NULL || snap->n_svcs6 == 0) && conn6_count(tb) == 0))
-		return LB_PASS;
-	if (proto == IPPROTO_ICMPV6)
-		return lb6_icmp6(dp, w, port, m, ip, l4_off, true);
-	if (proto != IPPROTO_TCP && proto != IPPROTO_UDP)
-		return LB_PASS;
+	if (!lb6_is_tcp_udp(dp, w, snap, port, m, ip, proto, l4_off, true,
+			    &first))
+		return first;
 	/* not a connection's if unreadable: the router's to judge */
 	if (!l4_parse6(proto, (uint8_t *)ip + l4_off, l4_len, &v, &why))
 		return LB_PASS;

@@ -79,12 +79,10 @@ lb6_icmp_6to4(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 	size_t room;
 	int n;
 
-	memcpy(&inner.src, out->src, 4);
-	memcpy(&inner.dst, out->dst, 4);
-	inner.sport = out->sport;
-	inner.dport = out->dport;
-	outer.src = inner.dst;
-	outer.dst = inner.src;
+	tuple4_back(out, &outer);		/* LIP4 -> server */
+	inner = (struct xlat_tuple4){ .src = outer.dst, .dst = outer.src,
+				      .sport = outer.dport,
+				      .dport = outer.sport };
 	r = route_lookup(&dp->routes, outer.dst);
 	if (unlikely(r == NULL || r->type == ROUTE_LOCAL)) {
 		dp_drop(w, m, DROP_NO_ROUTE);

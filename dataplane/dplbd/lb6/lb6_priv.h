@@ -55,6 +55,16 @@ nat64_icmp_room(struct rte_mbuf *m, const void *ip, size_t *room)
 	return true;
 }
 
+/* The same for an IPv4 key (NAT64's server side, its 4 first bytes). */
+static inline void
+tuple4_back(const struct conn6_key *k, struct xlat_tuple4 *t)
+{
+	memcpy(&t->src, k->dst, 4);
+	memcpy(&t->dst, k->src, 4);
+	t->sport = k->dport;
+	t->dport = k->sport;
+}
+
 /* ---- lb6.c ---- */
 
 /* The connection's state after a packet in direction dir (a master

@@ -231,10 +231,7 @@ lb6_nat64_in(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 	uint16_t mtu;
 	int rc;
 
-	memcpy(&t.src, out->dst, 4);
-	memcpy(&t.dst, out->src, 4);
-	t.sport = out->dport;
-	t.dport = out->sport;
+	tuple4_back(out, &t);
 	r = route_lookup(&dp->routes, t.dst);
 	if (unlikely(r == NULL || r->type == ROUTE_LOCAL)) {
 		dp_drop(w, m, DROP_NO_ROUTE);
