@@ -33,7 +33,7 @@ import pytest
 
 from labtest import CLIENT_IP, DPLBCTL, RS1_IP, RS2_IP, wait_for
 from synctest import SYNCID, TCP_ECHO, Client, Pair, assert_all_kept, \
-    capture_sync, entries, held, key, live, start_echo, sync_lab
+    capture_sync, entries, held, key, live, live_when, start_echo, sync_lab
 
 VIP = "198.18.0.100"
 LIP = "198.18.1.100"
@@ -140,8 +140,7 @@ def test_backup_holds_the_masters_flows(pair):
     c = Client(pair.lab, {"tcp": [[VIP, FNAT, 10], [VIP, NAT, 5],
                                   [VIP, DR, 5]],
                           "udp": [[VIP, UDP, 5]], "duration": 3})
-    time.sleep(1.5)
-    master = live(pair, "lb", c)
+    master = live_when(pair, "lb", c, 25)
     assert len(master) == 25, master
     assert wait_for(lambda: master <= held(pair, "lb2"), 5), \
         (master - held(pair, "lb2"))
@@ -257,8 +256,7 @@ def test_failover_keeps_every_flow(pair):
     c = Client(pair.lab, {"tcp": [[VIP, FNAT, 50], [VIP, NAT, 10],
                                   [VIP, DR, 10]],
                           "udp": [[VIP, UDP, 10]], "duration": 14})
-    time.sleep(1.5)
-    master = live(pair, "lb", c)
+    master = live_when(pair, "lb", c, 80)
     assert len(master) == 80
     assert wait_for(lambda: master <= held(pair, "lb2"), 10), \
         master - held(pair, "lb2")
@@ -286,8 +284,7 @@ def test_backup_restart_gets_full_dump_then_failback(pair):
     c = Client(pair.lab, {"tcp": [[VIP, FNAT, 30], [VIP, NAT, 5],
                                   [VIP, DR, 5]],
                           "udp": [[VIP, UDP, 5]], "duration": 16})
-    time.sleep(1.5)
-    master = live(pair, "lb2", c)
+    master = live_when(pair, "lb2", c, 45)
     # >=: a port of this client's may still have an idle entry of an
     # earlier test's flow of the other protocol (ports are one set)
     assert len(master) >= 45

@@ -36,7 +36,7 @@ import pytest
 
 from labtest import CLIENT_IP6, RS1_IP, RS1_IP6, RS2_IP, RS2_IP6, wait_for
 from synctest import TCP_ECHO, Client, Pair, assert_all_kept, \
-    capture_sync, entries, held, live, start_echo, sync_lab
+    capture_sync, entries, held, live_when, start_echo, sync_lab
 
 VIP6 = "2001:2::100"
 LIP6 = "2001:2:0:1::100"
@@ -213,8 +213,7 @@ def test_backup_holds_the_masters_ipv6_and_nat64_flows(pair6):
     (IPv6 for full NAT, IPv4 for NAT64)."""
     before = pair6.backup("lb2")
     c = flows(pair6.lab, 10, 10, 4)
-    time.sleep(1.5)
-    master = live(pair6, "lb", c)
+    master = live_when(pair6, "lb", c, 20)
     assert len(master) == 20, master
     assert wait_for(lambda: master <= held(pair6, "lb2"), 5), \
         master - held(pair6, "lb2")
