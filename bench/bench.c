@@ -632,7 +632,8 @@ conf_service(FILE *f, const struct opts *o)
 #define CPS_ROOM 4194304u
 /* IPv6: lb6.c's own table (dataplane.max_conns6); new IPv6 connections
  * are fewer a second, and under valgrind (--no-huge) a few thousand.
- * The IPv4 table of an IPv6 scenario stays at its minimum. */
+ * The other family's table stays at its minimum (else RSS would count
+ * the default IPv6 table, max_conns / 8, as IPv4 bytes per conn). */
 #define CPS6_ROOM 1048576u
 #define CPS6_ROOM_NO_HUGE 262144u
 
@@ -642,7 +643,7 @@ capacity6(const struct opts *o)
 	uint32_t room6 = o->no_huge ? CPS6_ROOM_NO_HUGE : CPS6_ROOM;
 
 	if (!is_v6(o->sc))
-		return 0;
+		return 1024u;	/* lb6.c's minimum */
 	return is_cps(o->sc) ? o->conns + room6 : RTE_MAX(o->conns, 1024u);
 }
 

@@ -176,12 +176,23 @@ class Container:
                         f"{self.log_path.read_text()[-3000:]}")
 
     def _child(self):
+        """The container's init: nspawn's child that runs systemd.  Not
+        just its first child: that may be the helper that forks init and
+        exits, and nsenter into it then fails for good (a fresh make test
+        saw the container at its login prompt, its state unread for
+        300 s)."""
         try:
             kids = Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/"
                         "children").read_text().split()
         except OSError:
             return None
-        return int(kids[0]) if kids else None
+        for k in kids:
+            try:
+                if Path(f"/proc/{k}/comm").read_text().strip() == "systemd":
+                    return int(k)
+            except OSError:
+                continue
+        return None
 
     def state(self):
         p = self.sh("systemctl is-system-running", check=False)
