@@ -63,8 +63,8 @@ while True:
 
 # Long-lived flows: spec {"tcp": [[vip, port, n(, source address)]...],
 # "udp": [...], "duration": s}; a byte (a datagram) every 100 ms per
-# flow, echoes timed.  Prints "ready [local ports]" once connected, then
-# one JSON report.
+# flow, echoes timed.  Prints "ready [[proto, local port]...]" once
+# connected, then one JSON report.
 CLIENT = r"""
 import json, selectors, socket, sys, time
 spec = json.loads(sys.argv[1])
@@ -89,7 +89,8 @@ for proto in ("tcp", "udp"):
 t0 = time.monotonic()
 for f in flows:
     f["last"] = t0
-print("ready", json.dumps([f["local"] for f in flows]), flush=True)
+print("ready", json.dumps([[f["proto"], f["local"]] for f in flows]),
+      flush=True)
 tick = t0
 end = t0 + spec["duration"]
 while time.monotonic() < end:
@@ -240,7 +241,8 @@ def live(pair, node, client):
     latest = {}
     for c in pair.conns(node):
         if (c["state"] in ("ESTABLISHED", "UDP") and
-                int(c["client"].rsplit(":", 1)[1]) in client.ports):
+                (c["proto"].lower(), int(c["client"].rsplit(":", 1)[1]))
+                in client.ports):
             t = (c["proto"], c["client"])
             if t not in latest or c["expire_ms"] > latest[t]["expire_ms"]:
                 latest[t] = c
@@ -274,7 +276,9 @@ class Client:
                               json.dumps(spec))
         line = self.proc.stdout.readline().strip()
         assert line.startswith("ready "), (line, self.proc.stderr.read())
-        self.ports = set(json.loads(line[6:]))
+        # (proto, port): TCP and UDP ports are separate sets, and a
+        # UDP flow's port may be an earlier TCP flow's (81 of 80 in CI)
+        self.ports = {(p, n) for p, n in json.loads(line[6:])}
         self.t0 = time.monotonic()
 
     def since(self):

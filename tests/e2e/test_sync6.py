@@ -310,12 +310,13 @@ def templates(pair, node, port):
 
 def dests_of(pair, node, port, clients, ports=None):
     """The dests of node's connections to VIP6:port from clients (and
-    those client ports)."""
+    those (proto, client port) pairs)."""
     want = {ip_(a) for a in clients}
     return [x["dest"] for x in pair.conns(node)
             if addr_port(x["vip"]) == (ip_(VIP6), port) and
             addr_port(x["client"])[0] in want and
-            (ports is None or addr_port(x["client"])[1] in ports)]
+            (ports is None or
+             (x["proto"], addr_port(x["client"])[1]) in ports)]
 
 
 def set_weights(pair, port, pinned, weight_other):
