@@ -233,6 +233,11 @@ def key(c):
     return (c["client"], c["vip"], c["dest"], c["local"], c["fwd"])
 
 
+def client_flow(c):
+    """A connection's (proto, client port), as Client.ports holds them."""
+    return c["proto"], int(c["client"].rsplit(":", 1)[1])
+
+
 def live(pair, node, client):
     """node's connections of client's flows carrying traffic.  A client
     port the kernel gave out again may still have an idle entry of an
@@ -241,8 +246,7 @@ def live(pair, node, client):
     latest = {}
     for c in pair.conns(node):
         if (c["state"] in ("ESTABLISHED", "UDP") and
-                (c["proto"].lower(), int(c["client"].rsplit(":", 1)[1]))
-                in client.ports):
+                client_flow(c) in client.ports):
             t = (c["proto"], c["client"])
             if t not in latest or c["expire_ms"] > latest[t]["expire_ms"]:
                 latest[t] = c

@@ -36,7 +36,7 @@ import pytest
 
 from labtest import CLIENT_IP6, RS1_IP, RS1_IP6, RS2_IP, RS2_IP6, wait_for
 from synctest import TCP_ECHO, Client, Pair, assert_all_kept, \
-    capture_sync, entries, held, live_when, start_echo, sync_lab
+    client_flow, capture_sync, entries, held, live_when, start_echo, sync_lab
 
 VIP6 = "2001:2::100"
 LIP6 = "2001:2:0:1::100"
@@ -315,8 +315,7 @@ def dests_of(pair, node, port, clients, ports=None):
     return [x["dest"] for x in pair.conns(node)
             if addr_port(x["vip"]) == (ip_(VIP6), port) and
             addr_port(x["client"])[0] in want and
-            (ports is None or
-             (x["proto"], addr_port(x["client"])[1]) in ports)]
+            (ports is None or client_flow(x) in ports)]
 
 
 def set_weights(pair, port, pinned, weight_other):
