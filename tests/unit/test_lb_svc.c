@@ -665,12 +665,15 @@ test_counters_survive(void **state)
 	assert_int_equal(lb_store_gc(st), 0);
 }
 
-/* A service deleted while connections hold its dests stays until then. */
+/* A service deleted while connections hold its dests stays until then,
+ * published as a ghost that steers them and schedules nothing. */
 static void
 test_svc_del_with_held_dest(void **state)
 {
 	struct lb_svc_key k = K(IPPROTO_TCP, "198.18.0.100", 80);
+	struct lb_svc_conf c = C("rr", "lg1");
 	struct lb_dest_conf d = D("198.18.1.11", 0, 1, LB_FWD_FNAT);
+	const struct lb_svc_snap *ghost;
 	struct lb_dest *dest;
 	struct lb_svc *s;
 
@@ -682,16 +685,66 @@ test_svc_del_with_held_dest(void **state)
 	dest = TAILQ_FIRST(&s->dests);
 	lb_dest_hold(dest);
 	assert_int_equal(lb_svc_del(st, &k, msg, sizeof(msg)), 0);
-	assert_null(lookup(IPPROTO_TCP, "198.18.0.100", 80));
+	assert_null(lb_svc_find(st, &k));
+	ghost = lookup(IPPROTO_TCP, "198.18.0.100", 80);
+	assert_non_null(ghost);
+	assert_true(ghost->flags & LB_SVC_F_RETIRED);
+	assert_int_equal(ghost->n_dests, 0);
+	assert_null(ghost->laddr);
+	assert_ptr_equal(ghost->svc, s);
 	assert_int_equal(lb_store_gc(st), 1);
-	/* the service (its counters) lives as long as the dest */
+	assert_ptr_equal(lookup(IPPROTO_TCP, "198.18.0.100", 80), ghost);
+	/* the service (its counters) lives as long as the dest: the ghost's
+	 * link and the dest's */
 	assert_ptr_equal(dest->svc, s);
-	assert_int_equal(s->refs, 1);
+	assert_int_equal(s->refs, 2);
 	s->pcpu[0].st.conns++;
 	/* the group is free again */
 	assert_int_equal(lb_laddr_find(st, "lg1")->users, 0);
+
+	/* added again: the live service hides the ghost, which stays */
+	assert_int_equal(lb_svc_add(st, &k, &c, msg, sizeof(msg)), 0);
+	assert_false(lookup(IPPROTO_TCP, "198.18.0.100", 80)->flags &
+		     LB_SVC_F_RETIRED);
+	assert_int_equal(lb_snap_get(st)->n_svcs, 1);
+	assert_int_equal(lb_svc_del(st, &k, msg, sizeof(msg)), 0);
+	/* the new one had no connection: gone at once, the old ghost back */
+	assert_ptr_equal(lookup(IPPROTO_TCP, "198.18.0.100", 80), ghost);
+	assert_int_equal(st->n_retired, 1);
+
+	/* the last connection ends: the ghost goes at the next collection */
 	lb_dest_put(dest);
 	assert_int_equal(lb_store_gc(st), 0);	/* ASan: no leak, no UAF */
+	assert_null(lookup(IPPROTO_TCP, "198.18.0.100", 80));
+	assert_int_equal(st->n_retired, 0);
+	assert_int_equal(lb_snap_get(st)->n_svcs, 0);
+}
+
+/* A flush retires every service at once; the held one's ghost stays. */
+static void
+test_svc_flush_keeps_ghosts(void **state)
+{
+	struct lb_svc_key k = K(IPPROTO_TCP, "198.18.0.100", 80);
+	struct lb_svc_key k6 = K(IPPROTO_UDP, "2001:db8::100", 53);
+	struct lb_svc_conf c = C("rr", "");
+	struct lb_dest_conf d = D("198.18.1.11", 0, 1, LB_FWD_FNAT);
+	struct lb_dest *dest;
+
+	add_web();
+	c.netmask_len = lb_netmask_default(AF_INET6);
+	assert_int_equal(lb_svc_add(st, &k6, &c, msg, sizeof(msg)), 0);
+	assert_int_equal(lb_dest_add(st, &k, &d, msg, sizeof(msg)), 0);
+	dest = TAILQ_FIRST(&lb_svc_find(st, &k)->dests);
+	lb_dest_hold(dest);
+	assert_int_equal(lb_svc_flush(st, msg, sizeof(msg)), 2);
+	assert_int_equal(st->n_svcs, 0);
+	assert_int_equal(st->n_retired, 1);
+	assert_true(lookup(IPPROTO_TCP, "198.18.0.100", 80)->flags &
+		    LB_SVC_F_RETIRED);
+	assert_null(lookup6(IPPROTO_UDP, "2001:db8::100", 53));
+	lb_dest_put(dest);
+	assert_int_equal(lb_store_gc(st), 0);
+	assert_null(lookup(IPPROTO_TCP, "198.18.0.100", 80));
 }
 
 /* ---- laddr --------------------------------------------------------------- */
@@ -973,6 +1026,8 @@ main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_counters_survive, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_svc_flush_keeps_ghosts,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_svc_del_with_held_dest,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_laddr_groups, setup,

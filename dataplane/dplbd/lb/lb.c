@@ -590,7 +590,7 @@ lb_local_act(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 	     const struct lb_svc_snap *svc, const struct conn_key4 *key,
 	     struct conn *c, bool reply)
 {
-	if (svc != NULL) {
+	if (svc != NULL && lb_svc_takes(svc, c, reply, v)) {
 		lb_inbound(dp, w, m, ip, v, svc, key, reply ? NULL : c);
 		return LB_CONSUMED;
 	}

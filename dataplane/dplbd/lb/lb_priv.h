@@ -229,6 +229,23 @@ lb_front(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
 	return conn_lookup4(w->conns, k, is_reply);
 }
 
+/*
+ * Whether svc takes a client packet whose connection lookup found c
+ * (reply: c's reply side): a live service every one; a deleted one's
+ * ghost (LB_SVC_F_RETIRED) only the packets of its connections that
+ * do not open a new connection on the tuple.  Otherwise the packet
+ * goes on as if no service were there.
+ */
+static __rte_always_inline bool
+lb_svc_takes(const struct lb_svc_snap *svc, const struct conn *c, bool reply,
+	     const struct l4_view *v)
+{
+	if (likely(!(svc->flags & LB_SVC_F_RETIRED)))
+		return true;
+	return c != NULL && !reply &&
+	       (v->udp || !tcp_syn_reschedules(c->state, v->flags));
+}
+
 /* The worker that owns a client's traffic to svc: by client address and
  * port, or for a persistent service by the client's net alone, so that
  * its template and connections meet on one worker. */

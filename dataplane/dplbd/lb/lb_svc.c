@@ -25,6 +25,10 @@
 #include "lb/lb_svc.h"
 #include "lb_svc_priv.h"
 
+/* A ghost's flag (ghost_snap_build()): its service's replies took the
+ * NAT-persistence detour (svc_snap_has_nat_persist()). */
+#define SVC_F_GHOST_NAT_PERSIST 0x40000000u
+
 /* ---- allocation ------------------------------------------------------- */
 
 static void
@@ -238,6 +242,8 @@ svc_snap_has_nat_persist(const struct lb_svc_snap *ss)
 
 	if (ss->persistent == 0)
 		return false;
+	if (ss->flags & LB_SVC_F_RETIRED)
+		return ss->flags & SVC_F_GHOST_NAT_PERSIST;
 	for (i = 0; i < ss->n_dests; i++)
 		if (ss->dests[i].fwd == LB_FWD_NAT)
 			return true;
@@ -248,6 +254,33 @@ static const struct lb_svc_snap *
 svc_next_snap(const struct lb_svc *s)
 {
 	return s->next_snap ? s->next_snap : s->snap;
+}
+
+/*
+ * The ghost of a service being deleted (LB_SVC_F_RETIRED in lb_svc.h):
+ * what steers its connections' packets and counts them, nothing that
+ * schedules.  It keeps the NAT-persistence detour of its replies, which
+ * its missing dests can no longer tell.
+ */
+static struct lb_svc_snap *
+ghost_snap_build(const struct lb_svc_snap *live)
+{
+	struct lb_svc_snap *g = rte_zmalloc("lb_svc_ghost", sizeof(*g),
+					    RTE_CACHE_LINE_SIZE);
+
+	if (g == NULL)
+		return NULL;
+	g->id = live->id;
+	g->proto = live->proto;
+	g->netmask_len = live->netmask_len;
+	g->vport = live->vport;
+	g->vip = live->vip;
+	g->flags = live->flags | LB_SVC_F_RETIRED |
+		   (svc_snap_has_nat_persist(live) ? SVC_F_GHOST_NAT_PERSIST : 0);
+	g->persistent = live->persistent;
+	g->persist_mask = live->persist_mask;
+	g->svc = live->svc;
+	return g;
 }
 
 /* LIPs and NAT dests there will be (duplicates included). */
@@ -308,14 +341,47 @@ addrs_fill(const struct lb_store *st, struct lb_snap *t,
 	}
 }
 
+static void
+table_insert(struct lb_snap *t, const struct lb_svc_snap *ss)
+{
+	uint32_t i;
+
+	if (ss->vip.family == AF_INET6) {
+		lb_snap_insert6(t, ss);
+		if (svc_snap_has_nat_persist(ss))
+			t->nat_persist_lens6[ss->netmask_len / 64] |=
+				1ull << (ss->netmask_len % 64);
+		return;
+	}
+	i = lb_svc_hash(ss->proto, ss->vip.v4.s_addr, ss->vport) & t->mask;
+	while (t->slots[i] != NULL)
+		i = (i + 1) & t->mask;
+	t->slots[i] = ss;
+	t->n_svcs++;
+	t->n_port0 += ss->vport == 0;
+	t->port_bloom |= ss->vport == 0 ? ~0ull : lb_port_bit(ss->vport);
+	if (svc_snap_has_nat_persist(ss))
+		t->nat_persist_lens |= 1ull << ss->netmask_len;
+}
+
+static bool
+table_has_key(const struct lb_snap *t, const struct lb_svc_snap *ss)
+{
+	if (ss->vip.family == AF_INET6)
+		return lb_snap_find6(t, ss->proto, ss->vip.v6.s6_addr,
+				     ss->vport) != NULL;
+	return lb_snap_find(t, ss->proto, ss->vip.v4.s_addr,
+			    ss->vport) != NULL;
+}
+
 static struct lb_snap *
 table_build(const struct lb_store *st)
 {
-	uint32_t n_slots = 16, n_addrs = 16, i;
+	uint32_t n_slots = 16, n_addrs = 16;
 	const struct lb_svc *s;
 	struct lb_snap *t;
 
-	while (n_slots < 2 * st->n_svcs)
+	while (n_slots < 2 * (st->n_svcs + st->n_retired))
 		n_slots <<= 1;
 	while (n_addrs < 2 * addrs_count(st))
 		n_addrs <<= 1;
@@ -329,28 +395,32 @@ table_build(const struct lb_store *st)
 	t->addr_mask = n_addrs - 1;
 	addrs_fill(st, t, (struct lb_addr_slot *)(t->slots + n_slots));
 	t->slots6 = (const struct lb_svc_snap **)(t->addrs + n_addrs);
-	TAILQ_FOREACH(s, &st->svcs, next) {
-		const struct lb_svc_snap *ss = s->next_snap ? s->next_snap :
-							      s->snap;
-
-		if (ss->vip.family == AF_INET6) {
-			lb_snap_insert6(t, ss);
-			if (svc_snap_has_nat_persist(ss))
-				t->nat_persist_lens6[ss->netmask_len / 64] |=
-					1ull << (ss->netmask_len % 64);
-			continue;
-		}
-		i = lb_svc_hash(ss->proto, ss->vip.v4.s_addr, ss->vport) & t->mask;
-		while (t->slots[i] != NULL)
-			i = (i + 1) & t->mask;
-		t->slots[i] = ss;
-		t->n_svcs++;
-		t->n_port0 += ss->vport == 0;
-		t->port_bloom |= ss->vport == 0 ? ~0ull : lb_port_bit(ss->vport);
-		if (svc_snap_has_nat_persist(ss))
-			t->nat_persist_lens |= 1ull << ss->netmask_len;
-	}
+	TAILQ_FOREACH(s, &st->svcs, next)
+		table_insert(t, svc_next_snap(s));
+	/* A service added again under a ghost's key takes its place. */
+	TAILQ_FOREACH(s, &st->retired, next)
+		if (!table_has_key(t, svc_next_snap(s)))
+			table_insert(t, svc_next_snap(s));
 	return t;
+}
+
+/* After a publication (published) the services' next snapshots become
+ * theirs; after a failed one they go. */
+static void
+svcs_settle(struct lb_svc_list *list, bool published)
+{
+	struct lb_svc *s;
+
+	TAILQ_FOREACH(s, list, next) {
+		if (published && s->next_snap != NULL) {
+			svc_snap_free(s->snap);
+			s->snap = s->next_snap;
+		} else if (!published) {
+			svc_snap_free(s->next_snap);
+		}
+		s->next_snap = NULL;
+		s->dirty = false;
+	}
 }
 
 /*
@@ -398,14 +468,8 @@ lb_publish(struct lb_store *st)
 		}
 		g->dirty = false;
 	}
-	TAILQ_FOREACH(s, &st->svcs, next) {
-		if (s->next_snap != NULL) {
-			svc_snap_free(s->snap);
-			s->snap = s->next_snap;
-			s->next_snap = NULL;
-		}
-		s->dirty = false;
-	}
+	svcs_settle(&st->svcs, true);
+	svcs_settle(&st->retired, true);
 	return 0;
 fail:
 	TAILQ_FOREACH(g, &st->groups, next) {
@@ -413,11 +477,8 @@ fail:
 		g->next_snap = NULL;
 		g->dirty = false;
 	}
-	TAILQ_FOREACH(s, &st->svcs, next) {
-		svc_snap_free(s->next_snap);
-		s->next_snap = NULL;
-		s->dirty = false;
-	}
+	svcs_settle(&st->svcs, false);
+	svcs_settle(&st->retired, false);
 	return rc;
 }
 
@@ -441,6 +502,7 @@ lb_store_create(struct lb_store **out, unsigned int n_workers,
 	TAILQ_INIT(&st->svcs);
 	TAILQ_INIT(&st->groups);
 	TAILQ_INIT(&st->trash);
+	TAILQ_INIT(&st->retired);
 	rc = lb_publish(st);
 	if (rc < 0) {
 		rte_free(st);
@@ -448,6 +510,40 @@ lb_store_create(struct lb_store **out, unsigned int n_workers,
 	}
 	*out = st;
 	return 0;
+}
+
+/*
+ * Unpublish the ghosts whose dests are all freed (the retired list's
+ * link is their last reference: no connection is left to steer), then
+ * free them.  A failed publication keeps them for the next round.
+ */
+static void
+ghosts_gc(struct lb_store *st)
+{
+	struct lb_svc_list gone = TAILQ_HEAD_INITIALIZER(gone);
+	struct lb_svc *s, *next;
+	unsigned int n = 0;
+
+	for (s = TAILQ_FIRST(&st->retired); s != NULL; s = next) {
+		next = TAILQ_NEXT(s, next);
+		if (s->refs != 1)
+			continue;
+		TAILQ_REMOVE(&st->retired, s, next);
+		TAILQ_INSERT_TAIL(&gone, s, next);
+		n++;
+	}
+	if (n == 0)
+		return;
+	st->n_retired -= n;
+	if (lb_publish(st) < 0) {
+		TAILQ_CONCAT(&st->retired, &gone, next);
+		st->n_retired += n;
+		return;
+	}
+	while ((s = TAILQ_FIRST(&gone)) != NULL) {
+		TAILQ_REMOVE(&gone, s, next);
+		svc_put(s);
+	}
 }
 
 unsigned int
@@ -466,6 +562,7 @@ lb_store_gc(struct lb_store *st)
 		svc_put(d->svc);
 		lb_dest_free(d);
 	}
+	ghosts_gc(st);
 	return left;
 }
 
@@ -478,6 +575,12 @@ lb_store_destroy(struct lb_store *st)
 
 	if (st == NULL)
 		return;
+	/* Trashed dests hold their services, deleted or not. */
+	while ((d = TAILQ_FIRST(&st->trash)) != NULL) {
+		TAILQ_REMOVE(&st->trash, d, next);
+		svc_put(d->svc);
+		lb_dest_free(d);
+	}
 	while ((s = TAILQ_FIRST(&st->svcs)) != NULL) {
 		TAILQ_REMOVE(&st->svcs, s, next);
 		while ((d = TAILQ_FIRST(&s->dests)) != NULL) {
@@ -487,11 +590,9 @@ lb_store_destroy(struct lb_store *st)
 		s->refs = 0;
 		svc_free(s);
 	}
-	/* Trashed dests hold their (deleted) services. */
-	while ((d = TAILQ_FIRST(&st->trash)) != NULL) {
-		TAILQ_REMOVE(&st->trash, d, next);
-		svc_put(d->svc);
-		lb_dest_free(d);
+	while ((s = TAILQ_FIRST(&st->retired)) != NULL) {
+		TAILQ_REMOVE(&st->retired, s, next);
+		svc_put(s);
 	}
 	while ((g = TAILQ_FIRST(&st->groups)) != NULL) {
 		TAILQ_REMOVE(&st->groups, g, next);
@@ -661,15 +762,44 @@ lb_svc_edit(struct lb_store *st, const struct lb_svc_key *k,
 	return 0;
 }
 
-/* After the publication without s: its dests go to the trash (where
- * connections may still hold them), its snapshot and its link go. */
+/*
+ * A service leaves the table of live ones for the retired list, with
+ * its ghost as its next snapshot (ghost_snap_build()); retire_undo()
+ * takes it back when the publication fails.
+ */
+static int
+retire_prepare(struct lb_store *st, struct lb_svc *s)
+{
+	s->next_snap = ghost_snap_build(s->snap);
+	if (s->next_snap == NULL)
+		return -ENOMEM;
+	TAILQ_REMOVE(&st->svcs, s, next);
+	st->n_svcs--;
+	TAILQ_INSERT_TAIL(&st->retired, s, next);
+	st->n_retired++;
+	return 0;
+}
+
+static void
+retire_undo(struct lb_store *st, struct lb_svc *s, struct lb_svc *after)
+{
+	TAILQ_REMOVE(&st->retired, s, next);
+	st->n_retired--;
+	if (after != NULL)
+		TAILQ_INSERT_BEFORE(after, s, next);
+	else
+		TAILQ_INSERT_TAIL(&st->svcs, s, next);
+	st->n_svcs++;
+}
+
+/* After the publication of its ghost: the dests of s go to the trash
+ * (where connections may still hold them), its link to its group goes.
+ * The retired list keeps the store's reference until lb_store_gc(). */
 static void
 svc_retire(struct lb_store *st, struct lb_svc *s)
 {
 	struct lb_dest *d;
 
-	svc_snap_free(s->snap);
-	s->snap = NULL;
 	if (s->laddr != NULL)
 		s->laddr->users--;
 	s->laddr = NULL;
@@ -679,7 +809,6 @@ svc_retire(struct lb_store *st, struct lb_svc *s)
 		TAILQ_INSERT_TAIL(&st->trash, d, next);
 	}
 	s->n_dests = 0;
-	svc_put(s);
 }
 
 int
@@ -695,18 +824,12 @@ lb_svc_del(struct lb_store *st, const struct lb_svc_key *k, char *msg,
 		return lb_fail(msg, len, ENOENT, "no service %s",
 			    lb_key_fmt(k, name, sizeof(name)));
 	after = TAILQ_NEXT(s, next);
-	TAILQ_REMOVE(&st->svcs, s, next);
-	st->n_svcs--;
-	rc = lb_publish(st);
-	if (rc < 0) {
-		if (after != NULL)
-			TAILQ_INSERT_BEFORE(after, s, next);
-		else
-			TAILQ_INSERT_TAIL(&st->svcs, s, next);
-		st->n_svcs++;
+	rc = retire_prepare(st, s);
+	if (rc == 0 && (rc = lb_publish(st)) < 0)
+		retire_undo(st, s, after);
+	if (rc < 0)
 		return lb_fail(msg, len, -rc, "service %s: %s",
 			    lb_key_fmt(k, name, sizeof(name)), strerror(-rc));
-	}
 	svc_retire(st, s);
 	lb_store_gc(st);
 	return 0;
@@ -715,23 +838,26 @@ lb_svc_del(struct lb_store *st, const struct lb_svc_key *k, char *msg,
 int
 lb_svc_flush(struct lb_store *st, char *msg, size_t len)
 {
-	struct lb_svc_list gone = TAILQ_HEAD_INITIALIZER(gone);
-	unsigned int n = st->n_svcs;
-	struct lb_svc *s;
-	int rc;
+	unsigned int n = st->n_svcs, i;
+	struct lb_svc *s, *last = TAILQ_LAST(&st->retired, lb_svc_list);
+	int rc = 0;
 
-	TAILQ_CONCAT(&gone, &st->svcs, next);
-	st->n_svcs = 0;
-	rc = lb_publish(st);
+	for (i = 0; i < n && rc == 0; i++)
+		rc = retire_prepare(st, TAILQ_FIRST(&st->svcs));
+	if (rc == 0)
+		rc = lb_publish(st);
 	if (rc < 0) {
-		TAILQ_CONCAT(&st->svcs, &gone, next);
-		st->n_svcs = n;
+		/* the prepared ones, newest first, back to the front */
+		while ((s = TAILQ_LAST(&st->retired, lb_svc_list)) != last) {
+			svc_snap_free(s->next_snap);
+			s->next_snap = NULL;
+			retire_undo(st, s, TAILQ_FIRST(&st->svcs));
+		}
 		return lb_fail(msg, len, -rc, "flush: %s", strerror(-rc));
 	}
-	while ((s = TAILQ_FIRST(&gone)) != NULL) {
-		TAILQ_REMOVE(&gone, s, next);
+	s = last == NULL ? TAILQ_FIRST(&st->retired) : TAILQ_NEXT(last, next);
+	for (; s != NULL; s = TAILQ_NEXT(s, next))
 		svc_retire(st, s);
-	}
 	lb_store_gc(st);
 	return (int)n;
 }

@@ -189,6 +189,10 @@ struct lb_store {
 	unsigned int n_svcs;
 	struct lb_laddr_list groups;
 	struct lb_dest_list trash;	/* deleted dests still referenced */
+	/* Deleted services, published as ghosts (LB_SVC_F_RETIRED) until
+	 * no connection holds one of their dests: lb_store_gc(). */
+	struct lb_svc_list retired;
+	unsigned int n_retired;
 	uint32_t next_svc_id;
 	uint64_t gen;			/* publications so far */
 	struct lb_snat_store *snat;	/* SNAT rules (lb_snat.h) */
@@ -213,6 +217,16 @@ struct lb_dest_snap {
 	uint32_t u_threshold;
 	uint32_t l_threshold;
 };
+
+/*
+ * The snapshot flag of a deleted service's ghost: its key, steering
+ * and flags without dests.  A connection outlives its service, as in
+ * IPVS, which looks connections up before services: the ghost still
+ * brings the connection's client packets to their worker and entry
+ * (lb_svc_takes()), while a packet that would make a connection passes
+ * as if no service were there.
+ */
+#define LB_SVC_F_RETIRED 0x80000000u
 
 struct lb_svc_snap {
 	uint32_t id;
@@ -286,8 +300,9 @@ int lb_store_create(struct lb_store **out, unsigned int n_workers,
 /** Free everything.  No worker may run any more. */
 void lb_store_destroy(struct lb_store *st);
 
-/** Free trashed dests that no connection holds any more; returns how
- * many remain.  Call now and then from the main lcore. */
+/** Free trashed dests that no connection holds any more, and retire
+ * the ghosts of deleted services whose dests are all gone; returns how
+ * many dests remain.  Call now and then from the main lcore. */
 unsigned int lb_store_gc(struct lb_store *st);
 
 /* All of these: main lcore; 0 or a negative errno with msg set. */

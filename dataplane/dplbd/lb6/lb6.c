@@ -715,6 +715,8 @@ lb_input_local6(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
 		lb6_out(dp, w, m, ip, proto, l4_off, l4_len, &v, c);
 		return LB_CONSUMED;
 	}
+	if (svc != NULL && !lb_svc_takes(svc, c, false, &v))
+		return LB_PASS;
 	if (c != NULL && !v.udp && svc != NULL &&
 	    tcp_syn_reschedules(c->state, v.flags)) {
 		/* a new connection reuses the tuple (TIME_WAIT, CLOSE) */
