@@ -33,6 +33,14 @@ class Keepalived:
         return {k: int(v) for k, v in
                 (line.split("=", 1) for line in out.split() if "=" in line)}
 
+    def pid(self, kind="keepalived"):
+        """kind's pid once its pid file holds one (keepalived writes
+        them after it forks)."""
+        got = {}
+        assert wait_for(lambda: got.update(self.pids()) or kind in got, 10), \
+            (self.name, kind, self.text()[-800:])
+        return got[kind]
+
     def alive(self):
         pid = self.pids().get("keepalived")
         if pid is None:
@@ -44,7 +52,7 @@ class Keepalived:
             return False
 
     def reload(self):
-        os.kill(self.pids()["keepalived"], signal.SIGHUP)
+        os.kill(self.pid(), signal.SIGHUP)
 
     def reload_checked(self, text=None):
         """Write text (if given) as the config, then `lab.sh

@@ -242,7 +242,7 @@ def test_graceful_stop_moves_vip_before_master_down(master):
     p = master
     with HolderLog(p, (VIP, LIP)) as hl:
         t0 = time.monotonic()
-        os.kill(p.ka["lb"].pids()["keepalived"], signal.SIGTERM)  # systemd
+        os.kill(p.ka["lb"].pid(), signal.SIGTERM)  # systemd
         t_served = p.served_by("lb2", 3)
         assert t_served is not None, p.ka["lb2"].text()[-2000:]
         assert wait_for(lambda: p.holder(LIP) == "lb2", 2)

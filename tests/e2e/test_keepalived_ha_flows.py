@@ -224,7 +224,7 @@ def test_sigterm_of_masters_keepalived_then_failback(pair):
     p, stats = pair, {}
 
     def stop():
-        os.kill(p.ka["lb"].pids()["keepalived"], signal.SIGTERM)
+        os.kill(p.ka["lb"].pid(), signal.SIGTERM)
         assert wait_for(lambda: not p.ka["lb"].alive(), 10)
         p.ka["lb"].stop()
 
