@@ -165,10 +165,26 @@ lab_pid_alive() {
 	[ "$st" = 0 ] || [ "$cur" = "$st" ]
 }
 
+# The live pids in NAME's own pid files ($LAB_STATE/NAME/*.pid, such as
+# keepalived's checker and VRRP children), still running a command of
+# this lab: a SIGKILL of NAME would leave them behind.
+_lab_children() {
+	local f pid
+	for f in "$LAB_STATE/$1"/*.pid; do
+		[ -f "$f" ] || continue
+		pid=$(cat "$f" 2>/dev/null) || continue
+		case $pid in '' | *[!0-9]*) continue ;; esac
+		grep -qaF "$LAB_STATE/" "/proc/$pid/cmdline" 2>/dev/null &&
+			echo "$pid"
+	done
+}
+
 # lab_kill NAME [TIMEOUT_S]: SIGTERM, wait, SIGKILL; forget the pid.
+# Children it recorded that outlive it get SIGKILL too.
 lab_kill() {
-	local name=$1 timeout=${2:-5} f=$LAB_STATE/pids/$1.pid pid i
+	local name=$1 timeout=${2:-5} f=$LAB_STATE/pids/$1.pid pid i kids
 	[ -f "$f" ] || return 0
+	kids=$(_lab_children "$name")
 	if lab_pid_alive "$name"; then
 		pid=$(lab_pid "$name")
 		kill -TERM "$pid" 2>/dev/null
@@ -187,6 +203,10 @@ lab_kill() {
 		# reap it if it is our own child
 		wait "$pid" 2>/dev/null
 	fi
+	for pid in $kids; do
+		grep -qaF "$LAB_STATE/" "/proc/$pid/cmdline" 2>/dev/null &&
+			kill -KILL "$pid" 2>/dev/null
+	done
 	rm -f "$f"
 }
 
