@@ -93,13 +93,12 @@ static inline uint64_t
 tuple_hash(const struct conn_table *t, const struct conn_tuple4 *tp,
 	   uint8_t proto)
 {
-	uint64_t w0, h;
+	uint64_t w0;
 	uint32_t ports;
 
 	memcpy(&w0, &tp->src_addr, 8);
 	memcpy(&ports, &tp->src_port, 4);
-	h = mum(w0 ^ t->seed[0], ((uint64_t)proto << 32 | ports) ^ t->seed[1]);
-	return mum(h ^ t->seed[2], h ^ 0x9e3779b97f4a7c15ULL);
+	return mum(w0 ^ t->seed[0], ((uint64_t)proto << 32 | ports) ^ t->seed[1]);
 }
 
 /* A key starts with its tuple (static_assert above). */
