@@ -63,8 +63,8 @@ while True:
 
 # Long-lived flows: spec {"tcp": [[vip, port, n(, source address)]...],
 # "udp": [...], "duration": s}; a byte (a datagram) every 100 ms per
-# flow, echoes timed.  Prints "ready [[proto, local port]...]" once
-# connected, then one JSON report.
+# flow, echoes timed.  Prints "ready [[proto, local port, VIP port]...]"
+# once connected, then one JSON report.
 CLIENT = r"""
 import json, selectors, socket, sys, time
 spec = json.loads(sys.argv[1])
@@ -74,8 +74,10 @@ for proto in ("tcp", "udp"):
     for vip, port, n, *src in spec.get(proto, []):
         for i in range(n):
             if proto == "tcp":
+                # 15 s: a loaded machine may lose a SYN or two (the
+                # retries go at 1, 3 and 7 s)
                 s = socket.create_connection(
-                    (vip, port), timeout=5,
+                    (vip, port), timeout=15,
                     source_address=(src[0], 0) if src else None)
             else:
                 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -89,8 +91,8 @@ for proto in ("tcp", "udp"):
 t0 = time.monotonic()
 for f in flows:
     f["last"] = t0
-print("ready", json.dumps([[f["proto"], f["local"]] for f in flows]),
-      flush=True)
+print("ready", json.dumps([[f["proto"], f["local"], f["port"]]
+                          for f in flows]), flush=True)
 tick = t0
 end = t0 + spec["duration"]
 while time.monotonic() < end:
@@ -234,8 +236,11 @@ def key(c):
 
 
 def client_flow(c):
-    """A connection's (proto, client port), as Client.ports holds them."""
-    return c["proto"], int(c["client"].rsplit(":", 1)[1])
+    """A connection's (proto, client port, VIP port), as Client.ports
+    holds them: the kernel may give two flows to different VIP ports the
+    same local port (79 of 80 in a fresh make test)."""
+    return (c["proto"], int(c["client"].rsplit(":", 1)[1]),
+            int(c["vip"].rsplit(":", 1)[1]))
 
 
 def live(pair, node, client):
@@ -247,7 +252,7 @@ def live(pair, node, client):
     for c in pair.conns(node):
         if (c["state"] in ("ESTABLISHED", "UDP") and
                 client_flow(c) in client.ports):
-            t = (c["proto"], c["client"])
+            t = (c["client"], client_flow(c))
             if t not in latest or c["expire_ms"] > latest[t]["expire_ms"]:
                 latest[t] = c
     return {key(c) for c in latest.values()}
@@ -280,9 +285,10 @@ class Client:
                               json.dumps(spec))
         line = self.proc.stdout.readline().strip()
         assert line.startswith("ready "), (line, self.proc.stderr.read())
-        # (proto, port): TCP and UDP ports are separate sets, and a
-        # UDP flow's port may be an earlier TCP flow's (81 of 80 in CI)
-        self.ports = {(p, n) for p, n in json.loads(line[6:])}
+        # (proto, port, VIP port): TCP and UDP ports are separate sets
+        # (a UDP flow's port was an earlier TCP flow's: 81 of 80 in CI),
+        # and one local port may serve flows to two VIP ports
+        self.ports = {(p, n, v) for p, n, v in json.loads(line[6:])}
         self.t0 = time.monotonic()
 
     def since(self):

@@ -310,7 +310,7 @@ def templates(pair, node, port):
 
 def dests_of(pair, node, port, clients, ports=None):
     """The dests of node's connections to VIP6:port from clients (and
-    those (proto, client port) pairs)."""
+    those flows: client_flow())."""
     want = {ip_(a) for a in clients}
     return [x["dest"] for x in pair.conns(node)
             if addr_port(x["vip"]) == (ip_(VIP6), port) and

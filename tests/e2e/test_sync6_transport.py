@@ -17,12 +17,11 @@ over IPv4, so that nothing could have gone that way.
 import ipaddress
 import re
 import subprocess
-import time
 
 import pytest
 
 from labtest import wait_for
-from synctest import Client, capture_sync, entries, held, live, sync_lab
+from synctest import Client, capture_sync, entries, held, live_when, sync_lab
 from test_sync6 import FNAT6, NAT64, TWIN6, VIP6, Pair6, check_failover, \
     flows, start_servers6
 
@@ -109,8 +108,7 @@ def test_sync_to_an_ipv6_unicast_peer(pair):
         for layers in packets:
             assert layers["ipv6"]["ipv6.dst"] in (peers["lb"],
                                                   peers["lb2"]), layers
-        time.sleep(1)
-        master = live(pair, "lb", c)
+        master = live_when(pair, "lb", c, 20)
         assert len(master) == 20, master
         assert wait_for(lambda: master <= held(pair, "lb2"), 5), \
             master - held(pair, "lb2")
