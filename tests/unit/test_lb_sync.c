@@ -367,6 +367,41 @@ test_install_refused(void **state)
 			 before[SYNC_DROP_BAD_RECORD], 1);
 }
 
+/* A deleted service's ghost keeps its connections (lb_svc.h) but takes
+ * no record: for the sync it is no service at all. */
+static void
+test_install_to_deleted_service(void **state)
+{
+	struct lb_svc_key k = { .proto = IPPROTO_TCP, .port = 84,
+				.vip = A("198.18.0.100") };
+	struct lb_sync_rec r = R_fnat(IPPROTO_TCP, 84, TCP_S_ESTABLISHED, 40030);
+	struct dp_worker *w;
+	enum sync_drop why;
+	unsigned int owner;
+	uint64_t before;
+	struct conn *c;
+
+	(void)state;
+	svc(IPPROTO_TCP, 84, LB_FWD_FNAT, 0);
+	w = install(&r, LB_SYNC_ADDED);
+	c = find(w, &r);
+	assert_non_null(c);
+	assert_int_equal(lb_svc_del(dp.lb, &k, msg, sizeof(msg)), 0);
+	assert_non_null(lb_svc_lookup(lb_snap_get(dp.lb), IPPROTO_TCP,
+				      r.vaddr, r.vport));	/* the ghost */
+	r = R_fnat(IPPROTO_TCP, 84, TCP_S_ESTABLISHED, 40031);
+	assert_false(lb_sync_owner(&dp, &r, &owner, &why));
+	assert_int_equal(why, SYNC_DROP_UNKNOWN_SERVICE);
+	before = w->sync.drops[SYNC_DROP_UNKNOWN_SERVICE];
+	assert_int_equal(lb_sync_install(&dp, w, &r), LB_SYNC_DROPPED);
+	assert_int_equal(w->sync.drops[SYNC_DROP_UNKNOWN_SERVICE], before + 1);
+	/* the connection ends: the ghost goes */
+	lb_conn_drop(w, c);
+	lb_store_gc(dp.lb);
+	assert_null(lb_svc_lookup(lb_snap_get(dp.lb), IPPROTO_TCP, r.vaddr,
+				  r.vport));
+}
+
 /* Two NAT connections whose replies would look alike: the second is
  * refused (a reply must never reach the wrong client). */
 static void
@@ -1166,6 +1201,7 @@ main(void)
 		cmocka_unit_test(test_install_fnat),
 		cmocka_unit_test(test_install_modes),
 		cmocka_unit_test(test_install_refused),
+		cmocka_unit_test(test_install_to_deleted_service),
 		cmocka_unit_test(test_install_conflict),
 		cmocka_unit_test(test_install_new_dest),
 		cmocka_unit_test(test_install_template),

@@ -739,11 +739,26 @@ install_tmpl6(struct dp_worker *w, const struct lb_svc_snap *svc,
 	return tmpl_installed(w, lb6_tmpl_add(w, svc, &in, d));
 }
 
+/* A deleted service's ghost (LB_SVC_F_RETIRED) takes no entry: for a
+ * record it is no service at all. */
+static const struct lb_svc_snap *
+live_svc(const struct lb_svc_snap *svc)
+{
+	return svc != NULL && !(svc->flags & LB_SVC_F_RETIRED) ? svc : NULL;
+}
+
 static const struct lb_svc_snap *
 rec6_svc(const struct dp_ctx *dp, const struct lb_sync_rec *r)
 {
-	return lb_svc_lookup6(lb_snap_get(dp->lb), r->proto, r->vaddr6,
-			      r->vport);
+	return live_svc(lb_svc_lookup6(lb_snap_get(dp->lb), r->proto,
+				       r->vaddr6, r->vport));
+}
+
+static const struct lb_svc_snap *
+rec4_svc(const struct dp_ctx *dp, const struct lb_sync_rec *r)
+{
+	return live_svc(lb_svc_lookup(lb_snap_get(dp->lb), r->proto, r->vaddr,
+				      r->vport));
 }
 
 static enum lb_sync_result
@@ -802,8 +817,7 @@ lb_sync_install(struct dp_ctx *dp, struct dp_worker *w,
 		res = install6(dp, w, r);
 		goto out;
 	}
-	svc = lb_svc_lookup(lb_snap_get(dp->lb), r->proto, r->vaddr,
-			    r->vport);
+	svc = rec4_svc(dp, r);
 	if (svc == NULL)
 		return drop(w, SYNC_DROP_UNKNOWN_SERVICE);
 	d = rec_dest(svc, r);
@@ -853,8 +867,7 @@ lb_sync_owner(const struct dp_ctx *dp, const struct lb_sync_rec *r,
 			return false;
 		goto lport;
 	}
-	svc = lb_svc_lookup(lb_snap_get(dp->lb), r->proto, r->vaddr,
-			    r->vport);
+	svc = rec4_svc(dp, r);
 	if (svc == NULL) {
 		*why = SYNC_DROP_UNKNOWN_SERVICE;
 		return false;
