@@ -109,10 +109,16 @@ class CurlLoop:
     def run(self):
         while not self.stop.is_set():
             t0 = time.monotonic()
-            r = self.lab.run("c", "curl", "-s", "-m", "2",
+            # a refused try (the stopped server, before its check fails)
+            # is retried at once; -m 5 lets a SYN lost on a loaded
+            # machine be sent again twice (one curl of a fresh make
+            # test timed out at -m 2); curl's exit code kept for the
+            # report
+            r = self.lab.run("c", "curl", "-s", "-m", "5",
                              "--retry", "2", "--retry-connrefused",
-                             "--retry-delay", "0", self.url, timeout=10)
-            self.results.append((t0, r.returncode == 0, r.stdout.strip()))
+                             "--retry-delay", "0", self.url, timeout=20)
+            self.results.append((t0, r.returncode == 0, r.stdout.strip(),
+                                 r.returncode))
             time.sleep(0.05)
 
     def __enter__(self):
