@@ -190,8 +190,10 @@ def test_kill9_master_lease_grace_then_backup(master):
         assert wait_for(lambda: p.holder(LIP) == "lb2", 3)
     assert not hl.both(), hl.both()[:3]
     assert hl.holders(VIP) == ["lb", None, "lb2"], hl.holders(VIP)
-    assert GRACE - 0.05 <= t_withdrawn < GRACE + 1.0, t_withdrawn
-    assert t_served <= 4.0, t_served
+    # dplbd kept them for the grace period (a lower bound holds on a
+    # busy machine; how much later it acted, and how soon the backup's
+    # master-down timer fired, are figures, printed below, not limits)
+    assert t_withdrawn >= GRACE - 0.05, t_withdrawn
     assert "did not claim it within its grace period" in p.dplbd_log("lb")
     # the servers learn the LIP's new MAC from lb2's gratuitous ARPs
     # (three, a second apart: an entry updated within the last second,
@@ -240,6 +242,7 @@ def test_sync_roles_follow_vrrp(master):
 
 def test_graceful_stop_moves_vip_before_master_down(master):
     p = master
+    seen = {n: len(p.ka[n].text()) for n in ("lb", "lb2")}
     with HolderLog(p, (VIP, LIP)) as hl:
         t0 = time.monotonic()
         os.kill(p.ka["lb"].pid(), signal.SIGTERM)  # systemd
@@ -249,10 +252,16 @@ def test_graceful_stop_moves_vip_before_master_down(master):
     assert not hl.both(), hl.both()[:3]
     assert p.vips("lb") == []
     # from the signal: the old master's VRRP sends priority 0 and deletes
-    # its VIPs, the backup takes over at once: 0.5 - 0.7 s measured, well
-    # before the master-down timer (1.7 s and more) would have; the bound
-    # leaves room for a busy machine
-    assert t_served < 1.5, t_served
+    # its VIPs, and the backup takes over after its skew time instead of
+    # the master-down timer (0.5 - 0.7 s measured against 1.7 s and
+    # more).  What must hold is that mechanism, in both logs (-D); the
+    # time is a figure, which a busy machine stretches
+    ka_said = {n: p.ka[n].text()[seen[n]:] for n in seen}
+    assert "(VI_1) sent 0 priority" in ka_said["lb"], ka_said["lb"][-2000:]
+    took = ka_said["lb2"].find("(VI_1) Entering MASTER STATE")
+    assert 0 <= ka_said["lb2"].find(
+        "(VI_1) Backup received priority 0 advertisement") < took, \
+        ka_said["lb2"][-2000:]
     assert wait_for(lambda: not p.ka["lb"].alive(), 10)
     t_exit = time.monotonic() - t0
     p.ka["lb"].stop()  # forget its pid

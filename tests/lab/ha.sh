@@ -165,13 +165,8 @@ lab_reload_keepalived() {
 lab_keepalived_pids() {
 	local d=$LAB_STATE/$1 f pid
 	for f in keepalived checkers vrrp; do
-		# read once: keepalived rewrites a child's file when it
-		# starts it again (truncated, then written)
-		pid=$(cat "$d/$f.pid" 2>/dev/null) || continue
-		case $pid in
-		'' | *[!0-9]*) ;;
-		*) printf '%s=%s\n' "$f" "$pid" ;;
-		esac
+		# keepalived rewrites a child's file when it starts it again
+		pid=$(lab_read_pid "$d/$f.pid") && printf '%s=%s\n' "$f" "$pid"
 	done
 	return 0
 }

@@ -165,17 +165,25 @@ lab_pid_alive() {
 	[ "$st" = 0 ] || [ "$cur" = "$st" ]
 }
 
+# The pid in FILE, read once (a process may rewrite it: truncated, then
+# written); fails unless it is a number.
+lab_read_pid() {
+	local pid
+	pid=$(cat "$1" 2>/dev/null) || return 1
+	case $pid in '' | *[!0-9]*) return 1 ;; esac
+	echo "$pid"
+}
+
+# true if PID runs a command of this lab (named with its state dir)
+_lab_runs_here() { grep -qaF "$LAB_STATE/" "/proc/$1/cmdline" 2>/dev/null; }
+
 # The live pids in NAME's own pid files ($LAB_STATE/NAME/*.pid, such as
 # keepalived's checker and VRRP children), still running a command of
 # this lab: a SIGKILL of NAME would leave them behind.
 _lab_children() {
 	local f pid
 	for f in "$LAB_STATE/$1"/*.pid; do
-		[ -f "$f" ] || continue
-		pid=$(cat "$f" 2>/dev/null) || continue
-		case $pid in '' | *[!0-9]*) continue ;; esac
-		grep -qaF "$LAB_STATE/" "/proc/$pid/cmdline" 2>/dev/null &&
-			echo "$pid"
+		pid=$(lab_read_pid "$f") && _lab_runs_here "$pid" && echo "$pid"
 	done
 }
 
@@ -204,8 +212,7 @@ lab_kill() {
 		wait "$pid" 2>/dev/null
 	fi
 	for pid in $kids; do
-		grep -qaF "$LAB_STATE/" "/proc/$pid/cmdline" 2>/dev/null &&
-			kill -KILL "$pid" 2>/dev/null
+		_lab_runs_here "$pid" && kill -KILL "$pid" 2>/dev/null
 	done
 	rm -f "$f"
 }
