@@ -74,47 +74,6 @@ slot_of(uint32_t ms)
 
 /* ---- hashing ---- */
 
-/* 64x64->128 multiply folded to 64 bits (wyhash's mum). */
-static inline uint64_t
-mum(uint64_t a, uint64_t b)
-{
-	__uint128_t p = (__uint128_t)a * b;
-
-	return (uint64_t)p ^ (uint64_t)(p >> 64);
-}
-
-/*
- * A keyed 64-bit hash of the 13 bytes that matter.  The table's random
- * seed keeps a sender from aiming tuples at one bucket run; 64 bits
- * give the bucket (high half) and a signature independent of it (low
- * bits), which a 32-bit CRC could not for large tables.
- */
-static inline uint64_t
-tuple_hash(const struct conn_table *t, const struct conn_tuple4 *tp,
-	   uint8_t proto)
-{
-	uint64_t w0;
-	uint32_t ports;
-
-	memcpy(&w0, &tp->src_addr, 8);
-	memcpy(&ports, &tp->src_port, 4);
-	return mum(w0 ^ t->seed[0], ((uint64_t)proto << 32 | ports) ^ t->seed[1]);
-}
-
-/* A key starts with its tuple (static_assert above). */
-static inline uint64_t
-key_hash(const struct conn_table *t, const struct conn_key4 *k)
-{
-	return tuple_hash(t, (const struct conn_tuple4 *)k, k->proto);
-}
-
-static inline uint32_t
-hash_bucket(const struct conn_table *t, uint64_t h)
-{
-	/* Lemire's range reduction: any bucket count, no modulo. */
-	return (uint32_t)(((h >> 32) * t->n_buckets) >> 32);
-}
-
 static inline uint16_t
 hash_sig(uint64_t h)
 {
@@ -154,22 +113,6 @@ slot_conn(struct conn_table *t, uint32_t ref)
 	return &t->entries[ref >> 1];
 }
 
-/* k is side `side` of c. */
-static inline bool
-entry_has_key(const struct conn *c, unsigned int side,
-	      const struct conn_key4 *k)
-{
-	const struct conn_tuple4 *tp = &c->tuple[side];
-	uint64_t a, b;
-	uint32_t pa, pb;
-
-	memcpy(&a, tp, 8);
-	memcpy(&b, k, 8);
-	memcpy(&pa, &tp->src_port, 4);
-	memcpy(&pb, &k->src_port, 4);
-	return ((a ^ b) | (pa ^ pb) | (uint8_t)(c->proto ^ k->proto)) == 0;
-}
-
 /* Look k up in bucket bk only: the entry, or NULL. */
 static inline struct conn *
 bucket_find(struct conn_table *t, const struct conn_bucket *bk, uint16_t sig,
@@ -181,7 +124,7 @@ bucket_find(struct conn_table *t, const struct conn_bucket *bk, uint16_t sig,
 		uint32_t ref = bk->ref[__builtin_ctz(m)];
 		struct conn *c = slot_conn(t, ref);
 
-		if (entry_has_key(c, ref & 1, k)) {
+		if (conn_entry_has_key(c, ref & 1, k)) {
 			if (is_reply != NULL)
 				*is_reply = ref & 1;
 			return c;
@@ -260,8 +203,8 @@ static __rte_always_inline struct conn *
 probe_place(struct conn_table *t, const struct conn_key4 *k,
 	    struct index_probe *p)
 {
-	uint64_t h = key_hash(t, k);
-	uint32_t b = hash_bucket(t, h), n;
+	uint64_t h = conn_key_hash(t, k);
+	uint32_t b = conn_hash_bucket(t, h), n;
 	struct conn *c;
 
 	p->home = b;
@@ -308,7 +251,7 @@ index_place(struct conn_table *t, const struct index_probe *p, uint32_t ref)
 static __rte_always_inline void
 index_remove(struct conn_table *t, uint64_t h, uint32_t ref)
 {
-	uint32_t home = hash_bucket(t, h), b = home;
+	uint32_t home = conn_hash_bucket(t, h), b = home;
 	uint16_t sig = hash_sig(h);
 	struct conn_bucket *bk;
 	unsigned int m, i;
@@ -613,72 +556,69 @@ conn_new_timed(struct conn_table *t, const struct conn_key4 *in,
 struct conn *
 conn_lookup4(struct conn_table *t, const struct conn_key4 *k, bool *is_reply)
 {
-	uint64_t h = key_hash(t, k);
+	uint64_t h = conn_key_hash(t, k);
 
 	if (is_reply != NULL)
 		*is_reply = false;
-	return probe_find(t, hash_bucket(t, h), hash_sig(h), k, is_reply);
+	return probe_find(t, conn_hash_bucket(t, h), hash_sig(h), k, is_reply);
 }
 
 /*
- * Three passes over a chunk, so that each pass's cache misses overlap:
- * hash and prefetch the buckets; match signatures and prefetch the
- * first candidate entry (or, when none matches in a bucket that
- * overflowed, the next bucket); compare keys.  The second pass keeps
- * the first candidate's reference, so the usual hit (one candidate, the
- * right one) reads the bucket once and costs one compare; other
+ * The usual hit (one candidate, the right one) reads its bucket once
+ * here and costs one compare in conn_lookup4_finish(); other
  * candidates and overflowed buckets finish with the ordinary probe.
  */
+void
+conn_lookup4_candidates(struct conn_table *t, const uint64_t *hashes,
+			unsigned int n, uint32_t *cands)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		const struct conn_bucket *bk =
+			&t->buckets[conn_hash_bucket(t, hashes[i])];
+		unsigned int m = sig_match(bk, hash_sig(hashes[i]));
+
+		if (likely(m != 0)) {
+			cands[i] = bk->ref[__builtin_ctz(m)];
+			rte_prefetch0(slot_conn(t, cands[i]));
+		} else if (bk->ovf == 0) {
+			cands[i] = 0;	/* nothing probed past: a miss */
+		} else {
+			cands[i] = CONN_CAND_PROBE;
+			rte_prefetch0(&t->buckets[bucket_next(t,
+				(uint32_t)(bk - t->buckets))]);
+		}
+	}
+}
+
+struct conn *
+conn_lookup4_probe(struct conn_table *t, const struct conn_key4 *k,
+		   uint64_t h, bool *is_reply)
+{
+	return probe_find(t, conn_hash_bucket(t, h), hash_sig(h), k, is_reply);
+}
+
+/* Both steps over chunks of keys, hashed as they come. */
 unsigned int
 conn_lookup4_bulk(struct conn_table *t, const struct conn_key4 *keys,
 		  unsigned int n, struct conn **conns, bool *is_reply)
 {
-	const struct conn_bucket *bk[BULK_CHUNK];
-	uint32_t ref[BULK_CHUNK];
-	uint16_t sig[BULK_CHUNK];
-	struct conn *const entries = t->entries;
+	uint64_t hashes[BULK_CHUNK];
+	uint32_t cands[BULK_CHUNK];
 	unsigned int base, i, cnt, hits = 0;
 
 	for (base = 0; base < n; base += cnt) {
-		const struct conn_key4 *k = &keys[base];
-
 		cnt = RTE_MIN(n - base, (unsigned int)BULK_CHUNK);
+		for (i = 0; i < cnt; i++)
+			hashes[i] = conn_key_hash_prefetch(t, &keys[base + i]);
+		conn_lookup4_candidates(t, hashes, cnt, cands);
 		for (i = 0; i < cnt; i++) {
-			uint64_t h = key_hash(t, &k[i]);
+			bool reply;
+			struct conn *c = conn_lookup4_finish(t, &keys[base + i],
+							     hashes[i],
+							     cands[i], &reply);
 
-			bk[i] = &t->buckets[hash_bucket(t, h)];
-			sig[i] = hash_sig(h);
-			rte_prefetch0(bk[i]);
-		}
-		for (i = 0; i < cnt; i++) {
-			unsigned int m = sig_match(bk[i], sig[i]);
-
-			if (likely(m != 0)) {
-				ref[i] = bk[i]->ref[__builtin_ctz(m)];
-				rte_prefetch0(&entries[ref[i] >> 1]);
-			} else {
-				/* ref 0 (entry 0 is never used): none */
-				ref[i] = 0;
-				if (bk[i]->ovf != 0)
-					rte_prefetch0(&t->buckets[bucket_next(t,
-						(uint32_t)(bk[i] - t->buckets))]);
-			}
-		}
-		for (i = 0; i < cnt; i++) {
-			struct conn *c = &entries[ref[i] >> 1];
-			bool reply = ref[i] & 1;
-
-			if (ref[i] == 0 && bk[i]->ovf == 0) {
-				/* no candidate, nothing probed past: a miss
-				 * (a new connection's first packet) */
-				c = NULL;
-			} else if (unlikely(ref[i] == 0 ||
-					    !entry_has_key(c, reply, &k[i]))) {
-				uint32_t b = (uint32_t)(bk[i] - t->buckets);
-
-				reply = false;
-				c = probe_find(t, b, sig[i], &k[i], &reply);
-			}
 			conns[base + i] = c;
 			if (is_reply != NULL)
 				is_reply[base + i] = reply;
@@ -718,10 +658,10 @@ entry_remove(struct conn_table *t, struct conn *c)
 {
 	uint32_t idx = conn_ref(t, c);
 
-	index_remove(t, tuple_hash(t, &c->tuple[CONN_SIDE_IN], c->proto),
+	index_remove(t, conn_tuple_hash(t, &c->tuple[CONN_SIDE_IN], c->proto),
 		     idx << 1 | CONN_SIDE_IN);
 	if (!(c->flags & CONN_F_NO_OUT))
-		index_remove(t, tuple_hash(t, &c->tuple[CONN_SIDE_OUT],
+		index_remove(t, conn_tuple_hash(t, &c->tuple[CONN_SIDE_OUT],
 					   c->proto),
 			     idx << 1 | CONN_SIDE_OUT);
 	entry_release(t, c);
@@ -869,7 +809,7 @@ conn_table_check(struct conn_table *t)
 			if (!(c->flags & CONN_F_LIVE))
 				goto out;
 			conn_key4_get(c, bk->ref[j] & 1, &k);
-			for (b = hash_bucket(t, key_hash(t, &k)); b != i;
+			for (b = conn_hash_bucket(t, conn_key_hash(t, &k)); b != i;
 			     b = bucket_next(t, b))
 				ovf[b]++;
 		}

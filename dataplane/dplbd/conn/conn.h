@@ -46,7 +46,9 @@
 #include <string.h>
 
 #include <rte_byteorder.h>
+#include <rte_branch_prediction.h>
 #include <rte_common.h>
+#include <rte_prefetch.h>
 
 #include "conn/conn_state.h"
 
@@ -207,6 +209,68 @@ uint32_t conn_timeout_of(const struct conn_table *t, const struct conn *c);
 struct conn *conn_lookup4(struct conn_table *t, const struct conn_key4 *k,
 			  bool *is_reply);
 
+/* ---- hashing (inline for conn_key_hash_prefetch()) ---- */
+
+/* 64x64->128 multiply folded to 64 bits (wyhash's mum). */
+static inline uint64_t
+conn_mum(uint64_t a, uint64_t b)
+{
+	__uint128_t p = (__uint128_t)a * b;
+
+	return (uint64_t)p ^ (uint64_t)(p >> 64);
+}
+
+/*
+ * A keyed 64-bit hash of the 13 bytes that matter: the address pair and
+ * the ports at the start of tuple (a struct conn_tuple4, or a key,
+ * which starts with one), and proto.  The table's random seed keeps a
+ * sender from aiming tuples at one bucket run; 64 bits give the bucket
+ * (high half) and a signature independent of it (low bits), which a
+ * 32-bit CRC could not for large tables.
+ */
+static inline uint64_t
+conn_tuple_hash(const struct conn_table *t, const void *tuple, uint8_t proto)
+{
+	uint64_t w0;
+	uint32_t ports;
+
+	memcpy(&w0, tuple, 8);
+	memcpy(&ports, (const char *)tuple + 8, 4);
+	return conn_mum(w0 ^ t->seed[0],
+			((uint64_t)proto << 32 | ports) ^ t->seed[1]);
+}
+
+static inline uint64_t
+conn_key_hash(const struct conn_table *t, const struct conn_key4 *k)
+{
+	return conn_tuple_hash(t, k, k->proto);
+}
+
+/* The home bucket of hash h: Lemire's range reduction (any bucket
+ * count, no modulo). */
+static inline uint32_t
+conn_hash_bucket(const struct conn_table *t, uint64_t h)
+{
+	return (uint32_t)(((h >> 32) * t->n_buckets) >> 32);
+}
+
+/**
+ * The hash of k for conn_lookup4_bulk_hashed(), its home bucket
+ * prefetched: called as each key of a burst is made, the bucket's
+ * cache miss overlaps the work on the packets after it instead of
+ * waiting at the lookup.
+ */
+static inline uint64_t
+conn_key_hash_prefetch(const struct conn_table *t, const struct conn_key4 *k)
+{
+	uint64_t h = conn_key_hash(t, k);
+
+	/* a bucket is one cache line (conn.c) */
+	rte_prefetch0((const char *)t->buckets +
+		      (size_t)conn_hash_bucket(t, h) * RTE_CACHE_LINE_SIZE);
+	return h;
+}
+
 /**
  * conn_lookup4() on n keys at once, with the hash buckets and entries
  * prefetched a stage ahead.  conns[i] is the connection of keys[i] or
@@ -216,6 +280,64 @@ struct conn *conn_lookup4(struct conn_table *t, const struct conn_key4 *k,
 unsigned int conn_lookup4_bulk(struct conn_table *t,
 			       const struct conn_key4 *keys, unsigned int n,
 			       struct conn **conns, bool *is_reply);
+
+/*
+ * A bulk lookup in two steps, for a caller with work of its own between
+ * them (the burst path): conn_lookup4_candidates() matches the keys'
+ * signatures in their buckets (which conn_key_hash_prefetch() sent for)
+ * and prefetches each one's first candidate entry; later, each key's
+ * conn_lookup4_finish() compares it, its entry's miss overlapped by
+ * the work done since.  A candidate is an entry reference (index << 1 |
+ * side), 0 for a sure miss, or CONN_CAND_PROBE when only the full
+ * probe can tell (no match in a bucket that overflowed).  The table may
+ * change in between only as conn_answer_stale() allows for.
+ */
+#define CONN_CAND_PROBE UINT32_MAX
+
+/** Step one for n keys of hashes[] (conn_key_hash_prefetch()): cands[]. */
+void conn_lookup4_candidates(struct conn_table *t, const uint64_t *hashes,
+			     unsigned int n, uint32_t *cands);
+
+/** conn_lookup4() of k, whose hash is h, by the full probe. */
+struct conn *conn_lookup4_probe(struct conn_table *t,
+				const struct conn_key4 *k, uint64_t h,
+				bool *is_reply);
+
+/* Whether side `side` of c has key k. */
+static inline bool
+conn_entry_has_key(const struct conn *c, unsigned int side,
+		   const struct conn_key4 *k)
+{
+	const struct conn_tuple4 *tp = &c->tuple[side];
+	uint64_t a, b;
+	uint32_t pa, pb;
+
+	memcpy(&a, tp, 8);
+	memcpy(&b, k, 8);
+	memcpy(&pa, &tp->src_port, 4);
+	memcpy(&pb, &k->src_port, 4);
+	return ((a ^ b) | (pa ^ pb) | (uint8_t)(c->proto ^ k->proto)) == 0;
+}
+
+/** Step two: the connection of k (hash h, candidate cand) or NULL, as
+ * conn_lookup4(); is_reply must not be NULL. */
+static inline struct conn *
+conn_lookup4_finish(struct conn_table *t, const struct conn_key4 *k,
+		    uint64_t h, uint32_t cand, bool *is_reply)
+{
+	*is_reply = false;
+	if (cand == 0)
+		return NULL;
+	if (likely(cand != CONN_CAND_PROBE)) {
+		struct conn *c = &t->entries[cand >> 1];
+
+		if (likely(conn_entry_has_key(c, cand & 1, k))) {
+			*is_reply = cand & 1;
+			return c;
+		}
+	}
+	return conn_lookup4_probe(t, k, h, is_reply);
+}
 
 /**
  * A number that changes whenever a connection is added or removed (not

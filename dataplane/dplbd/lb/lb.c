@@ -823,6 +823,7 @@ owned:
 	}
 	b->kind[i] = BURST_HELD;
 	b->arg[i] = (uint8_t)j;
+	b->hashes[j] = conn_key_hash_prefetch(w->conns, key);
 	b->n_held++;
 }
 
@@ -843,7 +844,7 @@ lb_burst_lookup(struct dp_ctx *dp, struct dp_worker *w, struct lb_burst *b)
 	for (i = 0; i < b->n; i++)
 		burst_hold(dp, w, snap, &memo, b, i);
 	if (b->n_held != 0)
-		conn_lookup4_bulk(t, b->keys, b->n_held, b->conns, b->reply);
+		conn_lookup4_candidates(t, b->hashes, b->n_held, b->cands);
 	/* An earlier packet of the burst may add or remove a connection:
 	 * then the answers it may change are looked up again. */
 	conn_watch(t);
@@ -856,18 +857,21 @@ burst_release(struct dp_ctx *dp, struct dp_worker *w, struct lb_burst *b,
 {
 	unsigned int j = b->arg[i];
 	struct lb_held *h = &b->held[j];
+	const struct conn_key4 *key = &b->keys[j];
+	bool reply;
+	struct conn *c = conn_lookup4_finish(w->conns, key, b->hashes[j],
+					     b->cands[j], &reply);
 
-	if (unlikely(conn_answer_stale(w->conns, &b->keys[j], b->conns[j])))
-		b->conns[j] = conn_lookup4(w->conns, &b->keys[j],
-					   &b->reply[j]);
+	if (unlikely(conn_answer_stale(w->conns, key, c)))
+		c = conn_lookup4(w->conns, key, &reply);
 	if (unlikely(h->snat != NULL))
 		return lb_snat_out(dp, w, b->pkts[i], h->ip, &h->v, h->snat,
-				   &b->keys[j], b->conns[j], b->reply[j]);
+				   key, c, reply);
 	if (h->transit)
-		return lb_transit_act(dp, w, b->pkts[i], h->ip, &h->v,
-				      b->conns[j], b->reply[j]);
-	return lb_local_act(dp, w, b->pkts[i], h->ip, &h->v, h->svc,
-			    &b->keys[j], b->conns[j], b->reply[j]);
+		return lb_transit_act(dp, w, b->pkts[i], h->ip, &h->v, c,
+				      reply);
+	return lb_local_act(dp, w, b->pkts[i], h->ip, &h->v, h->svc, key, c,
+			    reply);
 }
 
 enum lb_verdict
