@@ -537,7 +537,7 @@ test_answer_stale(void **state)
 	struct conn_key4 keys[K];
 	struct conn *got[K];
 	bool reply[K];
-	uint64_t hashes[K];
+	struct conn_loc locs[K];
 	uint32_t cands[K];
 	uint32_t i, round, kept_misses = 0, kept_hits = 0, kept_late = 0;
 
@@ -553,8 +553,8 @@ test_answer_stale(void **state)
 		}
 		conn_lookup4_bulk(t, keys, K, got, reply);
 		for (i = 0; i < K; i++)
-			hashes[i] = conn_key_hash_prefetch(t, &keys[i]);
-		conn_lookup4_candidates(t, hashes, K, cands);
+			locs[i] = conn_key_locate(t, &keys[i]);
+		conn_lookup4_candidates(t, locs, K, cands);
 		conn_watch(t);
 		for (i = 0; i < 4; i++) {
 			struct conn_key4 in, out;
@@ -577,7 +577,7 @@ test_answer_stale(void **state)
 			bool r = false, late_r;
 			struct conn *now = conn_lookup4(t, &keys[i], &r);
 			struct conn *late = conn_lookup4_finish(
-				t, &keys[i], hashes[i], cands[i], &late_r);
+				t, &keys[i], locs[i], cands[i], &late_r);
 
 			if (!conn_answer_stale(t, &keys[i], late)) {
 				assert_ptr_equal(late, now);

@@ -74,14 +74,6 @@ slot_of(uint32_t ms)
 
 /* ---- hashing ---- */
 
-static inline uint16_t
-hash_sig(uint64_t h)
-{
-	uint16_t s = (uint16_t)h;
-
-	return s != 0 ? s : 1;
-}
-
 static inline uint32_t
 bucket_next(const struct conn_table *t, uint32_t b)
 {
@@ -203,12 +195,12 @@ static __rte_always_inline struct conn *
 probe_place(struct conn_table *t, const struct conn_key4 *k,
 	    struct index_probe *p)
 {
-	uint64_t h = conn_key_hash(t, k);
-	uint32_t b = conn_hash_bucket(t, h), n;
+	struct conn_loc loc = conn_hash_loc(t, conn_key_hash(t, k));
+	uint32_t b = loc.bucket, n;
 	struct conn *c;
 
 	p->home = b;
-	p->sig = hash_sig(h);
+	p->sig = loc.sig;
 	p->free_b = UINT32_MAX;
 	for (n = 0; n < t->n_buckets; n++) {
 		const struct conn_bucket *bk = &t->buckets[b];
@@ -251,8 +243,9 @@ index_place(struct conn_table *t, const struct index_probe *p, uint32_t ref)
 static __rte_always_inline void
 index_remove(struct conn_table *t, uint64_t h, uint32_t ref)
 {
-	uint32_t home = conn_hash_bucket(t, h), b = home;
-	uint16_t sig = hash_sig(h);
+	struct conn_loc loc = conn_hash_loc(t, h);
+	uint32_t home = loc.bucket, b = home;
+	uint16_t sig = loc.sig;
 	struct conn_bucket *bk;
 	unsigned int m, i;
 	uint32_t n;
@@ -556,11 +549,11 @@ conn_new_timed(struct conn_table *t, const struct conn_key4 *in,
 struct conn *
 conn_lookup4(struct conn_table *t, const struct conn_key4 *k, bool *is_reply)
 {
-	uint64_t h = conn_key_hash(t, k);
+	struct conn_loc loc = conn_hash_loc(t, conn_key_hash(t, k));
 
 	if (is_reply != NULL)
 		*is_reply = false;
-	return probe_find(t, conn_hash_bucket(t, h), hash_sig(h), k, is_reply);
+	return probe_find(t, loc.bucket, loc.sig, k, is_reply);
 }
 
 /*
@@ -569,15 +562,14 @@ conn_lookup4(struct conn_table *t, const struct conn_key4 *k, bool *is_reply)
  * candidates and overflowed buckets finish with the ordinary probe.
  */
 void
-conn_lookup4_candidates(struct conn_table *t, const uint64_t *hashes,
+conn_lookup4_candidates(struct conn_table *t, const struct conn_loc *locs,
 			unsigned int n, uint32_t *cands)
 {
 	unsigned int i;
 
 	for (i = 0; i < n; i++) {
-		const struct conn_bucket *bk =
-			&t->buckets[conn_hash_bucket(t, hashes[i])];
-		unsigned int m = sig_match(bk, hash_sig(hashes[i]));
+		const struct conn_bucket *bk = &t->buckets[locs[i].bucket];
+		unsigned int m = sig_match(bk, locs[i].sig);
 
 		if (likely(m != 0)) {
 			cands[i] = bk->ref[__builtin_ctz(m)];
@@ -594,9 +586,9 @@ conn_lookup4_candidates(struct conn_table *t, const uint64_t *hashes,
 
 struct conn *
 conn_lookup4_probe(struct conn_table *t, const struct conn_key4 *k,
-		   uint64_t h, bool *is_reply)
+		   struct conn_loc loc, bool *is_reply)
 {
-	return probe_find(t, conn_hash_bucket(t, h), hash_sig(h), k, is_reply);
+	return probe_find(t, loc.bucket, loc.sig, k, is_reply);
 }
 
 /* Both steps over chunks of keys, hashed as they come. */
@@ -604,19 +596,19 @@ unsigned int
 conn_lookup4_bulk(struct conn_table *t, const struct conn_key4 *keys,
 		  unsigned int n, struct conn **conns, bool *is_reply)
 {
-	uint64_t hashes[BULK_CHUNK];
+	struct conn_loc locs[BULK_CHUNK];
 	uint32_t cands[BULK_CHUNK];
 	unsigned int base, i, cnt, hits = 0;
 
 	for (base = 0; base < n; base += cnt) {
 		cnt = RTE_MIN(n - base, (unsigned int)BULK_CHUNK);
 		for (i = 0; i < cnt; i++)
-			hashes[i] = conn_key_hash_prefetch(t, &keys[base + i]);
-		conn_lookup4_candidates(t, hashes, cnt, cands);
+			locs[i] = conn_key_locate(t, &keys[base + i]);
+		conn_lookup4_candidates(t, locs, cnt, cands);
 		for (i = 0; i < cnt; i++) {
 			bool reply;
 			struct conn *c = conn_lookup4_finish(t, &keys[base + i],
-							     hashes[i],
+							     locs[i],
 							     cands[i], &reply);
 
 			conns[base + i] = c;

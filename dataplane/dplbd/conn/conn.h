@@ -254,21 +254,36 @@ conn_hash_bucket(const struct conn_table *t, uint64_t h)
 	return (uint32_t)(((h >> 32) * t->n_buckets) >> 32);
 }
 
-/**
- * The hash of k for conn_lookup4_bulk_hashed(), its home bucket
- * prefetched: called as each key of a burst is made, the bucket's
- * cache miss overlaps the work on the packets after it instead of
- * waiting at the lookup.
- */
-static inline uint64_t
-conn_key_hash_prefetch(const struct conn_table *t, const struct conn_key4 *k)
+/* Where a key's probe starts: its home bucket and its signature in
+ * the bucket's slots (never 0, which marks a free slot). */
+struct conn_loc {
+	uint32_t bucket;
+	uint16_t sig;
+};
+
+static inline struct conn_loc
+conn_hash_loc(const struct conn_table *t, uint64_t h)
 {
-	uint64_t h = conn_key_hash(t, k);
+	uint16_t sig = (uint16_t)h;
+
+	return (struct conn_loc){ conn_hash_bucket(t, h), sig != 0 ? sig : 1 };
+}
+
+/**
+ * Where k's probe starts, for the two-step lookup below, with its home
+ * bucket prefetched: called as each key of a burst is made, the
+ * bucket's cache miss overlaps the work on the packets after it
+ * instead of waiting at the lookup.
+ */
+static inline struct conn_loc
+conn_key_locate(const struct conn_table *t, const struct conn_key4 *k)
+{
+	struct conn_loc loc = conn_hash_loc(t, conn_key_hash(t, k));
 
 	/* a bucket is one cache line (conn.c) */
 	rte_prefetch0((const char *)t->buckets +
-		      (size_t)conn_hash_bucket(t, h) * RTE_CACHE_LINE_SIZE);
-	return h;
+		      (size_t)loc.bucket * RTE_CACHE_LINE_SIZE);
+	return loc;
 }
 
 /**
@@ -284,7 +299,7 @@ unsigned int conn_lookup4_bulk(struct conn_table *t,
 /*
  * A bulk lookup in two steps, for a caller with work of its own between
  * them (the burst path): conn_lookup4_candidates() matches the keys'
- * signatures in their buckets (which conn_key_hash_prefetch() sent for)
+ * signatures in their buckets (which conn_key_locate() sent for)
  * and prefetches each one's first candidate entry; later, each key's
  * conn_lookup4_finish() compares it, its entry's miss overlapped by
  * the work done since.  A candidate is an entry reference (index << 1 |
@@ -294,13 +309,14 @@ unsigned int conn_lookup4_bulk(struct conn_table *t,
  */
 #define CONN_CAND_PROBE UINT32_MAX
 
-/** Step one for n keys of hashes[] (conn_key_hash_prefetch()): cands[]. */
-void conn_lookup4_candidates(struct conn_table *t, const uint64_t *hashes,
-			     unsigned int n, uint32_t *cands);
+/** Step one for n keys at locs[] (conn_key_locate()): cands[]. */
+void conn_lookup4_candidates(struct conn_table *t,
+			     const struct conn_loc *locs, unsigned int n,
+			     uint32_t *cands);
 
-/** conn_lookup4() of k, whose hash is h, by the full probe. */
+/** conn_lookup4() of k, at loc, by the full probe. */
 struct conn *conn_lookup4_probe(struct conn_table *t,
-				const struct conn_key4 *k, uint64_t h,
+				const struct conn_key4 *k, struct conn_loc loc,
 				bool *is_reply);
 
 /* Whether side `side` of c has key k. */
@@ -319,11 +335,11 @@ conn_entry_has_key(const struct conn *c, unsigned int side,
 	return ((a ^ b) | (pa ^ pb) | (uint8_t)(c->proto ^ k->proto)) == 0;
 }
 
-/** Step two: the connection of k (hash h, candidate cand) or NULL, as
+/** Step two: the connection of k (at loc, candidate cand) or NULL, as
  * conn_lookup4(); is_reply must not be NULL. */
 static inline struct conn *
 conn_lookup4_finish(struct conn_table *t, const struct conn_key4 *k,
-		    uint64_t h, uint32_t cand, bool *is_reply)
+		    struct conn_loc loc, uint32_t cand, bool *is_reply)
 {
 	*is_reply = false;
 	if (cand == 0)
@@ -336,7 +352,7 @@ conn_lookup4_finish(struct conn_table *t, const struct conn_key4 *k,
 			return c;
 		}
 	}
-	return conn_lookup4_probe(t, k, h, is_reply);
+	return conn_lookup4_probe(t, k, loc, is_reply);
 }
 
 /**

@@ -823,7 +823,7 @@ owned:
 	}
 	b->kind[i] = BURST_HELD;
 	b->arg[i] = (uint8_t)j;
-	b->hashes[j] = conn_key_hash_prefetch(w->conns, key);
+	b->locs[j] = conn_key_locate(w->conns, key);
 	b->n_held++;
 }
 
@@ -844,7 +844,7 @@ lb_burst_lookup(struct dp_ctx *dp, struct dp_worker *w, struct lb_burst *b)
 	for (i = 0; i < b->n; i++)
 		burst_hold(dp, w, snap, &memo, b, i);
 	if (b->n_held != 0)
-		conn_lookup4_candidates(t, b->hashes, b->n_held, b->cands);
+		conn_lookup4_candidates(t, b->locs, b->n_held, b->cands);
 	/* An earlier packet of the burst may add or remove a connection:
 	 * then the answers it may change are looked up again. */
 	conn_watch(t);
@@ -859,7 +859,7 @@ burst_release(struct dp_ctx *dp, struct dp_worker *w, struct lb_burst *b,
 	struct lb_held *h = &b->held[j];
 	const struct conn_key4 *key = &b->keys[j];
 	bool reply;
-	struct conn *c = conn_lookup4_finish(w->conns, key, b->hashes[j],
+	struct conn *c = conn_lookup4_finish(w->conns, key, b->locs[j],
 					     b->cands[j], &reply);
 
 	if (unlikely(conn_answer_stale(w->conns, key, c)))

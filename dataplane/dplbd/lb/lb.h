@@ -130,7 +130,7 @@ struct lb_burst {
 					 * steered: the owner */
 	struct lb_held held[LB_BURST_MAX];
 	struct conn_key4 keys[LB_BURST_MAX];
-	uint64_t hashes[LB_BURST_MAX];	/* of keys, buckets prefetched */
+	struct conn_loc locs[LB_BURST_MAX];	/* of keys, buckets prefetched */
 	uint32_t cands[LB_BURST_MAX];	/* conn_lookup4_candidates() */
 };
 
