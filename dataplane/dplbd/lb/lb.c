@@ -762,11 +762,14 @@ lb_input_transit(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
 
 /* ---- the burst path (lb.h) ---- */
 
-/* What a packet of the burst does once its connection is known. */
+/* What a packet of the burst does once its connection is known: one
+ * dispatch a packet in lb_burst_next(). */
 enum burst_kind {
 	BURST_FULL,	/* LB_PASS_INPUT: the full path */
-	BURST_HELD,	/* burst_release() with its lookup */
 	BURST_STEER,	/* to its owner's ring */
+	BURST_LOCAL,	/* held: lb_local_act() */
+	BURST_TRANSIT,	/* held: lb_transit_act() */
+	BURST_SNAT,	/* held: lb_snat_out() */
 };
 
 /*
@@ -782,27 +785,27 @@ burst_hold(struct dp_ctx *dp, struct dp_worker *w, const struct lb_snap *snap,
 {
 	unsigned int j = b->n_held, owner;
 	struct rte_ipv4_hdr *ip = b->ip[i];
+	const struct route_slot *r = b->r[i];
 	struct lb_held *h = &b->held[j];
 	struct conn_key4 *key = &b->keys[j];
+	enum burst_kind held = BURST_LOCAL;
 	enum drop_reason why;
 
 	b->kind[i] = BURST_FULL;
-	if (b->r[i] == NULL ||
+	if (r == NULL ||
 	    (ip->next_proto_id != IPPROTO_TCP &&
 	     ip->next_proto_id != IPPROTO_UDP) ||
 	    !l4_parse(ip, sizeof(*ip), &h->v, &why))
 		return;
 	key_from_packet(ip, &h->v, key);
 	h->ip = ip;
-	h->r = b->r[i];
-	h->transit = h->r->type != ROUTE_LOCAL;
-	h->snat = NULL;
-	if (h->transit) {
-		h->svc = NULL;
+	if (r->type != ROUTE_LOCAL) {
+		held = BURST_TRANSIT;
 		if (unlikely(b->snat != NULL) &&
 		    (h->snat = lb_snat_match(b->snat, key->proto, key->src_addr,
 					     key->dst_addr, b->port,
-					     h->r->port)) != NULL) {
+					     r->port)) != NULL) {
+			held = BURST_SNAT;
 			owner = steer_by_client(key->src_addr, key->src_port,
 						dp->n_workers);
 			goto owned;
@@ -821,7 +824,7 @@ owned:
 		b->arg[i] = (uint8_t)owner;
 		return;
 	}
-	b->kind[i] = BURST_HELD;
+	b->kind[i] = held;
 	b->arg[i] = (uint8_t)j;
 	b->locs[j] = conn_key_locate(w->conns, key);
 	b->n_held++;
@@ -850,10 +853,11 @@ lb_burst_lookup(struct dp_ctx *dp, struct dp_worker *w, struct lb_burst *b)
 	conn_watch(t);
 }
 
-/* The rest of a held packet's path with what its key looks up to. */
+/* The rest of a held packet's path (kind: which) with what its key
+ * looks up to. */
 static __rte_always_inline enum lb_verdict
 burst_release(struct dp_ctx *dp, struct dp_worker *w, struct lb_burst *b,
-	      unsigned int i)
+	      unsigned int i, enum burst_kind kind)
 {
 	unsigned int j = b->arg[i];
 	struct lb_held *h = &b->held[j];
@@ -864,14 +868,14 @@ burst_release(struct dp_ctx *dp, struct dp_worker *w, struct lb_burst *b,
 
 	if (unlikely(conn_answer_stale(w->conns, key, c)))
 		c = conn_lookup4(w->conns, key, &reply);
-	if (unlikely(h->snat != NULL))
-		return lb_snat_out(dp, w, b->pkts[i], h->ip, &h->v, h->snat,
-				   key, c, reply);
-	if (h->transit)
+	if (kind == BURST_LOCAL)
+		return lb_local_act(dp, w, b->pkts[i], h->ip, &h->v, h->svc,
+				    key, c, reply);
+	if (kind == BURST_TRANSIT)
 		return lb_transit_act(dp, w, b->pkts[i], h->ip, &h->v, c,
 				      reply);
-	return lb_local_act(dp, w, b->pkts[i], h->ip, &h->v, h->svc, key, c,
-			    reply);
+	return lb_snat_out(dp, w, b->pkts[i], h->ip, &h->v, h->snat, key, c,
+			   reply);
 }
 
 enum lb_verdict
@@ -881,19 +885,20 @@ lb_burst_next(struct dp_ctx *dp, struct dp_worker *w, struct lb_burst *b,
 	unsigned int i;
 
 	for (i = *idx; i < b->n; i++) {
-		switch (b->kind[i]) {
-		case BURST_HELD:
-			if (burst_release(dp, w, b, i) == LB_CONSUMED)
-				break;
+		enum burst_kind kind = b->kind[i];
+
+		if (kind >= BURST_LOCAL) {
+			if (burst_release(dp, w, b, i, kind) == LB_CONSUMED)
+				continue;
 			*idx = i;
 			return LB_PASS;
-		case BURST_STEER:
-			dp_steer(dp, w, b->arg[i], b->port, b->pkts[i]);
-			break;
-		default:
-			*idx = i;
-			return LB_PASS_INPUT;
 		}
+		if (kind == BURST_STEER) {
+			dp_steer(dp, w, b->arg[i], b->port, b->pkts[i]);
+			continue;
+		}
+		*idx = i;
+		return LB_PASS_INPUT;
 	}
 	*idx = i;
 	return LB_END;

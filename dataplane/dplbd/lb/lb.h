@@ -97,15 +97,13 @@ struct lb_snat_snap;
 
 #define LB_BURST_MAX 32
 
-/* One held packet of a burst: its parse and where it goes. */
+/* One held packet of a burst: its parse and where it goes (which of
+ * svc and snat is set follows the packet's kind, lb.c). */
 struct lb_held {
 	struct rte_ipv4_hdr *ip;
 	const struct lb_svc_snap *svc;	/* local: the service, or NULL */
-	const struct route_slot *r;
 	struct l4_view v;
-	bool transit;			/* not to a local address */
-	const struct lb_snat_rule_snap *snat;	/* transit: the SNAT rule
-						 * taking it, or NULL */
+	const struct lb_snat_rule_snap *snat;	/* SNAT: the rule taking it */
 };
 
 /**
