@@ -51,7 +51,6 @@ static_assert(CONN_MAX_CAPACITY < (1u << 31), "references keep a side bit");
 
 #define WHEEL_WIDTH (1u << CONN_WHEEL_SHIFT)
 #define WHEEL_HEAD 0x80000000u	/* wheel_prev: a list head, slot below */
-#define BULK_CHUNK 32
 
 /* Wrap-safe time order. */
 static inline bool
@@ -105,6 +104,22 @@ slot_conn(struct conn_table *t, uint32_t ref)
 	return &t->entries[ref >> 1];
 }
 
+/* k is side `side` of c. */
+static inline bool
+entry_has_key(const struct conn *c, unsigned int side,
+	      const struct conn_key4 *k)
+{
+	const struct conn_tuple4 *tp = &c->tuple[side];
+	uint64_t a, b;
+	uint32_t pa, pb;
+
+	memcpy(&a, tp, 8);
+	memcpy(&b, k, 8);
+	memcpy(&pa, &tp->src_port, 4);
+	memcpy(&pb, &k->src_port, 4);
+	return ((a ^ b) | (pa ^ pb) | (uint8_t)(c->proto ^ k->proto)) == 0;
+}
+
 /* Look k up in bucket bk only: the entry, or NULL. */
 static inline struct conn *
 bucket_find(struct conn_table *t, const struct conn_bucket *bk, uint16_t sig,
@@ -116,7 +131,7 @@ bucket_find(struct conn_table *t, const struct conn_bucket *bk, uint16_t sig,
 		uint32_t ref = bk->ref[__builtin_ctz(m)];
 		struct conn *c = slot_conn(t, ref);
 
-		if (conn_entry_has_key(c, ref & 1, k)) {
+		if (entry_has_key(c, ref & 1, k)) {
 			if (is_reply != NULL)
 				*is_reply = ref & 1;
 			return c;
@@ -557,13 +572,21 @@ conn_lookup4(struct conn_table *t, const struct conn_key4 *k, bool *is_reply)
 }
 
 /*
- * The usual hit (one candidate, the right one) reads its bucket once
- * here and costs one compare in conn_lookup4_finish(); other
- * candidates and overflowed buckets finish with the ordinary probe.
+ * A located bulk lookup in two passes, so that the misses of each pass
+ * overlap: match signatures in the buckets (on their way since
+ * conn_key_locate()), keep each first candidate's reference and
+ * prefetch its entry; then compare each key with its candidate.  The
+ * compares stay together here rather than each with its packet later:
+ * at 1M and 10M connections the entries' misses then overlap one
+ * another (docs/conn-table.md).  A candidate is an entry reference
+ * (index << 1 | side), 0 for a sure miss (no match, and the bucket
+ * never overflowed), or CAND_PROBE when only the full probe can tell.
  */
-void
-conn_lookup4_candidates(struct conn_table *t, const struct conn_loc *locs,
-			unsigned int n, uint32_t *cands)
+#define CAND_PROBE UINT32_MAX
+
+static __rte_always_inline void
+bulk_candidates(struct conn_table *t, const struct conn_loc *locs,
+		unsigned int n, uint32_t *cands)
 {
 	unsigned int i;
 
@@ -575,47 +598,71 @@ conn_lookup4_candidates(struct conn_table *t, const struct conn_loc *locs,
 			cands[i] = bk->ref[__builtin_ctz(m)];
 			rte_prefetch0(slot_conn(t, cands[i]));
 		} else if (bk->ovf == 0) {
-			cands[i] = 0;	/* nothing probed past: a miss */
+			cands[i] = 0;
 		} else {
-			cands[i] = CONN_CAND_PROBE;
+			cands[i] = CAND_PROBE;
 			rte_prefetch0(&t->buckets[bucket_next(t,
 				(uint32_t)(bk - t->buckets))]);
 		}
 	}
 }
 
-struct conn *
-conn_lookup4_probe(struct conn_table *t, const struct conn_key4 *k,
-		   struct conn_loc loc, bool *is_reply)
+/* The usual hit (one candidate, the right one) costs one compare. */
+static __rte_always_inline struct conn *
+bulk_finish(struct conn_table *t, const struct conn_key4 *k,
+	    struct conn_loc loc, uint32_t cand, bool *is_reply)
 {
+	*is_reply = false;
+	if (cand == 0)
+		return NULL;
+	if (likely(cand != CAND_PROBE)) {
+		struct conn *c = slot_conn(t, cand);
+
+		if (likely(entry_has_key(c, cand & 1, k))) {
+			*is_reply = cand & 1;
+			return c;
+		}
+	}
 	return probe_find(t, loc.bucket, loc.sig, k, is_reply);
 }
 
-/* Both steps over chunks of keys, hashed as they come. */
+unsigned int
+conn_lookup4_bulk_located(struct conn_table *t, const struct conn_key4 *keys,
+			  const struct conn_loc *locs, unsigned int n,
+			  struct conn **conns, bool *is_reply)
+{
+	uint32_t cands[CONN_BULK_MAX];
+	unsigned int i, hits = 0;
+
+	RTE_ASSERT(n <= CONN_BULK_MAX);
+	bulk_candidates(t, locs, n, cands);
+	for (i = 0; i < n; i++) {
+		bool reply;
+
+		conns[i] = bulk_finish(t, &keys[i], locs[i], cands[i], &reply);
+		if (is_reply != NULL)
+			is_reply[i] = reply;
+		hits += conns[i] != NULL;
+	}
+	return hits;
+}
+
+/* In chunks of CONN_BULK_MAX keys, located as they come. */
 unsigned int
 conn_lookup4_bulk(struct conn_table *t, const struct conn_key4 *keys,
 		  unsigned int n, struct conn **conns, bool *is_reply)
 {
-	struct conn_loc locs[BULK_CHUNK];
-	uint32_t cands[BULK_CHUNK];
+	struct conn_loc locs[CONN_BULK_MAX];
 	unsigned int base, i, cnt, hits = 0;
 
 	for (base = 0; base < n; base += cnt) {
-		cnt = RTE_MIN(n - base, (unsigned int)BULK_CHUNK);
+		cnt = RTE_MIN(n - base, (unsigned int)CONN_BULK_MAX);
 		for (i = 0; i < cnt; i++)
 			locs[i] = conn_key_locate(t, &keys[base + i]);
-		conn_lookup4_candidates(t, locs, cnt, cands);
-		for (i = 0; i < cnt; i++) {
-			bool reply;
-			struct conn *c = conn_lookup4_finish(t, &keys[base + i],
-							     locs[i],
-							     cands[i], &reply);
-
-			conns[base + i] = c;
-			if (is_reply != NULL)
-				is_reply[base + i] = reply;
-			hits += c != NULL;
-		}
+		hits += conn_lookup4_bulk_located(t, &keys[base], locs, cnt,
+						  &conns[base],
+						  is_reply == NULL ? NULL :
+						  &is_reply[base]);
 	}
 	return hits;
 }

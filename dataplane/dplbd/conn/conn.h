@@ -270,8 +270,8 @@ conn_hash_loc(const struct conn_table *t, uint64_t h)
 }
 
 /**
- * Where k's probe starts, for the two-step lookup below, with its home
- * bucket prefetched: called as each key of a burst is made, the
+ * Where k's probe starts, for conn_lookup4_bulk_located(), with its
+ * home bucket prefetched: called as each key of a burst is made, the
  * bucket's cache miss overlaps the work on the packets after it
  * instead of waiting at the lookup.
  */
@@ -296,64 +296,17 @@ unsigned int conn_lookup4_bulk(struct conn_table *t,
 			       const struct conn_key4 *keys, unsigned int n,
 			       struct conn **conns, bool *is_reply);
 
-/*
- * A bulk lookup in two steps, for a caller with work of its own between
- * them (the burst path): conn_lookup4_candidates() matches the keys'
- * signatures in their buckets (which conn_key_locate() sent for)
- * and prefetches each one's first candidate entry; later, each key's
- * conn_lookup4_finish() compares it, its entry's miss overlapped by
- * the work done since.  A candidate is an entry reference (index << 1 |
- * side), 0 for a sure miss, or CONN_CAND_PROBE when only the full
- * probe can tell (no match in a bucket that overflowed).  The table may
- * change in between only as conn_answer_stale() allows for.
+#define CONN_BULK_MAX 32	/* keys of one conn_lookup4_bulk_located() */
+
+/**
+ * conn_lookup4_bulk() of keys whose places locs[i] conn_key_locate()
+ * gave (their buckets on the way), n at most CONN_BULK_MAX.
  */
-#define CONN_CAND_PROBE UINT32_MAX
-
-/** Step one for n keys at locs[] (conn_key_locate()): cands[]. */
-void conn_lookup4_candidates(struct conn_table *t,
-			     const struct conn_loc *locs, unsigned int n,
-			     uint32_t *cands);
-
-/** conn_lookup4() of k, at loc, by the full probe. */
-struct conn *conn_lookup4_probe(struct conn_table *t,
-				const struct conn_key4 *k, struct conn_loc loc,
-				bool *is_reply);
-
-/* Whether side `side` of c has key k. */
-static inline bool
-conn_entry_has_key(const struct conn *c, unsigned int side,
-		   const struct conn_key4 *k)
-{
-	const struct conn_tuple4 *tp = &c->tuple[side];
-	uint64_t a, b;
-	uint32_t pa, pb;
-
-	memcpy(&a, tp, 8);
-	memcpy(&b, k, 8);
-	memcpy(&pa, &tp->src_port, 4);
-	memcpy(&pb, &k->src_port, 4);
-	return ((a ^ b) | (pa ^ pb) | (uint8_t)(c->proto ^ k->proto)) == 0;
-}
-
-/** Step two: the connection of k (at loc, candidate cand) or NULL, as
- * conn_lookup4(); is_reply must not be NULL. */
-static inline struct conn *
-conn_lookup4_finish(struct conn_table *t, const struct conn_key4 *k,
-		    struct conn_loc loc, uint32_t cand, bool *is_reply)
-{
-	*is_reply = false;
-	if (cand == 0)
-		return NULL;
-	if (likely(cand != CONN_CAND_PROBE)) {
-		struct conn *c = &t->entries[cand >> 1];
-
-		if (likely(conn_entry_has_key(c, cand & 1, k))) {
-			*is_reply = cand & 1;
-			return c;
-		}
-	}
-	return conn_lookup4_probe(t, k, loc, is_reply);
-}
+unsigned int conn_lookup4_bulk_located(struct conn_table *t,
+				       const struct conn_key4 *keys,
+				       const struct conn_loc *locs,
+				       unsigned int n, struct conn **conns,
+				       bool *is_reply);
 
 /**
  * A number that changes whenever a connection is added or removed (not

@@ -847,7 +847,9 @@ lb_burst_lookup(struct dp_ctx *dp, struct dp_worker *w, struct lb_burst *b)
 	for (i = 0; i < b->n; i++)
 		burst_hold(dp, w, snap, &memo, b, i);
 	if (b->n_held != 0)
-		conn_lookup4_candidates(t, b->locs, b->n_held, b->cands);
+		conn_lookup4_bulk_located(t, b->keys, b->locs, b->n_held,
+					  b->conns, b->reply);
+	RTE_BUILD_BUG_ON(LB_BURST_MAX > CONN_BULK_MAX);
 	/* An earlier packet of the burst may add or remove a connection:
 	 * then the answers it may change are looked up again. */
 	conn_watch(t);
@@ -862,9 +864,8 @@ burst_release(struct dp_ctx *dp, struct dp_worker *w, struct lb_burst *b,
 	unsigned int j = b->arg[i];
 	struct lb_held *h = &b->held[j];
 	const struct conn_key4 *key = &b->keys[j];
-	bool reply;
-	struct conn *c = conn_lookup4_finish(w->conns, key, b->locs[j],
-					     b->cands[j], &reply);
+	bool reply = b->reply[j];
+	struct conn *c = b->conns[j];
 
 	if (unlikely(conn_answer_stale(w->conns, key, c)))
 		c = conn_lookup4(w->conns, key, &reply);

@@ -129,13 +129,15 @@ struct lb_burst {
 	struct lb_held held[LB_BURST_MAX];
 	struct conn_key4 keys[LB_BURST_MAX];
 	struct conn_loc locs[LB_BURST_MAX];	/* of keys, buckets prefetched */
-	uint32_t cands[LB_BURST_MAX];	/* conn_lookup4_candidates() */
+	struct conn *conns[LB_BURST_MAX];
+	bool reply[LB_BURST_MAX];
 };
 
 /**
  * Classify the burst's TCP and UDP packets that the load balancer takes
- * and look their connections up together (conn_lookup4_bulk()), which
- * prefetches their buckets and entries so that the misses overlap.
+ * and look their connections up together (each key's bucket prefetched
+ * as it is made, conn_key_locate(), then conn_lookup4_bulk_located()),
+ * so that the misses overlap.
  */
 void lb_burst_lookup(struct dp_ctx *dp, struct dp_worker *w,
 		     struct lb_burst *b);
