@@ -210,7 +210,7 @@ static __rte_always_inline struct conn *
 probe_place(struct conn_table *t, const struct conn_key4 *k,
 	    struct index_probe *p)
 {
-	struct conn_loc loc = conn_hash_loc(t, conn_key_hash(t, k));
+	struct conn_loc loc = conn_key_loc(t, k);
 	uint32_t b = loc.bucket, n;
 	struct conn *c;
 
@@ -564,7 +564,7 @@ conn_new_timed(struct conn_table *t, const struct conn_key4 *in,
 struct conn *
 conn_lookup4(struct conn_table *t, const struct conn_key4 *k, bool *is_reply)
 {
-	struct conn_loc loc = conn_hash_loc(t, conn_key_hash(t, k));
+	struct conn_loc loc = conn_key_loc(t, k);
 
 	if (is_reply != NULL)
 		*is_reply = false;
@@ -848,7 +848,7 @@ conn_table_check(struct conn_table *t)
 			if (!(c->flags & CONN_F_LIVE))
 				goto out;
 			conn_key4_get(c, bk->ref[j] & 1, &k);
-			for (b = conn_hash_bucket(t, conn_key_hash(t, &k)); b != i;
+			for (b = conn_key_loc(t, &k).bucket; b != i;
 			     b = bucket_next(t, b))
 				ovf[b]++;
 		}

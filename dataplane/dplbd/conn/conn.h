@@ -209,7 +209,7 @@ uint32_t conn_timeout_of(const struct conn_table *t, const struct conn *c);
 struct conn *conn_lookup4(struct conn_table *t, const struct conn_key4 *k,
 			  bool *is_reply);
 
-/* ---- hashing (inline for conn_key_hash_prefetch()) ---- */
+/* ---- hashing (inline for conn_key_locate()) ---- */
 
 /* 64x64->128 multiply folded to 64 bits (wyhash's mum). */
 static inline uint64_t
@@ -269,6 +269,13 @@ conn_hash_loc(const struct conn_table *t, uint64_t h)
 	return (struct conn_loc){ conn_hash_bucket(t, h), sig != 0 ? sig : 1 };
 }
 
+/* Where k's probe starts. */
+static inline struct conn_loc
+conn_key_loc(const struct conn_table *t, const struct conn_key4 *k)
+{
+	return conn_hash_loc(t, conn_key_hash(t, k));
+}
+
 /**
  * Where k's probe starts, for conn_lookup4_bulk_located(), with its
  * home bucket prefetched: called as each key of a burst is made, the
@@ -278,7 +285,7 @@ conn_hash_loc(const struct conn_table *t, uint64_t h)
 static inline struct conn_loc
 conn_key_locate(const struct conn_table *t, const struct conn_key4 *k)
 {
-	struct conn_loc loc = conn_hash_loc(t, conn_key_hash(t, k));
+	struct conn_loc loc = conn_key_loc(t, k);
 
 	/* a bucket is one cache line (conn.c) */
 	rte_prefetch0((const char *)t->buckets +
