@@ -179,6 +179,38 @@ test_raw_lengths_match_dpdk(void **state)
 	}
 }
 
+/* 64-bit words carry out of every add: all-ones data, then random
+ * headers, against DPDK's 16-bit sum. */
+static void
+test_carries_of_64bit_words(void **state)
+{
+	uint8_t buf[1500];
+	struct rte_ipv4_hdr h;
+	unsigned int i, k;
+	uint32_t x = 12345;
+
+	(void)state;
+	memset(buf, 0xff, sizeof(buf));
+	for (i = 0; i <= 64; i++)
+		assert_int_equal(csum_raw(buf, i), rte_raw_cksum(buf, i));
+	assert_int_equal(csum_raw(buf, sizeof(buf)),
+			 rte_raw_cksum(buf, sizeof(buf)));
+	assert_int_equal(csum_add64(~0ull, 1), 1);
+	assert_int_equal(csum_add64(~0ull, ~0ull), ~0ull);
+	for (k = 0; k < 1000; k++) {
+		for (i = 0; i < sizeof(h); i++) {
+			x = x * 1103515245u + 12345u;
+			((uint8_t *)&h)[i] = (uint8_t)(x >> 16);
+		}
+		h.version_ihl = 0x45;	/* rte_ipv4_cksum() sums ihl words */
+		h.hdr_checksum = 0;
+		h.hdr_checksum = rte_ipv4_cksum(&h);
+		assert_true(csum_verify_ipv4_20(&h));
+		h.time_to_live ^= 0x40;
+		assert_false(csum_verify_ipv4_20(&h));
+	}
+}
+
 static void
 test_fold_carries(void **state)
 {
@@ -198,6 +230,7 @@ main(void)
 		cmocka_unit_test(test_ttl_decrement_incremental),
 		cmocka_unit_test(test_address_rewrite_incremental),
 		cmocka_unit_test(test_raw_odd_length),
+		cmocka_unit_test(test_carries_of_64bit_words),
 		cmocka_unit_test(test_fold_carries),
 		cmocka_unit_test(test_diff_sum_equals_sequential),
 		cmocka_unit_test(test_raw_lengths_match_dpdk),
