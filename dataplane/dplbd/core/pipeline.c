@@ -189,10 +189,11 @@ pipeline_rx_burst(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
 		  struct rte_mbuf **pkts, uint16_t n)
 {
 	struct trace_session *s = trace_armed(w);	/* once a burst */
-	struct net_dst_memo memo = { 0, NULL };
+	struct net_dst_memo memo;
 	struct lb_burst b;
 	unsigned int base, i;
 
+	net_dst_memo_init(&memo);
 	if (unlikely(s != NULL) && rx_burst_traced(dp, w, s, port, pkts, n))
 		return;
 	b.port = port;

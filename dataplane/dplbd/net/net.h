@@ -279,16 +279,27 @@ net_ipv4_cksum_good(const struct rte_mbuf *m, const struct rte_ipv4_hdr *ip)
 }
 
 /**
- * What net_ipv4_usual() found of the last destination of a burst, so
- * that packets in a row to one address (a client burst to a VIP) route
- * once.  Per burst: the route table may change between bursts, never
- * while a worker holds one.  Zeroed before the burst's first packet
- * (0.0.0.0 never passes).
+ * What net_ipv4_usual() found of the last destinations of a burst, so
+ * that packets to one address (a client burst to a VIP, the servers'
+ * replies to a handful of LIPs) route once: a slot per address by its
+ * last bits, direct-mapped.  Per burst: the route table may change
+ * between bursts, never while a worker holds one.
  */
+#define NET_DST_MEMO_SLOTS 8
+
 struct net_dst_memo {
-	rte_be32_t dst;
-	const struct route_slot *r;	/* NULL: not the burst path's */
+	rte_be32_t dst[NET_DST_MEMO_SLOTS];	/* 0: empty (0.0.0.0 never
+						 * passes) */
+	const struct route_slot *r[NET_DST_MEMO_SLOTS];	/* NULL: not the
+							 * burst path's */
 };
+
+/* Empty, before a burst's first packet: the addresses alone. */
+static inline void
+net_dst_memo_init(struct net_dst_memo *memo)
+{
+	memset(memo->dst, 0, sizeof(memo->dst));
+}
 
 /* The destination's part of net_ipv4_usual(): a unicast address whose
  * route is local, or transit but not a subnet broadcast. */
@@ -326,7 +337,7 @@ net_ipv4_usual(const struct dp_ctx *dp, uint16_t port, struct rte_mbuf *m,
 		rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
 	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eth + 1);
 	const struct route_slot *r;
-	uint32_t avail, tot;
+	uint32_t avail, tot, slot;
 
 	*ipp = ip;
 	if (unlikely(rte_pktmbuf_data_len(m) != rte_pktmbuf_pkt_len(m) ||
@@ -343,11 +354,12 @@ net_ipv4_usual(const struct dp_ctx *dp, uint16_t port, struct rte_mbuf *m,
 		     (ip->fragment_offset &
 		      RTE_BE16(RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK))))
 		return NULL;
-	if (ip->dst_addr != memo->dst) {
-		memo->dst = ip->dst_addr;
-		memo->r = net_ipv4_usual_dst(dp, ip->dst_addr);
+	slot = rte_be_to_cpu_32(ip->dst_addr) & (NET_DST_MEMO_SLOTS - 1);
+	if (ip->dst_addr != memo->dst[slot]) {
+		memo->dst[slot] = ip->dst_addr;
+		memo->r[slot] = net_ipv4_usual_dst(dp, ip->dst_addr);
 	}
-	r = memo->r;
+	r = memo->r[slot];
 	if (unlikely(r == NULL))
 		return NULL;
 	if (tot < avail) {
