@@ -1,0 +1,148 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * memlat: what a random cache line costs on this machine, for reading
+ * the connection table's figures at large sizes (docs/performance.md).
+ *
+ * For each buffer size, the lines of the buffer are linked in one
+ * random cycle, and the tool walks it:
+ *   - one chain: each load waits for the one before (the latency of a
+ *     random line, TLB walk included);
+ *   - K chains side by side: K independent walks interleaved, so up to K
+ *     misses are in flight (the cost a line when the core overlaps them
+ *     as well as it can; the lookup of a burst is in between).
+ * Nothing of DPDK: anonymous memory in 2 MB hugepages (as dplbd's
+ * tables) or, with --small-pages, 4 KB pages.
+ *
+ *   build/memlat [--small-pages] [--chains K] [--max-mb N]
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <sys/mman.h>
+
+#define LINE 64
+#define STEPS 4000000UL
+#define MAX_CHAINS 64
+
+static double
+now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* xorshift64*: a fixed sequence, so runs compare. */
+static uint64_t
+rnd(uint64_t *s)
+{
+	*s ^= *s >> 12;
+	*s ^= *s << 25;
+	*s ^= *s >> 27;
+	return *s * 0x2545f4914f6cdd1dULL;
+}
+
+/* Link the n lines of buf in one random cycle: each line's first word
+ * is the offset of the next. */
+static int
+link_cycle(char *buf, size_t n)
+{
+	uint32_t *order = malloc(n * sizeof(*order));
+	uint64_t seed = 88172645463325252ULL;
+	size_t i;
+
+	if (order == NULL)
+		return -ENOMEM;
+	for (i = 0; i < n; i++)
+		order[i] = (uint32_t)i;
+	for (i = n - 1; i > 0; i--) {
+		size_t j = rnd(&seed) % (i + 1);
+		uint32_t t = order[i];
+
+		order[i] = order[j];
+		order[j] = t;
+	}
+	for (i = 0; i < n; i++)
+		*(uint64_t *)(buf + (size_t)order[i] * LINE) =
+			(uint64_t)order[(i + 1) % n] * LINE;
+	free(order);
+	return 0;
+}
+
+/* ns a step of k chains interleaved, each starting a distinct line. */
+static double
+walk(const char *buf, size_t n, unsigned int k)
+{
+	uint64_t at[MAX_CHAINS], sum = 0;
+	unsigned int c;
+	size_t i;
+	double t0;
+
+	for (c = 0; c < k; c++)
+		at[c] = (uint64_t)((c * (n / k + 1)) % n) * LINE;
+	for (i = 0; i < STEPS / k; i++)	/* warm: fill the TLB and caches */
+		for (c = 0; c < k; c++)
+			at[c] = *(const uint64_t *)(buf + at[c]);
+	t0 = now_s();
+	for (i = 0; i < STEPS / k; i++)
+		for (c = 0; c < k; c++)
+			at[c] = *(const uint64_t *)(buf + at[c]);
+	t0 = now_s() - t0;
+	for (c = 0; c < k; c++)
+		sum += at[c];
+	if (sum == 1)	/* keep the loads */
+		putchar(' ');
+	return t0 / (double)(STEPS / k * k) * 1e9;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const size_t mb[] = { 1, 4, 8, 16, 32, 64, 256, 1024 };
+	unsigned int chains = 32, max_mb = 1024, i;
+	int huge = MAP_HUGETLB;
+
+	for (i = 1; i < (unsigned int)argc; i++) {
+		if (strcmp(argv[i], "--small-pages") == 0)
+			huge = 0;
+		else if (strcmp(argv[i], "--chains") == 0 && i + 1 < (unsigned int)argc)
+			chains = (unsigned int)atoi(argv[++i]);
+		else if (strcmp(argv[i], "--max-mb") == 0 && i + 1 < (unsigned int)argc)
+			max_mb = (unsigned int)atoi(argv[++i]);
+		else {
+			fprintf(stderr, "usage: %s [--small-pages] [--chains K] [--max-mb N]\n",
+				argv[0]);
+			return 2;
+		}
+	}
+	if (chains < 1 || chains > MAX_CHAINS) {
+		fprintf(stderr, "memlat: --chains is 1 to %d\n", MAX_CHAINS);
+		return 2;
+	}
+	printf("%8s %12s %18s\n", "MB", "ns one chain",
+	       "ns a line, chains");
+	for (i = 0; i < sizeof(mb) / sizeof(mb[0]) && mb[i] <= max_mb; i++) {
+		size_t len = mb[i] << 20, n = len / LINE;
+		char *buf = mmap(NULL, len, PROT_READ | PROT_WRITE,
+				 MAP_PRIVATE | MAP_ANONYMOUS | huge, -1, 0);
+
+		if (buf == MAP_FAILED) {
+			fprintf(stderr, "memlat: %zu MB: %s%s\n", mb[i],
+				strerror(errno), huge ?
+				" (hugepages: echo N > /proc/sys/vm/nr_hugepages)" : "");
+			return 1;
+		}
+		if (link_cycle(buf, n) != 0) {
+			fprintf(stderr, "memlat: out of memory\n");
+			return 1;
+		}
+		printf("%8zu %12.1f %12.1f (%u)\n", mb[i], walk(buf, n, 1),
+		       walk(buf, n, chains), chains);
+		munmap(buf, len);
+	}
+	return 0;
+}
