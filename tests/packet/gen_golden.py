@@ -330,6 +330,19 @@ services = ( {{ proto = "tcp"; vip = "{vip}"; port = 80; sched = "rr";
                    {"dp0": [icmp_error(lost, 3, 0, DP0_IP)]},
                    {"no_route": 1}))
 
+    # The burst path's destination memo starts empty (address 0): a
+    # packet to 0.0.0.0 must not take the empty slot for a route.
+    zero = build(udp_to("0.0.0.0"))
+    fwd0 = build(udp_to(RS1_IP))
+    cs.append(Case("drop_no_route_zero_dst",
+                   "UDP to 0.0.0.0 between routed UDP in one burst: "
+                   "no_route and net unreachable as any unrouted "
+                   "address; the others forwarded",
+                   {"dp0": [fwd0, zero, fwd0]},
+                   {"dp0": [icmp_error(zero, 3, 0, DP0_IP)],
+                    "dp1": [routed(fwd0, DP1_MAC, RS1_MAC)] * 2},
+                   {"no_route": 1}))
+
     drop("forward_disabled", "routed UDP while ip.forward = false",
          udp_to(RS1_IP), "forward_disabled", forward=False)
 

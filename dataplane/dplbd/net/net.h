@@ -294,11 +294,13 @@ struct net_dst_memo {
 							 * burst path's */
 };
 
-/* Empty, before a burst's first packet: the addresses alone. */
+/* Empty, before a burst's first packet.  The routes too: a packet to
+ * 0.0.0.0 meets an empty slot as a hit, and must read NULL (the full
+ * path) from it. */
 static inline void
 net_dst_memo_init(struct net_dst_memo *memo)
 {
-	memset(memo->dst, 0, sizeof(memo->dst));
+	memset(memo, 0, sizeof(*memo));
 }
 
 /* The destination's part of net_ipv4_usual(): a unicast address whose
