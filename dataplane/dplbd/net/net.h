@@ -288,8 +288,7 @@ net_ipv4_cksum_good(const struct rte_mbuf *m, const struct rte_ipv4_hdr *ip)
 #define NET_DST_MEMO_SLOTS 8
 
 struct net_dst_memo {
-	rte_be32_t dst[NET_DST_MEMO_SLOTS];	/* 0: empty (0.0.0.0 never
-						 * passes) */
+	rte_be32_t dst[NET_DST_MEMO_SLOTS];	/* 0: empty, its r NULL */
 	const struct route_slot *r[NET_DST_MEMO_SLOTS];	/* NULL: not the
 							 * burst path's */
 };
