@@ -17,6 +17,7 @@ import hashlib
 import json
 import os
 import re
+import time
 
 import pytest
 
@@ -53,7 +54,10 @@ def snat_rules(lab):
 
 
 def test_outside_unreachable_without_snat(lab, outside):
-    r = lab.run("rs1", "curl", "-s", "-m", "3", f"http://{OUT_IP}/")
+    # curl gives up after 3 s; the subprocess bound is for a loaded
+    # machine (once, beside two CPU hogs, curl took over 30 s to exit)
+    r = lab.run("rs1", "curl", "-s", "-m", "3", f"http://{OUT_IP}/",
+                timeout=90)
     assert r.returncode != 0, "the outside answered without SNAT"
     assert lab.drops().get("forward_disabled", 0) > 0
 
@@ -169,19 +173,35 @@ def test_udp_integrity(lab, outside):
         assert res == {"good": 30, "peers": [DP0_IP]}, res
 
 
+def icmp_conns_of(lab, hosts, not_before):
+    """Each host's ICMP connections, listed once all hosts have one and
+    not before the monotonic time not_before."""
+    deadline = time.monotonic() + 30
+    while True:
+        time.sleep(max(0.2, not_before - time.monotonic()))
+        icmp = [c for c in lab.conns() if c["proto"] == "icmp"]
+        mine = {h: [c for c in icmp if c["client"].startswith(h + ":")]
+                for h in hosts}
+        if all(mine.values()) or time.monotonic() > deadline:
+            return mine, icmp
+
+
 def test_ping_one_conn_per_echo_id(lab, outside):
+    # 20 echoes, 0.2 s apart: the connections are listed after about
+    # ten, while both pings run (they expire 3 s after the last echo,
+    # which a loaded machine may take to list them once pings are done)
+    start = time.monotonic()
     procs = [lab.spawn(node, "ping", "-n", "-c", "20", "-i", "0.2", "-W", "2",
                        OUT_IP) for node in ("rs1", "rs2")]
+    mine, icmp = icmp_conns_of(lab, (RS1_IP, RS2_IP), start + 2)
     outs = [p.communicate(timeout=60)[0] for p in procs]
     for out in outs:
         assert re.search(r"20 received", out), out
-    icmp = [c for c in lab.conns() if c["proto"] == "icmp"]
     for host in (RS1_IP, RS2_IP):
-        mine = [c for c in icmp if c["client"].startswith(host + ":")]
-        # ping uses one echo id: one connection, whatever the 20 replies
-        assert len(mine) == 1, icmp
-        assert mine[0]["fwd"] == "snat"
-        assert mine[0]["local"].startswith(DP0_IP + ":")
+        # ping uses one echo id: one connection, whatever the replies
+        assert len(mine[host]) == 1, icmp
+        assert mine[host][0]["fwd"] == "snat"
+        assert mine[host][0]["local"].startswith(DP0_IP + ":")
 
 
 @pytest.mark.parametrize("mode", ["-I", "-U"])
