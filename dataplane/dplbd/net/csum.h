@@ -134,18 +134,12 @@ csum_verify(const void *buf, size_t len)
 	return csum_raw(buf, len) == 0xffff;
 }
 
-/** csum_verify() of a 20-byte IPv4 header (no options): three loads
- * and two adds with carry. */
+/** csum_verify() of a 20-byte IPv4 header (no options): csum_raw()
+ * with its length known, so two 8-byte words and a 4-byte one. */
 static inline int
 csum_verify_ipv4_20(const void *hdr)
 {
-	uint64_t w0, w1;
-	uint32_t w2;
-
-	memcpy(&w0, hdr, 8);
-	memcpy(&w1, (const char *)hdr + 8, 8);
-	memcpy(&w2, (const char *)hdr + 16, 4);
-	return csum_fold64(csum_add64(csum_add64(w0, w1), w2)) == 0xffff;
+	return csum_verify(hdr, 20);
 }
 
 /** The checksum to store for buf, with its checksum field zeroed. */
