@@ -8,6 +8,8 @@
 #                 testpmd over the lab's veths (docs/performance.md);
 #                 BENCH_E2E=0 skips the latter
 #   make bench-callgrind  instructions per packet under callgrind
+#   make bench-stages  cycles a packet by stage of the burst path as the
+#                 connection table grows (bench/stages.sh)
 #   make fuzz     every libFuzzer harness (tests/fuzz/) FUZZ_SECONDS each
 #                 (default 300); make fuzz-build only builds them
 #   make deps     install build and test dependencies from Debian
@@ -64,6 +66,10 @@ bench: all
 bench-callgrind: all
 	bench/callgrind.sh
 
+bench-stages: all
+	$(MAKE) -C bench stages
+	bench/stages.sh
+
 demo-ha: all
 	HOLD=$(HOLD) tests/lab/demo-ha.sh
 
@@ -91,4 +97,4 @@ clean:
 	$(MAKE) -C dataplane clean
 
 .PHONY: all deps deps-check keepalived unit asan fuzz fuzz-build test test-asan demo demo-ha bench \
-	bench-callgrind clean install deb rpm
+	bench-callgrind bench-stages clean install deb rpm

@@ -35,6 +35,7 @@
 #include <string.h>
 #include <time.h>
 
+#include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_launch.h>
 #include <rte_lcore.h>
@@ -48,6 +49,7 @@
 #include "conn/conn.h"
 #include "conn/conn6.h"
 #include "core/dp.h"
+#include "core/stage_cycles.h"
 #include "lb/lb_svc.h"
 #include "core/worker.h"
 #include "ha/sync.h"
@@ -118,6 +120,8 @@ static const char *const fwd_names[] = { "fnat", "nat", "dr", "tunnel" };
 struct snap {
 	double wall, cpu;
 	uint64_t out, made, conns_new, expired, drops, records;
+	bool staged;			/* the stages build (stages.sh) */
+	struct stage_cycles stages;
 };
 
 static struct bench B;
@@ -239,6 +243,41 @@ take_snap(const struct bench *b, bool pipe, struct snap *s)
 	s->drops = drops_sum(st);
 	s->records = __atomic_load_n(&b->w->sync.emitted, __ATOMIC_RELAXED) +
 		     __atomic_load_n(&b->w->sync.ring_full, __ATOMIC_RELAXED);
+	s->staged = stage_cycles_sum(&s->stages);
+}
+
+/* d = s1 - s0 of the stage cycles. */
+static void
+stages_diff(const struct snap *s0, const struct snap *s1, struct snap *d)
+{
+	unsigned int i;
+
+	d->staged = s1->staged;
+	for (i = 0; i < STAGE_COUNT; i++)
+		d->stages.cycles[i] = s1->stages.cycles[i] -
+				      s0->stages.cycles[i];
+	d->stages.pkts = s1->stages.pkts - s0->stages.pkts;
+}
+
+/* The stages build: the round's TSC cycles a packet by stage, the
+ * lookup's own work apart from its bucket and entry passes. */
+static void
+stages_print(const struct snap *d)
+{
+	const uint64_t *c = d->stages.cycles;
+	double n = (double)d->stages.pkts;
+
+	if (!d->staged || d->stages.pkts == 0)
+		return;
+	fprintf(stderr,
+		"bench: stages: TSC cycles a packet: l3 %.1f classify %.1f buckets %.1f entries %.1f finish %.1f total %.1f (%lu packets, TSC %.3f GHz)\n",
+		(double)c[STAGE_L3] / n,
+		(double)(c[STAGE_LOOKUP] - c[STAGE_BUCKETS] -
+			 c[STAGE_ENTRIES]) / n,
+		(double)c[STAGE_BUCKETS] / n, (double)c[STAGE_ENTRIES] / n,
+		(double)c[STAGE_FINISH] / n,
+		(double)(c[STAGE_L3] + c[STAGE_LOOKUP] + c[STAGE_FINISH]) / n,
+		d->stages.pkts, (double)rte_get_tsc_hz() / 1e9);
 }
 
 /* The main lcore's share while the worker runs: as dplbd's main loop,
@@ -318,6 +357,7 @@ run_phase(struct bench *b, lcore_function_t *fn, bool pipe, double warm,
 		.drops = s1.drops - s0.drops,
 		.records = s1.records - s0.records,
 	};
+	stages_diff(&s0, &s1, d);
 }
 
 /* ---- establishing the flows ---- */
@@ -441,6 +481,7 @@ one_round(struct bench *b, struct round *r)
 	r->cps_wall = rate(d.conns_new, d.wall);
 	r->records = rate(d.records, d.cpu);
 	r->drops = d.drops;
+	stages_print(&d);
 	if (o->packets != 0)	/* for callgrind.sh */
 		fprintf(stderr, "bench: measured: %lu connections new, %lu expired\n",
 			d.conns_new, d.expired);

@@ -117,6 +117,12 @@ smoke() {
 			tail -5 "$log" | sed 's/^/    /'
 		fi
 	done
+	if stages_smoke >>"$log" 2>&1; then
+		passed=$((passed + 1)); echo "ok   stages (make -C bench stages, bench/stages.sh)"
+	else
+		failed=$((failed + 1)); echo "FAIL stages"
+		tail -5 "$log" | sed 's/^/    /'
+	fi
 	if e2e_possible; then
 		if BUILD=$BUILD BENCH_OUT=$OUT/e2e-smoke bench/e2e.py --smoke >>"$log" 2>&1; then
 			passed=$((passed + 1)); echo "ok   e2e --smoke (dplbd and testpmd over af_xdp veths)"
@@ -129,6 +135,20 @@ smoke() {
 	fi
 	echo "bench-smoke: $passed passed, $failed failed"
 	[ "$failed" = 0 ]
+}
+
+# The stages build (made here: the test run is its only user besides
+# make bench-stages) gives a figure for every stage, and they add up.
+stages_smoke() {
+	local out=$OUT/stages-smoke
+	make -s -j"$(nproc)" -C bench BUILD="$BUILD" stages || return 1
+	BUILD=$BUILD BENCH_OUT=$out BENCH_STAGES="fnat --conns 1000" \
+		BENCH_ROUNDS=1 BENCH_SECONDS=0.2 bench/stages.sh || return 1
+	awk -F, 'NR == 2 {
+		parts = $2 + $3 + $4 + $5 + $6
+		ok = $3 > 0 && $4 > 0 && $5 > 0 && $6 > 0 && $2 > 0 &&
+		     parts > 0.99 * $7 && parts < 1.01 * $7
+	} END { exit !(NR == 2 && ok) }' "$out/stages.csv"
 }
 
 # bench/e2e.py needs root (namespaces), dpdk-testpmd and build/e2e-udp.

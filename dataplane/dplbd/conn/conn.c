@@ -21,6 +21,7 @@
 #endif
 
 #include "conn/conn.h"
+#include "core/stage_cycles.h"
 
 /*
  * A bucket is one cache line: 8 slots of (signature, reference).  A
@@ -633,9 +634,11 @@ conn_lookup4_bulk_located(struct conn_table *t, const struct conn_key4 *keys,
 {
 	uint32_t cands[CONN_BULK_MAX];
 	unsigned int i, hits = 0;
+	uint64_t since = stage_now();
 
 	RTE_ASSERT(n <= CONN_BULK_MAX);
 	bulk_candidates(t, locs, n, cands);
+	since = stage_add(STAGE_BUCKETS, since);
 	for (i = 0; i < n; i++) {
 		bool reply;
 
@@ -644,6 +647,7 @@ conn_lookup4_bulk_located(struct conn_table *t, const struct conn_key4 *keys,
 			is_reply[i] = reply;
 		hits += conns[i] != NULL;
 	}
+	stage_add(STAGE_ENTRIES, since);
 	return hits;
 }
 

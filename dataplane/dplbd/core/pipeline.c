@@ -27,6 +27,7 @@
 #include <rte_prefetch.h>
 
 #include "core/pipeline.h"
+#include "core/stage_cycles.h"
 #include "core/tx.h"
 #include "lb/lb.h"
 #include "net/net.h"
@@ -192,6 +193,7 @@ pipeline_rx_burst(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
 	struct net_dst_memo memo;
 	struct lb_burst b;
 	unsigned int base, i;
+	uint64_t t;
 
 	net_dst_memo_init(&memo);
 	if (unlikely(s != NULL) && rx_burst_traced(dp, w, s, port, pkts, n))
@@ -199,6 +201,7 @@ pipeline_rx_burst(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
 	b.port = port;
 	for (base = 0; base < n; base += b.n) {
 		b.n = RTE_MIN((unsigned int)n - base, (unsigned int)LB_BURST_MAX);
+		t = stage_now();
 		for (i = 0; i < b.n; i++) {
 			struct rte_mbuf *m = pkts[base + i];
 
@@ -209,7 +212,11 @@ pipeline_rx_burst(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
 			b.pkts[i] = m;
 			b.r[i] = net_ipv4_usual(dp, port, m, &b.ip[i], &memo);
 		}
+		t = stage_add(STAGE_L3, t);
 		lb_burst_lookup(dp, w, &b);
+		t = stage_add(STAGE_LOOKUP, t);
 		pipeline_finish(dp, w, &b);
+		stage_add(STAGE_FINISH, t);
+		stage_pkts(b.n);
 	}
 }

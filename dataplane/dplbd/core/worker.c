@@ -14,6 +14,7 @@
 #include "log.h"
 #include "net/net.h"
 #include "core/pipeline.h"
+#include "core/stage_cycles.h"
 #include "core/tx.h"
 #include "core/worker.h"
 
@@ -185,6 +186,7 @@ worker_main(void *arg)
 	/* Let short sleeps be short. */
 	prctl(PR_SET_TIMERSLACK, 1000UL, 0, 0, 0);
 	w->lcore = rte_lcore_id();
+	stage_cycles_register();
 	rte_rcu_qsbr_thread_online(dp->qsv, w->id);
 	while (!dp->quit) {
 		net_turn(dp, w);
