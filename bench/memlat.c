@@ -9,7 +9,11 @@
  *     random line, TLB walk included);
  *   - K chains side by side: K independent walks interleaved, so up to K
  *     misses are in flight (the cost a line when the core overlaps them
- *     as well as it can; the lookup of a burst is in between).
+ *     as well as it can; the lookup of a burst is in between);
+ *   - lookups in batches of 32, as the burst path's bulk lookup makes
+ *     them: 32 random lines loaded, then (two lines) the line each of
+ *     them names, as an entry after its bucket.  The floor of a lookup
+ *     of one and of two random lines at that batch size.
  * Nothing of DPDK: anonymous memory in 2 MB hugepages (as dplbd's
  * tables) or, with --small-pages, 4 KB pages.
  *
@@ -100,6 +104,38 @@ walk(const char *buf, size_t n, unsigned int k)
 	return t0 / (double)(STEPS / k * k) * 1e9;
 }
 
+#define BATCH 32
+#define LOOKUPS (1UL << 20)
+
+/* ns a lookup of `lines` (1 or 2) random lines, in batches of BATCH:
+ * first lines from a random stream, second ones (2) where each first
+ * one points, the same cycle's next line. */
+static double
+lookups(const char *buf, size_t n, unsigned int lines)
+{
+	static uint64_t first[LOOKUPS];
+	uint64_t seed = 2463534242ULL, sum = 0, at[BATCH];
+	unsigned int j;
+	size_t i;
+	double t0;
+
+	for (i = 0; i < LOOKUPS; i++)
+		first[i] = rnd(&seed) % n * LINE;
+	t0 = now_s();
+	for (i = 0; i < LOOKUPS; i += BATCH) {
+		for (j = 0; j < BATCH; j++)
+			at[j] = *(const uint64_t *)(buf + first[i + j]);
+		if (lines == 2)
+			for (j = 0; j < BATCH; j++)
+				at[j] = *(const uint64_t *)(buf + at[j] + 8);
+		for (j = 0; j < BATCH; j++)
+			sum += at[j];
+	}
+	t0 = now_s() - t0;
+	memlat_sink = sum;
+	return t0 / (double)LOOKUPS * 1e9;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -124,8 +160,8 @@ main(int argc, char **argv)
 		fprintf(stderr, "memlat: --chains is 1 to %d\n", MAX_CHAINS);
 		return 2;
 	}
-	printf("%8s %12s %18s\n", "MB", "ns one chain",
-	       "ns a line, chains");
+	printf("%8s %12s %18s %22s\n", "MB", "ns one chain",
+	       "ns a line, chains", "ns a lookup, 1 / 2 lines");
 	for (i = 0; i < sizeof(mb) / sizeof(mb[0]) && mb[i] <= max_mb; i++) {
 		size_t len = mb[i] << 20, n = len / LINE;
 		char *buf = mmap(NULL, len, PROT_READ | PROT_WRITE,
@@ -141,8 +177,9 @@ main(int argc, char **argv)
 			fprintf(stderr, "memlat: out of memory\n");
 			return 1;
 		}
-		printf("%8zu %12.1f %12.1f (%u)\n", mb[i], walk(buf, n, 1),
-		       walk(buf, n, chains), chains);
+		printf("%8zu %12.1f %12.1f (%u) %15.1f / %.1f\n", mb[i],
+		       walk(buf, n, 1), walk(buf, n, chains), chains,
+		       lookups(buf, n, 1), lookups(buf, n, 2));
 		munmap(buf, len);
 	}
 	return 0;
