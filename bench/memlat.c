@@ -13,13 +13,18 @@
  *   - lookups in batches of 32, as the burst path's bulk lookup makes
  *     them: 32 random lines loaded, then (two lines) the line each of
  *     them names, as an entry after its bucket.  The floor of a lookup
- *     of one and of two random lines at that batch size.
+ *     of one and of two random lines at that batch size;
+ *   - the same 32 lines prefetched, a pause of about a microsecond of
+ *     arithmetic, then loaded: what a line costs once its prefetch had
+ *     time (the pause's own time taken out), which says whether the
+ *     machine overlaps prefetched misses with work at all.
  * Nothing of DPDK: anonymous memory in 2 MB hugepages (as dplbd's
  * tables) or, with --small-pages, 4 KB pages.
  *
  *   build/memlat [--small-pages] [--chains K] [--max-mb N]
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -136,6 +141,37 @@ lookups(const char *buf, size_t n, unsigned int lines)
 	return t0 / (double)LOOKUPS * 1e9;
 }
 
+#define PAUSE 400	/* dependent multiplies between prefetch and load */
+
+/* ns a line of batches of BATCH random lines: prefetched (or not), a
+ * pause, loaded. */
+static double
+prefetched(const char *buf, size_t n, bool prefetch, bool load)
+{
+	static uint64_t first[LOOKUPS];
+	uint64_t seed = 88172645463325252ULL, sum = 1;
+	unsigned int j, k;
+	size_t i;
+	double t0;
+
+	for (i = 0; i < LOOKUPS; i++)
+		first[i] = rnd(&seed) % n * LINE;
+	t0 = now_s();
+	for (i = 0; i < LOOKUPS; i += BATCH) {
+		if (prefetch)
+			for (j = 0; j < BATCH; j++)
+				__builtin_prefetch(buf + first[i + j]);
+		for (k = 0; k < PAUSE; k++)
+			sum = sum * 0x9e3779b97f4a7c15ULL + 1;
+		if (load)
+			for (j = 0; j < BATCH; j++)
+				sum += *(const uint64_t *)(buf + first[i + j]);
+	}
+	t0 = now_s() - t0;
+	memlat_sink = sum;
+	return t0 / (double)LOOKUPS * 1e9;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -160,8 +196,9 @@ main(int argc, char **argv)
 		fprintf(stderr, "memlat: --chains is 1 to %d\n", MAX_CHAINS);
 		return 2;
 	}
-	printf("%8s %12s %18s %22s\n", "MB", "ns one chain",
-	       "ns a line, chains", "ns a lookup, 1 / 2 lines");
+	printf("%8s %12s %18s %22s %22s\n", "MB", "ns one chain",
+	       "ns a line, chains", "ns a lookup, 1 / 2 lines",
+	       "after a pause: pf / not");
 	for (i = 0; i < sizeof(mb) / sizeof(mb[0]) && mb[i] <= max_mb; i++) {
 		size_t len = mb[i] << 20, n = len / LINE;
 		char *buf = mmap(NULL, len, PROT_READ | PROT_WRITE,
@@ -177,9 +214,13 @@ main(int argc, char **argv)
 			fprintf(stderr, "memlat: out of memory\n");
 			return 1;
 		}
-		printf("%8zu %12.1f %12.1f (%u) %15.1f / %.1f\n", mb[i],
-		       walk(buf, n, 1), walk(buf, n, chains), chains,
-		       lookups(buf, n, 1), lookups(buf, n, 2));
+		double pause = prefetched(buf, n, false, false);
+
+		printf("%8zu %12.1f %12.1f (%u) %15.1f / %.1f %15.1f / %.1f\n",
+		       mb[i], walk(buf, n, 1), walk(buf, n, chains), chains,
+		       lookups(buf, n, 1), lookups(buf, n, 2),
+		       prefetched(buf, n, true, true) - pause,
+		       prefetched(buf, n, false, true) - pause);
 		munmap(buf, len);
 	}
 	return 0;
