@@ -112,20 +112,31 @@ walk(const char *buf, size_t n, unsigned int k)
 #define BATCH 32
 #define LOOKUPS (1UL << 20)
 
+/* The lines the batches start from: LOOKUPS random offsets of lines of
+ * an n-line buffer, drawn anew for each measurement. */
+static uint64_t first[LOOKUPS];
+
+static void
+draw_lines(size_t n, uint64_t seed)
+{
+	size_t i;
+
+	for (i = 0; i < LOOKUPS; i++)
+		first[i] = rnd(&seed) % n * LINE;
+}
+
 /* ns a lookup of `lines` (1 or 2) random lines, in batches of BATCH:
  * first lines from a random stream, second ones (2) where each first
  * one points, the same cycle's next line. */
 static double
 lookups(const char *buf, size_t n, unsigned int lines)
 {
-	static uint64_t first[LOOKUPS];
-	uint64_t seed = 2463534242ULL, sum = 0, at[BATCH];
+	uint64_t sum = 0, at[BATCH];
 	unsigned int j;
 	size_t i;
 	double t0;
 
-	for (i = 0; i < LOOKUPS; i++)
-		first[i] = rnd(&seed) % n * LINE;
+	draw_lines(n, 2463534242ULL);
 	t0 = now_s();
 	for (i = 0; i < LOOKUPS; i += BATCH) {
 		for (j = 0; j < BATCH; j++)
@@ -148,14 +159,12 @@ lookups(const char *buf, size_t n, unsigned int lines)
 static double
 prefetched(const char *buf, size_t n, bool prefetch, bool load)
 {
-	static uint64_t first[LOOKUPS];
-	uint64_t seed = 88172645463325252ULL, sum = 1;
+	uint64_t sum = 1;
 	unsigned int j, k;
 	size_t i;
 	double t0;
 
-	for (i = 0; i < LOOKUPS; i++)
-		first[i] = rnd(&seed) % n * LINE;
+	draw_lines(n, 88172645463325252ULL);
 	t0 = now_s();
 	for (i = 0; i < LOOKUPS; i += BATCH) {
 		if (prefetch)
