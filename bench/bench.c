@@ -555,7 +555,8 @@ report(const struct bench *b, const struct round *r, unsigned int n)
 		printf("%s\n", csv_header);
 	printf("%s%s,%s,%s,%s,%u,%u,%u,%u,%.2f,%.3f,%.3f,%.3f,%.3f,%.3f,%.0f,%.0f,%u,%lu,%zu,%.1f,%lu,%lu,%d,%.0f,%u\n",
 	       scenarios[o->sc].name,
-	       o->sync ? "+sync" : o->synproxy ? "+synproxy" : "",
+	       o->sync ? "+sync" : o->synproxy ? "+synproxy" :
+	       o->spread ? "+everywhere" : "",
 	       scenarios[o->sc].proto == IPPROTO_TCP ? "tcp" : "udp",
 	       fwd_names[scenarios[o->sc].fwd], o->sched, o->dests,
 	       o->conns, cap, n,
@@ -633,8 +634,9 @@ conf_ports(FILE *f, const struct opts *o)
 	for (i = 0; i < lips; i++)
 		conf_addr(f, ", ", BENCH_LIP_BASE + i);
 	fprintf(f, " ]; }\n);\n"
-		   "routes = ( { dst = \"198.19.0.0/16\"; via = \"198.18.0.254\"; } );\n"
-		   "laddr_groups = ( { name = \"lips\"; addresses = [ ");
+		   "routes = ( { dst = \"%s\"; via = \"198.18.0.254\"; } );\n"
+		   "laddr_groups = ( { name = \"lips\"; addresses = [ ",
+		o->spread ? "0.0.0.0/0" : "198.19.0.0/16");
 	for (i = 0; i < lips; i++)
 		conf_addr(f, i ? ", " : "", BENCH_LIP_BASE + i);
 	fprintf(f, " ]; } );\n");
@@ -802,6 +804,7 @@ start(struct bench *b)
 		       RTE_MAX(o->conns, 1u), o->dests,
 		       &b->dp->ports[0].mac, &b->dp->ports[1].mac);
 	b->gen.snat = is_snat(o->sc);
+	b->gen.spread = o->spread;
 	if (ret == 0 && is_v6(o->sc)) {
 		ret = gen6_init(&b->gen, scenarios[o->sc].family);
 		b->table6_bytes = table6_bytes(lb6_table(b->w)->capacity);
@@ -1069,6 +1072,9 @@ usage(FILE *f)
 		"  --workers N    fnat on N workers (1..%u, default 1), each fed on\n"
 		"                 its own queues with the flows it owns; rates\n"
 		"                 summed over the workers (bench/scale.c)\n"
+		"  --clients-everywhere  clients spread over 1.0.0.0 to\n"
+		"                 126.255.255.255 behind a default route, as\n"
+		"                 from the whole Internet (default: 198.19.0.0/16)\n"
 		"  --header       print the CSV header first\n",
 		BENCH_MAX_DESTS, MAX_ROUNDS, BENCH_WORKERS_MAX);
 }
@@ -1113,6 +1119,7 @@ parse_opt(struct opts *o, int c, const char *arg)
 	case 'b': ret = parse_num(arg, 1, DP_MAX_BURST, &v); o->burst = (unsigned int)v; break;
 	case 'c': snprintf(o->cpus, sizeof(o->cpus), "%s", arg); break;
 	case 'H': o->no_huge = true; break;
+	case 'E': o->spread = true; break;
 	case 'V': o->verify = true; break;
 	case 'h': o->header = true; break;
 	case 'y': o->sync = true; break;
@@ -1145,6 +1152,7 @@ parse_args(int argc, char **argv, struct opts *o)
 		{ "syn-proxy", no_argument, NULL, 'P' },
 		{ "dump-rate", required_argument, NULL, 'D' },
 		{ "workers", required_argument, NULL, 'W' },
+		{ "clients-everywhere", no_argument, NULL, 'E' },
 		{ "help", no_argument, NULL, '?' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -1170,6 +1178,11 @@ parse_args(int argc, char **argv, struct opts *o)
 		o->conns = 1000;
 	if (is_v6(o->sc) && (o->sync || o->synproxy)) {
 		fprintf(stderr, "dplb-bench: --sync and --syn-proxy are IPv4's\n");
+		return -EINVAL;
+	}
+	if (o->spread && (is_v6(o->sc) || is_snat(o->sc) || is_install(o->sc) ||
+			  o->sync)) {
+		fprintf(stderr, "dplb-bench: --clients-everywhere is for the IPv4 services' scenarios, without --sync\n");
 		return -EINVAL;
 	}
 	if (o->workers > 1 && (o->sc != SC_FNAT || o->sync || o->synproxy ||

@@ -127,6 +127,7 @@ struct gen {
 	struct gen6_tmpls *t6;		/* IPv6 clients' templates (gen6.c) */
 	bool snat;			/* SNAT: clients send to server f % n_dests
 					 * (not the VIP), answers come from it */
+	bool spread;			/* clients from everywhere (client_addr()) */
 	uint32_t n_flows;
 	uint32_t n_dests;
 	uint32_t *mine;			/* --workers: the flows this generator

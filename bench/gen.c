@@ -159,7 +159,7 @@ gen_split(const struct gen *g, unsigned int worker, unsigned int n_workers,
 		return -ENOMEM;
 	part->n_mine = 0;
 	for (f = 0; f < g->n_flows; f++)
-		if (steer_by_client(client_addr(f), client_port(f),
+		if (steer_by_client(client_addr(g, f), client_port(f),
 				    n_workers) == worker)
 			part->mine[part->n_mine++] = f;
 	return part->n_mine != 0 ? 0 : -EINVAL;
@@ -211,7 +211,7 @@ make_client(const struct gen *g, struct rte_mbuf *m, const struct gen_tmpl *t,
 	if (v6)
 		gen6_client(g, m, t == &g->syn, f);
 	else
-		pkt_make(m, t, client_addr(f), flow_dst(g, f), client_port(f),
+		pkt_make(m, t, client_addr(g, f), flow_dst(g, f), client_port(f),
 			 RTE_BE16(BENCH_VPORT), f);
 }
 
@@ -289,7 +289,7 @@ make_out(struct gen *g, struct rte_mbuf **pkts, uint16_t n)
 						  ((r >> 8) & 0xff)),
 				 vport, (rte_be16_t)(r >> 16), f);
 		else
-			pkt_make(pkts[i], &g->out, rs, client_addr(f), vport,
+			pkt_make(pkts[i], &g->out, rs, client_addr(g, f), vport,
 				 client_port(f), f);
 	}
 }
@@ -455,7 +455,7 @@ check_to_client(const struct gen *g, struct seen *s)
 	if (s->ip->src_addr != flow_dst(g, s->f) ||
 	    s->sport != RTE_BE16(BENCH_VPORT))
 		return "reply: source is not VIP:80 (SNAT: the server)";
-	if (s->ip->dst_addr != client_addr(s->f) ||
+	if (s->ip->dst_addr != client_addr(g, s->f) ||
 	    s->dport != client_port(s->f))
 		return "reply: not to the flow's client";
 	return NULL;
@@ -473,7 +473,7 @@ check_fnat_nat(const struct gen *g, struct seen *s, uint32_t rs)
 	if (g->family == GEN_NAT64 && s->ip->time_to_live != 63)
 		return "NAT64: TTL is not the hop limit less one";
 	if (g->fwd == LB_FWD_NAT) {
-		if (s->ip->src_addr != client_addr(s->f) ||
+		if (s->ip->src_addr != client_addr(g, s->f) ||
 		    s->sport != client_port(s->f))
 			return "NAT: source is not the client";
 		return NULL;
@@ -514,7 +514,7 @@ check_to_server(const struct gen *g, struct rte_mbuf *m, struct seen *s)
 		return err;
 	if (g->fwd == LB_FWD_DR || g->fwd == LB_FWD_TUNNEL) {
 		if (s->ip->dst_addr != RTE_BE32(BENCH_VIP) ||
-		    s->ip->src_addr != client_addr(s->f) ||
+		    s->ip->src_addr != client_addr(g, s->f) ||
 		    s->sport != client_port(s->f))
 			return "DR/TUNNEL: the packet was changed";
 		return NULL;	/* DR: the MAC was checked by the caller */

@@ -61,10 +61,22 @@ sum32(uint32_t v)
 
 /* ---- flows ---- */
 
+/*
+ * Flow f's client address: 198.19.0.0/16 by its low 16 bits, or with
+ * --clients-everywhere (g->spread) one address of 1.0.0.0 to
+ * 126.255.255.255 per value of those bits, all different (the low 24
+ * bits are a multiplication by an odd number, a bijection), spread over
+ * the route table's whole tbl24 as clients from the whole Internet are.
+ */
 static inline rte_be32_t
-client_addr(uint32_t f)
+client_addr(const struct gen *g, uint32_t f)
 {
-	return rte_cpu_to_be_32(BENCH_CLIENT_NET | (f & 0xffff));
+	uint32_t x = f & 0xffff;
+
+	if (!g->spread)
+		return rte_cpu_to_be_32(BENCH_CLIENT_NET | x);
+	return rte_cpu_to_be_32((1 + x % 126) << 24 |
+				((x * 0x9e3779b1u) & 0xffffff));
 }
 
 static inline rte_be16_t

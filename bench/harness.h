@@ -41,6 +41,7 @@ struct opts {
 	bool synproxy;		/* established flows made SYN-proxied */
 	unsigned int dump_rate;	/* sync-dump: records/s, 0 = dplbd's */
 	unsigned int workers;	/* > 1: the scaling scenario (scale.c) */
+	bool spread;		/* --clients-everywhere */
 	char cpus[64];
 };
 

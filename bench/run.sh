@@ -30,6 +30,7 @@ FULL=(
 	"fnat --conns 100000"
 	"fnat --conns 1000000"
 	"fnat --conns 10000000"
+	"fnat --conns 1000000 --clients-everywhere"
 	"fnat --conns 1000 --workers 2"
 	"cps --conns 0"
 	"cps --conns 100000"
@@ -69,6 +70,7 @@ FULL=(
 )
 SMOKE=(
 	"fnat --conns 1000"
+	"fnat --conns 1000 --clients-everywhere"
 	"fnat --conns 1000 --workers 2"
 	"udp --conns 1000"
 	"nat --conns 1000"
