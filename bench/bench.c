@@ -49,7 +49,7 @@
 #include "conn/conn.h"
 #include "conn/conn6.h"
 #include "core/dp.h"
-#include "core/stage_cycles.h"
+#include "core/stats.h"
 #include "lb/lb_svc.h"
 #include "core/worker.h"
 #include "ha/sync.h"

@@ -21,7 +21,7 @@
 #endif
 
 #include "conn/conn.h"
-#include "core/stage_cycles.h"
+#include "core/stats.h"
 
 /*
  * A bucket is one cache line: 8 slots of (signature, reference).  A

@@ -27,7 +27,7 @@
 #include <rte_prefetch.h>
 
 #include "core/pipeline.h"
-#include "core/stage_cycles.h"
+#include "core/stats.h"
 #include "core/tx.h"
 #include "lb/lb.h"
 #include "net/net.h"

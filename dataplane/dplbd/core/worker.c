@@ -14,7 +14,7 @@
 #include "log.h"
 #include "net/net.h"
 #include "core/pipeline.h"
-#include "core/stage_cycles.h"
+#include "core/stats.h"
 #include "core/tx.h"
 #include "core/worker.h"
 
