@@ -16,6 +16,7 @@
 
 #include <rte_byteorder.h>
 #include <rte_lpm.h>
+#include <rte_prefetch.h>
 #include <rte_rcu_qsbr.h>
 
 #include "inet.h"
@@ -84,6 +85,18 @@ static inline uint32_t
 route_gen(const struct route_table *rt)
 {
 	return __atomic_load_n(&rt->gen, __ATOMIC_ACQUIRE);
+}
+
+/**
+ * Start loading what route_lookup(rt, dst) reads first, its tbl24 entry
+ * (a line of a 64 MB table, as random as dst), for a lookup a little
+ * later: a burst's prefetches load together instead of one miss at a
+ * time.
+ */
+static inline void
+route_prefetch(const struct route_table *rt, rte_be32_t dst)
+{
+	rte_prefetch0(&rt->lpm->tbl24[rte_be_to_cpu_32(dst) >> 8]);
 }
 
 /** Longest-prefix match; NULL if no route.  Lock-free, for workers. */
