@@ -167,7 +167,6 @@ struct lcore_stats {
 	uint64_t drops[DROP_MAX];
 } __rte_cache_aligned;
 
-
 /* ---- cycles by stage: the benchmark's diagnostic build ----
  *
  * TSC cycles spent in each stage of the burst path, for make
