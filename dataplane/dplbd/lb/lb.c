@@ -842,12 +842,24 @@ owned:
 static __rte_always_inline void
 burst_prefetch_routes(const struct dp_ctx *dp, const struct lb_burst *b)
 {
-	unsigned int j;
+	unsigned int base, j, left;
+	uint64_t m;
 
-	for (j = 0; j < b->n_held; j++)
-		if (b->reply[j])	/* a hit: the out key matched */
+	/* reply[] 8 flags at a time: a burst without replies (DR, TUNNEL,
+	 * the clients' half) costs a load and a test a word */
+	RTE_BUILD_BUG_ON(sizeof(b->reply[0]) != 1 || LB_BURST_MAX % 8 != 0);
+	for (base = 0; base < b->n_held; base += 8) {
+		memcpy(&m, &b->reply[base], sizeof(m));
+		left = b->n_held - base;
+		if (left < 8)	/* the flags past n_held are not this burst's */
+			m &= (1ULL << (left * 8)) - 1;
+		for (; m != 0; m &= m - 1) {
+			j = base + (unsigned int)__builtin_ctzll(m) / 8;
+			/* a reply is a hit: the out key matched */
 			route_prefetch(&dp->routes,
 				       b->conns[j]->tuple[CONN_SIDE_IN].src_addr);
+		}
+	}
 }
 
 void
