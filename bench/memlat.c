@@ -113,7 +113,7 @@ walk(const char *buf, size_t n, unsigned int k)
 #define LOOKUPS (1UL << 20)
 
 /* The lines the batches start from: LOOKUPS random offsets of lines of
- * an n-line buffer, drawn anew for each measurement. */
+ * an n-line buffer, drawn once a buffer for every measurement of it. */
 static uint64_t first[LOOKUPS];
 
 static void
@@ -129,14 +129,13 @@ draw_lines(size_t n, uint64_t seed)
  * first lines from a random stream, second ones (2) where each first
  * one points, the same cycle's next line. */
 static double
-lookups(const char *buf, size_t n, unsigned int lines)
+lookups(const char *buf, unsigned int lines)
 {
 	uint64_t sum = 0, at[BATCH];
 	unsigned int j;
 	size_t i;
 	double t0;
 
-	draw_lines(n, 2463534242ULL);
 	t0 = now_s();
 	for (i = 0; i < LOOKUPS; i += BATCH) {
 		for (j = 0; j < BATCH; j++)
@@ -157,14 +156,13 @@ lookups(const char *buf, size_t n, unsigned int lines)
 /* ns a line of batches of BATCH random lines: prefetched (or not), a
  * pause, loaded. */
 static double
-prefetched(const char *buf, size_t n, bool prefetch, bool load)
+prefetched(const char *buf, bool prefetch, bool load)
 {
 	uint64_t sum = 1;
 	unsigned int j, k;
 	size_t i;
 	double t0;
 
-	draw_lines(n, 88172645463325252ULL);
 	t0 = now_s();
 	for (i = 0; i < LOOKUPS; i += BATCH) {
 		if (prefetch)
@@ -210,6 +208,7 @@ main(int argc, char **argv)
 	       "after a pause: pf / not");
 	for (i = 0; i < sizeof(mb) / sizeof(mb[0]) && mb[i] <= max_mb; i++) {
 		size_t len = mb[i] << 20, n = len / LINE;
+		double pause;
 		char *buf = mmap(NULL, len, PROT_READ | PROT_WRITE,
 				 MAP_PRIVATE | MAP_ANONYMOUS | huge, -1, 0);
 
@@ -223,13 +222,13 @@ main(int argc, char **argv)
 			fprintf(stderr, "memlat: out of memory\n");
 			return 1;
 		}
-		double pause = prefetched(buf, n, false, false);
-
+		draw_lines(n, 2463534242ULL);
+		pause = prefetched(buf, false, false);
 		printf("%8zu %12.1f %12.1f (%u) %15.1f / %.1f %15.1f / %.1f\n",
 		       mb[i], walk(buf, n, 1), walk(buf, n, chains), chains,
-		       lookups(buf, n, 1), lookups(buf, n, 2),
-		       prefetched(buf, n, true, true) - pause,
-		       prefetched(buf, n, false, true) - pause);
+		       lookups(buf, 1), lookups(buf, 2),
+		       prefetched(buf, true, true) - pause,
+		       prefetched(buf, false, true) - pause);
 		munmap(buf, len);
 	}
 	return 0;

@@ -106,25 +106,27 @@ die() { echo "bench: $*" >&2; exit 1; }
 
 [ -x "$BIN" ] || die "$BIN is missing: run make first"
 
+# One test of the smoke: counted, its log's tail shown if it fails.
+smoke_one() {
+	local name=$1
+	shift
+	if "$@" >>"$log" 2>&1; then
+		passed=$((passed + 1)); echo "ok   $name"
+	else
+		failed=$((failed + 1)); echo "FAIL $name"
+		tail -5 "$log" | sed 's/^/    /'
+	fi
+}
+
 smoke() {
 	local s passed=0 failed=0 log=$OUT/smoke.log
 	: >"$log"
 	for s in "${SMOKE[@]/%/ --verify}" "${SMOKE_UNVERIFIED[@]}"; do
 		# shellcheck disable=SC2086
-		if "$BIN" --scenario $s --seconds 0.2 --warmup 0.05 \
-			--rounds 1 $CPUS >>"$log" 2>&1; then
-			passed=$((passed + 1)); echo "ok   $s"
-		else
-			failed=$((failed + 1)); echo "FAIL $s"
-			tail -5 "$log" | sed 's/^/    /'
-		fi
+		smoke_one "$s" "$BIN" --scenario $s --seconds 0.2 --warmup 0.05 \
+			--rounds 1 $CPUS
 	done
-	if stages_smoke >>"$log" 2>&1; then
-		passed=$((passed + 1)); echo "ok   stages (make -C bench stages, bench/stages.sh)"
-	else
-		failed=$((failed + 1)); echo "FAIL stages"
-		tail -5 "$log" | sed 's/^/    /'
-	fi
+	smoke_one "stages (make -C bench stages, bench/stages.sh)" stages_smoke
 	if e2e_possible; then
 		if BUILD=$BUILD BENCH_OUT=$OUT/e2e-smoke bench/e2e.py --smoke >>"$log" 2>&1; then
 			passed=$((passed + 1)); echo "ok   e2e --smoke (dplbd and testpmd over af_xdp veths)"
