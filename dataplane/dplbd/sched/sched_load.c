@@ -15,9 +15,8 @@
  *   tree[]      leaves hold each dest's key, every inner node a copy of
  *               the better of its two children, so the root holds the
  *               least loaded dest.  A change of one dest replays the
- *               matches on its path to the root: log2(n) comparisons at
- *               most (a heap's sift needs two a level), fewer when a
- *               match's winner stays as it was;
+ *               matches on its path to the root: log2(n) compares
+ *               (a heap's sift needs two a level);
  *   parked[]    the weighted dests found overloaded at a pick, out of
  *               the matches.  The flag is shared and live (any worker
  *               sets and clears it), so the parked are re-checked at
@@ -48,23 +47,42 @@ struct sched_key {
 };
 
 /*
- * A node of the tournament tree: the best dest below it, with its key
- * as one integer, (num << 32) / den.  That keeps the order of num / den
- * exactly: two different fractions with denominators below 2^16 differ
- * by more than 2^-32, so their scaled floors differ, in the same order;
- * equal fractions give equal integers.  (num < 2^32: key_set saturates.)
- * A leaf without a candidate (padding, a parked dest) holds NO_DEST,
- * above any real key.
+ * A node of the tournament tree: the best dest below it, as one 128-bit
+ * integer, its key << 16 | (0xffff - slot), so that one unsigned
+ * compare orders two nodes by key, and equal keys by slot (the higher
+ * slot, the newer dest, first): a match is a compare and a move.  The
+ * key is num / den as one integer, (num << 32) / den.  That keeps the
+ * order of num / den exactly: two different fractions with
+ * denominators below 2^16 differ by more than 2^-32, so their scaled
+ * floors differ, in the same order; equal fractions give equal
+ * integers.  (num < 2^32: key_set saturates, so a key is below
+ * NO_DEST.)  A leaf without a candidate (padding, a parked dest) holds
+ * the key NO_DEST, above any real key.
  */
-struct tnode {
-	uint64_t key;
-	uint16_t slot;
-};
+typedef unsigned __int128 tnode_t;
 
 #define NO_DEST UINT64_MAX
 
+static inline tnode_t
+tn_make(uint64_t key, uint16_t slot)
+{
+	return (tnode_t)key << 16 | (uint16_t)(0xffff - slot);
+}
+
+static inline uint64_t
+tn_key(tnode_t n)
+{
+	return (uint64_t)(n >> 16);
+}
+
+static inline uint16_t
+tn_slot(tnode_t n)
+{
+	return (uint16_t)(0xffff - (uint16_t)n);
+}
+
 struct sched_index {
-	struct tnode *tree;	/* [2 * leaves]: the root is node 1, node
+	tnode_t *tree;		/* [2 * leaves]: the root is node 1, node
 				 * i's children 2i and 2i + 1, the leaves
 				 * leaves .. 2 * leaves - 1 */
 	uint16_t *leaf;		/* [n]: a weighted dest's leaf (its place in
@@ -209,30 +227,24 @@ slot_available(const struct sched_state *st, uint16_t s)
 
 /* ---- the tournament tree ---------------------------------------------- */
 
-/* Node a holds a better dest than b: less loaded, or as loaded and
- * newer. */
-static inline bool
-tn_before(const struct tnode *a, const struct tnode *b)
-{
-	return a->key < b->key || (a->key == b->key && a->slot > b->slot);
-}
-
 /*
- * Leaf i changed: replay the matches above it, up to the root or to the
- * first node whose winner stays as it was (nothing above it changes).
- * log2(leaves) matches at most, one comparison each.
+ * Leaf i changed: replay the matches above it, up to the root.  A
+ * match is one compare and a move, the winner climbing kept in a
+ * register.  No early stop where a match's winner stays as it was:
+ * with one dest's count up and another's down a connection, the
+ * replays reach the root nearly always, and the test cost more than
+ * the matches it saved.
  */
 static void
-tree_fix(struct tnode *t, uint32_t i)
+tree_fix(tnode_t *t, uint32_t i)
 {
-	while (i > 1) {
-		const struct tnode *a = &t[i], *b = &t[i ^ 1];
-		const struct tnode *w = tn_before(b, a) ? b : a;
+	tnode_t w = t[i];
 
-		i >>= 1;
-		if (t[i].key == w->key && t[i].slot == w->slot)
-			return;
-		t[i] = *w;
+	for (; i > 1; i >>= 1) {
+		tnode_t rival = t[i ^ 1];
+
+		w = rival < w ? rival : w;
+		t[i >> 1] = w;
 	}
 }
 
@@ -264,18 +276,18 @@ static void
 index_build(const struct sched_state *st, struct sched_index *ix,
 	    const struct sched_input *in)
 {
-	struct tnode *t = ix->tree;
+	tnode_t *t = ix->tree;
 	uint32_t k;
 
 	ix->n_parked = 0;
 	ix->n_light = 0;
 	for (k = 0; k < ix->leaves; k++) {
-		struct tnode *leaf = &t[ix->leaves + k];
+		tnode_t *leaf = &t[ix->leaves + k];
 		struct sched_wload *wl;
 		uint16_t s;
 
 		if (k >= st->n_order) {
-			*leaf = (struct tnode){ .key = NO_DEST };
+			*leaf = tn_make(NO_DEST, 0);
 			continue;
 		}
 		s = st->order[k];
@@ -287,12 +299,10 @@ index_build(const struct sched_state *st, struct sched_index *ix,
 		wl->dirty = 0;
 		ix->leaf[s] = (uint16_t)k;
 		ix->light[s] = 0;
-		*leaf = (struct tnode){ .key = key_refresh(st, ix, s, wl),
-					.slot = s };
+		*leaf = tn_make(key_refresh(st, ix, s, wl), s);
 	}
 	for (k = ix->leaves; k-- > 1;)
-		t[k] = tn_before(&t[2 * k + 1], &t[2 * k]) ? t[2 * k + 1] :
-							     t[2 * k];
+		t[k] = t[2 * k + 1] < t[2 * k] ? t[2 * k + 1] : t[2 * k];
 	in->sw->live_gen = st->gen;
 	in->sw->dirty = NULL;
 }
@@ -329,8 +339,8 @@ index_sync(const struct sched_state *st, const struct sched_input *in)
 
 		next = wl->next_dirty;
 		wl->dirty = 0;
-		if (ix->tree[i].key != NO_DEST) {	/* not parked */
-			ix->tree[i].key = key;
+		if (tn_key(ix->tree[i]) != NO_DEST) {	/* not parked */
+			ix->tree[i] = tn_make(key, wl->slot);
 			tree_fix(ix->tree, i);
 		}
 	}
@@ -345,8 +355,9 @@ index_park(const struct sched_state *st, struct sched_index *ix, uint16_t s,
 {
 	uint32_t i = leaf_of(ix, s);
 
-	ix->tree[i].key = park ? NO_DEST :
-			  key_refresh(st, ix, s, slot_wload(st, s, worker));
+	ix->tree[i] = tn_make(park ? NO_DEST :
+			      key_refresh(st, ix, s, slot_wload(st, s, worker)),
+			      s);
 	tree_fix(ix->tree, i);
 }
 
@@ -367,8 +378,8 @@ index_top(const struct sched_state *st, struct sched_index *ix,
 		ix->parked[k] = ix->parked[--ix->n_parked];
 		index_park(st, ix, s, false, worker);
 	}
-	while (ix->tree[1].key != NO_DEST) {
-		uint16_t s = ix->tree[1].slot;
+	while (tn_key(ix->tree[1]) != NO_DEST) {
+		uint16_t s = tn_slot(ix->tree[1]);
 
 		if (!slot_overloaded(&st->slots[s]))
 			return s;
@@ -418,7 +429,7 @@ sched_load_build(struct sched_state *st, const struct sched_build_ctx *c)
 		return 0;	/* nothing to index, or a scan */
 	while (leaves < st->n_order)
 		leaves <<= 1;
-	sz = sizeof(struct tnode) * 2 * leaves +
+	sz = sizeof(tnode_t) * 2 * leaves +
 	     sizeof(uint16_t) * (st->n + st->n_order) + st->n;
 	sz = (sz + 63) & ~(size_t)63;
 	st->idx = aligned_alloc(64, sizeof(*st->idx) * st->n_workers);
