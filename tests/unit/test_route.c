@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include <cmocka.h>
 
@@ -142,6 +143,63 @@ test_generation_moves_with_answers(void **state)
 	assert_null(route_lookup(&rt, ip("198.18.0.9")));
 }
 
+/* How many of 4096 addresses 198.51.x.y that are not ours the local
+ * filter lets through to the LPM. */
+static unsigned int
+filter_passes(void)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; i < 4096; i++)
+		n += route_maybe_local(&rt, htonl(0xc6330000u + i * 7));
+	return n;
+}
+
+/* The filter of our addresses (the martian check's first step): never
+ * "no" for an address of ours, mostly "no" for others, all "maybe"
+ * while a local route is wider than one address, and back to "no"
+ * once our addresses are gone. */
+static void
+test_local_filter(void **state)
+{
+	char a[32];
+	unsigned int i;
+
+	(void)state;
+	assert_int_equal(filter_passes(), 0);
+	for (i = 0; i < 40; i++) {
+		snprintf(a, sizeof(a), "203.0.113.%u", i);
+		assert_int_equal(route_add(&rt, ip(a), 32, ROUTE_LOCAL, 0, 0),
+				 0);
+	}
+	assert_int_equal(route_add(&rt, ip("198.18.0.0"), 24, ROUTE_CONNECTED,
+				   0, 0), 0);
+	for (i = 0; i < 40; i++) {
+		snprintf(a, sizeof(a), "203.0.113.%u", i);
+		assert_true(route_maybe_local(&rt, ip(a)));
+	}
+	assert_false(route_maybe_local(&rt, ip("198.18.0.0")));
+	assert_in_range(filter_passes(), 0, 4096 / 100);	/* 40 / 16,384 */
+	assert_int_equal(route_add(&rt, ip("192.0.2.0"), 28, ROUTE_LOCAL, 0,
+				   0), 0);
+	assert_int_equal(filter_passes(), 4096);
+	assert_int_equal(route_del(&rt, ip("192.0.2.0"), 28, ROUTE_LOCAL), 0);
+	assert_in_range(filter_passes(), 0, 4096 / 100);
+	for (i = 1; i < 40; i++) {
+		snprintf(a, sizeof(a), "203.0.113.%u", i);
+		assert_int_equal(route_del(&rt, ip(a), 32, ROUTE_LOCAL), 0);
+	}
+	assert_true(route_maybe_local(&rt, ip("203.0.113.0")));
+	assert_in_range(filter_passes(), 0, 4096 / 100);
+	assert_int_equal(route_del(&rt, ip("203.0.113.0"), 32, ROUTE_LOCAL),
+			 0);
+	assert_false(route_maybe_local(&rt, ip("203.0.113.0")));
+	/* a local route the LPM refused leaves no bit behind */
+	assert_int_not_equal(route_add(&rt, ip("203.0.113.9"), 33, ROUTE_LOCAL,
+				       0, 0), 0);
+	assert_false(route_maybe_local(&rt, ip("203.0.113.9")));
+}
+
 static void
 test_type_names(void **state)
 {
@@ -160,6 +218,8 @@ main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_generation_moves_with_answers,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_local_filter, setup,
+						teardown),
 		cmocka_unit_test(test_type_names),
 	};
 

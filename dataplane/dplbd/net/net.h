@@ -215,6 +215,8 @@ ipv4_src_bogus(const struct dp_ctx *dp, rte_be32_t src)
 
 	if (ipv4_src_martian(src))
 		return true;
+	if (!route_maybe_local(&dp->routes, src))
+		return false;
 	r = route_lookup(&dp->routes, src);
 	return r != NULL && r->type == ROUTE_LOCAL;
 }

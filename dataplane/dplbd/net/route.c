@@ -24,12 +24,20 @@ route_table_init(struct route_table *rt, const char *name,
 	rt->slots = rte_zmalloc("route_slots",
 				sizeof(*rt->slots) * max_routes,
 				RTE_CACHE_LINE_SIZE);
-	if (rt->slots == NULL)
+	rt->local_filter = rte_zmalloc("route_local_filter",
+				       sizeof(uint64_t) *
+				       ROUTE_LOCAL_FILTER_WORDS,
+				       RTE_CACHE_LINE_SIZE);
+	if (rt->slots == NULL || rt->local_filter == NULL) {
+		route_table_free(rt);
 		return -ENOMEM;
+	}
 	rt->lpm = rte_lpm_create(name, SOCKET_ID_ANY, &cfg);
 	if (rt->lpm == NULL) {
-		rte_free(rt->slots);
-		return -rte_errno;
+		int ret = -rte_errno;
+
+		route_table_free(rt);
+		return ret;
 	}
 	if (qsv != NULL && rte_lpm_rcu_qsbr_add(rt->lpm, &rcu) != 0) {
 		route_table_free(rt);
@@ -47,6 +55,7 @@ route_table_free(struct route_table *rt)
 {
 	rte_lpm_free(rt->lpm);
 	rte_free(rt->slots);
+	rte_free(rt->local_filter);
 	memset(rt, 0, sizeof(*rt));
 }
 
@@ -90,6 +99,52 @@ gen_bump(struct route_table *rt)
 	__atomic_store_n(&rt->gen, gen != 0 ? gen : 1, __ATOMIC_RELEASE);
 }
 
+/* Set in f the bits of a local route: its address's, or all of them
+ * for a route wider than one address. */
+static void
+local_filter_mark(uint64_t *f, rte_be32_t prefix, uint8_t depth)
+{
+	uint32_t b = route_local_bit(prefix);
+
+	if (depth < 32)
+		memset(f, 0xff, sizeof(uint64_t) * ROUTE_LOCAL_FILTER_WORDS);
+	else
+		f[b / 64] |= 1ULL << (b % 64);
+}
+
+/* The local routes' filter made again from the local routes in use:
+ * each word is stored once, with its final value, so that a bit of an
+ * address still ours never reads clear. */
+static void
+local_filter_rebuild(struct route_table *rt)
+{
+	uint64_t f[ROUTE_LOCAL_FILTER_WORDS] = { 0 };
+	uint32_t i;
+
+	for (i = 0; i < rt->n_slots; i++)
+		if (rt->slots[i].in_use && rt->slots[i].type == ROUTE_LOCAL)
+			local_filter_mark(f, rt->slots[i].prefix,
+					  rt->slots[i].depth);
+	for (i = 0; i < ROUTE_LOCAL_FILTER_WORDS; i++)
+		__atomic_store_n(&rt->local_filter[i], f[i], __ATOMIC_RELAXED);
+}
+
+/* Before a local route goes in: its bits set, so that a worker whose
+ * LPM answers "local" finds them set too. */
+static void
+local_filter_add(struct route_table *rt, rte_be32_t prefix, uint8_t depth)
+{
+	uint64_t f[ROUTE_LOCAL_FILTER_WORDS];
+	uint32_t i;
+
+	memcpy(f, rt->local_filter, sizeof(f));
+	local_filter_mark(f, prefix, depth);
+	for (i = 0; i < ROUTE_LOCAL_FILTER_WORDS; i++)
+		if (f[i] != rt->local_filter[i])
+			__atomic_store_n(&rt->local_filter[i], f[i],
+					 __ATOMIC_RELEASE);
+}
+
 int
 route_add(struct route_table *rt, rte_be32_t prefix, uint8_t depth,
 	  enum route_type type, rte_be32_t gw, uint16_t port)
@@ -121,7 +176,10 @@ route_add(struct route_table *rt, rte_be32_t prefix, uint8_t depth,
 		.depth = depth,
 		.refcnt = 1,
 	};
-	/* The slot must be complete before the LPM can hand it out. */
+	if (type == ROUTE_LOCAL)
+		local_filter_add(rt, prefix, depth);
+	/* The slot and the filter must be complete before the LPM can
+	 * hand the slot out. */
 	rte_smp_wmb();
 	if (depth == 0)
 		__atomic_store_n(&rt->default_nh, (uint32_t)i, __ATOMIC_RELEASE);
@@ -129,6 +187,8 @@ route_add(struct route_table *rt, rte_be32_t prefix, uint8_t depth,
 		ret = rte_lpm_add(rt->lpm, rte_be_to_cpu_32(prefix), depth, i);
 	if (ret != 0) {
 		s->in_use = 0;
+		if (type == ROUTE_LOCAL)
+			local_filter_rebuild(rt);
 		return ret;
 	}
 	gen_bump(rt);
@@ -164,6 +224,8 @@ route_del(struct route_table *rt, rte_be32_t prefix, uint8_t depth,
 		rte_rcu_qsbr_synchronize(rt->qsv, RTE_QSBR_THRID_INVALID);
 	s->in_use = 0;
 	rt->n_used--;
+	if (type == ROUTE_LOCAL)
+		local_filter_rebuild(rt);
 	return 0;
 }
 

@@ -7,6 +7,11 @@
  * grace period (rte_rcu_qsbr_synchronize), and rte_lpm reclaims its
  * tbl8 groups through the same QSBR variable, so a worker never sees a
  * half-written or recycled entry.
+ *
+ * Beside the LPM, a 2 KB filter of our own addresses answers "is this
+ * one of ours?" for a new connection's source (the martian check) with
+ * one bit, no tbl24 line: a source from anywhere on the Internet would
+ * cost a cache miss in the LPM.  A set bit only means maybe.
  */
 #ifndef DPLB_ROUTE_H
 #define DPLB_ROUTE_H
@@ -50,9 +55,16 @@ struct route_table {
 	 * worker may keep a lookup's answer while it reads the same gen
 	 * (route_gen()). */
 	uint32_t gen;
+	/* A bit per hash of each local /32 (route_local_bit()); all bits
+	 * while a local route covers more than one address.  Workers read
+	 * it word by word; the main lcore sets bits before a local route
+	 * goes in and rebuilds it after one is gone. */
+	uint64_t *local_filter;
 };
 
 #define ROUTE_NO_DEFAULT UINT32_MAX
+#define ROUTE_LOCAL_FILTER_SHIFT 14	/* 16,384 bits: 2 KB */
+#define ROUTE_LOCAL_FILTER_WORDS ((1u << ROUTE_LOCAL_FILTER_SHIFT) / 64)
 
 /** Create a table of max_routes entries; qsv may be NULL (no workers). */
 int route_table_init(struct route_table *rt, const char *name,
@@ -111,6 +123,28 @@ route_lookup(const struct route_table *rt, rte_be32_t dst)
 			return NULL;
 	}
 	return &rt->slots[nh];
+}
+
+static inline uint32_t
+route_local_bit(rte_be32_t addr)
+{
+	/* host order: the bits that vary most (the last octet) are the
+	 * multiply's low bits, which reach all of the high bits taken */
+	return (rte_be_to_cpu_32(addr) * 0x9e3779b1u) >>
+	       (32 - ROUTE_LOCAL_FILTER_SHIFT);
+}
+
+/**
+ * addr may be one of our addresses (a local route covers it); false is
+ * sure.  One bit of a 2 KB filter: the LPM needs asking only on true.
+ */
+static inline bool
+route_maybe_local(const struct route_table *rt, rte_be32_t addr)
+{
+	uint32_t b = route_local_bit(addr);
+
+	return (__atomic_load_n(&rt->local_filter[b / 64], __ATOMIC_RELAXED) >>
+		(b % 64)) & 1;
 }
 
 /** dst is the broadcast address of the connected subnet of r. */
