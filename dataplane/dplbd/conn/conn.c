@@ -319,12 +319,18 @@ timeout_of(const struct conn_table *t, uint8_t proto, uint8_t state)
 	return 0;
 }
 
-uint32_t
-conn_timeout_of(const struct conn_table *t, const struct conn *c)
+static inline uint32_t
+entry_timeout(const struct conn_table *t, const struct conn *c)
 {
 	if (c->flags & CONN_F_OWN_TIMEOUT)
 		return c->own_timeout;
 	return timeout_of(t, c->proto, c->state);
+}
+
+uint32_t
+conn_timeout_of(const struct conn_table *t, const struct conn *c)
+{
+	return entry_timeout(t, c);
 }
 
 static void
@@ -493,8 +499,10 @@ watch_add(struct conn_table *t, const struct conn_key4 *k)
 	t->added[m >> 6] |= 1ULL << (m & 63);
 }
 
-/* conn_new() and conn_new_timed(): timeout 0 means "by state". */
-static struct conn *
+/* conn_new() and conn_new_timed(): timeout 0 means "by state".  Inline
+ * in both, so that conn_new(), a new connection's path, has no call
+ * and no test of a timeout of its own. */
+static __rte_always_inline struct conn *
 entry_new(struct conn_table *t, const struct conn_key4 *in,
 	  const struct conn_key4 *out, uint8_t state, uint32_t timeout,
 	  uint32_t now)
@@ -542,7 +550,9 @@ entry_new(struct conn_table *t, const struct conn_key4 *in,
 		watch_add(t, out);
 	}
 	wheel_start(t, now);
-	wheel_file(t, c, now + conn_timeout_of(t, c), t->wheel_cursor);
+	wheel_file(t, c, now + (timeout != 0 ? c->own_timeout :
+				timeout_of(t, in->proto, state)),
+		   t->wheel_cursor);
 	t->count++;
 	t->gen++;
 	return c;
@@ -684,11 +694,11 @@ void
 conn_set_state(struct conn_table *t, struct conn *c, uint8_t state,
 	       uint32_t now)
 {
-	uint32_t old = conn_timeout_of(t, c);
+	uint32_t old = entry_timeout(t, c);
 	uint32_t new;
 
 	c->state = state;
-	new = conn_timeout_of(t, c);
+	new = entry_timeout(t, c);
 	if (new < old) {
 		wheel_unlink(t, c);
 		wheel_file(t, c, now + new, t->wheel_cursor);
@@ -746,14 +756,14 @@ conn_expire_tick(struct conn_table *t, uint32_t now, unsigned int budget,
 		c = &t->entries[head];
 		wheel_unlink(t, c);
 		budget--;
-		due = c->last_seen + conn_timeout_of(t, c);
+		due = c->last_seen + entry_timeout(t, c);
 		if (time_before(now, due)) {
 			wheel_file(t, c, due, t->wheel_cursor + WHEEL_WIDTH);
 			continue;
 		}
 		if (expire != NULL && expire(ctx, c)) {
 			c->last_seen = now;
-			wheel_file(t, c, now + conn_timeout_of(t, c),
+			wheel_file(t, c, now + entry_timeout(t, c),
 				   t->wheel_cursor + WHEEL_WIDTH);
 			continue;
 		}
