@@ -495,11 +495,21 @@ test_sched_picks(void **state)
 	assert_int_equal(seen[2], 0);
 }
 
+/* ipvsadm's ActiveConn of d: the sum over workers. */
+static uint32_t
+dest_active(const struct lb_dest *d)
+{
+	uint32_t active, inactive;
+
+	lb_dest_conns(d, &active, &inactive);
+	return active;
+}
+
 /* A connection's life on worker w, as lb.c counts it. */
 static void
 conn_open(struct lb_dest *d, unsigned int w)
 {
-	lb_dest_hold(d);
+	lb_dest_hold(d, w);
 	lb_dest_conn_count(d, w, 0, 1);		/* SYN: inactive */
 	lb_dest_conn_count(d, w, 1, -1);	/* established */
 }
@@ -508,7 +518,7 @@ static void
 conn_close(struct lb_dest *d, unsigned int w)
 {
 	lb_dest_conn_count(d, w, -1, 0);
-	lb_dest_put(d);
+	lb_dest_put(d, w);
 }
 
 static const struct lb_dest_snap *
@@ -553,7 +563,7 @@ test_load_sched_per_worker(void **state)
 	assert_int_equal(n[0], 2);
 	assert_int_equal(n[1], 6);
 	/* ipvsadm's counts are the sum over workers */
-	assert_int_equal(dst[1]->load.active, 6);
+	assert_int_equal(dest_active(dst[1]), 6);
 	/* worker 1 has its own: idle, the newest of equals */
 	assert_ptr_equal(pick_w(1, 0)->dest, dst[1]);
 	/* a rebuild (weight 1 -> 3) keeps worker 0's counts: 2/3 < 6/3 */
@@ -611,8 +621,9 @@ test_counters_survive(void **state)
 		dest->pcpu[w].st.inbytes += 1000;
 		ss->svc->pcpu[w].st.conns += 1;
 	}
-	__atomic_fetch_add(&dest->load.active, 3, __ATOMIC_RELAXED);
-	lb_dest_hold(dest);
+	lb_dest_conn_count(dest, 1, 2, 0);
+	lb_dest_conn_count(dest, 3, 1, 0);
+	lb_dest_hold(dest, 0);
 
 	/* rebuilds: weight edit, another dest, scheduler change */
 	gen = lb_snap_get(st)->gen;
@@ -626,7 +637,7 @@ test_counters_survive(void **state)
 	assert_int_equal(ss2->dests[0].weight, 5);
 	/* the scheduler reads the same load */
 	assert_ptr_equal(sched_dest_get(&ss2->sched, 0)->load, &dest->load);
-	assert_int_equal(dest->load.active, 3);
+	assert_int_equal(dest_active(dest), 3);
 	lb_dest_stats(st, dest, &sum);
 	assert_int_equal(sum.conns, NW);
 	assert_int_equal(sum.inpkts, 10 * (1 + 2 + 3 + 4));
@@ -656,12 +667,12 @@ test_counters_survive(void **state)
 	assert_int_equal(lb_dest_add(st, &k, &d, msg, sizeof(msg)), 0);
 	assert_ptr_equal(lb_dest_find(lb_svc_find(st, &k), &a, 0), dest);
 	assert_false(dest->trashed);
-	assert_int_equal(dest->load.active, 3);
+	assert_int_equal(dest_active(dest), 3);
 	assert_int_equal(lb_store_gc(st), 0);
 	/* deleted again and released: freed at the next collection */
 	assert_int_equal(lb_dest_del(st, &k, &a, 0, msg, sizeof(msg)), 0);
 	assert_int_equal(lb_store_gc(st), 1);
-	lb_dest_put(dest);
+	lb_dest_put(dest, 0);
 	assert_int_equal(lb_store_gc(st), 0);
 }
 
@@ -683,7 +694,7 @@ test_svc_del_with_held_dest(void **state)
 	assert_int_equal(lb_dest_add(st, &k, &d, msg, sizeof(msg)), 0);
 	s = lb_svc_find(st, &k);
 	dest = TAILQ_FIRST(&s->dests);
-	lb_dest_hold(dest);
+	lb_dest_hold(dest, 0);
 	assert_int_equal(lb_svc_del(st, &k, msg, sizeof(msg)), 0);
 	assert_null(lb_svc_find(st, &k));
 	ghost = lookup(IPPROTO_TCP, "198.18.0.100", 80);
@@ -713,7 +724,7 @@ test_svc_del_with_held_dest(void **state)
 	assert_int_equal(st->n_retired, 1);
 
 	/* the last connection ends: the ghost goes at the next collection */
-	lb_dest_put(dest);
+	lb_dest_put(dest, 0);
 	assert_int_equal(lb_store_gc(st), 0);	/* ASan: no leak, no UAF */
 	assert_null(lookup(IPPROTO_TCP, "198.18.0.100", 80));
 	assert_int_equal(st->n_retired, 0);
@@ -735,14 +746,14 @@ test_svc_flush_keeps_ghosts(void **state)
 	assert_int_equal(lb_svc_add(st, &k6, &c, msg, sizeof(msg)), 0);
 	assert_int_equal(lb_dest_add(st, &k, &d, msg, sizeof(msg)), 0);
 	dest = TAILQ_FIRST(&lb_svc_find(st, &k)->dests);
-	lb_dest_hold(dest);
+	lb_dest_hold(dest, 0);
 	assert_int_equal(lb_svc_flush(st, msg, sizeof(msg)), 2);
 	assert_int_equal(st->n_svcs, 0);
 	assert_int_equal(st->n_retired, 1);
 	assert_true(lookup(IPPROTO_TCP, "198.18.0.100", 80)->flags &
 		    LB_SVC_F_RETIRED);
 	assert_null(lookup6(IPPROTO_UDP, "2001:db8::100", 53));
-	lb_dest_put(dest);
+	lb_dest_put(dest, 0);
 	assert_int_equal(lb_store_gc(st), 0);
 	assert_null(lookup(IPPROTO_TCP, "198.18.0.100", 80));
 }

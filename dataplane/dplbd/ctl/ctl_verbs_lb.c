@@ -294,17 +294,17 @@ dest_json(const struct lb_dest *d)
 {
 	json_object *o = json_object_new_object();
 	char a[INET_ADDR_STRLEN];
+	uint32_t active, inactive;
 
+	lb_dest_conns(d, &active, &inactive);
 	ADD(o, "addr", J_STR(inet_addr_fmt(&d->conf.addr, a, sizeof(a))));
 	ADD(o, "port", J_INT(d->conf.port));
 	ADD(o, "weight", J_INT(d->conf.weight));
 	ADD(o, "fwd", J_STR(lb_fwd_name(d->conf.fwd)));
 	ADD(o, "u_threshold", J_INT(d->conf.u_threshold));
 	ADD(o, "l_threshold", J_INT(d->conf.l_threshold));
-	ADD(o, "active_conns",
-	    J_INT(__atomic_load_n(&d->load.active, __ATOMIC_RELAXED)));
-	ADD(o, "inactive_conns",
-	    J_INT(__atomic_load_n(&d->load.inactive, __ATOMIC_RELAXED)));
+	ADD(o, "active_conns", J_INT(active));
+	ADD(o, "inactive_conns", J_INT(inactive));
 	ADD(o, "persistent_conns",
 	    J_INT(__atomic_load_n(&d->load.persistent, __ATOMIC_RELAXED)));
 	ADD(o, "overloaded", json_object_new_boolean(

@@ -56,6 +56,24 @@ lb_conn_init(struct dp_ctx *dp)
 	return 0;
 }
 
+/* dest_check_overload() with thresholds: the sum of the workers' counts
+ * against them. */
+static __rte_noinline void
+dest_check_thresholds(struct lb_dest *d, uint32_t upper, uint32_t lower)
+{
+	struct sched_dest_load *load = &d->load;
+	uint32_t active, inactive, conns;
+
+	lb_dest_conns(d, &active, &inactive);
+	conns = active + inactive;
+	if (lower == 0)
+		lower = upper - upper / 4;
+	if (conns >= upper)
+		__atomic_store_n(&load->overloaded, 1, __ATOMIC_RELAXED);
+	else if (conns < lower && load->overloaded)
+		__atomic_store_n(&load->overloaded, 0, __ATOMIC_RELAXED);
+}
+
 /*
  * Connection thresholds, as ipvsadm -x/-y: at u_threshold connections a
  * dest is overloaded (schedulers skip it) until it falls below
@@ -64,23 +82,15 @@ lb_conn_init(struct dp_ctx *dp)
 void
 dest_check_overload(struct lb_dest *d)
 {
-	struct sched_dest_load *load = &d->load;
-	uint32_t upper = d->conf.u_threshold, lower = d->conf.l_threshold;
-	uint32_t conns;
+	uint32_t upper = d->conf.u_threshold;
 
-	if (upper == 0) {
-		if (load->overloaded)
-			__atomic_store_n(&load->overloaded, 0, __ATOMIC_RELAXED);
+	if (likely(upper == 0)) {
+		if (unlikely(d->load.overloaded))
+			__atomic_store_n(&d->load.overloaded, 0,
+					 __ATOMIC_RELAXED);
 		return;
 	}
-	conns = __atomic_load_n(&load->active, __ATOMIC_RELAXED) +
-		__atomic_load_n(&load->inactive, __ATOMIC_RELAXED);
-	if (lower == 0)
-		lower = upper - upper / 4;
-	if (conns >= upper)
-		__atomic_store_n(&load->overloaded, 1, __ATOMIC_RELAXED);
-	else if (conns < lower && load->overloaded)
-		__atomic_store_n(&load->overloaded, 0, __ATOMIC_RELAXED);
+	dest_check_thresholds(d, upper, d->conf.l_threshold);
 }
 
 /* A service's connections in SYN_RECV on this worker (its half-open
@@ -146,7 +156,7 @@ lb_conn_release(struct dp_worker *w, struct conn *c)
 	}
 	if (is_template(c)) {
 		__atomic_fetch_sub(&d->load.persistent, 1, __ATOMIC_RELAXED);
-		lb_dest_put(d);
+		lb_dest_put(d, w->id);
 		return;
 	}
 	if (conn_priv(c)->tmpl != 0)
@@ -157,7 +167,7 @@ lb_conn_release(struct dp_worker *w, struct conn *c)
 	lb_dest_conn_count(d, w->id, state_is_active(c) ? -1 : 0,
 			   state_is_active(c) ? 0 : -1);
 	dest_check_overload(d);
-	lb_dest_put(d);
+	lb_dest_put(d, w->id);
 	w->stats.conns_expired++;
 }
 
@@ -255,7 +265,7 @@ tmpl_new(struct dp_worker *w, const struct conn_key4 *k,
 	t->svc_id = svc->id;
 	*conn_priv(t) = (struct lb_conn_priv){ .dest = d->dest,
 					       .daddr = d->addr.v4.s_addr };
-	lb_dest_hold(d->dest);
+	lb_dest_hold(d->dest, w->id);
 	__atomic_fetch_add(&d->dest->load.persistent, 1, __ATOMIC_RELAXED);
 	return t;
 }
@@ -307,7 +317,7 @@ lb_conn_bind(struct dp_worker *w, struct conn *c, const struct lb_svc_snap *svc,
 		conn_priv(c)->tmpl = conn_ref(w->conns, tmpl);
 		conn_priv(tmpl)->n_control++;
 	}
-	lb_dest_hold(d->dest);
+	lb_dest_hold(d->dest, w->id);
 	lb_dest_conn_count(d->dest, w->id, active ? 1 : 0, active ? 0 : 1);
 	dest_check_overload(d->dest);
 }

@@ -119,7 +119,33 @@ lb_dest_alloc(const struct lb_store *st)
 		rte_free(d);
 		return NULL;
 	}
+	d->n_workers = st->n_workers;
 	return d;
+}
+
+void
+lb_dest_conns(const struct lb_dest *d, uint32_t *active, uint32_t *inactive)
+{
+	uint32_t w;
+
+	*active = 0;
+	*inactive = 0;
+	for (w = 0; w < d->n_workers; w++) {
+		*active += __atomic_load_n(&d->pcpu[w].wl.active,
+					   __ATOMIC_RELAXED);
+		*inactive += __atomic_load_n(&d->pcpu[w].wl.inactive,
+					     __ATOMIC_RELAXED);
+	}
+}
+
+uint32_t
+lb_dest_refs(const struct lb_dest *d)
+{
+	uint32_t w, n = 0;
+
+	for (w = 0; w < d->n_workers; w++)
+		n += __atomic_load_n(&d->pcpu[w].refs, __ATOMIC_ACQUIRE);
+	return n;
 }
 
 /* ---- snapshots -------------------------------------------------------- */
@@ -554,7 +580,7 @@ lb_store_gc(struct lb_store *st)
 
 	for (d = TAILQ_FIRST(&st->trash); d != NULL; d = next) {
 		next = TAILQ_NEXT(d, next);
-		if (__atomic_load_n(&d->refcnt, __ATOMIC_ACQUIRE) != 0) {
+		if (lb_dest_refs(d) != 0) {
 			left++;
 			continue;
 		}

@@ -81,7 +81,10 @@ struct lb_stats {
 /** One worker's block of a dest: written by that worker only. */
 struct lb_dest_pcpu {
 	struct lb_stats st;
-	struct sched_wload wl;		/* its connections on the worker */
+	struct sched_wload wl;		/* its connections on the worker
+					 * (lb_dest_conns() sums them) */
+	uint32_t refs;			/* the worker's connections and
+					 * templates holding the dest */
 	/* The worker's route toward route_dst (the dest: lb.c's
 	 * lb_dest_route()), kept while the route table's generation is
 	 * route_gen (0: none yet) */
@@ -110,9 +113,12 @@ struct lb_dest {
 	struct lb_stats zero_base;	/* stats.zero: sums at that time */
 	struct rate_est est;		/* lb_store_estimate() */
 	struct lb_dest_pcpu *pcpu;	/* [n_workers] */
-	/* Written by every worker, with atomics: its own cache line. */
+	uint32_t n_workers;
+	/* The overload flag and the templates' count, written by every
+	 * worker with atomics: its own cache line.  Its connection counts
+	 * stay 0: each worker counts its own, in pcpu[].wl, so that a new
+	 * connection writes no line another worker writes too. */
 	struct sched_dest_load load __rte_cache_aligned;
-	uint32_t refcnt;		/* connections using the dest */
 };
 
 TAILQ_HEAD(lb_dest_list, lb_dest);
@@ -208,7 +214,7 @@ struct lb_laddr_snap {
 };
 
 struct lb_dest_snap {
-	struct lb_dest *dest;		/* load, refcnt, pcpu counters */
+	struct lb_dest *dest;		/* load, pcpu counters and refs */
 	struct inet_addr addr;
 	rte_be16_t port;		/* 0 only for port-0 services: keep
 					 * the client's destination port */
@@ -581,35 +587,53 @@ const struct lb_dest_snap *lb_svc_pick(const struct lb_svc_snap *svc,
  * A connection of worker to dest d changed: d_active and d_inactive are
  * the changes of d's active and inactive counts (a new connection
  * 0,+1; one that becomes established +1,-1; one that ends -1,0 or
- * 0,-1).  Keeps the shared counts (ipvsadm's ActiveConn and InActConn,
- * the thresholds) and the worker's own, which lc, wlc, sed, nq, lblc
- * and lblcr follow.  Call it on the worker that owns the connection.
+ * 0,-1).  The worker's own counts, which lc, wlc, sed, nq, lblc and
+ * lblcr follow and lb_dest_conns() sums.  Call it on the worker that
+ * owns the connection.
  */
 static inline void
 lb_dest_conn_count(struct lb_dest *d, unsigned int worker, int32_t d_active,
 		   int32_t d_inactive)
 {
-	if (d_active != 0)
-		__atomic_fetch_add(&d->load.active, (uint32_t)d_active,
-				   __ATOMIC_RELAXED);
-	if (d_inactive != 0)
-		__atomic_fetch_add(&d->load.inactive, (uint32_t)d_inactive,
-				   __ATOMIC_RELAXED);
 	sched_wload_add(&d->svc->pcpu[worker].sw, &d->pcpu[worker].wl,
 			d_active, d_inactive);
 }
 
-/** A connection takes (hold) and releases (put) its dest. */
+/**
+ * A connection or template of worker takes (hold) and releases (put)
+ * its dest, on that worker: a count of the worker's own, no atomic
+ * read-modify-write of a line the other workers write too.
+ */
 static inline void
-lb_dest_hold(struct lb_dest *d)
+lb_dest_hold(struct lb_dest *d, unsigned int worker)
 {
-	__atomic_fetch_add(&d->refcnt, 1, __ATOMIC_RELAXED);
+	uint32_t *refs = &d->pcpu[worker].refs;
+
+	__atomic_store_n(refs, *refs + 1, __ATOMIC_RELAXED);
 }
 
 static inline void
-lb_dest_put(struct lb_dest *d)
+lb_dest_put(struct lb_dest *d, unsigned int worker)
 {
-	__atomic_fetch_sub(&d->refcnt, 1, __ATOMIC_RELEASE);
+	uint32_t *refs = &d->pcpu[worker].refs;
+
+	/* release: the worker is done with d before lb_dest_refs() can
+	 * read the count that lets the main lcore free it */
+	__atomic_store_n(refs, *refs - 1, __ATOMIC_RELEASE);
 }
+
+/**
+ * d's connections over all workers: ipvsadm's ActiveConn and InActConn,
+ * and the sum the thresholds compare.  Any lcore.
+ */
+void lb_dest_conns(const struct lb_dest *d, uint32_t *active,
+		   uint32_t *inactive);
+
+/**
+ * The connections and templates of all workers that hold d.  Once d is
+ * out of every snapshot, no worker takes it again and the count only
+ * falls: 0 means no worker will touch d again.
+ */
+uint32_t lb_dest_refs(const struct lb_dest *d);
 
 #endif /* DPLB_LB_SVC_H */

@@ -353,7 +353,7 @@ tmpl6_new(struct dp_worker *w, const struct conn6_key *k,
 	t->fwd = d->fwd;
 	t->svc_id = svc->id;
 	*conn_priv(t) = (struct lb_conn_priv){ .dest = d->dest };
-	lb_dest_hold(d->dest);
+	lb_dest_hold(d->dest, w->id);
 	__atomic_fetch_add(&d->dest->load.persistent, 1, __ATOMIC_RELAXED);
 	return t;
 }

@@ -289,6 +289,7 @@ static void
 dest_row(const struct lb_store *st, const struct lb_dest *d, struct row *r)
 {
 	char a[INET_ADDR_STRLEN];
+	uint32_t active, inactive;
 	struct lb_stats sum;
 	int n = svc_labels(d->svc, r->labels, sizeof(r->labels));
 
@@ -298,9 +299,9 @@ dest_row(const struct lb_store *st, const struct lb_dest *d, struct row *r)
 		 lb_fwd_name(d->conf.fwd));
 	lb_dest_stats(st, d, &sum);
 	lb_values(r, &sum, &d->est);
-	r->v[F_ACTIVE] = __atomic_load_n(&d->load.active, __ATOMIC_RELAXED);
-	r->v[F_INACTIVE] = __atomic_load_n(&d->load.inactive,
-					   __ATOMIC_RELAXED);
+	lb_dest_conns(d, &active, &inactive);
+	r->v[F_ACTIVE] = active;
+	r->v[F_INACTIVE] = inactive;
 	r->v[F_PERSISTENT] = __atomic_load_n(&d->load.persistent,
 					     __ATOMIC_RELAXED);
 	r->v[F_WEIGHT] = d->conf.weight;
