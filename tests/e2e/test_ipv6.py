@@ -148,8 +148,8 @@ def test_udp_for_dplbd_reaches_the_kernel_twin(lab):
     """An IPv6 packet to dplbd's address that no service takes is the
     kernel's: UDP to [2001:2::1]:9999 reaches a socket behind the twin,
     and its answer leaves through dplbd."""
-    srv = subprocess.Popen(["ip", "netns", "exec", lab.ns("lb"),
-                            "/usr/bin/python3", "-c", UDP_ECHO6, DP0_IP6],
+    srv = subprocess.Popen(lab.in_ns("lb",
+                            "/usr/bin/python3", "-c", UDP_ECHO6, DP0_IP6),
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                            text=True)
     try:

@@ -174,8 +174,8 @@ def far_server(lb6):
         lb6.run("far", "ip", "route", "add", "default", "via", FAR_LINK[0],
                 check=True)
         lb6.run("rs1", "sysctl", "-qw", "net.ipv4.ip_forward=1", check=True)
-        echo = subprocess.Popen(["ip", "netns", "exec", far,
-                                 "/usr/bin/python3", "-c", FAR_ECHO])
+        echo = subprocess.Popen(lb6.in_ns("far", "/usr/bin/python3", "-c",
+                                          FAR_ECHO))
         lb6.call("route.add", {"dst": f"{FAR_LINK[1]}/32", "via": RS1_IP,
                                "dev": "dp1"})
         lb6.call("service.add", {"proto": "udp", "vip": VIP6,

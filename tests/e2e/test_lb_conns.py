@@ -44,8 +44,8 @@ def lb(lab):
 @pytest.fixture(scope="module")
 def held(lb):
     """The client ports of N_CONNS established connections, held open."""
-    p = subprocess.Popen(["ip", "netns", "exec", lb.ns("c"), "python3",
-                          "-c", HOLDER], stdin=subprocess.PIPE,
+    p = subprocess.Popen(lb.in_ns("c", "python3",
+                          "-c", HOLDER), stdin=subprocess.PIPE,
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                          text=True)
     try:

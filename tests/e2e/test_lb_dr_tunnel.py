@@ -192,8 +192,8 @@ def test_connection_tracked_from_client_packets_only(dr, port, fwd):
     moves it to FIN_WAIT (InActConn; INPUT would give CLOSE_WAIT)."""
     need_mode(dr, fwd)
     active0 = sum(x["active_conns"] for x in dests(dr, port))
-    p = subprocess.Popen(["ip", "netns", "exec", dr.ns("c"), "python3", "-c",
-                          HOLD, VIP, str(port)], stdin=subprocess.PIPE,
+    p = subprocess.Popen(dr.in_ns("c", "python3", "-c",
+                          HOLD, VIP, str(port)), stdin=subprocess.PIPE,
                          stdout=subprocess.PIPE, text=True)
     try:
         sport = p.stdout.readline().strip()

@@ -45,11 +45,11 @@ scrape_configs:
       - targets: ["{DP0_IP}:{METRICS_PORT}"]
 """)
     log = open(f"{d}/prometheus.log", "w")
-    p = subprocess.Popen(["ip", "netns", "exec", lab.ns("c"), "prometheus",
+    p = subprocess.Popen(lab.in_ns("c", "prometheus",
                           f"--config.file={d}/prometheus.yml",
                           f"--storage.tsdb.path={d}/data",
                           f"--web.listen-address={PROM}",
-                          "--log.level=warn"],
+                          "--log.level=warn"),
                          stdout=log, stderr=subprocess.STDOUT)
     try:
         assert wait_for(lambda: lab.curl("c", f"http://{PROM}/-/ready")

@@ -195,8 +195,8 @@ class Loss:
                          "dplb_sync_loss")
             rule = ("" if pct >= 100 else
                     f"numgen random mod 100 < {pct}")
-            r = subprocess.run(["ip", "netns", "exec", self.lab.ns(self.node),
-                                "nft", "-f", "-"], input=self.NFT % rule,
+            r = subprocess.run(self.lab.in_ns(self.node,
+                                "nft", "-f", "-"), input=self.NFT % rule,
                                text=True, capture_output=True, timeout=30)
             assert r.returncode == 0, f"no netem, and nftables: {r.stderr}"
 

@@ -45,8 +45,8 @@ class Pair6Over6(Pair6):
 
 def start_servers(lab, pair):
     for node in NODES:
-        r = subprocess.run(["ip", "netns", "exec", lab.ns(node), "nft", "-f",
-                            "-"], input=NFT, text=True, capture_output=True,
+        r = subprocess.run(lab.in_ns(node, "nft", "-f",
+                            "-"), input=NFT, text=True, capture_output=True,
                            timeout=30)
         assert r.returncode == 0, r.stderr
     return start_servers6(lab, pair)
