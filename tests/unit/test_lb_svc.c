@@ -26,6 +26,7 @@
 #include "config/config.h"
 #include "conn/conn.h"
 #include "core/dp.h"
+#include "dest_counts.h"
 #include "eal_helper.h"
 #include "lb/lb_svc.h"
 #include "net/steer.h"
@@ -493,16 +494,6 @@ test_sched_picks(void **state)
 	assert_int_equal(seen[0], 300);
 	assert_int_equal(seen[1], 100);
 	assert_int_equal(seen[2], 0);
-}
-
-/* ipvsadm's ActiveConn of d: the sum over workers. */
-static uint32_t
-dest_active(const struct lb_dest *d)
-{
-	uint32_t active, inactive;
-
-	lb_dest_conns(d, &active, &inactive);
-	return active;
 }
 
 /* A connection's life on worker w, as lb.c counts it. */

@@ -31,6 +31,7 @@
 
 #include "config/config.h"
 #include "conn/conn6.h"
+#include "dest_counts.h"
 #include "eal_helper.h"
 #include "lb/lb.h"
 #include "lb/lb_svc.h"
@@ -44,25 +45,6 @@
 #define NAT64 91
 #define FNAT6P 92	/* persistent (300 s, /64) */
 #define NAT64P 93
-
-/* d's connections over all workers, as ipvsadm shows them. */
-static uint32_t
-dest_active(const struct lb_dest *d)
-{
-	uint32_t active, inactive;
-
-	lb_dest_conns(d, &active, &inactive);
-	return active;
-}
-
-static uint32_t
-dest_inactive(const struct lb_dest *d)
-{
-	uint32_t active, inactive;
-
-	lb_dest_conns(d, &active, &inactive);
-	return inactive;
-}
 
 static struct dp_ctx dp;
 static struct dplb_config cfg = { .max_conns = 4096 };
