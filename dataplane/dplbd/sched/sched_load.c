@@ -339,7 +339,10 @@ index_sync(const struct sched_state *st, const struct sched_input *in)
 
 		next = wl->next_dirty;
 		wl->dirty = 0;
-		if (tn_key(ix->tree[i]) != NO_DEST) {	/* not parked */
+		/* parked, or a change its key does not see (sed and nq
+		 * count only active connections): no match to replay */
+		if (tn_key(ix->tree[i]) != NO_DEST &&
+		    tn_key(ix->tree[i]) != key) {
 			ix->tree[i] = tn_make(key, wl->slot);
 			tree_fix(ix->tree, i);
 		}
