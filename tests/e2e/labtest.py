@@ -231,6 +231,21 @@ done | sort | uniq -c
         return [lc for lc in self.call("lcore.list")
                 if lc.get("role") == "worker"]
 
+    def steered(self, since=None):
+        """(frames steered out, frames steered in), summed over the
+        workers, since the workers_stats() since (None: ever)."""
+        now = self.workers_stats()
+        before = since or [{} for _ in now]
+        return tuple(sum(b[k] - a.get(k, 0) for a, b in zip(before, now))
+                     for k in ("steered_out", "steered_in"))
+
+    def steering_drained(self, since=None, timeout=2.0):
+        """Every frame a worker steered to another was taken in; a late
+        one (a retransmission, a last ACK) may sit in the ring a moment
+        after the traffic, so this waits for it."""
+        return wait_for(lambda: len(set(self.steered(since))) == 1,
+                        timeout=timeout)
+
     def lcore_total(self, key):
         return sum(lc.get(key, 0) for lc in self.call("lcore.list"))
 
