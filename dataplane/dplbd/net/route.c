@@ -130,19 +130,21 @@ local_filter_rebuild(struct route_table *rt)
 }
 
 /* Before a local route goes in: its bits set, so that a worker whose
- * LPM answers "local" finds them set too. */
+ * LPM answers "local" finds them set too.  Only the main lcore writes
+ * the filter: each word changed is stored whole. */
 static void
 local_filter_add(struct route_table *rt, rte_be32_t prefix, uint8_t depth)
 {
-	uint64_t f[ROUTE_LOCAL_FILTER_WORDS];
-	uint32_t i;
+	uint32_t i, b = route_local_bit(prefix);
 
-	memcpy(f, rt->local_filter, sizeof(f));
-	local_filter_mark(f, prefix, depth);
+	if (depth == 32) {
+		__atomic_store_n(&rt->local_filter[b / 64],
+				 rt->local_filter[b / 64] | 1ULL << (b % 64),
+				 __ATOMIC_RELEASE);
+		return;
+	}
 	for (i = 0; i < ROUTE_LOCAL_FILTER_WORDS; i++)
-		if (f[i] != rt->local_filter[i])
-			__atomic_store_n(&rt->local_filter[i], f[i],
-					 __ATOMIC_RELEASE);
+		__atomic_store_n(&rt->local_filter[i], ~0ULL, __ATOMIC_RELEASE);
 }
 
 int
