@@ -89,8 +89,11 @@ struct sched_index {
 				 * order[]) */
 	uint8_t *light;		/* [n]: lblc/lblcr, 2 * active < weight */
 	uint16_t *parked;	/* [n_order] */
+	uint16_t *stale;	/* [n_order]: leaves (their place in order[])
+				 * set but not replayed yet (lblc, lblcr) */
 	uint32_t leaves;	/* a power of two >= n_order */
 	uint32_t n_parked;
+	uint32_t n_stale;	/* > n_order: every inner node is stale */
 	uint32_t n_light;	/* weighted dests that are light */
 } __attribute__((aligned(64)));
 
@@ -254,21 +257,97 @@ leaf_of(const struct sched_index *ix, uint16_t s)
 	return ix->leaves + ix->leaf[s];
 }
 
+/* Every match from the leaves up, O(leaves). */
+static void
+tree_build(tnode_t *t, uint32_t leaves)
+{
+	uint32_t k;
+
+	for (k = leaves; k-- > 1;)
+		t[k] = t[2 * k + 1] < t[2 * k] ? t[2 * k + 1] : t[2 * k];
+}
+
 /* ---- the index -------------------------------------------------------- */
 
-/* Dest s's counts changed: its tree key, and the lblc/lblcr light count. */
+/* Dest s's key in the tree, from the worker's counts wl. */
 static inline uint64_t
-key_refresh(const struct sched_state *st, struct sched_index *ix, uint16_t s,
-	    const struct sched_wload *wl)
+leaf_key(const struct sched_state *st, uint16_t s,
+	 const struct sched_wload *wl)
 {
-	uint32_t w = st->slots[s].weight;
-	uint8_t light = 2 * (uint64_t)wl->active < w;
 	struct sched_key k;
 
-	key_set(st->ops->key, wl->active, wl->inactive, w, &k);
+	key_set(st->ops->key, wl->active, wl->inactive, st->slots[s].weight,
+		&k);
+	return k.den == 1 ? k.num << 32 : (k.num << 32) / k.den;
+}
+
+/* Dest s's counts changed: the lblc/lblcr count of light dests. */
+static inline void
+light_refresh(const struct sched_state *st, struct sched_index *ix,
+	      uint16_t s, const struct sched_wload *wl)
+{
+	uint8_t light = 2 * (uint64_t)wl->active < st->slots[s].weight;
+
 	ix->n_light += (uint32_t)light - ix->light[s];
 	ix->light[s] = light;
-	return k.den == 1 ? k.num << 32 : (k.num << 32) / k.den;
+}
+
+/* Dest s's leaf from its counts, unless parked; whether it changed (its
+ * matches are then to replay: sed and nq count only active
+ * connections, so a change of the others moves no key). */
+static inline bool
+leaf_refresh(const struct sched_state *st, struct sched_index *ix, uint16_t s,
+	     const struct sched_wload *wl)
+{
+	tnode_t *leaf = &ix->tree[leaf_of(ix, s)];
+	uint64_t key;
+
+	if (tn_key(*leaf) == NO_DEST)
+		return false;
+	key = leaf_key(st, s, wl);
+	if (tn_key(*leaf) == key)
+		return false;
+	*leaf = tn_make(key, s);
+	return true;
+}
+
+/*
+ * Dest s's counts changed: lblc and lblcr, which seldom read the tree,
+ * refresh its leaf and replay the matches only when they do
+ * (index_replay()).  A list as long as order[] refreshes every leaf
+ * instead.
+ */
+static inline void
+index_stale(const struct sched_state *st, struct sched_index *ix, uint16_t s)
+{
+	if (ix->n_stale < st->n_order)
+		ix->stale[ix->n_stale++] = s;
+	else
+		ix->n_stale = st->n_order + 1;
+}
+
+/* The leaves of the dests listed stale since the last replay, and
+ * their matches. */
+static void
+index_replay(const struct sched_state *st, struct sched_index *ix,
+	     uint32_t worker)
+{
+	uint32_t k;
+
+	if (ix->n_stale > st->n_order) {
+		for (k = 0; k < st->n_order; k++)
+			leaf_refresh(st, ix, st->order[k],
+				     slot_wload(st, st->order[k], worker));
+		tree_build(ix->tree, ix->leaves);
+	} else {
+		for (k = 0; k < ix->n_stale; k++) {
+			uint16_t s = ix->stale[k];
+
+			if (leaf_refresh(st, ix, s, slot_wload(st, s, worker)))
+				tree_fix(ix->tree, leaf_of(ix, s));
+		}
+	}
+	ix->n_stale = 0;
 }
 
 /* The worker's first pick from st: its index from its counts, O(n). */
@@ -281,6 +360,7 @@ index_build(const struct sched_state *st, struct sched_index *ix,
 
 	ix->n_parked = 0;
 	ix->n_light = 0;
+	ix->n_stale = 0;
 	for (k = 0; k < ix->leaves; k++) {
 		tnode_t *leaf = &t[ix->leaves + k];
 		struct sched_wload *wl;
@@ -299,10 +379,10 @@ index_build(const struct sched_state *st, struct sched_index *ix,
 		wl->dirty = 0;
 		ix->leaf[s] = (uint16_t)k;
 		ix->light[s] = 0;
-		*leaf = tn_make(key_refresh(st, ix, s, wl), s);
+		light_refresh(st, ix, s, wl);
+		*leaf = tn_make(leaf_key(st, s, wl), s);
 	}
-	for (k = ix->leaves; k-- > 1;)
-		t[k] = t[2 * k + 1] < t[2 * k] ? t[2 * k + 1] : t[2 * k];
+	tree_build(t, ix->leaves);
 	in->sw->live_gen = st->gen;
 	in->sw->dirty = NULL;
 }
@@ -310,10 +390,15 @@ index_build(const struct sched_state *st, struct sched_index *ix,
 /*
  * The worker's index of st, up to date with its counts: built at its
  * first pick from st, else with the dests counted since its last pick
- * replayed.  NULL when there is none to keep (no wload or no sw).
+ * set in their leaves and their matches replayed.  lbl (lblc, lblcr):
+ * the light count kept, the leaves and matches left to index_replay()
+ * before the tree is read, as these pick their destination's dest and
+ * need the tree only to fall back on wlc.  NULL when there is none to
+ * keep (no wload or no sw).
  */
 static struct sched_index *
-index_sync(const struct sched_state *st, const struct sched_input *in)
+index_sync(const struct sched_state *st, const struct sched_input *in,
+	   bool lbl)
 {
 	struct sched_worker *sw = in->sw;
 	struct sched_wload *wl, *next;
@@ -334,17 +419,13 @@ index_sync(const struct sched_state *st, const struct sched_input *in)
 	 * state gone by may be freed while listed.
 	 */
 	for (wl = sw->dirty; wl != NULL; wl = next) {
-		uint32_t i = leaf_of(ix, wl->slot);
-		uint64_t key = key_refresh(st, ix, wl->slot, wl);
-
 		next = wl->next_dirty;
 		wl->dirty = 0;
-		/* parked, or a change its key does not see (sed and nq
-		 * count only active connections): no match to replay */
-		if (tn_key(ix->tree[i]) != NO_DEST &&
-		    tn_key(ix->tree[i]) != key) {
-			ix->tree[i] = tn_make(key, wl->slot);
-			tree_fix(ix->tree, i);
+		if (lbl) {
+			light_refresh(st, ix, wl->slot, wl);
+			index_stale(st, ix, wl->slot);
+		} else if (leaf_refresh(st, ix, wl->slot, wl)) {
+			tree_fix(ix->tree, leaf_of(ix, wl->slot));
 		}
 	}
 	sw->dirty = NULL;
@@ -359,8 +440,7 @@ index_park(const struct sched_state *st, struct sched_index *ix, uint16_t s,
 	uint32_t i = leaf_of(ix, s);
 
 	ix->tree[i] = tn_make(park ? NO_DEST :
-			      key_refresh(st, ix, s, slot_wload(st, s, worker)),
-			      s);
+			      leaf_key(st, s, slot_wload(st, s, worker)), s);
 	tree_fix(ix->tree, i);
 }
 
@@ -417,7 +497,11 @@ scan_least(const struct sched_state *st, uint32_t worker)
 static inline int
 least(const struct sched_state *st, struct sched_index *ix, uint32_t worker)
 {
-	return ix != NULL ? index_top(st, ix, worker) : scan_least(st, worker);
+	if (ix == NULL)
+		return scan_least(st, worker);
+	if (ix->n_stale != 0)
+		index_replay(st, ix, worker);
+	return index_top(st, ix, worker);
 }
 
 /* ---- lc, wlc, sed, nq ------------------------------------------------- */
@@ -433,7 +517,7 @@ sched_load_build(struct sched_state *st, const struct sched_build_ctx *c)
 	while (leaves < st->n_order)
 		leaves <<= 1;
 	sz = sizeof(tnode_t) * 2 * leaves +
-	     sizeof(uint16_t) * (st->n + st->n_order) + st->n;
+	     sizeof(uint16_t) * (st->n + 2 * st->n_order) + st->n;
 	sz = (sz + 63) & ~(size_t)63;
 	st->idx = aligned_alloc(64, sizeof(*st->idx) * st->n_workers);
 	if (st->idx == NULL)
@@ -448,7 +532,8 @@ sched_load_build(struct sched_state *st, const struct sched_build_ctx *c)
 		ix->leaves = leaves;
 		ix->leaf = (uint16_t *)(ix->tree + 2 * leaves);
 		ix->parked = ix->leaf + st->n;
-		ix->light = (uint8_t *)(ix->parked + st->n_order);
+		ix->stale = ix->parked + st->n_order;
+		ix->light = (uint8_t *)(ix->stale + st->n_order);
 	}
 	return 0;
 }
@@ -459,7 +544,7 @@ sched_load_pick(const struct sched_state *st, const struct sched_input *in)
 {
 	if (in->worker >= st->n_workers)
 		return -EINVAL;
-	return least(st, index_sync(st, in), in->worker);
+	return least(st, index_sync(st, in, false), in->worker);
 }
 
 /* ---- lblc, lblcr: the destination table -------------------------------- */
@@ -637,7 +722,7 @@ sched_lblc_pick(const struct sched_state *st, const struct sched_input *in)
 
 	if (!lbl_input_ok(st, in))
 		return -EINVAL;
-	ix = index_sync(st, in);
+	ix = index_sync(st, in, true);
 	e = lbl_find(st, in->sw->lbl, in->daddr, in->now_ms, &spare);
 	if (e != NULL) {
 		e->lastuse = in->now_ms;
@@ -746,7 +831,7 @@ sched_lblcr_pick(const struct sched_state *st, const struct sched_input *in)
 
 	if (!lbl_input_ok(st, in))
 		return -EINVAL;
-	ix = index_sync(st, in);
+	ix = index_sync(st, in, true);
 	e = lbl_find(st, in->sw->lbl, in->daddr, now, &spare);
 	if (e == NULL) {
 		s = least(st, ix, in->worker);
