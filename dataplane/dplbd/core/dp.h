@@ -155,7 +155,9 @@ struct dp_worker {
 	struct dp_txbuf txb[RTE_MAX_ETHPORTS];
 	struct conn_table *conns;	/* this worker's connections */
 	uint32_t now_ms;		/* coarse clock, once per loop */
-	uint32_t lport_seq;		/* rotates full-NAT port choices */
+	uint32_t lport_seq;		/* rotates SNAT's address and port
+					 * choices */
+	uint32_t lip_turn;		/* the next LIP of a full-NAT group */
 	struct dp_sync_conf sync_conf;	/* HA sync: what to report */
 	uint32_t sleep_us;		/* current back-off */
 	uint32_t empty_streak;

@@ -439,6 +439,8 @@ struct lport_worker {
 	bool random;		/* else F = 0: ports from lo on (tests) */
 	uint16_t lo;		/* the worker's slice */
 	uint32_t span;
+	uint32_t span_inv;	/* 2^32 / span: positions as fractions of a
+				 * round without a division */
 	struct lport_slot *slots;
 };
 
@@ -456,6 +458,7 @@ lb_lport_init(struct dp_ctx *dp)
 		if (steer_lport_range(i, dp->n_workers, &me->lo, &hi) != 0)
 			return -EINVAL;
 		me->span = (uint32_t)(hi - me->lo) + 1;
+		me->span_inv = (uint32_t)((1ULL << 32) / me->span);
 		me->random = dp->cfg->lport_random;
 		me->secret[0] = dp->cfg->lport_random ? rte_rand() : 0;
 		me->secret[1] = dp->cfg->lport_random ? rte_rand() : 0;
@@ -501,13 +504,16 @@ lport_hash(const struct lport_worker *me, rte_be32_t lip,
 }
 
 /* Did the port at position k of the slot's round last leave less than
- * guard_ms ago?  Its time is interpolated in the round before. */
+ * guard_ms ago?  Its time is interpolated in the round before (k / span
+ * as a 32-bit fraction: a multiply where a division costs tens of
+ * cycles a connection). */
 static bool
-lport_early(const struct lport_slot *s, uint32_t k, uint32_t span,
-	    uint32_t now, uint32_t guard_ms)
+lport_early(const struct lport_worker *me, const struct lport_slot *s,
+	    uint32_t k, uint32_t now, uint32_t guard_ms)
 {
 	uint32_t len = s->round_ms - s->prev_ms;
-	uint32_t prev = s->prev_ms + (uint32_t)((uint64_t)len * k / span);
+	uint32_t prev = s->prev_ms +
+			(uint32_t)(((uint64_t)len * (k * me->span_inv)) >> 32);
 
 	return now - prev < guard_ms;
 }
@@ -527,7 +533,10 @@ lport_try(struct dp_worker *w, const struct lb_laddr_snap *g, rte_be32_t lip,
 	const struct lport_worker *me = &lw[w->id];
 	uint64_t h = lport_hash(me, lip, out);
 	struct lport_slot *s = &me->slots[(h >> 32) & (LPORT_SLOTS - 1)];
-	uint32_t span = me->span, off = me->random ? (uint32_t)h % span : 0;
+	uint32_t span = me->span;
+	/* F: h's low half scaled to the slice, without a division */
+	uint32_t off = me->random ? (uint32_t)(((h & UINT32_MAX) * span) >> 32)
+				  : 0;
 	uint32_t k, p;
 	unsigned int try;
 
@@ -555,12 +564,23 @@ lport_try(struct dp_worker *w, const struct lb_laddr_snap *g, rte_be32_t lip,
 			continue;	/* the port is in use */
 		}
 		if ((s->rounds > 1 || (s->rounds == 1 && s->pos != 0)) &&
-		    lport_early(s, k, span, w->now_ms, guard_ms))
+		    lport_early(me, s, k, w->now_ms, guard_ms))
 			g->pcpu[w->id].reuse_early++;
 		g->pcpu[w->id].conns++;
 		return 1;
 	}
 	return 0;
+}
+
+/* The place of the worker's next LIP in a group of n: turns without a
+ * division (the groups share the turn: a smaller one starts over). */
+static inline uint32_t
+lip_next(struct dp_worker *w, uint32_t n)
+{
+	uint32_t k = w->lip_turn < n ? w->lip_turn : 0;
+
+	w->lip_turn = k + 1;
+	return k;
 }
 
 struct conn *
@@ -577,7 +597,7 @@ lb_fnat_conn_new(struct dp_ctx *dp, struct dp_worker *w,
 		return NULL;
 	/* the group's LIPs take turns; a full one passes to the next */
 	for (i = 0; i < g->n; i++) {
-		const struct inet_addr *a = &g->addrs[w->lport_seq++ % g->n];
+		const struct inet_addr *a = &g->addrs[lip_next(w, g->n)];
 
 		if (a->family != AF_INET)	/* lb6.c's IPv6 LIPs */
 			continue;
