@@ -879,9 +879,11 @@ fnat_new(struct dp_ctx *dp, const struct lb_laddr_snap *g, uint16_t cport,
 /*
  * Ports without randomness (lport_random false): one LIP and server take
  * the slice's ports in turn; a port whose tuple a connection still holds
- * is skipped (conn_new() finds it); a client already in the table gets
- * nothing (as a full table), and without a LIP there is no port.
+ * is skipped (conn_new() finds it), and a run of them is jumped over; a
+ * client already in the table gets nothing (as a full table), and
+ * without a LIP there is no port.
  */
+#define RUN 200
 static void
 test_fnat_lports(void **state)
 {
@@ -893,6 +895,7 @@ test_fnat_lports(void **state)
 	struct conn_key4 held_in, held_out;
 	enum drop_reason why;
 	uint16_t lo, hi;
+	unsigned int i;
 
 	assert_non_null(g);
 	g->name = "lg1";
@@ -915,12 +918,25 @@ test_fnat_lports(void **state)
 	assert_non_null(conn_new(wk.conns, &held_in, &held_out, TCP_S_NONE, 0));
 	assert_int_equal(fnat_new(&dp, g, 1002, &why), lo + 3);
 	assert_int_equal(pcpu.conns, 3);
+	/* a run of 200 held tuples, more than LPORT_TRIES: the tries jump
+	 * 0, 1, 3, 7... positions further and leave it at the ninth */
+	for (i = 0; i < RUN; i++) {
+		held_in = key4("198.19.0.3", (uint16_t)(2000 + i),
+			       "198.18.0.100", 80);
+		held_out = key4("198.18.1.10", 80, "198.18.1.200",
+				(uint16_t)(lo + 4 + i));
+		assert_non_null(conn_new(wk.conns, &held_in, &held_out,
+					 TCP_S_NONE, 0));
+	}
+	assert_int_equal(fnat_new(&dp, g, 1004, &why), lo + 259);
+	assert_int_equal(fnat_new(&dp, g, 1005, &why), lo + 260);
+	assert_int_equal(pcpu.conns, 5);
 	/* the client's key is there already */
 	assert_int_equal(fnat_new(&dp, g, 1000, &why), -1);
 	assert_int_equal(why, DROP_CONN_TABLE_FULL);
-	assert_int_equal(pcpu.conns, 3);
+	assert_int_equal(pcpu.conns, 5);
 	assert_int_equal(pcpu.exhausted, 0);
-	assert_int_equal(conn_count(wk.conns), 4);
+	assert_int_equal(conn_count(wk.conns), 6 + RUN);
 	/* no address in the group */
 	g->n = 0;
 	assert_int_equal(fnat_new(&dp, g, 1003, &why), -1);

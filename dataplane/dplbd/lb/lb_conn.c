@@ -408,7 +408,13 @@ lb_schedule(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
  * share a counter of the table, which only makes a pair walk faster),
  * and a restart starts elsewhere.  A port still used by a connection
  * to the same server is skipped (conn_new() finds it: the tuple is
- * looked up once, by the table).  The LIPs of the group take turns.
+ * looked up once, by the table), and so are more and more of the ports
+ * after it at each further one in use (1, 3, 7... positions ahead): the
+ * connections of the round before that have not ended were mostly made
+ * in a row (a server that answered none of a burst of SYNs leaves a run
+ * of them in SYN_RECV), and a step of one port a try would meet the
+ * whole run, refusing a SYN every LPORT_TRIES ports of it.  A skipped
+ * port waits for the next round.  The LIPs of the group take turns.
  *
  * A pair can therefore make span connections per worker before it
  * reuses a tuple, 64,512 per LIP and server over all workers; faster
@@ -518,6 +524,23 @@ lport_early(const struct lport_worker *me, const struct lport_slot *s,
 	return now - prev < guard_ms;
 }
 
+/* The port at the try-th try was in use: the next try jumps 2^try - 1
+ * positions further (to the next round at most). */
+static void
+lport_jump(struct lport_slot *s, uint32_t span, unsigned int try)
+{
+	uint32_t jump = (1u << RTE_MIN(try, 16u)) - 1;
+
+	if (s->pos == 0)	/* the next round begins there anyway */
+		return;
+	if (jump >= span - s->pos) {
+		s->pos = 0;
+		s->rounds++;
+	} else {
+		s->pos += jump;
+	}
+}
+
 /*
  * Try the ports of lip for in's connection, out's server side set:
  * conn_new() checks that the tuple is free (one lookup, not a second
@@ -561,7 +584,8 @@ lport_try(struct dp_worker *w, const struct lb_laddr_snap *g, rte_be32_t lip,
 				return -ENOSPC;
 			if (conn_lookup4(w->conns, in, NULL) != NULL)
 				return -EEXIST;
-			continue;	/* the port is in use */
+			lport_jump(s, span, try);	/* the port is in use */
+			continue;
 		}
 		if ((s->rounds > 1 || (s->rounds == 1 && s->pos != 0)) &&
 		    lport_early(me, s, k, w->now_ms, guard_ms))
