@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <cmocka.h>
 
@@ -50,12 +51,20 @@ del6(const struct inet_prefix *p, enum route_type type)
 	return route6_del(&rt, v6(&p->addr), p->len, type);
 }
 
+/* A worker's memo: it must answer as route6_lookup() does whatever the
+ * changes between two lookups (every suite's lookup goes through it). */
+static struct route6_memo memo;
+
 /* Also checks that the copy live now is one of the two (each change
- * publishes the other). */
+ * publishes the other), and that the memo agrees, on its first ask and
+ * on its second. */
 static int
 lookup6(const struct inet_addr *a, uint16_t *port)
 {
 	const struct route6_slot *r = route6_lookup(&rt, v6(a));
+
+	assert_ptr_equal(route6_lookup_memo(&rt, &memo, v6(a)), r);
+	assert_ptr_equal(route6_lookup_memo(&rt, &memo, v6(a)), r);
 
 	assert_true(rt.live == NULL || rt.live == rt.fib[0] ||
 		    rt.live == rt.fib[1]);
@@ -94,6 +103,7 @@ static int
 setup(void **state)
 {
 	(void)state;
+	memset(&memo, 0, sizeof(memo));
 	return route6_table_init(&rt, "t_rt6", suite6.max_routes, NULL);
 }
 
@@ -138,6 +148,38 @@ test_default_route_and_next_hops(void **state)
 	assert_non_null(route6_lookup(&rt, a6("2001:2::77")));
 }
 
+/* A kept answer serves until a change: a wider route's answer gives way
+ * to a more specific one added, a deleted route's to none, and a slot
+ * freed and taken again by another route is never answered for the old
+ * one. */
+static void
+test_memo_follows_changes(void **state)
+{
+	const uint8_t *dst = a6("2001:2:0:5::9");
+	const struct route6_slot *r;
+
+	(void)state;
+	assert_null(route6_lookup_memo(&rt, &memo, dst));
+	assert_int_equal(rs_add(&suite6, "2001:2::/48", ROUTE_CONNECTED, NULL,
+				1), 0);
+	r = route6_lookup_memo(&rt, &memo, dst);
+	assert_non_null(r);
+	assert_int_equal(r->port, 1);
+	assert_int_equal(rs_add(&suite6, "2001:2:0:5::/64", ROUTE_GATEWAY,
+				"fe80::1", 2), 0);
+	r = route6_lookup_memo(&rt, &memo, dst);
+	assert_int_equal(r->type, ROUTE_GATEWAY);
+	assert_int_equal(r->port, 2);
+	assert_int_equal(rs_del(&suite6, "2001:2:0:5::/64", ROUTE_GATEWAY), 0);
+	assert_int_equal(rs_del(&suite6, "2001:2::/48", ROUTE_CONNECTED), 0);
+	assert_null(route6_lookup_memo(&rt, &memo, dst));
+	/* the freed slots go to routes elsewhere: still no route here */
+	assert_int_equal(rs_add(&suite6, "2001:3::/48", ROUTE_CONNECTED, NULL,
+				3), 0);
+	assert_null(route6_lookup_memo(&rt, &memo, dst));
+	assert_int_not_equal(rt.gen, 0);
+}
+
 int
 main(void)
 {
@@ -147,6 +189,8 @@ main(void)
 			test_no_memory_until_the_first_route, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			test_default_route_and_next_hops, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_memo_follows_changes, setup, teardown),
 	};
 
 	if (test_eal_init() != 0)

@@ -163,6 +163,7 @@ struct dp_worker {
 	uint32_t empty_streak;
 	struct lcore_stats stats;
 	struct dp_sync_worker sync;	/* HA sync: rings, counters */
+	struct route6_memo route6_memo;	/* its last IPv6 routes */
 } __rte_cache_aligned;
 
 /* Why a packet went to the main lcore (kept in an mbuf dynfield). */

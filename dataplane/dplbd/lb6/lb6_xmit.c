@@ -50,7 +50,7 @@ const struct route6_slot *
 lb6_route(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 	  struct rte_ipv6_hdr *ip, const uint8_t dst[16], unsigned int grow)
 {
-	const struct route6_slot *r = route6_lookup(&dp->routes6, dst);
+	const struct route6_slot *r = ipv6_route(dp, w, dst);
 	uint32_t len = XLAT_IPV6_HDR + rte_be_to_cpu_16(ip->payload_len);
 	uint16_t mtu;
 
@@ -158,7 +158,7 @@ lb6_tunnel46(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 	     struct rte_ipv4_hdr *ip, struct conn *c)
 {
 	const uint8_t *dst = conn_priv(c)->dest->conf.addr.v6.s6_addr;
-	const struct route6_slot *r = route6_lookup(&dp->routes6, dst);
+	const struct route6_slot *r = ipv6_route(dp, w, dst);
 	uint32_t inner = rte_be_to_cpu_16(ip->total_length);
 	uint32_t pad = rte_pktmbuf_pkt_len(m) - RTE_ETHER_HDR_LEN - inner;
 	uint8_t src[16];
@@ -285,7 +285,7 @@ lb6_reply4(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 		return LB_PASS;
 	conn6_key_get(tb, c, CONN_SIDE_IN, &in);
 	tuple6_back(&in, &t);
-	r = route6_lookup(&dp->routes6, t.dst);
+	r = ipv6_route(dp, w, t.dst);
 	if (unlikely(r == NULL)) {
 		dp_drop(w, m, DROP_NO_ROUTE);
 		return LB_CONSUMED;
@@ -360,7 +360,7 @@ lb6_icmp4(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 	memcpy(inner.dst, in.dst, 16);
 	inner.sport = in.sport;
 	inner.dport = in.dport;
-	r = route6_lookup(&dp->routes6, outer.dst);
+	r = ipv6_route(dp, w, outer.dst);
 	if (unlikely(r == NULL || ip->time_to_live <= 1)) {
 		dp_drop(w, m, r == NULL ? DROP_NO_ROUTE : DROP_TTL_EXCEEDED);
 		return LB_CONSUMED;

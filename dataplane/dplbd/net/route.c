@@ -90,15 +90,6 @@ route_find(const struct route_table *rt, rte_be32_t prefix, uint8_t depth)
 	return i < 0 ? NULL : &rt->slots[i];
 }
 
-/* What route_lookup() answers changed: a kept answer is stale. */
-static void
-gen_bump(struct route_table *rt)
-{
-	uint32_t gen = rt->gen + 1;
-
-	__atomic_store_n(&rt->gen, gen != 0 ? gen : 1, __ATOMIC_RELEASE);
-}
-
 /* Set in f the bits of a local route: its address's, or all of them
  * for a route wider than one address. */
 static void
@@ -193,7 +184,7 @@ route_add(struct route_table *rt, rte_be32_t prefix, uint8_t depth,
 			local_filter_rebuild(rt);
 		return ret;
 	}
-	gen_bump(rt);
+	route_gen_bump(&rt->gen);
 	rt->n_used++;
 	return 0;
 }
@@ -220,7 +211,7 @@ route_del(struct route_table *rt, rte_be32_t prefix, uint8_t depth,
 		s->refcnt++;
 		return ret;
 	}
-	gen_bump(rt);
+	route_gen_bump(&rt->gen);
 	/* Workers may still hold a pointer to the slot: wait them out. */
 	if (rt->qsv != NULL)
 		rte_rcu_qsbr_synchronize(rt->qsv, RTE_QSBR_THRID_INVALID);

@@ -91,6 +91,16 @@ int route_del(struct route_table *rt, rte_be32_t prefix, uint8_t depth,
 const struct route_slot *route_find(const struct route_table *rt,
 				    rte_be32_t prefix, uint8_t depth);
 
+/** After a change went live (IPv4 or IPv6 table): its generation moves
+ * on, never to 0 (a kept answer's "none"), so kept answers are stale. */
+static inline void
+route_gen_bump(uint32_t *gen)
+{
+	uint32_t next = *gen + 1;
+
+	__atomic_store_n(gen, next != 0 ? next : 1, __ATOMIC_RELEASE);
+}
+
 /** The table's generation, read before a lookup whose answer is kept
  * (struct route_table's gen). */
 static inline uint32_t

@@ -243,7 +243,7 @@ ipv6_input(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
 	in->ip = ip;
 	in->l4_off = pi.l4_off;
 	in->proto = pi.proto;
-	in->r = route6_lookup(&dp->routes6, ip->dst_addr);
+	in->r = ipv6_route(dp, w, ip->dst_addr);
 	if (in->r != NULL && in->r->type == ROUTE_LOCAL)
 		return ipv6_local(dp, w, port, in, &pi, true);
 	if (for_the_twin(ip))

@@ -138,6 +138,13 @@ icmp6_sum(const struct rte_ipv6_hdr *ip, const void *l4, uint32_t len)
 void nd_input(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
 	      struct rte_mbuf *m, struct rte_ipv6_hdr *ip, uint16_t l4_off);
 
+/** A worker's route toward dst, through its memo (route6.h). */
+static inline const struct route6_slot *
+ipv6_route(struct dp_ctx *dp, struct dp_worker *w, const uint8_t dst[16])
+{
+	return route6_lookup_memo(&dp->routes6, &w->route6_memo, dst);
+}
+
 /** ip is one of our addresses on port (its /128 local route). */
 static inline bool
 ipv6_is_local_on(const struct dp_ctx *dp, uint16_t port, const uint8_t ip[16])

@@ -26,6 +26,7 @@ route6_table_init(struct route6_table *rt, const char *name,
 	if (rt->slots == NULL)
 		return -ENOMEM;
 	rt->qsv = qsv;
+	rt->gen = 1;
 	snprintf(rt->name, sizeof(rt->name), "%s", name);
 	return 0;
 }
@@ -83,6 +84,7 @@ fibs_change(struct route6_table *rt, const uint8_t prefix[16], uint8_t depth,
 	if (ret != 0)
 		return ret;
 	__atomic_store_n(&rt->live, standby, __ATOMIC_RELEASE);
+	route_gen_bump(&rt->gen);	/* the workers' memos start over */
 	if (rt->qsv != NULL)
 		rte_rcu_qsbr_synchronize(rt->qsv, RTE_QSBR_THRID_INVALID);
 	/* The same change cannot fail on the twin copy: it holds the

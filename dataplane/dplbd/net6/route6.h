@@ -48,6 +48,10 @@ struct route6_table {
 	struct route6_slot *slots;
 	uint32_t n_slots;
 	uint32_t n_used;
+	/* Bumped (release, never 0) after each change goes live: a worker
+	 * may keep a lookup's answer while it reads the same gen
+	 * (route6_lookup_memo()). */
+	uint32_t gen;
 	struct rte_rcu_qsbr *qsv;
 	char name[24];
 };
@@ -92,6 +96,49 @@ route6_lookup(const struct route6_table *rt, const uint8_t dst[16])
 	if (nh == ROUTE6_NONE)
 		return NULL;
 	return &rt->slots[nh];
+}
+
+/*
+ * A worker's memo of its last answers, direct-mapped by destination: a
+ * longest-prefix match in rte_fib6's trie costs over 150 instructions,
+ * and a worker asks the same destinations again and again (its VIPs and
+ * LIPs on input, its real servers and recent clients on output).  An
+ * answer is kept with the table's gen read before its lookup, and
+ * serves while the gen is the same: a route's change goes live before
+ * the gen moves, and a slot is reused only after a change, so a kept
+ * slot is still what it was.
+ */
+#define ROUTE6_MEMO_BITS 12
+#define ROUTE6_MEMO_SLOTS (1u << ROUTE6_MEMO_BITS)	/* 128 KB a worker */
+
+struct route6_memo {
+	struct {
+		uint64_t dst[2];
+		const struct route6_slot *r;	/* NULL: no route */
+		uint32_t gen;			/* 0: empty */
+	} e[ROUTE6_MEMO_SLOTS];
+};
+
+/** route6_lookup() through the worker's memo m. */
+static inline const struct route6_slot *
+route6_lookup_memo(const struct route6_table *rt, struct route6_memo *m,
+		   const uint8_t dst[16])
+{
+	uint32_t gen = __atomic_load_n(&rt->gen, __ATOMIC_ACQUIRE);
+	uint64_t d[2];
+	uint32_t i;
+
+	memcpy(d, dst, 16);
+	i = (uint32_t)(((d[0] ^ d[1]) * 0x9e3779b97f4a7c15ULL) >>
+		       (64 - ROUTE6_MEMO_BITS));
+	if (likely(m->e[i].gen == gen && m->e[i].dst[0] == d[0] &&
+		   m->e[i].dst[1] == d[1]))
+		return m->e[i].r;
+	m->e[i].r = route6_lookup(rt, dst);
+	m->e[i].dst[0] = d[0];
+	m->e[i].dst[1] = d[1];
+	m->e[i].gen = gen;
+	return m->e[i].r;
 }
 
 /** The next hop toward dst along r: its gateway, or dst on link. */
