@@ -112,6 +112,8 @@ test_refusals(void **state)
 {
 	struct conn6_table *t;
 	struct conn6_key in, out, other;
+	struct conn *first;
+	bool reply;
 
 	(void)state;
 	assert_int_equal(conn6_table_create(&t, "t3", 0, SOCKET_ID_ANY), -EINVAL);
@@ -119,7 +121,8 @@ test_refusals(void **state)
 					    SOCKET_ID_ANY), -EINVAL);
 	assert_int_equal(conn6_table_create(&t, "t3", 2, SOCKET_ID_ANY), 0);
 	keys_of(1, &in, &out);
-	assert_non_null(conn6_new(t, &in, &out, 0, 0));
+	first = conn6_new(t, &in, &out, 0, 0);
+	assert_non_null(first);
 	/* a key already there, either side */
 	keys_of(2, &other, &out);
 	assert_null(conn6_new(t, &in, &out, 0, 0));
@@ -128,9 +131,16 @@ test_refusals(void **state)
 	keys_of(2, &other, &in);
 	assert_null(conn6_new(t, &other, &out, 0, 0));
 	assert_int_equal(rte_errno, EEXIST);
-	/* the failed insert left no key behind */
+	/* the failed insert left no key behind, and the first connection's
+	 * keys as they were */
 	keys_of(2, &in, &out);
 	assert_null(conn6_lookup(t, &in, NULL));
+	keys_of(1, &in, &out);
+	assert_ptr_equal(conn6_lookup(t, &in, &reply), first);
+	assert_false(reply);
+	assert_ptr_equal(conn6_lookup(t, &out, &reply), first);
+	assert_true(reply);
+	keys_of(2, &in, &out);
 	/* protocols differ, keys equal, family unknown, pad set */
 	out.proto = IPPROTO_UDP;
 	assert_null(conn6_new(t, &in, &out, 0, 0));

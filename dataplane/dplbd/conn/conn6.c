@@ -108,11 +108,17 @@ conn6_table_create(struct conn6_table **tp, const char *name,
 	if (rc == 0) {
 		t->keys = alloc(t, "conn6_keys", sizeof(*t->keys) *
 				((size_t)capacity + 1), socket);
+		t->sigs = alloc(t, "conn6_sigs", sizeof(*t->sigs) *
+				((size_t)capacity + 1), socket);
+		t->val_of_pos = alloc(t, "conn6_vals", sizeof(uint32_t) *
+				      ((size_t)rte_hash_max_key_id(t->index) +
+				       1), socket);
 		t->ref_of_slot = alloc(t, "conn6_refs", sizeof(uint32_t) *
 				       ((size_t)capacity + 1), socket);
 		t->free_slots = alloc(t, "conn6_free", sizeof(uint32_t) *
 				      capacity, socket);
-		if (!t->keys || !t->ref_of_slot || !t->free_slots)
+		if (!t->keys || !t->sigs || !t->val_of_pos ||
+		    !t->ref_of_slot || !t->free_slots)
 			rc = -ENOMEM;
 	}
 	if (rc < 0) {
@@ -134,6 +140,8 @@ conn6_table_free(struct conn6_table *t)
 	conn_table_free(t->life);
 	rte_hash_free(t->index);
 	rte_free(t->keys);
+	rte_free(t->sigs);
+	rte_free(t->val_of_pos);
 	rte_free(t->ref_of_slot);
 	rte_free(t->free_slots);
 	rte_free(t);
@@ -146,15 +154,39 @@ key_ok(const struct conn6_key *k)
 	       k->pad[0] == 0 && k->pad[1] == 0;
 }
 
+/*
+ * Index k as slot's key of that side.  The key is hashed once, and its
+ * hash kept for index_del(): hashing 40 bytes is the dearest part of
+ * rte_hash's work here.  rte_hash gives a key already there its own
+ * position back, so the value kept at that position tells a new key
+ * from an old one without a lookup first.
+ */
 static int
 index_add(struct conn6_table *t, const struct conn6_key *k, uint32_t slot,
 	  enum conn_side side)
 {
-	uintptr_t v = (uintptr_t)slot << 1 | side;
+	hash_sig_t sig = rte_hash_hash(t->index, k);
+	int32_t pos = rte_hash_add_key_with_hash(t->index, k, sig);
 
-	if (rte_hash_lookup(t->index, k) >= 0)
+	if (pos < 0)
+		return -ENOSPC;
+	if (t->val_of_pos[pos] != 0)
 		return -EEXIST;
-	return rte_hash_add_key_data(t->index, k, (void *)v) < 0 ? -ENOSPC : 0;
+	t->val_of_pos[pos] = slot << 1 | side;
+	t->sigs[slot][side] = sig;
+	return 0;
+}
+
+/* Forget slot's key of that side (index_add()'s). */
+static void
+index_del(struct conn6_table *t, uint32_t slot, enum conn_side side)
+{
+	int32_t pos = rte_hash_del_key_with_hash(t->index,
+						 &t->keys[slot][side],
+						 t->sigs[slot][side]);
+
+	if (pos >= 0)
+		t->val_of_pos[pos] = 0;
 }
 
 /* Take a slot, index its keys, then the entry in life. */
@@ -173,11 +205,17 @@ slot_new(struct conn6_table *t, const struct conn6_key *in,
 		return NULL;
 	}
 	slot = t->free_slots[t->n_free - 1];
+	/* the keys first: index_del() reads them */
+	t->keys[slot][CONN_SIDE_IN] = *in;
+	if (out != NULL)
+		t->keys[slot][CONN_SIDE_OUT] = *out;
+	else
+		memset(&t->keys[slot][CONN_SIDE_OUT], 0, sizeof(*out));
 	rc = index_add(t, in, slot, CONN_SIDE_IN);
 	if (rc == 0 && out != NULL) {
 		rc = index_add(t, out, slot, CONN_SIDE_OUT);
 		if (rc < 0)
-			rte_hash_del_key(t->index, in);
+			index_del(t, slot, CONN_SIDE_IN);
 	}
 	if (rc < 0) {
 		rte_errno = -rc;
@@ -187,18 +225,13 @@ slot_new(struct conn6_table *t, const struct conn6_key *in,
 	c = timeout_ms ? conn_new_timed(t->life, &k4, timeout_ms, now) :
 	    conn_new(t->life, &k4, NULL, state, now);
 	if (c == NULL) {	/* rte_errno from conn.c */
-		rte_hash_del_key(t->index, in);
+		index_del(t, slot, CONN_SIDE_IN);
 		if (out != NULL)
-			rte_hash_del_key(t->index, out);
+			index_del(t, slot, CONN_SIDE_OUT);
 		return NULL;
 	}
 	t->n_free--;
 	c->flags |= CONN_F_IPV6;	/* and NO_OUT, in life; out may be here */
-	t->keys[slot][CONN_SIDE_IN] = *in;
-	if (out != NULL)
-		t->keys[slot][CONN_SIDE_OUT] = *out;
-	else
-		memset(&t->keys[slot][CONN_SIDE_OUT], 0, sizeof(*out));
 	t->ref_of_slot[slot] = conn_ref(t->life, c);
 	return c;
 }
@@ -231,14 +264,14 @@ struct conn *
 conn6_lookup(const struct conn6_table *t, const struct conn6_key *k,
 	     bool *is_reply)
 {
-	void *v;
-	uintptr_t sv;
+	int32_t pos = rte_hash_lookup(t->index, k);
+	uint32_t sv;
 
 	if (is_reply != NULL)
 		*is_reply = false;
-	if (rte_hash_lookup_data(t->index, k, &v) < 0)
+	if (pos < 0)
 		return NULL;
-	sv = (uintptr_t)v;
+	sv = t->val_of_pos[pos];
 	if (is_reply != NULL)
 		*is_reply = (sv & 1) == CONN_SIDE_OUT;
 	return conn_from_ref(t->life, t->ref_of_slot[sv >> 1]);
@@ -257,9 +290,9 @@ slot_free(struct conn6_table *t, const struct conn *c)
 {
 	uint32_t slot = slot_of(c);
 
-	rte_hash_del_key(t->index, &t->keys[slot][CONN_SIDE_IN]);
+	index_del(t, slot, CONN_SIDE_IN);
 	if (t->keys[slot][CONN_SIDE_OUT].family != 0)
-		rte_hash_del_key(t->index, &t->keys[slot][CONN_SIDE_OUT]);
+		index_del(t, slot, CONN_SIDE_OUT);
 	t->ref_of_slot[slot] = 0;
 	t->free_slots[t->n_free++] = slot;
 }
