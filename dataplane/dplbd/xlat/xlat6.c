@@ -91,16 +91,34 @@ move_tuple6(struct rte_ipv6_hdr *ip6, uint8_t proto, uint8_t *l4,
 	    const struct xlat_tuple6 *t, rte_be16_t ck)
 {
 	rte_be16_t ports[2] = { t->sport, t->dport };
-	uint64_t old_sum, new_sum;
+	uint32_t old_w[8], new_w[8], old_p, new_p;
 	size_t at, n = ports_at(proto, l4, &at);
+	uint64_t diff = 0;
+	uint16_t old_id;
+	unsigned int i;
 
-	old_sum = xlat_sum_addr6(ip6->src_addr, ip6->dst_addr) +
-		  csum_raw(l4 + at, n);
-	new_sum = xlat_sum_addr6(t->src, t->dst) + csum_raw(ports, n);
-	memcpy(l4 + at, ports, n);
-	memcpy(ip6->src_addr, t->src, 16);
-	memcpy(ip6->dst_addr, t->dst, 16);
-	return xlat_csum_replace(ck, csum_fold64(old_sum), csum_fold64(new_sum));
+	/* one sum of the changes of every word (csum_diff32()), one fold:
+	 * the addresses are src then dst in both */
+	RTE_BUILD_BUG_ON(offsetof(struct rte_ipv6_hdr, dst_addr) !=
+			 offsetof(struct rte_ipv6_hdr, src_addr) + 16);
+	memcpy(old_w, ip6->src_addr, 32);
+	memcpy(new_w, t->src, 16);
+	memcpy(new_w + 4, t->dst, 16);
+#pragma GCC unroll 8
+	for (i = 0; i < 8; i++)
+		diff += csum_diff32(old_w[i], new_w[i]);
+	if (n == 4) {		/* both ports */
+		memcpy(&old_p, l4 + at, 4);
+		memcpy(&new_p, ports, 4);
+		diff += csum_diff32(old_p, new_p);
+		memcpy(l4 + at, &new_p, 4);
+	} else if (n == 2) {	/* an echo's identifier */
+		memcpy(&old_id, l4 + at, 2);
+		diff += (uint64_t)(uint16_t)~old_id + ports[0];
+		memcpy(l4 + at, &ports[0], 2);
+	}
+	memcpy(ip6->src_addr, new_w, 32);
+	return csum_apply(ck, diff);
 }
 
 int
