@@ -5,10 +5,9 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include <rte_cycles.h>
 #include <rte_errno.h>
 #include <rte_hash.h>
-#include <rte_hash_crc.h>
+#include <rte_random.h>
 #include <rte_malloc.h>
 
 #include "conn/conn6.h"
@@ -65,6 +64,30 @@ alloc(struct conn6_table *t, const char *what, size_t size, int socket)
 	return p;
 }
 
+/*
+ * rte_hash's hash of a key: a keyed multiply-and-fold of its five 64-bit
+ * words, as conn.c hashes IPv4 tuples.  rte_hash_crc over the 40 bytes
+ * cost about 70 instructions, and every lookup, insert and delete
+ * hashes.  The key is secret (drawn at the first table's creation, the
+ * same for all), against collision floods.
+ */
+static uint64_t key_seed[6];
+
+static uint32_t
+key_hash(const void *key, uint32_t len, uint32_t init)
+{
+	uint64_t w[5], h;
+
+	RTE_SET_USED(len);	/* always sizeof(struct conn6_key) */
+	RTE_SET_USED(init);
+	RTE_BUILD_BUG_ON(sizeof(struct conn6_key) != sizeof(w));
+	memcpy(w, key, sizeof(w));
+	h = conn_mum(w[0] ^ key_seed[0], w[1] ^ key_seed[1]) +
+	    conn_mum(w[2] ^ key_seed[2], w[3] ^ key_seed[3]) +
+	    conn_mum(w[4] ^ key_seed[4], key_seed[5]);
+	return (uint32_t)(h ^ h >> 32);
+}
+
 static int
 index_create(struct conn6_table *t, const char *name, uint32_t capacity,
 	     int socket)
@@ -75,12 +98,15 @@ index_create(struct conn6_table *t, const char *name, uint32_t capacity,
 		.name = hname,
 		.entries = RTE_MAX(capacity * 2u, 16u),
 		.key_len = sizeof(struct conn6_key),
-		.hash_func = rte_hash_crc,
-		/* keyed, as conn.c's index, against collision floods */
-		.hash_func_init_val = (uint32_t)rte_rdtsc(),
+		.hash_func = key_hash,
 		.socket_id = socket,
 		.extra_flag = RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
 	};
+	unsigned int i;
+
+	if (key_seed[0] == 0)	/* once: no seed is 0 */
+		for (i = 0; i < RTE_DIM(key_seed); i++)
+			key_seed[i] = rte_rand() | 1;
 
 	snprintf(hname, sizeof(hname), "c6_%.16s_%u", name,
 		 __atomic_fetch_add(&n_made, 1, __ATOMIC_RELAXED));
