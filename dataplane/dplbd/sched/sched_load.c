@@ -89,11 +89,12 @@ struct sched_index {
 				 * order[]) */
 	uint8_t *light;		/* [n]: lblc/lblcr, 2 * active < weight */
 	uint16_t *parked;	/* [n_order] */
-	uint16_t *stale;	/* [n_order]: leaves (their place in order[])
-				 * set but not replayed yet (lblc, lblcr) */
+	uint16_t *stale;	/* [n_order]: dests (slots) counted since the
+				 * last replay, their leaves not refreshed
+				 * yet (lblc, lblcr; repeats possible) */
 	uint32_t leaves;	/* a power of two >= n_order */
 	uint32_t n_parked;
-	uint32_t n_stale;	/* > n_order: every inner node is stale */
+	uint32_t n_stale;	/* > n_order: every leaf may be stale */
 	uint32_t n_light;	/* weighted dests that are light */
 } __attribute__((aligned(64)));
 
