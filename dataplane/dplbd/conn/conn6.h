@@ -53,11 +53,11 @@ struct rte_hash;
 struct conn6_table {
 	struct conn_table *life;	/* entries, states, timing wheel */
 	struct rte_hash *index;		/* conn6_key -> its position */
-	uint32_t *val_of_pos;		/* position -> slot << 1 | side, 0
-					 * while the position is free */
+	uint32_t *val_of_pos;		/* position -> the entry's
+					 * conn_ref() in life << 1 | side,
+					 * 0 while the position is free */
 	struct conn6_key (*keys)[2];	/* [slot][enum conn_side] */
 	uint32_t (*sigs)[2];		/* [slot][side]: the keys' hashes */
-	uint32_t *ref_of_slot;		/* slot -> conn_ref() in life */
 	uint32_t *free_slots;		/* stack of free slots */
 	uint32_t n_free;
 	uint32_t capacity;
