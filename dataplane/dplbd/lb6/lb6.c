@@ -42,6 +42,7 @@
  */
 #include <string.h>
 
+#include <rte_errno.h>
 #include <rte_ip.h>
 #include <rte_mbuf.h>
 #include <rte_tcp.h>
@@ -224,16 +225,15 @@ l4_parse6(uint8_t proto, uint8_t *l4, uint32_t len, struct l4_view *v,
 
 /* ---- new connections --------------------------------------------------- */
 
-/* Is the full-NAT tuple out (server side, its local side set) used by
- * a connection of this worker: an IPv6 one, or for an IPv4 LIP an IPv4
- * one too (IPv4 full NAT shares the group's IPv4 LIPs). */
+/* For an IPv4 LIP (NAT64), is the full-NAT tuple out (server side,
+ * its local side set) used by an IPv4 connection of this worker (IPv4
+ * full NAT shares the group's IPv4 LIPs)?  The IPv6 table's own check
+ * is conn6_new()'s. */
 static bool
-lport_used(struct dp_worker *w, const struct conn6_key *out)
+lport_used4(struct dp_worker *w, const struct conn6_key *out)
 {
 	struct conn_key4 k4 = { .proto = out->proto };
 
-	if (conn6_lookup(lb6_tables[w->id], out, NULL) != NULL)
-		return true;
 	if (out->family != AF_INET)
 		return false;
 	memcpy(&k4.src_addr, out->src, 4);
@@ -243,22 +243,30 @@ lport_used(struct dp_worker *w, const struct conn6_key *out)
 	return conn_lookup4(w->conns, &k4, NULL) != NULL;
 }
 
-/* A local address of out's family from g and a local port of this
- * worker's slice (so answers to it are steered here) for the server
- * side out (src set): true with out's local side set to a free tuple. */
-static bool
-lb6_pick_lport(struct dp_ctx *dp, struct dp_worker *w,
-	       const struct lb_laddr_snap *g, struct conn6_key *out)
+/*
+ * The connection in -> out, out's local side a local address of out's
+ * family from g and a local port of this worker's slice (so answers to
+ * it are steered here): conn6_new() refuses a tuple in use (EEXIST),
+ * and the next one is tried, without a lookup first.  NULL with *why
+ * when none is free, or the table is full.
+ */
+static struct conn *
+lb6_fnat_conn_new(struct dp_ctx *dp, struct dp_worker *w,
+		  const struct lb_laddr_snap *g, const struct conn6_key *in,
+		  struct conn6_key *out, uint8_t state, enum drop_reason *why)
 {
+	struct conn6_table *tb = lb6_tables[w->id];
 	uint16_t lo, hi;
 	uint32_t i, n = 0, span;
+	struct conn *c;
 
+	*why = DROP_NO_LPORT;
 	if (g == NULL || steer_lport_range(w->id, dp->n_workers, &lo, &hi) != 0)
-		return false;
+		return NULL;
 	for (i = 0; i < g->n; i++)
 		n += g->addrs[i].family == out->family;
 	if (n == 0)
-		return false;
+		return NULL;
 	span = (uint32_t)(hi - lo) + 1;
 	for (i = 0; i < LB6_LPORT_TRIES; i++) {
 		uint32_t s = lport_seq[w->id]++;
@@ -272,34 +280,49 @@ lb6_pick_lport(struct dp_ctx *dp, struct dp_worker *w,
 				 (const void *)&a->v4.s_addr,
 		       a->family == AF_INET6 ? 16 : 4);
 		out->dport = rte_cpu_to_be_16((uint16_t)(lo + (s / g->n) % span));
-		if (!lport_used(w, out)) {
+		if (lport_used4(w, out))
+			continue;
+		c = conn6_new(tb, in, out, state, w->now_ms);
+		if (c != NULL) {
 			g->pcpu[w->id].conns++;
-			return true;
+			return c;
+		}
+		if (rte_errno != EEXIST || conn6_lookup(tb, in, NULL) != NULL) {
+			*why = DROP_CONN_TABLE_FULL;
+			return NULL;
 		}
 	}
 	g->pcpu[w->id].exhausted++;
-	return false;
+	return NULL;
 }
 
-/* The server side of a new connection to d (none for DR and TUNNEL:
- * *has_out false); false when no local port is free. */
-static bool
-lb6_out_key(struct dp_ctx *dp, struct dp_worker *w,
-	    const struct lb_svc_snap *svc, const struct lb_dest_snap *d,
-	    const struct conn6_key *in, struct conn6_key *out, bool *has_out)
+/* The connection in -> d: its server side (none for DR and TUNNEL), a
+ * local address and port for full NAT and NAT64.  NULL with *why. */
+static struct conn *
+lb6_conn_new(struct dp_ctx *dp, struct dp_worker *w,
+	     const struct lb_svc_snap *svc, const struct lb_dest_snap *d,
+	     const struct conn6_key *in, uint8_t state, enum drop_reason *why)
 {
 	rte_be16_t dport = d->port ? d->port : in->dport;
+	struct conn6_key out;
+	struct conn *c;
 
-	*has_out = d->fwd == LB_FWD_FNAT || d->fwd == LB_FWD_NAT;
-	if (!*has_out)
-		return true;
-	if (d->addr.family == AF_INET) {	/* NAT64: an IPv4 LIP */
-		conn6_key4(out, d->addr.v4.s_addr, 0, dport, 0, in->proto);
-		return lb6_pick_lport(dp, w, svc->laddr, out);
+	if (d->addr.family == AF_INET && (d->fwd == LB_FWD_FNAT ||
+					  d->fwd == LB_FWD_NAT)) {
+		/* NAT64: an IPv4 LIP */
+		conn6_key4(&out, d->addr.v4.s_addr, 0, dport, 0, in->proto);
+		return lb6_fnat_conn_new(dp, w, svc->laddr, in, &out, state,
+					 why);
 	}
-	conn6_key6(out, d->addr.v6.s6_addr, in->src, dport, in->sport,
+	conn6_key6(&out, d->addr.v6.s6_addr, in->src, dport, in->sport,
 		   in->proto);
-	return d->fwd == LB_FWD_NAT || lb6_pick_lport(dp, w, svc->laddr, out);
+	if (d->fwd == LB_FWD_FNAT)
+		return lb6_fnat_conn_new(dp, w, svc->laddr, in, &out, state,
+					 why);
+	c = conn6_new(lb6_tables[w->id], in, d->fwd == LB_FWD_NAT ? &out : NULL,
+		      state, w->now_ms);
+	*why = DROP_CONN_TABLE_FULL;
+	return c;
 }
 
 /* ---- persistence (ipvsadm -p, -M: a prefix length for IPv6) ----------- */
@@ -431,25 +454,18 @@ lb6_schedule(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 	     const struct l4_view *v)
 {
 	const struct lb_dest_snap *d;
-	struct conn6_key out;
+	enum drop_reason why;
 	struct conn *c, *tmpl;
-	bool has_out;
-	uint8_t state;
 
 	d = lb6_pick(w, svc, in, &tmpl);
 	if (d == NULL) {
 		dp_drop(w, m, DROP_NO_DEST);
 		return NULL;
 	}
-	if (!lb6_out_key(dp, w, svc, d, in, &out, &has_out)) {
-		dp_drop(w, m, DROP_NO_LPORT);
-		return NULL;
-	}
-	state = v->udp ? UDP_ONEWAY : TCP_S_NONE;
-	c = conn6_new(lb6_tables[w->id], in, has_out ? &out : NULL, state,
-		      w->now_ms);
+	c = lb6_conn_new(dp, w, svc, d, in, v->udp ? UDP_ONEWAY : TCP_S_NONE,
+			 &why);
 	if (c == NULL) {
-		dp_drop(w, m, DROP_CONN_TABLE_FULL);
+		dp_drop(w, m, why);
 		return NULL;
 	}
 	lb_conn_bind(w, c, svc, d, NULL);	/* its ref is to IPv4's table */
