@@ -305,24 +305,20 @@ lb6_conn_new(struct dp_ctx *dp, struct dp_worker *w,
 {
 	rte_be16_t dport = d->port ? d->port : in->dport;
 	struct conn6_key out;
-	struct conn *c;
 
-	if (d->addr.family == AF_INET && (d->fwd == LB_FWD_FNAT ||
-					  d->fwd == LB_FWD_NAT)) {
-		/* NAT64: an IPv4 LIP */
+	*why = DROP_CONN_TABLE_FULL;
+	if (d->fwd != LB_FWD_FNAT && d->fwd != LB_FWD_NAT)	/* DR, TUNNEL */
+		return conn6_new(lb6_tables[w->id], in, NULL, state, w->now_ms);
+	if (d->addr.family == AF_INET) {	/* NAT64: an IPv4 LIP */
 		conn6_key4(&out, d->addr.v4.s_addr, 0, dport, 0, in->proto);
 		return lb6_fnat_conn_new(dp, w, svc->laddr, in, &out, state,
 					 why);
 	}
 	conn6_key6(&out, d->addr.v6.s6_addr, in->src, dport, in->sport,
 		   in->proto);
-	if (d->fwd == LB_FWD_FNAT)
-		return lb6_fnat_conn_new(dp, w, svc->laddr, in, &out, state,
-					 why);
-	c = conn6_new(lb6_tables[w->id], in, d->fwd == LB_FWD_NAT ? &out : NULL,
-		      state, w->now_ms);
-	*why = DROP_CONN_TABLE_FULL;
-	return c;
+	if (d->fwd == LB_FWD_NAT)
+		return conn6_new(lb6_tables[w->id], in, &out, state, w->now_ms);
+	return lb6_fnat_conn_new(dp, w, svc->laddr, in, &out, state, why);
 }
 
 /* ---- persistence (ipvsadm -p, -M: a prefix length for IPv6) ----------- */
