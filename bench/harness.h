@@ -19,6 +19,7 @@ struct dp_worker;
 struct lb_sync_rec;
 
 #define MAX_ROUNDS 15
+#define BENCH_SEED 0x5eed1u	/* rte_srand() of every run (bench.c) */
 
 enum scenario { SC_FNAT, SC_UDP, SC_NAT, SC_DR, SC_TUNNEL, SC_CPS, SC_CPS3,
 		SC_INSTALL, SC_UPDATE, SC_DUMP, SC_SNAT, SC_SNAT_CPS,
