@@ -6,10 +6,10 @@
  * connection table's memory.
  *
  * Bytes per IPv6 connection are counted as IPv4's: the table's memory
- * over its capacity.  conn6_table_memory() leaves rte_hash out (DPDK
- * does not report it), so the table is measured on the DPDK heap, as
- * build/unit/test_conn6 does: one more table of the same capacity made
- * and freed at start-up, the heap's allocated bytes before and after.
+ * over its capacity, measured on the DPDK heap as build/unit/test_conn6
+ * does (when the keys were in an rte_hash, conn6_table_memory() could
+ * not count it): one more table of the same capacity made and freed at
+ * start-up, the heap's allocated bytes before and after.
  * The RSS+hugetlb growth between 1k and 1M connections checks it
  * (bench/run.sh).
  */

@@ -67,7 +67,7 @@ test_new_lookup_both_sides(void **state)
 	c->svc_id = 42;
 	conn_set_state(conn6_life(t), c, TCP_S_ESTABLISHED, 1001);
 	assert_int_equal(conn6_lookup(t, &in, NULL)->state, TCP_S_ESTABLISHED);
-	assert_int_equal(conn_table_check(conn6_life(t)), 0);
+	assert_int_equal(conn6_table_check(t), 0);
 
 	conn6_del(t, c);
 	assert_null(conn6_lookup(t, &in, &reply));
@@ -289,12 +289,13 @@ test_random_against_model(void **state)
 		assert_ptr_equal(conn6_lookup(t, &out, &reply), live[i] ? conns[i] : NULL);
 		assert_int_equal(reply, live[i]);
 	}
-	assert_int_equal(conn_table_check(conn6_life(t)), 0);
+	assert_int_equal(conn6_table_check(t), 0);
 	conn6_table_free(t);
 }
 
-/* The bytes of DPDK memory one IPv6 connection costs, rte_hash
- * included (measured on the heap), printed for docs/conn-table.md. */
+/* The bytes of DPDK memory one IPv6 connection costs (measured on the
+ * heap), printed for docs/conn-table.md: what conn6_table_memory()
+ * reports, which counts every allocation. */
 static void
 test_bytes_per_connection(void **state)
 {
@@ -308,11 +309,12 @@ test_bytes_per_connection(void **state)
 	assert_int_equal(conn6_table_create(&t, "t7", CAP, 0), 0);
 	rte_malloc_get_socket_stats(0, &after);
 	per = (double)(after.heap_allocsz_bytes - before.heap_allocsz_bytes) / CAP;
-	printf("conn6: %.0f bytes per IPv6 connection (capacity %u, rte_hash "
-	       "included; %.0f without it)\n", per, CAP,
+	printf("conn6: %.0f bytes per IPv6 connection (capacity %u; %.0f by "
+	       "conn6_table_memory())\n", per, CAP,
 	       (double)conn6_table_memory(t) / CAP);
-	assert_true(per > conn6_table_memory(t) / CAP);
-	assert_true(per < 512);
+	assert_true(per >= (double)conn6_table_memory(t) / CAP);
+	/* entry 64, keys 80, index 21.3, and the heap's rounding */
+	assert_true(per < 176);
 	conn6_table_free(t);
 }
 

@@ -23,30 +23,13 @@
 #include "conn/conn.h"
 #include "core/stats.h"
 
-/*
- * A bucket is one cache line: 8 slots of (signature, reference).  A
- * signature of 0 marks a free slot, so a zeroed bucket is empty.  A
- * reference is entry index << 1 | side.  ovf counts the keys whose
- * probe went past this bucket because it was full: lookups go on to the
- * next bucket only while it is non-zero.  It saturates and then stays,
- * which costs longer probes, never a wrong answer.
- */
-struct conn_bucket {
-	uint16_t sig[CONN_BUCKET_SLOTS];
-	uint32_t ref[CONN_BUCKET_SLOTS];
-	uint16_t ovf;
-	uint16_t spare[7];
-} __rte_cache_aligned;
-
 static_assert(sizeof(struct conn) == 64, "one cache line per entry");
-static_assert(sizeof(struct conn_bucket) == 64, "one cache line per bucket");
 static_assert(sizeof(struct conn_key4) == 16, "compact key");
 static_assert(offsetof(struct conn_key4, src_addr) ==
 		      offsetof(struct conn_tuple4, src_addr) &&
 	      offsetof(struct conn_key4, dst_port) ==
 		      offsetof(struct conn_tuple4, dst_port),
 	      "a key starts with its tuple");
-static_assert(CONN_BUCKET_SLOTS == 8, "sig_match() handles 8 slots");
 static_assert(RTE_IS_POWER_OF_2(CONN_WHEEL_SLOTS), "wheel size");
 static_assert(CONN_MAX_CAPACITY < (1u << 31), "references keep a side bit");
 
@@ -72,32 +55,7 @@ slot_of(uint32_t ms)
 	return (ms >> CONN_WHEEL_SHIFT) & (CONN_WHEEL_SLOTS - 1);
 }
 
-/* ---- hashing ---- */
-
-static inline uint32_t
-bucket_next(const struct conn_table *t, uint32_t b)
-{
-	return ++b == t->n_buckets ? 0 : b;
-}
-
-/* Bit i set when slot i holds signature sig. */
-static inline unsigned int
-sig_match(const struct conn_bucket *bk, uint16_t sig)
-{
-#if defined(RTE_ARCH_X86)
-	__m128i s = _mm_load_si128((const __m128i *)bk->sig);
-	__m128i eq = _mm_cmpeq_epi16(s, _mm_set1_epi16((short)sig));
-
-	return (unsigned int)_mm_movemask_epi8(
-		       _mm_packs_epi16(eq, _mm_setzero_si128())) & 0xff;
-#else
-	unsigned int i, m = 0;
-
-	for (i = 0; i < CONN_BUCKET_SLOTS; i++)
-		m |= (unsigned int)(bk->sig[i] == sig) << i;
-	return m;
-#endif
-}
+/* ---- the index (conn_index.h): IPv4 keys, compared with the tuples ---- */
 
 static inline struct conn *
 slot_conn(struct conn_table *t, uint32_t ref)
@@ -121,172 +79,40 @@ entry_has_key(const struct conn *c, unsigned int side,
 	return ((a ^ b) | (pa ^ pb) | (uint8_t)(c->proto ^ k->proto)) == 0;
 }
 
-/* Look k up in bucket bk only: the entry, or NULL. */
-static inline struct conn *
-bucket_find(struct conn_table *t, const struct conn_bucket *bk, uint16_t sig,
-	    const struct conn_key4 *k, bool *is_reply)
+/* conn_index_match_fn of IPv4 keys: ctx is the table. */
+static __rte_always_inline bool
+ref_has_key4(const void *ctx, uint32_t ref, const void *key)
 {
-	unsigned int m = sig_match(bk, sig);
+	const struct conn_table *t = ctx;
 
-	while (m != 0) {
-		uint32_t ref = bk->ref[__builtin_ctz(m)];
-		struct conn *c = slot_conn(t, ref);
-
-		if (entry_has_key(c, ref & 1, k)) {
-			if (is_reply != NULL)
-				*is_reply = ref & 1;
-			return c;
-		}
-		m &= m - 1;
-	}
-	return NULL;
+	return entry_has_key(&t->entries[ref >> 1], ref & 1, key);
 }
 
-/*
- * The full probe from bucket b on.  In a small table every bucket can
- * have overflowed (the probe wraps round), so a miss stops after one
- * lap too.
- */
-static struct conn *
-probe_find(struct conn_table *t, uint32_t b, uint16_t sig,
+/* The entry of k from loc on (its side in *is_reply if not NULL), or
+ * NULL. */
+static __rte_always_inline struct conn *
+probe_find(struct conn_table *t, struct conn_loc loc,
 	   const struct conn_key4 *k, bool *is_reply)
 {
-	uint32_t n;
+	uint32_t ref = conn_index_find(&t->ix, loc, ref_has_key4, t, k);
 
-	for (n = 0; n < t->n_buckets; n++) {
-		const struct conn_bucket *bk = &t->buckets[b];
-		struct conn *c = bucket_find(t, bk, sig, k, is_reply);
-
-		if (c != NULL)
-			return c;
-		if (bk->ovf == 0)
-			return NULL;
-		b = bucket_next(t, b);
-	}
-	return NULL;
+	if (ref == 0)
+		return NULL;
+	if (is_reply != NULL)
+		*is_reply = ref & 1;
+	return slot_conn(t, ref);
 }
 
-/*
- * Where a key is filed or would be: its home bucket, its signature and
- * the first bucket with a free slot from home on (probe_place()).
- */
-struct index_probe {
-	uint32_t home;
-	uint32_t free_b;
-	uint16_t sig;
-};
-
-/*
- * File a reference in the first free slot from bucket b on, counting
- * the overflow in every full bucket passed.  There are more slots than
- * keys can ever be (CONN_LOAD_PCT < 100), so a free slot is always
- * found.
- */
-static void
-index_file(struct conn_table *t, uint32_t b, uint16_t sig, uint32_t ref)
-{
-	struct conn_bucket *bk;
-	unsigned int room;
-
-	for (;;) {
-		bk = &t->buckets[b];
-		room = sig_match(bk, 0);
-		if (room != 0)
-			break;
-		if (bk->ovf != UINT16_MAX)
-			bk->ovf++;
-		b = bucket_next(t, b);
-	}
-	bk->sig[__builtin_ctz(room)] = sig;
-	bk->ref[__builtin_ctz(room)] = ref;
-}
-
-/*
- * Look k up and note where it would be filed, in one walk from its home
- * bucket: the walk a lookup makes passes the first free slot (the
- * buckets before it are full, so they overflowed and the walk went on).
- * The entry k names, or NULL with *p ready for index_place().
- */
+/* conn_index_probe() of an IPv4 key: the entry it names, or NULL with
+ * *p ready for conn_index_place(). */
 static __rte_always_inline struct conn *
 probe_place(struct conn_table *t, const struct conn_key4 *k,
-	    struct index_probe *p)
+	    struct conn_index_probe *p)
 {
-	struct conn_loc loc = conn_key_loc(t, k);
-	uint32_t b = loc.bucket, n;
-	struct conn *c;
+	uint32_t ref = conn_index_probe(&t->ix, conn_key_loc(t, k),
+					ref_has_key4, t, k, p);
 
-	p->home = b;
-	p->sig = loc.sig;
-	p->free_b = UINT32_MAX;
-	for (n = 0; n < t->n_buckets; n++) {
-		const struct conn_bucket *bk = &t->buckets[b];
-
-		c = bucket_find(t, bk, p->sig, k, NULL);
-		if (c != NULL)
-			return c;
-		if (p->free_b == UINT32_MAX && sig_match(bk, 0) != 0)
-			p->free_b = b;
-		if (bk->ovf == 0)
-			break;
-		b = bucket_next(t, b);
-	}
-	return NULL;
-}
-
-/* File ref where probe_place() found room, unless another key took the
- * slot since (the other key of the same connection). */
-static __rte_always_inline void
-index_place(struct conn_table *t, const struct index_probe *p, uint32_t ref)
-{
-	uint32_t b = p->home;
-	struct conn_bucket *bk;
-	unsigned int room;
-
-	if (p->free_b != UINT32_MAX &&
-	    (room = sig_match(&t->buckets[p->free_b], 0)) != 0) {
-		for (; b != p->free_b; b = bucket_next(t, b))
-			if (t->buckets[b].ovf != UINT16_MAX)
-				t->buckets[b].ovf++;
-		bk = &t->buckets[b];
-		bk->sig[__builtin_ctz(room)] = p->sig;
-		bk->ref[__builtin_ctz(room)] = ref;
-		return;
-	}
-	index_file(t, b, p->sig, ref);
-}
-
-/* Remove a reference filed under the key of hash h (it must be there). */
-static __rte_always_inline void
-index_remove(struct conn_table *t, uint64_t h, uint32_t ref)
-{
-	struct conn_loc loc = conn_hash_loc(t, h);
-	uint32_t home = loc.bucket, b = home;
-	uint16_t sig = loc.sig;
-	struct conn_bucket *bk;
-	unsigned int m, i;
-	uint32_t n;
-
-	/* Find it first, then undo the overflow counts on the way to it:
-	 * a missing reference (a bug) must not corrupt the counts. */
-	for (n = 0; n < t->n_buckets; n++) {
-		bk = &t->buckets[b];
-		for (m = sig_match(bk, sig); m != 0; m &= m - 1) {
-			i = __builtin_ctz(m);
-			if (bk->ref[i] == ref)
-				goto found;
-		}
-		if (bk->ovf == 0)
-			break;
-		b = bucket_next(t, b);
-	}
-	RTE_ASSERT(0);
-	return;
-found:
-	bk->sig[i] = 0;
-	bk->ref[i] = 0;
-	for (; home != b; home = bucket_next(t, home))
-		if (t->buckets[home].ovf != UINT16_MAX)
-			t->buckets[home].ovf--;
+	return ref == 0 ? NULL : slot_conn(t, ref);
 }
 
 /* ---- the wheel ---- */
@@ -393,33 +219,27 @@ conn_table_create(struct conn_table **tp, const char *name,
 		  uint32_t capacity, int socket)
 {
 	struct conn_table *t;
-	uint64_t nb;
+	size_t index_bytes;
 
 	*tp = NULL;
 	if (capacity == 0 || capacity > CONN_MAX_CAPACITY)
 		return -EINVAL;
-	/* Two keys per connection at CONN_LOAD_PCT of the slots. */
-	nb = ((uint64_t)capacity * 2 * 100 +
-	      CONN_BUCKET_SLOTS * CONN_LOAD_PCT - 1) /
-	     (CONN_BUCKET_SLOTS * CONN_LOAD_PCT);
 	t = rte_zmalloc_socket("conn_table", sizeof(*t), RTE_CACHE_LINE_SIZE,
 			       socket);
 	if (t == NULL)
 		return -ENOMEM;
 	snprintf(t->name, sizeof(t->name), "%s", name != NULL ? name : "conn");
 	t->capacity = capacity;
-	t->n_buckets = (uint32_t)nb;
-	t->buckets = rte_zmalloc_socket("conn_buckets",
-					nb * sizeof(struct conn_bucket),
-					RTE_CACHE_LINE_SIZE, socket);
+	/* two keys per connection */
+	index_bytes = conn_index_alloc(&t->ix, (uint64_t)capacity * 2, socket);
 	t->entries = rte_zmalloc_socket("conn_entries",
 					((size_t)capacity + 1) * sizeof(struct conn),
 					RTE_CACHE_LINE_SIZE, socket);
-	if (t->buckets == NULL || t->entries == NULL) {
+	if (index_bytes == 0 || t->entries == NULL) {
 		conn_table_free(t);
 		return -ENOMEM;
 	}
-	t->memory = sizeof(*t) + nb * sizeof(struct conn_bucket) +
+	t->memory = sizeof(*t) + index_bytes +
 		    ((size_t)capacity + 1) * sizeof(struct conn);
 	t->seed[0] = rte_rand();
 	t->seed[1] = rte_rand();
@@ -435,7 +255,7 @@ conn_table_free(struct conn_table *t)
 {
 	if (t == NULL)
 		return;
-	rte_free(t->buckets);
+	conn_index_free(&t->ix);
 	rte_free(t->entries);
 	rte_free(t);
 }
@@ -499,6 +319,40 @@ watch_add(struct conn_table *t, const struct conn_key4 *k)
 	t->added[m >> 6] |= 1ULL << (m & 63);
 }
 
+/*
+ * A fresh entry of proto in state, seen at now, filed in the wheel by
+ * its timeout (0: by state) and counted; its flags CONN_F_LIVE and
+ * flags.  Its keys are the caller's to set and index.  NULL with
+ * rte_errno ENOSPC when every entry is taken.
+ */
+static __rte_always_inline struct conn *
+entry_take(struct conn_table *t, uint8_t proto, uint8_t state, uint8_t flags,
+	   uint32_t timeout, uint32_t now)
+{
+	struct conn *c = entry_alloc(t);
+
+	if (c == NULL) {
+		rte_errno = ENOSPC;
+		return NULL;
+	}
+	memset(c, 0, sizeof(*c));
+	c->proto = proto;
+	c->state = state;
+	c->flags = CONN_F_LIVE | flags;
+	if (timeout != 0) {
+		c->flags |= CONN_F_OWN_TIMEOUT;
+		c->own_timeout = RTE_MIN(timeout, CONN_MAX_TIMEOUT_MS);
+	}
+	c->last_seen = now;
+	wheel_start(t, now);
+	wheel_file(t, c, now + (timeout != 0 ? c->own_timeout :
+				timeout_of(t, proto, state)),
+		   t->wheel_cursor);
+	t->count++;
+	t->gen++;
+	return c;
+}
+
 /* conn_new() and conn_new_timed(): timeout 0 means "by state".  Inline
  * in both, so that conn_new(), a new connection's path, has no call
  * and no test of a timeout of its own. */
@@ -507,7 +361,7 @@ entry_new(struct conn_table *t, const struct conn_key4 *in,
 	  const struct conn_key4 *out, uint8_t state, uint32_t timeout,
 	  uint32_t now)
 {
-	struct index_probe pin, pout = { 0 };	/* pout: only with out */
+	struct conn_index_probe pin, pout = { 0 };	/* pout: only with out */
 	struct conn *c;
 	uint32_t idx;
 
@@ -524,37 +378,19 @@ entry_new(struct conn_table *t, const struct conn_key4 *in,
 		rte_errno = EEXIST;
 		return NULL;
 	}
-	c = entry_alloc(t);
-	if (c == NULL) {
-		rte_errno = ENOSPC;
+	c = entry_take(t, in->proto, state, out == NULL ? CONN_F_NO_OUT : 0,
+		       timeout, now);
+	if (c == NULL)
 		return NULL;
-	}
 	idx = conn_ref(t, c);
-	memset(c, 0, sizeof(*c));
 	memcpy(&c->tuple[CONN_SIDE_IN], in, sizeof(c->tuple[0]));
-	if (out != NULL)
-		memcpy(&c->tuple[CONN_SIDE_OUT], out, sizeof(c->tuple[0]));
-	c->proto = in->proto;
-	c->state = state;
-	c->flags = CONN_F_LIVE | (out == NULL ? CONN_F_NO_OUT : 0);
-	if (timeout != 0) {
-		c->flags |= CONN_F_OWN_TIMEOUT;
-		c->own_timeout = RTE_MIN(timeout, CONN_MAX_TIMEOUT_MS);
-	}
-	c->last_seen = now;
-
-	index_place(t, &pin, idx << 1 | CONN_SIDE_IN);
+	conn_index_place(&t->ix, &pin, idx << 1 | CONN_SIDE_IN);
 	watch_add(t, in);
 	if (out != NULL) {
-		index_place(t, &pout, idx << 1 | CONN_SIDE_OUT);
+		memcpy(&c->tuple[CONN_SIDE_OUT], out, sizeof(c->tuple[0]));
+		conn_index_place(&t->ix, &pout, idx << 1 | CONN_SIDE_OUT);
 		watch_add(t, out);
 	}
-	wheel_start(t, now);
-	wheel_file(t, c, now + (timeout != 0 ? c->own_timeout :
-				timeout_of(t, in->proto, state)),
-		   t->wheel_cursor);
-	t->count++;
-	t->gen++;
 	return c;
 }
 
@@ -573,13 +409,21 @@ conn_new_timed(struct conn_table *t, const struct conn_key4 *in,
 }
 
 struct conn *
+conn_new_ipv6(struct conn_table *t, uint8_t proto, uint8_t state,
+	      uint32_t timeout_ms, uint32_t now)
+{
+	return entry_take(t, proto, state, CONN_F_IPV6 | CONN_F_NO_OUT,
+			  timeout_ms, now);
+}
+
+struct conn *
 conn_lookup4(struct conn_table *t, const struct conn_key4 *k, bool *is_reply)
 {
 	struct conn_loc loc = conn_key_loc(t, k);
 
 	if (is_reply != NULL)
 		*is_reply = false;
-	return probe_find(t, loc.bucket, loc.sig, k, is_reply);
+	return probe_find(t, loc, k, is_reply);
 }
 
 /*
@@ -602,8 +446,8 @@ bulk_candidates(struct conn_table *t, const struct conn_loc *locs,
 	unsigned int i;
 
 	for (i = 0; i < n; i++) {
-		const struct conn_bucket *bk = &t->buckets[locs[i].bucket];
-		unsigned int m = sig_match(bk, locs[i].sig);
+		const struct conn_bucket *bk = &t->ix.buckets[locs[i].bucket];
+		unsigned int m = conn_index_sig_match(bk, locs[i].sig);
 
 		if (likely(m != 0)) {
 			cands[i] = bk->ref[__builtin_ctz(m)];
@@ -612,8 +456,8 @@ bulk_candidates(struct conn_table *t, const struct conn_loc *locs,
 			cands[i] = 0;
 		} else {
 			cands[i] = CAND_PROBE;
-			rte_prefetch0(&t->buckets[bucket_next(t,
-				(uint32_t)(bk - t->buckets))]);
+			rte_prefetch0(&t->ix.buckets[conn_index_next(&t->ix,
+				locs[i].bucket)]);
 		}
 	}
 }
@@ -634,7 +478,7 @@ bulk_finish(struct conn_table *t, const struct conn_key4 *k,
 			return c;
 		}
 	}
-	return probe_find(t, loc.bucket, loc.sig, k, is_reply);
+	return probe_find(t, loc, k, is_reply);
 }
 
 unsigned int
@@ -710,13 +554,18 @@ static void
 entry_remove(struct conn_table *t, struct conn *c)
 {
 	uint32_t idx = conn_ref(t, c);
+	uint8_t flags = c->flags;
 
-	index_remove(t, conn_tuple_hash(t, &c->tuple[CONN_SIDE_IN], c->proto),
-		     idx << 1 | CONN_SIDE_IN);
-	if (!(c->flags & CONN_F_NO_OUT))
-		index_remove(t, conn_tuple_hash(t, &c->tuple[CONN_SIDE_OUT],
-					   c->proto),
-			     idx << 1 | CONN_SIDE_OUT);
+	if (likely(!(flags & CONN_F_IPV6))) {	/* conn6 removes its own */
+		conn_index_remove(&t->ix, conn_hash_loc(t, conn_tuple_hash(t,
+					&c->tuple[CONN_SIDE_IN], c->proto)),
+				  idx << 1 | CONN_SIDE_IN);
+		if (!(flags & CONN_F_NO_OUT))
+			conn_index_remove(&t->ix, conn_hash_loc(t,
+					conn_tuple_hash(t,
+					&c->tuple[CONN_SIDE_OUT], c->proto)),
+					  idx << 1 | CONN_SIDE_OUT);
+	}
 	entry_release(t, c);
 }
 
@@ -798,20 +647,36 @@ conn_foreach(const struct conn_table *t, uint32_t *cursor, unsigned int max,
 	return visited;
 }
 
+/* conn_index_check()'s callbacks for IPv4 keys: ctx is the table. */
+static uint32_t
+ref_home4(const void *ctx, uint32_t ref)
+{
+	const struct conn_table *t = ctx;
+	struct conn_key4 k;
+
+	conn_key4_get(&t->entries[ref >> 1], ref & 1, &k);
+	return conn_key_loc(t, &k).bucket;
+}
+
+static bool
+ref_live(const void *ctx, uint32_t ref)
+{
+	const struct conn_table *t = ctx;
+
+	return (ref >> 1) <= t->hwm &&
+	       (t->entries[ref >> 1].flags & CONN_F_LIVE);
+}
+
 int
 conn_table_check(struct conn_table *t)
 {
-	uint32_t i, j, b, live = 0, keys = 0, filed = 0, slots = 0, idx, prev;
-	uint32_t *ovf;
+	uint32_t i, live = 0, v6 = 0, keys = 0, filed = 0, idx, prev;
 	uint8_t *seen;
 	int rc = -EFAULT;
 
 	seen = rte_zmalloc(NULL, (size_t)t->capacity + 1, 0);
-	ovf = rte_zmalloc(NULL, (size_t)t->n_buckets * sizeof(*ovf), 0);
-	if (seen == NULL || ovf == NULL) {
-		rc = -ENOMEM;
-		goto out;
-	}
+	if (seen == NULL)
+		return -ENOMEM;
 	/* every filed entry is live, filed once, with sane back links */
 	for (i = 0; i < CONN_WHEEL_SLOTS; i++) {
 		prev = WHEEL_HEAD | i;
@@ -826,7 +691,7 @@ conn_table_check(struct conn_table *t)
 			filed++;
 		}
 	}
-	/* every live entry is found under its keys */
+	/* every live IPv4 entry is found under its keys */
 	for (i = 1; i <= t->hwm; i++) {
 		struct conn *c = &t->entries[i];
 		struct conn_key4 k;
@@ -835,6 +700,10 @@ conn_table_check(struct conn_table *t)
 		if (!(c->flags & CONN_F_LIVE))
 			continue;
 		live++;
+		if (c->flags & CONN_F_IPV6) {
+			v6++;
+			continue;
+		}
 		keys++;
 		conn_key4_get(c, CONN_SIDE_IN, &k);
 		if (conn_lookup4(t, &k, &reply) != c || reply)
@@ -846,36 +715,14 @@ conn_table_check(struct conn_table *t)
 		if (conn_lookup4(t, &k, &reply) != c || !reply)
 			goto out;
 	}
-	/* no stale references; each stored key adds one to the overflow
-	 * count of every bucket between its home and where it sits */
-	for (i = 0; i < t->n_buckets; i++) {
-		const struct conn_bucket *bk = &t->buckets[i];
-
-		for (j = 0; j < CONN_BUCKET_SLOTS; j++) {
-			struct conn_key4 k;
-			struct conn *c;
-
-			if (bk->sig[j] == 0)
-				continue;
-			slots++;
-			c = slot_conn(t, bk->ref[j]);
-			if (!(c->flags & CONN_F_LIVE))
-				goto out;
-			conn_key4_get(c, bk->ref[j] & 1, &k);
-			for (b = conn_key_loc(t, &k).bucket; b != i;
-			     b = bucket_next(t, b))
-				ovf[b]++;
-		}
-	}
-	for (i = 0; i < t->n_buckets; i++)
-		if (t->buckets[i].ovf != UINT16_MAX &&
-		    t->buckets[i].ovf != ovf[i])
-			goto out;
-	if (live != t->count || filed != live || slots != keys)
+	if (live != t->count || filed != live)
+		goto out;
+	/* no stale references, sane overflow counts; an IPv6 table's keys
+	 * are conn6's (conn6_table_check()) */
+	if (v6 == 0 && conn_index_check(&t->ix, ref_home4, ref_live, t) != keys)
 		goto out;
 	rc = 0;
 out:
-	rte_free(ovf);
 	rte_free(seen);
 	return rc;
 }

@@ -21,7 +21,7 @@
  * 64-byte buckets of 8 slots (16-bit signature + 32-bit entry
  * reference), probed linearly with an overflow count per bucket, sized
  * at 75% load of 2 keys per connection, so an insert never fails while
- * the entry pool has room.
+ * the entry pool has room (conn_index.h, shared with conn6.c).
  *
  * Expiry: the packet path only stores a last-seen time (conn_touch()).
  * A coarse timing wheel (CONN_WHEEL_SLOTS slots of 2^CONN_WHEEL_SHIFT
@@ -50,10 +50,9 @@
 #include <rte_common.h>
 #include <rte_prefetch.h>
 
+#include "conn/conn_index.h"
 #include "conn/conn_state.h"
 
-#define CONN_BUCKET_SLOTS 8
-#define CONN_LOAD_PCT 75		/* bucket slots in use at capacity */
 #define CONN_WHEEL_SHIFT 8		/* slot width 256 ms */
 #define CONN_WHEEL_SLOTS 2048u		/* one turn: 524 s */
 #define CONN_MAX_CAPACITY (1u << 28)	/* entry references keep a side bit */
@@ -97,7 +96,7 @@ enum conn_fwd {
  * rest are the caller's. */
 #define CONN_F_LIVE 0x01	/* in use (entries are never freed memory) */
 #define CONN_F_NO_OUT 0x02	/* only the in key is indexed (DR, TUNNEL) */
-#define CONN_F_IPV6 0x04	/* reserved: an IPv6 table's entry */
+#define CONN_F_IPV6 0x04	/* conn6's: its keys are conn6.c's */
 #define CONN_F_OWN_TIMEOUT 0x08	/* timeout in own_timeout, not by state */
 #define CONN_F_USER_MASK 0xf0
 
@@ -137,11 +136,9 @@ struct conn {
 typedef bool (*conn_expire_cb)(void *ctx, struct conn *c);
 
 /* Private to conn.c; here so the inline accessors below can see it. */
-struct conn_bucket;
 struct conn_table {
-	struct conn_bucket *buckets;
+	struct conn_index ix;		/* keys -> entry index << 1 | side */
 	struct conn *entries;		/* capacity + 1; [0] is never used */
-	uint32_t n_buckets;
 	uint32_t capacity;
 	uint32_t count;
 	uint32_t free_head;		/* freed entries, via wheel_next */
@@ -199,6 +196,17 @@ struct conn *conn_new(struct conn_table *t, const struct conn_key4 *in,
 struct conn *conn_new_timed(struct conn_table *t, const struct conn_key4 *in,
 			    uint32_t timeout_ms, uint32_t now);
 
+/**
+ * Add an entry without keys for conn6.c, which files an IPv6
+ * connection's keys in t's index under its own hash and compare: flags
+ * CONN_F_IPV6 and CONN_F_NO_OUT, tuples zero, timeout_ms its own as
+ * conn_new_timed() (0: by state).  conn6.c removes the keys before
+ * conn_del(), or in conn_expire_tick()'s callback when it lets the
+ * entry go.  NULL with rte_errno ENOSPC when the table is full.
+ */
+struct conn *conn_new_ipv6(struct conn_table *t, uint8_t proto, uint8_t state,
+			   uint32_t timeout_ms, uint32_t now);
+
 /** How long c lives without being touched, in ms. */
 uint32_t conn_timeout_of(const struct conn_table *t, const struct conn *c);
 
@@ -246,27 +254,10 @@ conn_key_hash(const struct conn_table *t, const struct conn_key4 *k)
 	return conn_tuple_hash(t, k, k->proto);
 }
 
-/* The home bucket of hash h: Lemire's range reduction (any bucket
- * count, no modulo). */
-static inline uint32_t
-conn_hash_bucket(const struct conn_table *t, uint64_t h)
-{
-	return (uint32_t)(((h >> 32) * t->n_buckets) >> 32);
-}
-
-/* Where a key's probe starts: its home bucket and its signature in
- * the bucket's slots (never 0, which marks a free slot). */
-struct conn_loc {
-	uint32_t bucket;
-	uint16_t sig;
-};
-
 static inline struct conn_loc
 conn_hash_loc(const struct conn_table *t, uint64_t h)
 {
-	uint16_t sig = (uint16_t)h;
-
-	return (struct conn_loc){ conn_hash_bucket(t, h), sig != 0 ? sig : 1 };
+	return conn_index_loc(&t->ix, h);
 }
 
 /* Where k's probe starts. */
@@ -287,9 +278,7 @@ conn_key_locate(const struct conn_table *t, const struct conn_key4 *k)
 {
 	struct conn_loc loc = conn_key_loc(t, k);
 
-	/* a bucket is one cache line (conn.c) */
-	rte_prefetch0((const char *)t->buckets +
-		      (size_t)loc.bucket * RTE_CACHE_LINE_SIZE);
+	conn_index_prefetch(&t->ix, loc);
 	return loc;
 }
 

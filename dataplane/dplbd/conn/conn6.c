@@ -6,7 +6,6 @@
 #include <sys/socket.h>
 
 #include <rte_errno.h>
-#include <rte_hash.h>
 #include <rte_random.h>
 #include <rte_malloc.h>
 
@@ -38,22 +37,6 @@ conn6_key6(struct conn6_key *k, const uint8_t src[16], const uint8_t dst[16],
 	k->family = AF_INET6;
 }
 
-/* The synthetic key of a slot in life: 0.0.0.0:0 <- slot, which no
- * IPv4 packet ever carries into that private table. */
-static void
-slot_key(uint32_t slot, uint8_t proto, struct conn_key4 *k)
-{
-	memset(k, 0, sizeof(*k));
-	k->src_addr = rte_cpu_to_be_32(slot);
-	k->proto = proto;
-}
-
-static uint32_t
-slot_of(const struct conn *c)
-{
-	return rte_be_to_cpu_32(c->tuple[CONN_SIDE_IN].src_addr);
-}
-
 static void *
 alloc(struct conn6_table *t, const char *what, size_t size, int socket)
 {
@@ -65,53 +48,38 @@ alloc(struct conn6_table *t, const char *what, size_t size, int socket)
 }
 
 /*
- * rte_hash's hash of a key: a keyed multiply-and-fold of its five 64-bit
- * words, as conn.c hashes IPv4 tuples.  rte_hash_crc over the 40 bytes
- * cost about 70 instructions, and every lookup, insert and delete
- * hashes.  The key is secret (drawn at the first table's creation, the
- * same for all), against collision floods.
+ * The hash of a key: a keyed multiply-and-fold of its five 64-bit
+ * words, as conn.c hashes IPv4 tuples (high half the bucket, low bits
+ * the signature).  The key is secret (drawn at the first table's
+ * creation, the same for all), against collision floods.
  */
 static uint64_t key_seed[6];
 
-static uint32_t
-key_hash(const void *key, uint32_t len, uint32_t init)
+static inline struct conn_loc
+key_loc(const struct conn6_table *t, const struct conn6_key *k)
 {
-	uint64_t w[5], h;
+	uint64_t w[5];
 
-	RTE_SET_USED(len);	/* always sizeof(struct conn6_key) */
-	RTE_SET_USED(init);
 	RTE_BUILD_BUG_ON(sizeof(struct conn6_key) != sizeof(w));
-	memcpy(w, key, sizeof(w));
-	h = conn_mum(w[0] ^ key_seed[0], w[1] ^ key_seed[1]) +
-	    conn_mum(w[2] ^ key_seed[2], w[3] ^ key_seed[3]) +
-	    conn_mum(w[4] ^ key_seed[4], key_seed[5]);
-	return (uint32_t)(h ^ h >> 32);
+	memcpy(w, k, sizeof(w));
+	return conn_index_loc(&t->life->ix,
+			      conn_mum(w[0] ^ key_seed[0], w[1] ^ key_seed[1]) +
+			      conn_mum(w[2] ^ key_seed[2], w[3] ^ key_seed[3]) +
+			      conn_mum(w[4] ^ key_seed[4], key_seed[5]));
 }
 
-static int
-index_create(struct conn6_table *t, const char *name, uint32_t capacity,
-	     int socket)
+/* conn_index_match_fn of IPv6 keys: ctx is the conn6_table, a
+ * reference the entry's conn_ref() in life << 1 | side. */
+static __rte_always_inline bool
+ref_has_key6(const void *ctx, uint32_t ref, const void *key)
 {
-	static uint32_t n_made;	/* rte_hash names are global */
-	char hname[RTE_HASH_NAMESIZE];
-	struct rte_hash_parameters p = {
-		.name = hname,
-		.entries = RTE_MAX(capacity * 2u, 16u),
-		.key_len = sizeof(struct conn6_key),
-		.hash_func = key_hash,
-		.socket_id = socket,
-		.extra_flag = RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
-	};
-	unsigned int i;
+	const struct conn6_table *t = ctx;
+	uint64_t a[5], b[5];
 
-	if (key_seed[0] == 0)	/* once: no seed is 0 */
-		for (i = 0; i < RTE_DIM(key_seed); i++)
-			key_seed[i] = rte_rand() | 1;
-
-	snprintf(hname, sizeof(hname), "c6_%.16s_%u", name,
-		 __atomic_fetch_add(&n_made, 1, __ATOMIC_RELAXED));
-	t->index = rte_hash_create(&p);
-	return t->index == NULL ? -ENOMEM : 0;
+	memcpy(a, &t->keys[ref >> 1][ref & 1], sizeof(a));
+	memcpy(b, key, sizeof(b));
+	return ((a[0] ^ b[0]) | (a[1] ^ b[1]) | (a[2] ^ b[2]) |
+		(a[3] ^ b[3]) | (a[4] ^ b[4])) == 0;
 }
 
 int
@@ -119,38 +87,30 @@ conn6_table_create(struct conn6_table **tp, const char *name,
 		   uint32_t capacity, int socket)
 {
 	struct conn6_table *t;
+	unsigned int i;
 	int rc;
 
 	if (capacity == 0 || capacity > CONN_MAX_CAPACITY)
 		return -EINVAL;
+	if (key_seed[0] == 0)	/* once: no seed is 0 */
+		for (i = 0; i < RTE_DIM(key_seed); i++)
+			key_seed[i] = rte_rand() | 1;
 	t = rte_zmalloc_socket("conn6", sizeof(*t), RTE_CACHE_LINE_SIZE, socket);
 	if (t == NULL)
 		return -ENOMEM;
 	t->memory = sizeof(*t);
 	t->capacity = capacity;
 	rc = conn_table_create(&t->life, name, capacity, socket);
-	if (rc == 0)
-		rc = index_create(t, name, capacity, socket);
 	if (rc == 0) {
 		t->keys = alloc(t, "conn6_keys", sizeof(*t->keys) *
 				((size_t)capacity + 1), socket);
-		t->sigs = alloc(t, "conn6_sigs", sizeof(*t->sigs) *
-				((size_t)capacity + 1), socket);
-		t->val_of_pos = alloc(t, "conn6_vals", sizeof(uint32_t) *
-				      ((size_t)rte_hash_max_key_id(t->index) +
-				       1), socket);
-		t->free_slots = alloc(t, "conn6_free", sizeof(uint32_t) *
-				      capacity, socket);
-		if (!t->keys || !t->sigs || !t->val_of_pos || !t->free_slots)
+		if (t->keys == NULL)
 			rc = -ENOMEM;
 	}
 	if (rc < 0) {
 		conn6_table_free(t);
 		return rc;
 	}
-	for (uint32_t i = 0; i < capacity; i++)	/* slot 1 on top */
-		t->free_slots[i] = capacity - i;
-	t->n_free = capacity;
 	*tp = t;
 	return 0;
 }
@@ -161,11 +121,7 @@ conn6_table_free(struct conn6_table *t)
 	if (t == NULL)
 		return;
 	conn_table_free(t->life);
-	rte_hash_free(t->index);
 	rte_free(t->keys);
-	rte_free(t->sigs);
-	rte_free(t->val_of_pos);
-	rte_free(t->free_slots);
 	rte_free(t);
 }
 
@@ -177,83 +133,40 @@ key_ok(const struct conn6_key *k)
 }
 
 /*
- * Index k as slot's key of that side, for the entry ref in life.  The
- * key is hashed once, and its hash kept for index_del(): hashing 40
- * bytes is the dearest part of rte_hash's work here.  rte_hash gives a
- * key already there its own position back, so the value kept at that
- * position tells a new key from an old one without a lookup first.  The
- * value names the entry itself, so that a lookup reads one line less
- * before it (a miss each at large tables).
+ * A keyless entry in life, its keys here by its conn_ref() and in
+ * life's index.  Each key's one walk finds it (EEXIST) or where it
+ * goes, as conn.c's conn_new() does.
  */
-static int
-index_add(struct conn6_table *t, const struct conn6_key *k, uint32_t slot,
-	  uint32_t ref, enum conn_side side)
-{
-	hash_sig_t sig = rte_hash_hash(t->index, k);
-	int32_t pos = rte_hash_add_key_with_hash(t->index, k, sig);
-
-	if (pos < 0)
-		return -ENOSPC;
-	if (t->val_of_pos[pos] != 0)
-		return -EEXIST;
-	t->val_of_pos[pos] = ref << 1 | side;
-	t->sigs[slot][side] = sig;
-	return 0;
-}
-
-/* Forget slot's key of that side (index_add()'s). */
-static void
-index_del(struct conn6_table *t, uint32_t slot, enum conn_side side)
-{
-	int32_t pos = rte_hash_del_key_with_hash(t->index,
-						 &t->keys[slot][side],
-						 t->sigs[slot][side]);
-
-	if (pos >= 0)
-		t->val_of_pos[pos] = 0;
-}
-
-/* Take a slot and its entry in life, then index its keys. */
 static struct conn *
-slot_new(struct conn6_table *t, const struct conn6_key *in,
-	 const struct conn6_key *out, uint8_t state, uint32_t timeout_ms,
-	 uint32_t now)
+entry_new(struct conn6_table *t, const struct conn6_key *in,
+	  const struct conn6_key *out, uint8_t state, uint32_t timeout_ms,
+	  uint32_t now)
 {
-	struct conn_key4 k4;
+	struct conn_index *ix = &t->life->ix;
+	struct conn_index_probe pin, pout = { 0 };	/* pout: only with out */
 	struct conn *c;
-	uint32_t slot, ref;
-	int rc;
+	uint32_t ref;
 
-	if (t->n_free == 0) {
-		rte_errno = ENOSPC;
+	if (conn_index_probe(ix, key_loc(t, in), ref_has_key6, t, in,
+			     &pin) != 0 ||
+	    (out != NULL && conn_index_probe(ix, key_loc(t, out),
+					     ref_has_key6, t, out,
+					     &pout) != 0)) {
+		rte_errno = EEXIST;
 		return NULL;
 	}
-	slot = t->free_slots[t->n_free - 1];
-	slot_key(slot, in->proto, &k4);
-	c = timeout_ms ? conn_new_timed(t->life, &k4, timeout_ms, now) :
-	    conn_new(t->life, &k4, NULL, state, now);
+	c = conn_new_ipv6(t->life, in->proto, state, timeout_ms, now);
 	if (c == NULL)		/* rte_errno from conn.c */
 		return NULL;
 	ref = conn_ref(t->life, c);
-	/* the keys first: index_del() reads them */
-	t->keys[slot][CONN_SIDE_IN] = *in;
-	if (out != NULL)
-		t->keys[slot][CONN_SIDE_OUT] = *out;
-	else
-		memset(&t->keys[slot][CONN_SIDE_OUT], 0, sizeof(*out));
-	rc = index_add(t, in, slot, ref, CONN_SIDE_IN);
-	if (rc == 0 && out != NULL) {
-		rc = index_add(t, out, slot, ref, CONN_SIDE_OUT);
-		if (rc < 0)
-			index_del(t, slot, CONN_SIDE_IN);
+	t->keys[ref][CONN_SIDE_IN] = *in;
+	conn_index_place(ix, &pin, ref << 1 | CONN_SIDE_IN);
+	if (out != NULL) {
+		t->keys[ref][CONN_SIDE_OUT] = *out;
+		conn_index_place(ix, &pout, ref << 1 | CONN_SIDE_OUT);
+	} else {
+		memset(&t->keys[ref][CONN_SIDE_OUT], 0, sizeof(*out));
 	}
-	if (rc < 0) {
-		conn_del(t->life, c);
-		rte_errno = -rc;
-		return NULL;
-	}
-	t->n_free--;
-	c->flags |= CONN_F_IPV6;	/* and NO_OUT, in life; out may be here */
 	return c;
 }
 
@@ -267,7 +180,7 @@ conn6_new(struct conn6_table *t, const struct conn6_key *in,
 		rte_errno = EINVAL;
 		return NULL;
 	}
-	return slot_new(t, in, out, state, 0, now);
+	return entry_new(t, in, out, state, 0, now);
 }
 
 struct conn *
@@ -278,49 +191,46 @@ conn6_new_timed(struct conn6_table *t, const struct conn6_key *in,
 		rte_errno = EINVAL;
 		return NULL;
 	}
-	return slot_new(t, in, NULL, 0, timeout_ms ? timeout_ms : 1, now);
+	return entry_new(t, in, NULL, 0, timeout_ms ? timeout_ms : 1, now);
 }
 
 struct conn *
 conn6_lookup(const struct conn6_table *t, const struct conn6_key *k,
 	     bool *is_reply)
 {
-	int32_t pos = rte_hash_lookup(t->index, k);
-	uint32_t sv;
+	uint32_t ref = conn_index_find(&t->life->ix, key_loc(t, k),
+				       ref_has_key6, t, k);
 
 	if (is_reply != NULL)
-		*is_reply = false;
-	if (pos < 0)
-		return NULL;
-	sv = t->val_of_pos[pos];
-	if (is_reply != NULL)
-		*is_reply = (sv & 1) == CONN_SIDE_OUT;
-	return conn_from_ref(t->life, sv >> 1);
+		*is_reply = (ref & 1) == CONN_SIDE_OUT;
+	return ref == 0 ? NULL : &t->life->entries[ref >> 1];
 }
 
 void
 conn6_key_get(const struct conn6_table *t, const struct conn *c,
 	      enum conn_side side, struct conn6_key *k)
 {
-	*k = t->keys[slot_of(c)][side];
+	*k = t->keys[conn_ref(t->life, c)][side];
 }
 
-/* Forget the keys of c's slot and give the slot back. */
+/* Take c's keys out of the index (conn.c then recycles the entry). */
 static void
-slot_free(struct conn6_table *t, const struct conn *c)
+keys_remove(struct conn6_table *t, const struct conn *c)
 {
-	uint32_t slot = slot_of(c);
+	uint32_t ref = conn_ref(t->life, c);
+	const struct conn6_key *k = t->keys[ref];
 
-	index_del(t, slot, CONN_SIDE_IN);
-	if (t->keys[slot][CONN_SIDE_OUT].family != 0)
-		index_del(t, slot, CONN_SIDE_OUT);
-	t->free_slots[t->n_free++] = slot;
+	conn_index_remove(&t->life->ix, key_loc(t, &k[CONN_SIDE_IN]),
+			  ref << 1 | CONN_SIDE_IN);
+	if (k[CONN_SIDE_OUT].family != 0)
+		conn_index_remove(&t->life->ix, key_loc(t, &k[CONN_SIDE_OUT]),
+				  ref << 1 | CONN_SIDE_OUT);
 }
 
 void
 conn6_del(struct conn6_table *t, struct conn *c)
 {
-	slot_free(t, c);
+	keys_remove(t, c);
 	conn_del(t->life, c);
 }
 
@@ -337,7 +247,7 @@ expire_one(void *arg, struct conn *c)
 
 	if (x->expire != NULL && x->expire(x->ctx, c))
 		return true;	/* kept: its keys stay */
-	slot_free(x->t, c);
+	keys_remove(x->t, c);
 	return false;
 }
 
@@ -354,4 +264,53 @@ size_t
 conn6_table_memory(const struct conn6_table *t)
 {
 	return t->memory + conn_table_memory(t->life);
+}
+
+/* conn_index_check()'s callbacks: ctx is the table. */
+static uint32_t
+ref_home6(const void *ctx, uint32_t ref)
+{
+	const struct conn6_table *t = ctx;
+
+	return key_loc(t, &t->keys[ref >> 1][ref & 1]).bucket;
+}
+
+static bool
+ref_live6(const void *ctx, uint32_t ref)
+{
+	const struct conn6_table *t = ctx;
+
+	return conn_from_ref(t->life, ref >> 1) != NULL &&
+	       (t->life->entries[ref >> 1].flags & CONN_F_IPV6);
+}
+
+int
+conn6_table_check(struct conn6_table *t)
+{
+	const struct conn_table *life = t->life;
+	uint32_t i, keys = 0;
+	bool reply;
+	int rc = conn_table_check(t->life);
+
+	if (rc < 0)
+		return rc;
+	for (i = 1; i <= life->hwm; i++) {
+		const struct conn *c = &life->entries[i];
+		const struct conn6_key *k = t->keys[i];
+
+		if (!(c->flags & CONN_F_LIVE))
+			continue;
+		if (!(c->flags & CONN_F_IPV6) ||
+		    conn6_lookup(t, &k[CONN_SIDE_IN], &reply) != c || reply)
+			return -EFAULT;
+		keys++;
+		if (k[CONN_SIDE_OUT].family == 0)
+			continue;
+		if (conn6_lookup(t, &k[CONN_SIDE_OUT], &reply) != c || !reply)
+			return -EFAULT;
+		keys++;
+	}
+	if (conn_index_check(&life->ix, ref_home6, ref_live6, t) != keys)
+		return -EFAULT;
+	return 0;
 }

@@ -5,21 +5,22 @@
  * 64-byte cache line (conn.h).
  *
  * The life cycle is conn.c's, through its public API: every IPv6
- * connection owns one entry of a private conn_table (`life`), indexed
- * there under a synthetic IPv4 key that names its slot here and
- * nothing else, with no out key.  That entry carries what the load
- * balancer reads and writes for any connection (state, fwd, flags,
- * svc_id, aux, priv, last_seen); conn_touch(),
- * conn_set_state() and the timing wheel work on it
- * unchanged, against conn6_life(t).  The entry is marked CONN_F_IPV6;
- * it also has CONN_F_NO_OUT (in life), whatever its keys here:
- * conn6_has_out() tells whether it has a server-side key.
+ * connection owns one entry of a private conn_table (`life`), made by
+ * conn_new_ipv6() without keys of its own (CONN_F_IPV6, CONN_F_NO_OUT).
+ * That entry carries what the load balancer reads and writes for any
+ * connection (state, fwd, flags, svc_id, aux, priv, last_seen);
+ * conn_touch(), conn_set_state() and the timing wheel work on it
+ * unchanged, against conn6_life(t).  conn6_has_out() tells whether it
+ * has a server-side key.
  *
- * What IPv6 adds lives here, by slot: the two 40-byte keys (client ->
- * VIP, server -> local address; either side IPv4 for NAT64) and an
- * rte_hash of both keys to the slot and side.  Per connection: the
- * 64-byte entry (and its index slot in life), 80 bytes of keys, 8 of
- * slot maps, and rte_hash's two keys (docs/conn-table.md measures it).
+ * What IPv6 adds lives here, by the entry's conn_ref() in life: the two
+ * 40-byte keys (client -> VIP, server -> local address; either side
+ * IPv4 for NAT64).  They are filed in life's own index (conn_index.h),
+ * which no IPv4 key uses, under this module's hash and compare, with
+ * the same references (conn_ref() << 1 | side) IPv4 keys have: a lookup
+ * reads the bucket, the key, then the entry.  Per connection: the
+ * 64-byte entry, 80 bytes of keys and the index's 21 bytes (two keys at
+ * 75% of 8-slot 64-byte buckets): docs/conn-table.md.
  *
  * One table per worker, no locks; functions return 0 or a negative
  * errno, pointers NULL with rte_errno set.  Nothing allocates after
@@ -49,17 +50,10 @@ struct conn6_key {
 	uint8_t pad[2];
 };
 
-struct rte_hash;
 struct conn6_table {
-	struct conn_table *life;	/* entries, states, timing wheel */
-	struct rte_hash *index;		/* conn6_key -> its position */
-	uint32_t *val_of_pos;		/* position -> the entry's
-					 * conn_ref() in life << 1 | side,
-					 * 0 while the position is free */
-	struct conn6_key (*keys)[2];	/* [slot][enum conn_side] */
-	uint32_t (*sigs)[2];		/* [slot][side]: the keys' hashes */
-	uint32_t *free_slots;		/* stack of free slots */
-	uint32_t n_free;
+	struct conn_table *life;	/* entries, states, timing wheel and
+					 * the index of the keys */
+	struct conn6_key (*keys)[2];	/* [conn_ref() in life][side] */
 	uint32_t capacity;
 	size_t memory;			/* bytes allocated here (not life) */
 };
@@ -116,8 +110,7 @@ void conn6_key_get(const struct conn6_table *t, const struct conn *c,
 static inline bool
 conn6_has_out(const struct conn6_table *t, const struct conn *c)
 {
-	return t->keys[rte_be_to_cpu_32(c->tuple[CONN_SIDE_IN].src_addr)]
-		      [CONN_SIDE_OUT].family != 0;
+	return t->keys[conn_ref(t->life, c)][CONN_SIDE_OUT].family != 0;
 }
 
 /** Remove c and its keys now, without the expire callback. */
@@ -135,8 +128,11 @@ conn6_count(const struct conn6_table *t)
 	return conn_count(t->life);
 }
 
-/** Bytes this table allocated itself, life included; rte_hash's
- * memory is not reported by DPDK and not counted. */
+/** Bytes this table allocated, life (entries and index) included. */
 size_t conn6_table_memory(const struct conn6_table *t);
+
+/** conn_table_check() of life, and every IPv6 entry found under its
+ * keys, the index consistent: 0 or -EFAULT (tests). */
+int conn6_table_check(struct conn6_table *t);
 
 #endif /* DPLB_CONN6_H */
