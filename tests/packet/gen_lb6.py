@@ -535,14 +535,18 @@ def persistence():
     rs6b = "2001:2:0:2::12"
     text = conf([(RS6, "fnat"), (rs6b, "fnat")]).replace(
         'sched = "rr";', 'sched = "rr"; persistent = 60;')
-    inp, out = [], []
+    inp, out, dests = [], [], []
     for i, (src, dst) in enumerate((("2001:2::2", RS6), ("2001:2::3", RS6),
                                     ("2001:2::2", RS6),
                                     ("2001:3::5", rs6b))):
         syn = tcp(41000 + i, 80, "S", 0x5000 + i)
         inp.append(f6(g.CLIENT_MAC, g.DP0_MAC, src, VIP6, syn))
+        # each (LIP, server, port) walks the slice from its own start
+        # (lport_random = false: the bottom)
+        lport = 1024 + dests.count(dst)
+        dests.append(dst)
         out.append(f6(g.DP0_MAC, RS_MAC, LIP6, dst,
-                      tcp(1024 + i, 80, "S", 0x5000 + i), hlim=63))
+                      tcp(lport, 80, "S", 0x5000 + i), hlim=63))
     c = case("lb6_persistence",
              "IPv6 persistence: 2001:2::2 and 2001:2::3 (one /64, the "
              "default netmask) both go to rs6 by the template; "

@@ -491,19 +491,17 @@ lb_lport_free(struct dp_ctx *dp)
 }
 
 /*
- * F and G of RFC 6056 at once: one keyed multiply-and-fold of (LIP,
- * server, port, proto), its low half the offset F, its high half the
- * slot G.  Not a cryptographic hash: the ports are not a secret to
- * defend against our own servers, they only have to differ per pair and
- * per start.
+ * F and G of RFC 6056 at once: one keyed multiply-and-fold of the pair
+ * (LIP, server, port, proto) as two words, its low half the offset F,
+ * its high half the slot G.  Not a cryptographic hash: the ports are not
+ * a secret to defend against our own servers, they only have to differ
+ * per pair and per start.
  */
 static inline uint64_t
-lport_hash(const struct lport_worker *me, rte_be32_t lip,
-	   const struct conn_key4 *out)
+lport_hash(const struct lport_worker *me, uint64_t pair_a, uint64_t pair_b)
 {
-	uint64_t a = ((uint64_t)lip << 32 | out->src_addr) ^ me->secret[0];
-	uint64_t b = ((uint64_t)out->src_port << 8 | out->proto) ^
-		     me->secret[1] ^ 0x9e3779b97f4a7c15ULL;
+	uint64_t a = pair_a ^ me->secret[0];
+	uint64_t b = pair_b ^ me->secret[1] ^ 0x9e3779b97f4a7c15ULL;
 	__uint128_t p = (__uint128_t)a * b;
 
 	return (uint64_t)p ^ (uint64_t)(p >> 64);
@@ -542,19 +540,21 @@ lport_jump(struct lport_slot *s, uint32_t span, unsigned int try)
 }
 
 /*
- * Try the ports of lip for in's connection, out's server side set:
- * conn_new() checks that the tuple is free (one lookup, not a second
- * one here), and a port still in use is skipped.  1 with *c made, 0
- * when LPORT_TRIES ports of lip were in use, -EEXIST when in itself is
- * in the table, -ENOSPC when the table is full.
+ * Walk the slice for the pair hashed to (pair_a, pair_b): each port in
+ * turn goes to attempt(), which makes the connection with it (the
+ * table checks that the tuple is free: one lookup, not a second one
+ * here); a port still in use is skipped.  1 with *c made, 0 when
+ * LPORT_TRIES ports were in use, attempt()'s error (-EEXIST: the client
+ * side is in the table; -ENOSPC: the table is full).  Inline with its
+ * attempt for IPv4, called through lb_lport_walk() for IPv6.
  */
-static int
-lport_try(struct dp_worker *w, const struct lb_laddr_snap *g, rte_be32_t lip,
-	  uint32_t guard_ms, const struct conn_key4 *in, struct conn_key4 *out,
-	  uint8_t state, struct conn **c)
+static __rte_always_inline int
+lport_walk(struct dp_worker *w, const struct lb_laddr_snap *g,
+	   uint64_t pair_a, uint64_t pair_b, uint32_t guard_ms,
+	   lb_lport_attempt_fn *attempt, void *ctx, struct conn **c)
 {
 	const struct lport_worker *me = &lw[w->id];
-	uint64_t h = lport_hash(me, lip, out);
+	uint64_t h = lport_hash(me, pair_a, pair_b);
 	struct lport_slot *s = &me->slots[(h >> 32) & (LPORT_SLOTS - 1)];
 	uint32_t span = me->span;
 	/* F: h's low half scaled to the slice, without a division */
@@ -562,8 +562,8 @@ lport_try(struct dp_worker *w, const struct lb_laddr_snap *g, rte_be32_t lip,
 				  : 0;
 	uint32_t k, p;
 	unsigned int try;
+	int ret;
 
-	out->dst_addr = lip;
 	for (try = 0; try < LPORT_TRIES; try++) {
 		k = s->pos;
 		if (k == 0) {		/* a round of the slice begins */
@@ -577,13 +577,10 @@ lport_try(struct dp_worker *w, const struct lb_laddr_snap *g, rte_be32_t lip,
 		p = off + k;
 		if (p >= span)
 			p -= span;
-		out->dst_port = rte_cpu_to_be_16((uint16_t)(me->lo + p));
-		*c = conn_new(w->conns, in, out, state, w->now_ms);
-		if (unlikely(*c == NULL)) {
-			if (rte_errno != EEXIST)
-				return -ENOSPC;
-			if (conn_lookup4(w->conns, in, NULL) != NULL)
-				return -EEXIST;
+		ret = attempt(ctx, rte_cpu_to_be_16((uint16_t)(me->lo + p)), c);
+		if (unlikely(ret <= 0)) {
+			if (ret < 0)
+				return ret;
 			lport_jump(s, span, try);	/* the port is in use */
 			continue;
 		}
@@ -596,15 +593,38 @@ lport_try(struct dp_worker *w, const struct lb_laddr_snap *g, rte_be32_t lip,
 	return 0;
 }
 
-/* The place of the worker's next LIP in a group of n: turns without a
- * division (the groups share the turn: a smaller one starts over). */
-static inline uint32_t
-lip_next(struct dp_worker *w, uint32_t n)
+int
+lb_lport_walk(struct dp_ctx *dp, struct dp_worker *w,
+	      const struct lb_laddr_snap *g, uint64_t pair_a, uint64_t pair_b,
+	      lb_lport_attempt_fn *attempt, void *ctx, struct conn **c)
 {
-	uint32_t k = w->lip_turn < n ? w->lip_turn : 0;
+	if (lw[w->id].slots == NULL)
+		return 0;
+	return lport_walk(w, g, pair_a, pair_b, dp->cfg->lport_guard * 1000u,
+			  attempt, ctx, c);
+}
 
-	w->lip_turn = k + 1;
-	return k;
+/* An IPv4 full-NAT connection's try of one port (lb_lport_attempt_fn). */
+struct attempt4 {
+	struct dp_worker *w;
+	const struct conn_key4 *in;
+	struct conn_key4 *out;
+	uint8_t state;
+};
+
+static __rte_always_inline int
+attempt4(void *ctx, rte_be16_t port, struct conn **c)
+{
+	struct attempt4 *a = ctx;
+	struct conn_table *t = a->w->conns;
+
+	a->out->dst_port = port;
+	*c = conn_new(t, a->in, a->out, a->state, a->w->now_ms);
+	if (likely(*c != NULL))
+		return 1;
+	if (rte_errno != EEXIST)
+		return -ENOSPC;
+	return conn_lookup4(t, a->in, NULL) != NULL ? -EEXIST : 0;
 }
 
 struct conn *
@@ -612,6 +632,7 @@ lb_fnat_conn_new(struct dp_ctx *dp, struct dp_worker *w,
 		 const struct lb_laddr_snap *g, const struct conn_key4 *in,
 		 struct conn_key4 *out, uint8_t state, enum drop_reason *why)
 {
+	struct attempt4 a = { w, in, out, state };
 	struct conn *c = NULL;
 	unsigned int i;
 	int ret;
@@ -621,12 +642,15 @@ lb_fnat_conn_new(struct dp_ctx *dp, struct dp_worker *w,
 		return NULL;
 	/* the group's LIPs take turns; a full one passes to the next */
 	for (i = 0; i < g->n; i++) {
-		const struct inet_addr *a = &g->addrs[lip_next(w, g->n)];
+		const struct inet_addr *lip = &g->addrs[lb_lip_next(w, g->n)];
 
-		if (a->family != AF_INET)	/* lb6.c's IPv6 LIPs */
+		if (lip->family != AF_INET)	/* lb6.c's IPv6 LIPs */
 			continue;
-		ret = lport_try(w, g, a->v4.s_addr, dp->cfg->lport_guard * 1000u,
-				in, out, state, &c);
+		out->dst_addr = lip->v4.s_addr;
+		ret = lport_walk(w, g,
+				 (uint64_t)out->dst_addr << 32 | out->src_addr,
+				 (uint64_t)out->src_port << 8 | out->proto,
+				 dp->cfg->lport_guard * 1000u, attempt4, &a, &c);
 		if (ret > 0)
 			return c;
 		if (ret < 0) {

@@ -467,4 +467,16 @@ enum lb_verdict lb6_icmp4(struct dp_ctx *dp, struct dp_worker *w,
 void lb6_tunnel46(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 		  struct rte_ipv4_hdr *ip, struct conn *c);
 
+/* The place of the worker's next LIP in a group of n (lb_conn.c, lb6.c):
+ * turns without a division (the groups share the turn: a smaller one
+ * starts over). */
+static inline uint32_t
+lb_lip_next(struct dp_worker *w, uint32_t n)
+{
+	uint32_t k = w->lip_turn < n ? w->lip_turn : 0;
+
+	w->lip_turn = k + 1;
+	return k;
+}
+
 #endif /* DPLB_LB_PRIV_H */

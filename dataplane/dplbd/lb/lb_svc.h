@@ -383,6 +383,27 @@ struct conn *lb_fnat_conn_new(struct dp_ctx *dp, struct dp_worker *w,
 			      const struct conn_key4 *in, struct conn_key4 *out,
 			      uint8_t state, enum drop_reason *why);
 
+/**
+ * One port's try for a full-NAT connection: the connection made with
+ * local port port (network order) in *c and 1; 0 when the tuple is in
+ * use (the next port is tried); -EEXIST when the client side is in the
+ * table, -ENOSPC when it is full (the walk stops).
+ */
+typedef int lb_lport_attempt_fn(void *ctx, rte_be16_t port, struct conn **c);
+
+/**
+ * lb_fnat_conn_new()'s choice of ports for one LIP, for other tables
+ * (lb6.c): RFC 6056's double hash over the worker's slice for the pair
+ * (local address, server, port, proto) folded into two words, the
+ * ports given to attempt(ctx) in turn, jumping past ports in use, early
+ * reuses and connections counted in g.  1 with *c, 0 when the LIP had
+ * no free port in LPORT_TRIES tries, attempt()'s error.
+ */
+int lb_lport_walk(struct dp_ctx *dp, struct dp_worker *w,
+		  const struct lb_laddr_snap *g, uint64_t pair_a,
+		  uint64_t pair_b, lb_lport_attempt_fn *attempt, void *ctx,
+		  struct conn **c);
+
 /** Counters summed over the workers, minus the last stats.zero. */
 void lb_svc_stats(const struct lb_store *st, const struct lb_svc *s,
 		  struct lb_stats *out);

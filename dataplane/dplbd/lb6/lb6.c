@@ -64,12 +64,10 @@
 #include "xlat/xlat.h"
 
 #define LB6_EXPIRE_BUDGET 256
-#define LB6_LPORT_TRIES 64
 #define LB6_MIN_CONNS 1024u
 
 /* Per worker, written by that worker only. */
 struct conn6_table *lb6_tables[DP_MAX_WORKERS];
-static uint32_t lport_seq[DP_MAX_WORKERS];
 
 int
 lb6_init(struct dp_ctx *dp)
@@ -243,51 +241,82 @@ lport_used4(struct dp_worker *w, const struct conn6_key *out)
 	return conn_lookup4(w->conns, &k4, NULL) != NULL;
 }
 
+/* An IPv6 full-NAT (or NAT64) connection's try of one port
+ * (lb_lport_attempt_fn): conn6_new() refuses a tuple in use (EEXIST);
+ * an IPv4 LIP's tuple is checked in the IPv4 table first. */
+struct attempt6 {
+	struct dp_worker *w;
+	const struct conn6_key *in;
+	struct conn6_key *out;
+	uint8_t state;
+};
+
+static int
+attempt6(void *ctx, rte_be16_t port, struct conn **c)
+{
+	struct attempt6 *a = ctx;
+	struct conn6_table *tb = lb6_tables[a->w->id];
+
+	a->out->dport = port;
+	if (lport_used4(a->w, a->out))
+		return 0;
+	*c = conn6_new(tb, a->in, a->out, a->state, a->w->now_ms);
+	if (*c != NULL)
+		return 1;
+	if (rte_errno != EEXIST)
+		return -ENOSPC;
+	return conn6_lookup(tb, a->in, NULL) != NULL ? -EEXIST : 0;
+}
+
+/* A 16-byte address (an IPv4 one in the first 4, the rest zero) folded
+ * to a word for lb_lport_walk()'s pair. */
+static inline uint64_t
+addr_word(const uint8_t a[16])
+{
+	uint64_t w[2];
+
+	memcpy(w, a, sizeof(w));
+	return w[0] ^ w[1] * 0x9e3779b97f4a7c15ULL;
+}
+
 /*
  * The connection in -> out, out's local side a local address of out's
  * family from g and a local port of this worker's slice (so answers to
- * it are steered here): conn6_new() refuses a tuple in use (EEXIST),
- * and the next one is tried, without a lookup first.  NULL with *why
- * when none is free, or the table is full.
+ * it are steered here), chosen as IPv4 full NAT chooses
+ * (lb_lport_walk()): the group's LIPs in turn, each pair (LIP, server,
+ * port) walking the slice from its own point.  NULL with *why when none
+ * is free, or the table is full.
  */
 static struct conn *
 lb6_fnat_conn_new(struct dp_ctx *dp, struct dp_worker *w,
 		  const struct lb_laddr_snap *g, const struct conn6_key *in,
 		  struct conn6_key *out, uint8_t state, enum drop_reason *why)
 {
-	struct conn6_table *tb = lb6_tables[w->id];
-	uint16_t lo, hi;
-	uint32_t i, n = 0, span;
-	struct conn *c;
+	struct attempt6 a = { w, in, out, state };
+	struct conn *c = NULL;
+	uint32_t i;
+	int ret;
 
 	*why = DROP_NO_LPORT;
-	if (g == NULL || steer_lport_range(w->id, dp->n_workers, &lo, &hi) != 0)
+	if (g == NULL || g->n == 0)
 		return NULL;
-	for (i = 0; i < g->n; i++)
-		n += g->addrs[i].family == out->family;
-	if (n == 0)
-		return NULL;
-	span = (uint32_t)(hi - lo) + 1;
-	for (i = 0; i < LB6_LPORT_TRIES; i++) {
-		uint32_t s = lport_seq[w->id]++;
-		const struct inet_addr *a = &g->addrs[s % g->n];
+	for (i = 0; i < g->n; i++) {
+		const struct inet_addr *lip = &g->addrs[lb_lip_next(w, g->n)];
 
-		if (a->family != out->family)
+		if (lip->family != out->family)
 			continue;
 		memset(out->dst, 0, 16);
-		memcpy(out->dst, a->family == AF_INET6 ?
-				 (const void *)a->v6.s6_addr :
-				 (const void *)&a->v4.s_addr,
-		       a->family == AF_INET6 ? 16 : 4);
-		out->dport = rte_cpu_to_be_16((uint16_t)(lo + (s / g->n) % span));
-		if (lport_used4(w, out))
-			continue;
-		c = conn6_new(tb, in, out, state, w->now_ms);
-		if (c != NULL) {
-			g->pcpu[w->id].conns++;
+		memcpy(out->dst, lip->family == AF_INET6 ?
+				 (const void *)lip->v6.s6_addr :
+				 (const void *)&lip->v4.s_addr,
+		       lip->family == AF_INET6 ? 16 : 4);
+		ret = lb_lport_walk(dp, w, g, addr_word(out->dst),
+				    addr_word(out->src) ^
+				    ((uint64_t)out->sport << 8 | out->proto),
+				    attempt6, &a, &c);
+		if (ret > 0)
 			return c;
-		}
-		if (rte_errno != EEXIST || conn6_lookup(tb, in, NULL) != NULL) {
+		if (ret < 0) {
 			*why = DROP_CONN_TABLE_FULL;
 			return NULL;
 		}
