@@ -55,17 +55,27 @@ alloc(struct conn6_table *t, const char *what, size_t size, int socket)
  */
 static uint64_t key_seed[6];
 
+/* Word i of a 40-byte key, loaded in a register (an array of the five
+ * words went through the stack). */
+static inline uint64_t
+word(const void *k, unsigned int i)
+{
+	uint64_t w;
+
+	memcpy(&w, (const char *)k + i * sizeof(w), sizeof(w));
+	return w;
+}
+
 static inline struct conn_loc
 key_loc(const struct conn6_table *t, const struct conn6_key *k)
 {
-	uint64_t w[5];
-
-	RTE_BUILD_BUG_ON(sizeof(struct conn6_key) != sizeof(w));
-	memcpy(w, k, sizeof(w));
+	RTE_BUILD_BUG_ON(sizeof(struct conn6_key) != 5 * sizeof(uint64_t));
 	return conn_index_loc(&t->life->ix,
-			      conn_mum(w[0] ^ key_seed[0], w[1] ^ key_seed[1]) +
-			      conn_mum(w[2] ^ key_seed[2], w[3] ^ key_seed[3]) +
-			      conn_mum(w[4] ^ key_seed[4], key_seed[5]));
+			      conn_mum(word(k, 0) ^ key_seed[0],
+				       word(k, 1) ^ key_seed[1]) +
+			      conn_mum(word(k, 2) ^ key_seed[2],
+				       word(k, 3) ^ key_seed[3]) +
+			      conn_mum(word(k, 4) ^ key_seed[4], key_seed[5]));
 }
 
 /* conn_index_match_fn of IPv6 keys: ctx is the conn6_table, a
@@ -74,12 +84,11 @@ static __rte_always_inline bool
 ref_has_key6(const void *ctx, uint32_t ref, const void *key)
 {
 	const struct conn6_table *t = ctx;
-	uint64_t a[5], b[5];
+	const char *a = (const char *)&t->keys[ref >> 1][ref & 1];
 
-	memcpy(a, &t->keys[ref >> 1][ref & 1], sizeof(a));
-	memcpy(b, key, sizeof(b));
-	return ((a[0] ^ b[0]) | (a[1] ^ b[1]) | (a[2] ^ b[2]) |
-		(a[3] ^ b[3]) | (a[4] ^ b[4])) == 0;
+	return ((word(a, 0) ^ word(key, 0)) | (word(a, 1) ^ word(key, 1)) |
+		(word(a, 2) ^ word(key, 2)) | (word(a, 3) ^ word(key, 3)) |
+		(word(a, 4) ^ word(key, 4))) == 0;
 }
 
 int
@@ -210,7 +219,7 @@ void
 conn6_key_get(const struct conn6_table *t, const struct conn *c,
 	      enum conn_side side, struct conn6_key *k)
 {
-	*k = t->keys[conn_ref(t->life, c)][side];
+	*k = *conn6_key_of(t, c, side);
 }
 
 /* Take c's keys out of the index (conn.c then recycles the entry). */

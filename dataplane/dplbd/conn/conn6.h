@@ -106,6 +106,15 @@ struct conn *conn6_lookup(const struct conn6_table *t,
 void conn6_key_get(const struct conn6_table *t, const struct conn *c,
 		   enum conn_side side, struct conn6_key *k);
 
+/** The key of one side of c, where the table keeps it (valid while c
+ * lives): the packet path reads it without a copy. */
+static inline const struct conn6_key *
+conn6_key_of(const struct conn6_table *t, const struct conn *c,
+	     enum conn_side side)
+{
+	return &t->keys[conn_ref(t->life, c)][side];
+}
+
 /** True when c was made with an out key (not DR, TUNNEL, template). */
 static inline bool
 conn6_has_out(const struct conn6_table *t, const struct conn *c)

@@ -628,7 +628,7 @@ lb6_in(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 {
 	struct conn6_table *tb = lb6_tables[w->id];
 	const struct lb_dest *d = conn_priv(c)->dest;
-	struct conn6_key out;
+	const struct conn6_key *out;
 	struct xlat_tuple6 t;
 
 	lb6_count(w, c, true, XLAT_IPV6_HDR + rte_be_to_cpu_16(ip->payload_len));
@@ -643,12 +643,12 @@ lb6_in(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 	switch (c->fwd) {
 	case CONN_FWD_FNAT:
 	case CONN_FWD_NAT:
-		conn6_key_get(tb, c, CONN_SIDE_OUT, &out);
-		if (out.family == AF_INET) {
-			lb6_nat64_in(dp, w, m, ip, proto, l4_off, l4_len, &out);
+		out = conn6_key_of(tb, c, CONN_SIDE_OUT);
+		if (out->family == AF_INET) {
+			lb6_nat64_in(dp, w, m, ip, proto, l4_off, l4_len, out);
 			return;
 		}
-		tuple6_back(&out, &t);
+		tuple6_back(out, &t);
 		lb6_rewrite_xmit(dp, w, m, ip, proto, l4_off, l4_len, &t);
 		return;
 	case CONN_FWD_DR: {
@@ -674,7 +674,6 @@ lb6_out(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 	struct rte_ipv6_hdr *ip, uint8_t proto, uint16_t l4_off,
 	uint32_t l4_len, struct l4_view *v, struct conn *c)
 {
-	struct conn6_key in;
 	struct xlat_tuple6 t;
 
 	lb6_count(w, c, false, XLAT_IPV6_HDR + rte_be_to_cpu_16(ip->payload_len));
@@ -683,8 +682,7 @@ lb6_out(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 		dp_drop(w, m, DROP_IPV6_HOP_LIMIT);
 		return;
 	}
-	conn6_key_get(lb6_tables[w->id], c, CONN_SIDE_IN, &in);
-	tuple6_back(&in, &t);
+	tuple6_back(conn6_key_of(lb6_tables[w->id], c, CONN_SIDE_IN), &t);
 	lb6_rewrite_xmit(dp, w, m, ip, proto, l4_off, l4_len, &t);
 }
 
