@@ -287,6 +287,7 @@ struct lb_snap {
 	/* IPv6 services, open addressing by lb_svc_hash6(), mask's size */
 	uint32_t n_svcs6;
 	uint32_t n_port0_6;
+	uint64_t port_bloom6;		/* port_bloom of the IPv6 services */
 	const struct lb_svc_snap **slots6;
 	uint64_t nat_persist_lens6[3];	/* bit n of 0..128: a persistent
 					 * IPv6 service with a NAT dest
@@ -530,8 +531,12 @@ lb_snap_find6(const struct lb_snap *s, uint8_t proto, const uint8_t vip[16],
 	const struct lb_svc_snap *v;
 
 	while ((v = s->slots6[i]) != NULL) {
+		uint64_t a[2], b[2];
+
+		memcpy(a, v->vip.v6.s6_addr, 16);
+		memcpy(b, vip, 16);
 		if (v->vport == vport && v->proto == proto &&
-		    memcmp(v->vip.v6.s6_addr, vip, 16) == 0)
+		    ((a[0] ^ b[0]) | (a[1] ^ b[1])) == 0)
 			return v;
 		i = (i + 1) & s->mask;
 	}
@@ -545,8 +550,8 @@ lb_svc_lookup6(const struct lb_snap *s, uint8_t proto, const uint8_t vip[16],
 {
 	const struct lb_svc_snap *v;
 
-	if (s == NULL || s->n_svcs6 == 0)
-		return NULL;
+	if (s == NULL || !(s->port_bloom6 & lb_port_bit(vport)))
+		return NULL;	/* a full-NAT reply to LIP6:lport, usually */
 	v = lb_snap_find6(s, proto, vip, vport);
 	if (v != NULL || vport == 0 || s->n_port0_6 == 0)
 		return v;
@@ -565,6 +570,7 @@ lb_snap_insert6(struct lb_snap *t, const struct lb_svc_snap *ss)
 	t->slots6[i] = ss;
 	t->n_svcs6++;
 	t->n_port0_6 += ss->vport == 0;
+	t->port_bloom6 |= ss->vport == 0 ? ~0ull : lb_port_bit(ss->vport);
 }
 
 static inline uint32_t
