@@ -16,9 +16,6 @@
 #include <rte_malloc.h>
 #include <rte_prefetch.h>
 #include <rte_random.h>
-#if defined(RTE_ARCH_X86)
-#include <rte_vect.h>
-#endif
 
 #include "conn/conn.h"
 #include "core/stats.h"
