@@ -294,6 +294,7 @@ lb6_fnat_conn_new(struct dp_ctx *dp, struct dp_worker *w,
 {
 	struct attempt6 a = { w, in, out, state };
 	struct conn *c = NULL;
+	bool tried = false;
 	uint32_t i;
 	int ret;
 
@@ -305,6 +306,7 @@ lb6_fnat_conn_new(struct dp_ctx *dp, struct dp_worker *w,
 
 		if (lip->family != out->family)
 			continue;
+		tried = true;
 		memset(out->dst, 0, 16);
 		memcpy(out->dst, lip->family == AF_INET6 ?
 				 (const void *)lip->v6.s6_addr :
@@ -321,7 +323,8 @@ lb6_fnat_conn_new(struct dp_ctx *dp, struct dp_worker *w,
 			return NULL;
 		}
 	}
-	g->pcpu[w->id].exhausted++;
+	if (tried)	/* a group without an address of the family: not full */
+		g->pcpu[w->id].exhausted++;
 	return NULL;
 }
 
