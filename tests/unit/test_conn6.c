@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* conn/conn6: IPv6 and NAT64 connections on conn.c's life cycle: both
  * keys, refusals, the wheel's expiry and its keep, templates, a random
- * run against a model, and the bytes an IPv6 connection costs. */
+ * run against a model, the bulk lookup and its watch, and the bytes an
+ * IPv6 connection costs. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -293,6 +294,66 @@ test_random_against_model(void **state)
 	conn6_table_free(t);
 }
 
+/* The burst path's bulk lookup gives conn6_lookup()'s answers for
+ * in keys, out keys and absent ones, in a table small enough that
+ * buckets overflow (the full probe); its watch flags the answers a
+ * later insert or removal may change. */
+static void
+test_bulk_lookup_and_watch(void **state)
+{
+	enum { N = 200, Q = CONN_BULK_MAX };
+	struct conn6_key in, out, keys[Q];
+	struct conn_loc locs[Q];
+	struct conn *conns[Q], *c;
+	bool reply[Q], r;
+	struct conn6_table *t;
+	unsigned int i, round, hits, want;
+
+	(void)state;
+	assert_int_equal(conn6_table_create(&t, "t8", N + 1, SOCKET_ID_ANY), 0);
+	for (i = 0; i < N; i++) {
+		keys_of(i * 2, &in, &out);	/* the odd ones stay absent */
+		assert_non_null(conn6_new(t, &in, &out, TCP_S_ESTABLISHED, 1));
+	}
+	for (round = 0; round < 40; round++) {
+		for (i = 0, want = 0; i < Q; i++) {
+			uint32_t n = (round * 37 + i * 11) % (2 * N);
+
+			keys_of(n, &in, &out);
+			keys[i] = (i & 1) ? out : in;
+			locs[i] = conn6_key_locate(t, &keys[i]);
+			want += conn6_lookup(t, &keys[i], NULL) != NULL;
+		}
+		hits = conn6_lookup_bulk_located(t, keys, locs, Q, conns, reply);
+		assert_int_equal(hits, want);
+		for (i = 0; i < Q; i++) {
+			assert_ptr_equal(conns[i], conn6_lookup(t, &keys[i], &r));
+			if (conns[i] != NULL)
+				assert_int_equal(reply[i], r);
+		}
+	}
+	/* a miss goes stale when its key is added, a hit when any
+	 * connection goes */
+	keys_of(1, &in, &out);
+	keys[0] = in;
+	locs[0] = conn6_key_locate(t, &keys[0]);
+	keys_of(2, &keys[1], &out);
+	locs[1] = conn6_key_locate(t, &keys[1]);
+	conn6_lookup_bulk_located(t, keys, locs, 2, conns, reply);
+	assert_null(conns[0]);
+	assert_non_null(conns[1]);
+	conn6_watch(t);
+	assert_false(conn6_answer_stale(t, locs[1], conns[1]));
+	c = conn6_new(t, &in, NULL, TCP_S_SYN_RECV, 1);
+	assert_non_null(c);
+	assert_true(conn6_answer_stale(t, locs[0], NULL));
+	assert_false(conn6_answer_stale(t, locs[1], conns[1]));
+	conn6_del(t, c);
+	assert_true(conn6_answer_stale(t, locs[1], conns[1]));
+	assert_int_equal(conn6_table_check(t), 0);
+	conn6_table_free(t);
+}
+
 /* The bytes of DPDK memory one IPv6 connection costs (measured on the
  * heap), printed for docs/conn-table.md: what conn6_table_memory()
  * reports, which counts every allocation. */
@@ -328,6 +389,7 @@ main(void)
 		cmocka_unit_test(test_expiry_by_state_and_keep),
 		cmocka_unit_test(test_template),
 		cmocka_unit_test(test_random_against_model),
+		cmocka_unit_test(test_bulk_lookup_and_watch),
 		cmocka_unit_test(test_bytes_per_connection),
 	};
 

@@ -311,9 +311,7 @@ key_same(const struct conn_key4 *a, const struct conn_key4 *b)
 static inline void
 watch_add(struct conn_table *t, const struct conn_key4 *k)
 {
-	unsigned int m = conn_key_mark(k);
-
-	t->added[m >> 6] |= 1ULL << (m & 63);
+	conn_watch_note(t, conn_key_mark(k));
 }
 
 /*
@@ -424,39 +422,16 @@ conn_lookup4(struct conn_table *t, const struct conn_key4 *k, bool *is_reply)
 }
 
 /*
- * A located bulk lookup in two passes, so that the misses of each pass
- * overlap: match signatures in the buckets (on their way since
- * conn_key_locate()), keep each first candidate's reference and
- * prefetch its entry; then compare each key with its candidate.  The
- * compares stay together here rather than each with its packet later:
- * at 1M and 10M connections the entries' misses then overlap one
- * another (docs/conn-table.md).  A candidate is an entry reference
- * (index << 1 | side), 0 for a sure miss (no match, and the bucket
- * never overflowed), or CAND_PROBE when only the full probe can tell.
+ * A located bulk lookup in conn_index.h's two passes: the candidates'
+ * entries prefetched, then each key compared with its candidate's
+ * tuple.  The compares stay together here rather than each with its
+ * packet later: at 1M and 10M connections the entries' misses then
+ * overlap one another (docs/conn-table.md).
  */
-#define CAND_PROBE UINT32_MAX
-
 static __rte_always_inline void
-bulk_candidates(struct conn_table *t, const struct conn_loc *locs,
-		unsigned int n, uint32_t *cands)
+prefetch_entry4(const void *ctx, uint32_t ref)
 {
-	unsigned int i;
-
-	for (i = 0; i < n; i++) {
-		const struct conn_bucket *bk = &t->ix.buckets[locs[i].bucket];
-		unsigned int m = conn_index_sig_match(bk, locs[i].sig);
-
-		if (likely(m != 0)) {
-			cands[i] = bk->ref[__builtin_ctz(m)];
-			rte_prefetch0(slot_conn(t, cands[i]));
-		} else if (bk->ovf == 0) {
-			cands[i] = 0;
-		} else {
-			cands[i] = CAND_PROBE;
-			rte_prefetch0(&t->ix.buckets[conn_index_next(&t->ix,
-				locs[i].bucket)]);
-		}
-	}
+	rte_prefetch0(slot_conn((struct conn_table *)ctx, ref));
 }
 
 /* The usual hit (one candidate, the right one) costs one compare. */
@@ -467,7 +442,7 @@ bulk_finish(struct conn_table *t, const struct conn_key4 *k,
 	*is_reply = false;
 	if (cand == 0)
 		return NULL;
-	if (likely(cand != CAND_PROBE)) {
+	if (likely(cand != CONN_INDEX_PROBE)) {
 		struct conn *c = slot_conn(t, cand);
 
 		if (likely(entry_has_key(c, cand & 1, k))) {
@@ -488,7 +463,7 @@ conn_lookup4_bulk_located(struct conn_table *t, const struct conn_key4 *keys,
 	uint64_t since = stage_now();
 
 	RTE_ASSERT(n <= CONN_BULK_MAX);
-	bulk_candidates(t, locs, n, cands);
+	conn_index_candidates(&t->ix, locs, n, cands, prefetch_entry4, t);
 	since = stage_add(STAGE_BUCKETS, since);
 	for (i = 0; i < n; i++) {
 		bool reply;

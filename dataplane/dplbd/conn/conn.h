@@ -147,7 +147,7 @@ struct conn_table {
 	uint32_t removed;		/* removals, ever */
 	uint32_t watch_removed;		/* removed at conn_watch() */
 	uint64_t added[4];		/* keys added since conn_watch(), by
-					 * conn_key_mark() */
+					 * conn_watch_note() */
 	uint32_t wheel_cursor;		/* ms: start of the next slot to check */
 	bool wheel_started;
 	uint64_t seed[3];		/* keyed hash against collision floods */
@@ -337,24 +337,43 @@ conn_watch(struct conn_table *t)
 	t->added[0] = t->added[1] = t->added[2] = t->added[3] = 0;
 }
 
+/** A key of filter bit mark (below 256: conn_key_mark(), or a table's
+ * own) was added: the misses that may have been it are stale. */
+static inline void
+conn_watch_note(struct conn_table *t, unsigned int mark)
+{
+	t->added[mark >> 6] |= 1ULL << (mark & 63);
+}
+
 /**
- * Whether the answer `found` (NULL: a miss) that a lookup of k gave
- * when conn_watch() was called may have changed since: a hit, when any
+ * Whether the answer `found` (NULL: a miss) that a lookup gave when
+ * conn_watch() was called may have changed since: a hit, when any
  * connection was removed (it may be this one, or its entry reused); a
- * miss, when a key that may be k was added (a filter of the keys added,
- * so an unrelated key says so now and then: look again).  Cheaper than
- * looking every answer up again once the burst made a connection.
+ * miss, when a key of the same filter bit (mark) was added (a filter of
+ * the keys added, so an unrelated key says so now and then: look
+ * again).  Cheaper than looking every answer up again once the burst
+ * made a connection.
  */
+static inline bool
+conn_watch_removed(const struct conn_table *t)
+{
+	return t->removed != t->watch_removed;
+}
+
+static inline bool
+conn_watch_added(const struct conn_table *t, unsigned int mark)
+{
+	return (t->added[mark >> 6] >> (mark & 63)) & 1;
+}
+
+/** The staleness above of an IPv4 key's answer. */
 static inline bool
 conn_answer_stale(const struct conn_table *t, const struct conn_key4 *k,
 		  const struct conn *found)
 {
-	unsigned int m;
-
 	if (found != NULL)
-		return t->removed != t->watch_removed;
-	m = conn_key_mark(k);
-	return (t->added[m >> 6] >> (m & 63)) & 1;
+		return conn_watch_removed(t);
+	return conn_watch_added(t, conn_key_mark(k));
 }
 
 /** The packet path's only timer work: one store. */

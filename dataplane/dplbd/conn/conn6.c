@@ -170,9 +170,11 @@ entry_new(struct conn6_table *t, const struct conn6_key *in,
 	ref = conn_ref(t->life, c);
 	t->keys[ref][CONN_SIDE_IN] = *in;
 	conn_index_place(ix, &pin, ref << 1 | CONN_SIDE_IN);
+	conn_watch_note(t->life, conn6_sig_mark(pin.sig));
 	if (out != NULL) {
 		t->keys[ref][CONN_SIDE_OUT] = *out;
 		conn_index_place(ix, &pout, ref << 1 | CONN_SIDE_OUT);
+		conn_watch_note(t->life, conn6_sig_mark(pout.sig));
 	} else {
 		memset(&t->keys[ref][CONN_SIDE_OUT], 0, sizeof(*out));
 	}
@@ -213,6 +215,53 @@ conn6_lookup(const struct conn6_table *t, const struct conn6_key *k,
 	if (is_reply != NULL)
 		*is_reply = (ref & 1) == CONN_SIDE_OUT;
 	return ref == 0 ? NULL : &t->life->entries[ref >> 1];
+}
+
+struct conn_loc
+conn6_key_locate(const struct conn6_table *t, const struct conn6_key *k)
+{
+	struct conn_loc loc = key_loc(t, k);
+
+	conn_index_prefetch(&t->life->ix, loc);
+	return loc;
+}
+
+/* conn_index_prefetch_fn: both keys of the candidate's connection (80
+ * bytes: up to 3 lines, the rewrite reads the other) and its entry. */
+static __rte_always_inline void
+prefetch_keys6(const void *ctx, uint32_t ref)
+{
+	const struct conn6_table *t = ctx;
+	const char *k = (const char *)t->keys[ref >> 1];
+
+	rte_prefetch0(k);
+	rte_prefetch0(k + sizeof(struct conn6_key));
+	rte_prefetch0(k + 2 * sizeof(struct conn6_key) - 1);
+	rte_prefetch0(&t->life->entries[ref >> 1]);
+}
+
+/* conn_index.h's two passes: each candidate's keys and entry
+ * prefetched, then the keys compared. */
+unsigned int
+conn6_lookup_bulk_located(const struct conn6_table *t,
+			  const struct conn6_key *keys,
+			  const struct conn_loc *locs, unsigned int n,
+			  struct conn **conns, bool *is_reply)
+{
+	const struct conn_index *ix = &t->life->ix;
+	uint32_t cands[CONN_BULK_MAX], ref;
+	unsigned int i, hits = 0;
+
+	RTE_ASSERT(n <= CONN_BULK_MAX);
+	conn_index_candidates(ix, locs, n, cands, prefetch_keys6, t);
+	for (i = 0; i < n; i++) {
+		ref = conn_index_resolve(ix, locs[i], cands[i], ref_has_key6,
+					 t, &keys[i]);
+		is_reply[i] = (ref & 1) == CONN_SIDE_OUT;
+		conns[i] = ref == 0 ? NULL : &t->life->entries[ref >> 1];
+		hits += ref != 0;
+	}
+	return hits;
 }
 
 void

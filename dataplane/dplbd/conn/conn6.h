@@ -101,6 +101,53 @@ struct conn *conn6_new_timed(struct conn6_table *t, const struct conn6_key *in,
 struct conn *conn6_lookup(const struct conn6_table *t,
 			  const struct conn6_key *k, bool *is_reply);
 
+/**
+ * Where k's probe starts, with its home bucket prefetched
+ * (conn_key_locate() of IPv6 keys), for conn6_lookup_bulk_located().
+ */
+struct conn_loc conn6_key_locate(const struct conn6_table *t,
+				 const struct conn6_key *k);
+
+/**
+ * conn6_lookup() of n keys (at most CONN_BULK_MAX) located by
+ * conn6_key_locate(), in two passes so that the misses of each overlap:
+ * conns[i] the connection of keys[i] or NULL, is_reply[i] as
+ * conn6_lookup()'s.  Returns the number found.
+ */
+unsigned int conn6_lookup_bulk_located(const struct conn6_table *t,
+				       const struct conn6_key *keys,
+				       const struct conn_loc *locs,
+				       unsigned int n, struct conn **conns,
+				       bool *is_reply);
+
+/** Start watching for changes that could alter the answers of the
+ * lookups made now (conn_watch()). */
+static inline void
+conn6_watch(struct conn6_table *t)
+{
+	conn_watch(t->life);
+}
+
+/* The bit of a key in its table's filter of keys added
+ * (conn_watch_note()): the high byte of its signature. */
+static inline unsigned int
+conn6_sig_mark(uint16_t sig)
+{
+	return sig >> 8;
+}
+
+/** Whether the answer found (NULL: a miss) of the key located at loc,
+ * looked up before conn6_watch(), may have changed since
+ * (conn_answer_stale()). */
+static inline bool
+conn6_answer_stale(const struct conn6_table *t, struct conn_loc loc,
+		   const struct conn *found)
+{
+	if (found != NULL)
+		return conn_watch_removed(t->life);
+	return conn_watch_added(t->life, conn6_sig_mark(loc.sig));
+}
+
 /** The key of one side of c (zero for the out side of an entry made
  * without one). */
 void conn6_key_get(const struct conn6_table *t, const struct conn *c,

@@ -167,6 +167,60 @@ conn_index_find(const struct conn_index *ix, struct conn_loc loc,
 	return 0;
 }
 
+/*
+ * A bulk lookup in two passes, so that the misses of each pass overlap
+ * (the tables' bulk lookups, docs/conn-table.md): first each key's
+ * candidate from its home bucket (on its way since the key was located),
+ * whose key and entry the caller prefetches; then each key compared
+ * with its candidate.  A candidate is a reference, 0 for a sure miss (no
+ * signature matches and the bucket never overflowed), or
+ * CONN_INDEX_PROBE when only the full probe can tell (its next bucket
+ * prefetched).
+ */
+#define CONN_INDEX_PROBE UINT32_MAX
+
+/* The table's prefetch of a candidate's key and entry. */
+typedef void conn_index_prefetch_fn(const void *ctx, uint32_t ref);
+
+/* The first pass over n keys located at locs: cands[i]. */
+static __rte_always_inline void
+conn_index_candidates(const struct conn_index *ix, const struct conn_loc *locs,
+		      unsigned int n, uint32_t *cands,
+		      conn_index_prefetch_fn *prefetch, const void *ctx)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		const struct conn_bucket *bk = &ix->buckets[locs[i].bucket];
+		unsigned int m = conn_index_sig_match(bk, locs[i].sig);
+
+		if (likely(m != 0)) {
+			cands[i] = bk->ref[__builtin_ctz(m)];
+			prefetch(ctx, cands[i]);
+		} else if (bk->ovf == 0) {
+			cands[i] = 0;
+		} else {
+			cands[i] = CONN_INDEX_PROBE;
+			rte_prefetch0(&ix->buckets[conn_index_next(ix,
+							     locs[i].bucket)]);
+		}
+	}
+}
+
+/* The second pass: key's reference, or 0.  The usual hit (one
+ * candidate, the right one) costs one compare. */
+static __rte_always_inline uint32_t
+conn_index_resolve(const struct conn_index *ix, struct conn_loc loc,
+		   uint32_t cand, conn_index_match_fn *match, const void *ctx,
+		   const void *key)
+{
+	if (cand == 0)
+		return 0;
+	if (likely(cand != CONN_INDEX_PROBE) && likely(match(ctx, cand, key)))
+		return cand;
+	return conn_index_find(ix, loc, match, ctx, key);
+}
+
 /* Where a key is filed or would be: its home bucket, its signature and
  * the first bucket with a free slot from home on. */
 struct conn_index_probe {

@@ -14,7 +14,9 @@
  *   2. the load balancer (lb_burst_lookup()): the TCP and UDP packets
  *      it takes are classified and their connection keys looked up
  *      together, which prefetches the buckets and entries of the whole
- *      burst so that their misses overlap;
+ *      burst so that their misses overlap; of the packets stage 1 left,
+ *      the usual IPv6 ones to us (net_ipv6_usual_local()) likewise, in
+ *      the IPv6 table;
  *   3. in arrival order, each packet is finished (lb_burst_next()): a
  *      held one with its connection, and what the load balancer passes
  *      back by its verdict: the full path (pipeline_input()), the twin,
@@ -177,8 +179,8 @@ pipeline_finish(struct dp_ctx *dp, struct dp_worker *w, struct lb_burst *b)
 
 		if (v == LB_PASS_INPUT)
 			pipeline_input(dp, w, b->port, m);
-		else if (b->r[i]->type == ROUTE_LOCAL)
-			dp_to_twin(dp, w, b->port, m);
+		else if (b->r[i] == NULL || b->r[i]->type == ROUTE_LOCAL)
+			dp_to_twin(dp, w, b->port, m);	/* NULL: IPv6 to us */
 		else
 			ipv4_forward(dp, w, m, b->ip[i], b->r[i]);
 		i++;

@@ -762,16 +762,6 @@ lb_input_transit(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
 
 /* ---- the burst path (lb.h) ---- */
 
-/* What a packet of the burst does once its connection is known: one
- * dispatch a packet in lb_burst_next(). */
-enum burst_kind {
-	BURST_FULL,	/* LB_PASS_INPUT: the full path */
-	BURST_STEER,	/* to its owner's ring */
-	BURST_LOCAL,	/* held: lb_local_act() */
-	BURST_TRANSIT,	/* held: lb_transit_act() */
-	BURST_SNAT,	/* held: lb_snat_out() */
-};
-
 /*
  * What lb_input_local() and lb_input_transit() do up to the connection
  * lookup, for a TCP or UDP packet; whatever they would not send to
@@ -781,7 +771,8 @@ enum burst_kind {
  */
 static __rte_always_inline void
 burst_hold(struct dp_ctx *dp, struct dp_worker *w, const struct lb_snap *snap,
-	   struct svc_memo *memo, struct lb_burst *b, unsigned int i)
+	   struct svc_memo *memo, struct lb_burst *b, unsigned int i,
+	   uint64_t *others)
 {
 	unsigned int j = b->n_held, owner;
 	struct rte_ipv4_hdr *ip = b->ip[i];
@@ -792,8 +783,11 @@ burst_hold(struct dp_ctx *dp, struct dp_worker *w, const struct lb_snap *snap,
 	enum drop_reason why;
 
 	b->kind[i] = BURST_FULL;
-	if (r == NULL ||
-	    (ip->next_proto_id != IPPROTO_TCP &&
+	if (r == NULL) {
+		*others |= 1ULL << i;	/* IPv6, or the full path's */
+		return;
+	}
+	if ((ip->next_proto_id != IPPROTO_TCP &&
 	     ip->next_proto_id != IPPROTO_UDP) ||
 	    !l4_parse(ip, sizeof(*ip), &h->v, &why))
 		return;
@@ -868,21 +862,31 @@ lb_burst_lookup(struct dp_ctx *dp, struct dp_worker *w, struct lb_burst *b)
 	const struct lb_snap *snap = lb_snap_get(dp->lb);
 	struct conn_table *t = w->conns;
 	struct svc_memo memo = { 0, NULL };
+	uint64_t others = 0;	/* packets by bit: not IPv4 usual */
 	unsigned int i;
 
+	RTE_BUILD_BUG_ON(LB_BURST_MAX > 64);
 	b->n_held = 0;
+	b->n_held6 = 0;
 	b->snat = lb_snat_get(dp->lb->snat);
 	if (unlikely(lb_idle(dp, snap))) {
 		memset(b->kind, BURST_FULL, b->n);
 		return;
 	}
 	for (i = 0; i < b->n; i++)
-		burst_hold(dp, w, snap, &memo, b, i);
+		burst_hold(dp, w, snap, &memo, b, i, &others);
+	/* the packets net_ipv4_usual() left: the IPv6 ones to us held too */
+	if (unlikely(others != 0) && snap != NULL && snap->n_svcs6 != 0)
+		for (; others != 0; others &= others - 1)
+			lb6_burst_hold(dp, w, snap, b,
+				       (unsigned int)__builtin_ctzll(others));
 	if (b->n_held != 0) {
 		conn_lookup4_bulk_located(t, b->keys, b->locs, b->n_held,
 					  b->conns, b->reply);
 		burst_prefetch_routes(dp, b);
 	}
+	if (b->n_held6 != 0)
+		lb6_burst_lookup(w, b);
 	RTE_BUILD_BUG_ON(LB_BURST_MAX > CONN_BULK_MAX);
 	/* An earlier packet of the burst may add or remove a connection:
 	 * then the answers it may change are looked up again. */
@@ -931,6 +935,12 @@ lb_burst_next(struct dp_ctx *dp, struct dp_worker *w, struct lb_burst *b,
 		if (kind == BURST_STEER) {
 			dp_steer(dp, w, b->arg[i], b->port, b->pkts[i]);
 			continue;
+		}
+		if (kind == BURST_LOCAL6) {
+			if (lb6_burst_release(dp, w, b, i) == LB_CONSUMED)
+				continue;
+			*idx = i;
+			return LB_PASS;
 		}
 		*idx = i;
 		return LB_PASS_INPUT;

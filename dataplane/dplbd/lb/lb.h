@@ -18,6 +18,7 @@
 
 #include "core/dp.h"
 #include "conn/conn.h"
+#include "conn/conn6.h"
 
 /**
  * Create the workers' connection tables and the store of services
@@ -98,9 +99,12 @@ struct lb_snat_snap;
 #define LB_BURST_MAX 32
 
 /* One held packet of a burst: its parse and where it goes (which of
- * svc and snat is set follows the packet's kind, lb.c). */
+ * ip and ip6, svc and snat is set follows the packet's kind, lb.c). */
 struct lb_held {
-	struct rte_ipv4_hdr *ip;
+	union {
+		struct rte_ipv4_hdr *ip;
+		struct rte_ipv6_hdr *ip6;
+	};
 	const struct lb_svc_snap *svc;	/* local: the service, or NULL */
 	struct l4_view v;
 	const struct lb_snat_rule_snap *snat;	/* SNAT: the rule taking it */
@@ -110,9 +114,10 @@ struct lb_held {
  * A burst for the load balancer's stage of the burst path
  * (core/pipeline.c).  The pipeline fills n, port, pkts, ip and r:
  * packets received on dplb port `port` that net_ipv4_usual() accepted
- * (r[i] their route, ip[i] their header), r[i] NULL for any other.
- * The rest is the load balancer's own state between lb_burst_lookup()
- * and the lb_burst_next() calls.
+ * (r[i] their route, ip[i] their header), r[i] NULL for any other (the
+ * load balancer's stage offers those to net_ipv6_usual_local()).  The
+ * rest is the load balancer's own state between lb_burst_lookup() and
+ * the lb_burst_next() calls.
  */
 struct lb_burst {
 	unsigned int n;
@@ -131,22 +136,31 @@ struct lb_burst {
 	struct conn_loc locs[LB_BURST_MAX];	/* of keys, buckets prefetched */
 	struct conn *conns[LB_BURST_MAX];
 	bool reply[LB_BURST_MAX];
+	/* the IPv6 packets held (lb6.c), as the IPv4 ones above */
+	unsigned int n_held6;
+	struct lb_held held6[LB_BURST_MAX];
+	struct conn6_key keys6[LB_BURST_MAX];
+	struct conn_loc locs6[LB_BURST_MAX];
+	struct conn *conns6[LB_BURST_MAX];
+	bool reply6[LB_BURST_MAX];
 };
 
 /**
  * Classify the burst's TCP and UDP packets that the load balancer takes
  * and look their connections up together (each key's bucket prefetched
- * as it is made, conn_key_locate(), then conn_lookup4_bulk_located()),
- * so that the misses overlap.
+ * as it is made, conn_key_locate(), then conn_lookup4_bulk_located();
+ * IPv6 ones in their own table the same way), so that the misses
+ * overlap.
  */
 void lb_burst_lookup(struct dp_ctx *dp, struct dp_worker *w,
 		     struct lb_burst *b);
 
 /**
  * Consume the burst's packets in order from *i, each as
- * lb_input_local() or lb_input_transit() would, until one the load
- * balancer does not consume: returns LB_PASS (pkts[*i] is not
- * load-balanced: the twin's if r[*i] is local, else forward it) or
+ * lb_input_local(), lb_input_transit() or lb_input_local6() would,
+ * until one the load balancer does not consume: returns LB_PASS
+ * (pkts[*i] is not load-balanced: the twin's if r[*i] is local or NULL
+ * (IPv6 to us), else forward it) or
  * LB_PASS_INPUT (pkts[*i] takes the full path, l2_input()), with *i its
  * index; LB_END when the burst is done.
  */

@@ -467,6 +467,38 @@ enum lb_verdict lb6_icmp4(struct dp_ctx *dp, struct dp_worker *w,
 void lb6_tunnel46(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 		  struct rte_ipv4_hdr *ip, struct conn *c);
 
+/* What a packet of the burst does once its connection is known (lb.c's
+ * burst path): one dispatch a packet in lb_burst_next().  The IPv4 kinds
+ * that are held come last, so that their test is one compare. */
+enum burst_kind {
+	BURST_FULL,	/* LB_PASS_INPUT: the full path */
+	BURST_STEER,	/* to its owner's ring */
+	BURST_LOCAL6,	/* held: lb6_burst_release() */
+	BURST_LOCAL,	/* held: lb_local_act() */
+	BURST_TRANSIT,	/* held: lb_transit_act() */
+	BURST_SNAT,	/* held: lb_snat_out() */
+};
+
+/**
+ * lb_burst_lookup()'s IPv6 share (lb6.c): for packet i of b, which
+ * net_ipv4_usual() left (r[i] NULL), what lb_input_local6() would do up
+ * to the connection lookup when net_ipv6_usual_local() takes it: held
+ * (BURST_LOCAL6, its key located in held6/keys6/locs6), BURST_STEER to
+ * its owner, or left BURST_FULL (the full path decides, drops, or hands
+ * it on).  snap: the burst's services, not NULL.
+ */
+void lb6_burst_hold(struct dp_ctx *dp, struct dp_worker *w,
+		    const struct lb_snap *snap, struct lb_burst *b,
+		    unsigned int i);
+
+/** The held IPv6 packets' connections, looked up together. */
+void lb6_burst_lookup(struct dp_worker *w, struct lb_burst *b);
+
+/** The rest of held IPv6 packet i's path: lb_input_local6()'s from the
+ * lookup on (LB_CONSUMED, or LB_PASS: the twin's). */
+enum lb_verdict lb6_burst_release(struct dp_ctx *dp, struct dp_worker *w,
+				  struct lb_burst *b, unsigned int i);
+
 /* The place of the worker's next LIP in a group of n (lb_conn.c, lb6.c):
  * turns without a division (the groups share the turn: a smaller one
  * starts over). */

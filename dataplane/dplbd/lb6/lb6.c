@@ -712,6 +712,47 @@ lb6_is_tcp_udp(struct dp_ctx *dp, struct dp_worker *w,
 	return proto == IPPROTO_TCP || proto == IPPROTO_UDP;
 }
 
+/* A TCP or UDP packet to us (key, its view v, svc its service or NULL),
+ * its connection looked up (c, reply) by its owner: what
+ * lb_input_local6() does from there, and the burst path for the packets
+ * it holds. */
+static enum lb_verdict
+lb6_local_act(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
+	      struct rte_ipv6_hdr *ip, uint16_t l4_off, struct l4_view *v,
+	      const struct lb_svc_snap *svc, const struct conn6_key *key,
+	      struct conn *c, bool reply)
+{
+	uint32_t l4_len = XLAT_IPV6_HDR + rte_be_to_cpu_16(ip->payload_len) -
+			  l4_off;
+
+	if (c != NULL && reply) {
+		lb6_out(dp, w, m, ip, key->proto, l4_off, l4_len, v, c);
+		return LB_CONSUMED;
+	}
+	if (svc != NULL && !lb_svc_takes(svc, c, false, v))
+		return LB_PASS;
+	if (c != NULL && !v->udp && svc != NULL &&
+	    tcp_syn_reschedules(c->state, v->flags)) {
+		/* a new connection reuses the tuple (TIME_WAIT, CLOSE) */
+		if (!lb6_may_create(w, m, ip, l4_off, v))
+			return LB_CONSUMED;
+		lb6_conn_drop(w, c);
+		c = NULL;
+	} else if (c == NULL) {
+		if (svc == NULL)
+			return LB_PASS;
+		if (!lb6_may_create(w, m, ip, l4_off, v))
+			return LB_CONSUMED;
+	}
+	if (c == NULL) {
+		c = lb6_schedule(dp, w, m, svc, key, v);
+		if (c == NULL)
+			return LB_CONSUMED;
+	}
+	lb6_in(dp, w, m, ip, key->proto, l4_off, l4_len, v, c);
+	return LB_CONSUMED;
+}
+
 enum lb_verdict
 lb_input_local6(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
 		struct rte_mbuf *m, struct rte_ipv6_hdr *ip, uint8_t proto,
@@ -753,32 +794,75 @@ lb_input_local6(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
 		return LB_CONSUMED;
 	}
 	c = conn6_lookup(tb, &key, &reply);
-	if (c != NULL && reply) {
-		lb6_out(dp, w, m, ip, proto, l4_off, l4_len, &v, c);
-		return LB_CONSUMED;
+	return lb6_local_act(dp, w, m, ip, l4_off, &v, svc, &key, c, reply);
+}
+
+/* ---- the burst path (lb_priv.h) ---------------------------------------- */
+
+void
+lb6_burst_hold(struct dp_ctx *dp, struct dp_worker *w,
+	       const struct lb_snap *snap, struct lb_burst *b, unsigned int i)
+{
+	struct conn6_table *tb = lb6_tables[w->id];
+	unsigned int j = b->n_held6, owner;
+	struct lb_held *h = &b->held6[j];
+	struct conn6_key *key = &b->keys6[j];
+	struct rte_ipv6_hdr *ip;
+	enum drop_reason why;
+
+	if (tb == NULL)
+		return;
+	ip = net_ipv6_usual_local(dp, w, b->port, b->pkts[i]);
+	/* what the full path drops (a bad L4 header, source port 0) or
+	 * passes on goes there */
+	if (ip == NULL ||
+	    !l4_parse6(ip->proto, (uint8_t *)(ip + 1),
+		       rte_be_to_cpu_16(ip->payload_len), &h->v, &why) ||
+	    unlikely(*h->v.sport == 0))
+		return;
+	conn6_key6(key, ip->src_addr, ip->dst_addr, *h->v.sport, *h->v.dport,
+		   ip->proto);
+	h->svc = lb_svc_lookup6(snap, ip->proto, ip->dst_addr, *h->v.dport);
+	if (!lb6_owner(dp, h->svc, key, &owner))
+		return;
+	if (owner != w->id) {
+		b->kind[i] = BURST_STEER;
+		b->arg[i] = (uint8_t)owner;
+		return;
 	}
-	if (svc != NULL && !lb_svc_takes(svc, c, false, &v))
-		return LB_PASS;
-	if (c != NULL && !v.udp && svc != NULL &&
-	    tcp_syn_reschedules(c->state, v.flags)) {
-		/* a new connection reuses the tuple (TIME_WAIT, CLOSE) */
-		if (!lb6_may_create(w, m, ip, l4_off, &v))
-			return LB_CONSUMED;
-		lb6_conn_drop(w, c);
-		c = NULL;
-	} else if (c == NULL) {
-		if (svc == NULL)
-			return LB_PASS;
-		if (!lb6_may_create(w, m, ip, l4_off, &v))
-			return LB_CONSUMED;
-	}
-	if (c == NULL) {
-		c = lb6_schedule(dp, w, m, svc, &key, &v);
-		if (c == NULL)
-			return LB_CONSUMED;
-	}
-	lb6_in(dp, w, m, ip, proto, l4_off, l4_len, &v, c);
-	return LB_CONSUMED;
+	h->ip6 = ip;
+	b->kind[i] = BURST_LOCAL6;
+	b->arg[i] = (uint8_t)j;
+	b->locs6[j] = conn6_key_locate(tb, key);
+	b->n_held6++;
+}
+
+void
+lb6_burst_lookup(struct dp_worker *w, struct lb_burst *b)
+{
+	struct conn6_table *tb = lb6_tables[w->id];
+
+	conn6_lookup_bulk_located(tb, b->keys6, b->locs6, b->n_held6,
+				  b->conns6, b->reply6);
+	/* an earlier packet of the burst may add or remove a connection */
+	conn6_watch(tb);
+}
+
+enum lb_verdict
+lb6_burst_release(struct dp_ctx *dp, struct dp_worker *w, struct lb_burst *b,
+		  unsigned int i)
+{
+	struct conn6_table *tb = lb6_tables[w->id];
+	unsigned int j = b->arg[i];
+	struct lb_held *h = &b->held6[j];
+	const struct conn6_key *key = &b->keys6[j];
+	struct conn *c = b->conns6[j];
+	bool reply = b->reply6[j];
+
+	if (unlikely(conn6_answer_stale(tb, b->locs6[j], c)))
+		c = conn6_lookup(tb, key, &reply);
+	return lb6_local_act(dp, w, b->pkts[i], h->ip6, sizeof(*h->ip6),
+			     &h->v, h->svc, key, c, reply);
 }
 
 enum lb_verdict

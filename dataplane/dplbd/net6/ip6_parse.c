@@ -12,15 +12,6 @@
 #define FRAG_HDR_LEN 8
 
 static bool
-src_martian(const uint8_t s[16])
-{
-	static const uint8_t loopback[16] = { [15] = 1 };
-	static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
-
-	return memcmp(s, loopback, 16) == 0 || memcmp(s, mapped, 12) == 0;
-}
-
-static bool
 fail(struct ip6_info *out, enum drop_reason why)
 {
 	out->why = why;
@@ -41,7 +32,7 @@ header_ok(const uint8_t *ip, uint32_t avail, struct ip6_info *out)
 		return fail(out, DROP_IPV6_BAD_HEADER);
 	if (ip6_addr_is_multicast(ip + OFF_SRC))
 		return fail(out, DROP_IPV6_SRC_MULTICAST);
-	if (src_martian(ip + OFF_SRC))
+	if (ip6_src_martian(ip + OFF_SRC))
 		return fail(out, DROP_IPV6_MARTIAN_SOURCE);
 	out->pkt_len = (uint16_t)(IP6_HDR_LEN + plen);
 	return true;

@@ -74,6 +74,18 @@ bool ip6_parse_quoted(const uint8_t *ip, uint32_t avail, struct ip6_info *out);
  * take (false: DROP_IPV6_UNKNOWN_NEXT_HEADER for a local packet). */
 bool ip6_proto_known(uint8_t proto);
 
+/** A source no packet from the wire may carry beyond multicast: the
+ * loopback address, or an IPv4-mapped one (RFC 4291 2.5.3, 2.5.5.2). */
+static inline bool
+ip6_src_martian(const uint8_t s[16])
+{
+	static const uint8_t loopback[16] = { [15] = 1 };
+	static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
+
+	return __builtin_memcmp(s, loopback, 16) == 0 ||
+	       __builtin_memcmp(s, mapped, 12) == 0;
+}
+
 static inline bool
 ip6_addr_is_multicast(const uint8_t a[16])
 {

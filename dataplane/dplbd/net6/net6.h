@@ -145,6 +145,51 @@ ipv6_route(struct dp_ctx *dp, struct dp_worker *w, const uint8_t dst[16])
 	return route6_lookup_memo(&dp->routes6, &w->route6_memo, dst);
 }
 
+/**
+ * The burst path's classification of IPv6 (lb.c's stage of
+ * core/pipeline.c): a unicast frame of one mbuf segment to port's MAC
+ * whose IPv6 header ipv6_input() accepts whole, with TCP or UDP right
+ * behind it (no extension header), to one of our addresses, from a
+ * source ipv6_local() lets through: what the full path hands to
+ * lb_input_local6() with l4_off 40.  The header, the Ethernet padding
+ * trimmed as ipv6_input() does; NULL for anything else, untouched: it
+ * takes the full path.
+ */
+static inline struct rte_ipv6_hdr *
+net_ipv6_usual_local(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
+		     struct rte_mbuf *m)
+{
+	const struct rte_ether_hdr *eth =
+		rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+	struct rte_ipv6_hdr *ip = (struct rte_ipv6_hdr *)(eth + 1);
+	const struct route6_slot *r;
+	uint32_t avail, len;
+
+	if (rte_pktmbuf_data_len(m) != rte_pktmbuf_pkt_len(m) ||
+	    rte_pktmbuf_data_len(m) < sizeof(*eth) + sizeof(*ip) ||
+	    eth->ether_type != RTE_BE16(RTE_ETHER_TYPE_IPV6) ||
+	    !rte_is_same_ether_addr(&eth->dst_addr, &dp->ports[port].mac) ||
+	    (*(const uint8_t *)ip >> 4) != 6 ||
+	    (ip->proto != IPPROTO_TCP && ip->proto != IPPROTO_UDP))
+		return NULL;
+	avail = rte_pktmbuf_pkt_len(m) - sizeof(*eth);
+	len = sizeof(*ip) + rte_be_to_cpu_16(ip->payload_len);
+	if (len == sizeof(*ip) || len > avail ||
+	    ip6_addr_is_multicast(ip->src_addr) ||
+	    ip6_src_martian(ip->src_addr) ||
+	    ip6_addr_is_unspecified(ip->src_addr))
+		return NULL;
+	r = ipv6_route(dp, w, ip->dst_addr);
+	if (r == NULL || r->type != ROUTE_LOCAL)
+		return NULL;
+	if (len < avail) {
+		/* one segment (checked above): no walk to the last */
+		m->data_len = (uint16_t)(sizeof(*eth) + len);
+		m->pkt_len = sizeof(*eth) + len;
+	}
+	return ip;
+}
+
 /** ip is one of our addresses on port (its /128 local route). */
 static inline bool
 ipv6_is_local_on(const struct dp_ctx *dp, uint16_t port, const uint8_t ip[16])
