@@ -11,32 +11,6 @@
 
 #include "conn/conn6.h"
 
-void
-conn6_key4(struct conn6_key *k, rte_be32_t src, rte_be32_t dst,
-	   rte_be16_t sport, rte_be16_t dport, uint8_t proto)
-{
-	memset(k, 0, sizeof(*k));
-	memcpy(k->src, &src, 4);
-	memcpy(k->dst, &dst, 4);
-	k->sport = sport;
-	k->dport = dport;
-	k->proto = proto;
-	k->family = AF_INET;
-}
-
-void
-conn6_key6(struct conn6_key *k, const uint8_t src[16], const uint8_t dst[16],
-	   rte_be16_t sport, rte_be16_t dport, uint8_t proto)
-{
-	memset(k, 0, sizeof(*k));
-	memcpy(k->src, src, 16);
-	memcpy(k->dst, dst, 16);
-	k->sport = sport;
-	k->dport = dport;
-	k->proto = proto;
-	k->family = AF_INET6;
-}
-
 static void *
 alloc(struct conn6_table *t, const char *what, size_t size, int socket)
 {

@@ -32,6 +32,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
+#include <sys/socket.h>
 
 #include "conn/conn.h"
 
@@ -59,12 +61,32 @@ struct conn6_table {
 };
 
 /** Build an IPv4 (NAT64 server side) key. */
-void conn6_key4(struct conn6_key *k, rte_be32_t src, rte_be32_t dst,
-		rte_be16_t sport, rte_be16_t dport, uint8_t proto);
-/** Build an IPv6 key. */
-void conn6_key6(struct conn6_key *k, const uint8_t src[16],
-		const uint8_t dst[16], rte_be16_t sport, rte_be16_t dport,
-		uint8_t proto);
+static inline void
+conn6_key4(struct conn6_key *k, rte_be32_t src, rte_be32_t dst,
+	   rte_be16_t sport, rte_be16_t dport, uint8_t proto)
+{
+	memset(k, 0, sizeof(*k));
+	memcpy(k->src, &src, 4);
+	memcpy(k->dst, &dst, 4);
+	k->sport = sport;
+	k->dport = dport;
+	k->proto = proto;
+	k->family = AF_INET;
+}
+
+/** Build an IPv6 key (inline: every IPv6 packet makes one). */
+static inline void
+conn6_key6(struct conn6_key *k, const uint8_t src[16], const uint8_t dst[16],
+	   rte_be16_t sport, rte_be16_t dport, uint8_t proto)
+{
+	memcpy(k->src, src, 16);
+	memcpy(k->dst, dst, 16);
+	k->sport = sport;
+	k->dport = dport;
+	k->proto = proto;
+	k->family = AF_INET6;
+	k->pad[0] = k->pad[1] = 0;
+}
 
 /**
  * Create a table for capacity connections on socket with conn.c's

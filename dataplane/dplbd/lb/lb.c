@@ -868,6 +868,7 @@ lb_burst_lookup(struct dp_ctx *dp, struct dp_worker *w, struct lb_burst *b)
 	RTE_BUILD_BUG_ON(LB_BURST_MAX > 64);
 	b->n_held = 0;
 	b->n_held6 = 0;
+	b->svc6_pp = 0;
 	b->snat = lb_snat_get(dp->lb->snat);
 	if (unlikely(lb_idle(dp, snap))) {
 		memset(b->kind, BURST_FULL, b->n);

@@ -138,6 +138,10 @@ struct lb_burst {
 	bool reply[LB_BURST_MAX];
 	/* the IPv6 packets held (lb6.c), as the IPv4 ones above */
 	unsigned int n_held6;
+	uint32_t svc6_pp;	/* the last service lookup: port << 8 |
+				 * proto, 0 before the first */
+	uint64_t svc6_vip[2];
+	const struct lb_svc_snap *svc6;
 	struct lb_held held6[LB_BURST_MAX];
 	struct conn6_key keys6[LB_BURST_MAX];
 	struct conn_loc locs6[LB_BURST_MAX];

@@ -477,6 +477,13 @@ lb_snap_port_free(const struct lb_snap *s, rte_be16_t port)
 	return !(s->port_bloom & lb_port_bit(port));
 }
 
+/* No IPv6 service can take port. */
+static inline bool
+lb_snap_port_free6(const struct lb_snap *s, rte_be16_t port)
+{
+	return !(s->port_bloom6 & lb_port_bit(port));
+}
+
 static inline const struct lb_svc_snap *
 lb_snap_find(const struct lb_snap *s, uint8_t proto, rte_be32_t vip,
 	     rte_be16_t vport)
@@ -550,7 +557,7 @@ lb_svc_lookup6(const struct lb_snap *s, uint8_t proto, const uint8_t vip[16],
 {
 	const struct lb_svc_snap *v;
 
-	if (s == NULL || !(s->port_bloom6 & lb_port_bit(vport)))
+	if (s == NULL || lb_snap_port_free6(s, vport))
 		return NULL;	/* a full-NAT reply to LIP6:lport, usually */
 	v = lb_snap_find6(s, proto, vip, vport);
 	if (v != NULL || vport == 0 || s->n_port0_6 == 0)

@@ -168,47 +168,10 @@ lb6_set_state(struct dp_worker *w, struct conn *c, uint8_t state)
 				   was ? 1 : -1);
 }
 
-void
-lb6_follow(struct dp_worker *w, struct conn *c, const struct l4_view *v,
-	   enum conn_dir dir)
-{
-	uint8_t next = v->udp ? udp_state_next(c->state, dir) :
-				tcp_state_next(c->state, dir, v->flags);
-
-	if (unlikely(next != c->state)) {
-		lb6_set_state(w, c, next);
-		/* a master reports it as lb_set_state() does */
-		if (unlikely(lb_sync_state_wanted(w, c)))
-			lb_sync_state(w, c);
-	}
-}
-
-/* The service's and the dest's counters. */
-void
-lb6_count(struct dp_worker *w, struct conn *c, bool in, uint32_t bytes)
-{
-	struct lb_dest *d = conn_priv(c)->dest;
-	struct lb_stats *ds = &d->pcpu[w->id].st;
-	struct lb_stats *ss = &d->svc->pcpu[w->id].st;
-
-	if (in) {
-		ds->inpkts++;
-		ds->inbytes += bytes;
-		ss->inpkts++;
-		ss->inbytes += bytes;
-	} else {
-		ds->outpkts++;
-		ds->outbytes += bytes;
-		ss->outpkts++;
-		ss->outbytes += bytes;
-	}
-	conn_touch(c, w->now_ms);
-}
-
 /* The TCP or UDP header at l4 (len bytes to the end of the packet):
  * false with the reason when short, a UDP length not the payload's, or
  * a UDP checksum of zero (RFC 8200 8.1). */
-static bool
+static __rte_always_inline bool
 l4_parse6(uint8_t proto, uint8_t *l4, uint32_t len, struct l4_view *v,
 	  enum drop_reason *why)
 {
@@ -607,6 +570,11 @@ lb6_owner(const struct dp_ctx *dp, const struct lb_svc_snap *svc,
 	struct conn6_key net;
 	int lp;
 
+	if (dp->n_workers == 1) {	/* the owner of everything */
+		*owner = 0;
+		return svc != NULL ||
+		       rte_be_to_cpu_16(k->dport) >= STEER_LPORT_MIN;
+	}
 	if (svc != NULL) {
 		if (svc->persistent == 0) {
 			*owner = lb6_client_owner(dp, k->src, k->sport);
@@ -623,8 +591,22 @@ lb6_owner(const struct dp_ctx *dp, const struct lb_svc_snap *svc,
 	return true;
 }
 
+/* NAT, FNAT: the addresses and ports of t, then out along its route. */
+static __rte_always_inline void
+lb6_rewrite_xmit(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
+		 struct rte_ipv6_hdr *ip, uint8_t proto, uint16_t l4_off,
+		 uint32_t l4_len, const struct xlat_tuple6 *t)
+{
+	const struct route6_slot *r = lb6_route(dp, w, m, ip, t->dst, 0);
+
+	if (r == NULL)
+		return;
+	xlat6_rewrite(ip, proto, (uint8_t *)ip + l4_off, l4_len, t);
+	ipv6_output(dp, w, m, r, t->dst);
+}
+
 /* A client packet of c toward its dest. */
-static void
+static __rte_always_inline void
 lb6_in(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
        struct rte_ipv6_hdr *ip, uint8_t proto, uint16_t l4_off,
        uint32_t l4_len, struct l4_view *v, struct conn *c)
@@ -672,7 +654,7 @@ lb6_in(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 }
 
 /* A server packet of c (NAT, FNAT over IPv6) back to the client. */
-static void
+static __rte_always_inline void
 lb6_out(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 	struct rte_ipv6_hdr *ip, uint8_t proto, uint16_t l4_off,
 	uint32_t l4_len, struct l4_view *v, struct conn *c)
@@ -716,7 +698,7 @@ lb6_is_tcp_udp(struct dp_ctx *dp, struct dp_worker *w,
  * its connection looked up (c, reply) by its owner: what
  * lb_input_local6() does from there, and the burst path for the packets
  * it holds. */
-static enum lb_verdict
+static __rte_always_inline enum lb_verdict
 lb6_local_act(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 	      struct rte_ipv6_hdr *ip, uint16_t l4_off, struct l4_view *v,
 	      const struct lb_svc_snap *svc, const struct conn6_key *key,
@@ -799,6 +781,29 @@ lb_input_local6(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
 
 /* ---- the burst path (lb_priv.h) ---------------------------------------- */
 
+/* The service of a held packet to ip's destination, port dport: packets
+ * in a row to the same VIP:port (a client burst) look it up once, as
+ * IPv4's do (lb.c's svc_memo). */
+static __rte_always_inline const struct lb_svc_snap *
+svc6_memo_lookup(struct lb_burst *b, const struct lb_snap *snap,
+		 const struct rte_ipv6_hdr *ip, rte_be16_t dport)
+{
+	uint32_t pp = (uint32_t)dport << 8 | ip->proto;
+	uint64_t vip[2];
+
+	if (lb_snap_port_free6(snap, dport))
+		return NULL;	/* a full-NAT reply, usually */
+	memcpy(vip, ip->dst_addr, sizeof(vip));
+	if (pp != b->svc6_pp || vip[0] != b->svc6_vip[0] ||
+	    vip[1] != b->svc6_vip[1]) {
+		b->svc6_pp = pp;
+		b->svc6_vip[0] = vip[0];
+		b->svc6_vip[1] = vip[1];
+		b->svc6 = lb_svc_lookup6(snap, ip->proto, ip->dst_addr, dport);
+	}
+	return b->svc6;
+}
+
 void
 lb6_burst_hold(struct dp_ctx *dp, struct dp_worker *w,
 	       const struct lb_snap *snap, struct lb_burst *b, unsigned int i)
@@ -822,7 +827,7 @@ lb6_burst_hold(struct dp_ctx *dp, struct dp_worker *w,
 		return;
 	conn6_key6(key, ip->src_addr, ip->dst_addr, *h->v.sport, *h->v.dport,
 		   ip->proto);
-	h->svc = lb_svc_lookup6(snap, ip->proto, ip->dst_addr, *h->v.dport);
+	h->svc = svc6_memo_lookup(b, snap, ip, *h->v.dport);
 	if (!lb6_owner(dp, h->svc, key, &owner))
 		return;
 	if (owner != w->id) {

@@ -24,6 +24,8 @@
 #include "conn/conn6.h"
 #include "core/dp.h"
 #include "lb/lb_priv.h"
+#include "net6/frag6.h"
+#include "net6/net6.h"
 #include "net6/route6.h"
 #include "xlat/xlat.h"
 
@@ -68,13 +70,44 @@ tuple4_back(const struct conn6_key *k, struct xlat_tuple4 *t)
 /* ---- lb6.c ---- */
 
 /* The connection's state after a packet in direction dir (a master
- * reports a change to its peer). */
-void lb6_follow(struct dp_worker *w, struct conn *c, const struct l4_view *v,
-		enum conn_dir dir);
+ * reports a change to its peer).  Inline: every packet's. */
+static inline void
+lb6_follow(struct dp_worker *w, struct conn *c, const struct l4_view *v,
+	   enum conn_dir dir)
+{
+	uint8_t next = v->udp ? udp_state_next(c->state, dir) :
+				tcp_state_next(c->state, dir, v->flags);
+
+	if (unlikely(next != c->state)) {
+		lb6_set_state(w, c, next);
+		/* a master reports it as lb_set_state() does */
+		if (unlikely(lb_sync_state_wanted(w, c)))
+			lb_sync_state(w, c);
+	}
+}
 
 /* The service's and the dest's counters for a packet of bytes, and the
  * connection's timer. */
-void lb6_count(struct dp_worker *w, struct conn *c, bool in, uint32_t bytes);
+static inline void
+lb6_count(struct dp_worker *w, struct conn *c, bool in, uint32_t bytes)
+{
+	struct lb_dest *d = conn_priv(c)->dest;
+	struct lb_stats *ds = &d->pcpu[w->id].st;
+	struct lb_stats *ss = &d->svc->pcpu[w->id].st;
+
+	if (in) {
+		ds->inpkts++;
+		ds->inbytes += bytes;
+		ss->inpkts++;
+		ss->inbytes += bytes;
+	} else {
+		ds->outpkts++;
+		ds->outbytes += bytes;
+		ss->outpkts++;
+		ss->outbytes += bytes;
+	}
+	conn_touch(c, w->now_ms);
+}
 
 /* The worker that owns a client's side addr:port (its net and port 0
  * for a persistent service). */
@@ -108,19 +141,32 @@ bool lb6_reply_next(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
 /* The next IPv4 identification of this worker, big-endian. */
 uint16_t lb6_next_ip_id(struct dp_worker *w);
 
-/* The route toward dst for m (IPv6 at ip, as received), which will
- * leave grow bytes larger: NULL after dropping m (no route; too big,
- * with a packet too big to its sender). */
-const struct route6_slot *lb6_route(struct dp_ctx *dp, struct dp_worker *w,
-				    struct rte_mbuf *m,
-				    struct rte_ipv6_hdr *ip,
-				    const uint8_t dst[16], unsigned int grow);
-
-/* NAT, FNAT: the addresses and ports of t, then out along its route. */
-void lb6_rewrite_xmit(struct dp_ctx *dp, struct dp_worker *w,
+/* m refused by lb6_route(): dropped for no route (r NULL), or too big
+ * for r's MTU less grow (with a packet too big to its sender: IPv6
+ * routers never fragment). */
+void lb6_route_refuse(struct dp_ctx *dp, struct dp_worker *w,
 		      struct rte_mbuf *m, struct rte_ipv6_hdr *ip,
-		      uint8_t proto, uint16_t l4_off, uint32_t l4_len,
-		      const struct xlat_tuple6 *t);
+		      const struct route6_slot *r, unsigned int grow);
+
+/* The route toward dst for m (IPv6 at ip, as received), which will
+ * leave grow bytes larger: NULL after dropping m (lb6_route_refuse()).
+ * Inline: every packet's. */
+static __rte_always_inline const struct route6_slot *
+lb6_route(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
+	  struct rte_ipv6_hdr *ip, const uint8_t dst[16], unsigned int grow)
+{
+	const struct route6_slot *r = ipv6_route(dp, w, dst);
+	uint32_t len = XLAT_IPV6_HDR + rte_be_to_cpu_16(ip->payload_len);
+
+	/* a datagram dplbd reassembled leaves in fragments (frag6.h) */
+	if (unlikely(r == NULL) ||
+	    (unlikely(len + grow > dp->ports[r->port].tx_mtu) &&
+	     (grow != 0 || !(m->ol_flags & frag6_whole_flag)))) {
+		lb6_route_refuse(dp, w, m, ip, r, grow);
+		return NULL;
+	}
+	return r;
+}
 
 /* TUNNEL: inside an outer IPv6 header to an IPv6 dest (ip6ip6), or an
  * outer IPv4 header to an IPv4 dest (RFC 4213). */

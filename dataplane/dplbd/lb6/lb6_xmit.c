@@ -43,44 +43,20 @@ lb6_next_ip_id(struct dp_worker *w)
 
 /* ---- output ------------------------------------------------------------ */
 
-/* The route toward dst for m (IPv6 at ip, as received), which will
- * leave grow bytes larger: NULL after dropping m (no route; too big,
- * with a packet too big to its sender: IPv6 routers never fragment). */
-const struct route6_slot *
-lb6_route(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
-	  struct rte_ipv6_hdr *ip, const uint8_t dst[16], unsigned int grow)
+void
+lb6_route_refuse(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
+		 struct rte_ipv6_hdr *ip, const struct route6_slot *r,
+		 unsigned int grow)
 {
-	const struct route6_slot *r = ipv6_route(dp, w, dst);
-	uint32_t len = XLAT_IPV6_HDR + rte_be_to_cpu_16(ip->payload_len);
 	uint16_t mtu;
 
-	if (unlikely(r == NULL)) {
+	if (r == NULL) {
 		dp_drop(w, m, DROP_NO_ROUTE);
-		return NULL;
+		return;
 	}
 	mtu = dp->ports[r->port].tx_mtu;
-	/* a datagram dplbd reassembled leaves in fragments (frag6.h) */
-	if (unlikely(len + grow > mtu) &&
-	    (grow != 0 || !(m->ol_flags & frag6_whole_flag))) {
-		icmp6_error(dp, w, m, ip, ICMP6_PACKET_TOO_BIG, 0, mtu - grow);
-		dp_drop(w, m, DROP_TOO_BIG);
-		return NULL;
-	}
-	return r;
-}
-
-/* NAT, FNAT: the addresses and ports of t, then out along its route. */
-void
-lb6_rewrite_xmit(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
-		 struct rte_ipv6_hdr *ip, uint8_t proto, uint16_t l4_off,
-		 uint32_t l4_len, const struct xlat_tuple6 *t)
-{
-	const struct route6_slot *r = lb6_route(dp, w, m, ip, t->dst, 0);
-
-	if (r == NULL)
-		return;
-	xlat6_rewrite(ip, proto, (uint8_t *)ip + l4_off, l4_len, t);
-	ipv6_output(dp, w, m, r, t->dst);
+	icmp6_error(dp, w, m, ip, ICMP6_PACKET_TOO_BIG, 0, mtu - grow);
+	dp_drop(w, m, DROP_TOO_BIG);
 }
 
 /* TUNNEL to an IPv6 dest: ip6ip6 from the egress port's address. */

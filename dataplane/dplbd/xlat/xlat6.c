@@ -86,39 +86,42 @@ ports_at(uint8_t proto, const uint8_t *l4, size_t *at)
  * t's; returns ck, that header's checksum, updated to match (the
  * caller writes it, as a zero UDP checksum and a quoted header that
  * lacks one want their own handling). */
-static rte_be16_t
+static __rte_always_inline rte_be16_t
 move_tuple6(struct rte_ipv6_hdr *ip6, uint8_t proto, uint8_t *l4,
 	    const struct xlat_tuple6 *t, rte_be16_t ck)
 {
 	rte_be16_t ports[2] = { t->sport, t->dport };
-	uint32_t old_w[8], new_w[8], old_p, new_p;
+	uint64_t old_w[4], new_w[4], diff;
+	uint32_t old_p, new_p;
 	size_t at, n = ports_at(proto, l4, &at);
-	uint64_t diff = 0;
 	uint16_t old_id;
 	unsigned int i;
 
-	/* one sum of the changes of every word (csum_diff32()), one fold:
-	 * the addresses are src then dst in both */
+	/* one sum of the changes of every word, one fold: the addresses
+	 * are src then dst in both, four 64-bit words each side, summed
+	 * with end-around carry (csum_add64(): ~w is -w there as in 16
+	 * bits, 2^64 - 1 being a multiple of 2^16 - 1) */
 	RTE_BUILD_BUG_ON(offsetof(struct rte_ipv6_hdr, dst_addr) !=
 			 offsetof(struct rte_ipv6_hdr, src_addr) + 16);
 	memcpy(old_w, ip6->src_addr, 32);
 	memcpy(new_w, t->src, 16);
-	memcpy(new_w + 4, t->dst, 16);
-#pragma GCC unroll 8
-	for (i = 0; i < 8; i++)
-		diff += csum_diff32(old_w[i], new_w[i]);
+	memcpy(new_w + 2, t->dst, 16);
+	diff = (uint16_t)~ck;
+#pragma GCC unroll 4
+	for (i = 0; i < 4; i++)
+		diff = csum_add64(csum_add64(diff, ~old_w[i]), new_w[i]);
 	if (n == 4) {		/* both ports */
 		memcpy(&old_p, l4 + at, 4);
 		memcpy(&new_p, ports, 4);
-		diff += csum_diff32(old_p, new_p);
+		diff = csum_add64(diff, csum_diff32(old_p, new_p));
 		memcpy(l4 + at, &new_p, 4);
 	} else if (n == 2) {	/* an echo's identifier */
 		memcpy(&old_id, l4 + at, 2);
-		diff += (uint64_t)(uint16_t)~old_id + ports[0];
+		diff = csum_add64(diff, (uint64_t)(uint16_t)~old_id + ports[0]);
 		memcpy(l4 + at, &ports[0], 2);
 	}
 	memcpy(ip6->src_addr, new_w, 32);
-	return csum_apply(ck, diff);
+	return (rte_be16_t)~csum_fold64(diff);
 }
 
 int
