@@ -868,6 +868,7 @@ lb_burst_lookup(struct dp_ctx *dp, struct dp_worker *w, struct lb_burst *b)
 	RTE_BUILD_BUG_ON(LB_BURST_MAX > 64);
 	b->n_held = 0;
 	b->n_held6 = 0;
+	b->n_alt6 = 0;
 	b->svc6_pp = 0;
 	b->snat = lb_snat_get(dp->lb->snat);
 	if (unlikely(lb_idle(dp, snap))) {
@@ -882,11 +883,12 @@ lb_burst_lookup(struct dp_ctx *dp, struct dp_worker *w, struct lb_burst *b)
 			lb6_burst_hold(dp, w, snap, b,
 				       (unsigned int)__builtin_ctzll(others));
 	if (b->n_held != 0) {
-		conn_lookup4_bulk_located(t, b->keys, b->locs, b->n_held,
-					  b->conns, b->reply);
+		if (conn_lookup4_bulk_located(t, b->keys, b->locs, b->n_held,
+					      b->conns, b->reply) != b->n_held)
+			lb6_burst_hold4(w, b);	/* NAT64 answers? */
 		burst_prefetch_routes(dp, b);
 	}
-	if (b->n_held6 != 0)
+	if (b->n_held6 + b->n_alt6 != 0)
 		lb6_burst_lookup(w, b);
 	RTE_BUILD_BUG_ON(LB_BURST_MAX > CONN_BULK_MAX);
 	/* An earlier packet of the burst may add or remove a connection:
@@ -908,9 +910,14 @@ burst_release(struct dp_ctx *dp, struct dp_worker *w, struct lb_burst *b,
 
 	if (unlikely(conn_answer_stale(w->conns, key, c)))
 		c = conn_lookup4(w->conns, key, &reply);
-	if (kind == BURST_LOCAL)
+	if (kind == BURST_LOCAL) {
+		/* what lb_local_act() would ask lb6_reply4(), looked up */
+		if (unlikely(c == NULL) && h->svc == NULL && b->n_alt6 != 0 &&
+		    b->alt6[j] != LB_NO_ALT6)
+			return lb6_burst_reply4(dp, w, b, i);
 		return lb_local_act(dp, w, b->pkts[i], h->ip, &h->v, h->svc,
 				    key, c, reply);
+	}
 	if (kind == BURST_TRANSIT)
 		return lb_transit_act(dp, w, b->pkts[i], h->ip, &h->v, c,
 				      reply);

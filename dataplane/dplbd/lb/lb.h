@@ -97,6 +97,7 @@ struct lb_snat_rule_snap;
 struct lb_snat_snap;
 
 #define LB_BURST_MAX 32
+#define LB_NO_ALT6 0xff
 
 /* One held packet of a burst: its parse and where it goes (which of
  * ip and ip6, svc and snat is set follows the packet's kind, lb.c). */
@@ -136,8 +137,12 @@ struct lb_burst {
 	struct conn_loc locs[LB_BURST_MAX];	/* of keys, buckets prefetched */
 	struct conn *conns[LB_BURST_MAX];
 	bool reply[LB_BURST_MAX];
-	/* the IPv6 packets held (lb6.c), as the IPv4 ones above */
+	/* the IPv6 packets held (lb6.c), as the IPv4 ones above, then
+	 * (n_alt6) the keys of the IPv4 held ones that may be NAT64
+	 * answers, alt6[j] their place (LB_NO_ALT6: none) */
 	unsigned int n_held6;
+	unsigned int n_alt6;
+	uint8_t alt6[LB_BURST_MAX];
 	uint32_t svc6_pp;	/* the last service lookup: port << 8 |
 				 * proto, 0 before the first */
 	uint64_t svc6_vip[2];

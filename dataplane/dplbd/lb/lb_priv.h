@@ -446,6 +446,13 @@ enum lb_verdict lb6_reply4(struct dp_ctx *dp, struct dp_worker *w,
 			   struct rte_mbuf *m, struct rte_ipv4_hdr *ip,
 			   struct l4_view *v, const struct conn_key4 *key);
 
+/** lb6_reply4() with the IPv6 table's answer for key already looked up
+ * (c, reply: conn6_lookup()'s). */
+enum lb_verdict lb6_reply4_conn(struct dp_ctx *dp, struct dp_worker *w,
+				struct rte_mbuf *m, struct rte_ipv4_hdr *ip,
+				struct l4_view *v, const struct conn_key4 *key,
+				struct conn *c, bool reply);
+
 /**
  * An ICMPv4 error to a local address quoting a packet that no IPv4
  * connection owns (k: its connection seen from our side, server ->
@@ -491,8 +498,23 @@ void lb6_burst_hold(struct dp_ctx *dp, struct dp_worker *w,
 		    const struct lb_snap *snap, struct lb_burst *b,
 		    unsigned int i);
 
-/** The held IPv6 packets' connections, looked up together. */
+/**
+ * The held IPv4 packets to us that no IPv4 connection owns and no
+ * service takes, lb_local_act()'s callers of lb6_reply4() (NAT64
+ * servers' answers to an IPv4 LIP): their keys as the IPv6 table files
+ * NAT64 server sides, after the held IPv6 ones (alt6[j], n_alt6), to be
+ * looked up with them.  After the IPv4 bulk lookup, when it missed.
+ */
+void lb6_burst_hold4(struct dp_worker *w, struct lb_burst *b);
+
+/** The held IPv6 packets' connections, and the keys lb6_burst_hold4()
+ * added, looked up together. */
 void lb6_burst_lookup(struct dp_worker *w, struct lb_burst *b);
+
+/** lb6_reply4() for IPv4 held packet i, its IPv6 table's answer
+ * looked up in the burst. */
+enum lb_verdict lb6_burst_reply4(struct dp_ctx *dp, struct dp_worker *w,
+				 struct lb_burst *b, unsigned int i);
 
 /** The rest of held IPv6 packet i's path: lb_input_local6()'s from the
  * lookup on (LB_CONSUMED, or LB_PASS: the twin's). */

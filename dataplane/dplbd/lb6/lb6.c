@@ -843,12 +843,55 @@ lb6_burst_hold(struct dp_ctx *dp, struct dp_worker *w,
 }
 
 void
+lb6_burst_hold4(struct dp_worker *w, struct lb_burst *b)
+{
+	struct conn6_table *tb = lb6_tables[w->id];
+	unsigned int i, j, k;
+
+	if (tb == NULL || conn6_count(tb) == 0)
+		return;
+	memset(b->alt6, LB_NO_ALT6, b->n_held);
+	for (i = 0; i < b->n; i++) {
+		const struct conn_key4 *key;
+
+		if (b->kind[i] != BURST_LOCAL)
+			continue;
+		j = b->arg[i];
+		if (b->conns[j] != NULL || b->held[j].svc != NULL)
+			continue;
+		key = &b->keys[j];
+		k = b->n_held6 + b->n_alt6++;
+		b->alt6[j] = (uint8_t)k;
+		conn6_key4(&b->keys6[k], key->src_addr, key->dst_addr,
+			   key->src_port, key->dst_port, key->proto);
+		b->locs6[k] = conn6_key_locate(tb, &b->keys6[k]);
+	}
+}
+
+enum lb_verdict
+lb6_burst_reply4(struct dp_ctx *dp, struct dp_worker *w, struct lb_burst *b,
+		 unsigned int i)
+{
+	struct conn6_table *tb = lb6_tables[w->id];
+	unsigned int j = b->arg[i], k = b->alt6[j];
+	struct lb_held *h = &b->held[j];
+	struct conn *c = b->conns6[k];
+	bool reply = b->reply6[k];
+
+	if (unlikely(conn6_answer_stale(tb, b->locs6[k], c)))
+		c = conn6_lookup(tb, &b->keys6[k], &reply);
+	return lb6_reply4_conn(dp, w, b->pkts[i], h->ip, &h->v, &b->keys[j],
+			       c, reply);
+}
+
+void
 lb6_burst_lookup(struct dp_worker *w, struct lb_burst *b)
 {
 	struct conn6_table *tb = lb6_tables[w->id];
 
-	conn6_lookup_bulk_located(tb, b->keys6, b->locs6, b->n_held6,
-				  b->conns6, b->reply6);
+	conn6_lookup_bulk_located(tb, b->keys6, b->locs6,
+				  b->n_held6 + b->n_alt6, b->conns6,
+				  b->reply6);
 	/* an earlier packet of the burst may add or remove a connection */
 	conn6_watch(tb);
 }

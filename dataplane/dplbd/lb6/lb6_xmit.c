@@ -243,12 +243,7 @@ lb6_reply4(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 	   const struct conn_key4 *key)
 {
 	struct conn6_table *tb = lb6_tables[w->id];
-	unsigned int ihl = (ip->version_ihl & 0xf) * 4u;
-	uint32_t l4_len = rte_be_to_cpu_16(ip->total_length) - ihl;
-	const struct route6_slot *r;
-	struct conn6_key k, in;
-	struct xlat_tuple6 t;
-	struct rte_ipv6_hdr *ip6;
+	struct conn6_key k;
 	struct conn *c;
 	bool reply;
 
@@ -257,10 +252,24 @@ lb6_reply4(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 	conn6_key4(&k, key->src_addr, key->dst_addr, key->src_port,
 		   key->dst_port, key->proto);
 	c = conn6_lookup(tb, &k, &reply);
+	return lb6_reply4_conn(dp, w, m, ip, v, key, c, reply);
+}
+
+enum lb_verdict
+lb6_reply4_conn(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
+		struct rte_ipv4_hdr *ip, struct l4_view *v,
+		const struct conn_key4 *key, struct conn *c, bool reply)
+{
+	struct conn6_table *tb = lb6_tables[w->id];
+	unsigned int ihl = (ip->version_ihl & 0xf) * 4u;
+	uint32_t l4_len = rte_be_to_cpu_16(ip->total_length) - ihl;
+	const struct route6_slot *r;
+	struct xlat_tuple6 t;
+	struct rte_ipv6_hdr *ip6;
+
 	if (c == NULL || !reply)
 		return LB_PASS;
-	conn6_key_get(tb, c, CONN_SIDE_IN, &in);
-	tuple6_back(&in, &t);
+	tuple6_back(conn6_key_of(tb, c, CONN_SIDE_IN), &t);
 	r = ipv6_route(dp, w, t.dst);
 	if (unlikely(r == NULL)) {
 		dp_drop(w, m, DROP_NO_ROUTE);
