@@ -434,7 +434,9 @@ prefetch_entry4(const void *ctx, uint32_t ref)
 	rte_prefetch0(slot_conn((struct conn_table *)ctx, ref));
 }
 
-/* The usual hit (one candidate, the right one) costs one compare. */
+/* conn_index_resolve() of an IPv4 key, written out with the entry and
+ * side at hand: the usual hit (one candidate, the right one) costs one
+ * compare. */
 static __rte_always_inline struct conn *
 bulk_finish(struct conn_table *t, const struct conn_key4 *k,
 	    struct conn_loc loc, uint32_t cand, bool *is_reply)
