@@ -21,36 +21,7 @@ alloc(struct conn6_table *t, const char *what, size_t size, int socket)
 	return p;
 }
 
-/*
- * The hash of a key: a keyed multiply-and-fold of its five 64-bit
- * words, as conn.c hashes IPv4 tuples (high half the bucket, low bits
- * the signature).  The key is secret (drawn at the first table's
- * creation, the same for all), against collision floods.
- */
-static uint64_t key_seed[6];
-
-/* Word i of a 40-byte key, loaded in a register (an array of the five
- * words went through the stack). */
-static inline uint64_t
-word(const void *k, unsigned int i)
-{
-	uint64_t w;
-
-	memcpy(&w, (const char *)k + i * sizeof(w), sizeof(w));
-	return w;
-}
-
-static inline struct conn_loc
-key_loc(const struct conn6_table *t, const struct conn6_key *k)
-{
-	RTE_BUILD_BUG_ON(sizeof(struct conn6_key) != 5 * sizeof(uint64_t));
-	return conn_index_loc(&t->life->ix,
-			      conn_mum(word(k, 0) ^ key_seed[0],
-				       word(k, 1) ^ key_seed[1]) +
-			      conn_mum(word(k, 2) ^ key_seed[2],
-				       word(k, 3) ^ key_seed[3]) +
-			      conn_mum(word(k, 4) ^ key_seed[4], key_seed[5]));
-}
+uint64_t conn6_key_seed[6];
 
 /* conn_index_match_fn of IPv6 keys: ctx is the conn6_table, a
  * reference the entry's conn_ref() in life << 1 | side. */
@@ -60,9 +31,9 @@ ref_has_key6(const void *ctx, uint32_t ref, const void *key)
 	const struct conn6_table *t = ctx;
 	const char *a = (const char *)&t->keys[ref >> 1][ref & 1];
 
-	return ((word(a, 0) ^ word(key, 0)) | (word(a, 1) ^ word(key, 1)) |
-		(word(a, 2) ^ word(key, 2)) | (word(a, 3) ^ word(key, 3)) |
-		(word(a, 4) ^ word(key, 4))) == 0;
+	return ((conn6_word(a, 0) ^ conn6_word(key, 0)) | (conn6_word(a, 1) ^ conn6_word(key, 1)) |
+		(conn6_word(a, 2) ^ conn6_word(key, 2)) | (conn6_word(a, 3) ^ conn6_word(key, 3)) |
+		(conn6_word(a, 4) ^ conn6_word(key, 4))) == 0;
 }
 
 int
@@ -75,9 +46,9 @@ conn6_table_create(struct conn6_table **tp, const char *name,
 
 	if (capacity == 0 || capacity > CONN_MAX_CAPACITY)
 		return -EINVAL;
-	if (key_seed[0] == 0)	/* once: no seed is 0 */
-		for (i = 0; i < RTE_DIM(key_seed); i++)
-			key_seed[i] = rte_rand() | 1;
+	if (conn6_key_seed[0] == 0)	/* once: no seed is 0 */
+		for (i = 0; i < RTE_DIM(conn6_key_seed); i++)
+			conn6_key_seed[i] = rte_rand() | 1;
 	t = rte_zmalloc_socket("conn6", sizeof(*t), RTE_CACHE_LINE_SIZE, socket);
 	if (t == NULL)
 		return -ENOMEM;
@@ -130,9 +101,9 @@ entry_new(struct conn6_table *t, const struct conn6_key *in,
 	struct conn *c;
 	uint32_t ref;
 
-	if (conn_index_probe(ix, key_loc(t, in), ref_has_key6, t, in,
+	if (conn_index_probe(ix, conn6_key_loc(t, in), ref_has_key6, t, in,
 			     &pin) != 0 ||
-	    (out != NULL && conn_index_probe(ix, key_loc(t, out),
+	    (out != NULL && conn_index_probe(ix, conn6_key_loc(t, out),
 					     ref_has_key6, t, out,
 					     &pout) != 0)) {
 		rte_errno = EEXIST;
@@ -183,21 +154,12 @@ struct conn *
 conn6_lookup(const struct conn6_table *t, const struct conn6_key *k,
 	     bool *is_reply)
 {
-	uint32_t ref = conn_index_find(&t->life->ix, key_loc(t, k),
+	uint32_t ref = conn_index_find(&t->life->ix, conn6_key_loc(t, k),
 				       ref_has_key6, t, k);
 
 	if (is_reply != NULL)
 		*is_reply = (ref & 1) == CONN_SIDE_OUT;
 	return ref == 0 ? NULL : &t->life->entries[ref >> 1];
-}
-
-struct conn_loc
-conn6_key_locate(const struct conn6_table *t, const struct conn6_key *k)
-{
-	struct conn_loc loc = key_loc(t, k);
-
-	conn_index_prefetch(&t->life->ix, loc);
-	return loc;
 }
 
 /* conn_index_prefetch_fn: both keys of the candidate's connection (80
@@ -252,10 +214,10 @@ keys_remove(struct conn6_table *t, const struct conn *c)
 	uint32_t ref = conn_ref(t->life, c);
 	const struct conn6_key *k = t->keys[ref];
 
-	conn_index_remove(&t->life->ix, key_loc(t, &k[CONN_SIDE_IN]),
+	conn_index_remove(&t->life->ix, conn6_key_loc(t, &k[CONN_SIDE_IN]),
 			  ref << 1 | CONN_SIDE_IN);
 	if (k[CONN_SIDE_OUT].family != 0)
-		conn_index_remove(&t->life->ix, key_loc(t, &k[CONN_SIDE_OUT]),
+		conn_index_remove(&t->life->ix, conn6_key_loc(t, &k[CONN_SIDE_OUT]),
 				  ref << 1 | CONN_SIDE_OUT);
 }
 
@@ -304,7 +266,7 @@ ref_home6(const void *ctx, uint32_t ref)
 {
 	const struct conn6_table *t = ctx;
 
-	return key_loc(t, &t->keys[ref >> 1][ref & 1]).bucket;
+	return conn6_key_loc(t, &t->keys[ref >> 1][ref & 1]).bucket;
 }
 
 static bool

@@ -123,12 +123,53 @@ struct conn *conn6_new_timed(struct conn6_table *t, const struct conn6_key *in,
 struct conn *conn6_lookup(const struct conn6_table *t,
 			  const struct conn6_key *k, bool *is_reply);
 
+/*
+ * The hash of a key: a keyed multiply-and-fold of its five 64-bit
+ * words, as conn.c hashes IPv4 tuples (high half the bucket, low bits
+ * the signature).  The key is secret (drawn at the first table's
+ * creation, the same for all), against collision floods.
+ */
+extern uint64_t conn6_key_seed[6];
+
+/* Word i of a 40-byte key, loaded in a register (an array of the five
+ * words went through the stack). */
+static inline uint64_t
+conn6_word(const void *k, unsigned int i)
+{
+	uint64_t w;
+
+	memcpy(&w, (const char *)k + i * sizeof(w), sizeof(w));
+	return w;
+}
+
+/** Where k's probe starts in t's index. */
+static inline struct conn_loc
+conn6_key_loc(const struct conn6_table *t, const struct conn6_key *k)
+{
+	const uint64_t *s = conn6_key_seed;
+
+	RTE_BUILD_BUG_ON(sizeof(struct conn6_key) != 5 * sizeof(uint64_t));
+	return conn_index_loc(&t->life->ix,
+			      conn_mum(conn6_word(k, 0) ^ s[0],
+				       conn6_word(k, 1) ^ s[1]) +
+			      conn_mum(conn6_word(k, 2) ^ s[2],
+				       conn6_word(k, 3) ^ s[3]) +
+			      conn_mum(conn6_word(k, 4) ^ s[4], s[5]));
+}
+
 /**
  * Where k's probe starts, with its home bucket prefetched
  * (conn_key_locate() of IPv6 keys), for conn6_lookup_bulk_located().
+ * Inline: every IPv6 packet of the burst path locates its key.
  */
-struct conn_loc conn6_key_locate(const struct conn6_table *t,
-				 const struct conn6_key *k);
+static inline struct conn_loc
+conn6_key_locate(const struct conn6_table *t, const struct conn6_key *k)
+{
+	struct conn_loc loc = conn6_key_loc(t, k);
+
+	conn_index_prefetch(&t->life->ix, loc);
+	return loc;
+}
 
 /**
  * conn6_lookup() of n keys (at most CONN_BULK_MAX) located by

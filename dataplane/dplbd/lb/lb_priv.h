@@ -18,6 +18,7 @@
 #include "core/dp.h"
 #include "core/tx.h"
 #include "conn/conn.h"
+#include "conn/conn6.h"
 #include "conn/conn_state.h"
 #include "lb/lb.h"
 #include "lb/lb_svc.h"
@@ -430,12 +431,25 @@ void lb6_expire_tick(struct dp_worker *w);
 /** Move IPv6 connection c to state, keeping its dest's active and
  * inactive counts (lb_set_state_quiet()'s twin: no sync report). */
 void lb6_set_state(struct dp_worker *w, struct conn *c, uint8_t state);
-struct conn6_key;
+/* lb6_owner() with more than one worker (lb6.c). */
+bool lb6_owner_of_many(const struct dp_ctx *dp, const struct lb_svc_snap *svc,
+		       const struct conn6_key *k, unsigned int *owner);
+
 /** The worker owning an IPv6 packet k: by its client for svc (lb.c's
  * rule, the client's net when persistent), else for a full-NAT answer
- * by its local port's slice; false: neither. */
-bool lb6_owner(const struct dp_ctx *dp, const struct lb_svc_snap *svc,
-	       const struct conn6_key *k, unsigned int *owner);
+ * by its local port's slice; false: neither.  Inline: one worker owns
+ * everything, as lb.c's lb_local_owner() says at once. */
+static inline bool
+lb6_owner(const struct dp_ctx *dp, const struct lb_svc_snap *svc,
+	  const struct conn6_key *k, unsigned int *owner)
+{
+	if (dp->n_workers == 1) {
+		*owner = 0;
+		return svc != NULL ||
+		       rte_be_to_cpu_16(k->dport) >= STEER_LPORT_MIN;
+	}
+	return lb6_owner_of_many(dp, svc, k, owner);
+}
 
 /**
  * An IPv4 packet to a local address (key, its view v) that no IPv4

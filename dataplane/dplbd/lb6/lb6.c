@@ -561,20 +561,15 @@ lb6_reply_next(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
  * service, by the client's address (folded to 32 bits) and port, or its
  * net alone when persistent, so its template and connections meet; for
  * a full-NAT answer to LIP6:lport, the owner of lport's slice.  false:
- * neither (the twin's).
+ * neither (the twin's).  One worker: lb6_owner(), inline.
  */
 bool
-lb6_owner(const struct dp_ctx *dp, const struct lb_svc_snap *svc,
-	  const struct conn6_key *k, unsigned int *owner)
+lb6_owner_of_many(const struct dp_ctx *dp, const struct lb_svc_snap *svc,
+		  const struct conn6_key *k, unsigned int *owner)
 {
 	struct conn6_key net;
 	int lp;
 
-	if (dp->n_workers == 1) {	/* the owner of everything */
-		*owner = 0;
-		return svc != NULL ||
-		       rte_be_to_cpu_16(k->dport) >= STEER_LPORT_MIN;
-	}
 	if (svc != NULL) {
 		if (svc->persistent == 0) {
 			*owner = lb6_client_owner(dp, k->src, k->sport);
