@@ -879,9 +879,7 @@ lb_burst_lookup(struct dp_ctx *dp, struct dp_worker *w, struct lb_burst *b)
 		burst_hold(dp, w, snap, &memo, b, i, &others);
 	/* the packets net_ipv4_usual() left: the IPv6 ones to us held too */
 	if (unlikely(others != 0) && snap != NULL && snap->n_svcs6 != 0)
-		for (; others != 0; others &= others - 1)
-			lb6_burst_hold(dp, w, snap, b,
-				       (unsigned int)__builtin_ctzll(others));
+		lb6_burst_hold(dp, w, snap, b, others);
 	if (b->n_held != 0) {
 		if (conn_lookup4_bulk_located(t, b->keys, b->locs, b->n_held,
 					      b->conns, b->reply) != b->n_held)

@@ -501,16 +501,17 @@ enum burst_kind {
 };
 
 /**
- * lb_burst_lookup()'s IPv6 share (lb6.c): for packet i of b, which
- * net_ipv4_usual() left (r[i] NULL), what lb_input_local6() would do up
- * to the connection lookup when net_ipv6_usual_local() takes it: held
- * (BURST_LOCAL6, its key located in held6/keys6/locs6), BURST_STEER to
- * its owner, or left BURST_FULL (the full path decides, drops, or hands
- * it on).  snap: the burst's services, not NULL.
+ * lb_burst_lookup()'s IPv6 share (lb6.c): for each packet i of b whose
+ * bit is set in others (net_ipv4_usual() left it: r[i] NULL), what
+ * lb_input_local6() would do up to the connection lookup when
+ * net_ipv6_usual_local() takes it: held (BURST_LOCAL6, its key located
+ * in held6/keys6/locs6), BURST_STEER to its owner, or left BURST_FULL
+ * (the full path decides, drops, or hands it on).  snap: the burst's
+ * services, not NULL.
  */
 void lb6_burst_hold(struct dp_ctx *dp, struct dp_worker *w,
 		    const struct lb_snap *snap, struct lb_burst *b,
-		    unsigned int i);
+		    uint64_t others);
 
 /**
  * The held IPv4 packets to us that no IPv4 connection owns and no

@@ -799,19 +799,17 @@ svc6_memo_lookup(struct lb_burst *b, const struct lb_snap *snap,
 	return b->svc6;
 }
 
-void
-lb6_burst_hold(struct dp_ctx *dp, struct dp_worker *w,
-	       const struct lb_snap *snap, struct lb_burst *b, unsigned int i)
+/* lb6_burst_hold() of packet i. */
+static __rte_always_inline void
+hold6(struct dp_ctx *dp, struct dp_worker *w, const struct lb_snap *snap,
+      struct conn6_table *tb, struct lb_burst *b, unsigned int i)
 {
-	struct conn6_table *tb = lb6_tables[w->id];
 	unsigned int j = b->n_held6, owner;
 	struct lb_held *h = &b->held6[j];
 	struct conn6_key *key = &b->keys6[j];
 	struct rte_ipv6_hdr *ip;
 	enum drop_reason why;
 
-	if (tb == NULL)
-		return;
 	ip = net_ipv6_usual_local(dp, w, b->port, b->pkts[i]);
 	/* what the full path drops (a bad L4 header, source port 0) or
 	 * passes on goes there */
@@ -835,6 +833,18 @@ lb6_burst_hold(struct dp_ctx *dp, struct dp_worker *w,
 	b->arg[i] = (uint8_t)j;
 	b->locs6[j] = conn6_key_locate(tb, key);
 	b->n_held6++;
+}
+
+void
+lb6_burst_hold(struct dp_ctx *dp, struct dp_worker *w,
+	       const struct lb_snap *snap, struct lb_burst *b, uint64_t others)
+{
+	struct conn6_table *tb = lb6_tables[w->id];
+
+	if (tb == NULL)
+		return;
+	for (; others != 0; others &= others - 1)
+		hold6(dp, w, snap, tb, b, (unsigned int)__builtin_ctzll(others));
 }
 
 void

@@ -33,33 +33,27 @@ to_resolve(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 	w->stats.slow_path++;
 }
 
-/* Each worker's IPv6 neighbour cache (neigh6.h), by worker id. */
-static struct neigh6_cache nh6_cache[DP_MAX_WORKERS];
+struct neigh6_cache net6_nh_cache[DP_MAX_WORKERS];
 
 void
-ipv6_output(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
-	    const struct route6_slot *r, const uint8_t dst[16])
+ipv6_output_slow(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
+		 const struct route6_slot *r, const uint8_t dst[16])
 {
 	const uint8_t *nexthop = route6_nexthop(r, dst);
-	const struct rte_ether_addr *mac;
-	struct rte_ether_hdr *eth;
 
-	if (unlikely(m->ol_flags & frag6_whole_flag) &&
+	if ((m->ol_flags & frag6_whole_flag) &&
 	    rte_pktmbuf_pkt_len(m) - ETH_LEN > dp->ports[r->port].tx_mtu) {
 		ipv6_output_frags(dp, w, m, r, dst, dp->ports[r->port].tx_mtu);
 		return;
 	}
-	mac = neigh6_cache_get(&dp->neigh, &nh6_cache[w->id], r->port,
-			       nexthop);
-	if (unlikely(mac == NULL)) {
+	if (neigh6_cache_get(&dp->neigh, &net6_nh_cache[w->id], r->port,
+			     nexthop) == NULL) {
 		to_resolve(dp, w, m, r->port, nexthop);
 		return;
 	}
-	eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
-	eth->dst_addr = *mac;
-	eth->src_addr = dp->ports[r->port].mac;
-	eth->ether_type = RTE_BE16(RTE_ETHER_TYPE_IPV6);
-	dp_tx(w, dp->ports[r->port].port_id, m);
+	/* a whole datagram that fits: out as any other */
+	m->ol_flags &= ~frag6_whole_flag;
+	ipv6_output(dp, w, m, r, dst);
 }
 
 void
