@@ -941,6 +941,12 @@ test_fnat_lports(void **state)
 	g->n = 0;
 	assert_int_equal(fnat_new(&dp, g, 1003, &why), -1);
 	assert_int_equal(why, DROP_NO_LPORT);
+	/* no IPv4 address in it: no port to run out of, not exhausted */
+	g->n = 1;
+	g->addrs[0] = A("2001:db8::200");
+	assert_int_equal(fnat_new(&dp, g, 1003, &why), -1);
+	assert_int_equal(why, DROP_NO_LPORT);
+	assert_int_equal(pcpu.exhausted, 0);
 
 	lb_lport_free(&dp);
 	conn_table_free(wk.conns);

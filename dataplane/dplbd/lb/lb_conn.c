@@ -546,7 +546,7 @@ lport_jump(struct lport_slot *s, uint32_t span, unsigned int try)
  * here); a port still in use is skipped.  1 with *c made, 0 when
  * LPORT_TRIES ports were in use, attempt()'s error (-EEXIST: the client
  * side is in the table; -ENOSPC: the table is full).  Inline with its
- * attempt for IPv4, called through lb_lport_walk() for IPv6.
+ * attempt for IPv4, called through lb_lip_walk() for IPv6.
  */
 static __rte_always_inline int
 lport_walk(struct dp_worker *w, const struct lb_laddr_snap *g,
@@ -593,15 +593,55 @@ lport_walk(struct dp_worker *w, const struct lb_laddr_snap *g,
 	return 0;
 }
 
-int
-lb_lport_walk(struct dp_ctx *dp, struct dp_worker *w,
-	      const struct lb_laddr_snap *g, uint64_t pair_a, uint64_t pair_b,
-	      lb_lport_attempt_fn *attempt, void *ctx, struct conn **c)
+/*
+ * A full-NAT connection's local address and port, for either family:
+ * the group's LIPs of family take turns (a full one passes to the
+ * next), set(ctx, lip) puts each in the connection's server-side key and
+ * folds its pair into two words, and lport_walk() gives that pair's
+ * ports to attempt(ctx).  A group with no LIP of the family has no port
+ * to run out of: no_lport without counting it exhausted.
+ */
+static __rte_always_inline struct conn *
+lip_walk(struct dp_ctx *dp, struct dp_worker *w, const struct lb_laddr_snap *g,
+	 uint8_t family, lb_lip_set_fn *set, lb_lport_attempt_fn *attempt,
+	 void *ctx, enum drop_reason *why)
 {
-	if (lw[w->id].slots == NULL)
-		return 0;
-	return lport_walk(w, g, pair_a, pair_b, dp->cfg->lport_guard * 1000u,
-			  attempt, ctx, c);
+	struct conn *c = NULL;
+	bool tried = false;
+	uint64_t pair_a, pair_b;
+	unsigned int i;
+	int ret;
+
+	*why = DROP_NO_LPORT;
+	if (g == NULL || g->n == 0 || lw[w->id].slots == NULL)
+		return NULL;
+	for (i = 0; i < g->n; i++) {
+		const struct inet_addr *lip = &g->addrs[lb_lip_next(w, g->n)];
+
+		if (lip->family != family)
+			continue;
+		tried = true;
+		set(ctx, lip, &pair_a, &pair_b);
+		ret = lport_walk(w, g, pair_a, pair_b,
+				 dp->cfg->lport_guard * 1000u, attempt, ctx, &c);
+		if (ret > 0)
+			return c;
+		if (ret < 0) {
+			*why = DROP_CONN_TABLE_FULL;
+			return NULL;
+		}
+	}
+	if (tried)
+		g->pcpu[w->id].exhausted++;
+	return NULL;
+}
+
+struct conn *
+lb_lip_walk(struct dp_ctx *dp, struct dp_worker *w,
+	    const struct lb_laddr_snap *g, uint8_t family, lb_lip_set_fn *set,
+	    lb_lport_attempt_fn *attempt, void *ctx, enum drop_reason *why)
+{
+	return lip_walk(dp, w, g, family, set, attempt, ctx, why);
 }
 
 /* An IPv4 full-NAT connection's try of one port (lb_lport_attempt_fn). */
@@ -627,39 +667,26 @@ attempt4(void *ctx, rte_be16_t port, struct conn **c)
 	return conn_lookup4(t, a->in, NULL) != NULL ? -EEXIST : 0;
 }
 
+/* lb_lip_set_fn of IPv4: the LIP, the pair (LIP, server, port, proto). */
+static __rte_always_inline void
+set4(void *ctx, const struct inet_addr *lip, uint64_t *pair_a,
+     uint64_t *pair_b)
+{
+	struct conn_key4 *out = ((struct attempt4 *)ctx)->out;
+
+	out->dst_addr = lip->v4.s_addr;
+	*pair_a = (uint64_t)out->dst_addr << 32 | out->src_addr;
+	*pair_b = (uint64_t)out->src_port << 8 | out->proto;
+}
+
 struct conn *
 lb_fnat_conn_new(struct dp_ctx *dp, struct dp_worker *w,
 		 const struct lb_laddr_snap *g, const struct conn_key4 *in,
 		 struct conn_key4 *out, uint8_t state, enum drop_reason *why)
 {
 	struct attempt4 a = { w, in, out, state };
-	struct conn *c = NULL;
-	unsigned int i;
-	int ret;
 
-	*why = DROP_NO_LPORT;
-	if (g == NULL || g->n == 0 || lw[w->id].slots == NULL)
-		return NULL;
-	/* the group's LIPs take turns; a full one passes to the next */
-	for (i = 0; i < g->n; i++) {
-		const struct inet_addr *lip = &g->addrs[lb_lip_next(w, g->n)];
-
-		if (lip->family != AF_INET)	/* lb6.c's IPv6 LIPs */
-			continue;
-		out->dst_addr = lip->v4.s_addr;
-		ret = lport_walk(w, g,
-				 (uint64_t)out->dst_addr << 32 | out->src_addr,
-				 (uint64_t)out->src_port << 8 | out->proto,
-				 dp->cfg->lport_guard * 1000u, attempt4, &a, &c);
-		if (ret > 0)
-			return c;
-		if (ret < 0) {
-			*why = DROP_CONN_TABLE_FULL;
-			return NULL;
-		}
-	}
-	g->pcpu[w->id].exhausted++;
-	return NULL;
+	return lip_walk(dp, w, g, AF_INET, set4, attempt4, &a, why);
 }
 
 /* ---- the main lcore's view ----------------------------------------- */

@@ -392,18 +392,24 @@ struct conn *lb_fnat_conn_new(struct dp_ctx *dp, struct dp_worker *w,
  */
 typedef int lb_lport_attempt_fn(void *ctx, rte_be16_t port, struct conn **c);
 
+/* Put lip in a connection's server-side key (ctx, the caller's) and
+ * fold the pair (local address, server, port, proto) into two words. */
+typedef void lb_lip_set_fn(void *ctx, const struct inet_addr *lip,
+			   uint64_t *pair_a, uint64_t *pair_b);
+
 /**
- * lb_fnat_conn_new()'s choice of ports for one LIP, for other tables
- * (lb6.c): RFC 6056's double hash over the worker's slice for the pair
- * (local address, server, port, proto) folded into two words, the
- * ports given to attempt(ctx) in turn, jumping past ports in use, early
- * reuses and connections counted in g.  1 with *c, 0 when the LIP had
- * no free port in LPORT_TRIES tries, attempt()'s error.
+ * lb_fnat_conn_new()'s choice of a local address and port, for other
+ * tables (lb6.c): g's LIPs of family in turn, each set by set(ctx),
+ * its pair's ports by RFC 6056's double hash over the worker's slice
+ * given to attempt(ctx) in turn, jumping past ports in use, early
+ * reuses and connections counted in g.  The connection, or NULL with
+ * *why: no_lport (no free port; g counted exhausted when it has a LIP
+ * of the family), conn_table_full.
  */
-int lb_lport_walk(struct dp_ctx *dp, struct dp_worker *w,
-		  const struct lb_laddr_snap *g, uint64_t pair_a,
-		  uint64_t pair_b, lb_lport_attempt_fn *attempt, void *ctx,
-		  struct conn **c);
+struct conn *lb_lip_walk(struct dp_ctx *dp, struct dp_worker *w,
+			 const struct lb_laddr_snap *g, uint8_t family,
+			 lb_lip_set_fn *set, lb_lport_attempt_fn *attempt,
+			 void *ctx, enum drop_reason *why);
 
 /** Counters summed over the workers, minus the last stats.zero. */
 void lb_svc_stats(const struct lb_store *st, const struct lb_svc *s,

@@ -232,7 +232,7 @@ attempt6(void *ctx, rte_be16_t port, struct conn **c)
 }
 
 /* A 16-byte address (an IPv4 one in the first 4, the rest zero) folded
- * to a word for lb_lport_walk()'s pair. */
+ * to a word for the local port walk's pair. */
 static inline uint64_t
 addr_word(const uint8_t a[16])
 {
@@ -242,13 +242,29 @@ addr_word(const uint8_t a[16])
 	return w[0] ^ w[1] * 0x9e3779b97f4a7c15ULL;
 }
 
+/* lb_lip_set_fn of IPv6 and NAT64: the LIP in the server side's key,
+ * the pair (LIP, server, port, proto). */
+static void
+set6(void *ctx, const struct inet_addr *lip, uint64_t *pair_a,
+     uint64_t *pair_b)
+{
+	struct conn6_key *out = ((struct attempt6 *)ctx)->out;
+
+	memset(out->dst, 0, 16);
+	memcpy(out->dst, lip->family == AF_INET6 ?
+			 (const void *)lip->v6.s6_addr :
+			 (const void *)&lip->v4.s_addr,
+	       lip->family == AF_INET6 ? 16 : 4);
+	*pair_a = addr_word(out->dst);
+	*pair_b = addr_word(out->src) ^
+		  ((uint64_t)out->sport << 8 | out->proto);
+}
+
 /*
  * The connection in -> out, out's local side a local address of out's
  * family from g and a local port of this worker's slice (so answers to
- * it are steered here), chosen as IPv4 full NAT chooses
- * (lb_lport_walk()): the group's LIPs in turn, each pair (LIP, server,
- * port) walking the slice from its own point.  NULL with *why when none
- * is free, or the table is full.
+ * it are steered here), chosen as IPv4 full NAT chooses (lb_lip_walk()).
+ * NULL with *why when none is free, or the table is full.
  */
 static struct conn *
 lb6_fnat_conn_new(struct dp_ctx *dp, struct dp_worker *w,
@@ -256,39 +272,8 @@ lb6_fnat_conn_new(struct dp_ctx *dp, struct dp_worker *w,
 		  struct conn6_key *out, uint8_t state, enum drop_reason *why)
 {
 	struct attempt6 a = { w, in, out, state };
-	struct conn *c = NULL;
-	bool tried = false;
-	uint32_t i;
-	int ret;
 
-	*why = DROP_NO_LPORT;
-	if (g == NULL || g->n == 0)
-		return NULL;
-	for (i = 0; i < g->n; i++) {
-		const struct inet_addr *lip = &g->addrs[lb_lip_next(w, g->n)];
-
-		if (lip->family != out->family)
-			continue;
-		tried = true;
-		memset(out->dst, 0, 16);
-		memcpy(out->dst, lip->family == AF_INET6 ?
-				 (const void *)lip->v6.s6_addr :
-				 (const void *)&lip->v4.s_addr,
-		       lip->family == AF_INET6 ? 16 : 4);
-		ret = lb_lport_walk(dp, w, g, addr_word(out->dst),
-				    addr_word(out->src) ^
-				    ((uint64_t)out->sport << 8 | out->proto),
-				    attempt6, &a, &c);
-		if (ret > 0)
-			return c;
-		if (ret < 0) {
-			*why = DROP_CONN_TABLE_FULL;
-			return NULL;
-		}
-	}
-	if (tried)	/* a group without an address of the family: not full */
-		g->pcpu[w->id].exhausted++;
-	return NULL;
+	return lb_lip_walk(dp, w, g, out->family, set6, attempt6, &a, why);
 }
 
 /* The connection in -> d: its server side (none for DR and TUNNEL), a
