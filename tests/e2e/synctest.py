@@ -15,6 +15,7 @@ messages decoded by tshark's "ipvs" dissector.
 """
 
 import contextlib
+import ipaddress
 import json
 import os
 import signal
@@ -63,8 +64,8 @@ while True:
 
 # Long-lived flows: spec {"tcp": [[vip, port, n(, source address)]...],
 # "udp": [...], "duration": s}; a byte (a datagram) every 100 ms per
-# flow, echoes timed.  Prints "ready [[proto, local port, VIP port]...]"
-# once connected, then one JSON report.
+# flow, echoes timed.  Prints "ready [[proto, local address, local port,
+# VIP port]...]" once connected, then one JSON report.
 CLIENT = r"""
 import json, selectors, socket, sys, time
 spec = json.loads(sys.argv[1])
@@ -84,6 +85,7 @@ for proto in ("tcp", "udp"):
                 s.connect((vip, port))
             s.setblocking(False)
             f = {"proto": proto, "port": port, "local": s.getsockname()[1],
+                 "addr": s.getsockname()[0],
                  "sent": 0, "echoes": 0, "error": None, "max_gap": 0.0,
                  "last": None, "sock": s}
             flows.append(f)
@@ -91,7 +93,7 @@ for proto in ("tcp", "udp"):
 t0 = time.monotonic()
 for f in flows:
     f["last"] = t0
-print("ready", json.dumps([[f["proto"], f["local"], f["port"]]
+print("ready", json.dumps([[f["proto"], f["addr"], f["local"], f["port"]]
                           for f in flows]), flush=True)
 tick = t0
 end = t0 + spec["duration"]
@@ -235,12 +237,21 @@ def key(c):
     return (c["client"], c["vip"], c["dest"], c["local"], c["fwd"])
 
 
+def flow_key(proto, addr, port, vport):
+    """What tells the sync client's flows apart: the kernel may give two
+    flows to different VIP ports the same local port (79 of 80 in a
+    fresh make test), and two flows from different source addresses
+    (test_sync6's clients of one /64) too (21 of 20 in a fresh make
+    test)."""
+    return (proto, ipaddress.ip_address(addr).compressed, int(port),
+            int(vport))
+
+
 def client_flow(c):
-    """A connection's (proto, client port, VIP port), as Client.ports
-    holds them: the kernel may give two flows to different VIP ports the
-    same local port (79 of 80 in a fresh make test)."""
-    return (c["proto"], int(c["client"].rsplit(":", 1)[1]),
-            int(c["vip"].rsplit(":", 1)[1]))
+    """A connection's flow_key(), as Client.ports holds them."""
+    addr, port = c["client"].rsplit(":", 1)
+    return flow_key(c["proto"], addr.strip("[]"), port,
+                    c["vip"].rsplit(":", 1)[1])
 
 
 def live(pair, node, client):
@@ -285,10 +296,12 @@ class Client:
                               json.dumps(spec))
         line = self.proc.stdout.readline().strip()
         assert line.startswith("ready "), (line, self.proc.stderr.read())
-        # (proto, port, VIP port): TCP and UDP ports are separate sets
-        # (a UDP flow's port was an earlier TCP flow's: 81 of 80 in CI),
-        # and one local port may serve flows to two VIP ports
-        self.ports = {(p, n, v) for p, n, v in json.loads(line[6:])}
+        # flow_key()s: TCP and UDP ports are separate sets (a UDP
+        # flow's port was an earlier TCP flow's: 81 of 80 in CI), one
+        # local port may serve flows to two VIP ports or from two
+        # source addresses
+        self.ports = {flow_key(p, a, n, v)
+                      for p, a, n, v in json.loads(line[6:])}
         self.t0 = time.monotonic()
 
     def since(self):
