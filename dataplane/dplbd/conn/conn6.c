@@ -31,8 +31,10 @@ ref_has_key6(const void *ctx, uint32_t ref, const void *key)
 	const struct conn6_table *t = ctx;
 	const char *a = (const char *)&t->keys[ref >> 1][ref & 1];
 
-	return ((conn6_word(a, 0) ^ conn6_word(key, 0)) | (conn6_word(a, 1) ^ conn6_word(key, 1)) |
-		(conn6_word(a, 2) ^ conn6_word(key, 2)) | (conn6_word(a, 3) ^ conn6_word(key, 3)) |
+	return ((conn6_word(a, 0) ^ conn6_word(key, 0)) |
+		(conn6_word(a, 1) ^ conn6_word(key, 1)) |
+		(conn6_word(a, 2) ^ conn6_word(key, 2)) |
+		(conn6_word(a, 3) ^ conn6_word(key, 3)) |
 		(conn6_word(a, 4) ^ conn6_word(key, 4))) == 0;
 }
 
@@ -217,7 +219,8 @@ keys_remove(struct conn6_table *t, const struct conn *c)
 	conn_index_remove(&t->life->ix, conn6_key_loc(t, &k[CONN_SIDE_IN]),
 			  ref << 1 | CONN_SIDE_IN);
 	if (k[CONN_SIDE_OUT].family != 0)
-		conn_index_remove(&t->life->ix, conn6_key_loc(t, &k[CONN_SIDE_OUT]),
+		conn_index_remove(&t->life->ix,
+				  conn6_key_loc(t, &k[CONN_SIDE_OUT]),
 				  ref << 1 | CONN_SIDE_OUT);
 }
 

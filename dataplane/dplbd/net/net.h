@@ -321,6 +321,33 @@ net_ipv4_usual_dst(const struct dp_ctx *dp, rte_be32_t dst)
 	return r;
 }
 
+/* The burst path's frame check, for both families: one mbuf segment
+ * holding at least an Ethernet header (eth, its start) and l3_min bytes,
+ * of ether type type, unicast to port's MAC (what l2_input() takes for
+ * us). */
+static __rte_always_inline bool
+net_frame_usual(const struct dp_ctx *dp, uint16_t port,
+		const struct rte_mbuf *m, const struct rte_ether_hdr *eth,
+		rte_be16_t type, uint32_t l3_min)
+{
+	return rte_pktmbuf_data_len(m) == rte_pktmbuf_pkt_len(m) &&
+	       rte_pktmbuf_data_len(m) >= sizeof(*eth) + l3_min &&
+	       eth->ether_type == type &&
+	       rte_is_same_ether_addr(&eth->dst_addr, &dp->ports[port].mac);
+}
+
+/* The Ethernet padding of a frame net_frame_usual() took trimmed: its
+ * L3 packet is len bytes of the avail after the Ethernet header. */
+static __rte_always_inline void
+net_frame_trim(struct rte_mbuf *m, uint32_t len, uint32_t avail)
+{
+	if (len < avail) {
+		/* one segment (checked): no walk to the last */
+		m->data_len = (uint16_t)(sizeof(struct rte_ether_hdr) + len);
+		m->pkt_len = sizeof(struct rte_ether_hdr) + len;
+	}
+}
+
 /**
  * The burst path's classification (core/pipeline.c): for a unicast
  * frame of one mbuf segment to port's MAC with an IPv4 header of 20 bytes that l2_input()
@@ -343,11 +370,9 @@ net_ipv4_usual(const struct dp_ctx *dp, uint16_t port, struct rte_mbuf *m,
 	uint32_t avail, tot, slot;
 
 	*ipp = ip;
-	if (unlikely(rte_pktmbuf_data_len(m) != rte_pktmbuf_pkt_len(m) ||
-		     rte_pktmbuf_data_len(m) < sizeof(*eth) + sizeof(*ip) ||
-		     eth->ether_type != RTE_BE16(RTE_ETHER_TYPE_IPV4) ||
-		     !rte_is_same_ether_addr(&eth->dst_addr,
-					     &dp->ports[port].mac) ||
+	if (unlikely(!net_frame_usual(dp, port, m, eth,
+				      RTE_BE16(RTE_ETHER_TYPE_IPV4),
+				      sizeof(*ip)) ||
 		     ip->version_ihl != 0x45))
 		return NULL;
 	avail = rte_pktmbuf_pkt_len(m) - sizeof(*eth);
@@ -365,11 +390,7 @@ net_ipv4_usual(const struct dp_ctx *dp, uint16_t port, struct rte_mbuf *m,
 	r = memo->r[slot];
 	if (unlikely(r == NULL))
 		return NULL;
-	if (tot < avail) {
-		/* one segment (checked above): no walk to the last */
-		m->data_len = (uint16_t)(sizeof(*eth) + tot);
-		m->pkt_len = sizeof(*eth) + tot;
-	}
+	net_frame_trim(m, tot, avail);
 	return r;
 }
 

@@ -33,6 +33,7 @@
 #include "core/dp.h"
 #include "core/tx.h"
 #include "net/csum.h"
+#include "net/net.h"
 #include "net6/frag6.h"
 #include "net6/ip6_parse.h"
 #include "net6/neigh6.h"
@@ -199,10 +200,8 @@ net_ipv6_usual_local(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
 	const struct route6_slot *r;
 	uint32_t avail, len;
 
-	if (rte_pktmbuf_data_len(m) != rte_pktmbuf_pkt_len(m) ||
-	    rte_pktmbuf_data_len(m) < sizeof(*eth) + sizeof(*ip) ||
-	    eth->ether_type != RTE_BE16(RTE_ETHER_TYPE_IPV6) ||
-	    !rte_is_same_ether_addr(&eth->dst_addr, &dp->ports[port].mac) ||
+	if (!net_frame_usual(dp, port, m, eth, RTE_BE16(RTE_ETHER_TYPE_IPV6),
+			     sizeof(*ip)) ||
 	    (*(const uint8_t *)ip >> 4) != 6 ||
 	    (ip->proto != IPPROTO_TCP && ip->proto != IPPROTO_UDP))
 		return NULL;
@@ -216,11 +215,7 @@ net_ipv6_usual_local(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
 	r = ipv6_route(dp, w, ip->dst_addr);
 	if (r == NULL || r->type != ROUTE_LOCAL)
 		return NULL;
-	if (len < avail) {
-		/* one segment (checked above): no walk to the last */
-		m->data_len = (uint16_t)(sizeof(*eth) + len);
-		m->pkt_len = sizeof(*eth) + len;
-	}
+	net_frame_trim(m, len, avail);
 	return ip;
 }
 
