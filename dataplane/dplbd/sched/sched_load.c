@@ -242,13 +242,20 @@ slot_available(const struct sched_state *st, uint16_t s)
 static void
 tree_fix(tnode_t *t, uint32_t i)
 {
+	/* Byte offsets: a node's rival is one flip of a bit away, its
+	 * parent one shift and mask, without rescaling an index. */
+	const size_t sz = sizeof(*t);
+	char *base = (char *)t;
+	size_t off = (size_t)i * sz;
 	tnode_t w = t[i];
 
-	for (; i > 1; i >>= 1) {
-		tnode_t rival = t[i ^ 1];
+	_Static_assert(sizeof(tnode_t) == 16, "a node is 16 bytes");
+	for (; off > sz; off = (off >> 1) & ~(sz - 1)) {
+		tnode_t rival;
 
+		memcpy(&rival, base + (off ^ sz), sz);
 		w = rival < w ? rival : w;
-		t[i >> 1] = w;
+		memcpy(base + ((off >> 1) & ~(sz - 1)), &w, sz);
 	}
 }
 
