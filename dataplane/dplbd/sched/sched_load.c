@@ -66,7 +66,11 @@ typedef unsigned __int128 tnode_t;
 static inline tnode_t
 tn_make(uint64_t key, uint16_t slot)
 {
-	return (tnode_t)key << 16 | (uint16_t)(0xffff - slot);
+	/* the two halves written out: gcc builds the shifted 128-bit
+	 * value through the stack otherwise */
+	uint64_t lo = key << 16 | (uint16_t)(0xffff - slot);
+
+	return (tnode_t)(key >> 48) << 64 | lo;
 }
 
 static inline uint64_t
