@@ -876,81 +876,141 @@ fnat_new(struct dp_ctx *dp, const struct lb_laddr_snap *g, uint16_t cport,
 	return ntohs(out.dst_port);
 }
 
+/* One LIP (198.18.1.200), one worker, ports without randomness
+ * (lport_random false): the setting of the lports tests. */
+struct lports_env {
+	struct dplb_config cfg;
+	struct dp_worker wk;
+	struct dp_ctx dp;
+	struct lb_laddr_pcpu pcpu;
+	struct lb_laddr_snap *g;
+	uint16_t lo, hi;
+};
+
+static void
+lports_setup(struct lports_env *e, uint32_t capacity)
+{
+	memset(e, 0, sizeof(*e));
+	e->dp = (struct dp_ctx){ .cfg = &e->cfg, .n_workers = 1,
+				 .workers = &e->wk };
+	e->g = calloc(1, sizeof(*e->g) + sizeof(e->g->addrs[0]));
+	assert_non_null(e->g);
+	e->g->name = "lg1";
+	e->g->pcpu = &e->pcpu;
+	e->g->n = 1;
+	e->g->addrs[0] = A("198.18.1.200");
+	e->cfg.lport_random = false;
+	e->cfg.lport_guard = 60;
+	assert_int_equal(conn_table_create(&e->wk.conns, "lports", capacity,
+					   SOCKET_ID_ANY), 0);
+	assert_int_equal(lb_lport_init(&e->dp), 0);
+	assert_int_equal(steer_lport_range(0, 1, &e->lo, &e->hi), 0);
+}
+
+static void
+lports_teardown(struct lports_env *e)
+{
+	lb_lport_free(&e->dp);
+	conn_table_free(e->wk.conns);
+	free(e->g);
+}
+
+/* Another connection (from client 198.20.x.y) holds the tuple of the
+ * server 198.18.1.10:80 and local port lport of 198.18.1.200. */
+static void
+lport_hold(struct lports_env *e, uint32_t client, uint16_t lport)
+{
+	struct conn_key4 in = key4("198.20.0.0", 2000, "198.18.0.100", 80);
+	struct conn_key4 out = key4("198.18.1.10", 80, "198.18.1.200", lport);
+
+	in.src_addr = htonl(ntohl(in.src_addr) + client);
+	assert_non_null(conn_new(e->wk.conns, &in, &out, TCP_S_NONE, 0));
+}
+
 /*
- * Ports without randomness (lport_random false): one LIP and server take
- * the slice's ports in turn; a port whose tuple a connection still holds
- * is skipped (conn_new() finds it), and a run of them is jumped over; a
- * client already in the table gets nothing (as a full table), and
- * without a LIP there is no port.
+ * The slice's ports in turn for one LIP and server; a port whose tuple a
+ * connection still holds is skipped (conn_new() finds it), and a run of
+ * them is jumped over; a client already in the table gets nothing (as a
+ * full table), and without a LIP there is no port.
  */
 #define RUN 200
 static void
 test_fnat_lports(void **state)
 {
-	static struct dplb_config cfg;
-	static struct dp_worker wk;
-	struct dp_ctx dp = { .cfg = &cfg, .n_workers = 1, .workers = &wk };
-	struct lb_laddr_pcpu pcpu = { 0 };
-	struct lb_laddr_snap *g = calloc(1, sizeof(*g) + sizeof(g->addrs[0]));
-	struct conn_key4 held_in, held_out;
+	struct lports_env e;
 	enum drop_reason why;
-	uint16_t lo, hi;
 	unsigned int i;
+	uint16_t lo;
 
-	assert_non_null(g);
-	g->name = "lg1";
-	g->pcpu = &pcpu;
-	g->n = 1;
-	g->addrs[0] = A("198.18.1.200");
-	cfg.lport_random = false;
-	cfg.lport_guard = 60;
-	wk.id = 0;
-	assert_int_equal(conn_table_create(&wk.conns, "lports", 1024,
-					   SOCKET_ID_ANY), 0);
-	assert_int_equal(lb_lport_init(&dp), 0);
-	assert_int_equal(steer_lport_range(0, 1, &lo, &hi), 0);
-
-	assert_int_equal(fnat_new(&dp, g, 1000, &why), lo);
-	assert_int_equal(fnat_new(&dp, g, 1001, &why), lo + 1);
+	lports_setup(&e, 1024);
+	lo = e.lo;
+	assert_int_equal(fnat_new(&e.dp, e.g, 1000, &why), lo);
+	assert_int_equal(fnat_new(&e.dp, e.g, 1001, &why), lo + 1);
 	/* another connection holds the next tuple: it is skipped */
-	held_in = key4("198.19.0.2", 2000, "198.18.0.100", 80);
-	held_out = key4("198.18.1.10", 80, "198.18.1.200", lo + 2);
-	assert_non_null(conn_new(wk.conns, &held_in, &held_out, TCP_S_NONE, 0));
-	assert_int_equal(fnat_new(&dp, g, 1002, &why), lo + 3);
-	assert_int_equal(pcpu.conns, 3);
+	lport_hold(&e, 0, lo + 2);
+	assert_int_equal(fnat_new(&e.dp, e.g, 1002, &why), lo + 3);
+	assert_int_equal(e.pcpu.conns, 3);
 	/* a run of 200 held tuples, more than LPORT_TRIES: the tries jump
 	 * 0, 1, 3, 7... positions further and leave it at the ninth */
-	for (i = 0; i < RUN; i++) {
-		held_in = key4("198.19.0.3", (uint16_t)(2000 + i),
-			       "198.18.0.100", 80);
-		held_out = key4("198.18.1.10", 80, "198.18.1.200",
-				(uint16_t)(lo + 4 + i));
-		assert_non_null(conn_new(wk.conns, &held_in, &held_out,
-					 TCP_S_NONE, 0));
-	}
-	assert_int_equal(fnat_new(&dp, g, 1004, &why), lo + 259);
-	assert_int_equal(fnat_new(&dp, g, 1005, &why), lo + 260);
-	assert_int_equal(pcpu.conns, 5);
+	for (i = 0; i < RUN; i++)
+		lport_hold(&e, 1 + i, (uint16_t)(lo + 4 + i));
+	assert_int_equal(fnat_new(&e.dp, e.g, 1004, &why), lo + 259);
+	assert_int_equal(fnat_new(&e.dp, e.g, 1005, &why), lo + 260);
+	assert_int_equal(e.pcpu.conns, 5);
 	/* the client's key is there already */
-	assert_int_equal(fnat_new(&dp, g, 1000, &why), -1);
+	assert_int_equal(fnat_new(&e.dp, e.g, 1000, &why), -1);
 	assert_int_equal(why, DROP_CONN_TABLE_FULL);
-	assert_int_equal(pcpu.conns, 5);
-	assert_int_equal(pcpu.exhausted, 0);
-	assert_int_equal(conn_count(wk.conns), 6 + RUN);
+	assert_int_equal(e.pcpu.conns, 5);
+	assert_int_equal(e.pcpu.exhausted, 0);
+	assert_int_equal(conn_count(e.wk.conns), 6 + RUN);
 	/* no address in the group */
-	g->n = 0;
-	assert_int_equal(fnat_new(&dp, g, 1003, &why), -1);
+	e.g->n = 0;
+	assert_int_equal(fnat_new(&e.dp, e.g, 1003, &why), -1);
 	assert_int_equal(why, DROP_NO_LPORT);
 	/* no IPv4 address in it: no port to run out of, not exhausted */
-	g->n = 1;
-	g->addrs[0] = A("2001:db8::200");
-	assert_int_equal(fnat_new(&dp, g, 1003, &why), -1);
+	e.g->n = 1;
+	e.g->addrs[0] = A("2001:db8::200");
+	assert_int_equal(fnat_new(&e.dp, e.g, 1003, &why), -1);
 	assert_int_equal(why, DROP_NO_LPORT);
-	assert_int_equal(pcpu.exhausted, 0);
+	assert_int_equal(e.pcpu.exhausted, 0);
+	lports_teardown(&e);
+}
 
-	lb_lport_free(&dp);
-	conn_table_free(wk.conns);
-	free(g);
+/*
+ * A pair nearly full (a scheduler that sends every new connection to
+ * one server): every tuple of the slice held but a window of 1,000 in
+ * its second half.  The jumps stay within the round and pass 255 ports
+ * at most, so the walk goes on from SYN to SYN and reaches the window;
+ * a jump that ended the round sent each SYN back to the round's start
+ * and the window was never reached (make bench, cps --sched sed).
+ */
+#define WINDOW_AT 40000
+#define WINDOW 1000
+static void
+test_fnat_lports_nearly_full(void **state)
+{
+	struct lports_env e;
+	enum drop_reason why;
+	uint32_t span, k;
+	int port = -1;
+	unsigned int syn;
+
+	lports_setup(&e, 70000);
+	span = (uint32_t)(e.hi - e.lo) + 1;
+	assert_true(span > WINDOW_AT + WINDOW);
+	for (k = 0; k < span; k++)
+		if (k < WINDOW_AT || k >= WINDOW_AT + WINDOW)
+			lport_hold(&e, k, (uint16_t)(e.lo + k));
+	for (syn = 0; syn < 16 && port < 0; syn++) {
+		port = fnat_new(&e.dp, e.g, (uint16_t)(1000 + syn), &why);
+		if (port < 0)
+			assert_int_equal(why, DROP_NO_LPORT);
+	}
+	assert_true(port >= e.lo + WINDOW_AT &&
+		    port < e.lo + WINDOW_AT + WINDOW);
+	assert_true(syn > 1);	/* the first SYN's tries met only held ports */
+	assert_int_equal(e.pcpu.exhausted, syn - 1);
+	lports_teardown(&e);
 }
 
 static void
@@ -1059,6 +1119,7 @@ main(void)
 		cmocka_unit_test(test_port_slices),
 		cmocka_unit_test(test_rcu_publication),
 		cmocka_unit_test(test_fnat_lports),
+		cmocka_unit_test(test_fnat_lports_nearly_full),
 		cmocka_unit_test_setup_teardown(test_apply_config, setup,
 						teardown),
 	};

@@ -414,7 +414,9 @@ lb_schedule(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
  * in a row (a server that answered none of a burst of SYNs leaves a run
  * of them in SYN_RECV), and a step of one port a try would meet the
  * whole run, refusing a SYN every LPORT_TRIES ports of it.  A skipped
- * port waits for the next round.  The LIPs of the group take turns.
+ * port waits for the next round; a jump stays within the round and
+ * passes 255 ports at most (lport_jump()).  The LIPs of the group take
+ * turns.
  *
  * A pair can therefore make span connections per worker before it
  * reuses a tuple, 64,512 per LIP and server over all workers; faster
@@ -432,6 +434,7 @@ lb_schedule(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
  */
 #define LPORT_SLOTS 4096	/* counters per worker (power of two) */
 #define LPORT_TRIES 32		/* ports in use skipped per LIP at most */
+#define LPORT_JUMP_MAX 255	/* positions passed at once after one in use */
 
 struct lport_slot {
 	uint32_t pos;		/* the next position in the slice's round */
@@ -522,21 +525,25 @@ lport_early(const struct lport_worker *me, const struct lport_slot *s,
 	return now - prev < guard_ms;
 }
 
-/* The port at the try-th try was in use: the next try jumps 2^try - 1
- * positions further (to the next round at most). */
+/*
+ * The port at the try-th try was in use: the next try jumps 2^try - 1
+ * positions further, LPORT_JUMP_MAX at most, and never past the round's
+ * last port.  A jump that ended the round would start the next one at
+ * the ports just handed out: with a pair nearly full (a scheduler that
+ * sends every new connection to one server), each SYN's tries then ran
+ * into the end of the round and back to its start, and the free ports
+ * further on were never reached (make bench, cps --sched sed: no_lport
+ * for nearly every SYN of a round).
+ */
 static void
 lport_jump(struct lport_slot *s, uint32_t span, unsigned int try)
 {
-	uint32_t jump = (1u << RTE_MIN(try, 16u)) - 1;
+	uint32_t jump = RTE_MIN((1u << RTE_MIN(try, 16u)) - 1,
+				(uint32_t)LPORT_JUMP_MAX);
 
 	if (s->pos == 0)	/* the next round begins there anyway */
 		return;
-	if (jump >= span - s->pos) {
-		s->pos = 0;
-		s->rounds++;
-	} else {
-		s->pos += jump;
-	}
+	s->pos += RTE_MIN(jump, span - 1 - s->pos);
 }
 
 /*
