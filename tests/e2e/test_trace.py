@@ -213,6 +213,54 @@ def test_drop_reason_and_twin(lb):
     assert st["twin"]["port"] == "dp0", syn
 
 
+# In the client's namespace, argv: VIP PORT: one keep-alive HTTP
+# connection; a GET at start and one for each line on stdin, its
+# status printed.
+KEEPALIVE = r"""
+import http.client, sys
+c = http.client.HTTPConnection(sys.argv[1], int(sys.argv[2]), timeout=5)
+
+def get():
+    c.request("GET", "/")
+    r = c.getresponse()
+    r.read()
+    print(r.status, flush=True)
+
+get()
+for line in sys.stdin:
+    get()
+"""
+
+
+def test_deleted_service_traced_as_retired(lb):
+    """A connection that outlives its service (deleted, draining as in
+    IPVS) is traced with the service's ghost, said to be retired."""
+    svc = {"proto": "tcp", "vip": VIP, "port": 81}
+    lb.call("service.add", dict(svc, sched="rr", laddr_group="lg1"))
+    for addr in (RS1_IP, RS2_IP):
+        lb.call("dest.add", dict(svc, addr=addr, dport=80, fwd="fnat"))
+    p = lb.spawn("c", "/usr/bin/python3", "-c", KEEPALIVE, VIP, "81")
+    try:
+        assert p.stdout.readline().strip() == "200", p.stderr.read()
+        lb.call("service.del", svc)
+        t = Trace(lb, "--addr", VIP, "--port", "81", "--count", "20",
+                  "--wait", "60")
+        p.stdin.write("again\n")
+        p.stdin.flush()
+        assert p.stdout.readline().strip() == "200"
+        recs = t.records()
+    finally:
+        p.stdin.close()
+        p.wait(timeout=10)
+    found = [stages(r) for r in recs if "conn" in stages(r)]
+    assert found, recs
+    for st in found:
+        assert st["conn"]["result"] == "found", st
+        assert st["service"] == {"stage": "service", "proto": "TCP",
+                                 "vip": VIP, "vport": 81,
+                                 "retired": True}, st
+
+
 def test_drop_by_the_network_stack(lb):
     mac = lb.ports()["dp0"]["mac"]
     t = Trace(lb, "--addr", VIP, "--port", "33335", "--count", "1",

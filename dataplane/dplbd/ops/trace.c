@@ -251,6 +251,7 @@ rec_conn(struct dp_ctx *dp, struct dp_worker *w, struct trace_rec *t)
 		t->s_vip = svc->vip.v4.s_addr;
 		t->s_vport = svc->vport;
 		t->s_proto = svc->proto;
+		t->s_retired = (svc->flags & LB_SVC_F_RETIRED) != 0;
 	}
 }
 

@@ -123,6 +123,8 @@ stages_conn(json_object *st, const struct trace_rec *t)
 		addr_port(buf, sizeof(buf), t->s_vip, 0, false);
 		ADD(o, "vip", J_STR(buf));
 		ADD(o, "vport", J_INT(rte_be_to_cpu_16(t->s_vport)));
+		if (t->s_retired)	/* deleted, its connections draining */
+			ADD(o, "retired", json_object_new_boolean(1));
 	}
 	if (t->conn == TRACE_CONN_NONE)
 		return;

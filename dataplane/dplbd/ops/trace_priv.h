@@ -52,6 +52,7 @@ struct trace_rec {
 	bool conn_reply;	/* it matched the connection's out key */
 	uint8_t c_state, c_fwd;
 	bool has_dest, has_svc;
+	bool s_retired;		/* the service is a deleted one's ghost */
 	int16_t drop;		/* enum drop_reason, -1: none */
 	uint8_t n_out;
 	uint8_t s_proto;
