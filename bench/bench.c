@@ -682,13 +682,13 @@ conf_service(FILE *f, const struct opts *o)
  * earlier runs, so that make bench-callgrind's tables stay as sized
  * before (their load moves the probes' counts) and its setup short. */
 #define CPS_ROOM_NO_HUGE 4194304u
-/* IPv6: lb6.c's own table (dataplane.max_conns6): room for about three
- * seconds of new IPv6 connections too (680k a second here, 1.04M live
- * seen when the worker had half a CPU), and under valgrind (--no-huge)
- * a few thousand.
+/* IPv6: lb6.c's own table (dataplane.max_conns6): room for about two
+ * and a half seconds of new IPv6 connections too (1.6M a second here
+ * since the IPv6 burst path; 2M filled in the warmup), and under
+ * valgrind (--no-huge) a few thousand.
  * The other family's table stays at its minimum (else RSS would count
  * the default IPv6 table, max_conns / 8, as IPv4 bytes per conn). */
-#define CPS6_ROOM 2097152u
+#define CPS6_ROOM 4194304u
 #define CPS6_ROOM_NO_HUGE 262144u
 
 static uint32_t
