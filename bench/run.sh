@@ -210,21 +210,19 @@ targets() {
 	$1 == "sync-update" { upd = $15 }
 	$1 == "sync-dump" && $16 > 0 { dump_s = $6 / $16; dump_n = $6 }
 	$1 == "fnat6" || $1 == "nat64" { v6[$1, $6] = $11; v6r[$1, $6] = $12;
-		v6b[$1, $6] = $20; v6m[$1, $6] = $21; v6c[$1, $6] = $7;
-		v6t[$1, $6] = $19; v4c[$1, $6] = $7 * 8 }
-	$1 == "fnat" { v4bpc[$6] = $20 }
+		v6b[$1, $6] = $20; v6m[$1, $6] = $21; v6c[$1, $6] = $7 }
 	$1 == "cps6" || $1 == "cps64" { cps6[$1] = $15 }
 	END {
 		printf "\nfigure                                   measured      target\n"
 		printf "FNAT established, 1M conns, Mpps/core    %8.2f      >= 10\n", mpps[1000000]
-		printf "  (ratio to the I/O baseline)            %8.3f\n", ratio[1000000]
+		printf "  (ratio to the I/O baseline)            %8.3f      >= 0.35 (issue 17)\n", ratio[1000000]
 		printf "new TCP connections/s/core               %8.0f      >= 1000000\n", cps
-		printf "bytes per connection (table)             %8.1f      <= 128\n", bpc[10000000]
+		printf "bytes per connection (table)             %8.1f      <= 96\n", bpc[10000000]
 		if (cap[10000000] > cap[1000])
-			printf "bytes per connection (RSS+hugetlb)       %8.1f      <= 128\n",
+			printf "bytes per connection (RSS+hugetlb)       %8.1f      <= 96\n",
 				(mem[10000000] - mem[1000]) * 1024 / (cap[10000000] - cap[1000])
 		if (mpps[1000] > 0)
-			printf "Mpps at 10M conns / Mpps at 1k conns     %8.3f      >= 0.70\n",
+			printf "Mpps at 10M conns / Mpps at 1k conns     %8.3f      >= 0.85\n",
 				mpps[10000000] / mpps[1000]
 		if (two > 0 && mpps[1000] > 0)
 			printf "FNAT 1k, two workers / one (per CPU s) %8.2f      >= 1.8\n",
@@ -249,9 +247,9 @@ targets() {
 	}
 	# IPv6 (bench6.c): Mpps and ratio at 1k and 1M, new connections/s,
 	# bytes per IPv6 connection (the table on the DPDK heap over its
-	# capacity), checked by the RSS+hugetlb growth from 1k to 1M less
-	# the IPv4 table (8 entries per IPv6 one: lb6.c sizes it so) at the
-	# bytes per entry of the IPv4 1M run
+	# capacity), checked by the RSS+hugetlb growth from 1k to 1M (the
+	# IPv4 table of these runs stays at its minimum in both: capacity()
+	# in bench.c)
 	function ipv6(   s, n, grow) {
 		split("fnat6 nat64", s, " ")
 		for (n = 1; n <= 2; n++) {
@@ -262,10 +260,9 @@ targets() {
 				v6r[s[n], 1000], v6r[s[n], 1000000]
 			printf "%-5s bytes per IPv6 connection (table)  %8.1f\n", s[n],
 				v6b[s[n], 1000000]
-			if (v6c[s[n], 1000000] <= v6c[s[n], 1000] || v4bpc[1000000] <= 0)
+			if (v6c[s[n], 1000000] <= v6c[s[n], 1000])
 				continue
 			grow = (v6m[s[n], 1000000] - v6m[s[n], 1000]) * 1024
-			grow -= (v4c[s[n], 1000000] - v4c[s[n], 1000]) * v4bpc[1000000]
 			printf "%-5s bytes per IPv6 connection (RSS)    %8.1f\n", s[n],
 				grow / (v6c[s[n], 1000000] - v6c[s[n], 1000])
 		}
