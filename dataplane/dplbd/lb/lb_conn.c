@@ -434,7 +434,7 @@ lb_schedule(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
  */
 #define LPORT_SLOTS 4096	/* counters per worker (power of two) */
 #define LPORT_TRIES 32		/* ports in use skipped per LIP at most */
-#define LPORT_JUMP_MAX 255	/* positions passed at once after one in use */
+#define LPORT_JUMP_LOG2 8	/* a jump passes 2^8 - 1 = 255 positions at most */
 
 struct lport_slot {
 	uint32_t pos;		/* the next position in the slice's round */
@@ -527,8 +527,8 @@ lport_early(const struct lport_worker *me, const struct lport_slot *s,
 
 /*
  * The port at the try-th try was in use: the next try jumps 2^try - 1
- * positions further, LPORT_JUMP_MAX at most, and never past the round's
- * last port.  A jump that ended the round would start the next one at
+ * positions further, 255 at most (LPORT_JUMP_LOG2), and never past the
+ * round's last port.  A jump that ended the round would start the next one at
  * the ports just handed out: with a pair nearly full (a scheduler that
  * sends every new connection to one server), each SYN's tries then ran
  * into the end of the round and back to its start, and the free ports
@@ -538,8 +538,7 @@ lport_early(const struct lport_worker *me, const struct lport_slot *s,
 static void
 lport_jump(struct lport_slot *s, uint32_t span, unsigned int try)
 {
-	uint32_t jump = RTE_MIN((1u << RTE_MIN(try, 16u)) - 1,
-				(uint32_t)LPORT_JUMP_MAX);
+	uint32_t jump = (1u << RTE_MIN(try, (unsigned int)LPORT_JUMP_LOG2)) - 1;
 
 	if (s->pos == 0)	/* the next round begins there anyway */
 		return;
