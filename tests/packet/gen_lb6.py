@@ -127,6 +127,30 @@ def fnat_nat():
                    "leaves for rs6 with the client's source, the header "
                    "kept", inp, out, conf([(RS6, "nat")], group=False)))
 
+    # a SYN with a wrong TCP checksum makes no connection, behind an
+    # extension header too (its pseudo header: the TCP length and
+    # protocol, not the payload length and the first next header)
+    bad = tcp(40006, 80, "S", 0x2200)
+    bad.chksum = 0x1234
+    ext_bad = tcp(40007, 80, "S", 0x2300)
+    ext_bad.chksum = 0x4321
+    ext_good = tcp(40008, 80, "S", 0x2400)
+    inp = [client(bad),
+           f6(g.CLIENT_MAC, g.DP0_MAC, CLIENT6, VIP6,
+              IPv6ExtHdrDestOpt() / ext_bad),
+           f6(g.CLIENT_MAC, g.DP0_MAC, CLIENT6, VIP6,
+              IPv6ExtHdrDestOpt() / ext_good)]
+    out = [f6(g.DP0_MAC, RS_MAC, CLIENT6, RS6,
+              IPv6ExtHdrDestOpt() / tcp(40008, 80, "S", 0x2400), hlim=63)]
+    cs.append(case("lb6_bad_l4_checksum",
+                   "IPv6 NAT: SYNs with a wrong TCP checksum, one behind a "
+                   "destination-options header, dropped (l4_bad_checksum) "
+                   "with no connection; the right one behind the header "
+                   "goes to rs6", inp, out, conf([(RS6, "nat")], group=False),
+                   drops={"l4_bad_checksum": 2},
+                   conns=listed(40008, "SYN_RECV", f"[{RS6}]:80", None,
+                                "nat")))
+
     # NAT answers: transit for net6, un-NATed by lb_input_transit6()
     syn = tcp(40005, 80, "S", 0x2100)
     sa = tcp(80, 40005, "SA", 0x9100, 0x2101)

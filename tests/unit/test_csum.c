@@ -8,8 +8,11 @@
 
 #include <cmocka.h>
 #include <rte_ip.h>
+#include <rte_tcp.h>
+#include <rte_udp.h>
 
 #include "net/csum.h"
+#include "net6/net6.h"
 
 /* DPDK's checksum of h, computed with the field zeroed as it requires. */
 static uint16_t
@@ -211,6 +214,78 @@ test_carries_of_64bit_words(void **state)
 	}
 }
 
+/* An IPv6 packet: fixed header, ext bytes of a destination-options
+ * header when ext is not 0, then len bytes of TCP or UDP (proto) whose
+ * checksum DPDK computed; returns the L4 offset from the header. */
+static uint16_t
+ipv6_segment(uint8_t *buf, uint8_t proto, uint32_t len, uint16_t ext,
+	     uint32_t *x)
+{
+	struct rte_ipv6_hdr *ip = (struct rte_ipv6_hdr *)buf;
+	uint8_t *l4 = buf + sizeof(*ip) + ext;
+	unsigned int i;
+
+	for (i = 0; i < sizeof(*ip) + ext + len; i++) {
+		*x = *x * 1103515245u + 12345u;
+		buf[i] = (uint8_t)(*x >> 16);
+	}
+	ip->vtc_flow = RTE_BE32(6u << 28);
+	ip->proto = proto;
+	ip->payload_len = rte_cpu_to_be_16((uint16_t)len);
+	if (proto == IPPROTO_TCP) {
+		((struct rte_tcp_hdr *)l4)->cksum = 0;
+		((struct rte_tcp_hdr *)l4)->cksum = rte_ipv6_udptcp_cksum(ip, l4);
+	} else {
+		((struct rte_udp_hdr *)l4)->dgram_cksum = 0;
+		((struct rte_udp_hdr *)l4)->dgram_cksum =
+			rte_ipv6_udptcp_cksum(ip, l4);
+	}
+	if (ext != 0) {		/* the options header goes in front */
+		ip->proto = 60;
+		ip->payload_len = rte_cpu_to_be_16((uint16_t)(len + ext));
+	}
+	return (uint16_t)(sizeof(*ip) + ext);
+}
+
+/* net6_l4_cksum_ok() in software against DPDK's, TCP and UDP of every
+ * length parity, behind an extension header too; one flipped bit of the
+ * segment or of an address fails; the port's flags win when set. */
+static void
+test_ipv6_l4_checksum(void **state)
+{
+	uint8_t buf[40 + 16 + 300];
+	struct rte_mbuf m = { .nb_segs = 1 };
+	const struct rte_ipv6_hdr *ip = (const struct rte_ipv6_hdr *)buf;
+	uint32_t x = 777, len;
+	uint16_t ext, off;
+	uint8_t proto;
+
+	(void)state;
+	for (len = 20; len <= 300; len += 7) {
+		for (ext = 0; ext <= 16; ext += 16) {
+			proto = len % 2 ? IPPROTO_UDP : IPPROTO_TCP;
+			off = ipv6_segment(buf, proto, len, ext, &x);
+			assert_true(net6_l4_cksum_ok(&m, ip, proto, off));
+			buf[off + len - 1] ^= 0x10;
+			assert_false(net6_l4_cksum_ok(&m, ip, proto, off));
+			buf[off + len - 1] ^= 0x10;
+			buf[8 + len % 32] ^= 0x01;	/* an address */
+			assert_false(net6_l4_cksum_ok(&m, ip, proto, off));
+			/* a port that checked it says so */
+			m.ol_flags = RTE_MBUF_F_RX_L4_CKSUM_GOOD;
+			assert_true(net6_l4_cksum_ok(&m, ip, proto, off));
+			m.ol_flags = RTE_MBUF_F_RX_L4_CKSUM_BAD;
+			buf[8 + len % 32] ^= 0x01;
+			assert_false(net6_l4_cksum_ok(&m, ip, proto, off));
+			m.ol_flags = 0;
+		}
+	}
+	/* a payload length shorter than the headers before the segment */
+	off = ipv6_segment(buf, IPPROTO_TCP, 20, 16, &x);
+	((struct rte_ipv6_hdr *)buf)->payload_len = RTE_BE16(8);
+	assert_false(net6_l4_cksum_ok(&m, ip, IPPROTO_TCP, off));
+}
+
 static void
 test_fold_carries(void **state)
 {
@@ -235,6 +310,7 @@ main(void)
 		cmocka_unit_test(test_diff_sum_equals_sequential),
 		cmocka_unit_test(test_raw_lengths_match_dpdk),
 		cmocka_unit_test(test_fold64_and_verify20),
+		cmocka_unit_test(test_ipv6_l4_checksum),
 	};
 
 	return cmocka_run_group_tests_name("csum", tests, NULL, NULL);

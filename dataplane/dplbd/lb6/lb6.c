@@ -463,10 +463,8 @@ lb6_may_create(struct dp_worker *w, struct rte_mbuf *m,
 		dp_drop(w, m, DROP_NOT_SYN);
 		return false;
 	}
-	if (l4_off == XLAT_IPV6_HDR &&
-	    rte_ipv6_udptcp_cksum_mbuf_verify(m, ip,
-		(uint16_t)((char *)ip - rte_pktmbuf_mtod(m, char *) + l4_off))
-	    != 0) {
+	if (!net6_l4_cksum_ok(m, ip, v->udp ? IPPROTO_UDP : IPPROTO_TCP,
+			      l4_off)) {
 		dp_drop(w, m, DROP_L4_BAD_CHECKSUM);
 		return false;
 	}

@@ -148,17 +148,54 @@ void icmp6_echo_reply(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
 		      struct rte_mbuf *m, struct rte_ipv6_hdr *ip,
 		      uint16_t l4_off);
 
+/* The sum of the pseudo header of RFC 8200 8.1: ip's addresses, the
+ * upper-layer length len and next header proto; not folded. */
+static inline uint64_t
+ip6_pseudo_sum(const struct rte_ipv6_hdr *ip, uint8_t proto, uint32_t len)
+{
+	return (uint64_t)csum_raw(ip->src_addr, 32) +
+	       rte_cpu_to_be_16((uint16_t)(len >> 16)) +
+	       rte_cpu_to_be_16((uint16_t)len) + rte_cpu_to_be_16(proto);
+}
+
 /** The ICMPv6 checksum of the len bytes at l4 under ip's addresses
  * (not inverted: 0xffff when a received checksum is right). */
 static inline uint16_t
 icmp6_sum(const struct rte_ipv6_hdr *ip, const void *l4, uint32_t len)
 {
-	uint64_t sum = (uint64_t)csum_raw(ip->src_addr, 32) +
-		       rte_cpu_to_be_16((uint16_t)(len >> 16)) +
-		       rte_cpu_to_be_16((uint16_t)len) +
-		       rte_cpu_to_be_16(IP6_NH_ICMP6) + csum_raw(l4, len);
+	return csum_fold64(ip6_pseudo_sum(ip, IP6_NH_ICMP6, len) +
+			   csum_raw(l4, len));
+}
 
-	return csum_fold64(sum);
+/**
+ * The checksum of the TCP or UDP (proto) segment l4_off bytes into the
+ * IPv6 packet m (fixed header ip; extension headers between them are
+ * fine) is right: by the port's rx flags when it checked it, else in
+ * software over the whole segment (mbuf chains too), as
+ * net_l4_cksum_ok() for IPv4.  A zero UDP checksum, which IPv6 forbids,
+ * is l4_parse6()'s to refuse.
+ */
+static inline bool
+net6_l4_cksum_ok(const struct rte_mbuf *m, const struct rte_ipv6_hdr *ip,
+		 uint8_t proto, uint16_t l4_off)
+{
+	uint64_t f = m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK;
+	uint32_t end = sizeof(*ip) + rte_be_to_cpu_16(ip->payload_len);
+	const char *l4 = (const char *)ip + l4_off;
+	uint16_t data;
+
+	if (f != RTE_MBUF_F_RX_L4_CKSUM_UNKNOWN)
+		return f != RTE_MBUF_F_RX_L4_CKSUM_BAD;
+	if (unlikely(end < l4_off))
+		return false;
+	if (likely(m->nb_segs == 1))
+		data = csum_raw(l4, end - l4_off);
+	else if (rte_raw_cksum_mbuf(m, (uint32_t)(l4 -
+				    rte_pktmbuf_mtod(m, const char *)),
+				    end - l4_off, &data) != 0)
+		return false;
+	return csum_fold64(ip6_pseudo_sum(ip, proto, end - l4_off) + data) ==
+	       0xffff;
 }
 
 /* ---- Neighbor Discovery: the worker half (nd.c) ---- */
