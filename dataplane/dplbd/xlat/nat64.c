@@ -137,7 +137,7 @@ nat64_6to4(uint8_t *pkt, size_t l4_off, uint8_t proto, size_t l4_len,
 	ip4->src_addr = t->src;
 	ip4->dst_addr = t->dst;
 	ip4->hdr_checksum = 0;
-	ip4->hdr_checksum = rte_ipv4_cksum(ip4);
+	ip4->hdr_checksum = csum_compute(ip4, sizeof(*ip4));
 	*out = ip4;
 	return 0;
 }

@@ -386,7 +386,7 @@ quoted_6to4(const uint8_t *q, size_t qlen, uint8_t *out, size_t room,
 	ip4->src_addr = t->src;
 	ip4->dst_addr = t->dst;
 	ip4->hdr_checksum = 0;
-	ip4->hdr_checksum = rte_ipv4_cksum(ip4);
+	ip4->hdr_checksum = csum_compute(ip4, sizeof(*ip4));
 	return (int)(XLAT_IPV4_HDR + n);
 }
 
@@ -462,6 +462,6 @@ nat64_icmp_6to4(const uint8_t *in, size_t in_len, uint8_t *out, size_t room,
 	ip4->src_addr = outer->src;
 	ip4->dst_addr = outer->dst;
 	ip4->hdr_checksum = 0;
-	ip4->hdr_checksum = rte_ipv4_cksum(ip4);
+	ip4->hdr_checksum = csum_compute(ip4, sizeof(*ip4));
 	return XLAT_IPV4_HDR + 8 + qn;
 }

@@ -191,7 +191,7 @@ xlat4_encap6(struct rte_ipv4_hdr *outer, rte_be32_t src, rte_be32_t dst,
 	outer->src_addr = src;
 	outer->dst_addr = dst;
 	outer->hdr_checksum = 0;
-	outer->hdr_checksum = rte_ipv4_cksum(outer);
+	outer->hdr_checksum = csum_compute(outer, sizeof(*outer));
 	return 0;
 }
 
