@@ -286,6 +286,38 @@ test_ipv6_l4_checksum(void **state)
 	assert_false(net6_l4_cksum_ok(&m, ip, IPPROTO_TCP, off));
 }
 
+/* csum_pseudo4() with the segment's csum_raw(): DPDK's TCP and UDP
+ * checksum over random segments (DPDK writes a zero result as 0xffff,
+ * the same in ones' complement). */
+static void
+test_ipv4_pseudo_header(void **state)
+{
+	uint8_t buf[20 + 300];
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)buf;
+	uint32_t x = 4242, len, i;
+
+	(void)state;
+	for (len = 8; len <= 300; len += 5) {
+		uint8_t proto = len % 2 ? IPPROTO_UDP : IPPROTO_TCP;
+		uint16_t ours, ref;
+
+		for (i = 0; i < sizeof(*ip) + len; i++) {
+			x = x * 1103515245u + 12345u;
+			buf[i] = (uint8_t)(x >> 16);
+		}
+		ip->version_ihl = 0x45;
+		ip->next_proto_id = proto;
+		ip->total_length = rte_cpu_to_be_16((uint16_t)(20 + len));
+		/* the L4 checksum field, which both sum, left as it is */
+		ref = rte_ipv4_udptcp_cksum(ip, buf + 20);
+		ours = (uint16_t)~csum_fold64(csum_pseudo4(ip->src_addr,
+							   ip->dst_addr, proto,
+							   len) +
+					      csum_raw(buf + 20, len));
+		assert_int_equal(ours == 0 ? 0xffff : ours, ref);
+	}
+}
+
 static void
 test_fold_carries(void **state)
 {
@@ -311,6 +343,7 @@ main(void)
 		cmocka_unit_test(test_raw_lengths_match_dpdk),
 		cmocka_unit_test(test_fold64_and_verify20),
 		cmocka_unit_test(test_ipv6_l4_checksum),
+		cmocka_unit_test(test_ipv4_pseudo_header),
 	};
 
 	return cmocka_run_group_tests_name("csum", tests, NULL, NULL);

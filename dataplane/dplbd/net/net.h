@@ -241,10 +241,9 @@ net_l4_cksum_ok(const struct rte_mbuf *m, const struct rte_ipv4_hdr *ip,
 		return true;
 	if (likely(m->nb_segs == 1)) {
 		uint32_t len = rte_be_to_cpu_16(ip->total_length) - ihl;
-		/* the pseudo header (RFC 793, 768), then the segment */
-		uint64_t sum = (uint64_t)ip->src_addr + ip->dst_addr +
-			       rte_cpu_to_be_16((uint16_t)ip->next_proto_id) +
-			       rte_cpu_to_be_16((uint16_t)len) +
+		/* the pseudo header, then the segment */
+		uint64_t sum = csum_pseudo4(ip->src_addr, ip->dst_addr,
+					    ip->next_proto_id, len) +
 			       csum_raw(u, len);
 
 		return csum_fold64(sum) == 0xffff;
