@@ -69,6 +69,17 @@ def client(l4, **kw):
     return f6(g.CLIENT_MAC, g.DP0_MAC, CLIENT6, VIP6, l4, **kw)
 
 
+def client_ext(l4):
+    """The client's packet with a destination-options header before l4."""
+    return f6(g.CLIENT_MAC, g.DP0_MAC, CLIENT6, VIP6, IPv6ExtHdrDestOpt() / l4)
+
+
+def to_rs6_ext(l4):
+    """What NAT sends rs6 of client_ext(l4)."""
+    return f6(g.DP0_MAC, RS_MAC, CLIENT6, RS6, IPv6ExtHdrDestOpt() / l4,
+              hlim=63)
+
+
 def to_client(l4, hlim=63, tc=0):
     return f6(g.DP0_MAC, g.CLIENT_MAC, VIP6, CLIENT6, l4, hlim=hlim, tc=tc)
 
@@ -118,10 +129,8 @@ def fnat_nat():
 
     # NAT: the destination only; an extension header stays in place
     syn = tcp(40001, 80, "S", 0x2000)
-    inp = [f6(g.CLIENT_MAC, g.DP0_MAC, CLIENT6, VIP6,
-              IPv6ExtHdrDestOpt() / syn)]
-    out = [f6(g.DP0_MAC, RS_MAC, CLIENT6, RS6,
-              IPv6ExtHdrDestOpt() / tcp(40001, 80, "S", 0x2000), hlim=63)]
+    inp = [client_ext(syn)]
+    out = [to_rs6_ext(tcp(40001, 80, "S", 0x2000))]
     cs.append(case("lb6_nat_request",
                    "IPv6 NAT: a SYN behind a destination-options header "
                    "leaves for rs6 with the client's source, the header "
@@ -135,13 +144,8 @@ def fnat_nat():
     ext_bad = tcp(40007, 80, "S", 0x2300)
     ext_bad.chksum = 0x4321
     ext_good = tcp(40008, 80, "S", 0x2400)
-    inp = [client(bad),
-           f6(g.CLIENT_MAC, g.DP0_MAC, CLIENT6, VIP6,
-              IPv6ExtHdrDestOpt() / ext_bad),
-           f6(g.CLIENT_MAC, g.DP0_MAC, CLIENT6, VIP6,
-              IPv6ExtHdrDestOpt() / ext_good)]
-    out = [f6(g.DP0_MAC, RS_MAC, CLIENT6, RS6,
-              IPv6ExtHdrDestOpt() / tcp(40008, 80, "S", 0x2400), hlim=63)]
+    inp = [client(bad), client_ext(ext_bad), client_ext(ext_good)]
+    out = [to_rs6_ext(tcp(40008, 80, "S", 0x2400))]
     cs.append(case("lb6_bad_l4_checksum",
                    "IPv6 NAT: SYNs with a wrong TCP checksum, one behind a "
                    "destination-options header, dropped (l4_bad_checksum) "
