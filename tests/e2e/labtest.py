@@ -45,6 +45,19 @@ UDP_NAT_PORT = 9000
 UDP_ECHO_PORT = 5300
 UDP_SERVERS = (("rs1", RS1_IP), ("rs2", RS2_IP))
 
+
+class CurlCounts(dict):
+    """curl_counts()'s answer: {body: count}, with the failures' reasons
+    (curl's messages) in reasons and in its repr, so that an assertion
+    shows why without counting a failure twice."""
+
+    reasons = ()
+
+    def __repr__(self):
+        base = dict.__repr__(self)
+        return f"{base} (failures: {list(self.reasons)})" if self.reasons \
+            else base
+
 class Lab:
     def __init__(self, prefix, workers=1, pmd="af_packet", forward=True,
                  conf_extra=""):
@@ -104,18 +117,20 @@ class Lab:
 
     def curl_counts(self, url, n, node="c"):
         """n sequential curls (each a new connection) from node; returns
-        {body: count}, failures counted under "FAIL"."""
+        {body: count}, failures counted once each under "FAIL", curl's
+        messages about them in the result's reasons (shown with it)."""
         script = f"""
 for i in $(seq 1 {n}); do
-  curl -sS --max-time 3 {url} 2>&1 || echo FAIL
+  curl -sS --max-time 3 {url} || echo FAIL
 done | sort | uniq -c
 """
         r = self.run(node, "bash", "-c", script, timeout=n * 3 + 30)
-        counts = {}
+        counts = CurlCounts()
         for line in r.stdout.splitlines():
             m = re.match(r"\s*(\d+) (.*)", line)
             if m:
                 counts[m.group(2)] = int(m.group(1))
+        counts.reasons = sorted(set(r.stderr.splitlines()))
         return counts
 
     def spawn(self, node, *cmd):
