@@ -58,6 +58,7 @@ class CurlCounts(dict):
         return f"{base} (failures: {list(self.reasons)})" if self.reasons \
             else base
 
+
 class Lab:
     def __init__(self, prefix, workers=1, pmd="af_packet", forward=True,
                  conf_extra=""):

@@ -182,6 +182,18 @@ test_raw_lengths_match_dpdk(void **state)
 	}
 }
 
+/* n bytes of a fixed pseudo-random sequence from *x on. */
+static void
+fill_random(uint8_t *buf, size_t n, uint32_t *x)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		*x = *x * 1103515245u + 12345u;
+		buf[i] = (uint8_t)(*x >> 16);
+	}
+}
+
 /* 64-bit words carry out of every add: all-ones data, then random
  * headers, against DPDK's 16-bit sum. */
 static void
@@ -201,10 +213,7 @@ test_carries_of_64bit_words(void **state)
 	assert_int_equal(csum_add64(~0ull, 1), 1);
 	assert_int_equal(csum_add64(~0ull, ~0ull), ~0ull);
 	for (k = 0; k < 1000; k++) {
-		for (i = 0; i < sizeof(h); i++) {
-			x = x * 1103515245u + 12345u;
-			((uint8_t *)&h)[i] = (uint8_t)(x >> 16);
-		}
+		fill_random((uint8_t *)&h, sizeof(h), &x);
 		h.version_ihl = 0x45;	/* rte_ipv4_cksum() sums ihl words */
 		h.hdr_checksum = 0;
 		h.hdr_checksum = rte_ipv4_cksum(&h);
@@ -223,12 +232,8 @@ ipv6_segment(uint8_t *buf, uint8_t proto, uint32_t len, uint16_t ext,
 {
 	struct rte_ipv6_hdr *ip = (struct rte_ipv6_hdr *)buf;
 	uint8_t *l4 = buf + sizeof(*ip) + ext;
-	unsigned int i;
 
-	for (i = 0; i < sizeof(*ip) + ext + len; i++) {
-		*x = *x * 1103515245u + 12345u;
-		buf[i] = (uint8_t)(*x >> 16);
-	}
+	fill_random(buf, sizeof(*ip) + ext + len, x);
 	ip->vtc_flow = RTE_BE32(6u << 28);
 	ip->proto = proto;
 	ip->payload_len = rte_cpu_to_be_16((uint16_t)len);
@@ -286,34 +291,28 @@ test_ipv6_l4_checksum(void **state)
 	assert_false(net6_l4_cksum_ok(&m, ip, IPPROTO_TCP, off));
 }
 
-/* csum_pseudo4() with the segment's csum_raw(): DPDK's TCP and UDP
- * checksum over random segments (DPDK writes a zero result as 0xffff,
- * the same in ones' complement). */
+/* ~csum_l4_sum4(): DPDK's TCP and UDP checksum over random segments
+ * (DPDK writes a zero result as 0xffff, the same in ones' complement). */
 static void
 test_ipv4_pseudo_header(void **state)
 {
 	uint8_t buf[20 + 300];
 	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)buf;
-	uint32_t x = 4242, len, i;
+	uint32_t x = 4242, len;
 
 	(void)state;
 	for (len = 8; len <= 300; len += 5) {
 		uint8_t proto = len % 2 ? IPPROTO_UDP : IPPROTO_TCP;
 		uint16_t ours, ref;
 
-		for (i = 0; i < sizeof(*ip) + len; i++) {
-			x = x * 1103515245u + 12345u;
-			buf[i] = (uint8_t)(x >> 16);
-		}
+		fill_random(buf, sizeof(*ip) + len, &x);
 		ip->version_ihl = 0x45;
 		ip->next_proto_id = proto;
 		ip->total_length = rte_cpu_to_be_16((uint16_t)(20 + len));
 		/* the L4 checksum field, which both sum, left as it is */
 		ref = rte_ipv4_udptcp_cksum(ip, buf + 20);
-		ours = (uint16_t)~csum_fold64(csum_pseudo4(ip->src_addr,
-							   ip->dst_addr, proto,
-							   len) +
-					      csum_raw(buf + 20, len));
+		ours = (uint16_t)~csum_l4_sum4(ip->src_addr, ip->dst_addr,
+					       proto, buf + 20, len);
 		assert_int_equal(ours == 0 ? 0xffff : ours, ref);
 	}
 }

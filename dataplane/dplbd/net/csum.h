@@ -127,14 +127,18 @@ csum_apply(rte_be16_t cksum, uint64_t diff)
 	return (rte_be16_t)~csum_fold64((uint16_t)~cksum + diff);
 }
 
-/** The sum of an IPv4 pseudo header (RFC 793, RFC 768): the addresses,
- * the protocol and the L4 length len; not folded (add the segment's
- * csum_raw(), then csum_fold64()). */
-static inline uint64_t
-csum_pseudo4(rte_be32_t src, rte_be32_t dst, uint8_t proto, uint32_t len)
+/** The ones' complement sum (not inverted) of the len bytes of a TCP or
+ * UDP segment at seg under its IPv4 pseudo header (RFC 793, RFC 768):
+ * 0xffff when a received checksum is right; ~ of it is the checksum to
+ * store. */
+static inline uint16_t
+csum_l4_sum4(rte_be32_t src, rte_be32_t dst, uint8_t proto, const void *seg,
+	     uint32_t len)
 {
-	return (uint64_t)src + dst + rte_cpu_to_be_16((uint16_t)proto) +
-	       rte_cpu_to_be_16((uint16_t)len);
+	return csum_fold64((uint64_t)src + dst +
+			   rte_cpu_to_be_16((uint16_t)proto) +
+			   rte_cpu_to_be_16((uint16_t)len) +
+			   csum_raw(seg, len));
 }
 
 /** True when a header whose checksum field is included sums to ~0. */

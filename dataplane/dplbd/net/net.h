@@ -241,12 +241,8 @@ net_l4_cksum_ok(const struct rte_mbuf *m, const struct rte_ipv4_hdr *ip,
 		return true;
 	if (likely(m->nb_segs == 1)) {
 		uint32_t len = rte_be_to_cpu_16(ip->total_length) - ihl;
-		/* the pseudo header, then the segment */
-		uint64_t sum = csum_pseudo4(ip->src_addr, ip->dst_addr,
-					    ip->next_proto_id, len) +
-			       csum_raw(u, len);
-
-		return csum_fold64(sum) == 0xffff;
+		return csum_l4_sum4(ip->src_addr, ip->dst_addr,
+				    ip->next_proto_id, u, len) == 0xffff;
 	}
 	return rte_ipv4_udptcp_cksum_mbuf_verify(
 		       m, ip, (uint16_t)((const char *)ip + ihl -

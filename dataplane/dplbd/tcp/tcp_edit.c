@@ -204,9 +204,8 @@ tcp_seg_write(struct rte_ipv4_hdr *ip, const struct tcp_seg *s,
 		.rx_win = rte_cpu_to_be_16(s->win),
 	};
 	memmove(t + 1, opt, olen);
-	t->cksum = (rte_be16_t)~csum_fold64(
-		csum_pseudo4(ip->src_addr, ip->dst_addr, IPPROTO_TCP,
-			     sizeof(*t) + olen) +
-		csum_raw(t, sizeof(*t) + olen));
+	t->cksum = (rte_be16_t)~csum_l4_sum4(ip->src_addr, ip->dst_addr,
+					     IPPROTO_TCP, t,
+					     sizeof(*t) + olen);
 	return len;
 }
