@@ -307,13 +307,6 @@ key_same(const struct conn_key4 *a, const struct conn_key4 *b)
 	       memcmp(a, b, sizeof(struct conn_tuple4)) == 0;
 }
 
-/* k is added: conn_answer_stale() says so. */
-static inline void
-watch_add(struct conn_table *t, const struct conn_key4 *k)
-{
-	conn_watch_note(t, conn_key_mark(k));
-}
-
 /*
  * A fresh entry of proto in state, seen at now, filed in the wheel by
  * its timeout (0: by state) and counted; its flags CONN_F_LIVE and
@@ -380,11 +373,11 @@ entry_new(struct conn_table *t, const struct conn_key4 *in,
 	idx = conn_ref(t, c);
 	memcpy(&c->tuple[CONN_SIDE_IN], in, sizeof(c->tuple[0]));
 	conn_index_place(&t->ix, &pin, idx << 1 | CONN_SIDE_IN);
-	watch_add(t, in);
+	conn_watch_note(t, conn_sig_mark(pin.sig));
 	if (out != NULL) {
 		memcpy(&c->tuple[CONN_SIDE_OUT], out, sizeof(c->tuple[0]));
 		conn_index_place(&t->ix, &pout, idx << 1 | CONN_SIDE_OUT);
-		watch_add(t, out);
+		conn_watch_note(t, conn_sig_mark(pout.sig));
 	}
 	return c;
 }

@@ -315,15 +315,13 @@ conn_table_gen(const struct conn_table *t)
 	return t->gen;
 }
 
-/* A bit of a 256-bit filter for key k: a multiply-shift of its tuple
- * folded to 32 bits (the protocol left out: rarely the only change). */
+/* The bit of a key in a table's 256-bit filter of keys added
+ * (conn_watch_note()): the high byte of its signature (struct conn_loc),
+ * which locating the key computed already.  IPv4 and IPv6 tables alike. */
 static inline unsigned int
-conn_key_mark(const struct conn_key4 *k)
+conn_sig_mark(uint16_t sig)
 {
-	uint32_t ports;
-
-	memcpy(&ports, &k->src_port, sizeof(ports));
-	return ((k->src_addr ^ k->dst_addr ^ ports) * 0x9e3779b1u) >> 24;
+	return sig >> 8;
 }
 
 /**
@@ -337,8 +335,8 @@ conn_watch(struct conn_table *t)
 	t->added[0] = t->added[1] = t->added[2] = t->added[3] = 0;
 }
 
-/** A key of filter bit mark (below 256: conn_key_mark(), or a table's
- * own) was added: the misses that may have been it are stale. */
+/** A key of filter bit mark (below 256: conn_sig_mark()) was added: the
+ * misses that may have been it are stale. */
 static inline void
 conn_watch_note(struct conn_table *t, unsigned int mark)
 {
@@ -366,14 +364,15 @@ conn_watch_added(const struct conn_table *t, unsigned int mark)
 	return (t->added[mark >> 6] >> (mark & 63)) & 1;
 }
 
-/** The staleness above of an IPv4 key's answer. */
+/** The staleness above of the answer found (NULL: a miss) of the key
+ * located at loc, looked up before conn_watch(). */
 static inline bool
-conn_answer_stale(const struct conn_table *t, const struct conn_key4 *k,
+conn_answer_stale(const struct conn_table *t, struct conn_loc loc,
 		  const struct conn *found)
 {
 	if (found != NULL)
 		return conn_watch_removed(t);
-	return conn_watch_added(t, conn_key_mark(k));
+	return conn_watch_added(t, conn_sig_mark(loc.sig));
 }
 
 /** The packet path's only timer work: one store. */

@@ -117,11 +117,11 @@ entry_new(struct conn6_table *t, const struct conn6_key *in,
 	ref = conn_ref(t->life, c);
 	t->keys[ref][CONN_SIDE_IN] = *in;
 	conn_index_place(ix, &pin, ref << 1 | CONN_SIDE_IN);
-	conn_watch_note(t->life, conn6_sig_mark(pin.sig));
+	conn_watch_note(t->life, conn_sig_mark(pin.sig));
 	if (out != NULL) {
 		t->keys[ref][CONN_SIDE_OUT] = *out;
 		conn_index_place(ix, &pout, ref << 1 | CONN_SIDE_OUT);
-		conn_watch_note(t->life, conn6_sig_mark(pout.sig));
+		conn_watch_note(t->life, conn_sig_mark(pout.sig));
 	} else {
 		memset(&t->keys[ref][CONN_SIDE_OUT], 0, sizeof(*out));
 	}

@@ -191,14 +191,6 @@ conn6_watch(struct conn6_table *t)
 	conn_watch(t->life);
 }
 
-/* The bit of a key in its table's filter of keys added
- * (conn_watch_note()): the high byte of its signature. */
-static inline unsigned int
-conn6_sig_mark(uint16_t sig)
-{
-	return sig >> 8;
-}
-
 /** Whether the answer found (NULL: a miss) of the key located at loc,
  * looked up before conn6_watch(), may have changed since
  * (conn_answer_stale()). */
@@ -206,9 +198,7 @@ static inline bool
 conn6_answer_stale(const struct conn6_table *t, struct conn_loc loc,
 		   const struct conn *found)
 {
-	if (found != NULL)
-		return conn_watch_removed(t->life);
-	return conn_watch_added(t->life, conn6_sig_mark(loc.sig));
+	return conn_answer_stale(t->life, loc, found);
 }
 
 /** The key of one side of c (zero for the out side of an entry made
