@@ -610,7 +610,6 @@ test_counters_survive(void **state)
 		dest->pcpu[w].st.conns += 1;
 		dest->pcpu[w].st.inpkts += 10 * (w + 1);
 		dest->pcpu[w].st.inbytes += 1000;
-		ss->svc->pcpu[w].st.conns += 1;
 	}
 	lb_dest_conn_count(dest, 1, 2, 0);
 	lb_dest_conn_count(dest, 3, 1, 0);
@@ -633,8 +632,10 @@ test_counters_survive(void **state)
 	assert_int_equal(sum.conns, NW);
 	assert_int_equal(sum.inpkts, 10 * (1 + 2 + 3 + 4));
 	assert_int_equal(sum.inbytes, 1000 * NW);
+	/* the service's counters are its dests' */
 	lb_svc_stats(st, ss2->svc, &sum);
 	assert_int_equal(sum.conns, NW);
+	assert_int_equal(sum.inpkts, 10 * (1 + 2 + 3 + 4));
 
 	/* zero: a base, the workers' lines untouched */
 	lb_stats_zero(st, NULL);
@@ -665,6 +666,66 @@ test_counters_survive(void **state)
 	assert_int_equal(lb_store_gc(st), 1);
 	lb_dest_put(dest, 0);
 	assert_int_equal(lb_store_gc(st), 0);
+}
+
+/* A packet is counted once, on its dest: the service's counters are its
+ * dests' summed, the deleted ones included, whether connections still
+ * hold them (trashed) or they were freed since. */
+static void
+test_svc_counters_are_dests(void **state)
+{
+	struct lb_svc_key k = K(IPPROTO_TCP, "198.18.0.100", 80);
+	struct lb_dest_conf d1 = D("198.18.1.11", 0, 1, LB_FWD_FNAT);
+	struct lb_dest_conf d2 = D("198.18.1.12", 0, 1, LB_FWD_FNAT);
+	struct inet_addr a1 = A("198.18.1.11");
+	struct lb_dest *one, *two;
+	struct lb_stats sum;
+	struct lb_svc *s;
+
+	(void)state;
+	add_web();
+	assert_int_equal(lb_dest_add(st, &k, &d1, msg, sizeof(msg)), 0);
+	assert_int_equal(lb_dest_add(st, &k, &d2, msg, sizeof(msg)), 0);
+	s = lb_svc_find(st, &k);
+	one = TAILQ_FIRST(&s->dests);
+	two = TAILQ_NEXT(one, next);
+	one->pcpu[0].st = (struct lb_stats){ .conns = 1, .inpkts = 3,
+					     .outpkts = 2, .inbytes = 300,
+					     .outbytes = 200 };
+	two->pcpu[NW - 1].st = (struct lb_stats){ .conns = 2, .inpkts = 5 };
+	lb_svc_stats(st, s, &sum);
+	assert_int_equal(sum.conns, 3);
+	assert_int_equal(sum.inpkts, 8);
+	assert_int_equal(sum.outpkts, 2);
+	assert_int_equal(sum.inbytes, 300);
+	assert_int_equal(sum.outbytes, 200);
+
+	/* deleted while a connection holds it: it still counts there */
+	lb_dest_hold(one, 0);
+	assert_int_equal(lb_dest_del(st, &k, &a1, 0, msg, sizeof(msg)), 0);
+	assert_true(one->trashed);
+	one->pcpu[0].st.outpkts++;
+	lb_svc_stats(st, s, &sum);
+	assert_int_equal(sum.conns, 3);
+	assert_int_equal(sum.outpkts, 3);
+
+	/* released and freed: its counts stay with the service */
+	lb_dest_put(one, 0);
+	assert_int_equal(lb_store_gc(st), 0);
+	assert_true(TAILQ_EMPTY(&st->trash));
+	lb_svc_stats(st, s, &sum);
+	assert_int_equal(sum.conns, 3);
+	assert_int_equal(sum.inpkts, 8);
+	assert_int_equal(sum.outpkts, 3);
+
+	/* zeroed, then counting again */
+	lb_stats_zero(st, NULL);
+	lb_svc_stats(st, s, &sum);
+	assert_int_equal(sum.conns, 0);
+	assert_int_equal(sum.inpkts, 0);
+	two->pcpu[0].st.inpkts += 4;
+	lb_svc_stats(st, s, &sum);
+	assert_int_equal(sum.inpkts, 4);
 }
 
 /* A service deleted while connections hold its dests stays until then,
@@ -700,7 +761,6 @@ test_svc_del_with_held_dest(void **state)
 	 * link and the dest's */
 	assert_ptr_equal(dest->svc, s);
 	assert_int_equal(s->refs, 2);
-	s->pcpu[0].st.conns++;
 	/* the group is free again */
 	assert_int_equal(lb_laddr_find(st, "lg1")->users, 0);
 
@@ -1107,6 +1167,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_sched_picks, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_load_sched_per_worker,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_svc_counters_are_dests,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_counters_survive, setup,
 						teardown),

@@ -125,17 +125,13 @@ count(struct lb_stats *st, bool in, const struct rte_mbuf *m)
 	}
 }
 
+/* Once, on the dest: its service's counters are its dests' summed
+ * (lb_svc_stats()). */
 static __rte_always_inline void
-lb_count(struct dp_worker *w, const struct lb_svc_snap *svc, struct conn *c,
-	 bool in, const struct rte_mbuf *m)
+lb_count(struct dp_worker *w, struct conn *c, bool in,
+	 const struct rte_mbuf *m)
 {
-	struct lb_dest *d = conn_priv(c)->dest;
-
-	count(&d->pcpu[w->id].st, in, m);
-	if (svc != NULL)
-		count(&svc->svc->pcpu[w->id].st, in, m);
-	else
-		count(&d->svc->pcpu[w->id].st, in, m);
+	count(&conn_priv(c)->dest->pcpu[w->id].st, in, m);
 }
 
 /*
@@ -405,7 +401,7 @@ lb_reply(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 		return;
 	lb_follow_state(w, c, v, CONN_DIR_OUTPUT);
 	conn_touch(c, w->now_ms);
-	lb_count(w, NULL, c, false, m);
+	lb_count(w, c, false, m);
 	if (unlikely(c->flags & LB_CONN_F_TCPX) &&
 	    !lb_tcpx_out(dp, w, m, ip, v, c))
 		return;
@@ -497,7 +493,7 @@ lb_inbound(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 				CONN_DIR_INPUT_ONLY : CONN_DIR_INPUT);
 	conn_touch(c, w->now_ms);
 	lb_sync_in(w, c);
-	lb_count(w, svc, c, true, m);
+	lb_count(w, c, true, m);
 	lb_xmit_in(dp, w, m, ip, v, c);
 }
 

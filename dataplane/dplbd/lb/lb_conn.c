@@ -372,8 +372,7 @@ lb_schedule(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 		if (unlikely(lb_sync_state_wanted(w, c)))
 			lb_sync_state(w, c);
 	}
-	svc->svc->pcpu[w->id].st.conns++;
-	d->dest->pcpu[w->id].st.conns++;
+	d->dest->pcpu[w->id].st.conns++;	/* the service's too */
 	w->stats.conns_new++;
 	if (conn_count(w->conns) > w->stats.conns_peak)
 		w->stats.conns_peak = conn_count(w->conns);

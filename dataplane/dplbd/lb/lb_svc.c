@@ -585,6 +585,7 @@ lb_store_gc(struct lb_store *st)
 			continue;
 		}
 		TAILQ_REMOVE(&st->trash, d, next);
+		lb_dest_fold_gone(st, d);
 		svc_put(d->svc);
 		lb_dest_free(d);
 	}

@@ -93,11 +93,11 @@ struct lb_dest_pcpu {
 	rte_be32_t route_dst;
 } __rte_cache_aligned;
 
-/** One worker's block of a service: its scheduler state and counters. */
+/** One worker's block of a service: its scheduler state.  (Its counters
+ * are its dests': lb_svc_stats().) */
 struct lb_svc_pcpu {
 	struct sched_cursor cursor;	/* rr, wrr */
 	struct sched_worker sw;		/* lc wlc sed nq lblc lblcr */
-	struct lb_stats st;
 	uint32_t half_open;		/* its connections in SYN_RECV */
 } __rte_cache_aligned;
 
@@ -176,6 +176,10 @@ struct lb_svc {
 	uint32_t next_dest_id;
 	struct lb_svc_snap *snap, *next_snap;
 	struct lb_stats zero_base;
+	/* What its dests freed since counted (lb_store_gc()): a packet or
+	 * a connection is counted once, on its dest, and the service's
+	 * counters are its dests' summed (lb_svc_stats()) */
+	struct lb_stats gone;
 	struct rate_est est;		/* lb_store_estimate() */
 	unsigned int n_workers;
 	struct lb_svc_pcpu *pcpu;	/* [n_workers] */

@@ -36,6 +36,9 @@ int lb_check_v4(const struct inet_addr *a, const char *what, char *msg,
 
 struct lb_dest *lb_dest_alloc(const struct lb_store *st);
 void lb_dest_free(struct lb_dest *d);
+/* d's counters into its service's gone: before freeing a dest that was
+ * published (lb_svc_stats() sums the dests it can still reach). */
+void lb_dest_fold_gone(const struct lb_store *st, const struct lb_dest *d);
 void lb_group_free(struct lb_laddr_group *g);
 
 /**

@@ -447,8 +447,7 @@ lb6_schedule(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 	lb_conn_bind(w, c, svc, d, NULL);	/* its ref is to IPv4's table */
 	lb6_tmpl_link(w, c, tmpl);
 	w->stats.conns_new++;
-	d->dest->pcpu[w->id].st.conns++;
-	svc->svc->pcpu[w->id].st.conns++;
+	d->dest->pcpu[w->id].st.conns++;	/* the service's too */
 	return c;
 }
 

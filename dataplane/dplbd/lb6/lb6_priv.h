@@ -86,25 +86,19 @@ lb6_follow(struct dp_worker *w, struct conn *c, const struct l4_view *v,
 	}
 }
 
-/* The service's and the dest's counters for a packet of bytes, and the
- * connection's timer. */
+/* The dest's counters for a packet of bytes (its service's are its
+ * dests' summed), and the connection's timer. */
 static inline void
 lb6_count(struct dp_worker *w, struct conn *c, bool in, uint32_t bytes)
 {
-	struct lb_dest *d = conn_priv(c)->dest;
-	struct lb_stats *ds = &d->pcpu[w->id].st;
-	struct lb_stats *ss = &d->svc->pcpu[w->id].st;
+	struct lb_stats *ds = &conn_priv(c)->dest->pcpu[w->id].st;
 
 	if (in) {
 		ds->inpkts++;
 		ds->inbytes += bytes;
-		ss->inpkts++;
-		ss->inbytes += bytes;
 	} else {
 		ds->outpkts++;
 		ds->outbytes += bytes;
-		ss->outpkts++;
-		ss->outbytes += bytes;
 	}
 	conn_touch(c, w->now_ms);
 }
