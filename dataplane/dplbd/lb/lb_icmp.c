@@ -124,7 +124,7 @@ icmp_sum(const struct rte_mbuf *m, const struct rte_ipv4_hdr *ip,
 		       (ip->version_ihl & 0x0f) * 4u;
 	uint16_t sum;
 
-	if (rte_raw_cksum_mbuf(m, off, len, &sum) != 0)
+	if (!csum_raw_mbuf(m, off, len, &sum))
 		return 0;
 	return sum;
 }

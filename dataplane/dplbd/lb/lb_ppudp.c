@@ -69,6 +69,7 @@ lb_ppudp_first(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 	size_t hdrs = l3 + ihl + sizeof(struct rte_udp_hdr);
 	uint16_t mtu = egress_mtu(dp, c->tuple[CONN_SIDE_OUT].src_addr);
 	struct rte_udp_hdr *u;
+	uint16_t ck;
 	char *head;
 
 	if (c->fwd != LB_FWD_FNAT)
@@ -101,7 +102,8 @@ lb_ppudp_first(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 	 * client's was checked when the connection was made); a datagram
 	 * that came without a checksum leaves with one. */
 	u->dgram_cksum = 0;
-	u->dgram_cksum = rte_ipv4_udptcp_cksum_mbuf(m, ip, (uint16_t)(l3 + ihl));
+	ck = (uint16_t)~csum_l4_sum4_mbuf(m, ip, ihl);
+	u->dgram_cksum = ck == 0 ? 0xffff : ck;	/* 0 would say "none" */
 	l4_view_own(ip, ihl, v);
 	return ip;
 }

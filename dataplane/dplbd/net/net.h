@@ -225,8 +225,8 @@ ipv4_src_bogus(const struct dp_ctx *dp, rte_be32_t src)
 
 /** The TCP or UDP checksum of the IPv4 packet m (header ip of ihl
  * bytes) is right, by the port's rx flags when it checked it, else in
- * software over the whole segment (mbuf chains too).  A UDP checksum of
- * 0 (none) is right. */
+ * software over the whole segment (csum_l4_sum4_mbuf()).  A UDP checksum
+ * of 0 (none) is right. */
 static inline bool
 net_l4_cksum_ok(const struct rte_mbuf *m, const struct rte_ipv4_hdr *ip,
 		unsigned int ihl)
@@ -239,14 +239,7 @@ net_l4_cksum_ok(const struct rte_mbuf *m, const struct rte_ipv4_hdr *ip,
 	u = (const struct rte_udp_hdr *)((const char *)ip + ihl);
 	if (ip->next_proto_id == IPPROTO_UDP && u->dgram_cksum == 0)
 		return true;
-	if (likely(m->nb_segs == 1)) {
-		uint32_t len = rte_be_to_cpu_16(ip->total_length) - ihl;
-		return csum_l4_sum4(ip->src_addr, ip->dst_addr,
-				    ip->next_proto_id, u, len) == 0xffff;
-	}
-	return rte_ipv4_udptcp_cksum_mbuf_verify(
-		       m, ip, (uint16_t)((const char *)ip + ihl -
-					 rte_pktmbuf_mtod(m, const char *))) == 0;
+	return csum_l4_sum4_mbuf(m, ip, ihl) == 0xffff;
 }
 
 /** The port found the L4 checksum wrong.  One bit test in the usual

@@ -188,11 +188,8 @@ net6_l4_cksum_ok(const struct rte_mbuf *m, const struct rte_ipv6_hdr *ip,
 		return f != RTE_MBUF_F_RX_L4_CKSUM_BAD;
 	if (unlikely(end < l4_off))
 		return false;
-	if (likely(m->nb_segs == 1))
-		data = csum_raw(l4, end - l4_off);
-	else if (rte_raw_cksum_mbuf(m, (uint32_t)(l4 -
-				    rte_pktmbuf_mtod(m, const char *)),
-				    end - l4_off, &data) != 0)
+	if (!csum_raw_mbuf(m, (uint32_t)(l4 - rte_pktmbuf_mtod(m, const char *)),
+			   end - l4_off, &data))
 		return false;
 	return csum_fold64(ip6_pseudo_sum(ip, proto, end - l4_off) + data) ==
 	       0xffff;

@@ -66,12 +66,11 @@ tcp_opts_parse(const struct rte_tcp_hdr *t, struct tcp_opts *o)
 void
 tcp_csum_full(const struct rte_mbuf *m, struct rte_ipv4_hdr *ip)
 {
-	struct rte_tcp_hdr *t = (struct rte_tcp_hdr *)
-		((char *)ip + rte_ipv4_hdr_len(ip));
-	uint16_t off = (uint16_t)((char *)t - rte_pktmbuf_mtod(m, char *));
+	unsigned int ihl = rte_ipv4_hdr_len(ip);
+	struct rte_tcp_hdr *t = (struct rte_tcp_hdr *)((char *)ip + ihl);
 
 	t->cksum = 0;
-	t->cksum = rte_ipv4_udptcp_cksum_mbuf(m, ip, off);
+	t->cksum = (rte_be16_t)~csum_l4_sum4_mbuf(m, ip, ihl);
 }
 
 void
