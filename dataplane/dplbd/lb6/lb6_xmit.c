@@ -335,7 +335,7 @@ lb6_icmp4(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 		dp_drop(w, m, DROP_NAT64_UNTRANSLATABLE);
 		return LB_CONSUMED;
 	}
-	if (rte_raw_cksum((char *)ip + ihl, len - ihl) != 0xffff) {
+	if (!csum_verify((char *)ip + ihl, len - ihl)) {
 		dp_drop(w, m, DROP_ICMP_BAD_CHECKSUM);
 		return LB_CONSUMED;
 	}
