@@ -232,11 +232,12 @@ csum_raw_mbuf(const struct rte_mbuf *m, uint32_t off, uint32_t len,
 
 /**
  * The ones' complement sum of the TCP or UDP segment of the IPv4 packet
- * m (header ip of ihl bytes, the segment to total_length) under its
- * pseudo header: 0xffff when its checksum is right; with the checksum
- * field zeroed, ~ of it is the checksum to store (csum_l4_sum4()).  0,
- * never a sum (the pseudo header is not all zero), when m holds less
- * than total_length.
+ * m (header ip of ihl bytes, the segment to total_length, which the
+ * caller checked against a one-segment frame) under its pseudo header:
+ * 0xffff when its checksum is right; with the checksum field zeroed, ~
+ * of it is the checksum to store (csum_l4_sum4()).  0, never a sum (the
+ * pseudo header is not all zero), when a chain holds less than
+ * total_length.
  */
 static inline uint16_t
 csum_l4_sum4_mbuf(const struct rte_mbuf *m, const struct rte_ipv4_hdr *ip,
@@ -246,8 +247,12 @@ csum_l4_sum4_mbuf(const struct rte_mbuf *m, const struct rte_ipv4_hdr *ip,
 	const char *seg = (const char *)ip + ihl;
 	uint16_t data;
 
-	if (!csum_raw_mbuf(m, (uint32_t)(seg - rte_pktmbuf_mtod(m, const char *)),
-			   len, &data))
+	if (likely(m->nb_segs == 1))	/* a new connection's usual case */
+		return csum_l4_sum4(ip->src_addr, ip->dst_addr,
+				    ip->next_proto_id, seg, len);
+	if (!csum_raw_chain(m, (uint32_t)(seg - rte_pktmbuf_mtod(
+						       m, const char *)),
+			    len, &data))
 		return 0;
 	return csum_fold64(csum_pseudo4(ip->src_addr, ip->dst_addr,
 					ip->next_proto_id, len) + data);

@@ -188,8 +188,11 @@ net6_l4_cksum_ok(const struct rte_mbuf *m, const struct rte_ipv6_hdr *ip,
 		return f != RTE_MBUF_F_RX_L4_CKSUM_BAD;
 	if (unlikely(end < l4_off))
 		return false;
-	if (!csum_raw_mbuf(m, (uint32_t)(l4 - rte_pktmbuf_mtod(m, const char *)),
-			   end - l4_off, &data))
+	if (likely(m->nb_segs == 1))	/* end: checked against the frame */
+		data = csum_raw(l4, end - l4_off);
+	else if (!csum_raw_chain(m, (uint32_t)(l4 - rte_pktmbuf_mtod(
+						       m, const char *)),
+				 end - l4_off, &data))
 		return false;
 	return csum_fold64(ip6_pseudo_sum(ip, proto, end - l4_off) + data) ==
 	       0xffff;
