@@ -81,8 +81,11 @@ steady_pipe() {
 # callgrind on one scenario; the file name is the scenario's words.
 profile() {
 	local name=$1 toggles=$2; shift 2
+	# --fair-sched: valgrind runs one thread at a time, and its default
+	# lock lets the polling worker take it back at once, so that the
+	# main thread, which ends each phase, could wait for minutes.
 	# shellcheck disable=SC2086
-	valgrind --tool=callgrind --collect-atstart=no $toggles \
+	valgrind --tool=callgrind --fair-sched=yes --collect-atstart=no $toggles \
 		--callgrind-out-file="$OUT/$name.out" \
 		"$BIN" "$@" --no-huge --packets "$PKTS" --rounds 1 \
 		>"$OUT/$name.csv" 2>"$OUT/$name.log"
