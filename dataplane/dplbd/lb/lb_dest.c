@@ -388,25 +388,23 @@ stats_sub(struct lb_stats *s, const struct lb_stats *base)
 	s->outbytes -= RTE_MIN(s->outbytes, base->outbytes);
 }
 
+/* Adds d's counters, every worker's, to o. */
 static void
-dest_raw(const struct lb_store *st, const struct lb_dest *d,
+dest_add(const struct lb_store *st, const struct lb_dest *d,
 	 struct lb_stats *o)
 {
 	unsigned int w;
 
-	memset(o, 0, sizeof(*o));
 	for (w = 0; w < st->n_workers; w++)
 		stats_add(o, &d->pcpu[w].st);
 }
 
 static void
-stats_sum(struct lb_stats *sum, const struct lb_stats *s)
+dest_raw(const struct lb_store *st, const struct lb_dest *d,
+	 struct lb_stats *o)
 {
-	sum->conns += s->conns;
-	sum->inpkts += s->inpkts;
-	sum->outpkts += s->outpkts;
-	sum->inbytes += s->inbytes;
-	sum->outbytes += s->outbytes;
+	memset(o, 0, sizeof(*o));
+	dest_add(st, d, o);
 }
 
 /* A service's raw sums: its dests', live, trashed (connections still
@@ -416,28 +414,19 @@ static void
 svc_raw(const struct lb_store *st, const struct lb_svc *s, struct lb_stats *o)
 {
 	const struct lb_dest *d;
-	struct lb_stats one;
 
 	*o = s->gone;
-	TAILQ_FOREACH(d, &s->dests, next) {
-		dest_raw(st, d, &one);
-		stats_sum(o, &one);
-	}
-	TAILQ_FOREACH(d, &st->trash, next) {
-		if (d->svc != s)
-			continue;
-		dest_raw(st, d, &one);
-		stats_sum(o, &one);
-	}
+	TAILQ_FOREACH(d, &s->dests, next)
+		dest_add(st, d, o);
+	TAILQ_FOREACH(d, &st->trash, next)
+		if (d->svc == s)
+			dest_add(st, d, o);
 }
 
 void
 lb_dest_fold_gone(const struct lb_store *st, const struct lb_dest *d)
 {
-	struct lb_stats one;
-
-	dest_raw(st, d, &one);
-	stats_sum(&d->svc->gone, &one);
+	dest_add(st, d, &d->svc->gone);
 }
 
 void
