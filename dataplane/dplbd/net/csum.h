@@ -185,7 +185,8 @@ csum_compute(const void *buf, size_t len)
  * the sum of a sequence shifted by one byte is the swapped sum).  Our
  * own walk: DPDK 22.11's rte_raw_cksum_mbuf() truncates such a
  * segment's unreduced sum to 16 bits before the swap and loses its
- * carries (test_csum's test_ipv4_l4_sum_chain).
+ * carries (test_csum's test_ipv4_l4_sum_chain).  Out of line: chains
+ * are rare.
  */
 static __rte_noinline bool
 csum_raw_chain(const struct rte_mbuf *m, uint32_t off, uint32_t len,
