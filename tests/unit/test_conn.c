@@ -567,10 +567,11 @@ test_answer_stale(void **state)
 				(void)conn_new(t, &in, NULL, TCP_S_SYN_RECV, 0);
 		}
 		for (i = 0; i < K; i++) {
+			struct conn_loc loc = conn_key_loc(t, &keys[i]);
 			bool r = false;
 			struct conn *now = conn_lookup4(t, &keys[i], &r);
 
-			if (conn_answer_stale(t, conn_key_loc(t, &keys[i]), got[i]))
+			if (conn_answer_stale(t, &loc, got[i]))
 				continue;
 			assert_ptr_equal(got[i], now);
 			if (now != NULL)

@@ -343,13 +343,13 @@ test_bulk_lookup_and_watch(void **state)
 	assert_null(conns[0]);
 	assert_non_null(conns[1]);
 	conn6_watch(t);
-	assert_false(conn6_answer_stale(t, locs[1], conns[1]));
+	assert_false(conn6_answer_stale(t, &locs[1], conns[1]));
 	c = conn6_new(t, &in, NULL, TCP_S_SYN_RECV, 1);
 	assert_non_null(c);
-	assert_true(conn6_answer_stale(t, locs[0], NULL));
-	assert_false(conn6_answer_stale(t, locs[1], conns[1]));
+	assert_true(conn6_answer_stale(t, &locs[0], NULL));
+	assert_false(conn6_answer_stale(t, &locs[1], conns[1]));
 	conn6_del(t, c);
-	assert_true(conn6_answer_stale(t, locs[1], conns[1]));
+	assert_true(conn6_answer_stale(t, &locs[1], conns[1]));
 	assert_int_equal(conn6_table_check(t), 0);
 	conn6_table_free(t);
 }

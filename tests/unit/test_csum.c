@@ -318,6 +318,17 @@ test_ipv4_pseudo_header(void **state)
 	}
 }
 
+/* Segment m of a test chain: len bytes copied from from into buf, then
+ * next (NULL: the last). */
+static void
+seg_fill(struct rte_mbuf *m, uint8_t *buf, const uint8_t *from, uint32_t len,
+	 struct rte_mbuf *next)
+{
+	memcpy(buf, from, len);
+	*m = (struct rte_mbuf){ .buf_addr = buf, .data_len = (uint16_t)len,
+				.next = next };
+}
+
 /* csum_l4_sum4_mbuf() over a packet split between two mbufs at every
  * offset, against the contiguous sum: an odd split too, where DPDK
  * 22.11's rte_raw_cksum_mbuf() loses carries (cut 21 here: 0x8aae for
@@ -328,9 +339,10 @@ test_ipv4_l4_sum_chain(void **state)
 {
 	enum { LEN = 20 + 61 };
 	uint8_t whole[LEN], head[LEN], mid[LEN], tail[LEN];
+	const struct rte_ipv4_hdr *ip1 = (const struct rte_ipv4_hdr *)head;
 	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)whole;
 	struct rte_mbuf m1, m2, m3;
-	uint32_t x = 99, cut;
+	uint32_t x = 99, cut, cut2;
 	uint16_t sum;
 
 	(void)state;
@@ -341,45 +353,30 @@ test_ipv4_l4_sum_chain(void **state)
 	sum = csum_l4_sum4(ip->src_addr, ip->dst_addr, IPPROTO_TCP,
 			   whole + 20, LEN - 20);
 	for (cut = 21; cut < LEN; cut++) {
-		memcpy(head, whole, cut);
-		memcpy(tail, whole + cut, LEN - cut);
-		m2 = (struct rte_mbuf){ .buf_addr = tail,
-					.data_len = (uint16_t)(LEN - cut) };
-		m1 = (struct rte_mbuf){ .buf_addr = head, .nb_segs = 2,
-					.data_len = (uint16_t)cut,
-					.pkt_len = LEN, .next = &m2 };
-		assert_int_equal(csum_l4_sum4_mbuf(
-				 &m1, (struct rte_ipv4_hdr *)head, 20), sum);
+		seg_fill(&m2, tail, whole + cut, LEN - cut, NULL);
+		seg_fill(&m1, head, whole, cut, &m2);
+		m1.nb_segs = 2;
+		m1.pkt_len = LEN;
+		assert_int_equal(csum_l4_sum4_mbuf(&m1, ip1, 20), sum);
 	}
 	/* three segments: the middle one of any length, odd included */
 	for (cut = 21; cut < LEN; cut++) {
-		uint32_t cut2;
-
 		for (cut2 = cut; cut2 < LEN; cut2++) {
-			memcpy(head, whole, cut);
-			memcpy(mid, whole + cut, cut2 - cut);
-			memcpy(tail, whole + cut2, LEN - cut2);
-			m3 = (struct rte_mbuf){ .buf_addr = tail,
-						.data_len = (uint16_t)(LEN - cut2) };
-			m2 = (struct rte_mbuf){ .buf_addr = mid, .next = &m3,
-						.data_len = (uint16_t)(cut2 - cut) };
-			m1 = (struct rte_mbuf){ .buf_addr = head, .nb_segs = 3,
-						.data_len = (uint16_t)cut,
-						.pkt_len = LEN, .next = &m2 };
-			assert_int_equal(csum_l4_sum4_mbuf(
-					 &m1, (struct rte_ipv4_hdr *)head, 20),
-					 sum);
+			seg_fill(&m3, tail, whole + cut2, LEN - cut2, NULL);
+			seg_fill(&m2, mid, whole + cut, cut2 - cut, &m3);
+			seg_fill(&m1, head, whole, cut, &m2);
+			m1.nb_segs = 3;
+			m1.pkt_len = LEN;
+			assert_int_equal(csum_l4_sum4_mbuf(&m1, ip1, 20), sum);
 		}
 	}
 	/* the chain holds 10 bytes less than the header says */
-	memcpy(head, whole, 40);
-	memcpy(tail, whole + 40, LEN - 40);
-	m2 = (struct rte_mbuf){ .buf_addr = tail, .data_len = LEN - 40 - 10 };
-	m1 = (struct rte_mbuf){ .buf_addr = head, .nb_segs = 2, .data_len = 40,
-				.pkt_len = LEN - 10, .next = &m2 };
-	assert_int_equal(csum_l4_sum4_mbuf(&m1, (struct rte_ipv4_hdr *)head,
-					   20), 0);
-	assert_false(net_l4_cksum_ok(&m1, (struct rte_ipv4_hdr *)head, 20));
+	seg_fill(&m2, tail, whole + 40, LEN - 40 - 10, NULL);
+	seg_fill(&m1, head, whole, 40, &m2);
+	m1.nb_segs = 2;
+	m1.pkt_len = LEN - 10;
+	assert_int_equal(csum_l4_sum4_mbuf(&m1, ip1, 20), 0);
+	assert_false(net_l4_cksum_ok(&m1, ip1, 20));
 }
 
 static void

@@ -367,12 +367,12 @@ conn_watch_added(const struct conn_table *t, unsigned int mark)
 /** The staleness above of the answer found (NULL: a miss) of the key
  * located at loc, looked up before conn_watch(). */
 static inline bool
-conn_answer_stale(const struct conn_table *t, struct conn_loc loc,
+conn_answer_stale(const struct conn_table *t, const struct conn_loc *loc,
 		  const struct conn *found)
 {
 	if (found != NULL)
 		return conn_watch_removed(t);
-	return conn_watch_added(t, conn_sig_mark(loc.sig));
+	return conn_watch_added(t, conn_sig_mark(loc->sig));
 }
 
 /** The packet path's only timer work: one store. */

@@ -195,7 +195,7 @@ conn6_watch(struct conn6_table *t)
  * looked up before conn6_watch(), may have changed since
  * (conn_answer_stale()). */
 static inline bool
-conn6_answer_stale(const struct conn6_table *t, struct conn_loc loc,
+conn6_answer_stale(const struct conn6_table *t, const struct conn_loc *loc,
 		   const struct conn *found)
 {
 	return conn_answer_stale(t->life, loc, found);

@@ -902,9 +902,7 @@ burst_release(struct dp_ctx *dp, struct dp_worker *w, struct lb_burst *b,
 	bool reply = b->reply[j];
 	struct conn *c = b->conns[j];
 
-	/* a hit only asks about removals: its location is not read */
-	if (unlikely(c != NULL ? conn_watch_removed(w->conns) :
-		     conn_answer_stale(w->conns, b->locs[j], NULL)))
+	if (unlikely(conn_answer_stale(w->conns, &b->locs[j], c)))
 		c = conn_lookup4(w->conns, key, &reply);
 	if (kind == BURST_LOCAL) {
 		/* what lb_local_act() would ask lb6_reply4(), looked up */

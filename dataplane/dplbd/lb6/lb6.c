@@ -865,7 +865,7 @@ lb6_burst_reply4(struct dp_ctx *dp, struct dp_worker *w, struct lb_burst *b,
 	struct conn *c = b->conns6[k];
 	bool reply = b->reply6[k];
 
-	if (unlikely(conn6_answer_stale(tb, b->locs6[k], c)))
+	if (unlikely(conn6_answer_stale(tb, &b->locs6[k], c)))
 		c = conn6_lookup(tb, &b->keys6[k], &reply);
 	return lb6_reply4_conn(dp, w, b->pkts[i], h->ip, &h->v, &b->keys[j],
 			       c, reply);
@@ -894,7 +894,7 @@ lb6_burst_release(struct dp_ctx *dp, struct dp_worker *w, struct lb_burst *b,
 	struct conn *c = b->conns6[j];
 	bool reply = b->reply6[j];
 
-	if (unlikely(conn6_answer_stale(tb, b->locs6[j], c)))
+	if (unlikely(conn6_answer_stale(tb, &b->locs6[j], c)))
 		c = conn6_lookup(tb, key, &reply);
 	return lb6_local_act(dp, w, b->pkts[i], h->ip6, sizeof(*h->ip6),
 			     &h->v, h->svc, key, c, reply);
