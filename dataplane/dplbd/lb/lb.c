@@ -295,7 +295,7 @@ lb_xmit_in(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 	   struct rte_ipv4_hdr *ip, struct l4_view *v, struct conn *c)
 {
 	const struct conn_tuple4 *o = &c->tuple[CONN_SIDE_OUT];
-	rte_be32_t dst = conn_priv(c)->daddr;	/* the real server */
+	rte_be32_t dst;		/* the real server */
 	const struct route_slot *r;
 	bool frag;
 
@@ -312,16 +312,17 @@ lb_xmit_in(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 		if (unlikely(c->flags & LB_CONN_F_TCPX) &&
 		    !lb_tcpx_in(w, m, &ip, v, c))
 			return;
+		dst = o->src_addr;
 		LB_ROUTE(0);
-		rewrite4(ip, v, o->dst_addr, o->dst_port, o->src_addr,
-			 o->src_port, true);
+		rewrite4_conn_in(ip, v, c, o->dst_addr, o->dst_port, true);
 		break;
 	case LB_FWD_NAT:
+		dst = o->src_addr;
 		LB_ROUTE(0);
-		rewrite4(ip, v, ip->src_addr, *v->sport, o->src_addr,
-			 o->src_port, true);
+		rewrite4_conn_in(ip, v, c, ip->src_addr, *v->sport, true);
 		break;
 	case LB_FWD_TUNNEL:
+		dst = conn_priv(c)->daddr;
 		if (unlikely(conn_priv(c)->dest->conf.addr.family == AF_INET6)) {
 			lb6_tunnel46(dp, w, m, ip, c);	/* IPv4 in IPv6 */
 			return;
@@ -331,6 +332,7 @@ lb_xmit_in(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 		lb_tunnel_xmit(dp, w, m, r, dst, frag);
 		return;
 	default:		/* DR: only the frame's destination changes */
+		dst = conn_priv(c)->daddr;
 		LB_ROUTE(0);
 		lb_hop(ip);
 		break;
@@ -405,8 +407,7 @@ lb_reply(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 	if (unlikely(c->flags & LB_CONN_F_TCPX) &&
 	    !lb_tcpx_out(dp, w, m, ip, v, c))
 		return;
-	rewrite4(ip, v, i->dst_addr, i->dst_port, i->src_addr, i->src_port,
-		 true);
+	rewrite4_conn_out(ip, v, c, true);
 	lb_output(dp, w, m, r, i->src_addr, frag);
 }
 

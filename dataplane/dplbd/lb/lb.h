@@ -193,10 +193,26 @@ struct lb_dest;
  * TOA, SYN proxy: lb_tcpx.c); its state is in a side table. */
 #define LB_CONN_F_TCPX 0x40
 
+/*
+ * How a full-NAT or NAT connection's rewrite changes the checksums of its
+ * client's packets, folded (lb_priv.h, conn_csum_delta()): the IPv4
+ * header's (the addresses) and the L4 header's (addresses and ports).
+ * Its server's packets change them by the opposite amounts.
+ */
+struct lb_csum_delta {
+	uint16_t ip;
+	uint16_t l4;
+};
+
 /* What the load balancer keeps in conn->priv (16 bytes). */
 struct lb_conn_priv {
 	struct lb_dest *dest;	/* held reference */
-	rte_be32_t daddr;	/* the real server, for DR and TUNNEL */
+	union {
+		rte_be32_t daddr;	/* DR, TUNNEL, templates: the real
+					 * server */
+		struct lb_csum_delta csum;	/* IPv4 FNAT and NAT, whose
+						 * server is in the out key */
+	};
 	union {
 		uint32_t tmpl;		/* connection: its template's
 					 * conn_ref(), 0 = none */

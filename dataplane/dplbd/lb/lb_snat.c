@@ -496,6 +496,7 @@ snat_new(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 	}
 	c->fwd = CONN_FWD_SNAT;
 	c->svc_id = r->id;
+	conn_priv(c)->csum = conn_csum_delta(c);
 	r->pcpu[w->id].conns++;
 	w->stats.conns_new++;
 	if (conn_count(w->conns) > w->stats.conns_peak)
@@ -551,8 +552,7 @@ lb_snat_out(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 	}
 	snat_state(w, c, v->flags, true);
 	o = &c->tuple[CONN_SIDE_OUT];
-	rewrite4(ip, v, o->dst_addr, o->dst_port, ip->dst_addr, *v->dport,
-		 false);
+	rewrite4_conn_in(ip, v, c, o->dst_addr, o->dst_port, false);
 	ipv4_send(dp, w, m, ip->dst_addr);
 	return LB_CONSUMED;
 }
@@ -566,8 +566,7 @@ lb_snat_in(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 	if (!ipv4_hop(dp, w, m, ip))
 		return;
 	snat_state(w, c, v->flags, false);
-	rewrite4(ip, v, ip->src_addr, *v->sport, i->src_addr, i->src_port,
-		 false);
+	rewrite4_conn_out(ip, v, c, false);
 	ipv4_send(dp, w, m, i->src_addr);
 }
 
