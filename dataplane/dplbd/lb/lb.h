@@ -194,10 +194,11 @@ struct lb_dest;
 #define LB_CONN_F_TCPX 0x40
 
 /*
- * How a full-NAT or NAT connection's rewrite changes the checksums of its
- * client's packets, folded (lb_priv.h, conn_csum_delta()): the IPv4
- * header's (the addresses) and the L4 header's (addresses and ports).
- * Its server's packets change them by the opposite amounts.
+ * How a full-NAT, NAT or SNAT connection's rewrite changes the checksums
+ * of its client's packets, folded (lb_priv.h, conn_csum_delta(); IPv6:
+ * lb6_conn_bind(), l4 only): the IPv4 header's (the addresses) and the
+ * L4 header's (addresses and ports).  Its server's packets change them
+ * by the opposite amounts.
  */
 struct lb_csum_delta {
 	uint16_t ip;
@@ -210,7 +211,7 @@ struct lb_conn_priv {
 	union {
 		rte_be32_t daddr;	/* DR, TUNNEL, templates: the real
 					 * server */
-		struct lb_csum_delta csum;	/* IPv4 FNAT and NAT, whose
+		struct lb_csum_delta csum;	/* FNAT, NAT, SNAT: their
 						 * server is in the out key */
 	};
 	union {

@@ -313,6 +313,7 @@ lb_conn_bind(struct dp_worker *w, struct conn *c, const struct lb_svc_snap *svc,
 	c->svc_id = svc->id;
 	*conn_priv(c) = (struct lb_conn_priv){ .dest = d->dest,
 					       .daddr = d->addr.v4.s_addr };
+	/* an IPv6 connection's keys are conn6's: lb6_conn_bind() */
 	if (!(c->flags & (CONN_F_NO_OUT | CONN_F_IPV6)))
 		conn_priv(c)->csum = conn_csum_delta(c);
 	if (tmpl != NULL) {

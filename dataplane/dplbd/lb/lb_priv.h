@@ -506,6 +506,11 @@ void lb_synproxy_synack(struct dp_ctx *dp, struct dp_worker *w,
 /* ---- IPv6 (lb6.c) ------------------------------------------------- */
 
 /* lb6_init(), lb6_free(), lb6_table(), lb6_conn_drop(): lb.h */
+/** lb_conn_bind() of an IPv6 connection (lb6.c), with the checksum
+ * change of its client's packets when it is FNAT or NAT over IPv6 (lb.h's
+ * struct lb_csum_delta, its l4 only: IPv6 has no header checksum). */
+void lb6_conn_bind(struct dp_worker *w, struct conn *c,
+		   const struct lb_svc_snap *svc, const struct lb_dest_snap *d);
 /** The IPv6 table's share of lb_expire_tick(). */
 void lb6_expire_tick(struct dp_worker *w);
 /** Move IPv6 connection c to state, keeping its dest's active and

@@ -689,7 +689,7 @@ install_conn6(struct dp_ctx *dp, struct dp_worker *w,
 		return drop(w, rte_errno == ENOSPC ? SYNC_DROP_TABLE_FULL :
 			       rte_errno == EEXIST ? SYNC_DROP_CONFLICT :
 						     SYNC_DROP_BAD_RECORD);
-	lb_conn_bind(w, c, svc, d, NULL);
+	lb6_conn_bind(w, c, svc, d);
 	lb6_tmpl_link(w, c, lb6_tmpl_get(w, svc, &in));
 	c->flags |= LB_CONN_F_SYNCED;
 	mark_reported(w, c);

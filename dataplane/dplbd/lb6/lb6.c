@@ -424,6 +424,58 @@ lb6_pick(struct dp_worker *w, const struct lb_svc_snap *svc,
 	return d;
 }
 
+/* What lb6_conn_bind() keeps: the change of the sum of the addresses
+ * and ports from in to out, 64-bit words with end-around carry (~w is
+ * -w there as in 16 bits: csum_add64()). */
+static uint16_t
+lb6_csum_delta(const struct conn6_key *in, const struct conn6_key *out)
+{
+	uint64_t diff = 0, old_w, new_w;
+	uint32_t iports, oports;
+	unsigned int i;
+
+	RTE_BUILD_BUG_ON(offsetof(struct conn6_key, dst) !=
+			 offsetof(struct conn6_key, src) + 16 ||
+			 offsetof(struct conn6_key, dport) !=
+			 offsetof(struct conn6_key, sport) + 2);
+#pragma GCC unroll 4
+	for (i = 0; i < 32; i += 8) {	/* src and dst */
+		memcpy(&old_w, in->src + i, 8);
+		memcpy(&new_w, out->src + i, 8);
+		diff = csum_add64(csum_add64(diff, ~old_w), new_w);
+	}
+	memcpy(&iports, &in->sport, 4);
+	memcpy(&oports, &out->sport, 4);
+	return csum_fold64(csum_add64(diff, csum_diff32(iports, oports)));
+}
+
+/* lb6_conn_bind(), inline in a new connection's path */
+static __rte_always_inline void
+lb6_bind(struct dp_worker *w, struct conn *c, const struct lb_svc_snap *svc,
+	 const struct lb_dest_snap *d)
+{
+	const struct conn6_table *tb;
+	const struct conn6_key *out;
+
+	lb_conn_bind(w, c, svc, d, NULL);	/* its ref is to IPv4's table */
+	if (d->addr.family != AF_INET6)		/* NAT64, or IPv4 tunnels */
+		return;
+	tb = lb6_tables[w->id];
+	out = conn6_key_of(tb, c, CONN_SIDE_OUT);
+	if (out->family == AF_INET6)		/* not DR or TUNNEL */
+		conn_priv(c)->csum = (struct lb_csum_delta){
+			.l4 = lb6_csum_delta(conn6_key_of(tb, c, CONN_SIDE_IN),
+					     out),
+		};
+}
+
+void
+lb6_conn_bind(struct dp_worker *w, struct conn *c,
+	      const struct lb_svc_snap *svc, const struct lb_dest_snap *d)
+{
+	lb6_bind(w, c, svc, d);
+}
+
 static struct conn *
 lb6_schedule(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 	     const struct lb_svc_snap *svc, const struct conn6_key *in,
@@ -444,7 +496,7 @@ lb6_schedule(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 		dp_drop(w, m, why);
 		return NULL;
 	}
-	lb_conn_bind(w, c, svc, d, NULL);	/* its ref is to IPv4's table */
+	lb6_bind(w, c, svc, d);
 	lb6_tmpl_link(w, c, tmpl);
 	w->stats.conns_new++;
 	d->dest->pcpu[w->id].st.conns++;	/* the service's too */
@@ -568,18 +620,32 @@ lb6_owner_of_many(const struct dp_ctx *dp, const struct lb_svc_snap *svc,
 	return true;
 }
 
-/* NAT, FNAT: the addresses and ports of t, then out along its route. */
+/*
+ * NAT, FNAT over IPv6: the packet leaves with key k reversed (what the
+ * other side sends to is what it receives from), out along its route;
+ * the L4 checksum by l4_diff, c's summed change (lb6_csum_delta()) or
+ * its opposite.  Both checksums of an IPv6 packet's path are there: UDP
+ * without one was dropped (l4_parse6()).
+ */
 static __rte_always_inline void
 lb6_rewrite_xmit(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
-		 struct rte_ipv6_hdr *ip, uint8_t proto, uint16_t l4_off,
-		 uint32_t l4_len, const struct xlat_tuple6 *t)
+		 struct rte_ipv6_hdr *ip, struct l4_view *v,
+		 const struct conn6_key *k, uint64_t l4_diff)
 {
-	const struct route6_slot *r = lb6_route(dp, w, m, ip, t->dst, 0);
+	const struct route6_slot *r = lb6_route(dp, w, m, ip, k->src, 0);
+	uint16_t ck;
 
 	if (r == NULL)
 		return;
-	xlat6_rewrite(ip, proto, (uint8_t *)ip + l4_off, l4_len, t);
-	ipv6_output(dp, w, m, r, t->dst);
+	RTE_BUILD_BUG_ON(offsetof(struct rte_ipv6_hdr, dst_addr) !=
+			 offsetof(struct rte_ipv6_hdr, src_addr) + 16);
+	memcpy(ip->src_addr, k->dst, 16);
+	memcpy(ip->dst_addr, k->src, 16);
+	*v->sport = k->dport;
+	*v->dport = k->sport;
+	ck = csum_apply(*v->cksum, l4_diff);
+	*v->cksum = (v->udp && ck == 0) ? 0xffff : ck;
+	ipv6_output(dp, w, m, r, k->src);
 }
 
 /* A client packet of c toward its dest. */
@@ -591,7 +657,6 @@ lb6_in(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 	struct conn6_table *tb = lb6_tables[w->id];
 	const struct lb_dest *d = conn_priv(c)->dest;
 	const struct conn6_key *out;
-	struct xlat_tuple6 t;
 
 	lb6_count(w, c, true, XLAT_IPV6_HDR + rte_be_to_cpu_16(ip->payload_len));
 	lb6_follow(w, c, v, c->fwd == CONN_FWD_DR || c->fwd == CONN_FWD_TUNNEL ?
@@ -610,8 +675,8 @@ lb6_in(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 			lb6_nat64_in(dp, w, m, ip, proto, l4_off, l4_len, out);
 			return;
 		}
-		tuple6_back(out, &t);
-		lb6_rewrite_xmit(dp, w, m, ip, proto, l4_off, l4_len, &t);
+		lb6_rewrite_xmit(dp, w, m, ip, v, out,
+				 conn_priv(c)->csum.l4);
 		return;
 	case CONN_FWD_DR: {
 		const struct route6_slot *r = lb6_route(dp, w, m, ip,
@@ -636,16 +701,15 @@ lb6_out(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 	struct rte_ipv6_hdr *ip, uint8_t proto, uint16_t l4_off,
 	uint32_t l4_len, struct l4_view *v, struct conn *c)
 {
-	struct xlat_tuple6 t;
-
 	lb6_count(w, c, false, XLAT_IPV6_HDR + rte_be_to_cpu_16(ip->payload_len));
 	lb6_follow(w, c, v, CONN_DIR_OUTPUT);
 	if (unlikely(xlat6_hop_dec(ip) < 0)) {
 		dp_drop(w, m, DROP_IPV6_HOP_LIMIT);
 		return;
 	}
-	tuple6_back(conn6_key_of(lb6_tables[w->id], c, CONN_SIDE_IN), &t);
-	lb6_rewrite_xmit(dp, w, m, ip, proto, l4_off, l4_len, &t);
+	lb6_rewrite_xmit(dp, w, m, ip, v,
+			 conn6_key_of(lb6_tables[w->id], c, CONN_SIDE_IN),
+			 csum_delta_back(conn_priv(c)->csum.l4));
 }
 
 /* What both entry points do first: false with *first the verdict for
