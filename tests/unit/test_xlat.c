@@ -586,6 +586,91 @@ test_nat64_4to6_refusals(void **state)
 	assert_int_equal(nat64_4to6(pkt, len, &t, &ip6), -ENOTSUP);
 }
 
+/* The change of the sum from the 32 address bytes and 4 port bytes at
+ * old to those at new, 16-bit word by word: another way than
+ * lb6_conn_bind()'s 64-bit words to the same sum. */
+static uint64_t
+sum_change(const uint8_t *old_a, const uint8_t *old_p, const uint8_t *new_a,
+	   const uint8_t *new_p)
+{
+	uint64_t sum = 0;
+	uint16_t o, n;
+
+	for (size_t i = 0; i < 36; i += 2) {
+		memcpy(&o, i < 32 ? old_a + i : old_p + i - 32, 2);
+		memcpy(&n, i < 32 ? new_a + i : new_p + i - 32, 2);
+		sum += (uint16_t)~o + (uint64_t)n;
+	}
+	return sum;
+}
+
+/* nat64_6to4_by() and nat64_4to6_by(), given the connection's change of
+ * the sum (unfolded, or folded as a connection keeps it), write the
+ * very bytes nat64_6to4() and nat64_4to6() do: TCP, UDP, UDP without
+ * checksum from IPv4; anything else they refuse. */
+static void
+test_nat64_by_change(void **state)
+{
+	static const uint8_t protos[] = { IPPROTO_TCP, IPPROTO_UDP };
+	static uint8_t a[HEAD + 2048], b[HEAD + 2048];
+	struct xlat_tuple4 t4 = tuple4(LIP4, RS4, 5001, 8080);
+	struct xlat_tuple6 t6 = tuple6(VIP6, CLIENT6, 80, 40000);
+	uint8_t v6[32], v4[32] = { 0 }, p6[4], p4[4];
+	rte_be32_t rs = RS4, lip = LIP4;
+	struct rte_ipv4_hdr *ip4;
+	struct rte_ipv6_hdr *ip6;
+	uint64_t to4, to6;
+
+	(void)state;
+	/* the client's side (CLIENT6:40000 -> VIP6:80) and the server's
+	 * (RS4:8080 -> LIP4:5001), addresses then ports as keys hold them */
+	memcpy(v6, CLIENT6, 16);
+	memcpy(v6 + 16, VIP6, 16);
+	memcpy(v4, &rs, 4);
+	memcpy(v4 + 16, &lip, 4);
+	p6[0] = 40000 >> 8, p6[1] = 40000 & 0xff, p6[2] = 0, p6[3] = 80;
+	p4[0] = 8080 >> 8, p4[1] = 8080 & 0xff, p4[2] = 5001 >> 8;
+	p4[3] = 5001 & 0xff;
+	to4 = sum_change(v6, p6, v4, p4);
+	to6 = sum_change(v4, p4, v6, p6);
+	for (size_t i = 0; i < RTE_DIM(protos); i++) {
+		for (unsigned int folded = 0; folded < 2; folded++) {
+			uint64_t d4 = folded ? csum_fold64(to4) : to4;
+			uint64_t d6 = folded ? (uint64_t)(uint16_t)
+					       ~csum_fold64(to4) + 0xffff : to6;
+			size_t len = build6(a + HEAD, protos[i], CLIENT6, VIP6,
+					    40000, 80, 100 + i);
+
+			memcpy(b, a, sizeof(a));
+			assert_int_equal(nat64_6to4(a + HEAD, 40, protos[i],
+						    len - 40, &t4, 7, &ip4), 0);
+			assert_int_equal(nat64_6to4_by(b + HEAD, 40, protos[i],
+						       len - 40, &t4, 7, d4,
+						       &ip4), 0);
+			assert_memory_equal(a, b, sizeof(a));
+			assert_valid4(ip4);
+
+			len = build4(a + HEAD, protos[i], RS4, LIP4, 8080,
+				     5001, 200 + i);
+			if (protos[i] == IPPROTO_UDP && folded)
+				memset(a + HEAD + 26, 0, 2);	/* none */
+			memcpy(b, a, sizeof(a));
+			assert_int_equal(nat64_4to6(a + HEAD, len, &t6, &ip6),
+					 0);
+			assert_int_equal(nat64_4to6_by(b + HEAD, len, &t6, d6,
+						       &ip6), 0);
+			assert_memory_equal(a, b, sizeof(a));
+			assert_valid6(ip6);
+		}
+	}
+	build6(b + HEAD, IPPROTO_ICMPV6, CLIENT6, VIP6, 7, 0, 8);
+	assert_int_equal(nat64_6to4_by(b + HEAD, 40, IPPROTO_ICMPV6, 16, &t4,
+				       0, to4, &ip4), -ENOTSUP);
+	build4(b + HEAD, IPPROTO_ICMP, RS4, LIP4, 7, 0, 8);
+	assert_int_equal(nat64_4to6_by(b + HEAD, 36, &t6, to6, &ip6),
+			 -ENOTSUP);
+}
+
 /* 6 -> 4 -> 6 with the inverse tuples gives the packet back, byte for
  * byte but the flow label (RFC 7915 sets it to 0). */
 static void
@@ -886,6 +971,7 @@ main(void)
 		cmocka_unit_test(test_nat64_4to6_udp_zero_checksum),
 		cmocka_unit_test(test_nat64_4to6_refusals),
 		cmocka_unit_test(test_nat64_round_trip),
+		cmocka_unit_test(test_nat64_by_change),
 		cmocka_unit_test(test_icmp_4to6_frag_needed),
 		cmocka_unit_test(test_mtu_plateaus_and_6to4),
 		cmocka_unit_test(test_icmp_4to6_type_map),

@@ -426,7 +426,9 @@ lb6_pick(struct dp_worker *w, const struct lb_svc_snap *svc,
 
 /* What lb6_conn_bind() keeps: the change of the sum of the addresses
  * and ports from in to out, 64-bit words with end-around carry (~w is
- * -w there as in 16 bits: csum_add64()). */
+ * -w there as in 16 bits: csum_add64()).  A NAT64 out key's IPv4
+ * addresses are followed by zeros: the change of the pseudo header's
+ * sum from IPv6 to IPv4 (its length and protocol words sum alike). */
 static uint16_t
 lb6_csum_delta(const struct conn6_key *in, const struct conn6_key *out)
 {
@@ -458,15 +460,13 @@ lb6_bind(struct dp_worker *w, struct conn *c, const struct lb_svc_snap *svc,
 	const struct conn6_key *out;
 
 	lb_conn_bind(w, c, svc, d, NULL);	/* its ref is to IPv4's table */
-	if (d->addr.family != AF_INET6)		/* NAT64, or IPv4 tunnels */
-		return;
+	if (d->fwd != LB_FWD_FNAT && d->fwd != LB_FWD_NAT)
+		return;				/* no out key */
 	tb = lb6_tables[w->id];
 	out = conn6_key_of(tb, c, CONN_SIDE_OUT);
-	if (out->family == AF_INET6)		/* not DR or TUNNEL */
-		conn_priv(c)->csum = (struct lb_csum_delta){
-			.l4 = lb6_csum_delta(conn6_key_of(tb, c, CONN_SIDE_IN),
-					     out),
-		};
+	conn_priv(c)->csum = (struct lb_csum_delta){
+		.l4 = lb6_csum_delta(conn6_key_of(tb, c, CONN_SIDE_IN), out),
+	};
 }
 
 void
@@ -672,7 +672,8 @@ lb6_in(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 	case CONN_FWD_NAT:
 		out = conn6_key_of(tb, c, CONN_SIDE_OUT);
 		if (out->family == AF_INET) {
-			lb6_nat64_in(dp, w, m, ip, proto, l4_off, l4_len, out);
+			lb6_nat64_in(dp, w, m, ip, proto, l4_off, l4_len, out,
+				     conn_priv(c)->csum.l4);
 			return;
 		}
 		lb6_rewrite_xmit(dp, w, m, ip, v, out,

@@ -170,10 +170,12 @@ void lb6_tunnel4(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 		 struct rte_ipv6_hdr *ip, rte_be32_t dst);
 
 /* A client packet of a NAT64 connection, translated to IPv4 from the
- * connection's LIP and port (its out key, reversed) and routed. */
+ * connection's LIP and port (its out key, reversed) and routed; l4_delta:
+ * the connection's checksum change (lb6_conn_bind()). */
 void lb6_nat64_in(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 		  struct rte_ipv6_hdr *ip, uint8_t proto, uint16_t l4_off,
-		  uint32_t l4_len, const struct conn6_key *out);
+		  uint32_t l4_len, const struct conn6_key *out,
+		  uint16_t l4_delta);
 
 /* ---- lb6_icmp.c ---- */
 

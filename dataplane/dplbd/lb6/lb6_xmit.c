@@ -198,7 +198,7 @@ nat64_clamp_mss(struct rte_ipv6_hdr *ip6, uint8_t *l4, uint32_t len)
 void
 lb6_nat64_in(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 	     struct rte_ipv6_hdr *ip, uint8_t proto, uint16_t l4_off,
-	     uint32_t l4_len, const struct conn6_key *out)
+	     uint32_t l4_len, const struct conn6_key *out, uint16_t l4_delta)
 {
 	struct xlat_tuple4 t;
 	struct rte_ipv4_hdr *ip4;
@@ -222,8 +222,8 @@ lb6_nat64_in(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 		dp_drop(w, m, DROP_TOO_BIG);
 		return;
 	}
-	rc = nat64_6to4((uint8_t *)ip, l4_off, proto, l4_len, &t,
-			lb6_next_ip_id(w), &ip4);
+	rc = nat64_6to4_by((uint8_t *)ip, l4_off, proto, l4_len, &t,
+			   lb6_next_ip_id(w), l4_delta, &ip4);
 	if (unlikely(rc < 0)) {
 		dp_drop(w, m, DROP_NAT64_UNTRANSLATABLE);
 		return;
@@ -292,7 +292,8 @@ lb6_reply4_conn(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 	lb6_count(w, c, false, l4_len + XLAT_IPV6_HDR);
 	lb6_follow(w, c, v, CONN_DIR_OUTPUT);
 	ip->time_to_live--;	/* the header is rebuilt: no checksum */
-	if (nat64_4to6((uint8_t *)ip, ihl + l4_len, &t, &ip6) < 0 ||
+	if (nat64_4to6_by((uint8_t *)ip, ihl + l4_len, &t,
+			  csum_delta_back(conn_priv(c)->csum.l4), &ip6) < 0 ||
 	    rte_pktmbuf_prepend(m, (uint16_t)(XLAT_IPV6_HDR - ihl)) == NULL) {
 		dp_drop(w, m, DROP_NAT64_UNTRANSLATABLE);
 		return LB_CONSUMED;

@@ -23,26 +23,50 @@ sum2(const void *p)
 	return w;
 }
 
-/* TCP or UDP: the pseudo header's addresses and the ports change. */
-static int
-l4_ports(uint8_t proto, uint8_t *l4, size_t l4_len, uint16_t old_addrs,
-	 uint16_t new_addrs, rte_be16_t sport, rte_be16_t dport)
+/* Whether a TCP or UDP header of l4_len bytes is cut short. */
+static bool
+l4_ports_short(uint8_t proto, size_t l4_len)
+{
+	return l4_len < (proto == IPPROTO_TCP ? 20u : 8u);
+}
+
+/* TCP or UDP: the ports become sport, dport, the checksum changes by
+ * diff, the new addresses and ports' sum less the old (csum_diff32()
+ * terms). */
+static __rte_always_inline int
+l4_ports_by(uint8_t proto, uint8_t *l4, size_t l4_len, uint64_t diff,
+	    rte_be16_t sport, rte_be16_t dport)
 {
 	int off = xlat_csum_off(proto);
 	rte_be16_t ck, ports[2] = { sport, dport };
 
-	if (l4_len < (proto == IPPROTO_TCP ? 20u : 8u))
+	if (l4_ports_short(proto, l4_len))
 		return -EINVAL;
 	memcpy(&ck, l4 + off, 2);
-	ck = xlat_csum_replace(ck,
-			       csum_fold64((uint64_t)old_addrs + csum_raw(l4, 4)),
-			       csum_fold64((uint64_t)new_addrs +
-					   csum_raw(ports, 4)));
+	ck = csum_apply(ck, diff);
 	if (proto == IPPROTO_UDP && ck == 0)
 		ck = 0xffff;
 	memcpy(l4 + off, &ck, 2);
 	memcpy(l4, ports, 4);
 	return 0;
+}
+
+/* The same when the pseudo header's addresses, summing to old_addrs,
+ * become addresses summing to new_addrs. */
+static int
+l4_ports(uint8_t proto, uint8_t *l4, size_t l4_len, uint16_t old_addrs,
+	 uint16_t new_addrs, rte_be16_t sport, rte_be16_t dport)
+{
+	rte_be16_t ports[2] = { sport, dport };
+
+	if (l4_ports_short(proto, l4_len))
+		return -EINVAL;
+	return l4_ports_by(proto, l4, l4_len,
+			   (uint16_t)~csum_fold64((uint64_t)old_addrs +
+						  csum_raw(l4, 4)) +
+			   (uint64_t)csum_fold64((uint64_t)new_addrs +
+						 csum_raw(ports, 4)),
+			   sport, dport);
 }
 
 /* An echo's type and identifier change; the checksum loses (to_v4) or
@@ -70,11 +94,12 @@ l4_echo(uint8_t *l4, size_t l4_len, uint8_t type, rte_be16_t ident,
 	return 0;
 }
 
-static int
+/* diff: NULL, or TCP and UDP's change of the sum (l4_ports_by()) */
+static __rte_always_inline int
 l4_6to4(const struct rte_ipv6_hdr *ip6, uint8_t proto, uint8_t *l4,
-	size_t l4_len, const struct xlat_tuple4 *t)
+	size_t l4_len, const struct xlat_tuple4 *t, const uint64_t *diff)
 {
-	uint16_t a6 = xlat_sum_addr6(ip6->src_addr, ip6->dst_addr);
+	uint16_t a6;
 	rte_be16_t ck;
 
 	switch (proto) {
@@ -86,10 +111,15 @@ l4_6to4(const struct rte_ipv6_hdr *ip6, uint8_t proto, uint8_t *l4,
 			return -EBADMSG;
 		/* fall through */
 	case IPPROTO_TCP:
-		return l4_ports(proto, l4, l4_len, a6,
+		if (diff != NULL)
+			return l4_ports_by(proto, l4, l4_len, *diff, t->sport,
+					   t->dport);
+		return l4_ports(proto, l4, l4_len,
+				xlat_sum_addr6(ip6->src_addr, ip6->dst_addr),
 				xlat_sum_addr4(t->src, t->dst), t->sport,
 				t->dport);
 	case IPPROTO_ICMPV6:
+		a6 = xlat_sum_addr6(ip6->src_addr, ip6->dst_addr);
 		if (l4_len < 8)
 			return -EINVAL;
 		if (l4[0] != XLAT_ICMP6_ECHO_REQUEST &&
@@ -105,10 +135,10 @@ l4_6to4(const struct rte_ipv6_hdr *ip6, uint8_t proto, uint8_t *l4,
 	return -ENOTSUP;
 }
 
-int
-nat64_6to4(uint8_t *pkt, size_t l4_off, uint8_t proto, size_t l4_len,
-	   const struct xlat_tuple4 *t, rte_be16_t ip_id,
-	   struct rte_ipv4_hdr **out)
+static __rte_always_inline int
+six_to_four(uint8_t *pkt, size_t l4_off, uint8_t proto, size_t l4_len,
+	    const struct xlat_tuple4 *t, rte_be16_t ip_id,
+	    const uint64_t *diff, struct rte_ipv4_hdr **out)
 {
 	const struct rte_ipv6_hdr *ip6 = (const void *)pkt;
 	struct rte_ipv4_hdr *ip4;
@@ -122,7 +152,7 @@ nat64_6to4(uint8_t *pkt, size_t l4_off, uint8_t proto, size_t l4_len,
 		return -EMSGSIZE;
 	tc = (rte_be_to_cpu_32(ip6->vtc_flow) >> RTE_IPV6_HDR_TC_SHIFT) & 0xff;
 	hop = ip6->hop_limits;
-	rc = l4_6to4(ip6, proto, pkt + l4_off, l4_len, t);
+	rc = l4_6to4(ip6, proto, pkt + l4_off, l4_len, t, diff);
 	if (rc < 0)
 		return rc;
 	ip4 = (struct rte_ipv4_hdr *)(pkt + l4_off - XLAT_IPV4_HDR);
@@ -142,6 +172,25 @@ nat64_6to4(uint8_t *pkt, size_t l4_off, uint8_t proto, size_t l4_len,
 	return 0;
 }
 
+int
+nat64_6to4(uint8_t *pkt, size_t l4_off, uint8_t proto, size_t l4_len,
+	   const struct xlat_tuple4 *t, rte_be16_t ip_id,
+	   struct rte_ipv4_hdr **out)
+{
+	return six_to_four(pkt, l4_off, proto, l4_len, t, ip_id, NULL, out);
+}
+
+int
+nat64_6to4_by(uint8_t *pkt, size_t l4_off, uint8_t proto, size_t l4_len,
+	      const struct xlat_tuple4 *t, rte_be16_t ip_id, uint64_t l4_diff,
+	      struct rte_ipv4_hdr **out)
+{
+	if (proto != IPPROTO_TCP && proto != IPPROTO_UDP)
+		return -ENOTSUP;
+	return six_to_four(pkt, l4_off, proto, l4_len, t, ip_id, &l4_diff,
+			   out);
+}
+
 /* RFC 7915 4.5: a zero UDP checksum from IPv4 is computed for IPv6,
  * over the translated header (written by the caller). */
 static void
@@ -153,19 +202,25 @@ udp_zero_csum(struct rte_ipv6_hdr *ip6, uint8_t *l4, size_t l4_len)
 	memcpy(l4 + 6, &ck, 2);
 }
 
-static int
+/* diff: as for l4_6to4() */
+static __rte_always_inline int
 l4_4to6(const struct rte_ipv4_hdr *ip4, uint8_t proto, uint8_t *l4,
-	size_t l4_len, const struct xlat_tuple6 *t)
+	size_t l4_len, const struct xlat_tuple6 *t, const uint64_t *diff)
 {
-	uint16_t a6 = xlat_sum_addr6(t->src, t->dst);
+	uint16_t a6;
 
 	switch (proto) {
 	case IPPROTO_UDP:
 	case IPPROTO_TCP:
+		if (diff != NULL)
+			return l4_ports_by(proto, l4, l4_len, *diff, t->sport,
+					   t->dport);
 		return l4_ports(proto, l4, l4_len,
 				xlat_sum_addr4(ip4->src_addr, ip4->dst_addr),
-				a6, t->sport, t->dport);
+				xlat_sum_addr6(t->src, t->dst), t->sport,
+				t->dport);
 	case IPPROTO_ICMP:
+		a6 = xlat_sum_addr6(t->src, t->dst);
 		if (l4_len < 8)
 			return -EINVAL;
 		if (l4[0] != ICMP4_ECHO_REQUEST && l4[0] != ICMP4_ECHO_REPLY)
@@ -181,9 +236,9 @@ l4_4to6(const struct rte_ipv4_hdr *ip4, uint8_t proto, uint8_t *l4,
 	return -ENOTSUP;
 }
 
-int
-nat64_4to6(uint8_t *pkt, size_t len, const struct xlat_tuple6 *t,
-	   struct rte_ipv6_hdr **out)
+static __rte_always_inline int
+four_to_six(uint8_t *pkt, size_t len, const struct xlat_tuple6 *t,
+	    const uint64_t *diff, struct rte_ipv6_hdr **out)
 {
 	const struct rte_ipv4_hdr *ip4 = (const void *)pkt;
 	struct rte_ipv6_hdr *ip6;
@@ -208,7 +263,7 @@ nat64_4to6(uint8_t *pkt, size_t len, const struct xlat_tuple6 *t,
 	ttl = ip4->time_to_live;
 	if (proto == IPPROTO_UDP && l4_len >= 8 && sum2(l4 + 6) == 0)
 		udp_zero = 1;
-	rc = l4_4to6(ip4, proto, l4, l4_len, t);
+	rc = l4_4to6(ip4, proto, l4, l4_len, t, diff);
 	if (rc < 0)
 		return rc;
 	ip6 = (struct rte_ipv6_hdr *)(l4 - XLAT_IPV6_HDR);
@@ -223,4 +278,21 @@ nat64_4to6(uint8_t *pkt, size_t len, const struct xlat_tuple6 *t,
 		udp_zero_csum(ip6, l4, l4_len);
 	*out = ip6;
 	return 0;
+}
+
+int
+nat64_4to6(uint8_t *pkt, size_t len, const struct xlat_tuple6 *t,
+	   struct rte_ipv6_hdr **out)
+{
+	return four_to_six(pkt, len, t, NULL, out);
+}
+
+int
+nat64_4to6_by(uint8_t *pkt, size_t len, const struct xlat_tuple6 *t,
+	      uint64_t l4_diff, struct rte_ipv6_hdr **out)
+{
+	if (len < XLAT_IPV4_HDR || (pkt[9] != IPPROTO_TCP &&
+				    pkt[9] != IPPROTO_UDP))
+		return -ENOTSUP;
+	return four_to_six(pkt, len, t, &l4_diff, out);
 }

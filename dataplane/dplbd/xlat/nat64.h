@@ -65,6 +65,17 @@ int nat64_6to4(uint8_t *pkt, size_t l4_off, uint8_t proto, size_t l4_len,
 	       struct rte_ipv4_hdr **ip4);
 
 /**
+ * nat64_6to4() of TCP or UDP (-ENOTSUP for another protocol) whose
+ * transport checksum changes by l4_diff: the sum of t's addresses and
+ * ports less the packet's, in csum_diff32() terms (csum.h), which the
+ * caller knows from the connection, so the packet's addresses are not
+ * summed.
+ */
+int nat64_6to4_by(uint8_t *pkt, size_t l4_off, uint8_t proto, size_t l4_len,
+		  const struct xlat_tuple4 *t, rte_be16_t ip_id,
+		  uint64_t l4_diff, struct rte_ipv4_hdr **ip4);
+
+/**
  * IPv4 -> IPv6 (RFC 7915 4.1): pkt holds an IPv4 packet of len bytes
  * (options dropped; the header's total length bounds it).  The IPv6
  * header is written in the 40 bytes before the transport header (40 -
@@ -74,6 +85,11 @@ int nat64_6to4(uint8_t *pkt, size_t l4_off, uint8_t proto, size_t l4_len,
  */
 int nat64_4to6(uint8_t *pkt, size_t len, const struct xlat_tuple6 *t,
 	       struct rte_ipv6_hdr **ip6);
+
+/** nat64_4to6() of TCP or UDP (-ENOTSUP for another protocol) whose
+ * transport checksum changes by l4_diff, as for nat64_6to4_by(). */
+int nat64_4to6_by(uint8_t *pkt, size_t len, const struct xlat_tuple6 *t,
+		  uint64_t l4_diff, struct rte_ipv6_hdr **ip6);
 
 /**
  * An ICMPv4 error (in: the whole IPv4 packet) to an ICMPv6 error in
