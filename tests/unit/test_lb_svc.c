@@ -28,7 +28,6 @@
 #include "core/dp.h"
 #include "dest_counts.h"
 #include "eal_helper.h"
-#include "lb/lb_priv.h"
 #include "lb/lb_svc.h"
 #include "net/steer.h"
 
@@ -988,166 +987,6 @@ lport_hold(struct lports_env *e, uint32_t client, uint16_t lport)
 	assert_non_null(conn_new(e->wk.conns, &in, &out, TCP_S_NONE, 0));
 }
 
-/* ---- a connection's checksum changes, summed once (lb_priv.h) ---- */
-
-struct rw_pkt {
-	struct rte_ipv4_hdr ip;
-	union {
-		struct rte_tcp_hdr tcp;
-		struct rte_udp_hdr udp;
-	};
-} __rte_packed;
-
-/* A packet carrying key k with checksum ck where the L4 one is (UDP's
- * 0: none). */
-static void
-rw_pkt_fill(struct rw_pkt *p, const struct conn_tuple4 *k, uint8_t proto,
-	    uint16_t ip_ck, uint16_t l4_ck)
-{
-	unsigned int l4 = proto == IPPROTO_TCP ? sizeof(p->tcp) :
-						 sizeof(p->udp);
-
-	memset(p, 0, sizeof(*p));
-	p->ip.version_ihl = RTE_IPV4_VHL_DEF;
-	p->ip.total_length = rte_cpu_to_be_16(sizeof(p->ip) + l4);
-	p->ip.time_to_live = 64;
-	p->ip.next_proto_id = proto;
-	p->ip.hdr_checksum = ip_ck;
-	p->ip.src_addr = k->src_addr;
-	p->ip.dst_addr = k->dst_addr;
-	if (proto == IPPROTO_TCP) {
-		p->tcp.src_port = k->src_port;
-		p->tcp.dst_port = k->dst_port;
-		p->tcp.data_off = 5 << 4;
-		p->tcp.cksum = l4_ck;
-	} else {
-		p->udp.src_port = k->src_port;
-		p->udp.dst_port = k->dst_port;
-		p->udp.dgram_len = rte_cpu_to_be_16(l4);
-		p->udp.dgram_cksum = l4_ck;
-	}
-}
-
-static struct l4_view
-rw_view(struct rw_pkt *p)
-{
-	enum drop_reason why;
-	struct l4_view v;
-
-	assert_true(l4_parse(&p->ip, sizeof(p->ip), &v, &why));
-	return v;
-}
-
-static uint32_t
-rw_rand32(uint64_t *s)
-{
-	*s = *s * 6364136223846793005ull + 1442695040888963407ull;
-	return (uint32_t)(*s >> 32);
-}
-
-/* The two rewrites of a packet of c each way agree byte for byte, with
- * the TTL dropped (hop: FNAT, NAT) or not (SNAT, which drops it apart).
- * right: the client's packet gets right checksums first, which must
- * stay right. */
-static void
-rw_check(const struct conn *c, bool nat, uint8_t proto, uint16_t ip_ck,
-	 uint16_t l4_ck, bool right, bool hop)
-{
-	const struct conn_tuple4 *in = &c->tuple[CONN_SIDE_IN];
-	const struct conn_tuple4 *out = &c->tuple[CONN_SIDE_OUT];
-	rte_be32_t saddr = nat ? in->src_addr : out->dst_addr;
-	rte_be16_t sport = nat ? in->src_port : out->dst_port;
-	struct l4_view va, vb;
-	struct rw_pkt a, b;
-
-	/* client -> server */
-	rw_pkt_fill(&a, in, proto, ip_ck, l4_ck);
-	if (right) {
-		a.ip.hdr_checksum = 0;
-		a.ip.hdr_checksum = rte_ipv4_cksum(&a.ip);
-		if (proto == IPPROTO_TCP) {
-			a.tcp.cksum = 0;
-			a.tcp.cksum = rte_ipv4_udptcp_cksum(&a.ip, &a.tcp);
-		}
-	}
-	b = a;
-	va = rw_view(&a);
-	vb = rw_view(&b);
-	rewrite4(&a.ip, &va, saddr, sport, out->src_addr, out->src_port,
-		 hop);
-	rewrite4_conn_in(&b.ip, &vb, c, saddr, sport, hop);
-	assert_memory_equal(&a, &b, sizeof(a));
-	if (right) {
-		assert_int_equal(rte_ipv4_cksum(&b.ip), 0);
-		if (proto == IPPROTO_TCP)
-			assert_int_equal(rte_ipv4_udptcp_cksum_verify(&b.ip,
-								      &b.tcp),
-					 0);
-	}
-
-	/* server -> client: the out key, back to the in key */
-	rw_pkt_fill(&a, out, proto, l4_ck, ip_ck);
-	b = a;
-	va = rw_view(&a);
-	vb = rw_view(&b);
-	rewrite4(&a.ip, &va, in->dst_addr, in->dst_port, in->src_addr,
-		 in->src_port, hop);
-	rewrite4_conn_out(&b.ip, &vb, c, hop);
-	assert_memory_equal(&a, &b, sizeof(a));
-}
-
-/*
- * For random FNAT and NAT connections, and packets of theirs with every
- * kind of checksum (random, right, 0xffff, UDP's none), the rewrite by
- * the connection's summed changes writes the same bytes as the rewrite
- * that sums them from the packet, both ways, routed on or not; also for a NAT connection
- * that changes nothing the sums see (its server's address and port are
- * the VIP's), whose folded change is 0xffff.
- */
-static void
-test_conn_csum_delta(void **state)
-{
-	static const uint16_t fixed_ck[] = { 0, 0xffff, 0x0001, 0xfffe };
-	uint64_t seed = 17;
-	unsigned int n, i, j;
-
-	(void)state;
-	for (n = 0; n < 20000; n++) {
-		struct conn c = { 0 };
-		struct conn_tuple4 *in = &c.tuple[CONN_SIDE_IN];
-		struct conn_tuple4 *out = &c.tuple[CONN_SIDE_OUT];
-		uint8_t proto = n & 1 ? IPPROTO_UDP : IPPROTO_TCP;
-		bool nat = n & 2, same = n % 16 == 2;
-
-		in->src_addr = rw_rand32(&seed);
-		in->dst_addr = rw_rand32(&seed);
-		in->src_port = (rte_be16_t)rw_rand32(&seed);
-		in->dst_port = (rte_be16_t)rw_rand32(&seed);
-		out->src_addr = same ? in->dst_addr : rw_rand32(&seed);
-		out->src_port = same ? in->dst_port :
-				       (rte_be16_t)rw_rand32(&seed);
-		if (nat) {	/* the client's side stays */
-			out->dst_addr = in->src_addr;
-			out->dst_port = in->src_port;
-		} else {
-			out->dst_addr = rw_rand32(&seed);
-			out->dst_port = (rte_be16_t)rw_rand32(&seed);
-		}
-		conn_priv(&c)->csum = conn_csum_delta(&c);
-		if (same)
-			assert_int_equal(conn_priv(&c)->csum.l4, 0xffff);
-		if (same || n % 8 == 4) {
-			for (i = 0; i < RTE_DIM(fixed_ck); i++)
-				for (j = 0; j < RTE_DIM(fixed_ck); j++)
-					rw_check(&c, nat, proto, fixed_ck[i],
-						 fixed_ck[j], false, n & 4);
-			continue;
-		}
-		rw_check(&c, nat, proto, (uint16_t)rw_rand32(&seed),
-			 (uint16_t)rw_rand32(&seed), n % 5 == 0, n & 4);
-	}
-}
-
 /*
  * The slice's ports in turn for one LIP and server; a port whose tuple a
  * connection still holds is skipped (conn_new() finds it), and a run of
@@ -1341,7 +1180,6 @@ main(void)
 						teardown),
 		cmocka_unit_test(test_port_slices),
 		cmocka_unit_test(test_rcu_publication),
-		cmocka_unit_test(test_conn_csum_delta),
 		cmocka_unit_test(test_fnat_lports),
 		cmocka_unit_test(test_fnat_lports_nearly_full),
 		cmocka_unit_test_setup_teardown(test_apply_config, setup,

@@ -195,7 +195,7 @@ struct lb_dest;
 
 /*
  * How a full-NAT, NAT or SNAT connection's rewrite changes the checksums
- * of its client's packets, folded (lb_priv.h, conn_csum_delta(); IPv6:
+ * of its client's packets, folded (lb_rewrite.h, conn_csum_delta(); IPv6:
  * lb6_conn_bind(), l4 only): the IPv4 header's (the addresses) and the
  * L4 header's (addresses and ports).  Its server's packets change them
  * by the opposite amounts.
