@@ -926,7 +926,7 @@ fnat_new(struct dp_ctx *dp, const struct lb_laddr_snap *g, uint16_t cport,
 				 .src_port = htons(80), .proto = IPPROTO_TCP };
 	struct conn *c;
 
-	c = lb_fnat_conn_new(dp, &dp->workers[0], g, &in, &out, TCP_S_NONE,
+	c = lb_fnat_conn_new(dp, &dp->workers[0], g, &in, NULL, &out, TCP_S_NONE,
 			     why);
 	if (c == NULL)
 		return -1;

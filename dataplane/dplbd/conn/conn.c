@@ -100,14 +100,14 @@ probe_find(struct conn_table *t, struct conn_loc loc,
 	return slot_conn(t, ref);
 }
 
-/* conn_index_probe() of an IPv4 key: the entry it names, or NULL with
- * *p ready for conn_index_place(). */
+/* conn_index_probe() of an IPv4 key from its place loc
+ * (conn_key_loc()): the entry it names, or NULL with *p ready for
+ * conn_index_place(). */
 static __rte_always_inline struct conn *
 probe_place(struct conn_table *t, const struct conn_key4 *k,
-	    struct conn_index_probe *p)
+	    struct conn_loc loc, struct conn_index_probe *p)
 {
-	uint32_t ref = conn_index_probe(&t->ix, conn_key_loc(t, k),
-					ref_has_key4, t, k, p);
+	uint32_t ref = conn_index_probe(&t->ix, loc, ref_has_key4, t, k, p);
 
 	return ref == 0 ? NULL : slot_conn(t, ref);
 }
@@ -341,13 +341,13 @@ entry_take(struct conn_table *t, uint8_t proto, uint8_t state, uint8_t flags,
 	return c;
 }
 
-/* conn_new() and conn_new_timed(): timeout 0 means "by state".  Inline
- * in both, so that conn_new(), a new connection's path, has no call
- * and no test of a timeout of its own. */
+/* conn_new_located() and conn_new_timed(): in's place in_loc, timeout
+ * 0 means "by state".  Inline in both, so that a new connection's path
+ * has no call and no test of a timeout of its own. */
 static __rte_always_inline struct conn *
 entry_new(struct conn_table *t, const struct conn_key4 *in,
-	  const struct conn_key4 *out, uint8_t state, uint32_t timeout,
-	  uint32_t now)
+	  struct conn_loc in_loc, const struct conn_key4 *out, uint8_t state,
+	  uint32_t timeout, uint32_t now)
 {
 	struct conn_index_probe pin, pout = { 0 };	/* pout: only with out */
 	struct conn *c;
@@ -361,8 +361,9 @@ entry_new(struct conn_table *t, const struct conn_key4 *in,
 	/* One walk per key finds it or where it goes.  The caller
 	 * normally just missed on in: its bucket is in cache.  out must be
 	 * checked: a NAT reply tuple can clash with another connection's. */
-	if (probe_place(t, in, &pin) != NULL ||
-	    (out != NULL && probe_place(t, out, &pout) != NULL)) {
+	if (probe_place(t, in, in_loc, &pin) != NULL ||
+	    (out != NULL &&
+	     probe_place(t, out, conn_key_loc(t, out), &pout) != NULL)) {
 		rte_errno = EEXIST;
 		return NULL;
 	}
@@ -383,17 +384,26 @@ entry_new(struct conn_table *t, const struct conn_key4 *in,
 }
 
 struct conn *
+conn_new_located(struct conn_table *t, const struct conn_key4 *in,
+		 struct conn_loc in_loc, const struct conn_key4 *out,
+		 uint8_t state, uint32_t now)
+{
+	return entry_new(t, in, in_loc, out, state, 0, now);
+}
+
+struct conn *
 conn_new(struct conn_table *t, const struct conn_key4 *in,
 	 const struct conn_key4 *out, uint8_t state, uint32_t now)
 {
-	return entry_new(t, in, out, state, 0, now);
+	return conn_new_located(t, in, conn_key_loc(t, in), out, state, now);
 }
 
 struct conn *
 conn_new_timed(struct conn_table *t, const struct conn_key4 *in,
 	       uint32_t timeout_ms, uint32_t now)
 {
-	return entry_new(t, in, NULL, 0, RTE_MAX(timeout_ms, 1u), now);
+	return entry_new(t, in, conn_key_loc(t, in), NULL, 0,
+			 RTE_MAX(timeout_ms, 1u), now);
 }
 
 struct conn *

@@ -189,6 +189,16 @@ struct conn *conn_new(struct conn_table *t, const struct conn_key4 *in,
 		      uint32_t now);
 
 /**
+ * conn_new() of an in key whose place the caller has, in_loc from
+ * conn_key_loc() or conn_key_locate() (a burst's lookup that missed):
+ * the key is not hashed again.
+ */
+struct conn *conn_new_located(struct conn_table *t, const struct conn_key4 *in,
+			      struct conn_loc in_loc,
+			      const struct conn_key4 *out, uint8_t state,
+			      uint32_t now);
+
+/**
  * Add an entry with only an in key and its own timeout (ms, capped at
  * CONN_MAX_TIMEOUT_MS) instead of its state's: a persistence template.
  * State TCP_S_NONE (0); errors as conn_new().

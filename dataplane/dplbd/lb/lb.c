@@ -438,7 +438,7 @@ static __rte_always_inline void
 lb_inbound(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 	   struct rte_ipv4_hdr *ip, struct l4_view *v,
 	   const struct lb_svc_snap *svc, const struct conn_key4 *key,
-	   struct conn *c)
+	   const struct conn_loc *loc, struct conn *c)
 {
 	if (unlikely(c != NULL && is_template(c))) {
 		/* Source port 0 looks like a template's key: no service
@@ -478,7 +478,7 @@ lb_inbound(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 	}
 	if (c == NULL) {
 		/* a pure SYN: NONE -> SYN_RECV on either direction */
-		c = lb_schedule(dp, w, m, key, svc, TCP_S_SYN_RECV);
+		c = lb_schedule(dp, w, m, key, loc, svc, TCP_S_SYN_RECV);
 		if (c == NULL)
 			return;
 		if (unlikely(svc->flags & LB_SVC_F_TCPX)) {
@@ -580,15 +580,16 @@ lb_reply_front(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
 }
 
 /* A TCP or UDP packet to a local address, its connection looked up
- * (c, reply) by its owner: what lb_input_local() does from there. */
+ * (c, reply) by its owner: what lb_input_local() does from there.  loc:
+ * key's place in w's table, NULL when the caller has none. */
 static __rte_always_inline enum lb_verdict
 lb_local_act(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 	     struct rte_ipv4_hdr *ip, struct l4_view *v,
 	     const struct lb_svc_snap *svc, const struct conn_key4 *key,
-	     struct conn *c, bool reply)
+	     const struct conn_loc *loc, struct conn *c, bool reply)
 {
 	if (svc != NULL && lb_svc_takes(svc, c, reply, v)) {
-		lb_inbound(dp, w, m, ip, v, svc, key, reply ? NULL : c);
+		lb_inbound(dp, w, m, ip, v, svc, key, loc, reply ? NULL : c);
 		return LB_CONSUMED;
 	}
 	if (c == NULL)	/* a NAT64 answer to an IPv4 LIP? (lb6.c) */
@@ -712,7 +713,7 @@ lb_input_local(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
 	c = lb_front(dp, w, port, m, owner, &key, &reply, &steered);
 	if (steered)
 		return LB_CONSUMED;
-	return lb_local_act(dp, w, m, ip, &v, svc, &key, c, reply);
+	return lb_local_act(dp, w, m, ip, &v, svc, &key, NULL, c, reply);
 }
 
 enum lb_verdict
@@ -911,7 +912,7 @@ burst_release(struct dp_ctx *dp, struct dp_worker *w, struct lb_burst *b,
 		    b->alt6[j] != LB_NO_ALT6)
 			return lb6_burst_reply4(dp, w, b, i);
 		return lb_local_act(dp, w, b->pkts[i], h->ip, &h->v, h->svc,
-				    key, c, reply);
+				    key, &b->locs[j], c, reply);
 	}
 	if (kind == BURST_TRANSIT)
 		return lb_transit_act(dp, w, b->pkts[i], h->ip, &h->v, c,

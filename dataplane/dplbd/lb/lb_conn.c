@@ -327,8 +327,8 @@ lb_conn_bind(struct dp_worker *w, struct conn *c, const struct lb_svc_snap *svc,
 
 __rte_noinline struct conn *
 lb_schedule(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
-	    const struct conn_key4 *in, const struct lb_svc_snap *svc,
-	    uint8_t tcp_state)
+	    const struct conn_key4 *in, const struct conn_loc *in_loc,
+	    const struct lb_svc_snap *svc, uint8_t tcp_state)
 {
 	struct conn_key4 out = { .proto = in->proto };
 	const struct conn_key4 *outp = &out;
@@ -354,7 +354,8 @@ lb_schedule(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 	out.src_addr = d->addr.v4.s_addr;
 	out.src_port = dport;
 	if (d->fwd == LB_FWD_FNAT) {
-		c = lb_fnat_conn_new(dp, w, svc->laddr, in, &out, state, &full);
+		c = lb_fnat_conn_new(dp, w, svc->laddr, in, in_loc, &out,
+				     state, &full);
 	} else {
 		if (d->fwd == LB_FWD_NAT) {
 			out.dst_addr = in->src_addr;
@@ -362,7 +363,10 @@ lb_schedule(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 		} else {
 			outp = NULL;	/* DR, TUNNEL: replies bypass us */
 		}
-		c = conn_new(w->conns, in, outp, state, w->now_ms);
+		c = conn_new_located(w->conns, in,
+				     in_loc != NULL ? *in_loc :
+						      conn_key_loc(w->conns, in),
+				     outp, state, w->now_ms);
 	}
 	if (c == NULL) {
 		dp_drop(w, m, full);
@@ -656,6 +660,7 @@ lb_lip_walk(struct dp_ctx *dp, struct dp_worker *w,
 struct attempt4 {
 	struct dp_worker *w;
 	const struct conn_key4 *in;
+	struct conn_loc in_loc;		/* in's place: hashed once */
 	struct conn_key4 *out;
 	uint8_t state;
 };
@@ -667,7 +672,8 @@ attempt4(void *ctx, rte_be16_t port, struct conn **c)
 	struct conn_table *t = a->w->conns;
 
 	a->out->dst_port = port;
-	*c = conn_new(t, a->in, a->out, a->state, a->w->now_ms);
+	*c = conn_new_located(t, a->in, a->in_loc, a->out, a->state,
+			      a->w->now_ms);
 	if (likely(*c != NULL))
 		return 1;
 	if (rte_errno != EEXIST)
@@ -690,9 +696,13 @@ set4(void *ctx, const struct inet_addr *lip, uint64_t *pair_a,
 struct conn *
 lb_fnat_conn_new(struct dp_ctx *dp, struct dp_worker *w,
 		 const struct lb_laddr_snap *g, const struct conn_key4 *in,
-		 struct conn_key4 *out, uint8_t state, enum drop_reason *why)
+		 const struct conn_loc *in_loc, struct conn_key4 *out,
+		 uint8_t state, enum drop_reason *why)
 {
-	struct attempt4 a = { w, in, out, state };
+	struct attempt4 a = {
+		w, in, in_loc != NULL ? *in_loc : conn_key_loc(w->conns, in),
+		out, state
+	};
 
 	return lip_walk(dp, w, g, AF_INET, set4, attempt4, &a, why);
 }

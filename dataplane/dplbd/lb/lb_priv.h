@@ -165,10 +165,12 @@ void lb_conn_release(struct dp_worker *w, struct conn *c);
  * local port; NULL after dropping m with the reason.  A TCP connection
  * starts in tcp_state (TCP_S_NONE, or the state m leads NONE to: the
  * SYN's TCP_S_SYN_RECV, as lb_set_state() would have made it), UDP in
- * UDP_ONEWAY.
+ * UDP_ONEWAY.  in_loc: in's place in w's table (conn_key_locate() of
+ * the burst's lookup), NULL when the caller has none.
  */
 struct conn *lb_schedule(struct dp_ctx *dp, struct dp_worker *w,
 			 struct rte_mbuf *m, const struct conn_key4 *in,
+			 const struct conn_loc *in_loc,
 			 const struct lb_svc_snap *svc, uint8_t tcp_state);
 
 /* Common front: steer to the owner, find the connection. */

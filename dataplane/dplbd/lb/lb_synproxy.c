@@ -228,7 +228,7 @@ sp_ack(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 		dp_drop(w, m, DROP_NO_MBUF);
 		return;
 	}
-	c = lb_schedule(dp, w, m, key, svc, TCP_S_NONE);
+	c = lb_schedule(dp, w, m, key, NULL, svc, TCP_S_NONE);
 	if (c == NULL) {
 		rte_pktmbuf_free(syn);
 		return;
