@@ -95,16 +95,15 @@ key_ok(const struct conn6_key *k)
  */
 static struct conn *
 entry_new(struct conn6_table *t, const struct conn6_key *in,
-	  const struct conn6_key *out, uint8_t state, uint32_t timeout_ms,
-	  uint32_t now)
+	  struct conn_loc in_loc, const struct conn6_key *out, uint8_t state,
+	  uint32_t timeout_ms, uint32_t now)
 {
 	struct conn_index *ix = &t->life->ix;
 	struct conn_index_probe pin, pout = { 0 };	/* pout: only with out */
 	struct conn *c;
 	uint32_t ref;
 
-	if (conn_index_probe(ix, conn6_key_loc(t, in), ref_has_key6, t, in,
-			     &pin) != 0 ||
+	if (conn_index_probe(ix, in_loc, ref_has_key6, t, in, &pin) != 0 ||
 	    (out != NULL && conn_index_probe(ix, conn6_key_loc(t, out),
 					     ref_has_key6, t, out,
 					     &pout) != 0)) {
@@ -129,8 +128,9 @@ entry_new(struct conn6_table *t, const struct conn6_key *in,
 }
 
 struct conn *
-conn6_new(struct conn6_table *t, const struct conn6_key *in,
-	  const struct conn6_key *out, uint8_t state, uint32_t now)
+conn6_new_located(struct conn6_table *t, const struct conn6_key *in,
+		  struct conn_loc in_loc, const struct conn6_key *out,
+		  uint8_t state, uint32_t now)
 {
 	if (!key_ok(in) || (out != NULL &&
 	    (!key_ok(out) || out->proto != in->proto ||
@@ -138,7 +138,15 @@ conn6_new(struct conn6_table *t, const struct conn6_key *in,
 		rte_errno = EINVAL;
 		return NULL;
 	}
-	return entry_new(t, in, out, state, 0, now);
+	return entry_new(t, in, in_loc, out, state, 0, now);
+}
+
+struct conn *
+conn6_new(struct conn6_table *t, const struct conn6_key *in,
+	  const struct conn6_key *out, uint8_t state, uint32_t now)
+{
+	return conn6_new_located(t, in, conn6_key_loc(t, in), out, state,
+				 now);
 }
 
 struct conn *
@@ -149,7 +157,8 @@ conn6_new_timed(struct conn6_table *t, const struct conn6_key *in,
 		rte_errno = EINVAL;
 		return NULL;
 	}
-	return entry_new(t, in, NULL, 0, timeout_ms ? timeout_ms : 1, now);
+	return entry_new(t, in, conn6_key_loc(t, in), NULL, 0,
+			 timeout_ms ? timeout_ms : 1, now);
 }
 
 struct conn *

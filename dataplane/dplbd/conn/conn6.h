@@ -115,6 +115,15 @@ struct conn *conn6_new(struct conn6_table *t, const struct conn6_key *in,
 		       const struct conn6_key *out, uint8_t state,
 		       uint32_t now);
 
+/** conn6_new() of an in key whose place the caller has (in_loc from
+ * conn6_key_loc() or conn6_key_locate(): a burst's lookup that missed):
+ * the key is not hashed again. */
+struct conn *conn6_new_located(struct conn6_table *t,
+			       const struct conn6_key *in,
+			       struct conn_loc in_loc,
+			       const struct conn6_key *out, uint8_t state,
+			       uint32_t now);
+
 /** A persistence template: in key only, its own timeout (ms). */
 struct conn *conn6_new_timed(struct conn6_table *t, const struct conn6_key *in,
 			     uint32_t timeout_ms, uint32_t now);

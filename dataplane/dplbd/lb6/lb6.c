@@ -210,6 +210,7 @@ lport_used4(struct dp_worker *w, const struct conn6_key *out)
 struct attempt6 {
 	struct dp_worker *w;
 	const struct conn6_key *in;
+	struct conn_loc in_loc;		/* in's place: hashed once */
 	struct conn6_key *out;
 	uint8_t state;
 };
@@ -223,7 +224,8 @@ attempt6(void *ctx, rte_be16_t port, struct conn **c)
 	a->out->dport = port;
 	if (lport_used4(a->w, a->out))
 		return 0;
-	*c = conn6_new(tb, a->in, a->out, a->state, a->w->now_ms);
+	*c = conn6_new_located(tb, a->in, a->in_loc, a->out, a->state,
+			       a->w->now_ms);
 	if (*c != NULL)
 		return 1;
 	if (rte_errno != EEXIST)
@@ -269,36 +271,42 @@ set6(void *ctx, const struct inet_addr *lip, uint64_t *pair_a,
 static struct conn *
 lb6_fnat_conn_new(struct dp_ctx *dp, struct dp_worker *w,
 		  const struct lb_laddr_snap *g, const struct conn6_key *in,
-		  struct conn6_key *out, uint8_t state, enum drop_reason *why)
+		  struct conn_loc in_loc, struct conn6_key *out, uint8_t state,
+		  enum drop_reason *why)
 {
-	struct attempt6 a = { w, in, out, state };
+	struct attempt6 a = { w, in, in_loc, out, state };
 
 	return lb_lip_walk(dp, w, g, out->family, set6, attempt6, &a, why);
 }
 
 /* The connection in -> d: its server side (none for DR and TUNNEL), a
- * local address and port for full NAT and NAT64.  NULL with *why. */
+ * local address and port for full NAT and NAT64.  in_loc: in's place,
+ * NULL when the caller has none.  NULL with *why. */
 static struct conn *
 lb6_conn_new(struct dp_ctx *dp, struct dp_worker *w,
 	     const struct lb_svc_snap *svc, const struct lb_dest_snap *d,
-	     const struct conn6_key *in, uint8_t state, enum drop_reason *why)
+	     const struct conn6_key *in, const struct conn_loc *in_loc,
+	     uint8_t state, enum drop_reason *why)
 {
+	struct conn6_table *tb = lb6_tables[w->id];
+	struct conn_loc loc = in_loc != NULL ? *in_loc : conn6_key_loc(tb, in);
 	rte_be16_t dport = d->port ? d->port : in->dport;
 	struct conn6_key out;
 
 	*why = DROP_CONN_TABLE_FULL;
 	if (d->fwd != LB_FWD_FNAT && d->fwd != LB_FWD_NAT)	/* DR, TUNNEL */
-		return conn6_new(lb6_tables[w->id], in, NULL, state, w->now_ms);
+		return conn6_new_located(tb, in, loc, NULL, state, w->now_ms);
 	if (d->addr.family == AF_INET) {	/* NAT64: an IPv4 LIP */
 		conn6_key4(&out, d->addr.v4.s_addr, 0, dport, 0, in->proto);
-		return lb6_fnat_conn_new(dp, w, svc->laddr, in, &out, state,
-					 why);
+		return lb6_fnat_conn_new(dp, w, svc->laddr, in, loc, &out,
+					 state, why);
 	}
 	conn6_key6(&out, d->addr.v6.s6_addr, in->src, dport, in->sport,
 		   in->proto);
 	if (d->fwd == LB_FWD_NAT)
-		return conn6_new(lb6_tables[w->id], in, &out, state, w->now_ms);
-	return lb6_fnat_conn_new(dp, w, svc->laddr, in, &out, state, why);
+		return conn6_new_located(tb, in, loc, &out, state, w->now_ms);
+	return lb6_fnat_conn_new(dp, w, svc->laddr, in, loc, &out, state,
+				 why);
 }
 
 /* ---- persistence (ipvsadm -p, -M: a prefix length for IPv6) ----------- */
@@ -479,7 +487,7 @@ lb6_conn_bind(struct dp_worker *w, struct conn *c,
 static struct conn *
 lb6_schedule(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 	     const struct lb_svc_snap *svc, const struct conn6_key *in,
-	     const struct l4_view *v)
+	     const struct conn_loc *in_loc, const struct l4_view *v)
 {
 	const struct lb_dest_snap *d;
 	enum drop_reason why;
@@ -490,8 +498,8 @@ lb6_schedule(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 		dp_drop(w, m, DROP_NO_DEST);
 		return NULL;
 	}
-	c = lb6_conn_new(dp, w, svc, d, in, v->udp ? UDP_ONEWAY : TCP_S_NONE,
-			 &why);
+	c = lb6_conn_new(dp, w, svc, d, in, in_loc,
+			 v->udp ? UDP_ONEWAY : TCP_S_NONE, &why);
 	if (c == NULL) {
 		dp_drop(w, m, why);
 		return NULL;
@@ -739,12 +747,12 @@ lb6_is_tcp_udp(struct dp_ctx *dp, struct dp_worker *w,
 /* A TCP or UDP packet to us (key, its view v, svc its service or NULL),
  * its connection looked up (c, reply) by its owner: what
  * lb_input_local6() does from there, and the burst path for the packets
- * it holds. */
+ * it holds (loc: key's place, NULL from the full path). */
 static __rte_always_inline enum lb_verdict
 lb6_local_act(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 	      struct rte_ipv6_hdr *ip, uint16_t l4_off, struct l4_view *v,
 	      const struct lb_svc_snap *svc, const struct conn6_key *key,
-	      struct conn *c, bool reply)
+	      const struct conn_loc *loc, struct conn *c, bool reply)
 {
 	uint32_t l4_len = XLAT_IPV6_HDR + rte_be_to_cpu_16(ip->payload_len) -
 			  l4_off;
@@ -769,7 +777,7 @@ lb6_local_act(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 			return LB_CONSUMED;
 	}
 	if (c == NULL) {
-		c = lb6_schedule(dp, w, m, svc, key, v);
+		c = lb6_schedule(dp, w, m, svc, key, loc, v);
 		if (c == NULL)
 			return LB_CONSUMED;
 	}
@@ -818,7 +826,8 @@ lb_input_local6(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
 		return LB_CONSUMED;
 	}
 	c = conn6_lookup(tb, &key, &reply);
-	return lb6_local_act(dp, w, m, ip, l4_off, &v, svc, &key, c, reply);
+	return lb6_local_act(dp, w, m, ip, l4_off, &v, svc, &key, NULL, c,
+			     reply);
 }
 
 /* ---- the burst path (lb_priv.h) ---------------------------------------- */
@@ -962,7 +971,7 @@ lb6_burst_release(struct dp_ctx *dp, struct dp_worker *w, struct lb_burst *b,
 	if (unlikely(conn6_answer_stale(tb, &b->locs6[j], c)))
 		c = conn6_lookup(tb, key, &reply);
 	return lb6_local_act(dp, w, b->pkts[i], h->ip6, sizeof(*h->ip6),
-			     &h->v, h->svc, key, c, reply);
+			     &h->v, h->svc, key, &b->locs6[j], c, reply);
 }
 
 enum lb_verdict
