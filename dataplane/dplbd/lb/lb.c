@@ -749,7 +749,7 @@ lb_input_transit(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
 			     &key, &reply, &steered);
 		if (steered)
 			return LB_CONSUMED;
-		return lb_snat_out(dp, w, m, ip, &v, sr, &key, NULL, c, reply);
+		return lb_snat_out(dp, w, m, ip, &v, sr, &key, c, reply);
 	}
 	/* A NAT reply goes to the client: the owner hashed its side. */
 	c = lb_reply_front(dp, w, port, m, snap, &key, &reply, &steered);
@@ -917,8 +917,8 @@ burst_release(struct dp_ctx *dp, struct dp_worker *w, struct lb_burst *b,
 	if (kind == BURST_TRANSIT)
 		return lb_transit_act(dp, w, b->pkts[i], h->ip, &h->v, c,
 				      reply);
-	return lb_snat_out(dp, w, b->pkts[i], h->ip, &h->v, h->snat, key,
-			   &b->locs[j], c, reply);
+	return lb_snat_out(dp, w, b->pkts[i], h->ip, &h->v, h->snat, key, c,
+			   reply);
 }
 
 enum lb_verdict

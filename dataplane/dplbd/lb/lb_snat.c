@@ -470,12 +470,10 @@ snat_pick(struct dp_ctx *dp, struct dp_worker *w,
 	return false;
 }
 
-/* A new connection in for the flow of key (inside -> outside); loc:
- * key's place, NULL when unknown. */
+/* A new connection in for the flow of key (inside -> outside). */
 static __rte_noinline struct conn *
 snat_new(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
-	 const struct lb_snat_rule_snap *r, const struct conn_key4 *key,
-	 const struct conn_loc *loc)
+	 const struct lb_snat_rule_snap *r, const struct conn_key4 *key)
 {
 	struct conn_key4 out = {
 		.src_addr = key->dst_addr,
@@ -489,11 +487,9 @@ snat_new(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 		dp_drop(w, m, DROP_SNAT_NO_PORT);
 		return NULL;
 	}
-	c = conn_new_located(w->conns, key,
-			     loc != NULL ? *loc : conn_key_loc(w->conns, key),
-			     &out,
-			     key->proto == IPPROTO_TCP ? TCP_S_NONE : UDP_ONEWAY,
-			     w->now_ms);
+	c = conn_new(w->conns, key, &out,
+		     key->proto == IPPROTO_TCP ? TCP_S_NONE : UDP_ONEWAY,
+		     w->now_ms);
 	if (c == NULL) {
 		dp_drop(w, m, DROP_CONN_TABLE_FULL);
 		return NULL;
@@ -531,7 +527,7 @@ enum lb_verdict
 lb_snat_out(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 	    struct rte_ipv4_hdr *ip, struct l4_view *v,
 	    const struct lb_snat_rule_snap *r, const struct conn_key4 *key,
-	    const struct conn_loc *loc, struct conn *c, bool reply)
+	    struct conn *c, bool reply)
 {
 	const struct conn_tuple4 *o;
 
@@ -550,7 +546,7 @@ lb_snat_out(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 			dp_drop(w, m, DROP_NOT_SYN);
 			return LB_CONSUMED;
 		}
-		c = snat_new(dp, w, m, r, key, loc);
+		c = snat_new(dp, w, m, r, key);
 		if (c == NULL)
 			return LB_CONSUMED;
 	}
@@ -648,7 +644,7 @@ echo_out(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
 		return LB_PASS;
 	if (!ipv4_hop(dp, w, m, ip))
 		return LB_CONSUMED;
-	if (c == NULL && (c = snat_new(dp, w, m, r, &key, NULL)) == NULL)
+	if (c == NULL && (c = snat_new(dp, w, m, r, &key)) == NULL)
 		return LB_CONSUMED;
 	snat_state(w, c, 0, true);
 	o = &c->tuple[CONN_SIDE_OUT];

@@ -174,16 +174,13 @@ lb_snat_match_route(struct dp_ctx *dp, const struct lb_snat_snap *s,
  * A TCP or UDP packet from the inside that rule r takes, on its owner
  * (steer_by_client() of its source), its connection looked up (c,
  * reply): sent out translated (a new connection made when c is NULL),
- * or dropped with its reason; LB_PASS when c is another mode's.  loc:
- * key's place in w's table (the burst's lookup), NULL when the caller
- * has none.
+ * or dropped with its reason; LB_PASS when c is another mode's.
  */
 enum lb_verdict lb_snat_out(struct dp_ctx *dp, struct dp_worker *w,
 			    struct rte_mbuf *m, struct rte_ipv4_hdr *ip,
 			    struct l4_view *v,
 			    const struct lb_snat_rule_snap *r,
-			    const struct conn_key4 *key,
-			    const struct conn_loc *loc, struct conn *c,
+			    const struct conn_key4 *key, struct conn *c,
 			    bool reply);
 
 /** A reply of the outside to a pool address:port, c its SNAT
