@@ -926,8 +926,9 @@ fnat_new(struct dp_ctx *dp, const struct lb_laddr_snap *g, uint16_t cport,
 				 .src_port = htons(80), .proto = IPPROTO_TCP };
 	struct conn *c;
 
-	c = lb_fnat_conn_new(dp, &dp->workers[0], g, &in, NULL, &out, TCP_S_NONE,
-			     why);
+	c = lb_fnat_conn_new(dp, &dp->workers[0], g, &in,
+			     conn_key_loc(dp->workers[0].conns, &in), &out,
+			     TCP_S_NONE, why);
 	if (c == NULL)
 		return -1;
 	assert_true(out.dst_addr == g->addrs[0].v4.s_addr);

@@ -337,6 +337,7 @@ lb_schedule(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 	const struct lb_dest_snap *d;
 	struct lb_dest_snap dbuf;
 	struct conn *c, *tmpl;
+	struct conn_loc loc;
 	rte_be16_t dport;
 	int why;
 
@@ -353,9 +354,10 @@ lb_schedule(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 	dport = d->port != 0 ? d->port : in->dst_port;
 	out.src_addr = d->addr.v4.s_addr;
 	out.src_port = dport;
+	loc = in_loc != NULL ? *in_loc : conn_key_loc(w->conns, in);
 	if (d->fwd == LB_FWD_FNAT) {
-		c = lb_fnat_conn_new(dp, w, svc->laddr, in, in_loc, &out,
-				     state, &full);
+		c = lb_fnat_conn_new(dp, w, svc->laddr, in, loc, &out, state,
+				     &full);
 	} else {
 		if (d->fwd == LB_FWD_NAT) {
 			out.dst_addr = in->src_addr;
@@ -363,10 +365,8 @@ lb_schedule(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 		} else {
 			outp = NULL;	/* DR, TUNNEL: replies bypass us */
 		}
-		c = conn_new_located(w->conns, in,
-				     in_loc != NULL ? *in_loc :
-						      conn_key_loc(w->conns, in),
-				     outp, state, w->now_ms);
+		c = conn_new_located(w->conns, in, loc, outp, state,
+				     w->now_ms);
 	}
 	if (c == NULL) {
 		dp_drop(w, m, full);
@@ -696,13 +696,10 @@ set4(void *ctx, const struct inet_addr *lip, uint64_t *pair_a,
 struct conn *
 lb_fnat_conn_new(struct dp_ctx *dp, struct dp_worker *w,
 		 const struct lb_laddr_snap *g, const struct conn_key4 *in,
-		 const struct conn_loc *in_loc, struct conn_key4 *out,
-		 uint8_t state, enum drop_reason *why)
+		 struct conn_loc in_loc, struct conn_key4 *out, uint8_t state,
+		 enum drop_reason *why)
 {
-	struct attempt4 a = {
-		w, in, in_loc != NULL ? *in_loc : conn_key_loc(w->conns, in),
-		out, state
-	};
+	struct attempt4 a = { w, in, in_loc, out, state };
 
 	return lip_walk(dp, w, g, AF_INET, set4, attempt4, &a, why);
 }

@@ -53,6 +53,7 @@
 #include <rte_byteorder.h>
 #include <rte_common.h>
 
+#include "conn/conn_index.h"
 #include "core/stats.h"
 #include "inet.h"
 #include "lb/lb_conf.h"
@@ -63,7 +64,6 @@ struct rte_rcu_qsbr;
 struct route_slot;
 struct conn;
 struct conn_key4;
-struct conn_loc;
 struct dp_ctx;
 struct dp_worker;
 struct dplb_config;
@@ -380,18 +380,16 @@ void lb_lport_free(struct dp_ctx *dp);
  * src, proto) is in out: a local address and port of group g set in
  * out's local side (dst), a tuple no connection of this worker uses,
  * handed out as late as possible since its last use, and the connection
- * made with it in the worker's table (conn_new(), state).  in_loc: in's
- * place in that table (conn_key_loc()), NULL when the caller has none.
- * NULL with *why DROP_NO_LPORT when every LIP is full (counted as the
- * group's exhausted), DROP_CONN_TABLE_FULL when the table is (or in is
- * there).
+ * made with it in the worker's table (conn_new_located(), state).
+ * in_loc: in's place in that table (conn_key_loc()).  NULL with *why
+ * DROP_NO_LPORT when every LIP is full (counted as the group's
+ * exhausted), DROP_CONN_TABLE_FULL when the table is (or in is there).
  */
 struct conn *lb_fnat_conn_new(struct dp_ctx *dp, struct dp_worker *w,
 			      const struct lb_laddr_snap *g,
 			      const struct conn_key4 *in,
-			      const struct conn_loc *in_loc,
-			      struct conn_key4 *out, uint8_t state,
-			      enum drop_reason *why);
+			      struct conn_loc in_loc, struct conn_key4 *out,
+			      uint8_t state, enum drop_reason *why);
 
 /**
  * One port's try for a full-NAT connection: the connection made with

@@ -433,30 +433,23 @@ lb6_pick(struct dp_worker *w, const struct lb_svc_snap *svc,
 }
 
 /* What lb6_conn_bind() keeps: the change of the sum of the addresses
- * and ports from in to out, 64-bit words with end-around carry (~w is
- * -w there as in 16 bits: csum_add64()).  A NAT64 out key's IPv4
+ * and ports from in to out (csum_change64()).  A NAT64 out key's IPv4
  * addresses are followed by zeros: the change of the pseudo header's
  * sum from IPv6 to IPv4 (its length and protocol words sum alike). */
 static uint16_t
 lb6_csum_delta(const struct conn6_key *in, const struct conn6_key *out)
 {
-	uint64_t diff = 0, old_w, new_w;
 	uint32_t iports, oports;
-	unsigned int i;
 
 	RTE_BUILD_BUG_ON(offsetof(struct conn6_key, dst) !=
 			 offsetof(struct conn6_key, src) + 16 ||
 			 offsetof(struct conn6_key, dport) !=
 			 offsetof(struct conn6_key, sport) + 2);
-#pragma GCC unroll 4
-	for (i = 0; i < 32; i += 8) {	/* src and dst */
-		memcpy(&old_w, in->src + i, 8);
-		memcpy(&new_w, out->src + i, 8);
-		diff = csum_add64(csum_add64(diff, ~old_w), new_w);
-	}
 	memcpy(&iports, &in->sport, 4);
 	memcpy(&oports, &out->sport, 4);
-	return csum_fold64(csum_add64(diff, csum_diff32(iports, oports)));
+	/* src and dst: four 64-bit words */
+	return csum_fold64(csum_change64(csum_diff32(iports, oports), in->src,
+					 out->src, 4));
 }
 
 /* lb6_conn_bind(), inline in a new connection's path */

@@ -76,6 +76,26 @@ csum_add64(uint64_t a, uint64_t b)
 	return s + (s < a);
 }
 
+/** sum plus the change of the ones' complement sum from the n 64-bit
+ * words at old to the n at new (~w is -w there as in 16 bits, 2^64 - 1
+ * being a multiple of 2^16 - 1): the 32 bytes of two IPv6 addresses
+ * rewritten, for one.  Neither needs alignment. */
+static __rte_always_inline uint64_t
+csum_change64(uint64_t sum, const void *old, const void *new,
+	      unsigned int n)
+{
+	uint64_t old_w, new_w;
+	unsigned int i;
+
+#pragma GCC unroll 4
+	for (i = 0; i < n; i++) {
+		memcpy(&old_w, (const char *)old + 8 * i, 8);
+		memcpy(&new_w, (const char *)new + 8 * i, 8);
+		sum = csum_add64(csum_add64(sum, ~old_w), new_w);
+	}
+	return sum;
+}
+
 /**
  * Ones' complement sum of len bytes (not inverted), 64-bit words at a
  * time with end-around carry (csum_add64()), then what is left by 4, 2

@@ -91,25 +91,18 @@ move_tuple6(struct rte_ipv6_hdr *ip6, uint8_t proto, uint8_t *l4,
 	    const struct xlat_tuple6 *t, rte_be16_t ck)
 {
 	rte_be16_t ports[2] = { t->sport, t->dport };
-	uint64_t old_w[4], new_w[4], diff;
+	uint64_t new_w[4], diff;
 	uint32_t old_p, new_p;
 	size_t at, n = ports_at(proto, l4, &at);
 	uint16_t old_id;
-	unsigned int i;
 
 	/* one sum of the changes of every word, one fold: the addresses
-	 * are src then dst in both, four 64-bit words each side, summed
-	 * with end-around carry (csum_add64(): ~w is -w there as in 16
-	 * bits, 2^64 - 1 being a multiple of 2^16 - 1) */
+	 * are src then dst in both, four 64-bit words each side */
 	RTE_BUILD_BUG_ON(offsetof(struct rte_ipv6_hdr, dst_addr) !=
 			 offsetof(struct rte_ipv6_hdr, src_addr) + 16);
-	memcpy(old_w, ip6->src_addr, 32);
 	memcpy(new_w, t->src, 16);
 	memcpy(new_w + 2, t->dst, 16);
-	diff = (uint16_t)~ck;
-#pragma GCC unroll 4
-	for (i = 0; i < 4; i++)
-		diff = csum_add64(csum_add64(diff, ~old_w[i]), new_w[i]);
+	diff = csum_change64((uint16_t)~ck, ip6->src_addr, new_w, 4);
 	if (n == 4) {		/* both ports */
 		memcpy(&old_p, l4 + at, 4);
 		memcpy(&new_p, ports, 4);
