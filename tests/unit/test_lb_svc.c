@@ -1074,6 +1074,83 @@ test_fnat_lports_nearly_full(void **state)
 	lports_teardown(&e);
 }
 
+/* A backup's record: the master's connection of the pair (198.18.1.200,
+ * 198.18.1.10:80) took local port lport (host order). */
+static void
+follow(struct lports_env *e, uint16_t lport)
+{
+	struct conn_key4 out = key4("198.18.1.10", 80, "198.18.1.200", lport);
+
+	lb_lport_follow4(&e->dp, &e->wk, &out);
+}
+
+/*
+ * A backup follows its master's walk of a pair: its own walk goes on
+ * after the master's last port; a record of an older connection (behind,
+ * or more than half a round ahead) does not move it back unless nothing
+ * moved it for a guard; a port of another worker's slice is ignored; the
+ * slice's last port continues at its first.
+ */
+static void
+test_fnat_lports_follow(void **state)
+{
+	struct lports_env e;
+	enum drop_reason why;
+	uint16_t lo;
+
+	lports_setup(&e, 1024);
+	lo = e.lo;
+	e.wk.now_ms = 1000;
+	assert_int_equal(fnat_new(&e.dp, e.g, 1000, &why), lo);
+	follow(&e, lo + 500);
+	assert_int_equal(fnat_new(&e.dp, e.g, 1001, &why), lo + 501);
+	follow(&e, lo + 100);		/* an older connection's record */
+	follow(&e, lo + 40000);		/* more than half a round ahead */
+	assert_int_equal(fnat_new(&e.dp, e.g, 1002, &why), lo + 502);
+	follow(&e, lo + 600);
+	follow(&e, 80);			/* not this worker's slice */
+	assert_int_equal(fnat_new(&e.dp, e.g, 1003, &why), lo + 601);
+	/* nothing moved it for a guard (60 s): the master started over */
+	e.wk.now_ms += 60 * 1000;
+	follow(&e, lo + 100);
+	assert_int_equal(fnat_new(&e.dp, e.g, 1004, &why), lo + 101);
+	/* the slice's last port: the walk goes on at its first, which the
+	 * first connection still holds */
+	e.wk.now_ms += 60 * 1000;
+	follow(&e, e.hi);
+	assert_int_equal(fnat_new(&e.dp, e.g, 1005, &why), lo + 1);
+	assert_int_equal(fnat_new(&e.dp, e.g, 1006, &why), lo + 2);
+	lports_teardown(&e);
+}
+
+/* The same with lport_random: the backup's own random point does not
+ * matter, its walk goes on after the master's port. */
+static void
+test_fnat_lports_follow_random(void **state)
+{
+	struct lports_env e;
+	enum drop_reason why;
+	uint32_t span;
+	int p0, i;
+
+	lports_setup(&e, 1024);
+	lb_lport_free(&e.dp);
+	e.cfg.lport_random = true;
+	assert_int_equal(lb_lport_init(&e.dp), 0);
+	span = (uint32_t)(e.hi - e.lo) + 1;
+	p0 = fnat_new(&e.dp, e.g, 1000, &why);
+	assert_true(p0 >= e.lo && p0 <= e.hi);
+	for (i = 1; i <= 3; i++) {
+		uint16_t x = (uint16_t)(e.lo + (p0 - e.lo + 1000 * i) % span);
+
+		follow(&e, x);
+		assert_int_equal(fnat_new(&e.dp, e.g, (uint16_t)(1000 + i),
+					  &why),
+				 e.lo + (x - e.lo + 1) % span);
+	}
+	lports_teardown(&e);
+}
+
 static void
 test_rcu_publication(void **state)
 {
@@ -1183,6 +1260,8 @@ main(void)
 		cmocka_unit_test(test_rcu_publication),
 		cmocka_unit_test(test_fnat_lports),
 		cmocka_unit_test(test_fnat_lports_nearly_full),
+		cmocka_unit_test(test_fnat_lports_follow),
+		cmocka_unit_test(test_fnat_lports_follow_random),
 		cmocka_unit_test_setup_teardown(test_apply_config, setup,
 						teardown),
 	};

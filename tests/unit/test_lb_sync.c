@@ -47,7 +47,7 @@
 #define NAT64P 93
 
 static struct dp_ctx dp;
-static struct dplb_config cfg = { .max_conns = 4096 };
+static struct dplb_config cfg = { .max_conns = 4096, .lport_guard = 60 };
 static char msg[256];
 
 static rte_be32_t
@@ -147,7 +147,7 @@ setup(void **state)
 		dp.workers[i].now_ms = 1000000;
 	}
 	if (lb_sync_init(&dp) != 0 || lb_store_create(&dp.lb, NW, NULL) != 0 ||
-	    lb6_init(&dp) != 0)
+	    lb6_init(&dp) != 0 || lb_lport_init(&dp) != 0)
 		return -1;
 	assert_int_equal(lb_laddr_add(dp.lb, "lg1", NULL, msg, sizeof(msg)), 0);
 	{
@@ -181,6 +181,7 @@ teardown(void **state)
 	unsigned int i;
 
 	(void)state;
+	lb_lport_free(&dp);
 	lb6_free(&dp);
 	lb_store_destroy(dp.lb);
 	for (i = 0; i < NW; i++) {
@@ -289,6 +290,58 @@ test_install_fnat(void **state)
 	assert_int_equal(w->sync.updated, 1);
 	lb_conn_drop(w, c);
 	assert_int_equal(dest_inactive(d), 0);
+}
+
+/*
+ * A backup's worker that installs a full-NAT connection follows the
+ * master's local ports: its own next connection of the pair (LIP, rs1)
+ * takes the port after the master's (lb_lport_follow()), should it
+ * take over; an older connection's record does not move it back.
+ */
+static void
+test_install_follows_lports(void **state)
+{
+	struct lb_sync_rec r = R_fnat(IPPROTO_TCP, 80, TCP_S_ESTABLISHED, 40050);
+	struct lb_sync_rec old;
+	const struct lb_svc_snap *s = lb_svc_lookup(lb_snap_get(dp.lb),
+						    IPPROTO_TCP, r.vaddr,
+						    r.vport);
+	struct conn_key4 in = { .src_addr = ip("198.18.0.9"),
+				.dst_addr = r.vaddr, .dst_port = r.vport,
+				.proto = IPPROTO_TCP };
+	struct conn_key4 out = { .src_addr = r.daddr, .src_port = r.dport,
+				 .proto = IPPROTO_TCP };
+	enum drop_reason why;
+	struct dp_worker *w;
+	struct conn *c;
+
+	uint16_t cport;
+
+	(void)state;
+	assert_non_null(s);
+	w = install(&r, LB_SYNC_ADDED);
+	/* an older connection of the same worker, a lower local port */
+	for (cport = 40000; ; cport++) {
+		old = R_fnat(IPPROTO_TCP, 80, TCP_S_ESTABLISHED, cport);
+		if (steer_by_client(old.caddr, old.cport, NW) == w->id)
+			break;
+	}
+	assert_true(ntohs(old.lport) < ntohs(r.lport));
+	assert_ptr_equal(install(&old, LB_SYNC_ADDED), w);
+	/* a client of this worker, to the pair's server (rs1) */
+	for (in.src_port = htons(1000);
+	     steer_by_client(in.src_addr, in.src_port, NW) != w->id;
+	     in.src_port = htons((uint16_t)(ntohs(in.src_port) + 1)))
+		;
+	c = lb_fnat_conn_new(&dp, w, s->laddr, &in,
+			     conn_key_loc(w->conns, &in), &out,
+			     TCP_S_ESTABLISHED, &why);
+	assert_non_null(c);
+	assert_int_equal(out.dst_addr, r.laddr);
+	assert_int_equal(ntohs(out.dst_port), ntohs(r.lport) + 1);
+	conn_del(w->conns, c);
+	lb_conn_drop(w, find(w, &r));
+	lb_conn_drop(w, find(w, &old));
 }
 
 static void
@@ -1200,6 +1253,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_install_fnat),
+		cmocka_unit_test(test_install_follows_lports),
 		cmocka_unit_test(test_install_modes),
 		cmocka_unit_test(test_install_refused),
 		cmocka_unit_test(test_install_to_deleted_service),

@@ -447,6 +447,8 @@ struct lport_slot {
 	uint32_t rounds;	/* rounds of the slice completed */
 	uint32_t round_ms;	/* when the current round began */
 	uint32_t prev_ms;	/* when the round before began */
+	uint32_t follow_ms;	/* lb_lport_follow() last moved pos */
+	bool followed;		/* ever */
 };
 
 struct lport_worker {
@@ -516,6 +518,14 @@ lport_hash(const struct lport_worker *me, uint64_t pair_a, uint64_t pair_b)
 	return (uint64_t)p ^ (uint64_t)(p >> 64);
 }
 
+/* F: the pair's offset in the slice, h's low half scaled to it without
+ * a division (0 without lport_random). */
+static inline uint32_t
+lport_offset(const struct lport_worker *me, uint64_t h)
+{
+	return me->random ? (uint32_t)(((h & UINT32_MAX) * me->span) >> 32) : 0;
+}
+
 /* Did the port at position k of the slot's round last leave less than
  * guard_ms ago?  Its time is interpolated in the round before (k / span
  * as a 32-bit fraction: a multiply where a division costs tens of
@@ -569,9 +579,7 @@ lport_walk(struct dp_worker *w, const struct lb_laddr_snap *g,
 	uint64_t h = lport_hash(me, pair_a, pair_b);
 	struct lport_slot *s = &me->slots[(h >> 32) & (LPORT_SLOTS - 1)];
 	uint32_t span = me->span;
-	/* F: h's low half scaled to the slice, without a division */
-	uint32_t off = me->random ? (uint32_t)(((h & UINT32_MAX) * span) >> 32)
-				  : 0;
+	uint32_t off = lport_offset(me, h);
 	uint32_t k, p;
 	unsigned int try;
 	int ret;
@@ -603,6 +611,62 @@ lport_walk(struct dp_worker *w, const struct lb_laddr_snap *g,
 		return 1;
 	}
 	return 0;
+}
+
+/*
+ * A backup follows its master's walk (lb_svc.h).  Where the master's
+ * pair took port x, this worker's walk of the pair goes on from the
+ * position after x in its own order (its own F), so that, should it
+ * take over, it hands out the ports the master has not used for the
+ * longest time, not ports from its own random point, which after a busy
+ * master would mostly be tuples the servers still hold in TIME_WAIT
+ * (and a Linux server refuses about half of the SYNs that reuse one:
+ * PAWS, timestamps starting at a random point per connection).
+ *
+ * Only forward, by less than half a round: records of connections made
+ * before others can come after theirs.  Backward only when nothing moved
+ * the slot for a guard (the master restarted elsewhere: its ports from
+ * before are out of TIME_WAIT by then).  A port outside the worker's
+ * slice is another worker's.
+ */
+static void
+lport_follow(struct dp_worker *w, uint64_t pair_a, uint64_t pair_b,
+	     rte_be16_t lport, uint32_t guard_ms)
+{
+	const struct lport_worker *me = &lw[w->id];
+	uint32_t span = me->span, x, off, k, ahead;
+	struct lport_slot *s;
+	uint64_t h;
+
+	if (me->slots == NULL)
+		return;
+	x = (uint32_t)rte_be_to_cpu_16(lport) - me->lo;
+	if (x >= span)
+		return;
+	h = lport_hash(me, pair_a, pair_b);
+	s = &me->slots[(h >> 32) & (LPORT_SLOTS - 1)];
+	off = lport_offset(me, h);
+	k = x >= off ? x - off : x + span - off;	/* x's position */
+	k = k + 1 == span ? 0 : k + 1;			/* the next one */
+	ahead = k >= s->pos ? k - s->pos : k + span - s->pos;
+	if (s->followed && (ahead == 0 || ahead >= span / 2) &&
+	    w->now_ms - s->follow_ms < guard_ms)
+		return;
+	if (k < s->pos || k == 0) {	/* the walk passes the slice's end */
+		s->rounds++;
+		s->prev_ms = s->round_ms;
+		s->round_ms = w->now_ms;
+	}
+	s->pos = k;
+	s->follow_ms = w->now_ms;
+	s->followed = true;
+}
+
+void
+lb_lport_follow(struct dp_ctx *dp, struct dp_worker *w, uint64_t pair_a,
+		uint64_t pair_b, rte_be16_t lport)
+{
+	lport_follow(w, pair_a, pair_b, lport, dp->cfg->lport_guard * 1000u);
 }
 
 /*
@@ -681,6 +745,14 @@ attempt4(void *ctx, rte_be16_t port, struct conn **c)
 	return conn_lookup4(t, a->in, NULL) != NULL ? -EEXIST : 0;
 }
 
+/* The pair (LIP, server, port, proto) of an IPv4 server-side key. */
+static __rte_always_inline void
+pair4(const struct conn_key4 *out, uint64_t *pair_a, uint64_t *pair_b)
+{
+	*pair_a = (uint64_t)out->dst_addr << 32 | out->src_addr;
+	*pair_b = (uint64_t)out->src_port << 8 | out->proto;
+}
+
 /* lb_lip_set_fn of IPv4: the LIP, the pair (LIP, server, port, proto). */
 static __rte_always_inline void
 set4(void *ctx, const struct inet_addr *lip, uint64_t *pair_a,
@@ -689,8 +761,17 @@ set4(void *ctx, const struct inet_addr *lip, uint64_t *pair_a,
 	struct conn_key4 *out = ((struct attempt4 *)ctx)->out;
 
 	out->dst_addr = lip->v4.s_addr;
-	*pair_a = (uint64_t)out->dst_addr << 32 | out->src_addr;
-	*pair_b = (uint64_t)out->src_port << 8 | out->proto;
+	pair4(out, pair_a, pair_b);
+}
+
+void
+lb_lport_follow4(struct dp_ctx *dp, struct dp_worker *w,
+		 const struct conn_key4 *out)
+{
+	uint64_t pair_a, pair_b;
+
+	pair4(out, &pair_a, &pair_b);
+	lb_lport_follow(dp, w, pair_a, pair_b, out->dst_port);
 }
 
 struct conn *

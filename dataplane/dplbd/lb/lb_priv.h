@@ -393,6 +393,10 @@ void lb6_expire_tick(struct dp_worker *w);
 /** Move IPv6 connection c to state, keeping its dest's active and
  * inactive counts (lb_set_state_quiet()'s twin: no sync report). */
 void lb6_set_state(struct dp_worker *w, struct conn *c, uint8_t state);
+/* lb_lport_follow() of a full-NAT or NAT64 server-side key (server ->
+ * LIP:lport) a backup installed. */
+void lb6_lport_follow(struct dp_ctx *dp, struct dp_worker *w,
+		      const struct conn6_key *out);
 /* lb6_owner() with more than one worker (lb6.c). */
 bool lb6_owner_of_many(const struct dp_ctx *dp, const struct lb_svc_snap *svc,
 		       const struct conn6_key *k, unsigned int *owner);

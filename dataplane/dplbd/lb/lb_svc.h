@@ -418,6 +418,19 @@ struct conn *lb_lip_walk(struct dp_ctx *dp, struct dp_worker *w,
 			 lb_lip_set_fn *set, lb_lport_attempt_fn *attempt,
 			 void *ctx, enum drop_reason *why);
 
+/**
+ * A backup's worker follows its master's local ports: the master made a
+ * full-NAT connection of the pair (pair_a, pair_b: as the set function
+ * of lb_lip_walk() folds it) with local port lport (network order), so
+ * this worker's walk of the pair goes on after that port, should it take
+ * over (lb_conn.c).  lb_lport_follow4(): the pair and the port from an
+ * IPv4 server-side key (server -> LIP:lport).
+ */
+void lb_lport_follow(struct dp_ctx *dp, struct dp_worker *w, uint64_t pair_a,
+		     uint64_t pair_b, rte_be16_t lport);
+void lb_lport_follow4(struct dp_ctx *dp, struct dp_worker *w,
+		      const struct conn_key4 *out);
+
 /** Counters summed over the workers, minus the last stats.zero. */
 void lb_svc_stats(const struct lb_store *st, const struct lb_svc *s,
 		  struct lb_stats *out);

@@ -585,6 +585,8 @@ install_conn(struct dp_ctx *dp, struct dp_worker *w,
 			       rte_errno == EEXIST ? SYNC_DROP_CONFLICT :
 						     SYNC_DROP_BAD_RECORD);
 	lb_conn_bind(w, c, svc, d, tmpl_of(w, svc, &in));
+	if (r->fwd == CONN_FWD_FNAT)
+		lb_lport_follow4(dp, w, &out);
 	c->flags |= LB_CONN_F_SYNCED;
 	mark_reported(w, c);
 	w->sync.installed++;
@@ -691,6 +693,8 @@ install_conn6(struct dp_ctx *dp, struct dp_worker *w,
 						     SYNC_DROP_BAD_RECORD);
 	lb6_conn_bind(w, c, svc, d);
 	lb6_tmpl_link(w, c, lb6_tmpl_get(w, svc, &in));
+	if (outp != NULL && rec_local(r))
+		lb6_lport_follow(dp, w, outp);
 	c->flags |= LB_CONN_F_SYNCED;
 	mark_reported(w, c);
 	w->sync.installed++;

@@ -244,6 +244,15 @@ addr_word(const uint8_t a[16])
 	return w[0] ^ w[1] * 0x9e3779b97f4a7c15ULL;
 }
 
+/* The pair (LIP, server, port, proto) of a server-side key. */
+static void
+pair6(const struct conn6_key *out, uint64_t *pair_a, uint64_t *pair_b)
+{
+	*pair_a = addr_word(out->dst);
+	*pair_b = addr_word(out->src) ^
+		  ((uint64_t)out->sport << 8 | out->proto);
+}
+
 /* lb_lip_set_fn of IPv6 and NAT64: the LIP in the server side's key,
  * the pair (LIP, server, port, proto). */
 static void
@@ -257,9 +266,17 @@ set6(void *ctx, const struct inet_addr *lip, uint64_t *pair_a,
 			 (const void *)lip->v6.s6_addr :
 			 (const void *)&lip->v4.s_addr,
 	       lip->family == AF_INET6 ? 16 : 4);
-	*pair_a = addr_word(out->dst);
-	*pair_b = addr_word(out->src) ^
-		  ((uint64_t)out->sport << 8 | out->proto);
+	pair6(out, pair_a, pair_b);
+}
+
+void
+lb6_lport_follow(struct dp_ctx *dp, struct dp_worker *w,
+		 const struct conn6_key *out)
+{
+	uint64_t pair_a, pair_b;
+
+	pair6(out, &pair_a, &pair_b);
+	lb_lport_follow(dp, w, pair_a, pair_b, out->dport);
 }
 
 /*
