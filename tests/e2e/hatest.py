@@ -268,18 +268,23 @@ class HolderLog:
             return None if isinstance(e, (socket.timeout, TimeoutError)) \
                 else []
 
+    def _sample(self):
+        """One sample; False when a node did not answer in time."""
+        rows = {n: self._vips(n) for n in NODES}
+        if None in rows.values():
+            return False        # unknown: no sample
+        snap = {}
+        for a in self.addrs:
+            have = [n for n in NODES if a in (rows[n] or [])]
+            snap[a] = (None if not have else have[0] if len(have) == 1
+                       else "both")
+        self.samples.append((time.monotonic(), snap))
+        return True
+
     def _run(self):
         while not self._stop.is_set():
-            rows = {n: self._vips(n) for n in NODES}
-            if None in rows.values():
-                continue        # unknown: no sample
-            snap = {}
-            for a in self.addrs:
-                have = [n for n in NODES if a in (rows[n] or [])]
-                snap[a] = (None if not have else have[0] if len(have) == 1
-                           else "both")
-            self.samples.append((time.monotonic(), snap))
-            self._stop.wait(self.interval)
+            if self._sample():
+                self._stop.wait(self.interval)
 
     def __enter__(self):
         self._t.start()
@@ -288,6 +293,11 @@ class HolderLog:
     def __exit__(self, *exc):
         self._stop.set()
         self._t.join()
+        # the state the block ended in: the thread's last sample may be
+        # older than what the block waited for (a busy machine)
+        for _ in range(5):
+            if self._sample():
+                break
         for _, c in self._ctl.values():
             c.close()
         return False

@@ -285,6 +285,72 @@ def held(pair, node):
     return {key(c) for c in pair.conns(node)}
 
 
+LPORT_LO, LPORT_HI = 1024, 65535    # one worker's local ports (steer.h)
+
+
+def addr_port(s):
+    """conn.list's "addr:port" or "[addr6]:port"."""
+    a, p = s.rsplit(":", 1)
+    return a.strip("[]"), int(p)
+
+
+def lport_runs_end(keys):
+    """Where the master's walk of each (server, local address) pair
+    stands: of the full-NAT keys (key()) it had, the local port its
+    run of them ends at.  The walk is circular (the slice's last port is
+    followed by its first): the run ends before its widest gap."""
+    span = LPORT_HI - LPORT_LO + 1
+    runs = {}
+    for k in keys:
+        if k[4] == "fnat":
+            lip, port = addr_port(k[3])
+            runs.setdefault((k[2], lip), set()).add(port)
+    ends = {}
+    for pair, ports in runs.items():
+        s = sorted(ports)
+        gaps = [((s[(i + 1) % len(s)] - s[i]) % span or span, s[i])
+                for i in range(len(s))]
+        ends[pair] = max(gaps)[1]
+    return ends
+
+
+def lports_not_following(ends, rows, most=256):
+    """The full-NAT entries (conn.list rows) a new master made whose local
+    port does not follow its old master's walk of the pair: within most
+    ports after the run's end (lb_lport_follow()); a restart at a random
+    point would be there once in 250.  (rows of pairs the master had,
+    rows not following)."""
+    span = LPORT_HI - LPORT_LO + 1
+    mine, bad = [], []
+    for r in rows:
+        if r["fwd"] != "fnat":
+            continue
+        lip, port = addr_port(r["local"])
+        end = ends.get((r["dest"], lip))
+        if end is None:
+            continue
+        mine.append(r)
+        if not 1 <= (port - end) % span <= most:
+            bad.append((r["dest"], r["local"], end))
+    return mine, bad
+
+
+def check_new_master_follows(pair, master_keys, spec, node="lb2"):
+    """New connections (spec: Client's, short) through node, which has
+    just taken over: every one answered, and each full-NAT one takes a
+    local port after those its old master had made for the pair, not
+    tuples the servers may still hold in TIME_WAIT."""
+    ends = lport_runs_end(master_keys)
+    c = Client(pair.lab, spec)
+    rows = pair.conns(node, synced=False)
+    assert_all_kept(c.report(), 0)
+    mine, bad = lports_not_following(ends, rows)
+    assert mine, (ends, rows[:5])
+    assert not bad, (bad[:5], ends)
+    print(f"{node}'s new full-NAT connections: {len(mine)}, each after "
+          f"its old master's local ports of the pair")
+
+
 class Client:
     """Long-lived flows from the client namespace."""
 

@@ -33,7 +33,8 @@ import pytest
 
 from labtest import CLIENT_IP, DPLBCTL, RS1_IP, RS2_IP, wait_for
 from synctest import SYNCID, TCP_ECHO, Client, Pair, assert_all_kept, \
-    capture_sync, entries, held, key, live, live_when, start_echo, sync_lab
+    capture_sync, check_new_master_follows, entries, held, key, live, \
+    live_when, start_echo, sync_lab
 
 VIP = "198.18.0.100"
 LIP = "198.18.1.100"
@@ -273,6 +274,9 @@ def test_failover_keeps_every_flow(pair):
     assert_all_kept(flows, t_fail + 3, "kill -9 of the master's dplbd")
     # lb2 forwarded them on the entries it had from lb
     assert master <= held(pair, "lb2")
+    # and its new connections do not reuse lb's recent tuples
+    check_new_master_follows(pair, master, {"tcp": [[VIP, FNAT, 8]],
+                                            "duration": 2})
 
 
 def test_backup_restart_gets_full_dump_then_failback(pair):

@@ -34,6 +34,7 @@ import time
 
 import pytest
 
+import synctest
 from labtest import CLIENT_IP6, RS1_IP, RS1_IP6, RS2_IP, RS2_IP6, wait_for
 from synctest import TCP_ECHO, Client, Pair, assert_all_kept, \
     client_flow, capture_sync, entries, held, live_when, start_echo, sync_lab
@@ -202,9 +203,9 @@ def test_ipv6_sync_message_decodes_with_tshark(pair6):
 
 
 def addr_port(s):
-    """conn.list's "addr:port" or "[addr6]:port"."""
-    a, p = s.rsplit(":", 1)
-    return ip_(a), int(p)
+    """conn.list's "addr:port" or "[addr6]:port", the address parsed."""
+    a, p = synctest.addr_port(s)
+    return ip_(a), p
 
 
 def test_backup_holds_the_masters_ipv6_and_nat64_flows(pair6):
@@ -242,6 +243,7 @@ def check_failover(pair, n6=20, n64=20):
     c = flows(pair.lab, n6, n64, 14)
     assert wait_for(lambda: pair.backup("lb2")["installed"] - before
                     >= n6 + n64, 10), pair.stats("lb2")
+    master_keys = held(pair, "lb")
     pair.check_servers("lb2")
     neigh = json.dumps(pair.call("lb2", "neigh.list"))
     print("lb2 neighbours before the failover:", neigh[:600])
@@ -259,12 +261,18 @@ def check_failover(pair, n6=20, n64=20):
     # lb2 forwarded them on the entries it had from lb: a mid-flow
     # segment without one would have been dropped as not a SYN
     assert drops.get("not_syn", 0) == 0, drops
+    return master_keys
 
 
 def test_failover_keeps_ipv6_and_nat64_flows(pair6):
     """kill -9 of the master's dplbd once the addresses moved: every
-    IPv6 full-NAT and NAT64 flow goes on through the backup."""
-    check_failover(pair6)
+    IPv6 full-NAT and NAT64 flow goes on through the backup, and the new
+    master's new IPv6 and NAT64 connections take local ports after the
+    old master's (it followed them from the sync records)."""
+    master_keys = check_failover(pair6)
+    synctest.check_new_master_follows(
+        pair6, master_keys, {"tcp": [[VIP6, FNAT6, 4], [VIP6, NAT64, 4]],
+                             "duration": 2})
 
 
 def test_restarted_backup_gets_ipv6_flows_by_full_dump(pair6):
