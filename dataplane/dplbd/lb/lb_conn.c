@@ -652,10 +652,14 @@ lport_follow(struct dp_worker *w, uint64_t pair_a, uint64_t pair_b,
 	if (s->followed && (ahead == 0 || ahead >= span / 2) &&
 	    w->now_ms - s->follow_ms < guard_ms)
 		return;
-	if (k < s->pos || k == 0) {	/* the walk passes the slice's end */
+	/* the rounds' times, which early reuses are told by, as if the
+	 * walk had gone there itself */
+	if (k < s->pos) {	/* past the slice's end: a round begins */
 		s->rounds++;
 		s->prev_ms = s->round_ms;
 		s->round_ms = w->now_ms;
+	} else if (s->rounds == 0 && s->round_ms == 0) {
+		s->round_ms = w->now_ms;	/* the first round, from here */
 	}
 	s->pos = k;
 	s->follow_ms = w->now_ms;
