@@ -141,6 +141,19 @@ done | sort | uniq -c
                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, text=True)
 
+    def send_until(self, node, cmd, pred, timeout=15):
+        """Spawn cmd (a sender such as hping3) in the node's namespace and
+        wait for pred (what dplbd did with its packets), then end it:
+        a sender that waits for answers which never come (a dropped
+        packet's) need not exit in time on a busy machine.  pred()'s
+        last value."""
+        p = self.spawn(node, *cmd)
+        try:
+            return wait_for(pred, timeout)
+        finally:
+            p.kill()
+            p.communicate(timeout=10)
+
     def add_client_addrs(self, n):
         """n more addresses of the client on c0, from 198.18.0.10 up in
         its /24 (skipping .100, the tests' VIP); returns all added so far.

@@ -4,6 +4,7 @@ FNAT and NAT services set up over the control socket, real clients (curl,
 wrk) and real servers (nginx in rs1 and rs2)."""
 
 import re
+import time
 
 import pytest
 
@@ -108,9 +109,10 @@ def test_weight_zero_takes_no_new_connections(lb):
 
 def test_not_syn_without_connection_is_dropped(lb):
     before = lb.drops()["not_syn"]
-    r = lb.run("c", "hping3", "-c", "3", "-i", "u10000", "-A", "-p", "80",
-               VIP, timeout=30)
-    assert wait_for(lambda: lb.drops()["not_syn"] >= before + 3), r.stdout
+    assert lb.send_until("c", ["hping3", "-c", "3", "-i", "u10000", "-A",
+                               "-p", "80", VIP],
+                         lambda: lb.drops()["not_syn"] >= before + 3)
+    time.sleep(0.2)
     assert lb.drops()["not_syn"] == before + 3
 
 
