@@ -93,9 +93,9 @@ def test_sync_daemon_roles(pair):
 class CurlTrail:
     """What a failed curl through the VIP leaves to explain it: the
     packets of port 80 between the client and the VIP, and between the
-    LIP and each server, while the curls ran, what each dplbd's drop counters gained meanwhile, and the
-    dplbds' entries of the client that are neither established nor
-    closed (a connection stuck half way)."""
+    LIP and each server, while the curls ran; what each dplbd's drop
+    counters gained meanwhile; the dplbds' entries of the client that
+    are neither established nor closed (a connection stuck half way)."""
 
     def __init__(self, p):
         self.p = p
@@ -182,6 +182,7 @@ class CurlTrail:
 
 
 def fnat_rows(p, node, **params):
+    """node's full-NAT entries of the VIP (conn.list rows, every page)."""
     rows, params = [], dict(params, vip=VIP)
     while True:
         r = p.call(node, "conn.list", params)
