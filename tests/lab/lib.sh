@@ -366,6 +366,11 @@ lab_down() {
 				;;
 			esac
 			if ip netns list | awk '{print $1}' | grep -qx -- "$ns"; then
+				# what outlived the process the lab recorded (an
+				# nginx worker whose master was killed) would keep
+				# the deleted namespace alive
+				ip netns pids "$ns" 2>/dev/null |
+					xargs -r kill -KILL 2>/dev/null
 				ip netns del "$ns" || lab_warn "could not delete namespace $ns"
 			fi
 		done
