@@ -156,22 +156,28 @@ class Pair:
             time.sleep(0.05)
         return None
 
+    def conn_rows(self, node, **params):
+        """node's conn.list rows of the VIP with params' filters, every
+        page."""
+        rows, params = [], dict(params, vip=VIP)
+        while True:
+            r = self.call(node, "conn.list", params)
+            rows += r["conns"]
+            if r["cursor"] is None:
+                return rows
+            params["cursor"] = r["cursor"]
+
     def live_flows(self, node, synced=None):
         """(proto, client, dest, local) of node's ESTABLISHED TCP and UDP
         entries of the VIP (all pages); synced: only those from the
         peer."""
         out = set()
         for proto, state in (("tcp", "ESTABLISHED"), ("udp", "UDP")):
-            params = {"proto": proto, "vip": VIP, "state": state}
+            params = {"proto": proto, "state": state}
             if synced is not None:
                 params["synced"] = synced
-            while True:
-                r = self.call(node, "conn.list", params)
-                out |= {(proto, c["client"], c["dest"], c["local"])
-                        for c in r["conns"]}
-                if r["cursor"] is None:
-                    break
-                params["cursor"] = r["cursor"]
+            out |= {(proto, c["client"], c["dest"], c["local"])
+                    for c in self.conn_rows(node, **params)}
         return out
 
     def wait_backup_holds(self, master, timeout=15):

@@ -183,13 +183,7 @@ class CurlTrail:
 
 def fnat_rows(p, node, **params):
     """node's full-NAT entries of the VIP (conn.list rows, every page)."""
-    rows, params = [], dict(params, vip=VIP)
-    while True:
-        r = p.call(node, "conn.list", params)
-        rows += [c for c in r["conns"] if c["fwd"] == "fnat"]
-        if r["cursor"] is None:
-            return rows
-        params["cursor"] = r["cursor"]
+    return [c for c in p.conn_rows(node, **params) if c["fwd"] == "fnat"]
 
 
 def test_kill9_master_lease_grace_then_backup(master):
