@@ -221,6 +221,7 @@ run(struct dplb_config *cfg)
 	if (dp_start(dp, cfg) != 0)
 		return EXIT_FAILURE;
 	ha_sync_init(dp);
+	slowpath_on_claim(ha_vip_claimed);	/* the peer took a VIP over */
 	methods = ctl_verbs_with_lb(&n_methods);
 	srv = ctl_server_create(cfg->control_socket, cfg->socket_mode,
 				cfg->socket_group, methods, n_methods, dp);

@@ -30,6 +30,24 @@ NODES = ("lb", "lb2")
 # lands, dplbd advertises it (or this names what it advertises).
 CONN_SYNC_CAP = os.environ.get("DPLB_CONN_SYNC_CAP", "conn-sync")
 
+# After kill -9 of the master's keepalived, dplbd keeps its addresses
+# for the lease's grace period, ended early by the backup's gratuitous
+# ARPs (ha_vip_claimed()) when the backup's VRRP fires first: a master
+# starved of CPU advertised last well before the kill.  Then both hold
+# an address for one announcement's way through the lab and the main
+# lcore's poll; what a HolderLog sees of that is a sample or two.
+CLAIM_OVERLAP_MAX = 0.3
+CLAIM_LOG = "within its grace period: {mac} announced it"
+
+
+def withdrawn_by_claim(pair, node, by):
+    """Whether node's dplbd withdrew an orphaned address because by's
+    dplbd announced it (its dp0's or dp1's MAC), rather than at the end
+    of the grace period."""
+    log = pair.dplbd_log(node)
+    return any(CLAIM_LOG.format(mac=pair.lab.mac(by, dev)) in log
+               for dev in ("dp0", "dp1"))
+
 
 def ka_conf(node, sock, extra_vips=(), extra=""):
     """The sample pair of config/ on this lab's dplbd socket; extra_vips

@@ -177,6 +177,8 @@ enum slow_kind {
 
 #define SLOW_LEARN_CREATE 0x1	/* may make a new neighbour entry */
 #define SLOW_LEARN_TWIN 0x2	/* then pass the frame to the twin */
+#define SLOW_LEARN_CLAIM 0x4	/* nexthop is an address of ours that
+				 * another node announced: not learnt */
 
 struct slow_meta {
 	uint8_t kind;		/* enum slow_kind */

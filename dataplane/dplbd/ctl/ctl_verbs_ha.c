@@ -162,6 +162,14 @@ vip_json(const struct dp_ctx *dp, const struct ha_vip *v, uint64_t now)
 		ADD(o, "expires_ms",
 		    J_INT(v->expires_ms > now ? v->expires_ms - now : 0));
 	ADD(o, "age_ms", J_INT(now - v->since_ms));
+	/* another node announced it while it was ours (two holders) */
+	ADD(o, "conflicts", J_INT(v->conflicts));
+	if (v->conflicts != 0) {
+		char mac[MAC_STRLEN];
+
+		ADD(o, "conflict_mac",
+		    J_STR(mac_fmt(v->conflict_mac.addr_bytes, mac, sizeof(mac))));
+	}
 	return o;
 }
 

@@ -184,6 +184,13 @@ ha_vip_del(struct dp_ctx *dp, int port, const struct inet_addr *addr,
 	return vip_remove(dp, k, msg, len);
 }
 
+/* Another node announced v lately: it holds v now. */
+static bool
+conflict_fresh(const struct ha_vip *v, uint64_t now)
+{
+	return v->conflict_ms != 0 && now - v->conflict_ms < HA_CONFLICT_FRESH_MS;
+}
+
 void
 ha_vip_client_gone(struct dp_ctx *dp, uint64_t client, unsigned int grace_ms)
 {
@@ -198,7 +205,8 @@ ha_vip_client_gone(struct dp_ctx *dp, uint64_t client, unsigned int grace_ms)
 			continue;
 		}
 		inet_addr_fmt(&v->addr, buf, sizeof(buf));
-		if (v->owner[0] != '\0' && grace_ms > 0) {
+		if (v->owner[0] != '\0' && grace_ms > 0 &&
+		    !conflict_fresh(v, dp_now_ms())) {
 			LOG_NOTICE("VIP %s on %s: control client %llu of '%s' disconnected; withdrawn in %u ms unless '%s' claims it",
 				   buf, dp->ports[v->port].name,
 				   (unsigned long long)client, v->owner,
@@ -209,11 +217,45 @@ ha_vip_client_gone(struct dp_ctx *dp, uint64_t client, unsigned int grace_ms)
 			i++;
 			continue;
 		}
-		LOG_NOTICE("VIP %s withdrawn: its owner, control client %llu%s%s, disconnected",
+		LOG_NOTICE("VIP %s withdrawn: its owner, control client %llu%s%s, disconnected%s",
 			   buf, (unsigned long long)client,
-			   v->owner[0] ? " of " : "", v->owner);
+			   v->owner[0] ? " of " : "", v->owner,
+			   conflict_fresh(v, dp_now_ms()) ?
+			   " and another node announced it lately" : "");
 		vip_remove(dp, i, NULL, 0);
 	}
+}
+
+void
+ha_vip_claimed(struct dp_ctx *dp, uint16_t port, const struct inet_addr *addr,
+	       const struct rte_ether_addr *mac)
+{
+	char buf[INET6_ADDRSTRLEN], who[MAC_STRLEN];
+	int i = vip_find(port, addr);
+	struct ha_vip *v;
+	uint64_t now = dp_now_ms();
+
+	if (i < 0)
+		return;
+	v = &vips[i];
+	inet_addr_fmt(addr, buf, sizeof(buf));
+	mac_fmt(mac->addr_bytes, who, sizeof(who));
+	if (ha_vip_state(v) == HA_VIP_ORPHANED) {
+		LOG_NOTICE("VIP %s withdrawn from %s within its grace period: %s announced it (its owner '%s' took it over elsewhere)",
+			   buf, dp->ports[port].name, who, v->owner);
+		vip_remove(dp, (unsigned int)i, NULL, 0);
+		return;
+	}
+	v->conflicts++;
+	v->conflict_mac = *mac;
+	v->conflict_ms = now;
+	if (v->conflict_log_ms != 0 &&
+	    now - v->conflict_log_ms < HA_CONFLICT_LOG_MS)
+		return;
+	v->conflict_log_ms = now;
+	LOG_WARN("VIP %s on %s (%s) is announced by %s too: two nodes hold it",
+		    buf, dp->ports[port].name,
+		    ha_vip_state_name(ha_vip_state(v)), who);
 }
 
 void

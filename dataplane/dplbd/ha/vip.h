@@ -15,7 +15,10 @@
  *    claims it and nothing changes on the wire; otherwise it is
  *    withdrawn when the grace period ends (ha_vip_tick()).  A reload or
  *    a reconnect of keepalived thus keeps its VIPs, a dead keepalived
- *    loses them after the grace period.
+ *    loses them after the grace period, or as soon as another node
+ *    announces the address (ha_vip_claimed(): its peer took over, so
+ *    the pair must not hold it twice; a starved keepalived's peer may
+ *    take over before the grace period ends).
  *
  * Main lcore only; the table is private to this module.  Every function
  * returns 0 or a negative errno with the reason in msg (if not NULL).
@@ -27,6 +30,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <rte_ether.h>
+
 #include "core/dp.h"
 #include "inet.h"
 
@@ -34,6 +39,10 @@
 #define HA_OWNER_LEN 64		/* an owner's name, with its NUL */
 #define HA_LEASE_GRACE_MS_DEFAULT 500
 #define HA_LEASE_GRACE_MS_MAX 60000
+#define HA_CONFLICT_LOG_MS 10000
+/* A conflict this recent means the peer holds the address now: a
+ * takeover's gratuitous ARPs come a second apart (GARP_INTERVAL_MS). */
+#define HA_CONFLICT_FRESH_MS 3000
 
 enum ha_vip_state {
 	HA_VIP_STATIC,		/* no lease: stays until vip.del */
@@ -49,6 +58,10 @@ struct ha_vip {
 	uint64_t holder;	/* the connection holding it, 0 = none */
 	uint64_t expires_ms;	/* HA_VIP_ORPHANED: withdrawn at (dp_now_ms) */
 	uint64_t since_ms;	/* dp_now_ms() when added */
+	uint64_t conflicts;	/* announced by another node while ours */
+	uint64_t conflict_ms;	/* dp_now_ms() of the last one */
+	uint64_t conflict_log_ms; /* dp_now_ms() of the last one logged */
+	struct rte_ether_addr conflict_mac; /* the last one's sender */
 };
 
 /** Who takes a lease: the connection, and the owner's name ("" = none). */
@@ -75,9 +88,22 @@ int ha_vip_del(struct dp_ctx *dp, int port, const struct inet_addr *addr,
 	       char *msg, size_t len);
 
 /** Connection client closed: its own leases are withdrawn at once, the
- * owners' leases it held are orphaned for grace_ms (0: withdrawn too). */
+ * owners' leases it held are orphaned for grace_ms (0: withdrawn too),
+ * but for those another node announced within HA_CONFLICT_FRESH_MS,
+ * withdrawn at once: the peer holds them already. */
 void ha_vip_client_gone(struct dp_ctx *dp, uint64_t client,
 			unsigned int grace_ms);
+
+/**
+ * Another node (at mac) announced addr, an address of ours on port
+ * (slowpath_on_claim()).  An orphaned lease of addr is withdrawn at
+ * once: its owner lives on there now.  Any other VIP stays (a held
+ * lease is its keepalived's to give up) and the conflict is counted and
+ * logged, at most every HA_CONFLICT_LOG_MS per VIP.
+ */
+void ha_vip_claimed(struct dp_ctx *dp, uint16_t port,
+		    const struct inet_addr *addr,
+		    const struct rte_ether_addr *mac);
 
 /** Withdraw the orphaned leases whose grace period ended by now_ms. */
 void ha_vip_tick(struct dp_ctx *dp, uint64_t now_ms);

@@ -55,14 +55,6 @@ arp_valid(const struct rte_mbuf *m, const struct rte_arp_hdr *a)
 		a->arp_opcode == RTE_BE16(RTE_ARP_OP_REPLY));
 }
 
-static bool
-is_local_on(const struct dp_ctx *dp, uint16_t port, rte_be32_t ip)
-{
-	const struct route_slot *r = route_lookup(&dp->routes, ip);
-
-	return r != NULL && r->type == ROUTE_LOCAL && r->port == port;
-}
-
 /* Turn the request into its reply, in place. */
 static void
 arp_make_reply(const struct dp_port *p, struct rte_ether_hdr *eth,
@@ -98,7 +90,7 @@ arp_input(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
 		dp_to_slow(dp, w, m, SLOW_ARP, port, 0);
 		return;
 	}
-	if (!is_local_on(dp, port, a->arp_data.arp_tip)) {
+	if (!ipv4_is_local_on(dp, port, a->arp_data.arp_tip)) {
 		dp_drop(w, m, DROP_ARP_NOT_FOR_US);
 		return;
 	}

@@ -7,6 +7,16 @@
 
 #include "core/dp.h"
 #include "net/net.h"
+#include "net/route.h"
+
+/** ip is one of our addresses on port (its /32 local route). */
+static inline bool
+ipv4_is_local_on(const struct dp_ctx *dp, uint16_t port, rte_be32_t ip)
+{
+	const struct route_slot *r = route_lookup(&dp->routes, ip);
+
+	return r != NULL && r->type == ROUTE_LOCAL && r->port == port;
+}
 
 enum net_verdict ipv4_input(struct dp_ctx *dp, struct dp_worker *w,
 			    uint16_t port, struct rte_mbuf *m,

@@ -3,6 +3,7 @@
 #include <rte_ether.h>
 
 #include "net/slowpath.h"
+#include "net_priv.h"
 
 #define TICK_MS 50
 #define ANNOUNCE_MAX 64
@@ -16,6 +17,22 @@ static struct announce {
 	uint16_t left;		/* 0 = free slot */
 	uint32_t interval_ms;
 } announces[ANNOUNCE_MAX];
+
+static slowpath_claim_fn claim_hook;
+
+void
+slowpath_on_claim(slowpath_claim_fn fn)
+{
+	claim_hook = fn;
+}
+
+static void
+claimed(struct dp_ctx *dp, uint16_t port, const struct inet_addr *addr,
+	const struct rte_ether_addr *mac)
+{
+	if (claim_hook != NULL)
+		claim_hook(dp, port, addr, mac);
+}
 
 static void
 main_drop(void *ctx, struct rte_mbuf *m, enum drop_reason why)
@@ -190,22 +207,28 @@ on_connected_subnet(const struct dp_ctx *dp, uint16_t port, rte_be32_t ip)
 	return r != NULL && r->type == ROUTE_CONNECTED && r->port == port;
 }
 
-/* Learn from an ARP frame the worker validated, then pass replies to
- * the kernel twin, which may be waiting for one of its own requests. */
+/* Learn from an ARP frame the worker validated (a reply or an
+ * announcement), then pass replies to the kernel twin, which may be
+ * waiting for one of its own requests.  One that gives an address of
+ * ours as the sender's is another node claiming it. */
 static void
 arp_learn(struct dp_ctx *dp, uint16_t port, struct rte_mbuf *m)
 {
 	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
 	struct rte_arp_hdr *a = (struct rte_arp_hdr *)(eth + 1);
+	const struct rte_ether_addr *sha = &a->arp_data.arp_sha;
 	rte_be32_t sip = a->arp_data.arp_sip;
 	struct inet_addr ip = inet_addr_v4(sip);
 	bool reply = a->arp_opcode == RTE_BE16(RTE_ARP_OP_REPLY);
 	bool announce = sip == a->arp_data.arp_tip;
 	bool create = !announce && on_connected_subnet(dp, port, sip);
 
-	if (sip != 0)
-		neigh_confirm(&dp->neigh, port, &ip, &a->arp_data.arp_sha,
-			      create, dp_now_ms());
+	if (sip != 0 && ipv4_is_local_on(dp, port, sip)) {
+		if (!rte_is_same_ether_addr(sha, &dp->ports[port].mac))
+			claimed(dp, port, &ip, sha);
+	} else if (sip != 0) {
+		neigh_confirm(&dp->neigh, port, &ip, sha, create, dp_now_ms());
+	}
 	if (reply && dp->ports[port].twin_id != DP_NO_PORT)
 		main_xmit(dp, dp->ports[port].twin_id, m);
 	else
@@ -223,8 +246,11 @@ learn(struct dp_ctx *dp, const struct slow_meta *meta, struct rte_mbuf *m)
 		*rte_pktmbuf_mtod(m, const struct rte_ether_addr *);
 
 	rte_pktmbuf_adj(m, RTE_ETHER_ADDR_LEN);
-	neigh_confirm(&dp->neigh, meta->port, &meta->nexthop, &mac,
-		      meta->learn & SLOW_LEARN_CREATE, dp_now_ms());
+	if (meta->learn & SLOW_LEARN_CLAIM)
+		claimed(dp, meta->port, &meta->nexthop, &mac);
+	else
+		neigh_confirm(&dp->neigh, meta->port, &meta->nexthop, &mac,
+			      meta->learn & SLOW_LEARN_CREATE, dp_now_ms());
 	if ((meta->learn & SLOW_LEARN_TWIN) && twin != DP_NO_PORT)
 		main_xmit(dp, twin, m);
 	else

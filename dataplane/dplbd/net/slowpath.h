@@ -37,4 +37,19 @@ void slowpath_announce_burst(struct dp_ctx *dp, uint16_t port, rte_be32_t addr,
 /** Forget the pending announcements of addr on port. */
 void slowpath_announce_cancel(uint16_t port, rte_be32_t addr);
 
+/**
+ * Called on the main lcore when another node announces an address that
+ * is ours on port: a gratuitous ARP or an ARP reply with it as the
+ * sender, or a Neighbor Advertisement of it, from a MAC that is not the
+ * port's.  In an HA pair that is the peer taking over a VIP (ha/vip.h
+ * gives up an orphaned lease at once).  Such a frame never updates the
+ * neighbour table.
+ */
+typedef void (*slowpath_claim_fn)(struct dp_ctx *dp, uint16_t port,
+				  const struct inet_addr *addr,
+				  const struct rte_ether_addr *mac);
+
+/** Set the hook of such claims (none by default). */
+void slowpath_on_claim(slowpath_claim_fn fn);
+
 #endif /* DPLB_SLOWPATH_H */

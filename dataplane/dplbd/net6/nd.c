@@ -221,10 +221,19 @@ na_input(struct dp_ctx *dp, struct dp_worker *w, uint16_t port,
 		dp_drop(w, m, DROP_IPV6_ND_INVALID);
 		return;
 	}
-	/* An advertisement of our own address is a conflict for the
-	 * operator to see, not a neighbour to learn. */
-	if (!has_mac || ipv6_is_local_on(dp, port, target)) {
+	if (!has_mac) {
 		twin_or_drop(dp, w, port, m);
+		return;
+	}
+	/* An advertisement of our own address is not a neighbour to
+	 * learn: from another node it claims the address (an HA peer
+	 * taking a VIP over), for the main lcore to judge. */
+	if (ipv6_is_local_on(dp, port, target)) {
+		if (rte_is_same_ether_addr(&mac, &dp->ports[port].mac))
+			twin_or_drop(dp, w, port, m);
+		else
+			to_learn(dp, w, m, port, target, &mac,
+				 SLOW_LEARN_CLAIM | SLOW_LEARN_TWIN);
 		return;
 	}
 	/* Only an entry we asked for is updated (RFC 4861 7.2.5); the
