@@ -347,6 +347,10 @@ vip_print(json_object *res)
 		if (strcmp(jstr(v, "state", ""), "orphaned") == 0)
 			snprintf(state, sizeof(state), "orphaned (%lld ms left)",
 				 jint(v, "expires_ms", 0));
+		else if (jint(v, "conflicts", 0) > 0)
+			snprintf(state, sizeof(state), "%s (also at %s)",
+				 jstr(v, "state", "-"),
+				 jstr(v, "conflict_mac", "?"));
 		else
 			snprintf(state, sizeof(state), "%s",
 				 jstr(v, "state", "-"));
@@ -406,5 +410,7 @@ const struct command cmd_vip = {
 		 "A VIP added here has no lease: it stays until deleted.\n"
 		 "OWNER is the lease's owner (keepalived's VRRP instance) or the\n"
 		 "connection holding it; an owner's VIP whose connection closed is\n"
-		 "orphaned until the owner claims it or ha.lease_grace_ms ends.\n",
+		 "orphaned until the owner claims it, ha.lease_grace_ms ends or\n"
+		 "another node announces it.  \"also at MAC\": another node\n"
+		 "announced it while this one held it.\n",
 };

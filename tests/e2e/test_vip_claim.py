@@ -102,6 +102,8 @@ def test_held_vip_stays_and_counts_the_conflict(lab, kind, addr):
         assert (f"VIP {addr} on dp0 (held) is announced by {PEER_MAC} too"
                 in lab.dplbd_output())
         assert no_neighbour(lab, addr)
+        show = lab.ctl_cli("vip", "show")
+        assert f"held (also at {PEER_MAC})" in show.stdout, show
         # the warning is not repeated for every frame
         announce(lab, kind, addr)
         assert wait_for(lambda: vip_row(lab, addr)["conflicts"] >= 2, 5)
