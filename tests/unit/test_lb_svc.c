@@ -1123,6 +1123,61 @@ test_fnat_lports_follow(void **state)
 	lports_teardown(&e);
 }
 
+/* n connections of the pair, each closed once made (client ports from
+ * cport on): the walk moves on n ports. */
+static void
+fnat_walk(struct lports_env *e, unsigned int n, uint16_t cport)
+{
+	enum drop_reason why;
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		struct conn_key4 in = key4("198.19.0.1", (uint16_t)(cport + i),
+					   "198.18.0.100", 80);
+		struct conn *c;
+
+		assert_true(fnat_new(&e->dp, e->g, (uint16_t)(cport + i),
+				     &why) > 0);
+		c = conn_lookup4(e->wk.conns, &in, NULL);
+		assert_non_null(c);
+		conn_del(e->wk.conns, c);
+	}
+}
+
+/*
+ * A backup that followed its master near the slice's end, then took
+ * over: the round it joined part-way ends soon after, and the next
+ * round's first ports were not handed out at the follow (the master's
+ * were, at its pace, which the walk's own pace after the follow stands
+ * for): no early reuse counted for them (before, all of them were).  A
+ * walk round the whole slice within the guard still counts its ports
+ * as early.
+ */
+static void
+test_fnat_lports_follow_then_wrap(void **state)
+{
+	struct lports_env e;
+	uint32_t span;
+
+	lports_setup(&e, 1024);
+	span = (uint32_t)(e.hi - e.lo) + 1;
+	e.wk.now_ms = 1000;
+	follow(&e, (uint16_t)(e.hi - 100));	/* 100 positions left */
+	e.wk.now_ms = 2000;
+	fnat_walk(&e, 100, 1000);		/* to the end of the round */
+	fnat_walk(&e, 1000, 2000);		/* the next round's first */
+	assert_int_equal(e.pcpu.conns, 1100);
+	assert_int_equal(e.pcpu.reuse_early, 0);
+	/* once round the slice within a second: the next round's first
+	 * 1000 ports, handed out a second ago, come back early */
+	e.wk.now_ms = 3000;
+	fnat_walk(&e, span - 1000, 3000);
+	e.pcpu.reuse_early = 0;
+	fnat_walk(&e, 1000, 3000);
+	assert_int_equal(e.pcpu.reuse_early, 1000);
+	lports_teardown(&e);
+}
+
 /* The same with lport_random: the backup's own random point does not
  * matter, its walk goes on after the master's port. */
 static void
@@ -1262,6 +1317,7 @@ main(void)
 		cmocka_unit_test(test_fnat_lports_nearly_full),
 		cmocka_unit_test(test_fnat_lports_follow),
 		cmocka_unit_test(test_fnat_lports_follow_random),
+		cmocka_unit_test(test_fnat_lports_follow_then_wrap),
 		cmocka_unit_test_setup_teardown(test_apply_config, setup,
 						teardown),
 	};

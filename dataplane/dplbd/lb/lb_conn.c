@@ -445,7 +445,9 @@ lb_schedule(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 struct lport_slot {
 	uint32_t pos;		/* the next position in the slice's round */
 	uint32_t rounds;	/* rounds of the slice completed */
-	uint32_t round_ms;	/* when the current round began */
+	uint32_t round_ms;	/* the current round's clock: when it was at */
+	uint32_t anchor;	/* this position (0: when it began, unless a
+				 * follow joined the round part-way) */
 	uint32_t prev_ms;	/* when the round before began */
 	uint32_t follow_ms;	/* lb_lport_follow() last moved pos */
 	bool followed;		/* ever */
@@ -542,6 +544,26 @@ lport_early(const struct lport_worker *me, const struct lport_slot *s,
 }
 
 /*
+ * When the slot's current round began, at its end (now): its clock, or,
+ * for a round that a follow joined at position anchor, that time less
+ * the time the round's first anchor positions would have taken at the
+ * pace it went since.  Those positions were the master's (lb_lport_follow()),
+ * handed out at about that pace before the follow, or none of this walk's:
+ * taking them as handed out at the follow would count every port of the
+ * next round's first guard as an early reuse.
+ */
+static uint32_t
+lport_round_began(const struct lport_slot *s, uint32_t span, uint32_t now)
+{
+	uint64_t back;
+
+	if (s->anchor == 0)
+		return s->round_ms;
+	back = (uint64_t)(now - s->round_ms) * s->anchor / (span - s->anchor);
+	return s->round_ms - (uint32_t)RTE_MIN(back, (uint64_t)1 << 30);
+}
+
+/*
  * The port at the try-th try was in use: the next try jumps 2^try - 1
  * positions further, 255 at most (LPORT_JUMP_LOG2), and never past the
  * round's last port.  A jump that ended the round would start the next one at
@@ -587,8 +609,10 @@ lport_walk(struct dp_worker *w, const struct lb_laddr_snap *g,
 	for (try = 0; try < LPORT_TRIES; try++) {
 		k = s->pos;
 		if (k == 0) {		/* a round of the slice begins */
-			s->prev_ms = s->rounds == 0 ? w->now_ms : s->round_ms;
+			s->prev_ms = s->rounds == 0 ? w->now_ms :
+				     lport_round_began(s, span, w->now_ms);
 			s->round_ms = w->now_ms;
+			s->anchor = 0;
 		}
 		if (++s->pos == span) {
 			s->pos = 0;
@@ -656,10 +680,12 @@ lport_follow(struct dp_worker *w, uint64_t pair_a, uint64_t pair_b,
 	 * walk had gone there itself */
 	if (k < s->pos) {	/* past the slice's end: a round begins */
 		s->rounds++;
-		s->prev_ms = s->round_ms;
+		s->prev_ms = lport_round_began(s, span, w->now_ms);
 		s->round_ms = w->now_ms;
+		s->anchor = k;
 	} else if (s->rounds == 0 && s->round_ms == 0) {
-		s->round_ms = w->now_ms;	/* the first round, from here */
+		s->round_ms = w->now_ms;	/* the first round's clock */
+		s->anchor = k;
 	}
 	s->pos = k;
 	s->follow_ms = w->now_ms;
