@@ -26,8 +26,8 @@ import time
 
 import pytest
 
-from hatest import (CLAIM_OVERLAP_MAX, LIP, VIP, HolderLog, build_pair, ka_conf,
-                    teardown_pair, withdrawn_by_claim)
+from hatest import (CLAIM_OVERLAP_MAX, LIP, NODES, VIP, HolderLog,
+                    build_pair, ka_conf, teardown_pair, withdrawn_by_claim)
 from katest import KEEPALIVED
 from labtest import CLIENT_IP, RS2_IP, wait_for
 from synctest import key, lport_runs_end, lports_not_following
@@ -435,7 +435,46 @@ def test_dplbd_restart_under_master(master):
 # sample's one LIP per server within a minute, and the servers keep each
 # tuple in TIME_WAIT for that minute: a new master taking over right
 # after would meet them whatever port it chose (the group is too small
-# for that rate: laddr.list says so).
+# for that rate: laddr.list says so).  So before them the group grows by
+# a reload of both keepalived, as an operator grows it: one LIP serves
+# about 1,075 new connections a second per server (docs/load-balancing.md),
+# nine about 9,600, room for a machine twice as fast as this one (one LIP
+# alone was at its edge here: 102,563 connections, peak 1,571 a second
+# to one server, and a faster machine would have crossed it).
+WRK_LIPS = [f"198.18.1.{i}" for i in range(101, 109)]
+
+
+def with_lips(text, lips):
+    """A keepalived config of ka_conf() with lips more in lg1 and in
+    VI_1's addresses."""
+    group = f"local_address_group lg1 {{\n    {LIP}\n"
+    vrrp = f"        {LIP}/32 dev dp1\n"
+    assert group in text and vrrp in text, text
+    return (text.replace(group, group + "".join(f"    {a}\n" for a in lips))
+            .replace(vrrp, vrrp + "".join(f"        {a}/32 dev dp1\n"
+                                          for a in lips)))
+
+
+@pytest.fixture
+def wide_group(master):
+    """The pair with WRK_LIPS in lg1 too (once; both keepalived
+    reloaded, the backup first: keepalived-patches/0014), the master
+    holding them all."""
+    p = master
+    for node in ("lb2", "lb"):
+        ka = p.ka[node]
+        text = open(ka.conf).read()
+        if WRK_LIPS[0] not in text:
+            r = ka.reload_checked(with_lips(text, WRK_LIPS))
+            assert r.returncode == 0, r.stdout + r.stderr
+    for node in NODES:
+        assert wait_for(lambda: set(WRK_LIPS) <= set(
+            p.call(node, "laddr.list", {"group": "lg1"})[0]["addresses"]),
+            10), (node, p.call(node, "laddr.list", {"group": "lg1"}))
+    assert wait_for(lambda: set(WRK_LIPS) <= set(p.vips("lb")), 10), \
+        p.vips("lb")
+    assert not set(WRK_LIPS) & set(p.vips("lb2")), p.vips("lb2")
+    return p
 
 
 def wrk(p, seconds, close=True):
@@ -461,11 +500,12 @@ def wrk_result(proc):
     return rps, errors, out
 
 
-def test_reloads_keep_vip_lip_and_sync_roles_under_wrk(master):
+def test_reloads_keep_vip_lip_and_sync_roles_under_wrk(wide_group):
     """Five SIGHUPs of the master's keepalived, then a real server removed
     and re-added by reloads, under wrk: no withdrawal, no failed request,
-    the sync roles untouched."""
-    p = master
+    the sync roles untouched; the group of nine local addresses not too
+    small for wrk's rate (no early reuse)."""
+    p = wide_group
     ka = p.ka["lb"]
     good = open(ka.conf).read()
     without_rs2 = re.sub(r"    real_server %s 80 \{.*?\n    \}\n" %
@@ -498,8 +538,13 @@ def test_reloads_keep_vip_lip_and_sync_roles_under_wrk(master):
     assert ka.text()[ka0:].count("Reload complete") == 7
     assert "Entering BACKUP STATE" not in ka.text()[ka0:]
     assert errors == 0, out
+    g = p.call("lb", "laddr.list", {"group": "lg1"})[0]
+    assert g["lport_reuse_early"] == 0 and not g["too_small"], g
     print(f"\nwrk (Connection: close): {base_rps:.0f} requests/s without "
-          f"reloads, {rps:.0f} with 7 reloads, 0 failed")
+          f"reloads, {rps:.0f} with 7 reloads, 0 failed; lg1 of "
+          f"{len(g['addresses'])} addresses: peak {g['peak_dest_cps']} new "
+          f"connections a second to one server, too_small "
+          f"{g['too_small']}")
 
 
 def test_broken_config_is_refused_by_the_checked_reload(master):
