@@ -23,7 +23,7 @@ pytestmark = pytest.mark.skipif(not KEEPALIVED.exists(),
                                 reason="make keepalived first")
 
 
-def conf(sock, rs80=(RS1_IP, RS2_IP), weight2=1, extra=""):
+def conf(sock, rs80=(RS1_IP, RS2_IP), weight2=1, extra="", lips=(LIP,)):
     def rs_block(addr):
         if addr == RS1_IP:
             check = f"""HTTP_GET {{
@@ -40,14 +40,14 @@ def conf(sock, rs80=(RS1_IP, RS2_IP), weight2=1, extra=""):
         {check}
     }}"""
 
+    group = "".join(f"    {a} dp1\n" for a in lips)
     return f"""
 global_defs {{
     router_id e2e
     dplbd_socket {sock}
 }}
 local_address_group lg1 {{
-    {LIP} dp1
-}}
+{group}}}
 virtual_server {VIP} 80 {{
     delay_loop {DELAY_LOOP}
     lb_algo rr
@@ -226,6 +226,35 @@ def test_reload_applies_the_difference(lab, ka):
     assert wait_for(lambda: set(dests(lab) or {}) == {RS1_IP, RS2_IP}, 10,
                     0.05), ka.text()[-2000:]
     assert svc_id(lab) == before
+
+
+def test_reload_applies_the_groups_members(lab, ka):
+    """An address added to a local_address_group that the services keep
+    reaches dplbd's group and its port on a reload (keepalived-patches/
+    0014), new connections take it, and a reload without it removes it;
+    the services are not touched."""
+    lip2 = "198.18.1.101"
+    before = svc_id(lab)
+
+    def group():
+        return lab.call("laddr.list", {"group": "lg1"})[0]["addresses"]
+
+    ka.write(conf(lab.sock, lips=(LIP, lip2)))
+    ka.reload()
+    assert wait_for(lambda: group() == [LIP, lip2], 10, 0.05), \
+        (group(), ka.text()[-2000:])
+    assert {"dev": "dp1", "addr": f"{lip2}/32"} in lab.call("addr.list")
+    counts = lab.curl_counts(f"http://{VIP}/", 8)
+    assert sum(counts.values()) == 8, counts
+    assert svc_id(lab) == before
+    ka.write(conf(lab.sock))
+    ka.reload()
+    assert wait_for(lambda: group() == [LIP], 10, 0.05), \
+        (group(), ka.text()[-2000:])
+    assert {"dev": "dp1", "addr": f"{lip2}/32"} not in lab.call("addr.list")
+    assert svc_id(lab) == before
+    counts = lab.curl_counts(f"http://{VIP}/", 4)
+    assert sum(counts.values()) == 4, counts
 
 
 UNSUPPORTED = f"""
