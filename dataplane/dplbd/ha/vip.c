@@ -254,8 +254,8 @@ ha_vip_claimed(struct dp_ctx *dp, uint16_t port, const struct inet_addr *addr,
 		return;
 	v->conflict_log_ms = now;
 	LOG_WARN("VIP %s on %s (%s) is announced by %s too: two nodes hold it",
-		    buf, dp->ports[port].name,
-		    ha_vip_state_name(ha_vip_state(v)), who);
+		 buf, dp->ports[port].name, ha_vip_state_name(ha_vip_state(v)),
+		 who);
 }
 
 void
