@@ -213,6 +213,20 @@ done | sort | uniq -c
         self.sh("start-mgmt")  # also waits for the twins' addresses
         return d
 
+    def restart_dplbd(self):
+        """Stop dplbd and start a new one (a new boot id) on the same lab
+        (its twins and management up already); the old Dplbd, with its
+        output."""
+        from dplbd import Dplbd  # tests/pylib
+
+        old = self.dplbd
+        self.stop_dplbd()
+        d = Dplbd(self.config_text(), netns=self.ns("lb"))
+        d.start()
+        self.dplbd = d
+        self._record_pid(d)
+        return old
+
     def _record_pid(self, d):
         """Let `lab.sh down` kill dplbd too if this process dies."""
         pid = d.pid

@@ -416,13 +416,7 @@ def test_group_persistence_quorum_sorry_server(lab, ka):
 
 def restart_dplbd(lab):
     """Stop dplbd and start a new one (a new boot id) on the same lab."""
-    from dplbd import Dplbd  # tests/pylib
-
-    lab.stop_dplbd()
-    d = Dplbd(lab.config_text(), netns=lab.ns("lb"))
-    d.start()
-    lab.dplbd = d
-    lab._record_pid(d)
+    lab.restart_dplbd()
 
 
 def test_dplbd_restart_resync(lab, ka):

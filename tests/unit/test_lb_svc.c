@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
@@ -28,6 +29,7 @@
 #include "core/dp.h"
 #include "dest_counts.h"
 #include "eal_helper.h"
+#include "lb/lb.h"
 #include "lb/lb_svc.h"
 #include "net/steer.h"
 
@@ -1124,24 +1126,26 @@ test_fnat_lports_follow(void **state)
 }
 
 /* n connections of the pair, each closed once made (client ports from
- * cport on): the walk moves on n ports. */
-static void
+ * cport on): the walk moves on n ports.  The last one's local port. */
+static int
 fnat_walk(struct lports_env *e, unsigned int n, uint16_t cport)
 {
 	enum drop_reason why;
 	unsigned int i;
+	int port = -1;
 
 	for (i = 0; i < n; i++) {
 		struct conn_key4 in = key4("198.19.0.1", (uint16_t)(cport + i),
 					   "198.18.0.100", 80);
 		struct conn *c;
 
-		assert_true(fnat_new(&e->dp, e->g, (uint16_t)(cport + i),
-				     &why) > 0);
+		port = fnat_new(&e->dp, e->g, (uint16_t)(cport + i), &why);
+		assert_true(port > 0);
 		c = conn_lookup4(e->wk.conns, &in, NULL);
 		assert_non_null(c);
 		conn_del(e->wk.conns, c);
 	}
+	return port;
 }
 
 /*
@@ -1175,6 +1179,69 @@ test_fnat_lports_follow_then_wrap(void **state)
 	e.pcpu.reuse_early = 0;
 	fnat_walk(&e, 1000, 3000);
 	assert_int_equal(e.pcpu.reuse_early, 1000);
+	lports_teardown(&e);
+}
+
+/* A stop and a start of the workers' local ports (lb_lport_save(), then
+ * lb_lport_init()), with the walks kept next to the control socket. */
+static void
+lports_restart(struct lports_env *e)
+{
+	lb_lport_save(&e->dp);
+	lb_lport_free(&e->dp);
+	assert_int_equal(lb_lport_init(&e->dp), 0);
+	e->wk.now_ms = lb_clock_ms();
+}
+
+/*
+ * dataplane.lport_keep: after a stop and a start each pair's walk goes
+ * on where it stopped, with the secrets of the run before (lport_random)
+ * or from the slice's start (not); the file is read once.  Walks saved
+ * longer than lport_guard ago, or not kept, are not used: new walks.
+ */
+static void
+test_fnat_lports_kept_across_restart(void **state)
+{
+	struct lports_env e;
+	char path[sizeof(e.cfg.control_socket) + 8];
+	uint32_t span;
+	bool random;
+	int last;
+
+	for (random = false; ; random = true) {
+		lports_setup(&e, 1024);
+		lb_lport_free(&e.dp);
+		e.cfg.lport_random = random;
+		e.cfg.lport_keep = true;
+		snprintf(e.cfg.control_socket, sizeof(e.cfg.control_socket),
+			 "/tmp/dplb-unit-%d.sock", (int)getpid());
+		snprintf(path, sizeof(path), "%s.lports",
+			 e.cfg.control_socket);
+		assert_int_equal(lb_lport_init(&e.dp), 0);
+		span = (uint32_t)(e.hi - e.lo) + 1;
+		e.wk.now_ms = lb_clock_ms();
+		last = fnat_walk(&e, 100, 1000);
+		lports_restart(&e);
+		assert_int_not_equal(access(path, F_OK), 0);
+		assert_int_equal(fnat_walk(&e, 1, 2000),
+				 e.lo + (last - e.lo + 1) % span);
+		if (random)
+			break;
+		/* kept longer than the guard: the servers' TIME_WAIT is
+		 * over, new walks (from the slice's start) */
+		e.cfg.lport_guard = 0;
+		lports_restart(&e);
+		assert_int_not_equal(access(path, F_OK), 0);
+		assert_int_equal(fnat_walk(&e, 1, 3000), e.lo);
+		/* not kept */
+		e.cfg.lport_guard = 60;
+		e.cfg.lport_keep = false;
+		fnat_walk(&e, 10, 4000);
+		lports_restart(&e);
+		assert_int_not_equal(access(path, F_OK), 0);
+		assert_int_equal(fnat_walk(&e, 1, 5000), e.lo);
+		lports_teardown(&e);
+	}
 	lports_teardown(&e);
 }
 
@@ -1318,6 +1385,7 @@ main(void)
 		cmocka_unit_test(test_fnat_lports_follow),
 		cmocka_unit_test(test_fnat_lports_follow_random),
 		cmocka_unit_test(test_fnat_lports_follow_then_wrap),
+		cmocka_unit_test(test_fnat_lports_kept_across_restart),
 		cmocka_unit_test_setup_teardown(test_apply_config, setup,
 						teardown),
 	};

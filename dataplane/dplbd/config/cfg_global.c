@@ -180,6 +180,7 @@ static const struct key dataplane_keys[] = {
 	UINT_KEY(struct dplb_config, "max_conns", max_conns, 1024, 1u << 28),
 	UINT_KEY(struct dplb_config, "max_conns6", max_conns6, 0, 1u << 26),
 	BOOL_KEY(struct dplb_config, "lport_random", lport_random),
+	BOOL_KEY(struct dplb_config, "lport_keep", lport_keep),
 };
 
 const struct key_table cfg_dataplane_keys = KEY_TABLE(dataplane_keys);

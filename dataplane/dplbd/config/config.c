@@ -72,6 +72,7 @@ config_defaults(struct dplb_config *cfg)
 	cfg->synproxy_mss = 1460;
 	cfg->synproxy_wscale = 7;
 	cfg->lport_random = true;
+	cfg->lport_keep = true;
 	conn_timeouts_default(&cfg->timeouts);
 	cfg->lport_guard = 60;
 	cfg->icmp_rate = 1000;

@@ -114,6 +114,7 @@ struct dplb_config {
 	unsigned int max_conns;		/* per worker */
 	unsigned int max_conns6;	/* IPv6 and NAT64, per worker; 0: max_conns / 8 */
 	bool lport_random;		/* full-NAT ports start at random */
+	bool lport_keep;		/* ... and go on after a restart */
 
 	/* timeouts: seconds per connection state */
 	struct conn_timeouts timeouts;

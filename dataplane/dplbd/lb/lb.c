@@ -109,6 +109,7 @@ lb_stop(struct dp_ctx *dp)
 		lb_snat_store_destroy(dp->lb->snat);
 	lb_store_destroy(dp->lb);
 	dp->lb = NULL;
+	lb_lport_save(dp);
 	lb_lport_free(dp);
 	lb6_free(dp);
 }

@@ -7,8 +7,10 @@
  * local ports and how full each laddr group is (below).
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <rte_cycles.h>
 #include <rte_errno.h>
@@ -27,6 +29,15 @@
 
 static uint64_t tsc_per_ms;
 
+/* The TSC's rate, once: lb_conn_init(), or lb_lport_init() first (the
+ * unit tests make their own tables). */
+static void
+clock_init(void)
+{
+	if (tsc_per_ms == 0)
+		tsc_per_ms = rte_get_tsc_hz() / 1000;
+}
+
 uint32_t
 lb_clock_ms(void)
 {
@@ -40,7 +51,7 @@ lb_conn_init(struct dp_ctx *dp)
 	unsigned int i;
 	int ret;
 
-	tsc_per_ms = rte_get_tsc_hz() / 1000;
+	clock_init();
 	for (i = 0; i < dp->n_workers; i++) {
 		snprintf(name, sizeof(name), "dplb_conn%u", i);
 		ret = conn_table_create(&dp->workers[i].conns, name,
@@ -465,6 +476,8 @@ struct lport_worker {
 
 static struct lport_worker lw[DP_MAX_WORKERS];
 
+static void lport_state_load(struct dp_ctx *dp);
+
 int
 lb_lport_init(struct dp_ctx *dp)
 {
@@ -472,6 +485,7 @@ lb_lport_init(struct dp_ctx *dp)
 	unsigned int i;
 	uint16_t hi;
 
+	clock_init();
 	for (i = 0; i < dp->n_workers; i++) {
 		me = &lw[i];
 		if (steer_lport_range(i, dp->n_workers, &me->lo, &hi) != 0)
@@ -489,6 +503,8 @@ lb_lport_init(struct dp_ctx *dp)
 			return -ENOMEM;
 		}
 	}
+	if (dp->cfg->lport_keep)
+		lport_state_load(dp);
 	return 0;
 }
 
@@ -501,6 +517,165 @@ lb_lport_free(struct dp_ctx *dp)
 		rte_free(lw[i].slots);
 		lw[i].slots = NULL;
 	}
+}
+
+/*
+ * The walks across a restart.  A restart of dplbd (an upgrade, systemctl
+ * restart) drew new secrets, so every pair's walk began at a new random
+ * point: after a busy run, among the tuples the servers still hold in
+ * TIME_WAIT, where a Linux server refuses about half of the SYNs (a
+ * backup that takes over meets the same: lb_lport_follow()).  So a
+ * graceful stop writes the workers' secrets and slots next to the
+ * control socket (dataplane.lport_keep), and a start within lport_guard
+ * on the same boot, with the same workers and slices, reads them back:
+ * each pair goes on where it stopped, the port choice as unpredictable
+ * as before.  The file is read once and removed.
+ */
+#define LPORT_STATE_MAGIC UINT64_C(0x31544c5042504c44)	/* "DLPBPLT1" */
+
+struct lport_state {
+	uint64_t magic;
+	uint64_t saved_ms;	/* dp_now_ms(): CLOCK_MONOTONIC, this boot */
+	uint32_t clock_ms;	/* lb_clock_ms() then: the slots' clock */
+	uint32_t n_workers;
+	uint32_t n_slots;
+	uint32_t slot_size;
+	struct {
+		uint64_t secret[2];
+		uint32_t span;
+		uint16_t lo;
+		uint8_t random;
+	} w[DP_MAX_WORKERS];
+};
+
+static void
+lport_state_path(const struct dp_ctx *dp, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s.lports", dp->cfg->control_socket);
+}
+
+static bool
+lport_state_write(const struct dp_ctx *dp, const char *tmp)
+{
+	struct lport_state st = {
+		.magic = LPORT_STATE_MAGIC, .saved_ms = dp_now_ms(),
+		.clock_ms = lb_clock_ms(), .n_workers = dp->n_workers,
+		.n_slots = LPORT_SLOTS, .slot_size = sizeof(struct lport_slot) };
+	unsigned int i;
+	FILE *f;
+	bool ok;
+
+	for (i = 0; i < dp->n_workers; i++) {
+		memcpy(st.w[i].secret, lw[i].secret, sizeof(st.w[i].secret));
+		st.w[i].span = lw[i].span;
+		st.w[i].lo = lw[i].lo;
+		st.w[i].random = lw[i].random;
+	}
+	f = fopen(tmp, "w");
+	if (f == NULL)
+		return false;
+	ok = fwrite(&st, sizeof(st), 1, f) == 1;
+	for (i = 0; ok && i < dp->n_workers; i++)
+		ok = fwrite(lw[i].slots, sizeof(struct lport_slot), LPORT_SLOTS,
+			    f) == LPORT_SLOTS;
+	return fclose(f) == 0 && ok;
+}
+
+void
+lb_lport_save(struct dp_ctx *dp)
+{
+	char path[PATH_MAX], tmp[PATH_MAX + 8];
+
+	if (!dp->cfg->lport_keep || dp->n_workers == 0 || lw[0].slots == NULL)
+		return;
+	lport_state_path(dp, path, sizeof(path));
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	if (!lport_state_write(dp, tmp) || rename(tmp, path) != 0) {
+		LOG_WARN("local ports: cannot keep the walks in %s for the next start: %s",
+			 path, strerror(errno));
+		unlink(tmp);
+		return;
+	}
+	LOG_INFO("local ports: the walks kept in %s for the next start", path);
+}
+
+/* Whether the saved walks fit this start: NULL, or why not. */
+static const char *
+lport_state_misfit(const struct dp_ctx *dp, const struct lport_state *st,
+		   uint64_t now)
+{
+	unsigned int i;
+
+	if (st->magic != LPORT_STATE_MAGIC || st->n_slots != LPORT_SLOTS ||
+	    st->slot_size != sizeof(struct lport_slot))
+		return "another version's file";
+	if (st->saved_ms > now)
+		return "saved before this boot";
+	if (now - st->saved_ms >= dp->cfg->lport_guard * 1000ull)
+		return "older than lport_guard: the servers' TIME_WAIT is over";
+	if (st->n_workers != dp->n_workers)
+		return "saved with another number of workers";
+	for (i = 0; i < dp->n_workers; i++)
+		if (st->w[i].span != lw[i].span || st->w[i].lo != lw[i].lo ||
+		    st->w[i].random != lw[i].random)
+			return "saved with other port slices or lport_random";
+	return NULL;
+}
+
+/* The slots' times, kept on the clock of the run that saved them, on
+ * this run's (one TSC, but each run measures its rate anew). */
+static void
+lport_slots_rebase(struct lport_slot *s, uint32_t delta)
+{
+	unsigned int k;
+
+	for (k = 0; k < LPORT_SLOTS; k++, s++) {
+		if (s->round_ms == 0 && s->rounds == 0 && !s->followed)
+			continue;	/* never walked */
+		s->round_ms += delta;
+		s->prev_ms += delta;
+		s->follow_ms += delta;
+	}
+}
+
+static void
+lport_state_load(struct dp_ctx *dp)
+{
+	char path[PATH_MAX];
+	struct lport_state st;
+	const char *why = NULL;
+	uint64_t now = dp_now_ms();
+	unsigned int i;
+	FILE *f;
+
+	lport_state_path(dp, path, sizeof(path));
+	f = fopen(path, "r");
+	if (f == NULL)
+		return;		/* the first start, or a crash */
+	if (fread(&st, sizeof(st), 1, f) != 1)
+		why = "truncated";
+	else
+		why = lport_state_misfit(dp, &st, now);
+	for (i = 0; why == NULL && i < dp->n_workers; i++)
+		if (fread(lw[i].slots, sizeof(struct lport_slot), LPORT_SLOTS,
+			  f) != LPORT_SLOTS)
+			why = "truncated";
+	fclose(f);
+	unlink(path);
+	if (why != NULL) {
+		for (i = 0; i < dp->n_workers; i++)
+			memset(lw[i].slots, 0,
+			       sizeof(struct lport_slot) * LPORT_SLOTS);
+		LOG_INFO("local ports: %s not used (%s): new walks", path, why);
+		return;
+	}
+	for (i = 0; i < dp->n_workers; i++) {
+		memcpy(lw[i].secret, st.w[i].secret, sizeof(lw[i].secret));
+		lport_slots_rebase(lw[i].slots, lb_clock_ms() -
+				   (uint32_t)(now - st.saved_ms) - st.clock_ms);
+	}
+	LOG_NOTICE("local ports: each pair's walk goes on where the run before left it %llu ms ago (%s)",
+		   (unsigned long long)(now - st.saved_ms), path);
 }
 
 /*

@@ -371,9 +371,14 @@ void lb_laddr_assess(struct lb_store *st, unsigned int guard_s,
 
 /* ---- full-NAT local ports of the workers (lb_conn.c) ---- */
 
-/** The workers' local port state (lb_conn.c); 0 or -ENOMEM. */
+/** The workers' local port state (lb_conn.c); 0 or -ENOMEM.  With
+ * dataplane.lport_keep, the walks lb_lport_save() kept are read back
+ * when they fit (same boot, workers and slices, within lport_guard). */
 int lb_lport_init(struct dp_ctx *dp);
 void lb_lport_free(struct dp_ctx *dp);
+/** Keep the walks for the next start (workers stopped): the file
+ * <control_socket>.lports, unless dataplane.lport_keep is false. */
+void lb_lport_save(struct dp_ctx *dp);
 
 /**
  * The full-NAT connection for client key in, whose out key (server side:
