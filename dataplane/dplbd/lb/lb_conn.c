@@ -7,6 +7,7 @@
  * local ports and how full each laddr group is (below).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
@@ -453,6 +454,8 @@ lb_schedule(struct dp_ctx *dp, struct dp_worker *w, struct rte_mbuf *m,
 #define LPORT_TRIES 32		/* ports in use skipped per LIP at most */
 #define LPORT_JUMP_LOG2 8	/* a jump passes 2^8 - 1 = 255 positions at most */
 
+/* Kept across a restart as it is (lb_lport_save()): a change of its
+ * fields changes LPORT_STATE_MAGIC too. */
 struct lport_slot {
 	uint32_t pos;		/* the next position in the slice's round */
 	uint32_t rounds;	/* rounds of the slice completed */
@@ -564,6 +567,7 @@ lport_state_write(const struct dp_ctx *dp, const char *tmp)
 	unsigned int i;
 	FILE *f;
 	bool ok;
+	int fd;
 
 	for (i = 0; i < dp->n_workers; i++) {
 		memcpy(st.w[i].secret, lw[i].secret, sizeof(st.w[i].secret));
@@ -571,9 +575,14 @@ lport_state_write(const struct dp_ctx *dp, const char *tmp)
 		st.w[i].lo = lw[i].lo;
 		st.w[i].random = lw[i].random;
 	}
-	f = fopen(tmp, "w");
-	if (f == NULL)
+	/* the secrets are the walks' unpredictability: root's alone */
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	f = fd < 0 ? NULL : fdopen(fd, "w");
+	if (f == NULL) {
+		if (fd >= 0)
+			close(fd);
 		return false;
+	}
 	ok = fwrite(&st, sizeof(st), 1, f) == 1;
 	for (i = 0; ok && i < dp->n_workers; i++)
 		ok = fwrite(lw[i].slots, sizeof(struct lport_slot), LPORT_SLOTS,
