@@ -543,6 +543,7 @@ struct lport_state {
 	uint32_t n_workers;
 	uint32_t n_slots;
 	uint32_t slot_size;
+	uint32_t size;		/* of this header (DP_MAX_WORKERS) */
 	struct {
 		uint64_t secret[2];
 		uint32_t span;
@@ -563,7 +564,8 @@ lport_state_write(const struct dp_ctx *dp, const char *tmp)
 	struct lport_state st = {
 		.magic = LPORT_STATE_MAGIC, .saved_ms = dp_now_ms(),
 		.clock_ms = lb_clock_ms(), .n_workers = dp->n_workers,
-		.n_slots = LPORT_SLOTS, .slot_size = sizeof(struct lport_slot) };
+		.n_slots = LPORT_SLOTS, .slot_size = sizeof(struct lport_slot),
+		.size = sizeof(struct lport_state) };
 	unsigned int i;
 	FILE *f;
 	bool ok;
@@ -616,7 +618,8 @@ lport_state_misfit(const struct dp_ctx *dp, const struct lport_state *st,
 	unsigned int i;
 
 	if (st->magic != LPORT_STATE_MAGIC || st->n_slots != LPORT_SLOTS ||
-	    st->slot_size != sizeof(struct lport_slot))
+	    st->slot_size != sizeof(struct lport_slot) ||
+	    st->size != sizeof(*st))
 		return "another version's file";
 	if (st->saved_ms > now)
 		return "saved before this boot";
