@@ -40,11 +40,11 @@ CLAIM_OVERLAP_MAX = 0.3
 CLAIM_LOG = "within its grace period: {mac} announced it"
 
 
-def withdrawn_by_claim(pair, node, by):
+def withdrawn_by_claim(pair, node, by, since=0):
     """Whether node's dplbd withdrew an orphaned address because by's
     dplbd announced it (its dp0's or dp1's MAC), rather than at the end
-    of the grace period."""
-    log = pair.dplbd_log(node)
+    of the grace period, after the first since characters of its log."""
+    log = pair.dplbd_log(node)[since:]
     return any(CLAIM_LOG.format(mac=pair.lab.mac(by, dev)) in log
                for dev in ("dp0", "dp1"))
 

@@ -203,13 +203,18 @@ done | sort | uniq -c
             text = f.read()
         return text + ("\n" + self.conf_extra if self.conf_extra else "")
 
-    def start_dplbd(self):
+    def _run_dplbd(self):
+        """A dplbd on the lab's config, started, its pid recorded."""
         from dplbd import Dplbd  # tests/pylib
 
         d = Dplbd(self.config_text(), netns=self.ns("lb"))
         d.start()
         self.dplbd = d
         self._record_pid(d)
+        return d
+
+    def start_dplbd(self):
+        d = self._run_dplbd()
         self.sh("start-mgmt")  # also waits for the twins' addresses
         return d
 
@@ -217,14 +222,9 @@ done | sort | uniq -c
         """Stop dplbd and start a new one (a new boot id) on the same lab
         (its twins and management up already); the old Dplbd, with its
         output."""
-        from dplbd import Dplbd  # tests/pylib
-
         old = self.dplbd
         self.stop_dplbd()
-        d = Dplbd(self.config_text(), netns=self.ns("lb"))
-        d.start()
-        self.dplbd = d
-        self._record_pid(d)
+        self._run_dplbd()
         return old
 
     def _record_pid(self, d):

@@ -195,8 +195,10 @@ void
 ha_vip_client_gone(struct dp_ctx *dp, uint64_t client, unsigned int grace_ms)
 {
 	char buf[INET6_ADDRSTRLEN];
+	uint64_t now = dp_now_ms();
 	struct ha_vip *v;
 	unsigned int i = 0;
+	bool fresh;
 
 	while (i < n_vips) {
 		v = &vips[i];
@@ -205,14 +207,14 @@ ha_vip_client_gone(struct dp_ctx *dp, uint64_t client, unsigned int grace_ms)
 			continue;
 		}
 		inet_addr_fmt(&v->addr, buf, sizeof(buf));
-		if (v->owner[0] != '\0' && grace_ms > 0 &&
-		    !conflict_fresh(v, dp_now_ms())) {
+		fresh = conflict_fresh(v, now);
+		if (v->owner[0] != '\0' && grace_ms > 0 && !fresh) {
 			LOG_NOTICE("VIP %s on %s: control client %llu of '%s' disconnected; withdrawn in %u ms unless '%s' claims it",
 				   buf, dp->ports[v->port].name,
 				   (unsigned long long)client, v->owner,
 				   grace_ms, v->owner);
 			v->holder = 0;
-			v->expires_ms = dp_now_ms() + grace_ms;
+			v->expires_ms = now + grace_ms;
 			n_orphans++;
 			i++;
 			continue;
@@ -220,8 +222,7 @@ ha_vip_client_gone(struct dp_ctx *dp, uint64_t client, unsigned int grace_ms)
 		LOG_NOTICE("VIP %s withdrawn: its owner, control client %llu%s%s, disconnected%s",
 			   buf, (unsigned long long)client,
 			   v->owner[0] ? " of " : "", v->owner,
-			   conflict_fresh(v, dp_now_ms()) ?
-			   " and another node announced it lately" : "");
+			   fresh ? " and another node announced it lately" : "");
 		vip_remove(dp, i, NULL, 0);
 	}
 }
@@ -238,9 +239,9 @@ ha_vip_claimed(struct dp_ctx *dp, uint16_t port, const struct inet_addr *addr,
 	if (i < 0)
 		return;
 	v = &vips[i];
-	inet_addr_fmt(addr, buf, sizeof(buf));
-	mac_fmt(mac->addr_bytes, who, sizeof(who));
 	if (ha_vip_state(v) == HA_VIP_ORPHANED) {
+		inet_addr_fmt(addr, buf, sizeof(buf));
+		mac_fmt(mac->addr_bytes, who, sizeof(who));
 		LOG_NOTICE("VIP %s withdrawn from %s within its grace period: %s announced it (its owner '%s' took it over elsewhere)",
 			   buf, dp->ports[port].name, who, v->owner);
 		vip_remove(dp, (unsigned int)i, NULL, 0);
@@ -253,6 +254,8 @@ ha_vip_claimed(struct dp_ctx *dp, uint16_t port, const struct inet_addr *addr,
 	    now - v->conflict_log_ms < HA_CONFLICT_LOG_MS)
 		return;
 	v->conflict_log_ms = now;
+	inet_addr_fmt(addr, buf, sizeof(buf));
+	mac_fmt(mac->addr_bytes, who, sizeof(who));
 	LOG_WARN("VIP %s on %s (%s) is announced by %s too: two nodes hold it",
 		 buf, dp->ports[port].name, ha_vip_state_name(ha_vip_state(v)),
 		 who);
